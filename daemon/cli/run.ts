@@ -1,0 +1,24 @@
+import { runDaemon } from '../main.js';
+import { VERSION } from '../system/index.js';
+import type { CliCommand } from './commands.js';
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  usage: 'run [--config FILE]',
+  summary: 'run the daemon (embedded default config when no file is given)',
+  options: { config: { type: 'string', short: 'c' } },
+  async run(values) {
+    const file = typeof values.config === 'string' ? values.config : undefined;
+    return runDaemon({ load: file === undefined ? {} : { file } });
+  },
+};
+
+export const versionCommand: CliCommand = {
+  name: 'version',
+  usage: 'version',
+  summary: 'print the version',
+  async run() {
+    process.stdout.write(`homesight ${VERSION} (node ${process.version})\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { name, secretFile } from './common.js';
+
+const point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+
+export const zoneSchema = z.strictObject({
+  name,
+  polygon: z.array(point).min(3).describe('points as [x, y] fractions of the frame (0..1)'),
+  min_area: z.number().min(0).max(1).default(0).describe('minimum box area as a fraction of the frame'),
+});
+
+export const rtspSourceSchema = z.strictObject({
+  kind: z.literal('rtsp'),
+  url: z.string().regex(/^rtsps?:\/\//, 'must start with rtsp:// or rtsps://').describe('without credentials; put them in username/password_file'),
+  transport: z.enum(['tcp', 'udp']).default('tcp'),
+  username: z.string().optional(),
+  password_file: secretFile.optional(),
+});
+
+export const fileSourceSchema = z.strictObject({
+  kind: z.literal('file'),
+  path: z.string().min(1).describe('video file; relative paths resolve against paths.media_dir'),
+  loop: z.boolean().default(true),
+  realtime: z.boolean().default(true).describe('read at the file\'s native rate (-re), like a live camera'),
+});
+
+export const mjpegSourceSchema = z.strictObject({
+  kind: z.literal('mjpeg'),
+  url: z.string().regex(/^https?:\/\//, 'must start with http:// or https://'),
+  username: z.string().optional(),
+  password_file: secretFile.optional(),
+});
+
+export const cameraSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  room: z.string().optional().describe('room this camera watches (household.rooms)'),
+  source: z.discriminatedUnion('kind', [rtspSourceSchema, fileSourceSchema, mjpegSourceSchema]),
+  detect: z
+    .strictObject({
+      width: z.number().int().min(32).max(3840).default(640),
+      height: z.number().int().min(32).max(2160).default(360),
+      fps: z.number().min(0.1).max(60).default(5),
+      queue: z.number().int().min(1).max(100).default(4).describe('frames buffered for detection; oldest dropped when full'),
+    })
+    .prefault({}),
+  record: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      segment_seconds: z.number().int().min(1).max(3600).default(60),
+      format: z.enum(['mp4', 'mkv']).default('mkv'),
+      retain_days: z.number().min(0).default(7),
+    })
+    .prefault({}),
+  stall_seconds: z.number().min(1).max(600).default(20).describe('no frame for this long → restart ffmpeg'),
+  zones: z.array(zoneSchema).default([]),
+  upload_frames: z.boolean().default(false).describe('allow faces-blurred frames of this camera to go to the cloud teacher'),
+});
+
+export const ffmpegSchema = z
+  .strictObject({
+    path: z.string().optional().describe('ffmpeg binary; default: FFMPEG_PATH, then system ffmpeg, then the npm-shipped one'),
+    hwaccel: z.enum(['none', 'cuda', 'nvdec', 'jetson']).default('none').describe('hardware decode; none = CPU'),
+  })
+  .prefault({});
+
+export const recordingsSchema = z
+  .strictObject({
+    max_disk_mb: z.number().min(1).default(20_000).describe('cap for all recordings; oldest segments deleted first'),
+    check_interval_s: z.number().min(1).default(60),
+  })
+  .prefault({});
+
+export const camerasSchema = z.record(name, cameraSchema).describe('cameras by name');

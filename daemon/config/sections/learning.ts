@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { secretFile } from './common.js';
+
+export const learningSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    teacher: z
+      .strictObject({
+        url: z.string().url().optional().describe('cloud teacher base URL'),
+        token_file: secretFile.optional(),
+        timeout_ms: z.number().int().min(100).default(15_000),
+      })
+      .prefault({}),
+    upload: z
+      .strictObject({
+        interval_s: z.number().min(1).default(900),
+        jitter_s: z.number().min(0).default(60),
+        window: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'HH:MM-HH:MM').optional().describe('only upload inside this local time window'),
+        metered: z.boolean().default(false).describe('link is metered: upload text only, no adapters download'),
+        max_items: z.number().int().min(1).default(5000),
+        max_bytes: z.number().int().min(1024).default(50_000_000),
+      })
+      .prefault({}),
+    mining: z
+      .strictObject({ min_logprob: z.number().max(0).default(-1.5) })
+      .prefault({}),
+    adapters: z
+      .strictObject({
+        trusted_keys: z.array(z.string()).default([]).describe('ed25519 public keys (PEM or base64) that may sign adapters'),
+        keep: z.number().int().min(1).default(3),
+        margin: z.number().min(0).default(0.01).describe('an adapter must beat the current one by this much'),
+      })
+      .prefault({}),
+  })
+  .prefault({});

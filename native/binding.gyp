@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "sdnotify",
+      "sources": ["src/sdnotify.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
