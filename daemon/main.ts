@@ -191,8 +191,8 @@ export class Daemon {
   /** One line for systemd's STATUS= and the MQTT status topic. */
   summary(): string {
     const reports = this.container.reports();
-    const up = reports.filter((r) => r.state === 'running').length;
-    const bad = reports.filter((r) => r.state !== 'running').map((r) => `${r.name}:${r.stuck ? 'stuck' : r.state}`);
+    const up = reports.filter((r) => r.state === 'running' && !r.stuck).length;
+    const bad = reports.filter((r) => r.state !== 'running' || r.stuck).map((r) => `${r.name}:${r.stuck ? 'stuck' : r.state}`);
     return `${this.overall()}: ${up}/${reports.length} modules running${bad.length > 0 ? ` (${bad.join(', ')})` : ''}`;
   }
 

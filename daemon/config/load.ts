@@ -60,8 +60,12 @@ type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
 const ENV_PREFIX = 'HOMESIGHT_';
-/** HOMESIGHT_* variables that are not config keys. */
-const RESERVED_ENV = new Set(['HOMESIGHT_CONFIG']);
+/**
+ * Only variables whose first segment is a top-level config key are overrides
+ * (HOMESIGHT_CONFIG, HOMESIGHT_SHARED_DIR and the like are not); below that,
+ * unknown keys are errors like in the file.
+ */
+const TOP_LEVEL_KEYS = new Set(Object.keys(configSchema.shape));
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -71,9 +75,9 @@ function isObject(v: unknown): v is JsonObject {
 function envOverrides(env: NodeJS.ProcessEnv): Array<{ name: string; path: string[]; value: Json }> {
   const out: Array<{ name: string; path: string[]; value: Json }> = [];
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || RESERVED_ENV.has(name) || raw === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).split('__').map((s) => s.toLowerCase());
-    if (path.some((s) => s.length === 0)) continue;
+    if (path.some((s) => s.length === 0) || !TOP_LEVEL_KEYS.has(path[0]!)) continue;
     let value: Json;
     try {
       value = parseYamlValue(raw) as Json;

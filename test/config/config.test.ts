@@ -98,3 +98,10 @@ t.test('CLI: config check exits 78 with one line per problem; run refuses to sta
   t.equal(run.status, 78, 'daemon refuses to start with EX_CONFIG');
   t.match(run.stderr, 'invalid configuration (2 problems)');
 });
+
+t.test('HOMESIGHT_* variables that are not config keys are left alone', async (t) => {
+  const ok = parseConfigText('', 'test.yaml', { env: { HOMESIGHT_SHARED_DIR: '/x', HOMESIGHT_CONFIG: '/y.yaml' } });
+  t.same(ok.envOverrides, []);
+  const ps = problems('', { HOMESIGHT_LOG__LEVLE: 'debug' });
+  t.match(ps[0], { source: 'env HOMESIGHT_LOG__LEVLE', path: 'log.levle', message: 'unknown key "levle"' });
+});
