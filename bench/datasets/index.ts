@@ -1,0 +1,21 @@
+/**
+ * Datasets for training, evaluating and personalizing HomeSight's planner and
+ * activity expert: the Q2A task-plan dataset (generated, deterministic) and the
+ * DAHLIA-format activity loader with a synthetic keypoint set. Public surface.
+ */
+export { Rng, hash32 } from './prng.js';
+export { HOUSEHOLDS, householdAt, planContext, checkHousehold, type Household, type Person, type Room, type Camera, type Routine, type Round, type Alias, type Group, type VocabularyEntry } from './households.js';
+export { sampleTimeExpression, resolvePattern, pickNow, formatClock, TIME_PATTERN_NAMES, type TimeExpression, type TimeKind } from './timeexpr.js';
+export { formatIso, localParts, localToUtc, offsetMinutes } from './tz.js';
+export { expand, finish, type Style } from './text.js';
+export { PlanBuilder, planType, referenceEdges, type GoldPlan, type PlanType } from './planbuilder.js';
+export { INTENTS, ACTIVITY_IDS, ACTIVITY_PHRASES, type Category, type Draft } from './intents.js';
+export { refusalPlan, isRefusal, REFUSAL_REASONS, type RefusalReason } from './refusal.js';
+export { generate, sampleLine, validationContext, allowToolsFor, GoldPlanError, SPLITS, type Sample, type SampleMeta, type Split, type Generated, type GenerateOptions } from './generate.js';
+export { computeStats, renderStatsMarkdown, replaceStatsBlock, extractStatsBlock, argumentType, STATS_BEGIN, STATS_END, type Stats, type TeacherStats } from './stats.js';
+export { toolDesc, graphDesc, type ToolDescNode } from './tooldesc.js';
+export { teacherParaphrases, extractJson, emptyTeacherStats, type TeacherOptions, type TeacherResult } from './teacher.js';
+export { buildDataset, householdsJson, type BuildOptions, type BuildResult } from './build.js';
+export { ACTIVITY_CLASSES, VISION_TO_DAHLIA, toDahliaClass, parseDahlia, loadDahlia, parseLabel, framesToSegments, evaluateFrames, type ActivityClass, type DahliaSequence, type Segment, type FrameEvaluation, type ParseOptions } from './dahlia.js';
+export { syntheticActivitySet, activityLine, motionFeatures, COCO_KEYPOINTS, type ActivitySequence, type KeypointFrame, type SyntheticOptions } from './activity.js';
+export { poseSequencesFromClip, type PoseClipOptions } from './poseclip.js';
