@@ -44,8 +44,6 @@ export interface LoadOptions {
   file?: string;
   /** Environment for HOMESIGHT_* overrides (defaults to process.env). */
   env?: NodeJS.ProcessEnv;
-  /** Working directory relative paths resolve against. */
-  cwd?: string;
 }
 
 export interface LoadedConfig {
@@ -98,17 +96,6 @@ function setIn(obj: JsonObject, path: string[], value: Json): void {
     cur = cur[k] as JsonObject;
   }
   cur[path[path.length - 1]!] = value;
-}
-
-/** Secret `*_file` keys hold paths; make them absolute so validation and modules agree. */
-function resolveSecretPaths(v: Json, cwd: string): Json {
-  if (Array.isArray(v)) return v.map((x) => resolveSecretPaths(x, cwd));
-  if (!isObject(v)) return v;
-  const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) {
-    out[k] = k.endsWith('_file') && typeof x === 'string' && x.length > 0 && !isAbsolute(x) ? resolve(cwd, x) : resolveSecretPaths(x, cwd);
-  }
-  return out;
 }
 
 function describeValue(v: unknown): string {
@@ -233,7 +220,6 @@ function toProblems(
 /** Parses and validates a config text (YAML) with env overrides. Throws ConfigError. */
 export function parseConfigText(text: string, source: string, options: Omit<LoadOptions, 'file'> = {}): LoadedConfig {
   const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -255,7 +241,7 @@ export function parseConfigText(text: string, source: string, options: Omit<Load
   if (raw !== null && raw !== undefined && !isObject(raw)) {
     throw new ConfigError([{ source, line: 1, column: 1, path: '', message: 'the config must be a mapping of keys', found: describeValue(raw) }]);
   }
-  return validate((raw ?? {}) as JsonObject, source, doc, lc, env, cwd);
+  return validate((raw ?? {}) as JsonObject, source, doc, lc, env);
 }
 
 function validate(
@@ -264,7 +250,6 @@ function validate(
   doc: Document | null,
   lc: LineCounter | null,
   env: NodeJS.ProcessEnv,
-  cwd: string,
 ): LoadedConfig {
   const data = structuredClone(base);
   const envPaths = new Map<string, string>();
@@ -272,7 +257,8 @@ function validate(
     setIn(data, o.path, o.value);
     envPaths.set(o.path.join('.'), o.name);
   }
-  const resolved = resolveSecretPaths(data, cwd) as JsonObject;
+  // Relative paths (secret files included) resolve against the working directory, as everywhere.
+  const resolved = data;
   const result = configSchema.safeParse(resolved, { reportInput: false });
   if (!result.success) {
     throw new ConfigError(toProblems(result.error.issues as unknown as IssueLike[], resolved, doc, lc, source, envPaths));
@@ -285,7 +271,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? env.HOMESIGHT_CONFIG;
   if (file === undefined || file === '') {
-    return validate(structuredClone(EMBEDDED_DEFAULT) as JsonObject, '<embedded default>', null, null, env, options.cwd ?? process.cwd());
+    return validate(structuredClone(EMBEDDED_DEFAULT) as JsonObject, '<embedded default>', null, null, env);
   }
   let text: string;
   try {

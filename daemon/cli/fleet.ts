@@ -1,0 +1,155 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig, ConfigError, formatProblem, type HomeSightConfig } from '../config/index.js';
+import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, openBundle } from '../fleet/index.js';
+import { LogHub, asHomeSightError, systemClock } from '../system/index.js';
+import type { CliCommand } from './commands.js';
+
+function load(values: Record<string, unknown>): HomeSightConfig | number {
+  const file = typeof values.config === 'string' ? values.config : undefined;
+  try {
+    return loadConfig(file === undefined ? {} : { file }).config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
+      return 78;
+    }
+    throw err;
+  }
+}
+
+const verify: CliCommand = {
+  name: 'fleet verify',
+  usage: 'fleet verify BUNDLE [--config FILE]',
+  summary: 'check an update bundle as this device would (signature, hashes, compatibility)',
+  options: { config: { type: 'string', short: 'c' } },
+  async run(values, positionals) {
+    const file = positionals[0];
+    if (file === undefined) {
+      process.stderr.write('usage: homesight fleet verify BUNDLE [--config FILE]\n');
+      return 64;
+    }
+    const config = load(values);
+    if (typeof config === 'number') return config;
+    const tmp = await mkdtemp(join(tmpdir(), 'homesight-verify-'));
+    try {
+      const b = await openBundle(resolve(file), { trustedKeys: config.fleet.trusted_keys, configVersion: config.version, stagingDir: join(tmp, 'staging') });
+      process.stdout.write(`${file}: OK, version ${b.manifest.version}, ${Object.keys(b.manifest.files).length} files, signed by key ${b.keyId}\n`);
+      return 0;
+    } catch (err) {
+      const e = asHomeSightError(err);
+      process.stderr.write(`${file}: REFUSED ${e.code}: ${e.message}${e.hint === undefined ? '' : ` (${e.hint})`}\n`);
+      return 1;
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  },
+};
+
+const status: CliCommand = {
+  name: 'fleet status',
+  usage: 'fleet status [--config FILE]',
+  summary: 'installed releases, the current one, the last update outcomes',
+  options: { config: { type: 'string', short: 'c' } },
+  async run(values) {
+    const config = load(values);
+    if (typeof config === 'number') return config;
+    const p = fleetPaths(config);
+    const releases = new ReleaseStore(p.releases, p.link);
+    const state = new StateFile(p.state).read();
+    process.stdout.write(
+      JSON.stringify({ current: releases.current(), releases: releases.list().map((r) => r.version), pending: state.pending, history: state.history.slice(-10) }, null, 2) + '\n',
+    );
+    return 0;
+  },
+};
+
+/**
+ * The switch/restart/health-window/rollback sequence, run by the daemon in a
+ * transient systemd unit (`systemd-run … homesight fleet apply`) so that
+ * restarting homesight.service does not kill it.
+ */
+const apply: CliCommand = {
+  name: 'fleet apply',
+  usage: 'fleet apply (--version V | --rollback) [--config FILE]',
+  summary: 'switch to an installed release, restart, roll back if unhealthy (run by the daemon through systemd-run)',
+  options: { config: { type: 'string', short: 'c' }, version: { type: 'string' }, rollback: { type: 'boolean' } },
+  async run(values) {
+    const config = load(values);
+    if (typeof config === 'number') return config;
+    if ((typeof values.version === 'string') === (values.rollback === true)) {
+      process.stderr.write('fleet apply: give exactly one of --version V or --rollback\n');
+      return 64;
+    }
+    const logs = new LogHub({ level: config.log.level, pretty: false });
+    const log = logs.child({ module: 'fleet', component: 'apply' });
+    const p = fleetPaths(config);
+    const updater = new Updater({
+      releases: new ReleaseStore(p.releases, p.link),
+      state: new StateFile(p.state),
+      restarter: new SystemdRestarter(config.fleet.service),
+      probe: new HttpHealthProbe(config.health.host, config.health.port),
+      trustedKeys: config.fleet.trusted_keys,
+      configVersion: config.version,
+      keep: config.fleet.keep,
+      healthWindowMs: config.fleet.health_window_s * 1000,
+      selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
+      appRoot: new URL('../../', import.meta.url).pathname,
+      selfCheckEnv: process.env,
+      log,
+      clock: systemClock,
+    });
+    const progress = (stage: string, detail?: Record<string, unknown>): void => log.info({ stage, ...detail }, 'fleet apply');
+    const entry = values.rollback === true ? await updater.rollback({ progress }) : await updater.apply(values.version as string, { progress });
+    log.info({ ...entry }, 'fleet apply finished');
+    return entry.outcome === 'installed' ? 0 : 1;
+  },
+};
+
+/** First install on a device (or a manual one): verify, install, self-check, point `current` at it; no restart. */
+const install: CliCommand = {
+  name: 'fleet install',
+  usage: 'fleet install BUNDLE [--config FILE]',
+  summary: 'verify and install a bundle into releases/ and point current at it (no restart; bootstrap)',
+  options: { config: { type: 'string', short: 'c' } },
+  async run(values, positionals) {
+    const file = positionals[0];
+    if (file === undefined) {
+      process.stderr.write('usage: homesight fleet install BUNDLE [--config FILE]\n');
+      return 64;
+    }
+    const config = load(values);
+    if (typeof config === 'number') return config;
+    const logs = new LogHub({ level: 'warn', pretty: false });
+    const p = fleetPaths(config);
+    const releases = new ReleaseStore(p.releases, p.link);
+    const updater = new Updater({
+      releases,
+      state: new StateFile(p.state),
+      restarter: { restart: () => Promise.resolve() },
+      probe: { check: () => Promise.resolve({ healthy: false, version: null, detail: 'not probed' }) },
+      trustedKeys: config.fleet.trusted_keys,
+      configVersion: config.version,
+      keep: config.fleet.keep,
+      healthWindowMs: config.fleet.health_window_s * 1000,
+      selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
+      appRoot: new URL('../../', import.meta.url).pathname,
+      selfCheckEnv: process.env,
+      log: logs.child({ module: 'fleet' }),
+      clock: systemClock,
+    });
+    try {
+      const prepared = await updater.prepare(resolve(file));
+      releases.switchTo(prepared.version);
+      process.stdout.write(`installed ${prepared.version} (key ${prepared.keyId}); ${p.link} → ${prepared.dir}\nrestart the service to run it\n`);
+      return 0;
+    } catch (err) {
+      const e = asHomeSightError(err);
+      process.stderr.write(`${file}: REFUSED ${e.code}: ${e.message}${e.hint === undefined ? '' : ` (${e.hint})`}\n`);
+      return 1;
+    }
+  },
+};
+
+export const fleetCommands: CliCommand[] = [verify, install, status, apply];

@@ -1,0 +1,174 @@
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { HomeSightError, errorMessage, type Clock, type Logger } from '../system/index.js';
+import { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.js';
+
+/** full: PRAGMA integrity_check; quick: quick_check; auto: full up to AUTO_FULL_CHECK_BYTES, quick above; off: none. */
+export type IntegrityCheckMode = 'auto' | 'full' | 'quick' | 'off';
+
+/** In auto mode, files up to this size get the full check (about 15 s per GiB on a small ARM/x86 core). */
+export const AUTO_FULL_CHECK_BYTES = 1024 * 2 ** 20;
+
+/** What happened when a corrupt database was found at start. */
+export interface RecoveryInfo {
+  /** Why the old file was judged corrupt. */
+  reason: string;
+  /** Where the old file went (`<file>.corrupt-<timestamp>`). */
+  movedTo: string;
+  at: number;
+}
+
+export interface OpenOptions {
+  file: string;
+  log: Logger;
+  clock: Clock;
+  integrityCheck?: IntegrityCheckMode;
+  /** Page cache size in MiB. */
+  cacheMb?: number;
+  /** Tests building old schemas: the migration list and target version. */
+  migrations?: readonly Migration[];
+  targetVersion?: number;
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  recovery: RecoveryInfo | null;
+  migrated: { from: number; to: number };
+  integrityMs: number;
+  /** Which check ran at open. */
+  integrity: 'full' | 'quick' | 'off';
+}
+
+/** Error codes from SQLite that mean the file itself is damaged. */
+export function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+class CorruptDatabase extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Applies the connection settings every HomeSight connection uses. */
+export function configureConnection(db: Db, cacheMb: number): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma(`cache_size = ${-Math.round(cacheMb * 1024)}`);
+  db.pragma('temp_store = MEMORY');
+}
+
+function fileBytes(file: string): number {
+  let n = 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      n += statSync(f).size;
+    } catch {
+      // missing: nothing to count
+    }
+  }
+  return n;
+}
+
+/** Runs the check; returns which one ran. Throws CorruptDatabase when it fails. */
+function checkIntegrity(db: Db, mode: IntegrityCheckMode, file: string): 'full' | 'quick' | 'off' {
+  if (mode === 'off') return 'off';
+  const kind = mode === 'auto' ? (fileBytes(file) <= AUTO_FULL_CHECK_BYTES ? 'full' : 'quick') : mode;
+  const rows = db.pragma(kind === 'full' ? 'integrity_check(20)' : 'quick_check(20)') as Array<Record<string, string>>;
+  const messages = rows.map((r) => Object.values(r)[0] ?? '');
+  if (!(messages.length === 1 && messages[0] === 'ok')) {
+    throw new CorruptDatabase(`${kind === 'full' ? 'integrity_check' : 'quick_check'} failed: ${messages.slice(0, 3).join('; ')}`);
+  }
+  return kind;
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Moves a damaged database (and its -wal/-shm) aside; returns the new name. */
+function moveAside(file: string, now: number): string {
+  let target = `${file}.corrupt-${stamp(now)}`;
+  for (let i = 1; existsSync(target); i++) target = `${file}.corrupt-${stamp(now)}-${i}`;
+  renameSync(file, target);
+  // Keep the WAL next to the moved file under the name SQLite looks for, so the
+  // pair can still be opened for forensics; the shm is only an index.
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(file + suffix)) renameSync(file + suffix, target + suffix);
+  }
+  return target;
+}
+
+function tryOpen(options: OpenOptions): OpenedDatabase {
+  const mode = options.integrityCheck ?? 'auto';
+  let db: Db | null = null;
+  try {
+    db = new Database(options.file);
+    configureConnection(db, options.cacheMb ?? 32);
+    const t0 = options.clock.monotonic();
+    const integrity = checkIntegrity(db, mode, options.file);
+    const integrityMs = options.clock.monotonic() - t0;
+    const migrated = migrate(db, options.file, options.migrations ?? MIGRATIONS, options.targetVersion);
+    return { db, recovery: null, migrated, integrityMs, integrity };
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // already broken; nothing more to release
+    }
+    if (err instanceof CorruptDatabase) throw err;
+    if (isCorruption(err)) throw new CorruptDatabase(`${(err as { code: string }).code}: ${errorMessage(err)}`);
+    throw err;
+  }
+}
+
+/**
+ * Opens (or creates) the memory database: WAL, synchronous=NORMAL, an
+ * integrity check, then migrations. A damaged file is moved aside to
+ * `<file>.corrupt-<timestamp>` and a fresh database is created, so the daemon
+ * comes up (degraded, with the reason in health) instead of crash-looping.
+ * A database from newer code is refused with E_MEMORY_SCHEMA_NEWER and left
+ * untouched.
+ */
+export function openDatabase(options: OpenOptions): OpenedDatabase {
+  mkdirSync(dirname(options.file), { recursive: true });
+  try {
+    return tryOpen(options);
+  } catch (err) {
+    if (!(err instanceof CorruptDatabase)) {
+      if (err instanceof HomeSightError) throw err;
+      throw new HomeSightError('E_MEMORY_OPEN', `cannot open the memory database ${options.file}: ${errorMessage(err)}`, {
+        context: { file: options.file },
+        hint: 'check that the folder exists and is writable by the homesight user, and that the disk is not full',
+        cause: err,
+      });
+    }
+    const at = options.clock.now();
+    const movedTo = moveAside(options.file, at);
+    options.log.error(
+      { file: options.file, moved_to: movedTo, reason: err.reason },
+      `memory database is corrupt (${err.reason}); moved it to ${movedTo} and starting with an empty database`,
+    );
+    const fresh = tryOpen(options);
+    return { ...fresh, recovery: { reason: err.reason, movedTo, at } };
+  }
+}
+
+/** Runs `fn` in a transaction committed with synchronous=FULL (learning queues). */
+export function durableTransaction<T>(db: Db, fn: () => T): T {
+  // Inside an outer transaction the outer commit decides durability.
+  if (db.inTransaction) return db.transaction(fn)();
+  db.pragma('synchronous = FULL');
+  try {
+    return db.transaction(fn).immediate();
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
+}
+
+export { schemaVersion };

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+
+/**
+ * Home Assistant MQTT discovery payloads, one strict schema per component.
+ * Field names follow HA's MQTT integration docs (full names, no
+ * abbreviations). Entity payloads are built as the schemas' input types and
+ * parsed with them before they are published, so an unknown or mistyped
+ * field fails here rather than being silently ignored by Home Assistant.
+ */
+
+const topic = z.string().min(1).regex(/^[^#+]+$/, 'no wildcards');
+const template = z.string().min(1);
+
+export const haAvailabilitySchema = z.strictObject({
+  topic,
+  payload_available: z.string().optional(),
+  payload_not_available: z.string().optional(),
+  value_template: template.optional(),
+});
+
+export const haDeviceSchema = z.strictObject({
+  identifiers: z.array(z.string().min(1)).min(1),
+  name: z.string().min(1),
+  manufacturer: z.string().optional(),
+  model: z.string().optional(),
+  model_id: z.string().optional(),
+  sw_version: z.string().optional(),
+  hw_version: z.string().optional(),
+  serial_number: z.string().optional(),
+  suggested_area: z.string().optional(),
+  configuration_url: z.string().optional(),
+  via_device: z.string().optional(),
+});
+
+export const haOriginSchema = z.strictObject({
+  name: z.string().min(1),
+  sw_version: z.string().optional(),
+  support_url: z.string().optional(),
+});
+
+/** Options every MQTT entity platform accepts. */
+const entityBase = {
+  name: z.string().min(1).nullable(),
+  unique_id: z.string().regex(/^[a-zA-Z0-9_-]+$/),
+  device: haDeviceSchema,
+  origin: haOriginSchema,
+  availability: z.array(haAvailabilitySchema).min(1).optional(),
+  availability_mode: z.enum(['all', 'any', 'latest']).optional(),
+  icon: z.string().regex(/^mdi:[a-z0-9-]+$/).optional(),
+  entity_category: z.enum(['config', 'diagnostic']).optional(),
+  enabled_by_default: z.boolean().optional(),
+  json_attributes_topic: topic.optional(),
+  json_attributes_template: template.optional(),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+};
+
+export const BINARY_SENSOR_DEVICE_CLASSES = [
+  'battery', 'battery_charging', 'carbon_monoxide', 'cold', 'connectivity', 'door', 'garage_door', 'gas', 'heat', 'light', 'lock',
+  'moisture', 'motion', 'moving', 'occupancy', 'opening', 'plug', 'power', 'presence', 'problem', 'running', 'safety', 'smoke',
+  'sound', 'tamper', 'update', 'vibration', 'window',
+] as const;
+
+export const haBinarySensorSchema = z.strictObject({
+  ...entityBase,
+  state_topic: topic,
+  value_template: template.optional(),
+  payload_on: z.string().optional(),
+  payload_off: z.string().optional(),
+  device_class: z.enum(BINARY_SENSOR_DEVICE_CLASSES).optional(),
+  expire_after: z.number().int().positive().optional(),
+  off_delay: z.number().int().positive().optional(),
+  force_update: z.boolean().optional(),
+});
+
+export const haSensorSchema = z.strictObject({
+  ...entityBase,
+  state_topic: topic,
+  value_template: template.optional(),
+  unit_of_measurement: z.string().optional(),
+  state_class: z.enum(['measurement', 'total', 'total_increasing']).optional(),
+  device_class: z.string().optional(),
+  expire_after: z.number().int().positive().optional(),
+  force_update: z.boolean().optional(),
+  suggested_display_precision: z.number().int().min(0).optional(),
+});
+
+export const haCameraSchema = z.strictObject({
+  ...entityBase,
+  topic,
+  image_encoding: z.literal('b64').optional(),
+});
+
+export const haEventSchema = z.strictObject({
+  ...entityBase,
+  state_topic: topic,
+  event_types: z.array(z.string().min(1)).min(1),
+  device_class: z.enum(['button', 'doorbell', 'motion']).optional(),
+  value_template: template.optional(),
+});
+
+export const haButtonSchema = z.strictObject({
+  ...entityBase,
+  command_topic: topic,
+  command_template: template.optional(),
+  payload_press: z.string().optional(),
+  retain: z.boolean().optional(),
+  device_class: z.enum(['identify', 'restart', 'update']).optional(),
+});
+
+export const HA_COMPONENTS = {
+  binary_sensor: haBinarySensorSchema,
+  sensor: haSensorSchema,
+  camera: haCameraSchema,
+  event: haEventSchema,
+  button: haButtonSchema,
+} as const;
+
+export type HaComponent = keyof typeof HA_COMPONENTS;
+export type HaPayload<C extends HaComponent> = z.input<(typeof HA_COMPONENTS)[C]>;
+
+/** The JSON Schema of each component's discovery payload (docs, external validators). */
+export function haJsonSchemas(): Record<HaComponent, unknown> {
+  return Object.fromEntries(Object.entries(HA_COMPONENTS).map(([k, s]) => [k, z.toJSONSchema(s)])) as Record<HaComponent, unknown>;
+}

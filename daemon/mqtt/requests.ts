@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { HomeSightError, asHomeSightError } from '../system/index.js';
+import { isPublishTopic, topicMatches } from './topics.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Fields every request may carry besides its arguments. */
+export const envelopeSchema = z.looseObject({
+  id: z.union([z.string().min(1).max(128), z.number().int().safe()]).optional().describe('request id, echoed in replies (transaction)'),
+  reply_to: z.string().min(1).max(512).optional().describe('topic for the reply (MQTT 3.1.1 clients; v5 clients use the response topic)'),
+});
+
+export interface ParsedRequest {
+  id: string | undefined;
+  replyTo: string | undefined;
+  args: Record<string, unknown>;
+}
+
+/**
+ * Decodes an inbound request payload: size cap, UTF-8, JSON object, envelope
+ * fields. An empty payload is `{}`. Throws HomeSightError with a stable code.
+ */
+export function decodeRequest(payload: Buffer, maxBytes: number): ParsedRequest {
+  if (payload.length > maxBytes) {
+    throw new HomeSightError('E_PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes exceeds the limit of ${maxBytes} bytes`, {
+      context: { bytes: payload.length, limit: maxBytes },
+      hint: 'send less (mqtt.max_request_bytes sets the limit)',
+    });
+  }
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    throw new HomeSightError('E_BAD_ENCODING', 'payload is not valid UTF-8', { hint: 'send a UTF-8 JSON object' });
+  }
+  if (text.trim() === '') return { id: undefined, replyTo: undefined, args: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new HomeSightError('E_BAD_JSON', `payload is not JSON: ${err instanceof Error ? err.message.slice(0, 120) : 'parse error'}`, {
+      hint: 'send a JSON object, e.g. {"id": "1"}',
+    });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HomeSightError('E_BAD_REQUEST', `payload must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, {
+      hint: 'wrap the arguments in an object',
+    });
+  }
+  const env = envelopeSchema.safeParse(value);
+  if (!env.success) throw zodToError(env.error, 'E_BAD_REQUEST');
+  const { id, reply_to: replyTo, ...args } = env.data;
+  return { id: id === undefined ? undefined : String(id), replyTo, args };
+}
+
+/** One readable line from zod issues (paths and messages, capped). */
+export function zodToError(error: z.ZodError, code = 'E_BAD_REQUEST'): HomeSightError {
+  const lines = error.issues.slice(0, 8).map((i) => {
+    const path = i.path.map(String).join('.');
+    return path === '' ? i.message : `${path}: ${i.message}`;
+  });
+  const more = error.issues.length > 8 ? ` (+${error.issues.length - 8} more)` : '';
+  return new HomeSightError(code, `invalid request: ${lines.join('; ').slice(0, 600)}${more}`, {
+    context: { issues: error.issues.slice(0, 8).map((i) => ({ path: i.path.map(String), code: i.code })) },
+    hint: 'see the command\'s schema in the retained <base>/info topic',
+  });
+}
+
+/**
+ * Where replies may go: a publishable topic that is not a Home Assistant
+ * discovery topic and not inside this device's own tree (except `reply/…`),
+ * so a request cannot make the daemon overwrite its own state or HA entities.
+ */
+export function checkReplyTopic(topic: string, baseTopic: string, discoveryPrefix: string): void {
+  const ok =
+    isPublishTopic(topic) &&
+    !topicMatches(`${discoveryPrefix}/#`, topic) &&
+    (!topicMatches(`${baseTopic}/#`, topic) || topicMatches(`${baseTopic}/reply/#`, topic));
+  if (!ok) {
+    throw new HomeSightError('E_BAD_REPLY_TO', `reply topic "${topic.slice(0, 120)}" is not allowed`, {
+      context: { topic: topic.slice(0, 256) },
+      hint: `use a topic without wildcards outside ${discoveryPrefix}/ and ${baseTopic}/ (or under ${baseTopic}/reply/)`,
+    });
+  }
+}
+
+export function errorBody(err: unknown): { code: string; message: string; hint?: string } {
+  const e = asHomeSightError(err);
+  return e.hint === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, hint: e.hint };
+}
