@@ -57,4 +57,4 @@ export const EMBEDDED_DEFAULT: ConfigInput = {
 };
 
 /** Keys whose change is applied live on SIGHUP; everything else needs a restart. */
-export const LIVE_KEYS = ['log.level', 'agent', 'learning.upload', 'learning.mining', 'recordings', 'memory.event_retain_days'] as const;
+export const LIVE_KEYS = ['log.level', 'agent', 'learning.upload', 'learning.mining', 'recordings', 'memory.event_retain_days', 'memory.retention_interval_s', 'memory.delete_snapshots'] as const;
