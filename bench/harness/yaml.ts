@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { formatProblem, type ConfigProblem } from '../../daemon/config/index.js';
+import { HomeSightError } from '../../daemon/system/index.js';
+
+/**
+ * Located validation of the benchmark YAML files (job, testenv, algorithm):
+ * every problem names file:line:column, the dotted key, what was found, what is
+ * allowed and how to fix it — the same shape and formatting as the daemon's
+ * config errors (`ConfigProblem`, `formatProblem` from daemon/config).
+ */
+export class BenchConfigError extends HomeSightError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super('E_BENCH_CONFIG', `invalid benchmark declaration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`, {
+      context: { problems },
+      hint: 'fix the listed keys; docs/METRICS.md and README "Benchmarking" describe every field',
+    });
+    this.problems = problems;
+  }
+}
+
+/** A path as problems show it: relative to the working directory when inside it. */
+function shown(path: string): string {
+  const cwd = process.cwd();
+  return path.startsWith(cwd + sep) ? relative(cwd, path) : path;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `"${v.length > 60 ? v.slice(0, 57) + '...' : v}" (string)`;
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === 'object') return 'a mapping';
+  return `${String(v)} (${typeof v})`;
+}
+
+interface IssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  expected?: unknown;
+  keys?: string[];
+  values?: unknown[];
+  minimum?: unknown;
+  maximum?: unknown;
+  inclusive?: boolean;
+  params?: { hint?: string };
+}
+
+function allowedFor(issue: IssueLike): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `a ${String(issue.expected)}`;
+    case 'invalid_value':
+      return issue.values?.map((v) => JSON.stringify(v)).join(', ');
+    case 'too_small':
+      return issue.minimum === undefined ? undefined : `${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`;
+    case 'too_big':
+      return issue.maximum === undefined ? undefined : `${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}`;
+    default:
+      return undefined;
+  }
+}
+
+export interface ProblemExtras {
+  found?: string;
+  allowed?: string;
+  hint?: string;
+  /** Point at the key instead of its value. */
+  keyNode?: boolean;
+}
+
+/** A parsed YAML file that can point at its own keys. */
+export class YamlFile {
+  readonly dir: string;
+  private constructor(
+    readonly path: string,
+    private readonly doc: Document,
+    private readonly lc: LineCounter,
+    readonly data: unknown,
+  ) {
+    this.dir = dirname(path);
+  }
+
+  /** Reads and parses; syntax errors and a missing file become located problems (thrown). */
+  static read(path: string, referencedFrom?: { file: YamlFile; at: PropertyKey[] }): YamlFile {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const msg = code === 'ENOENT' ? `file not found: ${path}` : `file not readable (${code ?? 'error'}): ${path}`;
+      const problem: ConfigProblem =
+        referencedFrom === undefined
+          ? { source: shown(path), path: '', message: msg, hint: 'pass an existing benchmarking job YAML' }
+          : referencedFrom.file.problem(referencedFrom.at, msg, { hint: 'paths are relative to the folder of the file that names them' });
+      throw new BenchConfigError([problem]);
+    }
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new BenchConfigError(
+        doc.errors.map((e) => {
+          const pos = lc.linePos(e.pos[0]);
+          return { source: shown(path), line: pos.line, column: pos.col, path: '', message: `YAML syntax error: ${e.message.split('\n')[0]}`, hint: 'check indentation and quoting' };
+        }),
+      );
+    }
+    return new YamlFile(path, doc, lc, doc.toJS() as unknown);
+  }
+
+  /** Absolute path of a path written in this file. */
+  resolvePath(p: string): string {
+    return resolve(this.dir, p);
+  }
+
+  private locate(path: readonly PropertyKey[], keyNode: boolean): Node | null {
+    let node: unknown = this.doc.contents;
+    let last: Node | null = (this.doc.contents as Node | null) ?? null;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (pair === undefined) return last;
+        if (keyNode && i === path.length - 1) return pair.key as Node;
+        node = pair.value;
+        if (node !== null && node !== undefined) last = node as Node;
+        else return pair.key as Node;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg];
+        if (item === undefined) return last;
+        node = item;
+        last = item as Node;
+      } else {
+        return last;
+      }
+    }
+    return last;
+  }
+
+  valueAt(path: readonly PropertyKey[]): unknown {
+    let cur: unknown = this.data;
+    for (const seg of path) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      cur = (cur as Record<string, unknown>)[String(seg)];
+    }
+    return cur;
+  }
+
+  /** A problem located at a key path of this file. */
+  problem(path: readonly PropertyKey[], message: string, extras: ProblemExtras = {}): ConfigProblem {
+    const p: ConfigProblem = { source: shown(this.path), path: path.map(String).join('.'), message };
+    const node = this.locate(path, extras.keyNode ?? false);
+    if (node?.range) {
+      const pos = this.lc.linePos(node.range[0]);
+      p.line = pos.line;
+      p.column = pos.col;
+    }
+    if (extras.found !== undefined) p.found = extras.found;
+    if (extras.allowed !== undefined) p.allowed = extras.allowed;
+    if (extras.hint !== undefined) p.hint = extras.hint;
+    return p;
+  }
+
+  /** Validates the file against a zod schema; returns the data or the located problems. */
+  parse<S extends z.ZodType>(schema: S, hints: (path: string) => string | undefined): { data: z.output<S> } | { problems: ConfigProblem[] } {
+    const r = schema.safeParse(this.data ?? {}, { reportInput: false });
+    if (r.success) return { data: r.data };
+    const problems: ConfigProblem[] = [];
+    for (const issue of r.error.issues as unknown as IssueLike[]) {
+      const keys = issue.code === 'unrecognized_keys' ? (issue.keys ?? []) : [null];
+      for (const key of keys) {
+        const path = key === null ? issue.path : [...issue.path, key];
+        const dotted = path.map(String).join('.');
+        if (key !== null) {
+          problems.push(this.problem(path, `unknown key "${key}"`, { keyNode: true, hint: hints(dotted) ?? 'remove it or check its spelling (README "Benchmarking" lists the keys)' }));
+          continue;
+        }
+        const found = this.valueAt(path);
+        const extras: ProblemExtras = {};
+        if (issue.code !== 'custom' || found !== undefined) extras.found = describeValue(found);
+        const allowed = allowedFor(issue);
+        if (allowed !== undefined) extras.allowed = allowed;
+        const hint = issue.params?.hint ?? hints(dotted);
+        if (hint !== undefined) extras.hint = hint;
+        const message = issue.code === 'invalid_type' && found === undefined ? 'required key is missing' : issue.message;
+        problems.push(this.problem(path, message, extras));
+      }
+    }
+    return { problems };
+  }
+}
