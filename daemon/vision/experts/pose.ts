@@ -1,0 +1,160 @@
+import type * as ort from 'onnxruntime-node';
+import { decodeHeatmaps, decodeMovenet, decodeMovenetMultipose, decodeSimcc, decodeYolov8Pose, type RawPose } from '../decoders/pose.js';
+import { iou, nms } from '../geometry.js';
+import type { ModelSpec } from '../models.js';
+import { squareAround, toImage, type Letterbox } from '../preprocess.js';
+import { expectInput, type LoadedModel } from '../runtime.js';
+import type { Box, Keypoint, PoseEstimator, RgbImage } from '../types.js';
+import { ImageInput, Lock, floatOutput, greyImage, inputSize, warmUp } from './common.js';
+
+/** Grows a box to the aspect ratio w/h = `aspect`, then by `margin` on each side. */
+export function cropFor(b: Box, aspect: number, margin: number): Box {
+  let w = b[2];
+  let h = b[3];
+  if (w / h < aspect) w = h * aspect;
+  else h = w / aspect;
+  w *= 1 + margin;
+  h *= 1 + margin;
+  const cx = b[0] + b[2] / 2;
+  const cy = b[1] + b[3] / 2;
+  return [cx - w / 2, cy - h / 2, w, h];
+}
+
+function mapBack(kps: Keypoint[], lb: Letterbox): Keypoint[] {
+  return kps.map(([x, y, s]) => {
+    const [ix, iy] = toImage(lb, x, y);
+    return [ix, iy, s];
+  });
+}
+
+/** Greedy IoU assignment of whole-image poses to the given person boxes. */
+export function assignPoses(poses: RawPose[], boxes: Box[], minIou = 0.3): Keypoint[][] {
+  const out: Keypoint[][] = boxes.map(() => []);
+  const pairs: Array<[number, number, number]> = [];
+  for (let p = 0; p < poses.length; p++) for (let b = 0; b < boxes.length; b++) {
+    const v = iou(poses[p]!.box, boxes[b]!);
+    if (v >= minIou) pairs.push([v, p, b]);
+  }
+  pairs.sort((a, b) => b[0] - a[0]);
+  const usedP = new Set<number>();
+  const usedB = new Set<number>();
+  for (const [, p, b] of pairs) {
+    if (usedP.has(p) || usedB.has(b)) continue;
+    usedP.add(p);
+    usedB.add(b);
+    out[b] = poses[p]!.keypoints;
+  }
+  return out;
+}
+
+/**
+ * Pose on person boxes. Top-down formats (movenet, heatmap, simcc) run once
+ * per box on a crop around it; bottom-up formats (movenet-multipose,
+ * yolov8-pose) run once per image and their poses are matched to the boxes.
+ */
+export class OnnxPoseEstimator implements PoseEstimator {
+  private readonly input: ImageInput;
+  private readonly inW: number;
+  private readonly inH: number;
+  private readonly fixed: boolean;
+  private readonly lock = new Lock();
+
+  private constructor(
+    readonly model: LoadedModel,
+    readonly spec: ModelSpec,
+  ) {
+    const f = spec.format;
+    if (f === 'movenet' || f === 'movenet-multipose') {
+      expectInput(model, { rank: 4, type: 'int32', fixed: { 0: 1, 3: 3 }, describe: 'int32 [1, H, W, 3] (NHWC, RGB 0..255)' });
+      this.input = new ImageInput({ ...spec, input: { ...spec.input, layout: 'nhwc' } }, 'int32');
+    } else {
+      expectInput(model, { rank: 4, type: 'float32', fixed: { 0: 1, 1: 3 }, describe: 'float32 [1, 3, H, W]' });
+      this.input = new ImageInput({ ...spec, input: { ...spec.input, layout: 'nchw' } });
+    }
+    const size = inputSize(model, { ...spec, input: { ...spec.input, layout: f === 'movenet' || f === 'movenet-multipose' ? 'nhwc' : 'nchw' } });
+    this.inW = size.width;
+    this.inH = size.height;
+    this.fixed = size.fixed;
+  }
+
+  static async create(model: LoadedModel, spec: ModelSpec): Promise<OnnxPoseEstimator> {
+    const p = new OnnxPoseEstimator(model, spec);
+    const img = greyImage(Math.max(64, p.inW), Math.max(64, p.inH));
+    await warmUp(model, () => p.estimate(img, [[8, 8, img.width - 16, img.height - 16]]));
+    return p;
+  }
+
+  get modelName(): string {
+    return this.spec.name;
+  }
+
+  get topDown(): boolean {
+    return this.spec.format === 'movenet' || this.spec.format === 'heatmap' || this.spec.format === 'simcc';
+  }
+
+  private run(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
+    return this.model.run({ [this.model.inputName]: tensor });
+  }
+
+  /** Step 1 of a top-down estimate (public for benchmarks): the crop around `box` in the reused input tensor. */
+  prepareCrop(img: RgbImage, box: Box): { tensor: ort.Tensor; lb: Letterbox } {
+    const region = this.spec.format === 'movenet' ? squareAround(box, 0.2) : cropFor(box, this.inW / this.inH, 0.25);
+    return this.input.prepare(img, this.inW, this.inH, region);
+  }
+
+  /** Keypoints for one crop region (top-down formats). */
+  async estimateOne(img: RgbImage, box: Box): Promise<Keypoint[]> {
+    const f = this.spec.format;
+    const { tensor, lb } = this.prepareCrop(img, box);
+    const out = await this.run(tensor);
+    const names = this.model.session.outputNames;
+    let kps: Keypoint[];
+    if (f === 'movenet') {
+      const o = floatOutput(out, names[0]!);
+      kps = decodeMovenet(o.data, o.dims, this.inW, this.inH);
+    } else if (f === 'heatmap') {
+      const o = floatOutput(out, names[0]!);
+      kps = decodeHeatmaps(o.data, o.dims, this.inW, this.inH);
+    } else {
+      const xName = names.find((n) => /x/i.test(n)) ?? names[0]!;
+      const yName = names.find((n) => n !== xName) ?? names[1]!;
+      const x = floatOutput(out, xName);
+      const y = floatOutput(out, yName);
+      kps = decodeSimcc(x.data, x.dims, y.data, y.dims, this.inW, this.inH);
+    }
+    return mapBack(kps, lb);
+  }
+
+  /** All poses in the image (bottom-up formats), image pixels. */
+  async estimateAll(img: RgbImage): Promise<RawPose[]> {
+    let inW = this.inW;
+    let inH = this.inH;
+    if (!this.fixed) {
+      const s = this.spec.input.width / Math.max(img.width, img.height);
+      inW = Math.max(32, Math.round((img.width * s) / 32) * 32);
+      inH = Math.max(32, Math.round((img.height * s) / 32) * 32);
+    }
+    const { tensor, lb } = this.input.prepare(img, inW, inH);
+    const out = await this.run(tensor);
+    const o = floatOutput(out, this.model.session.outputNames[0]!);
+    let raw: RawPose[];
+    if (this.spec.format === 'movenet-multipose') raw = decodeMovenetMultipose(o.data, o.dims, inW, inH, this.spec.scoreThreshold);
+    else raw = nms(decodeYolov8Pose(o.data, o.dims, this.spec.scoreThreshold).map((p) => ({ ...p, classId: 0 })), this.spec.nmsIou);
+    return raw.map((p) => {
+      const [x1, y1] = toImage(lb, p.box[0], p.box[1]);
+      return { box: [x1, y1, p.box[2] / lb.scale, p.box[3] / lb.scale] as Box, score: p.score, keypoints: mapBack(p.keypoints, lb) };
+    });
+  }
+
+  estimate(img: RgbImage, boxes: Box[]): Promise<Keypoint[][]> {
+    if (boxes.length === 0) return Promise.resolve([]);
+    return this.lock.run(async () => {
+      if (this.topDown) {
+        const out: Keypoint[][] = [];
+        for (const b of boxes) out.push(await this.estimateOne(img, b));
+        return out;
+      }
+      return assignPoses(await this.estimateAll(img), boxes);
+    });
+  }
+}

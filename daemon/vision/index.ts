@@ -1,0 +1,105 @@
+/**
+ * Public face of daemon/vision: the vision experts on onnxruntime-node
+ * (person detection, tracking, face identity, pose, activity) and the
+ * VisionModule that runs them on every camera. Other folders import only
+ * from here.
+ */
+import type { ModuleContext } from '../context.js';
+import type { IngestApi } from '../ingest/index.js';
+import type { MqttBridge } from '../mqtt/index.js';
+import { newEventId, type MemoryModule } from '../memory/index.js';
+import type { ServiceModule } from '../system/index.js';
+import { VisionModule } from './module.js';
+import type { FrameFeed } from './types.js';
+
+export { VisionModule, enrollFaces, enrollArgs, type VisionDeps, type AnalyzeOptions, type EnrollResult, type CameraOccupancy, type VisionEventPayload } from './module.js';
+export { VisionEngine, type Experts, type ModelStatus, type EngineOptions } from './engine.js';
+export { CameraPipeline, pipelineSettings, headRegion, faceOfPerson, type PipelineSettings, type StepResult, type TrackState } from './pipeline.js';
+export { CameraEventWriter, type EventWriterOptions } from './events.js';
+export { IouTracker, type TrackerOptions } from './tracker.js';
+export { IdentityVoter, InMemoryGallery, cosine, matchFace, type FaceMatch, type IdentityDecision } from './identity.js';
+export { OnnxDetector } from './experts/detector.js';
+export { YunetFaceDetector, OnnxFaceEmbedder, ARCFACE_TEMPLATE, alignmentFor, l2normalize } from './experts/face.js';
+export { OnnxPoseEstimator, assignPoses, cropFor } from './experts/pose.js';
+export { ACTIVITY_CLASSES, FeatureActivityClassifier, OnnxSequenceActivityClassifier, poseFeatures, type ActivityName, type PoseFeatures } from './experts/activity.js';
+export { decodeYolox, decodeYolov8, decodeYunet, gridAnchors, type RawDetection, type RawFace } from './decoders/detection.js';
+export { decodeMovenet, decodeMovenetMultipose, decodeYolov8Pose, decodeHeatmaps, decodeSimcc, COCO_KEYPOINTS, KP } from './decoders/pose.js';
+export { iou, nms, clipBox, toFractions, pointInPolygon, zonesOf, filterDetections, type ZoneSpec } from './geometry.js';
+export { ImageTensorizer, similarityTransform, invertAffine, warpAffineNchw, squareAround, toImage, type Letterbox, type TensorSpec, type Affine } from './preprocess.js';
+export {
+  loadModel,
+  LoadedModel,
+  engineCacheDir,
+  sha256Hex,
+  defaultProviderLibDir,
+  ortSessionFactory,
+  type ProviderName,
+  type ModelInfo,
+  type ProviderAttempt,
+  type SessionFactory,
+  type RunnableSession,
+  type LoaderOptions,
+} from './runtime.js';
+export { COCO_LABELS, DEFAULT_MODELS, resolveModelSpec, selectModels, type ModelSpec, type ModelKind, type ModelFormat } from './models.js';
+export { decodeImage, imageFrame, encodeJpeg } from './image.js';
+export type {
+  Frame,
+  FrameFeed,
+  RgbImage,
+  Box,
+  Keypoint,
+  Detection,
+  FaceDetection,
+  PoseDetection,
+  Detector,
+  FaceDetector,
+  FaceEmbedder,
+  PoseEstimator,
+  PoseSample,
+  ActivityClassifier,
+  ActivityContext,
+  ActivityResult,
+  Tracker,
+  TrackedObject,
+  Gallery,
+  GalleryMatch,
+  HomeEvent,
+  EventSink,
+  EventChange,
+  PersonAnalysis,
+  FrameAnalysis,
+} from './types.js';
+
+function isFrameFeed(x: unknown): x is FrameFeed {
+  return typeof x === 'object' && x !== null && typeof (x as { frames?: unknown }).frames === 'function';
+}
+
+/**
+ * Builds the VisionModule from the daemon's context: frames from the ingest
+ * module, events and the face gallery from the memory module's store.
+ */
+export function createVisionModule(ctx: ModuleContext): VisionModule {
+  const memory = ctx.container.get<MemoryModule>('memory');
+  const ingest = ctx.container.get<ServiceModule & Partial<IngestApi>>('ingest');
+  const store = (): MemoryModule['store'] | null => {
+    try {
+      return memory?.store ?? null;
+    } catch {
+      return null;
+    }
+  };
+  return new VisionModule({
+    config: ctx.config,
+    log: ctx.log,
+    clock: ctx.clock,
+    bus: ctx.bus,
+    metrics: ctx.metrics,
+    dependsOn: ['memory', 'ingest'].filter((n) => ctx.container.get(n) !== undefined),
+    feed: () => (isFrameFeed(ingest) ? ingest : null),
+    events: () => store()?.events ?? null,
+    gallery: () => store()?.identities ?? null,
+    // mqtt is built after vision; by start() it is in the container (or off).
+    bridge: () => ctx.container.get<ServiceModule & { bridge?: MqttBridge }>('mqtt')?.bridge ?? null,
+    newId: (ts) => newEventId(ts),
+  });
+}
