@@ -1,0 +1,536 @@
+import { open, stat } from 'node:fs/promises';
+import {
+  getLlama,
+  readGgufFileInfo,
+  LlamaGrammarEvaluationState,
+  LlamaLogLevel,
+  type GbnfJsonSchema,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
+import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../system/index.js';
+import { catalogGrammarSchema, getTool, nodeGrammarSchema, type CatalogSchemaOptions, type OutputKind } from './catalog.js';
+import { taskPlanSchema, type PlanRequest, type PlanResult, type Planner, type TaskNode, type TaskPlan } from './plan.js';
+import { buildPrompt, type PromptMode } from './prompt.js';
+import { describeSteps, linksFromRefs } from './steps.js';
+
+export interface LocalPlannerOptions {
+  /** Absolute path of the GGUF file. */
+  modelPath: string;
+  /** llama.cpp threads (on small boards fewer is often faster). */
+  threads: number;
+  contextSize: number;
+  /** 'auto' = offload what fits when a GPU is there (CPU otherwise); 0 = CPU only. */
+  gpuLayers: 'auto' | number;
+  /** Most tokens generated for one plan. */
+  maxTokens: number;
+  temperature: number;
+  /** Upper bound for one plan() call. */
+  timeoutMs: number;
+  fewShots: number;
+  /** node (default): one grammar per node, references only to fitting earlier nodes; plan: one grammar for the whole plan. */
+  mode?: PromptMode;
+  /** Most nodes in a plan (default 6). */
+  maxNodes?: number;
+  /** Longest free string the grammar admits (default 48). */
+  maxStringLength?: number;
+  /** Most tokens for one node (node mode; default min(maxTokens, 256)). */
+  nodeMaxTokens?: number;
+  /** Prompt budget in tokens (default contextSize − maxTokens). */
+  promptBudget?: number;
+  /** A llama.cpp backend to share (not disposed by this planner); default: its own from getLlama(). */
+  llama?: Llama;
+  log?: Logger;
+}
+
+/** What the local model is, for health and traces. */
+export interface LocalModelInfo {
+  path: string;
+  loaded: boolean;
+  gpu: string | false;
+  threads: number;
+  contextSize: number;
+  trainContextSize: number | null;
+  loadMs: number | null;
+}
+
+/** Raw generation stats of one constrained generation. */
+export interface GenerationStats {
+  tokens: number;
+  logProbSum: number;
+  firstTokenMs: number | null;
+  ms: number;
+  /** Stopped because the budget ran out (output incomplete). */
+  truncated: boolean;
+  /** Input tokens evaluated (the rest of the input was already in the sequence). */
+  evaluated: number;
+}
+
+const GGUF_MAGIC = Buffer.from('GGUF', 'ascii');
+
+/** Checks that a file is there and is a readable GGUF; throws a clear HomeSightError otherwise. */
+export async function checkGguf(path: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    throw new HomeSightError('E_MODEL_MISSING', `planner model not found: ${path}`, {
+      context: { path },
+      hint: 'set agent.llm.model to a GGUF file (relative to paths.models_dir) or use agent.planner: retrieval',
+    });
+  }
+  const fh = await open(path, 'r');
+  const head = Buffer.alloc(4);
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
+  if (size < 32 || !head.equals(GGUF_MAGIC)) {
+    throw new HomeSightError('E_MODEL_CORRUPT', `planner model is not a GGUF file: ${path}`, {
+      context: { path, size, magic: head.toString('hex') },
+      hint: 'the file is damaged or of another format; download the GGUF again',
+    });
+  }
+  let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
+  try {
+    info = await readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false });
+  } catch (err) {
+    throw new HomeSightError('E_MODEL_CORRUPT', `planner model is damaged: ${path}: ${err instanceof Error ? err.message : String(err)}`, {
+      context: { path, size },
+      hint: 'the GGUF header or tensor table cannot be read (truncated download?); download it again',
+      cause: err,
+    });
+  }
+  // A truncated download keeps a readable header; its tensor data runs past the end of the file.
+  let needed = 0;
+  for (const ti of info.fullTensorInfo ?? info.tensorInfo ?? []) {
+    const elements = ti.dimensions.reduce<number>((a, d) => a * Number(d), 1);
+    const perBlock = GGML_BLOCK_BYTES[ti.ggmlType as number];
+    const bytes = perBlock === undefined ? 0 : Math.ceil(elements / perBlock[0]) * perBlock[1];
+    needed = Math.max(needed, Number(ti.fileOffset) + bytes);
+  }
+  if (needed > size) {
+    throw new HomeSightError('E_MODEL_CORRUPT', `planner model is damaged: ${path} is ${size} bytes but its tensors need ${needed}`, {
+      context: { path, size, needed },
+      hint: 'the file is truncated (interrupted download?); download it again',
+    });
+  }
+}
+
+/** [elements per block, bytes per block] of common ggml types (others are not size-checked). */
+const GGML_BLOCK_BYTES: Record<number, [number, number]> = {
+  0: [1, 4], // F32
+  1: [1, 2], // F16
+  2: [32, 18], // Q4_0
+  3: [32, 20], // Q4_1
+  6: [32, 22], // Q5_0
+  7: [32, 24], // Q5_1
+  8: [32, 34], // Q8_0
+  10: [256, 84], // Q2_K
+  11: [256, 110], // Q3_K
+  12: [256, 144], // Q4_K
+  13: [256, 176], // Q5_K
+  14: [256, 210], // Q6_K
+  15: [256, 292], // Q8_K
+  24: [1, 1], // I8
+  25: [1, 2], // I16
+  26: [1, 4], // I32
+  28: [1, 8], // F64
+  30: [1, 2], // BF16
+};
+
+/** Tracks JSON object depth outside strings, to know when a generated value is complete. */
+class JsonCloser {
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private started = false;
+  done = false;
+  push(text: string): void {
+    for (const ch of text) {
+      if (this.done) return;
+      if (this.inString) {
+        if (this.escape) this.escape = false;
+        else if (ch === '\\') this.escape = true;
+        else if (ch === '"') this.inString = false;
+        continue;
+      }
+      if (ch === '"') this.inString = true;
+      else if (ch === '{' || ch === '[') {
+        this.depth++;
+        this.started = true;
+      } else if (ch === '}' || ch === ']') {
+        this.depth--;
+        if (this.started && this.depth === 0) this.done = true;
+      }
+    }
+  }
+}
+
+function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const t = AbortSignal.timeout(ms);
+  return signal === undefined ? t : AbortSignal.any([signal, t]);
+}
+
+function abortError(signal: AbortSignal, what: string): HomeSightError {
+  const r: unknown = signal.reason;
+  if (r instanceof DOMException && r.name === 'TimeoutError') {
+    return new HomeSightError('E_PLANNER_TIMEOUT', `${what} timed out`, { hint: 'raise agent.llm.timeout_ms or lower agent.llm.max_tokens' });
+  }
+  return new HomeSightError('E_CANCELLED', `${what} was cancelled`);
+}
+
+/**
+ * The grammar-constrained local planner on node-llama-cpp. The model and one
+ * context stay loaded; plans are generated one at a time on one sequence,
+ * whose evaluated prefix (the prompt's fixed part) is reused between calls.
+ *
+ * Node mode (default) writes `{"task_nodes": [` and lets the model write one
+ * node at a time, each under a grammar derived from the catalog for that
+ * position: references only to earlier nodes whose output fits. The model
+ * cannot produce an invalid plan; it can only run out of budget, in which case
+ * the unfinished node is dropped and compose_answer closes the plan.
+ */
+export class LocalPlanner implements Planner {
+  readonly name = 'local';
+  private llama: Llama | null = null;
+  private model: LlamaModel | null = null;
+  private context: LlamaContext | null = null;
+  private sequence: LlamaContextSequence | null = null;
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  /** Text of single tokens (for tracking JSON depth without a native call per token). */
+  private readonly pieces = new Map<Token, string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private loadMs: number | null = null;
+  private loading: Promise<void> | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly options: LocalPlannerOptions) {
+    this.log = options.log ?? silentLogger();
+  }
+
+  get loaded(): boolean {
+    return this.sequence !== null;
+  }
+
+  info(): LocalModelInfo {
+    return {
+      path: this.options.modelPath,
+      loaded: this.loaded,
+      gpu: this.llama?.gpu ?? false,
+      threads: this.options.threads,
+      contextSize: this.context?.contextSize ?? this.options.contextSize,
+      trainContextSize: this.model?.trainContextSize ?? null,
+      loadMs: this.loadMs,
+    };
+  }
+
+  /** Loads the model and context (idempotent). Throws E_MODEL_MISSING / E_MODEL_CORRUPT / E_MODEL_LOAD. */
+  async load(): Promise<void> {
+    if (this.loaded) return;
+    this.loading ??= this.doLoad().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async doLoad(): Promise<void> {
+    const t0 = performance.now();
+    await checkGguf(this.options.modelPath);
+    try {
+      this.llama ??= this.options.llama ?? await getLlama({
+        gpu: this.options.gpuLayers === 0 ? false : 'auto',
+        build: 'never',
+        skipDownload: true,
+        progressLogs: false,
+        logLevel: LlamaLogLevel.error,
+        logger: (level, message) => this.log.debug({ level, message: message.slice(0, 300) }, 'llama.cpp'),
+      });
+      this.model = await this.llama.loadModel({
+        modelPath: this.options.modelPath,
+        gpuLayers: this.options.gpuLayers === 'auto' ? 'auto' : this.options.gpuLayers,
+      });
+      this.context = await this.model.createContext({ contextSize: this.options.contextSize, threads: this.options.threads, sequences: 1 });
+      this.sequence = this.context.getSequence();
+    } catch (err) {
+      await this.unload();
+      if (err instanceof HomeSightError) throw err;
+      throw new HomeSightError('E_MODEL_LOAD', `cannot load planner model ${this.options.modelPath}: ${err instanceof Error ? err.message : String(err)}`, {
+        context: { path: this.options.modelPath },
+        hint: 'check the file and that agent.llm.context_size fits in memory',
+        cause: err,
+      });
+    }
+    this.loadMs = Math.round(performance.now() - t0);
+    this.log.info({ model: this.options.modelPath, ms: this.loadMs, gpu: this.llama?.gpu ?? false, threads: this.options.threads }, 'planner model loaded');
+  }
+
+  /** Frees the context, model and backend. plan() loads again on demand. */
+  async unload(): Promise<void> {
+    const ctx = this.context;
+    const model = this.model;
+    const llama = this.llama;
+    this.sequence = null;
+    this.context = null;
+    this.model = null;
+    this.llama = null;
+    this.grammars.clear();
+    this.pieces.clear();
+    await ctx?.dispose().catch(() => undefined);
+    await model?.dispose().catch(() => undefined);
+    if (llama !== this.options.llama) await llama?.dispose().catch(() => undefined);
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    await this.unload();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  /** Tokens of a text for this model (the model must be loaded). */
+  countTokens(text: string): number {
+    if (this.model === null) throw new HomeSightError('E_MODEL_NOT_LOADED', 'planner model is not loaded');
+    return this.model.tokenize(text).length;
+  }
+
+  private grammar(schema: unknown): Promise<LlamaGrammar> {
+    const key = JSON.stringify(schema);
+    let g = this.grammars.get(key);
+    if (g === undefined) {
+      if (this.grammars.size > 128) this.grammars.clear();
+      const create = this.llama!.createGrammarForJsonSchema.bind(this.llama) as (s: GbnfJsonSchema) => Promise<LlamaGrammar>;
+      g = create(schema as GbnfJsonSchema);
+      g.catch(() => this.grammars.delete(key));
+      this.grammars.set(key, g);
+    }
+    return g;
+  }
+
+  /** Serialises use of the one sequence. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Generates from `tokens` (reusing the sequence's evaluated prefix) under a
+   * grammar until the JSON value closes, the model ends, or maxTokens.
+   */
+  async generate(
+    tokens: Token[],
+    grammar: LlamaGrammar | null,
+    maxTokens: number,
+    signal: AbortSignal,
+  ): Promise<{ text: string; tokens: Token[]; stats: GenerationStats }> {
+    const seq = this.sequence;
+    const model = this.model;
+    if (seq === null || model === null) throw new HomeSightError('E_MODEL_NOT_LOADED', 'planner model is not loaded');
+    const t0 = performance.now();
+    const ctxTokens = seq.contextTokens;
+    let common = 0;
+    while (common < ctxTokens.length && common < tokens.length && ctxTokens[common] === tokens[common]) common++;
+    if (common >= tokens.length) common = tokens.length - 1;
+    if (seq.nextTokenIndex > common) await seq.eraseContextTokenRanges([{ start: common, end: seq.nextTokenIndex }]);
+    const input = tokens.slice(common);
+    const state = grammar === null ? undefined : new LlamaGrammarEvaluationState({ model, grammar });
+    const out: Token[] = [];
+    const closer = new JsonCloser();
+    let logProbSum = 0;
+    let firstTokenMs: number | null = null;
+    let truncated = false;
+    const opts: Parameters<typeof seq.evaluateWithMetadata>[2] = { temperature: this.options.temperature, yieldEogToken: true };
+    if (state !== undefined) opts.grammarEvaluationState = state;
+    for await (const step of seq.evaluateWithMetadata(input, { confidence: true }, opts)) {
+      if (signal.aborted) break;
+      firstTokenMs ??= performance.now() - t0;
+      if (model.isEogToken(step.token)) break;
+      out.push(step.token);
+      logProbSum += Math.log(Math.max(step.confidence, 1e-12));
+      let piece = this.pieces.get(step.token);
+      if (piece === undefined) {
+        piece = model.detokenize([step.token], false);
+        this.pieces.set(step.token, piece);
+      }
+      if (grammar !== null) {
+        closer.push(piece);
+        if (closer.done) break;
+      }
+      if (out.length >= maxTokens) {
+        truncated = grammar !== null;
+        break;
+      }
+    }
+    if (signal.aborted) throw abortError(signal, 'planning');
+    const text = model.detokenize(out);
+    return { text, tokens: out, stats: { tokens: out.length, logProbSum, firstTokenMs, ms: performance.now() - t0, truncated, evaluated: input.length } };
+  }
+
+  async plan(req: PlanRequest, signal?: AbortSignal): Promise<PlanResult> {
+    const sig = withTimeout(signal, this.options.timeoutMs);
+    await this.load();
+    if (sig.aborted) throw abortError(sig, 'planning');
+    return this.exclusive(async () => {
+      if (sig.aborted) throw abortError(sig, 'planning');
+      try {
+        return (this.options.mode ?? 'node') === 'plan' ? await this.planWhole(req, sig) : await this.planByNodes(req, sig);
+      } catch (err) {
+        if (sig.aborted) throw abortError(sig, 'planning');
+        throw asHomeSightError(err, 'E_PLANNER');
+      }
+    });
+  }
+
+  private catalogOptions(req: PlanRequest): CatalogSchemaOptions {
+    const people = req.household.people.map((p) => p.name);
+    const o: CatalogSchemaOptions = {
+      allowTools: req.allowTools ?? [],
+      hubTopics: req.hubTopics ?? [],
+      maxNodes: this.options.maxNodes ?? 6,
+      maxStringLength: this.options.maxStringLength ?? 48,
+      maxSteps: 3,
+    };
+    if (req.household.cameras.length > 0) o.cameras = req.household.cameras;
+    if (people.length > 0) o.people = people;
+    if (req.household.rooms.length > 0) o.rooms = req.household.rooms;
+    return o;
+  }
+
+  private prompt(req: PlanRequest, mode: PromptMode, o: CatalogSchemaOptions): ReturnType<typeof buildPrompt> {
+    const budget = this.options.promptBudget ?? Math.max(64, (this.context?.contextSize ?? this.options.contextSize) - this.options.maxTokens);
+    return buildPrompt(req, { countTokens: (t) => this.countTokens(t), budget, fewShots: this.options.fewShots, mode, catalog: o });
+  }
+
+  private async planByNodes(req: PlanRequest, signal: AbortSignal): Promise<PlanResult> {
+    const t0 = performance.now();
+    const model = this.model!;
+    const o = this.catalogOptions(req);
+    const prompt = this.prompt(req, 'node', o);
+    let tokens = model.tokenize(prompt.text);
+    const sep = model.tokenize(', ', false, 'trimLeadingSpace');
+    const maxNodes = o.maxNodes ?? 6;
+    const nodeMax = this.options.nodeMaxTokens ?? Math.min(this.options.maxTokens, 256);
+    const nodes: TaskNode[] = [];
+    const kinds: OutputKind[] = [];
+    const notes: string[] = [];
+    let generated = 0;
+    let logProbSum = 0;
+    let firstTokenMs: number | null = null;
+    const decode = { tokens: 0, ms: 0 };
+    let promptEvaluated: number | null = null;
+    for (let i = 0; i < maxNodes; i++) {
+      const remaining = this.options.maxTokens - generated;
+      if (remaining <= 8) {
+        notes.push(`token budget (${this.options.maxTokens}) used up after ${nodes.length} nodes`);
+        break;
+      }
+      const schema = nodeGrammarSchema(i, kinds, { ...o, question: req.question, final: i === maxNodes - 1 && nodes.length > 0, timeFromRefs: true });
+      if (schema === null) break;
+      const grammar = await this.grammar(schema);
+      const g = await this.generate(tokens, grammar, Math.min(nodeMax, remaining), signal);
+      generated += g.stats.tokens;
+      logProbSum += g.stats.logProbSum;
+      promptEvaluated ??= g.stats.evaluated;
+      if (g.stats.tokens > 1 && g.stats.firstTokenMs !== null) {
+        decode.tokens += g.stats.tokens - 1;
+        decode.ms += g.stats.ms - g.stats.firstTokenMs;
+      }
+      if (firstTokenMs === null && g.stats.firstTokenMs !== null) firstTokenMs = performance.now() - t0 - g.stats.ms + g.stats.firstTokenMs;
+      if (g.stats.truncated) {
+        notes.push(`node ${i} did not finish within ${Math.min(nodeMax, remaining)} tokens; dropped`);
+        break;
+      }
+      let node: TaskNode;
+      try {
+        const raw = JSON.parse(g.text) as { task: string; arguments: Record<string, unknown> };
+        const args: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(raw.arguments ?? {})) if (v !== null) args[k] = v;
+        // The grammar leaves compose_answer's question out; it is the user's question.
+        if (raw.task === 'compose_answer') args.question = req.question.slice(0, 280);
+        node = { task: raw.task, arguments: args };
+      } catch (err) {
+        notes.push(`node ${i} is not JSON (${err instanceof Error ? err.message : String(err)}); dropped`);
+        break;
+      }
+      nodes.push(node);
+      kinds.push(getTool(node.task)?.kind ?? 'answer');
+      tokens = [...tokens, ...g.tokens, ...sep];
+      if (node.task === 'compose_answer') break;
+    }
+    if (nodes.length === 0) {
+      throw new HomeSightError('E_PLAN_EMPTY', 'the local model wrote no complete plan node', {
+        context: { notes },
+        hint: 'raise agent.llm.max_tokens, or the model is not suited for planning',
+      });
+    }
+    if (nodes[nodes.length - 1]!.task !== 'compose_answer') {
+      const used = new Set<number>();
+      for (const n of nodes) for (const v of Object.values(n.arguments as Record<string, unknown>)) for (const x of Array.isArray(v) ? v : [v]) {
+        const m = typeof x === 'string' ? /^<node-(\d+)>$/.exec(x) : null;
+        if (m !== null) used.add(Number(m[1]));
+      }
+      let sinks = nodes.map((_, j) => j).filter((j) => !used.has(j));
+      if (sinks.length === 0) sinks = [nodes.length - 1];
+      if (nodes.length < maxNodes + 1) {
+        nodes.push({ task: 'compose_answer', arguments: { question: req.question.slice(0, 280), inputs: sinks.slice(-4).map((j) => `<node-${j}>`) } });
+        notes.push('compose_answer appended');
+      }
+    }
+    const plan: TaskPlan = { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
+    const result: PlanResult = {
+      plan,
+      planner: this.name,
+      confidence: generated > 0 ? logProbSum / generated : null,
+      tokens: generated,
+      latencyMs: performance.now() - t0,
+      dropped: prompt.dropped,
+      notes,
+      promptTokens: prompt.tokens,
+      decode,
+    };
+    if (promptEvaluated !== null) result.promptEvaluated = promptEvaluated;
+    if (firstTokenMs !== null) result.firstTokenMs = firstTokenMs;
+    return result;
+  }
+
+  private async planWhole(req: PlanRequest, signal: AbortSignal): Promise<PlanResult> {
+    const t0 = performance.now();
+    const o = this.catalogOptions(req);
+    const prompt = this.prompt(req, 'plan', o);
+    const grammar = await this.grammar(catalogGrammarSchema(o));
+    const g = await this.generate(this.model!.tokenize(prompt.text), grammar, this.options.maxTokens, signal);
+    if (g.stats.truncated) {
+      throw new HomeSightError('E_PLAN_TRUNCATED', `the plan did not finish within ${this.options.maxTokens} tokens`, {
+        hint: 'raise agent.llm.max_tokens or use agent.llm.grammar: node',
+      });
+    }
+    const parsed = taskPlanSchema.parse(JSON.parse(g.text));
+    // The grammar writes null for optional arguments that are not given.
+    for (const n of parsed.task_nodes) {
+      if (!Array.isArray(n.arguments)) for (const [k, v] of Object.entries(n.arguments)) if (v === null) delete n.arguments[k];
+    }
+    const result: PlanResult = {
+      plan: parsed,
+      planner: this.name,
+      confidence: g.stats.tokens > 0 ? g.stats.logProbSum / g.stats.tokens : null,
+      tokens: g.stats.tokens,
+      latencyMs: performance.now() - t0,
+      dropped: prompt.dropped,
+      promptTokens: prompt.tokens,
+    };
+    result.promptEvaluated = g.stats.evaluated;
+    if (g.stats.firstTokenMs !== null) {
+      result.firstTokenMs = g.stats.firstTokenMs;
+      if (g.stats.tokens > 1) result.decode = { tokens: g.stats.tokens - 1, ms: g.stats.ms - g.stats.firstTokenMs };
+    }
+    return result;
+  }
+}

@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Counter, Histogram } from 'prom-client';
+import type { HomeSightConfig } from '../config/index.js';
+import type { ModuleContext } from '../context.js';
+import type { IngestApi } from '../ingest/index.js';
+import type { MemoryModule, MemoryStore } from '../memory/index.js';
+import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
+import type { VisionModule } from '../vision/index.js';
+import { asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
+import { ingestFrames, memoryConversations, memoryEvents, memoryLongTerm, mqttHub, visionAnalyzer } from './adapters.js';
+import { CloudPlanner } from './cloud-planner.js';
+import type { AgentDeps, HouseholdInfo } from './deps.js';
+import { LocalPlanner } from './local-planner.js';
+import { AgentMqttHandler } from './mqtt.js';
+import { RetrievalPlanner } from './retrieval-planner.js';
+import { AgentService, type AgentSettings, type AskRequest, type AskResult } from './service.js';
+
+type AgentConfig = HomeSightConfig['agent'];
+
+function abs(p: string, base?: string): string {
+  if (isAbsolute(p)) return p;
+  return base === undefined ? resolve(p) : resolve(base, p);
+}
+
+export function householdInfo(config: HomeSightConfig): HouseholdInfo {
+  return {
+    timezone: config.household.timezone,
+    people: config.household.people.map((p) => ({ name: p.name, aliases: p.aliases })),
+    rooms: config.household.rooms,
+    cameras: Object.fromEntries(Object.entries(config.cameras).map(([name, c]) => [name, (c as { room?: string }).room ?? null])),
+  };
+}
+
+export function agentSettings(config: HomeSightConfig): AgentSettings {
+  const a = config.agent;
+  return {
+    planner: a.planner,
+    maxRepairs: a.max_repairs,
+    minConfidence: a.cloud.min_confidence,
+    nodeTimeoutMs: a.node_timeout_ms,
+    fewShots: a.llm.few_shots,
+    allowTools: [...a.allow_tools],
+    hubTopics: [...a.hub_topics],
+    householdId: config.household.id,
+  };
+}
+
+/** The local planner as configured (not loaded). */
+export function localPlannerFor(config: HomeSightConfig, log?: Logger): LocalPlanner {
+  const l = config.agent.llm;
+  const o: ConstructorParameters<typeof LocalPlanner>[0] = {
+    modelPath: abs(l.model, abs(config.paths.models_dir)),
+    threads: l.threads,
+    contextSize: l.context_size,
+    gpuLayers: l.gpu_layers,
+    maxTokens: l.max_tokens,
+    temperature: l.temperature,
+    timeoutMs: l.timeout_ms,
+    fewShots: l.few_shots,
+    mode: l.grammar,
+    maxNodes: l.max_nodes,
+    maxStringLength: l.max_string_chars,
+  };
+  if (l.prompt_budget !== undefined) o.promptBudget = l.prompt_budget;
+  if (log !== undefined) o.log = log;
+  return new LocalPlanner(o);
+}
+
+export function cloudPlannerFor(config: HomeSightConfig): CloudPlanner | undefined {
+  const c = config.agent.cloud;
+  if (c.url === undefined) return undefined;
+  const o: ConstructorParameters<typeof CloudPlanner>[0] = { url: c.url, model: c.model, timeoutMs: c.timeout_ms, fewShots: Math.max(config.agent.llm.few_shots, 3) };
+  if (c.api_key_file !== undefined) o.apiKeyFile = c.api_key_file;
+  return new CloudPlanner(o);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The agent as a daemon module: builds the planners (local GGUF, retrieval,
+ * cloud), wires the tools to memory, ingest, vision and MQTT through their
+ * public APIs, serves agent/ask on MQTT. Not essential: without it the daemon
+ * still watches and records.
+ */
+export class AgentModule implements ServiceModule<HomeSightConfig> {
+  readonly name = 'agent';
+  readonly essential = false;
+  readonly dependsOn: readonly string[];
+  private config: HomeSightConfig;
+  private readonly log: Logger;
+  private local: LocalPlanner | null = null;
+  private localError: { code: string; message: string } | null = null;
+  private handler: AgentMqttHandler | null = null;
+  private serviceRef: AgentService | null = null;
+  private readonly metrics: { asks: Counter<'planner' | 'status'>; seconds: Histogram<'stage'> } | null;
+  private lastAnswer: { at: number; ms: number; planner: string } | null = null;
+
+  constructor(private readonly ctx: ModuleContext) {
+    this.config = ctx.config;
+    this.log = ctx.log;
+    this.dependsOn = ['memory', ...(ctx.config.mqtt.enabled && ctx.container.get('mqtt') !== undefined ? ['mqtt'] : [])];
+    this.metrics =
+      ctx.metrics === undefined
+        ? null
+        : {
+            asks: new Counter({ name: 'homesight_agent_asks_total', help: 'questions answered, by planner and outcome', labelNames: ['planner', 'status'], registers: [ctx.metrics] }),
+            seconds: new Histogram({
+              name: 'homesight_agent_seconds',
+              help: 'time to plan / execute / answer a question',
+              labelNames: ['stage'],
+              buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+              registers: [ctx.metrics],
+            }),
+          };
+  }
+
+  /** The running agent (for in-process callers and tests). */
+  get service(): AgentService {
+    if (this.serviceRef === null) throw asHomeSightError(new Error('agent is not running'), 'E_AGENT_NOT_STARTED');
+    return this.serviceRef;
+  }
+
+  private deps(): AgentDeps {
+    const c = this.ctx.container;
+    const memory = c.get<MemoryModule>('memory');
+    const store = (): MemoryStore | null => {
+      try {
+        return memory?.store ?? null;
+      } catch {
+        return null;
+      }
+    };
+    const deps: AgentDeps = {
+      events: memoryEvents(store),
+      longTerm: memoryLongTerm(store),
+      conversations: memoryConversations(store),
+    };
+    const ingest = c.get('ingest') as (ServiceModule & Partial<IngestApi>) | undefined;
+    if (ingest !== undefined && typeof ingest.framesAt === 'function') {
+      deps.frames = ingestFrames(() => ingest as unknown as IngestApi, store, join(abs(this.config.paths.data_dir), 'agent', 'snapshots'));
+    }
+    const vision = c.get('vision') as (ServiceModule & Partial<Pick<VisionModule, 'analyzeFrames'>>) | undefined;
+    if (vision !== undefined && typeof vision.analyzeFrames === 'function') {
+      deps.vision = visionAnalyzer(() => vision as Pick<VisionModule, 'analyzeFrames'>);
+    }
+    const bridge = (): MqttBridge | null => findMqttBridge(c);
+    if (this.config.mqtt.enabled) deps.hub = mqttHub(bridge);
+    return deps;
+  }
+
+  private buildService(): AgentService {
+    const planners: ConstructorParameters<typeof AgentService>[0]['planners'] = { retrieval: new RetrievalPlanner() };
+    if (this.local !== null) planners.local = this.local;
+    const cloud = cloudPlannerFor(this.config);
+    if (cloud !== undefined) planners.cloud = cloud;
+    return new AgentService({
+      settings: agentSettings(this.config),
+      household: householdInfo(this.config),
+      deps: this.deps(),
+      planners,
+      clock: this.ctx.clock,
+      log: this.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    const a = this.config.agent;
+    if (a.planner !== 'retrieval') {
+      this.local = localPlannerFor(this.config, this.log.child({ planner: 'local' }));
+      // Load in the background: a large model must not hold up the daemon's start.
+      // Until it is loaded, plan() waits for it; if it cannot load, retrieval takes over.
+      void this.local.load().then(
+        () => {
+          this.localError = null;
+        },
+        (err: unknown) => {
+          const e = asHomeSightError(err, 'E_MODEL_LOAD');
+          this.localError = { code: e.code, message: e.message };
+          this.log.warn({ err: e.toJSON() }, 'local planner unavailable; the retrieval planner answers');
+        },
+      );
+    }
+    this.serviceRef = this.buildService();
+    const bridge = this.config.mqtt.enabled ? findMqttBridge(this.ctx.container) : null;
+    if (bridge !== null) {
+      const svc = this.instrumented(this.serviceRef);
+      this.handler = new AgentMqttHandler({
+        bridge,
+        service: svc,
+        maxPayloadBytes: a.max_payload_bytes,
+        ratePerMinute: a.rate_limit_per_min,
+        maxConcurrent: a.max_concurrent,
+        discoveryPrefix: this.config.mqtt.discovery.prefix,
+        clock: this.ctx.clock,
+        log: this.log.child({ part: 'mqtt' }),
+      });
+      this.handler.start();
+    } else {
+      this.log.info('no MQTT bridge: agent/ask is not served (in-process callers only)');
+    }
+  }
+
+  /** The service with metrics around ask(). */
+  private instrumented(svc: AgentService): Pick<AgentService, 'ask' | 'plan' | 'correct'> {
+    return {
+      ask: async (req: AskRequest, opts?: Parameters<AgentService['ask']>[1]): Promise<AskResult> => {
+        try {
+          const r = await svc.ask(req, opts);
+          this.metrics?.asks.inc({ planner: r.planner, status: 'ok' });
+          this.metrics?.seconds.observe({ stage: 'plan' }, r.timings.plan_ms / 1000);
+          this.metrics?.seconds.observe({ stage: 'execute' }, r.timings.execute_ms / 1000);
+          this.metrics?.seconds.observe({ stage: 'total' }, r.timings.total_ms / 1000);
+          this.lastAnswer = { at: this.ctx.clock.now(), ms: r.timings.total_ms, planner: r.planner };
+          this.ctx.bus.emit('agent.answered', { answer_id: randomUUID(), result: { ...r, question: req.question }, at: this.ctx.clock.now() });
+          return r;
+        } catch (err) {
+          this.metrics?.asks.inc({ planner: 'none', status: asHomeSightError(err).code });
+          throw err;
+        }
+      },
+      plan: (req, opts) => svc.plan(req, opts),
+      correct: (q, p, n) => svc.correct(q, p, n),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.handler?.stop();
+    this.handler = null;
+    this.serviceRef = null;
+    await this.local?.dispose();
+    this.local = null;
+  }
+
+  health(): ModuleHealth {
+    const a = this.config.agent;
+    const details: Record<string, unknown> = {
+      planner: a.planner,
+      local: this.local?.info() ?? null,
+      local_error: this.localError,
+      cloud: a.cloud.url ?? null,
+      mqtt: this.handler?.stats ?? null,
+      last_answer: this.lastAnswer,
+    };
+    if (this.serviceRef === null) return { status: 'failed', summary: 'not running', details };
+    if (a.planner === 'local' && this.localError !== null) {
+      return { status: 'degraded', summary: `local planner unavailable (${this.localError.code}); retrieval planner answers`, details };
+    }
+    const which = a.planner === 'local' ? (this.local?.loaded === true ? 'local model loaded' : 'local model loading') : `${a.planner} planner`;
+    return { status: 'ok', summary: `${which}${this.handler !== null ? '; serving agent/ask' : ''}`, details };
+  }
+
+  reload(next: HomeSightConfig): ReloadOutcome {
+    const prev = this.config.agent;
+    const n = next.agent;
+    const needsRestart: string[] = [];
+    const applied: string[] = [];
+    if (!sameJson(prev.llm, n.llm) || prev.planner !== n.planner) needsRestart.push('agent.llm', 'agent.planner');
+    if (!sameJson(prev.cloud, n.cloud)) needsRestart.push('agent.cloud');
+    if (prev.rate_limit_per_min !== n.rate_limit_per_min || prev.max_payload_bytes !== n.max_payload_bytes || prev.max_concurrent !== n.max_concurrent) {
+      needsRestart.push('agent.rate_limit_per_min', 'agent.max_payload_bytes', 'agent.max_concurrent');
+    }
+    this.config = { ...this.config, agent: { ...n, llm: prev.llm, cloud: prev.cloud, planner: prev.planner } };
+    this.serviceRef?.update(agentSettings(this.config), householdInfo(next));
+    for (const k of ['max_repairs', 'node_timeout_ms', 'allow_tools', 'hub_topics'] as const) {
+      if (!sameJson(prev[k], n[k])) applied.push(`agent.${k}`);
+    }
+    return { applied, needsRestart: [...new Set(needsRestart)] };
+  }
+}
+
+/** The daemon's factory for the agent module. */
+export function createAgentModule(ctx: ModuleContext): AgentModule {
+  return new AgentModule(ctx);
+}
+
+export type { AgentConfig };

@@ -1,0 +1,156 @@
+import type { PlanRequest } from './plan.js';
+import { resolveTimePhrase } from './time.js';
+
+/**
+ * Slots of a question: the parts a plan's arguments are filled from (time
+ * phrase, people, cameras, rooms, activity, a fact to remember). Used by the
+ * retrieval planner to re-fill a past plan and to match questions by shape
+ * rather than by names.
+ */
+export interface Slots {
+  time: string | null;
+  people: string[];
+  cameras: string[];
+  rooms: string[];
+  activity: string | null;
+  /** "remember that X" → X. */
+  fact: string | null;
+  /** "tell the hub that X" → X. */
+  message: string | null;
+  /** The question with slots replaced by placeholders, lower-case. */
+  masked: string;
+}
+
+const TIME_PATTERNS: RegExp[] = [
+  /\b(?:(?:yesterday|today|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tues|wednes|thurs|fri|satur|sun)day) )?(?:between|from) \d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)? (?:and|to|till|until|-) \d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?(?: (?:yesterday|today))?/,
+  /\b(?:in |during |over |within )?(?:the )?(?:last|past|previous) (?:\d+ |a |an |one |two |three |few |couple of |couple )?(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\b/,
+  /\b\d+ (?:minutes?|hours?|days?) ago\b/,
+  /\b(?:an|a|one|two|three) (?:minutes?|hours?) ago\b/,
+  /\bsince (?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?|this morning|yesterday|the morning|noon)/,
+  /\b(?:at|around) \d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)\b/,
+  /\b(?:yesterday|this|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day) (?:early |late )?(?:morning|afternoon|evening|night)\b/,
+  /\blast night\b|\btonight\b/,
+  /\b(?:the day before yesterday|yesterday|today|this week|last week|right now|now|recently)\b/,
+  /\b(?:on |last )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b/,
+  /\b\d{4}-\d{2}-\d{2}\b/,
+  /\b(?:and )?(?:after that|before that|afterwards)\b/,
+];
+
+const ACTIVITIES: Array<[RegExp, string]> = [
+  [/\b(fall|fell|fallen|falling|falls)\b/, 'falling'],
+  [/\b(lying|lay|lie|lies) ?(down)?\b/, 'lying'],
+  [/\b(sit|sat|sitting|sits)\b/, 'sitting'],
+  [/\b(stand|stood|standing|stands)\b/, 'standing'],
+  [/\b(walk|walked|walking|walks)\b/, 'walking'],
+  [/\b(run|ran|running|runs)\b/, 'running'],
+  [/\b(cook|cooked|cooking|cooks)\b/, 'cooking'],
+  [/\b(eat|ate|eating|eats)\b/, 'eating'],
+  [/\b(sleep|slept|sleeping|sleeps)\b/, 'sleeping'],
+];
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function extractSlots(question: string, req: Pick<PlanRequest, 'household' | 'now' | 'timezone'>): Slots {
+  const q = question.toLowerCase();
+  let masked = ` ${q.replace(/[?!,;]/g, ' ').replace(/\s+/g, ' ')} `;
+  let time: string | null = null;
+  const nowMs = Date.parse(req.now);
+  for (const re of TIME_PATTERNS) {
+    const m = re.exec(masked);
+    if (m === null) continue;
+    const phrase = m[0].trim();
+    try {
+      resolveTimePhrase(phrase, Number.isFinite(nowMs) ? nowMs : Date.now(), req.timezone);
+      time = phrase;
+      masked = masked.replace(m[0], ' <time> ');
+      break;
+    } catch {
+      // "after that" without a previous range resolves later with the conversation; keep it
+      if (/after that|before that|afterwards/.test(phrase)) {
+        time = phrase;
+        masked = masked.replace(m[0], ' <time> ');
+        break;
+      }
+    }
+  }
+  const people: string[] = [];
+  for (const p of req.household.people) {
+    for (const name of [p.name, ...p.aliases]) {
+      const re = new RegExp(`(^|[^\\p{L}])${escapeRe(name.toLowerCase())}('s)?(?=$|[^\\p{L}])`, 'u');
+      if (re.test(masked)) {
+        if (!people.includes(p.name)) people.push(p.name);
+        masked = masked.replace(re, '$1<person>');
+      }
+    }
+  }
+  // Capitalised words that look like names of people the household did not list.
+  if (people.length === 0) {
+    const m = /\b(?:is|was|did|has|saw|seen|see|where|when|about)\s+([A-Z][a-z]{1,20})\b/.exec(question);
+    const skip = new Set(['I', 'The', 'A', 'An', 'Anyone', 'Someone', 'Somebody', 'Anybody', 'Nobody', 'Everyone', 'There', 'It', 'This', 'That', 'My', 'Our']);
+    if (m !== null && !skip.has(m[1]!) && !req.household.cameras.some((c) => c.toLowerCase() === m[1]!.toLowerCase())) {
+      people.push(m[1]!);
+      masked = masked.replace(m[1]!.toLowerCase(), '<person>');
+    }
+  }
+  const cameras: string[] = [];
+  for (const c of req.household.cameras) {
+    const re = new RegExp(`\\b${escapeRe(c.toLowerCase())}\\b`);
+    if (re.test(masked)) {
+      cameras.push(c);
+      masked = masked.replace(re, '<camera>');
+    }
+  }
+  const rooms: string[] = [];
+  for (const r of req.household.rooms) {
+    const re = new RegExp(`\\b${escapeRe(r.toLowerCase())}\\b`);
+    if (re.test(masked)) {
+      rooms.push(r);
+      masked = masked.replace(re, '<room>');
+    }
+  }
+  let activity: string | null = null;
+  for (const [re, a] of ACTIVITIES) {
+    if (re.test(masked)) {
+      activity = a;
+      masked = masked.replace(re, '<activity>');
+      break;
+    }
+  }
+  const factM = /\bremember (?:that )?(.+)$/i.exec(question.trim());
+  const fact = factM !== null && !/^(about|what|when|who|where|if)\b/i.test(factM[1]!) ? factM[1]!.replace(/[.!]+$/, '') : null;
+  const msgM = /\b(?:tell|notify|announce to|send to) (?:the )?(?:hub|home hub|speaker|everyone)(?: that)? (.+)$/i.exec(question.trim());
+  const message = msgM !== null ? msgM[1]!.replace(/[.!]+$/, '') : null;
+  return { time, people, cameras, rooms, activity, fact, message, masked: masked.trim().replace(/\s+/g, ' ') };
+}
+
+const STOP = new Set('a an and are as at be by did do does for from had has have i in is it its me my of on or our so that the their them they this to was were will with you your'.split(' '));
+
+/** Content words (and placeholders) of a masked question. */
+export function shapeWords(masked: string): string[] {
+  return (masked.match(/<[a-z]+>|[\p{L}\p{N}]+/gu) ?? []).filter((w) => !STOP.has(w));
+}
+
+/** Similarity of two questions by shape: cosine of word + bigram bags over masked text, 0..1. */
+export function shapeSimilarity(a: string[], b: string[]): number {
+  const bag = (ws: string[]): Map<string, number> => {
+    const m = new Map<string, number>();
+    ws.forEach((w, i) => {
+      m.set(w, (m.get(w) ?? 0) + 1);
+      if (i > 0) m.set(`${ws[i - 1]} ${w}`, (m.get(`${ws[i - 1]} ${w}`) ?? 0) + 0.5);
+    });
+    return m;
+  };
+  const x = bag(a);
+  const y = bag(b);
+  let dot = 0;
+  let nx = 0;
+  let ny = 0;
+  for (const [k, v] of x) {
+    nx += v * v;
+    dot += v * (y.get(k) ?? 0);
+  }
+  for (const v of y.values()) ny += v * v;
+  return nx === 0 || ny === 0 ? 0 : dot / Math.sqrt(nx * ny);
+}

@@ -1,0 +1,311 @@
+import { HomeSightError } from '../system/index.js';
+
+/**
+ * Time phrases → explicit intervals in the household timezone, without a
+ * date library: Intl gives the zone's wall time and offset; DST is handled by
+ * re-checking the offset at the resolved instant.
+ */
+
+export interface WallTime {
+  year: number;
+  month: number; // 1-12
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Sunday */
+  weekday: number;
+}
+
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'short',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+export function wallTime(ms: number, tz: string): WallTime {
+  const parts = formatter(tz).formatToParts(new Date(ms));
+  const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '0';
+  const wd = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday'));
+  return {
+    year: Number(get('year')),
+    month: Number(get('month')),
+    day: Number(get('day')),
+    hour: Number(get('hour')) % 24,
+    minute: Number(get('minute')),
+    second: Number(get('second')),
+    weekday: wd < 0 ? 0 : wd,
+  };
+}
+
+/** Offset of the zone at an instant, in minutes east of UTC. */
+export function zoneOffsetMinutes(ms: number, tz: string): number {
+  const w = wallTime(ms, tz);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+}
+
+/** The instant at which the zone's wall clock shows the given time (day may overflow, e.g. day 0 or hour 24). */
+export function zonedToUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, tz: string): number {
+  const guess = Date.UTC(year, month - 1, day, hour, minute, second);
+  let ms = guess - zoneOffsetMinutes(guess, tz) * 60_000;
+  const off2 = zoneOffsetMinutes(ms, tz);
+  ms = guess - off2 * 60_000;
+  return ms;
+}
+
+const pad = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
+
+/** ISO-8601 with the zone's offset: 2024-05-04T19:00:00+02:00 (Z for UTC; milliseconds only when not zero). */
+export function formatInZone(ms: number, tz: string): string {
+  const w = wallTime(ms, tz);
+  const off = zoneOffsetMinutes(ms, tz);
+  const sign = off < 0 ? '-' : '+';
+  const offStr = off === 0 ? 'Z' : `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+  const frac = ((ms % 1000) + 1000) % 1000;
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${frac === 0 ? '' : `.${pad(Math.floor(frac), 3)}`}${offStr}`;
+}
+
+/** YYYY-MM-DD of the instant in the zone. */
+export function dayInZone(ms: number, tz: string): string {
+  const w = wallTime(ms, tz);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+export interface ResolvedRange {
+  startMs: number;
+  endMs: number;
+}
+
+export interface ResolveTimeOptions {
+  /** The previous range of this conversation, for "after that" / "before that" / "then". */
+  previous?: ResolvedRange;
+}
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+const PARTS_OF_DAY: Record<string, [number, number]> = {
+  morning: [6, 12],
+  noon: [11, 14],
+  lunchtime: [11, 14],
+  afternoon: [12, 18],
+  evening: [17, 22],
+  night: [22, 30], // 22:00 → 06:00 next day
+  midnight: [23, 25],
+};
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
+  eleven: 11, twelve: 12, fifteen: 15, twenty: 20, thirty: 30, 'forty-five': 45, 'half an': 0.5, few: 3, couple: 2,
+};
+
+function num(s: string): number {
+  const n = Number(s);
+  return Number.isFinite(n) ? n : (NUMBER_WORDS[s] ?? NaN);
+}
+
+const UNIT_MS: Record<string, number> = { second: 1000, sec: 1000, minute: MIN, min: MIN, hour: HOUR, hr: HOUR, day: DAY, week: 7 * DAY };
+
+function unitMs(u: string): number {
+  const base = u.replace(/s$/, '');
+  return UNIT_MS[base] ?? NaN;
+}
+
+/**
+ * Resolves a phrase relative to `nowMs` in `tz`. Supported: now; today /
+ * yesterday / tonight; this|yesterday|<weekday> morning|afternoon|evening|night;
+ * last night; last|past N minutes|hours|days (also "the last hour", "in the
+ * last 30 min"); N hours ago; since 6pm / since yesterday; between 7 and 8 pm /
+ * from 19:00 to 20:30 (optionally with a day); at|around 7pm; this week / last
+ * week; on monday; YYYY-MM-DD; after that / before that (with a previous range).
+ * Intervals never end after now when they are about the past.
+ */
+export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opts: ResolveTimeOptions = {}): ResolvedRange {
+  const p = phrase
+    .toLowerCase()
+    .replace(/[?!.,]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const now = wallTime(nowMs, tz);
+  const at = (dayOffset: number, hour: number, minute = 0): number => zonedToUtc(now.year, now.month, now.day + dayOffset, hour, minute, 0, tz);
+  const clampPast = (r: ResolvedRange): ResolvedRange => ({ startMs: r.startMs, endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)) });
+  const fail = (): never => {
+    throw new HomeSightError('E_TIME_PHRASE', `cannot understand the time "${phrase}"`, {
+      context: { phrase },
+      hint: 'say e.g. "last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", "today", "since 6pm" or a date 2024-05-04',
+    });
+  };
+  if (p.length === 0) fail();
+
+  // Day qualifier: today / yesterday / day before yesterday / weekday / date.
+  let dayOffset: number | null = null;
+  let rest = p;
+  const take = (re: RegExp): RegExpExecArray | null => {
+    const m = re.exec(rest);
+    if (m !== null) rest = (rest.slice(0, m.index) + ' ' + rest.slice(m.index + m[0].length)).replace(/\s+/g, ' ').trim();
+    return m;
+  };
+  if (take(/\b(the )?day before yesterday\b/)) dayOffset = -2;
+  else if (take(/\byesterday\b/)) dayOffset = -1;
+  else if (take(/\b(today|this)\b/)) dayOffset = 0;
+  else if (take(/\btonight\b/)) {
+    dayOffset = 0;
+    rest = `${rest} night`.trim();
+  }
+  const wd = take(/\b(?:on |last )?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/);
+  if (wd !== null) {
+    const target = WEEKDAYS.indexOf(wd[1]!);
+    let diff = target - now.weekday;
+    if (diff > 0) diff -= 7;
+    if (wd[0].startsWith('last') && diff === 0) diff = -7;
+    dayOffset = diff;
+  }
+  const date = take(/\b(\d{4})-(\d{2})-(\d{2})\b/);
+  let baseDay: { y: number; m: number; d: number } | null = null;
+  if (date !== null) baseDay = { y: Number(date[1]), m: Number(date[2]), d: Number(date[3]) };
+  rest = rest.replace(/^(on|in|during|at the|the)\s+/, '').trim();
+  const dayStart = (h: number, min = 0): number =>
+    baseDay !== null ? zonedToUtc(baseDay.y, baseDay.m, baseDay.d, h, min, 0, tz) : at(dayOffset ?? 0, h, min);
+
+  // after that / before that / then
+  if (/^(and )?(after that|afterwards|then|later)$/.test(rest) || /^(and )?before that$/.test(rest)) {
+    const prev = opts.previous;
+    if (prev === undefined) fail();
+    const dur = Math.max(prev!.endMs - prev!.startMs, HOUR);
+    if (rest.includes('before')) return { startMs: prev!.startMs - dur, endMs: prev!.startMs };
+    return clampPast({ startMs: prev!.endMs, endMs: prev!.endMs + dur });
+  }
+
+  // now
+  if (/^(now|right now|currently|at the moment|at present)$/.test(p)) return { startMs: nowMs - 5 * MIN, endMs: nowMs };
+
+  // last week / this week
+  if (/^(last|previous) week$/.test(p) || /^this week$/.test(p)) {
+    const monday = now.weekday === 0 ? -6 : 1 - now.weekday;
+    const thisMon = at(monday, 0);
+    if (p.startsWith('this')) return { startMs: thisMon, endMs: nowMs };
+    return { startMs: at(monday - 7, 0), endMs: thisMon };
+  }
+  // last/past N units, the last hour, recently
+  let m = /^(?:in |during |over |within )?(?:the )?(?:last|past|previous) (?:(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|few|couple)(?: of)? )?(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)$/.exec(rest);
+  if (m !== null && dayOffset === null) {
+    const n = m[1] === undefined ? 1 : num(m[1]);
+    return { startMs: nowMs - n * unitMs(m[2]!), endMs: nowMs };
+  }
+  if (/^(recently|lately|just now)$/.test(p)) return { startMs: nowMs - HOUR, endMs: nowMs };
+  if (/^(half an hour|30 min(ute)?s?) ago$/.test(rest)) return { startMs: nowMs - 45 * MIN, endMs: nowMs - 15 * MIN };
+  m = /^(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple)(?: of)? (minutes?|mins?|hours?|hrs?|days?) ago$/.exec(rest);
+  if (m !== null) {
+    const u = unitMs(m[2]!);
+    const c = nowMs - num(m[1]!) * u;
+    return { startMs: c - u / 2, endMs: Math.min(nowMs, c + u / 2) };
+  }
+
+  if (/^last night$/.test(p) || (dayOffset === -1 && /^night$/.test(rest))) {
+    // the night that ended (or ends) this morning
+    return clampPast({ startMs: at(-1, 22), endMs: at(0, 6) });
+  }
+
+  // Clock times.
+  const clock = '(\\d{1,2})(?:[:.h](\\d{2}))?\\s*(am|pm|a\\.m|p\\.m|in the morning|in the evening|in the afternoon|at night|o\'?clock)?';
+  const toHour = (h: number, mer: string | undefined, otherMer?: string): number => {
+    const mm = mer ?? otherMer;
+    if (mm === undefined || mm.startsWith('o')) return h;
+    if (/^(pm|p\.m|in the evening|in the afternoon|at night)/.test(mm)) return h % 12 + 12;
+    return h % 12;
+  };
+  // Pick the most recent past occurrence when neither a day nor am/pm is given.
+  const pickRecent = (startH: number, startMin: number, endH: number, endMin: number, hasMer: boolean): ResolvedRange => {
+    const build = (off: number, sh: number, eh: number): ResolvedRange => {
+      const s = baseDay !== null ? zonedToUtc(baseDay.y, baseDay.m, baseDay.d, sh, startMin, 0, tz) : at(off, sh, startMin);
+      let e = baseDay !== null ? zonedToUtc(baseDay.y, baseDay.m, baseDay.d, eh, endMin, 0, tz) : at(off, eh, endMin);
+      if (e <= s) e += DAY;
+      return { startMs: s, endMs: e };
+    };
+    if (dayOffset !== null || baseDay !== null) {
+      const off = dayOffset ?? 0;
+      if (!hasMer && startH < 12 && endH <= 12) {
+        const pm = build(off, startH + 12, endH + 12);
+        if (startH < 7) return pm; // "between 1 and 3" means the afternoon
+        const am = build(off, startH, endH);
+        return pm.startMs <= nowMs ? pm : am;
+      }
+      return build(off, startH, endH);
+    }
+    const candidates: ResolvedRange[] = [];
+    for (const off of [0, -1]) {
+      candidates.push(build(off, startH, endH));
+      if (!hasMer && startH < 12 && endH <= 12) candidates.push(build(off, startH + 12, endH + 12));
+    }
+    const past = candidates.filter((c) => c.startMs <= nowMs).sort((a, b) => b.startMs - a.startMs);
+    return past[0] ?? candidates[0]!;
+  };
+
+  m = new RegExp(`^(?:between|from) ${clock} (?:and|to|till|until|-) ${clock}$`).exec(rest) ?? new RegExp(`^${clock}\\s*(?:-|to|till|until)\\s*${clock}$`).exec(rest);
+  if (m !== null) {
+    const [, h1, m1, mer1, h2, m2, mer2] = m;
+    const hasMer = mer1 !== undefined || mer2 !== undefined;
+    let sh = toHour(Number(h1), mer1, mer2);
+    const eh = toHour(Number(h2), mer2, mer1);
+    // "between 11 and 1 pm": start am when shifting would put it after the end
+    if (mer1 === undefined && mer2 !== undefined && sh > eh) sh = Number(h1) % 12;
+    if (sh > 24 || eh > 24) fail();
+    return clampPast(pickRecent(sh, Number(m1 ?? 0), eh, Number(m2 ?? 0), hasMer));
+  }
+  m = new RegExp(`^(at|around|about|near) ${clock}$`).exec(rest);
+  if (m !== null) {
+    const [, kind, h1, m1, mer1] = m;
+    const h = toHour(Number(h1), mer1);
+    const r = pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
+    const w = kind === 'at' ? 30 * MIN : 45 * MIN;
+    return clampPast({ startMs: r.startMs - w, endMs: r.startMs + w });
+  }
+  m = new RegExp(`^since ${clock}$`).exec(rest);
+  if (m !== null) {
+    const [, h1, m1, mer1] = m;
+    const h = toHour(Number(h1), mer1);
+    const r = pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
+    return { startMs: r.startMs, endMs: nowMs };
+  }
+  m = /^since (?:the )?(morning|noon|lunchtime|afternoon|evening|night)?$/.exec(rest);
+  if (m !== null && (m[1] !== undefined || dayOffset !== null || baseDay !== null)) {
+    const part = m[1] === undefined ? null : PARTS_OF_DAY[m[1]]!;
+    return { startMs: dayStart(part === null ? 0 : part[0]), endMs: nowMs };
+  }
+
+  // Parts of the day.
+  m = /^(early |late )?(morning|noon|lunchtime|afternoon|evening|night|midnight)$/.exec(rest);
+  if (m !== null) {
+    let [s, e] = PARTS_OF_DAY[m[2]!]!;
+    if (m[1] === 'early ') e = s + (e - s) / 2;
+    if (m[1] === 'late ') s = s + (e - s) / 2;
+    let r = { startMs: dayStart(Math.floor(s), (s % 1) * 60), endMs: dayStart(Math.floor(e), (e % 1) * 60) };
+    if (dayOffset === null && baseDay === null && r.startMs > nowMs) r = { startMs: r.startMs - DAY, endMs: r.endMs - DAY };
+    return clampPast(r);
+  }
+  // Whole days.
+  if (rest === '' || /^(all day|the whole day|day|whole day)$/.test(rest)) {
+    if (dayOffset === null && baseDay === null) fail();
+    const r = { startMs: dayStart(0), endMs: dayStart(24) };
+    return clampPast(r);
+  }
+  return fail();
+}

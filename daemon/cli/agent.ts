@@ -1,0 +1,174 @@
+import { ConfigError, formatProblem, loadConfig, readSecret, type HomeSightConfig } from '../config/index.js';
+import { EXIT } from '../main.js';
+import { HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
+import type { CliCommand } from './commands.js';
+
+/** sysexits */
+const EX_USAGE = 64;
+const EX_UNAVAILABLE = 69;
+
+function loadCfg(values: Record<string, unknown>): HomeSightConfig | number {
+  try {
+    const cfgFile = typeof values.config === 'string' ? values.config : process.env.HOMESIGHT_CONFIG;
+    return loadConfig(cfgFile === undefined || cfgFile === '' ? {} : { file: cfgFile }).config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
+      return EXIT.CONFIG;
+    }
+    throw err;
+  }
+}
+
+/** Broker URL and credentials the daemon's config points at. */
+function brokerOf(config: HomeSightConfig, url: unknown): { url: string; protocolVersion: 4 | 5; username?: string; password?: string } {
+  const m = config.mqtt;
+  const out: { url: string; protocolVersion: 4 | 5; username?: string; password?: string } =
+    typeof url === 'string'
+      ? { url, protocolVersion: m.protocol_version }
+      : m.broker === 'embedded'
+        ? { url: `mqtt://${m.embedded.host === '0.0.0.0' ? '127.0.0.1' : m.embedded.host}:${m.embedded.port}`, protocolVersion: 4 }
+        : { url: m.url ?? 'mqtt://127.0.0.1:1883', protocolVersion: m.protocol_version };
+  if (m.username !== undefined) out.username = m.username;
+  if (m.password_file !== undefined) out.password = readSecret(m.password_file, 'mqtt.password_file');
+  return out;
+}
+
+const options = {
+  config: { type: 'string', short: 'c' },
+  url: { type: 'string' },
+  conversation: { type: 'string' },
+  planner: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  timeout: { type: 'string' },
+} as const;
+
+interface Printed {
+  answer?: string;
+  plan?: unknown;
+  planner?: string;
+  evidence?: Array<{ event: { camera: string; start: string; identity: string | null; activity: string | null } | null; snapshot: string | null; clip: string | null }>;
+  timings?: Record<string, number>;
+  notes?: string[];
+}
+
+async function overMqtt(values: Record<string, string | boolean | string[] | undefined>, positionals: string[], plan: boolean): Promise<number> {
+  const question = positionals.join(' ').trim();
+  if (question === '') {
+    process.stderr.write(`usage: homesight ${plan ? 'plan' : 'ask'} "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json]\n`);
+    return EX_USAGE;
+  }
+  const cfg = loadCfg(values);
+  if (typeof cfg === 'number') return cfg;
+  const { AgentClient } = await import('../agent/index.js');
+  let broker;
+  try {
+    broker = brokerOf(cfg, values.url);
+  } catch (err) {
+    process.stderr.write(`homesight: ${errorMessage(err)}\n`);
+    return EXIT.CONFIG;
+  }
+  const client = new AgentClient({ ...broker, deviceTopic: `${cfg.mqtt.base_topic}/${cfg.device_id}` });
+  const quiet = values.quiet === true || values.json === true;
+  const fields: { conversation_id?: string; options?: Record<string, unknown> } = {};
+  if (typeof values.conversation === 'string') fields.conversation_id = values.conversation;
+  if (typeof values.planner === 'string') fields.options = { planner: values.planner };
+  const timeoutMs = typeof values.timeout === 'string' ? Number(values.timeout) * 1000 : 180_000;
+  const ac = new AbortController();
+  const onSig = (): void => ac.abort();
+  process.once('SIGINT', onSig);
+  try {
+    const env = await client.ask(question, fields, {
+      plan,
+      timeoutMs,
+      signal: ac.signal,
+      onProgress: (d) => {
+        if (quiet) return;
+        const p = d as { stage?: string; task?: string; status?: string; planner?: string; nodes?: number };
+        if (p.stage === 'planned') process.stderr.write(`… planned with ${p.planner} (${p.nodes} steps)\n`);
+        else if (p.stage === 'node' && p.status !== 'running') process.stderr.write(`… ${p.task}: ${p.status}\n`);
+      },
+    });
+    if (env.status === 'error') {
+      const e = env.error ?? { code: 'E_UNKNOWN', message: 'error' };
+      if (values.json === true) process.stdout.write(JSON.stringify(env, null, 2) + '\n');
+      else process.stderr.write(`homesight: ${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''} [${e.code}]\n`);
+      return EXIT.FAILURE;
+    }
+    const d = (env.data ?? {}) as Printed;
+    if (values.json === true) process.stdout.write(JSON.stringify(d, null, 2) + '\n');
+    else if (plan) process.stdout.write(JSON.stringify(d.plan, null, 2) + `\n(planner: ${d.planner})\n`);
+    else {
+      process.stdout.write(`${d.answer ?? ''}\n`);
+      for (const e of d.evidence ?? []) {
+        const ev = e.event;
+        const what = ev === null ? '' : `${ev.start} ${ev.camera}${ev.identity !== null ? ` ${ev.identity}` : ''}${ev.activity !== null ? ` (${ev.activity})` : ''}`;
+        const files = [e.snapshot, e.clip].filter((x): x is string => x !== null).join(' ');
+        process.stdout.write(`  evidence: ${what}${files !== '' ? ` ${files}` : ''}\n`);
+      }
+      if (!quiet) process.stderr.write(`(planner: ${d.planner}; ${d.timings?.total_ms ?? '?'} ms)\n`);
+    }
+    return EXIT.OK;
+  } catch (err) {
+    process.stderr.write(`homesight: ${errorMessage(err)}${err instanceof HomeSightError && err.hint !== undefined ? ` (${err.hint})` : ''}\n`);
+    return EX_UNAVAILABLE;
+  } finally {
+    process.removeListener('SIGINT', onSig);
+    await client.close();
+  }
+}
+
+/** `homesight plan --local`: plans in this process (no daemon): local GGUF, else retrieval. */
+async function planLocally(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number> {
+  const question = positionals.join(' ').trim();
+  if (question === '') {
+    process.stderr.write('usage: homesight plan --local "question"\n');
+    return EX_USAGE;
+  }
+  const cfg = loadCfg(values);
+  if (typeof cfg === 'number') return cfg;
+  const { AgentService, RetrievalPlanner, localPlannerFor, cloudPlannerFor, agentSettings, householdInfo } = await import('../agent/index.js');
+  const logs = new LogHub({ level: values.quiet === true ? 'fatal' : 'warn', pretty: 'auto', destination: process.stderr });
+  const log = logs.child({ module: 'agent' });
+  const local = cfg.agent.planner === 'retrieval' ? undefined : localPlannerFor(cfg, log);
+  const cloud = cloudPlannerFor(cfg);
+  const planners: ConstructorParameters<typeof AgentService>[0]['planners'] = { retrieval: new RetrievalPlanner() };
+  if (local !== undefined) planners.local = local;
+  if (cloud !== undefined) planners.cloud = cloud;
+  const svc = new AgentService({ settings: agentSettings(cfg), household: householdInfo(cfg), deps: {}, planners, clock: systemClock, log });
+  try {
+    const req: Parameters<typeof svc.plan>[0] = { question };
+    if (typeof values.planner === 'string') req.options = { planner: values.planner as 'local' | 'cloud' | 'retrieval' };
+    const r = await svc.plan(req);
+    if (values.json === true) process.stdout.write(JSON.stringify({ plan: r.plan, planner: r.planner, attempts: r.attempts, notes: r.notes, dropped: r.result.dropped ?? [] }, null, 2) + '\n');
+    else {
+      process.stdout.write(JSON.stringify(r.plan, null, 2) + '\n');
+      process.stderr.write(`(planner: ${r.planner}; ${Math.round(r.result.latencyMs)} ms${r.notes.length > 0 ? `; ${r.notes.join('; ')}` : ''})\n`);
+    }
+    return EXIT.OK;
+  } catch (err) {
+    process.stderr.write(`homesight plan: ${errorMessage(err)}\n`);
+    return EXIT.FAILURE;
+  } finally {
+    await local?.dispose();
+  }
+}
+
+export const askCommand: CliCommand = {
+  name: 'ask',
+  usage: 'ask "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json] [--timeout S]',
+  summary: 'ask the running daemon a question over MQTT (agent/ask) and print the answer with evidence',
+  options,
+  run: (values, positionals) => overMqtt(values, positionals, false),
+};
+
+export const planCommand: CliCommand = {
+  name: 'plan',
+  usage: 'plan "question" [--local] [--config FILE] [--url mqtt://host:port] [--planner local|cloud|retrieval] [--json]',
+  summary: 'print the plan for a question without executing it (from the daemon, or --local in this process)',
+  options: { ...options, local: { type: 'boolean' } },
+  run: (values, positionals) => (values.local === true ? planLocally(values, positionals) : overMqtt(values, positionals, true)),
+};
+
+export const agentCommands: CliCommand[] = [askCommand, planCommand];
