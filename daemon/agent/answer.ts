@@ -189,6 +189,8 @@ function describe(input: AnswerInput, nowMs: number, tz: string): string | null 
 
 /** Writes the answer for `question` from the given node outputs. */
 export function composeAnswer(question: string, inputs: readonly AnswerInput[], nowMs: number, tz: string): string {
+  // A plan whose answer takes no inputs declines: no tool ran (unsafe, private or out of scope).
+  if (inputs.length === 0) return `I can't help with "${question}": it is outside what I may do or know here (no camera, person or tool fits, or it would be unsafe or private).`;
   const range = inputs.find((i) => i.kind === 'time_range' && i.error === undefined);
   const parts = inputs.map((i) => describe(i, nowMs, tz)).filter((s): s is string => s !== null && s !== '');
   const uniq = [...new Set(parts)];

@@ -225,7 +225,7 @@ export const recognizeIdentity = tool({
 
 export const recognizeActivity = tool({
   name: 'recognize_activity',
-  description: 'Estimates pose and activity (standing, walking, sitting, lying, falling…) of the people in the frames.',
+  description: 'Estimates pose and activity (standing, walking, sitting, lying_down, cooking, eating…; a fall shows as lying_down) of the people in the frames.',
   input: z.object({ frames: z.array(frameSchema) }),
   output: z.object({ frames: z.array(frameSchema), persons: z.array(observationSchema), activities: z.array(z.string()) }),
   kind: 'activities',
@@ -497,7 +497,7 @@ export function planNodeSchema(t: ToolDefinition, o: CatalogSchemaOptions = {}):
     const opt = narrowed instanceof z.ZodOptional;
     const base = opt ? (narrowed.unwrap() as z.ZodType) : narrowed;
     let w: z.ZodType;
-    if (spec.many === true) w = z.array(refEnum).min(1).max(4);
+    if (spec.many === true) w = z.array(refEnum).max(4); // empty = a refusal
     else w = spec.only === true ? refEnum : z.union([refEnum, base]);
     shape[arg] = opt ? w.optional() : w;
   }
@@ -819,6 +819,8 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
         continue;
       }
       if (refs.length === 0) {
+        // compose_answer with no inputs is how a plan declines (a refusal: no tool runs).
+        if (spec?.many === true && Array.isArray(v) && v.length === 0) continue;
         if (spec?.only === true) {
           issues.push({ code: 'E_ARG_INVALID', node: i, path: p, message: `argument "${arg}" of "${t.name}" must be a <node-j> reference to ${spec.kinds.join(' or ')}` });
           continue;
@@ -920,7 +922,7 @@ export function nodeGrammarSchema(index: number, earlier: readonly OutputKind[],
           possible = false;
           break;
         }
-        js = spec.many === true ? { type: 'array', items: { enum: compatible }, minItems: 1, maxItems: Math.min(4, compatible.length) } : { enum: compatible };
+        js = spec.many === true ? { type: 'array', items: { enum: compatible }, minItems: 0, maxItems: Math.min(4, compatible.length) } : { enum: compatible };
       } else {
         const value = toGbnfSubset(z.toJSONSchema(base, { io: 'input', unrepresentable: 'any' }), maxLen);
         js = compatible.length > 0 ? { oneOf: [{ enum: compatible }, value] } : value;

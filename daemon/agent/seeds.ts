@@ -102,10 +102,10 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
   {
     question: 'Did anyone fall last night?',
     plan: plan(
-      ['Step 1: resolve "last night"', 'Step 2: falling events', 'Step 3: clips as evidence', 'Step 4: answer'],
+      ['Step 1: resolve "last night"', 'Step 2: lying-down events (a fall shows as lying down)', 'Step 3: clips as evidence', 'Step 4: answer'],
       [
         n('resolve_time', { phrase: 'last night' }),
-        n('query_events', { start: '<node-0>', end: '<node-0>', activity: 'falling' }),
+        n('query_events', { start: '<node-0>', end: '<node-0>', activity: 'lying_down' }),
         n('evidence_clip', { events: '<node-1>' }),
         n('compose_answer', { question: 'Did anyone fall last night?', inputs: ['<node-0>', '<node-1>', '<node-2>'] }),
       ],

@@ -36,16 +36,21 @@ const TIME_PATTERNS: RegExp[] = [
   /\b(?:and )?(?:after that|before that|afterwards)\b/,
 ];
 
+// Activity words → the vision expert's class names (daemon/vision ACTIVITY_CLASSES); a fall shows as lying_down.
 const ACTIVITIES: Array<[RegExp, string]> = [
-  [/\b(fall|fell|fallen|falling|falls)\b/, 'falling'],
-  [/\b(lying|lay|lie|lies) ?(down)?\b/, 'lying'],
+  [/\b(fall|fell|fallen|falling|falls)\b/, 'lying_down'],
+  [/\b(lying|lay|lie|lies|sleep|slept|sleeping|sleeps) ?(down)?\b/, 'lying_down'],
   [/\b(sit|sat|sitting|sits)\b/, 'sitting'],
   [/\b(stand|stood|standing|stands)\b/, 'standing'],
-  [/\b(walk|walked|walking|walks)\b/, 'walking'],
-  [/\b(run|ran|running|runs)\b/, 'running'],
+  [/\b(walk|walked|walking|walks|run|ran|running|runs)\b/, 'walking'],
   [/\b(cook|cooked|cooking|cooks)\b/, 'cooking'],
   [/\b(eat|ate|eating|eats)\b/, 'eating'],
-  [/\b(sleep|slept|sleeping|sleeps)\b/, 'sleeping'],
+  [/\b(drink|drank|drinking|drinks)\b/, 'drinking'],
+  [/\b(wash(ed|ing)? (the )?dishes|washing up)\b/, 'washing_dishes'],
+  [/\b(clean|cleaned|cleaning|cleans|hoover(ed|ing)?|vacuum(ed|ing)?)\b/, 'cleaning'],
+  [/\b(read|reading|reads)\b/, 'reading'],
+  [/\b(phone)\b/, 'using_phone'],
+  [/\b(laptop|computer)\b/, 'using_laptop'],
 ];
 
 function escapeRe(s: string): string {
