@@ -45,7 +45,7 @@ while IFS=$'\t' read -r file sha url; do
   mv "$out.part" "$out"
   echo "  ok"
 done < "$HERE/models.tsv"
-# The planner model name in the default config.
-if [ -f "$DEST/stories260K.gguf" ] && [ ! -e "$DEST/planner.gguf" ]; then ln -s stories260K.gguf "$DEST/planner.gguf"; fi
+# agent.llm.model defaults to planner.gguf: put an instruction-tuned GGUF there (stories260K.gguf is a
+# 260K-parameter story model for plumbing tests, not a planner; without planner.gguf the retrieval planner answers).
 [ "$failed" -eq 0 ] || { echo "$failed model(s) missing" >&2; exit 1; }
 echo "models ready in $DEST"
