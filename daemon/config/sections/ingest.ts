@@ -12,9 +12,10 @@ export const zoneSchema = z.strictObject({
 export const rtspSourceSchema = z.strictObject({
   kind: z.literal('rtsp'),
   url: z.string().regex(/^rtsps?:\/\//, 'must start with rtsp:// or rtsps://').describe('without credentials; put them in username/password_file'),
-  transport: z.enum(['tcp', 'udp']).default('tcp'),
+  transport: z.enum(['tcp', 'udp']).default('tcp').describe('RTP over the RTSP TCP connection (interleaved) or over UDP'),
   username: z.string().optional(),
   password_file: secretFile.optional(),
+  timeout_s: z.number().min(1).max(300).default(10).describe('socket I/O timeout; a camera silent this long counts as unreachable'),
 });
 
 export const fileSourceSchema = z.strictObject({
@@ -26,9 +27,10 @@ export const fileSourceSchema = z.strictObject({
 
 export const mjpegSourceSchema = z.strictObject({
   kind: z.literal('mjpeg'),
-  url: z.string().regex(/^https?:\/\//, 'must start with http:// or https://'),
+  url: z.string().regex(/^https?:\/\//, 'must start with http:// or https://').describe('multipart MJPEG stream, without credentials'),
   username: z.string().optional(),
   password_file: secretFile.optional(),
+  timeout_s: z.number().min(1).max(300).default(10).describe('socket I/O timeout'),
 });
 
 export const cameraSchema = z.strictObject({
@@ -48,10 +50,17 @@ export const cameraSchema = z.strictObject({
       enabled: z.boolean().default(false),
       segment_seconds: z.number().int().min(1).max(3600).default(60),
       format: z.enum(['mp4', 'mkv']).default('mkv'),
-      retain_days: z.number().min(0).default(7),
+      retain_days: z.number().min(0).default(7).describe('segments older than this are deleted (0 = keep until recordings.max_disk_mb)'),
     })
     .prefault({}),
-  stall_seconds: z.number().min(1).max(600).default(20).describe('no frame for this long → restart ffmpeg'),
+  stall_seconds: z.number().min(1).max(600).default(20).describe('no frame for this long → restart ffmpeg (the first frame of a connection gets at least 10 s)'),
+  reconnect: z
+    .strictObject({
+      initial_s: z.number().min(0.05).max(600).default(1).describe('first retry delay after a failure'),
+      max_s: z.number().min(0.05).max(3600).default(30).describe('retry delay cap (also the pace for permanent errors such as a wrong password)'),
+    })
+    .prefault({})
+    .describe('exponential backoff with jitter between ffmpeg restarts'),
   zones: z.array(zoneSchema).default([]),
   upload_frames: z.boolean().default(false).describe('allow faces-blurred frames of this camera to go to the cloud teacher'),
 });
@@ -59,14 +68,23 @@ export const cameraSchema = z.strictObject({
 export const ffmpegSchema = z
   .strictObject({
     path: z.string().optional().describe('ffmpeg binary; default: FFMPEG_PATH, then system ffmpeg, then the npm-shipped one'),
-    hwaccel: z.enum(['none', 'cuda', 'nvdec', 'jetson']).default('none').describe('hardware decode; none = CPU'),
+    hwaccel: z
+      .enum(['none', 'cuda', 'nvdec', 'jetson'])
+      .default('none')
+      .describe('hardware decode; none = CPU; cuda/nvdec = -hwaccel cuda (NVIDIA dGPU); jetson = the nvmpi decoders of a jetson-ffmpeg build'),
+    decoder: z
+      .string()
+      .regex(/^[a-z0-9_]+$/, 'an ffmpeg decoder name such as h264_cuvid or h264_nvmpi')
+      .optional()
+      .describe('force this decoder for every camera (-c:v before -i), e.g. h264_cuvid or h264_nvmpi'),
   })
   .prefault({});
 
 export const recordingsSchema = z
   .strictObject({
-    max_disk_mb: z.number().min(1).default(20_000).describe('cap for all recordings; oldest segments deleted first'),
-    check_interval_s: z.number().min(1).default(60),
+    max_disk_mb: z.number().positive().default(20_000).describe('cap for all recordings; oldest segments deleted first'),
+    check_interval_s: z.number().min(1).default(60).describe('how often retention (days and disk cap) runs'),
+    orphan_retain_days: z.number().min(0).default(7).describe('recordings of cameras no longer in the config are kept this long (0 = until the disk cap)'),
   })
   .prefault({});
 

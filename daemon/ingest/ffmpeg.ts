@@ -1,0 +1,141 @@
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { HomeSightError } from '../system/index.js';
+
+/** The ffmpeg binary HomeSight runs, and why that one. */
+export interface FfmpegBinary {
+  path: string;
+  /** Where it came from: ffmpeg.path in the config, FFMPEG_PATH, the system PATH, or the npm package. */
+  source: 'config' | 'env' | 'system' | 'npm';
+  /** First line of `ffmpeg -version`. */
+  version: string;
+  /** libavformat major version (58 = ffmpeg 4.x, 59 = 5.x, 60 = 6.x, 61 = 7.x); option names differ across it. */
+  lavfMajor: number;
+  /** Hardware acceleration methods it lists (`ffmpeg -hwaccels`). */
+  hwaccels: string[];
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const p = join(dir, name);
+    if (isExecutable(p)) return p;
+  }
+  return null;
+}
+
+function npmBinary(): string | null {
+  try {
+    const req = createRequire(import.meta.url);
+    const mod = req('@ffmpeg-installer/ffmpeg') as { path?: unknown };
+    return typeof mod.path === 'string' && isExecutable(mod.path) ? mod.path : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `ffmpeg -version` / `-hwaccels`; null when the binary does not run. */
+export function probeBinary(path: string): Omit<FfmpegBinary, 'source'> | null {
+  const v = spawnSync(path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
+  if (v.status !== 0 || typeof v.stdout !== 'string') return null;
+  const first = v.stdout.split('\n')[0]?.trim() ?? '';
+  const m = /libavformat\s+(\d+)\./.exec(v.stdout);
+  const h = spawnSync(path, ['-hide_banner', '-hwaccels'], { encoding: 'utf8', timeout: 10_000 });
+  const hwaccels =
+    h.status === 0 && typeof h.stdout === 'string'
+      ? h.stdout
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim())
+          .filter((l) => l !== '')
+      : [];
+  return { path, version: first, lavfMajor: m === null ? 0 : Number(m[1]), hwaccels };
+}
+
+/**
+ * Picks the ffmpeg binary: `ffmpeg.path` from the config, then FFMPEG_PATH,
+ * then `ffmpeg` on PATH (Debian's 5.1 here; on a Jetson the vendor build with
+ * its hardware decoders), then the static 4.1-dev binary shipped inside
+ * @ffmpeg-installer/ffmpeg (installs offline, but is from 2018). A binary that
+ * is named explicitly but does not run is an error, not a silent fallback.
+ */
+export function resolveFfmpeg(opts: { configPath?: string | undefined; env: NodeJS.ProcessEnv }): FfmpegBinary {
+  const tried: string[] = [];
+  const explicit = (path: string, source: 'config' | 'env'): FfmpegBinary => {
+    const key = source === 'config' ? 'ffmpeg.path' : 'FFMPEG_PATH';
+    if (!isAbsolute(path) && !existsSync(path)) {
+      const found = onPath(path, opts.env);
+      if (found !== null) path = found;
+    }
+    const info = existsSync(path) ? probeBinary(path) : null;
+    if (info === null) {
+      throw new HomeSightError('E_FFMPEG_NOT_FOUND', `${key} names an ffmpeg that does not run: ${path}`, {
+        context: { path, key },
+        hint: `fix ${key} or remove it to use the system ffmpeg`,
+      });
+    }
+    return { ...info, source };
+  };
+  if (opts.configPath !== undefined && opts.configPath !== '') return explicit(opts.configPath, 'config');
+  const envPath = opts.env.FFMPEG_PATH;
+  if (envPath !== undefined && envPath !== '') return explicit(envPath, 'env');
+  const sys = onPath('ffmpeg', opts.env);
+  if (sys !== null) {
+    const info = probeBinary(sys);
+    if (info !== null) return { ...info, source: 'system' };
+    tried.push(sys);
+  }
+  const npm = npmBinary();
+  if (npm !== null) {
+    const info = probeBinary(npm);
+    if (info !== null) return { ...info, source: 'npm' };
+    tried.push(npm);
+  }
+  throw new HomeSightError('E_FFMPEG_NOT_FOUND', 'no working ffmpeg binary found', {
+    context: { tried },
+    hint: 'install ffmpeg (apt install ffmpeg), set ffmpeg.path in the config, or run npm ci so @ffmpeg-installer/ffmpeg is present',
+  });
+}
+
+/** Replaces every credential in a string: user:password@ in URLs and the raw/encoded secret itself. */
+export class Redactor {
+  private readonly secrets: string[];
+
+  constructor(secrets: Array<string | undefined>) {
+    const all = new Set<string>();
+    for (const s of secrets) {
+      if (s === undefined || s.length < 1) continue;
+      all.add(s);
+      all.add(encodeURIComponent(s));
+    }
+    // Longest first, so a secret containing another is replaced whole.
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/gi, '$1$2:***@');
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return out;
+  }
+}
+
+/** Puts user and password into a URL (for the ffmpeg child only). */
+export function withCredentials(url: string, username: string | undefined, password: string | undefined): string {
+  if (username === undefined && password === undefined) return url;
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/i.exec(url);
+  if (m === null) return url;
+  // Inserted as text (not through URL) so the rest of the camera URL stays byte-for-byte as configured.
+  const userinfo = `${encodeURIComponent(username ?? '')}${password === undefined ? '' : `:${encodeURIComponent(password)}`}@`;
+  return `${m[1]}${userinfo}${m[2]}`;
+}
