@@ -94,7 +94,13 @@ interface Metrics {
 
 /** Arguments of the MQTT `enroll` command: photos as base64 (JPEG, PNG or WebP). */
 export const enrollArgs = z.strictObject({
-  name: z.string().trim().min(1).max(64).describe('the person\'s name'),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .refine((n) => !/[/\\\u0000-\u001f]|\.\./.test(n), 'a name must not contain /, \\, ".." or control characters')
+    .describe('the person\'s name'),
   images: z.array(z.string().min(16).describe('base64 of a JPEG/PNG/WebP photo')).min(1).max(8),
 });
 
