@@ -4,4 +4,11 @@ import type { Bench } from './types.js';
  * Every benchmark `npm run bench` knows. Each capability adds its own with a
  * lazy import, so running one bench does not load every native library.
  */
-export const BENCHES: Array<{ name: string; load: () => Promise<Bench> }> = [];
+export const BENCHES: Array<{ name: string; load: () => Promise<Bench> }> = [
+  { name: 'memory-store', load: async () => (await import('./memory/store.js')).memoryStoreBench },
+  { name: 'ingest-decode', load: async () => (await import('./ingest/decode.js')).ingestDecodeBench },
+  { name: 'vision-pipeline', load: async () => (await import('./vision/pipeline.js')).bench },
+  { name: 'mqtt-publish', load: async () => (await import('./mqtt/publish.js')).mqttBench },
+  { name: 'bench-harness', load: async () => (await import('./harness/overhead.bench.js')).harnessBench },
+  { name: 'agent-planner', load: async () => (await import('./agent/planner.js')).agentPlannerBench },
+];

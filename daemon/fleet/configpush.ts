@@ -21,7 +21,7 @@ export interface PushResult {
 export function pushConfig(text: string, file: string, env: NodeJS.ProcessEnv): PushResult {
   let config: HomeSightConfig;
   try {
-    config = parseConfigText(text, 'pushed config', { env, cwd: dirname(file) }).config;
+    config = parseConfigText(text, 'pushed config', { env }).config;
   } catch (err) {
     if (err instanceof ConfigError) {
       throw new HomeSightError('E_CONFIG_PUSH_INVALID', `pushed config refused: ${err.problems.map(formatProblem).join('; ').slice(0, 800)}`, {

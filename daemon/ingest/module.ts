@@ -83,7 +83,7 @@ interface CameraEntry {
   unsubscribe: Array<() => void>;
 }
 
-const STOPPED_STATS: CameraStats = { state: 'stopped', fps_in: 0, fps_out: 0, dropped: 0, decode_errors: 0, reconnects: 0, last_frame_at: null, last_error: null };
+const STOPPED_STATS: CameraStats = { state: 'stopped', fps_in: 0, fps_out: 0, dropped: 0, decode_errors: 0, reconnects: 0, last_frame_at: null, last_error: null, recording_error: null };
 
 function abs(p: string): string {
   return isAbsolute(p) ? p : resolve(p);
@@ -425,19 +425,21 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     const details: Record<string, unknown> = {};
     let streaming = 0;
     let failed = 0;
+    const recordingFailing: string[] = [];
     for (const name of this.entries.keys()) {
       const s = this.stats(name);
-      details[name] = { state: s.state, fps_in: s.fps_in, fps_out: s.fps_out, dropped: s.dropped, reconnects: s.reconnects, last_frame_at: s.last_frame_at, error: s.last_error };
+      details[name] = { state: s.state, fps_in: s.fps_in, fps_out: s.fps_out, dropped: s.dropped, reconnects: s.reconnects, last_frame_at: s.last_frame_at, error: s.last_error, recording_error: s.recording_error };
       if (s.state === 'streaming') streaming++;
       if (s.state === 'failed') failed++;
+      if (s.recording_error !== null) recordingFailing.push(`${name}: ${s.recording_error}`);
     }
     if (this.ffmpeg !== null) details.ffmpeg = { path: this.ffmpeg.path, from: this.ffmpeg.source, version: this.ffmpeg.version };
     if (this.recordingProblem !== null) details.recordings = { error: this.recordingProblem };
     const n = this.entries.size;
     if (n === 0) return { status: 'ok', summary: 'no cameras configured', details };
-    const summary = `${streaming}/${n} cameras streaming${failed > 0 ? `, ${failed} failed` : ''}`;
+    const summary = `${streaming}/${n} cameras streaming${failed > 0 ? `, ${failed} failed` : ''}${recordingFailing.length > 0 ? `; recording failing (${recordingFailing.join('; ')})` : ''}`;
     if (!this.started) return { status: 'degraded', summary: `not started; ${summary}`, details };
-    if (streaming === n && this.recordingProblem === null) return { status: 'ok', summary, details };
+    if (streaming === n && this.recordingProblem === null && recordingFailing.length === 0) return { status: 'ok', summary, details };
     if (failed === n) return { status: 'failed', summary, details };
     return { status: 'degraded', summary, details };
   }

@@ -111,6 +111,8 @@ export abstract class FfmpegFrameSource implements FrameSource {
   private counters = { dropped: 0, decode_errors: 0, reconnects: 0, runs: 0 };
   private lastFrameAt: number | null = null;
   private lastError: CameraError | null = null;
+  private recordingError: string | null = null;
+  private recordingErrorAt = 0;
   private recordFormat: 'mp4' | 'mkv' | null;
   private immediateRestart = false;
   private emittedErrorCode: string | null = null;
@@ -185,6 +187,7 @@ export abstract class FfmpegFrameSource implements FrameSource {
       reconnects: this.counters.reconnects,
       last_frame_at: this.lastFrameAt,
       last_error: this.lastError,
+      recording_error: this.recordingError,
     };
   }
 
@@ -526,6 +529,12 @@ export abstract class FfmpegFrameSource implements FrameSource {
     const line = run.redactor.redact(raw);
     run.stderrTail.push(line);
     if (run.stderrTail.length > STDERR_TAIL) run.stderrTail.shift();
+    if (this.opts.record !== null && /No space left on device|Disk quota exceeded/i.test(line)) {
+      // Frames keep flowing; only the segment output is failing. Said once, cleared by the next good segment.
+      if (this.recordingError === null) this.log.error({ dir: this.opts.record.dir, line }, 'recording is failing: the recordings volume is full (retention frees space when it can)');
+      this.recordingError = 'recordings volume full (no space left on device)';
+      this.recordingErrorAt = this.clock.now();
+    }
     if (isDecodeError(line)) {
       this.counters.decode_errors++;
       this.log.debug({ line }, 'decode error');
@@ -565,6 +574,11 @@ export abstract class FfmpegFrameSource implements FrameSource {
     }
     run.announced.push(path);
     run.lastEnd = end;
+    // Only a segment begun after the last write error proves recording works again.
+    if (this.recordingError !== null && bytes > 0 && start > this.recordingErrorAt + 1000) {
+      this.recordingError = null;
+      this.log.info({ path, bytes }, 'recording works again');
+    }
     this.emit('segment', { camera: this.camera, path, start, end, bytes, format: run.format });
   }
 

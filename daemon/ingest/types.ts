@@ -44,6 +44,8 @@ export interface CameraStats {
   reconnects: number;
   last_frame_at: number | null;
   last_error: CameraError | null;
+  /** Why recording is failing while frames still flow (e.g. the recordings volume is full); null when it is fine. */
+  recording_error: string | null;
 }
 
 /** A recording segment as it closed, on the wall-clock timeline. */

@@ -41,6 +41,8 @@ t.test('scenario 4: recordings volume full', async (t) => {
     record: {enabled: true, segment_seconds: 2}
 recordings:
   check_interval_s: 1
+system:
+  probe_interval_ms: 500
 mqtt:
   embedded: {port: ${port}}
 vision:
@@ -54,8 +56,15 @@ agent:
   await new Promise((r) => setTimeout(r, 12_000));
   const df = execFileSync('df', ['-k', rec], { encoding: 'utf8' }).trim().split('\n').at(-1)!.split(/\s+/);
   const freeKb = Number(df[3]);
-  const h = await d.healthz();
-  const ingest = (h.body.modules as Array<{ name: string; state: string; health?: { status: string; summary: string; details?: Record<string, unknown> } }>).find((m) => m.name === 'ingest');
+  // Health is probed every system.probe_interval_ms (500 ms here): poll until the failing recording shows.
+  type IngestReport = { name: string; state: string; health?: { status: string; summary: string; details?: Record<string, unknown> } };
+  let ingest: IngestReport | undefined;
+  for (let i = 0; i < 40; i++) {
+    const h = await d.healthz();
+    ingest = (h.body.modules as IngestReport[]).find((m) => m.name === 'ingest');
+    if (/recording failing/.test(ingest?.health?.summary ?? '')) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   const lastFrame = ((await d.metrics()).get('homesight_camera_last_frame_timestamp_seconds{camera="demo"}') ?? 0) * 1000;
   const client = new AgentClient({ url: `mqtt://127.0.0.1:${port}`, deviceTopic: 'homesight/hub1', protocolVersion: 4 });
   t.teardown(() => client.close());
@@ -68,10 +77,11 @@ agent:
   t.equal(env.status, 'ok', 'the database keeps working (a question answered)');
   t.ok(Date.now() - lastFrame < 3000, `live frames keep coming (newest ${Date.now() - lastFrame} ms old)`);
   t.ok(noSpace.length > 0, `the log says why (${noSpace.length} lines): ${why.slice(0, 300)}`);
-  t.comment(`ingest health: ${ingest?.health?.summary}; ffmpeg restarts ${restarts}`);
+  t.match(ingest?.health?.summary ?? '', /recording failing .*no space left/, `ingest health says recording is failing: ${ingest?.health?.summary}`);
+  t.equal(ingest?.health?.status, 'degraded', 'ingest is degraded, not failed');
+  t.comment(`ffmpeg restarts ${restarts}`);
   report({
     scenario: '4 recordings volume full (6 MiB tmpfs)',
-    // partial: nothing breaks, but the health summary does not (yet) say that recording is failing for lack of space
     result: d.alive() && env.status === 'ok' && Date.now() - lastFrame < 3000 ? (/space|full|record/i.test(ingest?.health?.summary ?? '') ? 'pass' : 'partial') : 'fail',
     expected: 'daemon up, DB answers, live frames continue, clear status',
     received: `alive ${d.alive()}, ask ${env.status}, newest frame ${Date.now() - lastFrame} ms, ${freeKb} KiB free, ${noSpace.length} no-space log lines, ${restarts} ffmpeg restarts; ingest health: ${(ingest?.health?.summary ?? '').slice(0, 120)}`,

@@ -19,6 +19,9 @@ export const learningSchema = z
         metered: z.boolean().default(false).describe('link is metered: upload text only, no adapters download'),
         max_items: z.number().int().min(1).default(5000),
         max_bytes: z.number().int().min(1024).default(50_000_000),
+        batch_size: z.number().int().min(1).max(500).default(50).describe('samples per upload request'),
+        backoff_s: z.number().min(0.001).default(30).describe('first retry delay after a failed upload (doubles per attempt)'),
+        backoff_max_s: z.number().min(0.001).default(21_600).describe('retry delay cap'),
       })
       .prefault({}),
     mining: z
@@ -27,8 +30,11 @@ export const learningSchema = z
     adapters: z
       .strictObject({
         trusted_keys: z.array(z.string()).default([]).describe('ed25519 public keys (PEM or base64) that may sign adapters'),
-        keep: z.number().int().min(1).default(3),
-        margin: z.number().min(0).default(0.01).describe('an adapter must beat the current one by this much'),
+        keep: z.number().int().min(1).default(3).describe('adopted adapters kept for rollback (the active one included)'),
+        margin: z.number().min(0).default(0.01).describe('an adapter must beat the current one by this much on the held-out set (evaluator score units; NLL: nats/token)'),
+        regression_tolerance: z.number().min(0).default(0).describe('how much worse than the current adapter the regression set may get (0 = never worse)'),
+        dir: z.string().optional().describe('adapter store folder; default <paths.data_dir>/adapters'),
+        scale: z.number().gt(0).max(4).default(1).describe('LoRA scale the planner applies the active adapter with'),
       })
       .prefault({}),
   })

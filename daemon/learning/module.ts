@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { AnsweredEvent } from './edge.js';
+import type { HomeSightConfig } from '../config/index.js';
+import type { ModuleContext } from '../context.js';
+import type { MemoryModule } from '../memory/index.js';
+import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
+import { asHomeSightError, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
+import { AuditLog } from './audit.js';
+import { LearningEdge } from './edge.js';
+import { HardExampleMiner } from './mining.js';
+import { PrivacyFilter } from './privacy.js';
+import { HttpTeacherClient } from './teacher-client.js';
+import { AdapterLifecycle, LlamaAdapterRuntime, NllEvaluator, openAdapterStoreFromConfig, trustedKeysFromConfig } from './adapters/index.js';
+import { lifecycleSink, localEvalSets } from './adapter-sink.js';
+import type { AdapterSink } from './edge.js';
+import type { MemoryStore } from '../memory/index.js';
+import { DEFAULT_UPLOAD, Uploader, type UploadSettings } from './uploader.js';
+
+export const feedbackSchema = z.strictObject({
+  answer_id: z.string().min(1).max(128),
+  thumbs: z.enum(['up', 'down']),
+  corrected_answer: z.string().max(4000).optional(),
+  corrected_plan: z.unknown().optional(),
+});
+
+export const auditArgsSchema = z.strictObject({ limit: z.number().int().min(1).max(500).default(20) });
+
+/** Folder for the learning module's own files: <paths.data_dir>/learning. */
+export function learningDir(config: HomeSightConfig): string {
+  return resolve(config.paths.data_dir, 'learning');
+}
+
+/** The audit log file of a config (also read by `homesight learning audit`). */
+export function auditFile(config: HomeSightConfig): string {
+  return join(learningDir(config), 'audit.jsonl');
+}
+
+export function uploadSettings(config: HomeSightConfig): UploadSettings {
+  const u = config.learning.upload;
+  return {
+    ...DEFAULT_UPLOAD,
+    intervalMs: u.interval_s * 1000,
+    jitterMs: u.jitter_s * 1000,
+    ...(u.window !== undefined ? { window: u.window } : {}),
+    timezone: config.household.timezone,
+    metered: u.metered,
+    maxItems: u.max_items,
+    maxBytes: u.max_bytes,
+    batchSize: u.batch_size,
+    backoffBaseMs: u.backoff_s * 1000,
+    backoffMaxMs: u.backoff_max_s * 1000,
+  };
+}
+
+/** The device secret the name placeholders are keyed with (created 0600 on first use; never uploaded). */
+export async function deviceSecret(dir: string): Promise<Buffer> {
+  const file = join(dir, 'device-secret');
+  try {
+    const b = Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+    if (b.length >= 16) return b;
+  } catch {
+    // first start
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const s = randomBytes(32);
+  await writeFile(file, s.toString('hex') + '\n', { mode: 0o600, flag: 'w' });
+  return s;
+}
+
+/**
+ * The learning module: mines hard examples from the agent's answers ('agent.answered'), filters them for privacy,
+ * keeps them in a persisted upload queue, syncs with the cloud teacher on a schedule, stores pseudo-labels in
+ * long-term memory and serves `feedback` / `audit` commands on MQTT. Not essential.
+ */
+export class LearningModule implements ServiceModule<HomeSightConfig> {
+  readonly name = 'learning';
+  readonly essential = false;
+  readonly dependsOn: readonly string[];
+  private config: HomeSightConfig;
+  private readonly log: Logger;
+  private edgeRef: LearningEdge | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private syncing: Promise<unknown> | null = null;
+  private unregister: Array<() => void> = [];
+  private bridge: MqttBridge | null = null;
+  private lastError: string | null = null;
+  private audit: AuditLog | null = null;
+  private runtime: Promise<LlamaAdapterRuntime> | null = null;
+
+  constructor(private readonly ctx: ModuleContext) {
+    this.config = ctx.config;
+    this.log = ctx.log;
+    const deps = ['memory'];
+    if (ctx.container.get('agent') !== undefined) deps.push('agent');
+    if (ctx.config.mqtt.enabled && ctx.container.get('mqtt') !== undefined) deps.push('mqtt');
+    this.dependsOn = deps;
+  }
+
+  get edge(): LearningEdge {
+    if (this.edgeRef === null) throw asHomeSightError(new Error('learning is not running'), 'E_LEARNING_NOT_STARTED');
+    return this.edgeRef;
+  }
+
+  private async tokenClient(): Promise<HttpTeacherClient | null> {
+    const t = this.config.learning.teacher;
+    if (t.url === undefined || t.token_file === undefined) return null;
+    const token = (await readFile(t.token_file, 'utf8')).trim();
+    return new HttpTeacherClient({ baseUrl: t.url, token, timeoutMs: t.timeout_ms });
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const memory = this.ctx.container.get<MemoryModule>('memory');
+    if (memory === undefined) throw asHomeSightError(new Error('memory module missing'), 'E_LEARNING_NO_MEMORY');
+    const store = memory.store;
+    const dir = learningDir(c);
+    const audit = new AuditLog(auditFile(c));
+    this.audit = audit;
+    const client = await this.tokenClient();
+    const uploader = new Uploader({ queue: store.learning.samples, client, clock: this.ctx.clock, audit, settings: uploadSettings(c), log: this.log.child({ part: 'upload' }) });
+    const filter = new PrivacyFilter({
+      secret: await deviceSecret(dir),
+      people: c.household.people.map((p) => ({ name: p.name, aliases: p.aliases ?? [] })),
+      uploadFrameCameras: Object.entries(c.cameras).filter(([, cam]) => cam.upload_frames).map(([n]) => n),
+    });
+    this.edgeRef = new LearningEdge({
+      miner: new HardExampleMiner({ minLogprob: c.learning.mining.min_logprob }),
+      filter,
+      uploader,
+      audit,
+      client,
+      longTerm: store.longTerm,
+      validate: { allowTools: c.agent.allow_tools, hubTopics: c.agent.hub_topics, cameras: Object.keys(c.cameras) },
+      stateDir: dir,
+      clock: this.ctx.clock,
+      log: this.log,
+      ...(await this.adapterSink(store).then((a) => (a === null ? {} : { adapters: a }))),
+    });
+    const edge = this.edgeRef;
+    this.bridge = findMqttBridge(this.ctx.container);
+    this.ctx.bus.on('agent.answered', this, (ev) => {
+      edge.onAnswered(ev).catch((err: unknown) => this.log.warn({ err: asHomeSightError(err).toJSON() }, 'could not mine an answer'));
+      // The id the `feedback` command refers to.
+      this.bridge?.publish('learning/answered', { answer_id: ev.answer_id, question: ev.result.question, at: new Date(ev.at).toISOString() }, { qos: 0 }).catch(() => undefined);
+    });
+    if (this.bridge !== null) {
+      const b = this.bridge;
+      this.unregister.push(
+        b.registerCommand('feedback', feedbackSchema, async (a) => edge.feedback({ answer_id: a.answer_id, thumbs: a.thumbs, ...(a.corrected_answer !== undefined ? { corrected_answer: a.corrected_answer } : {}), ...(a.corrected_plan !== undefined ? { corrected_plan: a.corrected_plan } : {}) }), {
+          description: 'thumbs up/down or a corrected answer/plan for an answer (answer_id from learning/answered)',
+        }),
+        b.registerCommand('audit', auditArgsSchema, async (a) => ({ entries: await audit.read(a.limit) }), { description: 'the newest entries of the upload audit log' }),
+        b.registerCommand('learning_sync', z.strictObject({}), async () => edge.sync({ force: true }), {
+          description: 'upload queued samples and fetch pseudo-labels now',
+        }),
+      );
+    }
+    const pollMs = Math.min(5000, c.learning.upload.interval_s * 1000);
+    this.timer = setInterval(() => void this.runSync(false), pollMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Adapters from the teacher go through the adapter lifecycle when the local GGUF planner's model is there and
+   * trusted keys are configured; the evaluation runtime (a second context of the base model) is loaded on the first
+   * candidate. Evaluation sets: the household's corrections and pseudo-labels in long-term memory.
+   */
+  private async adapterSink(store: MemoryStore): Promise<AdapterSink | null> {
+    const c = this.config;
+    if (c.learning.adapters.trusted_keys.length === 0 || !c.agent.enabled) return null;
+    const modelsDir = resolve(c.paths.models_dir);
+    const modelPath = isAbsolute(c.agent.llm.model) ? c.agent.llm.model : resolve(modelsDir, c.agent.llm.model);
+    if (!existsSync(modelPath)) return null;
+    const adapterStore = await openAdapterStoreFromConfig(c, this.log.child({ part: 'adapters' }));
+    const keys = trustedKeysFromConfig(c);
+    let sink: AdapterSink | null = null;
+    const get = async (): Promise<AdapterSink> => {
+      if (sink !== null) return sink;
+      this.runtime ??= LlamaAdapterRuntime.load({ modelPath, threads: 1, contextSize: 1024, shaCacheFile: join(learningDir(c), 'base-sha256.json') });
+      const lifecycle = new AdapterLifecycle({
+        store: adapterStore,
+        runtime: await this.runtime,
+        evaluator: new NllEvaluator(),
+        trustedKeys: keys,
+        policy: { margin: c.learning.adapters.margin, regressionTolerance: c.learning.adapters.regression_tolerance },
+        clock: this.ctx.clock,
+        log: this.log.child({ part: 'adapters' }),
+      });
+      sink = lifecycleSink(lifecycle, adapterStore, () => localEvalSets([...store.longTerm.list({ kind: 'correction', limit: 200 }), ...store.longTerm.list({ kind: 'pseudo_label', limit: 200 })]));
+      return sink;
+    };
+    return {
+      has: (id) => adapterStore.has(id) || adapterStore.wasRolledBack(id) || (sink?.has(id) ?? false),
+      stagingPath: (id) => adapterStore.stagingPath(id),
+      consider: async (manifest, file, signal) => (await get()).consider(manifest, file, signal),
+    };
+  }
+
+  /** Publishes new audit entries on learning/audit after a sync. */
+  private async runSync(force: boolean): Promise<void> {
+    if (this.syncing !== null || this.edgeRef === null) return;
+    const edge = this.edgeRef;
+    const p = edge.sync({ force }).then(async (r) => {
+      this.lastError = r.error ?? null;
+      if (this.bridge !== null && (r.upload !== null || r.pseudoLabels.received > 0)) {
+        const last = await this.audit!.read(5);
+        for (const e of last) {
+          const { payloads: _p, ...summary } = e;
+          await this.bridge.publish('learning/audit', summary, { qos: 1 }).catch(() => undefined);
+        }
+      }
+    });
+    this.syncing = p.finally(() => {
+      this.syncing = null;
+    });
+    await this.syncing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.ctx.bus.removeListeners(this);
+    for (const u of this.unregister) u();
+    this.unregister = [];
+    await this.syncing;
+    this.edgeRef = null;
+    const rt = this.runtime;
+    this.runtime = null;
+    if (rt !== null) await (await rt).dispose();
+  }
+
+  health(): ModuleHealth {
+    const e = this.edgeRef;
+    if (e === null) return { status: 'failed', summary: 'not running', details: {} };
+    const q = e.uploader.stats();
+    const teacher = this.config.learning.teacher.url ?? null;
+    return {
+      status: teacher !== null && q.lastError !== null ? 'degraded' : 'ok',
+      summary: `${q.pending} samples queued, ${q.uploaded} uploaded, ${e.counters.pseudoLabels} pseudo-labels${teacher === null ? ' (no teacher configured)' : ''}`,
+      details: { queue: q, counters: e.counters, reasons: e.reasons, teacher, last_error: this.lastError },
+    };
+  }
+
+  reload(next: HomeSightConfig): { applied: string[]; needsRestart: string[] } {
+    this.config = next;
+    this.edgeRef?.uploader.update(uploadSettings(next));
+    return { applied: ['learning.upload'], needsRestart: ['learning.teacher', 'household.people'] };
+  }
+}
+
+export type { AnsweredEvent };
+
+export function createLearningModule(ctx: ModuleContext): LearningModule {
+  return new LearningModule(ctx);
+}
