@@ -11,4 +11,5 @@ export const BENCHES: Array<{ name: string; load: () => Promise<Bench> }> = [
   { name: 'mqtt-publish', load: async () => (await import('./mqtt/publish.js')).mqttBench },
   { name: 'bench-harness', load: async () => (await import('./harness/overhead.bench.js')).harnessBench },
   { name: 'agent-planner', load: async () => (await import('./agent/planner.js')).agentPlannerBench },
+  { name: 'soak', load: async () => (await import('./faults/soak.js')).soakBench },
 ];
