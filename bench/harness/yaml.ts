@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { formatProblem, type ConfigProblem } from '../../daemon/config/index.js';
+import { formatProblem, locateYamlNode, valueAtPath, type ConfigProblem } from '../../daemon/config/index.js';
 import { HomeSightError } from '../../daemon/system/index.js';
 
 /**
@@ -117,43 +117,14 @@ export class YamlFile {
     return resolve(this.dir, p);
   }
 
-  private locate(path: readonly PropertyKey[], keyNode: boolean): Node | null {
-    let node: unknown = this.doc.contents;
-    let last: Node | null = (this.doc.contents as Node | null) ?? null;
-    for (let i = 0; i < path.length; i++) {
-      const seg = path[i];
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-        if (pair === undefined) return last;
-        if (keyNode && i === path.length - 1) return pair.key as Node;
-        node = pair.value;
-        if (node !== null && node !== undefined) last = node as Node;
-        else return pair.key as Node;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const item = node.items[seg];
-        if (item === undefined) return last;
-        node = item;
-        last = item as Node;
-      } else {
-        return last;
-      }
-    }
-    return last;
-  }
-
   valueAt(path: readonly PropertyKey[]): unknown {
-    let cur: unknown = this.data;
-    for (const seg of path) {
-      if (cur === null || typeof cur !== 'object') return undefined;
-      cur = (cur as Record<string, unknown>)[String(seg)];
-    }
-    return cur;
+    return valueAtPath(this.data, path);
   }
 
   /** A problem located at a key path of this file. */
   problem(path: readonly PropertyKey[], message: string, extras: ProblemExtras = {}): ConfigProblem {
     const p: ConfigProblem = { source: shown(this.path), path: path.map(String).join('.'), message };
-    const node = this.locate(path, extras.keyNode ?? false);
+    const node = locateYamlNode(this.doc, path, extras.keyNode ?? false);
     if (node?.range) {
       const pos = this.lc.linePos(node.range[0]);
       p.line = pos.line;

@@ -107,8 +107,8 @@ function describeValue(v: unknown): string {
   return `${String(v)} (${typeof v})`;
 }
 
-/** Finds the YAML node of a key path: the value node, or the key node when `keyNode` is set. */
-function locate(doc: Document, path: readonly PropertyKey[], keyNode: boolean): Node | null {
+/** Finds the YAML node of a key path: the value node, or the key node when `keyNode` is set (nearest ancestor when absent). */
+export function locate(doc: Document, path: readonly PropertyKey[], keyNode: boolean): Node | null {
   let node: unknown = doc.contents;
   let last: Node | null = (doc.contents as Node | null) ?? null;
   for (let i = 0; i < path.length; i++) {
@@ -132,7 +132,8 @@ function locate(doc: Document, path: readonly PropertyKey[], keyNode: boolean): 
   return last;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at a key path of plain parsed data, or undefined. */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = root;
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
