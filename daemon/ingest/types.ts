@@ -82,30 +82,11 @@ export interface FrameSource {
   stats(): CameraStats;
 }
 
-export interface RecordingSegment {
-  id: number;
-  camera: string;
-  path: string;
-  start: number;
-  end: number;
-  bytes: number;
-  format: 'mp4' | 'mkv';
-}
-
 /**
- * The recordings index. daemon/memory's RecordingIndex implements it (same
- * shape); ingest only talks to this interface.
+ * The recordings index is memory's (it owns the table); ingest only talks to
+ * this interface. Type-only import: no runtime dependency on daemon/memory.
  */
-export interface RecordingCatalog {
-  addSegment(seg: Omit<RecordingSegment, 'id'>): number;
-  /** Segments overlapping [start, end), ordered by start. */
-  segmentsBetween(camera: string, start: number, end: number): RecordingSegment[];
-  oldestSegments(limit: number): RecordingSegment[];
-  segmentsEndedBefore(before: number, limit: number): RecordingSegment[];
-  deleteSegments(ids: number[]): void;
-  totalBytes(camera?: string): number;
-  allSegments(): RecordingSegment[];
-}
+export type { RecordingSegment, RecordingIndex as RecordingCatalog } from '../memory/index.js';
 
 /** Bus payload of 'camera.state'. */
 export interface CameraStateEvent {
