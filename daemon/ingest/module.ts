@@ -19,7 +19,7 @@ import { IngestMetrics } from './metrics.js';
 import { DropOldestQueue } from './queue.js';
 import { RecordingKeeper } from './recordings.js';
 import { snapshotJpeg } from './snapshot.js';
-import { FfmpegFrameSource, FileFrameSource, MjpegFrameSource, RtspFrameSource, type FfmpegSourceOptions } from './source.js';
+import { FfmpegFrameSource, FileFrameSource, MjpegFrameSource, RtspFrameSource, isStillImage, type FfmpegSourceOptions } from './source.js';
 import type { CameraStats, Frame, RecordingCatalog, SnapshotBox } from './types.js';
 
 /** What other modules (vision, agent) use of ingest. */
@@ -94,6 +94,11 @@ function abs(p: string): string {
  * consumers through bounded queues, recordings indexed as segments close,
  * retention by age and disk cap, frames by time range and JPEG snapshots.
  */
+/** A file camera playing a photo (a repeated picture is not worth recording). */
+function isStillCamera(e: CameraEntry): boolean {
+  return e.config.source.kind === 'file' && isStillImage(e.config.source.path);
+}
+
 export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
   readonly name = 'ingest';
   readonly essential = false;
@@ -255,6 +260,11 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     return typeof c === 'function' ? c() : c;
   }
 
+  /** Whether a camera's stream is recorded: asked for, an index to record into, and not a photo. */
+  private records(e: CameraEntry): boolean {
+    return e.config.record.enabled && !isStillCamera(e) && this.keeper !== null;
+  }
+
   private sourceFor(e: CameraEntry, recording: boolean): FfmpegFrameSource {
     const cfg = e.config;
     const ffmpeg = this.ffmpeg as FfmpegBinary;
@@ -326,7 +336,8 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
       this.log.error({}, this.recordingProblem);
     }
     for (const e of this.entries.values()) {
-      const recording = e.config.record.enabled && this.keeper !== null;
+      if (e.config.record.enabled && isStillCamera(e)) this.log.info({ camera: e.name }, 'still-image camera: not recorded');
+      const recording = this.records(e);
       const source = this.sourceFor(e, recording);
       e.source = source;
       e.unsubscribe.push(
@@ -380,7 +391,7 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     for (const e of this.entries.values()) e.source?.start();
     this.scheduleRetention();
     this.started = true;
-    this.log.info({ cameras: this.cameras(), recording: [...this.entries.values()].filter((e) => e.config.record.enabled && this.keeper !== null).map((e) => e.name) }, 'ingest started');
+    this.log.info({ cameras: this.cameras(), recording: [...this.entries.values()].filter((e) => this.records(e)).map((e) => e.name) }, 'ingest started');
   }
 
   private scheduleRetention(): void {

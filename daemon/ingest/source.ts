@@ -732,7 +732,18 @@ export interface FileInputOptions {
   realtime: boolean;
 }
 
-/** A video file played like a camera (-re) and optionally looped. */
+const STILL_IMAGE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
+
+/** A photo rather than a video: played as a still camera (the same picture at the detect rate). */
+export function isStillImage(path: string): boolean {
+  return STILL_IMAGE.test(path);
+}
+
+/**
+ * A video file played like a camera (-re) and optionally looped. A photo
+ * (isStillImage) becomes a still camera: ffmpeg's image demuxer repeats it
+ * (-loop 1) at the detect rate, which is what identity checks at a door need.
+ */
 export class FileFrameSource extends FfmpegFrameSource {
   constructor(
     opts: FfmpegSourceOptions,
@@ -750,8 +761,12 @@ export class FileFrameSource extends FfmpegFrameSource {
   }
 
   protected input(): InputSpec {
+    const re = this.file.realtime ? ['-re'] : [];
+    if (isStillImage(this.file.path)) {
+      return { args: [...re, '-loop', this.file.loop ? '1' : '0', '-framerate', String(this.opts.detect.fps), '-i', fileArg(this.file.path)], secrets: [] };
+    }
     return {
-      args: [...(this.file.realtime ? ['-re'] : []), ...(this.file.loop ? ['-stream_loop', '-1'] : []), '-i', fileArg(this.file.path)],
+      args: [...re, ...(this.file.loop ? ['-stream_loop', '-1'] : []), '-i', fileArg(this.file.path)],
       secrets: [],
     };
   }

@@ -28,7 +28,7 @@ function unit(v: Float32Array): Float32Array {
  * vectors and reloaded after every change.
  */
 export class IdentityStore {
-  private readonly s: Record<'ensure' | 'idOf' | 'addFace' | 'list' | 'remove' | 'faces' | 'allFaces' | 'removeFace', Statement>;
+  private readonly s: Record<'ensure' | 'idOf' | 'addFace' | 'list' | 'remove' | 'faces' | 'allFaces' | 'removeFace' | 'hasSource', Statement>;
   private cache: CachedFace[] | null = null;
 
   constructor(
@@ -47,6 +47,7 @@ export class IdentityStore {
       faces: db.prepare('SELECT f.embedding FROM face_embeddings f JOIN identities i ON i.id = f.identity_id WHERE i.name = ? ORDER BY f.id'),
       allFaces: db.prepare('SELECT i.name, f.embedding FROM face_embeddings f JOIN identities i ON i.id = f.identity_id'),
       removeFace: db.prepare('DELETE FROM face_embeddings WHERE id = ?'),
+      hasSource: db.prepare('SELECT 1 FROM face_embeddings f JOIN identities i ON i.id = f.identity_id WHERE i.name = ? AND f.source = ? LIMIT 1').pluck(),
     };
   }
 
@@ -97,6 +98,11 @@ export class IdentityStore {
     const gone = this.s.removeFace.run(id).changes > 0;
     this.cache = null;
     return gone;
+  }
+
+  /** Whether `name` has a face embedding added with this source tag. */
+  hasSource(name: string, source: string): boolean {
+    return this.s.hasSource.get(name, source) !== undefined;
   }
 
   embeddings(name: string): Float32Array[] {

@@ -96,17 +96,21 @@ export class IdentityVoter {
 
 /** A gallery kept in memory (tests, bench, and the fallback when the memory module is absent). */
 export class InMemoryGallery implements Gallery {
-  private readonly entries: Array<{ name: string; unit: Float32Array }> = [];
+  private readonly entries: Array<{ name: string; unit: Float32Array; source: string | null }> = [];
 
   get size(): number {
     return this.entries.length;
   }
 
-  add(name: string, embedding: Float32Array): void {
+  add(name: string, embedding: Float32Array, options: { source?: string } = {}): void {
     let n = 0;
     for (const v of embedding) n += v * v;
     const inv = n === 0 ? 0 : 1 / Math.sqrt(n);
-    this.entries.push({ name, unit: embedding.map((v) => v * inv) });
+    this.entries.push({ name, unit: embedding.map((v) => v * inv), source: options.source ?? null });
+  }
+
+  hasSource(name: string, source: string): boolean {
+    return this.entries.some((e) => e.name === name && e.source === source);
   }
 
   nearest(embedding: Float32Array, k = 1): GalleryMatch[] {

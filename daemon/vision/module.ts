@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -6,7 +7,7 @@ import { z } from 'zod';
 import type { HomeSightEvents } from '../bus.js';
 import type { MqttBridge } from '../mqtt/index.js';
 import type { HomeSightConfig } from '../config/index.js';
-import { HomeSightError, errorMessage, type Clock, type EventBus, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
+import { HomeSightError, asHomeSightError, errorMessage, type Clock, type EventBus, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { VisionEngine, type ModelStatus } from './engine.js';
 import { CameraEventWriter } from './events.js';
 import { InMemoryGallery } from './identity.js';
@@ -128,6 +129,8 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
   private readonly pendingWrites = new Set<Promise<void>>();
   private unregister: Array<() => void> = [];
   private metrics: Metrics | null = null;
+  /** household.people[].faces photos that could not be enrolled at start, with the reason. */
+  private faceProblems: string[] = [];
   private readonly dataDir: string;
   private readonly log: Logger;
 
@@ -170,6 +173,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
       this.gallery = new InMemoryGallery();
       this.log.warn('no identity store available: enrolled faces are kept in memory only');
     }
+    await this.enrollHouseholdFaces();
     this.sink = this.deps.events?.() ?? null;
     this.feed = this.deps.feed?.() ?? null;
     if (this.sink === null) this.log.warn('no event store available: vision events go to the bus only');
@@ -380,7 +384,13 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
         ...(c.lastError === null ? {} : { last_error: c.lastError }),
       };
     }
-    const details = { models, cameras, gallery: this.gallery instanceof InMemoryGallery ? 'in-memory' : 'memory store', events: this.sink === null ? 'bus only' : 'memory store' };
+    const details = {
+      models,
+      cameras,
+      gallery: this.gallery instanceof InMemoryGallery ? 'in-memory' : 'memory store',
+      events: this.sink === null ? 'bus only' : 'memory store',
+      ...(this.faceProblems.length === 0 ? {} : { face_photos: this.faceProblems }),
+    };
     if (this.engine === null) return { status: 'failed', summary: 'not started', details };
     const failed = this.models.filter((m) => m.state === 'failed');
     const ready = this.models.filter((m) => m.state === 'ready');
@@ -392,8 +402,48 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     const retrying = [...this.cameras.values()].filter((c) => c.state === 'retrying').map((c) => c.name);
     const problems = [...failed.map((m) => `${m.name} refused (${m.error?.code})`), ...retrying.map((c) => `${c}: feed failing`)];
     if (this.feed === null && this.cameras.size > 0) problems.push('no frame feed');
+    if (this.faceProblems.length > 0) problems.push(`${this.faceProblems.length} face photo${this.faceProblems.length === 1 ? '' : 's'} not enrolled`);
     const summary = `${ready.length}/${this.models.length} models on ${providers || 'none'}; ${camText}${problems.length > 0 ? `; ${problems.join(', ')}` : ''}`;
     return { status: problems.length > 0 ? 'degraded' : 'ok', summary, details };
+  }
+
+  /**
+   * Enrols the photos listed under household.people[].faces. Each photo is
+   * tagged with its content hash, so a restart adds nothing and a replaced
+   * photo is enrolled anew. A photo that cannot be used is reported in health
+   * (the rest of vision runs on).
+   */
+  private async enrollHouseholdFaces(): Promise<void> {
+    const cfg = this.deps.config;
+    const engine = this.engine!;
+    const gallery = this.gallery!;
+    this.faceProblems = [];
+    for (const [i, person] of cfg.household.people.entries()) {
+      for (const [j, photo] of person.faces.entries()) {
+        const where = `household.people[${i}].faces[${j}] (${person.name})`;
+        const path = rel(rel(process.cwd(), cfg.paths.media_dir), photo);
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(path);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? 'error';
+          this.faceProblems.push(`${where}: cannot read ${path} (${code})`);
+          this.log.error({ person: person.name, path, code }, 'face photo cannot be read: fix the path (relative to paths.media_dir) in household.people');
+          continue;
+        }
+        const source = `photo:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
+        if (gallery.hasSource(person.name, source)) continue;
+        try {
+          const r = await enrollFaces(engine, gallery, cfg.vision.identity.min_face_px, person.name, [bytes], { source });
+          this.log.info({ person: person.name, path, face: r.faces[0]?.box }, 'face photo enrolled');
+        } catch (err) {
+          const e = asHomeSightError(err);
+          const reason = e.code === 'E_ENROLL_NO_FACE' ? ((e.context?.['skipped'] as Array<{ reason: string }> | undefined)?.[0]?.reason ?? e.message) : e.message;
+          this.faceProblems.push(`${where}: ${path}: ${reason}`);
+          this.log.error({ person: person.name, path, code: e.code, reason }, 'face photo not enrolled');
+        }
+      }
+    }
   }
 
   private requireEngine(): VisionEngine {

@@ -154,6 +154,8 @@ export interface Gallery {
   /** The k people most similar to the embedding, best first (no threshold applied). */
   nearest(embedding: Float32Array, k?: number): GalleryMatch[];
   add(name: string, embedding: Float32Array, options?: { source?: string }): unknown;
+  /** Whether a face of `name` with this source tag is enrolled (config photos are enrolled once per content). */
+  hasSource(name: string, source: string): boolean;
 }
 
 /** The event record vision writes (the memory module's contract). */

@@ -27,7 +27,9 @@ t.test('the commented example parses and matches what it documents', async (t) =
 t.test('embedded default starts with the demo file camera and embedded broker', async (t) => {
   const { config, source } = loadConfig({ env: noEnv });
   t.equal(source, '<embedded default>');
-  t.equal(config.cameras.demo?.source.kind, 'file');
+  t.match(config.cameras.demo?.source, { kind: 'file', path: 'vtest.avi' });
+  t.match(config.cameras.entrance?.source, { kind: 'file', path: 'obama2.jpg' }, 'a still camera for identities');
+  t.match(config.household.people, [{ name: 'Barack', faces: ['obama.jpg'] }], 'enrolled from another photo');
   t.equal(config.mqtt.broker, 'embedded');
   t.equal(config.health.host, '127.0.0.1');
 });

@@ -134,7 +134,8 @@ t.test('file, MJPEG and broken cameras in one module: frames, backpressure, erro
     const line = /homesight_camera_dropped_frames_total\{camera="fast"\} (\d+)/.exec(m);
     t.ok(line !== null && Number(line[1]) >= dropped, `metric homesight_camera_dropped_frames_total = ${line?.[1]}`);
     const fpsIn = Number(/homesight_camera_fps_in\{camera="fast"\} ([\d.]+)/.exec(m)?.[1]);
-    t.ok(fpsIn > 6 && fpsIn < 13, `metric homesight_camera_fps_in = ${fpsIn} (10 fps camera)`);
+    // (-re lets ffmpeg catch up in a burst after the machine was busy, so the short-window rate can overshoot.)
+    t.ok(fpsIn > 6 && fpsIn < 16, `metric homesight_camera_fps_in = ${fpsIn} (10 fps camera)`);
   });
 
   await t.test('MJPEG over HTTP with basic auth', async (t) => {
@@ -213,6 +214,8 @@ t.test('snapshot draws boxes with labels', async (t) => {
 t.test('in the daemon: ingest starts after memory and indexes segments in the memory database', async (t) => {
   const dir = tempDir(t);
   const clip = counterClip(dir, { seconds: 6 });
+  // A photo as a still camera: repeated at the detect rate, never recorded.
+  await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 200, g: 30, b: 40 } } }).png().toFile(join(dir, 'porch.png'));
   const file = join(dir, 'homesight.yaml');
   writeFileSync(
     file,
@@ -226,6 +229,10 @@ t.test('in the daemon: ingest starts after memory and indexes segments in the me
       '  door:',
       '    source: {kind: file, path: counter.mkv}',
       '    detect: {width: 64, height: 48, fps: 2}',
+      '    record: {enabled: true, segment_seconds: 1, format: mkv}',
+      '  porch:',
+      '    source: {kind: file, path: porch.png}',
+      '    detect: {width: 160, height: 100, fps: 5}',
       '    record: {enabled: true, segment_seconds: 1, format: mkv}',
     ].join('\n'),
   );
@@ -247,7 +254,21 @@ t.test('in the daemon: ingest starts after memory and indexes segments in the me
   const frames = await ingest.framesAt('door', seg.start, seg.end, 2);
   t.equal(frames.length, 2, 'framesAt through the daemon');
   const report = (await daemon.container.probe()).find((r) => r.name === 'ingest');
-  t.match(report, { state: 'running', health: { status: 'ok', summary: '1/1 cameras streaming' } });
+  t.match(report, { state: 'running', health: { status: 'ok', summary: '2/2 cameras streaming' } });
+
+  const ac = new AbortController();
+  const still: Frame[] = [];
+  const t0 = Date.now();
+  for await (const f of ingest.frames('porch', { signal: ac.signal })) {
+    still.push(f);
+    if (still.length === 6) ac.abort();
+  }
+  const elapsed = Date.now() - t0;
+  t.ok(still.every((f) => f.width === 160 && f.height === 100), 'still frames at the detect size');
+  t.ok(elapsed >= 600, `played at the detect rate (6 frames at 5 fps took ${elapsed} ms)`);
+  const px = still[5]!.data;
+  t.same([px[0], px[1], px[2]].map((v) => Math.round(v! / 10)), [20, 3, 4], 'the photo\'s colour');
+  t.same(ingest.recordings!.segmentsBetween('porch', 0, Date.now() + 60_000), [], 'a still camera is not recorded');
   await daemon.stop();
   t.equal(ingest.stats('door').state, 'stopped');
 });

@@ -141,6 +141,8 @@ t.test('identities and face embeddings', async (t) => {
   t.equal(m.length, 2, 'people without faces are not candidates');
   t.equal(store.identities.nearest(vec(2))[0]?.name, 'bob');
   t.equal(store.identities.embeddings('alice').length, 2);
+  t.ok(store.identities.hasSource('alice', 'gallery/alice-1.jpg'), 'a face is found by its source tag');
+  t.notOk(store.identities.hasSource('bob', 'gallery/alice-1.jpg'), '… only under its own person');
   t.same(Array.from(store.identities.embeddings('bob')[0]!), Array.from(vec(2)), 'round-trips exactly');
   t.ok(store.identities.remove('alice'));
   t.same(store.identities.nearest(vec(1)).map((x) => x.name), ['bob'], 'cache refreshed after remove');

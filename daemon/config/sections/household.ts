@@ -4,6 +4,10 @@ export const personSchema = z.strictObject({
   name: z.string().min(1).describe('display name, e.g. "Alice"'),
   aliases: z.array(z.string().min(1)).default([]).describe('nicknames and relations used in questions: "mum", "my daughter"'),
   relation: z.string().optional().describe('relation to the owner, e.g. "daughter"'),
+  faces: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('photos of this person\'s face (relative to paths.media_dir), enrolled into the identity gallery at start; each photo once, by content'),
 });
 
 function validTimezone(tz: string): boolean {

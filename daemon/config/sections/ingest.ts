@@ -20,7 +20,7 @@ export const rtspSourceSchema = z.strictObject({
 
 export const fileSourceSchema = z.strictObject({
   kind: z.literal('file'),
-  path: z.string().min(1).describe('video file; relative paths resolve against paths.media_dir'),
+  path: z.string().min(1).describe('video file, or a photo (.jpg/.png/.webp: a still camera, not recorded); relative paths resolve against paths.media_dir'),
   loop: z.boolean().default(true),
   realtime: z.boolean().default(true).describe('read at the file\'s native rate (-re), like a live camera'),
 });
