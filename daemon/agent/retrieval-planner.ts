@@ -64,7 +64,14 @@ export class RetrievalPlanner implements Planner {
       })
       .sort((a, b) => b.score - a.score);
     const tried: string[] = [];
-    for (const { c, score } of scored.slice(0, this.tries)) {
+    // After a failed execution, plans that use a tool that just failed are passed over ("node 1 (get_frames) failed: …").
+    const failedTools = new Set((req.previousPlan === undefined ? [] : (req.repairHints ?? [])).flatMap((h) => /^node \d+ \(([a-z_]+)\) failed/.exec(h)?.[1] ?? []));
+    let attempts = 0;
+    for (const { c, score } of scored) {
+      if (attempts === this.tries) break;
+      const failing = c.plan.task_nodes.find((n) => failedTools.has(n.task));
+      if (failing !== undefined) continue;
+      attempts++;
       const plan = refill(c.plan, slots, req);
       const issues = validatePlan(plan, {
         allowTools: req.allowTools ?? [],

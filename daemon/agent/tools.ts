@@ -244,6 +244,13 @@ export function createToolImpls(): ToolImpls {
       const maxFrames = 120;
       const effFps = Math.min(fps, Math.max(maxFrames / Math.max((end - start) / 1000, 1e-3), 0.001));
       const got = await frames.framesAt(args.camera, start, end, effFps, ctx.signal);
+      // An empty list would read as "nobody was there"; say that there was nothing to look at.
+      if (got.length === 0) {
+        throw new HomeSightError('E_NO_VIDEO', `get_frames: no recorded video of ${args.camera} between ${args.start} and ${args.end}`, {
+          context: { camera: args.camera, start: args.start, end: args.end },
+          hint: 'the camera is not recorded (record.enabled: false, or a still camera) or was offline then; the events (query_events, who_was_where) still tell who was seen',
+        });
+      }
       const handles = got.slice(0, maxFrames).map((f) => {
         ctx.frameStore.set(frameKey(f.camera, f.ts), f);
         return { camera: f.camera, ts: formatInZone(f.ts, ctx.household.timezone), width: f.width, height: f.height };

@@ -15,7 +15,7 @@ import {
   type ToolImpls,
 } from '../../daemon/agent/index.js';
 import { HomeSightError, ManualClock } from '../../daemon/system/index.js';
-import { HOUSEHOLD, NOW, ScriptedPlanner, openStore, seedEvents, tempDir } from './support.js';
+import { HOUSEHOLD, NOW, ScriptedPlanner, openStore, planRequest, seedEvents, tempDir } from './support.js';
 
 const SETTINGS: AgentSettings = {
   planner: 'local',
@@ -155,6 +155,22 @@ t.test('execution errors are fed back once: a repaired plan answers', async (t) 
   t.same(r.plan, WHO_PLAN, 'the repaired plan was used');
   t.match(r.answer, /Alice at plaza/);
   t.match(r.notes.join(' '), /a repaired plan was used/);
+});
+
+t.test('a camera without recorded video: get_frames says so, and the retrieval planner re-plans from the events', async (t) => {
+  const { deps, clock } = setup(t);
+  // The porch is a still camera (never recorded): ingest finds no video in any range.
+  const withFrames: AgentDeps = { ...deps, frames: { framesAt: async () => [], snapshot: async () => '' }, vision: { analyzeFrames: async () => [] } };
+  const retrieval = new RetrievalPlanner();
+  const svc = new AgentService({ settings: { ...SETTINGS, planner: 'retrieval' }, household: HOUSEHOLD, deps: withFrames, planners: { retrieval }, clock });
+  const q = 'who was on the porch between 7 and 8 pm?';
+  const first = await retrieval.plan(planRequest(q));
+  t.ok(first.plan.task_nodes.some((n) => n.task === 'get_frames'), 'the nearest stored plan looks at the video');
+  const r = await svc.ask({ question: q });
+  t.notOk(r.plan.task_nodes.some((n) => n.task === 'get_frames'), 'the re-plan does without the failing tool');
+  t.notMatch(r.answer, /Nobody is visible/, 'no video is not "nobody"');
+  t.match(r.answer, /Bob at entrance/, 'answered from the events');
+  t.match(r.notes.join(' '), /get_frames: no recorded video of porch between .* a repaired plan was used/);
 });
 
 t.test('reflection: invalid plans are repaired with the errors fed back, bounded by max_repairs', async (t) => {
