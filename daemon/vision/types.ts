@@ -4,18 +4,11 @@
  * tracker and the pipeline are written against.
  */
 
-/** One decoded camera frame (the ingest module's contract). */
-export interface Frame {
-  camera: string;
-  /** Capture time, ms since the epoch (UTC). */
-  ts: number;
-  seq: number;
-  width: number;
-  height: number;
-  format: 'rgb24';
-  /** width × height × 3 bytes, RGB, row-major, no padding. */
-  data: Buffer;
-}
+// Frames come from ingest and events go to memory: their types, not copies.
+import type { Frame } from '../ingest/index.js';
+import type { HomeEvent } from '../memory/index.js';
+
+export type { Frame, HomeEvent };
 
 /** Where frames come from (structurally the ingest module's public API). */
 export interface FrameFeed {
@@ -156,27 +149,6 @@ export interface Gallery {
   add(name: string, embedding: Float32Array, options?: { source?: string }): unknown;
   /** Whether a face of `name` with this source tag is enrolled (config photos are enrolled once per content). */
   hasSource(name: string, source: string): boolean;
-}
-
-/** The event record vision writes (the memory module's contract). */
-export interface HomeEvent {
-  id: string;
-  camera: string;
-  kind: 'person' | 'identity' | 'activity' | 'object';
-  label: string;
-  track_id: string | null;
-  identity: string | null;
-  activity: string | null;
-  /** ms UTC */
-  start: number;
-  end: number | null;
-  confidence: number;
-  /** [x, y, w, h] as fractions of the frame. */
-  box: [number, number, number, number] | null;
-  zones: string[];
-  /** Path of a JPEG relative to paths.data_dir. */
-  snapshot: string | null;
-  attributes: Record<string, unknown>;
 }
 
 /** Where events go (structurally memory's store.events). */
