@@ -39,6 +39,8 @@ export interface ActivitySequence {
   fps: number;
   frame_width: number;
   frame_height: number;
+  /** Camera zones the person is in (as a configured zone would name them); [] = none. */
+  zones: string[];
   frames: KeypointFrame[];
   /** The motion parameters drawn for this sequence. */
   params: Record<string, number | string>;
@@ -54,6 +56,22 @@ const STAND: P[] = [
 ];
 
 const K = Object.fromEntries(COCO_KEYPOINTS.map((n, i) => [n, i])) as Record<(typeof COCO_KEYPOINTS)[number], number>;
+
+/**
+ * Where in a home each activity happens, named like a camera zone. The same
+ * busy-hands-while-standing motion is cooking at the stove and washing dishes
+ * at the sink; keypoints alone cannot tell them apart, a zone can.
+ */
+const SCENE_ZONES: Record<ActivityClass, string[]> = {
+  neutral: [],
+  cooking: ['stove'],
+  washing_dishes: ['sink'],
+  laying_table: ['dining_table'],
+  clearing_table: ['dining_table'],
+  eating: ['dining_table'],
+  working: ['desk'],
+  housework: [],
+};
 
 interface Motion {
   posture: 'standing' | 'sitting' | 'walking';
@@ -196,6 +214,7 @@ function sequence(rng: Rng, label: ActivityClass, index: number, o: Required<Omi
     fps: o.fps,
     frame_width: o.width,
     frame_height: o.height,
+    zones: SCENE_ZONES[label],
     frames,
     params: { posture: m.posture, height_px: heightPx, centre_x: cx, walk_speed: r3(walkSpeed * direction), rate_hz: r3(rate), phase: r3(phase), amplitude: r3(amp), jitter: r3(jitter), facing },
   };
@@ -215,7 +234,7 @@ export function syntheticActivitySet(options: SyntheticOptions): ActivitySequenc
 
 /** One JSONL line per sequence, fixed key order. */
 export function activityLine(s: ActivitySequence): string {
-  return JSON.stringify({ id: s.id, label: s.label, label_index: s.label_index, synthetic: s.synthetic, source: s.source, fps: s.fps, frame_width: s.frame_width, frame_height: s.frame_height, params: s.params, frames: s.frames });
+  return JSON.stringify({ id: s.id, label: s.label, label_index: s.label_index, synthetic: s.synthetic, source: s.source, fps: s.fps, frame_width: s.frame_width, frame_height: s.frame_height, zones: s.zones, params: s.params, frames: s.frames });
 }
 
 /**

@@ -114,6 +114,7 @@ export async function poseSequencesFromClip(o: PoseClipOptions): Promise<Activit
         fps,
         frame_width: W,
         frame_height: H,
+        zones: [],
         frames: part.map((x) => ({ ...x, ts: x.ts - t0 })),
         params: { clip: 'vtest.avi', track: id, start_s: r3(t0 / 1000), detector: d.spec.path.split('/').pop()!, pose_model: p.spec.path.split('/').pop()!, label_note: 'pedestrians walking in a plaza; labelled neutral (no home activity) by hand' },
       } satisfies ActivitySequence;

@@ -200,7 +200,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
 
   private makeRun(name: string): CameraRun {
     const cfg = this.deps.config;
-    const settings = pipelineSettings(cfg.vision, cfg.cameras[name]?.zones ?? []);
+    const settings = pipelineSettings(cfg.vision, cfg.cameras[name]?.zones ?? [], cfg.cameras[name]?.room ?? null);
     const pipeline = new CameraPipeline(name, this.engine!.experts, this.gallery, settings);
     const writer = new CameraEventWriter({
       camera: name,
@@ -471,7 +471,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
       byCamera.set(f.camera, list);
     });
     for (const [camera, idx] of byCamera) {
-      const base = pipelineSettings(cfg.vision, cfg.cameras[camera]?.zones ?? []);
+      const base = pipelineSettings(cfg.vision, cfg.cameras[camera]?.zones ?? [], cfg.cameras[camera]?.room ?? null);
       const settings = {
         ...base,
         tracker: { ...base.tracker, minHits: 1 },

@@ -24,18 +24,21 @@ export interface PipelineSettings {
   minArea: number;
   requireZone: boolean;
   zones: readonly ZoneSpec[];
+  /** The camera's room, context for activities. */
+  room: string | null;
   tracker: { iouThreshold: number; highScore: number; minHits: number; maxMissedMs: number };
   identity: { enabled: boolean; threshold: number; minFacePx: number; votes: number; maxFacesPerTrack: number };
   pose: { enabled: boolean; maxPersons: number; minBoxPx: number };
   activity: { enabled: boolean; windowMs: number; hold: number };
 }
 
-export function pipelineSettings(vision: HomeSightConfig['vision'], zones: readonly ZoneSpec[]): PipelineSettings {
+export function pipelineSettings(vision: HomeSightConfig['vision'], zones: readonly ZoneSpec[], room: string | null = null): PipelineSettings {
   return {
     labels: vision.detect.labels,
     minArea: vision.detect.min_area,
     requireZone: vision.detect.require_zone,
     zones,
+    room,
     tracker: {
       iouThreshold: vision.tracker.iou_threshold,
       highScore: vision.tracker.high_score,
@@ -284,7 +287,7 @@ export class CameraPipeline {
     if (s.activity.enabled && this.experts.activity !== null) {
       for (const st of visible) {
         if (st.keypoints === null || st.poses.length < this.experts.activity.minSamples) continue;
-        const r = await this.experts.activity.classify(st.poses, { zones: st.zones, frameWidth: width, frameHeight: height });
+        const r = await this.experts.activity.classify(st.poses, { zones: st.zones, room: s.room, frameWidth: width, frameHeight: height });
         if (r === null) continue;
         if (st.activity?.activity === r.activity) {
           st.activity = r;

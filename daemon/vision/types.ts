@@ -84,6 +84,8 @@ export interface PoseSample {
 export interface ActivityContext {
   /** Zones (config names) the person's foot point is in. */
   zones: string[];
+  /** The camera's room (cameras.<name>.room): a camera in the kitchen needs no stove zone for cooking. */
+  room?: string | null;
   /** Frame size, for normalising motion. */
   frameWidth: number;
   frameHeight: number;

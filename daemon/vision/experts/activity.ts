@@ -14,32 +14,54 @@ import type { ActivityClassifier, ActivityContext, ActivityResult, Keypoint, Pos
  *  - partly: the body does something distinctive (hand to mouth, hands busy
  *    at a surface) but several classes share it; zones or objects decide;
  *  - no: keypoints give the posture only; the class needs objects or context.
+ * Every class but the four postures is done in place: it needs a body that
+ * stays put, a torso ≥ MIN_TORSO_PX and confident wrists (see the classifier).
  */
 export const ACTIVITY_CLASSES = [
-  { name: 'walking', keypoints: 'yes', cue: 'foot point moves > 0.35 body heights/s' },
-  { name: 'standing', keypoints: 'yes', cue: 'upright torso, straight hips, no displacement' },
+  { name: 'walking', keypoints: 'yes', cue: 'foot point moves > 0.25 body heights/s' },
+  { name: 'standing', keypoints: 'yes', cue: 'upright torso, straight hips, foot point slower than walking; also the answer when the hands are unreadable' },
   { name: 'sitting', keypoints: 'yes', cue: 'hip angle (shoulder–hip–knee) < 125° or short thigh; partly when a table hides the legs' },
   { name: 'lying_down', keypoints: 'yes', cue: 'torso > 60° from vertical or box wider than tall' },
-  { name: 'eating', keypoints: 'partly', cue: 'wrist repeatedly at the mouth (≥ 2 lifts in the window); cannot tell food from drink' },
-  { name: 'drinking', keypoints: 'partly', cue: 'wrist at the mouth in one sustained lift; cannot tell from eating without the cup' },
-  { name: 'cooking', keypoints: 'partly', cue: 'standing still, hands busy between chest and waist; zone "stove"/"kitchen" decides' },
-  { name: 'washing_dishes', keypoints: 'partly', cue: 'same body cue as cooking; zone "sink" decides' },
-  { name: 'laying_table', keypoints: 'no', cue: 'hands busy at a table zone; indistinguishable from clearing_table without objects' },
+  { name: 'eating', keypoints: 'partly', cue: 'still; a confident wrist repeatedly at the mouth (≥ 2 lifts in the window); cannot tell food from drink' },
+  { name: 'drinking', keypoints: 'partly', cue: 'still; a confident wrist at the mouth in one sustained lift; cannot tell from eating without the cup' },
+  { name: 'cooking', keypoints: 'partly', cue: 'standing still, confident wrists busy between chest and waist, in a zone named stove/kitchen/counter (elsewhere: standing, cooking an alternative)' },
+  { name: 'washing_dishes', keypoints: 'partly', cue: 'same body cue as cooking, in a zone named sink/dish/wash' },
+  { name: 'laying_table', keypoints: 'no', cue: 'same body cue, in a zone named table/dining; indistinguishable from clearing_table without objects' },
   { name: 'clearing_table', keypoints: 'no', cue: 'as laying_table; reported only as its alternative' },
-  { name: 'cleaning', keypoints: 'partly', cue: 'standing with wide, repeated arm sweeps (wrist range > 0.8 torso lengths); arm swing makes it unreadable while walking' },
-  { name: 'using_phone', keypoints: 'no', cue: 'sitting, wrists together in front of the chest; phone vs book needs the object' },
-  { name: 'using_laptop', keypoints: 'no', cue: 'sitting, wrists apart at table height, little motion; laptop vs paperwork needs the object' },
+  { name: 'cleaning', keypoints: 'partly', cue: 'standing still with wide, repeated arm sweeps (robust wrist range > 0.8 torso lengths); unreadable while moving' },
+  { name: 'using_phone', keypoints: 'no', cue: 'sitting still, confident wrists together in front of the chest; phone vs book needs the object' },
+  { name: 'using_laptop', keypoints: 'no', cue: 'sitting still, confident wrists apart at table height, little motion; laptop vs paperwork needs the object' },
   { name: 'reading', keypoints: 'no', cue: 'same cues as using_phone/using_laptop; reported as their alternative' },
 ] as const;
 
 export type ActivityName = (typeof ACTIVITY_CLASSES)[number]['name'];
 
+/** Keypoint score under which a joint is not used at all. */
 const MIN_KP = 0.3;
+/**
+ * Wrist score under which a wrist does not vote for a hand class. MoveNet
+ * scores the wrists of small or top-down people 0.1–0.5 while placing them
+ * anywhere between the hip and the knee; only wrists it is sure of count.
+ */
+export const HAND_KP = 0.5;
+/** Fraction of the torso samples that must show a confident wrist before a hand class is tried. */
+export const MIN_HAND_COVERAGE = 0.6;
 /** Torso length (px) under which wrist-based classes are not attempted. */
 export const MIN_TORSO_PX = 40;
+/** Foot-point speed (body heights/s) over which a person is walking. */
+export const WALK_SPEED = 0.25;
+/**
+ * In-place activities (cooking, cleaning, eating, using a phone, …) need the
+ * body to stay put: foot-point speed under STILL_SPEED body heights/s and the
+ * foot point never further than STILL_EXCURSION body heights from where it
+ * mostly was in the window. Between STILL_SPEED and WALK_SPEED a person is
+ * drifting (a slow, curving walk, a step aside): the posture only.
+ */
+export const STILL_SPEED = 0.15;
+export const STILL_EXCURSION = 0.35;
 
-function ok(k: Keypoint | undefined): k is Keypoint {
-  return k !== undefined && k[2] >= MIN_KP;
+function ok(k: Keypoint | undefined, min = MIN_KP): k is Keypoint {
+  return k !== undefined && k[2] >= min;
 }
 
 function mid(a: Keypoint | undefined, b: Keypoint | undefined): [number, number] | null {
@@ -68,10 +90,23 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function std(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length);
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.round(q * (sorted.length - 1))]!;
+}
+
+/**
+ * Robust spreads, so that one misplaced keypoint makes neither motion nor a
+ * range: a standard deviation estimated from the interquartile range, and the
+ * 10th–90th percentile range.
+ */
+function robustStd(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return (quantile(s, 0.75) - quantile(s, 0.25)) / 1.349;
+}
+
+function spread(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return quantile(s, 0.9) - quantile(s, 0.1);
 }
 
 export interface PoseFeatures {
@@ -87,19 +122,23 @@ export interface PoseFeatures {
   thighRatio: number;
   /** Median box width / height. */
   boxAspect: number;
-  /** Foot-point speed in body heights per second. */
+  /** Foot-point speed in body heights per second (first to last sample). */
   speed: number;
-  /** Fraction of samples with a wrist within 0.35 torso lengths of the nose. */
+  /** Farthest the foot point got from its median position in the window, body heights. */
+  excursion: number;
+  /** Fraction of torso samples with at least one wrist scored ≥ HAND_KP. */
+  handCoverage: number;
+  /** Fraction of samples with a confident wrist within 0.35 torso lengths of the nose. */
   handToMouth: number;
   /** Separate hand-to-mouth episodes in the window. */
   lifts: number;
-  /** Median wrist height: 0 at the shoulders, 1 at the hips. */
+  /** Median confident-wrist height: 0 at the shoulders, 1 at the hips. */
   wristHeight: number;
-  /** Spread of the busier wrist's position relative to the hips, torso lengths (std). */
+  /** Spread of the busier confident wrist's position relative to the hips, torso lengths (std from the interquartile range). */
   wristMotion: number;
-  /** Range of the busier wrist's position relative to the hips, torso lengths. */
+  /** Range (10th–90th percentile) of the busier confident wrist's position relative to the hips, torso lengths. */
   wristRange: number;
-  /** Median distance between the wrists / shoulder width. */
+  /** Median distance between the confident wrists / shoulder width. */
   wristGap: number;
   /** Mean score of the keypoints used. */
   visibility: number;
@@ -121,6 +160,7 @@ export function poseFeatures(samples: readonly PoseSample[]): PoseFeatures {
   let visSum = 0;
   let visN = 0;
   let torsoSamples = 0;
+  let handSamples = 0;
   for (const s of samples) {
     const k = s.keypoints;
     aspects.push(s.box[2] / Math.max(1, s.box[3]));
@@ -145,32 +185,37 @@ export function poseFeatures(samples: readonly PoseSample[]): PoseFeatures {
     }
     const nose = k[KP.nose];
     let isNear = false;
+    let hand = false;
     for (const [side, wi] of [KP.left_wrist, KP.right_wrist].entries()) {
       const w = k[wi];
-      if (!ok(w)) continue;
+      if (!ok(w, HAND_KP)) continue;
+      hand = true;
       wristHeights.push((w[1] - sh[1]) / Math.max(1, hp[1] - sh[1]));
       wristRel[side]!.push([(w[0] - hp[0]) / torso, (w[1] - hp[1]) / torso]);
       if (ok(nose) && dist(w, nose) < 0.35 * torso) isNear = true;
     }
+    if (hand) handSamples++;
     const lw = k[KP.left_wrist];
     const rw = k[KP.right_wrist];
     const ls = k[KP.left_shoulder];
     const rs = k[KP.right_shoulder];
-    if (ok(lw) && ok(rw) && ok(ls) && ok(rs)) gaps.push(dist(lw, rw) / Math.max(1, dist(ls, rs)));
+    if (ok(lw, HAND_KP) && ok(rw, HAND_KP) && ok(ls) && ok(rs)) gaps.push(dist(lw, rw) / Math.max(1, dist(ls, rs)));
     if (isNear) near++;
     if (isNear && !wasNear) lifts++;
     wasNear = isNear;
   }
   let speed = 0;
+  let excursion = 0;
   if (samples.length >= 2) {
     const a = samples[0]!;
     const b = samples[samples.length - 1]!;
     const dt = (b.ts - a.ts) / 1000;
     const h = median(samples.map((s) => s.box[3]));
-    if (dt > 0 && h > 0) {
-      const fa = [a.box[0] + a.box[2] / 2, a.box[1] + a.box[3]];
-      const fb = [b.box[0] + b.box[2] / 2, b.box[1] + b.box[3]];
-      speed = dist(fa, fb) / h / dt;
+    if (h > 0) {
+      const feet = samples.map((s) => [s.box[0] + s.box[2] / 2, s.box[1] + s.box[3]] as const);
+      if (dt > 0) speed = dist(feet[0]!, feet[feet.length - 1]!) / h / dt;
+      const centre = [median(feet.map((p) => p[0])), median(feet.map((p) => p[1]))];
+      for (const p of feet) excursion = Math.max(excursion, dist(p, centre) / h);
     }
   }
   // Per wrist (the two wrists' distance apart is not motion): the busier one counts.
@@ -180,8 +225,8 @@ export function poseFeatures(samples: readonly PoseSample[]): PoseFeatures {
     if (rel.length < 2) continue;
     const xs = rel.map((p) => p[0]);
     const ys = rel.map((p) => p[1]);
-    wristMotion = Math.max(wristMotion, Math.hypot(std(xs), std(ys)));
-    wristRange = Math.max(wristRange, Math.hypot(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)));
+    wristMotion = Math.max(wristMotion, Math.hypot(robustStd(xs), robustStd(ys)));
+    wristRange = Math.max(wristRange, Math.hypot(spread(xs), spread(ys)));
   }
   return {
     torsoSamples,
@@ -191,6 +236,8 @@ export function poseFeatures(samples: readonly PoseSample[]): PoseFeatures {
     thighRatio: median(thigh),
     boxAspect: median(aspects),
     speed,
+    excursion,
+    handCoverage: torsoSamples === 0 ? 0 : handSamples / torsoSamples,
     handToMouth: torsoSamples === 0 ? 0 : near / torsoSamples,
     lifts,
     wristHeight: median(wristHeights),
@@ -206,6 +253,7 @@ function margin(value: number, threshold: number, span: number): number {
   return Math.max(0.5, Math.min(1, 0.5 + (0.5 * Math.abs(value - threshold)) / span));
 }
 
+/** What a zone name says busy hands are doing there (null: the zone says nothing). */
 function zoneActivity(zones: readonly string[]): { activity: ActivityName; alternatives: ActivityName[] } | null {
   const z = zones.join(' ').toLowerCase();
   if (/sink|dish|wash/.test(z)) return { activity: 'washing_dishes', alternatives: ['cooking'] };
@@ -214,10 +262,15 @@ function zoneActivity(zones: readonly string[]): { activity: ActivityName; alter
   return null;
 }
 
+/** Classes that busy hands at a surface could be, for a zone that does not say which. */
+const HANDS_BUSY: ActivityName[] = ['cooking', 'washing_dishes', 'laying_table', 'clearing_table'];
+
 /**
  * A transparent rule classifier over keypoint features: posture first
- * (lying, walking, sitting, standing), then what the hands do. Every decision
- * is returned with the features and thresholds it used.
+ * (lying, walking, sitting, standing), then — only for a person who stays
+ * put, is large enough and shows confident wrists — what the hands do.
+ * Weak evidence gives the posture, never a guessed fine class. Every
+ * decision is returned with the features it used.
  */
 export class FeatureActivityClassifier implements ActivityClassifier {
   readonly name = 'features';
@@ -244,9 +297,9 @@ export class FeatureActivityClassifier implements ActivityClassifier {
     }
     let posture: 'walking' | 'sitting' | 'standing';
     let pConf: number;
-    if (f.speed > 0.35) {
+    if (f.speed > WALK_SPEED) {
       posture = 'walking';
-      pConf = margin(f.speed, 0.35, 0.5);
+      pConf = margin(f.speed, WALK_SPEED, 0.5);
     } else if (hasTorso && Number.isFinite(f.hipAngle) && (f.hipAngle < 125 || f.thighRatio < 0.45)) {
       posture = 'sitting';
       pConf = f.hipAngle < 125 ? margin(f.hipAngle, 125, 40) : margin(f.thighRatio, 0.45, 0.3);
@@ -256,25 +309,39 @@ export class FeatureActivityClassifier implements ActivityClassifier {
       pConf = 0.5;
     } else {
       posture = 'standing';
-      pConf = hasTorso ? margin(f.speed, 0.35, 0.35) : 0.5;
+      pConf = hasTorso ? margin(f.speed, WALK_SPEED, 0.35) : 0.5;
     }
     if (!hasTorso) return res(posture, posture, pConf * 0.8);
-    // Hands: wrists of a small person are too noisy to read (MoveNet on a
-    // torso under MIN_TORSO_PX swings them by whole torso lengths).
+    // Every class below is done in place. A body that translates is going
+    // somewhere (arm swing, a bag, a curving slow walk look like busy hands):
+    // it gets its posture only.
+    if (f.speed >= STILL_SPEED || f.excursion >= STILL_EXCURSION) return res(posture, posture, pConf);
+    // Wrists of a small person are too noisy to read (MoveNet on a torso
+    // under MIN_TORSO_PX swings them by whole torso lengths).
     if (f.torsoPx < MIN_TORSO_PX) return res(posture, posture, pConf);
-    if (posture !== 'walking' && f.handToMouth >= 0.25) {
+    // Low-confidence wrists do not vote: without confident wrists in most
+    // samples the hands are unknown, and the posture is the answer.
+    if (f.handCoverage < MIN_HAND_COVERAGE) return res(posture, posture, pConf);
+    // A confident wrist at the mouth: repeated lifts are eating, one sustained lift drinking.
+    if (f.handToMouth >= 0.25) {
       return f.lifts >= 2
         ? res('eating', posture, margin(f.handToMouth, 0.25, 0.4), ['drinking'])
         : res('drinking', posture, margin(f.handToMouth, 0.25, 0.4) * 0.8, ['eating']);
     }
-    // Arm swing while walking looks like sweeping: cleaning is read while standing only.
-    if (posture === 'standing' && f.wristRange > 0.8 && f.wristMotion > 0.2) return res('cleaning', posture, margin(f.wristRange, 0.8, 0.6), ['walking']);
+    // Wide arm sweeps while standing in place: wiping, sweeping, vacuuming.
+    // (Range and motion are robust spreads: one misplaced wrist is no sweep.)
+    if (posture === 'standing' && f.wristRange > 0.8 && f.wristMotion > 0.2) return res('cleaning', posture, margin(f.wristRange, 0.8, 0.6));
     const handsInFront = Number.isFinite(f.wristHeight) && f.wristHeight > 0.2 && f.wristHeight < 1.3;
     if (posture === 'standing' && handsInFront && f.wristMotion > 0.05) {
-      const z = zoneActivity(ctx.zones);
+      // Busy hands at a surface fit cooking, dishes and the table alike:
+      // only the zone the person stands in says which. Without one the
+      // answer is the posture, with the candidates as alternatives.
+      const z = zoneActivity(ctx.room === undefined || ctx.room === null ? ctx.zones : [...ctx.zones, ctx.room]);
       if (z !== null) return res(z.activity, posture, margin(f.wristMotion, 0.05, 0.15) * 0.9, z.alternatives);
-      return res('cooking', posture, margin(f.wristMotion, 0.05, 0.15) * 0.6, ['washing_dishes', 'laying_table', 'clearing_table']);
+      return res(posture, posture, pConf, HANDS_BUSY);
     }
+    // Sitting still with the hands together in front of the chest (a phone,
+    // a book) or apart at table height (a keyboard, papers).
     if (posture === 'sitting' && handsInFront && f.wristMotion < 0.15) {
       if (Number.isFinite(f.wristGap) && f.wristGap < 0.6) return res('using_phone', posture, 0.55, ['reading']);
       if (Number.isFinite(f.wristGap)) return res('using_laptop', posture, 0.5, ['reading']);
