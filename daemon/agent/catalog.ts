@@ -201,38 +201,37 @@ export const getFrames = tool({
 
 const framesRef = { frames: { kinds: ['frames', 'detections'] as const, only: true } };
 
-export const detectPersons = tool({
-  name: 'detect_persons',
-  description: 'Finds people (boxes, scores) in frames from get_frames.',
-  input: z.object({ frames: z.array(frameSchema) }),
-  output: z.object({ frames: z.array(frameSchema), detections: z.array(observationSchema) }),
-  kind: 'detections',
-  sideEffects: false,
-  refs: framesRef,
-  example: { frames: '<node-1>' },
+/** The vision tools share one shape: frames from get_frames in; the frames and what was found in them out. */
+function frameTool<const N extends string, S extends z.ZodRawShape>(name: N, description: string, kind: OutputKind, found: S) {
+  return tool({
+    name,
+    description,
+    input: z.object({ frames: z.array(frameSchema) }),
+    output: z.object({ frames: z.array(frameSchema), ...found }),
+    kind,
+    sideEffects: false,
+    refs: framesRef,
+    example: { frames: '<node-1>' },
+  });
+}
+
+export const detectPersons = frameTool('detect_persons', 'Finds people (boxes, scores) in frames from get_frames.', 'detections', {
+  detections: z.array(observationSchema),
 });
 
-export const recognizeIdentity = tool({
-  name: 'recognize_identity',
-  description: 'Says who the people in the frames are (household members by face/re-id; "unknown" otherwise).',
-  input: z.object({ frames: z.array(frameSchema) }),
-  output: z.object({ frames: z.array(frameSchema), persons: z.array(observationSchema), identities: z.array(z.string()) }),
-  kind: 'identities',
-  sideEffects: false,
-  refs: framesRef,
-  example: { frames: '<node-1>' },
-});
+export const recognizeIdentity = frameTool(
+  'recognize_identity',
+  'Says who the people in the frames are (household members by face/re-id; "unknown" otherwise).',
+  'identities',
+  { persons: z.array(observationSchema), identities: z.array(z.string()) },
+);
 
-export const recognizeActivity = tool({
-  name: 'recognize_activity',
-  description: 'Estimates pose and activity (standing, walking, sitting, lying_down, cooking, eating…; a fall shows as lying_down) of the people in the frames.',
-  input: z.object({ frames: z.array(frameSchema) }),
-  output: z.object({ frames: z.array(frameSchema), persons: z.array(observationSchema), activities: z.array(z.string()) }),
-  kind: 'activities',
-  sideEffects: false,
-  refs: framesRef,
-  example: { frames: '<node-1>' },
-});
+export const recognizeActivity = frameTool(
+  'recognize_activity',
+  'Estimates pose and activity (standing, walking, sitting, lying_down, cooking, eating…; a fall shows as lying_down) of the people in the frames.',
+  'activities',
+  { persons: z.array(observationSchema), activities: z.array(z.string()) },
+);
 
 export const queryEvents = tool({
   name: 'query_events',
