@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { formatProblem, locateYamlNode, valueAtPath, type ConfigProblem } from '../../daemon/config/index.js';
+import { describeIssues, formatProblem, locateYamlNode, valueAtPath, type ConfigProblem } from '../../daemon/config/index.js';
 import { HomeSightError } from '../../daemon/system/index.js';
 
 /**
@@ -26,43 +26,6 @@ export class BenchConfigError extends HomeSightError {
 function shown(path: string): string {
   const cwd = process.cwd();
   return path.startsWith(cwd + sep) ? relative(cwd, path) : path;
-}
-
-function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return `"${v.length > 60 ? v.slice(0, 57) + '...' : v}" (string)`;
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (typeof v === 'object') return 'a mapping';
-  return `${String(v)} (${typeof v})`;
-}
-
-interface IssueLike {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-  expected?: unknown;
-  keys?: string[];
-  values?: unknown[];
-  minimum?: unknown;
-  maximum?: unknown;
-  inclusive?: boolean;
-  params?: { hint?: string };
-}
-
-function allowedFor(issue: IssueLike): string | undefined {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `a ${String(issue.expected)}`;
-    case 'invalid_value':
-      return issue.values?.map((v) => JSON.stringify(v)).join(', ');
-    case 'too_small':
-      return issue.minimum === undefined ? undefined : `${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`;
-    case 'too_big':
-      return issue.maximum === undefined ? undefined : `${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}`;
-    default:
-      return undefined;
-  }
 }
 
 export interface ProblemExtras {
@@ -140,27 +103,14 @@ export class YamlFile {
   parse<S extends z.ZodType>(schema: S, hints: (path: string) => string | undefined): { data: z.output<S> } | { problems: ConfigProblem[] } {
     const r = schema.safeParse(this.data ?? {}, { reportInput: false });
     if (r.success) return { data: r.data };
-    const problems: ConfigProblem[] = [];
-    for (const issue of r.error.issues as unknown as IssueLike[]) {
-      const keys = issue.code === 'unrecognized_keys' ? (issue.keys ?? []) : [null];
-      for (const key of keys) {
-        const path = key === null ? issue.path : [...issue.path, key];
-        const dotted = path.map(String).join('.');
-        if (key !== null) {
-          problems.push(this.problem(path, `unknown key "${key}"`, { keyNode: true, hint: hints(dotted) ?? 'remove it or check its spelling (README "Benchmarking" lists the keys)' }));
-          continue;
-        }
-        const found = this.valueAt(path);
-        const extras: ProblemExtras = {};
-        if (issue.code !== 'custom' || found !== undefined) extras.found = describeValue(found);
-        const allowed = allowedFor(issue);
-        if (allowed !== undefined) extras.allowed = allowed;
-        const hint = issue.params?.hint ?? hints(dotted);
-        if (hint !== undefined) extras.hint = hint;
-        const message = issue.code === 'invalid_type' && found === undefined ? 'required key is missing' : issue.message;
-        problems.push(this.problem(path, message, extras));
-      }
-    }
+    const problems = describeIssues(r.error.issues, this.data ?? {}).map((d) => {
+      const extras: ProblemExtras = { keyNode: d.unknownKey };
+      if (d.found !== undefined) extras.found = d.found;
+      if (d.allowed !== undefined) extras.allowed = d.allowed;
+      const hint = d.hint ?? hints(d.path.map(String).join('.')) ?? (d.unknownKey ? 'remove it or check its spelling (README "Benchmarking" lists the keys)' : undefined);
+      if (hint !== undefined) extras.hint = hint;
+      return this.problem(d.path, d.message, extras);
+    });
     return { problems };
   }
 }

@@ -1,4 +1,17 @@
 export { configSchema, CONFIG_VERSION, EMBEDDED_DEFAULT, LIVE_KEYS, type HomeSightConfig, type ConfigInput, type CameraConfig } from './schema.js';
-export { loadConfig, parseConfigText, resolveIn, ConfigError, formatProblem, locate as locateYamlNode, valueAt as valueAtPath, type ConfigProblem, type LoadedConfig, type LoadOptions } from './load.js';
+export {
+  loadConfig,
+  parseConfigText,
+  resolveIn,
+  ConfigError,
+  formatProblem,
+  describeIssues,
+  locate as locateYamlNode,
+  valueAt as valueAtPath,
+  type ConfigProblem,
+  type DescribedIssue,
+  type LoadedConfig,
+  type LoadOptions,
+} from './load.js';
 export { secretFile } from './sections/common.js';
 export { readSecret } from './secrets.js';

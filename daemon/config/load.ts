@@ -176,46 +176,64 @@ function allowedFor(issue: IssueLike): string | undefined {
   }
 }
 
+/** A zod issue in the terms of a ConfigProblem: the key path, and what was found and is allowed there. */
+export interface DescribedIssue {
+  path: PropertyKey[];
+  /** An unknown key (the path ends with it); the caller adds its own hint. */
+  unknownKey: boolean;
+  message: string;
+  found?: string;
+  allowed?: string;
+  /** From the schema (`params.hint`), when it gives one. */
+  hint?: string;
+}
+
+/** Zod issues → one DescribedIssue per problem (an issue about several unknown keys gives one per key). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], data: unknown): DescribedIssue[] {
+  const out: DescribedIssue[] = [];
+  for (const issue of issues as unknown as readonly IssueLike[]) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys ?? []) out.push({ path: [...issue.path, key], unknownKey: true, message: `unknown key "${key}"` });
+      continue;
+    }
+    const found = valueAt(data, issue.path);
+    const d: DescribedIssue = { path: issue.path, unknownKey: false, message: issue.code === 'invalid_type' && found === undefined ? 'required key is missing' : issue.message };
+    if (issue.code !== 'custom' || found !== undefined) d.found = describeValue(found);
+    const allowed = allowedFor(issue);
+    if (allowed !== undefined) d.allowed = allowed;
+    if (issue.params?.hint !== undefined) d.hint = issue.params.hint;
+    out.push(d);
+  }
+  return out;
+}
+
 /** Turns zod issues into located problems. `envPaths` maps dotted path → env var name. */
 function toProblems(
-  issues: readonly IssueLike[],
+  issues: readonly z.core.$ZodIssue[],
   data: unknown,
   doc: Document | null,
   lc: LineCounter | null,
   source: string,
   envPaths: Map<string, string>,
 ): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  for (const issue of issues) {
-    const keys = issue.code === 'unrecognized_keys' ? (issue.keys ?? []) : [null];
-    for (const key of keys) {
-      const path = key === null ? issue.path : [...issue.path, key];
-      const dotted = path.map(String).join('.');
-      const envName = [...envPaths.entries()].find(([p]) => dotted === p || dotted.startsWith(p + '.'))?.[1];
-      const p: ConfigProblem = { source: envName !== undefined ? `env ${envName}` : source, path: dotted, message: issue.message };
-      if (key !== null) {
-        p.message = `unknown key "${key}"`;
-        p.hint = 'remove it or check its spelling against config/homesight.example.yaml';
-      } else {
-        const found = valueAt(data, path);
-        if (issue.code !== 'custom' || found !== undefined) p.found = describeValue(found);
-        const allowed = allowedFor(issue);
-        if (allowed !== undefined) p.allowed = allowed;
-        if (issue.params?.hint !== undefined) p.hint = issue.params.hint;
-        if (issue.code === 'invalid_type' && found === undefined) p.message = 'required key is missing';
+  return describeIssues(issues, data).map((d) => {
+    const dotted = d.path.map(String).join('.');
+    const envName = [...envPaths.entries()].find(([p]) => dotted === p || dotted.startsWith(p + '.'))?.[1];
+    const p: ConfigProblem = { source: envName !== undefined ? `env ${envName}` : source, path: dotted, message: d.message };
+    if (d.found !== undefined) p.found = d.found;
+    if (d.allowed !== undefined) p.allowed = d.allowed;
+    const hint = d.unknownKey ? 'remove it or check its spelling against config/homesight.example.yaml' : d.hint;
+    if (hint !== undefined) p.hint = hint;
+    if (envName === undefined && doc !== null && lc !== null) {
+      const node = locate(doc, d.path, d.unknownKey);
+      if (node?.range) {
+        const pos = lc.linePos(node.range[0]);
+        p.line = pos.line;
+        p.column = pos.col;
       }
-      if (envName === undefined && doc !== null && lc !== null) {
-        const node = locate(doc, path, key !== null);
-        if (node?.range) {
-          const pos = lc.linePos(node.range[0]);
-          p.line = pos.line;
-          p.column = pos.col;
-        }
-      }
-      out.push(p);
     }
-  }
-  return out;
+    return p;
+  });
 }
 
 /** Parses and validates a config text (YAML) with env overrides. Throws ConfigError. */
@@ -262,7 +280,7 @@ function validate(
   const resolved = data;
   const result = configSchema.safeParse(resolved, { reportInput: false });
   if (!result.success) {
-    throw new ConfigError(toProblems(result.error.issues as unknown as IssueLike[], resolved, doc, lc, source, envPaths));
+    throw new ConfigError(toProblems(result.error.issues, resolved, doc, lc, source, envPaths));
   }
   return { config: result.data, source, envOverrides: [...envPaths.keys()] };
 }
