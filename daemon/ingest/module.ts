@@ -316,6 +316,10 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
       return;
     }
     this.log.info({ ffmpeg: this.ffmpeg.path, from: this.ffmpeg.source, version: this.ffmpeg.version, hwaccel: this.config.ffmpeg.hwaccel }, 'ffmpeg selected');
+    if (this.ffmpeg.source === 'npm') {
+      // The npm package's static build is from 2018: its decoders parse camera streams with years of known bugs.
+      this.log.warn({ ffmpeg: this.ffmpeg.path, version: this.ffmpeg.version }, 'using the 2018 static ffmpeg from @ffmpeg-installer/ffmpeg as a fallback: install a current ffmpeg (apt install ffmpeg) or set ffmpeg.path');
+    }
     if ((this.config.ffmpeg.hwaccel === 'cuda' || this.config.ffmpeg.hwaccel === 'nvdec') && !this.ffmpeg.hwaccels.includes('cuda')) {
       this.log.warn({ hwaccels: this.ffmpeg.hwaccels }, 'this ffmpeg lists no cuda hwaccel; decoding will fail (set ffmpeg.path or hwaccel: none)');
     }

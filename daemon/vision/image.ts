@@ -1,14 +1,43 @@
+import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { HomeSightError, errorMessage } from '../system/index.js';
 import type { Box, Frame, RgbImage } from './types.js';
 
+/** Larger images are refused before decoding (a decompression bomb is a small file). */
+const MAX_PIXELS = 40_000_000;
+
+/** JPEG, PNG or WebP by their magic bytes; null for anything else. */
+function photoFormat(head: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47) return 'png';
+  const ascii = (a: number, b: number): string => String.fromCharCode(...head.subarray(a, b));
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  return null;
+}
+
+async function headOf(input: Buffer | string): Promise<Uint8Array> {
+  if (typeof input !== 'string') return input.subarray(0, 12);
+  const f = await open(input, 'r');
+  try {
+    const buf = new Uint8Array(12);
+    const { bytesRead } = await f.read(buf, 0, 12, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await f.close();
+  }
+}
+
 /**
- * Decodes an encoded image (JPEG, PNG, WebP, …; grayscale and alpha included)
- * to packed RGB24, honouring EXIF orientation.
+ * Decodes a photo (JPEG, PNG or WebP; grayscale and alpha included) to packed
+ * RGB24, honouring EXIF orientation. Photos come from users and the network
+ * (enrolment over MQTT), so only these three formats reach libvips' decoders
+ * (its many other loaders are attack surface), at most MAX_PIXELS.
  */
 export async function decodeImage(input: Buffer | string): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(input).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const format = photoFormat(await headOf(input));
+    if (format === null) throw new Error('not a JPEG, PNG or WebP image');
+    const { data, info } = await sharp(input, { limitInputPixels: MAX_PIXELS }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
     // Single channel (some grayscale inputs): expand to RGB.
     const rgb = new Uint8Array(info.width * info.height * 3);

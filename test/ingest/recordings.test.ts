@@ -244,10 +244,12 @@ t.test('the npm-shipped ffmpeg (4.1, the offline fallback) runs the same pipelin
     paths: { recordings_dir: join(dir, 'rec') },
     cameras: { old: { source: { kind: 'file', path: clip }, detect: { width: 64, height: 48, fps: 5 }, record: { enabled: true, segment_seconds: 1 } } },
   });
-  const ingest = new IngestModule({ config, log: captureLogger('silent').log, clock: systemClock, catalog, dependsOn: [], env: { PATH: '/nonexistent' } });
+  const logger = captureLogger('warn');
+  const ingest = new IngestModule({ config, log: logger.log, clock: systemClock, catalog, dependsOn: [], env: { PATH: '/nonexistent' } });
   t.teardown(() => ingest.stop());
   await ingest.start(new AbortController().signal);
   t.equal(ingest.binary?.source, 'npm');
+  t.match(logger.entries(), [{ level: 40, msg: /using the 2018 static ffmpeg .* install a current ffmpeg/ }], 'the old fallback is a warning');
   await waitFor('streaming', () => ingest.stats('old').state === 'streaming', 15_000);
   await waitFor('two segments', () => catalog.segmentsBetween('old', 0, Date.now() + 60_000).length >= 2, 15_000);
   const seg = catalog.segmentsBetween('old', 0, Date.now() + 60_000)[1]!;

@@ -93,6 +93,11 @@ t.test('enrol refuses photos without a usable face, and ambiguous group photos',
   t.equal(r.added, 1);
   t.match(r.skipped, [{ index: 0, reason: /2 faces of similar size/ }, { index: 2, reason: /cannot decode image/ }]);
   await t.rejects(enrollFaces(engine, gallery, 24, '  ', [blank]), { code: 'E_ENROLL_NAME' });
+  // Only JPEG, PNG and WebP reach the decoder: a TIFF (which libvips would read) is refused by its magic bytes.
+  const tiff = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 1, g: 2, b: 3 } } }).tiff().toBuffer();
+  await t.rejects(decodeImage(tiff), { code: 'E_IMAGE_DECODE', message: /not a JPEG, PNG or WebP image/ });
+  const webp = await decodeImage(await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 1, g: 2, b: 3 } } }).webp().toBuffer());
+  t.match(webp, { width: 64, height: 48 }, 'WebP decodes');
 });
 
 t.test('MoveNet pose on the detected person in biden.jpg is anatomically plausible', async (t) => {
