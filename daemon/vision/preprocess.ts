@@ -1,9 +1,9 @@
 import type { Box, RgbImage } from './types.js';
 
 /**
- * Pre-processing on typed arrays: letterbox/resize (bilinear), colour order,
- * normalisation and HWC→CHW in one pass, into buffers that are allocated once
- * per input size and reused for every frame.
+ * Pre-processing on typed arrays: letterbox/resize (bilinear or nearest),
+ * colour order, normalisation and HWC→CHW in one pass, into buffers that are
+ * allocated once per input size and reused for every frame.
  */
 
 export type Layout = 'nchw' | 'nhwc';
@@ -21,6 +21,8 @@ export interface TensorSpec {
   align: 'topleft' | 'center';
   /** Value of padded pixels, before normalisation (0..255). */
   pad: number;
+  /** Interpolation (default bilinear). */
+  resize?: Resize;
 }
 
 /** How input pixels map back to image pixels: image = roi.xy + (input − pad) / scale. */
@@ -39,61 +41,380 @@ export function toImage(lb: Letterbox, x: number, y: number): [number, number] {
   return [lb.roiX + (x - lb.padX) / lb.scale, lb.roiY + (y - lb.padY) / lb.scale];
 }
 
-interface AxisTable {
-  key: string;
-  /** For each output index: byte offset (src index × stride) of the two samples, weight of the second; -1 = pad. */
-  o0: Int32Array;
-  o1: Int32Array;
-  w: Float32Array;
-  /** Every sample lands on a source pixel (scale 1, whole-pixel offset): no interpolation needed. */
-  exact: boolean;
+/** Resize of the region to the input: bilinear (default) or nearest; a frame region already at the input size is copied either way. */
+export type Resize = 'bilinear' | 'nearest';
+
+/**
+ * One geometry (source size, region, input size): where the image lands in the
+ * input and, per output column and row, which source samples feed it.
+ */
+interface Plan {
+  srcW: number;
+  srcH: number;
+  inW: number;
+  inH: number;
+  rx: number;
+  ry: number;
+  rw: number;
+  rh: number;
+  lb: Letterbox;
+  /** Output rectangle fed from the image, [x0, x1) × [y0, y1); every other input pixel is padding. */
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  /** Per content column (index x − x0): byte offset within a source row of the left and right sample, weight of the right one. */
+  col0: Int32Array;
+  col1: Int32Array;
+  colW: Float32Array;
+  /** Per content row (index y − y0): byte offset of the upper and lower source row, weight of the lower one. */
+  row0: Int32Array;
+  row1: Int32Array;
+  rowW: Float32Array;
+  /** One sample per output pixel (nearest, or the region is at the input size on whole pixels): no interpolation. */
+  oneTap: boolean;
+  /** One tap and consecutive columns read consecutive source pixels (a plain copy per row). */
+  contiguous: boolean;
 }
 
-function axisTable(key: string, outLen: number, contentStart: number, contentLen: number, roiStart: number, scale: number, srcLen: number, stride: number): AxisTable {
-  const o0 = new Int32Array(outLen).fill(-1);
-  const o1 = new Int32Array(outLen).fill(-1);
-  const w = new Float32Array(outLen);
-  for (let i = contentStart; i < contentStart + contentLen && i < outLen; i++) {
-    const s = roiStart + (i - contentStart + 0.5) / scale - 0.5;
-    if (s < -0.5 || s > srcLen - 0.5) continue; // outside the image: padding
-    const c = Math.min(Math.max(s, 0), srcLen - 1);
-    const i0 = Math.floor(c);
-    const i1 = Math.min(i0 + 1, srcLen - 1);
-    o0[i] = i0 * stride;
-    o1[i] = i1 * stride;
-    w[i] = c - i0;
-  }
-  return { key, o0, o1, w, exact: w.every((v) => v === 0) };
+/** Geometries kept per tensorizer (a camera's frames, a few crop sizes). */
+const PLANS = 4;
+
+function emptyPlan(): Plan {
+  const none = new Int32Array(0);
+  const noW = new Float32Array(0);
+  return {
+    srcW: -1,
+    srcH: -1,
+    inW: -1,
+    inH: -1,
+    rx: NaN,
+    ry: NaN,
+    rw: NaN,
+    rh: NaN,
+    lb: { scale: 1, padX: 0, padY: 0, roiX: 0, roiY: 0, inW: 0, inH: 0 },
+    x0: 0,
+    x1: 0,
+    y0: 0,
+    y1: 0,
+    col0: none,
+    col1: none,
+    colW: noW,
+    row0: none,
+    row1: none,
+    rowW: noW,
+    oneTap: true,
+    contiguous: false,
+  };
 }
 
 /**
- * Fills a model input tensor from an RGB image (or a region of it). One
- * instance per model; buffers are keyed by input size and reused.
+ * Fills one axis of a plan: for output positions [contentStart, contentStart + contentLen)
+ * the source samples (pixel centres aligned: s = roi + (i − start + ½) / scale − ½),
+ * as offsets (index × step) and the weight of the second. Positions whose sample
+ * lies outside the source are padding; those that remain are contiguous.
+ * Returns [first, end, exact] (exact: no position needs interpolation).
+ */
+function fillAxis(
+  o0: Int32Array,
+  o1: Int32Array,
+  w: Float32Array,
+  outLen: number,
+  contentStart: number,
+  contentLen: number,
+  roiStart: number,
+  scale: number,
+  srcLen: number,
+  step: number,
+  nearest: boolean,
+): [number, number, boolean] {
+  let first = -1;
+  let n = 0;
+  let exact = true;
+  const end = Math.min(contentStart + contentLen, outLen);
+  for (let i = Math.max(0, contentStart); i < end; i++) {
+    const s = roiStart + (i - contentStart + 0.5) / scale - 0.5;
+    if (s < -0.5 || s > srcLen - 0.5) {
+      if (first >= 0) break; // past the far edge: the rest is padding too
+      continue;
+    }
+    if (first < 0) first = i;
+    const c = Math.min(Math.max(s, 0), srcLen - 1);
+    const i0 = Math.floor(c);
+    const i1 = Math.min(i0 + 1, srcLen - 1);
+    let f = c - i0;
+    if (nearest) {
+      o0[n] = (f < 0.5 ? i0 : i1) * step;
+      o1[n] = o0[n]!;
+      f = 0;
+    } else {
+      o0[n] = i0 * step;
+      o1[n] = i1 * step;
+    }
+    w[n] = f;
+    if (f !== 0) exact = false;
+    n++;
+  }
+  return first < 0 ? [0, 0, true] : [first, first + n, exact];
+}
+
+/** Where each source channel (R, G, B) goes and how it is normalised: out = v·s + f. */
+interface Channels {
+  oR: number;
+  oG: number;
+  oB: number;
+  sR: number;
+  sG: number;
+  sB: number;
+  fR: number;
+  fG: number;
+  fB: number;
+  /** Output index step per pixel and per row. */
+  px: number;
+  rowStep: number;
+}
+
+/**
+ * Int outputs round with `(v + ½ + BIAS | 0) − BIAS`: `| 0` truncates, which is
+ * floor for the positive biased value, and is several times faster in V8 than
+ * Math.round here. Needs |v| < BIAS (checked when the tensorizer is built).
+ */
+const BIAS = 1 << 24;
+
+// The kernels are separate functions on purpose: each sees one output array
+// type, so V8 keeps its element accesses monomorphic. The bilinear ones fold the
+// R scale into the weights (w·s summed once) and scale G and B by their ratio to it.
+
+/** Bilinear, 4 taps per pixel, float output. */
+function bilinearF32(src: Uint8Array, out: Float32Array, p: Plan, k: Channels): void {
+  const { x0, x1, y0, y1, col0, col1, colW, row0, row1, rowW } = p;
+  const { oR, oG, oB, sR, sG, sB, fR, fG, fB, px, rowStep } = k;
+  const gG = sG / sR, gB = sB / sR;
+  const n = x1 - x0;
+  for (let y = y0, j = 0; y < y1; y++, j++) {
+    const r0 = row0[j]!;
+    const r1 = row1[j]!;
+    // Row weights times the R scale: lower (wy) and upper (iy).
+    const wy = rowW[j]! * sR;
+    const iy = sR - wy;
+    let o = y * rowStep + x0 * px;
+    for (let i = 0; i < n; i++, o += px) {
+      const a = r0 + col0[i]!, c = r1 + col0[i]!;
+      const b = r0 + col1[i]!, d = r1 + col1[i]!;
+      const wx = colW[i]!;
+      const w01 = wx * iy, w11 = wx * wy;
+      const w00 = iy - w01, w10 = wy - w11;
+      out[o + oR] = src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11 + fR;
+      out[o + oG] = (src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11) * gG + fG;
+      out[o + oB] = (src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11) * gB + fB;
+    }
+  }
+}
+
+/** Bilinear, int output (rounded half up). */
+function bilinearI32(src: Uint8Array, out: Int32Array, p: Plan, k: Channels): void {
+  const { x0, x1, y0, y1, col0, col1, colW, row0, row1, rowW } = p;
+  const { oR, oG, oB, sR, sG, sB, px, rowStep } = k;
+  const gG = sG / sR, gB = sB / sR;
+  const fR = k.fR + 0.5 + BIAS, fG = k.fG + 0.5 + BIAS, fB = k.fB + 0.5 + BIAS;
+  const n = x1 - x0;
+  for (let y = y0, j = 0; y < y1; y++, j++) {
+    const r0 = row0[j]!;
+    const r1 = row1[j]!;
+    const wy = rowW[j]! * sR;
+    const iy = sR - wy;
+    let o = y * rowStep + x0 * px;
+    for (let i = 0; i < n; i++, o += px) {
+      const a = r0 + col0[i]!, c = r1 + col0[i]!;
+      const b = r0 + col1[i]!, d = r1 + col1[i]!;
+      const wx = colW[i]!;
+      const w01 = wx * iy, w11 = wx * wy;
+      const w00 = iy - w01, w10 = wy - w11;
+      out[o + oR] = ((src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11 + fR) | 0) - BIAS;
+      out[o + oG] = (((src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11) * gG + fG) | 0) - BIAS;
+      out[o + oB] = (((src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11) * gB + fB) | 0) - BIAS;
+    }
+  }
+}
+
+/** One tap per pixel (copy or nearest), float output; consecutive source pixels when `p.contiguous`. */
+function oneTapF32(src: Uint8Array, out: Float32Array, p: Plan, k: Channels): void {
+  const { x0, x1, y0, y1, col0, row0, contiguous } = p;
+  const { oR, oG, oB, sR, sG, sB, fR, fG, fB, px, rowStep } = k;
+  const n = x1 - x0;
+  for (let y = y0, j = 0; y < y1; y++, j++) {
+    const r = row0[j]!;
+    let o = y * rowStep + x0 * px;
+    if (contiguous) {
+      const e = o + n * px;
+      for (let a = r + col0[0]!; o < e; o += px, a += 3) {
+        out[o + oR] = src[a]! * sR + fR;
+        out[o + oG] = src[a + 1]! * sG + fG;
+        out[o + oB] = src[a + 2]! * sB + fB;
+      }
+      continue;
+    }
+    for (let i = 0; i < n; i++, o += px) {
+      const a = r + col0[i]!;
+      out[o + oR] = src[a]! * sR + fR;
+      out[o + oG] = src[a + 1]! * sG + fG;
+      out[o + oB] = src[a + 2]! * sB + fB;
+    }
+  }
+}
+
+/** One tap per pixel, int output (rounded half up). */
+function oneTapI32(src: Uint8Array, out: Int32Array, p: Plan, k: Channels): void {
+  const { x0, x1, y0, y1, col0, row0 } = p;
+  const { oR, oG, oB, sR, sG, sB, px, rowStep } = k;
+  const fR = k.fR + 0.5 + BIAS, fG = k.fG + 0.5 + BIAS, fB = k.fB + 0.5 + BIAS;
+  const n = x1 - x0;
+  for (let y = y0, j = 0; y < y1; y++, j++) {
+    const r = row0[j]!;
+    let o = y * rowStep + x0 * px;
+    for (let i = 0; i < n; i++, o += px) {
+      const a = r + col0[i]!;
+      out[o + oR] = ((src[a]! * sR + fR) | 0) - BIAS;
+      out[o + oG] = ((src[a + 1]! * sG + fG) | 0) - BIAS;
+      out[o + oB] = ((src[a + 2]! * sB + fB) | 0) - BIAS;
+    }
+  }
+}
+
+/** A reused input buffer and the content rectangle its padding was last laid out for. */
+interface Slot {
+  inW: number;
+  inH: number;
+  data: Float32Array | Int32Array;
+  /** The rectangle outside which the buffer holds padding; x0 = -1: not laid out yet. */
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/**
+ * Fills a model input tensor from an RGB image (or a region of it):
+ * letterbox/resize, colour order, normalisation and HWC→CHW (or NHWC) in one
+ * pass. One instance per model. Per geometry (source size, region, input
+ * size) the sample tables are computed once and the last few are kept; per
+ * input size one buffer is allocated and reused, its padding written only when
+ * the content rectangle changes, so a frame rewrites the content pixels only.
  */
 export class ImageTensorizer {
-  private readonly buffers = new Map<string, Float32Array | Int32Array>();
-  private xTable: AxisTable | null = null;
-  private yTable: AxisTable | null = null;
-  private readonly scale: [number, number, number];
-  private readonly offset: [number, number, number];
+  private readonly slots = new Map<string, Slot>();
+  private lastSlot: Slot | null = null;
+  /** Most recently used first. */
+  private readonly plans: Plan[] = [];
+  private readonly srcScale: [number, number, number];
+  private readonly srcOffset: [number, number, number];
+  /** Output channel of source R, G, B. */
+  private readonly dst: [number, number, number];
   private readonly padValues: [number, number, number];
+  private readonly nearest: boolean;
+  private readonly channels: Channels = { oR: 0, oG: 0, oB: 0, sR: 1, sG: 1, sB: 1, fR: 0, fG: 0, fB: 0, px: 1, rowStep: 0 };
 
   constructor(readonly spec: TensorSpec) {
-    this.scale = [1 / spec.std[0], 1 / spec.std[1], 1 / spec.std[2]];
-    this.offset = [-spec.mean[0] / spec.std[0], -spec.mean[1] / spec.std[1], -spec.mean[2] / spec.std[2]];
-    this.padValues = [0, 1, 2].map((c) => spec.pad * this.scale[c]! + this.offset[c]!) as [number, number, number];
+    const bgr = spec.color === 'bgr';
+    this.dst = bgr ? [2, 1, 0] : [0, 1, 2];
+    // The spec's mean/std are in model order; the kernels read source R, G, B.
+    this.srcScale = this.dst.map((c) => 1 / spec.std[c]!) as [number, number, number];
+    this.srcOffset = this.dst.map((c) => -spec.mean[c]! / spec.std[c]!) as [number, number, number];
+    // Padding per model channel.
+    this.padValues = [0, 1, 2].map((c) => (spec.pad - spec.mean[c]!) / spec.std[c]!) as [number, number, number];
+    if (spec.dtype === 'int32') {
+      this.padValues = this.padValues.map((v) => Math.round(v)) as [number, number, number];
+      const most = Math.max(...[0, 1, 2].map((c) => Math.max(Math.abs(spec.mean[c]! / spec.std[c]!), Math.abs((255 - spec.mean[c]!) / spec.std[c]!))));
+      if (!(most < BIAS / 2)) throw new Error(`int32 input values reach ${most} with mean ${spec.mean.join('/')} and std ${spec.std.join('/')}; at most ${BIAS / 2} are supported`);
+    }
+    this.nearest = spec.resize === 'nearest';
+    const ch = this.channels;
+    [ch.sR, ch.sG, ch.sB] = this.srcScale;
+    [ch.fR, ch.fG, ch.fB] = this.srcOffset;
   }
 
   /** The reused buffer for an input of inW × inH (allocated on first use). */
   buffer(inW: number, inH: number): Float32Array | Int32Array {
+    return this.slot(inW, inH).data;
+  }
+
+  private slot(inW: number, inH: number): Slot {
+    const last = this.lastSlot;
+    if (last !== null && last.inW === inW && last.inH === inH) return last;
     const key = `${inW}x${inH}`;
-    let b = this.buffers.get(key);
-    if (b === undefined) {
+    let s = this.slots.get(key);
+    if (s === undefined) {
       const n = inW * inH * 3;
-      b = this.spec.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
-      this.buffers.set(key, b);
+      s = { inW, inH, data: this.spec.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), x0: -1, x1: 0, y0: 0, y1: 0 };
+      this.slots.set(key, s);
     }
-    return b;
+    this.lastSlot = s;
+    return s;
+  }
+
+  /** The plan for this geometry: a cached one, or the least recently used one rebuilt. */
+  private plan(srcW: number, srcH: number, inW: number, inH: number, rx: number, ry: number, rw: number, rh: number): Plan {
+    const plans = this.plans;
+    for (let i = 0; i < plans.length; i++) {
+      const p = plans[i]!;
+      if (p.srcW === srcW && p.srcH === srcH && p.inW === inW && p.inH === inH && p.rx === rx && p.ry === ry && p.rw === rw && p.rh === rh) {
+        if (i > 0) {
+          plans.splice(i, 1);
+          plans.unshift(p);
+        }
+        return p;
+      }
+    }
+    const p = plans.length < PLANS ? emptyPlan() : plans.pop()!;
+    plans.unshift(p);
+    const scale = Math.min(inW / rw, inH / rh);
+    const cw = Math.min(inW, Math.round(rw * scale));
+    const ch = Math.min(inH, Math.round(rh * scale));
+    const padX = this.spec.align === 'center' ? Math.floor((inW - cw) / 2) : 0;
+    const padY = this.spec.align === 'center' ? Math.floor((inH - ch) / 2) : 0;
+    if (p.col0.length < inW) {
+      p.col0 = new Int32Array(inW);
+      p.col1 = new Int32Array(inW);
+      p.colW = new Float32Array(inW);
+    }
+    if (p.row0.length < inH) {
+      p.row0 = new Int32Array(inH);
+      p.row1 = new Int32Array(inH);
+      p.rowW = new Float32Array(inH);
+    }
+    const [x0, x1, xExact] = fillAxis(p.col0, p.col1, p.colW, inW, padX, cw, rx, scale, srcW, 3, this.nearest);
+    const [y0, y1, yExact] = fillAxis(p.row0, p.row1, p.rowW, inH, padY, ch, ry, scale, srcH, srcW * 3, this.nearest);
+    const oneTap = this.nearest || (xExact && yExact);
+    let contiguous = oneTap;
+    for (let i = 1; contiguous && i < x1 - x0; i++) contiguous = p.col0[i] === p.col0[0]! + 3 * i;
+    Object.assign(p, { srcW, srcH, inW, inH, rx, ry, rw, rh, x0, x1, y0, y1, oneTap, contiguous });
+    // A new object: a caller may still hold the letterbox of the geometry this plan replaced.
+    p.lb = { scale, padX, padY, roiX: rx, roiY: ry, inW, inH };
+    return p;
+  }
+
+  /** Writes the padding value over the whole buffer (the content is written after it). */
+  private layOutPadding(s: Slot, p: Plan): void {
+    const [q0, q1, q2] = this.padValues;
+    const d = s.data;
+    if (this.spec.layout === 'nchw') {
+      const plane = s.inW * s.inH;
+      d.fill(q0, 0, plane);
+      d.fill(q1, plane, 2 * plane);
+      d.fill(q2, 2 * plane, 3 * plane);
+    } else if (q0 === q1 && q1 === q2) {
+      d.fill(q0);
+    } else {
+      for (let i = 0; i < d.length; i += 3) {
+        d[i] = q0;
+        d[i + 1] = q1;
+        d[i + 2] = q2;
+      }
+    }
+    s.x0 = p.x0;
+    s.x1 = p.x1;
+    s.y0 = p.y0;
+    s.y1 = p.y1;
   }
 
   /**
@@ -102,178 +423,38 @@ export class ImageTensorizer {
    * buffer and the mapping back to image pixels.
    */
   fill(img: RgbImage, inW: number, inH: number, roi?: Box): { data: Float32Array | Int32Array; lb: Letterbox } {
-    const rx = roi?.[0] ?? 0;
-    const ry = roi?.[1] ?? 0;
-    const rw = roi?.[2] ?? img.width;
-    const rh = roi?.[3] ?? img.height;
-    const scale = Math.min(inW / rw, inH / rh);
-    const cw = Math.min(inW, Math.round(rw * scale));
-    const ch = Math.min(inH, Math.round(rh * scale));
-    const padX = this.spec.align === 'center' ? Math.floor((inW - cw) / 2) : 0;
-    const padY = this.spec.align === 'center' ? Math.floor((inH - ch) / 2) : 0;
-    const stride = img.width * 3;
-    const xKey = `${img.width}:${inW}:${rx}:${rw}:${padX}:${cw}`;
-    if (this.xTable?.key !== xKey) this.xTable = axisTable(xKey, inW, padX, cw, rx, scale, img.width, 3);
-    const yKey = `${img.height}:${stride}:${inH}:${ry}:${rh}:${padY}:${ch}`;
-    if (this.yTable?.key !== yKey) this.yTable = axisTable(yKey, inH, padY, ch, ry, scale, img.height, stride);
-    const data = this.buffer(inW, inH);
-    if (this.spec.layout === 'nchw') this.fillNchw(img.data, data, inW, inH, this.xTable, this.yTable);
-    else if (data instanceof Int32Array) this.fillNhwcInt(img.data, data, inW, inH, this.xTable, this.yTable);
-    else this.fillNhwc(img.data, data, inW, inH, this.xTable, this.yTable);
-    return { data, lb: { scale, padX, padY, roiX: rx, roiY: ry, inW, inH } };
-  }
-
-  private fillNchw(src: Uint8Array, out: Float32Array | Int32Array, W: number, H: number, xt: AxisTable, yt: AxisTable): void {
-    const plane = W * H;
-    const bgr = this.spec.color === 'bgr';
-    // Output plane of each source channel (R, G, B).
-    const pR = bgr ? 2 * plane : 0;
-    const pG = plane;
-    const pB = bgr ? 0 : 2 * plane;
-    const [s0, s1, s2] = this.scale;
-    const [f0, f1, f2] = this.offset;
-    // Scale/offset per source channel (the spec's are in model order).
-    const sR = bgr ? s2 : s0, fR = bgr ? f2 : f0;
-    const sB = bgr ? s0 : s2, fB = bgr ? f0 : f2;
-    const [q0, q1, q2] = this.padValues;
-    const padR = bgr ? q2 : q0, padG = q1, padB = bgr ? q0 : q2;
-    const xo0 = xt.o0, xo1 = xt.o1, xw = xt.w;
-    if (xt.exact && yt.exact) {
-      // Frame already at the model's size (ingest scaled it): convert only.
-      for (let y = 0; y < H; y++) {
-        let o = y * W;
-        const r0 = yt.o0[y]!;
-        for (let x = 0; x < W; x++, o++) {
-          const c0 = xo0[x]!;
-          if (r0 < 0 || c0 < 0) {
-            out[pR + o] = padR;
-            out[pG + o] = padG;
-            out[pB + o] = padB;
-            continue;
-          }
-          const a = r0 + c0;
-          out[pR + o] = src[a]! * sR + fR;
-          out[pG + o] = src[a + 1]! * s1 + f1;
-          out[pB + o] = src[a + 2]! * sB + fB;
-        }
-      }
-      return;
+    const rx = roi === undefined ? 0 : roi[0];
+    const ry = roi === undefined ? 0 : roi[1];
+    const rw = roi === undefined ? img.width : roi[2];
+    const rh = roi === undefined ? img.height : roi[3];
+    const p = this.plan(img.width, img.height, inW, inH, rx, ry, rw, rh);
+    const s = this.slot(inW, inH);
+    if (s.x0 !== p.x0 || s.x1 !== p.x1 || s.y0 !== p.y0 || s.y1 !== p.y1) this.layOutPadding(s, p);
+    const k = this.channels;
+    if (this.spec.layout === 'nchw') {
+      const plane = inW * inH;
+      k.oR = this.dst[0] * plane;
+      k.oG = plane;
+      k.oB = this.dst[2] * plane;
+      k.px = 1;
+      k.rowStep = inW;
+    } else {
+      k.oR = this.dst[0];
+      k.oG = 1;
+      k.oB = this.dst[2];
+      k.px = 3;
+      k.rowStep = inW * 3;
     }
-    for (let y = 0; y < H; y++) {
-      let o = y * W;
-      const r0 = yt.o0[y]!;
-      if (r0 < 0) {
-        for (let x = 0; x < W; x++, o++) {
-          out[pR + o] = padR;
-          out[pG + o] = padG;
-          out[pB + o] = padB;
-        }
-        continue;
-      }
-      const r1 = yt.o1[y]!;
-      const wy = yt.w[y]!;
-      const iy = 1 - wy;
-      for (let x = 0; x < W; x++, o++) {
-        const c0 = xo0[x]!;
-        if (c0 < 0) {
-          out[pR + o] = padR;
-          out[pG + o] = padG;
-          out[pB + o] = padB;
-          continue;
-        }
-        const c1 = xo1[x]!;
-        const wx = xw[x]!;
-        const ix = 1 - wx;
-        const w00 = ix * iy, w01 = wx * iy, w10 = ix * wy, w11 = wx * wy;
-        const a = r0 + c0, b = r0 + c1, c = r1 + c0, d = r1 + c1;
-        out[pR + o] = (src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11) * sR + fR;
-        out[pG + o] = (src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11) * s1 + f1;
-        out[pB + o] = (src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11) * sB + fB;
-      }
-    }
-  }
-
-  private fillNhwc(src: Uint8Array, out: Float32Array, W: number, H: number, xt: AxisTable, yt: AxisTable): void {
-    const bgr = this.spec.color === 'bgr';
-    const iR = bgr ? 2 : 0;
-    const iB = bgr ? 0 : 2;
-    const [s0, s1, s2] = this.scale;
-    const [f0, f1, f2] = this.offset;
-    const sR = bgr ? s2 : s0, fR = bgr ? f2 : f0;
-    const sB = bgr ? s0 : s2, fB = bgr ? f0 : f2;
-    const [q0, q1, q2] = this.padValues;
-    const padR = bgr ? q2 : q0, padG = q1, padB = bgr ? q0 : q2;
-    const xo0 = xt.o0, xo1 = xt.o1, xw = xt.w;
-    for (let y = 0; y < H; y++) {
-      let o = y * W * 3;
-      const r0 = yt.o0[y]!;
-      const r1 = yt.o1[y]!;
-      const wy = yt.w[y]!;
-      const iy = 1 - wy;
-      for (let x = 0; x < W; x++, o += 3) {
-        const c0 = xo0[x]!;
-        let vr: number, vg: number, vb: number;
-        if (r0 < 0 || c0 < 0) {
-          vr = padR;
-          vg = padG;
-          vb = padB;
-        } else {
-          const c1 = xo1[x]!;
-          const wx = xw[x]!;
-          const ix = 1 - wx;
-          const w00 = ix * iy, w01 = wx * iy, w10 = ix * wy, w11 = wx * wy;
-          const a = r0 + c0, b = r0 + c1, c = r1 + c0, d = r1 + c1;
-          vr = (src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11) * sR + fR;
-          vg = (src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11) * s1 + f1;
-          vb = (src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11) * sB + fB;
-        }
-        out[o + iR] = vr;
-        out[o + 1] = vg;
-        out[o + iB] = vb;
-      }
-    }
-  }
-
-  /** As fillNhwc, rounding into an Int32Array (kept apart so each stays monomorphic and fast). */
-  private fillNhwcInt(src: Uint8Array, out: Int32Array, W: number, H: number, xt: AxisTable, yt: AxisTable): void {
-    const bgr = this.spec.color === 'bgr';
-    const iR = bgr ? 2 : 0;
-    const iB = bgr ? 0 : 2;
-    const [s0, s1, s2] = this.scale;
-    const [f0, f1, f2] = this.offset;
-    const sR = bgr ? s2 : s0, fR = bgr ? f2 : f0;
-    const sB = bgr ? s0 : s2, fB = bgr ? f0 : f2;
-    const [q0, q1, q2] = this.padValues;
-    const padR = bgr ? q2 : q0, padG = q1, padB = bgr ? q0 : q2;
-    const xo0 = xt.o0, xo1 = xt.o1, xw = xt.w;
-    for (let y = 0; y < H; y++) {
-      let o = y * W * 3;
-      const r0 = yt.o0[y]!;
-      const r1 = yt.o1[y]!;
-      const wy = yt.w[y]!;
-      const iy = 1 - wy;
-      for (let x = 0; x < W; x++, o += 3) {
-        const c0 = xo0[x]!;
-        let vr: number, vg: number, vb: number;
-        if (r0 < 0 || c0 < 0) {
-          vr = padR;
-          vg = padG;
-          vb = padB;
-        } else {
-          const c1 = xo1[x]!;
-          const wx = xw[x]!;
-          const ix = 1 - wx;
-          const w00 = ix * iy, w01 = wx * iy, w10 = ix * wy, w11 = wx * wy;
-          const a = r0 + c0, b = r0 + c1, c = r1 + c0, d = r1 + c1;
-          vr = (src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11) * sR + fR;
-          vg = (src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11) * s1 + f1;
-          vb = (src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11) * sB + fB;
-        }
-        out[o + iR] = Math.floor(vr + 0.5);
-        out[o + 1] = Math.floor(vg + 0.5);
-        out[o + iB] = Math.floor(vb + 0.5);
-      }
-    }
+    // Buffer, FastBuffer and Uint8Array element loads are not the same to V8: read one kind only.
+    const d = img.data;
+    const src = d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    const out = s.data;
+    if (out instanceof Int32Array) {
+      if (p.oneTap) oneTapI32(src, out, p, k);
+      else bilinearI32(src, out, p, k);
+    } else if (p.oneTap) oneTapF32(src, out, p, k);
+    else bilinearF32(src, out, p, k);
+    return { data: out, lb: p.lb };
   }
 }
 
@@ -319,8 +500,10 @@ export function invertAffine(m: Affine): Affine {
 
 /**
  * Warps the image with `m` (image → output coordinates) into an outW × outH
- * NCHW float tensor, bilinear, with (v − mean) / std per channel; pixels from
- * outside the image become 0 before normalisation.
+ * NCHW float tensor, bilinear, with (v − mean) / std per channel; samples
+ * within a pixel of the image repeat its edge, those further out are 0 before
+ * normalisation. The inverse map is stepped along each row; samples whose four
+ * taps lie inside the image (nearly all) take a branch-free path.
  */
 export function warpAffineNchw(
   img: RgbImage,
@@ -330,34 +513,54 @@ export function warpAffineNchw(
   out: Float32Array,
   opts: { color: ColorOrder; mean: readonly [number, number, number]; std: readonly [number, number, number] },
 ): void {
-  const inv = invertAffine(m);
+  const [i0, i1, i2, i3, i4, i5] = invertAffine(m);
   const plane = outW * outH;
-  const { width: W, height: H, data: src } = img;
+  const { width: W, height: H } = img;
+  const d = img.data;
+  const src = d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  const stride = W * 3;
   const bgr = opts.color === 'bgr';
-  const pR = bgr ? 2 * plane : 0, pB = bgr ? 0 : 2 * plane;
-  const mR = bgr ? opts.mean[2] : opts.mean[0], sR = bgr ? opts.std[2] : opts.std[0];
-  const mB = bgr ? opts.mean[0] : opts.mean[2], sB = bgr ? opts.std[0] : opts.std[2];
-  const mG = opts.mean[1], sG = opts.std[1];
+  const pR = bgr ? 2 * plane : 0, pG = plane, pB = bgr ? 0 : 2 * plane;
+  // Model channel of source R, G, B: out = v·s + f.
+  const cR = bgr ? 2 : 0, cB = bgr ? 0 : 2;
+  const sR = 1 / opts.std[cR]!, sG = 1 / opts.std[1], sB = 1 / opts.std[cB]!;
+  const fR = -opts.mean[cR]! * sR, fG = -opts.mean[1] * sG, fB = -opts.mean[cB]! * sB;
   for (let y = 0; y < outH; y++) {
-    for (let x = 0; x < outW; x++) {
-      const sx = inv[0] * x + inv[1] * y + inv[2];
-      const sy = inv[3] * x + inv[4] * y + inv[5];
-      const o = y * outW + x;
-      let r = 0, g = 0, b = 0;
-      if (sx > -1 && sy > -1 && sx < W && sy < H) {
+    const bx = i1 * y + i2;
+    const by = i4 * y + i5;
+    let o = y * outW;
+    for (let x = 0; x < outW; x++, o++) {
+      const sx = i0 * x + bx;
+      const sy = i3 * x + by;
+      let r: number, g: number, b: number;
+      if (sx >= 0 && sy >= 0 && sx < W - 1 && sy < H - 1) {
+        const x0 = sx | 0, y0 = sy | 0;
+        const wx = sx - x0, wy = sy - y0;
+        const w01 = wx * (1 - wy), w11 = wx * wy;
+        const w00 = 1 - wy - w01, w10 = wy - w11;
+        const a = y0 * stride + x0 * 3;
+        const c = a + stride;
+        r = src[a]! * w00 + src[a + 3]! * w01 + src[c]! * w10 + src[c + 3]! * w11;
+        g = src[a + 1]! * w00 + src[a + 4]! * w01 + src[c + 1]! * w10 + src[c + 4]! * w11;
+        b = src[a + 2]! * w00 + src[a + 5]! * w01 + src[c + 2]! * w10 + src[c + 5]! * w11;
+      } else if (sx > -1 && sy > -1 && sx < W && sy < H) {
+        // At the edge: clamp the taps.
         const x0 = Math.floor(sx), y0 = Math.floor(sy);
         const wx = sx - x0, wy = sy - y0;
-        const xa = Math.max(0, x0), xb = Math.min(W - 1, x0 + 1);
-        const ya = Math.max(0, y0), yb = Math.min(H - 1, y0 + 1);
-        const i00 = (ya * W + xa) * 3, i01 = (ya * W + xb) * 3, i10 = (yb * W + xa) * 3, i11 = (yb * W + xb) * 3;
+        const xa = Math.max(0, x0) * 3, xb = Math.min(W - 1, x0 + 1) * 3;
+        const ya = Math.max(0, y0) * stride, yb = Math.min(H - 1, y0 + 1) * stride;
         const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
-        r = src[i00]! * w00 + src[i01]! * w01 + src[i10]! * w10 + src[i11]! * w11;
-        g = src[i00 + 1]! * w00 + src[i01 + 1]! * w01 + src[i10 + 1]! * w10 + src[i11 + 1]! * w11;
-        b = src[i00 + 2]! * w00 + src[i01 + 2]! * w01 + src[i10 + 2]! * w10 + src[i11 + 2]! * w11;
+        r = src[ya + xa]! * w00 + src[ya + xb]! * w01 + src[yb + xa]! * w10 + src[yb + xb]! * w11;
+        g = src[ya + xa + 1]! * w00 + src[ya + xb + 1]! * w01 + src[yb + xa + 1]! * w10 + src[yb + xb + 1]! * w11;
+        b = src[ya + xa + 2]! * w00 + src[ya + xb + 2]! * w01 + src[yb + xa + 2]! * w10 + src[yb + xb + 2]! * w11;
+      } else {
+        r = 0;
+        g = 0;
+        b = 0;
       }
-      out[pR + o] = (r - mR) / sR;
-      out[plane + o] = (g - mG) / sG;
-      out[pB + o] = (b - mB) / sB;
+      out[pR + o] = r * sR + fR;
+      out[pG + o] = g * sG + fG;
+      out[pB + o] = b * sB + fB;
     }
   }
 }

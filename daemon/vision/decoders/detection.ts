@@ -157,6 +157,9 @@ export function decodeYunet(
 ): RawFace[] {
   const faces: RawFace[] = [];
   const clamp = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+  // score = sqrt(cls·obj) < t when cls·obj < t²: a cheap pre-filter (kept a hair under t² so float
+  // rounding never drops an anchor the square root would keep); the square root only for the rest.
+  const t2 = scoreThreshold > 0 ? scoreThreshold * scoreThreshold * (1 - 1e-9) : -1;
   for (const s of strides) {
     const cls = outputs[`cls_${s}`];
     const obj = outputs[`obj_${s}`];
@@ -173,8 +176,12 @@ export function decodeYunet(
         `YuNet stride ${s}: expected ${a} anchors for a ${inW}×${inH} input; got cls ${cls.data.length}, obj ${obj.data.length}, bbox ${bbox.data.length / 4}, kps ${kps.data.length / 10}`,
       );
     }
+    const cd = cls.data;
+    const od = obj.data;
     for (let i = 0; i < a; i++) {
-      const score = Math.sqrt(clamp(cls.data[i]!) * clamp(obj.data[i]!));
+      const p = clamp(cd[i]!) * clamp(od[i]!);
+      if (p < t2) continue;
+      const score = Math.sqrt(p);
       if (score < scoreThreshold) continue;
       const gx = i % gw;
       const gy = Math.floor(i / gw);

@@ -11,6 +11,8 @@ import { outputError, type LoadedModel } from '../runtime.js';
 export class ImageInput {
   readonly tensorizer: ImageTensorizer;
   private readonly tensors = new Map<string, ort.Tensor>();
+  /** The tensor of the last input size (the usual case: every call has the same size). */
+  private last: { inW: number; inH: number; tensor: ort.Tensor } | null = null;
 
   constructor(
     readonly spec: ModelSpec,
@@ -30,6 +32,8 @@ export class ImageInput {
   /** Fills the input for `roi` of `img` at inW × inH; returns the tensor and the letterbox. */
   prepare(img: RgbImage, inW: number, inH: number, roi?: Box): { tensor: ort.Tensor; lb: Letterbox } {
     const { data, lb } = this.tensorizer.fill(img, inW, inH, roi);
+    const last = this.last;
+    if (last !== null && last.inW === inW && last.inH === inH) return { tensor: last.tensor, lb };
     const key = `${inW}x${inH}`;
     let t = this.tensors.get(key);
     if (t === undefined) {
@@ -37,6 +41,7 @@ export class ImageInput {
       t = this.dtype === 'int32' ? new ort.Tensor('int32', data as Int32Array, dims) : new ort.Tensor('float32', data as Float32Array, dims);
       this.tensors.set(key, t);
     }
+    this.last = { inW, inH, tensor: t };
     return { tensor: t, lb };
   }
 }

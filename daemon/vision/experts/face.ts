@@ -57,9 +57,13 @@ export class YunetFaceDetector implements FaceDetector {
     return { ...this.input.prepare(img, inW, inH, region), inW, inH };
   }
 
-  private async detectUnlocked(img: RgbImage, roi?: Box): Promise<FaceDetection[]> {
-    const { tensor, lb, inW, inH } = this.prepare(img, roi);
-    const out = await this.model.run({ [this.model.inputName]: tensor });
+  /** Step 2: the session run. */
+  infer(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
+    return this.model.run({ [this.model.inputName]: tensor });
+  }
+
+  /** Step 3: decode, map back to the image, clip and NMS. */
+  decode(out: ort.InferenceSession.ReturnType, lb: Letterbox, inW: number, inH: number, width: number, height: number): FaceDetection[] {
     const views: Record<string, OutputView> = {};
     for (const name of this.model.session.outputNames) views[name] = floatOutput(out, name);
     const raw = decodeYunet(views, inW, inH, this.spec.scoreThreshold);
@@ -67,14 +71,20 @@ export class YunetFaceDetector implements FaceDetector {
     for (const r of raw) {
       const box = clipBox(
         [lb.roiX + (r.box[0] - lb.padX) / lb.scale, lb.roiY + (r.box[1] - lb.padY) / lb.scale, r.box[2] / lb.scale, r.box[3] / lb.scale],
-        img.width,
-        img.height,
+        width,
+        height,
       );
       if (box === null) continue;
       const landmarks = r.landmarks.map(([x, y]) => [lb.roiX + (x - lb.padX) / lb.scale, lb.roiY + (y - lb.padY) / lb.scale] as [number, number]);
       faces.push({ box, score: r.score, landmarks, classId: 0 });
     }
     return nms(faces, this.spec.nmsIou).map(({ box, score, landmarks }) => ({ box, score, landmarks }));
+  }
+
+  private async detectUnlocked(img: RgbImage, roi?: Box): Promise<FaceDetection[]> {
+    const { tensor, lb, inW, inH } = this.prepare(img, roi);
+    const out = await this.infer(tensor);
+    return this.decode(out, lb, inW, inH, img.width, img.height);
   }
 }
 
@@ -153,12 +163,17 @@ export class OnnxFaceEmbedder implements FaceEmbedder {
     return this.tensor;
   }
 
+  /** Step 2: the session run. */
+  infer(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
+    return this.model.run({ [this.model.inputName]: tensor });
+  }
+
+  /** Step 3: the L2-normalised embedding (a new array: callers keep it). */
+  decode(out: ort.InferenceSession.ReturnType): Float32Array {
+    return l2normalize(floatOutput(out, this.model.session.outputNames[0]!).data);
+  }
+
   embed(image: RgbImage, face: FaceDetection): Promise<Float32Array> {
-    return this.lock.run(async () => {
-      this.prepare(image, face);
-      const out = await this.model.run({ [this.model.inputName]: this.tensor });
-      const { data } = floatOutput(out, this.model.session.outputNames[0]!);
-      return l2normalize(data);
-    });
+    return this.lock.run(async () => this.decode(await this.infer(this.prepare(image, face))));
   }
 }

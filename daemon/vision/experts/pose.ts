@@ -21,10 +21,7 @@ export function cropFor(b: Box, aspect: number, margin: number): Box {
 }
 
 function mapBack(kps: Keypoint[], lb: Letterbox): Keypoint[] {
-  return kps.map(([x, y, s]) => {
-    const [ix, iy] = toImage(lb, x, y);
-    return [ix, iy, s];
-  });
+  return kps.map(([x, y, s]) => [lb.roiX + (x - lb.padX) / lb.scale, lb.roiY + (y - lb.padY) / lb.scale, s]);
 }
 
 /** Greedy IoU assignment of whole-image poses to the given person boxes. */
@@ -88,11 +85,20 @@ export class OnnxPoseEstimator implements PoseEstimator {
     return this.spec.name;
   }
 
+  get inputWidth(): number {
+    return this.inW;
+  }
+
+  get inputHeight(): number {
+    return this.inH;
+  }
+
   get topDown(): boolean {
     return this.spec.format === 'movenet' || this.spec.format === 'heatmap' || this.spec.format === 'simcc';
   }
 
-  private run(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
+  /** The session run. */
+  run(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
     return this.model.run({ [this.model.inputName]: tensor });
   }
 
@@ -102,11 +108,9 @@ export class OnnxPoseEstimator implements PoseEstimator {
     return this.input.prepare(img, this.inW, this.inH, region);
   }
 
-  /** Keypoints for one crop region (top-down formats). */
-  async estimateOne(img: RgbImage, box: Box): Promise<Keypoint[]> {
+  /** Keypoints of one top-down run's output, mapped back to the image through the crop's letterbox. */
+  decodeOne(out: ort.InferenceSession.ReturnType, lb: Letterbox): Keypoint[] {
     const f = this.spec.format;
-    const { tensor, lb } = this.prepareCrop(img, box);
-    const out = await this.run(tensor);
     const names = this.model.session.outputNames;
     let kps: Keypoint[];
     if (f === 'movenet') {
@@ -123,6 +127,12 @@ export class OnnxPoseEstimator implements PoseEstimator {
       kps = decodeSimcc(x.data, x.dims, y.data, y.dims, this.inW, this.inH);
     }
     return mapBack(kps, lb);
+  }
+
+  /** Keypoints for one crop region (top-down formats). */
+  async estimateOne(img: RgbImage, box: Box): Promise<Keypoint[]> {
+    const { tensor, lb } = this.prepareCrop(img, box);
+    return this.decodeOne(await this.run(tensor), lb);
   }
 
   /** All poses in the image (bottom-up formats), image pixels. */
