@@ -6,7 +6,7 @@
 export { Rng, hash32 } from './prng.js';
 export { HOUSEHOLDS, householdAt, planContext, checkHousehold, type Household, type Person, type Room, type Camera, type Routine, type Round, type Alias, type Group, type VocabularyEntry } from './households.js';
 export { sampleTimeExpression, resolvePattern, pickNow, formatClock, TIME_PATTERN_NAMES, type TimeExpression, type TimeKind } from './timeexpr.js';
-export { formatIso, localParts, localToUtc, offsetMinutes } from './tz.js';
+export { formatIso } from './tz.js';
 export { expand, finish, type Style } from './text.js';
 export { PlanBuilder, planType, referenceEdges, type GoldPlan, type PlanType } from './planbuilder.js';
 export { INTENTS, ACTIVITY_IDS, ACTIVITY_PHRASES, type Category, type Draft } from './intents.js';

@@ -18,12 +18,13 @@
  * - Requests the catalog cannot or must not serve get a refusal plan (see refusal.ts).
  */
 import type { ToolName } from '../../daemon/agent/index.js';
+import { zonedParts } from '../../daemon/system/index.js';
 import type { Rng } from './prng.js';
 import type { Camera, Household, Person, Room } from './households.js';
 import { PlanBuilder, type GoldPlan } from './planbuilder.js';
 import { expand, finish, type Style } from './text.js';
 import { sampleTimeExpression, formatClock, type TimeExpression, type TimeKind } from './timeexpr.js';
-import { addDays, formatIso, localParts, weekdayOf, WEEKDAY_NAMES, type LocalDate } from './tz.js';
+import { addDays, formatIso, weekdayOf, WEEKDAY_NAMES, type LocalDate } from './tz.js';
 import { refusalPlan, type RefusalReason } from './refusal.js';
 
 export interface IntentContext {
@@ -163,7 +164,7 @@ function time(ctx: IntentContext, kind?: TimeKind): TimeExpression | null {
 }
 
 function localDay(ctx: IntentContext, back: number): { day: string; date: LocalDate } {
-  const p = localParts(ctx.nowMs, ctx.h.timezone);
+  const p = zonedParts(ctx.nowMs, ctx.h.timezone);
   const d = addDays({ year: p.year, month: p.month, day: p.day }, -back);
   return { day: `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`, date: d };
 }

@@ -14,9 +14,10 @@
  * "after X" = end of X + 2 h (capped at the next meal or bedtime);
  * "before X" = start of X − 2 h. Intervals never reach past "now".
  */
+import { zonedParts } from '../../daemon/system/index.js';
 import type { Rng } from './prng.js';
 import type { Household, Routine } from './households.js';
-import { addDays, atMinutes, formatIso, localParts, parseHm, weekdayOf, MONTH_NAMES, WEEKDAY_NAMES, type LocalDate } from './tz.js';
+import { addDays, atMinutes, formatIso, parseHm, weekdayOf, MONTH_NAMES, WEEKDAY_NAMES, type LocalDate } from './tz.js';
 
 export type TimeKind = 'absolute' | 'relative' | 'vague';
 
@@ -276,7 +277,7 @@ export function pickNow(rng: Rng, h: Household, round: number): NowPick {
  * makes sense at `nowMs` in household `h`; null when none fits (rare).
  */
 export function sampleTimeExpression(rng: Rng, h: Household, nowMs: number, kind?: TimeKind): TimeExpression | null {
-  const p = localParts(nowMs, h.timezone);
+  const p = zonedParts(nowMs, h.timezone);
   const ctx: Ctx = { h, nowMs, today: { year: p.year, month: p.month, day: p.day }, nowMin: p.hour * 60 + p.minute, rng };
   const k: TimeKind = kind ?? rng.weighted<TimeKind>([['absolute', 3], ['relative', 3], ['vague', 4]]);
   const names = rng.shuffle(Object.keys(PATTERNS[k]));
@@ -289,7 +290,7 @@ export function sampleTimeExpression(rng: Rng, h: Household, nowMs: number, kind
 
 /** Resolves one named pattern (tests use it to check a household-specific meaning). */
 export function resolvePattern(rng: Rng, h: Household, nowMs: number, kind: TimeKind, name: string): TimeExpression | null {
-  const p = localParts(nowMs, h.timezone);
+  const p = zonedParts(nowMs, h.timezone);
   const fn = PATTERNS[kind][name];
   if (fn === undefined) throw new RangeError(`unknown time pattern ${kind}.${name}`);
   return fn({ h, nowMs, today: { year: p.year, month: p.month, day: p.day }, nowMin: p.hour * 60 + p.minute, rng });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ConfigProblem } from '../../daemon/config/index.js';
+import { isValidTimezone } from '../../daemon/system/index.js';
 import { BUILTIN_METRICS, LIFELONG_METRICS } from './metrics/registry.js';
 import { BenchConfigError, YamlFile } from './yaml.js';
 
@@ -275,12 +276,8 @@ function toTestenv(file: YamlFile, data: z.output<typeof testenvFileSchema>, pro
   if (d.limit !== undefined) dataset.limit = d.limit;
   if (d.now !== undefined) dataset.now = d.now;
   if (d.timezone !== undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: d.timezone });
-      dataset.timezone = d.timezone;
-    } catch {
-      problems.push(file.problem(['testenv', 'dataset', 'timezone'], 'unknown IANA timezone', { found: `"${d.timezone}"`, hint: 'e.g. "Europe/Berlin" or "UTC"' }));
-    }
+    if (isValidTimezone(d.timezone)) dataset.timezone = d.timezone;
+    else problems.push(file.problem(['testenv', 'dataset', 'timezone'], 'unknown IANA timezone', { found: `"${d.timezone}"`, hint: 'e.g. "Europe/Berlin" or "UTC"' }));
   }
   const known = [...BUILTIN_METRICS.keys(), ...LIFELONG_METRICS.keys()];
   const metrics: MetricRef[] = [];

@@ -6,8 +6,8 @@
  *
  *   node --import tsx bench/memory/queries.ts FILE FROM_MS TO_MS ITERATIONS
  */
-import { EventStore, MemoryStore, localDay } from '../../daemon/memory/index.js';
-import { silentLogger, systemClock } from '../../daemon/system/index.js';
+import { EventStore, MemoryStore } from '../../daemon/memory/index.js';
+import { silentLogger, systemClock, zonedDay } from '../../daemon/system/index.js';
 import { CAMERAS, PEOPLE, prng } from './synthetic.js';
 
 const [file, fromArg, toArg, itArg] = process.argv.slice(2);
@@ -92,7 +92,7 @@ for (const w of windows.slice(0, Math.min(500, iterations))) {
   store.events.whoWasWhere({ start: w.start, end: w.end });
   who.push(performance.now() - a);
   a = performance.now();
-  store.events.timeline(w.person, localDay(w.start, 'Europe/Berlin'), 'Europe/Berlin');
+  store.events.timeline(w.person, zonedDay(w.start, 'Europe/Berlin'), 'Europe/Berlin');
   timeline.push(performance.now() - a);
   a = performance.now();
   store.events.aggregate({ start: w.start, end: w.start + 24 * HOUR, groupBy: 'activity', metric: 'duration' });

@@ -1,5 +1,5 @@
 import type { OutputKind } from './catalog.js';
-import { dayInZone, wallTime } from './time.js';
+import { zonedDay, zonedParts } from '../system/index.js';
 
 /**
  * compose_answer: the final answer written from the structured outputs of
@@ -24,11 +24,11 @@ const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct
 export function humanTime(iso: string | number, nowMs: number, tz: string): string {
   const ms = typeof iso === 'number' ? iso : Date.parse(iso);
   if (!Number.isFinite(ms)) return String(iso);
-  const w = wallTime(ms, tz);
+  const w = zonedParts(ms, tz);
   const hm = `${pad(w.hour)}:${pad(w.minute)}`;
-  const d = dayInZone(ms, tz);
-  if (d === dayInZone(nowMs, tz)) return hm;
-  if (d === dayInZone(nowMs - 86_400_000, tz)) return `yesterday ${hm}`;
+  const d = zonedDay(ms, tz);
+  if (d === zonedDay(nowMs, tz)) return hm;
+  if (d === zonedDay(nowMs - 86_400_000, tz)) return `yesterday ${hm}`;
   return `${WD[w.weekday]} ${w.day} ${MON[w.month - 1]} ${hm}`;
 }
 

@@ -5,7 +5,7 @@
  */
 export * from './plan.js';
 export * from './catalog.js';
-export { resolveTimePhrase, formatInZone, dayInZone, wallTime, zonedToUtc, type ResolvedRange, type ResolveTimeOptions } from './time.js';
+export { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions } from './time.js';
 export type * from './deps.js';
 export { composeAnswer, humanTime, type AnswerInput } from './answer.js';
 export { createToolImpls, canonicalPerson, type ToolImpls, type ToolImpl, type ToolRunContext } from './tools.js';

@@ -1,10 +1,10 @@
-import { HomeSightError } from '../system/index.js';
+import { HomeSightError, formatIsoInZone, zonedDay } from '../system/index.js';
 import { getTool, refIndex, validatePlan } from './catalog.js';
 import { namedArguments, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from './plan.js';
 import { describeSteps } from './steps.js';
 import { SEED_EXAMPLES, type SeedExample } from './seeds.js';
 import { extractSlots, shapeSimilarity, shapeWords, type Slots } from './slots.js';
-import { dayInZone, formatInZone, resolveTimePhrase } from './time.js';
+import { resolveTimePhrase } from './time.js';
 
 /** Names and cameras the seed plans use as placeholders. */
 const SEED_VOCAB = { people: [{ name: 'Alice', aliases: [] }, { name: 'Bob', aliases: [] }], cameras: ['porch'], rooms: [] as string[] };
@@ -130,7 +130,7 @@ export function refill(example: TaskPlan, slots: Slots, req: PlanRequest): TaskP
     }
     if ('room' in t.input.shape) set('room', slots.rooms[0]);
     if ('activity' in t.input.shape && (slots.activity !== null || 'activity' in a)) set('activity', slots.activity ?? undefined);
-    if (node.task === 'activity_timeline') a.day = dayInZone(range?.startMs ?? nowMs, tz);
+    if (node.task === 'activity_timeline') a.day = zonedDay(range?.startMs ?? nowMs, tz);
     if (node.task === 'compose_answer') a.question = req.question.slice(0, 280);
     if (node.task === 'recall_memory') a.query = req.question.slice(0, 120);
     if (node.task === 'remember') a.fact = (slots.fact ?? req.question).slice(0, 280);
@@ -142,7 +142,7 @@ export function refill(example: TaskPlan, slots: Slots, req: PlanRequest): TaskP
     // Literal times of a past plan: replace with the new question's range.
     for (const k of ['start', 'end']) {
       if (typeof a[k] === 'string' && refIndex(a[k]) === null && range !== null) {
-        a[k] = formatInZone(k === 'start' ? range.startMs : range.endMs, tz);
+        a[k] = formatIsoInZone(k === 'start' ? range.startMs : range.endMs, tz);
       }
     }
     return { task: node.task, arguments: a };

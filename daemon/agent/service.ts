@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HomeSightError, asHomeSightError, silentLogger, systemClock, type Clock, type Logger } from '../system/index.js';
+import { HomeSightError, asHomeSightError, formatIsoInZone, silentLogger, systemClock, type Clock, type Logger } from '../system/index.js';
 import { composeAnswer } from './answer.js';
 import { validatePlan, type PlanIssue } from './catalog.js';
 import type { AgentDeps, HouseholdInfo, LongTermRecord } from './deps.js';
@@ -8,7 +8,7 @@ import { taskPlanSchema, type PlanRequest, type PlanResult, type TaskPlan } from
 import { PlanningPipeline, type PlanAttempt, type PlannerKind } from './reflect.js';
 import { SEED_EXAMPLES } from './seeds.js';
 import { extractSlots, shapeSimilarity, shapeWords } from './slots.js';
-import { formatInZone, resolveTimePhrase, type ResolvedRange } from './time.js';
+import { resolveTimePhrase, type ResolvedRange } from './time.js';
 import { refusalNote } from './refusal.js';
 
 export const askOptionsSchema = z
@@ -133,7 +133,7 @@ export class AgentService {
   /** Few-shots: the household's corrections and accepted plans first, then the built-in seeds, most similar first. */
   async examples(question: string, now: number): Promise<Array<{ question: string; plan: TaskPlan }>> {
     const k = Math.max(this.settings.fewShots, 1);
-    const reqView = { household: this.requestHousehold(), now: formatInZone(now, this.household.timezone), timezone: this.household.timezone };
+    const reqView = { household: this.requestHousehold(), now: formatIsoInZone(now, this.household.timezone), timezone: this.household.timezone };
     const words = shapeWords(extractSlots(question, reqView).masked);
     const out: Array<{ question: string; plan: TaskPlan; score: number }> = [];
     const lt = this.options.deps.longTerm;
@@ -195,7 +195,7 @@ export class AgentService {
     }
     const request: PlanRequest = {
       question: req.question,
-      now: formatInZone(now, this.household.timezone),
+      now: formatIsoInZone(now, this.household.timezone),
       timezone: this.household.timezone,
       household: this.requestHousehold(),
       examples: await this.examples(req.question, now),

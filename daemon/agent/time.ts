@@ -1,92 +1,12 @@
-import { HomeSightError } from '../system/index.js';
+import { HomeSightError, zonedParts, zonedToUtc } from '../system/index.js';
 
 /**
  * Time phrases → explicit intervals in the household timezone, without a
- * date library: Intl gives the zone's wall time and offset; DST is handled by
- * re-checking the offset at the resolved instant.
+ * date library: the zone arithmetic (wall time, DST) is daemon/system's
+ * zonedParts/zonedToUtc.
  */
 
-export interface WallTime {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  /** 0 = Sunday */
-  weekday: number;
-}
-
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      weekday: 'short',
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-export function wallTime(ms: number, tz: string): WallTime {
-  const parts = formatter(tz).formatToParts(new Date(ms));
-  const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '0';
-  const wd = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(get('weekday'));
-  return {
-    year: Number(get('year')),
-    month: Number(get('month')),
-    day: Number(get('day')),
-    hour: Number(get('hour')) % 24,
-    minute: Number(get('minute')),
-    second: Number(get('second')),
-    weekday: wd < 0 ? 0 : wd,
-  };
-}
-
-/** Offset of the zone at an instant, in minutes east of UTC. */
-export function zoneOffsetMinutes(ms: number, tz: string): number {
-  const w = wallTime(ms, tz);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
-}
-
-/** The instant at which the zone's wall clock shows the given time (day may overflow, e.g. day 0 or hour 24). */
-export function zonedToUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, tz: string): number {
-  const guess = Date.UTC(year, month - 1, day, hour, minute, second);
-  let ms = guess - zoneOffsetMinutes(guess, tz) * 60_000;
-  const off2 = zoneOffsetMinutes(ms, tz);
-  ms = guess - off2 * 60_000;
-  return ms;
-}
-
-const pad = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
-
-/** ISO-8601 with the zone's offset: 2024-05-04T19:00:00+02:00 (Z for UTC; milliseconds only when not zero). */
-export function formatInZone(ms: number, tz: string): string {
-  const w = wallTime(ms, tz);
-  const off = zoneOffsetMinutes(ms, tz);
-  const sign = off < 0 ? '-' : '+';
-  const offStr = off === 0 ? 'Z' : `${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  const frac = ((ms % 1000) + 1000) % 1000;
-  return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${frac === 0 ? '' : `.${pad(Math.floor(frac), 3)}`}${offStr}`;
-}
-
-/** YYYY-MM-DD of the instant in the zone. */
-export function dayInZone(ms: number, tz: string): string {
-  const w = wallTime(ms, tz);
-  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
-}
 
 export interface ResolvedRange {
   startMs: number;
@@ -144,8 +64,8 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
     .replace(/[?!.,]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  const now = wallTime(nowMs, tz);
-  const at = (dayOffset: number, hour: number, minute = 0): number => zonedToUtc(now.year, now.month, now.day + dayOffset, hour, minute, 0, tz);
+  const now = zonedParts(nowMs, tz);
+  const at = (dayOffset: number, hour: number, minute = 0): number => zonedToUtc({ year: now.year, month: now.month, day: now.day + dayOffset, hour, minute }, tz);
   const clampPast = (r: ResolvedRange): ResolvedRange => ({ startMs: r.startMs, endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)) });
   const fail = (): never => {
     throw new HomeSightError('E_TIME_PHRASE', `cannot understand the time "${phrase}"`, {
@@ -179,11 +99,11 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
     dayOffset = diff;
   }
   const date = take(/\b(\d{4})-(\d{2})-(\d{2})\b/);
-  let baseDay: { y: number; m: number; d: number } | null = null;
-  if (date !== null) baseDay = { y: Number(date[1]), m: Number(date[2]), d: Number(date[3]) };
+  let baseDay: { year: number; month: number; day: number } | null = null;
+  if (date !== null) baseDay = { year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) };
   rest = rest.replace(/^(on|in|during|at the|the)\s+/, '').trim();
   const dayStart = (h: number, min = 0): number =>
-    baseDay !== null ? zonedToUtc(baseDay.y, baseDay.m, baseDay.d, h, min, 0, tz) : at(dayOffset ?? 0, h, min);
+    baseDay !== null ? zonedToUtc({ ...baseDay, hour: h, minute: min }, tz) : at(dayOffset ?? 0, h, min);
 
   // after that / before that / then
   if (/^(and )?(after that|afterwards|then|later)$/.test(rest) || /^(and )?before that$/.test(rest)) {
@@ -235,9 +155,12 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
   // Pick the most recent past occurrence when neither a day nor am/pm is given.
   const pickRecent = (startH: number, startMin: number, endH: number, endMin: number, hasMer: boolean): ResolvedRange => {
     const build = (off: number, sh: number, eh: number): ResolvedRange => {
-      const s = baseDay !== null ? zonedToUtc(baseDay.y, baseDay.m, baseDay.d, sh, startMin, 0, tz) : at(off, sh, startMin);
-      let e = baseDay !== null ? zonedToUtc(baseDay.y, baseDay.m, baseDay.d, eh, endMin, 0, tz) : at(off, eh, endMin);
-      if (e <= s) e += DAY;
+      // An end at or before the start on the clock is on the next day ("10 pm to 6 am"). Decided on
+      // the wall clock, not on instants: on DST nights 24 h later is not the same clock time, and
+      // a range inside the skipped hour ("2 to 3 am" on a spring-forward night) is empty, not a day.
+      const next = eh * 60 + endMin <= sh * 60 + startMin ? 1 : 0;
+      const s = baseDay !== null ? zonedToUtc({ ...baseDay, hour: sh, minute: startMin }, tz) : at(off, sh, startMin);
+      const e = baseDay !== null ? zonedToUtc({ ...baseDay, day: baseDay.day + next, hour: eh, minute: endMin }, tz) : at(off + next, eh, endMin);
       return { startMs: s, endMs: e };
     };
     if (dayOffset !== null || baseDay !== null) {

@@ -1,8 +1,8 @@
-import { HomeSightError } from '../system/index.js';
+import { HomeSightError, formatIsoInZone } from '../system/index.js';
 import { composeAnswer, type AnswerInput } from './answer.js';
 import type { AgentEvent, EvidenceItem, Observation, OutputKind, ToolInput, ToolName, ToolOutput } from './catalog.js';
 import type { AgentDeps, EventRecord, FrameData, FrameResult, HouseholdInfo } from './deps.js';
-import { formatInZone, resolveTimePhrase, type ResolvedRange } from './time.js';
+import { resolveTimePhrase, type ResolvedRange } from './time.js';
 
 /**
  * The tool implementations. Each one gets arguments already validated against
@@ -66,8 +66,8 @@ function roomOf(camera: string, h: HouseholdInfo): string | null {
 export function toAgentEvent(e: EventRecord, h: HouseholdInfo): AgentEvent {
   return {
     id: e.id,
-    start: formatInZone(e.start, h.timezone),
-    end: e.end === null ? null : formatInZone(e.end, h.timezone),
+    start: formatIsoInZone(e.start, h.timezone),
+    end: e.end === null ? null : formatIsoInZone(e.end, h.timezone),
     camera: e.camera,
     room: roomOf(e.camera, h),
     identity: e.identity,
@@ -111,7 +111,7 @@ async function analyze(handles: ReadonlyArray<{ camera: string; ts: string }>, c
     for (const person of r.persons) {
       out.push({
         camera: r.camera,
-        ts: formatInZone(r.ts, ctx.household.timezone),
+        ts: formatIsoInZone(r.ts, ctx.household.timezone),
         box: person.box,
         score: person.score,
         identity: person.identity,
@@ -232,7 +232,7 @@ export function createToolImpls(): ToolImpls {
       const opts = ctx.previousRange === undefined ? {} : { previous: ctx.previousRange };
       const r = resolveTimePhrase(args.phrase, ctx.now, ctx.household.timezone, opts);
       ctx.ranges.push(r);
-      return { start: formatInZone(r.startMs, ctx.household.timezone), end: formatInZone(r.endMs, ctx.household.timezone), timezone: ctx.household.timezone, phrase: args.phrase };
+      return { start: formatIsoInZone(r.startMs, ctx.household.timezone), end: formatIsoInZone(r.endMs, ctx.household.timezone), timezone: ctx.household.timezone, phrase: args.phrase };
     },
 
     async get_frames(args, ctx) {
@@ -253,7 +253,7 @@ export function createToolImpls(): ToolImpls {
       }
       const handles = got.slice(0, maxFrames).map((f) => {
         ctx.frameStore.set(frameKey(f.camera, f.ts), f);
-        return { camera: f.camera, ts: formatInZone(f.ts, ctx.household.timezone), width: f.width, height: f.height };
+        return { camera: f.camera, ts: formatIsoInZone(f.ts, ctx.household.timezone), width: f.width, height: f.height };
       });
       return { camera: args.camera, frames: handles };
     },
@@ -306,8 +306,8 @@ export function createToolImpls(): ToolImpls {
           identity: p.identity ?? 'unknown',
           camera: c.camera,
           room: roomOf(c.camera, ctx.household),
-          first: formatInZone(c.firstSeen, ctx.household.timezone),
-          last: formatInZone(c.lastSeen, ctx.household.timezone),
+          first: formatIsoInZone(c.firstSeen, ctx.household.timezone),
+          last: formatIsoInZone(c.lastSeen, ctx.household.timezone),
           events: c.count,
           activities: [...(acts.get(`${p.identity ?? ''}\u0001${c.camera}`) ?? [])].sort(),
         })),
@@ -326,8 +326,8 @@ export function createToolImpls(): ToolImpls {
         person: name,
         seen: {
           event_id: e.id,
-          ts: formatInZone(e.start, tz),
-          end: e.end === null ? null : formatInZone(e.end, tz),
+          ts: formatIsoInZone(e.start, tz),
+          end: e.end === null ? null : formatIsoInZone(e.end, tz),
           camera: e.camera,
           room: roomOf(e.camera, ctx.household),
           activity: e.activity,
@@ -344,7 +344,7 @@ export function createToolImpls(): ToolImpls {
       return {
         person: name,
         day: args.day,
-        entries: spans.map((s) => ({ start: formatInZone(s.start, tz), end: formatInZone(s.end, tz), activity: s.activity, camera: s.camera, room: roomOf(s.camera, ctx.household) })),
+        entries: spans.map((s) => ({ start: formatIsoInZone(s.start, tz), end: formatIsoInZone(s.end, tz), activity: s.activity, camera: s.camera, room: roomOf(s.camera, ctx.household) })),
       };
     },
 
@@ -382,7 +382,7 @@ export function createToolImpls(): ToolImpls {
       const tz = ctx.household.timezone;
       const groups = new Map<string, number>();
       for (const e of evs) {
-        const local = formatInZone(e.start, tz);
+        const local = formatIsoInZone(e.start, tz);
         const key =
           args.group_by === 'room'
             ? (roomOf(e.camera, ctx.household) ?? 'none')
@@ -413,7 +413,7 @@ export function createToolImpls(): ToolImpls {
           if (f !== undefined) snapshot = await ctx.deps.frames.snapshot(f, [s.box]);
         }
         if (snapshot === null) continue;
-        items.push({ event_id: s.event_id, camera: s.camera, ts: formatInZone(s.start, ctx.household.timezone), identity: s.identity, activity: s.activity, snapshot, clip: null });
+        items.push({ event_id: s.event_id, camera: s.camera, ts: formatIsoInZone(s.start, ctx.household.timezone), identity: s.identity, activity: s.activity, snapshot, clip: null });
       }
       return { items };
     },
@@ -430,7 +430,7 @@ export function createToolImpls(): ToolImpls {
         const mid = s.end === null ? s.start : (s.start + s.end) / 2;
         const clip = await frames.clip(s.camera, mid - half, mid + half, ctx.signal);
         if (clip === null) continue;
-        items.push({ event_id: s.event_id, camera: s.camera, ts: formatInZone(s.start, ctx.household.timezone), identity: s.identity, activity: s.activity, snapshot: s.snapshot, clip });
+        items.push({ event_id: s.event_id, camera: s.camera, ts: formatIsoInZone(s.start, ctx.household.timezone), identity: s.identity, activity: s.activity, snapshot: s.snapshot, clip });
       }
       return { items };
     },

@@ -1,21 +1,17 @@
-import { loadConfig, ConfigError, formatProblem } from '../config/index.js';
 import { openAdapterStoreFromConfig } from '../learning/adapters/index.js';
 import { EXIT } from '../main.js';
 import { HomeSightError } from '../system/index.js';
 import type { CliCommand } from './commands.js';
+import { loadCliConfig } from './common.js';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 async function withStore<T>(values: Values, fn: (store: Awaited<ReturnType<typeof openAdapterStoreFromConfig>>) => Promise<T>): Promise<T | number> {
-  const file = typeof values['config'] === 'string' ? values['config'] : undefined;
+  const loaded = loadCliConfig(values['config']);
+  if (typeof loaded === 'number') return loaded;
   try {
-    const { config } = loadConfig(file === undefined ? {} : { file });
-    return await fn(await openAdapterStoreFromConfig(config));
+    return await fn(await openAdapterStoreFromConfig(loaded.config));
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-      return EXIT.CONFIG;
-    }
     if (err instanceof HomeSightError) {
       process.stderr.write(`homesight adapter: ${err.message}${err.hint === undefined ? '' : `\n  hint: ${err.hint}`}\n`);
       return EXIT.FAILURE;

@@ -1,24 +1,12 @@
-import { ConfigError, formatProblem, loadConfig, readSecret, type HomeSightConfig } from '../config/index.js';
+import { readSecret, type HomeSightConfig } from '../config/index.js';
 import { EXIT } from '../main.js';
 import { HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
 import type { CliCommand } from './commands.js';
+import { loadCliConfig } from './common.js';
 
 /** sysexits */
 const EX_USAGE = 64;
 const EX_UNAVAILABLE = 69;
-
-function loadCfg(values: Record<string, unknown>): HomeSightConfig | number {
-  try {
-    const cfgFile = typeof values.config === 'string' ? values.config : process.env.HOMESIGHT_CONFIG;
-    return loadConfig(cfgFile === undefined || cfgFile === '' ? {} : { file: cfgFile }).config;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-      return EXIT.CONFIG;
-    }
-    throw err;
-  }
-}
 
 /** Broker URL and credentials the daemon's config points at. */
 function brokerOf(config: HomeSightConfig, url: unknown): { url: string; protocolVersion: 4 | 5; username?: string; password?: string } {
@@ -59,8 +47,9 @@ async function overMqtt(values: Record<string, string | boolean | string[] | und
     process.stderr.write(`usage: homesight ${plan ? 'plan' : 'ask'} "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json]\n`);
     return EX_USAGE;
   }
-  const cfg = loadCfg(values);
-  if (typeof cfg === 'number') return cfg;
+  const loaded = loadCliConfig(values.config);
+  if (typeof loaded === 'number') return loaded;
+  const cfg = loaded.config;
   const { AgentClient } = await import('../agent/index.js');
   let broker;
   try {
@@ -126,8 +115,9 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
     process.stderr.write('usage: homesight plan --local "question"\n');
     return EX_USAGE;
   }
-  const cfg = loadCfg(values);
-  if (typeof cfg === 'number') return cfg;
+  const loaded = loadCliConfig(values.config);
+  if (typeof loaded === 'number') return loaded;
+  const cfg = loaded.config;
   const { AgentService, RetrievalPlanner, localPlannerFor, cloudPlannerFor, agentSettings, householdInfo } = await import('../agent/index.js');
   const logs = new LogHub({ level: values.quiet === true ? 'fatal' : 'warn', pretty: 'auto', destination: process.stderr });
   const log = logs.child({ module: 'agent' });

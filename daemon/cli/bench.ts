@@ -1,8 +1,11 @@
 import { pino } from 'pino';
-import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
+import { ConfigError } from '../config/index.js';
 import { EXIT } from '../main.js';
 import { HomeSightError } from '../system/index.js';
 import type { CliCommand } from './commands.js';
+import { loadCliConfig, printProblems } from './common.js';
+
+const benchFooter = (n: number): string => `${n} problem(s) in the benchmark declarations`;
 
 /** `homesight bench JOB.yaml`: runs an Ianvs-style benchmarking job and writes its leaderboard and report. */
 export const benchCommand: CliCommand = {
@@ -50,7 +53,9 @@ export const benchCommand: CliCommand = {
     // Loaded on demand: the harness pulls in vega, which other commands do not need.
     const { runBenchmarkJob, BenchConfigError, progressBar, silentProgress } = await import('../../bench/harness/index.js');
     try {
-      const config = loadConfig(typeof values.config === 'string' ? { file: values.config } : {}).config;
+      const loaded = loadCliConfig(values.config, { footer: benchFooter });
+      if (typeof loaded === 'number') return loaded;
+      const config = loaded.config;
       const showProgress = values['no-progress'] !== true;
       const result = await runBenchmarkJob(file, {
         ...(parallel === undefined ? {} : { parallel }),
@@ -70,8 +75,7 @@ export const benchCommand: CliCommand = {
       return result.failed > 0 ? EXIT.FAILURE : EXIT.OK;
     } catch (err) {
       if (err instanceof BenchConfigError || err instanceof ConfigError) {
-        for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-        process.stderr.write(`${err.problems.length} problem(s) in the benchmark declarations\n`);
+        printProblems(err.problems, benchFooter);
         return EXIT.CONFIG;
       }
       if (err instanceof HomeSightError) {

@@ -1,26 +1,17 @@
 import { stringify } from 'yaml';
-import { loadConfig, ConfigError, formatProblem } from '../config/index.js';
 import { EXIT } from '../main.js';
 import type { CliCommand } from './commands.js';
+import { loadCliConfig } from './common.js';
 
 const check: CliCommand = {
   name: 'config check',
   usage: 'config check [FILE]',
   summary: 'validate a config file (exit 78 when invalid)',
   async run(_values, positionals) {
-    const file = positionals[0];
-    try {
-      const loaded = loadConfig(file === undefined ? {} : { file });
-      process.stdout.write(`${loaded.source}: OK (${Object.keys(loaded.config.cameras).length} cameras)\n`);
-      return EXIT.OK;
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-        process.stderr.write(`${err.problems.length} problem(s); the daemon would refuse to start\n`);
-        return EXIT.CONFIG;
-      }
-      throw err;
-    }
+    const loaded = loadCliConfig(positionals[0], { footer: (n) => `${n} problem(s); the daemon would refuse to start` });
+    if (typeof loaded === 'number') return loaded;
+    process.stdout.write(`${loaded.source}: OK (${Object.keys(loaded.config.cameras).length} cameras)\n`);
+    return EXIT.OK;
   },
 };
 
@@ -29,18 +20,10 @@ const show: CliCommand = {
   usage: 'config show [FILE]',
   summary: 'print the effective config (defaults and env overrides applied)',
   async run(_values, positionals) {
-    const file = positionals[0];
-    try {
-      const loaded = loadConfig(file === undefined ? {} : { file });
-      process.stdout.write(stringify(loaded.config));
-      return EXIT.OK;
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-        return EXIT.CONFIG;
-      }
-      throw err;
-    }
+    const loaded = loadCliConfig(positionals[0]);
+    if (typeof loaded === 'number') return loaded;
+    process.stdout.write(stringify(loaded.config));
+    return EXIT.OK;
   },
 };
 

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
 import { EXIT } from '../main.js';
 import { HomeSightError, errorMessage } from '../system/index.js';
 import type { CliCommand } from './commands.js';
+import { loadCliConfig } from './common.js';
 
 /** sysexits: input missing / cannot create output. */
 const EX_NOINPUT = 66;
@@ -23,18 +23,10 @@ const backup: CliCommand = {
     if (typeof values.db === 'string') {
       source = resolve(values.db);
     } else {
-      try {
-        const cfgFile = typeof values.config === 'string' ? values.config : process.env.HOMESIGHT_CONFIG;
-        const { config } = loadConfig(cfgFile === undefined || cfgFile === '' ? {} : { file: cfgFile });
-        const { memoryDbPath } = await import('../memory/index.js');
-        source = memoryDbPath(config);
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-          return EXIT.CONFIG;
-        }
-        throw err;
-      }
+      const loaded = loadCliConfig(values.config);
+      if (typeof loaded === 'number') return loaded;
+      const { memoryDbPath } = await import('../memory/index.js');
+      source = memoryDbPath(loaded.config);
     }
     const { backupFile } = await import('../memory/index.js');
     const target = resolve(dest);

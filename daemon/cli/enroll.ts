@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
 import { EXIT } from '../main.js';
 import { HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
 import type { CliCommand } from './commands.js';
+import { loadCliConfig } from './common.js';
 
 /** sysexits: usage / input missing. */
 const EX_USAGE = 64;
@@ -25,17 +25,9 @@ export const enrollCommand: CliCommand = {
       process.stderr.write('usage: homesight enroll NAME IMG… [--config FILE]\n');
       return EX_USAGE;
     }
-    let config;
-    try {
-      const cfgFile = typeof values.config === 'string' ? values.config : process.env.HOMESIGHT_CONFIG;
-      config = loadConfig(cfgFile === undefined || cfgFile === '' ? {} : { file: cfgFile }).config;
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-        return EXIT.CONFIG;
-      }
-      throw err;
-    }
+    const loaded = loadCliConfig(values.config);
+    if (typeof loaded === 'number') return loaded;
+    const config = loaded.config;
     const images: Buffer[] = [];
     for (const f of files) {
       try {

@@ -1,22 +1,33 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfig, ConfigError, formatProblem, type HomeSightConfig } from '../config/index.js';
-import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, openBundle } from '../fleet/index.js';
+import type { HomeSightConfig } from '../config/index.js';
+import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, openBundle, type UpdaterOptions } from '../fleet/index.js';
 import { LogHub, asHomeSightError, systemClock } from '../system/index.js';
 import type { CliCommand } from './commands.js';
+import { loadCliConfig } from './common.js';
 
-function load(values: Record<string, unknown>): HomeSightConfig | number {
-  const file = typeof values.config === 'string' ? values.config : undefined;
-  try {
-    return loadConfig(file === undefined ? {} : { file }).config;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-      return 78;
-    }
-    throw err;
-  }
+/** The Updater for this device's config; `apply` and `install` differ in how they restart, probe and log. */
+function updaterFor(config: HomeSightConfig, parts: Pick<UpdaterOptions, 'releases' | 'restarter' | 'probe' | 'log'>): Updater {
+  return new Updater({
+    ...parts,
+    state: new StateFile(fleetPaths(config).state),
+    trustedKeys: config.fleet.trusted_keys,
+    configVersion: config.version,
+    keep: config.fleet.keep,
+    healthWindowMs: config.fleet.health_window_s * 1000,
+    selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
+    appRoot: new URL('../../', import.meta.url).pathname,
+    selfCheckEnv: process.env,
+    clock: systemClock,
+  });
+}
+
+/** `BUNDLE: REFUSED CODE: message (hint)` on stderr; exit 1. */
+function refused(file: string, err: unknown): number {
+  const e = asHomeSightError(err);
+  process.stderr.write(`${file}: REFUSED ${e.code}: ${e.message}${e.hint === undefined ? '' : ` (${e.hint})`}\n`);
+  return 1;
 }
 
 const verify: CliCommand = {
@@ -30,17 +41,16 @@ const verify: CliCommand = {
       process.stderr.write('usage: homesight fleet verify BUNDLE [--config FILE]\n');
       return 64;
     }
-    const config = load(values);
-    if (typeof config === 'number') return config;
+    const loaded = loadCliConfig(values.config);
+    if (typeof loaded === 'number') return loaded;
+    const config = loaded.config;
     const tmp = await mkdtemp(join(tmpdir(), 'homesight-verify-'));
     try {
       const b = await openBundle(resolve(file), { trustedKeys: config.fleet.trusted_keys, configVersion: config.version, stagingDir: join(tmp, 'staging') });
       process.stdout.write(`${file}: OK, version ${b.manifest.version}, ${Object.keys(b.manifest.files).length} files, signed by key ${b.keyId}\n`);
       return 0;
     } catch (err) {
-      const e = asHomeSightError(err);
-      process.stderr.write(`${file}: REFUSED ${e.code}: ${e.message}${e.hint === undefined ? '' : ` (${e.hint})`}\n`);
-      return 1;
+      return refused(file, err);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
@@ -53,8 +63,9 @@ const status: CliCommand = {
   summary: 'installed releases, the current one, the last update outcomes',
   options: { config: { type: 'string', short: 'c' } },
   async run(values) {
-    const config = load(values);
-    if (typeof config === 'number') return config;
+    const loaded = loadCliConfig(values.config);
+    if (typeof loaded === 'number') return loaded;
+    const config = loaded.config;
     const p = fleetPaths(config);
     const releases = new ReleaseStore(p.releases, p.link);
     const state = new StateFile(p.state).read();
@@ -76,8 +87,9 @@ const apply: CliCommand = {
   summary: 'switch to an installed release, restart, roll back if unhealthy (run by the daemon through systemd-run)',
   options: { config: { type: 'string', short: 'c' }, version: { type: 'string' }, rollback: { type: 'boolean' } },
   async run(values) {
-    const config = load(values);
-    if (typeof config === 'number') return config;
+    const loaded = loadCliConfig(values.config);
+    if (typeof loaded === 'number') return loaded;
+    const config = loaded.config;
     if ((typeof values.version === 'string') === (values.rollback === true)) {
       process.stderr.write('fleet apply: give exactly one of --version V or --rollback\n');
       return 64;
@@ -85,20 +97,11 @@ const apply: CliCommand = {
     const logs = new LogHub({ level: config.log.level, pretty: false });
     const log = logs.child({ module: 'fleet', component: 'apply' });
     const p = fleetPaths(config);
-    const updater = new Updater({
+    const updater = updaterFor(config, {
       releases: new ReleaseStore(p.releases, p.link),
-      state: new StateFile(p.state),
       restarter: new SystemdRestarter(config.fleet.service),
       probe: new HttpHealthProbe(config.health.host, config.health.port),
-      trustedKeys: config.fleet.trusted_keys,
-      configVersion: config.version,
-      keep: config.fleet.keep,
-      healthWindowMs: config.fleet.health_window_s * 1000,
-      selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
-      appRoot: new URL('../../', import.meta.url).pathname,
-      selfCheckEnv: process.env,
       log,
-      clock: systemClock,
     });
     const progress = (stage: string, detail?: Record<string, unknown>): void => log.info({ stage, ...detail }, 'fleet apply');
     const entry = values.rollback === true ? await updater.rollback({ progress }) : await updater.apply(values.version as string, { progress });
@@ -119,25 +122,17 @@ const install: CliCommand = {
       process.stderr.write('usage: homesight fleet install BUNDLE [--config FILE]\n');
       return 64;
     }
-    const config = load(values);
-    if (typeof config === 'number') return config;
+    const loaded = loadCliConfig(values.config);
+    if (typeof loaded === 'number') return loaded;
+    const config = loaded.config;
     const logs = new LogHub({ level: 'warn', pretty: false });
     const p = fleetPaths(config);
     const releases = new ReleaseStore(p.releases, p.link);
-    const updater = new Updater({
+    const updater = updaterFor(config, {
       releases,
-      state: new StateFile(p.state),
       restarter: { restart: () => Promise.resolve() },
       probe: { check: () => Promise.resolve({ healthy: false, version: null, detail: 'not probed' }) },
-      trustedKeys: config.fleet.trusted_keys,
-      configVersion: config.version,
-      keep: config.fleet.keep,
-      healthWindowMs: config.fleet.health_window_s * 1000,
-      selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
-      appRoot: new URL('../../', import.meta.url).pathname,
-      selfCheckEnv: process.env,
       log: logs.child({ module: 'fleet' }),
-      clock: systemClock,
     });
     try {
       const prepared = await updater.prepare(resolve(file));
@@ -145,9 +140,7 @@ const install: CliCommand = {
       process.stdout.write(`installed ${prepared.version} (key ${prepared.keyId}); ${p.link} → ${prepared.dir}\nrestart the service to run it\n`);
       return 0;
     } catch (err) {
-      const e = asHomeSightError(err);
-      process.stderr.write(`${file}: REFUSED ${e.code}: ${e.message}${e.hint === undefined ? '' : ` (${e.hint})`}\n`);
-      return 1;
+      return refused(file, err);
     }
   },
 };

@@ -1,24 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { loadConfig, ConfigError, formatProblem } from '../config/index.js';
 import { AuditLog, HttpTeacherClient, auditFile } from '../learning/index.js';
 import { EXIT } from '../main.js';
 import { HomeSightError } from '../system/index.js';
 import type { CliCommand } from './commands.js';
-
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-function config(values: Values): ReturnType<typeof loadConfig>['config'] | number {
-  const file = typeof values['config'] === 'string' ? values['config'] : undefined;
-  try {
-    return loadConfig(file === undefined ? {} : { file }).config;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
-      return EXIT.CONFIG;
-    }
-    throw err;
-  }
-}
+import { loadCliConfig } from './common.js';
 
 const audit: CliCommand = {
   name: 'learning audit',
@@ -26,8 +11,9 @@ const audit: CliCommand = {
   summary: 'show what left the device for the cloud teacher (upload audit log)',
   options: { config: { type: 'string', short: 'c' }, limit: { type: 'string' }, json: { type: 'boolean' } },
   async run(values) {
-    const c = config(values);
-    if (typeof c === 'number') return c;
+    const loaded = loadCliConfig(values['config']);
+    if (typeof loaded === 'number') return loaded;
+    const c = loaded.config;
     const limit = typeof values['limit'] === 'string' ? Math.max(1, Number.parseInt(values['limit'], 10) || 20) : 20;
     const entries = await new AuditLog(auditFile(c)).read(limit);
     if (values['json'] === true) {
@@ -50,8 +36,9 @@ const enroll: CliCommand = {
   summary: "enroll this device with the cloud teacher (learning.teacher.url) and write the token to learning.teacher.token_file's path",
   options: { config: { type: 'string', short: 'c' }, 'secret-file': { type: 'string' }, device: { type: 'string' }, out: { type: 'string' } },
   async run(values) {
-    const c = config(values);
-    if (typeof c === 'number') return c;
+    const loaded = loadCliConfig(values['config']);
+    if (typeof loaded === 'number') return loaded;
+    const c = loaded.config;
     const url = c.learning.teacher.url;
     const out = typeof values['out'] === 'string' ? values['out'] : c.learning.teacher.token_file;
     if (url === undefined || out === undefined || typeof values['secret-file'] !== 'string') {

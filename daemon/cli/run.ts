@@ -1,6 +1,7 @@
 import { runDaemon } from '../main.js';
 import { VERSION } from '../system/index.js';
 import type { CliCommand } from './commands.js';
+import { configLoadOptions } from './common.js';
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -8,8 +9,7 @@ export const runCommand: CliCommand = {
   summary: 'run the daemon (embedded default config when no file is given)',
   options: { config: { type: 'string', short: 'c' } },
   async run(values) {
-    const file = typeof values.config === 'string' ? values.config : undefined;
-    return runDaemon({ load: file === undefined ? {} : { file } });
+    return runDaemon({ load: configLoadOptions(values.config) });
   },
 };
 

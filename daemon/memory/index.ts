@@ -12,7 +12,7 @@ export { LongTermMemory, ftsQuery } from './longterm.js';
 export { LearningQueues, SampleQueue, AdapterRegistry, type SampleInput } from './learning.js';
 export { CameraRegistry } from './cameras.js';
 export { LexicalEmbedder, cosine, type Embedder } from './embedder.js';
-export { localDayRange, localTimeRange, localDay, addDays, zonedToUtc, utcOffsetMs, localFields, type LocalFields } from './time.js';
+export { localDayRange, localTimeRange, addDays } from './time.js';
 export { openDatabase, isCorruption, configureConnection, type RecoveryInfo, type IntegrityCheckMode, type OpenOptions } from './db.js';
 export { MIGRATIONS, SCHEMA_VERSION, APPLICATION_ID, migrate, schemaVersion, type Migration } from './migrations.js';
 export {

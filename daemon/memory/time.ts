@@ -1,110 +1,15 @@
-import { HomeSightError } from '../system/index.js';
+import { HomeSightError, zonedToUtc } from '../system/index.js';
 
 /**
  * Household-time helpers. Everything in the store is UTC milliseconds; these
  * turn local calendar phrases ("yesterday", "this evening") into UTC ranges
- * with Intl only, so they stay right on DST change days (a local day can be
- * 23 or 25 hours long, and in some zones local midnight does not exist).
+ * with the zone arithmetic of daemon/system (zonedToUtc), so they stay right
+ * on DST change days (a local day can be 23 or 25 hours long, and in some
+ * zones local midnight does not exist). An unknown zone throws E_TIMEZONE.
  */
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-
-/** One formatter per timezone; building them is the slow part of Intl. */
-class FormatterCache {
-  private readonly byZone = new Map<string, Intl.DateTimeFormat>();
-
-  get(timezone: string): Intl.DateTimeFormat {
-    let f = this.byZone.get(timezone);
-    if (f === undefined) {
-      try {
-        f = new Intl.DateTimeFormat('en-US', {
-          timeZone: timezone,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-        });
-      } catch (err) {
-        throw new HomeSightError('E_MEMORY_TIMEZONE', `unknown timezone "${timezone}"`, {
-          context: { timezone },
-          hint: 'use an IANA name such as "Europe/Berlin" (household.timezone)',
-          cause: err,
-        });
-      }
-      this.byZone.set(timezone, f);
-    }
-    return f;
-  }
-}
-
-const formatters = new FormatterCache();
-
-/** Local wall-clock fields of an instant in a timezone. */
-export interface LocalFields {
-  year: number;
-  month: number; // 1..12
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-export function localFields(utcMs: number, timezone: string): LocalFields {
-  const parts = formatters.get(timezone).formatToParts(utcMs);
-  const out: LocalFields = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const p of parts) {
-    switch (p.type) {
-      case 'year':
-        out.year = Number(p.value);
-        break;
-      case 'month':
-        out.month = Number(p.value);
-        break;
-      case 'day':
-        out.day = Number(p.value);
-        break;
-      case 'hour':
-        out.hour = Number(p.value);
-        break;
-      case 'minute':
-        out.minute = Number(p.value);
-        break;
-      case 'second':
-        out.second = Number(p.value);
-        break;
-      default:
-        break;
-    }
-  }
-  return out;
-}
-
-/** The zone's UTC offset (local − UTC) at an instant, in ms (whole seconds). */
-export function utcOffsetMs(utcMs: number, timezone: string): number {
-  const f = localFields(utcMs, timezone);
-  const asUtc = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
-}
-
-/**
- * The UTC instant of a local wall-clock time. Ambiguous times (the repeated
- * hour when clocks go back) resolve to the first occurrence; times inside a
- * gap (clocks jump forward) resolve to the first instant after the gap.
- */
-export function zonedToUtc(f: LocalFields, timezone: string): number {
-  const wall = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
-  const offsets = new Set([utcOffsetMs(wall - DAY / 2, timezone), utcOffsetMs(wall, timezone), utcOffsetMs(wall + DAY / 2, timezone)]);
-  const candidates = [...offsets].map((o) => wall - o);
-  const valid = candidates.filter((t) => wall - utcOffsetMs(t, timezone) === t);
-  if (valid.length > 0) return Math.min(...valid);
-  // In a gap: the offset before the gap is the smaller one, giving the later
-  // instant, which is where local time resumes.
-  return Math.max(...candidates);
-}
 
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -128,12 +33,6 @@ export function parseDay(day: string): { year: number; month: number; day: numbe
 export function addDays(day: string, n: number): string {
   const p = parseDay(day);
   return new Date(Date.UTC(p.year, p.month - 1, p.day + n)).toISOString().slice(0, 10);
-}
-
-/** The local calendar day ('YYYY-MM-DD') an instant falls on. */
-export function localDay(utcMs: number, timezone: string): string {
-  const f = localFields(utcMs, timezone);
-  return `${String(f.year).padStart(4, '0')}-${String(f.month).padStart(2, '0')}-${String(f.day).padStart(2, '0')}`;
 }
 
 /**

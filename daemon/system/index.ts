@@ -15,3 +15,14 @@ export { SystemdNotifier, watchdogIntervalMs, type Notifier } from './notify.js'
 export { HealthServer, type HealthSnapshot } from './health.js';
 export { EventBus, type EventMap } from './eventbus.js';
 export { VERSION } from './version.js';
+export {
+  zonedParts,
+  zoneOffsetMs,
+  zonedToUtc,
+  zonedDay,
+  formatIsoInZone,
+  isValidTimezone,
+  type ZonedFields,
+  type ZonedParts,
+  type IsoInZoneOptions,
+} from './zone.js';

@@ -109,6 +109,9 @@ t.test('values: times canonicalised to the UTC minute, text case and whitespace'
   t.equal(canonicalTime('2024-05-01 22:00:59Z'), '2024-05-01T22:00Z', 'seconds dropped');
   t.equal(canonicalTime('2024-05-01T20:00', 'Europe/Berlin'), '2024-05-01T18:00Z', 'summer time +02:00');
   t.equal(canonicalTime('2024-01-15T20:00', 'Europe/Berlin'), '2024-01-15T19:00Z', 'winter time +01:00');
+  t.equal(canonicalTime('2026-10-25T02:30', 'Europe/Berlin'), '2026-10-25T00:30Z', 'a repeated local time is its first occurrence (+02:00)');
+  t.equal(canonicalTime('2026-03-08T02:30', 'America/New_York'), '2026-03-08T07:30Z', 'a skipped local time moves forward (03:30 -04:00)');
+  t.equal(canonicalTime('2024-05-01T20:00', 'Mars/Olympus'), '2024-05-01T20:00Z', 'an unknown zone reads as UTC');
   t.equal(canonicalTime('2024-05-01T20:00+0530'), '2024-05-01T14:30Z');
   t.equal(canonicalTime('yesterday'), null);
   t.equal(canonicalTime('2024-05-01'), null, 'a date alone is not a time');

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { generate, localToUtc, SPLITS, type Sample } from '../../bench/datasets/index.js';
+import { generate, SPLITS, type Sample } from '../../bench/datasets/index.js';
+import { zonedToUtc } from '../../daemon/system/index.js';
 
 const gen = generate({ seed: 1 });
 const samples = gen.samples;
@@ -48,7 +49,7 @@ t.test('lifelong rounds are ordered in time and bring something new', async (t) 
       t.ok(Math.min(...nows) > prevMax, `${h.id} round ${round.index} comes after round ${round.index - 1}`);
       prevMax = Math.max(...nows);
       const [y, m, d] = round.start.split('-').map(Number) as [number, number, number];
-      t.ok(Math.min(...nows) >= localToUtc({ year: y, month: m, day: d, hour: 0, minute: 0 }, h.timezone), 'inside the round');
+      t.ok(Math.min(...nows) >= zonedToUtc({ year: y, month: m, day: d }, h.timezone), 'inside the round');
       if (round.index > 0) {
         const introduced = [...h.people, ...h.rooms, ...h.cameras, ...h.routines, ...h.vocabulary, ...h.pets].some((x) => x.since_round === round.index);
         const aliases = [...h.people, ...h.rooms].some((p) => p.aliases.some((a) => a.since_round === round.index));

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { addDays, localDay, localDayRange, localTimeRange, utcOffsetMs, zonedToUtc } from '../../daemon/memory/index.js';
-import { HomeSightError } from '../../daemon/system/index.js';
+import { addDays, localDayRange, localTimeRange } from '../../daemon/memory/index.js';
+import { HomeSightError, zonedDay, zoneOffsetMs, zonedToUtc } from '../../daemon/system/index.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const HOUR = 3_600_000;
@@ -39,15 +39,15 @@ t.test('a day whose midnight does not exist starts when clocks resume (Santiago 
   const [s, e] = localDayRange('2026-09-06', 'America/Santiago');
   t.equal(iso(s), '2026-09-06T04:00:00.000Z', 'local 01:00 (-03:00)');
   t.equal(e - s, 23 * HOUR);
-  t.equal(localDay(s, 'America/Santiago'), '2026-09-06');
-  t.equal(localDay(s - 1, 'America/Santiago'), '2026-09-05');
+  t.equal(zonedDay(s, 'America/Santiago'), '2026-09-06');
+  t.equal(zonedDay(s - 1, 'America/Santiago'), '2026-09-05');
 });
 
 t.test('ambiguous local time resolves to its first occurrence', async (t) => {
   // 02:30 happens twice in Berlin on 2026-10-25.
   const at = zonedToUtc({ year: 2026, month: 10, day: 25, hour: 2, minute: 30, second: 0 }, 'Europe/Berlin');
   t.equal(iso(at), '2026-10-25T00:30:00.000Z');
-  t.equal(utcOffsetMs(at, 'Europe/Berlin'), 2 * HOUR);
+  t.equal(zoneOffsetMs(at, 'Europe/Berlin'), 2 * HOUR);
 });
 
 t.test('evening ranges and ranges across midnight', async (t) => {
@@ -69,6 +69,6 @@ t.test('day arithmetic and bad input', async (t) => {
   t.equal(addDays('2026-01-01', -1), '2025-12-31');
   t.throws(() => localDayRange('2026-02-30', 'UTC'), HomeSightError);
   t.throws(() => localDayRange('yesterday', 'UTC'), { code: 'E_MEMORY_DAY' });
-  t.throws(() => localDayRange('2026-01-01', 'Mars/Olympus'), { code: 'E_MEMORY_TIMEZONE' });
+  t.throws(() => localDayRange('2026-01-01', 'Mars/Olympus'), { code: 'E_TIMEZONE' });
   t.throws(() => localTimeRange('2026-01-01', '7pm', '21:00', 'UTC'), { code: 'E_MEMORY_TIME' });
 });

@@ -13,49 +13,9 @@
  * `v_f1_exact` keeps TaskBench's exact comparison (`pythonStr`).
  */
 
+import { isValidTimezone, zonedToUtc } from '../../../daemon/system/index.js';
+
 const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[t ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timezone: string): Intl.DateTimeFormat | null {
-  let f = offsetFormatters.get(timezone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: timezone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-      });
-    } catch {
-      return null;
-    }
-    offsetFormatters.set(timezone, f);
-  }
-  return f;
-}
-
-/** Offset of `timezone` from UTC at the instant `utcMs`, in ms (wall clock − UTC). */
-export function timezoneOffsetMs(utcMs: number, timezone: string): number {
-  const f = formatterFor(timezone);
-  if (f === null) return 0;
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour! % 24, parts.minute!, parts.second!);
-  return wall - Math.floor(utcMs / 1000) * 1000;
-}
-
-/** Wall-clock fields in `timezone` → UTC epoch ms (DST gaps resolve forward, overlaps to the first). */
-export function zonedToUtcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, timezone: string): number {
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-  let utc = wall - timezoneOffsetMs(wall, timezone);
-  utc = wall - timezoneOffsetMs(utc, timezone);
-  return utc;
-}
 
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
@@ -70,7 +30,11 @@ export function canonicalTime(text: string, timezone?: string): string | null {
   const zone = m[7];
   let utc: number;
   if (zone === undefined) {
-    utc = timezone === undefined ? Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) : zonedToUtcMs(y!, mo!, d!, h!, mi!, s!, timezone);
+    // An unknown zone reads the time as UTC, like a missing one.
+    utc =
+      timezone === undefined || !isValidTimezone(timezone)
+        ? Date.UTC(y!, mo! - 1, d!, h!, mi!, s!)
+        : zonedToUtc({ year: y!, month: mo!, day: d!, hour: h!, minute: mi!, second: s! }, timezone);
   } else if (zone.toLowerCase() === 'z') {
     utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   } else {

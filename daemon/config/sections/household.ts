@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidTimezone } from '../../system/index.js';
 
 export const personSchema = z.strictObject({
   name: z.string().min(1).describe('display name, e.g. "Alice"'),
@@ -10,15 +11,6 @@ export const personSchema = z.strictObject({
     .describe('photos of this person\'s face (relative to paths.media_dir), enrolled into the identity gallery at start; each photo once, by content'),
 });
 
-function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const householdSchema = z
   .strictObject({
     id: z.string().min(1).default('home').describe('household id (one device serves one household)'),
@@ -26,7 +18,7 @@ export const householdSchema = z
     timezone: z
       .string()
       .default('UTC')
-      .refine(validTimezone, { message: 'unknown IANA timezone (e.g. "Europe/Berlin", "America/New_York")' })
+      .refine(isValidTimezone, { message: 'unknown IANA timezone (e.g. "Europe/Berlin", "America/New_York")' })
       .describe('IANA timezone for phrases like "yesterday evening"'),
     people: z.array(personSchema).default([]),
     rooms: z.array(z.string().min(1)).default([]).describe('room names; cameras refer to them'),
