@@ -1,5 +1,5 @@
 import type { SampleQueue } from '../memory/index.js';
-import { asHomeSightError, silentLogger, type Clock, type Logger } from '../system/index.js';
+import { asHomeSightError, silentLogger, zonedParts, type Clock, type Logger } from '../system/index.js';
 import { AuditLog } from './audit.js';
 import type { UploadPayload } from './privacy.js';
 import type { TeacherClient } from './teacher-client.js';
@@ -41,8 +41,8 @@ function minutesOf(hhmm: string): number {
 export function inWindow(now: number, window: string | undefined, timezone: string): boolean {
   if (window === undefined) return true;
   const [a, b] = window.split('-') as [string, string];
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(now));
-  const cur = Number(parts.find((p) => p.type === 'hour')!.value) * 60 + Number(parts.find((p) => p.type === 'minute')!.value);
+  const local = zonedParts(now, timezone);
+  const cur = local.hour * 60 + local.minute;
   const s = minutesOf(a);
   const e = minutesOf(b);
   return s <= e ? cur >= s && cur < e : cur >= s || cur < e;
