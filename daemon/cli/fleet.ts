@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HomeSightConfig } from '../config/index.js';
-import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, openBundle, type UpdaterOptions } from '../fleet/index.js';
+import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, updaterSettings, openBundle, type UpdaterOptions } from '../fleet/index.js';
 import { LogHub, asHomeSightError, systemClock } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
@@ -12,11 +12,7 @@ function updaterFor(config: HomeSightConfig, parts: Pick<UpdaterOptions, 'releas
   return new Updater({
     ...parts,
     state: new StateFile(fleetPaths(config).state),
-    trustedKeys: config.fleet.trusted_keys,
-    configVersion: config.version,
-    keep: config.fleet.keep,
-    healthWindowMs: config.fleet.health_window_s * 1000,
-    selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
+    ...updaterSettings(config),
     appRoot: new URL('../../', import.meta.url).pathname,
     selfCheckEnv: process.env,
     clock: systemClock,

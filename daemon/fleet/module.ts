@@ -15,7 +15,7 @@ import { download } from './download.js';
 import { keyId } from './manifest.js';
 import { ReleaseStore } from './releases.js';
 import { HttpHealthProbe, SystemdRestarter, type HealthProbe, type Restarter } from './restart.js';
-import { StateFile, Updater, type HistoryEntry, type Progress } from './updater.js';
+import { StateFile, Updater, updaterSettings, type HistoryEntry, type Progress } from './updater.js';
 
 /** How a prepared release is switched to. */
 export interface Launcher {
@@ -178,17 +178,12 @@ export class FleetModule implements ServiceModule {
     this.configFile = ctx.config.fleet.config_file ?? ctx.env.HOMESIGHT_CONFIG;
     this.releases = new ReleaseStore(this.paths.releases, this.paths.link);
     this.stateFile = new StateFile(this.paths.state);
-    const f = ctx.config.fleet;
     this.updater = new Updater({
       releases: this.releases,
       state: this.stateFile,
       restarter: deps.restarter,
       probe: deps.probe,
-      trustedKeys: f.trusted_keys,
-      configVersion: ctx.config.version,
-      keep: f.keep,
-      healthWindowMs: f.health_window_s * 1000,
-      selfCheckTimeoutMs: f.self_check_timeout_s * 1000,
+      ...updaterSettings(ctx.config),
       appRoot: deps.appRoot,
       selfCheckEnv: { ...ctx.env, ...(this.configFile === undefined ? {} : { HOMESIGHT_CONFIG: this.configFile }) },
       log: ctx.log,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { HomeSightConfig } from '../config/index.js';
 import { HomeSightError, asHomeSightError, errorMessage, type Clock, type Logger } from '../system/index.js';
 import { openBundle, sha256File } from './bundle.js';
 import { compareVersions, type Manifest } from './manifest.js';
@@ -78,6 +79,17 @@ export interface UpdaterOptions {
   log: Logger;
   clock: Clock;
   pollMs?: number;
+}
+
+/** The Updater options that come from the config (the daemon and the CLI add releases, state, restart and probe). */
+export function updaterSettings(config: HomeSightConfig): Pick<UpdaterOptions, 'trustedKeys' | 'configVersion' | 'keep' | 'healthWindowMs' | 'selfCheckTimeoutMs'> {
+  return {
+    trustedKeys: config.fleet.trusted_keys,
+    configVersion: config.version,
+    keep: config.fleet.keep,
+    healthWindowMs: config.fleet.health_window_s * 1000,
+    selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
+  };
 }
 
 export interface Prepared {
