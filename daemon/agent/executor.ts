@@ -207,18 +207,27 @@ export class PlanExecutor {
         finish('error', new HomeSightError('E_ARG_INVALID', `${node.task}: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'arguments'}: ${x.message}`).join('; ')}`, { context: { node: i } }));
         return;
       }
+      // The node's signal: aborted by its timeout or by the caller's signal, and every listener
+      // added here is removed when the node ends. Not AbortSignal.any(): Node keeps a composite
+      // signal that has an 'abort' listener strongly reachable until it aborts, so each node that
+      // finished normally kept its whole run context alive (+23 KB per ask in the soak, issue 12).
       const nodeAbort = new AbortController();
+      const signal = nodeAbort.signal;
+      const onOuterAbort = (): void => nodeAbort.abort(outer.reason);
+      if (outer.aborted) onOuterAbort();
+      else outer.addEventListener('abort', onOuterAbort, { once: true });
       const timer = setTimeout(
         () => nodeAbort.abort(new NodeTimeout('E_NODE_TIMEOUT', `${node.task} did not finish within ${this.options.nodeTimeoutMs} ms`, { context: { node: i, task: node.task } })),
         this.options.nodeTimeoutMs,
       );
-      const signal = AbortSignal.any([outer, nodeAbort.signal]);
       const runCtx: ToolRunContext = { ...runCtxBase, signal, refs };
       if (ctx.previousRange !== undefined) runCtx.previousRange = ctx.previousRange;
+      let reject: (err: Error) => void = () => undefined;
+      const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new HomeSightError('E_CANCELLED', 'cancelled'));
       try {
         const impl = this.impls[node.task as ToolName] as (a: unknown, c: ToolRunContext) => Promise<unknown>;
-        const aborted = new Promise<never>((_, reject) => {
-          const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new HomeSightError('E_CANCELLED', 'cancelled'));
+        const aborted = new Promise<never>((_, rej) => {
+          reject = rej;
           if (signal.aborted) onAbort();
           else signal.addEventListener('abort', onAbort, { once: true });
         });
@@ -237,6 +246,8 @@ export class PlanExecutor {
         this.log.debug({ node: i, task: node.task, err: entry.error }, 'plan node failed');
       } finally {
         clearTimeout(timer);
+        outer.removeEventListener('abort', onOuterAbort);
+        signal.removeEventListener('abort', onAbort);
       }
     };
 
