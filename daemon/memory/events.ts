@@ -526,7 +526,8 @@ export class EventStore {
       spans.push(span);
       open.set(key, span);
     }
-    return spans;
+    // A sighting without an activity (e.g. the identity event) says nothing new inside an activity span of the same camera.
+    return spans.filter((sp) => sp.activity !== null || !spans.some((o) => o.activity !== null && o.camera === sp.camera && o.start <= sp.start && o.end >= sp.end));
   }
 
   /** Counts or durations of events overlapping [start, end), grouped; largest first. */

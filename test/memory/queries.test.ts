@@ -194,3 +194,17 @@ t.test('upsert by id updates the stored event as the track evolves', async (t) =
   // 9 h is now the longest closed event: a window 8.5 h after its start still finds it.
   t.same(ids(store.events.eventsBetween({ start: start + 8.5 * HOUR, end: start + 8.6 * HOUR })), ['U1']);
 });
+
+t.test('timeline: an unlabeled sighting inside an activity span of the same camera is not listed again', async (t) => {
+  store.events.upsert(ev({ id: 'G1', identity: 'carol', camera: 'hall', activity: 'standing', start: Z('2026-05-01T10:00:00Z'), end: Z('2026-05-01T10:10:00Z') }));
+  store.events.upsert(ev({ id: 'G2', identity: 'carol', camera: 'hall', kind: 'identity', start: Z('2026-05-01T10:00:00Z'), end: Z('2026-05-01T10:01:00Z') }));
+  store.events.upsert(ev({ id: 'G3', identity: 'carol', camera: 'porch', kind: 'identity', start: Z('2026-05-01T10:05:00Z'), end: Z('2026-05-01T10:06:00Z') }));
+  t.same(
+    store.events.timeline('carol', '2026-05-01', TZ, { includeUnlabeled: true }).map((s) => [s.activity, s.camera, s.durationMs]),
+    [
+      ['standing', 'hall', 10 * MIN],
+      [null, 'porch', MIN],
+    ],
+    'the hall sighting is inside the standing span; the porch one is on another camera',
+  );
+});
