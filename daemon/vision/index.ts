@@ -21,7 +21,19 @@ export { IdentityVoter, InMemoryGallery, cosine, matchFace, type FaceMatch, type
 export { OnnxDetector } from './experts/detector.js';
 export { YunetFaceDetector, OnnxFaceEmbedder, ARCFACE_TEMPLATE, alignmentFor, l2normalize } from './experts/face.js';
 export { OnnxPoseEstimator, assignPoses, cropFor } from './experts/pose.js';
-export { ACTIVITY_CLASSES, FeatureActivityClassifier, OnnxSequenceActivityClassifier, poseFeatures, type ActivityName, type PoseFeatures } from './experts/activity.js';
+export {
+  ACTIVITY_CLASSES,
+  FeatureActivityClassifier,
+  OnnxSequenceActivityClassifier,
+  poseFeatures,
+  HAND_KP,
+  MIN_HAND_COVERAGE,
+  STILL_EXCURSION,
+  STILL_SPEED,
+  WALK_SPEED,
+  type ActivityName,
+  type PoseFeatures,
+} from './experts/activity.js';
 export { decodeYolox, decodeYolov8, decodeYunet, gridAnchors, type RawDetection, type RawFace } from './decoders/detection.js';
 export { decodeMovenet, decodeMovenetMultipose, decodeYolov8Pose, decodeHeatmaps, decodeSimcc, COCO_KEYPOINTS, KP } from './decoders/pose.js';
 export { iou, nms, clipBox, toFractions, pointInPolygon, zonesOf, filterDetections, type ZoneSpec } from './geometry.js';

@@ -1,7 +1,17 @@
 import t from 'tap';
-import { ACTIVITY_CLASSES, FeatureActivityClassifier, type ActivityResult, type Box, type Keypoint, type PoseSample } from '../../daemon/vision/index.js';
-// The rule thresholds (not on the vision index: tests only).
-import { HAND_KP, MIN_HAND_COVERAGE, STILL_EXCURSION, STILL_SPEED, WALK_SPEED } from '../../daemon/vision/experts/activity.js';
+import {
+  ACTIVITY_CLASSES,
+  FeatureActivityClassifier,
+  HAND_KP,
+  MIN_HAND_COVERAGE,
+  STILL_EXCURSION,
+  STILL_SPEED,
+  WALK_SPEED,
+  type ActivityResult,
+  type Box,
+  type Keypoint,
+  type PoseSample,
+} from '../../daemon/vision/index.js';
 
 interface Opts {
   sit?: boolean;
