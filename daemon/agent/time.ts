@@ -102,8 +102,10 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
   let baseDay: { year: number; month: number; day: number } | null = null;
   if (date !== null) baseDay = { year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) };
   rest = rest.replace(/^(on|in|during|at the|the)\s+/, '').trim();
-  const dayStart = (h: number, min = 0): number =>
-    baseDay !== null ? zonedToUtc({ ...baseDay, hour: h, minute: min }, tz) : at(dayOffset ?? 0, h, min);
+  /** A clock time on the named date (plus `next` days), else `off` days from today (plus `next`). */
+  const onDay = (off: number, next: number, h: number, min: number): number =>
+    baseDay !== null ? zonedToUtc({ ...baseDay, day: baseDay.day + next, hour: h, minute: min }, tz) : at(off + next, h, min);
+  const dayStart = (h: number, min = 0): number => onDay(dayOffset ?? 0, 0, h, min);
 
   // after that / before that / then
   if (/^(and )?(after that|afterwards|then|later)$/.test(rest) || /^(and )?before that$/.test(rest)) {
@@ -159,9 +161,7 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
       // the wall clock, not on instants: on DST nights 24 h later is not the same clock time, and
       // a range inside the skipped hour ("2 to 3 am" on a spring-forward night) is empty, not a day.
       const next = eh * 60 + endMin <= sh * 60 + startMin ? 1 : 0;
-      const s = baseDay !== null ? zonedToUtc({ ...baseDay, hour: sh, minute: startMin }, tz) : at(off, sh, startMin);
-      const e = baseDay !== null ? zonedToUtc({ ...baseDay, day: baseDay.day + next, hour: eh, minute: endMin }, tz) : at(off + next, eh, endMin);
-      return { startMs: s, endMs: e };
+      return { startMs: onDay(off, 0, sh, startMin), endMs: onDay(off, next, eh, endMin) };
     };
     if (dayOffset !== null || baseDay !== null) {
       const off = dayOffset ?? 0;

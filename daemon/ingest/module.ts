@@ -89,16 +89,16 @@ function abs(p: string): string {
   return isAbsolute(p) ? p : resolve(p);
 }
 
-/**
- * The ingest capability: one FrameSource per enabled camera, live frames to
- * consumers through bounded queues, recordings indexed as segments close,
- * retention by age and disk cap, frames by time range and JPEG snapshots.
- */
 /** A file camera playing a photo (a repeated picture is not worth recording). */
 function isStillCamera(e: CameraEntry): boolean {
   return e.config.source.kind === 'file' && isStillImage(e.config.source.path);
 }
 
+/**
+ * The ingest capability: one FrameSource per enabled camera, live frames to
+ * consumers through bounded queues, recordings indexed as segments close,
+ * retention by age and disk cap, frames by time range and JPEG snapshots.
+ */
 export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
   readonly name = 'ingest';
   readonly essential = false;

@@ -761,13 +761,12 @@ export class FileFrameSource extends FfmpegFrameSource {
   }
 
   protected input(): InputSpec {
-    const re = this.file.realtime ? ['-re'] : [];
     if (isStillImage(this.file.path)) {
       // Always paced (-re): an unpaced repeated photo would only burn a core.
       return { args: ['-re', '-loop', this.file.loop ? '1' : '0', '-framerate', String(this.opts.detect.fps), '-i', fileArg(this.file.path)], secrets: [] };
     }
     return {
-      args: [...re, ...(this.file.loop ? ['-stream_loop', '-1'] : []), '-i', fileArg(this.file.path)],
+      args: [...(this.file.realtime ? ['-re'] : []), ...(this.file.loop ? ['-stream_loop', '-1'] : []), '-i', fileArg(this.file.path)],
       secrets: [],
     };
   }

@@ -6,13 +6,14 @@ import type { Box, Frame, RgbImage } from './types.js';
 /** Larger images are refused before decoding (a decompression bomb is a small file). */
 const MAX_PIXELS = 40_000_000;
 
-/** JPEG, PNG or WebP by their magic bytes; null for anything else. */
-function photoFormat(head: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
-  if (head[0] === 0x89 && head[1] === 0x50 && head[2] === 0x4e && head[3] === 0x47) return 'png';
+/** Whether the first bytes are a JPEG, PNG or WebP signature. */
+function isPhoto(head: Uint8Array): boolean {
   const ascii = (a: number, b: number): string => String.fromCharCode(...head.subarray(a, b));
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
-  return null;
+  return (
+    (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) ||
+    (head[0] === 0x89 && ascii(1, 4) === 'PNG') ||
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP')
+  );
 }
 
 async function headOf(input: Buffer | string): Promise<Uint8Array> {
@@ -35,8 +36,7 @@ async function headOf(input: Buffer | string): Promise<Uint8Array> {
  */
 export async function decodeImage(input: Buffer | string): Promise<RgbImage> {
   try {
-    const format = photoFormat(await headOf(input));
-    if (format === null) throw new Error('not a JPEG, PNG or WebP image');
+    if (!isPhoto(await headOf(input))) throw new Error('not a JPEG, PNG or WebP image');
     const { data, info } = await sharp(input, { limitInputPixels: MAX_PIXELS }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
     // Single channel (some grayscale inputs): expand to RGB.

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,14 +5,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
 import type { HomeSightEvents } from '../bus.js';
 import type { MqttBridge } from '../mqtt/index.js';
-import type { HomeSightConfig } from '../config/index.js';
+import { resolveIn, type HomeSightConfig } from '../config/index.js';
 import { HomeSightError, asHomeSightError, errorMessage, type Clock, type EventBus, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { VisionEngine, type ModelStatus } from './engine.js';
 import { CameraEventWriter } from './events.js';
 import { InMemoryGallery } from './identity.js';
 import { decodeImage, encodeJpeg } from './image.js';
-import { CameraPipeline, pipelineSettings, type StepResult, type TrackState } from './pipeline.js';
-import type { SessionFactory } from './runtime.js';
+import { CameraPipeline, pipelineSettings, type PipelineSettings, type StepResult, type TrackState } from './pipeline.js';
+import { sha256Hex, type SessionFactory } from './runtime.js';
 import type { Box, EventChange, EventSink, Frame, FrameAnalysis, FrameFeed, Gallery, HomeEvent, RgbImage } from './types.js';
 
 /** Bus payload of 'camera.occupancy'. */
@@ -198,9 +197,15 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     this.log.info({ models: ready, cameras: [...this.cameras.keys()] }, 'vision started');
   }
 
+  /** The pipeline settings of one camera (its zones and room over the vision config). */
+  private cameraSettings(camera: string): PipelineSettings {
+    const cam = this.deps.config.cameras[camera];
+    return pipelineSettings(this.deps.config.vision, cam?.zones ?? [], cam?.room ?? null);
+  }
+
   private makeRun(name: string): CameraRun {
     const cfg = this.deps.config;
-    const settings = pipelineSettings(cfg.vision, cfg.cameras[name]?.zones ?? [], cfg.cameras[name]?.room ?? null);
+    const settings = this.cameraSettings(name);
     const pipeline = new CameraPipeline(name, this.engine!.experts, this.gallery, settings);
     const writer = new CameraEventWriter({
       camera: name,
@@ -421,7 +426,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     for (const [i, person] of cfg.household.people.entries()) {
       for (const [j, photo] of person.faces.entries()) {
         const where = `household.people[${i}].faces[${j}] (${person.name})`;
-        const path = rel(rel(process.cwd(), cfg.paths.media_dir), photo);
+        const path = resolveIn(cfg.paths.media_dir, photo);
         let bytes: Buffer;
         try {
           bytes = await readFile(path);
@@ -431,7 +436,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
           this.log.error({ person: person.name, path, code }, 'face photo cannot be read: fix the path (relative to paths.media_dir) in household.people');
           continue;
         }
-        const source = `photo:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
+        const source = `photo:${sha256Hex(bytes).slice(0, 16)}`;
         if (gallery.hasSource(person.name, source)) continue;
         try {
           const r = await enrollFaces(engine, gallery, cfg.vision.identity.min_face_px, person.name, [bytes], { source });
@@ -462,7 +467,6 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
    */
   async analyzeFrames(frames: readonly Frame[], opts: AnalyzeOptions = {}): Promise<FrameAnalysis[]> {
     const engine = this.requireEngine();
-    const cfg = this.deps.config;
     const out: FrameAnalysis[] = new Array<FrameAnalysis>(frames.length);
     const byCamera = new Map<string, number[]>();
     frames.forEach((f, i) => {
@@ -471,7 +475,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
       byCamera.set(f.camera, list);
     });
     for (const [camera, idx] of byCamera) {
-      const base = pipelineSettings(cfg.vision, cfg.cameras[camera]?.zones ?? [], cfg.cameras[camera]?.room ?? null);
+      const base = this.cameraSettings(camera);
       const settings = {
         ...base,
         tracker: { ...base.tracker, minHits: 1 },
