@@ -8,12 +8,9 @@ import type { MemoryModule, MemoryStore } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import type { VisionModule } from '../vision/index.js';
 import { asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
-import { ingestFrames, memoryConversations, memoryEvents, memoryLongTerm, mqttHub, visionAnalyzer } from './adapters.js';
-import { CloudPlanner } from './cloud-planner.js';
-import type { AgentDeps, HouseholdInfo } from './deps.js';
-import { LocalPlanner } from './local-planner.js';
-import { AgentMqttHandler } from './mqtt.js';
-import { RetrievalPlanner } from './retrieval-planner.js';
+import { ingestFrames, memoryConversations, memoryEvents, memoryLongTerm, mqttHub, visionAnalyzer, type AgentDeps, type HouseholdInfo } from './execution/index.js';
+import { CloudPlanner, LocalPlanner, RetrievalPlanner } from './planning/index.js';
+import { AgentMqttHandler } from './transport/index.js';
 import { AgentService, type AgentSettings, type AskRequest, type AskResult } from './service.js';
 
 type AgentConfig = HomeSightConfig['agent'];

@@ -1,15 +1,8 @@
 import { z } from 'zod';
 import { HomeSightError, asHomeSightError, formatIsoInZone, silentLogger, systemClock, type Clock, type Logger } from '../system/index.js';
-import { composeAnswer } from './answer.js';
-import { validatePlan, type PlanIssue } from './catalog.js';
-import type { AgentDeps, HouseholdInfo, LongTermRecord } from './deps.js';
-import { PlanExecutor, type ExecutionResult, type TraceEntry } from './executor.js';
-import { taskPlanSchema, type PlanRequest, type PlanResult, type TaskPlan } from './plan.js';
-import { PlanningPipeline, type PlanAttempt, type PlannerKind } from './reflect.js';
-import { SEED_EXAMPLES } from './seeds.js';
-import { extractSlots, shapeSimilarity, shapeWords } from './slots.js';
-import { resolveTimePhrase, type ResolvedRange } from './time.js';
-import { refusalNote } from './refusal.js';
+import { composeAnswer, type AgentDeps, type HouseholdInfo, type LongTermRecord, PlanExecutor, type ExecutionResult, type TraceEntry } from './execution/index.js';
+import { taskPlanSchema, validatePlan, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from './catalog/index.js';
+import { PlanningPipeline, type PlanAttempt, type PlannerKind, SEED_EXAMPLES, extractSlots, shapeSimilarity, shapeWords, resolveTimePhrase, type ResolvedRange, refusalNote } from './planning/index.js';
 
 export const askOptionsSchema = z
   .strictObject({
@@ -70,7 +63,7 @@ export interface AgentServiceOptions {
   settings: AgentSettings;
   household: HouseholdInfo;
   deps: AgentDeps;
-  planners: { local?: import('./plan.js').Planner; retrieval?: import('./plan.js').Planner; cloud?: import('./plan.js').Planner };
+  planners: { local?: Planner; retrieval?: Planner; cloud?: Planner };
   clock?: Clock;
   log?: Logger;
   executor?: PlanExecutor;

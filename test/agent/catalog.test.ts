@@ -1,18 +1,7 @@
 import t from 'tap';
-import {
-  CATALOG,
-  TOOL_NAMES,
-  catalogGrammarSchema,
-  catalogJsonSchema,
-  catalogPrompt,
-  describeSteps,
-  linksFromRefs,
-  nodeGrammarSchema,
-  taskPlanSchema,
-  validatePlan,
-  SEED_EXAMPLES,
-  type OutputKind,
-} from '../../daemon/agent/index.js';
+import { CATALOG, TOOL_NAMES, catalogPrompt, taskPlanSchema, validatePlan, SEED_EXAMPLES } from '../../daemon/agent/index.js';
+import { catalogGrammarSchema, catalogJsonSchema, nodeGrammarSchema, type OutputKind } from '../../daemon/agent/catalog/index.js';
+import { describeSteps, linksFromRefs } from '../../daemon/agent/planning/index.js';
 
 const codes = (issues: Array<{ code: string }>): string[] => issues.map((i) => i.code);
 

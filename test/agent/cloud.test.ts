@@ -2,7 +2,8 @@ import t from 'tap';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentService, CloudPlanner, RetrievalPlanner, SEED_EXAMPLES, memoryEvents, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import { AgentService, RetrievalPlanner, SEED_EXAMPLES, memoryEvents, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import { CloudPlanner } from '../../daemon/agent/planning/index.js';
 import { ManualClock } from '../../daemon/system/index.js';
 import { HOUSEHOLD, NOW, ScriptedPlanner, freePort, openStore, planRequest, seedEvents, tempDir } from './support.js';
 

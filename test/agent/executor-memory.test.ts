@@ -3,16 +3,8 @@ import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import {
-  AgentService,
-  PlanExecutor,
-  SEED_EXAMPLES,
-  createToolImpls,
-  memoryEvents,
-  type AgentDeps,
-  type AgentSettings,
-  type ToolImpls,
-} from '../../daemon/agent/index.js';
+import { AgentService, SEED_EXAMPLES, memoryEvents, type AgentSettings } from '../../daemon/agent/index.js';
+import { PlanExecutor, createToolImpls, type AgentDeps, type ToolImpls } from '../../daemon/agent/execution/index.js';
 import { ManualClock } from '../../daemon/system/index.js';
 import { HOUSEHOLD, NOW, ScriptedPlanner, openStore, seedEvents, tempDir } from './support.js';
 

@@ -1,19 +1,7 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import {
-  AgentService,
-  PlanExecutor,
-  RetrievalPlanner,
-  SEED_EXAMPLES,
-  createToolImpls,
-  memoryConversations,
-  memoryEvents,
-  memoryLongTerm,
-  type AgentDeps,
-  type AgentSettings,
-  type TaskPlan,
-  type ToolImpls,
-} from '../../daemon/agent/index.js';
+import { AgentService, RetrievalPlanner, SEED_EXAMPLES, memoryConversations, memoryEvents, memoryLongTerm, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import { PlanExecutor, createToolImpls, type AgentDeps, type ToolImpls } from '../../daemon/agent/execution/index.js';
 import { HomeSightError, ManualClock } from '../../daemon/system/index.js';
 import { HOUSEHOLD, NOW, ScriptedPlanner, openStore, planRequest, seedEvents, tempDir } from './support.js';
 
@@ -246,5 +234,5 @@ t.test('executor refuses plans that fail validation (never runs unknown or forbi
   const ctx = { deps, household: HOUSEHOLD, now: NOW, question: 'q', allowTools: [], hubTopics: [] };
   await t.rejects(ex.execute({ task_steps: [], task_nodes: [{ task: 'shell', arguments: { cmd: 'rm -rf /' } }], task_links: [] }, ctx), { code: 'E_PLAN_INVALID' });
   await t.rejects(ex.execute({ task_steps: [], task_nodes: [{ task: 'remember', arguments: { fact: 'x' } }], task_links: [] }, ctx), { code: 'E_PLAN_INVALID' });
-  t.ok(new HomeSightError('E_X', 'x'));
+  t.ok(new HomeSightError('E_INTERNAL', 'x'));
 });

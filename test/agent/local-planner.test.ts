@@ -1,16 +1,8 @@
 import t from 'tap';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  AgentService,
-  LocalPlanner,
-  RetrievalPlanner,
-  SEED_EXAMPLES,
-  memoryEvents,
-  validatePlan,
-  type AgentSettings,
-  type LocalPlannerOptions,
-} from '../../daemon/agent/index.js';
+import { AgentService, LocalPlanner, RetrievalPlanner, SEED_EXAMPLES, memoryEvents, validatePlan, type AgentSettings } from '../../daemon/agent/index.js';
+import type { LocalPlannerOptions } from '../../daemon/agent/planning/index.js';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { ManualClock } from '../../daemon/system/index.js';
 import { HOUSEHOLD, NOW, STORIES, openStore, planRequest, seedEvents, tempDir } from './support.js';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { validatePlan, composeAnswer } from '../../daemon/agent/index.js';
+import { validatePlan } from '../../daemon/agent/index.js';
+import { composeAnswer } from '../../daemon/agent/execution/index.js';
 
 t.test('a refusal plan (compose_answer with no inputs) validates and declines', async (t) => {
   const plan = {

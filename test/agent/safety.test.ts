@@ -1,20 +1,7 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import {
-  AgentService,
-  LocalPlanner,
-  PlanExecutor,
-  RetrievalPlanner,
-  buildPrompt,
-  createToolImpls,
-  memoryEvents,
-  memoryLongTerm,
-  validatePlan,
-  type AgentDeps,
-  type AgentSettings,
-  type TaskPlan,
-  type ToolRunContext,
-} from '../../daemon/agent/index.js';
+import { AgentService, LocalPlanner, RetrievalPlanner, buildPrompt, memoryEvents, memoryLongTerm, validatePlan, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import { PlanExecutor, createToolImpls, type AgentDeps, type ToolRunContext } from '../../daemon/agent/execution/index.js';
 import { ManualClock } from '../../daemon/system/index.js';
 import { HOUSEHOLD, NOW, STORIES, ScriptedPlanner, openStore, planRequest, seedEvents, tempDir } from './support.js';
 

@@ -5,7 +5,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import type { HomeSightEvents } from '../../daemon/bus.js';
+import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { parseConfigText, type HomeSightConfig } from '../../daemon/config/index.js';
 import type { ModuleContext } from '../../daemon/context.js';
 import { MemoryStore, newEventId, type HomeEvent } from '../../daemon/memory/index.js';

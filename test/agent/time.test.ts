@@ -1,5 +1,6 @@
 import t from 'tap';
-import { RetrievalPlanner, extractSlots, resolveTimePhrase, validatePlan } from '../../daemon/agent/index.js';
+import { RetrievalPlanner, validatePlan } from '../../daemon/agent/index.js';
+import { extractSlots, resolveTimePhrase } from '../../daemon/agent/planning/index.js';
 import { formatIsoInZone } from '../../daemon/system/index.js';
 import { NOW, TZ, planRequest } from './support.js';
 

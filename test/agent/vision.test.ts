@@ -1,7 +1,8 @@
 import t from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentService, memoryEvents, type AgentDeps, type AgentSettings, type FramesPort, type TaskPlan, type VisionPort } from '../../daemon/agent/index.js';
+import { AgentService, memoryEvents, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import type { AgentDeps, FramesPort, VisionPort } from '../../daemon/agent/execution/index.js';
 import { extractFrames, resolveFfmpeg, snapshotJpeg, type Frame } from '../../daemon/ingest/index.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { VisionModule } from '../../daemon/vision/index.js';

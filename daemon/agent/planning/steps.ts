@@ -1,5 +1,4 @@
-import type { TaskNode } from './plan.js';
-import { namedArguments } from './plan.js';
+import { type TaskNode, namedArguments } from '../catalog/index.js';
 
 /** TaskBench `task_steps` text written from the nodes ("Step 2: who_was_where start=<node-0> end=<node-0>"). */
 export function describeSteps(nodes: readonly TaskNode[]): string[] {

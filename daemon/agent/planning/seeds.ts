@@ -1,4 +1,4 @@
-import type { TaskPlan } from './plan.js';
+import type { TaskPlan } from '../catalog/index.js';
 
 /**
  * Built-in example plans: the retrieval planner's starting library and the

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { IngestApi } from '../ingest/index.js';
-import type { LongTermKind, MemoryStore } from '../memory/index.js';
-import type { MqttBridge } from '../mqtt/index.js';
-import type { VisionModule } from '../vision/index.js';
-import type { ConversationsPort, EventsPort, FrameData, FramesPort, HubPort, LongTermPort, LongTermRecord, VisionPort } from './deps.js';
+import type { IngestApi } from '../../ingest/index.js';
+import type { LongTermKind, MemoryStore } from '../../memory/index.js';
+import type { MqttBridge } from '../../mqtt/index.js';
+import type { VisionModule } from '../../vision/index.js';
+import type { ConversationsPort, EventsPort, FrameData, FramesPort, HubPort, LongTermPort, LongTermRecord, VisionPort } from './ports.js';
 
 /**
  * Adapters from the real modules' public APIs to the agent's narrow ports.

@@ -1,6 +1,5 @@
-import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../system/index.js';
-import { formatIssues, type PlanIssue } from './catalog.js';
-import type { PlanRequest, PlanResult, Planner, TaskPlan } from './plan.js';
+import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
+import { formatIssues, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from '../catalog/index.js';
 
 export type PlannerKind = 'local' | 'cloud' | 'retrieval';
 

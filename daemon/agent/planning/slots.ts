@@ -1,4 +1,4 @@
-import type { PlanRequest } from './plan.js';
+import type { PlanRequest } from '../catalog/index.js';
 import { resolveTimePhrase } from './time.js';
 
 /**

@@ -12,9 +12,8 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../system/index.js';
-import { catalogGrammarSchema, getTool, nodeGrammarSchema, type CatalogSchemaOptions, type OutputKind } from './catalog.js';
-import { taskPlanSchema, type PlanRequest, type PlanResult, type Planner, type TaskNode, type TaskPlan } from './plan.js';
+import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
+import { catalogGrammarSchema, getTool, nodeGrammarSchema, type CatalogSchemaOptions, type OutputKind, taskPlanSchema, type PlanRequest, type PlanResult, type Planner, type TaskNode, type TaskPlan } from '../catalog/index.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
 import { describeSteps, linksFromRefs } from './steps.js';
 

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { HomeSightError } from '../system/index.js';
-import { catalogJsonSchema, type CatalogSchemaOptions } from './catalog.js';
-import { taskPlanSchema, type PlanRequest, type PlanResult, type Planner } from './plan.js';
+import { HomeSightError } from '../../system/index.js';
+import { catalogJsonSchema, type CatalogSchemaOptions, taskPlanSchema, type PlanRequest, type PlanResult, type Planner } from '../catalog/index.js';
 import { buildPrompt } from './prompt.js';
 
 export interface CloudPlannerOptions {

@@ -4,7 +4,7 @@
  * catalog / allow-list runs; this only tells the person so, instead of
  * answering the harmless part silently (prompt-injection suite, issue 12).
  */
-import { CATALOG } from './catalog.js';
+import { CATALOG } from '../catalog/index.js';
 
 const TOOLS: ReadonlySet<string> = new Set(CATALOG.map((c) => c.name));
 const SIDE_EFFECTS = ['remember', 'publish_to_hub'];

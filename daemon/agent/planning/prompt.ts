@@ -1,6 +1,5 @@
-import { HomeSightError } from '../system/index.js';
-import { catalogPrompt, type CatalogSchemaOptions } from './catalog.js';
-import { namedArguments, type PlanRequest, type TaskPlan } from './plan.js';
+import { HomeSightError } from '../../system/index.js';
+import { catalogPrompt, type CatalogSchemaOptions, namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 
 /**
  * Builds the planner prompt and fits it into a token budget. What goes in:

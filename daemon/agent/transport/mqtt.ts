@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { checkReplyTopic, decodeRequest, type MqttBridge, type MqttMessage } from '../mqtt/index.js';
-import { HomeSightError, asHomeSightError, silentLogger, systemClock, type Clock, type Logger } from '../system/index.js';
-import { taskPlanSchema } from './plan.js';
-import { askOptionsSchema, type AgentService, type AskProgress } from './service.js';
+import { checkReplyTopic, decodeRequest, type MqttBridge, type MqttMessage } from '../../mqtt/index.js';
+import { HomeSightError, asHomeSightError, silentLogger, systemClock, type Clock, type Logger } from '../../system/index.js';
+import { taskPlanSchema } from '../catalog/index.js';
+import { askOptionsSchema, type AgentService, type AskProgress } from '../service.js';
 
 /**
  * MQTT ask/answer on top of the MQTT bridge:

@@ -1,8 +1,8 @@
-import { HomeSightError, formatIsoInZone } from '../system/index.js';
+import { HomeSightError, formatIsoInZone } from '../../system/index.js';
 import { composeAnswer, type AnswerInput } from './answer.js';
-import type { AgentEvent, EvidenceItem, Observation, OutputKind, ToolInput, ToolName, ToolOutput } from './catalog.js';
-import type { AgentDeps, EventRecord, FrameData, FrameResult, HouseholdInfo } from './deps.js';
-import { resolveTimePhrase, type ResolvedRange } from './time.js';
+import type { AgentEvent, EvidenceItem, Observation, OutputKind, ToolInput, ToolName, ToolOutput } from '../catalog/index.js';
+import type { AgentDeps, EventRecord, FrameData, FrameResult, HouseholdInfo } from './ports.js';
+import { resolveTimePhrase, type ResolvedRange } from '../planning/index.js';
 
 /**
  * The tool implementations. Each one gets arguments already validated against

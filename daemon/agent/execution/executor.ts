@@ -1,9 +1,8 @@
-import { HomeSightError, asHomeSightError, silentLogger, type Clock, type Logger } from '../system/index.js';
-import { getTool, linkEdges, refIndex, stripNulls, validatePlan, type OutputKind, type PlanIssue, type ToolName } from './catalog.js';
-import type { AgentDeps, FrameData, FrameResult, HouseholdInfo } from './deps.js';
-import { namedArguments, type TaskPlan } from './plan.js';
-import type { ResolvedRange } from './time.js';
-import { createToolImpls, type ToolImpls, type ToolRunContext } from './tools.js';
+import { HomeSightError, asHomeSightError, silentLogger, type Clock, type Logger } from '../../system/index.js';
+import { getTool, linkEdges, refIndex, stripNulls, validatePlan, type OutputKind, type PlanIssue, type ToolName, namedArguments, type TaskPlan } from '../catalog/index.js';
+import type { AgentDeps, FrameData, FrameResult, HouseholdInfo } from './ports.js';
+import type { ResolvedRange } from '../planning/index.js';
+import { createToolImpls, type ToolImpls, type ToolRunContext } from './tool-impls.js';
 
 export type NodeStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
 

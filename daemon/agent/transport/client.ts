@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { HomeSightError } from '../system/index.js';
+import { HomeSightError } from '../../system/index.js';
 
 /**
  * A small MQTT client for agent/ask (the CLI, tests and benchmarks use it):

@@ -1,6 +1,5 @@
-import { HomeSightError, formatIsoInZone, zonedDay } from '../system/index.js';
-import { getTool, refIndex, validatePlan } from './catalog.js';
-import { namedArguments, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from './plan.js';
+import { HomeSightError, formatIsoInZone, zonedDay } from '../../system/index.js';
+import { getTool, refIndex, validatePlan, namedArguments, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from '../catalog/index.js';
 import { describeSteps } from './steps.js';
 import { SEED_EXAMPLES, type SeedExample } from './seeds.js';
 import { extractSlots, shapeSimilarity, shapeWords, type Slots } from './slots.js';

@@ -1,5 +1,5 @@
-import type { OutputKind } from './catalog.js';
-import { zonedDay, zonedParts } from '../system/index.js';
+import type { OutputKind } from '../catalog/index.js';
+import { zonedDay, zonedParts } from '../../system/index.js';
 
 /**
  * compose_answer: the final answer written from the structured outputs of

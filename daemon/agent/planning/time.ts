@@ -1,4 +1,4 @@
-import { HomeSightError, zonedParts, zonedToUtc } from '../system/index.js';
+import { HomeSightError, zonedParts, zonedToUtc } from '../../system/index.js';
 
 /**
  * Time phrases → explicit intervals in the household timezone, without a

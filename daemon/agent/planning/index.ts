@@ -1,0 +1,15 @@
+/**
+ * Planning: the three planners (grammar-constrained local GGUF, retrieval,
+ * cloud), the pipeline that validates and repairs their plans, and what they
+ * share (prompt, seed examples, slots, time phrases, refusal notes).
+ */
+export { LocalPlanner, type LocalPlannerOptions } from './local-planner.js';
+export { RetrievalPlanner } from './retrieval-planner.js';
+export { CloudPlanner, extractJsonObject } from './cloud-planner.js';
+export { PlanningPipeline, type PlanAttempt, type PlannerKind } from './pipeline.js';
+export { buildPrompt } from './prompt.js';
+export { SEED_EXAMPLES } from './seeds.js';
+export { extractSlots, shapeSimilarity, shapeWords } from './slots.js';
+export { describeSteps, linksFromRefs } from './steps.js';
+export { resolveTimePhrase, type ResolvedRange } from './time.js';
+export { refusalNote } from './refusal.js';
