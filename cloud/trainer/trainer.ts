@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { HomeSightError } from '../../daemon/system/index.js';
+import { HomeSightError, isErrorCode } from '../../daemon/system/index.js';
 
 /** The reference trainer script (Python 3 + torch). */
 export const TRAIN_SCRIPT = fileURLToPath(new URL('./train_lora.py', import.meta.url));
@@ -204,7 +204,8 @@ async function runTrainerProcess(
         return;
       }
       const e = error as TrainerLine | null;
-      const code2 = typeof e?.['code'] === 'string' ? (e['code'] as string) : 'E_TRAINER_FAILED';
+      const lineCode = e?.['code'];
+      const code2 = isErrorCode(lineCode) ? lineCode : 'E_TRAINER_FAILED';
       const message = typeof e?.['message'] === 'string' ? (e['message'] as string) : stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${code ?? sig}`;
       reject(
         new HomeSightError(code2, `${name}: training failed (exit ${code ?? sig}): ${message}`, {

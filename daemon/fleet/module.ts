@@ -9,7 +9,7 @@ import type { HomeSightEvents } from '../bus.js';
 import { CONFIG_VERSION, resolveIn, type HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
 import { findMqttBridge, type MqttBridge, type RequestContext } from '../mqtt/index.js';
-import { HomeSightError, VERSION, errorMessage, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
+import { HomeSightError, VERSION, isErrorCode, errorMessage, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { pushConfig } from './configpush.js';
 import { download } from './download.js';
 import { keyId } from './manifest.js';
@@ -337,7 +337,7 @@ export class FleetModule implements ServiceModule {
 
   private outcome(entry: HistoryEntry): unknown {
     if (entry.outcome === 'installed') return { version: entry.version, outcome: entry.outcome, previous: entry.previous };
-    throw new HomeSightError(entry.code ?? 'E_FLEET_UPDATE', entry.reason ?? `update ${entry.outcome}`, {
+    throw new HomeSightError(isErrorCode(entry.code) ? entry.code : 'E_FLEET_UPDATE', entry.reason ?? `update ${entry.outcome}`, {
       context: { ...entry },
       hint: entry.outcome === 'rolled_back' ? `the device runs ${entry.previous ?? 'the previous version'} again; check the new version's logs` : 'check the device: it may need manual recovery',
     });

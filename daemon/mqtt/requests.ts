@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HomeSightError, asHomeSightError } from '../system/index.js';
+import { HomeSightError, asHomeSightError, type ErrorCode } from '../system/index.js';
 import { isPublishTopic, topicMatches } from './topics.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -54,7 +54,7 @@ export function decodeRequest(payload: Buffer, maxBytes: number): ParsedRequest 
 }
 
 /** One readable line from zod issues (paths and messages, capped). */
-export function zodToError(error: z.ZodError, code = 'E_BAD_REQUEST'): HomeSightError {
+export function zodToError(error: z.ZodError, code: ErrorCode = 'E_BAD_REQUEST'): HomeSightError {
   const lines = error.issues.slice(0, 8).map((i) => {
     const path = i.path.map(String).join('.');
     return path === '' ? i.message : `${path}: ${i.message}`;

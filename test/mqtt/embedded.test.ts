@@ -40,7 +40,7 @@ mqtt:
     z.strictObject({ camera: z.enum(['porch', 'kitchen']) }),
     async (args, rc) => {
       await rc.progress({ stage: 'stopping', camera: args.camera });
-      if (args.camera === 'kitchen') throw new HomeSightError('E_CAMERA_BUSY', 'kitchen is recording', { hint: 'try later' });
+      if (args.camera === 'kitchen') throw new HomeSightError('E_BUSY', 'kitchen is recording', { hint: 'try later' });
       return { restarted: args.camera };
     },
     { description: 'restart one camera', button: { name: 'Restart camera', perCamera: true, deviceClass: 'restart' } },
@@ -90,7 +90,7 @@ mqtt:
   // Handler error → error envelope with the HomeSightError code and hint.
   ha.client.publish('homesight/hub1/command/restart_camera', JSON.stringify({ id: 'r2', camera: 'kitchen', reply_to: 'replies/ha/2' }));
   const err = await ha.waitTopic('replies/ha/2', (m) => m.json().status === 'error');
-  t.match(err.json().error, { code: 'E_CAMERA_BUSY', message: 'kitchen is recording', hint: 'try later' });
+  t.match(err.json().error, { code: 'E_BUSY', message: 'kitchen is recording', hint: 'try later' });
 
   // Bad input never crashes: each gets an error reply with a stable code.
   const bad: Array<[string, string | Buffer, string]> = [
