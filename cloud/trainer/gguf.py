@@ -146,6 +146,35 @@ def dequantize(raw: bytes, ggml_type: int, n: int, name: str = "?") -> np.ndarra
     )
 
 
+def _round_half_away(x: np.ndarray) -> np.ndarray:
+    """C's roundf (halves away from zero), which ggml's quantizers use; numpy's round is half-to-even."""
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def quantize(flat: np.ndarray, ggml_type: int) -> bytes:
+    """float32 values (a multiple of 32) -> ggml Q8_0 or Q4_0 blocks, as ggml's quantize_row_*_ref writes them."""
+    x = flat.astype(np.float32).reshape(-1, 32)
+    if ggml_type == GGML_Q8_0:
+        d = np.abs(x).max(axis=1) / 127.0
+        inv = np.divide(1.0, d, out=np.zeros_like(d), where=d != 0)
+        q = _round_half_away(x * inv[:, None]).astype(np.int8)
+        out = np.empty((x.shape[0], 34), dtype=np.uint8)
+        out[:, :2] = d.astype("<f2").reshape(-1, 1).view(np.uint8)
+        out[:, 2:] = q.view(np.uint8)
+        return out.tobytes()
+    if ggml_type == GGML_Q4_0:
+        # d = (the value of largest magnitude, sign kept) / -8, so that value maps to -8 exactly
+        idx = np.abs(x).argmax(axis=1)
+        d = x[np.arange(x.shape[0]), idx] / -8.0
+        inv = np.divide(1.0, d, out=np.zeros_like(d), where=d != 0)
+        q = np.minimum(15, np.floor(x * inv[:, None] + 8.5)).astype(np.uint8)
+        out = np.empty((x.shape[0], 18), dtype=np.uint8)
+        out[:, :2] = d.astype("<f2").reshape(-1, 1).view(np.uint8)
+        out[:, 2:] = q[:, :16] | (q[:, 16:] << 4)
+        return out.tobytes()
+    raise GGUFError(f"quantizing to {GGML_TYPES.get(ggml_type, (str(ggml_type),))[0]} is not implemented (Q8_0, Q4_0)")
+
+
 class _Reader:
     def __init__(self, buf: bytes, path: str):
         self.buf = buf
@@ -295,6 +324,13 @@ class GGUFWriter:
         else:
             raise GGUFError("the writer stores F32 or F16 tensors only")
         self.tensors.append((name, tuple(reversed(a.shape)), ggml_type, data))
+
+    def add_quantized_tensor(self, name: str, array: np.ndarray, ggml_type: int) -> None:
+        """A 2-D+ float array stored as Q8_0 or Q4_0 (blocks of 32 along the row, ggml's reference rounding)."""
+        a = np.ascontiguousarray(array, dtype=np.float32)
+        if a.shape[-1] % 32 != 0:
+            raise GGUFError(f"tensor {name}: row length {a.shape[-1]} is not a multiple of 32 ({GGML_TYPES[ggml_type][0]} blocks)")
+        self.tensors.append((name, tuple(reversed(a.shape)), ggml_type, quantize(a.reshape(-1), ggml_type)))
 
     def add_raw_tensor(self, name: str, ne: Tuple[int, ...], ggml_type: int, data: bytes) -> None:
         self.tensors.append((name, ne, ggml_type, data))

@@ -106,7 +106,8 @@ class Llama(torch.nn.Module):
         self.tied_output = "output.weight" not in weights
         out_w = weights["token_embd.weight"] if self.tied_output else weights["output.weight"]
         self.output = torch.nn.Linear(out_w.shape[1], out_w.shape[0], bias=False)
-        self.output.weight = torch.nn.Parameter(out_w, requires_grad=False)
+        # tied: the LM head is the embedding Parameter itself, so training updates one tensor (as llama.cpp reads it)
+        self.output.weight = self.tok_embd if self.tied_output else torch.nn.Parameter(out_w, requires_grad=False)
         self.layers = torch.nn.ModuleList()
         for i in range(cfg.n_layer):
             layer = torch.nn.Module()

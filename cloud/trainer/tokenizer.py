@@ -4,20 +4,24 @@ Follows llama.cpp's llm_tokenizer_spm: the text gets a leading space (add_space_
 U+2581, the text is split into UTF-8 characters, then adjacent pieces are merged greedily by the score of
 the merged piece (highest first, leftmost on ties) as long as the merged text is a vocabulary token.
 Pieces that are not tokens fall back to <0xXX> byte tokens.
+User-defined tokens (token type 4, e.g. the planner's placeholders `<person-1>`) are cut out of the text first,
+longest first, as llama.cpp's tokenizer_st_partition does even without special-token parsing; each text fragment
+is then tokenized on its own and, with add_space_prefix, gets the leading space again after such a token.
 """
 from __future__ import annotations
 
 import heapq
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from gguf import GGUFError, GGUFFile
 
 SPACE = "\u2581"
+TOKEN_TYPE_USER_DEFINED = 4
 
 
 class SpmTokenizer:
     def __init__(self, tokens: List[str], scores: List[float], bos_id: int, eos_id: int, unk_id: int,
-                 add_space_prefix: bool = True):
+                 add_space_prefix: bool = True, token_types: Optional[List[int]] = None):
         self.tokens = tokens
         self.scores = scores
         self.bos_id = bos_id
@@ -28,6 +32,10 @@ class SpmTokenizer:
         for i, t in enumerate(tokens):
             self.vocab.setdefault(t, i)
         self.byte_ids = [self.vocab.get(f"<0x{b:02X}>", -1) for b in range(256)]
+        types = token_types or []
+        # llama.cpp sorts its special tokens by text length, longest first, and cuts them out in that order
+        self.user_defined = sorted((i for i, t in enumerate(types) if t == TOKEN_TYPE_USER_DEFINED and tokens[i]),
+                                   key=lambda i: -len(tokens[i]))
 
     @classmethod
     def from_gguf(cls, g: GGUFFile) -> "SpmTokenizer":
@@ -44,6 +52,7 @@ class SpmTokenizer:
             int(m.get("tokenizer.ggml.eos_token_id", 2)),
             int(m.get("tokenizer.ggml.unknown_token_id", 0)),
             bool(m.get("tokenizer.ggml.add_space_prefix", True)),
+            [int(t) for t in m.get("tokenizer.ggml.token_type") or []],
         )
 
     @property
@@ -52,10 +61,38 @@ class SpmTokenizer:
 
     def encode(self, text: str, bos: bool = False) -> List[int]:
         out: List[int] = [self.bos_id] if bos else []
+        prev_special = True  # llama.cpp: the first fragment and each one after a user-defined token get the prefix
+        for frag in self._partition(text):
+            if isinstance(frag, int):
+                out.append(frag)
+                prev_special = True
+            else:
+                self._encode_fragment((" " if self.add_space_prefix and prev_special else "") + frag, out)
+                prev_special = False
+        return out
+
+    def _partition(self, text: str) -> list:
+        """text -> fragments: str (plain text) or int (a user-defined token's id), in llama.cpp's order."""
+        frags: list = [text] if text else []
+        for tid in self.user_defined:
+            piece = self.tokens[tid]
+            nxt: list = []
+            for f in frags:
+                if isinstance(f, int) or piece not in f:
+                    nxt.append(f)
+                    continue
+                parts = f.split(piece)
+                for j, part in enumerate(parts):
+                    if j > 0:
+                        nxt.append(tid)
+                    if part:
+                        nxt.append(part)
+            frags = nxt
+        return frags
+
+    def _encode_fragment(self, text: str, out: List[int]) -> None:
         if text == "":
-            return out
-        if self.add_space_prefix:
-            text = " " + text
+            return
         text = text.replace(" ", SPACE)
         # symbols as a doubly linked list over characters
         sym = list(text)
@@ -99,7 +136,6 @@ class SpmTokenizer:
                     bid = self.byte_ids[b]
                     out.append(bid if bid >= 0 else self.unk_id)
             i = nxt[i]
-        return out
 
     def decode(self, ids: List[int]) -> str:
         buf = bytearray()
