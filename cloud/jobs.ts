@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../daemon/system/index.js';
-import { publishAdapter, toJsonl, type Trainer } from './trainer/index.js';
+import { toJsonl } from '../daemon/contracts/index.js';
+import { publishAdapter, type Trainer } from './trainer/index.js';
 import { curate, type Curated, type LabeledPlan } from './curation.js';
 import type { CloudStore } from './store.js';
 import type { TaskPlan } from '../daemon/agent/index.js';

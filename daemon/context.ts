@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { HomeSightConfig } from './config/index.js';
 import type { Clock, EventBus, LogHub, Logger, ServiceContainer } from './system/index.js';
-import type { HomeSightEvents } from './bus.js';
+import type { HomeSightEvents } from './contracts/index.js';
 
 /**
  * What the composition root hands each module factory. Modules take what

@@ -19,7 +19,7 @@ import {
   type Notifier,
   type ServiceModule,
 } from './system/index.js';
-import type { HomeSightEvents } from './bus.js';
+import type { HomeSightEvents } from './contracts/index.js';
 import type { ModuleContext } from './context.js';
 import { MODULES, type ModuleFactory } from './modules.js';
 

@@ -1,7 +1,7 @@
 /**
  * Cloud-side adapter training: the Trainer seam (local process or a cluster command template running
- * cloud/trainer/train_lora.py), the plan-text format adapters are trained on, and the signing step that
- * publishes an adapter for devices.
+ * cloud/trainer/train_lora.py) and the signing step that publishes an adapter for devices. The plan-text format
+ * adapters are trained on is shared with the device: daemon/contracts (formatPlanSample, toJsonl).
  */
 export {
   CommandTemplateTrainer,
@@ -16,5 +16,4 @@ export {
   type TrainResult,
   type Trainer,
 } from './trainer.js';
-export { PLAN_FORMAT, formatPlanSample, toJsonl, type PlanRecord, type TextSample } from './format.js';
 export { publishAdapter, type PublishOptions } from './publish.js';

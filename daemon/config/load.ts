@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, parse as parseYamlValue, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { HomeSightError } from '../system/errors.js';
+import { HomeSightError } from '../system/index.js';
 import { configSchema, EMBEDDED_DEFAULT, type HomeSightConfig } from './schema.js';
 
 /** One thing wrong with a config: where, which key, what was found, what is allowed. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HomeSightError } from '../system/errors.js';
+import { HomeSightError } from '../system/index.js';
 
 /** Reads a secret file (trailing newline stripped). The value is never logged. */
 export function readSecret(path: string, key: string): string {

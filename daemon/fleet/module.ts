@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { HomeSightEvents } from '../bus.js';
+import type { HomeSightEvents } from '../contracts/index.js';
 import { CONFIG_VERSION, resolveIn, type HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
 import { findMqttBridge, type MqttBridge, type RequestContext } from '../mqtt/index.js';

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { resolveIn, type CameraConfig, type HomeSightConfig } from '../config/index.js';
-import type { HomeSightEvents } from '../bus.js';
+import type { HomeSightEvents } from '../contracts/index.js';
 import type { ModuleContext } from '../context.js';
 import {
   HomeSightError,

@@ -2,6 +2,7 @@
  * The ingest seams: what a camera hands the rest of HomeSight. All times are
  * milliseconds since the epoch (UTC).
  */
+import type { CameraError, CameraState, ClosedSegment } from '../contracts/index.js';
 
 /** One decoded frame at the camera's detect resolution, packed RGB (3 bytes per pixel, row-major). */
 export interface Frame {
@@ -21,14 +22,8 @@ export interface Frame {
   data: Buffer;
 }
 
-export type CameraState = 'starting' | 'streaming' | 'backoff' | 'stalled' | 'failed' | 'stopped';
-
-export interface CameraError {
-  /** E_CAMERA_AUTH, E_CAMERA_NOT_FOUND, E_CAMERA_CODEC, E_CAMERA_UNREACHABLE, E_CAMERA_STALLED, … */
-  code: string;
-  /** One line for people; credentials are never part of it. */
-  message: string;
-}
+// Camera states and closed segments travel on the bus, so their shapes live in contracts.
+export type { CameraError, CameraState } from '../contracts/index.js';
 
 export interface CameraStats {
   state: CameraState;
@@ -49,14 +44,7 @@ export interface CameraStats {
 }
 
 /** A recording segment as it closed, on the wall-clock timeline. */
-export interface ClosedSegment {
-  camera: string;
-  path: string;
-  start: number;
-  end: number;
-  bytes: number;
-  format: 'mp4' | 'mkv';
-}
+export type { ClosedSegment } from '../contracts/index.js';
 
 /** What a FrameSource tells its subscribers. */
 export interface FrameSourceEvents {
@@ -88,19 +76,8 @@ export interface FrameSource {
  */
 export type { RecordingSegment, RecordingIndex as RecordingCatalog } from '../memory/index.js';
 
-/** Bus payload of 'camera.state'. */
-export interface CameraStateEvent {
-  camera: string;
-  state: CameraState;
-  previous: CameraState;
-  error?: CameraError;
-  at: number;
-}
-
-/** Bus payload of 'recording.segment' (a segment was closed and indexed). */
-export interface RecordingSegmentEvent extends ClosedSegment {
-  id: number;
-}
+/** Bus payloads of 'camera.state' and 'recording.segment'. */
+export type { CameraStateEvent, RecordingSegmentEvent } from '../contracts/index.js';
 
 /** A box to draw on a snapshot: [x, y, w, h] as fractions of the frame. */
 export interface SnapshotBox {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatPlanSample } from '../../cloud/trainer/index.js';
+import { formatPlanSample } from '../contracts/index.js';
 import type { AdapterLifecycle, AdapterStore, EvalSample, EvalSets } from './adapters/index.js';
 import { HomeSightError } from '../system/index.js';
 import type { AdapterSink } from './edge.js';

@@ -2,23 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { taskPlanSchema, validatePlan, type TaskPlan, type ValidateOptions } from '../agent/index.js';
+import type { AnsweredEvent } from '../contracts/index.js';
 import type { LongTermMemory } from '../memory/index.js';
 import { asHomeSightError, silentLogger, type Clock, type Logger } from '../system/index.js';
 import type { AdapterDecision } from './adapters/index.js';
 import type { AuditLog } from './audit.js';
-import { HardExampleMiner, type AnsweredRequest, type MiningReason } from './mining.js';
+import { HardExampleMiner, type MiningReason } from './mining.js';
 import type { PrivacyFilter, RawSample } from './privacy.js';
 import type { TeacherClient } from './teacher-client.js';
 import type { FlushResult, Uploader } from './uploader.js';
 
 /** An answer the agent gave (the 'agent.answered' bus event). */
-export interface AnsweredEvent {
-  answer_id: string;
-  result: AnsweredRequest & { answer?: string; evidence?: Array<{ event: { camera: string } | null; snapshot: string | null }> };
-  /** The cloud planner's plan when it ran as well (shadow planning), for disagreement mining. */
-  cloud_plan?: TaskPlan;
-  at: number;
-}
+export type { AnsweredEvent } from '../contracts/index.js';
 
 export interface Feedback {
   answer_id: string;

@@ -1,21 +1,10 @@
-import type { TaskPlan } from '../agent/index.js';
+import type { AnsweredRequest, TaskPlan } from '../contracts/index.js';
 
 /** Why a request became a training sample. */
 export type MiningReason = 'repaired' | 'failed' | 'low_confidence' | 'disagreement' | 'user_correction' | 'user_thumbs_down';
 
-/** The parts of an agent answer the miner looks at (AskResult satisfies it). */
-export interface AnsweredRequest {
-  question: string;
-  plan: TaskPlan;
-  planner: string;
-  executed: boolean;
-  trace: {
-    planning: Array<{ planner: string; repair: number; ok: boolean }>;
-    nodes: Array<{ task: string; status: string; error?: { code: string; message: string } }>;
-    confidence: number | null;
-  };
-  notes: string[];
-}
+/** The parts of an agent answer the miner looks at (AskResult satisfies it); the shape of the bus event's result. */
+export type { AnsweredRequest } from '../contracts/index.js';
 
 export interface MiningOptions {
   /** learning.mining.min_logprob: a mean token log-prob below this is low confidence. */

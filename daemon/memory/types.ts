@@ -3,32 +3,11 @@
  * everywhere; local days are turned into UTC ranges with ./time.ts.
  */
 
-export type EventKind = 'person' | 'identity' | 'activity' | 'object';
-export const EVENT_KINDS: readonly EventKind[] = ['person', 'identity', 'activity', 'object'];
+import type { EventKind } from '../contracts/index.js';
 
-/** Something vision saw; upserted by id while the track evolves (end, identity, activity). */
-export interface HomeEvent {
-  /** uuid; `newEventId()` gives a time-ordered one (UUIDv7), which keeps inserts cheap. */
-  id: string;
-  camera: string;
-  kind: EventKind;
-  /** 'person', 'car', … */
-  label: string;
-  track_id: string | null;
-  /** Person name; null = unknown. */
-  identity: string | null;
-  activity: string | null;
-  start: number;
-  /** null while ongoing. */
-  end: number | null;
-  confidence: number;
-  /** x, y, w, h as fractions of the frame. */
-  box: [number, number, number, number] | null;
-  zones: string[];
-  /** Path of a JPEG. */
-  snapshot: string | null;
-  attributes: Record<string, unknown>;
-}
+// Vision's events reach memory over the bus, so their shape lives in contracts.
+export type { EventKind, HomeEvent } from '../contracts/index.js';
+export const EVENT_KINDS: readonly EventKind[] = ['person', 'identity', 'activity', 'object'];
 
 export interface RecordingSegment {
   id: number;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { z } from 'zod';
-import type { HomeSightEvents } from '../bus.js';
+import type { HomeSightEvents } from '../contracts/index.js';
 import type { HomeSightConfig } from '../config/index.js';
 import { HomeSightError, VERSION, errorMessage, type Clock, type EventBus, type Logger } from '../system/index.js';
 import type { MqttCore } from './core.js';

@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Counter, Gauge } from 'prom-client';
 import { readSecret, type HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
-import type { HomeSightEvents } from '../bus.js';
+import type { HomeSightEvents } from '../contracts/index.js';
 import type { IngestApi } from '../ingest/index.js';
 import { HomeSightError, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { EmbeddedBroker } from './broker.js';

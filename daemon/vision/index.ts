@@ -12,7 +12,8 @@ import type { ServiceModule } from '../system/index.js';
 import { VisionModule } from './module.js';
 import type { FrameFeed } from './types.js';
 
-export { VisionModule, enrollFaces, enrollArgs, type VisionDeps, type AnalyzeOptions, type EnrollResult, type CameraOccupancy, type VisionEventPayload } from './module.js';
+export { VisionModule, enrollFaces, enrollArgs, type VisionDeps, type AnalyzeOptions, type EnrollResult, } from './module.js';
+export type { CameraOccupancy, VisionEventPayload } from '../contracts/index.js';
 export { VisionEngine, type Experts, type ModelStatus, type EngineOptions } from './engine.js';
 export { CameraPipeline, pipelineSettings, headRegion, faceOfPerson, type PipelineSettings, type StepResult, type TrackState } from './pipeline.js';
 export { CameraEventWriter, type EventWriterOptions } from './events.js';

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
-import type { HomeSightEvents } from '../bus.js';
+import type { CameraOccupancy, HomeSightEvents, VisionEventPayload } from '../contracts/index.js';
 import type { MqttBridge } from '../mqtt/index.js';
 import { resolveIn, type HomeSightConfig } from '../config/index.js';
 import { HomeSightError, asHomeSightError, errorMessage, type Clock, type EventBus, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
@@ -15,19 +15,6 @@ import { CameraPipeline, pipelineSettings, type PipelineSettings, type StepResul
 import { sha256Hex, type SessionFactory } from './runtime.js';
 import type { Box, EventChange, EventSink, Frame, FrameAnalysis, FrameFeed, Gallery, HomeEvent, RgbImage } from './types.js';
 
-/** Bus payload of 'camera.occupancy'. */
-export interface CameraOccupancy {
-  camera: string;
-  persons: number;
-  identities: string[];
-  activity: string | null;
-}
-
-/** Bus payload of 'vision.event'. */
-export interface VisionEventPayload {
-  event: HomeEvent;
-  change: EventChange;
-}
 
 /** What VisionModule needs; the factory in index.ts fills it from the ModuleContext. */
 export interface VisionDeps {

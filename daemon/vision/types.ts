@@ -4,11 +4,11 @@
  * tracker and the pipeline are written against.
  */
 
-// Frames come from ingest and events go to memory: their types, not copies.
+// Frames come from ingest; events go to memory over the bus (their shape is in contracts): types, not copies.
+import type { EventChange, HomeEvent } from '../contracts/index.js';
 import type { Frame } from '../ingest/index.js';
-import type { HomeEvent } from '../memory/index.js';
 
-export type { Frame, HomeEvent };
+export type { EventChange, Frame, HomeEvent };
 
 /** Where frames come from (structurally the ingest module's public API). */
 export interface FrameFeed {
@@ -157,8 +157,6 @@ export interface Gallery {
 export interface EventSink {
   upsert(e: HomeEvent): unknown;
 }
-
-export type EventChange = 'new' | 'update' | 'end';
 
 /** One person in one analysed frame (analyzeFrames result). */
 export interface PersonAnalysis {

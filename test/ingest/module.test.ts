@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import sharp from 'sharp';
-import type { HomeSightEvents } from '../../daemon/bus.js';
+import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { loadConfig } from '../../daemon/config/index.js';
 import { FileFrameSource, IngestModule, type CameraStateEvent, type Frame } from '../../daemon/ingest/index.js';
 import { Daemon } from '../../daemon/main.js';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { HomeSightEvents } from '../../daemon/bus.js';
+import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { IngestModule, RecordingKeeper, probeDuration, resolveFfmpeg, type Frame, type RecordingSegmentEvent } from '../../daemon/ingest/index.js';
 import { EventBus, systemClock } from '../../daemon/system/index.js';
 import { captureLogger, counterClip, counterDelta, ffmpeg, ffmpegRun, frameIndex, makeConfig, memoryCatalog, tempDir, vtest, waitFor } from './helpers.js';

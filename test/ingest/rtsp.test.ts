@@ -2,7 +2,7 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import type { HomeSightEvents } from '../../daemon/bus.js';
+import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { IngestModule, type CameraStateEvent, type Frame } from '../../daemon/ingest/index.js';
 import { EventBus, systemClock } from '../../daemon/system/index.js';
 import { captureLogger, freeTcpPort, freeUdpPort, h264Clip, makeConfig, sleep, startPublisher, startRtspServer, tempDir, waitFor } from './helpers.js';

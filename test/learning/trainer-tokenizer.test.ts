@@ -9,7 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLlama } from 'node-llama-cpp';
-import { LocalProcessTrainer, TRAIN_SCRIPT, findPython, formatPlanSample, trainerArgs } from '../../cloud/trainer/index.js';
+import { LocalProcessTrainer, TRAIN_SCRIPT, findPython, trainerArgs } from '../../cloud/trainer/index.js';
+import { formatPlanSample } from '../../daemon/contracts/index.js';
 import { BASE_MODEL, tempDir, writeData } from './support/fixtures.js';
 
 const TOKENIZE = fileURLToPath(new URL('../../cloud/trainer/tokenize_text.py', import.meta.url));

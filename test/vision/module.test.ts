@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import sharp from 'sharp';
-import type { HomeSightEvents } from '../../daemon/bus.js';
+import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { MemoryStore, newEventId } from '../../daemon/memory/index.js';
 import { EventBus, ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { VisionModule, decodeImage, imageFrame, type CameraOccupancy, type Frame, type FrameFeed, type VisionEventPayload } from '../../daemon/vision/index.js';

@@ -22,14 +22,6 @@ export { compatibilityProblems, readAdapterFileInfo, readBaseModelInfo, type Ada
 export { NllEvaluator, type AdapterEvaluator, type EvalSample, type EvalScore, type EvaluationTarget } from './evaluator.js';
 export { LlamaAdapterRuntime, type AdapterRuntime, type LlamaAdapterRuntimeOptions } from './runtime.js';
 export { AdapterStore, type AdapterChange, type AdapterChangeListener, type AdapterStoreOptions, type StoredAdapter } from './store.js';
-export {
-  AdapterLifecycle,
-  type AdapterCandidate,
-  type AdapterDecision,
-  type AdapterLifecycleOptions,
-  type AdoptionPolicy,
-  type DecisionStage,
-  type EvalSets,
-  type SetComparison,
-} from './lifecycle.js';
+export { AdapterLifecycle, type AdapterCandidate, type AdapterLifecycleOptions, type EvalSets } from './lifecycle.js';
+export type { AdapterDecision, AdoptionPolicy, DecisionStage, SetComparison } from './decision.js';
 export { adapterStoreDir, openAdapterStoreFromConfig, trustedKeysFromConfig } from './config.js';

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { copyFile, rm } from 'node:fs/promises';
 import { asHomeSightError, silentLogger, systemClock, type Clock, type Logger } from '../../system/index.js';
 import { compatibilityProblems, readAdapterFileInfo } from './compat.js';
+import type { AdapterDecision, AdoptionPolicy, DecisionStage, SetComparison } from './decision.js';
 import type { AdapterEvaluator, EvalSample, EvalScore } from './evaluator.js';
 import { parseManifest, type AdapterManifest } from './manifest.js';
 import type { AdapterRuntime } from './runtime.js';
@@ -20,41 +21,6 @@ export interface EvalSets {
   heldout: readonly EvalSample[];
   /** Regression set: the candidate must not be worse than the current adapter here (beyond the tolerance). */
   regression: readonly EvalSample[];
-}
-
-export interface AdoptionPolicy {
-  /** Held-out score gain over the current adapter required to adopt (score units; NLL: nats/token). */
-  margin: number;
-  /** How much worse than the current adapter the regression score may be (0 = never worse). */
-  regressionTolerance: number;
-}
-
-export type DecisionStage = 'manifest' | 'verify' | 'compatibility' | 'load' | 'evaluate' | 'adopt';
-
-export interface SetComparison {
-  candidate: EvalScore;
-  current: EvalScore;
-  /** candidate.score − current.score (positive = candidate better). */
-  delta: number;
-}
-
-/** What happened to a candidate, with the numbers; written to decisions.jsonl and returned. */
-export interface AdapterDecision {
-  kind: 'adopt' | 'reject';
-  id: string;
-  at: string;
-  stage: DecisionStage;
-  /** Error code for a rejection before evaluation (E_ADAPTER_SIGNATURE, E_ADAPTER_SHA256, E_ADAPTER_WRONG_BASE, …). */
-  code?: string;
-  reason: string;
-  /** Adapter active when the decision was made (null = bare base model). */
-  current: string | null;
-  signer?: string;
-  metric?: string;
-  heldout?: SetComparison;
-  regression?: SetComparison | null;
-  policy: AdoptionPolicy;
-  timings_ms: Record<string, number>;
 }
 
 export interface AdapterLifecycleOptions {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { HomeSightError, silentLogger, systemClock, type Clock, type Logger } from '../../system/index.js';
 import { parseManifest, type AdapterManifest } from './manifest.js';
 import { verifyAdapterFile } from './verify.js';
-import type { AdapterDecision } from './lifecycle.js';
+import type { AdapterDecision } from './decision.js';
 
 /** An adopted adapter kept on disk for use and rollback. */
 export interface StoredAdapter {

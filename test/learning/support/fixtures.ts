@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatPlanSample, toJsonl } from '../../../cloud/trainer/index.js';
+import { formatPlanSample, toJsonl } from '../../../daemon/contracts/index.js';
 import type { EvalSample } from '../../../daemon/learning/adapters/index.js';
 import { STORY_LINES, garbageLines, householdPlans, type PlanSplits } from './plans.js';
 

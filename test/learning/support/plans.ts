@@ -3,7 +3,7 @@
  * HomeSight-style questions ("who was in the kitchen between 7 and 8 pm"), from templates and a seeded PRNG.
  * Train, held-out and regression splits never share a (template, slots) combination.
  */
-import type { PlanRecord } from '../../../cloud/trainer/index.js';
+import type { PlanRecord } from '../../../daemon/contracts/index.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { parseConfigText, type HomeSightConfig } from '../../../daemon/config/index.js';
 import type { ModuleContext } from '../../../daemon/context.js';
-import type { HomeSightEvents } from '../../../daemon/bus.js';
+import type { HomeSightEvents } from '../../../daemon/contracts/index.js';
 import { EventBus, LogHub, ServiceContainer, systemClock } from '../../../daemon/system/index.js';
 
 export interface TestContext extends ModuleContext {

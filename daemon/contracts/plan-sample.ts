@@ -1,6 +1,7 @@
 /**
- * The plan-text format adapters are trained and evaluated on. train_lora.py's format_sample() implements the
- * same rules; keep the two in step (test/learning/trainer-*.test.ts compares them).
+ * The plan-text format adapters are trained (cloud/trainer) and evaluated (the device's adapter lifecycle) on; it
+ * lives here so edge and cloud share it without the daemon importing cloud/. cloud/trainer/train_lora.py's
+ * format_sample() implements the same rules; keep the two in step (test/learning/trainer-*.test.ts compares them).
  *
  *   prompt     = "Question: <question>\nPlan:\n"
  *   completion = the plan as compact JSON with keys task_steps, task_nodes, task_links (in that order)

@@ -1,0 +1,22 @@
+/**
+ * The leaf every folder may import: bus events and their payloads, the task-plan format and the plan-text sample
+ * format that edge (daemon/learning) and cloud (cloud/trainer) share. Imports no feature folder.
+ */
+export type {
+  AnsweredEvent,
+  AnsweredRequest,
+  CameraError,
+  CameraOccupancy,
+  CameraState,
+  CameraStateEvent,
+  ClosedSegment,
+  EventChange,
+  EventKind,
+  HomeEvent,
+  HomeSightEvents,
+  RecordingSegmentEvent,
+  ReloadReport,
+  VisionEventPayload,
+} from './events.js';
+export { NODE_REF, namedArgumentSchema, taskLinkSchema, taskNodeSchema, taskPlanSchema, type TaskLink, type TaskNode, type TaskPlan } from './plan.js';
+export { PLAN_FORMAT, formatPlanSample, toJsonl, type PlanRecord, type TextSample } from './plan-sample.js';
