@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { COMMANDS, type CliCommand } from './cli/commands.js';
+import { asksForHelp, commandHelp } from './cli/help.js';
+import { EXIT } from './system/index.js';
 
 function usage(): string {
   const lines = ['usage: homesight <command> [options]', '', 'commands:'];
@@ -23,19 +25,23 @@ function match(argv: string[]): { cmd: CliCommand; rest: string[] } | null {
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(usage() + '\n');
-    return argv.length === 0 ? 64 : 0;
+    return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
   }
   const m = match(argv);
   if (m === null) {
     process.stderr.write(`homesight: unknown command "${argv.join(' ')}"\n${usage()}\n`);
-    return 64; // EX_USAGE
+    return EXIT.USAGE;
+  }
+  if (asksForHelp(m.rest)) {
+    process.stdout.write(commandHelp(m.cmd));
+    return EXIT.OK;
   }
   let parsed;
   try {
     parsed = parseArgs({ args: m.rest, options: m.cmd.options ?? {}, allowPositionals: true, strict: true });
   } catch (err) {
     process.stderr.write(`homesight ${m.cmd.name}: ${(err as Error).message}\nusage: homesight ${m.cmd.usage}\n`);
-    return 64;
+    return EXIT.USAGE;
   }
   return m.cmd.run(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals);
 }

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { loadConfig, ConfigError, formatProblem, LIVE_KEYS, type HomeSightConfig, type LoadOptions } from './config/index.js';
 import {
+  EXIT,
   EventBus,
   HealthServer,
   LogHub,
@@ -19,7 +20,7 @@ import {
   type Notifier,
   type ServiceModule,
 } from './system/index.js';
-import type { HomeSightEvents } from './contracts/index.js';
+import type { HomeSightEvents } from './bus.js';
 import type { ModuleContext } from './context.js';
 import { MODULES, type ModuleFactory } from './modules.js';
 
@@ -35,8 +36,6 @@ export interface DaemonOptions {
 }
 
 /** Exit codes from sysexits.h that systemd and scripts understand. */
-export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 78 } as const;
-
 interface ExtensionModuleFile {
   createModule(ctx: ModuleContext): ServiceModule | Promise<ServiceModule>;
 }

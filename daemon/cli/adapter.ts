@@ -1,6 +1,5 @@
 import { openAdapterStoreFromConfig } from '../learning/adapters/index.js';
-import { EXIT } from '../main.js';
-import { HomeSightError } from '../system/index.js';
+import { EXIT, HomeSightError } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
 

@@ -1,12 +1,7 @@
 import { readSecret, type HomeSightConfig } from '../config/index.js';
-import { EXIT } from '../main.js';
-import { HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
+import { EXIT, HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
-
-/** sysexits */
-const EX_USAGE = 64;
-const EX_UNAVAILABLE = 69;
 
 /** Broker URL and credentials the daemon's config points at. */
 function brokerOf(config: HomeSightConfig, url: unknown): { url: string; protocolVersion: 4 | 5; username?: string; password?: string } {
@@ -45,7 +40,7 @@ async function overMqtt(values: Record<string, string | boolean | string[] | und
   const question = positionals.join(' ').trim();
   if (question === '') {
     process.stderr.write(`usage: homesight ${plan ? 'plan' : 'ask'} "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json]\n`);
-    return EX_USAGE;
+    return EXIT.USAGE;
   }
   const loaded = loadCliConfig(values.config);
   if (typeof loaded === 'number') return loaded;
@@ -101,7 +96,7 @@ async function overMqtt(values: Record<string, string | boolean | string[] | und
     return EXIT.OK;
   } catch (err) {
     process.stderr.write(`homesight: ${errorMessage(err)}${err instanceof HomeSightError && err.hint !== undefined ? ` (${err.hint})` : ''}\n`);
-    return EX_UNAVAILABLE;
+    return EXIT.UNAVAILABLE;
   } finally {
     process.removeListener('SIGINT', onSig);
     await client.close();
@@ -113,7 +108,7 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
   const question = positionals.join(' ').trim();
   if (question === '') {
     process.stderr.write('usage: homesight plan --local "question"\n');
-    return EX_USAGE;
+    return EXIT.USAGE;
   }
   const loaded = loadCliConfig(values.config);
   if (typeof loaded === 'number') return loaded;

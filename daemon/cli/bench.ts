@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import { ConfigError } from '../config/index.js';
-import { EXIT } from '../main.js';
-import { HomeSightError } from '../system/index.js';
+import { EXIT, HomeSightError } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig, printProblems } from './common.js';
 
@@ -26,14 +25,14 @@ export const benchCommand: CliCommand = {
     const file = positionals[0];
     if (file === undefined || positionals.length > 1) {
       process.stderr.write('usage: homesight bench JOB.yaml [--parallel N] [--limit N] [--only ALG]... [--force] [--workspace DIR] [--config FILE] [--no-progress] [--log-level LEVEL]\n');
-      return 64;
+      return EXIT.USAGE;
     }
     let parallel: number | undefined;
     if (typeof values.parallel === 'string') {
       parallel = Number(values.parallel);
       if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) {
         process.stderr.write(`homesight bench: --parallel must be a whole number 1..64 (got ${values.parallel})\n`);
-        return 64;
+        return EXIT.USAGE;
       }
     }
     let limit: number | undefined;
@@ -41,7 +40,7 @@ export const benchCommand: CliCommand = {
       limit = Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1) {
         process.stderr.write(`homesight bench: --limit must be a whole number ≥ 1 (got ${values.limit})\n`);
-        return 64;
+        return EXIT.USAGE;
       }
     }
     const level = String(values['log-level'] ?? 'warn');
@@ -80,7 +79,7 @@ export const benchCommand: CliCommand = {
       }
       if (err instanceof HomeSightError) {
         process.stderr.write(`homesight bench: ${err.message}${err.hint === undefined ? '' : `\n  hint: ${err.hint}`}\n`);
-        return err.code === 'E_BENCH_ABORTED' ? 130 : EXIT.FAILURE;
+        return err.code === 'E_BENCH_ABORTED' ? EXIT.INTERRUPTED : EXIT.FAILURE;
       }
       throw err;
     } finally {

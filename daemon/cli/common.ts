@@ -1,5 +1,5 @@
 import { ConfigError, formatProblem, loadConfig, type ConfigProblem, type LoadedConfig, type LoadOptions } from '../config/index.js';
-import { EXIT } from '../main.js';
+import { EXIT } from '../system/index.js';
 
 /**
  * Helpers every CLI command shares. A command that needs the config loads it

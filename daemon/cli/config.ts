@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { EXIT } from '../main.js';
+import { EXIT } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { EXIT } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 
 /**
@@ -67,7 +68,7 @@ export const datasetBuildCommand: CliCommand = {
       if (values['update-datasheet'] === true) opts.datasheet = new URL('../../docs/datasets/q2a.md', import.meta.url).pathname;
     } catch (err) {
       process.stderr.write(`homesight dataset build: ${(err as Error).message}\nusage: homesight ${datasetBuildCommand.usage}\n`);
-      return 64;
+      return EXIT.USAGE;
     }
 
     const quiet = values.quiet === true;
@@ -96,11 +97,11 @@ export const datasetBuildCommand: CliCommand = {
           (opts.teacher !== undefined ? `; teacher kept ${s.teacher.kept}/${s.teacher.returned}` : '') +
           ` in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
-      return 0;
+      return EXIT.OK;
     } catch (err) {
       if (phase !== '') bar.stop();
       process.stderr.write(`homesight dataset build: ${err instanceof Error ? err.message : String(err)}\n`);
-      return 1;
+      return EXIT.FAILURE;
     }
   },
 };

@@ -1,12 +1,7 @@
 import { resolve } from 'node:path';
-import { EXIT } from '../main.js';
-import { HomeSightError, errorMessage } from '../system/index.js';
+import { EXIT, HomeSightError, errorMessage } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
-
-/** sysexits: input missing / cannot create output. */
-const EX_NOINPUT = 66;
-const EX_CANTCREAT = 73;
 
 const backup: CliCommand = {
   name: 'db backup',
@@ -17,7 +12,7 @@ const backup: CliCommand = {
     const dest = positionals[0];
     if (dest === undefined || positionals.length > 1) {
       process.stderr.write('usage: homesight db backup FILE [--config FILE] [--db FILE]\n');
-      return 64;
+      return EXIT.USAGE;
     }
     let source: string;
     if (typeof values.db === 'string') {
@@ -42,8 +37,8 @@ const backup: CliCommand = {
     } catch (err) {
       if (err instanceof HomeSightError) {
         process.stderr.write(`homesight db backup: ${err.message}${err.hint === undefined ? '' : ` (${err.hint})`}\n`);
-        if (err.code === 'E_MEMORY_NO_DB') return EX_NOINPUT;
-        if (err.code === 'E_MEMORY_BACKUP_EXISTS' || err.code === 'E_MEMORY_BACKUP') return EX_CANTCREAT;
+        if (err.code === 'E_MEMORY_NO_DB') return EXIT.NOINPUT;
+        if (err.code === 'E_MEMORY_BACKUP_EXISTS' || err.code === 'E_MEMORY_BACKUP') return EXIT.CANTCREAT;
         return EXIT.FAILURE;
       }
       process.stderr.write(`homesight db backup: ${errorMessage(err)}\n`);

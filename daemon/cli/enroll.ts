@@ -1,14 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { EXIT } from '../main.js';
-import { HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
+import { EXIT, HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
-
-/** sysexits: usage / input missing. */
-const EX_USAGE = 64;
-const EX_NOINPUT = 66;
-const EX_DATAERR = 65;
 
 /**
  * `homesight enroll NAME IMG…`: adds a person's face(s) to the household
@@ -23,7 +17,7 @@ export const enrollCommand: CliCommand = {
     const [name, ...files] = positionals;
     if (name === undefined || files.length === 0) {
       process.stderr.write('usage: homesight enroll NAME IMG… [--config FILE]\n');
-      return EX_USAGE;
+      return EXIT.USAGE;
     }
     const loaded = loadCliConfig(values.config);
     if (typeof loaded === 'number') return loaded;
@@ -34,7 +28,7 @@ export const enrollCommand: CliCommand = {
         images.push(await readFile(f));
       } catch (err) {
         process.stderr.write(`homesight enroll: cannot read ${f}: ${errorMessage(err)}\n`);
-        return EX_NOINPUT;
+        return EXIT.NOINPUT;
       }
     }
     const logs = new LogHub({ level: values.verbose === true ? 'info' : 'fatal', pretty: 'auto', destination: process.stderr });
@@ -66,7 +60,7 @@ export const enrollCommand: CliCommand = {
           for (const s of (err.context.skipped as Array<{ index: number; reason: string }> | undefined) ?? []) {
             process.stderr.write(`${files[s.index]}: ${s.reason}\n`);
           }
-          return EX_DATAERR;
+          return EXIT.DATAERR;
         }
         return EXIT.FAILURE;
       }

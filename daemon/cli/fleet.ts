@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HomeSightConfig } from '../config/index.js';
 import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, updaterSettings, openBundle, type UpdaterOptions } from '../fleet/index.js';
-import { LogHub, asHomeSightError, systemClock } from '../system/index.js';
+import { EXIT, LogHub, asHomeSightError, systemClock } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
 
@@ -19,11 +19,11 @@ function updaterFor(config: HomeSightConfig, parts: Pick<UpdaterOptions, 'releas
   });
 }
 
-/** `BUNDLE: REFUSED CODE: message (hint)` on stderr; exit 1. */
+/** `BUNDLE: REFUSED CODE: message (hint)` on stderr; EXIT.FAILURE. */
 function refused(file: string, err: unknown): number {
   const e = asHomeSightError(err);
   process.stderr.write(`${file}: REFUSED ${e.code}: ${e.message}${e.hint === undefined ? '' : ` (${e.hint})`}\n`);
-  return 1;
+  return EXIT.FAILURE;
 }
 
 const verify: CliCommand = {
@@ -35,7 +35,7 @@ const verify: CliCommand = {
     const file = positionals[0];
     if (file === undefined) {
       process.stderr.write('usage: homesight fleet verify BUNDLE [--config FILE]\n');
-      return 64;
+      return EXIT.USAGE;
     }
     const loaded = loadCliConfig(values.config);
     if (typeof loaded === 'number') return loaded;
@@ -44,7 +44,7 @@ const verify: CliCommand = {
     try {
       const b = await openBundle(resolve(file), { trustedKeys: config.fleet.trusted_keys, configVersion: config.version, stagingDir: join(tmp, 'staging') });
       process.stdout.write(`${file}: OK, version ${b.manifest.version}, ${Object.keys(b.manifest.files).length} files, signed by key ${b.keyId}\n`);
-      return 0;
+      return EXIT.OK;
     } catch (err) {
       return refused(file, err);
     } finally {
@@ -68,7 +68,7 @@ const status: CliCommand = {
     process.stdout.write(
       JSON.stringify({ current: releases.current(), releases: releases.list().map((r) => r.version), pending: state.pending, history: state.history.slice(-10) }, null, 2) + '\n',
     );
-    return 0;
+    return EXIT.OK;
   },
 };
 
@@ -88,7 +88,7 @@ const apply: CliCommand = {
     const config = loaded.config;
     if ((typeof values.version === 'string') === (values.rollback === true)) {
       process.stderr.write('fleet apply: give exactly one of --version V or --rollback\n');
-      return 64;
+      return EXIT.USAGE;
     }
     const logs = new LogHub({ level: config.log.level, pretty: false });
     const log = logs.child({ module: 'fleet', component: 'apply' });
@@ -102,7 +102,7 @@ const apply: CliCommand = {
     const progress = (stage: string, detail?: Record<string, unknown>): void => log.info({ stage, ...detail }, 'fleet apply');
     const entry = values.rollback === true ? await updater.rollback({ progress }) : await updater.apply(values.version as string, { progress });
     log.info({ ...entry }, 'fleet apply finished');
-    return entry.outcome === 'installed' ? 0 : 1;
+    return entry.outcome === 'installed' ? EXIT.OK : EXIT.FAILURE;
   },
 };
 
@@ -116,7 +116,7 @@ const install: CliCommand = {
     const file = positionals[0];
     if (file === undefined) {
       process.stderr.write('usage: homesight fleet install BUNDLE [--config FILE]\n');
-      return 64;
+      return EXIT.USAGE;
     }
     const loaded = loadCliConfig(values.config);
     if (typeof loaded === 'number') return loaded;
@@ -134,7 +134,7 @@ const install: CliCommand = {
       const prepared = await updater.prepare(resolve(file));
       releases.switchTo(prepared.version);
       process.stdout.write(`installed ${prepared.version} (key ${prepared.keyId}); ${p.link} → ${prepared.dir}\nrestart the service to run it\n`);
-      return 0;
+      return EXIT.OK;
     } catch (err) {
       return refused(file, err);
     }

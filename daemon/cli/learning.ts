@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { AuditLog, HttpTeacherClient, auditFile } from '../learning/index.js';
-import { EXIT } from '../main.js';
-import { HomeSightError } from '../system/index.js';
+import { EXIT, HomeSightError } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { loadCliConfig } from './common.js';
 

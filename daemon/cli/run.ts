@@ -1,5 +1,5 @@
 import { runDaemon } from '../main.js';
-import { VERSION } from '../system/index.js';
+import { EXIT, VERSION } from '../system/index.js';
 import type { CliCommand } from './commands.js';
 import { configLoadOptions } from './common.js';
 
@@ -19,6 +19,6 @@ export const versionCommand: CliCommand = {
   summary: 'print the version',
   async run() {
     process.stdout.write(`homesight ${VERSION} (node ${process.version})\n`);
-    return 0;
+    return EXIT.OK;
   },
 };

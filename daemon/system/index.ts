@@ -1,5 +1,6 @@
 export { HomeSightError, asHomeSightError, errorMessage, type ErrorContext } from './errors.js';
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
+export { EXIT, type ExitCode } from './exit-codes.js';
 export { systemClock, ManualClock, type Clock } from './clock.js';
 export { LogHub, silentLogger, LOG_LEVELS, type Logger, type LogLevel, type LoggerOptions } from './logger.js';
 export {
