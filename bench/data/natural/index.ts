@@ -1,0 +1,15 @@
+export {
+  MUST_REFUSE,
+  NATURAL_SET_DIR,
+  REFUSAL_CATEGORIES,
+  catalogContext,
+  goldPlan,
+  householdConfig,
+  loadNaturalSet,
+  sha256Hex,
+  type NaturalGold,
+  type NaturalHousehold,
+  type NaturalItem,
+  type NaturalSet,
+  type RefusalCategory,
+} from './load.js';
