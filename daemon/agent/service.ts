@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HomeSightError, asHomeSightError, formatIsoInZone, silentLogger, systemClock, type Clock, type Logger } from '../system/index.js';
 import { composeAnswer, type AgentDeps, type HouseholdInfo, type LongTermRecord, PlanExecutor, type ExecutionResult, type TraceEntry } from './execution/index.js';
 import { taskPlanSchema, validatePlan, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from './catalog/index.js';
-import { PlanningPipeline, type PlanAttempt, type PlannerKind, SEED_EXAMPLES, extractSlots, shapeSimilarity, shapeWords, resolveTimePhrase, type ResolvedRange, refusalNote } from './planning/index.js';
+import { PlanningPipeline, type PlanAttempt, type PlannerKind, SEED_EXAMPLES, exampleVocabulary, extractSlots, shapeSimilarity, shapeWords, resolveTimePhrase, type ResolvedRange, refusalNote } from './planning/index.js';
 
 export const askOptionsSchema = z
   .strictObject({
@@ -144,9 +144,10 @@ export class AgentService {
         out.push({ question: p.data.question, plan: p.data.plan, score: s });
       }
     }
+    const seedView = { ...reqView, household: exampleVocabulary(reqView.household) };
     for (const e of SEED_EXAMPLES) {
       if (this.validate(e.plan).filter((i) => i.code !== 'E_ARG_VALUE').length > 0) continue; // e.g. publish_to_hub when not allowed
-      out.push({ question: e.question, plan: e.plan, score: shapeSimilarity(words, shapeWords(extractSlots(e.question, { ...reqView, household: { ...reqView.household, people: [...reqView.household.people, { name: 'Alice', aliases: [] }, { name: 'Bob', aliases: [] }] } }).masked)) });
+      out.push({ question: e.question, plan: e.plan, score: shapeSimilarity(words, shapeWords(extractSlots(e.question, seedView).masked)) });
     }
     const seen = new Set<string>();
     return out

@@ -8,7 +8,7 @@ export { RetrievalPlanner } from './retrieval-planner.js';
 export { CloudPlanner, extractJsonObject } from './cloud-planner.js';
 export { PlanningPipeline, type PlanAttempt, type PlannerKind } from './pipeline.js';
 export { buildPrompt } from './prompt.js';
-export { SEED_EXAMPLES } from './seeds.js';
+export { SEED_EXAMPLES, exampleVocabulary } from './seeds.js';
 export { extractSlots, shapeSimilarity, shapeWords } from './slots.js';
 export { describeSteps, linksFromRefs } from './steps.js';
 export { resolveTimePhrase, type ResolvedRange } from './time.js';

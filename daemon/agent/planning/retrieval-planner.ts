@@ -1,12 +1,9 @@
 import { HomeSightError, formatIsoInZone, zonedDay } from '../../system/index.js';
 import { getTool, refIndex, validatePlan, namedArguments, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from '../catalog/index.js';
 import { describeSteps } from './steps.js';
-import { SEED_EXAMPLES, type SeedExample } from './seeds.js';
+import { SEED_EXAMPLES, exampleVocabulary, type SeedExample } from './seeds.js';
 import { extractSlots, shapeSimilarity, shapeWords, type Slots } from './slots.js';
 import { resolveTimePhrase } from './time.js';
-
-/** Names and cameras the seed plans use as placeholders. */
-const SEED_VOCAB = { people: [{ name: 'Alice', aliases: [] }, { name: 'Bob', aliases: [] }], cameras: ['porch'], rooms: [] as string[] };
 
 export interface RetrievalOptions {
   /** Built-in examples searched after the household's own (default SEED_EXAMPLES). */
@@ -36,14 +33,7 @@ export class RetrievalPlanner implements Planner {
     signal?.throwIfAborted();
     const slots = extractSlots(req.question, req);
     const words = shapeWords(slots.masked);
-    const exampleVocab = {
-      ...req,
-      household: {
-        people: [...req.household.people, ...SEED_VOCAB.people],
-        cameras: [...req.household.cameras, ...SEED_VOCAB.cameras],
-        rooms: req.household.rooms,
-      },
-    };
+    const exampleVocab = { ...req, household: exampleVocabulary(req.household) };
     const candidates = [...(req.examples ?? []).map((e) => ({ ...e, own: true })), ...this.seeds.map((e) => ({ ...e, own: false }))];
     const scored = candidates
       .map((c) => {

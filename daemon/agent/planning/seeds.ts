@@ -1,4 +1,4 @@
-import type { TaskPlan } from '../catalog/index.js';
+import type { PlanRequest, TaskPlan } from '../catalog/index.js';
 
 /**
  * Built-in example plans: the retrieval planner's starting library and the
@@ -9,6 +9,24 @@ import type { TaskPlan } from '../catalog/index.js';
 export interface SeedExample {
   question: string;
   plan: TaskPlan;
+}
+
+type Vocabulary = PlanRequest['household'];
+
+/** Names and cameras the seed questions use as placeholders. They are not household members: they only mask seed questions. */
+const SEED_PLACEHOLDERS: Vocabulary = { people: [{ name: 'Alice', aliases: [] }, { name: 'Bob', aliases: [] }], cameras: ['porch'], rooms: [] };
+
+/**
+ * The vocabulary an example question (seed or past plan) is masked with before
+ * its shape is compared: the household's names plus the seed placeholders, so
+ * "When was Bob last seen?" has the shape of "When was Carol last seen?".
+ */
+export function exampleVocabulary(household: Vocabulary): Vocabulary {
+  return {
+    people: [...household.people, ...SEED_PLACEHOLDERS.people],
+    cameras: [...household.cameras, ...SEED_PLACEHOLDERS.cameras],
+    rooms: [...household.rooms, ...SEED_PLACEHOLDERS.rooms],
+  };
 }
 
 const n = (task: string, args: Record<string, unknown>): { task: string; arguments: Record<string, unknown> } => ({ task, arguments: args });
