@@ -1,45 +1,16 @@
-import { z } from 'zod';
+import type { TaskNode, TaskPlan } from '../../contracts/index.js';
 
-/**
- * The task-plan format (TaskBench / HuggingGPT style). Import and export are
- * exactly this JSON so external TaskBench data works:
- *   {"task_steps": ["Step 1: ...", ...],
- *    "task_nodes": [{"task": "<tool name>", "arguments": {...} | [...]}],
- *    "task_links": [{"source": "<tool name>", "target": "<tool name>"}]}
- * An argument value "<node-j>" (0-based) refers to the output of the j-th node.
- * TaskBench has two argument shapes: a list of positional strings (resource
- * domains) or a list of {name, value} (temporal / dailylifeapis); HomeSight's
- * own tools take an object of named arguments. All three parse here.
- */
-export const NODE_REF = /^<node-(\d+)>$/;
+// The task-plan format (TaskBench JSON) is shared with learning and the cloud teacher, so it lives in contracts.
+export { NODE_REF, namedArgumentSchema, taskLinkSchema, taskNodeSchema, taskPlanSchema, type TaskLink, type TaskNode, type TaskPlan } from '../../contracts/index.js';
 
-export const namedArgumentSchema = z.object({ name: z.string(), value: z.unknown() });
-
-export const taskNodeSchema = z.object({
-  task: z.string().min(1),
-  arguments: z.union([z.record(z.string(), z.unknown()), z.array(z.union([namedArgumentSchema, z.string()]))]).default({}),
-});
-
-export const taskLinkSchema = z.object({ source: z.string().min(1), target: z.string().min(1) });
-
-export const taskPlanSchema = z.object({
-  task_steps: z.array(z.string()).default([]),
-  task_nodes: z.array(taskNodeSchema),
-  task_links: z.array(taskLinkSchema).default([]),
-});
-
-export type TaskNode = z.infer<typeof taskNodeSchema>;
-export type TaskLink = z.infer<typeof taskLinkSchema>;
-export type TaskPlan = z.infer<typeof taskPlanSchema>;
-
-/** Normalises a node's arguments to an object of named values. Positional strings become arg0, arg1, … */
+/** Normalises a node's arguments to an object of named values. Positional values become arg0, arg1, … */
 export function namedArguments(node: TaskNode): Record<string, unknown> {
   const a = node.arguments;
   if (!Array.isArray(a)) return a;
   const out: Record<string, unknown> = {};
   a.forEach((x, i) => {
-    if (typeof x === 'string') out[`arg${i}`] = x;
-    else out[x.name] = x.value;
+    if (typeof x === 'object') out[x.name] = x.value;
+    else out[`arg${i}`] = x;
   });
   return out;
 }
