@@ -269,7 +269,7 @@ export class AgentMqttHandler {
     const r = await this.options.service.correct(p.data.question, p.data.plan, p.data.note);
     if (!r.stored) {
       throw new HomeSightError('E_PLAN_INVALID', `the corrected plan is invalid: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
-        hint: 'fix the plan (see the catalog in the README)',
+        hint: 'fix the plan (the tools and their arguments: docs/agent-tools.md)',
       });
     }
     await this.send(msg, replyTo, 'agent/correct', { id, status: 'ok', data: { stored: true } });
