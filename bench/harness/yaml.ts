@@ -16,7 +16,7 @@ export class BenchConfigError extends HomeSightError {
   constructor(problems: ConfigProblem[]) {
     super('E_BENCH_CONFIG', `invalid benchmark declaration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`, {
       context: { problems },
-      hint: 'fix the listed keys; docs/METRICS.md and README "Benchmarking" describe every field',
+      hint: 'fix the listed keys; docs/benchmarking.md and docs/METRICS.md describe every field',
     });
     this.problems = problems;
   }
@@ -107,7 +107,7 @@ export class YamlFile {
       const extras: ProblemExtras = { keyNode: d.unknownKey };
       if (d.found !== undefined) extras.found = d.found;
       if (d.allowed !== undefined) extras.allowed = d.allowed;
-      const hint = d.hint ?? hints(d.path.map(String).join('.')) ?? (d.unknownKey ? 'remove it or check its spelling (README "Benchmarking" lists the keys)' : undefined);
+      const hint = d.hint ?? hints(d.path.map(String).join('.')) ?? (d.unknownKey ? 'remove it or check its spelling (docs/benchmarking.md lists the keys)' : undefined);
       if (hint !== undefined) extras.hint = hint;
       return this.problem(d.path, d.message, extras);
     });

@@ -72,7 +72,7 @@ export class SystemdRunLauncher implements Launcher {
       child.on('exit', (code) =>
         code === 0
           ? resolveRun()
-          : reject(new HomeSightError('E_FLEET_LAUNCH', `${cmd} exited with ${code ?? '?'}: ${err.trim().slice(0, 300)}`, { hint: 'allow the homesight user to start transient units (polkit rule in README "Fleet updates")' })),
+          : reject(new HomeSightError('E_FLEET_LAUNCH', `${cmd} exited with ${code ?? '?'}: ${err.trim().slice(0, 300)}`, { hint: 'allow the homesight user to start transient units (polkit rule in docs/fleet.md)' })),
       );
     });
     this.log.info({ target }, 'update handed to a transient systemd unit; this process will be restarted');

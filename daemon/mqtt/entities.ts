@@ -2,7 +2,7 @@ import { HA_COMPONENTS, type HaComponent, type HaPayload } from './ha.js';
 import { slug } from './topics.js';
 import type { CommandInfo } from './types.js';
 
-/** Topics of HomeSight's state, relative to `<base>` (see README "MQTT API"). */
+/** Topics of HomeSight's state, relative to `<base>` (see docs/mqtt.md). */
 export const TOPICS = {
   availability: 'availability',
   status: 'status',

@@ -531,7 +531,7 @@ export async function enrollFaces(
     const why = bad.map((m) => m.error?.message ?? `${m.name}: failed`).join('; ');
     throw new HomeSightError('E_ENROLL_NO_MODEL', `enrol needs a face detector and a face embedder${why === '' ? ' (none configured)' : `: ${why}`}`, {
       context: { failed: bad.map((m) => ({ name: m.name, error: m.error })) },
-      hint: bad[0]?.error?.hint ?? 'configure vision.models.face_detector and face_embedder (see README "Vision")',
+      hint: bad[0]?.error?.hint ?? 'configure vision.models.face_detector and face_embedder (see docs/vision.md)',
     });
   }
   const result: EnrollResult = { name: who, added: 0, faces: [], skipped: [] };

@@ -218,7 +218,7 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
       attempts.push({
         provider: p,
         ok: false,
-        reason: `${PROVIDER_LIB[p]} is not installed next to the onnxruntime-node binding (npm ci skipped the GPU download; see README "Vision › GPU providers")`,
+        reason: `${PROVIDER_LIB[p]} is not installed next to the onnxruntime-node binding (npm ci skipped the GPU download; see docs/vision.md, "Execution providers")`,
       });
       continue;
     }
@@ -263,7 +263,7 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
     }
     throw new HomeSightError('E_MODEL_NO_PROVIDER', `${req.name}: no execution provider could load ${req.path} (tried ${opts.providers.join(', ')})`, {
       context: { model: req.name, path: req.path, attempts },
-      hint: 'add "cpu" to vision.providers as the last resort, or install the GPU providers (README "Vision › GPU providers")',
+      hint: 'add "cpu" to vision.providers as the last resort, or install the GPU providers (docs/vision.md, "Execution providers")',
     });
   }
   const info: ModelInfo = {
