@@ -12,11 +12,11 @@ export const agentSchema = z
       .strictObject({
         model: z.string().default('planner.gguf').describe('GGUF file; relative to paths.models_dir'),
         threads: z.number().int().min(1).max(64).default(1).describe('llama.cpp threads; on small boards fewer is often faster (benchmark it)'),
-        context_size: z.number().int().min(128).max(131_072).default(2048),
+        context_size: z.number().int().min(128).max(131_072).default(2048).describe('llama.cpp context in tokens (prompt and plan)'),
         gpu_layers: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto').describe('auto = offload when a GPU is there; 0 = CPU only'),
         max_tokens: z.number().int().min(16).max(8192).default(512).describe('most tokens generated for one plan'),
-        temperature: z.number().min(0).max(2).default(0),
-        timeout_ms: z.number().int().min(100).default(60_000),
+        temperature: z.number().min(0).max(2).default(0).describe('sampling temperature (0 = always the likeliest token)'),
+        timeout_ms: z.number().int().min(100).default(60_000).describe('bound for generating one plan'),
         few_shots: z.number().int().min(0).max(16).default(3).describe('past plans put in the prompt (dropped first when the context is small)'),
         grammar: z
           .enum(['node', 'plan'])

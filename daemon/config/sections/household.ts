@@ -14,7 +14,7 @@ export const personSchema = z.strictObject({
 export const householdSchema = z
   .strictObject({
     id: z.string().min(1).default('home').describe('household id (one device serves one household)'),
-    name: z.string().default('Home'),
+    name: z.string().default('Home').describe('display name of the household'),
     timezone: z
       .string()
       .default('UTC')

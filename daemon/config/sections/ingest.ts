@@ -21,7 +21,7 @@ export const rtspSourceSchema = z.strictObject({
 export const fileSourceSchema = z.strictObject({
   kind: z.literal('file'),
   path: z.string().min(1).describe('video file, or a photo (.jpg/.png/.webp: a still camera, not recorded); relative paths resolve against paths.media_dir'),
-  loop: z.boolean().default(true),
+  loop: z.boolean().default(true).describe('start over at the end; false: the camera stops at the end of the file'),
   realtime: z.boolean().default(true).describe('read at the file\'s native rate (-re), like a live camera'),
 });
 
@@ -39,17 +39,17 @@ export const cameraSchema = z.strictObject({
   source: z.discriminatedUnion('kind', [rtspSourceSchema, fileSourceSchema, mjpegSourceSchema]),
   detect: z
     .strictObject({
-      width: z.number().int().min(32).max(3840).default(640),
+      width: z.number().int().min(32).max(3840).default(640).describe('frames for detection are scaled to exactly this size (packed RGB)'),
       height: z.number().int().min(32).max(2160).default(360),
-      fps: z.number().min(0.1).max(60).default(5),
+      fps: z.number().min(0.1).max(60).default(5).describe('frames for detection per second (ffmpeg fps filter)'),
       queue: z.number().int().min(1).max(100).default(4).describe('frames buffered for detection; oldest dropped when full'),
     })
     .prefault({}),
   record: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      segment_seconds: z.number().int().min(1).max(3600).default(60),
-      format: z.enum(['mp4', 'mkv']).default('mkv'),
+      enabled: z.boolean().default(false).describe('stream-copy the input (no re-encode) into segments indexed in the memory database'),
+      segment_seconds: z.number().int().min(1).max(3600).default(60).describe('a segment closes on the first keyframe after this long'),
+      format: z.enum(['mp4', 'mkv']).default('mkv').describe('mkv takes any codec; mp4 (fragmented) falls back to mkv when the codec does not fit'),
       retain_days: z.number().min(0).default(7).describe('segments older than this are deleted (0 = keep until recordings.max_disk_mb)'),
     })
     .prefault({}),
@@ -61,7 +61,7 @@ export const cameraSchema = z.strictObject({
     })
     .prefault({})
     .describe('exponential backoff with jitter between ffmpeg restarts'),
-  zones: z.array(zoneSchema).default([]),
+  zones: z.array(zoneSchema).default([]).describe('named areas of the picture; a person is in a zone when the bottom centre of the box is inside'),
   upload_frames: z.boolean().default(false).describe('allow faces-blurred frames of this camera to go to the cloud teacher'),
 });
 

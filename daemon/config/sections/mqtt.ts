@@ -31,7 +31,7 @@ export const mqttSchema = z
       .describe('external broker: 5 = MQTT v5, falling back to 3.1.1 when refused; the embedded broker always speaks 3.1.1'),
     base_topic: z.string().regex(/^[^#+$/]([^#+]*[^#+/])?$/, 'no MQTT wildcards, no leading "/" or "$", no trailing "/"').default('homesight').describe('topics are <base_topic>/<device_id>/...'),
     client_id: z.string().min(1).max(128).optional().describe('default: homesight_<device_id>'),
-    username: z.string().optional(),
+    username: z.string().optional().describe('user on the external broker (its password in password_file)'),
     password_file: secretFile.optional(),
     keepalive_s: z.number().int().min(5).max(3600).default(30),
     reconnect: z
@@ -50,8 +50,12 @@ export const mqttSchema = z
       .optional(),
     discovery: z
       .strictObject({
-        enabled: z.boolean().default(true),
-        prefix: z.string().regex(/^[^#+]+$/, 'no MQTT wildcards').default('homeassistant'),
+        enabled: z.boolean().default(true).describe('Home Assistant MQTT discovery (retained configs, removed when a camera goes)'),
+        prefix: z
+          .string()
+          .regex(/^[^#+]+$/, 'no MQTT wildcards')
+          .default('homeassistant')
+          .describe("HA's discovery prefix; HA's birth message on <prefix>/status makes the daemon announce again"),
       })
       .prefault({}),
     buffer_max: z.number().int().min(0).default(10_000).describe('QoS 1 events kept on disk while the broker is away; oldest dropped beyond'),

@@ -45,7 +45,7 @@ export const visionSchema = z
       .describe('let onnxruntime worker threads busy-wait between runs (a little lower latency on an idle CPU; steals cores from ffmpeg and the LLM on a busy one)'),
     tensorrt: z
       .strictObject({
-        fp16: z.boolean().default(true),
+        fp16: z.boolean().default(true).describe('let TensorRT build FP16 engines'),
         engine_cache: z.string().default('trt-engines').describe('relative to paths.cache_dir; one folder per model and sha256'),
       })
       .prefault({}),
