@@ -1,6 +1,6 @@
-import { openAdapterStoreFromConfig } from '../learning/adapters/index.js';
+import { openAdapterStoreFromConfig } from '../learning/index.js';
 import { EXIT, HomeSightError } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
 type Values = Record<string, string | boolean | string[] | undefined>;

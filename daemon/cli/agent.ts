@@ -1,6 +1,6 @@
 import { readSecret, type HomeSightConfig } from '../config/index.js';
 import { EXIT, HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
 /** Broker URL and credentials the daemon's config points at. */

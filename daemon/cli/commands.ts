@@ -1,4 +1,3 @@
-import type { ParseArgsConfig } from 'node:util';
 import { adapterCommands } from './adapter.js';
 import { learningCommands } from './learning.js';
 import { agentCommands } from './agent.js';
@@ -7,17 +6,10 @@ import { dbCommands } from './db.js';
 import { fleetCommands } from './fleet.js';
 import { enrollCommand } from './enroll.js';
 import { runCommand, versionCommand } from './run.js';
-import { datasetCommands } from './dataset.js';
-import { benchCommand } from './bench.js';
+import type { CliCommand } from './command.js';
 
-/** One CLI subcommand. Later capabilities add theirs to COMMANDS. */
-export interface CliCommand {
-  /** Words, e.g. "config check". */
-  name: string;
-  usage: string;
-  summary: string;
-  options?: ParseArgsConfig['options'];
-  run(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number>;
-}
+export type { CliCommand } from './command.js';
 
-export const COMMANDS: CliCommand[] = [runCommand, versionCommand, ...configCommands, ...dbCommands, enrollCommand, ...adapterCommands, ...learningCommands, ...datasetCommands, benchCommand, ...agentCommands, ...fleetCommands];
+/** The daemon's subcommands (bench/cli adds `bench` and `dataset`). Later capabilities add theirs here. */
+
+export const COMMANDS: CliCommand[] = [runCommand, versionCommand, ...configCommands, ...dbCommands, enrollCommand, ...adapterCommands, ...learningCommands, ...agentCommands, ...fleetCommands];

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import { EXIT } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
 const check: CliCommand = {

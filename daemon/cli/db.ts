@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { EXIT, HomeSightError, errorMessage } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
 const backup: CliCommand = {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EXIT, HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
 /**

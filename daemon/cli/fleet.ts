@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { HomeSightConfig } from '../config/index.js';
 import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, updaterSettings, openBundle, type UpdaterOptions } from '../fleet/index.js';
 import { EXIT, LogHub, asHomeSightError, systemClock } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
 /** The Updater for this device's config; `apply` and `install` differ in how they restart, probe and log. */

@@ -1,4 +1,4 @@
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 
 /**
  * `homesight <command> --help`: every subcommand answers it the same way, from what the command already

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { AuditLog, HttpTeacherClient, auditFile } from '../learning/index.js';
 import { EXIT, HomeSightError } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
 const audit: CliCommand = {

@@ -1,6 +1,6 @@
 import { runDaemon } from '../main.js';
 import { EXIT, VERSION } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from './command.js';
 import { configLoadOptions } from './common.js';
 
 export const runCommand: CliCommand = {

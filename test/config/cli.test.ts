@@ -8,6 +8,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BENCH_COMMANDS } from '../../bench/cli/index.js';
 import { COMMANDS, type CliCommand } from '../../daemon/cli/commands.js';
 import { configLoadOptions } from '../../daemon/cli/common.js';
 
@@ -18,7 +19,7 @@ writeFileSync(bad, 'household:\n  timezone: Mars/Olympus\nlog:\n  level: loud\n'
 const missing = join(dir, 'missing.yaml');
 
 const command = (name: string): CliCommand => {
-  const c = COMMANDS.find((x) => x.name === name);
+  const c = [...COMMANDS, ...BENCH_COMMANDS].find((x) => x.name === name);
   if (c === undefined) throw new Error(`no command ${name}`);
   return c;
 };

@@ -128,7 +128,7 @@ t.test('the CLI builds with a teacher, and rejects bad options', async (t) => {
   t.equal(r.code, 64, 'unknown option → usage error');
   t.match(r.stderr, /usage: homesight dataset build/);
   // option values are checked by the command itself (in-process: no extra node start-up)
-  const { datasetBuildCommand } = await import('../../daemon/cli/dataset.js');
+  const { datasetBuildCommand } = await import('../../bench/cli/dataset.js');
   const write = process.stderr.write.bind(process.stderr);
   let said = '';
   process.stderr.write = ((c: string | Uint8Array) => ((said += String(c)), true)) as typeof process.stderr.write;

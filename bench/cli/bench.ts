@@ -1,8 +1,7 @@
 import { pino } from 'pino';
-import { ConfigError } from '../config/index.js';
-import { EXIT, HomeSightError } from '../system/index.js';
-import type { CliCommand } from './commands.js';
-import { loadCliConfig, printProblems } from './common.js';
+import { loadCliConfig, printProblems, type CliCommand } from '../../daemon/cli.js';
+import { ConfigError } from '../../daemon/config/index.js';
+import { EXIT, HomeSightError } from '../../daemon/system/index.js';
 
 const benchFooter = (n: number): string => `${n} problem(s) in the benchmark declarations`;
 
@@ -50,7 +49,7 @@ export const benchCommand: CliCommand = {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     // Loaded on demand: the harness pulls in vega, which other commands do not need.
-    const { runBenchmarkJob, BenchConfigError, progressBar, silentProgress } = await import('../../bench/harness/index.js');
+    const { runBenchmarkJob, BenchConfigError, progressBar, silentProgress } = await import('../harness/index.js');
     try {
       const loaded = loadCliConfig(values.config, { footer: benchFooter });
       if (typeof loaded === 'number') return loaded;

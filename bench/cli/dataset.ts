@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EXIT } from '../system/index.js';
-import type { CliCommand } from './commands.js';
+import type { CliCommand } from '../../daemon/cli.js';
+import { EXIT } from '../../daemon/system/index.js';
 
 /**
  * `homesight dataset build`: generates the Q2A task-plan dataset (and the
- * synthetic activity keypoint set). The generator lives in bench/datasets and
- * is loaded only when the command runs.
+ * synthetic activity keypoint set). The generator (bench/datasets) is loaded
+ * only when the command runs.
  */
 
 function positiveInt(name: string, v: string | boolean | string[] | undefined, fallback: number): number {
@@ -38,7 +38,7 @@ export const datasetBuildCommand: CliCommand = {
     quiet: { type: 'boolean', short: 'q' },
   },
   async run(values) {
-    const ds = await import('../../bench/datasets/index.js');
+    const ds = await import('../datasets/index.js');
     let opts: Parameters<typeof ds.buildDataset>[0];
     try {
       const out = resolve(typeof values.out === 'string' ? values.out : 'var/datasets/q2a');
