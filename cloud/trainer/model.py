@@ -167,6 +167,11 @@ class Llama(torch.nn.Module):
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens (B, T) int64 -> logits (B, T, n_vocab)."""
+        return self.output(self.hidden(tokens))
+
+    def hidden(self, tokens: torch.Tensor) -> torch.Tensor:
+        """tokens (B, T) -> the final-norm hidden states (B, T, n_embd), before the LM head; a trainer that needs
+        logits at some positions only (the targets) applies self.output to those rows and skips the rest."""
         c = self.cfg
         B, T = tokens.shape
         hd = c.head_dim
@@ -191,8 +196,7 @@ class Llama(torch.nn.Module):
             x = x + layer.attn_output(o)
             h = rms_norm(x, layer.ffn_norm, c.rms_eps)
             x = x + layer.ffn_down(F.silu(layer.ffn_gate(h)) * layer.ffn_up(h))
-        x = rms_norm(x, self.out_norm, c.rms_eps)
-        return self.output(x)
+        return rms_norm(x, self.out_norm, c.rms_eps)
 
 
 def load_llama(g: GGUFFile) -> Llama:

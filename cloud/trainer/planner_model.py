@@ -32,6 +32,8 @@ EXPORT_TYPES = {"f32": (0, GGML_F32), "f16": (1, GGML_F16), "q8_0": (7, GGML_Q8_
 
 def make_config(n_vocab: int, dim: int, layers: int, heads: int, ff: int, ctx: int, kv_heads: Optional[int] = None,
                 rope_base: float = 10000.0, rms_eps: float = 1e-5) -> LlamaConfig:
+    if dim % 32 != 0 or ff % 32 != 0:
+        raise ValueError("--dim and --ff must be multiples of 32 (Q8_0/Q4_0 quantize rows in blocks of 32)")
     if dim % heads != 0:
         raise ValueError(f"--dim {dim} is not a multiple of --heads {heads}")
     kv = kv_heads or heads
@@ -39,8 +41,6 @@ def make_config(n_vocab: int, dim: int, layers: int, heads: int, ff: int, ctx: i
         raise ValueError(f"--heads {heads} is not a multiple of --kv-heads {kv}")
     if (dim // heads) % 2 != 0:
         raise ValueError("the head size must be even (RoPE rotates pairs)")
-    if dim % 32 != 0 or ff % 32 != 0:
-        raise ValueError("--dim and --ff must be multiples of 32 (Q8_0/Q4_0 quantize rows in blocks of 32)")
     return LlamaConfig(n_vocab=n_vocab, n_embd=dim, n_layer=layers, n_head=heads, n_head_kv=kv, n_ff=ff,
                        n_rot=dim // heads, rope_freq_base=rope_base, rms_eps=rms_eps, n_ctx_train=ctx)
 

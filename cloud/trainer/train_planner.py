@@ -140,9 +140,13 @@ def collate(torch, items, pad_id: int):
 
 
 def masked_nll(torch, model, x, mask):
-    logits = model(x)[:, :-1].float()
-    nll = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none")
-    return (nll.view_as(mask) * mask).sum(), mask.sum()
+    """Summed NLL of the masked next tokens and their count. The LM head runs only where the loss is taken
+    (targets and EOS): prompt and padding positions need no logits, which saves most of the head's cost."""
+    keep = mask.reshape(-1) > 0
+    h = model.hidden(x)[:, :-1].reshape(-1, model.cfg.n_embd)[keep]
+    logits = model.output(h).float()
+    nll = torch.nn.functional.cross_entropy(logits, x[:, 1:].reshape(-1)[keep], reduction="sum")
+    return nll, keep.sum().float()
 
 
 def evaluate(torch, model, encoded, pad_id: int, device: str, batch: int = 32) -> Optional[float]:
@@ -367,7 +371,8 @@ def train(args) -> int:
     model.train()
     t_seg = time.time()
     tokens_at_seg = state["tokens_seen"]
-    while state["step"] < args.steps:
+    stop = min(args.steps, args.stop_at) if args.stop_at else args.steps
+    while state["step"] < stop:
         if state["batch_in_epoch"] >= len(batches):
             state["epoch"] += 1
             state["batch_in_epoch"] = 0
@@ -407,10 +412,14 @@ def train(args) -> int:
             state["curves"]["val"].append([step, round(v, 5)])
             emit({"type": "eval", "step": step, "val_nll": v})
             t_seg = time.time()  # evaluation time is not training time
-        if step % args.ckpt_every == 0 or step == args.steps:
+        if step % args.ckpt_every == 0 or step == stop:
             save_checkpoint()
             t_seg = time.time()
     progress.close()
+    if state["step"] < args.steps:  # --stop-at: a session of a longer run; --resume continues it
+        emit({"type": "stopped", "step": state["step"], "steps": args.steps, "checkpoint": ckpt_path,
+              "train_s": round(state["train_s"], 1)})
+        return 0
 
     val_nll = state["curves"]["val"][-1][1] if state["curves"]["val"] else None
     exports = []
@@ -480,6 +489,8 @@ def parse_args(argv: List[str]):
     p.add_argument("--eval-every", type=int, default=250)
     p.add_argument("--eval-samples", type=int, default=1000, help="validation samples scored at each evaluation")
     p.add_argument("--ckpt-every", type=int, default=250)
+    p.add_argument("--stop-at", type=int, default=0,
+                   help="checkpoint and stop at this step (train a long run in sessions; --resume continues)")
     p.add_argument("--resume", nargs="?", const="auto", help="continue from a checkpoint (default: --out/checkpoint.pt)")
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--export", default="f16,q8_0", help=f"GGUF types to write, comma-separated ({','.join(EXPORT_TYPES)})")
