@@ -19,7 +19,7 @@ import {
 import { MqttModule } from '../../daemon/mqtt/index.js';
 import { silentLogger, systemClock } from '../../daemon/system/index.js';
 import { makeContext } from '../mqtt/support/context.js';
-import { Consumer, freePort, waitFor } from '../mqtt/support/mqtt.js';
+import { Consumer, freePort } from '../mqtt/support/mqtt.js';
 import { makeFakeRelease } from './support/fake-release.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hs-update-'));

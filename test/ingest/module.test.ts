@@ -213,7 +213,7 @@ t.test('snapshot draws boxes with labels', async (t) => {
 
 t.test('in the daemon: ingest starts after memory and indexes segments in the memory database', async (t) => {
   const dir = tempDir(t);
-  const clip = counterClip(dir, { seconds: 6 });
+  counterClip(dir, { seconds: 6 }); // counter.mkv, the recorded camera below
   // A photo as a still camera: repeated at the detect rate, never recorded.
   await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 200, g: 30, b: 40 } } }).png().toFile(join(dir, 'porch.png'));
   const file = join(dir, 'homesight.yaml');

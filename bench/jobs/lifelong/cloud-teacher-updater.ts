@@ -37,7 +37,7 @@ export class CloudTeacherUpdater implements Updater {
   private readonly minLogprob: number;
   private readonly datasets: string[];
 
-  constructor(private readonly f: UpdaterFactoryContext) {
+  constructor(f: UpdaterFactoryContext) {
     const s = f.settings;
     this.k = typeof s.k === 'number' ? s.k : 5;
     this.minSimilarity = typeof s.min_similarity === 'number' ? s.min_similarity : 0.9;

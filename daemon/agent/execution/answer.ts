@@ -46,10 +46,6 @@ const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !
 const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 const arr = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
 
-function who(identity: string | null): string {
-  return identity === null || identity === 'unknown' ? 'an unknown person' : identity;
-}
-
 function describePresence(rows: unknown[], nowMs: number, tz: string): string {
   const byPerson = new Map<string, { cams: string[]; first: string; last: string; acts: Set<string>; n: number }>();
   for (const r of rows) {
