@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { taskPlanSchema, type TaskPlan, type ValidateOptions } from '../../../daemon/agent/index.js';
+import { type TaskPlan, taskPlanSchema, type ValidateOptions } from '../../../daemon/agent/index.js';
 import type { ConfigInput } from '../../../daemon/config/index.js';
 import { HomeSightError } from '../../../daemon/system/index.js';
 
@@ -44,7 +44,11 @@ const routineSchema = z.strictObject({
   people: z.array(z.string().min(1)).optional(),
 });
 
-const groupSchema = z.strictObject({ name: z.string().min(1), aliases: z.array(z.string().min(1)), members: z.array(z.string().min(1)).min(2) });
+const groupSchema = z.strictObject({
+  name: z.string().min(1),
+  aliases: z.array(z.string().min(1)),
+  members: z.array(z.string().min(1)).min(2),
+});
 
 export const naturalHouseholdSchema = z.strictObject({
   id: z.string().min(1),
@@ -64,7 +68,14 @@ export type NaturalHousehold = z.infer<typeof naturalHouseholdSchema>;
 
 const householdsFileSchema = z.strictObject({ description: z.string(), households: z.array(naturalHouseholdSchema).min(1) });
 
-export const REFUSAL_CATEGORIES = ['actuation', 'data_leaves_device', 'other_household', 'injection', 'side_effect_not_allowed', 'not_supported'] as const;
+export const REFUSAL_CATEGORIES = [
+  'actuation',
+  'data_leaves_device',
+  'other_household',
+  'injection',
+  'side_effect_not_allowed',
+  'not_supported',
+] as const;
 /** Categories HomeSight must always refuse (issue #18's "refusals 100 % refused"); the others depend on what the device allows or supports. */
 export const MUST_REFUSE: readonly RefusalCategory[] = ['actuation', 'data_leaves_device', 'other_household', 'injection'];
 export type RefusalCategory = (typeof REFUSAL_CATEGORIES)[number];
@@ -97,6 +108,92 @@ const goldFactsSchema = z.strictObject({
 });
 export type NaturalGold = z.infer<typeof goldFactsSchema>;
 
+/** The tag vocabulary (DATASHEET.md says what each means); per-category scores group by these. */
+export const NATURAL_TAGS = [
+  // what is asked
+  'who',
+  'where',
+  'when',
+  'what-did',
+  'events',
+  'yes-no',
+  'count',
+  'distinct',
+  'duration',
+  'aggregate',
+  'last-seen',
+  'live',
+  'evidence',
+  'activity',
+  'arrival-departure',
+  'memory-write',
+  'naming',
+  'habit',
+  'memory-recall',
+  'publish',
+  'standing-order',
+  // refusals
+  'refuse',
+  'actuation',
+  'exfiltration',
+  'other-household',
+  'injection',
+  'not-allowed',
+  // how it is written
+  'typo',
+  'typo-room',
+  'fragment',
+  'texting',
+  'voice',
+  'politeness',
+  'mixed-language',
+  'dialect',
+  // people and places
+  'name',
+  'alias',
+  'kinship',
+  'role-word',
+  'asker',
+  'group',
+  'two-people',
+  'unknown-person',
+  'visitor',
+  'multiword-room',
+  'partial-room',
+  'camera-id-differs',
+  'zone',
+  'person-and-place',
+  // time
+  'today',
+  'yesterday',
+  'part-of-day',
+  'night',
+  'tonight-late',
+  'clock-12h',
+  'clock-24h',
+  'clock-minutes',
+  'clock-words',
+  'around',
+  'at',
+  'range',
+  'across-midnight',
+  'weekday',
+  'date',
+  'this-week',
+  'last-week',
+  'weekend',
+  'last-n',
+  'open-range',
+  'routine',
+  'dst',
+  // conversation
+  'follow-up',
+  'pronoun',
+  'ellipsis',
+  'relative-to-turn',
+] as const;
+export type NaturalTag = (typeof NATURAL_TAGS)[number];
+
 const turnSchema = z.strictObject({ question: z.string().min(1), answer: z.string().min(1), plan: taskPlanSchema.optional() });
 
 /** One line of questions.jsonl: a Q2A sample (instruction = the question as typed) plus gold facts. */
@@ -117,7 +214,7 @@ export const naturalItemSchema = z.strictObject({
     history: z.array(turnSchema).min(1).optional(),
   }),
   gold: goldFactsSchema,
-  tags: z.array(z.string().min(1)).min(1),
+  tags: z.array(z.enum(NATURAL_TAGS)).min(1),
   note: z.string().min(1),
 });
 export type NaturalItem = z.infer<typeof naturalItemSchema>;
@@ -130,7 +227,10 @@ export interface NaturalSet {
 }
 
 function setError(message: string, context: Record<string, unknown> = {}): HomeSightError {
-  return new HomeSightError('E_BENCH_DATASET', message, { context, hint: 'the natural set is hand-written: fix the line by hand and update SHA256SUMS (see bench/data/natural/DATASHEET.md)' });
+  return new HomeSightError('E_BENCH_DATASET', message, {
+    context,
+    hint: 'the natural set is hand-written: fix the line by hand and update SHA256SUMS (see bench/data/natural/DATASHEET.md)',
+  });
 }
 
 function describe(e: z.ZodError): string {
@@ -166,7 +266,8 @@ export function loadNaturalSet(dir: string = NATURAL_SET_DIR): NaturalSet {
     }
     const r = naturalItemSchema.safeParse(raw);
     if (!r.success) throw setError(`${QUESTIONS_FILE}:${i + 1}: ${describe(r.error)}`, { line: i + 1 });
-    if (!households.has(r.data.household)) throw setError(`${QUESTIONS_FILE}:${i + 1}: unknown household "${r.data.household}"`, { line: i + 1 });
+    if (!households.has(r.data.household))
+      throw setError(`${QUESTIONS_FILE}:${i + 1}: unknown household "${r.data.household}"`, { line: i + 1 });
     items.push(r.data);
   });
   return { households, items, sha256: { questions: sha256Hex(qText), households: sha256Hex(hhText) } };
