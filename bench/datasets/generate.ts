@@ -99,8 +99,9 @@ const STYLE_WEIGHTS: Array<Array<readonly [Style, number]>> = [
   [['plain', 3], ['polite', 1.5], ['wake', 1], ['chatty', 2.5], ['terse', 3]],
 ];
 
-function normalise(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9äöüß' ]+/g, ' ').replace(/\s+/g, ' ').trim();
+/** Text for exact de-duplication: lower case, punctuation dropped, spaces collapsed. */
+export function normalise(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
 }
 
 interface Conversation {

@@ -10,6 +10,7 @@
  */
 
 export type Locale = 'en-GB' | 'en-US' | 'en-AU' | 'en-IN';
+export const LOCALES: readonly Locale[] = ['en-GB', 'en-US', 'en-AU', 'en-IN'];
 
 export interface Alias {
   text: string;
@@ -43,7 +44,7 @@ export interface Camera {
 }
 
 export interface Routine {
-  id: 'wake' | 'breakfast' | 'school_run' | 'lunch' | 'work' | 'dinner' | 'bedtime' | 'walk' | 'helper_visit' | 'homework' | 'tea_time';
+  id: 'wake' | 'breakfast' | 'school_run' | 'lunch' | 'work' | 'dinner' | 'bedtime' | 'walk' | 'helper_visit' | 'homework' | 'tea_time' | 'nap';
   /** Phrases that mean this routine in questions ("after dinner", "after tea"). */
   phrases: string[];
   start: string;

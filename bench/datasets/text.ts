@@ -58,11 +58,13 @@ export function capitalize(s: string): string {
   return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
 }
 
-export type Style = 'plain' | 'polite' | 'wake' | 'terse' | 'chatty';
+export type Style = 'plain' | 'polite' | 'wake' | 'terse' | 'chatty' | 'voice';
+export const STYLES: readonly Style[] = ['plain', 'polite', 'wake', 'terse', 'chatty', 'voice'];
 
 const WAKE = ['Hey HomeSight, ', 'HomeSight, ', 'OK HomeSight, ', 'Hi HomeSight, '];
 const CHATTY = ['Quick question: ', 'So, ', 'Hmm, ', 'I was wondering: ', 'Just checking: ', 'Out of curiosity, '];
 const POLITE_END = [' please?', ', please?', '? Thanks.', '? Thank you!', '? Cheers.'];
+const VOICE_START = ['hey homesight ', 'ok homesight ', 'homesight ', 'um ', 'uh ', 'so ', 'okay so ', 'yeah ', ''];
 
 /**
  * Applies a speaking style to a question (ends with "?") or a command (ends
@@ -89,5 +91,8 @@ export function finish(text: string, style: Style, rng: Rng, kind: 'question' | 
     case 'terse':
       body = body.replace(/,/g, '');
       return lowerFirst(body) + (!statement && rng.chance(0.5) ? '?' : '');
+    case 'voice':
+      // A speech transcript: no punctuation or capitals, a wake word or a filler in front.
+      return (rng.pick(VOICE_START) + body.replace(/[,?.!:;"]/g, '').toLowerCase()).replace(/\s+/g, ' ').trim();
   }
 }
