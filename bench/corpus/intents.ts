@@ -1,0 +1,137 @@
+/**
+ * Intents only the planner corpus draws (the Q2A set keeps its own list):
+ * household memory beyond bench/datasets' fixed facts — naming statements
+ * ("Ana is our new nanny", "we call Alexander Alex"), habit statements
+ * ("grandpa usually walks the dog after lunch") and questions that recall
+ * them. Same shape and conventions as bench/datasets/intents.ts: people are
+ * written by their household name in plan arguments; commands are a single
+ * `remember` node; recall is recall_memory then compose_answer.
+ */
+import { PlanBuilder, personRef, type IntentContext, type IntentDef, type Person } from '../datasets/index.js';
+
+interface Habit {
+  /** "walk the dog": after "usually", "does X", "when does <who> X". */
+  base: string;
+  /** "walks the dog": after "<who>". */
+  third: string;
+  /** recall_memory query words. */
+  key: string;
+}
+
+const HABITS: Habit[] = [
+  { base: 'walk the dog', third: 'walks the dog', key: 'dog walk' },
+  { base: 'take a nap', third: 'takes a nap', key: 'nap' },
+  { base: 'go to the gym', third: 'goes to the gym', key: 'gym' },
+  { base: 'do homework', third: 'does homework', key: 'homework' },
+  { base: 'water the plants', third: 'waters the plants', key: 'watering plants' },
+  { base: 'take the bins out', third: 'takes the bins out', key: 'bins' },
+  { base: 'go for a run', third: 'goes for a run', key: 'run' },
+  { base: 'feed the cat', third: 'feeds the cat', key: 'feeding the cat' },
+  { base: 'call grandma', third: 'calls grandma', key: 'calling grandma' },
+  { base: 'practise the piano', third: 'practises the piano', key: 'piano practice' },
+  { base: 'take the medication', third: 'takes the medication', key: 'medication' },
+  { base: 'get home from work', third: 'gets home from work', key: 'home from work' },
+  { base: 'leave for school', third: 'leaves for school', key: 'leaving for school' },
+  { base: 'do the laundry', third: 'does the laundry', key: 'laundry' },
+  { base: 'go to bed', third: 'goes to bed', key: 'bedtime' },
+];
+const WHEN = ['every morning', 'after lunch', 'after dinner', 'on Saturdays', 'on weekdays', 'around 7', 'at 6 pm', 'before breakfast', 'on Tuesday evenings', 'every other day', 'at the weekend', 'in the afternoon', 'at half past eight', 'twice a week'];
+
+const others = (ctx: IntentContext): Person[] => ctx.h.people.filter((p) => p.id !== ctx.h.speaker);
+
+const rememberHabit: IntentDef = {
+  id: 'remember_habit',
+  category: 'memory',
+  weight: 2,
+  kind: 'command',
+  params(ctx) {
+    const list = others(ctx);
+    if (list.length === 0) return null;
+    const person = ctx.rng.pick(list);
+    const habit = ctx.rng.int(0, HABITS.length - 1);
+    return { people: [person], extra: { habit: String(habit), when: ctx.rng.pick(WHEN) } };
+  },
+  templates: [
+    'remember that ${who} usually ${third} ${when}',
+    '${who} {usually|always|normally} ${third} ${when}, remember that',
+    'just so you know, ${who} ${third} ${when}',
+    'note that ${who} ${third} ${when}.',
+    'FYI ${who} {usually|normally} ${third} ${when}',
+    'keep in mind ${who} ${third} ${when}',
+  ],
+  slots(ctx, p) {
+    const h = HABITS[Number(p.extra?.habit)] as Habit;
+    return { who: personRef(ctx, p.people[0] as Person).text, third: h.third, when: p.extra?.when as string };
+  },
+  plan(_ctx, p) {
+    const h = HABITS[Number(p.extra?.habit)] as Habit;
+    const person = p.people[0] as Person;
+    const b = new PlanBuilder();
+    b.add('remember', { fact: `${person.name} usually ${h.third} ${p.extra?.when as string}` }, `Store ${person.name}'s habit in household memory`);
+    return b;
+  },
+  answer: () => 'Noted.',
+};
+
+const recallHabit: IntentDef = {
+  id: 'recall_habit',
+  category: 'memory',
+  weight: 2,
+  params: rememberHabit.params,
+  templates: [
+    'when does ${who} usually ${base}',
+    'what time does ${who} {normally|usually} ${base}',
+    'did I tell you when ${who} ${third}',
+    'remind me when ${who} ${third}',
+    'how often does ${who} ${base}',
+  ],
+  slots(ctx, p) {
+    const h = HABITS[Number(p.extra?.habit)] as Habit;
+    return { who: personRef(ctx, p.people[0] as Person).text, base: h.base, third: h.third };
+  },
+  plan(_ctx, p, q) {
+    const h = HABITS[Number(p.extra?.habit)] as Habit;
+    const person = p.people[0] as Person;
+    const b = new PlanBuilder();
+    const m = b.add('recall_memory', { query: `${person.name} ${h.key}` }, `Search household memory for ${person.name}'s ${h.key}`);
+    b.add('compose_answer', { question: q, inputs: [m] }, 'Answer the question from the remembered facts');
+    return b;
+  },
+  answer: (_ctx, p) => `You told me ${(p.people[0] as Person).name} usually ${(HABITS[Number(p.extra?.habit)] as Habit).third} ${p.extra?.when as string}.`,
+};
+
+const rememberNaming: IntentDef = {
+  id: 'remember_naming',
+  category: 'memory',
+  weight: 2,
+  kind: 'command',
+  params(ctx) {
+    const list = others(ctx).filter((p) => p.relation !== 'self');
+    if (list.length === 0) return null;
+    const person = ctx.rng.pick(list);
+    const nick = person.aliases.find((a) => !/^(my|the|our) /i.test(a.text) && !/\s/.test(a.text));
+    const extra: Record<string, string> = nick !== undefined && ctx.rng.chance(0.4) ? { how: 'nickname', nick: nick.text } : { how: 'relation' };
+    return { people: [person], extra };
+  },
+  templates: ['${statement}'],
+  slots(ctx, p) {
+    const person = p.people[0] as Person;
+    if (p.extra?.how === 'nickname') {
+      const nick = p.extra.nick as string;
+      return { statement: ctx.rng.pick([`we call ${person.name} ${nick}`, `remember that ${nick} is ${person.name}`, `${nick} means ${person.name}`, `when I say ${nick} I mean ${person.name}`]) };
+    }
+    const rel = person.relation;
+    return { statement: ctx.rng.pick([`remember that ${person.name} is our ${rel}`, `${person.name} is our ${rel}`, `this is ${person.name}, our ${rel}`, `please note ${person.name} is the ${rel}`, `${person.name} is my ${rel}, remember that`]) };
+  },
+  plan(_ctx, p) {
+    const person = p.people[0] as Person;
+    const fact = p.extra?.how === 'nickname' ? `${person.name} is also called ${p.extra.nick as string}` : `${person.name} is our ${person.relation}`;
+    const b = new PlanBuilder();
+    b.add('remember', { fact }, 'Store who this is in household memory');
+    return b;
+  },
+  answer: () => 'Noted.',
+};
+
+/** Memory intents the corpus adds to the Q2A ones. */
+export const CORPUS_INTENTS: readonly IntentDef[] = [rememberHabit, recallHabit, rememberNaming];
