@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Registry } from 'prom-client';
-import { loadConfig, ConfigError, formatProblem, LIVE_KEYS, type HomeSightConfig, type LoadOptions } from './config/index.js';
+import { loadConfig, ConfigError, configSchema, formatProblem, isLiveKey, liveKeys, type HomeSightConfig, type LoadOptions } from './config/index.js';
 import {
   EXIT,
   EventBus,
@@ -20,7 +20,7 @@ import {
   type Notifier,
   type ServiceModule,
 } from './system/index.js';
-import type { HomeSightEvents } from './bus.js';
+import type { HomeSightEvents } from './contracts/index.js';
 import type { ModuleContext } from './context.js';
 import { MODULES, type ModuleFactory } from './modules.js';
 
@@ -250,7 +250,8 @@ export class Daemon {
       return out;
     }
     const changed = changedKeys(this.config, next);
-    const live = changed.filter((k) => LIVE_KEYS.some((l) => k === l || k.startsWith(l + '.')));
+    const liveList = liveKeys(configSchema);
+    const live = changed.filter((k) => isLiveKey(k, liveList));
     const needsRestart = changed.filter((k) => !live.includes(k));
     if (next.log.level !== this.config.log.level) this.logs.setLevel(next.log.level);
     this.config = next;

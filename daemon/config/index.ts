@@ -1,4 +1,5 @@
-export { configSchema, CONFIG_VERSION, EMBEDDED_DEFAULT, LIVE_KEYS, type HomeSightConfig, type ConfigInput, type CameraConfig } from './schema.js';
+export { configSchema, CONFIG_VERSION, EMBEDDED_DEFAULT, type HomeSightConfig, type ConfigInput, type CameraConfig } from './schema.js';
+export { isLiveKey, live, liveKeys } from './live.js';
 export {
   loadConfig,
   parseConfigText,

@@ -8,6 +8,7 @@ import { memorySchema } from './sections/memory.js';
 import { mqttSchema } from './sections/mqtt.js';
 import { healthSchema, logSchema, pathsSchema, systemSchema } from './sections/system.js';
 import { visionSchema } from './sections/vision.js';
+import { live } from './live.js';
 
 /** Schema version of the config file format; bumped with a migration when keys move. */
 export const CONFIG_VERSION = 1;
@@ -27,10 +28,10 @@ export const configSchema = z.strictObject({
   system: systemSchema,
   ffmpeg: ffmpegSchema,
   cameras: camerasSchema.default({}),
-  recordings: recordingsSchema,
+  recordings: live(recordingsSchema),
   memory: memorySchema,
   vision: visionSchema,
-  agent: agentSchema,
+  agent: live(agentSchema),
   mqtt: mqttSchema,
   learning: learningSchema,
   fleet: fleetSchema,
@@ -67,6 +68,3 @@ export const EMBEDDED_DEFAULT: ConfigInput = {
     people: [{ name: 'Barack', relation: 'neighbour', faces: ['obama.jpg'] }],
   },
 };
-
-/** Keys whose change is applied live on SIGHUP; everything else needs a restart. */
-export const LIVE_KEYS = ['log.level', 'agent', 'learning.upload', 'learning.mining', 'recordings', 'memory.event_retain_days', 'memory.retention_interval_s', 'memory.delete_snapshots'] as const;

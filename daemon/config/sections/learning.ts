@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { live } from '../live.js';
 import { secretFile } from './common.js';
 
 export const learningSchema = z
@@ -14,8 +15,8 @@ export const learningSchema = z
         timeout_ms: z.number().int().min(100).default(15_000),
       })
       .prefault({}),
-    upload: z
-      .strictObject({
+    upload: live(
+      z.strictObject({
         interval_s: z.number().min(1).default(900).describe('batches go out every interval_s + random(0…jitter_s) seconds'),
         jitter_s: z.number().min(0).default(60),
         window: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/, 'HH:MM-HH:MM').optional().describe('only upload inside this local time window'),
@@ -25,11 +26,11 @@ export const learningSchema = z
         batch_size: z.number().int().min(1).max(500).default(50).describe('samples per upload request'),
         backoff_s: z.number().min(0.001).default(30).describe('first retry delay after a failed upload (doubles per attempt)'),
         backoff_max_s: z.number().min(0.001).default(21_600).describe('retry delay cap'),
-      })
-      .prefault({}),
-    mining: z
-      .strictObject({ min_logprob: z.number().max(0).default(-1.5).describe('a plan whose mean token log-prob is below this is a hard example') })
-      .prefault({}),
+      }).prefault({}),
+    ),
+    mining: live(
+      z.strictObject({ min_logprob: z.number().max(0).default(-1.5).describe('a plan whose mean token log-prob is below this is a hard example') }).prefault({}),
+    ),
     adapters: z
       .strictObject({
         trusted_keys: z.array(z.string()).default([]).describe('ed25519 public keys (PEM or base64) that may sign adapters'),

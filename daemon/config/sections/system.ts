@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { live } from '../live.js';
 import { port } from './common.js';
 
 export const logSchema = z
   .strictObject({
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level; changeable at runtime (SIGHUP)'),
+    level: live(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level; changeable at runtime (SIGHUP)')),
     pretty: z.union([z.literal('auto'), z.boolean()]).default('auto').describe('pretty output; auto = only on a TTY, JSON otherwise (journald)'),
   })
   .prefault({});
