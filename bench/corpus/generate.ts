@@ -176,7 +176,11 @@ export class ConversationDrawer {
       const n = rng.chance(0.3) ? 2 : 1;
       let parent = head.draft;
       for (let k = 0; k < n; k++) {
-        const kind: FollowupKind = rng.pick(def.followups);
+        // "What was she doing there?" names whoever the previous *answer* named; the model's prompt carries the
+        // previous question and plan but not the answer, so the corpus leaves that kind out (it would teach invention).
+        const kinds = def.followups.filter((k) => k !== 'pronoun_activity');
+        if (kinds.length === 0) break;
+        const kind: FollowupKind = rng.pick(kinds);
         const { phrasing, typos } = this.phrasing(followupPhrasings(kind));
         const fu = drawFollowup(ctx, parent, kind, phrasing);
         if (fu === null) break;

@@ -152,6 +152,7 @@ function cameraName(style: CameraStyle, room: RoomSpec, index: number, rng: Rng,
 
 /** A nickname derived from the name ("Alexander" → "Alex", "Sam" → "Sammy") or a term of endearment. */
 function nickname(name: string, rng: Rng): string | null {
+  if (/^(Mr|Ms|Mrs)\.? /.test(name)) return null;
   const first = name.split(/\s+/)[0] as string;
   if (rng.chance(0.3)) return rng.pick(PET_NICKNAMES);
   if (first.length >= 6) return first.slice(0, rng.pick([3, 4]));
