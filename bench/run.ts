@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCHES } from './registry.js';
 import type { BenchResult } from './types.js';
+import { EXIT } from '../daemon/system/index.js';
 
 /** `npm run bench [-- NAME…] [--quick] [--keep] [--list]` runs benches and writes bench/results/. */
 const here = new URL('.', import.meta.url).pathname;
@@ -15,7 +16,7 @@ const { values, positionals } = parseArgs({
 
 if (values.list) {
   for (const b of BENCHES) process.stdout.write(`${b.name}\n`);
-  process.exit(0);
+  process.exit(EXIT.OK);
 }
 
 const sharedDir = resolve(process.env.HOMESIGHT_SHARED_DIR ?? join(here, '../../shared'));
@@ -25,7 +26,7 @@ const selected = positionals.length === 0 ? BENCHES : BENCHES.filter((b) => posi
 const unknown = positionals.filter((p) => !BENCHES.some((b) => b.name === p));
 if (unknown.length > 0) {
   process.stderr.write(`unknown bench: ${unknown.join(', ')} (known: ${BENCHES.map((b) => b.name).join(', ')})\n`);
-  process.exit(64);
+  process.exit(EXIT.USAGE);
 }
 
 function checkTargets(r: BenchResult): Array<{ key: string; op: string; value: number; actual: number | null; met: boolean }> {
@@ -90,4 +91,4 @@ for (const f of readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort(
 }
 writeFileSync(join(resultsDir, 'SUMMARY.md'), rows.join('\n') + '\n');
 process.stderr.write(`\nsummary → bench/results/SUMMARY.md\n`);
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed > 0 ? EXIT.FAILURE : EXIT.OK);

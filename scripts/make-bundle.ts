@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIG_VERSION } from '../daemon/config/index.js';
 import { buildBundle, generateSigningKey, keyId, listSourceTree, loadPrivateKey, openBundle, publicKeyToBase64 } from '../daemon/fleet/index.js';
-import { asHomeSightError } from '../daemon/system/index.js';
+import { EXIT, asHomeSightError } from '../daemon/system/index.js';
 
 const USAGE = `usage:
   scripts/make-bundle keygen [--out DIR]
@@ -22,7 +22,7 @@ const USAGE = `usage:
 
 function fail(msg: string): number {
   process.stderr.write(`make-bundle: ${msg}\n`);
-  return 1;
+  return EXIT.FAILURE;
 }
 
 async function keygen(values: Record<string, unknown>): Promise<number> {
@@ -36,7 +36,7 @@ async function keygen(values: Record<string, unknown>): Promise<number> {
   process.stdout.write(`private key: ${keyFile} (mode 0600; back it up offline, never copy it to a device)\n`);
   process.stdout.write(`key id:      ${keyId(publicKey)}\n`);
   process.stdout.write(`add to the device config:\n  fleet:\n    trusted_keys:\n      - "${publicKey}"\n`);
-  return 0;
+  return EXIT.OK;
 }
 
 async function build(values: Record<string, unknown>): Promise<number> {
@@ -65,7 +65,7 @@ async function build(values: Record<string, unknown>): Promise<number> {
     `${out}: version ${manifest.version}, ${Object.keys(manifest.files).length} files, ${Object.keys(manifest.links).length} links, ` +
       `${(bytes / 1024 / 1024).toFixed(1)} MiB, config ${min}–${max}, signed by key ${keyId(publicKeyToBase64(createPublicKey(privateKey)))} in ${Date.now() - t0} ms\n`,
   );
-  return 0;
+  return EXIT.OK;
 }
 
 async function verify(positionals: string[], values: Record<string, unknown>): Promise<number> {
@@ -76,7 +76,7 @@ async function verify(positionals: string[], values: Record<string, unknown>): P
   try {
     const b = await openBundle(resolve(file), { trustedKeys: trust, configVersion: Number(values['config-version'] ?? CONFIG_VERSION), stagingDir: staging });
     process.stdout.write(`ok: version ${b.manifest.version}, ${Object.keys(b.manifest.files).length} files, signed by ${b.keyId}\n`);
-    return 0;
+    return EXIT.OK;
   } finally {
     await rm(join(staging, '..'), { recursive: true, force: true });
   }

@@ -7,13 +7,13 @@
  *   node --import tsx bench/memory/queries.ts FILE FROM_MS TO_MS ITERATIONS
  */
 import { EventStore, MemoryStore } from '../../daemon/memory/index.js';
-import { silentLogger, systemClock, zonedDay } from '../../daemon/system/index.js';
+import { EXIT, silentLogger, systemClock, zonedDay } from '../../daemon/system/index.js';
 import { CAMERAS, PEOPLE, prng } from './synthetic.js';
 
 const [file, fromArg, toArg, itArg] = process.argv.slice(2);
 if (file === undefined || fromArg === undefined || toArg === undefined) {
   process.stderr.write('usage: queries.ts FILE FROM_MS TO_MS [ITERATIONS]\n');
-  process.exit(64);
+  process.exit(EXIT.USAGE);
 }
 const from = Number(fromArg);
 const to = Number(toArg);
