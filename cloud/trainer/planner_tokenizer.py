@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import hashlib
 import os
+import random
 import re
 import struct
 import sys
@@ -54,11 +56,17 @@ def placeholder_symbols(texts: Iterable[str]) -> List[str]:
     return sorted(seen, key=key)
 
 
-def train_tokenizer(texts: List[str], out_model: str, vocab_size: int, extra_symbols: Iterable[str] = ()) -> None:
-    """Trains the BPE model on texts (each may span lines) and writes SentencePiece's .model file."""
+def train_tokenizer(texts: List[str], out_model: str, vocab_size: int, extra_symbols: Iterable[str] = (),
+                    max_texts: int = 400_000, seed: int = 0) -> None:
+    """Trains the BPE model on texts (each may span lines) and writes SentencePiece's .model file. More than
+    max_texts texts are subsampled here with a seeded shuffle (SentencePiece's own sampling is not seeded)."""
     import sentencepiece as spm
 
     symbols = placeholder_symbols(texts)
+    if len(texts) > max_texts:
+        texts = list(texts)
+        random.Random(seed).shuffle(texts)
+        texts = texts[:max_texts]
     symbols += [s for s in extra_symbols if s not in symbols]
     os.makedirs(os.path.dirname(os.path.abspath(out_model)), exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hs-tok-") as tmp:
@@ -142,6 +150,13 @@ def read_spm_vocab(model_path: str) -> Tuple[List[str], List[float], List[int]]:
     if not pieces:
         raise TokenizerError(f"{model_path}: no pieces (not a SentencePiece model?)")
     return pieces, scores, types
+
+
+def vocab_sha256(model_path: str) -> str:
+    """A digest of the vocabulary itself (pieces, scores, types): what the GGUF stores. The .model file's own bytes
+    also hold the training options, temp paths included, so they differ between identical trainings."""
+    pieces, scores, types = read_spm_vocab(model_path)
+    return hashlib.sha256(json.dumps([pieces, scores, types], ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def gguf_tokenizer_metadata(model_path: str) -> Dict[str, Any]:
