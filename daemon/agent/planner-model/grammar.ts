@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { HomeSightError } from '../../system/index.js';
+import { CATALOG, type ToolDefinition } from '../catalog/index.js';
+import { QUESTION_PLACEHOLDER } from '../../grounding/index.js';
+import { type ArgClass, argClass, unwrapOptional as unwrap } from './arg-class.js';
+import { END_MARKER, renderValue } from './plan-text.js';
+
+/**
+ * The GBNF grammar of plan text, generated from the catalog: tool names,
+ * each tool's arguments in catalog order (optional ones may be left out),
+ * `#j` references only to earlier nodes (and only in arguments that take
+ * them), tools whose required arguments can only be references left out of
+ * the first line, enums from the catalog, and per request: the placeholders
+ * of this request, the household's names for person/camera/room arguments,
+ * and free text only as a span of the question. The last line is the end
+ * marker.
+ */
+
+export interface PlanTextGrammarOptions {
+  /** Most nodes (1–10). Default 8. */
+  maxNodes?: number;
+  /** Placeholders of this request (`<person-1>`, `<time-1>`…). Default: any of each kind numbered 1–9. */
+  placeholders?: readonly string[];
+  /** Canonical person names an argument may name literally (besides "unknown"). Default: any word. */
+  people?: readonly string[];
+  /** Camera ids an argument may name literally. Default: any word. */
+  cameras?: readonly string[];
+  /** Room names an argument may name literally. Default: any word. */
+  rooms?: readonly string[];
+  /** Topics publish_to_hub may use; empty leaves the tool out. Default: any word. */
+  hubTopics?: readonly string[];
+  /** Side-effect tools that may appear (others are left out). Default: all. */
+  allowTools?: readonly string[];
+  /** The (delexicalised) question: free-text arguments must be a span of its words. Default: any quoted text. */
+  question?: string;
+  /** Longest free quoted text when no question is given. Default 80. */
+  maxStringLength?: number;
+}
+
+/** A GBNF string literal. */
+function lit(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+}
+
+function alt(values: readonly string[]): string {
+  return values.length === 0 ? '' : `(${values.join(' | ')})`;
+}
+
+const PLACEHOLDER_KINDS = ['person', 'group', 'camera', 'room', 'zone', 'time', 'number'] as const;
+type PlaceholderKind = (typeof PLACEHOLDER_KINDS)[number];
+
+/** Which placeholder kinds an argument class accepts. */
+const PLACEHOLDERS_FOR: Record<ArgClass, readonly PlaceholderKind[]> = {
+  person: ['person', 'group'],
+  camera: ['camera', 'room', 'zone'],
+  room: ['room', 'camera'],
+  phrase: ['time'],
+  day: ['time'],
+  time: ['time'],
+  number: ['number'],
+  enum: [],
+  activity: [],
+  topic: [],
+  text: [],
+  any: [],
+};
+
+export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
+  const maxNodes = o.maxNodes ?? 8;
+  if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > 10) {
+    throw new HomeSightError('E_CONFIG', `planTextGrammar: maxNodes must be 1–10, not ${maxNodes}`, { context: { maxNodes } });
+  }
+  const rules: string[] = [];
+  const rule = (name: string, body: string): void => {
+    rules.push(`${name} ::= ${body}`);
+  };
+
+  // placeholders, by kind
+  const byKind = new Map<PlaceholderKind, string[]>();
+  for (const k of PLACEHOLDER_KINDS) byKind.set(k, []);
+  if (o.placeholders !== undefined) {
+    for (const p of o.placeholders) {
+      const m = /^<([a-z]+)-\d+>$/.exec(p);
+      const kind = PLACEHOLDER_KINDS.find((k) => k === m?.[1]);
+      if (kind !== undefined && !byKind.get(kind)!.includes(p)) byKind.get(kind)!.push(lit(p));
+    }
+  } else {
+    for (const k of PLACEHOLDER_KINDS) byKind.get(k)!.push(`"<${k}-" [1-9] ">"`);
+  }
+
+  rule('word', '[^ \\t\\n"\\[\\],#={}] [^ \\t\\n"\\[\\],{}]{0,63}');
+  rule('quoted', `"\\"" ([^"\\\\\\x00-\\x1f] | "\\\\" ["\\\\/bfnrt]){0,${o.maxStringLength ?? 80}} "\\""`);
+  rule('number', '"-"? [0-9]{1,4} ("." [0-9]{1,3})?');
+  rule('date', '[0-9]{4} "-" [0-9]{2} "-" [0-9]{2}');
+  rule(
+    'isotime',
+    '[0-9]{4} "-" [0-9]{2} "-" [0-9]{2} "T" [0-9]{2} ":" [0-9]{2} ":" [0-9]{2} ("." [0-9]{1,3})? ("Z" | [+-] [0-9]{2} ":" [0-9]{2})',
+  );
+
+  // Free text: a span of the question's words (trailing punctuation optional), or any quoted text.
+  if (o.question !== undefined && o.question.trim() !== '') {
+    const words = o.question.trim().split(/\s+/);
+    words.forEach((w, i) => {
+      const core = w.replace(/[.,!?;:]+$/, '');
+      const tail = w.slice(core.length);
+      const json = (s: string): string => JSON.stringify(s).slice(1, -1);
+      const head = core === '' ? lit(json(tail)) : tail === '' ? lit(json(core)) : `${lit(json(core))} ${lit(json(tail))}?`;
+      rule(`span${i}`, i + 1 < words.length ? `${head} (" " span${i + 1})?` : head);
+    });
+    rule('span', `"\\"" ${alt(words.map((_, i) => `span${i}`))} "\\""`);
+  } else rule('span', 'quoted');
+
+  const literals = (values: readonly string[] | undefined, fallback: string): string =>
+    values === undefined ? fallback : alt(values.map((v) => lit(renderValue(v)))) || '"-"';
+  const valueOf: Record<ArgClass, (tool: ToolDefinition, schema: z.ZodType) => string> = {
+    person: () => literals(o.people === undefined ? undefined : [...o.people, 'unknown'], 'word | quoted'),
+    camera: () => literals(o.cameras, 'word | quoted'),
+    room: () => literals(o.rooms, 'word | quoted'),
+    phrase: () => 'span',
+    day: () => 'date',
+    time: () => 'isotime',
+    number: () => 'number',
+    enum: (_t, s) => alt((unwrap(s) as z.ZodEnum).options.map((v) => lit(renderValue(String(v))))),
+    activity: () => '[a-z] [a-z_]{0,31}',
+    topic: () => literals(o.hubTopics, 'word | quoted'),
+    text: () => `${lit(QUESTION_PLACEHOLDER)} | span`,
+    any: () => 'word | quoted | number',
+  };
+
+  const tools = (CATALOG as readonly unknown[] as ToolDefinition[]).filter(
+    (t) =>
+      !(t.sideEffects && o.allowTools !== undefined && !o.allowTools.includes(t.name)) &&
+      !(t.name === 'publish_to_hub' && o.hubTopics !== undefined && o.hubTopics.length === 0),
+  );
+  // Argument value rules (position-independent part).
+  for (const t of tools) {
+    for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
+      const cls = argClass(t, arg);
+      const ph = PLACEHOLDERS_FOR[cls].flatMap((k) => byKind.get(k)!);
+      rule(`v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`, [...ph, valueOf[cls](t, schema)].join(' | '));
+    }
+  }
+
+  const nodeRules: string[] = [];
+  for (let k = 0; k < maxNodes; k++) {
+    if (k > 0) rule(`ref${k}`, k === 1 ? '"#0"' : `"#" [0-${k - 1}]`);
+    const branches: string[] = [];
+    for (const t of tools) {
+      const parts: string[] = [lit(t.name)];
+      let possible = true;
+      for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
+        const optional = schema instanceof z.ZodOptional;
+        const spec = t.refs[arg];
+        const valueRule = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
+        let value: string;
+        if (spec === undefined) value = valueRule;
+        else if (k === 0) {
+          if (spec.only === true) {
+            if (spec.many === true) value = '"[]"';
+            else {
+              possible = possible && optional;
+              continue;
+            }
+          } else value = valueRule;
+        } else if (spec.many === true) value = `"[" (ref${k} ("," ref${k}){0,7})? "]"`;
+        else value = spec.only === true ? `ref${k}` : `(ref${k} | ${valueRule})`;
+        const part = `${lit(` ${arg}=`)} ${value}`;
+        parts.push(optional ? `(${part})?` : part);
+      }
+      if (!possible) continue;
+      const name = `n${k}-${t.name.replace(/_/g, '-')}`;
+      rule(name, parts.join(' '));
+      branches.push(name);
+    }
+    rule(`node${k}`, `(${branches.join(' | ')}) "\\n"`);
+    nodeRules.push(`node${k}`);
+  }
+  const end = lit(`${END_MARKER}\n`);
+  // root ::= node0 (end | node1 (end | node2 (…)))
+  let tail = end;
+  for (let k = maxNodes - 1; k >= 1; k--) tail = `(${end} | node${k} ${tail})`;
+  rules.unshift(`root ::= node0 ${tail}`);
+  return `${rules.join('\n')}\n`;
+}

@@ -1,0 +1,422 @@
+import { formatIsoInZone, zonedDay } from '../system/index.js';
+import { allowedEdits, editDistance } from './fuzzy.js';
+import { findTimeSpans, lowerSameLength } from './time-spans.js';
+import type { Delexicalised, GroundingContext, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
+
+/**
+ * Mention detection: finds the people, groups, cameras, rooms, zones, times
+ * and numbers a question names, resolves each against the household, and
+ * replaces it by a typed placeholder. Order: time spans first (they contain
+ * numbers and words like "night"), then names of people and places written
+ * exactly, then group phrases, then misspelled names (within a length-bounded
+ * edit distance), then the remaining numbers. A surface that matches several people keeps all
+ * of them as candidates; choosing is left to resolution.
+ */
+
+export interface DetectOptions {
+  /**
+   * Mentions of earlier turns of the conversation: an entity named again
+   * reuses its placeholder, new ones continue the numbering.
+   */
+  continueFrom?: readonly Mention[];
+}
+
+interface Span {
+  start: number;
+  end: number;
+  kind: MentionKind;
+  resolved: Resolution;
+}
+
+type EntityTarget =
+  | { kind: 'person'; name: string }
+  | { kind: 'camera'; camera: string; room: string | null }
+  | { kind: 'room'; room: string }
+  | { kind: 'zone'; zone: string };
+
+interface Entry {
+  /** Normalised words, space-joined ("front door"). */
+  words: string;
+  target: EntityTarget;
+  /** Misspellings of it are accepted (names and places; not short kinship words). */
+  fuzzy: boolean;
+}
+
+/** Words that are never read as a misspelled name ("like" is not "Mike", "onto" is not "Otto"). */
+const COMMON = new Set(
+  (
+    'a about after again all also am an and any anyone are around as at away back be been before being both but by ' +
+    'came can come coming could day did do does doing done down each else even ever every for from front get go ' +
+    'going gone got had has have he her here him his home house how i if in into is it its just kind know last late ' +
+    'later left like long look looked made make many may me might more most much must my near need never new next ' +
+    'no not now of off on once one only onto or other our out over own place put room same saw see seen she should ' +
+    'show since so some still such take tell than that the their them then there these they thing this those ' +
+    'through time to today too took two under until up upon us very was way we well went were what when where which ' +
+    'while who whom whose why will with would yes yet you your door game good open last lost mean meet mind more ' +
+    'nice once play read same stay step stop sure turn walk want wash went yard clip clips photo photos picture ' +
+    'camera cameras events event times people person video footage snapshot check tonight anybody somebody someone ' +
+    'everyone nobody something anything everything inside outside area side call calls called fall fell feel hold ' +
+    'held kids kid away mine mall ball bell tall wall hear here heard sofa'
+  ).split(' '),
+);
+
+const CHILD_WORDS = ['son', 'daughter', 'child', 'kid', 'boy', 'girl', 'stepson', 'stepdaughter'];
+const PARENT_WORDS = ['mum', 'mom', 'mother', 'dad', 'father', 'mama', 'papa', 'mummy', 'mommy', 'daddy'];
+const GRANDPARENT_WORDS = ['grandma', 'grandpa', 'granny', 'grandad', 'granddad', 'grandmother', 'grandfather', 'nana', 'oma', 'opa'];
+
+/** Group phrases with a fixed meaning. */
+const MEANING_PHRASES: ReadonlyArray<[GroupMeaning, readonly string[]]> = [
+  [
+    'unknown',
+    [
+      "someone i don't know",
+      "somebody i don't know",
+      "someone we don't know",
+      "somebody we don't know",
+      "anyone i don't know",
+      "anyone we don't know",
+      "anybody we don't know",
+      "anybody i don't know",
+      "people we don't know",
+      "people i don't know",
+      'someone unknown',
+      'somebody unknown',
+      'an unknown person',
+      'unknown person',
+      'unknown people',
+      'unknown persons',
+      'an unknown',
+      'a stranger',
+      'strangers',
+      'stranger',
+      'an intruder',
+      'intruders',
+      'intruder',
+      'someone unfamiliar',
+      'unfamiliar people',
+      'someone suspicious',
+      'a burglar',
+      'burglars',
+      'anyone unknown',
+      'anybody unknown',
+      'anyone unfamiliar',
+      'anybody unfamiliar',
+      'anyone strange',
+      'anybody strange',
+      'somebody strange',
+      'someone strange',
+      'somebody unfamiliar',
+      'anyone suspicious',
+    ],
+  ],
+  ['everyone', ['everyone', 'everybody', 'all of us', 'the whole family', 'whole family', 'the family', 'every one of us', 'each of us']],
+  [
+    'anyone',
+    [
+      'anyone',
+      'anybody',
+      'someone',
+      'somebody',
+      'any person',
+      'a person',
+      'any people',
+      'any visitors',
+      'a visitor',
+      'visitors',
+      'people',
+      'any one',
+    ],
+  ],
+];
+
+function normWords(s: string): string {
+  return lowerSameLength(s)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0)
+    .join(' ');
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A regex for a phrase: any spacing, straight or curly apostrophes (or none). */
+function phraseRe(phrase: string): RegExp {
+  const body = escapeRe(lowerSameLength(phrase)).replace(/['’]/g, "['’]?").replace(/\s+/g, '\\s+');
+  return new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, 'gu');
+}
+
+function buildLexicon(ctx: GroundingContext): Entry[] {
+  const out: Entry[] = [];
+  const add = (phrase: string, target: EntityTarget, fuzzy: boolean): void => {
+    const words = normWords(phrase);
+    if (words.length > 0) out.push({ words, target, fuzzy });
+  };
+  for (const p of ctx.people) {
+    const t = { kind: 'person', name: p.name } as const;
+    add(p.name, t, true);
+    for (const a of p.aliases ?? []) add(a, t, true);
+    for (const k of p.kinship ?? []) {
+      for (const pre of ['', 'my ', 'our ']) add(`${pre}${k}`, t, false);
+    }
+  }
+  for (const c of ctx.cameras) {
+    const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
+    add(c.id, t, true);
+    for (const z of c.zones ?? []) add(z, { kind: 'zone', zone: z }, true);
+  }
+  for (const r of ctx.rooms ?? []) {
+    const t = { kind: 'room', room: r.name } as const;
+    for (const a of [r.name, ...(r.aliases ?? [])]) add(a, t, true);
+  }
+  return out;
+}
+
+/** Groups the household defines, plus the children / parents / grandparents its kinship words imply. */
+function groupPhrases(ctx: GroundingContext): Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> {
+  const out: Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> = [];
+  for (const g of ctx.groups ?? []) for (const p of g.phrases) out.push({ phrase: p, meaning: 'members', people: [...g.members] });
+  const withKin = (words: readonly string[]): string[] =>
+    ctx.people.filter((p) => (p.kinship ?? []).some((k) => words.includes(k.toLowerCase()))).map((p) => p.name);
+  const implied: Array<[readonly string[], readonly string[]]> = [
+    [CHILD_WORDS, ['kids', 'children', 'the boys', 'the girls', 'our boys', 'our girls', 'my boys', 'my girls']],
+    [PARENT_WORDS, ['parents', 'mum and dad', 'mom and dad']],
+    [GRANDPARENT_WORDS, ['grandparents', 'grandma and grandpa', 'oma and opa', 'nana and grandad']],
+  ];
+  for (const [kin, phrases] of implied) {
+    const members = withKin(kin);
+    if (members.length < 2) continue;
+    for (const p of phrases)
+      for (const pre of p.startsWith('the ') || p.startsWith('my ') || p.startsWith('our ') ? [''] : ['the ', 'my ', 'our ', '']) {
+        out.push({ phrase: `${pre}${p}`, meaning: 'members', people: members });
+      }
+  }
+  const residents = ctx.people.filter((p) => p.resident !== false).map((p) => p.name);
+  for (const [meaning, phrases] of MEANING_PHRASES) {
+    for (const p of phrases)
+      out.push({ phrase: p, meaning, people: meaning === 'everyone' ? residents : meaning === 'unknown' ? ['unknown'] : [] });
+  }
+  return out;
+}
+
+interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
+
+function resolutionOf(entries: readonly Entry[], ctx: GroundingContext, fuzzy: boolean): Span['resolved'] {
+  const first = entries[0]!.target;
+  switch (first.kind) {
+    case 'person': {
+      const people = [...new Set(entries.flatMap((e) => (e.target.kind === 'person' ? [e.target.name] : [])))];
+      return { kind: 'person', people, fuzzy };
+    }
+    case 'camera':
+      return { kind: 'camera', camera: first.camera, room: first.room, fuzzy };
+    case 'room':
+      return { kind: 'room', room: first.room, cameras: ctx.cameras.filter((c) => c.room === first.room).map((c) => c.id), fuzzy };
+    case 'zone':
+      return { kind: 'zone', zone: first.zone, cameras: ctx.cameras.filter((c) => (c.zones ?? []).includes(first.zone)).map((c) => c.id) };
+  }
+}
+
+/** Entries of the best kind present: people before cameras before rooms before zones. */
+function bestKind(entries: readonly Entry[]): Entry[] {
+  for (const k of ['person', 'camera', 'room', 'zone'] as const) {
+    const of = entries.filter((e) => e.target.kind === k);
+    if (of.length > 0) return of;
+  }
+  return [];
+}
+
+function entityKey(r: Resolution): string {
+  switch (r.kind) {
+    case 'person':
+      return `person:${[...r.people].sort().join('|')}`;
+    case 'group':
+      return `group:${r.meaning}:${[...r.people].sort().join('|')}`;
+    case 'camera':
+      return `camera:${r.camera}`;
+    case 'room':
+      return `room:${r.room}`;
+    case 'zone':
+      return `zone:${r.zone}`;
+    case 'time':
+      return `time:${r.phrase}`;
+    case 'number':
+      return `number:${r.value}`;
+  }
+}
+
+/** A number on its own (not part of a clock time, a date or a word). */
+const NUMBER_MENTION = new RegExp(
+  '(?<![\\p{L}\\p{N}_.:-])(\\d+(?:\\.\\d+)?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty)' +
+    '(?![\\p{L}\\p{N}_]|[.:]\\d)',
+  'gu',
+);
+
+const NUMBER_WORDS: Record<string, number> = {
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+};
+
+export function detectMentions(question: string, ctx: GroundingContext, options: DetectOptions = {}): Delexicalised {
+  const lower = lowerSameLength(question);
+  const spans: Span[] = [];
+  const free = (s: number, e: number): boolean => !spans.some((x) => s < x.end && x.start < e);
+  const nowMs = Date.parse(ctx.now);
+
+  // 1. time spans
+  for (const t of findTimeSpans(question, ctx.routines ?? [])) {
+    const resolved: Extract<Resolution, { kind: 'time' }> = { kind: 'time', phrase: t.phrase };
+    if (t.routine !== undefined) resolved.routine = t.routine;
+    if (ctx.resolveTime !== undefined && Number.isFinite(nowMs)) {
+      try {
+        const r = ctx.resolveTime(t.phrase, nowMs, ctx.timezone);
+        resolved.start = formatIsoInZone(r.startMs, ctx.timezone, { zulu: false });
+        resolved.end = formatIsoInZone(r.endMs, ctx.timezone, { zulu: false });
+        resolved.day = zonedDay(r.startMs, ctx.timezone);
+      } catch {
+        // Not understood by the resolver: the span is still a time mention (resolution reports it later).
+      }
+    }
+    spans.push({ start: t.start, end: t.end, kind: 'time', resolved });
+  }
+
+  // 2. people and places named exactly, over word n-grams
+  const lexicon = buildLexicon(ctx);
+  const byWords = new Map<string, Entry[]>();
+  const byCompact = new Map<string, Entry[]>();
+  for (const e of lexicon) {
+    byWords.set(e.words, [...(byWords.get(e.words) ?? []), e]);
+    const c = e.words.replace(/ /g, '');
+    byCompact.set(c, [...(byCompact.get(c) ?? []), e]);
+  }
+  const tokens: Token[] = [...lower.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ text: m[0], start: m.index, end: m.index + m[0].length }));
+  const used = new Array<boolean>(tokens.length).fill(false);
+  tokens.forEach((t, i) => {
+    if (!free(t.start, t.end)) used[i] = true;
+  });
+  const gram = (i: number, n: number): Token[] | null => {
+    if (i + n > tokens.length) return null;
+    for (let k = i; k < i + n; k++) {
+      if (used[k]) return null;
+      if (k > i && !/^[\s\-_]+$/.test(lower.slice(tokens[k - 1]!.end, tokens[k]!.start))) return null;
+    }
+    return tokens.slice(i, i + n);
+  };
+  const take = (i: number, n: number, end: number, entries: Entry[], fuzzy: boolean): void => {
+    const kindEntries = bestKind(entries);
+    const resolved = resolutionOf(kindEntries, ctx, fuzzy);
+    for (let k = i; k < i + n; k++) used[k] = true;
+    spans.push({ start: tokens[i]!.start, end, kind: resolved.kind, resolved });
+  };
+  const MAX_N = 4;
+  // exact
+  for (let n = MAX_N; n >= 1; n--) {
+    for (let i = 0; i < tokens.length; i++) {
+      const g = gram(i, n);
+      if (g === null) continue;
+      const words = g.map((t) => t.text).join(' ');
+      let hit = byWords.get(words) ?? byCompact.get(words.replace(/ /g, ''));
+      let end = g[g.length - 1]!.end;
+      if (hit === undefined && words.endsWith('s') && words.length > 3) {
+        // a possessive without its apostrophe ("dads car"): the name without the s
+        hit = (byWords.get(words.slice(0, -1)) ?? []).filter((e) => e.target.kind === 'person');
+        if (hit.length === 0) hit = undefined;
+        else end -= 1;
+      }
+      if (hit !== undefined) take(i, n, end, hit, false);
+    }
+  }
+  // 3. group phrases, longest first (after exact names: "the family room" is a room)
+  const groups = groupPhrases(ctx).sort((a, b) => b.phrase.length - a.phrase.length);
+  for (const g of groups) {
+    for (const m of lower.matchAll(phraseRe(g.phrase))) {
+      const s = m.index;
+      const e = s + m[0].length;
+      if (free(s, e)) spans.push({ start: s, end: e, kind: 'group', resolved: { kind: 'group', meaning: g.meaning, people: g.people } });
+    }
+  }
+
+  tokens.forEach((t, i) => {
+    if (!free(t.start, t.end)) used[i] = true;
+  });
+  // 4. misspelled names: the closest entries within the length-bounded distance
+  for (let n = 3; n >= 1; n--) {
+    for (let i = 0; i < tokens.length; i++) {
+      const g = gram(i, n);
+      if (g === null) continue;
+      if (g.every((t) => COMMON.has(t.text) || /^\d+$/.test(t.text))) continue;
+      const compact = g.map((t) => t.text).join('');
+      if (compact.length < 4) continue;
+      let best = Number.POSITIVE_INFINITY;
+      let hits: Entry[] = [];
+      for (const e of lexicon) {
+        if (!e.fuzzy) continue;
+        const target = e.words.replace(/ /g, '');
+        const limit = allowedEdits(target.length);
+        if (limit === 0) continue;
+        const d = editDistance(compact, target, limit);
+        if (d > limit || d > best) continue;
+        if (d < best) {
+          best = d;
+          hits = [];
+        }
+        hits.push(e);
+      }
+      if (hits.length > 0 && best > 0) take(i, n, g[g.length - 1]!.end, hits, true);
+    }
+  }
+
+  // 5. numbers left over
+  for (const m of lower.matchAll(NUMBER_MENTION)) {
+    const s = m.index;
+    const e = s + m[0].length;
+    if (!free(s, e)) continue;
+    const value = NUMBER_WORDS[m[1]!] ?? Number(m[1]);
+    spans.push({ start: s, end: e, kind: 'number', resolved: { kind: 'number', value } });
+  }
+
+  // Placeholders by order of appearance; an entity named again (also in earlier turns) keeps its placeholder.
+  spans.sort((a, b) => a.start - b.start);
+  const keyToPlaceholder = new Map<string, string>();
+  const counters = new Map<MentionKind, number>();
+  for (const m of options.continueFrom ?? []) {
+    if (m.resolved !== undefined) keyToPlaceholder.set(entityKey(m.resolved), m.placeholder);
+    const n = Number(/-(\d+)>$/.exec(m.placeholder)?.[1] ?? 0);
+    counters.set(m.kind, Math.max(counters.get(m.kind) ?? 0, n));
+  }
+  const mentions: Mention[] = spans.map((s) => {
+    const key = entityKey(s.resolved);
+    let placeholder = keyToPlaceholder.get(key);
+    if (placeholder === undefined) {
+      const n = (counters.get(s.kind) ?? 0) + 1;
+      counters.set(s.kind, n);
+      placeholder = `<${s.kind}-${n}>`;
+      keyToPlaceholder.set(key, placeholder);
+    }
+    return { placeholder, kind: s.kind, surface: question.slice(s.start, s.end), start: s.start, end: s.end, resolved: s.resolved };
+  });
+  let text = '';
+  let at = 0;
+  for (const m of mentions) {
+    text += question.slice(at, m.start) + m.placeholder;
+    at = m.end;
+  }
+  text += question.slice(at);
+  return { text, mentions };
+}

@@ -1,0 +1,193 @@
+/**
+ * The time-span detector: finds where a question talks about time, as
+ * maximal spans ("yesterday between 11 pm and 1 am", "monday evening",
+ * "around 5", "in the last hour", "after dinner"). It only finds spans; the
+ * agent's time resolver turns them into intervals. Atomic pieces (a day word,
+ * a part of the day, a clock time or range, a duration, a routine) are found
+ * by pattern and adjacent pieces merge into one span. The idea set follows
+ * chrono-node's casual parsers (casual dates, weekdays, time expressions,
+ * "ago"/"last N" durations), restricted to what a household asks.
+ */
+
+export interface TimeSpan {
+  start: number;
+  end: number;
+  /** The span's text with known misspellings repaired ("yesturday" → "yesterday"). */
+  phrase: string;
+  /** Household routine id when the span is a routine phrase. */
+  routine?: string;
+}
+
+/** Misspellings seen in typed questions, by the word they mean. */
+const TYPOS: Record<string, readonly string[]> = {
+  yesterday: ['yesturday', 'yesterdy', 'yesteday', 'ystrday', 'yday', 'yestreday', 'yesteray'],
+  tonight: ['tonite', '2night', 'tonigth'],
+  today: ['2day', 'todya'],
+  morning: ['mornin', 'morming', 'mornign', 'moring'],
+  evening: ['evning', 'evenin', 'eveing'],
+  afternoon: ['afternon', 'aftrnoon', 'arvo'],
+  night: ['nite'],
+  monday: ['mondy'],
+  tuesday: ['tuseday', 'teusday', 'tuesdy'],
+  wednesday: ['wensday', 'wendsday', 'wedensday', 'wednsday', 'wedsday'],
+  thursday: ['thurday', 'thrusday', 'thursdy'],
+  friday: ['firday', 'fridy'],
+  saturday: ['saterday', 'saturdy'],
+  sunday: ['sundy'],
+  minutes: ['minuts', 'mintues'],
+  hours: ['hrs', 'hous'],
+};
+
+const REPAIR = new Map<string, string>(Object.entries(TYPOS).flatMap(([word, typos]) => typos.map((t) => [t, word] as [string, string])));
+
+/** A regex alternation of a word and its misspellings. */
+function word(w: string): string {
+  return `(?:${[w, ...(TYPOS[w] ?? [])].join('|')})`;
+}
+
+const WEEKDAY = `(?:${['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map(word).join('|')})`;
+const PART =
+  `(?:${word('morning')}|${word('afternoon')}|${word('evening')}|${word('night')}|midday|noon|midnight|` +
+  `lunchtime|lunch time|dinnertime|dinner time|teatime|daytime)`;
+const NUM_WORD = '(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
+const MER = "(?:\\s?(?:am|pm|a\\.m\\.?|p\\.m\\.?|o'?clock|oclock|h)(?![a-z]))";
+/** A clock time that is a time on its own: with a meridian or minutes, or "23h". */
+const CLOCK_SURE = `(?:\\d{1,2}[:.]\\d{2}${MER}?|\\d{1,2}${MER}|${NUM_WORD}${MER})`;
+/** A clock time that needs a lead word ("at 5", "around five"). */
+const CLOCK_ANY = `(?:\\d{1,2}(?:[:.]\\d{2})?|${NUM_WORD}|half past \\d{1,2}|quarter (?:past|to) \\d{1,2})${MER}?`;
+const LEAD = '(?:at|around|about|approximately|approx|roughly|circa|by|since|before|after|until|till|til|near|from)';
+/** Words after a bare number that make it a count, not a clock time ("after 5 minutes", "at 3 cameras"). */
+const NOT_CLOCK =
+  '(?!\\s*(?:%|percent|min|minutes?|mins?|hours?|hrs?|h\\b|sec|seconds?|days?|weeks?|months?|times?|' +
+  'people|persons?|events?|clips?|photos?|pictures?|snapshots?|cameras?|frames?|of))';
+const COUNT =
+  `(?:\\d+(?:\\.\\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|` +
+  `twenty|thirty|forty|fifty|few|couple(?: of)?|half an|a few|a couple(?: of)?)`;
+const UNIT = `(?:seconds?|secs?|${word('minutes')}|minute|mins?|hours?|hrs?|hr|days?|weeks?|months?)`;
+const MONTH =
+  '(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|' +
+  'mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)';
+const ROUTINE_WORDS =
+  '(?:bed|breakfast|brunch|lunch|dinner|supper|tea|teatime|bedtime|bed time|nap|naptime|nap time|' +
+  'school|the school run|school run|work|homework|the walk|my walk|church|training|practice)';
+
+interface Piece {
+  start: number;
+  end: number;
+  routine?: string;
+}
+
+const PATTERNS: readonly RegExp[] = [
+  // days and casual dates
+  new RegExp(`(?:(?:on|since|until|till|before|by|from|during)\\s+)?(?:the\\s+)?day before ${word('yesterday')}`, 'g'),
+  new RegExp(
+    `(?:(?:since|until|till|before|by|from|for|of)\\s+)?(?:${word('yesterday')}|${word('today')}|${word('tonight')}|overnight)`,
+    'g',
+  ),
+  new RegExp(`(?:(?:since|until|till|before|by|from|during)\\s+)?(?:this|last|yesterday|tomorrow)\\s+(?:early\\s+|late\\s+)?${PART}`, 'g'),
+  new RegExp(`(?:(?:since|until|till|before|by|from)\\s+)?(?:(?:on|last|this past|this|past|previous)\\s+)?${WEEKDAY}s?`, 'g'),
+  /(?:(?:since|during|over)\s+)?(?:this|last|the last|the past|previous) (?:week|weekend|month)/g,
+  /(?:earlier|later) (?:today|tonight|this (?:morning|afternoon|evening))|so far today|all day|the whole day|all night|the whole night/g,
+  /(?:right now|just now|at the moment|at present|currently|recently|lately|earlier|a moment ago|a minute ago|now)/g,
+  // parts of the day
+  new RegExp(
+    `(?:(?:since|until|till|before|by|from|during|through)\\s+)?(?:(?:early|late)\\s+)?(?:(?:in|` +
+      `during)\\s+)?(?:the\\s+)?(?:(?:early|late)\\s+)?${PART}`,
+    'g',
+  ),
+  new RegExp(`(?:at|around|about|by)\\s+(?:${word('night')}|noon|midnight|midday|lunchtime|dinnertime)`, 'g'),
+  // clock times and ranges
+  new RegExp(`(?:between|from)\\s+(?:about\\s+|around\\s+)?${CLOCK_ANY}\\s*(?:and|to|till|until|til|-|–)\\s*${CLOCK_ANY}`, 'g'),
+  new RegExp(`${CLOCK_SURE}\\s*(?:-|–|to|till|until|til)\\s*${CLOCK_ANY}`, 'g'),
+  new RegExp(`${CLOCK_ANY}\\s*(?:-|–|to|till|until|til)\\s*${CLOCK_SURE}`, 'g'),
+  new RegExp(`${LEAD}\\s+(?:about\\s+|around\\s+|roughly\\s+)?${CLOCK_ANY}${NOT_CLOCK}`, 'g'),
+  new RegExp(`(?:(?:about|around|roughly)\\s+)?${CLOCK_SURE}${NOT_CLOCK}`, 'g'),
+  // durations
+  new RegExp(`(?:(?:in|during|over|within|for)\\s+)?(?:the\\s+)?(?:last|past|previous)\\s+(?:${COUNT}\\s+)?${UNIT}`, 'g'),
+  new RegExp(`(?:about\\s+|around\\s+)?${COUNT}\\s+${UNIT}\\s+ago`, 'g'),
+  /\d{4}-\d{2}-\d{2}/g,
+  new RegExp(`(?:on\\s+)?(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}`, 'g'),
+  new RegExp(`(?:on\\s+)?${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?(?![\\d:])`, 'g'),
+  // conversation
+  /(?:after that|before that|afterwards|at that time|at the same time|around then|back then)/g,
+  // routines, generic words (the household's own phrases are matched first)
+  new RegExp(
+    `(?:just\\s+)?(?:after|before|during|at|around|since|while|until|till)\\s+(?:(?:my|our|the|his|her|` +
+      `their|i was at|we were at|he was at|she was at)\\s+)?${ROUTINE_WORDS}`,
+    'g',
+  ),
+];
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Lower-case copy of `text` with the same length (characters whose lower case is longer stay as they are). */
+export function lowerSameLength(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const l = ch.toLowerCase();
+    out += l.length === ch.length ? l : ch;
+  }
+  return out;
+}
+
+const isWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
+
+/** The phrase with misspelled time words repaired and spacing normalised. */
+export function repairTimePhrase(phrase: string): string {
+  return phrase
+    .toLowerCase()
+    .replace(/–/g, '-')
+    .replace(/[\p{L}\d]+/gu, (w) => REPAIR.get(w) ?? w)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * Time spans of `text`, in order, non-overlapping. `routines` are the
+ * household's routine phrases ("after dinner" → dinner).
+ */
+export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string; phrases: readonly string[] }> = []): TimeSpan[] {
+  const lower = lowerSameLength(text);
+  const pieces: Piece[] = [];
+  const add = (start: number, end: number, routine?: string): void => {
+    // whole words only
+    if (isWordChar(lower[start - 1]) || isWordChar(lower[end])) return;
+    pieces.push(routine === undefined ? { start, end } : { start, end, routine });
+  };
+  for (const r of routines) {
+    for (const p of r.phrases) {
+      const re = new RegExp(escapeRe(p.toLowerCase()).replace(/\s+/g, '\\s+'), 'g');
+      for (const m of lower.matchAll(re)) add(m.index, m.index + m[0].length, r.id);
+    }
+  }
+  for (const re of PATTERNS) {
+    for (const m of lower.matchAll(re)) {
+      add(m.index, m.index + m[0].length);
+    }
+  }
+  // Longest first; earlier start on ties; drop pieces overlapping a kept one.
+  pieces.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const kept: Piece[] = [];
+  for (const p of pieces) if (!kept.some((k) => p.start < k.end && k.start < p.end)) kept.push(p);
+  kept.sort((a, b) => a.start - b.start);
+  // Merge pieces separated only by spaces or a comma ("yesterday, around 5", "monday evening").
+  const merged: Piece[] = [];
+  for (const p of kept) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && /^\s+$/.test(lower.slice(last.end, p.start))) {
+      merged[merged.length - 1] = {
+        start: last.start,
+        end: p.end,
+        ...(last.routine !== undefined ? { routine: last.routine } : p.routine !== undefined ? { routine: p.routine } : {}),
+      };
+    } else merged.push(p);
+  }
+  return merged.map((p) => ({
+    start: p.start,
+    end: p.end,
+    phrase: repairTimePhrase(text.slice(p.start, p.end)),
+    ...(p.routine !== undefined ? { routine: p.routine } : {}),
+  }));
+}

@@ -1,0 +1,262 @@
+import t from 'tap';
+import { detectMentions, type GroundingContext, type Mention } from '../../daemon/grounding/index.js';
+import { LINDQVIST, OKAFOR } from './households.js';
+
+/** A mention as `kind:value` (person → candidates, group → meaning, camera → id, room/zone → name, time → phrase, number → value). */
+function show(m: Mention): string {
+  const r = m.resolved!;
+  switch (r.kind) {
+    case 'person':
+      return `person:${r.people.join('|')}`;
+    case 'group':
+      return `group:${r.meaning}${r.meaning === 'members' ? `:${r.people.join('|')}` : ''}`;
+    case 'camera':
+      return `camera:${r.camera}`;
+    case 'room':
+      return `room:${r.room}`;
+    case 'zone':
+      return `zone:${r.zone}`;
+    case 'time':
+      return `time:${r.phrase}`;
+    case 'number':
+      return `number:${r.value}`;
+  }
+}
+
+interface Case {
+  q: string;
+  text: string;
+  mentions: string[];
+  ctx?: GroundingContext;
+}
+
+const CASES: Case[] = [
+  // people: names, nicknames, kinship words, possessives
+  { q: 'When did Emeka get home?', text: 'When did <person-1> get home?', mentions: ['person:Emeka'] },
+  { q: 'where is meka', text: 'where is <person-1>', mentions: ['person:Emeka'] },
+  { q: 'Has my son left for school yet', text: 'Has <person-1> left for school yet', mentions: ['person:Emeka'] },
+  { q: 'did our daughter come down', text: 'did <person-1> come down', mentions: ['person:Adaeze'] },
+  { q: "Was Mom's car in the garage", text: "Was <person-1>'s car in the <camera-1>", mentions: ['person:Ngozi', 'camera:garage'] },
+  { q: 'is granny asleep', text: 'is <person-1> asleep', mentions: ['person:Nkechi'] },
+  { q: 'did Mama Nkechi take her pills', text: 'did <person-1> take her pills', mentions: ['person:Nkechi'] },
+  { q: "my husband's keys, did he take them?", text: "<person-1>'s keys, did he take them?", mentions: ['person:Chidi'] },
+  { q: 'dads car still outside?', text: '<person-1>s car still outside?', mentions: ['person:Chidi'] },
+  { q: 'When did the nanny leave', text: 'When did <person-1> leave', mentions: ['person:Rosa'] },
+  // typos in names
+  { q: 'wher is Emekka', text: 'wher is <person-1>', mentions: ['person:Emeka'] },
+  { q: 'did Adaze eat', text: 'did <person-1> eat', mentions: ['person:Adaeze'] },
+  { q: 'has Ngzoi come back', text: 'has <person-1> come back', mentions: ['person:Ngozi'] },
+  // two people, the same person twice
+  {
+    q: 'Did Ada and Emeka fight in the living room?',
+    text: 'Did <person-1> and <person-2> fight in the <camera-1>?',
+    mentions: ['person:Adaeze', 'person:Emeka', 'camera:living_room'],
+  },
+  { q: 'was Chidi with Zizi', text: 'was <person-1> with <person-2>', mentions: ['person:Chidi', 'person:Ngozi'] },
+  {
+    q: 'Ada came in, then Ada went out again?',
+    text: '<person-1> came in, then <person-1> went out again?',
+    mentions: ['person:Adaeze', 'person:Adaeze'],
+  },
+  { q: 'did my daughter see her granny', text: 'did <person-1> see her <person-2>', mentions: ['person:Adaeze', 'person:Nkechi'] },
+  // groups
+  { q: 'did the kids get home', text: 'did <group-1> get home', mentions: ['group:members:Adaeze|Emeka'] },
+  { q: 'were the children in the yard', text: 'were <group-1> in the <room-1>', mentions: ['group:members:Adaeze|Emeka', 'room:yard'] },
+  { q: 'is everyone home', text: 'is <group-1> home', mentions: ['group:everyone'] },
+  { q: 'Did anyone come to the porch', text: 'Did <group-1> come to the <room-1>', mentions: ['group:anyone', 'room:porch'] },
+  { q: 'was there a stranger in the garage', text: 'was there <group-1> in the <camera-1>', mentions: ['group:unknown', 'camera:garage'] },
+  { q: "did someone I don't know ring", text: 'did <group-1> ring', mentions: ['group:unknown'] },
+  { q: 'did somebody we dont know come by', text: 'did <group-1> come by', mentions: ['group:unknown'] },
+  { q: 'where were the grown-ups', text: 'where were <group-1>', mentions: ['group:members:Chidi|Ngozi|Nkechi'] },
+  {
+    q: 'did everybody eat, and did anybody unknown show up',
+    text: 'did <group-1> eat, and did <group-2> show up',
+    mentions: ['group:everyone', 'group:unknown'],
+  },
+  // cameras and rooms: ids, words, multi-word, misspelled, zones
+  { q: 'anything on front_porch', text: 'anything on <camera-1>', mentions: ['camera:front_porch'] },
+  { q: 'who was at the front porch', text: 'who was at the <camera-1>', mentions: ['camera:front_porch'] },
+  { q: 'who was on the frontporch', text: 'who was on the <camera-1>', mentions: ['camera:front_porch'] },
+  { q: 'who was in the family room', text: 'who was in the <room-1>', mentions: ['room:living room'] },
+  { q: 'who was in the livng room', text: 'who was in the <camera-1>', mentions: ['camera:living_room'] },
+  { q: 'movement in the kitchn?', text: 'movement in the <room-1>?', mentions: ['room:kitchen'] },
+  { q: 'anyone in the kitchen_cam', text: '<group-1> in the <camera-1>', mentions: ['group:anyone', 'camera:kitchen_cam'] },
+  { q: 'who was in the hall', text: 'who was in <room-1>', mentions: ['room:hallway'] },
+  { q: 'who sat on the couch', text: 'who sat on the <zone-1>', mentions: ['zone:couch'] },
+  { q: 'was anyone by the pool', text: 'was <group-1> by the <zone-1>', mentions: ['group:anyone', 'zone:pool'] },
+  { q: 'what happened in the tv corner', text: 'what happened in the <zone-1>', mentions: ['zone:tv corner'] },
+  { q: 'the back yard and the garden', text: 'the <camera-1> and the <room-1>', mentions: ['camera:back_yard', 'room:yard'] },
+  // times: clock times 12/24 h, around, weekdays, parts of day, spans across midnight, durations, routines
+  { q: 'who came at 7pm', text: 'who came <time-1>', mentions: ['time:at 7pm'] },
+  { q: 'who came around 5', text: 'who came <time-1>', mentions: ['time:around 5'] },
+  { q: 'who was there at 23:30', text: 'who was there <time-1>', mentions: ['time:at 23:30'] },
+  {
+    q: 'who was in the kitchen between 7 and 8 pm',
+    text: 'who was in the <room-1> <time-1>',
+    mentions: ['room:kitchen', 'time:between 7 and 8 pm'],
+  },
+  {
+    q: 'yesterday between 11 pm and 1 am, any movement?',
+    text: '<time-1>, any movement?',
+    mentions: ['time:yesterday between 11 pm and 1 am'],
+  },
+  { q: 'anyone up from 22:00 to 02:00', text: '<group-1> up <time-1>', mentions: ['group:anyone', 'time:from 22:00 to 02:00'] },
+  {
+    q: 'what did Emeka do on monday evening',
+    text: 'what did <person-1> do <time-1>',
+    mentions: ['person:Emeka', 'time:on monday evening'],
+  },
+  { q: 'who was here last night', text: 'who was here <time-1>', mentions: ['time:last night'] },
+  { q: 'who was here this morning', text: 'who was here <time-1>', mentions: ['time:this morning'] },
+  { q: 'who was home tonight', text: 'who was home <time-1>', mentions: ['time:tonight'] },
+  { q: 'what happened yesturday', text: 'what happened <time-1>', mentions: ['time:yesterday'] },
+  { q: 'what happened wensday afternoon', text: 'what happened <time-1>', mentions: ['time:wednesday afternoon'] },
+  { q: 'anyone in the last hour', text: '<group-1> <time-1>', mentions: ['group:anyone', 'time:in the last hour'] },
+  { q: 'who came in the past 30 minutes', text: 'who came <time-1>', mentions: ['time:in the past 30 minutes'] },
+  { q: 'who left 2 hours ago', text: 'who left <time-1>', mentions: ['time:2 hours ago'] },
+  {
+    q: 'what did the kids do after dinner',
+    text: 'what did <group-1> do <time-1>',
+    mentions: ['group:members:Adaeze|Emeka', 'time:after dinner'],
+  },
+  { q: 'were they quiet at bedtime', text: 'were they quiet <time-1>', mentions: ['time:at bedtime'] },
+  {
+    q: 'is anyone in the yard right now',
+    text: 'is <group-1> in the <room-1> <time-1>',
+    mentions: ['group:anyone', 'room:yard', 'time:right now'],
+  },
+  { q: 'since 6pm who came in', text: '<time-1> who came in', mentions: ['time:since 6pm'] },
+  { q: 'what about the day before yesterday', text: 'what about <time-1>', mentions: ['time:the day before yesterday'] },
+  { q: 'and after that?', text: 'and <time-1>?', mentions: ['time:after that'] },
+  { q: 'who was here on the 2nd of March', text: 'who was here <time-1>', mentions: ['time:on the 2nd of march'] },
+  {
+    q: 'did Chidi leave at 7am or at 9am',
+    text: 'did <person-1> leave <time-1> or <time-2>',
+    mentions: ['person:Chidi', 'time:at 7am', 'time:at 9am'],
+  },
+  // numbers that are not times
+  {
+    q: 'show me the last 3 clips of the garage',
+    text: 'show me the last <number-1> clips of the <camera-1>',
+    mentions: ['number:3', 'camera:garage'],
+  },
+  {
+    q: 'give me two snapshots from the porch',
+    text: 'give me <number-1> snapshots from the <room-1>',
+    mentions: ['number:2', 'room:porch'],
+  },
+  { q: 'after 5 minutes did he come back', text: 'after <number-1> minutes did he come back', mentions: ['number:5'] },
+  // words that look like names but are not
+  { q: 'I would like to know who came', text: 'I would like to know who came', mentions: [] },
+  { q: 'what time did the mail come', text: 'what time did the mail come', mentions: [] },
+  // the second household: ambiguity, non-ASCII names, a DST night
+  { q: 'did grandma call', text: 'did <person-1> call', mentions: ['person:Ingrid|Birgit'], ctx: LINDQVIST },
+  {
+    q: 'was Nisse in the kitchen',
+    text: 'was <person-1> in the <room-1>',
+    mentions: ['person:Nils|Björn', 'room:kitchen'],
+    ctx: LINDQVIST,
+  },
+  { q: 'var är Björn? in köket?', text: 'var är <person-1>? in <room-1>?', mentions: ['person:Björn', 'room:kitchen'], ctx: LINDQVIST },
+  { q: 'anyone on the kök camera', text: '<group-1> on the <camera-1> camera', mentions: ['group:anyone', 'camera:kök'], ctx: LINDQVIST },
+  {
+    q: 'did the twins sleep between 1 and 3 am',
+    text: 'did <group-1> sleep <time-1>',
+    mentions: ['group:members:Nils|Maja', 'time:between 1 and 3 am'],
+    ctx: LINDQVIST,
+  },
+  {
+    q: 'Farmor and Mormor at the front door after fika',
+    text: '<person-1> and <person-2> at the <camera-1> <time-1>',
+    mentions: ['person:Ingrid', 'person:Birgit', 'camera:front_door', 'time:after fika'],
+    ctx: LINDQVIST,
+  },
+  { q: 'was Pappa on the soffa', text: 'was <person-1> on the <zone-1>', mentions: ['person:Erik', 'zone:soffa'], ctx: LINDQVIST },
+];
+
+t.test(`${CASES.length} questions: delexicalised text and what each mention resolves to`, async (t) => {
+  t.ok(CASES.length >= 60);
+  for (const c of CASES) {
+    const d = detectMentions(c.q, c.ctx ?? OKAFOR);
+    t.equal(d.text, c.text, c.q);
+    t.same(d.mentions.map(show), c.mentions, `${c.q}: mentions`);
+  }
+});
+
+t.test('spans point into the question and placeholders number by first appearance per kind', async (t) => {
+  for (const c of CASES) {
+    const d = detectMentions(c.q, c.ctx ?? OKAFOR);
+    const next = new Map<string, number>();
+    const seen = new Map<string, string>();
+    for (const m of d.mentions) {
+      t.equal(c.q.slice(m.start, m.end), m.surface);
+      const key = JSON.stringify(m.resolved);
+      if (seen.has(key)) {
+        t.equal(m.placeholder, seen.get(key), `${c.q}: an entity named again keeps its placeholder`);
+        continue;
+      }
+      const n = (next.get(m.kind) ?? 0) + 1;
+      next.set(m.kind, n);
+      t.equal(m.placeholder, `<${m.kind}-${n}>`, c.q);
+      seen.set(key, m.placeholder);
+    }
+  }
+});
+
+t.test('time mentions carry the resolved interval and day in the household timezone', async (t) => {
+  const d = detectMentions('who was in the kitchen yesterday between 11 pm and 1 am', OKAFOR);
+  const time = d.mentions.find((m) => m.kind === 'time')!;
+  t.same(
+    time.resolved,
+    {
+      kind: 'time',
+      phrase: 'yesterday between 11 pm and 1 am',
+      start: '2026-03-09T23:00:00-04:00',
+      end: '2026-03-10T01:00:00-04:00',
+      day: '2026-03-09',
+    },
+    'a span across midnight ends on the next day',
+  );
+  const routine = detectMentions('after dinner', OKAFOR).mentions[0]!;
+  t.same(
+    routine.resolved,
+    { kind: 'time', phrase: 'after dinner', routine: 'dinner' },
+    'a routine phrase names its routine (resolved from memory later)',
+  );
+  // The night Stockholm's clocks go back: 23:00 → 03:00 is 5 hours.
+  const night = detectMentions('anyone between 11 pm and 3 am', { ...LINDQVIST, now: '2026-10-25T09:00:00+01:00' }).mentions.find(
+    (m) => m.kind === 'time',
+  )!;
+  t.match(night.resolved, { start: '2026-10-24T23:00:00+02:00', end: '2026-10-25T03:00:00+01:00' });
+  const noResolver = detectMentions('who was here last night', { ...OKAFOR, resolveTime: undefined }).mentions[0]!;
+  t.same(noResolver.resolved, { kind: 'time', phrase: 'last night' }, 'without a resolver the span is still found');
+});
+
+t.test('a room resolves to its cameras, a zone to the cameras that have it', async (t) => {
+  const d = detectMentions('who was in the hallway or on the doormat', OKAFOR);
+  t.same(
+    d.mentions.map((m) => m.resolved),
+    [
+      { kind: 'room', room: 'hallway', cameras: ['hall_1', 'hall_2'], fuzzy: false },
+      { kind: 'zone', zone: 'doormat', cameras: ['front_porch'] },
+    ],
+  );
+});
+
+t.test('continueFrom: a follow-up reuses the placeholders of the previous turn and continues the numbering', async (t) => {
+  const first = detectMentions('when did my son come home last night', OKAFOR);
+  const second = detectMentions('and Ada? was Emeka with her in the garage', OKAFOR, { continueFrom: first.mentions });
+  t.equal(second.text, 'and <person-2>? was <person-1> with her in the <camera-1>');
+});
+
+t.test('mentions never overlap and the text is the question with each span replaced', async (t) => {
+  for (const c of CASES) {
+    const d = detectMentions(c.q, c.ctx ?? OKAFOR);
+    let rebuilt = c.q;
+    for (const m of [...d.mentions].reverse()) rebuilt = rebuilt.slice(0, m.start) + m.placeholder + rebuilt.slice(m.end);
+    t.equal(rebuilt, d.text);
+    d.mentions.forEach((m, i) => {
+      if (i > 0) t.ok(m.start >= d.mentions[i - 1]!.end, `${c.q}: ordered, no overlap`);
+    });
+  }
+});
