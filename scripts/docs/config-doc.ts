@@ -3,8 +3,8 @@
  * schema (daemon/config) with its type, constraints, default, whether SIGHUP
  * applies it live, and its `.describe()` text.
  */
-import * as config from '../../daemon/config/index.js';
-import { type JsonSchema, cell, defaultText, flattenKeys, toJsonSchema, typeText } from './json-schema.js';
+import { configSchema } from '../../daemon/config/index.js';
+import { cell, defaultText, flattenKeys, type JsonSchema, toJsonSchema, typeText } from './json-schema.js';
 import { generatedBanner, markdownTable } from './render.js';
 
 const INTRO = `# Configuration
@@ -36,7 +36,7 @@ without a default and not marked *required* may be left out.`;
 
 /** Top-level sections in schema order, with the keys that sit directly at the top (version, device_id) first. */
 export function renderConfigurationDoc(): string {
-  const root = toJsonSchema(config.configSchema);
+  const root = toJsonSchema(configSchema);
   const properties = Object.entries(root.properties ?? {});
   const top = properties.filter(([, s]) => !isSection(s));
   const sections = properties.filter(([, s]) => isSection(s));
@@ -48,17 +48,6 @@ export function renderConfigurationDoc(): string {
     out.push(table(schema, `${name}.`, schema.live === true));
   }
   return `${out.join('\n')}\n`;
-}
-
-/**
- * Until the schema marks live keys itself (zod metadata \`live: true\`), the
- * list kept beside it (LIVE_KEYS) says which they are.
- */
-export const LIVE_LIST: readonly string[] =
-  ((config as unknown as Record<string, unknown>).LIVE_KEYS as readonly string[] | undefined) ?? [];
-
-function isLiveByList(path: string): boolean {
-  return LIVE_LIST.some((k) => path === k || path.startsWith(`${k}.`));
 }
 
 function isSection(s: JsonSchema): boolean {
@@ -78,7 +67,7 @@ function table(schema: JsonSchema, prefix = '', live = false): string {
     const notes: string[] = [];
     if (k.variant !== undefined) notes.push(`*(${k.variant})*`);
     if (k.required) notes.push('*required*');
-    if (k.live || isLiveByList(k.path)) notes.push('*live*');
+    if (k.live) notes.push('*live*');
     const path = k.path.endsWith('.') ? k.path.slice(0, -1) : k.path;
     const about = [...notes, k.schema.description ?? ''].filter((s) => s !== '').join(' ');
     return [`\`${path}\``, cell(typeText(k.schema)), cell(defaultText(k.schema)), cell(about)];

@@ -6,7 +6,6 @@
  */
 import { stringify } from 'yaml';
 import * as config from '../../daemon/config/index.js';
-import { LIVE_LIST } from './config-doc.js';
 import { type JsonSchema, objectVariants, toJsonSchema } from './json-schema.js';
 
 const HEADER = `# HomeSight configuration: the embedded default (what \`homesight run\` uses without a file), every key written out.
@@ -119,7 +118,7 @@ class ExampleWriter {
     off: Off,
   ): void {
     // Only the outermost live key says so; everything under it is live too.
-    const markedLive = !inheritedLive && (s.live === true || LIVE_LIST.includes(path));
+    const markedLive = !inheritedLive && s.live === true;
     const live = inheritedLive || markedLive;
     const variants = objectVariants(s);
     const value: Json | undefined = v ?? (s.default as Json | undefined);

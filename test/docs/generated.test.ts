@@ -4,9 +4,10 @@
  * committed file. The example config also parses to the embedded default it
  * writes out.
  */
-import t from 'tap';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import t from 'tap';
 import { loadConfig, parseConfigText } from '../../daemon/config/index.js';
 import { REGENERATE_COMMAND, renderGeneratedDocs } from '../../scripts/docs/index.js';
 

@@ -2,9 +2,10 @@
  * Every relative link in README.md and docs/ points at a file that exists,
  * and a `#fragment` at a heading of that file (GitHub's heading ids).
  */
-import t from 'tap';
+
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import t from 'tap';
 
 const root = new URL('../../', import.meta.url).pathname;
 
