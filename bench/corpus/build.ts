@@ -32,9 +32,13 @@ export interface TurnInput {
   plan: GoldPlan;
 }
 
-/** Writes the model's prompt and target for a turn; `delex` false keeps the question's names as typed. */
+/**
+ * Writes the model's prompt and target for a turn; `delex` false keeps the
+ * question's names as typed. `faithful` false: the target does not map back
+ * to the gold plan (a mention read wrongly), so the sample must not be used.
+ */
 export interface SampleRenderer {
-  render(turn: TurnInput, delex: boolean): { prompt: string; target: string };
+  render(turn: TurnInput, delex: boolean): { prompt: string; target: string; faithful: boolean };
 }
 
 /** One line of a corpus file (the contract with cloud/trainer). */
@@ -102,6 +106,8 @@ export interface CorpusStats {
   conversations: number;
   multi_turn_conversations: number;
   duplicates_skipped: number;
+  /** Turns left out because their delexicalised target does not map back to the gold plan (and they could not stay raw). */
+  unfaithful_skipped: number;
   /** Held-out conversations drawn and not kept (see disjointKeep). */
   held_out_dropped: number;
   /** Distinct lower-case words in the instructions. */
@@ -235,6 +241,7 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
     multi_turn_conversations: 0,
     duplicates_skipped: 0,
     held_out_dropped: 0,
+    unfaithful_skipped: 0,
     vocabulary_size: 0,
     prompt_target_vocabulary_size: 0,
     distinct_people_names: new Set(households.flatMap((h) => h.household.people.map((p) => p.name))).size,
@@ -282,8 +289,18 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
           const history = conv.turns.slice(0, ti).map((x) => ({ question: x.draft.instruction, answer: x.draft.answer, plan: x.draft.plan }));
           const input: TurnInput = { household: ch.household, now: conv.now, timezone: ch.household.timezone, question: d.instruction, plan: d.plan, history };
           // Raw only where the plan's names can be copied from the conversation's words; else the model would learn to invent them.
-          const delex = !(delexRng.chance(rawShare) && copyable(input));
-          const { prompt, target } = options.renderer.render(input, delex);
+          const canCopy = copyable(input);
+          let delex = !(delexRng.chance(rawShare) && canCopy);
+          let rendered = options.renderer.render(input, delex);
+          if (!rendered.faithful && delex && canCopy) {
+            delex = false;
+            rendered = options.renderer.render(input, delex);
+          }
+          if (!rendered.faithful) {
+            stats.unfaithful_skipped++;
+            return;
+          }
+          const { prompt, target } = rendered;
           const sample: CorpusSample = { id: ti === 0 ? convId : `${convId}-f${ti}`, prompt, target, delex, household: ch.household.id, template: d.template, intent: d.intent, plan: d.plan };
           writers[split].write(corpusLine(sample));
           written++;

@@ -92,7 +92,7 @@ export function finish(text: string, style: Style, rng: Rng, kind: 'question' | 
       body = body.replace(/,/g, '');
       return lowerFirst(body) + (!statement && rng.chance(0.5) ? '?' : '');
     case 'voice':
-      // A speech transcript: no punctuation or capitals, a wake word or a filler in front.
-      return (rng.pick(VOICE_START) + body.replace(/[,?.!:;"]/g, '').toLowerCase()).replace(/\s+/g, ' ').trim();
+      // A speech transcript: no punctuation or capitals (clock times keep their colon), a wake word or a filler in front.
+      return (rng.pick(VOICE_START) + body.replace(/[,?!;"]|\.(?!\d)|:(?!\d)/g, '').toLowerCase()).replace(/\s+/g, ' ').trim();
   }
 }

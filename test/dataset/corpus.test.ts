@@ -13,7 +13,7 @@ import { Rng } from '../../bench/datasets/index.js';
 /** A renderer that writes what it was given, so the tests see the builder's inputs (the model's formats have their own tests). */
 const echoRenderer: SampleRenderer = {
   render(turn, delex) {
-    return { prompt: JSON.stringify({ now: turn.now, tz: turn.timezone, previous: turn.history[turn.history.length - 1]?.question ?? null, q: turn.question, delex }), target: `${JSON.stringify(turn.plan.task_nodes)}\nend\n` };
+    return { prompt: JSON.stringify({ now: turn.now, tz: turn.timezone, previous: turn.history[turn.history.length - 1]?.question ?? null, q: turn.question, delex }), target: `${JSON.stringify(turn.plan.task_nodes)}\nend\n`, faithful: true };
   },
 };
 
