@@ -12,7 +12,7 @@ Choices that make SentencePiece and llama.cpp's SPM tokenizer agree (test/traine
 - no dummy prefix (GGUF add_space_prefix = false): llama.cpp re-adds the prefix space after every
   user-defined token, SentencePiece does not, so with a prefix the two disagree right after a placeholder.
 - placeholders (`<person-1>`, `<camera-2>`, …: every `<kind-N>` in the corpus plus the first few of each
-  known kind) are user-defined symbols: always one token, cut out before BPE by both implementations.
+  known kind) and `<question>` are user-defined symbols: always one token, cut out before BPE by both implementations.
 - byte fallback: any character outside the vocabulary becomes its UTF-8 bytes `<0xXX>`, never `<unk>`.
 """
 from __future__ import annotations
@@ -35,8 +35,10 @@ NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 UNK_ID, BOS_ID, EOS_ID, PAD_ID = 0, 1, 2, 3
 PLACEHOLDER = re.compile(r"<[a-z][a-z_]*-\d+>")
 # The mention kinds of daemon/grounding; their first placeholders are symbols even if a small corpus lacks them.
-PLACEHOLDER_KINDS = ("person", "group", "camera", "room", "zone", "time", "number", "routine", "object", "text")
+PLACEHOLDER_KINDS = ("person", "group", "camera", "room", "zone", "time", "number")
 PLACEHOLDERS_PER_KIND = 8
+# Fixed symbols of the plan text (daemon/grounding QUESTION_PLACEHOLDER: compose_answer's question as asked).
+FIXED_SYMBOLS = ("<question>",)
 
 
 class TokenizerError(Exception):
@@ -44,7 +46,7 @@ class TokenizerError(Exception):
 
 
 def placeholder_symbols(texts: Iterable[str]) -> List[str]:
-    """Every placeholder seen in texts, plus `<kind-1>`…`<kind-8>` of each known kind, in a stable order."""
+    """`<question>`, every placeholder seen in texts and `<kind-1>`…`<kind-8>` of each known kind, in a stable order."""
     seen = {f"<{k}-{i}>" for k in PLACEHOLDER_KINDS for i in range(1, PLACEHOLDERS_PER_KIND + 1)}
     for t in texts:
         seen.update(PLACEHOLDER.findall(t))
@@ -53,7 +55,7 @@ def placeholder_symbols(texts: Iterable[str]) -> List[str]:
         kind, _, n = s[1:-1].rpartition("-")
         return kind, int(n)
 
-    return sorted(seen, key=key)
+    return list(FIXED_SYMBOLS) + sorted(seen, key=key)
 
 
 def train_tokenizer(texts: List[str], out_model: str, vocab_size: int, extra_symbols: Iterable[str] = (),
@@ -81,7 +83,7 @@ def train_tokenizer(texts: List[str], out_model: str, vocab_size: int, extra_sym
             input=lines_file, model_prefix=prefix, model_type="bpe", vocab_size=vocab_size,
             hard_vocab_limit=False, byte_fallback=True, character_coverage=0.9999,
             normalization_rule_name="identity", remove_extra_whitespaces=False, add_dummy_prefix=False,
-            split_digits=True, user_defined_symbols=symbols,
+            split_digits=True, split_by_unicode_script=False, user_defined_symbols=symbols,
             unk_id=UNK_ID, bos_id=BOS_ID, eos_id=EOS_ID, pad_id=PAD_ID,
             unk_piece="<unk>", bos_piece="<s>", eos_piece="</s>", pad_piece="<pad>",
             num_threads=1, minloglevel=2,
