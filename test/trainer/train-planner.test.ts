@@ -3,11 +3,12 @@
  * svg curves), determinism per seed, checkpoints and --resume continuing bit for bit (a run stopped at step 12
  * and resumed to 24 exports the same F32 GGUF as a straight run to 24), and input errors with codes.
  */
-import t from 'tap';
+
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TINY_MODEL, plannerPython, runTrainPlanner, tempDir, writeTinyCorpus, type TrainerLine } from './support/planner.js';
+import t from 'tap';
+import { plannerPython, runTrainPlanner, TINY_MODEL, type TrainerLine, tempDir, writeTinyCorpus } from './support/planner.js';
 
 const py = plannerPython();
 const skip = 'skip' in py ? py.skip : false;
@@ -26,9 +27,21 @@ t.test('progress, report, determinism and resume', { skip }, async (t) => {
   const tokenizer = join(straight, 'tokenizer.model');
 
   // progress lines
-  t.same(ofType(a.lines, 'step').map((l) => l['step']), [3, 6, 9, 12, 15, 18, 21, 24], 'a step line every --log-every steps');
-  t.same(ofType(a.lines, 'eval').map((l) => l['step']), [6, 12, 18, 24], 'validation NLL every --eval-every steps');
-  t.same(ofType(a.lines, 'checkpoint').map((l) => l['step']), [24], 'checkpoint at the end');
+  t.same(
+    ofType(a.lines, 'step').map((l) => l['step']),
+    [3, 6, 9, 12, 15, 18, 21, 24],
+    'a step line every --log-every steps',
+  );
+  t.same(
+    ofType(a.lines, 'eval').map((l) => l['step']),
+    [6, 12, 18, 24],
+    'validation NLL every --eval-every steps',
+  );
+  t.same(
+    ofType(a.lines, 'checkpoint').map((l) => l['step']),
+    [24],
+    'checkpoint at the end',
+  );
   const steps = ofType(a.lines, 'step');
   const firstLoss = steps[0]?.['loss_ema'] as number;
   const lastLoss = steps.at(-1)?.['loss_ema'] as number;
@@ -56,21 +69,70 @@ t.test('progress, report, determinism and resume', { skip }, async (t) => {
 
   // same seed, same tokenizer -> the same bytes
   const again = join(dir, 'again');
-  const b = runTrainPlanner(py.python, ['--corpus', corpus.dir, '--out', again, ...common, '--steps', '24', '--ckpt-every', '100', '--tokenizer', tokenizer]);
+  const b = runTrainPlanner(py.python, [
+    '--corpus',
+    corpus.dir,
+    '--out',
+    again,
+    ...common,
+    '--steps',
+    '24',
+    '--ckpt-every',
+    '100',
+    '--tokenizer',
+    tokenizer,
+  ]);
   t.equal(b.status, 0, b.stderr);
   t.equal(sha(join(again, 'planner-custom-f32.gguf')), sha(join(straight, 'planner-custom-f32.gguf')), 'deterministic per seed');
 
   // stop at 12 (as if killed after the checkpoint), then resume to 24
   const split = join(dir, 'split');
-  const c1 = runTrainPlanner(py.python, ['--corpus', corpus.dir, '--out', split, ...common, '--steps', '24', '--ckpt-every', '12', '--tokenizer', tokenizer, '--stop-at', '12']);
+  const c1 = runTrainPlanner(py.python, [
+    '--corpus',
+    corpus.dir,
+    '--out',
+    split,
+    ...common,
+    '--steps',
+    '24',
+    '--ckpt-every',
+    '12',
+    '--tokenizer',
+    tokenizer,
+    '--stop-at',
+    '12',
+  ]);
   t.equal(c1.status, 0, c1.stderr);
-  t.same(ofType(c1.lines, 'checkpoint').map((l) => l['step']), [12]);
+  t.same(
+    ofType(c1.lines, 'checkpoint').map((l) => l['step']),
+    [12],
+  );
   t.notOk(existsSync(join(split, 'planner-custom-f32.gguf')), 'a stopped run exports nothing');
-  const c2 = runTrainPlanner(py.python, ['--corpus', corpus.dir, '--out', split, ...common, '--steps', '24', '--ckpt-every', '12', '--tokenizer', tokenizer, '--resume']);
+  const c2 = runTrainPlanner(py.python, [
+    '--corpus',
+    corpus.dir,
+    '--out',
+    split,
+    ...common,
+    '--steps',
+    '24',
+    '--ckpt-every',
+    '12',
+    '--tokenizer',
+    tokenizer,
+    '--resume',
+  ]);
   t.equal(c2.status, 0, c2.stderr);
   t.equal(ofType(c2.lines, 'start')[0]?.['from_step'], 12, 'resumed from step 12');
-  t.same(ofType(c2.lines, 'step').map((l) => l['step']), [15, 18, 21, 24]);
-  t.equal(sha(join(split, 'planner-custom-f32.gguf')), sha(join(straight, 'planner-custom-f32.gguf')), 'resumed run = straight run, bit for bit');
+  t.same(
+    ofType(c2.lines, 'step').map((l) => l['step']),
+    [15, 18, 21, 24],
+  );
+  t.equal(
+    sha(join(split, 'planner-custom-f32.gguf')),
+    sha(join(straight, 'planner-custom-f32.gguf')),
+    'resumed run = straight run, bit for bit',
+  );
   const splitReport = JSON.parse(readFileSync(join(split, 'report.json'), 'utf8')) as typeof report;
   t.same(splitReport.curves, report.curves, 'the report carries the curves across the resume');
 });
@@ -86,6 +148,21 @@ t.test('bad input fails with E_TRAIN_INPUT', { skip }, async (t) => {
   const missing = runTrainPlanner(py.python, ['--corpus', join(dir, 'nope'), '--out', join(dir, 'o'), ...TINY_MODEL]);
   t.match(missing.lines.at(-1), { type: 'error', code: 'E_TRAIN_INPUT', message: /nope/ });
   const corpus = writeTinyCorpus(dir, 20, 4);
-  const odd = runTrainPlanner(py.python, ['--corpus', corpus.dir, '--out', join(dir, 'o'), '--dim', '60', '--layers', '1', '--heads', '4', '--ff', '64', '--steps', '1']);
+  const odd = runTrainPlanner(py.python, [
+    '--corpus',
+    corpus.dir,
+    '--out',
+    join(dir, 'o'),
+    '--dim',
+    '60',
+    '--layers',
+    '1',
+    '--heads',
+    '4',
+    '--ff',
+    '64',
+    '--steps',
+    '1',
+  ]);
   t.match(odd.lines.at(-1), { type: 'error', code: 'E_TRAIN_INPUT', message: /multiples of 32/ });
 });

@@ -55,8 +55,16 @@ const TIMES = ['today', 'this morning', 'last night', 'around 5', 'after dinner'
 const TEMPLATES: { intent: string; text: (p: string, r: string, t: string) => string; tasks: string[] }[] = [
   { intent: 'who_in_room', text: (_p, r, t) => `who was in the ${r} ${t}?`, tasks: ['resolve_time', 'query_events', 'compose_answer'] },
   { intent: 'person_seen', text: (p, _r, t) => `did you see ${p} ${t}`, tasks: ['resolve_time', 'find_person', 'compose_answer'] },
-  { intent: 'clip', text: (p, r, t) => `send me a clip of ${p} in the ${r} ${t} pls`, tasks: ['resolve_time', 'query_events', 'make_clip', 'compose_answer'] },
-  { intent: 'count', text: (_p, r, t) => `How many people came through the ${r} ${t}?`, tasks: ['resolve_time', 'count_persons', 'compose_answer'] },
+  {
+    intent: 'clip',
+    text: (p, r, t) => `send me a clip of ${p} in the ${r} ${t} pls`,
+    tasks: ['resolve_time', 'query_events', 'make_clip', 'compose_answer'],
+  },
+  {
+    intent: 'count',
+    text: (_p, r, t) => `How many people came through the ${r} ${t}?`,
+    tasks: ['resolve_time', 'count_persons', 'compose_answer'],
+  },
   { intent: 'remember', text: (p, _r, _t) => `remember that ${p} has a dentist appointment`, tasks: ['remember'] },
 ];
 
@@ -73,9 +81,20 @@ export function tinyCorpus(n: number, seed: number): CorpusLine[] {
     const time = delex ? '<time-1>' : pick(TIMES);
     const question = tpl.text(person, room, time);
     const args: Record<string, string> = { person, room, time };
-    const nodes = tpl.tasks.map((task) => ({ task, arguments: task === 'resolve_time' ? { phrase: time } : task === 'remember' ? { text: question } : args }));
+    const nodes = tpl.tasks.map((task) => ({
+      task,
+      arguments: task === 'resolve_time' ? { phrase: time } : task === 'remember' ? { text: question } : args,
+    }));
     const links = tpl.tasks.slice(1).map((task, k) => ({ source: tpl.tasks[k] as string, target: task }));
-    const target = nodes.map((nd, k) => `${k + 1} ${nd.task}(${Object.entries(nd.arguments).map(([a, v]) => `${a}=${v}`).join(', ')})`).join('\n') + '\n<end>';
+    const target =
+      nodes
+        .map(
+          (nd, k) =>
+            `${k + 1} ${nd.task}(${Object.entries(nd.arguments)
+              .map(([a, v]) => `${a}=${v}`)
+              .join(', ')})`,
+        )
+        .join('\n') + '\n<end>';
     out.push({
       id: `tiny-${seed}-${i}`,
       prompt: `now 2026-12-06T16:05 Europe/Berlin\nQ: ${question}\n`,
@@ -102,12 +121,30 @@ export function writeTinyCorpus(dir: string, train = 400, val = 24, seed = 11): 
   const corpus = join(dir, 'corpus');
   mkdirSync(corpus, { recursive: true });
   const rows = { train: tinyCorpus(train, seed), val: tinyCorpus(val, seed + 1) };
-  for (const [name, lines] of Object.entries(rows)) writeFileSync(join(corpus, `${name}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  for (const [name, lines] of Object.entries(rows))
+    writeFileSync(join(corpus, `${name}.jsonl`), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   return { dir: corpus, ...rows };
 }
 
 /** Tiny model arguments: dim 64, 2 layers, 4 heads, ff 128, vocab ≈ 600 (≈ 100k parameters). */
-export const TINY_MODEL = ['--dim', '64', '--layers', '2', '--heads', '4', '--ff', '128', '--vocab', '600', '--batch', '8', '--lr', '3e-3', '--warmup', '5'];
+export const TINY_MODEL = [
+  '--dim',
+  '64',
+  '--layers',
+  '2',
+  '--heads',
+  '4',
+  '--ff',
+  '128',
+  '--vocab',
+  '600',
+  '--batch',
+  '8',
+  '--lr',
+  '3e-3',
+  '--warmup',
+  '5',
+];
 
 export interface TrainerLine {
   type: string;
