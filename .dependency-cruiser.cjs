@@ -37,9 +37,16 @@ module.exports = {
     {
       name: 'root-through-index',
       severity: 'error',
-      comment: 'the composition root (daemon/*.ts) uses folders through their index.ts',
+      comment: 'the composition root (daemon/*.ts) uses folders through their index.ts; daemon/modules.ts also reads their definition.ts',
       from: { path: '^daemon/[^/]+\\.ts$', pathNot: '^daemon/cli\\.ts$' },
-      to: { path: '^daemon/[^/]+/', pathNot: '^daemon/[^/]+/index\\.ts$' },
+      to: { path: '^daemon/[^/]+/', pathNot: ['^daemon/[^/]+/index\\.ts$', '^daemon/[^/]+/definition\\.ts$'] },
+    },
+    {
+      name: 'definition-only-for-the-root',
+      severity: 'error',
+      comment: 'a folder\'s definition.ts (its module definition, which loads module.ts lazily) is read by daemon/modules.ts only',
+      from: { pathNot: '^daemon/modules\\.ts$' },
+      to: { path: '^daemon/[^/]+/definition\\.ts$' },
     },
     {
       name: 'cli-entry-through-index',

@@ -22,15 +22,15 @@ import {
 } from './system/index.js';
 import type { HomeSightEvents } from './contracts/index.js';
 import type { ModuleContext } from './context.js';
-import { MODULES, type ModuleFactory } from './modules.js';
+import { MODULES, type ModuleDefinition } from './modules.js';
 
 export interface DaemonOptions {
   load: LoadOptions;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   notifier?: Notifier;
-  /** Factories to use instead of the built-in MODULES (tests). */
-  modules?: ModuleFactory[];
+  /** Module definitions to use instead of the built-in MODULES (tests). */
+  modules?: readonly ModuleDefinition[];
   /** JSON log destination (tests). */
   logDestination?: NodeJS.WritableStream;
 }
@@ -124,13 +124,13 @@ export class Daemon {
 
   /** Builds modules; a factory that throws becomes a failed module, not a crash. */
   private async buildModules(): Promise<void> {
-    const factories = this.options.modules ?? MODULES;
-    for (const f of factories) {
-      if (!f.enabled(this.config)) continue;
+    const definitions: readonly ModuleDefinition[] = this.options.modules ?? MODULES;
+    for (const def of definitions) {
+      if (!def.enabled(this.config)) continue;
       try {
-        this.container.register(await f.create(this.context(f.name)));
+        this.container.register(await def.create(this.context(def.name)));
       } catch (err) {
-        this.container.register(failedModule(f.name, err));
+        this.container.register(failedModule(def.name, err));
       }
     }
     for (const ext of this.config.system.extensions) {

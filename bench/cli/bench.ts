@@ -23,7 +23,9 @@ export const benchCommand: CliCommand = {
   async run(values, positionals) {
     const file = positionals[0];
     if (file === undefined || positionals.length > 1) {
-      process.stderr.write('usage: homesight bench JOB.yaml [--parallel N] [--limit N] [--only ALG]... [--force] [--workspace DIR] [--config FILE] [--no-progress] [--log-level LEVEL]\n');
+      process.stderr.write(
+        'usage: homesight bench JOB.yaml [--parallel N] [--limit N] [--only ALG]... [--force] [--workspace DIR] [--config FILE] [--no-progress] [--log-level LEVEL]\n',
+      );
       return EXIT.USAGE;
     }
     let parallel: number | undefined;
@@ -69,7 +71,9 @@ export const benchCommand: CliCommand = {
       const s = result.story;
       process.stdout.write(`\n${result.job.name}: ${result.cases.length} test case(s)\n\n${s.table}\n\n`);
       for (const c of result.cases.filter((x) => x.error !== null)) process.stdout.write(`did not run: ${c.label}: ${c.error}\n`);
-      process.stdout.write(`leaderboard: ${s.markdown}\nreport:      ${s.html}\nrank csv:    ${s.selectedRankCsv}${s.allRankCsv === null ? '' : `, ${s.allRankCsv}`}\n`);
+      process.stdout.write(
+        `leaderboard: ${s.markdown}\nreport:      ${s.html}\nrank csv:    ${s.selectedRankCsv}${s.allRankCsv === null ? '' : `, ${s.allRankCsv}`}\n`,
+      );
       return result.failed > 0 ? EXIT.FAILURE : EXIT.OK;
     } catch (err) {
       if (err instanceof BenchConfigError || err instanceof ConfigError) {

@@ -12,7 +12,8 @@ import { EXIT } from '../../daemon/system/index.js';
 function positiveInt(name: string, v: string | boolean | string[] | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number ≥ 0 (got ${String(v)})`);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0)
+    throw new UsageError(`--${name} must be a whole number ≥ 0 (got ${String(v)})`);
   return n;
 }
 
@@ -47,7 +48,10 @@ export const datasetBuildCommand: CliCommand = {
         out,
         households: positiveInt('households', values.households, ds.HOUSEHOLDS.length),
         perRound: positiveInt('per-round', values['per-round'], 48),
-        activityOut: values['no-activity'] === true ? null : resolve(typeof values['activity-out'] === 'string' ? values['activity-out'] : resolve(out, '..', 'activity')),
+        activityOut:
+          values['no-activity'] === true
+            ? null
+            : resolve(typeof values['activity-out'] === 'string' ? values['activity-out'] : resolve(out, '..', 'activity')),
       };
       if (opts.households === undefined || opts.households < 1 || opts.households > ds.HOUSEHOLDS.length) {
         throw new UsageError(`--households must be 1..${ds.HOUSEHOLDS.length}`);
@@ -73,7 +77,10 @@ export const datasetBuildCommand: CliCommand = {
 
     const quiet = values.quiet === true;
     const { SingleBar, Presets } = (await import('cli-progress')).default;
-    const bar = new SingleBar({ format: ' {phase} |{bar}| {value}/{total}', hideCursor: true, clearOnComplete: false, stream: process.stderr }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: ' {phase} |{bar}| {value}/{total}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+      Presets.shades_classic,
+    );
     let phase = '';
     const started = performance.now();
     try {
@@ -93,7 +100,9 @@ export const datasetBuildCommand: CliCommand = {
       process.stdout.write(
         `wrote ${result.samples} samples (train ${s.by_split.train ?? 0}, val ${s.by_split.val ?? 0}, test ${s.by_split.test ?? 0}; ` +
           `single ${s.by_type.single ?? 0}, chain ${s.by_type.chain ?? 0}, dag ${s.by_type.dag ?? 0}) to ${opts.out}` +
-          (result.activitySequences > 0 ? `; ${result.activitySequences} synthetic activity sequences${result.poseClipSequences > 0 ? ` and ${result.poseClipSequences} from the shared clip` : ''} to ${opts.activityOut}` : '') +
+          (result.activitySequences > 0
+            ? `; ${result.activitySequences} synthetic activity sequences${result.poseClipSequences > 0 ? ` and ${result.poseClipSequences} from the shared clip` : ''} to ${opts.activityOut}`
+            : '') +
           (opts.teacher !== undefined ? `; teacher kept ${s.teacher.kept}/${s.teacher.returned}` : '') +
           ` in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );

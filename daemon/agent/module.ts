@@ -3,8 +3,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Counter, Histogram } from 'prom-client';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
-import type { IngestApi } from '../ingest/index.js';
-import type { MemoryModule, MemoryStore } from '../memory/index.js';
+import { IngestModule } from '../ingest/index.js';
+import { MemoryModule, type MemoryStore } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import type { VisionModule } from '../vision/index.js';
 import { asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
@@ -72,6 +72,14 @@ export function cloudPlannerFor(config: HomeSightConfig): CloudPlanner | undefin
   return new CloudPlanner(o);
 }
 
+/**
+ * The vision module, checked by shape rather than by class: importing VisionModule's class would load
+ * onnxruntime into an agent that runs without vision.
+ */
+function analyzesFrames(m: ServiceModule | undefined): m is ServiceModule & Pick<VisionModule, 'analyzeFrames'> {
+  return m !== undefined && typeof (m as Partial<Pick<VisionModule, 'analyzeFrames'>>).analyzeFrames === 'function';
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -122,7 +130,7 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
 
   private deps(): AgentDeps {
     const c = this.ctx.container;
-    const memory = c.get<MemoryModule>('memory');
+    const memory = c.find('memory', MemoryModule);
     const store = (): MemoryStore | null => {
       try {
         return memory?.store ?? null;
@@ -135,14 +143,12 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
       longTerm: memoryLongTerm(store),
       conversations: memoryConversations(store),
     };
-    const ingest = c.get('ingest') as (ServiceModule & Partial<IngestApi>) | undefined;
-    if (ingest !== undefined && typeof ingest.framesAt === 'function') {
-      deps.frames = ingestFrames(() => ingest as unknown as IngestApi, store, join(abs(this.config.paths.data_dir), 'agent', 'snapshots'));
+    const ingest = c.find('ingest', IngestModule);
+    if (ingest !== undefined) {
+      deps.frames = ingestFrames(() => ingest, store, join(abs(this.config.paths.data_dir), 'agent', 'snapshots'));
     }
-    const vision = c.get('vision') as (ServiceModule & Partial<Pick<VisionModule, 'analyzeFrames'>>) | undefined;
-    if (vision !== undefined && typeof vision.analyzeFrames === 'function') {
-      deps.vision = visionAnalyzer(() => vision as Pick<VisionModule, 'analyzeFrames'>);
-    }
+    const vision = c.get('vision');
+    if (analyzesFrames(vision)) deps.vision = visionAnalyzer(() => vision);
     const bridge = (): MqttBridge | null => findMqttBridge(c);
     if (this.config.mqtt.enabled) deps.hub = mqttHub(bridge);
     return deps;
@@ -268,7 +274,7 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
   }
 }
 
-/** The daemon's factory for the agent module. */
+/** The daemon's factory (agent/definition.ts loads this file when the module is enabled). */
 export function createAgentModule(ctx: ModuleContext): AgentModule {
   return new AgentModule(ctx);
 }

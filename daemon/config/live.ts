@@ -17,7 +17,8 @@ function unwrap(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
   for (;;) {
     const def = s._zod.def as { type: string; innerType?: z.ZodType };
-    if (def.innerType === undefined || !['default', 'prefault', 'optional', 'nullable', 'readonly', 'nonoptional'].includes(def.type)) return s;
+    if (def.innerType === undefined || !['default', 'prefault', 'optional', 'nullable', 'readonly', 'nonoptional'].includes(def.type))
+      return s;
     if (isLive(def.innerType)) return def.innerType;
     s = def.innerType;
   }

@@ -122,7 +122,12 @@ export interface HomeSightEvents {
   /** Latest JPEG of a camera (vision/ingest emit it; mqtt publishes it retained, rate-limited). */
   'camera.snapshot': { camera: string; jpeg: Uint8Array; ts?: number };
   /** Outcome of a fleet update or rollback (fleet emits it; also published on MQTT). */
-  'fleet.update': { version: string; outcome: 'installed' | 'rolled_back' | 'refused' | 'failed' | 'rollback_failed'; reason?: string; previous?: string | null };
+  'fleet.update': {
+    version: string;
+    outcome: 'installed' | 'rolled_back' | 'refused' | 'failed' | 'rollback_failed';
+    reason?: string;
+    previous?: string | null;
+  };
   /** A camera changed state (starting, streaming, backoff, stalled, failed, stopped), with the error when there is one. */
   'camera.state': CameraStateEvent;
   /** A recording segment closed (or was recovered after an abrupt ffmpeg exit) and was indexed. */

@@ -18,5 +18,14 @@ export type {
   ReloadReport,
   VisionEventPayload,
 } from './events.js';
-export { NODE_REF, namedArgumentSchema, taskLinkSchema, taskNodeSchema, taskPlanSchema, type TaskLink, type TaskNode, type TaskPlan } from './plan.js';
+export {
+  NODE_REF,
+  namedArgumentSchema,
+  taskLinkSchema,
+  taskNodeSchema,
+  taskPlanSchema,
+  type TaskLink,
+  type TaskNode,
+  type TaskPlan,
+} from './plan.js';
 export { PLAN_FORMAT, formatPlanSample, toJsonl, type PlanRecord, type TextSample } from './plan-sample.js';

@@ -155,20 +155,6 @@ export class FleetModule implements ServiceModule {
   private emitted: number | null = null;
   private readonly configFile: string | undefined;
 
-  /** Production wiring: systemctl restart through a transient unit, /healthz probe, the MQTT bridge. */
-  static create(ctx: ModuleContext): FleetModule {
-    const appRoot = fileURLToPath(new URL('../../', import.meta.url));
-    const configFile = ctx.config.fleet.config_file ?? ctx.env.HOMESIGHT_CONFIG;
-    return new FleetModule(ctx, {
-      restarter: new SystemdRestarter(ctx.config.fleet.service),
-      probe: new HttpHealthProbe(ctx.config.health.host, ctx.config.health.port),
-      launcher: new SystemdRunLauncher(appRoot, configFile, ctx.log),
-      appRoot,
-      bridge: findMqttBridge(ctx.container),
-      reload: reloadViaSighup(ctx),
-    });
-  }
-
   constructor(
     private readonly ctx: ModuleContext,
     private readonly deps: FleetDeps,
@@ -388,3 +374,21 @@ export class FleetModule implements ServiceModule {
     return { status: 'ok', summary: s.pending !== null ? `updating to ${s.pending.version}` : `release ${this.releases.current() ?? VERSION}`, details };
   }
 }
+
+/**
+ * The daemon's factory (fleet/definition.ts loads this file when the module is enabled). Production wiring:
+ * systemctl restart through a transient unit, /healthz probe, the MQTT bridge.
+ */
+export function createFleetModule(ctx: ModuleContext): FleetModule {
+  const appRoot = fileURLToPath(new URL('../../', import.meta.url));
+  const configFile = ctx.config.fleet.config_file ?? ctx.env.HOMESIGHT_CONFIG;
+  return new FleetModule(ctx, {
+    restarter: new SystemdRestarter(ctx.config.fleet.service),
+    probe: new HttpHealthProbe(ctx.config.health.host, ctx.config.health.port),
+    launcher: new SystemdRunLauncher(appRoot, configFile, ctx.log),
+    appRoot,
+    bridge: findMqttBridge(ctx.container),
+    reload: reloadViaSighup(ctx),
+  });
+}
+

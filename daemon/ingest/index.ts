@@ -18,7 +18,7 @@ export type {
   RecordingSegmentEvent,
   SnapshotBox,
 } from './types.js';
-export { IngestModule, ingestModuleFactory, memoryCatalog, type IngestApi, type IngestDeps, type FramesAtOptions, type FrameStream } from './module.js';
+export { IngestModule, memoryCatalog, type IngestApi, type IngestDeps, type FramesAtOptions, type FrameStream } from './module.js';
 export {
   FfmpegFrameSource,
   RtspFrameSource,

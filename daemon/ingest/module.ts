@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { resolveIn, type CameraConfig, type HomeSightConfig } from '../config/index.js';
 import type { HomeSightEvents } from '../contracts/index.js';
 import type { ModuleContext } from '../context.js';
+import { MemoryModule } from '../memory/index.js';
 import {
   HomeSightError,
   asHomeSightError,
@@ -478,12 +479,12 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
   }
 }
 
-/** The memory module's recordings index, if it exposes one (`memory.store.recordings`). */
+/** The memory module's recordings index (`memory.store.recordings`), null while memory is off or not running. */
 export function memoryCatalog(ctx: ModuleContext): () => RecordingCatalog | null {
   return () => {
-    const mem = ctx.container.get<ServiceModule & { store?: { recordings?: RecordingCatalog } | null }>('memory');
+    const mem = ctx.container.find('memory', MemoryModule);
     try {
-      return mem?.store?.recordings ?? null;
+      return mem?.store.recordings ?? null;
     } catch (err) {
       ctx.log.error({ err: asHomeSightError(err).message }, 'memory store not available');
       return null;
@@ -491,10 +492,9 @@ export function memoryCatalog(ctx: ModuleContext): () => RecordingCatalog | null
   };
 }
 
-export const ingestModuleFactory = {
-  name: 'ingest',
-  enabled: (_config: HomeSightConfig): boolean => true,
-  create: (ctx: ModuleContext): IngestModule =>
+/** The daemon's factory (ingest/definition.ts loads this file when the module is enabled). */
+export function createIngestModule(ctx: ModuleContext): IngestModule {
+  return (
     new IngestModule({
       config: ctx.config,
       log: ctx.log,
@@ -504,5 +504,6 @@ export const ingestModuleFactory = {
       catalog: memoryCatalog(ctx),
       env: ctx.env,
       dependsOn: ctx.container.get('memory') === undefined ? [] : ['memory'],
-    }),
-};
+    })
+  );
+}

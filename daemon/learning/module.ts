@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { AnsweredEvent } from './edge.js';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
-import type { MemoryModule } from '../memory/index.js';
+import { MemoryModule } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import { asHomeSightError, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { AuditLog } from './audit.js';
@@ -114,7 +114,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
 
   async start(): Promise<void> {
     const c = this.config;
-    const memory = this.ctx.container.get<MemoryModule>('memory');
+    const memory = this.ctx.container.find('memory', MemoryModule);
     if (memory === undefined) throw asHomeSightError(new Error('memory module missing'), 'E_LEARNING_NO_MEMORY');
     const store = memory.store;
     const dir = learningDir(c);
@@ -254,6 +254,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
 
 export type { AnsweredEvent };
 
+/** The daemon's factory (learning/definition.ts loads this file when the module is enabled). */
 export function createLearningModule(ctx: ModuleContext): LearningModule {
   return new LearningModule(ctx);
 }

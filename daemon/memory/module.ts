@@ -257,3 +257,8 @@ export class MemoryModule implements ServiceModule<HomeSightConfig> {
     return { applied, needsRestart };
   }
 }
+
+/** The daemon's factory (memory/definition.ts loads this file when the module is enabled). */
+export function createMemoryModule(ctx: ModuleContext): MemoryModule {
+  return new MemoryModule(ctx);
+}

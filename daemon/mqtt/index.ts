@@ -6,6 +6,7 @@
  *   bridge?.registerCommand('enroll', schema, handler, {description});
  */
 import type { ServiceContainer } from '../system/index.js';
+import { MqttModule } from './module.js';
 import type { MqttBridge } from './types.js';
 
 export type {
@@ -37,6 +38,5 @@ export type { CameraState } from './extensions.js';
 
 /** The MQTT bridge of a running daemon, or null when the mqtt module is off or failed to build. */
 export function findMqttBridge(container: ServiceContainer): MqttBridge | null {
-  const m = container.get('mqtt') as (ReturnType<ServiceContainer['get']> & { bridge?: MqttBridge }) | undefined;
-  return m?.bridge ?? null;
+  return container.find('mqtt', MqttModule)?.bridge ?? null;
 }

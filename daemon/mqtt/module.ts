@@ -4,7 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import { readSecret, type HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
 import type { HomeSightEvents } from '../contracts/index.js';
-import type { IngestApi } from '../ingest/index.js';
+import { IngestModule } from '../ingest/index.js';
 import { HomeSightError, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { EmbeddedBroker } from './broker.js';
 import { MqttCore, type CoreHooks } from './core.js';
@@ -43,7 +43,7 @@ function redact(url: string): string {
  * The `mqtt` module: the embedded broker (when configured), the core and its
  * extensions (availability, status, info, events, camera state, snapshots,
  * learning audit, Home Assistant discovery, built-in commands). Other modules
- * reach the core through `.bridge` (ctx.container.get('mqtt')).
+ * reach the core through `.bridge` (findMqttBridge(ctx.container)).
  */
 export class MqttModule implements ServiceModule {
   readonly name = 'mqtt';
@@ -121,9 +121,9 @@ export class MqttModule implements ServiceModule {
       store: this.outbox,
       reload: options.reload ?? (() => this.sighupReload()),
       cameras: () => {
-        const ingest = ctx.container.get('ingest') as (ServiceModule & Partial<Pick<IngestApi, 'restartCamera' | 'cameras'>>) | undefined;
-        if (ingest === undefined || typeof ingest.restartCamera !== 'function' || typeof ingest.cameras !== 'function') return null;
-        return { restartCamera: (c) => ingest.restartCamera!(c), cameras: () => ingest.cameras!() };
+        const ingest = ctx.container.find('ingest', IngestModule);
+        if (ingest === undefined) return null;
+        return { restartCamera: (c) => ingest.restartCamera(c), cameras: () => ingest.cameras() };
       },
     };
     this.discovery = new DiscoveryExtension(deps);
@@ -231,4 +231,9 @@ function connectHost(bind: string): string {
   if (bind === '0.0.0.0' || bind === '') return '127.0.0.1';
   if (bind === '::') return '::1';
   return bind.includes(':') ? `[${bind}]` : bind;
+}
+
+/** The daemon's factory (mqtt/definition.ts loads this file when the module is enabled). */
+export function createMqttModule(ctx: ModuleContext): MqttModule {
+  return new MqttModule(ctx);
 }

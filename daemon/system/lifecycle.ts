@@ -150,6 +150,15 @@ export class ServiceContainer {
   }
 
   /**
+   * The module registered under `name` when it is a `type` (checked, so a failed module's placeholder or a
+   * stand-in is undefined): how modules reach the modules they use.
+   */
+  find<M extends ServiceModule>(name: string, type: abstract new (...args: never[]) => M): M | undefined {
+    const m = this.entries.get(name)?.module;
+    return m instanceof type ? m : undefined;
+  }
+
+  /**
    * Starts every module in dependency order. A module whose dependency failed
    * is not started (reported as failed with the reason). Resolves with the
    * names of essential modules that failed; the caller decides to exit.

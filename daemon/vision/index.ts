@@ -4,13 +4,6 @@
  * VisionModule that runs them on every camera. Other folders import only
  * from here.
  */
-import type { ModuleContext } from '../context.js';
-import type { IngestApi } from '../ingest/index.js';
-import type { MqttBridge } from '../mqtt/index.js';
-import { newEventId, type MemoryModule } from '../memory/index.js';
-import type { ServiceModule } from '../system/index.js';
-import { VisionModule } from './module.js';
-import type { FrameFeed } from './types.js';
 
 export { VisionModule, enrollFaces, enrollArgs, type VisionDeps, type AnalyzeOptions, type EnrollResult, } from './module.js';
 export type { CameraOccupancy, VisionEventPayload } from '../contracts/index.js';
@@ -83,36 +76,3 @@ export type {
   FrameAnalysis,
 } from './types.js';
 
-function isFrameFeed(x: unknown): x is FrameFeed {
-  return typeof x === 'object' && x !== null && typeof (x as { frames?: unknown }).frames === 'function';
-}
-
-/**
- * Builds the VisionModule from the daemon's context: frames from the ingest
- * module, events and the face gallery from the memory module's store.
- */
-export function createVisionModule(ctx: ModuleContext): VisionModule {
-  const memory = ctx.container.get<MemoryModule>('memory');
-  const ingest = ctx.container.get<ServiceModule & Partial<IngestApi>>('ingest');
-  const store = (): MemoryModule['store'] | null => {
-    try {
-      return memory?.store ?? null;
-    } catch {
-      return null;
-    }
-  };
-  return new VisionModule({
-    config: ctx.config,
-    log: ctx.log,
-    clock: ctx.clock,
-    bus: ctx.bus,
-    metrics: ctx.metrics,
-    dependsOn: ['memory', 'ingest'].filter((n) => ctx.container.get(n) !== undefined),
-    feed: () => (isFrameFeed(ingest) ? ingest : null),
-    events: () => store()?.events ?? null,
-    gallery: () => store()?.identities ?? null,
-    // mqtt is built after vision; by start() it is in the container (or off).
-    bridge: () => ctx.container.get<ServiceModule & { bridge?: MqttBridge }>('mqtt')?.bridge ?? null,
-    newId: (ts) => newEventId(ts),
-  });
-}

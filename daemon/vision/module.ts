@@ -4,7 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CameraOccupancy, HomeSightEvents } from '../contracts/index.js';
-import type { MqttBridge } from '../mqtt/index.js';
+import type { ModuleContext } from '../context.js';
+import { IngestModule } from '../ingest/index.js';
+import { MemoryModule, newEventId } from '../memory/index.js';
+import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import { resolveIn, type HomeSightConfig } from '../config/index.js';
 import { HomeSightError, asHomeSightError, errorMessage, type Clock, type EventBus, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { VisionEngine, type ModelStatus } from './engine.js';
@@ -569,5 +572,35 @@ export async function enrollFaces(
     });
   }
   return result;
+}
+
+/**
+ * The daemon's factory (vision/definition.ts loads this file when the module is enabled): frames from the ingest
+ * module, events and the face gallery from the memory module's store, the `enroll` command on the MQTT bridge.
+ */
+export function createVisionModule(ctx: ModuleContext): VisionModule {
+  const memory = ctx.container.find('memory', MemoryModule);
+  const ingest = ctx.container.find('ingest', IngestModule);
+  const store = (): MemoryModule['store'] | null => {
+    try {
+      return memory?.store ?? null;
+    } catch {
+      return null;
+    }
+  };
+  return new VisionModule({
+    config: ctx.config,
+    log: ctx.log,
+    clock: ctx.clock,
+    bus: ctx.bus,
+    metrics: ctx.metrics,
+    dependsOn: ['memory', 'ingest'].filter((n) => ctx.container.get(n) !== undefined),
+    feed: () => ingest ?? null,
+    events: () => store()?.events ?? null,
+    gallery: () => store()?.identities ?? null,
+    // mqtt is built after vision; by start() it is in the container (or off).
+    bridge: () => findMqttBridge(ctx.container),
+    newId: (ts) => newEventId(ts),
+  });
 }
 

@@ -27,7 +27,11 @@ interface CruiseResult {
 }
 
 function cruise(cwd: string, dirs: string[]): CruiseResult {
-  const r = spawnSync(depcruise, ['--config', rules, '--output-type', 'json', ...dirs], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(depcruise, ['--config', rules, '--output-type', 'json', ...dirs], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.error !== undefined) throw r.error;
   if (r.stdout.trim() === '') throw new Error(`depcruise printed nothing (exit ${String(r.status)}): ${r.stderr}`);
   return JSON.parse(r.stdout) as CruiseResult;
@@ -49,7 +53,7 @@ t.test('the tree holds every rule: no circles, daemon/ free of bench/ and cloud/
   t.end();
 });
 
-t.test('the rules catch a type-only circle, a daemon → bench/cloud import and a reach into a folder\'s internals', (t) => {
+t.test("the rules catch a type-only circle, a daemon → bench/cloud import and a reach into a folder's internals", (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'homesight-imports-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   copyFileSync(join(repo, 'tsconfig.json'), join(dir, 'tsconfig.json'));
@@ -60,10 +64,14 @@ t.test('the rules catch a type-only circle, a daemon → bench/cloud import and 
   file('daemon/alpha/index.ts', "export type { A } from './a.js';\n");
   file('daemon/alpha/a.ts', "import type { B } from './b.js';\nexport interface A { b?: B }\n");
   file('daemon/alpha/b.ts', "import type { A } from './a.js';\nexport interface B { a?: A }\n");
-  file('daemon/beta/index.ts', "import type { A } from '../alpha/a.js';\nimport { run } from '../../bench/run.js';\nimport { teach } from '../../cloud/teach.js';\nexport type Beta = A;\nexport const go = (): void => { run(); teach(); };\n");
+  file(
+    'daemon/beta/index.ts',
+    "import type { A } from '../alpha/a.js';\nimport { run } from '../../bench/run.js';\nimport { teach } from '../../cloud/teach.js';\nexport type Beta = A;\nexport const go = (): void => { run(); teach(); };\n",
+  );
   file('bench/run.ts', 'export function run(): void {}\n');
   file('cloud/teach.ts', 'export function teach(): void {}\n');
   const rulesHit = new Set(cruise(dir, ['daemon', 'bench', 'cloud']).summary.violations.map((v) => v.rule.name));
-  for (const rule of ['no-circular', 'daemon-not-to-bench-or-cloud', 'bench-only-from-its-bin', 'feature-through-index']) t.ok(rulesHit.has(rule), `${rule} fires`);
+  for (const rule of ['no-circular', 'daemon-not-to-bench-or-cloud', 'bench-only-from-its-bin', 'feature-through-index'])
+    t.ok(rulesHit.has(rule), `${rule} fires`);
   t.end();
 });
