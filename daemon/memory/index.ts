@@ -9,7 +9,7 @@ export { SqliteRecordingIndex } from './recordings.js';
 export { IdentityStore, FACE_EMBEDDING_DIM } from './identities.js';
 export { ConversationStore } from './conversations.js';
 export { LongTermMemory, ftsQuery } from './longterm.js';
-export { LearningQueues, SampleQueue, AdapterRegistry, type SampleInput } from './learning.js';
+export { LearningQueues, SampleQueue, type SampleInput } from './learning.js';
 export { CameraRegistry } from './cameras.js';
 export { LexicalEmbedder, cosine, type Embedder } from './embedder.js';
 export { localDayRange, localTimeRange, addDays } from './time.js';
@@ -39,6 +39,4 @@ export {
   type LongTermItem,
   type LongTermHit,
   type UploadSample,
-  type AdapterRecord,
-  type AdapterStatus,
 } from './types.js';

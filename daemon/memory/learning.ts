@@ -1,14 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { HomeSightError, type Clock } from '../system/index.js';
 import { durableTransaction } from './db.js';
-import type { AdapterRecord, UploadSample } from './types.js';
+import type { UploadSample } from './types.js';
 
 /**
- * Generic, durable queues for the learning loop: samples waiting to go to the
- * cloud teacher, and adapters received from it. Policy (what to sample, when
- * to upload, which adapter to activate) lives in the learning module; these
- * tables only keep state. Every write commits with synchronous=FULL, so an
- * accepted sample or adapter survives a power cut.
+ * A generic, durable queue for the learning loop: samples waiting to go to the
+ * cloud teacher. Policy (what to sample, when to upload) lives in the learning
+ * module; the table only keeps state. Every write commits with
+ * synchronous=FULL, so an accepted sample survives a power cut. (Adapters from
+ * the teacher are kept by daemon/learning's adapter store, on disk.)
  */
 
 interface SampleRow {
@@ -140,83 +140,9 @@ export class SampleQueue {
   }
 }
 
-interface AdapterRow {
-  id: string;
-  path: string;
-  sha256: string;
-  base_model: string;
-  status: string;
-  metrics: string;
-  created: number;
-  updated: number;
-}
-
-function toAdapter(r: AdapterRow): AdapterRecord {
-  return { ...r, metrics: JSON.parse(r.metrics) as unknown };
-}
-
-export class AdapterRegistry {
-  private readonly s: Record<'insert' | 'get' | 'list' | 'listStatus' | 'setStatus' | 'latest', Statement>;
-
-  constructor(
-    private readonly db: Database,
-    private readonly clock: Clock,
-  ) {
-    this.s = {
-      insert: db.prepare(
-        `INSERT INTO adapters (id, path, sha256, base_model, status, metrics, created, updated)
-         VALUES (@id, @path, @sha256, @base_model, @status, @metrics, @created, @created)`,
-      ),
-      get: db.prepare('SELECT * FROM adapters WHERE id = ?'),
-      list: db.prepare('SELECT * FROM adapters ORDER BY created DESC, id'),
-      listStatus: db.prepare('SELECT * FROM adapters WHERE status = ? ORDER BY created DESC, id'),
-      setStatus: db.prepare('UPDATE adapters SET status = ?, metrics = coalesce(?, metrics), updated = ? WHERE id = ?'),
-      latest: db.prepare('SELECT * FROM adapters WHERE status = ? ORDER BY created DESC, id LIMIT 1'),
-    };
-  }
-
-  add(a: { id: string; path: string; sha256: string; base_model: string; status: string; metrics?: unknown; created?: number }): AdapterRecord {
-    try {
-      durableTransaction(this.db, () =>
-        this.s.insert.run({ ...a, metrics: JSON.stringify(a.metrics ?? {}), created: a.created ?? this.clock.now() }),
-      );
-    } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true) {
-        throw new HomeSightError('E_MEMORY_ADAPTER_EXISTS', `adapter ${a.id} is already registered`, { context: { id: a.id }, cause: err });
-      }
-      throw err;
-    }
-    return this.get(a.id)!;
-  }
-
-  get(id: string): AdapterRecord | null {
-    const r = this.s.get.get(id) as AdapterRow | undefined;
-    return r === undefined ? null : toAdapter(r);
-  }
-
-  list(status?: string): AdapterRecord[] {
-    return ((status === undefined ? this.s.list.all() : this.s.listStatus.all(status)) as AdapterRow[]).map(toAdapter);
-  }
-
-  setStatus(id: string, status: string, metrics?: unknown): boolean {
-    return durableTransaction(
-      this.db,
-      () => this.s.setStatus.run(status, metrics === undefined ? null : JSON.stringify(metrics), this.clock.now(), id).changes > 0,
-    );
-  }
-
-  /** The newest adapter with this status, e.g. latest('active'). */
-  latest(status: string): AdapterRecord | null {
-    const r = this.s.latest.get(status) as AdapterRow | undefined;
-    return r === undefined ? null : toAdapter(r);
-  }
-}
-
 export class LearningQueues {
   readonly samples: SampleQueue;
-  readonly adapters: AdapterRegistry;
   constructor(db: Database, clock: Clock) {
     this.samples = new SampleQueue(db, clock);
-    this.adapters = new AdapterRegistry(db, clock);
   }
 }

@@ -158,6 +158,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'drop the adapters table: nothing used it; adapters live in the adapter store (daemon/learning/adapters)',
+    up(db) {
+      db.exec(`
+        DROP INDEX IF EXISTS adapters_status_created;
+        DROP TABLE IF EXISTS adapters;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

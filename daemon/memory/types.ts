@@ -185,16 +185,3 @@ export interface UploadSample {
   last_error: string | null;
 }
 
-export type AdapterStatus = string;
-
-export interface AdapterRecord {
-  id: string;
-  path: string;
-  sha256: string;
-  base_model: string;
-  /** e.g. 'received' | 'validated' | 'active' | 'rejected' | 'retired' — free text, the learning engine decides. */
-  status: AdapterStatus;
-  metrics: unknown;
-  created: number;
-  updated: number;
-}

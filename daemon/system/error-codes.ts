@@ -130,7 +130,6 @@ export const ERROR_CODES = {
   E_ENROLL_NO_MODEL: 'enrolment needs a face detector and a face embedder that are not configured',
 
   // Memory (SQLite)
-  E_MEMORY_ADAPTER_EXISTS: 'an adapter id is already registered in the memory database',
   E_MEMORY_BACKUP: 'the database backup failed',
   E_MEMORY_BACKUP_EXISTS: 'the backup target file already exists',
   E_MEMORY_CLOSED: 'the event store was used after it closed',

@@ -169,7 +169,7 @@ t.test('conversations keep the recent turns', async (t) => {
   t.same(store.conversations.conversations().map((c) => c.id), ['kitchen-speaker'], 'empty conversation removed');
 });
 
-t.test('learning queues: samples and adapters, committed with synchronous=FULL', async (t) => {
+t.test('learning queue: samples, committed with synchronous=FULL', async (t) => {
   const { store, clock } = openStore(t);
   const q = store.learning.samples;
   t.equal(q.enqueue([
@@ -191,14 +191,5 @@ t.test('learning queues: samples and adapters, committed with synchronous=FULL',
   t.equal(q.pruneUploadedBefore(now + 1), 1);
   t.same(q.stats(), { pending: 1, pendingBytes: 2000, uploaded: 0 });
   t.same(q.get('b')?.payload, { cam: 'hall' });
-
-  const ad = store.learning.adapters;
-  ad.add({ id: 'lora-1', path: 'adapters/lora-1.gguf', sha256: 'ab'.repeat(32), base_model: 'qwen', status: 'received', created: now });
-  ad.add({ id: 'lora-2', path: 'adapters/lora-2.gguf', sha256: 'cd'.repeat(32), base_model: 'qwen', status: 'received', created: now + 1 });
-  t.throws(() => ad.add({ id: 'lora-1', path: 'x', sha256: 'x', base_model: 'qwen', status: 'received' }), { code: 'E_MEMORY_ADAPTER_EXISTS' });
-  t.ok(ad.setStatus('lora-1', 'active', { f1: 0.81 }));
-  t.same(ad.latest('active')?.metrics, { f1: 0.81 });
-  t.same(ad.list('received').map((a) => a.id), ['lora-2']);
-  t.same(ad.list().map((a) => a.id), ['lora-2', 'lora-1']);
-  t.notOk(ad.setStatus('nope', 'active'));
+  t.equal(store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'adapters'").get(), undefined, 'no adapters table (migration 5)');
 });
