@@ -13,9 +13,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, type GoldPlan, type Household, type Style } from '../datasets/index.js';
-import { ConversationDrawer, DEFAULT_RATES, type Conversation, type DrawRates } from './generate.js';
-import { HouseholdGenerator, type CorpusHousehold } from './households.js';
+import { type GoldPlan, type Household, Rng, type Style } from '../datasets/index.js';
+import { type Conversation, ConversationDrawer, DEFAULT_RATES, type DrawRates } from './generate.js';
+import { type CorpusHousehold, HouseholdGenerator } from './households.js';
 import { allTemplates, templateFamily } from './phrasings.js';
 
 export type CorpusSplit = 'train' | 'val' | 'test' | 'disjoint';
@@ -169,7 +169,16 @@ class SplitWriter {
 
 /** One JSON line with the contract's key order (bytes are part of the determinism contract). */
 export function corpusLine(s: CorpusSample): string {
-  return JSON.stringify({ id: s.id, prompt: s.prompt, target: s.target, delex: s.delex, household: s.household, template: s.template, intent: s.intent, plan: s.plan });
+  return JSON.stringify({
+    id: s.id,
+    prompt: s.prompt,
+    target: s.target,
+    delex: s.delex,
+    household: s.household,
+    template: s.template,
+    intent: s.intent,
+    plan: s.plan,
+  });
 }
 
 const ENTITY_ARGS = new Set(['person', 'identity', 'camera', 'room']);
@@ -177,18 +186,31 @@ const ENTITY_ARGS = new Set(['person', 'identity', 'camera', 'room']);
 /** Whether every person, camera and room value of the plan is written in the conversation's text (case-insensitive). */
 export function copyable(turn: TurnInput): boolean {
   const text = [...turn.history.map((h) => h.question), turn.question].join(' ').toLowerCase();
-  return turn.plan.task_nodes.every((n) => Object.entries(n.arguments).every(([k, v]) => !ENTITY_ARGS.has(k) || typeof v !== 'string' || text.includes(v.toLowerCase())));
+  return turn.plan.task_nodes.every((n) =>
+    Object.entries(n.arguments).every(([k, v]) => !ENTITY_ARGS.has(k) || typeof v !== 'string' || text.includes(v.toLowerCase())),
+  );
 }
 
 const inc = (m: Record<string, number>, k: string, n = 1): void => {
   m[k] = (m[k] ?? 0) + n;
 };
-const sorted = (m: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sorted = (m: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** Which templates and households the disjoint split holds out (deterministic per seed). */
-export function chooseHeldOut(seed: number, households: readonly CorpusHousehold[], heldOutHouseholds: number, templateShare: number): { households: Set<string>; templates: Set<string> } {
+export function chooseHeldOut(
+  seed: number,
+  households: readonly CorpusHousehold[],
+  heldOutHouseholds: number,
+  templateShare: number,
+): { households: Set<string>; templates: Set<string> } {
   const rng = new Rng(seed).fork('corpus-held-out');
-  const hh = new Set(rng.sample(households.map((h) => h.household.id), heldOutHouseholds));
+  const hh = new Set(
+    rng.sample(
+      households.map((h) => h.household.id),
+      heldOutHouseholds,
+    ),
+  );
   const templates = new Set<string>();
   for (const [, ids] of allTemplates()) {
     if (ids.length < 4) continue;
@@ -206,7 +228,12 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
   if (!Number.isInteger(nHouseholds) || nHouseholds < 2) throw new RangeError(`households must be an integer ≥ 2 (got ${nHouseholds})`);
   const generator = new HouseholdGenerator(seed);
   const households = Array.from({ length: nHouseholds }, (_, i) => generator.household(i));
-  const heldOut = chooseHeldOut(seed, households, options.heldOutHouseholds ?? Math.max(1, Math.round(nHouseholds * 0.02)), options.heldOutTemplateShare ?? 0.05);
+  const heldOut = chooseHeldOut(
+    seed,
+    households,
+    options.heldOutHouseholds ?? Math.max(1, Math.round(nHouseholds * 0.02)),
+    options.heldOutTemplateShare ?? 0.05,
+  );
   const shares = options.splitShares ?? { val: 0.025, test: 0.025 };
   const rawShare = options.rawShare ?? 0.35;
   const disjointKeep = options.disjointKeep ?? 0.35;
@@ -215,7 +242,9 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
   const exampleRng = new Rng(seed).fork('corpus-examples');
 
   mkdirSync(options.out, { recursive: true });
-  const writers = Object.fromEntries(CORPUS_SPLITS.map((s) => [s, new SplitWriter(join(options.out, `${s}.jsonl`), join(options.out, `${s}.jsonl.tmp`))])) as Record<CorpusSplit, SplitWriter>;
+  const writers = Object.fromEntries(
+    CORPUS_SPLITS.map((s) => [s, new SplitWriter(join(options.out, `${s}.jsonl`), join(options.out, `${s}.jsonl.tmp`))]),
+  ) as Record<CorpusSplit, SplitWriter>;
 
   const drawers = households.map((h) => new ConversationDrawer(h.household, seed, options.rates ?? DEFAULT_RATES));
   const seen = new Set<string>();
@@ -286,8 +315,17 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
         conv.turns.forEach((turn, ti) => {
           if (written >= options.size) return;
           const d = turn.draft;
-          const history = conv.turns.slice(0, ti).map((x) => ({ question: x.draft.instruction, answer: x.draft.answer, plan: x.draft.plan }));
-          const input: TurnInput = { household: ch.household, now: conv.now, timezone: ch.household.timezone, question: d.instruction, plan: d.plan, history };
+          const history = conv.turns
+            .slice(0, ti)
+            .map((x) => ({ question: x.draft.instruction, answer: x.draft.answer, plan: x.draft.plan }));
+          const input: TurnInput = {
+            household: ch.household,
+            now: conv.now,
+            timezone: ch.household.timezone,
+            question: d.instruction,
+            plan: d.plan,
+            history,
+          };
           // Raw only where the plan's names can be copied from the conversation's words; else the model would learn to invent them.
           const canCopy = copyable(input);
           let delex = !(delexRng.chance(rawShare) && canCopy);
@@ -301,7 +339,16 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
             return;
           }
           const { prompt, target } = rendered;
-          const sample: CorpusSample = { id: ti === 0 ? convId : `${convId}-f${ti}`, prompt, target, delex, household: ch.household.id, template: d.template, intent: d.intent, plan: d.plan };
+          const sample: CorpusSample = {
+            id: ti === 0 ? convId : `${convId}-f${ti}`,
+            prompt,
+            target,
+            delex,
+            household: ch.household.id,
+            template: d.template,
+            intent: d.intent,
+            plan: d.plan,
+          };
           writers[split].write(corpusLine(sample));
           written++;
           inc(stats.per_split, split);
@@ -322,7 +369,10 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
         });
         options.onProgress?.(written, options.size);
       }
-      if (written === before && ++stalled >= 3) throw new Error(`corpus stalled at ${written} of ${options.size} samples: every household draws only duplicates (use more households or a smaller size)`);
+      if (written === before && ++stalled >= 3)
+        throw new Error(
+          `corpus stalled at ${written} of ${options.size} samples: every household draws only duplicates (use more households or a smaller size)`,
+        );
     }
   } catch (e) {
     for (const w of Object.values(writers)) w.abort();
@@ -342,7 +392,12 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
   const householdsJson = { seed, households: households.map((h) => ({ ...h, held_out: heldOut.households.has(h.household.id) })) };
   const hhText = `${JSON.stringify(householdsJson)}\n`;
   writeFileSync(join(options.out, 'households.json'), hhText);
-  stats.files.push({ file: 'households.json', lines: 1, bytes: Buffer.byteLength(hhText), sha256: createHash('sha256').update(hhText).digest('hex') });
+  stats.files.push({
+    file: 'households.json',
+    lines: 1,
+    bytes: Buffer.byteLength(hhText),
+    sha256: createHash('sha256').update(hhText).digest('hex'),
+  });
   writeFileSync(join(options.out, 'stats.json'), `${JSON.stringify(stats, null, 2)}\n`);
   return stats;
 }

@@ -51,7 +51,13 @@ function main(): void {
   const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
   // The build is synchronous, so cli-progress's timer never fires off a TTY: there a line per 5 % is printed instead.
   const tty = process.stderr.isTTY === true;
-  const bar = values.quiet === true || !tty ? null : new cliProgress.SingleBar({ stream: process.stderr, format: 'corpus {bar} {percentage}% | {value}/{total} samples | ETA {eta_formatted}', etaBuffer: 2000 }, cliProgress.Presets.shades_classic);
+  const bar =
+    values.quiet === true || !tty
+      ? null
+      : new cliProgress.SingleBar(
+          { stream: process.stderr, format: 'corpus {bar} {percentage}% | {value}/{total} samples | ETA {eta_formatted}', etaBuffer: 2000 },
+          cliProgress.Presets.shades_classic,
+        );
   bar?.start(size, 0);
   let nextLine = 0;
   const onProgress = (done: number): void => {
@@ -59,7 +65,9 @@ function main(): void {
     if (values.quiet === true || tty || done < nextLine) return;
     nextLine = done + Math.ceil(size / 20);
     const eta = done === 0 ? 0 : (elapsed() / done) * (size - done);
-    process.stderr.write(`corpus ${done}/${size} samples (${Math.floor((100 * done) / size)} %), ${elapsed().toFixed(0)} s, ETA ${eta.toFixed(0)} s\n`);
+    process.stderr.write(
+      `corpus ${done}/${size} samples (${Math.floor((100 * done) / size)} %), ${elapsed().toFixed(0)} s, ETA ${eta.toFixed(0)} s\n`,
+    );
   };
   const stats = buildCorpus({ seed, size, households, out, renderer: modelRenderer(), onProgress });
   bar?.stop();
@@ -68,8 +76,13 @@ function main(): void {
     const path = resolve(values.datasheet);
     writeFileSync(path, replaceDatasheetBlock(readFileSync(path, 'utf8'), renderCorpusStats(stats, seconds)));
   }
-  process.stdout.write(`${stats.size} samples (${Object.entries(stats.per_split).map(([k, v]) => `${k} ${v}`).join(', ')}) in ${seconds.toFixed(1)} s → ${out}\n`);
-  for (const f of stats.files) process.stdout.write(`  ${f.file}  ${f.lines} lines  ${(f.bytes / 1e6).toFixed(1)} MB  sha256 ${f.sha256}\n`);
+  process.stdout.write(
+    `${stats.size} samples (${Object.entries(stats.per_split)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}) in ${seconds.toFixed(1)} s → ${out}\n`,
+  );
+  for (const f of stats.files)
+    process.stdout.write(`  ${f.file}  ${f.lines} lines  ${(f.bytes / 1e6).toFixed(1)} MB  sha256 ${f.sha256}\n`);
 }
 
 main();

@@ -7,28 +7,28 @@
  */
 import { validatePlan } from '../../daemon/agent/index.js';
 import {
-  GoldPlanError,
-  INTENTS,
-  PlanBuilder,
-  Rng,
+  type Draft,
   draw,
   drawFollowup,
   drawRefusal,
-  normalise,
-  pickNow,
-  refusalIssuesTolerated,
-  validationContext,
-  type Draft,
   type FollowupKind,
   type GoldPlan,
+  GoldPlanError,
   type Household,
+  INTENTS,
   type IntentContext,
   type IntentDef,
+  normalise,
   type Phrasing,
+  PlanBuilder,
+  pickNow,
+  Rng,
+  refusalIssuesTolerated,
   type Style,
+  validationContext,
 } from '../datasets/index.js';
-import { addTypos } from './noise.js';
 import { CORPUS_INTENTS } from './intents.js';
+import { addTypos } from './noise.js';
 import { CORPUS_REFUSALS, followupPhrasings, phrasingsFor } from './phrasings.js';
 
 /** The intents the corpus draws: the Q2A ones and the corpus's memory intents. */
@@ -61,7 +61,14 @@ export interface DrawRates {
 
 export const DEFAULT_RATES: DrawRates = { refusal: 0.1, multiPart: 0.07, followup: 0.2, typo: 0.12 };
 
-const STYLE_WEIGHTS: ReadonlyArray<readonly [Style, number]> = [['plain', 4], ['polite', 1.5], ['wake', 1.5], ['chatty', 1.5], ['terse', 2], ['voice', 1.5]];
+const STYLE_WEIGHTS: ReadonlyArray<readonly [Style, number]> = [
+  ['plain', 4],
+  ['polite', 1.5],
+  ['wake', 1.5],
+  ['chatty', 1.5],
+  ['terse', 2],
+  ['voice', 1.5],
+];
 
 const NODE_REF = /^<node-(\d+)>$/;
 
@@ -105,7 +112,11 @@ export function combineDrafts(a: Draft, b: Draft, rng: Rng): Draft {
   });
   const aLast = a.plan.task_nodes[a.plan.task_nodes.length - 1]!.arguments as { inputs: unknown[] };
   const bLast = b.plan.task_nodes[b.plan.task_nodes.length - 1]!.arguments as { inputs: unknown[] };
-  builder.add('compose_answer', { question: instruction, inputs: [...aLast.inputs, ...(shiftRefs(bLast.inputs, offset) as unknown[])] }, 'Answer both questions from their results');
+  builder.add(
+    'compose_answer',
+    { question: instruction, inputs: [...aLast.inputs, ...(shiftRefs(bLast.inputs, offset) as unknown[])] },
+    'Answer both questions from their results',
+  );
   return {
     intent: 'multi_part',
     category: 'multi',
@@ -167,7 +178,16 @@ export class ConversationDrawer {
   draw(): Conversation | null {
     const rng = this.rng;
     const now = pickNow(rng, this.h, 0);
-    const ctx: IntentContext = { rng, full: this.h, h: this.h, round: 0, nowMs: now.nowMs, now: now.now, style: rng.weighted(STYLE_WEIGHTS), fresh: new Set() };
+    const ctx: IntentContext = {
+      rng,
+      full: this.h,
+      h: this.h,
+      round: 0,
+      nowMs: now.nowMs,
+      now: now.now,
+      style: rng.weighted(STYLE_WEIGHTS),
+      fresh: new Set(),
+    };
     const head = this.first(ctx);
     if (head === null) return null;
     const turns: Turn[] = [head];

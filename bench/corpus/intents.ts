@@ -7,7 +7,7 @@
  * written by their household name in plan arguments; commands are a single
  * `remember` node; recall is recall_memory then compose_answer.
  */
-import { PlanBuilder, personRef, type IntentContext, type IntentDef, type Person } from '../datasets/index.js';
+import { type IntentContext, type IntentDef, type Person, PlanBuilder, personRef } from '../datasets/index.js';
 
 interface Habit {
   /** "walk the dog": after "usually", "does X", "when does <who> X". */
@@ -35,7 +35,22 @@ const HABITS: Habit[] = [
   { base: 'do the laundry', third: 'does the laundry', key: 'laundry' },
   { base: 'go to bed', third: 'goes to bed', key: 'bedtime' },
 ];
-const WHEN = ['every morning', 'after lunch', 'after dinner', 'on Saturdays', 'on weekdays', 'around 7', 'at 6 pm', 'before breakfast', 'on Tuesday evenings', 'every other day', 'at the weekend', 'in the afternoon', 'at half past eight', 'twice a week'];
+const WHEN = [
+  'every morning',
+  'after lunch',
+  'after dinner',
+  'on Saturdays',
+  'on weekdays',
+  'around 7',
+  'at 6 pm',
+  'before breakfast',
+  'on Tuesday evenings',
+  'every other day',
+  'at the weekend',
+  'in the afternoon',
+  'at half past eight',
+  'twice a week',
+];
 
 const others = (ctx: IntentContext): Person[] => ctx.h.people.filter((p) => p.id !== ctx.h.speaker);
 
@@ -67,7 +82,11 @@ const rememberHabit: IntentDef = {
     const h = HABITS[Number(p.extra?.habit)] as Habit;
     const person = p.people[0] as Person;
     const b = new PlanBuilder();
-    b.add('remember', { fact: `${person.name} usually ${h.third} ${p.extra?.when as string}` }, `Store ${person.name}'s habit in household memory`);
+    b.add(
+      'remember',
+      { fact: `${person.name} usually ${h.third} ${p.extra?.when as string}` },
+      `Store ${person.name}'s habit in household memory`,
+    );
     return b;
   },
   answer: () => 'Noted.',
@@ -97,7 +116,8 @@ const recallHabit: IntentDef = {
     b.add('compose_answer', { question: q, inputs: [m] }, 'Answer the question from the remembered facts');
     return b;
   },
-  answer: (_ctx, p) => `You told me ${(p.people[0] as Person).name} usually ${(HABITS[Number(p.extra?.habit)] as Habit).third} ${p.extra?.when as string}.`,
+  answer: (_ctx, p) =>
+    `You told me ${(p.people[0] as Person).name} usually ${(HABITS[Number(p.extra?.habit)] as Habit).third} ${p.extra?.when as string}.`,
 };
 
 const rememberNaming: IntentDef = {
@@ -110,7 +130,8 @@ const rememberNaming: IntentDef = {
     if (list.length === 0) return null;
     const person = ctx.rng.pick(list);
     const nick = person.aliases.find((a) => !/^(my|the|our) /i.test(a.text) && !/\s/.test(a.text));
-    const extra: Record<string, string> = nick !== undefined && ctx.rng.chance(0.4) ? { how: 'nickname', nick: nick.text } : { how: 'relation' };
+    const extra: Record<string, string> =
+      nick !== undefined && ctx.rng.chance(0.4) ? { how: 'nickname', nick: nick.text } : { how: 'relation' };
     return { people: [person], extra };
   },
   templates: ['${statement}'],
@@ -118,14 +139,30 @@ const rememberNaming: IntentDef = {
     const person = p.people[0] as Person;
     if (p.extra?.how === 'nickname') {
       const nick = p.extra.nick as string;
-      return { statement: ctx.rng.pick([`we call ${person.name} ${nick}`, `remember that ${nick} is ${person.name}`, `${nick} means ${person.name}`, `when I say ${nick} I mean ${person.name}`]) };
+      return {
+        statement: ctx.rng.pick([
+          `we call ${person.name} ${nick}`,
+          `remember that ${nick} is ${person.name}`,
+          `${nick} means ${person.name}`,
+          `when I say ${nick} I mean ${person.name}`,
+        ]),
+      };
     }
     const rel = person.relation;
-    return { statement: ctx.rng.pick([`remember that ${person.name} is our ${rel}`, `${person.name} is our ${rel}`, `this is ${person.name}, our ${rel}`, `please note ${person.name} is the ${rel}`, `${person.name} is my ${rel}, remember that`]) };
+    return {
+      statement: ctx.rng.pick([
+        `remember that ${person.name} is our ${rel}`,
+        `${person.name} is our ${rel}`,
+        `this is ${person.name}, our ${rel}`,
+        `please note ${person.name} is the ${rel}`,
+        `${person.name} is my ${rel}, remember that`,
+      ]),
+    };
   },
   plan(_ctx, p) {
     const person = p.people[0] as Person;
-    const fact = p.extra?.how === 'nickname' ? `${person.name} is also called ${p.extra.nick as string}` : `${person.name} is our ${person.relation}`;
+    const fact =
+      p.extra?.how === 'nickname' ? `${person.name} is also called ${p.extra.nick as string}` : `${person.name} is our ${person.relation}`;
     const b = new PlanBuilder();
     b.add('remember', { fact }, 'Store who this is in household memory');
     return b;

@@ -6,7 +6,17 @@
  * choice syntax of bench/datasets/text.ts. Every template has a name, so the
  * template-disjoint split can hold some out of training.
  */
-import { FOLLOWUP_TEMPLATES, INJECTION_REFUSALS, INTENTS, REFUSALS, intentPhrasings, type FollowupKind, type IntentDef, type Phrasing, type RefusalDef } from '../datasets/index.js';
+import {
+  FOLLOWUP_TEMPLATES,
+  type FollowupKind,
+  INJECTION_REFUSALS,
+  INTENTS,
+  type IntentDef,
+  intentPhrasings,
+  type Phrasing,
+  REFUSALS,
+  type RefusalDef,
+} from '../datasets/index.js';
 import { CORPUS_INTENTS } from './intents.js';
 
 const EXTRA: Record<string, string[]> = {
@@ -111,10 +121,10 @@ const EXTRA: Record<string, string[]> = {
   ],
   fall_check: [
     'is ${who} ok? any falls ${time}',
-    'check ${who} didn\'t fall ${time}.',
+    "check ${who} didn't fall ${time}.",
     'did ${who} take a tumble ${time}',
     'was ${who} lying on the floor ${time}',
-    'I\'m worried about ${who}, did ${subj} fall ${time}',
+    "I'm worried about ${who}, did ${subj} fall ${time}",
     'has ${who} been on the floor ${time}',
   ],
   snapshot: [
@@ -137,7 +147,7 @@ const EXTRA: Record<string, string[]> = {
     'look at ${camera} ${phrase}: anybody there',
   ],
   live_who: [
-    'who\'s on ${camera} ${phrase}',
+    "who's on ${camera} ${phrase}",
     'tell me who is in ${room} ${phrase}.',
     'who is at ${room} ${phrase}',
     'check ${camera} and say who it is ${phrase}.',
@@ -177,17 +187,8 @@ const EXTRA: Record<string, string[]> = {
     'was ${who} in ${room} more ${t1} or ${t2}',
     'how does ${t1} compare with ${t2} for ${who} in ${room}',
   ],
-  who_and_clip: [
-    'who was at ${room} ${time}? picture and video please.',
-    '${room} ${time}: who came, and send me a photo and a clip.',
-  ],
-  recall_memory: [
-    'do you remember: ${ask}',
-    'remind me, ${ask}',
-    '${ask}, do you know',
-    'quick one, ${ask}',
-    'I forgot, ${ask}',
-  ],
+  who_and_clip: ['who was at ${room} ${time}? picture and video please.', '${room} ${time}: who came, and send me a photo and a clip.'],
+  recall_memory: ['do you remember: ${ask}', 'remind me, ${ask}', '${ask}, do you know', 'quick one, ${ask}', 'I forgot, ${ask}'],
   remember: [
     'remember: ${fact}',
     'note this down: ${fact}',
@@ -230,9 +231,21 @@ export const CORPUS_REFUSALS: readonly RefusalDef[] = [...REFUSALS, ...INJECTION
 /** Every template name, by family (intent, follow-up kind or refusal family). */
 export function allTemplates(): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const def of [...INTENTS, ...CORPUS_INTENTS]) out.set(def.id, phrasingsFor(def).map((p) => p.id));
-  for (const kind of Object.keys(FOLLOWUP_TEMPLATES) as FollowupKind[]) out.set(`followup_${kind}`, followupPhrasings(kind).map((p) => p.id));
-  for (const r of CORPUS_REFUSALS) out.set(`refusal/${r.id}`, r.templates.map((_, i) => `refusal/${r.id}/${i}`));
+  for (const def of [...INTENTS, ...CORPUS_INTENTS])
+    out.set(
+      def.id,
+      phrasingsFor(def).map((p) => p.id),
+    );
+  for (const kind of Object.keys(FOLLOWUP_TEMPLATES) as FollowupKind[])
+    out.set(
+      `followup_${kind}`,
+      followupPhrasings(kind).map((p) => p.id),
+    );
+  for (const r of CORPUS_REFUSALS)
+    out.set(
+      `refusal/${r.id}`,
+      r.templates.map((_, i) => `refusal/${r.id}/${i}`),
+    );
   return out;
 }
 

@@ -1,10 +1,10 @@
 import t from 'tap';
-import { relexicalise } from '../../daemon/grounding/index.js';
-import { parsePlanText, samePlan } from '../../daemon/agent/planner-model/index.js';
+import type { TurnInput } from '../../bench/corpus/build.js';
 import { ConversationDrawer } from '../../bench/corpus/generate.js';
 import { generateHouseholds } from '../../bench/corpus/households.js';
 import { mapsBack, renderTurn } from '../../bench/corpus/render.js';
-import type { TurnInput } from '../../bench/corpus/build.js';
+import { parsePlanText, samePlan } from '../../daemon/agent/planner-model/index.js';
+import { relexicalise } from '../../daemon/grounding/index.js';
 
 // The corpus rendered with the planner model's own formats: every target parses, and the
 // placeholders map back (relexicalise) to exactly the gold plan, so no sample teaches a wrong plan.
@@ -16,7 +16,14 @@ for (const ch of generateHouseholds(11, 12)) {
     if (conv === null) continue;
     conv.turns.forEach((turn, ti) => {
       const history = conv.turns.slice(0, ti).map((x) => ({ question: x.draft.instruction, answer: x.draft.answer, plan: x.draft.plan }));
-      turns.push({ household: ch.household, now: conv.now, timezone: ch.household.timezone, question: turn.draft.instruction, plan: turn.draft.plan, history });
+      turns.push({
+        household: ch.household,
+        now: conv.now,
+        timezone: ch.household.timezone,
+        question: turn.draft.instruction,
+        plan: turn.draft.plan,
+        history,
+      });
     });
   }
 }

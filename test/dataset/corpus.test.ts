@@ -1,19 +1,28 @@
-import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validatePlan } from '../../daemon/agent/index.js';
-import { isRefusal, normalise, refusalIssuesTolerated, validationContext, type Household } from '../../bench/datasets/index.js';
-import { CORPUS_SPLITS, buildCorpus, type CorpusSample, type CorpusStats, type SampleRenderer } from '../../bench/corpus/build.js';
+import t from 'tap';
+import { buildCorpus, CORPUS_SPLITS, type CorpusSample, type CorpusStats, type SampleRenderer } from '../../bench/corpus/build.js';
 import { generateHouseholds } from '../../bench/corpus/households.js';
 import { addTypos } from '../../bench/corpus/noise.js';
 import { templateFamily } from '../../bench/corpus/phrasings.js';
-import { Rng } from '../../bench/datasets/index.js';
+import { type Household, isRefusal, normalise, Rng, refusalIssuesTolerated, validationContext } from '../../bench/datasets/index.js';
+import { validatePlan } from '../../daemon/agent/index.js';
 
 /** A renderer that writes what it was given, so the tests see the builder's inputs (the model's formats have their own tests). */
 const echoRenderer: SampleRenderer = {
   render(turn, delex) {
-    return { prompt: JSON.stringify({ now: turn.now, tz: turn.timezone, previous: turn.history[turn.history.length - 1]?.question ?? null, q: turn.question, delex }), target: `${JSON.stringify(turn.plan.task_nodes)}\nend\n`, faithful: true };
+    return {
+      prompt: JSON.stringify({
+        now: turn.now,
+        tz: turn.timezone,
+        previous: turn.history[turn.history.length - 1]?.question ?? null,
+        q: turn.question,
+        delex,
+      }),
+      target: `${JSON.stringify(turn.plan.task_nodes)}\nend\n`,
+      faithful: true,
+    };
   },
 };
 
@@ -28,7 +37,16 @@ function tmp(): string {
 }
 
 function read(dir: string): Record<string, CorpusSample[]> {
-  return Object.fromEntries(CORPUS_SPLITS.map((s) => [s, readFileSync(join(dir, `${s}.jsonl`), 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as CorpusSample)]));
+  return Object.fromEntries(
+    CORPUS_SPLITS.map((s) => [
+      s,
+      readFileSync(join(dir, `${s}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as CorpusSample),
+    ]),
+  );
 }
 
 const small = { seed: 3, size: 1500, households: 30, renderer: echoRenderer } as const;
@@ -36,7 +54,10 @@ const d1 = tmp();
 const stats1 = buildCorpus({ ...small, out: d1 });
 const files1 = read(d1);
 const households = new Map<string, Household>(
-  (JSON.parse(readFileSync(join(d1, 'households.json'), 'utf8')) as { households: Array<{ household: Household }> }).households.map((h) => [h.household.id, h.household]),
+  (JSON.parse(readFileSync(join(d1, 'households.json'), 'utf8')) as { households: Array<{ household: Household }> }).households.map((h) => [
+    h.household.id,
+    h.household,
+  ]),
 );
 
 t.test('writes the asked number of samples in four splits, with the contract fields', async (t) => {
@@ -54,20 +75,32 @@ t.test('writes the asked number of samples in four splits, with the contract fie
 });
 
 t.test('raw samples only where the plan names can be copied from the question', async (t) => {
-  const raw = Object.values(files1).flat().filter((s) => !s.delex && JSON.parse(s.prompt).previous === null);
+  const raw = Object.values(files1)
+    .flat()
+    .filter((s) => !s.delex && JSON.parse(s.prompt).previous === null);
   t.ok(raw.length > 50);
   const entity = new Set(['person', 'identity', 'camera', 'room']);
   const bad = raw.filter((s) => {
     const q = (JSON.parse(s.prompt).q as string).toLowerCase();
-    return s.plan.task_nodes.some((n) => Object.entries(n.arguments).some(([k, v]) => entity.has(k) && typeof v === 'string' && !q.includes(v.toLowerCase())));
+    return s.plan.task_nodes.some((n) =>
+      Object.entries(n.arguments).some(([k, v]) => entity.has(k) && typeof v === 'string' && !q.includes(v.toLowerCase())),
+    );
   });
-  t.equal(bad.length, 0, bad.slice(0, 3).map((s) => s.id).join(', '));
+  t.equal(
+    bad.length,
+    0,
+    bad
+      .slice(0, 3)
+      .map((s) => s.id)
+      .join(', '),
+  );
 });
 
 t.test('same seed → identical files; another seed → different ones', async (t) => {
   const d2 = tmp();
   const stats2 = buildCorpus({ ...small, out: d2 });
-  for (const s of CORPUS_SPLITS) t.equal(readFileSync(join(d2, `${s}.jsonl`), 'utf8'), readFileSync(join(d1, `${s}.jsonl`), 'utf8'), `${s}.jsonl identical`);
+  for (const s of CORPUS_SPLITS)
+    t.equal(readFileSync(join(d2, `${s}.jsonl`), 'utf8'), readFileSync(join(d1, `${s}.jsonl`), 'utf8'), `${s}.jsonl identical`);
   t.same(stats2.files, stats1.files);
   const d3 = tmp();
   const stats3 = buildCorpus({ ...small, seed: 4, out: d3 });
@@ -96,8 +129,14 @@ t.test('the disjoint split holds out templates and whole households from train/v
     t.equal(bad.length, 0, `${s} has no held-out template or household`);
   }
   const dis = files1.disjoint!;
-  t.ok(dis.some((x) => heldH.has(x.household)), 'a held-out household is in disjoint');
-  t.ok(dis.some((x) => !heldH.has(x.household) && x.template.split('+').some((id) => heldT.has(id))), 'held-out templates from other households are in disjoint');
+  t.ok(
+    dis.some((x) => heldH.has(x.household)),
+    'a held-out household is in disjoint',
+  );
+  t.ok(
+    dis.some((x) => !heldH.has(x.household) && x.template.split('+').some((id) => heldT.has(id))),
+    'held-out templates from other households are in disjoint',
+  );
   // Families keep most of their templates in training: only a share is held out.
   const trainFamilies = new Set(files1.train!.flatMap((x) => x.template.split('+').map(templateFamily)));
   t.ok(trainFamilies.has('presence_room') && trainFamilies.has('last_seen'));
@@ -123,10 +162,16 @@ t.test('the corpus is varied: styles, typos, follow-ups, multi-part, injections,
   t.ok((s.tags.typos ?? 0) > 50, 'typos');
   t.ok((s.tags.multi_part ?? 0) > 20, 'multi-part questions');
   t.ok((s.tags['refusal:injection'] ?? 0) > 0, 'injection refusals');
-  t.ok(Object.keys(s.tags).some((k) => k.startsWith('followup:')), 'follow-ups');
-  for (const intent of ['remember_habit', 'recall_habit', 'remember_naming', 'remember', 'recall_memory']) t.ok((s.per_intent[intent] ?? 0) > 0, `memory intent ${intent}`);
+  t.ok(
+    Object.keys(s.tags).some((k) => k.startsWith('followup:')),
+    'follow-ups',
+  );
+  for (const intent of ['remember_habit', 'recall_habit', 'remember_naming', 'remember', 'recall_memory'])
+    t.ok((s.per_intent[intent] ?? 0) > 0, `memory intent ${intent}`);
   t.ok(Object.keys(s.per_name_locale).length >= 10, `name locales: ${Object.keys(s.per_name_locale).length}`);
-  const followups = Object.values(files1).flat().filter((x) => JSON.parse(x.prompt).previous !== null);
+  const followups = Object.values(files1)
+    .flat()
+    .filter((x) => JSON.parse(x.prompt).previous !== null);
   t.ok(followups.length > 50, 'follow-ups carry the previous turn');
 });
 
@@ -135,18 +180,50 @@ t.test('generated households: deterministic per index, consistent, and of many k
   const b = generateHouseholds(9, 60);
   t.same(a, b);
   t.same(generateHouseholds(9, 3)[2], a[2], 'household i does not depend on how many are generated');
-  const styles = new Set(a.flatMap((h) => h.household.cameras.map((c) => (/^cam\d+$/.test(c.name) ? 'numbered' : / /.test(c.name) ? 'title' : /-/.test(c.name) ? 'kebab' : /_/.test(c.name) ? 'snake' : 'word'))));
+  const styles = new Set(
+    a.flatMap((h) =>
+      h.household.cameras.map((c) =>
+        /^cam\d+$/.test(c.name)
+          ? 'numbered'
+          : / /.test(c.name)
+            ? 'title'
+            : /-/.test(c.name)
+              ? 'kebab'
+              : /_/.test(c.name)
+                ? 'snake'
+                : 'word',
+      ),
+    ),
+  );
   t.ok(styles.size >= 4, `camera naming styles: ${[...styles].join(', ')}`);
-  t.ok(a.some((h) => h.household.rooms.some((r) => r.name.includes(' '))), 'multi-word rooms');
-  t.ok(a.some((h) => h.household.groups.length > 0), 'groups');
-  t.ok(a.some((h) => h.household.routines.some((r) => r.id === 'nap')), 'naps');
+  t.ok(
+    a.some((h) => h.household.rooms.some((r) => r.name.includes(' '))),
+    'multi-word rooms',
+  );
+  t.ok(
+    a.some((h) => h.household.groups.length > 0),
+    'groups',
+  );
+  t.ok(
+    a.some((h) => h.household.routines.some((r) => r.id === 'nap')),
+    'naps',
+  );
   t.ok(a.some((h) => h.dst) && a.some((h) => !h.dst), 'zones with and without DST');
-  t.ok(a.some((h) => h.household.people.some((p) => p.aliases.some((x) => /^(grandma|grandpa|mum|mom|dad|nana)$/i.test(x.text)))), 'kinship words');
+  t.ok(
+    a.some((h) => h.household.people.some((p) => p.aliases.some((x) => /^(grandma|grandpa|mum|mom|dad|nana)$/i.test(x.text)))),
+    'kinship words',
+  );
 });
 
 t.test('typos never touch slot markers', async (t) => {
   const rng = new Rng(1);
   const outs = Array.from({ length: 200 }, () => addTypos('{who|which people} was in ${room} ${time} yesterday', 2, rng));
-  t.ok(outs.every((o) => o.includes('${room} ${time}')), 'slots intact');
-  t.ok(outs.some((o) => !o.endsWith('yesterday')), 'words outside the slots change');
+  t.ok(
+    outs.every((o) => o.includes('${room} ${time}')),
+    'slots intact',
+  );
+  t.ok(
+    outs.some((o) => !o.endsWith('yesterday')),
+    'words outside the slots change',
+  );
 });
