@@ -1,36 +1,15 @@
+import { configSchema, type HomeSightConfig } from '../config/index.js';
 import type { SampleQueue } from '../memory/index.js';
 import { asHomeSightError, silentLogger, zonedParts, type Clock, type Logger } from '../system/index.js';
 import { AuditLog } from './audit.js';
 import type { UploadPayload } from './privacy.js';
 import type { TeacherClient } from './teacher-client.js';
 
-export interface UploadSettings {
-  intervalMs: number;
-  jitterMs: number;
-  /** "HH:MM-HH:MM" local time window (may wrap midnight), or undefined for any time. */
-  window?: string;
-  timezone: string;
-  /** Metered link: frames are stripped, adapters are not downloaded. */
-  metered: boolean;
-  maxItems: number;
-  maxBytes: number;
-  /** Samples per request. */
-  batchSize: number;
-  /** Backoff after a failed upload: base · 2^attempts, capped. */
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-}
+/** learning.upload as zod parsed it (seconds, snake_case), used as is. */
+export type UploadSettings = HomeSightConfig['learning']['upload'];
 
-export const DEFAULT_UPLOAD: Omit<UploadSettings, 'timezone'> = {
-  intervalMs: 900_000,
-  jitterMs: 60_000,
-  metered: false,
-  maxItems: 5000,
-  maxBytes: 50_000_000,
-  batchSize: 50,
-  backoffBaseMs: 30_000,
-  backoffMaxMs: 6 * 3600_000,
-};
+/** learning.upload's defaults, from the schema, for callers without a config (tests, the bench). */
+export const DEFAULT_UPLOAD: UploadSettings = configSchema.shape.learning.parse(undefined).upload;
 
 function minutesOf(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
@@ -62,6 +41,8 @@ export interface UploaderOptions {
   clock: Clock;
   audit: AuditLog;
   settings: UploadSettings;
+  /** household.timezone: the upload window is local time. */
+  timezone: string;
   random?: () => number;
   log?: Logger;
 }
@@ -91,8 +72,9 @@ export class Uploader {
     return this.o.settings;
   }
 
-  update(settings: UploadSettings): void {
+  update(settings: UploadSettings, timezone: string): void {
     this.o.settings = settings;
+    this.o.timezone = timezone;
   }
 
   setClient(client: TeacherClient | null): void {
@@ -100,7 +82,7 @@ export class Uploader {
   }
 
   private delay(): number {
-    return this.o.settings.intervalMs + Math.floor(this.random() * this.o.settings.jitterMs);
+    return this.o.settings.interval_s * 1000 + Math.floor(this.random() * this.o.settings.jitter_s * 1000);
   }
 
   /** Queues a payload (an id already queued is kept as it is) and enforces the bounds. Returns whether it was new. */
@@ -115,14 +97,14 @@ export class Uploader {
     const q = this.o.queue;
     const dropped: string[] = [];
     const st = q.stats();
-    if (st.pending > this.o.settings.maxItems) {
+    if (st.pending > this.o.settings.max_items) {
       const all = q.due(Number.MAX_SAFE_INTEGER, st.pending + 1);
       all.sort((a, b) => a.value - b.value || a.created - b.created);
-      const extra = all.slice(0, st.pending - this.o.settings.maxItems).map((s) => s.id);
+      const extra = all.slice(0, st.pending - this.o.settings.max_items).map((s) => s.id);
       q.remove(extra);
       dropped.push(...extra);
     }
-    dropped.push(...q.evictToBytes(this.o.settings.maxBytes));
+    dropped.push(...q.evictToBytes(this.o.settings.max_bytes));
     if (dropped.length > 0) {
       this.droppedCount += dropped.length;
       this.log.warn({ dropped: dropped.length }, 'upload queue full: dropped the lowest-value, oldest samples');
@@ -145,7 +127,7 @@ export class Uploader {
     const now = this.o.clock.now();
     if (now < this.nextRunAt) return null;
     this.nextRunAt = now + this.delay();
-    if (!inWindow(now, this.o.settings.window, this.o.settings.timezone)) return { sent: 0, duplicates: 0, failed: 0, skipped: 'window' };
+    if (!inWindow(now, this.o.settings.window, this.o.timezone)) return { sent: 0, duplicates: 0, failed: 0, skipped: 'window' };
     return this.flush();
   }
 
@@ -164,7 +146,7 @@ export class Uploader {
     const seen = new Set<string>();
     for (;;) {
       const now = this.o.clock.now();
-      const batch = this.o.queue.due(now, this.o.settings.batchSize).filter((s) => !seen.has(s.id));
+      const batch = this.o.queue.due(now, this.o.settings.batch_size).filter((s) => !seen.has(s.id));
       if (batch.length === 0) break;
       for (const s of batch) seen.add(s.id);
       const payloads = batch.map((s) => {
@@ -196,7 +178,7 @@ export class Uploader {
         const e = asHomeSightError(err);
         this.lastError = e.message;
         for (const s of batch) {
-          const wait = Math.min(this.o.settings.backoffBaseMs * 2 ** s.attempts, this.o.settings.backoffMaxMs);
+          const wait = Math.min(this.o.settings.backoff_s * 1000 * 2 ** s.attempts, this.o.settings.backoff_max_s * 1000);
           this.o.queue.markFailed(s.id, now + wait + Math.floor(this.random() * wait * 0.1), e.message);
         }
         res.failed += batch.length;

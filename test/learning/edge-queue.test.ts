@@ -98,7 +98,7 @@ t.test('SIGKILL while the teacher is down, then the teacher comes back: nothing 
 t.test('bounds drop the lowest-value, oldest samples (counted); schedule with jitter and window', async (t) => {
   const { dir, cleanup } = tmp();
   t.teardown(cleanup);
-  const { edge, store, uploader, audit, clock } = makeEdge(dir, null, undefined, { maxItems: 3 });
+  const { edge, store, uploader, audit, clock } = makeEdge(dir, null, undefined, { max_items: 3 });
   t.teardown(() => store.close());
   for (let i = 0; i < 4; i++) {
     await edge.onAnswered(failedAnswer(`f${i}`));

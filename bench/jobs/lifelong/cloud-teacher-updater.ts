@@ -78,7 +78,7 @@ export class CloudTeacherUpdater implements Updater {
     const audit = new AuditLog(join(dir, 'audit.jsonl'));
     const hh = ctx.households.get(household);
     const tz = hh?.timezone ?? 'UTC';
-    const uploader = new Uploader({ queue: store.learning.samples, client, clock: systemClock, audit, settings: { ...DEFAULT_UPLOAD, timezone: tz, intervalMs: 1, jitterMs: 0 } });
+    const uploader = new Uploader({ queue: store.learning.samples, client, clock: systemClock, audit, settings: { ...DEFAULT_UPLOAD, interval_s: 0.001, jitter_s: 0 }, timezone: tz });
     const edge = new LearningEdge({
       miner: new HardExampleMiner({ minLogprob: this.minLogprob }),
       filter: new PrivacyFilter({ secret: `bench-device-secret-${household}`, people: hh?.people ?? [] }),

@@ -29,7 +29,7 @@ export function tmp(prefix = 'hs-learn-'): { dir: string; cleanup(): void } {
 export function makeEdge(dir: string, client: TeacherClient | null, clock = new ManualClock(Date.parse('2024-05-02T10:00:00Z')), over: Partial<typeof DEFAULT_UPLOAD> = {}) {
   const store = new MemoryStore({ file: join(dir, 'memory.db'), log: silentLogger(), clock });
   const audit = new AuditLog(join(dir, 'audit.jsonl'));
-  const uploader = new Uploader({ queue: store.learning.samples, client, clock, audit, settings: { ...DEFAULT_UPLOAD, timezone: 'Europe/Berlin', intervalMs: 60_000, jitterMs: 0, backoffBaseMs: 1000, ...over }, random: () => 0 });
+  const uploader = new Uploader({ queue: store.learning.samples, client, clock, audit, settings: { ...DEFAULT_UPLOAD, interval_s: 60, jitter_s: 0, backoff_s: 1, ...over }, timezone: 'Europe/Berlin', random: () => 0 });
   const filter = new PrivacyFilter({ secret: SECRET, people: PEOPLE, uploadFrameCameras: ['porch'] });
   const edge = new LearningEdge({
     miner: new HardExampleMiner({ minLogprob: -1.5 }),
