@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { HomeSightError } from '../../daemon/system/index.js';
-import { TOOL_NAMES, type Planner, type PlanRequest } from './agent.js';
+import { refuseRequest, TOOL_NAMES, type Planner, type PlanRequest } from './agent.js';
 import type { TestCase } from './cases.js';
 import { coercePlan, readJsonl, requestFor, type BenchSample, type LoadedDataset } from './dataset.js';
 import type { EvalRecord } from './metrics/registry.js';
@@ -372,7 +372,8 @@ export class TestCaseController {
       const started = performance.now();
       let line: RecordLine;
       try {
-        const result = isSamplePlanner(planner) ? await planner.planSample(s, request, this.o.signal) : await planner.plan(request, this.o.signal);
+        // The agent declines some requests before any planner runs (daemon/agent/planning/pipeline.ts); replayed plans are taken as recorded.
+        const result = isSamplePlanner(planner) ? await planner.planSample(s, request, this.o.signal) : (refuseRequest(request) ?? (await planner.plan(request, this.o.signal)));
         const latency = Number.isFinite(result.latencyMs) ? result.latencyMs : performance.now() - started;
         line = { row, id: s.id, plan: result.plan, error: null, latency_ms: latency, tokens: result.tokens ?? null, planner: result.planner, confidence: result.confidence };
       } catch (err) {

@@ -118,7 +118,7 @@ t.test('cancellation stops the run and the ask', async (t) => {
   const ex = new PlanExecutor({ impls, nodeTimeoutMs: 10_000 });
   const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN) }, clock, executor: ex });
   const ac = new AbortController();
-  const p = svc.ask({ question: 'who?' }, { signal: ac.signal, onProgress: (e) => e.stage === 'node' && e.task === 'who_was_where' && e.status === 'running' && ac.abort() });
+  const p = svc.ask({ question: 'who was here between 7 and 8 pm?' }, { signal: ac.signal, onProgress: (e) => e.stage === 'node' && e.task === 'who_was_where' && e.status === 'running' && ac.abort() });
   await t.rejects(p, { code: 'E_CANCELLED' });
 });
 
@@ -222,7 +222,7 @@ t.test('wrong household and plan-only requests', async (t) => {
   const { deps, clock } = setup(t);
   const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN) }, clock });
   await t.rejects(svc.ask({ question: 'who?', household: 'neighbours' }), { code: 'E_HOUSEHOLD' });
-  const r = await svc.ask({ question: 'who?', options: { execute: false } });
+  const r = await svc.ask({ question: 'who was here between 7 and 8 pm?', options: { execute: false } });
   t.equal(r.executed, false);
   t.same(r.trace.nodes, []);
   t.same(r.plan, WHO_PLAN);

@@ -3,11 +3,11 @@
  * harness metric modules: a testenv lists each by name with
  * `url: ../../data/natural/metrics.ts`. They read the gold facts of
  * questions.jsonl by sample id, so they only score runs on this set.
- * Intervals are gold facts too; scoring them needs the time resolver, which
- * the agent does not export yet.
+ * Intervals are scored with the agent's own time resolver (resolve_time's
+ * phrase at the line's "now", with the household's routines).
  */
 
-import { getTool, namedArguments, type TaskPlan } from '../../../daemon/agent/index.js';
+import { getTool, namedArguments, resolveTimePhrase, type ResolvedRange, type TaskPlan } from '../../../daemon/agent/index.js';
 import type { EvalRecord, MetricDefinition } from '../../harness/index.js';
 import { loadNaturalSet, MUST_REFUSE, type NaturalHousehold, type NaturalItem, type NaturalSet } from './load.js';
 
@@ -141,6 +141,60 @@ export const camera_accuracy: MetricDefinition = {
       records,
       (i) => i.gold.refuse === null && cameras(goldOf(i), householdOf(i)).size > 0,
       (r, i) => sameSet(cameras(r.prediction, householdOf(i)), cameras(goldOf(i), householdOf(i))),
+    ),
+};
+
+/** The first resolve_time phrase of a plan, or null. */
+function timePhrase(plan: TaskPlan | null): string | null {
+  for (const n of plan?.task_nodes ?? []) {
+    const v = n.task === 'resolve_time' ? namedArguments(n).phrase : undefined;
+    if (typeof v === 'string') return v;
+  }
+  return null;
+}
+
+/** The interval a plan asks about, as resolve_time would run it for this line; null when it names none or cannot resolve. */
+function planInterval(plan: TaskPlan | null, i: NaturalItem, h: NaturalHousehold): ResolvedRange | null {
+  const phrase = timePhrase(plan);
+  if (phrase === null) return null;
+  const nowMs = Date.parse(i.context.now);
+  const routines = h.routines;
+  // "after that": the previous turn's range, re-resolved at this line's now (the set's turns carry no time of their own).
+  let previous: ResolvedRange | undefined;
+  for (const turn of [...(i.context.history ?? [])].reverse()) {
+    const p = timePhrase(turn.plan ?? null);
+    if (p === null) continue;
+    try {
+      previous = resolveTimePhrase(p, nowMs, i.context.timezone, { routines });
+      break;
+    } catch {
+      continue;
+    }
+  }
+  try {
+    return resolveTimePhrase(phrase, nowMs, i.context.timezone, previous === undefined ? { routines } : { routines, previous });
+  } catch {
+    return null;
+  }
+}
+
+const INTERVAL_TOLERANCE_MS = 15 * 60_000;
+
+export const interval_accuracy: MetricDefinition = {
+  name: 'interval_accuracy',
+  summary:
+    'share of the answerable questions with a gold interval where the plan\'s resolve_time phrase resolves (at the line\'s now, with the household\'s routines) to an interval whose both ends are within 15 min of the gold ones',
+  better: 'higher',
+  unit: 'ratio',
+  compute: (records) =>
+    share(
+      records,
+      (i) => i.gold.refuse === null && i.gold.interval !== null,
+      (r, i) => {
+        const got = planInterval(r.prediction, i, householdOf(i));
+        const want = i.gold.interval!;
+        return got !== null && Math.abs(got.startMs - Date.parse(want.start)) <= INTERVAL_TOLERANCE_MS && Math.abs(got.endMs - Date.parse(want.end)) <= INTERVAL_TOLERANCE_MS;
+      },
     ),
 };
 

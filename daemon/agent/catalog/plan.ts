@@ -24,7 +24,13 @@ export interface PlanRequest {
   now: string;
   timezone: string;
   /** People, rooms, cameras the household has (from config and memory). */
-  household: { people: Array<{ name: string; aliases: string[] }>; rooms: string[]; cameras: string[] };
+  household: {
+    people: Array<{ name: string; aliases: string[] }>;
+    rooms: string[];
+    cameras: string[];
+    /** Meals, naps, bedtimes (config household.routines), for time phrases like "after dinner". */
+    routines?: Array<{ name: string; aliases: string[]; start: string; end: string; days: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'> }>;
+  };
   /** Few-shot examples retrieved from long-term memory (past accepted plans). */
   examples?: Array<{ question: string; plan: TaskPlan }>;
   /** Recent turns of this conversation. */
@@ -49,6 +55,8 @@ export interface PlanResult {
   latencyMs: number;
   /** What the prompt builder dropped to fit the context budget. */
   dropped?: string[];
+  /** Set when the request was declined before planning: the plan is the refusal, the reason is the answer. */
+  refusal?: { category: string; reason: string };
   /** Remarks for the trace (nearest example, auto-completed nodes, cloud fallbacks…). */
   notes?: string[];
   /** Prompt size in tokens, where the planner knows it. */

@@ -11,6 +11,8 @@ export const timeRangeSchema = z.object({
   end: isoTime,
   timezone: z.string(),
   phrase: z.string(),
+  /** Where the range came from when not the words alone ("dinner is 18:30–19:15 per your routine"). */
+  source: z.string().optional(),
 });
 export type TimeRange = z.infer<typeof timeRangeSchema>;
 

@@ -21,7 +21,10 @@ export type PlanIssueCode =
   | 'E_REF_RANGE'
   | 'E_REF_KIND'
   | 'E_LINK_UNKNOWN'
-  | 'E_LINK_CYCLE';
+  | 'E_LINK_CYCLE'
+  | 'E_SIDE_EFFECT_UNREQUESTED'
+  | 'E_SIDE_EFFECT_UNREPORTED'
+  | 'E_TIME_PHRASE';
 
 export interface PlanIssue {
   code: PlanIssueCode;
@@ -34,6 +37,8 @@ export interface PlanIssue {
 
 export interface ValidateOptions extends CatalogContext {
   maxNodes?: number;
+  /** Side-effect tools the request asked for; when given, any other side effect in the plan is an issue. */
+  requestedSideEffects?: readonly string[];
 }
 
 /** "<node-3>" → 3; null when the value is not a reference. */
@@ -241,6 +246,7 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
       }
     }
   });
+  issues.push(...sideEffectIssues(plan, o.requestedSideEffects));
   const { edges, unknown } = linkEdges(plan);
   for (const u of unknown) {
     issues.push({ code: 'E_LINK_UNKNOWN', path: `task_links[${u.link}]`, message: `link names "${u.name}", which is not a node of this plan` });
@@ -253,6 +259,28 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
       message: `links form a cycle: ${cycle.map((c) => `${plan.task_nodes[c]!.task}#${c}`).join(' → ')}`,
     });
   }
+  return issues;
+}
+
+/**
+ * Side effects need intent and must be reported: a side-effect node the request did not ask for
+ * is an issue (when `requested` is known), and so is one the answer does not take as an input —
+ * an answer composed in parallel could not say what was done.
+ */
+export function sideEffectIssues(plan: TaskPlan, requested?: readonly string[]): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  const answers = plan.task_nodes.flatMap((n, i) => (n.task === 'compose_answer' ? [i] : []));
+  plan.task_nodes.forEach((node, i) => {
+    if (getTool(node.task)?.sideEffects !== true) return;
+    const at = `task_nodes[${i}].task`;
+    if (requested !== undefined && !requested.includes(node.task)) {
+      issues.push({ code: 'E_SIDE_EFFECT_UNREQUESTED', node: i, path: at, message: `"${node.task}" changes something the question did not ask for; leave it out (only ${requested.length > 0 ? requested.join(', ') : 'answering'} was asked)` });
+    }
+    const reported = answers.some((a) => a > i && nodeReferences(namedArguments(plan.task_nodes[a]!)).some((r) => r.index === i));
+    if (answers.length > 0 && !reported) {
+      issues.push({ code: 'E_SIDE_EFFECT_UNREPORTED', node: i, path: at, message: `compose_answer must take <node-${i}> (${node.task}) in its inputs, so the answer says what was done` });
+    }
+  });
   return issues;
 }
 

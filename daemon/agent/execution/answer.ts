@@ -173,8 +173,15 @@ function describe(input: AnswerInput, nowMs: number, tz: string): string | null 
         .join(' / ')}.`;
     }
     case 'ack':
-      if ('stored' in o) return o.stored === true ? 'Noted.' : 'I could not store that.';
-      if ('published' in o) return o.published === true ? `Sent to ${str(o.topic) ?? 'the hub'}.` : `Could not send to ${str(o.topic) ?? 'the hub'}.`;
+      // Exactly what was done, so the answer can never contradict a side effect that ran.
+      if ('stored' in o) {
+        const fact = str(o.fact);
+        return o.stored === true ? (fact !== null ? `Noted — I stored this in memory: "${fact}".` : 'Noted.') : `I could not store ${fact !== null ? `"${fact}"` : 'that'}.`;
+      }
+      if ('published' in o) {
+        const msg = str(o.message);
+        return o.published === true ? `Sent to ${str(o.topic) ?? 'the hub'}${msg !== null ? `: "${msg}"` : ''}.` : `Could not send to ${str(o.topic) ?? 'the hub'}.`;
+      }
       return null;
     case 'answer':
       return str(o.answer);
@@ -193,7 +200,8 @@ export function composeAnswer(question: string, inputs: readonly AnswerInput[], 
   let prefix = '';
   if (range !== undefined && isObj(range.output)) {
     const r = range.output;
-    prefix = `${humanTime(String(r.start), nowMs, tz)}–${humanTime(String(r.end), nowMs, tz)}: `;
+    const source = str(r.source);
+    prefix = `${humanTime(String(r.start), nowMs, tz)}–${humanTime(String(r.end), nowMs, tz)}${source !== null ? ` (${source})` : ''}: `;
   }
   if (uniq.length === 0) return `${prefix}I found nothing to answer "${question}".`;
   return `${prefix}${uniq.join(' ')}`;

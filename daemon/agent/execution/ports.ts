@@ -1,3 +1,5 @@
+import type { Routine } from '../planning/index.js';
+
 /**
  * What the agent needs from other modules, as narrow structural interfaces.
  * The real implementations (daemon/memory's EventStore, ConversationStore and
@@ -165,4 +167,6 @@ export interface HouseholdInfo {
   rooms: string[];
   /** camera name → room (null when unknown). */
   cameras: Record<string, string | null>;
+  /** Meals, naps, bedtimes (config household.routines): "after dinner" resolves against them. */
+  routines?: Routine[];
 }

@@ -2,7 +2,7 @@ import { HomeSightError, formatIsoInZone } from '../../system/index.js';
 import { composeAnswer, type AnswerInput } from './answer.js';
 import type { AgentEvent, EvidenceItem, Observation, OutputKind, ToolInput, ToolName, ToolOutput } from '../catalog/index.js';
 import type { AgentDeps, EventRecord, FrameData, FrameResult, HouseholdInfo } from './ports.js';
-import { resolveTimePhrase, type ResolvedRange } from '../planning/index.js';
+import { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions } from '../planning/index.js';
 
 /**
  * The tool implementations. Each one gets arguments already validated against
@@ -229,10 +229,12 @@ function ensureAllowed(tool: string, ctx: ToolRunContext): void {
 export function createToolImpls(): ToolImpls {
   return {
     async resolve_time(args, ctx) {
-      const opts = ctx.previousRange === undefined ? {} : { previous: ctx.previousRange };
+      const opts: ResolveTimeOptions = ctx.household.routines === undefined ? {} : { routines: ctx.household.routines };
+      if (ctx.previousRange !== undefined) opts.previous = ctx.previousRange;
       const r = resolveTimePhrase(args.phrase, ctx.now, ctx.household.timezone, opts);
       ctx.ranges.push(r);
-      return { start: formatIsoInZone(r.startMs, ctx.household.timezone), end: formatIsoInZone(r.endMs, ctx.household.timezone), timezone: ctx.household.timezone, phrase: args.phrase };
+      const out = { start: formatIsoInZone(r.startMs, ctx.household.timezone), end: formatIsoInZone(r.endMs, ctx.household.timezone), timezone: ctx.household.timezone, phrase: args.phrase };
+      return r.source === undefined ? out : { ...out, source: r.source };
     },
 
     async get_frames(args, ctx) {
@@ -445,7 +447,7 @@ export function createToolImpls(): ToolImpls {
       ensureAllowed('remember', ctx);
       const lt = need(ctx.deps.longTerm, 'memory', 'remember');
       const id = await lt.add({ kind: 'fact', text: args.fact, payload: { source: 'agent', question: ctx.question } });
-      return { stored: true, id: String(id) };
+      return { stored: true, id: String(id), fact: args.fact };
     },
 
     async publish_to_hub(args, ctx) {
@@ -458,7 +460,7 @@ export function createToolImpls(): ToolImpls {
       }
       const hub = need(ctx.deps.hub, 'mqtt', 'publish_to_hub');
       await hub.publish(args.topic, args.message);
-      return { published: true, topic: args.topic };
+      return { published: true, topic: args.topic, message: args.message };
     },
 
     async compose_answer(args, ctx) {

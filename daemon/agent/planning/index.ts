@@ -6,10 +6,11 @@
 export { LocalPlanner, type LocalPlannerOptions } from './local-planner.js';
 export { RetrievalPlanner } from './retrieval-planner.js';
 export { CloudPlanner, extractJsonObject } from './cloud-planner.js';
-export { PlanningPipeline, type PlanAttempt, type PlannerKind } from './pipeline.js';
+export { PlanningPipeline, refuseRequest, type PlanAttempt, type PlannerKind } from './pipeline.js';
 export { buildPrompt } from './prompt.js';
 export { SEED_EXAMPLES, exampleVocabulary } from './seeds.js';
 export { extractSlots, shapeSimilarity, shapeWords } from './slots.js';
 export { describeSteps, linksFromRefs } from './steps.js';
-export { resolveTimePhrase, type ResolvedRange } from './time.js';
-export { refusalNote } from './refusal.js';
+export { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions, type Routine } from './time.js';
+export { classifyRequest, refusalNote, refusalPlan, requestedSideEffects, REFUSAL_CATEGORIES, type Refusal, type RefusalCategory, type RequestContext } from './refusal.js';
+export { requestIssues } from './request-checks.js';

@@ -1,5 +1,7 @@
 import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
 import { formatIssues, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from '../catalog/index.js';
+import { classifyRequest, refusalPlan } from './refusal.js';
+import { requestIssues } from './request-checks.js';
 
 export type PlannerKind = 'local' | 'cloud' | 'retrieval';
 
@@ -44,6 +46,19 @@ export interface PlanningOptions {
  * model is loaded or the local planner fails, the retrieval planner takes
  * over.
  */
+/**
+ * The refusal of a request HomeSight declines (classifyRequest), as a plan
+ * result, or null when the request may be planned. Every planner's request
+ * goes through it first (the pipeline here; the bench harness for planners it
+ * runs bare).
+ */
+export function refuseRequest(req: PlanRequest): PlanResult | null {
+  const t0 = performance.now();
+  const refusal = classifyRequest(req.question, { allowTools: req.allowTools ?? [], hubTopics: req.hubTopics ?? [], people: req.household.people });
+  if (refusal === null) return null;
+  return { plan: refusalPlan(req.question, refusal), planner: 'refusal', confidence: null, latencyMs: performance.now() - t0, refusal, notes: [`declined (${refusal.category}): ${refusal.reason}`] };
+}
+
 export class PlanningPipeline {
   private readonly log: Logger;
 
@@ -83,7 +98,7 @@ export class PlanningPipeline {
         continue;
       }
       last = result;
-      const issues = this.options.validate(result.plan);
+      const issues = [...this.options.validate(result.plan), ...requestIssues(result.plan, req)];
       attempts.push({ planner: kind, repair: r, ok: issues.length === 0, issues: formatIssues(issues), confidence: result.confidence, latencyMs: result.latencyMs });
       if (issues.length === 0) return { result, valid: true, error: null };
       this.log.debug({ planner: kind, repair: r, issues: issues.length }, 'plan invalid; repairing');
@@ -103,6 +118,13 @@ export class PlanningPipeline {
       const n = [...notes];
       return { result, planner: kind, attempts, notes: n };
     };
+
+    // Declined before any planner runs: the plan is the refusal, so no data tool runs.
+    const refused = refuseRequest(req);
+    if (refused !== null) {
+      notes.push(`declined before planning (${refused.refusal!.category})`);
+      return done(first, refused);
+    }
 
     if (first === 'cloud') {
       const c = await this.withRepairs('cloud', req, attempts, signal);

@@ -1,17 +1,182 @@
 /**
- * What a question asked for that the agent will not do, in words for the
- * answer. Planning and validation already make sure nothing outside the
- * catalog / allow-list runs; this only tells the person so, instead of
- * answering the harmless part silently (prompt-injection suite, issue 12).
+ * What a request asks the agent to DO, read before any planner runs:
+ * - classifyRequest: requests HomeSight declines at the plan level (it has no
+ *   actuators, data never leaves the device or the household, it sees only this
+ *   household's cameras, instructions inside questions or memory are text) and
+ *   requests the device or the catalog cannot serve (a side effect not allowed,
+ *   standing orders). A declined request is planned as the refusal plan: one
+ *   compose_answer with no inputs, so no data tool runs.
+ * - requestedSideEffects: the side-effect tools the request asks for; a plan
+ *   with any other side effect is invalid.
+ * - refusalNote: what an answered question asked for that did not run.
+ * Rules read the question after NFKC and without zero-width characters, so
+ * hidden or full-width letters read like plain ones.
  */
-import { CATALOG } from '../catalog/index.js';
+import { CATALOG, type TaskPlan } from '../catalog/index.js';
+
+export const REFUSAL_CATEGORIES = ['actuation', 'data_leaves_device', 'other_household', 'injection', 'side_effect_not_allowed', 'not_supported'] as const;
+export type RefusalCategory = (typeof REFUSAL_CATEGORIES)[number];
+
+export interface Refusal {
+  category: RefusalCategory;
+  /** One sentence for the person who asked. */
+  reason: string;
+}
+
+export interface RequestContext {
+  /** Side-effect tools that may run (agent.allow_tools). */
+  allowTools: readonly string[];
+  /** Topics publish_to_hub may use (agent.hub_topics). */
+  hubTopics: readonly string[];
+  /** Names and aliases of the household's people ("mum's camera" is ours when "mum" is one of them). */
+  people?: ReadonlyArray<{ name: string; aliases: readonly string[] }>;
+}
 
 const TOOLS: ReadonlySet<string> = new Set(CATALOG.map((c) => c.name));
 const SIDE_EFFECTS = ['remember', 'publish_to_hub'];
+const HIDDEN = /[\u200B-\u200F\u2060-\u2064\uFEFF\u00AD\u0000]/g;
 
-/** NFKC (full-width letters), zero-width characters removed. */
+/** NFKC (full-width letters), zero-width and other invisible characters removed. */
 function normalize(q: string): string {
-  return q.normalize('NFKC').replace(/[\u200B-\u200D\u2060\uFEFF\u0000]/g, '');
+  return q.normalize('NFKC').replace(HIDDEN, '').replace(/[\u2018\u2019]/g, "'");
+}
+
+/** Politeness and address before the verb of a request: "hey, could you please just …". */
+const LEAD =
+  /^(?:(?:hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|don't forget to)[\s,:]+)+/;
+
+/** The clauses of a request, each without its lead-in, lower case. */
+function clauses(q: string): string[] {
+  return q
+    .toLowerCase()
+    .split(/[.;!?\n]+|,\s*(?:and\s+)?(?=(?:then|and|also|please|pls)\b)|\s+(?:and then|then|and also|and)\s+(?=[a-z]+\b)/)
+    .map((c) => c.trim().replace(LEAD, '').trim())
+    .filter((c) => c.length > 0);
+}
+
+const QUESTION_START = /^(?:did|does|do|was|were|is|are|has|have|had|who|whom|whose|when|where|what|which|why|how|can i|could i|should i|any|anyone|anybody|someone|somebody)\b/;
+
+// Actuation: a clause that starts with a verb HomeSight has no device for.
+const ACTUATE_VERB =
+  /^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|disable|dim|brighten|set|raise|lower|start|stop|pause|run|sound|ring|trigger|buzz|let (?:\w+ )?in|boil|preheat|water|feed|mute)\b/;
+const DEVICE =
+  /\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|blinds?|shutters?|curtains?|lights?|lamps?|heating|heater|thermostat|temperature|ac|air ?con\w*|aircon|fan|tv|telly|television|radio|music|speaker|oven|stove|hob|kettle|dishwasher|washing machine|washer|dryer|vacuum|robot|hoover|alarm|siren|security|system|sprinklers?|irrigation|plugs?|sockets?|power|boiler|camera|cameras|cam|recording|doorbell|buzzer|on|off|up|down)\b/;
+const MAKE_STATE = /\bmake sure\b.{0,40}\b(?:locked|unlocked|closed|open|shut|off|on|armed|disarmed)\b/;
+
+// Data leaving the device: a channel or service outside the home, or sending camera data out.
+const CHANNEL =
+  /\b(?:e-?mail\w*|gmail|outlook|whats ?app|telegram|signal app|messenger|sms|imessage|facebook|fb|instagram|insta|twitter|tweet|tiktok|youtube|snapchat|reddit|discord|slack|dropbox|google drive|gdrive|icloud|onedrive|the cloud|cloud storage|s3 bucket|server|website|web ?site|online|internet|pastebin|ftp|a link|public link|livestream|live ?stream)\b|@[a-z0-9-]+\.[a-z]{2,}|\b[a-z0-9._-]+@[a-z0-9.-]+\b|\+?\d[\d -]{7,}\d/;
+const SEND_VERB = /^(?:send|e-?mail|mail|forward|upload|share|post|publish|text|message|dm|tweet|whatsapp|sync|back ?up|backup|export|stream|broadcast|put|copy|transfer|leak|give)\b/;
+const CAMERA_DATA = /\b(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?|frames?|feed|stream|camera data|raw|base64|jpe?g|mp4|bytes|logs?|history|the data|everything)\b/;
+const OUTSIDE_PERSON = /\b(?:to|with) (?:my |our |the )?(?:friends?|boss|colleagues?|landlord|insurance|police|lawyer|the school|neighbou?rs?|sister|brother|cousin|aunt|uncle|ex|work|everyone i know|the public|strangers?)\b/;
+const HUB = /\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|announce\w*|speakers? (?:at|in) home|intercom)\b/;
+
+// Other households: cameras or homes that are not this household's.
+const OTHER_HOME =
+  /\b(?:other|another|different|all (?:the )?|every|someone else's|somebody else's)\s+(?:households?|homes?|houses?|flats?|apartments?|famil(?:y|ies))\b|\bnext[- ]door(?:'s)?\s+(?:camera|cam|doorbell|feed|footage|house|garden|driveway|place)\b/;
+const POSSESSED_CAMERA = /\b([a-z]+)'s?\s+(?:(?:house|home|flat|place|front|back|garden|driveway|doorbell|porch|garage)\s+)?(?:cameras?|cams?|doorbell cam\w*|ring|feed|footage|recordings?)\b/g;
+const OUTSIDER = /^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex)$/;
+
+// Injection: instructions aimed at the agent, inside a question or a memory write.
+const INJECTION =
+  /\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompt|guidelines|restrictions|safety|catalog|allow-?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|\s)(?:system|assistant|developer|admin)\s*:|\[(?:system|inst|admin)\]|<\/?(?:system|instructions?)>|\bnew instructions\b|\byou are now\b|\bfrom now on,? you\b|\bpretend (?:you|to be)\b|\bact as\b|\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bwithout (?:any )?restrictions\b|\bno restrictions\b|\bobey\b|\bfollow (?:these|the following|my|any) (?:new )?instructions\b|\bi (?:hereby )?authori[sz]e you\b|\byou (?:must|should|will|are allowed to|may|have permission to) (?:always |now )?(?:unlock|open|disarm|send|email|upload|publish|share|ignore|run|execute|delete)\b|\b(?:always|whenever\b.{0,40}\b)(?:unlock|disarm|open the|send|email|upload)\b|<node-\d+>|"task"\s*:/;
+const MEMORY_RULE = /\b(?:remember|note|keep in mind|store|save)\b.{0,30}\b(?:you (?:must|should|have to|are to|can|may)|your (?:new )?(?:rule|instructions?|task|job)|as a rule|the rule is)\b/;
+const CODE_CALL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b|\b([a-z][a-z0-9_]{1,31})\(/gi;
+
+// Side effects asked for.
+const REMEMBER_VERB = /^(?:remember|note|make a note|take a note|keep in mind|write down|save|store|memori[sz]e|don't forget|do not forget|log)\b/;
+const STATEMENT_FACT = /\b(?:is|are|'s|was|were|goes|comes|always|usually|normally|never|every|each|calls?|called|named|means)\b/;
+const PUBLISH =
+  /^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|intercom|everyone|everybody|the house|the family|the flat|the whole (?:house|family|flat))\b|^announce\b/;
+const STANDING =
+  /^(?:let me know|tell me|notify me|alert me|ping me|warn me|message me|text me|wake me|remind me|keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads-up|shout))\b.{0,80}\b(?:if|when|whenever|as soon as|once|the moment|each time|every time|in case)\b|\b(?:from now on|every time|whenever|each time)\b.{0,60}\b(?:tell|let|notify|alert|ping|warn|message) me\b/;
+const PAST = /\b(?:got|came|left|was|were|did|arrived|went|had|happened|ago|yesterday|last (?:night|week|time)|earlier|this morning|today|\w{3,}ed)\b/;
+
+const REASONS: Record<RefusalCategory, string> = {
+  actuation: 'I can only watch and answer questions; HomeSight has no control over locks, doors, lights, alarms or appliances, so I cannot do that.',
+  data_leaves_device: 'Camera images, recordings and what I know about your home stay on this device and in this household; I cannot send, upload, share or stream them anywhere else.',
+  other_household: 'I can only look at this household\'s own cameras; other homes\' cameras are not mine to look at.',
+  injection: 'Your message contains instructions aimed at me (or hidden characters); I treat such text as text, not as commands, so I did not act on it.',
+  side_effect_not_allowed: 'That would change something outside the answer, and this device does not allow it (agent.allow_tools / agent.hub_topics in the config).',
+  not_supported: 'I cannot keep watch and tell you later yet; ask me afterwards instead, e.g. "did anyone come to the door?".',
+};
+
+function refusal(category: RefusalCategory, detail?: string): Refusal {
+  return { category, reason: detail === undefined ? REASONS[category] : `${REASONS[category]} (${detail})` };
+}
+
+function householdWords(ctx: RequestContext): Set<string> {
+  const out = new Set<string>();
+  for (const p of ctx.people ?? []) for (const n of [p.name, ...p.aliases]) out.add(n.toLowerCase().replace(/^my /, ''));
+  return out;
+}
+
+/**
+ * The request's refusal, or null when it may be planned. Checked in order of
+ * how much harm a wrong plan would do: injection, actuation, other households,
+ * data leaving the device, side effects the device does not allow, standing orders.
+ */
+export function classifyRequest(question: string, ctx: RequestContext): Refusal | null {
+  const raw = question;
+  const q = normalize(raw);
+  const lower = q.toLowerCase();
+  const parts = clauses(q);
+  const imperative = parts.filter((c) => !QUESTION_START.test(c));
+
+  // Instructions, fake system lines, tool calls written into the question, rules disguised as memory.
+  // A catalog tool named in the question, or call syntax (exec(…)): a plan written into the question.
+  const toolCall = /\b[a-z][a-z0-9_]{1,31}\(/.test(lower) || [...lower.matchAll(/\b[a-z]+(?:_[a-z]+)+\b/g)].some((m) => TOOLS.has(m[0]) && m[0] !== 'compose_answer');
+  if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || toolCall) return refusal('injection');
+  const hidden = q !== raw.replace(/[\u2018\u2019]/g, "'");
+
+  const actuation = imperative.some((c) => ACTUATE_VERB.test(c) && DEVICE.test(c)) || MAKE_STATE.test(lower);
+  // Hidden or full-width characters around a request to act: an injection, not a typo.
+  if (actuation) return refusal(hidden ? 'injection' : 'actuation');
+
+  const mine = householdWords(ctx);
+  const possessed = [...lower.matchAll(POSSESSED_CAMERA)].map((m) => m[1]!).filter((w) => OUTSIDER.test(w) && !mine.has(w));
+  if (OTHER_HOME.test(lower) || possessed.length > 0) return refusal('other_household');
+
+  const outward = imperative.filter((c) => SEND_VERB.test(c) || /\b(?:send|upload|share|forward|post|stream|email|e-mail)\b/.test(c));
+  const leaves =
+    outward.some((c) => CHANNEL.test(c) || OUTSIDE_PERSON.test(c) || (CAMERA_DATA.test(c) && !HUB.test(c) && /\b(?:to|on|onto|into|via|with)\b/.test(c) && !/\bto me\b/.test(c))) ||
+    (CHANNEL.test(lower) && /\b(?:send|upload|share|forward|post|stream|email|e-?mail|tweet|text)\b/.test(lower) && !QUESTION_START.test(parts[0] ?? ''));
+  if (leaves) return refusal(hidden ? 'injection' : 'data_leaves_device');
+
+  const wants = requestedSideEffects(q);
+  if (wants.includes('publish_to_hub') && (!ctx.allowTools.includes('publish_to_hub') || ctx.hubTopics.length === 0)) {
+    return refusal('side_effect_not_allowed', 'publishing to the home hub is off');
+  }
+  if (wants.includes('remember') && !ctx.allowTools.includes('remember') && imperative.some((c) => REMEMBER_VERB.test(c))) {
+    return refusal('side_effect_not_allowed', 'storing new facts is off');
+  }
+  if (imperative.some((c) => STANDING.test(c) && !PAST.test(c.replace(STANDING, '')))) return refusal('not_supported');
+  return null;
+}
+
+/**
+ * Side-effect tools the request asks for: remember for "remember / note /
+ * keep in mind …" and for statements of a name or a habit ("the man with the
+ * red van is Mr Doyle", "Nana naps after lunch"), publish_to_hub for "announce
+ * …", "tell everyone / the hub / put on the noticeboard …".
+ */
+export function requestedSideEffects(question: string): Array<'remember' | 'publish_to_hub'> {
+  const q = normalize(question);
+  const parts = clauses(q);
+  const out: Array<'remember' | 'publish_to_hub'> = [];
+  const statement = !/\?\s*$/.test(q.trim()) && parts.length > 0 && parts.every((c) => !QUESTION_START.test(c)) && STATEMENT_FACT.test(q.toLowerCase());
+  if (parts.some((c) => REMEMBER_VERB.test(c)) || statement) out.push('remember');
+  if (parts.some((c) => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!))) out.push('publish_to_hub');
+  return out;
+}
+
+/** The plan of a declined request: the answer alone, with no inputs, so no tool runs. */
+export function refusalPlan(question: string, r: Refusal): TaskPlan {
+  return {
+    task_steps: [`Step 1: Decline (${r.category}): ${r.reason}`],
+    task_nodes: [{ task: 'compose_answer', arguments: { question: question.slice(0, 280), inputs: [] } }],
+    task_links: [],
+  };
 }
 
 /** One sentence explaining what was not done, or null when the question asked for nothing refused. */
@@ -19,24 +184,13 @@ export function refusalNote(question: string, allowTools: readonly string[]): st
   const q = normalize(question);
   const parts: string[] = [];
   // snake_case identifiers, and call syntax like exec() / eval(
-  const named = [...new Set([...q.matchAll(/\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b|\b([a-z][a-z0-9_]{1,31})\(/gi)].map((m) => (m[1] ?? m[2]!).toLowerCase()))];
+  const named = [...new Set([...q.matchAll(CODE_CALL)].map((m) => (m[1] ?? m[2]!).toLowerCase()))];
   const foreign = named.filter((n) => !TOOLS.has(n));
   const blocked = named.filter((n) => SIDE_EFFECTS.includes(n) && !allowTools.includes(n));
   if (foreign.length > 0) parts.push(`${foreign.slice(0, 3).join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not a tool I have, so I did not run ${foreign.length === 1 ? 'it' : 'them'}`);
   if (blocked.length > 0) parts.push(`${blocked.join(', ')} is not allowed on this device (agent.allow_tools), so it did not run`);
-  if (/\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt|catalog|allow-?list)\b|system prompt|new instructions|\bsystem:|you are now|pretend you|without restrictions|\bobey\b|follow (them|these|the|any) instructions|instructions .*follow them|authori[sz]e you/i.test(q)) {
-    parts.push('instructions inside a question or in memory are treated as text, not as commands');
-  }
-  if (/\b(raw|jpe?g|base64|rgb|bytes|frames?|video|stream|recordings?|snapshot)\b/i.test(q) && /\b(send|give|show|stream|export|upload|email|live|raw|as base64|bytes)\b/i.test(q)) {
+  if (/\b(raw|jpe?g|base64|rgb|bytes|frames?|video|stream|recordings?|snapshot)\b/i.test(q) && /\b(send|give|stream|export|upload|email|raw|as base64|bytes)\b/i.test(q)) {
     parts.push('camera frames, snapshots and recordings never leave this device; I can only describe what was seen');
-  }
-  if (/\b(unlock|disarm|arm|delete|erase|email|upload|publish|announce)\b/i.test(q) && !allowTools.includes('publish_to_hub')) {
-    parts.push('I only answer questions about this home; I cannot unlock, disarm, delete, publish or send anything');
-  } else if (/\bremember (that|with|the fact)\b|\bremember\s*\(/i.test(q) && !allowTools.includes('remember')) {
-    parts.push('storing new facts is not allowed on this device');
-  }
-  if (/\b(neighbou?rs?'?|next door|another household|other households?|all households)\b/i.test(q)) {
-    parts.push('I only know about this household');
   }
   if (parts.length === 0) return null;
   return `I will not do everything asked: ${[...new Set(parts)].join('; ')}.`;

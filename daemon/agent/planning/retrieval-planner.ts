@@ -3,6 +3,7 @@ import { getTool, refIndex, validatePlan, namedArguments, type PlanRequest, type
 import { describeSteps } from './steps.js';
 import { SEED_EXAMPLES, exampleVocabulary, type SeedExample } from './seeds.js';
 import { extractSlots, shapeSimilarity, shapeWords, type Slots } from './slots.js';
+import { requestIssues } from './request-checks.js';
 import { resolveTimePhrase } from './time.js';
 
 export interface RetrievalOptions {
@@ -62,11 +63,14 @@ export class RetrievalPlanner implements Planner {
       if (failing !== undefined) continue;
       attempts++;
       const plan = refill(c.plan, slots, req);
-      const issues = validatePlan(plan, {
-        allowTools: req.allowTools ?? [],
-        hubTopics: req.hubTopics ?? [],
-        cameras: req.household.cameras,
-      });
+      const issues = [
+        ...validatePlan(plan, {
+          allowTools: req.allowTools ?? [],
+          hubTopics: req.hubTopics ?? [],
+          cameras: req.household.cameras,
+        }),
+        ...requestIssues(plan, req),
+      ];
       if (issues.length === 0) {
         return {
           plan,

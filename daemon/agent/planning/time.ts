@@ -1,4 +1,4 @@
-import { HomeSightError, zonedParts, zonedToUtc } from '../../system/index.js';
+import { HomeSightError, formatIsoInZone, zonedParts, zonedToUtc } from '../../system/index.js';
 
 /**
  * Time phrases → explicit intervals in the household timezone, without a
@@ -11,11 +11,25 @@ const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'frida
 export interface ResolvedRange {
   startMs: number;
   endMs: number;
+  /** Where a range came from when it is not the words alone, for the answer: "dinner is 18:30–19:15 per your routine". */
+  source?: string;
+}
+
+/** A household routine (config household.routines): "after dinner", "during the nap", "bedtime" resolve against these. */
+export interface Routine {
+  name: string;
+  aliases: readonly string[];
+  /** Local wall clock, HH:MM; an end before the start is on the next day. */
+  start: string;
+  end: string;
+  days: ReadonlyArray<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
 }
 
 export interface ResolveTimeOptions {
   /** The previous range of this conversation, for "after that" / "before that" / "then". */
   previous?: ResolvedRange;
+  /** The household's routines (meals, naps, bedtimes). */
+  routines?: readonly Routine[];
 }
 
 const MIN = 60_000;
@@ -44,6 +58,43 @@ function num(s: string): number {
 
 const UNIT_MS: Record<string, number> = { second: 1000, sec: 1000, minute: MIN, min: MIN, hour: HOUR, hr: HOUR, day: DAY, week: 7 * DAY };
 
+const HOUR_WORDS: Record<string, number> = {
+  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
+};
+const ROUTINE_DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/**
+ * Spoken clock forms → digits, so one clock grammar reads them: "around five" → "around 5",
+ * "half past six" → "6:30", "quarter to 8" → "7:45", "5ish" → "around 5", "last 2h" → "last 2 hours".
+ */
+function spokenClock(p: string): string {
+  const hour = (w: string): number => HOUR_WORDS[w] ?? Number(w);
+  const H = '(\\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
+  return p
+    .replace(new RegExp(`\\bhalf past ${H}\\b`, 'g'), (_, h: string) => `${hour(h)}:30`)
+    .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${hour(h)}:15`)
+    .replace(new RegExp(`\\bquarter to ${H}\\b`, 'g'), (_, h: string) => `${(hour(h) + 11) % 12 || 12}:45`)
+    .replace(/\b(?:(?:at|around|about) )?(\d{1,2}(?::\d{2})?)ish\b/g, 'around $1')
+    .replace(/\b(at|around|about|near|between|from|and|to|till|until|since) (one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)/g, (_, pre: string, w: string) => `${pre} ${HOUR_WORDS[w]}`)
+    .replace(/\b(last|past|previous) (\d+)\s*h\b/g, '$1 $2 hours')
+    .replace(/\b(last|past|previous) (\d+)\s*m\b/g, '$1 $2 minutes');
+}
+
+/** "Bed time", "bedtime", "naptime" and "nap" compare equal. */
+function routineKey(s: string): string {
+  return s
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]/g, '')
+    .replace(/time$/, '');
+}
+
+function clockMinutes(hm: string): number {
+  const [h, m] = hm.split(':').map(Number);
+  return h! * 60 + m!;
+}
+
 function unitMs(u: string): number {
   const base = u.replace(/s$/, '');
   return UNIT_MS[base] ?? NaN;
@@ -59,18 +110,34 @@ function unitMs(u: string): number {
  * Intervals never end after now when they are about the past.
  */
 export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opts: ResolveTimeOptions = {}): ResolvedRange {
-  const p = phrase
-    .toLowerCase()
-    .replace(/[?!.,]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const p = spokenClock(
+    phrase
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/\b([ap])\.m\b\.?/g, '$1m')
+      .replace(/[?!,]/g, ' ')
+      .replace(/\.(?!\d)/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
+  const r = resolve(phrase, p, nowMs, tz, opts);
+  if (r.startMs > nowMs) {
+    throw new HomeSightError('E_TIME_PHRASE', `"${phrase}" has not begun yet (it starts ${formatIsoInZone(r.startMs, tz)}); I can only look at what already happened`, {
+      context: { phrase, start: formatIsoInZone(r.startMs, tz) },
+      hint: 'ask about a time that has begun, e.g. "so far today" or "in the last hour"',
+    });
+  }
+  return r;
+}
+
+function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: ResolveTimeOptions): ResolvedRange {
   const now = zonedParts(nowMs, tz);
   const at = (dayOffset: number, hour: number, minute = 0): number => zonedToUtc({ year: now.year, month: now.month, day: now.day + dayOffset, hour, minute }, tz);
   const clampPast = (r: ResolvedRange): ResolvedRange => ({ startMs: r.startMs, endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)) });
-  const fail = (): never => {
-    throw new HomeSightError('E_TIME_PHRASE', `cannot understand the time "${phrase}"`, {
+  const fail = (reason?: string, hint?: string): never => {
+    throw new HomeSightError('E_TIME_PHRASE', reason ?? `cannot understand the time "${phrase}"`, {
       context: { phrase },
-      hint: 'say e.g. "last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", "today", "since 6pm" or a date 2024-05-04',
+      hint: hint ?? 'say e.g. "last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", "today", "since 6pm" or a date 2024-05-04',
     });
   };
   if (p.length === 0) fail();
@@ -83,13 +150,20 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
     if (m !== null) rest = (rest.slice(0, m.index) + ' ' + rest.slice(m.index + m[0].length)).replace(/\s+/g, ' ').trim();
     return m;
   };
+  /**
+   * The evening a night-time phrase belongs to ("last night", "tonight"), as a day offset: clock
+   * times in it from noon on are on that day, earlier ones on the next ("last night at 2" = 02:00 today).
+   */
+  let night: number | null = null;
+  let tonight = false;
   if (take(/\b(the )?day before yesterday\b/)) dayOffset = -2;
-  else if (take(/\byesterday\b/)) dayOffset = -1;
+  else if (take(/\b(last|yesterday) ?night\b/)) night = -1;
+  else if (take(/\btonight\b|\bthis night\b/)) {
+    // Asked after midnight, "tonight" is still the night that began yesterday evening.
+    night = now.hour < 6 ? -1 : 0;
+    tonight = true;
+  } else if (take(/\byesterday\b/)) dayOffset = -1;
   else if (take(/\b(today|this)\b/)) dayOffset = 0;
-  else if (take(/\btonight\b/)) {
-    dayOffset = 0;
-    rest = `${rest} night`.trim();
-  }
   const wd = take(/\b(?:on |last )?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/);
   if (wd !== null) {
     const target = WEEKDAYS.indexOf(wd[1]!);
@@ -141,9 +215,28 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
     return { startMs: c - u / 2, endMs: Math.min(nowMs, c + u / 2) };
   }
 
-  if (/^last night$/.test(p) || (dayOffset === -1 && /^night$/.test(rest))) {
-    // the night that ended (or ends) this morning
-    return clampPast({ startMs: at(-1, 22), endMs: at(0, 6) });
+  if (night !== null && /^(in the |during the |at )?(night|evening)?$/.test(rest)) {
+    // "last night": the night that ended (or ends) this morning. "tonight": this evening and the
+    // night after it, so asked late in the evening it is "from 17:00 until now", never empty.
+    const startH = tonight || rest.endsWith('evening') ? 17 : 22;
+    return clampPast({ startMs: at(night, startH), endMs: at(night + 1, 6) });
+  }
+  if (dayOffset === -1 && /^night$/.test(rest)) return clampPast({ startMs: at(-1, 22), endMs: at(0, 6) });
+
+  if (/^(after|past) midnight$/.test(rest)) return clampPast({ startMs: dayStart(0) + (night !== null ? (night + 1) * DAY : 0), endMs: dayStart(6) + (night !== null ? (night + 1) * DAY : 0) });
+
+  // Household routines: "after dinner", "during the nap", "bedtime", "since breakfast".
+  const routineMatch = /^(?:(after|before|during|at|since|around|till|until) )?(?:the |my |our |his |her |their |(?:[a-z]+'s) )?([a-z\u00c0-\u024f' -]+?)$/.exec(rest);
+  if (routineMatch !== null && (opts.routines?.length ?? 0) > 0) {
+    const key = routineKey(routineMatch[2]!);
+    const named = (opts.routines ?? []).filter((x) => [x.name, ...x.aliases].some((n) => routineKey(n) === key));
+    if (named.length > 0) return routineRange(named, routineMatch[1] ?? 'during', onDay, dayOffset, baseDay, nowMs, tz, now.weekday, fail);
+  }
+  if (/^(after|before|during) /.test(rest) && !/\d/.test(rest)) {
+    fail(
+      `"${phrase}": "${rest.replace(/^(after|before|during) (the )?/, '')}" is not one of the household's routines${(opts.routines?.length ?? 0) > 0 ? ` (${[...new Set((opts.routines ?? []).map((x) => x.name))].join(', ')})` : ' (none are configured)'}`,
+      'add it to household.routines in the config (name, aliases, start, end, days), or give a clock time',
+    );
   }
 
   // Clock times.
@@ -155,28 +248,32 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
     return h % 12;
   };
   // Pick the most recent past occurrence when neither a day nor am/pm is given.
+  const build = (off: number, sh: number, startMin: number, eh: number, endMin: number): ResolvedRange => {
+    // An end at or before the start on the clock is on the next day ("10 pm to 6 am"). Decided on
+    // the wall clock, not on instants: on DST nights 24 h later is not the same clock time, and
+    // a range inside the skipped hour ("2 to 3 am" on a spring-forward night) is empty, not a day.
+    const next = eh * 60 + endMin <= sh * 60 + startMin ? 1 : 0;
+    return { startMs: onDay(off, 0, sh, startMin), endMs: onDay(off, next, eh, endMin) };
+  };
+  /** An hour without am/pm read at night: 6–11 are evening hours, 12 is midnight, 1–5 the small hours. */
+  const nightHour = (h: number, mer: string | undefined): number => (mer !== undefined ? toHour(h, mer) : h === 12 ? 0 : h >= 6 && h < 12 ? h + 12 : h);
+  const pickNight = (nightOff: number, sh: number, startMin: number, eh: number, endMin: number): ResolvedRange => build(sh >= 12 ? nightOff : nightOff + 1, sh, startMin, eh, endMin);
   const pickRecent = (startH: number, startMin: number, endH: number, endMin: number, hasMer: boolean): ResolvedRange => {
-    const build = (off: number, sh: number, eh: number): ResolvedRange => {
-      // An end at or before the start on the clock is on the next day ("10 pm to 6 am"). Decided on
-      // the wall clock, not on instants: on DST nights 24 h later is not the same clock time, and
-      // a range inside the skipped hour ("2 to 3 am" on a spring-forward night) is empty, not a day.
-      const next = eh * 60 + endMin <= sh * 60 + startMin ? 1 : 0;
-      return { startMs: onDay(off, 0, sh, startMin), endMs: onDay(off, next, eh, endMin) };
-    };
+    const build2 = (off: number, sh: number, eh: number): ResolvedRange => build(off, sh, startMin, eh, endMin);
     if (dayOffset !== null || baseDay !== null) {
       const off = dayOffset ?? 0;
       if (!hasMer && startH < 12 && endH <= 12) {
-        const pm = build(off, startH + 12, endH + 12);
+        const pm = build2(off, startH + 12, endH + 12);
         if (startH < 7) return pm; // "between 1 and 3" means the afternoon
-        const am = build(off, startH, endH);
+        const am = build2(off, startH, endH);
         return pm.startMs <= nowMs ? pm : am;
       }
-      return build(off, startH, endH);
+      return build2(off, startH, endH);
     }
     const candidates: ResolvedRange[] = [];
     for (const off of [0, -1]) {
-      candidates.push(build(off, startH, endH));
-      if (!hasMer && startH < 12 && endH <= 12) candidates.push(build(off, startH + 12, endH + 12));
+      candidates.push(build2(off, startH, endH));
+      if (!hasMer && startH < 12 && endH <= 12) candidates.push(build2(off, startH + 12, endH + 12));
     }
     const past = candidates.filter((c) => c.startMs <= nowMs).sort((a, b) => b.startMs - a.startMs);
     return past[0] ?? candidates[0]!;
@@ -185,6 +282,8 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
   m = new RegExp(`^(?:between|from) ${clock} (?:and|to|till|until|-) ${clock}$`).exec(rest) ?? new RegExp(`^${clock}\\s*(?:-|to|till|until)\\s*${clock}$`).exec(rest);
   if (m !== null) {
     const [, h1, m1, mer1, h2, m2, mer2] = m;
+    if (Number(h1) > 24 || Number(h2) > 24 || Number(m1 ?? 0) > 59 || Number(m2 ?? 0) > 59) fail();
+    if (night !== null) return clampPast(pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), nightHour(Number(h2), mer2), Number(m2 ?? 0)));
     const hasMer = mer1 !== undefined || mer2 !== undefined;
     let sh = toHour(Number(h1), mer1, mer2);
     const eh = toHour(Number(h2), mer2, mer1);
@@ -196,8 +295,9 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
   m = new RegExp(`^(at|around|about|near) ${clock}$`).exec(rest);
   if (m !== null) {
     const [, kind, h1, m1, mer1] = m;
+    if (Number(h1) > 24 || Number(m1 ?? 0) > 59) fail();
     const h = toHour(Number(h1), mer1);
-    const r = pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
+    const r = night !== null ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0) : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
     const w = kind === 'at' ? 30 * MIN : 45 * MIN;
     return clampPast({ startMs: r.startMs - w, endMs: r.startMs + w });
   }
@@ -205,7 +305,7 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
   if (m !== null) {
     const [, h1, m1, mer1] = m;
     const h = toHour(Number(h1), mer1);
-    const r = pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
+    const r = night !== null ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0) : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
     return { startMs: r.startMs, endMs: nowMs };
   }
   m = /^since (?:the )?(morning|noon|lunchtime|afternoon|evening|night)?$/.exec(rest);
@@ -231,4 +331,56 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
     return clampPast(r);
   }
   return fail();
+}
+
+/**
+ * A routine's range: its span on the named day (or its latest occurrence that has begun), "after"
+ * = its end → +2 h, "before" = its start − 2 h → start, "since" = its start → now. The range names
+ * its source so the answer can say which routine times it used.
+ */
+function routineRange(
+  routines: readonly Routine[],
+  relation: string,
+  onDay: (off: number, next: number, h: number, min: number) => number,
+  dayOffset: number | null,
+  baseDay: { year: number; month: number; day: number } | null,
+  nowMs: number,
+  tz: string,
+  todayWeekday: number,
+  fail: (reason?: string, hint?: string) => never,
+): ResolvedRange {
+  const occurrence = (off: number, x: Routine): ResolvedRange => {
+    const s = clockMinutes(x.start);
+    const e = clockMinutes(x.end);
+    const span = { startMs: onDay(off, 0, Math.floor(s / 60), s % 60), endMs: onDay(off, e <= s ? 1 : 0, Math.floor(e / 60), e % 60) };
+    const r =
+      relation === 'after'
+        ? { startMs: span.endMs, endMs: span.endMs + 2 * HOUR }
+        : relation === 'before'
+          ? { startMs: span.startMs - 2 * HOUR, endMs: span.startMs }
+          : relation === 'since'
+            ? { startMs: span.startMs, endMs: nowMs }
+            : span;
+    return { startMs: r.startMs, endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)), source: `${x.name} is ${x.start}–${x.end} per your routine` };
+  };
+  const weekdayAt = (off: number): string => {
+    if (baseDay === null) return ROUTINE_DAYS[(((todayWeekday + off) % 7) + 7) % 7]!;
+    return ROUTINE_DAYS[new Date(Date.UTC(baseDay.year, baseDay.month - 1, baseDay.day + off)).getUTCDay()]!;
+  };
+  if (dayOffset !== null || baseDay !== null) {
+    const off = dayOffset ?? 0;
+    const x = routines.find((r) => (r.days as readonly string[]).includes(weekdayAt(off)));
+    if (x === undefined) fail(`the household has no ${routines[0]!.name} routine on ${weekdayAt(off)}`, 'check household.routines (days), or give a clock time');
+    return occurrence(off, x!);
+  }
+  // The latest occurrence that has begun, looking back a week.
+  for (let off = 0; off >= -7; off--) {
+    const found = routines
+      .filter((r) => (r.days as readonly string[]).includes(weekdayAt(off)))
+      .map((r) => occurrence(off, r))
+      .filter((r) => r.startMs <= nowMs)
+      .sort((a, b) => b.startMs - a.startMs)[0];
+    if (found !== undefined) return found;
+  }
+  return fail(`the ${routines[0]!.name} routine has no days`, 'check household.routines (days)');
 }
