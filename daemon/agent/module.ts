@@ -10,7 +10,7 @@ import type { VisionModule } from '../vision/index.js';
 import { asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
 import { ingestFrames, memoryConversations, memoryEvents, memoryLongTerm, mqttHub, visionAnalyzer, type AgentDeps, type HouseholdInfo } from './execution/index.js';
 import { CloudPlanner, LocalPlanner, RetrievalPlanner } from './planning/index.js';
-import { AgentMqttHandler } from './transport/index.js';
+import { AgentRoutes } from './transport/index.js';
 import { AgentService, type AgentSettings, type AskRequest, type AskResult } from './service.js';
 
 type AgentConfig = HomeSightConfig['agent'];
@@ -98,7 +98,7 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
   private readonly log: Logger;
   private local: LocalPlanner | null = null;
   private localError: { code: string; message: string } | null = null;
-  private handler: AgentMqttHandler | null = null;
+  private handler: AgentRoutes | null = null;
   private serviceRef: AgentService | null = null;
   private readonly metrics: { asks: Counter<'planner' | 'status'>; seconds: Histogram<'stage'> } | null;
   private lastAnswer: { at: number; ms: number; planner: string } | null = null;
@@ -190,15 +190,12 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     const bridge = this.config.mqtt.enabled ? findMqttBridge(this.ctx.container) : null;
     if (bridge !== null) {
       const svc = this.instrumented(this.serviceRef);
-      this.handler = new AgentMqttHandler({
+      this.handler = new AgentRoutes({
         bridge,
         service: svc,
         maxPayloadBytes: a.max_payload_bytes,
         ratePerMinute: a.rate_limit_per_min,
         maxConcurrent: a.max_concurrent,
-        discoveryPrefix: this.config.mqtt.discovery.prefix,
-        clock: this.ctx.clock,
-        log: this.log.child({ part: 'mqtt' }),
       });
       this.handler.start();
     } else {

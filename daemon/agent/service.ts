@@ -3,16 +3,10 @@ import { HomeSightError, asHomeSightError, formatIsoInZone, silentLogger, system
 import { composeAnswer, type AgentDeps, type HouseholdInfo, type LongTermRecord, PlanExecutor, type ExecutionResult, type TraceEntry } from './execution/index.js';
 import { taskPlanSchema, validatePlan, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from './catalog/index.js';
 import { PlanningPipeline, type PlanAttempt, type PlannerKind, SEED_EXAMPLES, exampleVocabulary, extractSlots, shapeSimilarity, shapeWords, resolveTimePhrase, type ResolvedRange, refusalNote } from './planning/index.js';
+import type { RouteRequest } from '../mqtt/index.js';
 
-export const askOptionsSchema = z
-  .strictObject({
-    planner: z.enum(['local', 'cloud', 'retrieval']).optional().describe('ask this planner first'),
-    execute: z.boolean().optional().describe('false: plan only, do not run'),
-    max_evidence: z.number().int().min(0).max(50).optional(),
-  })
-  .describe('per-request options');
-
-export type AskOptions = z.infer<typeof askOptionsSchema>;
+/** Per-question options, as agent/ask declares them in the MQTT API. */
+export type AskOptions = NonNullable<RouteRequest<'agent/ask'>['options']>;
 
 export interface AskRequest {
   question: string;
@@ -311,8 +305,6 @@ export class AgentService {
         );
       }
     }
-    // A request declined before planning: its reason is the answer (the refusal plan ran no tool).
-    if (planned.result.refusal !== undefined) answer = planned.result.refusal.reason;
     const planNotes = notes.filter((n) => /cloud|local plan|retrieval planner|unavailable/.test(n));
     if (planNotes.length > 0) answer = `${answer} (Note: ${planNotes.join('; ')}.)`;
     const refusal = refusalNote(req.question, this.settings.allowTools);
@@ -353,8 +345,7 @@ export class AgentService {
         await conversations.append(req.conversationId, { question: req.question, answer: result.answer, plan: result.plan, at: this.clock.now() });
       }
       // Accepted plans: ran cleanly and came from a model (a retrieval plan is a re-fill of one already stored).
-      // A refusal (the answer alone) is no plan to learn from.
-      if (exec !== null && exec.errors.length === 0 && result.planner !== 'retrieval' && result.plan.task_nodes.some((n) => n.task !== 'compose_answer') && longTerm !== undefined) {
+      if (exec !== null && exec.errors.length === 0 && result.planner !== 'retrieval' && longTerm !== undefined) {
         const hits = await longTerm.search(req.question, { kinds: ['plan'], k: 1 });
         const same = hits[0] !== undefined && hits[0].text.trim().toLowerCase() === req.question.trim().toLowerCase();
         if (!same) await longTerm.add({ kind: 'plan', text: req.question, payload: { question: req.question, plan: result.plan, planner: result.planner } });

@@ -4,18 +4,17 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import type { HomeSightEvents } from '../contracts/index.js';
 import { CONFIG_VERSION, resolveIn, type HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
-import { findMqttBridge, type MqttBridge, type RequestContext } from '../mqtt/index.js';
+import { findMqttBridge, type MqttBridge, type RequestContext, type RouteRequest } from '../mqtt/index.js';
 import { HomeSightError, VERSION, isErrorCode, errorMessage, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { pushConfig } from './configpush.js';
 import { download } from './download.js';
 import { keyId } from './manifest.js';
 import { ReleaseStore } from './releases.js';
 import { HttpHealthProbe, SystemdRestarter, type HealthProbe, type Restarter } from './restart.js';
-import { StateFile, Updater, updaterSettings, type HistoryEntry, type Progress } from './updater.js';
+import { StateFile, Updater, type HistoryEntry, type Progress } from './updater.js';
 
 /** How a prepared release is switched to. */
 export interface Launcher {
@@ -92,20 +91,6 @@ export interface FleetDeps {
   reload: () => Promise<HomeSightEvents['system.reload'] | null>;
 }
 
-const updateArgs = z
-  .strictObject({
-    url: z.string().max(2048).optional().describe('https:// URL of the bundle'),
-    path: z.string().max(1024).optional().describe('bundle file inside fleet.inbox_dir'),
-    sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional().describe('expected sha256 of the bundle file'),
-    allow_downgrade: z.boolean().default(false),
-  })
-  .refine((a) => (a.url === undefined) !== (a.path === undefined), 'give exactly one of url or path');
-
-const configArgs = z.strictObject({
-  yaml: z.string().min(1).max(262_144).describe('the complete new config file (YAML)'),
-  reload: z.boolean().default(true).describe('reload the daemon after writing (live keys apply; others at the next restart)'),
-});
-
 function reloadViaSighup(ctx: ModuleContext): () => Promise<HomeSightEvents['system.reload'] | null> {
   return () => {
     if (process.listenerCount('SIGHUP') === 0) return Promise.resolve(null);
@@ -169,7 +154,8 @@ export class FleetModule implements ServiceModule {
       state: this.stateFile,
       restarter: deps.restarter,
       probe: deps.probe,
-      ...updaterSettings(ctx.config),
+      fleet: ctx.config.fleet,
+      configVersion: ctx.config.version,
       appRoot: deps.appRoot,
       selfCheckEnv: { ...ctx.env, ...(this.configFile === undefined ? {} : { HOMESIGHT_CONFIG: this.configFile }) },
       log: ctx.log,
@@ -184,20 +170,9 @@ export class FleetModule implements ServiceModule {
     const bridge = this.deps.bridge;
     if (bridge !== null) {
       this.unregister.push(
-        bridge.registerCommand('update', updateArgs, (a, rc) => this.onUpdate(a, rc), {
-          description: 'Install a signed update bundle ({url} https or {path} in fleet.inbox_dir), switch to it, roll back if unhealthy',
-          concurrency: 1,
-        }),
-        bridge.registerCommand('rollback', z.strictObject({}), (_a, rc) => this.onRollback(rc), {
-          description: 'Switch back to the previous installed release',
-          concurrency: 1,
-          button: { name: 'Roll back update', icon: 'mdi:backup-restore' },
-        }),
-        bridge.registerCommand('config', configArgs, (a) => this.onConfig(a), {
-          description: 'Replace the config file with a validated one (previous kept as .prev) and reload',
-          concurrency: 1,
-          maxBytes: 300_000,
-        }),
+        bridge.serve('command/update', (a, rc) => this.onUpdate(a, rc)),
+        bridge.serve('command/rollback', (_a, rc) => this.onRollback(rc)),
+        bridge.serve('command/config', (a) => this.onConfig(a)),
       );
       bridge.onConnect(this, () => this.report());
     }
@@ -275,7 +250,7 @@ export class FleetModule implements ServiceModule {
     return real;
   }
 
-  private async onUpdate(a: z.infer<typeof updateArgs>, rc: RequestContext): Promise<unknown> {
+  private async onUpdate(a: RouteRequest<'command/update'>, rc: RequestContext): Promise<unknown> {
     if (this.busy || this.stateFile.read().pending !== null) throw new HomeSightError('E_FLEET_BUSY', 'an update is already in progress');
     this.busy = true;
     const progress: Progress = (stage, detail) => rc.progress({ stage, ...detail });
@@ -345,7 +320,7 @@ export class FleetModule implements ServiceModule {
     }
   }
 
-  private async onConfig(a: z.infer<typeof configArgs>): Promise<unknown> {
+  private async onConfig(a: RouteRequest<'command/config'>): Promise<unknown> {
     const file = this.configFile;
     if (file === undefined) {
       throw new HomeSightError('E_FLEET_NO_CONFIG_FILE', 'this daemon runs without a config file, so a push has nothing to replace', {

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
 import type { AnsweredEvent } from './edge.js';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
@@ -18,16 +17,7 @@ import { AdapterLifecycle, LlamaAdapterRuntime, NllEvaluator, openAdapterStoreFr
 import { lifecycleSink, localEvalSets } from './adapter-sink.js';
 import type { AdapterSink } from './edge.js';
 import type { MemoryStore } from '../memory/index.js';
-import { Uploader } from './uploader.js';
-
-export const feedbackSchema = z.strictObject({
-  answer_id: z.string().min(1).max(128),
-  thumbs: z.enum(['up', 'down']),
-  corrected_answer: z.string().max(4000).optional(),
-  corrected_plan: z.unknown().optional(),
-});
-
-export const auditArgsSchema = z.strictObject({ limit: z.number().int().min(1).max(500).default(20) });
+import { DEFAULT_UPLOAD, Uploader, type UploadSettings } from './uploader.js';
 
 /** Folder for the learning module's own files: <paths.data_dir>/learning. */
 export function learningDir(config: HomeSightConfig): string {
@@ -37,6 +27,23 @@ export function learningDir(config: HomeSightConfig): string {
 /** The audit log file of a config (also read by `homesight learning audit`). */
 export function auditFile(config: HomeSightConfig): string {
   return join(learningDir(config), 'audit.jsonl');
+}
+
+export function uploadSettings(config: HomeSightConfig): UploadSettings {
+  const u = config.learning.upload;
+  return {
+    ...DEFAULT_UPLOAD,
+    intervalMs: u.interval_s * 1000,
+    jitterMs: u.jitter_s * 1000,
+    ...(u.window !== undefined ? { window: u.window } : {}),
+    timezone: config.household.timezone,
+    metered: u.metered,
+    maxItems: u.max_items,
+    maxBytes: u.max_bytes,
+    batchSize: u.batch_size,
+    backoffBaseMs: u.backoff_s * 1000,
+    backoffMaxMs: u.backoff_max_s * 1000,
+  };
 }
 
 /** The device secret the name placeholders are keyed with (created 0600 on first use; never uploaded). */
@@ -104,7 +111,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     const audit = new AuditLog(auditFile(c));
     this.audit = audit;
     const client = await this.tokenClient();
-    const uploader = new Uploader({ queue: store.learning.samples, client, clock: this.ctx.clock, audit, settings: c.learning.upload, timezone: c.household.timezone, log: this.log.child({ part: 'upload' }) });
+    const uploader = new Uploader({ queue: store.learning.samples, client, clock: this.ctx.clock, audit, settings: uploadSettings(c), log: this.log.child({ part: 'upload' }) });
     const filter = new PrivacyFilter({
       secret: await deviceSecret(dir),
       people: c.household.people.map((p) => ({ name: p.name, aliases: p.aliases ?? [] })),
@@ -133,13 +140,16 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     if (this.bridge !== null) {
       const b = this.bridge;
       this.unregister.push(
-        b.registerCommand('feedback', feedbackSchema, async (a) => edge.feedback({ answer_id: a.answer_id, thumbs: a.thumbs, ...(a.corrected_answer !== undefined ? { corrected_answer: a.corrected_answer } : {}), ...(a.corrected_plan !== undefined ? { corrected_plan: a.corrected_plan } : {}) }), {
-          description: 'thumbs up/down or a corrected answer/plan for an answer (answer_id from learning/answered)',
-        }),
-        b.registerCommand('audit', auditArgsSchema, async (a) => ({ entries: await audit.read(a.limit) }), { description: 'the newest entries of the upload audit log' }),
-        b.registerCommand('learning_sync', z.strictObject({}), async () => edge.sync({ force: true }), {
-          description: 'upload queued samples and fetch pseudo-labels now',
-        }),
+        b.serve('command/feedback', async (a) =>
+          edge.feedback({
+            answer_id: a.answer_id,
+            thumbs: a.thumbs,
+            ...(a.corrected_answer !== undefined ? { corrected_answer: a.corrected_answer } : {}),
+            ...(a.corrected_plan !== undefined ? { corrected_plan: a.corrected_plan } : {}),
+          }),
+        ),
+        b.serve('command/audit', async (a) => ({ entries: await audit.read(a.limit) })),
+        b.serve('command/learning_sync', async () => edge.sync({ force: true })),
       );
     }
     const pollMs = Math.min(5000, c.learning.upload.interval_s * 1000);
@@ -230,7 +240,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
 
   reload(next: HomeSightConfig): { applied: string[]; needsRestart: string[] } {
     this.config = next;
-    this.edgeRef?.uploader.update(next.learning.upload, next.household.timezone);
+    this.edgeRef?.uploader.update(uploadSettings(next));
     return { applied: ['learning.upload'], needsRestart: ['learning.teacher', 'household.people'] };
   }
 }

@@ -1,12 +1,11 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { z } from 'zod';
 import { HomeSightError, errorMessage, type Clock, type Logger } from '../system/index.js';
 import type { Outbox, OutboxRow } from './outbox.js';
-import { checkReplyTopic, decodeRequest, errorBody, zodToError } from './requests.js';
-import { isPublishTopic, isTopicFilter, newId, topicMatches } from './topics.js';
+import type { RouteTopic } from './api.js';
+import { RequestRouter } from './router.js';
+import { isPublishTopic, isTopicFilter, topicMatches } from './topics.js';
 import type {
   CommandInfo,
-  CommandOptions,
   MessageHandler,
   MqttBridge,
   MqttMessage,
@@ -14,10 +13,8 @@ import type {
   PublishOptions,
   PublishProperties,
   QoS,
-  ReplyEnvelope,
-  RequestContext,
-  RequestHandler,
-  RequestOptions,
+  RouteHandler,
+  ServeOptions,
 } from './types.js';
 
 export interface MqttCoreOptions {
@@ -56,18 +53,7 @@ interface Subscription {
   handlers: Map<object, Set<MessageHandler>>;
 }
 
-interface RequestRoute {
-  name: string;
-  topic: string;
-  schema: z.ZodType;
-  handler: RequestHandler<z.ZodType>;
-  options: RequestOptions;
-  isCommand: boolean;
-  active: number;
-}
-
 const INFLIGHT_WINDOW = 64;
-const COMMAND_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 function toBuffer(payload: string | Buffer | object): Buffer {
   if (Buffer.isBuffer(payload)) return payload;
@@ -90,8 +76,8 @@ function v5Props(p: PublishProperties | undefined): IPublishPacket['properties']
  * The MQTT core: one connection (a fresh mqtt.js client per attempt, with
  * our own backoff and v5→3.1.1 fallback), availability with LWT, an on-disk
  * outbox for QoS 1 events, a retained-state cache re-published on every
- * connect, owner-keyed subscriptions renewed on reconnect, and the validated
- * request/response machinery behind commands and `agent/ask`.
+ * connect, owner-keyed subscriptions renewed on reconnect, and the request
+ * router (router.ts) behind every request topic.
  */
 export class MqttCore implements MqttBridge {
   readonly baseTopic: string;
@@ -107,7 +93,7 @@ export class MqttCore implements MqttBridge {
   private readonly inflight = new Set<number>();
   private lastSentId = 0;
   private pumping = false;
-  private readonly routes = new Map<string, RequestRoute>();
+  private readonly router: RequestRouter;
   private readonly connectHooks = new Map<object, Set<() => void>>();
   private readonly commandWatchers = new Map<object, () => void>();
   private readonly abort = new AbortController();
@@ -126,8 +112,16 @@ export class MqttCore implements MqttBridge {
     this.log = options.log;
     this.availabilityTopic = `${this.baseTopic}/availability`;
     this.disconnectedSince = options.clock.now();
-    // One subscription serves every command, so overlapping filters never double-deliver.
-    this.subscribe('command/+', this, (msg) => this.onCommandMessage(msg));
+    this.router = new RequestRouter({
+      transport: this,
+      maxRequestBytes: options.maxRequestBytes,
+      discoveryPrefix: options.discoveryPrefix,
+      clock: options.clock,
+      log: options.log,
+      stopSignal: this.abort.signal,
+      onRequest: (name, status) => options.hooks?.request?.(name, status),
+      onRoutesChanged: () => this.commandsChanged(),
+    });
   }
 
   get connected(): boolean {
@@ -524,172 +518,13 @@ export class MqttCore implements MqttBridge {
     }
   }
 
-  // ---- requests and commands -------------------------------------------
+  // ---- requests ---------------------------------------------------------
 
-  registerCommand<S extends z.ZodType>(name: string, schema: S, handler: RequestHandler<S>, options: CommandOptions = {}): () => void {
-    if (!COMMAND_NAME.test(name)) {
-      throw new HomeSightError('E_MQTT_COMMAND_NAME', `invalid command name "${name}"`, { hint: 'lower-case letters, digits and _, starting with a letter' });
-    }
-    const key = `command/${name}`;
-    if (this.routes.has(key)) throw new HomeSightError('E_MQTT_COMMAND_DUPLICATE', `command "${name}" is registered twice`, { context: { command: name } });
-    const route: RequestRoute = { name, topic: key, schema, handler: handler as RequestHandler<z.ZodType>, options, isCommand: true, active: 0 };
-    this.routes.set(key, route);
-    this.commandsChanged();
-    return () => {
-      if (this.routes.get(key) === route) {
-        this.routes.delete(key);
-        this.commandsChanged();
-      }
-    };
-  }
-
-  handleRequests<S extends z.ZodType>(subtopic: string, schema: S, handler: RequestHandler<S>, options: RequestOptions = {}): () => void {
-    if (this.routes.has(subtopic)) throw new HomeSightError('E_MQTT_COMMAND_DUPLICATE', `requests on "${subtopic}" are handled twice`);
-    if (subtopic.startsWith('command/')) throw new HomeSightError('E_MQTT_TOPIC', 'use registerCommand for command/… topics');
-    const route: RequestRoute = { name: subtopic, topic: subtopic, schema, handler: handler as RequestHandler<z.ZodType>, options, isCommand: false, active: 0 };
-    this.routes.set(subtopic, route);
-    const unsub = this.subscribe(subtopic, route, (msg) => this.runRequest(route, msg));
-    return () => {
-      unsub();
-      if (this.routes.get(subtopic) === route) this.routes.delete(subtopic);
-    };
+  serve<T extends RouteTopic>(topic: T, handler: RouteHandler<T>, options?: ServeOptions): () => void {
+    return this.router.serve(topic, handler, options);
   }
 
   commands(): CommandInfo[] {
-    const out: CommandInfo[] = [];
-    for (const r of this.routes.values()) {
-      if (!r.isCommand) continue;
-      let schema: unknown;
-      try {
-        schema = z.toJSONSchema(r.schema, { unrepresentable: 'any' });
-      } catch {
-        schema = {};
-      }
-      const info: CommandInfo = { name: r.name, topic: this.topic(r.topic), schema };
-      if (r.options.description !== undefined) info.description = r.options.description;
-      if (r.options.button !== undefined) info.button = r.options.button;
-      out.push(info);
-    }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  private onCommandMessage(msg: MqttMessage): void {
-    const name = msg.topic.slice(this.baseTopic.length + '/command/'.length);
-    const route = this.routes.get(`command/${name}`);
-    if (route !== undefined) {
-      void this.runRequest(route, msg);
-      return;
-    }
-    const unknown: RequestRoute = {
-      name,
-      topic: `command/${name}`,
-      schema: z.unknown(),
-      handler: () => {
-        throw new HomeSightError('E_UNKNOWN_COMMAND', `unknown command "${name.slice(0, 64)}"`, {
-          hint: `known commands: ${[...this.routes.values()].filter((r) => r.isCommand).map((r) => r.name).join(', ') || 'none'}`,
-        });
-      },
-      options: {},
-      isCommand: true,
-      active: 0,
-    };
-    void this.runRequest(unknown, msg, false);
-  }
-
-  /** Validates, runs the handler, sends progress and the final reply. Never throws. */
-  private async runRequest(route: RequestRoute, msg: MqttMessage, publishResult = true): Promise<void> {
-    let id: string = newId();
-    let replyTo: string | undefined;
-    const started = this.options.clock.monotonic();
-    const log = this.log.child({ request: route.name });
-    const send = async (status: ReplyEnvelope['status'], body: { data?: unknown; error?: ReplyEnvelope['error'] }, final: boolean): Promise<void> => {
-      const env: ReplyEnvelope = { id, command: route.name, status, ...body, ts: new Date(this.options.clock.now()).toISOString() };
-      const tasks: Promise<unknown>[] = [];
-      if (msg.responseTopic !== undefined || replyTo !== undefined) tasks.push(this.replyTo(msg, replyTo, env));
-      if (final && route.isCommand && publishResult) tasks.push(this.publish(`${route.topic}/result`, env, { qos: 1, buffer: false }));
-      if (final && route.options.broadcastTopic !== undefined) {
-        tasks.push(this.publish(route.options.broadcastTopic, { ...env, event_type: status === 'ok' ? 'answer' : 'error' }, { qos: 1 }));
-      }
-      await Promise.all(tasks);
-    };
-    try {
-      if (msg.retain) {
-        // A retained request would re-run on every reconnect.
-        log.warn({ topic: msg.topic }, 'ignoring a retained request');
-        return;
-      }
-      const req = decodeRequest(msg.payload, route.options.maxBytes ?? this.options.maxRequestBytes);
-      if (req.id !== undefined) id = req.id;
-      else if (msg.correlationData !== undefined && msg.correlationData.length <= 64) id = msg.correlationData.toString('hex');
-      if (req.replyTo !== undefined) {
-        checkReplyTopic(req.replyTo, this.baseTopic, this.options.discoveryPrefix);
-        replyTo = req.replyTo;
-      }
-      if (msg.responseTopic !== undefined) checkReplyTopic(msg.responseTopic, this.baseTopic, this.options.discoveryPrefix);
-      const parsed = route.schema.safeParse(req.args);
-      if (!parsed.success) throw zodToError(parsed.error);
-      const limit = route.options.concurrency ?? 4;
-      if (route.active >= limit) {
-        throw new HomeSightError('E_BUSY', `"${route.name}" is already handling ${route.active} requests`, { hint: 'retry when the running ones have answered' });
-      }
-      route.active++;
-      let result: unknown;
-      try {
-        const ctx: RequestContext = {
-          id,
-          name: route.name,
-          protocolVersion: msg.protocolVersion,
-          log,
-          signal: this.abort.signal,
-          progress: (data) => send('progress', { data }, false),
-        };
-        result = await route.handler(parsed.data, ctx);
-      } finally {
-        route.active--;
-      }
-      this.options.hooks?.request?.(route.name, 'ok');
-      log.info({ id, ms: Math.round(this.options.clock.monotonic() - started) }, 'request handled');
-      await send('ok', result === undefined ? {} : { data: result }, true);
-    } catch (err) {
-      const body = errorBody(err);
-      this.options.hooks?.request?.(route.name, 'error');
-      log.warn({ id, err: body }, 'request refused or failed');
-      try {
-        await send('error', { error: body }, true);
-      } catch (sendErr) {
-        log.error({ err: errorMessage(sendErr) }, 'could not send the error reply');
-      }
-    }
-  }
-
-  private replyTo(msg: MqttMessage, replyTo: string | undefined, payload: unknown): Promise<void> {
-    if (msg.responseTopic !== undefined && this.proto === 5) {
-      const properties: PublishProperties = {};
-      if (msg.correlationData !== undefined) properties.correlationData = msg.correlationData;
-      return this.publish(`/${msg.responseTopic}`, payload as object, { qos: 1, buffer: false, properties });
-    }
-    if (replyTo !== undefined) return this.publish(`/${replyTo}`, payload as object, { qos: 1, buffer: false });
-    return Promise.resolve();
-  }
-
-  async reply(msg: MqttMessage, payload: unknown): Promise<boolean> {
-    let replyTo: string | undefined;
-    if (msg.responseTopic === undefined) {
-      try {
-        replyTo = decodeRequest(msg.payload, this.options.maxRequestBytes).replyTo;
-        if (replyTo !== undefined) checkReplyTopic(replyTo, this.baseTopic, this.options.discoveryPrefix);
-      } catch {
-        return false;
-      }
-      if (replyTo === undefined) return false;
-    } else {
-      try {
-        checkReplyTopic(msg.responseTopic, this.baseTopic, this.options.discoveryPrefix);
-      } catch {
-        return false;
-      }
-    }
-    await this.replyTo(msg, replyTo, payload);
-    return true;
+    return this.router.commands();
   }
 }

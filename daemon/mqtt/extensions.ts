@@ -503,38 +503,28 @@ export class BuiltinCommandsExtension extends Extension {
     const ingest = this.deps.cameras?.() ?? null;
     if (ingest !== null && !this.deps.core.commands().some((c) => c.name === 'restart_camera')) {
       this.unregister.push(
-        this.deps.core.registerCommand(
-          'restart_camera',
-          z.strictObject({ camera: z.string().min(1).max(63) }),
-          async ({ camera }) => {
-            if (!ingest.cameras().includes(camera)) {
-              throw new HomeSightError('E_CAMERA_UNKNOWN', `no camera named "${camera}"`, { hint: `cameras: ${ingest.cameras().join(', ') || 'none'}` });
-            }
-            await ingest.restartCamera(camera);
-            return { camera, restarted: true };
-          },
-          { description: 'Restart one camera\'s ffmpeg source', button: { name: 'Restart camera', perCamera: true, deviceClass: 'restart' }, concurrency: 2 },
-        ),
+        this.deps.core.serve('command/restart_camera', async ({ camera }) => {
+          if (!ingest.cameras().includes(camera)) {
+            throw new HomeSightError('E_CAMERA_UNKNOWN', `no camera named "${camera}"`, { hint: `cameras: ${ingest.cameras().join(', ') || 'none'}` });
+          }
+          await ingest.restartCamera(camera);
+          return { camera, restarted: true };
+        }),
       );
     }
     const reload = this.deps.reload;
     if (reload === undefined) return;
     this.unregister.push(
-      this.deps.core.registerCommand(
-        'reload',
-        z.strictObject({}),
-        async () => {
-          const out = await reload();
-          if (out === null) {
-            throw new HomeSightError('E_RELOAD_UNAVAILABLE', 'this process cannot reload its config', {
-              hint: 'run the daemon with `homesight run` (it reloads on SIGHUP) or restart it',
-            });
-          }
-          if (!out.ok) throw new HomeSightError('E_CONFIG', `config reload rejected: ${out.problems.join('; ').slice(0, 500)}`, { context: { problems: out.problems } });
-          return out;
-        },
-        { description: 'Re-read the config file; live keys apply at once (like SIGHUP)', button: { name: 'Reload config', icon: 'mdi:reload' }, concurrency: 1 },
-      ),
+      this.deps.core.serve('command/reload', async () => {
+        const out = await reload();
+        if (out === null) {
+          throw new HomeSightError('E_RELOAD_UNAVAILABLE', 'this process cannot reload its config', {
+            hint: 'run the daemon with `homesight run` (it reloads on SIGHUP) or restart it',
+          });
+        }
+        if (!out.ok) throw new HomeSightError('E_CONFIG', `config reload rejected: ${out.problems.join('; ').slice(0, 500)}`, { context: { problems: out.problems } });
+        return out;
+      }),
     );
   }
 

@@ -1,9 +1,10 @@
 /**
- * MQTT: the one core every feature publishes through, the embedded broker,
- * Home Assistant discovery. Other modules use `MqttBridge`:
+ * MQTT: the one core every feature publishes through, the request router, the
+ * embedded broker, Home Assistant discovery. Request topics and their schemas
+ * are declared in api.ts; a module serves one through `MqttBridge`:
  *
  *   const bridge = findMqttBridge(ctx.container);
- *   bridge?.registerCommand('enroll', schema, handler, {description});
+ *   bridge?.serve('command/enroll', (args, rc) => …);
  */
 import type { ServiceContainer } from '../system/index.js';
 import { MqttModule } from './module.js';
@@ -18,9 +19,8 @@ export type {
   QoS,
   ProtocolVersion,
   RequestContext,
-  RequestHandler,
-  RequestOptions,
-  CommandOptions,
+  RouteHandler,
+  ServeOptions,
   CommandButton,
   CommandInfo,
   ReplyEnvelope,
@@ -32,7 +32,18 @@ export { EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';
 export { loadPasswordFile, verifyPassword, hashPasswordLine, parsePasswordLine, type PasswordEntry } from './passwd.js';
 export { HA_COMPONENTS, haJsonSchemas, type HaComponent, type HaPayload } from './ha.js';
 export { buildEntities, TOPICS, type DiscoveryEntity, type EntityInput } from './entities.js';
-export { envelopeSchema, decodeRequest, checkReplyTopic } from './requests.js';
+export {
+  MQTT_REQUESTS,
+  MQTT_PUBLISHED,
+  replyEnvelopeSchema,
+  type RequestRoute,
+  type PublishedTopic,
+  type ApiModule,
+  type RouteTopic,
+  type RouteRequest,
+  type RouteResponse,
+} from './api.js';
+export { clientKey } from './router.js';
 export { topicMatches, isPublishTopic, newId } from './topics.js';
 export type { CameraState } from './extensions.js';
 

@@ -1,30 +1,24 @@
 import { z } from 'zod';
-import { HomeSightError, asHomeSightError, type ErrorCode } from '../system/index.js';
+import { HomeSightError, asHomeSightError } from '../system/index.js';
 import { isPublishTopic, topicMatches } from './topics.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Fields every request may carry besides its arguments. */
-export const envelopeSchema = z.looseObject({
-  id: z.union([z.string().min(1).max(128), z.number().int().safe()]).optional().describe('request id, echoed in replies (transaction)'),
-  reply_to: z.string().min(1).max(512).optional().describe('topic for the reply (MQTT 3.1.1 clients; v5 clients use the response topic)'),
-});
-
-export interface ParsedRequest {
-  id: string | undefined;
-  replyTo: string | undefined;
-  args: Record<string, unknown>;
-}
+const envelopeFields = {
+  id: z.union([z.string().min(1).max(128), z.number().int().safe()]).describe('request id, echoed in replies (transaction)'),
+  reply_to: z.string().min(1).max(512).describe('topic for the reply (MQTT 3.1.1 clients; v5 clients use the response topic)'),
+};
 
 /**
- * Decodes an inbound request payload: size cap, UTF-8, JSON object, envelope
- * fields. An empty payload is `{}`. Throws HomeSightError with a stable code.
+ * Decodes an inbound request payload: size cap, UTF-8, JSON object. An empty
+ * payload is `{}`. Throws HomeSightError with a stable code.
  */
-export function decodeRequest(payload: Buffer, maxBytes: number): ParsedRequest {
+export function decodePayload(payload: Buffer, maxBytes: number): Record<string, unknown> {
   if (payload.length > maxBytes) {
     throw new HomeSightError('E_PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes exceeds the limit of ${maxBytes} bytes`, {
       context: { bytes: payload.length, limit: maxBytes },
-      hint: 'send less (mqtt.max_request_bytes sets the limit)',
+      hint: 'send less (mqtt.max_request_bytes, or the serving module\'s own limit, sets it)',
     });
   }
   let text: string;
@@ -33,7 +27,7 @@ export function decodeRequest(payload: Buffer, maxBytes: number): ParsedRequest 
   } catch {
     throw new HomeSightError('E_BAD_ENCODING', 'payload is not valid UTF-8', { hint: 'send a UTF-8 JSON object' });
   }
-  if (text.trim() === '') return { id: undefined, replyTo: undefined, args: {} };
+  if (text.trim() === '') return {};
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -47,22 +41,42 @@ export function decodeRequest(payload: Buffer, maxBytes: number): ParsedRequest 
       hint: 'wrap the arguments in an object',
     });
   }
-  const env = envelopeSchema.safeParse(value);
-  if (!env.success) throw zodToError(env.error, 'E_BAD_REQUEST');
-  const { id, reply_to: replyTo, ...args } = env.data;
-  return { id: id === undefined ? undefined : String(id), replyTo, args };
+  return value as Record<string, unknown>;
 }
 
-/** One readable line from zod issues (paths and messages, capped). */
-export function zodToError(error: z.ZodError, code: ErrorCode = 'E_BAD_REQUEST'): HomeSightError {
+/**
+ * The envelope fields of a decoded payload, each read on its own so that a
+ * request with a bad argument (or a bad `id`) can still be answered at its
+ * `reply_to`. `problem` is the first envelope field that is invalid.
+ */
+export function readEnvelope(payload: Record<string, unknown>): { id?: string; replyTo?: string; problem: HomeSightError | null } {
+  const out: { id?: string; replyTo?: string; problem: HomeSightError | null } = { problem: null };
+  if (payload.reply_to !== undefined) {
+    const r = envelopeFields.reply_to.safeParse(payload.reply_to);
+    if (r.success) out.replyTo = r.data;
+    else out.problem = zodToError(r.error, undefined, 'reply_to');
+  }
+  if (payload.id !== undefined) {
+    const r = envelopeFields.id.safeParse(payload.id);
+    if (r.success) out.id = String(r.data);
+    else out.problem ??= zodToError(r.error, undefined, 'id');
+  }
+  return out;
+}
+
+/** One readable line from zod issues (where, what; capped), with a hint at the request's schema. */
+export function zodToError(error: z.ZodError, topic?: string, field?: string): HomeSightError {
   const lines = error.issues.slice(0, 8).map((i) => {
-    const path = i.path.map(String).join('.');
+    const path = [...(field === undefined ? [] : [field]), ...i.path.map(String)].join('.');
     return path === '' ? i.message : `${path}: ${i.message}`;
   });
   const more = error.issues.length > 8 ? ` (+${error.issues.length - 8} more)` : '';
-  return new HomeSightError(code, `invalid request: ${lines.join('; ').slice(0, 600)}${more}`, {
-    context: { issues: error.issues.slice(0, 8).map((i) => ({ path: i.path.map(String), code: i.code })) },
-    hint: 'see the command\'s schema in the retained <base>/info topic',
+  return new HomeSightError('E_BAD_REQUEST', `invalid request: ${lines.join('; ').slice(0, 600)}${more}`, {
+    context: { issues: error.issues.slice(0, 8).map((i) => ({ path: i.path.map(String), code: i.code })), ...(topic === undefined ? {} : { topic }) },
+    hint:
+      topic === undefined
+        ? 'id is a string or integer, reply_to a topic without wildcards'
+        : `send the fields of ${topic} (docs/mqtt-api.md; commands also list their JSON Schema in the retained <base>/info topic)`,
   });
 }
 

@@ -1,4 +1,6 @@
-import type { z } from 'zod';
+import type { CommandButton, RouteRequest, RouteResponse, RouteTopic } from './api.js';
+
+export type { CommandButton } from './api.js';
 import type { Logger } from '../system/index.js';
 
 export type QoS = 0 | 1 | 2;
@@ -46,49 +48,36 @@ export interface PublishOptions {
 
 export type MessageHandler = (msg: MqttMessage) => void | Promise<void>;
 
-/** What a command or request handler gets besides its validated arguments. */
+/** What a route handler gets besides its validated arguments. */
 export interface RequestContext {
-  /** The request id (the payload's `id`, or a generated one); echoed in every reply. */
+  /** The request id (the payload's `id`, the v5 correlation data in hex, or a generated one); echoed in every reply. */
   readonly id: string;
+  /** The route's topic, e.g. `agent/ask` or `command/reload`. */
   readonly name: string;
   readonly protocolVersion: ProtocolVersion;
   readonly log: Logger;
-  /** Aborted when the daemon stops. */
+  /** Aborted when the requester cancels (agent/cancel with this id) or the daemon stops. */
   readonly signal: AbortSignal;
   /** Sends an intermediate `{status: 'progress', data}` message to the requester. */
   progress(data: unknown): Promise<void>;
 }
 
-export type RequestHandler<S extends z.ZodType> = (args: z.infer<S>, ctx: RequestContext) => unknown;
+/** Serves one route of the API map: gets the parsed request, returns the `data` of the `ok` reply (or throws HomeSightError). */
+export type RouteHandler<T extends RouteTopic> = (args: RouteRequest<T>, ctx: RequestContext) => RouteResponse<T> | Promise<RouteResponse<T>>;
 
-/** A Home Assistant button for a command (discovery publishes it). */
-export interface CommandButton {
-  /** Entity name shown in Home Assistant. */
-  name: string;
-  /** One button per configured camera with payload `{"camera": "<name>"}`. */
-  perCamera?: boolean;
-  /** JSON payload sent when pressed (not with perCamera). Default `{}`. */
-  payload?: Record<string, unknown>;
-  icon?: string;
-  deviceClass?: 'restart' | 'update' | 'identify';
-}
-
-export interface CommandOptions {
-  /** One line for people; shown in the `info` topic. */
-  description?: string;
-  /** Payload size cap for this command (default mqtt.max_request_bytes). */
+/** Limits the serving module sets from its own config (the API map's values are the defaults). */
+export interface ServeOptions {
+  /** Largest payload in bytes. */
   maxBytes?: number;
-  /** Requests handled at once; more are answered with E_BUSY (default 4). */
+  /** Requests handled at once. */
   concurrency?: number;
-  button?: CommandButton;
-}
-
-export interface RequestOptions extends CommandOptions {
   /**
-   * Also publish final replies here (QoS 1, buffered), with `event_type`
-   * `answer` or `error` so a Home Assistant event entity can show them.
+   * Requests per minute per client (the reply topic without a trailing random id), bursts up to the same number;
+   * all clients together get 4×. Routes with the same `group` share the buckets.
    */
-  broadcastTopic?: string;
+  rate?: { perMinute: number; group?: string };
+  /** What goes to the route's result topic instead of the whole reply data (e.g. a summary of an answer). */
+  resultData?: (data: unknown, args: unknown) => unknown;
 }
 
 /** Reply envelope on every request/command topic. */
@@ -123,19 +112,14 @@ export interface MqttBridge {
   subscribe(subtopic: string, owner: object, handler: MessageHandler): () => void;
   unsubscribeAll(owner: object): void;
   /**
-   * Registers a command on `<base>/command/<name>`: payloads are size-capped,
-   * JSON-parsed and validated with `schema`; the handler's result (or error)
-   * goes to the v5 response topic or the payload's `reply_to`, and to
-   * `<base>/command/<name>/result`.
+   * Serves a request topic of the API map (daemon/mqtt/api.ts): the router subscribes it, size-caps, decodes and
+   * validates payloads, rate-limits, answers to the v5 response topic or the payload's `reply_to`, and publishes
+   * final replies on the route's result topic. Returns a function that stops serving it.
    */
-  registerCommand<S extends z.ZodType>(name: string, schema: S, handler: RequestHandler<S>, options?: CommandOptions): () => void;
-  /** The same request/response machinery on any subtopic (e.g. `agent/ask`). */
-  handleRequests<S extends z.ZodType>(subtopic: string, schema: S, handler: RequestHandler<S>, options?: RequestOptions): () => void;
-  /** Replies to a message: v5 response topic + correlation data, or the payload's `reply_to`. Returns false when it has neither. */
-  reply(msg: MqttMessage, payload: unknown): Promise<boolean>;
+  serve<T extends RouteTopic>(topic: T, handler: RouteHandler<T>, options?: ServeOptions): () => void;
   /** Called on every (re)connect, after subscriptions are renewed. */
   onConnect(owner: object, fn: () => void): void;
-  /** Names of registered commands. */
+  /** The served commands (`command/…` routes). */
   commands(): CommandInfo[];
 }
 

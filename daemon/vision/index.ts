@@ -5,7 +5,7 @@
  * from here.
  */
 
-export { VisionModule, enrollFaces, enrollArgs, type VisionDeps, type AnalyzeOptions, type EnrollResult, } from './module.js';
+export { VisionModule, enrollFaces, type VisionDeps, type AnalyzeOptions, type EnrollResult, } from './module.js';
 export type { CameraOccupancy, VisionEventPayload } from '../contracts/index.js';
 export { VisionEngine, type Experts, type ModelStatus, type EngineOptions } from './engine.js';
 export { CameraPipeline, pipelineSettings, headRegion, faceOfPerson, type PipelineSettings, type StepResult, type TrackState } from './pipeline.js';

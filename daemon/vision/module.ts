@@ -2,7 +2,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { z } from 'zod';
 import type { CameraOccupancy, HomeSightEvents } from '../contracts/index.js';
 import type { ModuleContext } from '../context.js';
 import { IngestModule } from '../ingest/index.js';
@@ -32,8 +31,8 @@ export interface VisionDeps {
   events?: () => EventSink | null;
   /** Resolved at start(): the face gallery (memory's store.identities); an in-memory one otherwise. */
   gallery?: () => Gallery | null;
-  /** Resolved at start(): the MQTT bridge the `enroll` command is registered on (null: no MQTT). */
-  bridge?: () => Pick<MqttBridge, 'registerCommand'> | null;
+  /** Resolved at start(): the MQTT bridge that serves the `enroll` command (null: no MQTT). */
+  bridge?: () => Pick<MqttBridge, 'serve'> | null;
   /** Event ids (memory's newEventId: time-ordered UUIDs). */
   newId?: (ts: number) => string;
   /** Names of the modules it depends on (only those registered). */
@@ -81,18 +80,6 @@ interface Metrics {
   events: Counter;
   model: Gauge;
 }
-
-/** Arguments of the MQTT `enroll` command: photos as base64 (JPEG, PNG or WebP). */
-export const enrollArgs = z.strictObject({
-  name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .refine((n) => !/[/\\\u0000-\u001f]|\.\./.test(n), 'a name must not contain /, \\, ".." or control characters')
-    .describe('the person\'s name'),
-  images: z.array(z.string().min(16).describe('base64 of a JPEG/PNG/WebP photo')).min(1).max(8),
-});
 
 function rel(base: string, p: string): string {
   return isAbsolute(p) ? p : resolve(base, p);
@@ -176,11 +163,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     const bridge = this.deps.bridge?.() ?? null;
     if (bridge !== null) {
       this.unregister.push(
-        bridge.registerCommand('enroll', enrollArgs, (a) => this.enroll(a.name, a.images.map((b) => Buffer.from(b, 'base64')), { source: 'mqtt' }), {
-          description: 'Add a person\'s face to the identity gallery: {name, images: [base64 JPEG/PNG]}',
-          maxBytes: 12_000_000,
-          concurrency: 1,
-        }),
+        bridge.serve('command/enroll', (a) => this.enroll(a.name, a.images.map((b) => Buffer.from(b, 'base64')), { source: 'mqtt' })),
       );
     }
     const ready = this.engine.models.filter((m) => m.state === 'ready').map((m) => `${m.name}@${m.info?.provider ?? '?'}`);

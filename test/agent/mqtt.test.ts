@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { AgentClient, type Envelope } from '../../daemon/agent/index.js';
-import { clientKey } from '../../daemon/agent/transport/index.js';
+import { clientKey } from '../../daemon/mqtt/index.js';
 import { newEventId, type HomeEvent, type MemoryModule } from '../../daemon/memory/index.js';
 import { MODULES } from '../../daemon/modules.js';
 import { Mosquitto, VTEST, freePort, makeContext, tempDir } from './support.js';
@@ -72,15 +72,15 @@ async function daemon(t: Test, dir: string, mqttBlock: string) {
 }
 
 
-/** Publishes raw bytes with reply_to and waits for the reply envelope. */
-async function raw(url: string, topic: string, replyTopic: string, payload: Buffer | string, version: 4 | 5 = 4): Promise<Envelope> {
+/** Publishes raw bytes with reply_to and waits for the reply envelope (on `listen`, by default the reply topic). */
+async function raw(url: string, topic: string, replyTopic: string, payload: Buffer | string, version: 4 | 5 = 4, listen = replyTopic): Promise<Envelope> {
   const c = await mqtt.connectAsync(url, { protocolVersion: version, reconnectPeriod: 0 });
   try {
-    await c.subscribeAsync(replyTopic, { qos: 1 });
+    await c.subscribeAsync(listen, { qos: 1 });
     const got = new Promise<Envelope>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply on ${replyTopic}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`no reply on ${listen}`)), 20_000);
       c.on('message', (tp, buf) => {
-        if (tp !== replyTopic) return;
+        if (tp !== listen) return;
         const env = JSON.parse(buf.toString('utf8')) as Envelope;
         if (env.status === 'progress') return;
         clearTimeout(timer);
@@ -129,14 +129,19 @@ t.test('MQTT 3.1.1 (embedded aedes): reply_to, progress, answer; bad input gets 
 
   const reply = 'replies/tester';
   const ask = 'homesight/hub1/agent/ask';
-  const malformed = await raw(url, ask, reply, `{"question": "who?", "reply_to": "${reply}", `);
+  // A 3.1.1 payload that does not decode has no readable reply_to: the error goes to agent/ask's result topic.
+  const answers = 'homesight/hub1/agent/answer';
+  const malformed = await raw(url, ask, reply, `{"question": "who?", "reply_to": "${reply}", `, 4, answers);
   t.equal(malformed.status, 'error');
   t.equal(malformed.error?.code, 'E_BAD_JSON');
-  const big = await raw(url, ask, reply, JSON.stringify({ reply_to: reply, question: 'x'.repeat(5000) }));
+  t.match(malformed.error?.hint, /JSON object/, 'the error says how to fix it');
+  const big = await raw(url, ask, reply, JSON.stringify({ reply_to: reply, question: 'x'.repeat(5000) }), 4, answers);
   t.equal(big.error?.code, 'E_PAYLOAD_TOO_LARGE');
+  t.match(big.error?.message, /exceeds the limit of 2048 bytes/);
   const wrongType = await raw(url, ask, reply, JSON.stringify({ reply_to: reply, question: 42 }));
   t.equal(wrongType.error?.code, 'E_BAD_REQUEST');
   t.match(wrongType.error?.message, /question: Invalid input: expected string/);
+  t.match(wrongType.error?.hint, /agent\/ask/, 'the hint names the request');
   const extra = await raw(url, ask, reply, JSON.stringify({ reply_to: reply, question: 'who?', tools: ['shell'] }));
   t.equal(extra.error?.code, 'E_BAD_REQUEST', 'unknown fields are refused (no way to smuggle tools in)');
   const badOpt = await raw(url, ask, reply, JSON.stringify({ reply_to: reply, question: 'who?', options: { planner: 'gpt5' } }));

@@ -2,7 +2,6 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { MqttModule, HA_COMPONENTS, type HaComponent } from '../../daemon/mqtt/index.js';
 import { HomeSightError } from '../../daemon/system/index.js';
 import { emitRaw, makeContext } from './support/context.js';
@@ -34,17 +33,12 @@ mqtt:
   t.teardown(() => ctx.cleanup());
   const mod = new MqttModule(ctx, { reload: async () => ({ ok: true, applied: ['log.level'], needsRestart: [], problems: [] }) });
   const bridge = mod.bridge;
-  // A module registers its command before mqtt starts (registration is just a record).
-  bridge.registerCommand(
-    'restart_camera',
-    z.strictObject({ camera: z.enum(['porch', 'kitchen']) }),
-    async (args, rc) => {
-      await rc.progress({ stage: 'stopping', camera: args.camera });
-      if (args.camera === 'kitchen') throw new HomeSightError('E_BUSY', 'kitchen is recording', { hint: 'try later' });
-      return { restarted: args.camera };
-    },
-    { description: 'restart one camera', button: { name: 'Restart camera', perCamera: true, deviceClass: 'restart' } },
-  );
+  // A module serves its command before mqtt starts (serving is just a record until the connection is up).
+  bridge.serve('command/restart_camera', async (args, rc) => {
+    await rc.progress({ stage: 'stopping', camera: args.camera });
+    if (args.camera === 'kitchen') throw new HomeSightError('E_BUSY', 'kitchen is recording', { hint: 'try later' });
+    return { camera: args.camera, restarted: true };
+  });
   await mod.start();
   t.teardown(() => mod.stop());
   t.equal(bridge.connected, true, 'connected to its own broker');
@@ -81,7 +75,7 @@ mqtt:
   await ha.subscribe('replies/ha/#');
   ha.client.publish('homesight/hub1/command/restart_camera', JSON.stringify({ id: 'r1', camera: 'porch', reply_to: 'replies/ha/1' }), { qos: 1 });
   const ok = await ha.waitTopic('replies/ha/1', (m) => m.json().status === 'ok');
-  t.same(ok.json().data, { restarted: 'porch' });
+  t.same(ok.json().data, { camera: 'porch', restarted: true });
   t.equal(ok.json().id, 'r1');
   t.ok(ha.on('replies/ha/1').some((m) => m.json().status === 'progress'), 'progress before the answer');
   const result = await ha.waitTopic('homesight/hub1/command/restart_camera/result', (m) => m.json().id === 'r1');
@@ -94,7 +88,7 @@ mqtt:
 
   // Bad input never crashes: each gets an error reply with a stable code.
   const bad: Array<[string, string | Buffer, string]> = [
-    ['b1', '{"id":"b1","reply_to":"replies/ha/b1","camera":"garage"}', 'E_BAD_REQUEST'],
+    ['b1', '{"id":"b1","reply_to":"replies/ha/b1","camera":""}', 'E_BAD_REQUEST'],
     ['b2', '{"id":"b2","reply_to":"replies/ha/b2","camera":"porch","extra":1}', 'E_BAD_REQUEST'],
   ];
   for (const [id, payload, code] of bad) {
@@ -129,22 +123,17 @@ mqtt:
   const reload = await ha.waitTopic('replies/ha/reload');
   t.same(reload.json().data, { ok: true, applied: ['log.level'], needsRestart: [], problems: [] });
 
-  // The generic request helper (agent/ask): progress + answer to reply_to, final answer broadcast for HA's event entity.
-  bridge.handleRequests(
-    'agent/ask',
-    z.strictObject({ question: z.string().min(1).max(500) }),
-    async (args, rc) => {
-      await rc.progress({ step: 'plan' });
-      return { answer: `you asked: ${args.question}` };
-    },
-    { broadcastTopic: 'agent/answer' },
-  );
+  // Any route of the API map (agent/ask here): progress + answer to reply_to, every final reply also on its result topic.
+  bridge.serve('agent/ask', async (args, rc) => {
+    await rc.progress({ stage: 'planned' });
+    return { answer: `you asked: ${args.question}`, plan: { task_nodes: [] }, evidence: [], planner: 'test', executed: true, conversation_id: null, notes: [] };
+  });
   await new Promise((r) => setTimeout(r, 100));
   ha.client.publish('homesight/hub1/agent/ask', JSON.stringify({ id: 'q1', question: 'who is home?', reply_to: 'replies/ha/q1' }));
   const answer = await ha.waitTopic('replies/ha/q1', (m) => m.json().status === 'ok');
   t.equal((answer.json().data as { answer: string }).answer, 'you asked: who is home?');
   const evt = await ha.waitTopic('homesight/hub1/agent/answer');
-  t.equal(evt.json().event_type, 'answer', 'event entity payload carries event_type');
+  t.match(evt.json(), { id: 'q1', command: 'agent/ask', status: 'ok' }, "the event entity's template reads status");
 
   // Bus → MQTT: person events with ids (QoS 1), per-camera state, snapshots.
   const homeEvent = {

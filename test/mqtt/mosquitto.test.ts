@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
-import { z } from 'zod';
 import { MqttModule } from '../../daemon/mqtt/index.js';
 import { makeContext } from './support/context.js';
 import { haProblems } from './support/ha-shapes.js';
@@ -48,7 +47,7 @@ t.test('TLS + password with real mosquitto: MQTT 5, discovery in Home Assistant 
   await ha.subscribe(['homeassistant/#', 'homesight/#']);
 
   const mod = new MqttModule(ctx);
-  mod.bridge.registerCommand('rollback', z.strictObject({}), () => ({ to: '0.1.0' }), { button: { name: 'Roll back', deviceClass: 'update' } });
+  mod.bridge.serve('command/rollback', () => ({ to: '0.1.0' }));
   await mod.start();
   t.teardown(() => mod.stop());
   t.equal(mod.bridge.protocolVersion, 5, 'mosquitto speaks MQTT 5');

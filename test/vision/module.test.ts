@@ -9,6 +9,7 @@ import { MemoryStore, newEventId } from '../../daemon/memory/index.js';
 import { EventBus, ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { VisionModule, decodeImage, imageFrame, type CameraOccupancy, type Frame, type FrameFeed, type VisionEventPayload } from '../../daemon/vision/index.js';
 import { MEDIA, MODELS, haveShared, testConfig, videoFrames } from './support/shared.js';
+import { MQTT_REQUESTS, type RouteTopic } from '../../daemon/mqtt/index.js';
 
 if (!haveShared()) throw new Error('test/vision needs ../shared (models and media): set HOMESIGHT_SHARED_DIR');
 
@@ -160,13 +161,13 @@ t.test('analyzeFrames (agent tool) and enroll (CLI/MQTT) against the memory gall
   s.store.close();
 });
 
-t.test('the MQTT enroll command: registered on the bridge at start, removed at stop', async (t) => {
+t.test('the MQTT enroll command: served on the bridge at start, removed at stop', async (t) => {
   const s = setup('mqtt');
   const registered = new Map<string, { schema: { safeParse(v: unknown): { success: boolean; data?: unknown } }; handler: (a: unknown, ctx: unknown) => unknown }>();
   let removed = 0;
   const bridge = {
-    registerCommand(name: string, schema: never, handler: never) {
-      registered.set(name, { schema, handler });
+    serve(topic: RouteTopic, handler: never) {
+      registered.set(topic.replace(/^command\//, ''), { schema: MQTT_REQUESTS[topic].request, handler });
       return () => removed++;
     },
   };

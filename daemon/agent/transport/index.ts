@@ -1,3 +1,3 @@
-/** Transport: the agent's MQTT request handler and the client that talks to it. */
-export { AgentMqttHandler, clientKey } from './mqtt.js';
+/** Transport: the agent's MQTT request routes and the client that talks to them. */
+export { AgentRoutes } from './mqtt.js';
 export { AgentClient, type Envelope } from './client.js';
