@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
-import { COMMANDS, type CliCommand } from './cli/commands.js';
+import { type CliCommand, COMMANDS } from './cli/commands.js';
 import { asksForHelp, commandHelp } from './cli/help.js';
 import { EXIT } from './system/index.js';
 
 // What bench/cli (the `bench` and `dataset` commands, dispatched there by bin/homesight.js) uses of the CLI.
 export type { CliCommand } from './cli/commands.js';
+// The daemon's commands, for the generated command reference (scripts/docs).
+export { COMMANDS } from './cli/commands.js';
 export { loadCliConfig, printProblems } from './cli/common.js';
 
 /** Listed in the usage; they live in bench/cli, outside the daemon's import graph. */

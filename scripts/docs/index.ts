@@ -3,6 +3,7 @@
  * rendered in memory. `npm run docs` writes them (generate.ts); the docs test
  * renders them again and fails when a committed file differs.
  */
+import { renderCliDoc } from './cli-doc.js';
 import { renderConfigurationDoc } from './config-doc.js';
 import { renderExampleConfig } from './example-yaml.js';
 import { renderMqttApiDoc } from './mqtt-doc.js';
@@ -23,5 +24,6 @@ export function renderGeneratedDocs(): GeneratedFile[] {
     { path: 'config/homesight.example.yaml', text: renderExampleConfig() },
     { path: 'docs/agent-tools.md', text: renderAgentToolsDoc() },
     { path: 'docs/mqtt-api.md', text: renderMqttApiDoc() },
+    { path: 'docs/cli.md', text: renderCliDoc() },
   ];
 }

@@ -112,7 +112,8 @@ export function typeText(s: JsonSchema): string {
     if (variants?.[0]?.tag !== undefined) return `object by \`${variants[0].tag.key}\``;
     return alts.map(typeText).join(' or ');
   }
-  const type = Array.isArray(s.type) ? s.type.join(' or ') : s.type;
+  if (Array.isArray(s.type)) return s.type.map((t) => typeText({ ...s, type: t })).join(' or ');
+  const type = s.type;
   switch (type) {
     case 'string': {
       // A named format (zod's z.iso.datetime(), .url()) says more than the pattern zod writes for it.

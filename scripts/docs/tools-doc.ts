@@ -5,7 +5,7 @@
  * side effect.
  */
 import { CATALOG, type ToolDefinition } from '../../daemon/agent/index.js';
-import { type JsonSchema, cell, defaultText, toJsonSchema, typeText } from './json-schema.js';
+import { cell, defaultText, type JsonSchema, toJsonSchema, typeText } from './json-schema.js';
 import { generatedBanner, markdownTable } from './render.js';
 
 const INTRO = `# Agent tools
