@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HomeSightConfig } from '../config/index.js';
-import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, updaterSettings, openBundle, type UpdaterOptions } from '../fleet/index.js';
+import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, openBundle, type UpdaterOptions } from '../fleet/index.js';
 import { EXIT, LogHub, asHomeSightError, systemClock } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
@@ -12,7 +12,8 @@ function updaterFor(config: HomeSightConfig, parts: Pick<UpdaterOptions, 'releas
   return new Updater({
     ...parts,
     state: new StateFile(fleetPaths(config).state),
-    ...updaterSettings(config),
+    fleet: config.fleet,
+    configVersion: config.version,
     appRoot: new URL('../../', import.meta.url).pathname,
     selfCheckEnv: process.env,
     clock: systemClock,

@@ -67,11 +67,10 @@ export interface UpdaterOptions {
   state: StateFile;
   restarter: Restarter;
   probe: HealthProbe;
-  trustedKeys: readonly string[];
+  /** The fleet section as zod parsed it (trusted_keys, keep, health_window_s, self_check_timeout_s), used as is. */
+  fleet: HomeSightConfig['fleet'];
+  /** The config format version of this device (`version`): a bundle must support it. */
   configVersion: number;
-  keep: number;
-  healthWindowMs: number;
-  selfCheckTimeoutMs: number;
   /** The running installation (node_modules are reused from it). */
   appRoot: string;
   /** Env for the self-check (HOMESIGHT_CONFIG …). */
@@ -79,17 +78,6 @@ export interface UpdaterOptions {
   log: Logger;
   clock: Clock;
   pollMs?: number;
-}
-
-/** The Updater options that come from the config (the daemon and the CLI add releases, state, restart and probe). */
-export function updaterSettings(config: HomeSightConfig): Pick<UpdaterOptions, 'trustedKeys' | 'configVersion' | 'keep' | 'healthWindowMs' | 'selfCheckTimeoutMs'> {
-  return {
-    trustedKeys: config.fleet.trusted_keys,
-    configVersion: config.version,
-    keep: config.fleet.keep,
-    healthWindowMs: config.fleet.health_window_s * 1000,
-    selfCheckTimeoutMs: config.fleet.self_check_timeout_s * 1000,
-  };
 }
 
 export interface Prepared {
@@ -121,7 +109,7 @@ export class Updater {
     const releases = this.o.releases;
     const staging = join(releases.dir, `.staging-${randomBytes(6).toString('hex')}`);
     await opts.progress?.('verifying');
-    const opened = await openBundle(bundle, { trustedKeys: this.o.trustedKeys, configVersion: this.o.configVersion, stagingDir: staging });
+    const opened = await openBundle(bundle, { trustedKeys: this.o.fleet.trusted_keys, configVersion: this.o.configVersion, stagingDir: staging });
     const v = opened.manifest.version;
     try {
       const running = releases.current();
@@ -147,7 +135,7 @@ export class Updater {
       if (m.self_check !== undefined) {
         await opts.progress?.('self_check', { argv: m.self_check.argv });
         try {
-          await this.selfCheck(info.dir, m.self_check.argv, (m.self_check.timeout_s ?? this.o.selfCheckTimeoutMs / 1000) * 1000);
+          await this.selfCheck(info.dir, m.self_check.argv, (m.self_check.timeout_s ?? this.o.fleet.self_check_timeout_s) * 1000);
         } catch (err) {
           releases.remove(v);
           throw err;
@@ -225,15 +213,15 @@ export class Updater {
       releases.switchTo(version);
       await opts.progress?.('restarting', { version });
       await this.o.restarter.restart();
-      await opts.progress?.('health_window', { version, window_s: this.o.healthWindowMs / 1000 });
-      const h = await this.waitHealthy(version, this.o.healthWindowMs);
+      await opts.progress?.('health_window', { version, window_s: this.o.fleet.health_window_s });
+      const h = await this.waitHealthy(version, this.o.fleet.health_window_s * 1000);
       if (h.ok) {
-        const removed = releases.prune(this.o.keep, [version, previous]);
+        const removed = releases.prune(this.o.fleet.keep, [version, previous]);
         log.info({ removed }, kind === 'rollback' ? 'rolled back on request' : 'update installed and healthy');
         return this.record({ version, outcome: 'installed', previous });
       }
       const exit = this.o.restarter.lastExit?.() ?? null;
-      reason = `version ${version} did not report healthy within ${Math.round(this.o.healthWindowMs / 1000)} s (${h.detail}${exit === null ? '' : `; process ${exit}`})`;
+      reason = `version ${version} did not report healthy within ${Math.round(this.o.fleet.health_window_s)} s (${h.detail}${exit === null ? '' : `; process ${exit}`})`;
     } catch (err) {
       reason = `switching to ${version} failed: ${errorMessage(err)}`;
     }
@@ -243,7 +231,7 @@ export class Updater {
     try {
       releases.switchTo(previous);
       await this.o.restarter.restart();
-      const back = await this.waitHealthy(previous, this.o.healthWindowMs);
+      const back = await this.waitHealthy(previous, this.o.fleet.health_window_s * 1000);
       if (!back.ok) {
         const r = `${reason}; rollback to ${previous} did not become healthy either (${back.detail})`;
         log.fatal({ reason: r }, 'rollback failed');

@@ -16,6 +16,7 @@ import {
   FleetModule,
   SystemdRunLauncher,
 } from '../../daemon/fleet/index.js';
+import { configSchema } from '../../daemon/config/index.js';
 import { MqttModule } from '../../daemon/mqtt/index.js';
 import { silentLogger, systemClock } from '../../daemon/system/index.js';
 import { makeContext } from '../mqtt/support/context.js';
@@ -66,11 +67,8 @@ async function fixture(name: string, healthWindowMs: number): Promise<{ dir: str
     state: new StateFile(join(dir, 'fleet-state.json')),
     restarter: supervisor,
     probe,
-    trustedKeys: [signer.publicKey],
+    fleet: configSchema.shape.fleet.parse({ trusted_keys: [signer.publicKey], keep: 3, health_window_s: healthWindowMs / 1000, self_check_timeout_s: 10 }),
     configVersion: 1,
-    keep: 3,
-    healthWindowMs,
-    selfCheckTimeoutMs: 10_000,
     appRoot,
     selfCheckEnv: { PATH: process.env.PATH },
     log: silentLogger(),
