@@ -39,7 +39,6 @@ export const ERROR_CODES = {
   E_UNKNOWN_COMMAND: 'a command request names no registered command',
   E_MQTT_BROKER_LISTEN: 'the embedded MQTT broker cannot listen on its host and port',
   E_MQTT_COMMAND_DUPLICATE: 'an MQTT command name is registered twice',
-  E_MQTT_COMMAND_NAME: 'an MQTT command name is not a valid topic level',
   E_MQTT_DISCOVERY: 'a Home Assistant discovery payload failed its schema',
   E_MQTT_OUTBOX: 'the MQTT outbox database cannot be opened',
   E_MQTT_OUTBOX_CLOSED: 'a message was queued after the MQTT outbox closed',
@@ -49,7 +48,6 @@ export const ERROR_CODES = {
   E_TIMEOUT: 'no reply arrived within the request timeout',
 
   // Agent: service, plans and tools
-  E_AGENT: 'the agent failed to handle a request (no more specific code)',
   E_AGENT_NOT_STARTED: 'the agent was used before its module started',
   E_CANCELLED: 'a question or plan was cancelled',
   E_HOUSEHOLD: 'a request names a household this device does not serve',
@@ -70,6 +68,8 @@ export const ERROR_CODES = {
   E_REF_KIND: "an argument refers to a node whose output is of the wrong kind",
   E_LINK_UNKNOWN: 'a task link names a node that does not exist',
   E_LINK_CYCLE: 'the task links form a cycle',
+  E_SIDE_EFFECT_UNREQUESTED: 'a plan node changes something (a side-effect tool) the question did not ask for',
+  E_SIDE_EFFECT_UNREPORTED: "a side-effect node's result is not an input of compose_answer, so the answer would not say it",
   E_DEP_FAILED: 'a plan node was skipped because a node it depends on failed',
   E_NODE_TIMEOUT: 'a plan node did not finish within the node timeout',
   E_TOOL_FAILED: 'a tool failed while running a plan node',
