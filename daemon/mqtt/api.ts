@@ -147,7 +147,10 @@ function request<Req extends z.ZodType, Res extends z.ZodType>(r: Omit<RequestRo
   return { direction: 'request', ...r };
 }
 
-function command<Req extends z.ZodType, Res extends z.ZodType>(name: string, r: Omit<RequestRoute<Req, Res>, 'direction' | 'resultTopic'>): RequestRoute<Req, Res> {
+function command<Req extends z.ZodType, Res extends z.ZodType>(
+  name: string,
+  r: Omit<RequestRoute<Req, Res>, 'direction' | 'resultTopic'>,
+): RequestRoute<Req, Res> {
   return { direction: 'request', resultTopic: `command/${name}/result`, ...r };
 }
 
@@ -278,10 +281,28 @@ export const MQTT_PUBLISHED = {
     retained: true,
     payload: anyObject,
   },
-  events: { direction: 'publish', description: 'person/identity/activity events (QoS 1, with an id for dedupe)', module: 'vision', retained: false, payload: anyObject },
-  'camera/+/state': { direction: 'publish', description: 'occupancy, persons, last identity/activity, zones', module: 'vision', retained: true, payload: anyObject },
+  events: {
+    direction: 'publish',
+    description: 'person/identity/activity events (QoS 1, with an id for dedupe)',
+    module: 'vision',
+    retained: false,
+    payload: anyObject,
+  },
+  'camera/+/state': {
+    direction: 'publish',
+    description: 'occupancy, persons, last identity/activity, zones',
+    module: 'vision',
+    retained: true,
+    payload: anyObject,
+  },
   'camera/+/snapshot': { direction: 'publish', description: 'latest JPEG snapshot', module: 'vision', retained: true },
-  'agent/answer': { direction: 'publish', description: 'every final agent/ask reply (an envelope)', module: 'agent', retained: false, payload: envelope },
+  'agent/answer': {
+    direction: 'publish',
+    description: 'every final agent/ask reply (an envelope)',
+    module: 'agent',
+    retained: false,
+    payload: envelope,
+  },
   'learning/answered': {
     direction: 'publish',
     description: 'an answer_id for `command/feedback`, per answered question',
@@ -289,11 +310,24 @@ export const MQTT_PUBLISHED = {
     retained: false,
     payload: z.looseObject({ answer_id: z.string(), question: z.string(), at: z.string() }),
   },
-  'learning/audit': { direction: 'publish', description: 'what was uploaded to the teacher, per upload', module: 'learning', retained: false, payload: anyObject },
-  'command/+/result': { direction: 'publish', description: 'final reply envelope of every command', module: 'mqtt', retained: false, payload: envelope },
+  'learning/audit': {
+    direction: 'publish',
+    description: 'what was uploaded to the teacher, per upload',
+    module: 'learning',
+    retained: false,
+    payload: anyObject,
+  },
+  'command/+/result': {
+    direction: 'publish',
+    description: 'final reply envelope of every command',
+    module: 'mqtt',
+    retained: false,
+    payload: envelope,
+  },
   'request/error': {
     direction: 'publish',
-    description: 'error replies to requests whose reply address could not be read (undecodable payload from an MQTT 3.1.1 client, no result topic)',
+    description:
+      'error replies to requests whose reply address could not be read (undecodable payload from an MQTT 3.1.1 client, no result topic)',
     module: 'mqtt',
     retained: false,
     payload: envelope,

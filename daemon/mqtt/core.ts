@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { HomeSightError, errorMessage, type Clock, type Logger } from '../system/index.js';
-import type { Outbox, OutboxRow } from './outbox.js';
+import { type Clock, errorMessage, HomeSightError, type Logger } from '../system/index.js';
 import type { RouteTopic } from './api.js';
+import type { Outbox, OutboxRow } from './outbox.js';
 import { RequestRouter } from './router.js';
 import { isPublishTopic, isTopicFilter, topicMatches } from './topics.js';
 import type {
@@ -230,7 +230,10 @@ export class MqttCore implements MqttBridge {
       this.lastError = errorMessage(err);
       if (!gotConnack && proto === 5 && this.options.allowFallback && (code === 1 || code === 132)) {
         fallback = true;
-        this.log.warn({ url: this.options.url }, 'broker refused MQTT v5; falling back to 3.1.1 (no response topics: requesters use reply_to)');
+        this.log.warn(
+          { url: this.options.url },
+          'broker refused MQTT v5; falling back to 3.1.1 (no response topics: requesters use reply_to)',
+        );
       } else {
         this.log.warn({ err: this.lastError, code, url: this.options.url }, 'MQTT connection error');
       }
@@ -281,7 +284,10 @@ export class MqttCore implements MqttBridge {
     this.disconnectedSince = null;
     this.lastError = null;
     this.options.hooks?.connected?.(true);
-    this.log.info({ url: this.options.url, protocol: this.proto === 5 ? 'MQTT 5' : 'MQTT 3.1.1', buffered: this.buffered }, 'MQTT connected');
+    this.log.info(
+      { url: this.options.url, protocol: this.proto === 5 ? 'MQTT 5' : 'MQTT 3.1.1', buffered: this.buffered },
+      'MQTT connected',
+    );
     client.publish(this.availabilityTopic, 'online', { qos: 1, retain: true });
     for (const [topic, r] of this.retained) client.publish(topic, r.payload, { qos: r.qos, retain: true });
     this.inflight.clear();
@@ -338,7 +344,11 @@ export class MqttCore implements MqttBridge {
   publish(subtopic: string, payload: string | Buffer | object, options: PublishOptions = {}): Promise<void> {
     const topic = this.topic(subtopic);
     if (!isPublishTopic(topic)) {
-      return Promise.reject(new HomeSightError('E_MQTT_TOPIC', `not a topic one can publish to: "${topic.slice(0, 120)}"`, { hint: 'no wildcards (+, #) and no leading $' }));
+      return Promise.reject(
+        new HomeSightError('E_MQTT_TOPIC', `not a topic one can publish to: "${topic.slice(0, 120)}"`, {
+          hint: 'no wildcards (+, #) and no leading $',
+        }),
+      );
     }
     const buf = toBuffer(payload);
     const qos = options.qos ?? 0;
@@ -509,7 +519,8 @@ export class MqttCore implements MqttBridge {
         for (const h of set) {
           try {
             const r = h(msg);
-            if (r instanceof Promise) r.catch((err: unknown) => this.log.error({ topic, err: errorMessage(err) }, 'MQTT message handler failed'));
+            if (r instanceof Promise)
+              r.catch((err: unknown) => this.log.error({ topic, err: errorMessage(err) }, 'MQTT message handler failed'));
           } catch (err) {
             this.log.error({ topic, err: errorMessage(err) }, 'MQTT message handler threw');
           }

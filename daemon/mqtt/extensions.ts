@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { z } from 'zod';
-import type { HomeSightEvents } from '../contracts/index.js';
 import type { HomeSightConfig } from '../config/index.js';
-import { HomeSightError, VERSION, errorMessage, type Clock, type EventBus, type Logger } from '../system/index.js';
+import type { HomeSightEvents } from '../contracts/index.js';
+import { type Clock, type EventBus, errorMessage, HomeSightError, type Logger, VERSION } from '../system/index.js';
 import type { MqttCore } from './core.js';
-import { buildEntities, TOPICS, type DiscoveryEntity } from './entities.js';
+import { buildEntities, type DiscoveryEntity, TOPICS } from './entities.js';
 import type { Outbox } from './outbox.js';
 import { newId } from './topics.js';
 
@@ -67,7 +67,11 @@ export class StatusExtension extends Extension {
     const key = JSON.stringify([h.status, h.summary, modules]);
     if (key === this.lastKey) return;
     this.lastKey = key;
-    void this.deps.core.publish(TOPICS.status, { status: h.status, summary: h.summary, version: VERSION, modules, ts: this.iso() }, { qos: 1, retain: true });
+    void this.deps.core.publish(
+      TOPICS.status,
+      { status: h.status, summary: h.summary, version: VERSION, modules, ts: this.iso() },
+      { qos: 1, retain: true },
+    );
   }
 
   /** The last health seen (tests, the module's own health). */
@@ -155,7 +159,10 @@ export class EventsExtension extends Extension {
     const parsed = visionEventSchema.safeParse(p);
     if (!parsed.success) {
       this.rejected++;
-      this.deps.log.warn({ issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'vision.event not published: unexpected shape');
+      this.deps.log.warn(
+        { issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) },
+        'vision.event not published: unexpected shape',
+      );
       return;
     }
     const { event, change } = parsed.data;
@@ -225,7 +232,10 @@ export class CamerasExtension extends Extension {
   private stopped = false;
 
   start(): void {
-    const remembered = this.deps.store.getValue<Record<string, Pick<CameraState, 'last_identity' | 'last_identity_at' | 'last_activity' | 'last_activity_at'>>>('cameras.last') ?? {};
+    const remembered =
+      this.deps.store.getValue<
+        Record<string, Pick<CameraState, 'last_identity' | 'last_identity_at' | 'last_activity' | 'last_activity_at'>>
+      >('cameras.last') ?? {};
     for (const [name, cam] of Object.entries(this.deps.config.cameras)) {
       if (!cam.enabled) continue;
       const s = this.state(name);
@@ -277,7 +287,12 @@ export class CamerasExtension extends Extension {
   private remember(): void {
     const out: Record<string, unknown> = {};
     for (const [name, s] of this.states) {
-      out[name] = { last_identity: s.last_identity, last_identity_at: s.last_identity_at, last_activity: s.last_activity, last_activity_at: s.last_activity_at };
+      out[name] = {
+        last_identity: s.last_identity,
+        last_identity_at: s.last_identity_at,
+        last_activity: s.last_activity,
+        last_activity_at: s.last_activity_at,
+      };
     }
     try {
       this.deps.store.setValue('cameras.last', out);
@@ -448,7 +463,9 @@ export class DiscoveryExtension extends Extension {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.announce(republishState).catch((err: unknown) => this.deps.log.error({ err: errorMessage(err) }, 'discovery announce failed'));
+      void this.announce(republishState).catch((err: unknown) =>
+        this.deps.log.error({ err: errorMessage(err) }, 'discovery announce failed'),
+      );
     }, ms);
   }
 
@@ -505,7 +522,9 @@ export class BuiltinCommandsExtension extends Extension {
       this.unregister.push(
         this.deps.core.serve('command/restart_camera', async ({ camera }) => {
           if (!ingest.cameras().includes(camera)) {
-            throw new HomeSightError('E_CAMERA_UNKNOWN', `no camera named "${camera}"`, { hint: `cameras: ${ingest.cameras().join(', ') || 'none'}` });
+            throw new HomeSightError('E_CAMERA_UNKNOWN', `no camera named "${camera}"`, {
+              hint: `cameras: ${ingest.cameras().join(', ') || 'none'}`,
+            });
           }
           await ingest.restartCamera(camera);
           return { camera, restarted: true };
@@ -522,7 +541,10 @@ export class BuiltinCommandsExtension extends Extension {
             hint: 'run the daemon with `homesight run` (it reloads on SIGHUP) or restart it',
           });
         }
-        if (!out.ok) throw new HomeSightError('E_CONFIG', `config reload rejected: ${out.problems.join('; ').slice(0, 500)}`, { context: { problems: out.problems } });
+        if (!out.ok)
+          throw new HomeSightError('E_CONFIG', `config reload rejected: ${out.problems.join('; ').slice(0, 500)}`, {
+            context: { problems: out.problems },
+          });
         return out;
       }),
     );

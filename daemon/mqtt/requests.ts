@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HomeSightError, asHomeSightError } from '../system/index.js';
+import { asHomeSightError, HomeSightError } from '../system/index.js';
 import { isPublishTopic, topicMatches } from './topics.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -18,7 +18,7 @@ export function decodePayload(payload: Buffer, maxBytes: number): Record<string,
   if (payload.length > maxBytes) {
     throw new HomeSightError('E_PAYLOAD_TOO_LARGE', `payload of ${payload.length} bytes exceeds the limit of ${maxBytes} bytes`, {
       context: { bytes: payload.length, limit: maxBytes },
-      hint: 'send less (mqtt.max_request_bytes, or the serving module\'s own limit, sets it)',
+      hint: "send less (mqtt.max_request_bytes, or the serving module's own limit, sets it)",
     });
   }
   let text: string;
@@ -37,9 +37,13 @@ export function decodePayload(payload: Buffer, maxBytes: number): Record<string,
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HomeSightError('E_BAD_REQUEST', `payload must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, {
-      hint: 'wrap the arguments in an object',
-    });
+    throw new HomeSightError(
+      'E_BAD_REQUEST',
+      `payload must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+      {
+        hint: 'wrap the arguments in an object',
+      },
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -72,7 +76,10 @@ export function zodToError(error: z.ZodError, topic?: string, field?: string): H
   });
   const more = error.issues.length > 8 ? ` (+${error.issues.length - 8} more)` : '';
   return new HomeSightError('E_BAD_REQUEST', `invalid request: ${lines.join('; ').slice(0, 600)}${more}`, {
-    context: { issues: error.issues.slice(0, 8).map((i) => ({ path: i.path.map(String), code: i.code })), ...(topic === undefined ? {} : { topic }) },
+    context: {
+      issues: error.issues.slice(0, 8).map((i) => ({ path: i.path.map(String), code: i.code })),
+      ...(topic === undefined ? {} : { topic }),
+    },
     hint:
       topic === undefined
         ? 'id is a string or integer, reply_to a topic without wildcards'

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HomeSightError, asHomeSightError, errorMessage, type Clock, type Logger } from '../system/index.js';
+import { asHomeSightError, type Clock, errorMessage, HomeSightError, type Logger } from '../system/index.js';
 import { MQTT_REQUESTS, type RequestRoute, type RouteTopic } from './api.js';
 import { checkReplyTopic, decodePayload, errorBody, readEnvelope, zodToError } from './requests.js';
 import { newId } from './topics.js';
@@ -140,12 +140,16 @@ export class RequestRouter {
   serve<T extends RouteTopic>(topic: T, handler: RouteHandler<T>, options: ServeOptions = {}): () => void {
     const spec: RequestRoute | undefined = MQTT_REQUESTS[topic];
     if (spec === undefined) {
-      throw new HomeSightError('E_MQTT_TOPIC', `"${String(topic)}" is not a request topic of the MQTT API`, { hint: 'declare it in daemon/mqtt/api.ts' });
+      throw new HomeSightError('E_MQTT_TOPIC', `"${String(topic)}" is not a request topic of the MQTT API`, {
+        hint: 'declare it in daemon/mqtt/api.ts',
+      });
     }
     if (this.served.has(topic)) throw new HomeSightError('E_MQTT_COMMAND_DUPLICATE', `"${topic}" is served twice`, { context: { topic } });
     const route: ServedRoute = { topic, spec, handler: handler as unknown as RouteHandler<RouteTopic>, options, active: 0 };
     this.served.set(topic, route);
-    const unsubscribe = topic.startsWith(COMMAND_PREFIX) ? null : this.options.transport.subscribe(topic, route, (msg) => this.handle(route, msg));
+    const unsubscribe = topic.startsWith(COMMAND_PREFIX)
+      ? null
+      : this.options.transport.subscribe(topic, route, (msg) => this.handle(route, msg));
     if (options.rate !== undefined) this.limiterFor(options.rate.group ?? topic, options.rate.perMinute);
     this.options.onRoutesChanged?.();
     return () => {
@@ -167,7 +171,12 @@ export class RequestRouter {
       } catch {
         schema = {};
       }
-      const info: CommandInfo = { name: commandName(r.topic), topic: this.options.transport.topic(r.topic), schema, description: r.spec.description };
+      const info: CommandInfo = {
+        name: commandName(r.topic),
+        topic: this.options.transport.topic(r.topic),
+        schema,
+        description: r.spec.description,
+      };
       if (r.spec.button !== undefined) info.button = r.spec.button;
       out.push(info);
     }
@@ -199,7 +208,9 @@ export class RequestRouter {
     }
     const known = [...this.served.keys()].filter((k) => k.startsWith(COMMAND_PREFIX)).map(commandName);
     void this.refuse(msg, commandName(topic), () => {
-      throw new HomeSightError('E_UNKNOWN_COMMAND', `unknown command "${commandName(topic).slice(0, 64)}"`, { hint: `known commands: ${known.join(', ') || 'none'}` });
+      throw new HomeSightError('E_UNKNOWN_COMMAND', `unknown command "${commandName(topic).slice(0, 64)}"`, {
+        hint: `known commands: ${known.join(', ') || 'none'}`,
+      });
     });
   }
 
@@ -220,7 +231,10 @@ export class RequestRouter {
    * Reads where the reply goes: the v5 response topic and correlation data from
    * the packet, `id`/`reply_to` from the decoded payload (when it decoded).
    */
-  private correlate(msg: MqttMessage, payload: Record<string, unknown> | undefined): { value: Correlation; problem: HomeSightError | null } {
+  private correlate(
+    msg: MqttMessage,
+    payload: Record<string, unknown> | undefined,
+  ): { value: Correlation; problem: HomeSightError | null } {
     const corr: Correlation = { id: newId(this.options.clock.now()) };
     let problem: HomeSightError | null = null;
     const check = (topic: string): boolean => {
@@ -265,7 +279,9 @@ export class RequestRouter {
       if (c.problem !== null) throw c.problem;
       this.rateLimit(route, corr);
       const { id: _id, reply_to: _replyTo, ...rest } = decoded;
-      const parsed = route.spec.request.safeParse(route.spec.cancels === true ? { ...rest, ...(decoded.id === undefined ? {} : { id: decoded.id }) } : rest);
+      const parsed = route.spec.request.safeParse(
+        route.spec.cancels === true ? { ...rest, ...(decoded.id === undefined ? {} : { id: decoded.id }) } : rest,
+      );
       if (!parsed.success) throw zodToError(parsed.error, route.topic);
       args = parsed.data;
       const data = await this.run(route, name, corr, msg, args, log);
@@ -297,11 +313,14 @@ export class RequestRouter {
   private async run(route: ServedRoute, name: string, corr: Correlation, msg: MqttMessage, args: unknown, log: Logger): Promise<unknown> {
     const limit = route.options.concurrency ?? route.spec.concurrency ?? 4;
     if (route.active >= limit) {
-      throw new HomeSightError('E_BUSY', `"${name}" is already handling ${route.active} requests`, { hint: 'retry when the running ones have answered' });
+      throw new HomeSightError('E_BUSY', `"${name}" is already handling ${route.active} requests`, {
+        hint: 'retry when the running ones have answered',
+      });
     }
     // A cancel request carries the id of the request it cancels: it is not itself a running request.
     const tracked = route.spec.cancels !== true;
-    if (tracked && this.running.has(corr.id)) throw new HomeSightError('E_DUPLICATE_ID', `a request with id "${corr.id}" is running`, { hint: 'use a new id per request' });
+    if (tracked && this.running.has(corr.id))
+      throw new HomeSightError('E_DUPLICATE_ID', `a request with id "${corr.id}" is running`, { hint: 'use a new id per request' });
     const ac = new AbortController();
     if (tracked) this.running.set(corr.id, ac);
     route.active++;
@@ -322,7 +341,13 @@ export class RequestRouter {
   }
 
   /** Sends the final envelope to the requester and to the route's result topic (or `request/error` when nobody else would hear of an error). */
-  private async finish(corr: Correlation, name: string, route: ServedRoute | undefined, body: { data?: unknown; error?: ReplyEnvelope['error'] }, args?: unknown): Promise<void> {
+  private async finish(
+    corr: Correlation,
+    name: string,
+    route: ServedRoute | undefined,
+    body: { data?: unknown; error?: ReplyEnvelope['error'] },
+    args?: unknown,
+  ): Promise<void> {
     const status = body.error === undefined ? 'ok' : 'error';
     const env: ReplyEnvelope = { id: corr.id, command: name, status, ...body, ts: this.now() };
     const tasks: Array<Promise<unknown>> = [];
@@ -334,17 +359,28 @@ export class RequestRouter {
       const published = status === 'ok' && project !== undefined ? { ...env, data: project(body.data, args) } : env;
       tasks.push(this.options.transport.publish(resultTopic, published, { qos: 1, buffer: false }));
     } else if (status === 'error' && corr.responseTopic === undefined && corr.replyTo === undefined) {
-      tasks.push(this.options.transport.publish(ERROR_TOPIC, { ...env, topic: route?.topic ?? `${COMMAND_PREFIX}${name}` }, { qos: 1, buffer: false }));
+      tasks.push(
+        this.options.transport.publish(
+          ERROR_TOPIC,
+          { ...env, topic: route?.topic ?? `${COMMAND_PREFIX}${name}` },
+          { qos: 1, buffer: false },
+        ),
+      );
     }
     const results = await Promise.allSettled(tasks);
-    for (const r of results) if (r.status === 'rejected') this.log.error({ request: name, err: errorMessage(r.reason) }, 'could not send a reply');
+    for (const r of results)
+      if (r.status === 'rejected') this.log.error({ request: name, err: errorMessage(r.reason) }, 'could not send a reply');
   }
 
   /** Sends an envelope to the requester: the v5 response topic with its correlation data, or `reply_to`. Resolves false when there is neither. */
   private async send(corr: Correlation, env: ReplyEnvelope): Promise<boolean> {
     const t = this.options.transport;
     if (corr.responseTopic !== undefined && t.protocolVersion === 5) {
-      await t.publish(`/${corr.responseTopic}`, env, { qos: 1, buffer: false, properties: corr.correlationData === undefined ? {} : { correlationData: corr.correlationData } });
+      await t.publish(`/${corr.responseTopic}`, env, {
+        qos: 1,
+        buffer: false,
+        properties: corr.correlationData === undefined ? {} : { correlationData: corr.correlationData },
+      });
       return true;
     }
     if (corr.replyTo !== undefined) {

@@ -33,9 +33,11 @@ export function newId(now: number = Date.now()): string {
 
 /** Lower-case slug for entity object ids. */
 export function slug(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .slice(0, 64) || 'x';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 64) || 'x'
+  );
 }

@@ -1,14 +1,14 @@
-import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import t, { type Test } from 'tap';
 import { AgentClient, type Envelope } from '../../daemon/agent/index.js';
-import { clientKey } from '../../daemon/mqtt/index.js';
-import { newEventId, type HomeEvent, type MemoryModule } from '../../daemon/memory/index.js';
+import { type HomeEvent, MemoryModule, newEventId } from '../../daemon/memory/index.js';
 import { MODULES } from '../../daemon/modules.js';
-import { Mosquitto, VTEST, freePort, makeContext, tempDir } from './support.js';
+import { clientKey } from '../../daemon/mqtt/index.js';
+import { freePort, Mosquitto, makeContext, tempDir, VTEST } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -43,8 +43,11 @@ async function daemon(t: Test, dir: string, mqttBlock: string) {
   t.teardown(() => ctx.container.stopAll());
   t.same(started.failed, [], 'memory, mqtt and agent started');
   // Real detections of the last hour.
-  const store = ctx.container.get<MemoryModule>('memory')!.store;
-  store.cameras.sync([{ name: 'demo', room: 'plaza' }, { name: 'porch', room: 'entrance' }]);
+  const store = ctx.container.find('memory', MemoryModule)!.store;
+  store.cameras.sync([
+    { name: 'demo', room: 'plaza' },
+    { name: 'porch', room: 'entrance' },
+  ]);
   const now = Date.now();
   const ev = (camera: string, identity: string | null, activity: string, from: number, to: number | null): HomeEvent => ({
     id: newEventId(now - from),
@@ -71,9 +74,15 @@ async function daemon(t: Test, dir: string, mqttBlock: string) {
   return ctx;
 }
 
-
 /** Publishes raw bytes with reply_to and waits for the reply envelope (on `listen`, by default the reply topic). */
-async function raw(url: string, topic: string, replyTopic: string, payload: Buffer | string, version: 4 | 5 = 4, listen = replyTopic): Promise<Envelope> {
+async function raw(
+  url: string,
+  topic: string,
+  replyTopic: string,
+  payload: Buffer | string,
+  version: 4 | 5 = 4,
+  listen = replyTopic,
+): Promise<Envelope> {
   const c = await mqtt.connectAsync(url, { protocolVersion: version, reconnectPeriod: 0 });
   try {
     await c.subscribeAsync(listen, { qos: 1 });
@@ -113,13 +122,25 @@ t.test('MQTT 3.1.1 (embedded aedes): reply_to, progress, answer; bad input gets 
   const env = await client.ask('Who was seen in the last hour?', {}, { onProgress: (p) => progress.push(p), timeoutMs: 20_000 });
   t.equal(client.protocolVersion, 4);
   t.equal(env.status, 'ok', JSON.stringify(env.error ?? ''));
-  const data = env.data as { answer: string; planner: string; plan: { task_nodes: Array<{ task: string }> }; evidence: unknown[]; timings: { total_ms: number } };
+  const data = env.data as {
+    answer: string;
+    planner: string;
+    plan: { task_nodes: Array<{ task: string }> };
+    evidence: unknown[];
+    timings: { total_ms: number };
+  };
   t.equal(data.planner, 'retrieval');
   t.match(data.answer, /Alice at plaza from \d\d:\d\d to \d\d:\d\d, walking/);
   t.match(data.answer, /Bob at entrance from \d\d:\d\d to \d\d:\d\d, standing/);
   t.notMatch(data.answer, /sitting/, 'events outside the last hour are not in the answer');
-  t.same(data.plan.task_nodes.map((n) => n.task), ['resolve_time', 'who_was_where', 'compose_answer']);
-  t.ok(progress.some((p) => (p as { stage: string }).stage === 'planned'), 'progress messages while working');
+  t.same(
+    data.plan.task_nodes.map((n) => n.task),
+    ['resolve_time', 'who_was_where', 'compose_answer'],
+  );
+  t.ok(
+    progress.some((p) => (p as { stage: string }).stage === 'planned'),
+    'progress messages while working',
+  );
   t.ok(progress.some((p) => (p as { stage: string }).stage === 'node'));
 
   // Plan only.
@@ -167,15 +188,23 @@ t.test('MQTT 3.1.1 (embedded aedes): reply_to, progress, answer; bad input gets 
   const limited = await raw(url, ask, reply, JSON.stringify({ reply_to: reply, question: 'Who was seen in the last hour?' }));
   t.equal(limited.error?.code, 'E_RATE_LIMITED');
   t.match(limited.error?.message, /retry in \d+ s/);
-  const other = await raw(url, ask, 'replies/other-client', JSON.stringify({ reply_to: 'replies/other-client', question: 'Who was seen in the last hour?' }));
+  const other = await raw(
+    url,
+    ask,
+    'replies/other-client',
+    JSON.stringify({ reply_to: 'replies/other-client', question: 'Who was seen in the last hour?' }),
+  );
   t.equal(other.status, 'ok', 'another client is not limited');
 
   // The CLI against this daemon.
   const cfg = join(dir, 'cli.yaml');
   writeFileSync(cfg, yaml(`mqtt:\n  embedded: {port: ${port}}`) + `paths:\n  data_dir: ${join(dir, 'cli-data')}\n`);
   const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [join(ROOT, 'bin/homesight.js'), 'ask', 'Who was seen in the last hour?', '--config', cfg], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr }),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/homesight.js'), 'ask', 'Who was seen in the last hour?', '--config', cfg],
+      { cwd: ROOT, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout, stderr }),
     );
   });
   t.equal(out.code, 0, out.stderr);
@@ -200,9 +229,17 @@ t.test('MQTT v5 (mosquitto): response topic + correlation data', async (t) => {
   t.teardown(() => c.endAsync(true));
   await c.subscribeAsync('v5/replies', { qos: 1 });
   const got: Array<{ env: Envelope; corr: string | undefined }> = [];
-  c.on('message', (_tp, buf, packet) => got.push({ env: JSON.parse(buf.toString('utf8')) as Envelope, corr: packet.properties?.correlationData?.toString('utf8') }));
-  await c.publishAsync('homesight/hub1/agent/ask', 'not json', { qos: 1, properties: { responseTopic: 'v5/replies', correlationData: Buffer.from('corr-1') } });
-  await c.publishAsync('homesight/hub1/agent/ask', JSON.stringify({ question: 'When was Bob last seen?' }), { qos: 1, properties: { responseTopic: 'v5/replies', correlationData: Buffer.from('corr-2') } });
+  c.on('message', (_tp, buf, packet) =>
+    got.push({ env: JSON.parse(buf.toString('utf8')) as Envelope, corr: packet.properties?.correlationData?.toString('utf8') }),
+  );
+  await c.publishAsync('homesight/hub1/agent/ask', 'not json', {
+    qos: 1,
+    properties: { responseTopic: 'v5/replies', correlationData: Buffer.from('corr-1') },
+  });
+  await c.publishAsync('homesight/hub1/agent/ask', JSON.stringify({ question: 'When was Bob last seen?' }), {
+    qos: 1,
+    properties: { responseTopic: 'v5/replies', correlationData: Buffer.from('corr-2') },
+  });
   const deadline = Date.now() + 15_000;
   while (got.filter((g) => g.env.status !== 'progress').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const finals = got.filter((g) => g.env.status !== 'progress');
@@ -211,5 +248,8 @@ t.test('MQTT v5 (mosquitto): response topic + correlation data', async (t) => {
   t.equal(bad?.env.error?.code, 'E_BAD_JSON');
   t.equal(good?.env.status, 'ok');
   t.match((good?.env.data as { answer: string } | undefined)?.answer, /Bob was last seen \d\d:\d\d at entrance, standing/);
-  t.ok(got.some((g) => g.corr === 'corr-2' && g.env.status === 'progress'), 'progress carries the correlation data too');
+  t.ok(
+    got.some((g) => g.corr === 'corr-2' && g.env.status === 'progress'),
+    'progress carries the correlation data too',
+  );
 });

@@ -2,8 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { BUILTIN_METRICS, createMetricContext, loadDataset, scoreRecords, type EvalRecord, type MetricDefinition } from '../../bench/harness/index.js';
-import { namedArguments, taskPlanSchema, type TaskPlan } from '../../daemon/agent/index.js';
+import {
+  BUILTIN_METRICS,
+  createMetricContext,
+  type EvalRecord,
+  loadDataset,
+  type MetricDefinition,
+  scoreRecords,
+} from '../../bench/harness/index.js';
+import { namedArguments, type TaskPlan, taskPlanSchema } from '../../daemon/agent/index.js';
 
 // Real TaskBench lines carry numbers and booleans as arguments: positional in the resource domains
 // (multimedia "Audio Speed Changer" takes a factor), {name, value} in dailylifeapis (counts, flags).
@@ -48,7 +55,9 @@ const dailyLine = {
   task_links: [],
   task_steps: ['Step 1: Set the alarm'],
 };
-const dailyDesc = { nodes: [{ id: 'set_alarm', desc: 'Sets an alarm', parameters: [{ name: 'hour' }, { name: 'snoozes' }, { name: 'vibrate' }] }] };
+const dailyDesc = {
+  nodes: [{ id: 'set_alarm', desc: 'Sets an alarm', parameters: [{ name: 'hour' }, { name: 'snoozes' }, { name: 'vibrate' }] }],
+};
 
 function dataset(dir: string, lines: readonly unknown[], desc: unknown): { data: string; desc: string } {
   const data = join(dir, 'data.json');
@@ -95,7 +104,10 @@ t.test('TaskBench resource data with numeric positional arguments loads and scor
   // A different speed factor: 1 of 5 values differs. Items (resource mode, evaluate.py):
   // gold  Audio Speed Changer-audio-example.wav, -text-1.5, Audio Trimmer-audio-Audio Speed Changer, -text-30, -text-True
   // pred  … -text-2 instead of -text-1.5 → v: 4 of 5 match, P = R = 0.8.
-  const slower = taskPlanSchema.parse({ ...resourceLines[0], task_nodes: [{ task: 'Audio Speed Changer', arguments: ['example.wav', 2] }, resourceLines[0]!.task_nodes[1]] });
+  const slower = taskPlanSchema.parse({
+    ...resourceLines[0],
+    task_nodes: [{ task: 'Audio Speed Changer', arguments: ['example.wav', 2] }, resourceLines[0]!.task_nodes[1]],
+  });
   const off = await scoreRecords([record(slower)], wanted, ctx);
   t.equal(off.values.node_f1, 1);
   t.equal(off.values.t_f1, 1, 'a number is a text-typed argument, as evaluate.py guesses it');
@@ -112,12 +124,19 @@ t.test('TaskBench dailylifeapis data with numeric and boolean named arguments lo
   const sample = loaded.test[0]!;
   const ctx = createMetricContext({ linkMode: loaded.linkMode, tools: loaded.tools, validate: () => [] });
   const record = (prediction: TaskPlan): EvalRecord => ({ sample, prediction, error: null, latencyMs: 1, tokens: null, planner: 'test' });
-  t.same(ctx.items(record(sample.gold), 'gold').argValuesExact, ['set_alarm-hour-7', 'set_alarm-snoozes-3', 'set_alarm-vibrate-False'], "values as Python's str() prints them");
+  t.same(
+    ctx.items(record(sample.gold), 'gold').argValuesExact,
+    ['set_alarm-hour-7', 'set_alarm-snoozes-3', 'set_alarm-vibrate-False'],
+    "values as Python's str() prints them",
+  );
   const wanted = metrics('t_f1', 'v_f1', 'v_f1_exact');
   const gold = await scoreRecords([record(sample.gold)], wanted, ctx);
   t.same(gold.values, { t_f1: 1, v_f1: 1, v_f1_exact: 1 });
   // Written as an object with string values: str(7) == '7' in evaluate.py, so only the changed snooze count differs.
-  const strings = taskPlanSchema.parse({ ...dailyLine, task_nodes: [{ task: 'set_alarm', arguments: { hour: '7', snoozes: '4', vibrate: false } }] });
+  const strings = taskPlanSchema.parse({
+    ...dailyLine,
+    task_nodes: [{ task: 'set_alarm', arguments: { hour: '7', snoozes: '4', vibrate: false } }],
+  });
   const s = await scoreRecords([record(strings)], wanted, ctx);
   t.equal(s.values.t_f1, 1);
   t.ok(Math.abs((s.values.v_f1_exact ?? 0) - 2 / 3) < 1e-12, `one of three values differs: v_f1_exact 2/3, got ${s.values.v_f1_exact}`);

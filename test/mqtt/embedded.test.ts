@@ -1,8 +1,8 @@
-import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MqttModule, HA_COMPONENTS, type HaComponent } from '../../daemon/mqtt/index.js';
+import t from 'tap';
+import { HA_COMPONENTS, type HaComponent, MqttModule } from '../../daemon/mqtt/index.js';
 import { HomeSightError } from '../../daemon/system/index.js';
 import { emitRaw, makeContext } from './support/context.js';
 import { Consumer, freePort, waitFor } from './support/mqtt.js';
@@ -58,7 +58,9 @@ mqtt:
 
   // Discovery: every config validates against its component schema; buttons per camera from the registered command.
   await waitFor(() => ha.messages.filter((m) => m.topic.endsWith('/config')).length >= 16, 5000, 'discovery configs');
-  const configs = new Map(ha.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).map((m) => [m.topic, m]));
+  const configs = new Map(
+    ha.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).map((m) => [m.topic, m]),
+  );
   for (const [topic, m] of configs) {
     const component = topic.split('/')[1] as HaComponent;
     t.ok(HA_COMPONENTS[component].safeParse(m.json()).success, `${topic} matches the ${component} schema`);
@@ -73,11 +75,16 @@ mqtt:
 
   // A command with reply_to (3.1.1 clients): progress, then the result; also on …/result.
   await ha.subscribe('replies/ha/#');
-  ha.client.publish('homesight/hub1/command/restart_camera', JSON.stringify({ id: 'r1', camera: 'porch', reply_to: 'replies/ha/1' }), { qos: 1 });
+  ha.client.publish('homesight/hub1/command/restart_camera', JSON.stringify({ id: 'r1', camera: 'porch', reply_to: 'replies/ha/1' }), {
+    qos: 1,
+  });
   const ok = await ha.waitTopic('replies/ha/1', (m) => m.json().status === 'ok');
   t.same(ok.json().data, { camera: 'porch', restarted: true });
   t.equal(ok.json().id, 'r1');
-  t.ok(ha.on('replies/ha/1').some((m) => m.json().status === 'progress'), 'progress before the answer');
+  t.ok(
+    ha.on('replies/ha/1').some((m) => m.json().status === 'progress'),
+    'progress before the answer',
+  );
   const result = await ha.waitTopic('homesight/hub1/command/restart_camera/result', (m) => m.json().id === 'r1');
   t.equal(result.json().status, 'ok');
 
@@ -110,7 +117,10 @@ mqtt:
   t.same(codes, ['E_BAD_ENCODING', 'E_BAD_JSON', 'E_BAD_REQUEST', 'E_PAYLOAD_TOO_LARGE']);
 
   // Reply topics that would let a request overwrite state or HA entities are refused.
-  ha.client.publish('homesight/hub1/command/restart_camera', JSON.stringify({ id: 'x1', camera: 'porch', reply_to: 'homeassistant/sensor/x/config' }));
+  ha.client.publish(
+    'homesight/hub1/command/restart_camera',
+    JSON.stringify({ id: 'x1', camera: 'porch', reply_to: 'homeassistant/sensor/x/config' }),
+  );
   const refused = await ha.waitTopic('homesight/hub1/command/restart_camera/result', (m) => m.json().id === 'x1');
   t.equal(refused.error().code, 'E_BAD_REPLY_TO');
 
@@ -126,7 +136,15 @@ mqtt:
   // Any route of the API map (agent/ask here): progress + answer to reply_to, every final reply also on its result topic.
   bridge.serve('agent/ask', async (args, rc) => {
     await rc.progress({ stage: 'planned' });
-    return { answer: `you asked: ${args.question}`, plan: { task_nodes: [] }, evidence: [], planner: 'test', executed: true, conversation_id: null, notes: [] };
+    return {
+      answer: `you asked: ${args.question}`,
+      plan: { task_nodes: [] },
+      evidence: [],
+      planner: 'test',
+      executed: true,
+      conversation_id: null,
+      notes: [],
+    };
   });
   await new Promise((r) => setTimeout(r, 100));
   ha.client.publish('homesight/hub1/agent/ask', JSON.stringify({ id: 'q1', question: 'who is home?', reply_to: 'replies/ha/q1' }));
@@ -154,14 +172,26 @@ mqtt:
   };
   ctx.bus.emit('vision.event', { event: homeEvent, change: 'new' });
   // Zone counts are optional in camera.occupancy: a richer payload than vision's type is accepted.
-  emitRaw(ctx.bus, 'camera.occupancy', { camera: 'porch', persons: 2, identities: ['Alice', 'unknown'], activity: 'standing', zones: { door: 1 } });
+  emitRaw(ctx.bus, 'camera.occupancy', {
+    camera: 'porch',
+    persons: 2,
+    identities: ['Alice', 'unknown'],
+    activity: 'standing',
+    zones: { door: 1 },
+  });
   ctx.bus.emit('camera.snapshot', { camera: 'porch', jpeg: Buffer.from([0xff, 0xd8, 0xff, 0xd9]) });
   emitRaw(ctx.bus, 'vision.event', { nonsense: true });
   const ev = await ha.waitTopic('homesight/hub1/events');
   t.match(ev.json(), { type: 'identity', change: 'new', camera: 'porch', event_id: homeEvent.id });
   t.match(ev.json().id, /^[0-9a-z]{9}-[0-9a-f]{12}$/, 'event id for dedupe');
   const state = await ha.waitTopic('homesight/hub1/camera/porch/state', (m) => m.json().persons === 2);
-  t.match(state.json(), { occupancy: true, persons: 2, last_identity: 'Alice', last_activity: 'standing', zones: { door: { occupancy: true, persons: 1 } } });
+  t.match(state.json(), {
+    occupancy: true,
+    persons: 2,
+    last_identity: 'Alice',
+    last_activity: 'standing',
+    zones: { door: { occupancy: true, persons: 1 } },
+  });
   const snap = await ha.waitTopic('homesight/hub1/camera/porch/snapshot');
   t.same([...snap.payload], [0xff, 0xd8, 0xff, 0xd9], 'snapshot bytes as they are');
   // Vision writes snapshots to files and names them in its events: the file's bytes become the camera's snapshot.

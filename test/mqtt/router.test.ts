@@ -1,6 +1,14 @@
 import t from 'tap';
-import { MQTT_REQUESTS, replyEnvelopeSchema, topicMatches, type MqttMessage, type ProtocolVersion, type PublishOptions, type ReplyEnvelope } from '../../daemon/mqtt/index.js';
-import { RequestRouter, clientKey, type RouterTransport } from '../../daemon/mqtt/router.js';
+import {
+  MQTT_REQUESTS,
+  type MqttMessage,
+  type ProtocolVersion,
+  type PublishOptions,
+  type ReplyEnvelope,
+  replyEnvelopeSchema,
+  topicMatches,
+} from '../../daemon/mqtt/index.js';
+import { clientKey, RequestRouter, type RouterTransport } from '../../daemon/mqtt/router.js';
 import { HomeSightError, ManualClock, silentLogger } from '../../daemon/system/index.js';
 
 const BASE = 'homesight/hub1';
@@ -64,18 +72,36 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
 
-const ASK_RESULT = { answer: 'Alice', plan: { task_nodes: [] }, evidence: [], planner: 'retrieval', executed: true, conversation_id: null, notes: [] };
+const ASK_RESULT = {
+  answer: 'Alice',
+  plan: { task_nodes: [] },
+  evidence: [],
+  planner: 'retrieval',
+  executed: true,
+  conversation_id: null,
+  notes: [],
+};
 
 t.test('v3 correlation: reply_to and id from the payload; progress, ok, and the result topic', async (t) => {
   const s = setup();
-  s.router.serve('agent/ask', async (a, rc) => {
-    await rc.progress({ stage: 'planned' });
-    return { ...ASK_RESULT, answer: `you asked ${a.question}` };
-  }, { resultData: (data, args) => ({ question: (args as { question: string }).question, answer: (data as { answer: string }).answer }) });
+  s.router.serve(
+    'agent/ask',
+    async (a, rc) => {
+      await rc.progress({ stage: 'planned' });
+      return { ...ASK_RESULT, answer: `you asked ${a.question}` };
+    },
+    { resultData: (data, args) => ({ question: (args as { question: string }).question, answer: (data as { answer: string }).answer }) },
+  );
   await s.send('agent/ask', { id: 'q1', reply_to: 'replies/ha', question: 'who?' });
   const replies = s.on('replies/ha');
-  t.same(replies.map((r) => r.env.status), ['progress', 'ok']);
-  t.ok(replies.every((r) => r.env.id === 'q1' && r.env.command === 'agent/ask'), 'every reply carries the request id');
+  t.same(
+    replies.map((r) => r.env.status),
+    ['progress', 'ok'],
+  );
+  t.ok(
+    replies.every((r) => r.env.id === 'q1' && r.env.command === 'agent/ask'),
+    'every reply carries the request id',
+  );
   t.equal((replies[1]!.env.data as { answer: string }).answer, 'you asked who?');
   const answer = s.on(`${BASE}/agent/answer`);
   t.equal(answer.length, 1, 'the final reply also goes to the result topic');
@@ -180,7 +206,10 @@ t.test('rate limit: per client (reply topic without a random last level), shared
   await s.send('agent/ask', { reply_to: 'other/client', question: 1 });
   await s.send('agent/ask', { reply_to: 'other/client', question: 2 });
   await ask('agent/ask', 'other/client');
-  t.same(s.on('other/client').map((p) => p.env.error?.code ?? 'ok'), ['ok', 'E_BAD_REQUEST', 'E_BAD_REQUEST', 'E_RATE_LIMITED']);
+  t.same(
+    s.on('other/client').map((p) => p.env.error?.code ?? 'ok'),
+    ['ok', 'E_BAD_REQUEST', 'E_BAD_REQUEST', 'E_RATE_LIMITED'],
+  );
   s.clock.advance(20_000);
   await ask('agent/ask', 'c/reply/4fb25d4e-99a7-8e9b');
   t.equal(s.published.at(-2)!.env.status, 'ok', 'one token back after 20 s');
@@ -191,13 +220,15 @@ t.test('rate limit: per client (reply topic without a random last level), shared
 t.test('cancellation: agent/cancel aborts the running request with that id; the daemon stopping aborts all', async (t) => {
   const s = setup();
   const seen: string[] = [];
-  s.router.serve('agent/ask', (_a, rc) =>
-    new Promise((_resolve, reject) => {
-      rc.signal.addEventListener('abort', () => {
-        seen.push(rc.id);
-        reject(rc.signal.reason);
-      });
-    }),
+  s.router.serve(
+    'agent/ask',
+    (_a, rc) =>
+      new Promise((_resolve, reject) => {
+        rc.signal.addEventListener('abort', () => {
+          seen.push(rc.id);
+          reject(rc.signal.reason);
+        });
+      }),
   );
   const running = s.send('agent/ask', { id: 'long-1', reply_to: 'r/ask', question: 'who?' });
   await settle();
@@ -246,12 +277,18 @@ t.test('concurrency, unknown commands, serving twice, and the command list', asy
   const stop = s.router.serve('command/reload', () => ({ ok: true, applied: [], needsRestart: [], problems: [] }));
   t.equal(s.routesChanged(), changed + 1, 'the info topic and discovery hear of a new command');
   const cmds = s.router.commands();
-  t.same(cmds.map((c) => c.name), ['reload', 'rollback']);
+  t.same(
+    cmds.map((c) => c.name),
+    ['reload', 'rollback'],
+  );
   const reload = cmds.find((c) => c.name === 'reload')!;
   t.equal(reload.topic, `${BASE}/command/reload`);
   t.equal(reload.description, MQTT_REQUESTS['command/reload'].description, 'description from the API map');
   t.same(reload.button, { name: 'Reload config', icon: 'mdi:reload' });
   t.match(reload.schema, { type: 'object' }, 'JSON Schema derived from the zod request schema');
   stop();
-  t.same(s.router.commands().map((c) => c.name), ['rollback']);
+  t.same(
+    s.router.commands().map((c) => c.name),
+    ['rollback'],
+  );
 });

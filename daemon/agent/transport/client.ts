@@ -87,10 +87,14 @@ export class AgentClient {
           // report the first error
         }
       }
-      throw new HomeSightError('E_MQTT_UNREACHABLE', `cannot connect to ${this.options.url}: ${err instanceof Error ? err.message : String(err)}`, {
-        context: { url: this.options.url },
-        hint: 'is the daemon running? check mqtt settings (or pass --url)',
-      });
+      throw new HomeSightError(
+        'E_MQTT_UNREACHABLE',
+        `cannot connect to ${this.options.url}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          context: { url: this.options.url },
+          hint: 'is the daemon running? check mqtt settings (or pass --url)',
+        },
+      );
     }
   }
 
@@ -101,7 +105,11 @@ export class AgentClient {
   }
 
   /** Publishes raw bytes to `<device>/<subtopic>` and collects envelopes until a final one (ok/error). */
-  async requestRaw(subtopic: string, payload: Buffer | string, opts: RequestOptions & { replyTo?: 'v5' | 'field' | 'none'; id?: string } = {}): Promise<Envelope> {
+  async requestRaw(
+    subtopic: string,
+    payload: Buffer | string,
+    opts: RequestOptions & { replyTo?: 'v5' | 'field' | 'none'; id?: string } = {},
+  ): Promise<Envelope> {
     await this.connect();
     const c = this.client!;
     const mode = opts.replyTo ?? (this.version === 5 ? 'v5' : 'field');
@@ -111,12 +119,21 @@ export class AgentClient {
     await c.subscribeAsync(replyTopic, { qos: 1 });
     try {
       return await new Promise<Envelope>((resolve, reject) => {
-        const timer = setTimeout(() => done(new HomeSightError('E_TIMEOUT', `no answer within ${timeoutMs} ms`, { hint: 'the daemon may be busy or not serving agent/ask' })), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(
+              new HomeSightError('E_TIMEOUT', `no answer within ${timeoutMs} ms`, {
+                hint: 'the daemon may be busy or not serving agent/ask',
+              }),
+            ),
+          timeoutMs,
+        );
         const onAbort = (): void => done(new HomeSightError('E_CANCELLED', 'cancelled'));
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         const onMessage = (topic: string, buf: Buffer, packet: { properties?: { correlationData?: Buffer } }): void => {
           if (topic !== replyTopic) return;
-          if (mode === 'v5' && packet.properties?.correlationData !== undefined && !packet.properties.correlationData.equals(correlation)) return;
+          if (mode === 'v5' && packet.properties?.correlationData !== undefined && !packet.properties.correlationData.equals(correlation))
+            return;
           let env: Envelope;
           try {
             env = JSON.parse(buf.toString('utf8')) as Envelope;

@@ -78,9 +78,13 @@ export class AgentRoutes {
   private async correct(p: RouteRequest<'agent/correct'>): Promise<{ stored: true }> {
     const r = await this.options.service.correct(p.question, p.plan, p.note);
     if (!r.stored) {
-      throw new HomeSightError('E_PLAN_INVALID', `the corrected plan is invalid: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
-        hint: 'fix the plan (the tools and their arguments: docs/agent-tools.md)',
-      });
+      throw new HomeSightError(
+        'E_PLAN_INVALID',
+        `the corrected plan is invalid: ${r.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        {
+          hint: 'fix the plan (the tools and their arguments: docs/agent-tools.md)',
+        },
+      );
     }
     return { stored: true };
   }
