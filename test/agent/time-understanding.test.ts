@@ -93,3 +93,17 @@ t.test('routine phrases resolve from the household routines and name their sourc
   t.throws(() => at('after dinner', thu, DUBLIN, []), { code: 'E_TIME_PHRASE', message: /not one of the household's routines \(none are configured\)/, hint: /household\.routines/ });
   t.throws(() => at('after the school run', thu), { code: 'E_TIME_PHRASE', message: /school run" is not one of the household's routines \(dinner, nap, bedtime\)/ });
 });
+
+t.test('the retrieval planner takes the time from the question, never from its example plan', async (t) => {
+  const { RetrievalPlanner } = await import('../../daemon/agent/index.js');
+  const household = { people: [{ name: 'Aoife', aliases: ['my sister'] }], rooms: ['pantry'], cameras: ['pantry'], routines: [ROUTINES[0]!] };
+  const base = { now: '2026-06-11T23:40:00+01:00', timezone: DUBLIN, household };
+  const phraseOf = async (question: string): Promise<string | undefined> => {
+    const r = await new RetrievalPlanner().plan({ ...base, question });
+    const node = r.plan.task_nodes.find((n) => n.task === 'resolve_time');
+    return node === undefined || Array.isArray(node.arguments) ? undefined : (node.arguments.phrase as string);
+  };
+  t.equal(await phraseOf('who was in the pantry at 23:15'), 'at 23:15');
+  t.equal(await phraseOf('who was in the pantry around five'), 'around five');
+  t.equal(await phraseOf('who was in the pantry after supper'), 'after supper', 'a routine alias');
+});

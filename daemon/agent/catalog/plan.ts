@@ -29,7 +29,7 @@ export interface PlanRequest {
     rooms: string[];
     cameras: string[];
     /** Meals, naps, bedtimes (config household.routines), for time phrases like "after dinner". */
-    routines?: Array<{ name: string; aliases: string[]; start: string; end: string; days: Array<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'> }>;
+    routines?: ReadonlyArray<{ name: string; aliases: readonly string[]; start: string; end: string; days: ReadonlyArray<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'> }>;
   };
   /** Few-shot examples retrieved from long-term memory (past accepted plans). */
   examples?: Array<{ question: string; plan: TaskPlan }>;

@@ -57,6 +57,25 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The longest span of at most 8 words that resolves as a time phrase (with the household's routines), or null. */
+function longestTimeSpan(masked: string, nowMs: number, req: Pick<PlanRequest, 'household' | 'timezone'>): string | null {
+  const words = masked.trim().split(' ');
+  const opts = req.household.routines === undefined ? {} : { routines: req.household.routines };
+  for (let len = Math.min(8, words.length); len >= 1; len--) {
+    for (let i = 0; i + len <= words.length; i++) {
+      const span = words.slice(i, i + len).join(' ');
+      if (span.includes('<') || !/[\p{L}\d]/u.test(span)) continue;
+      try {
+        resolveTimePhrase(span, nowMs, req.timezone, opts);
+        return span;
+      } catch {
+        // not a time
+      }
+    }
+  }
+  return null;
+}
+
 export function extractSlots(question: string, req: Pick<PlanRequest, 'household' | 'now' | 'timezone'>): Slots {
   const q = question.toLowerCase();
   let masked = ` ${q.replace(/[?!,;]/g, ' ').replace(/\s+/g, ' ')} `;
@@ -78,6 +97,15 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
         masked = masked.replace(m[0], ' <time> ');
         break;
       }
+    }
+  }
+  if (time === null) {
+    // Forms the patterns above do not list ("at 23:15", "18:30-19:00", "around five", "after dinner"
+    // from the household's routines): the longest run of words the time resolver reads.
+    const found = longestTimeSpan(masked, Number.isFinite(nowMs) ? nowMs : Date.now(), req);
+    if (found !== null) {
+      time = found;
+      masked = masked.replace(` ${found} `, ' <time> ');
     }
   }
   const people: string[] = [];
