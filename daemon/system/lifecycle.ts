@@ -145,8 +145,9 @@ export class ServiceContainer {
     });
   }
 
-  get<T extends ServiceModule>(name: string): T | undefined {
-    return this.entries.get(name)?.module as T | undefined;
+  /** Whatever is registered under `name` (a failed module's placeholder included); find() when its type matters. */
+  get(name: string): ServiceModule | undefined {
+    return this.entries.get(name)?.module;
   }
 
   /**

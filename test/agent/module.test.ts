@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { AgentModule, type AgentModule as AgentModuleType } from '../../daemon/agent/index.js';
+import { AgentModule } from '../../daemon/agent/index.js';
 import { parseConfigText } from '../../daemon/config/index.js';
 import { MODULES } from '../../daemon/modules.js';
 import { makeContext, tempDir } from './support.js';
@@ -23,7 +23,7 @@ async function start(t: Test, yaml: string) {
   const res = await ctx.container.startAll();
   t.teardown(() => ctx.container.stopAll());
   t.same(res.failed, []);
-  const agent = ctx.container.get<AgentModuleType>('agent')!;
+  const agent = ctx.container.find('agent', AgentModule)!;
   t.ok(agent instanceof AgentModule);
   return { ctx, agent, dir };
 }

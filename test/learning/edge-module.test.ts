@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
-import type { AgentModule } from '../../daemon/agent/index.js';
-import type { LearningModule } from '../../daemon/learning/index.js';
+import { AgentModule } from '../../daemon/agent/index.js';
+import { LearningModule } from '../../daemon/learning/index.js';
 import { MODULES } from '../../daemon/modules.js';
 import { makeContext, tempDir } from '../agent/support.js';
 
@@ -68,8 +68,8 @@ learning:
   const res = await ctx.container.startAll();
   t.teardown(() => ctx.container.stopAll());
   t.same(res.failed, []);
-  const agent = ctx.container.get<AgentModule>('agent')!;
-  const learning = ctx.container.get<LearningModule>('learning')!;
+  const agent = ctx.container.find('agent', AgentModule)!;
+  const learning = ctx.container.find('learning', LearningModule)!;
   t.same(learning.dependsOn, ['memory', 'agent']);
 
   const first = await agent.service.ask({ question: Q, options: { execute: false } });
