@@ -46,7 +46,6 @@ interface ServedRoute {
   spec: RequestRoute;
   handler: RouteHandler<RouteTopic>;
   options: ServeOptions;
-  active: number;
 }
 
 /** Where a reply goes, as far as the request let us know. */
@@ -126,6 +125,8 @@ const ERROR_TOPIC = 'request/error';
 export class RequestRouter {
   private readonly served = new Map<string, ServedRoute>();
   private readonly running = new Map<string, AbortController>();
+  /** Requests being handled, per group (a route without one is its own group). */
+  private readonly active = new Map<string, number>();
   private readonly limiters = new Map<string, { perClient: RateLimiter; all: RateLimiter; perMinute: number }>();
   private readonly log: Logger;
 
@@ -145,12 +146,12 @@ export class RequestRouter {
       });
     }
     if (this.served.has(topic)) throw new HomeSightError('E_MQTT_COMMAND_DUPLICATE', `"${topic}" is served twice`, { context: { topic } });
-    const route: ServedRoute = { topic, spec, handler: handler as unknown as RouteHandler<RouteTopic>, options, active: 0 };
+    const route: ServedRoute = { topic, spec, handler: handler as unknown as RouteHandler<RouteTopic>, options };
     this.served.set(topic, route);
     const unsubscribe = topic.startsWith(COMMAND_PREFIX)
       ? null
       : this.options.transport.subscribe(topic, route, (msg) => this.handle(route, msg));
-    if (options.rate !== undefined) this.limiterFor(options.rate.group ?? topic, options.rate.perMinute);
+    if (options.rate !== undefined) this.limiterFor(options.group ?? topic, options.rate.perMinute);
     this.options.onRoutesChanged?.();
     return () => {
       if (this.served.get(topic) !== route) return;
@@ -299,7 +300,7 @@ export class RequestRouter {
   private rateLimit(route: ServedRoute, corr: Correlation): void {
     const rate = route.options.rate;
     if (rate === undefined) return;
-    const l = this.limiterFor(rate.group ?? route.topic, rate.perMinute);
+    const l = this.limiterFor(route.options.group ?? route.topic, rate.perMinute);
     const clientWait = l.perClient.take(clientKey(corr.responseTopic ?? corr.replyTo));
     const wait = clientWait > 0 ? clientWait : l.all.take('*');
     if (wait > 0) {
@@ -312,8 +313,10 @@ export class RequestRouter {
 
   private async run(route: ServedRoute, name: string, corr: Correlation, msg: MqttMessage, args: unknown, log: Logger): Promise<unknown> {
     const limit = route.options.concurrency ?? route.spec.concurrency ?? 4;
-    if (route.active >= limit) {
-      throw new HomeSightError('E_BUSY', `"${name}" is already handling ${route.active} requests`, {
+    const group = route.options.group ?? route.topic;
+    const active = this.active.get(group) ?? 0;
+    if (active >= limit) {
+      throw new HomeSightError('E_BUSY', `"${route.options.group ?? name}" is already handling ${active} requests`, {
         hint: 'retry when the running ones have answered',
       });
     }
@@ -323,7 +326,7 @@ export class RequestRouter {
       throw new HomeSightError('E_DUPLICATE_ID', `a request with id "${corr.id}" is running`, { hint: 'use a new id per request' });
     const ac = new AbortController();
     if (tracked) this.running.set(corr.id, ac);
-    route.active++;
+    this.active.set(group, active + 1);
     try {
       const ctx: RequestContext = {
         id: corr.id,
@@ -335,7 +338,7 @@ export class RequestRouter {
       };
       return await route.handler(args as never, ctx);
     } finally {
-      route.active--;
+      this.active.set(group, (this.active.get(group) ?? 1) - 1);
       if (tracked) this.running.delete(corr.id);
     }
   }

@@ -1,6 +1,7 @@
 import type { CommandButton, RouteRequest, RouteResponse, RouteTopic } from './api.js';
 
 export type { CommandButton } from './api.js';
+
 import type { Logger } from '../system/index.js';
 
 export type QoS = 0 | 1 | 2;
@@ -63,19 +64,24 @@ export interface RequestContext {
 }
 
 /** Serves one route of the API map: gets the parsed request, returns the `data` of the `ok` reply (or throws HomeSightError). */
-export type RouteHandler<T extends RouteTopic> = (args: RouteRequest<T>, ctx: RequestContext) => RouteResponse<T> | Promise<RouteResponse<T>>;
+export type RouteHandler<T extends RouteTopic> = (
+  args: RouteRequest<T>,
+  ctx: RequestContext,
+) => RouteResponse<T> | Promise<RouteResponse<T>>;
 
 /** Limits the serving module sets from its own config (the API map's values are the defaults). */
 export interface ServeOptions {
   /** Largest payload in bytes. */
   maxBytes?: number;
-  /** Requests handled at once. */
+  /** Requests handled at once (by the group, when given). */
   concurrency?: number;
   /**
    * Requests per minute per client (the reply topic without a trailing random id), bursts up to the same number;
-   * all clients together get 4×. Routes with the same `group` share the buckets.
+   * all clients together get 4×.
    */
-  rate?: { perMinute: number; group?: string };
+  rate?: { perMinute: number };
+  /** Routes served with the same group share the rate buckets and the concurrency count (agent/ask and agent/plan). */
+  group?: string;
   /** What goes to the route's result topic instead of the whole reply data (e.g. a summary of an answer). */
   resultData?: (data: unknown, args: unknown) => unknown;
 }

@@ -187,7 +187,7 @@ t.test('size limit: route default, overridden by the serving module', async (t) 
 
 t.test('rate limit: per client (reply topic without a random last level), shared by a group, refilled over time', async (t) => {
   const s = setup();
-  const limits = { rate: { perMinute: 3, group: 'agent' } };
+  const limits = { rate: { perMinute: 3 }, group: 'agent' };
   s.router.serve('agent/ask', () => ASK_RESULT, limits);
   s.router.serve('agent/plan', () => ({ ...ASK_RESULT, executed: false }), limits);
   const ask = (topic: string, reply: string) => s.send(topic, { reply_to: reply, question: 'who?' });
@@ -266,6 +266,29 @@ t.test('concurrency, unknown commands, serving twice, and the command list', asy
   await first;
   await settle(); // commands share one subscription that does not wait for its handler
   t.same(s.on('r/1')[0]!.env.data, { to: '0.1.0' });
+
+  // A group shares one concurrency count: a running ask keeps a plan waiting (agent.max_concurrent covers both).
+  let answer: () => void = () => undefined;
+  const asked = new Promise<void>((r) => (answer = r));
+  const group = { group: 'agent', concurrency: 1 };
+  s.router.serve(
+    'agent/ask',
+    async () => {
+      await asked;
+      return ASK_RESULT;
+    },
+    group,
+  );
+  s.router.serve('agent/plan', () => ({ ...ASK_RESULT, executed: false }), group);
+  const asking = s.send('agent/ask', { reply_to: 'r/ask', question: 'who?' });
+  await settle();
+  await s.send('agent/plan', { reply_to: 'r/plan', question: 'who?' });
+  t.equal(s.on('r/plan')[0]!.env.error?.code, 'E_BUSY');
+  t.match(s.on('r/plan')[0]!.env.error?.message, /"agent" is already handling 1 requests/);
+  answer();
+  await asking;
+  await s.send('agent/plan', { reply_to: 'r/plan', question: 'who?' });
+  t.equal(s.on('r/plan')[1]!.env.status, 'ok', 'free again once the ask is answered');
 
   await s.send('command/self_destruct', { reply_to: 'r/u' });
   const unknown = s.on('r/u')[0]!.env;

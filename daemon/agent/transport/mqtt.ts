@@ -35,7 +35,8 @@ export class AgentRoutes {
 
   start(): void {
     const o = this.options;
-    const limits = { maxBytes: o.maxPayloadBytes, concurrency: o.maxConcurrent ?? 2, rate: { perMinute: o.ratePerMinute, group: 'agent' } };
+    // ask and plan share one rate bucket per client and one concurrency cap, as agent.* configures them.
+    const limits = { group: 'agent', maxBytes: o.maxPayloadBytes, concurrency: o.maxConcurrent ?? 2, rate: { perMinute: o.ratePerMinute } };
     this.unserve.push(
       o.bridge.serve('agent/ask', (a, rc) => this.ask(a, rc, true), {
         ...limits,
