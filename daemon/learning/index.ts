@@ -10,5 +10,5 @@ export { HttpTeacherClient, type HttpTeacherClientOptions, type PseudoLabel, typ
 export { Uploader, inWindow, DEFAULT_UPLOAD, type FlushResult, type UploadSettings, type UploaderOptions } from './uploader.js';
 export { lifecycleSink, localEvalSets } from './adapter-sink.js';
 export { LearningEdge, type AnsweredEvent, type AdapterSink, type Feedback, type LearningEdgeOptions, type SyncResult } from './edge.js';
-export { LearningModule, learningDir, auditFile, uploadSettings, deviceSecret } from './module.js';
+export { LearningModule, learningDir, auditFile, deviceSecret } from './module.js';
 export * from './adapters/index.js';

@@ -17,7 +17,7 @@ import { AdapterLifecycle, LlamaAdapterRuntime, NllEvaluator, openAdapterStoreFr
 import { lifecycleSink, localEvalSets } from './adapter-sink.js';
 import type { AdapterSink } from './edge.js';
 import type { MemoryStore } from '../memory/index.js';
-import { DEFAULT_UPLOAD, Uploader, type UploadSettings } from './uploader.js';
+import { Uploader } from './uploader.js';
 
 /** Folder for the learning module's own files: <paths.data_dir>/learning. */
 export function learningDir(config: HomeSightConfig): string {
@@ -27,23 +27,6 @@ export function learningDir(config: HomeSightConfig): string {
 /** The audit log file of a config (also read by `homesight learning audit`). */
 export function auditFile(config: HomeSightConfig): string {
   return join(learningDir(config), 'audit.jsonl');
-}
-
-export function uploadSettings(config: HomeSightConfig): UploadSettings {
-  const u = config.learning.upload;
-  return {
-    ...DEFAULT_UPLOAD,
-    intervalMs: u.interval_s * 1000,
-    jitterMs: u.jitter_s * 1000,
-    ...(u.window !== undefined ? { window: u.window } : {}),
-    timezone: config.household.timezone,
-    metered: u.metered,
-    maxItems: u.max_items,
-    maxBytes: u.max_bytes,
-    batchSize: u.batch_size,
-    backoffBaseMs: u.backoff_s * 1000,
-    backoffMaxMs: u.backoff_max_s * 1000,
-  };
 }
 
 /** The device secret the name placeholders are keyed with (created 0600 on first use; never uploaded). */
@@ -111,7 +94,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     const audit = new AuditLog(auditFile(c));
     this.audit = audit;
     const client = await this.tokenClient();
-    const uploader = new Uploader({ queue: store.learning.samples, client, clock: this.ctx.clock, audit, settings: uploadSettings(c), log: this.log.child({ part: 'upload' }) });
+    const uploader = new Uploader({ queue: store.learning.samples, client, clock: this.ctx.clock, audit, settings: c.learning.upload, timezone: c.household.timezone, log: this.log.child({ part: 'upload' }) });
     const filter = new PrivacyFilter({
       secret: await deviceSecret(dir),
       people: c.household.people.map((p) => ({ name: p.name, aliases: p.aliases ?? [] })),
@@ -240,7 +223,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
 
   reload(next: HomeSightConfig): { applied: string[]; needsRestart: string[] } {
     this.config = next;
-    this.edgeRef?.uploader.update(uploadSettings(next));
+    this.edgeRef?.uploader.update(next.learning.upload, next.household.timezone);
     return { applied: ['learning.upload'], needsRestart: ['learning.teacher', 'household.people'] };
   }
 }
