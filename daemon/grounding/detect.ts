@@ -191,6 +191,13 @@ function groupPhrases(ctx: GroundingContext): Array<{ phrase: string; meaning: G
         out.push({ phrase: `${pre}${p}`, meaning: 'members', people: members });
       }
   }
+  // A kinship word in the plural names everyone it fits ("my housemates", "our daughters").
+  const byKin = new Map<string, string[]>();
+  for (const p of ctx.people) for (const k of p.kinship ?? []) byKin.set(k.toLowerCase(), [...(byKin.get(k.toLowerCase()) ?? []), p.name]);
+  for (const [k, members] of byKin) {
+    if (members.length < 2 || k.includes(' ')) continue;
+    for (const pre of ['my ', 'our ', 'the ', '']) out.push({ phrase: `${pre}${k}s`, meaning: 'members', people: members });
+  }
   const residents = ctx.people.filter((p) => p.resident !== false).map((p) => p.name);
   for (const [meaning, phrases] of MEANING_PHRASES) {
     for (const p of phrases)
@@ -256,6 +263,19 @@ const NUMBER_MENTION = new RegExp(
   'gu',
 );
 
+/**
+ * The asker as a person in the question: "I" next to a verb of being or
+ * moving ("was I", "I left"), "me" as the one seen ("see me", "of me"),
+ * "myself". Not every "I"/"me": "can I see", "show me" are not about them.
+ */
+const ASKER = new RegExp(
+  "(?<![\\p{L}])(?:(?:was|were|did|have|had|am|when|where)\\s+(?<a>i)(?![\\p{L}'’])" +
+    '|(?<b>i)\\s+(?:was|went|came|left|got|arrived|passed|walked|spent|sat|slept|cooked|ate)(?![\\p{L}])' +
+    '|(?:see|saw|seen|spot|spotted|of|with|film|filmed|record|recorded)\\s+(?<c>me|myself)(?![\\p{L}])' +
+    '|(?:^|[.!?,:]\\s*)(?<d>me)\\s+(?:in|at|on|by)(?![\\p{L}]))',
+  'gud',
+);
+
 const NUMBER_WORDS: Record<string, number> = {
   two: 2,
   three: 3,
@@ -273,6 +293,17 @@ const NUMBER_WORDS: Record<string, number> = {
   thirty: 30,
 };
 
+/** The phrase, then plainer wordings of it for the resolver ("so far today" → "today", "at about 5" → "around 5"). */
+function resolverWordings(phrase: string): string[] {
+  const plain = phrase
+    .replace(/\b(?:so far|just|sometime|some time)\b/g, ' ')
+    .replace(/\b(?:at )?(?:about|approximately|approx|roughly|circa)\b/g, 'around')
+    .replace(/\b(?:this past|the past|previous|last) ((?:mon|tues|wednes|thurs|fri|satur|sun)day)\b/g, 'last $1')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain === phrase || plain === '' ? [phrase] : [phrase, plain];
+}
+
 export function detectMentions(question: string, ctx: GroundingContext, options: DetectOptions = {}): Delexicalised {
   const lower = lowerSameLength(question);
   const spans: Span[] = [];
@@ -284,13 +315,17 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     const resolved: Extract<Resolution, { kind: 'time' }> = { kind: 'time', phrase: t.phrase };
     if (t.routine !== undefined) resolved.routine = t.routine;
     if (ctx.resolveTime !== undefined && Number.isFinite(nowMs)) {
-      try {
-        const r = ctx.resolveTime(t.phrase, nowMs, ctx.timezone);
-        resolved.start = formatIsoInZone(r.startMs, ctx.timezone, { zulu: false });
-        resolved.end = formatIsoInZone(r.endMs, ctx.timezone, { zulu: false });
-        resolved.day = zonedDay(r.startMs, ctx.timezone);
-      } catch {
-        // Not understood by the resolver: the span is still a time mention (resolution reports it later).
+      // Not understood by the resolver in any wording: the span is still a time mention (resolution reports it later).
+      for (const phrase of resolverWordings(t.phrase)) {
+        try {
+          const r = ctx.resolveTime(phrase, nowMs, ctx.timezone);
+          resolved.start = formatIsoInZone(r.startMs, ctx.timezone, { zulu: false });
+          resolved.end = formatIsoInZone(r.endMs, ctx.timezone, { zulu: false });
+          resolved.day = zonedDay(r.startMs, ctx.timezone);
+          break;
+        } catch {
+          // try the next wording
+        }
       }
     }
     spans.push({ start: t.start, end: t.end, kind: 'time', resolved });
@@ -314,7 +349,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     if (i + n > tokens.length) return null;
     for (let k = i; k < i + n; k++) {
       if (used[k]) return null;
-      if (k > i && !/^[\s\-_]+$/.test(lower.slice(tokens[k - 1]!.end, tokens[k]!.start))) return null;
+      if (k > i && !/^(?:[\s\-_]+|['’]|\.\s*)$/.test(lower.slice(tokens[k - 1]!.end, tokens[k]!.start))) return null;
     }
     return tokens.slice(i, i + n);
   };
@@ -324,22 +359,15 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     for (let k = i; k < i + n; k++) used[k] = true;
     spans.push({ start: tokens[i]!.start, end, kind: resolved.kind, resolved });
   };
-  const MAX_N = 4;
+  const MAX_N = 6;
   // exact
   for (let n = MAX_N; n >= 1; n--) {
     for (let i = 0; i < tokens.length; i++) {
       const g = gram(i, n);
       if (g === null) continue;
       const words = g.map((t) => t.text).join(' ');
-      let hit = byWords.get(words) ?? byCompact.get(words.replace(/ /g, ''));
-      let end = g[g.length - 1]!.end;
-      if (hit === undefined && words.endsWith('s') && words.length > 3) {
-        // a possessive without its apostrophe ("dads car"): the name without the s
-        hit = (byWords.get(words.slice(0, -1)) ?? []).filter((e) => e.target.kind === 'person');
-        if (hit.length === 0) hit = undefined;
-        else end -= 1;
-      }
-      if (hit !== undefined) take(i, n, end, hit, false);
+      const hit = byWords.get(words) ?? byCompact.get(words.replace(/ /g, ''));
+      if (hit !== undefined) take(i, n, g[g.length - 1]!.end, hit, false);
     }
   }
   // 3. group phrases, longest first (after exact names: "the family room" is a room)
@@ -355,6 +383,17 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   tokens.forEach((t, i) => {
     if (!free(t.start, t.end)) used[i] = true;
   });
+  // A possessive without its apostrophe ("dads car"): the person's name or kinship word without the s.
+  for (let n = MAX_N; n >= 1; n--) {
+    for (let i = 0; i < tokens.length; i++) {
+      const g = gram(i, n);
+      if (g === null) continue;
+      const words = g.map((t) => t.text).join(' ');
+      if (!words.endsWith('s') || words.length <= 3) continue;
+      const hit = (byWords.get(words.slice(0, -1)) ?? []).filter((e) => e.target.kind === 'person');
+      if (hit.length > 0) take(i, n, g[g.length - 1]!.end - 1, hit, false);
+    }
+  }
   // 4. misspelled names: the closest entries within the length-bounded distance
   for (let n = 3; n >= 1; n--) {
     for (let i = 0; i < tokens.length; i++) {
@@ -382,7 +421,16 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     }
   }
 
-  // 5. numbers left over
+  // 5. the asker, where the question is about them ("when was I in the garage", "did you see me")
+  if (ctx.asker !== undefined) {
+    for (const m of lower.matchAll(ASKER)) {
+      const at = m.indices?.groups?.a ?? m.indices?.groups?.b ?? m.indices?.groups?.c ?? m.indices?.groups?.d;
+      if (at === undefined || !free(at[0], at[1])) continue;
+      spans.push({ start: at[0], end: at[1], kind: 'person', resolved: { kind: 'person', people: [ctx.asker], fuzzy: false } });
+    }
+  }
+
+  // 6. numbers left over
   for (const m of lower.matchAll(NUMBER_MENTION)) {
     const s = m.index;
     const e = s + m[0].length;
@@ -395,22 +443,47 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   spans.sort((a, b) => a.start - b.start);
   const keyToPlaceholder = new Map<string, string>();
   const counters = new Map<MentionKind, number>();
+  const counted = (placeholder: string): void => {
+    const m = /^<([a-z]+)-(\d+)>$/.exec(placeholder);
+    if (m !== null) counters.set(m[1] as MentionKind, Math.max(counters.get(m[1] as MentionKind) ?? 0, Number(m[2])));
+  };
   for (const m of options.continueFrom ?? []) {
-    if (m.resolved !== undefined) keyToPlaceholder.set(entityKey(m.resolved), m.placeholder);
-    const n = Number(/-(\d+)>$/.exec(m.placeholder)?.[1] ?? 0);
-    counters.set(m.kind, Math.max(counters.get(m.kind) ?? 0, n));
+    if (m.resolved === undefined) continue;
+    keyToPlaceholder.set(entityKey(m.resolved), m.placeholder);
+    counted(m.placeholder);
+    const r = m.resolved;
+    if (r.kind === 'group') {
+      r.members?.forEach((p, i) => {
+        keyToPlaceholder.set(`person:${r.people[i]}`, p);
+        counted(p);
+      });
+    }
   }
-  const mentions: Mention[] = spans.map((s) => {
-    const key = entityKey(s.resolved);
+  const placeholderFor = (kind: MentionKind, key: string): string => {
     let placeholder = keyToPlaceholder.get(key);
     if (placeholder === undefined) {
-      const n = (counters.get(s.kind) ?? 0) + 1;
-      counters.set(s.kind, n);
-      placeholder = `<${s.kind}-${n}>`;
+      const n = (counters.get(kind) ?? 0) + 1;
+      counters.set(kind, n);
+      placeholder = `<${kind}-${n}>`;
       keyToPlaceholder.set(key, placeholder);
     }
-    return { placeholder, kind: s.kind, surface: question.slice(s.start, s.end), start: s.start, end: s.end, resolved: s.resolved };
-  });
+    return placeholder;
+  };
+  const mentions: Mention[] = spans.map((s) => ({
+    placeholder: placeholderFor(s.kind, entityKey(s.resolved)),
+    kind: s.kind,
+    surface: question.slice(s.start, s.end),
+    start: s.start,
+    end: s.end,
+    resolved: s.resolved,
+  }));
+  // The members of a named group get person placeholders (after the people the question names), so a plan
+  // can ask about each of them ("check on the kids" → one query per child) without writing names.
+  for (const m of mentions) {
+    const r = m.resolved;
+    if (r?.kind === 'group' && r.meaning === 'members')
+      m.resolved = { ...r, members: r.people.map((p) => placeholderFor('person', `person:${p}`)) };
+  }
   let text = '';
   let at = 0;
   for (const m of mentions) {

@@ -14,6 +14,7 @@ export { editDistance, allowedEdits } from './fuzzy.js';
 export {
   MENTION_KINDS,
   QUESTION_PLACEHOLDER,
+  placeholdersIn,
   type Delexicalised,
   type GroundingCamera,
   type GroundingContext,

@@ -78,7 +78,26 @@ function textFor(m: Mention): string {
  * mention of this request stays as it is, so validation reports it.
  */
 export function relexicalise<P extends PlanLike>(plan: P, mentions: readonly Mention[], options: PlanValueOptions = {}): P {
-  const byPlaceholder = new Map(mentions.map((m) => [m.placeholder, m]));
+  const byPlaceholder = new Map<string, Mention>();
+  for (const m of mentions) {
+    byPlaceholder.set(m.placeholder, m);
+    const r = m.resolved;
+    if (r?.kind !== 'group') continue;
+    // a member of a named group stands for that person
+    r.members?.forEach((p, i) => {
+      const name = r.people[i];
+      if (name !== undefined && !byPlaceholder.has(p)) {
+        byPlaceholder.set(p, {
+          placeholder: p,
+          kind: 'person',
+          surface: name,
+          start: m.start,
+          end: m.end,
+          resolved: { kind: 'person', people: [name], fuzzy: false },
+        });
+      }
+    });
+  }
   const inText = (s: string): string =>
     s.replace(PLACEHOLDER_IN_TEXT, (p) => {
       if (p === QUESTION_PLACEHOLDER) return options.question ?? p;
@@ -110,11 +129,20 @@ function mentionFor(arg: string, v: unknown, mentions: readonly Mention[]): Ment
   if (typeof v === 'number') return first((_m, r) => r.kind === 'number' && r.value === v);
   if (typeof v !== 'string') return undefined;
   if (PERSON_ARGS.has(arg)) {
-    return (
+    const person =
       first((_m, r) => r.kind === 'person' && r.people.length === 1 && r.people[0] === v) ??
-      first((_m, r) => r.kind === 'person' && r.people[0] === v) ??
-      first((_m, r) => r.kind === 'group' && ((r.meaning === 'unknown' && v === 'unknown') || (r.people.length === 1 && r.people[0] === v)))
-    );
+      // one of several candidates ("my daughter" with two daughters): the model plans over the mention
+      first((_m, r) => r.kind === 'person' && r.people.includes(v)) ??
+      first(
+        (_m, r) => r.kind === 'group' && ((r.meaning === 'unknown' && v === 'unknown') || (r.people.length === 1 && r.people[0] === v)),
+      );
+    if (person !== undefined) return person;
+    for (const m of mentions) {
+      const r = m.resolved;
+      const i = r?.kind === 'group' ? r.people.indexOf(v) : -1;
+      if (r?.kind === 'group' && i >= 0 && r.members?.[i] !== undefined) return { ...m, placeholder: r.members[i] };
+    }
+    return undefined;
   }
   if (arg === 'camera') {
     return (
@@ -156,10 +184,11 @@ export function delexicalisePlan<P extends PlanLike>(plan: P, mentions: readonly
   };
   const map = (arg: string, v: unknown): unknown => {
     if (Array.isArray(v)) return v.map((x) => map(arg, x));
-    if (options.question !== undefined && v === options.question) return QUESTION_PLACEHOLDER;
     if (typeof v === 'string' && /^<node-\d+>$/.test(v)) return v;
+    if (arg === 'question' && options.question !== undefined && v === options.question) return QUESTION_PLACEHOLDER;
     const m = mentionFor(arg, v, mentions);
     if (m !== undefined) return m.placeholder;
+    if (options.question !== undefined && v === options.question) return QUESTION_PLACEHOLDER;
     return typeof v === 'string' ? inText(v) : v;
   };
   return mapArguments(plan, (_task, arg, v) => map(arg, v));

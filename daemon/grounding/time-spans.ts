@@ -35,6 +35,7 @@ const TYPOS: Record<string, readonly string[]> = {
   saturday: ['saterday', 'saturdy'],
   sunday: ['sundy'],
   minutes: ['minuts', 'mintues'],
+  after: ['aftre', 'afetr', 'afer'],
   hours: ['hrs', 'hous'],
 };
 
@@ -54,7 +55,10 @@ const MER = "(?:\\s?(?:am|pm|a\\.m\\.?|p\\.m\\.?|o'?clock|oclock|h)(?![a-z]))";
 /** A clock time that is a time on its own: with a meridian or minutes, or "23h". */
 const CLOCK_SURE = `(?:\\d{1,2}[:.]\\d{2}${MER}?|\\d{1,2}${MER}|${NUM_WORD}${MER})`;
 /** A clock time that needs a lead word ("at 5", "around five"). */
-const CLOCK_ANY = `(?:\\d{1,2}(?:[:.]\\d{2})?|${NUM_WORD}|half past \\d{1,2}|quarter (?:past|to) \\d{1,2})${MER}?`;
+/** 24-hour time without a colon, as typed ("1500", "730 pm"): only after a lead word or in a range. */
+const HHMM = '(?:[01]?\\d|2[0-3])[0-5]\\d';
+const CLOCK_NUMBER = `(?:\\d{1,2}(?:[:.]\\d{2})?(?!\\d)|${HHMM}(?!\\d)|${NUM_WORD}|half past \\d{1,2}|quarter (?:past|to) \\d{1,2})`;
+const CLOCK_ANY = `(?:${CLOCK_NUMBER}${MER}?|noon|midday|midnight)`;
 const LEAD = '(?:at|around|about|approximately|approx|roughly|circa|by|since|before|after|until|till|til|near|from)';
 /** Words after a bare number that make it a count, not a clock time ("after 5 minutes", "at 3 cameras"). */
 const NOT_CLOCK =
@@ -68,14 +72,20 @@ const MONTH =
   '(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|' +
   'mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)';
 const ROUTINE_WORDS =
-  '(?:bed|breakfast|brunch|lunch|dinner|supper|tea|teatime|bedtime|bed time|nap|naptime|nap time|' +
+  '(?:bed|breakfast|brunch|lunchtime|lunch time|lunch|dinnertime|dinner time|dinner|supper|teatime|tea time|tea|bedtime|bed time|' +
+  'nap|naptime|nap time|homework time|' +
   'school|the school run|school run|work|homework|the walk|my walk|church|training|practice)';
 
 interface Piece {
   start: number;
   end: number;
   routine?: string;
+  /** "now", "currently": never merged with a neighbour ("now this morning?" asks about this morning). */
+  solo?: boolean;
 }
+
+/** Words for the present or the recent past that stand alone. */
+const SOLO = /(?:right now|just now|at the moment|at present|currently|recently|lately|earlier|a moment ago|a minute ago|now)/g;
 
 const PATTERNS: readonly RegExp[] = [
   // days and casual dates
@@ -88,7 +98,7 @@ const PATTERNS: readonly RegExp[] = [
   new RegExp(`(?:(?:since|until|till|before|by|from)\\s+)?(?:(?:on|last|this past|this|past|previous)\\s+)?${WEEKDAY}s?`, 'g'),
   /(?:(?:since|during|over)\s+)?(?:this|last|the last|the past|previous) (?:week|weekend|month)/g,
   /(?:earlier|later) (?:today|tonight|this (?:morning|afternoon|evening))|so far today|all day|the whole day|all night|the whole night/g,
-  /(?:right now|just now|at the moment|at present|currently|recently|lately|earlier|a moment ago|a minute ago|now)/g,
+
   // parts of the day
   new RegExp(
     `(?:(?:since|until|till|before|by|from|during|through)\\s+)?(?:(?:early|late)\\s+)?(?:(?:in|` +
@@ -104,12 +114,13 @@ const PATTERNS: readonly RegExp[] = [
   new RegExp(`(?:(?:about|around|roughly)\\s+)?${CLOCK_SURE}${NOT_CLOCK}`, 'g'),
   // durations
   new RegExp(`(?:(?:in|during|over|within|for)\\s+)?(?:the\\s+)?(?:last|past|previous)\\s+(?:${COUNT}\\s+)?${UNIT}`, 'g'),
-  new RegExp(`(?:about\\s+|around\\s+)?${COUNT}\\s+${UNIT}\\s+ago`, 'g'),
+  // not "around": "who was around 3 days ago" is about who was around
+  new RegExp(`(?:about\\s+|roughly\\s+)?${COUNT}\\s+${UNIT}\\s+ago`, 'g'),
   /\d{4}-\d{2}-\d{2}/g,
   new RegExp(`(?:on\\s+)?(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}`, 'g'),
   new RegExp(`(?:on\\s+)?${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?(?![\\d:])`, 'g'),
   // conversation
-  /(?:after that|before that|afterwards|at that time|at the same time|around then|back then)/g,
+  new RegExp(`(?:${word('after')} that|before that|afterwards|at that time|at the same time|around then|back then)`, 'g'),
   // routines, generic words (the household's own phrases are matched first)
   new RegExp(
     `(?:just\\s+)?(?:after|before|during|at|around|since|while|until|till)\\s+(?:(?:my|our|the|his|her|` +
@@ -136,12 +147,19 @@ const isWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L
 
 /** The phrase with misspelled time words repaired and spacing normalised. */
 export function repairTimePhrase(phrase: string): string {
-  return phrase
-    .toLowerCase()
-    .replace(/–/g, '-')
-    .replace(/[\p{L}\d]+/gu, (w) => REPAIR.get(w) ?? w)
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    phrase
+      .toLowerCase()
+      .replace(/–/g, '-')
+      // "1500" → "15:00", "730 pm" → "7:30 pm" (a 24-hour time typed without its colon)
+      .replace(
+        /(?<![\d:.-])([01]?\d|2[0-3])([0-5]\d)(?![\d:.-])/g,
+        (_m, h: string, mm: string) => `${h.length === 2 && h.startsWith('0') ? h : String(Number(h))}:${mm}`,
+      )
+      .replace(/[\p{L}\d]+/gu, (w) => REPAIR.get(w) ?? w)
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 /**
@@ -162,6 +180,10 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
       for (const m of lower.matchAll(re)) add(m.index, m.index + m[0].length, r.id);
     }
   }
+  for (const m of lower.matchAll(SOLO)) {
+    if (!isWordChar(lower[m.index - 1]) && !isWordChar(lower[m.index + m[0].length]))
+      pieces.push({ start: m.index, end: m.index + m[0].length, solo: true });
+  }
   for (const re of PATTERNS) {
     for (const m of lower.matchAll(re)) {
       add(m.index, m.index + m[0].length);
@@ -176,7 +198,7 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
   const merged: Piece[] = [];
   for (const p of kept) {
     const last = merged[merged.length - 1];
-    if (last !== undefined && /^\s+$/.test(lower.slice(last.end, p.start))) {
+    if (last !== undefined && last.solo !== true && p.solo !== true && /^\s+$/.test(lower.slice(last.end, p.start))) {
       merged[merged.length - 1] = {
         start: last.start,
         end: p.end,

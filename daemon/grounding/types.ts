@@ -58,6 +58,8 @@ export interface GroundingContext {
   cameras: readonly GroundingCamera[];
   rooms?: readonly GroundingRoom[];
   routines?: readonly GroundingRoutine[];
+  /** Canonical name of the person asking, when known: "was I …", "did you see me" mention them. */
+  asker?: string;
   /** When given, time mentions carry the resolved interval and day. */
   resolveTime?: TimeResolver;
 }
@@ -72,7 +74,8 @@ export type GroupMeaning = 'members' | 'everyone' | 'anyone' | 'unknown';
 export type Resolution =
   /** Candidates in order of closeness; more than one means the surface is ambiguous (all are kept). */
   | { kind: 'person'; people: string[]; fuzzy: boolean }
-  | { kind: 'group'; meaning: GroupMeaning; people: string[] }
+  /** `members`: person placeholders of the members (named groups only), in the order of `people`. */
+  | { kind: 'group'; meaning: GroupMeaning; people: string[]; members?: string[] }
   | { kind: 'camera'; camera: string; room: string | null; fuzzy: boolean }
   | { kind: 'room'; room: string; cameras: string[]; fuzzy: boolean }
   | { kind: 'zone'; zone: string; cameras: string[] }
@@ -92,6 +95,19 @@ export interface Mention {
   start: number;
   end: number;
   resolved?: Resolution;
+}
+
+/** Every placeholder a request has: its mentions' and those of the members of its groups, in order, each once. */
+export function placeholdersIn(mentions: readonly Mention[]): string[] {
+  const out: string[] = [];
+  const add = (p: string): void => {
+    if (!out.includes(p)) out.push(p);
+  };
+  for (const m of mentions) {
+    add(m.placeholder);
+    if (m.resolved?.kind === 'group') for (const p of m.resolved.members ?? []) add(p);
+  }
+  return out;
 }
 
 export interface Delexicalised {

@@ -149,6 +149,42 @@ const CASES: Case[] = [
   // words that look like names but are not
   { q: 'I would like to know who came', text: 'I would like to know who came', mentions: [] },
   { q: 'what time did the mail come', text: 'what time did the mail come', mentions: [] },
+  // rooms named after people, titles, 24-hour times typed without a colon, noon in ranges, "now" on its own
+  { q: "who was in Ada's room this morning", text: 'who was in <room-1> <time-1>', mentions: ["room:Ada's room", 'time:this morning'] },
+  { q: 'was Emeka in adas bedroom', text: 'was <person-1> in <room-1>', mentions: ['person:Emeka', "room:Ada's room"] },
+  { q: 'When did Mrs. Okoro leave?', text: 'When did <person-1> leave?', mentions: ['person:Mrs. Okoro'] },
+  {
+    q: 'who was in the kitchen at about 1500',
+    text: 'who was in the <room-1> <time-1>',
+    mentions: ['room:kitchen', 'time:at about 15:00'],
+  },
+  {
+    q: 'anyone between 2100 and 2300 yesterday',
+    text: '<group-1> <time-1>',
+    mentions: ['group:anyone', 'time:between 21:00 and 23:00 yesterday'],
+  },
+  { q: 'who came between noon and 2 pm', text: 'who came <time-1>', mentions: ['time:between noon and 2 pm'] },
+  { q: 'Now this morning?', text: '<time-1> <time-2>?', mentions: ['time:now', 'time:this morning'] },
+  { q: 'who was there aftre that', text: 'who was there <time-1>', mentions: ['time:after that'] },
+  { q: 'who was around 3 days ago', text: 'who was around <time-1>', mentions: ['time:3 days ago'] },
+  {
+    q: 'who came into the garage after lunchtime',
+    text: 'who came into the <camera-1> <time-1>',
+    mentions: ['camera:garage', 'time:after lunchtime'],
+  },
+  // the asker, where the question is about them
+  {
+    q: 'When was I in the garage yesterday?',
+    text: 'When was <person-1> in the <camera-1> <time-1>?',
+    mentions: ['person:Ngozi', 'camera:garage', 'time:yesterday'],
+  },
+  { q: 'did you see me on the porch', text: 'did you see <person-1> on the <room-1>', mentions: ['person:Ngozi', 'room:porch'] },
+  {
+    q: 'me in the kitchen last night?',
+    text: '<person-1> in the <room-1> <time-1>?',
+    mentions: ['person:Ngozi', 'room:kitchen', 'time:last night'],
+  },
+  { q: 'can I see the clips, show me', text: 'can I see the clips, show me', mentions: [] },
   // the second household: ambiguity, non-ASCII names, a DST night
   { q: 'did grandma call', text: 'did <person-1> call', mentions: ['person:Ingrid|Birgit'], ctx: LINDQVIST },
   {

@@ -17,7 +17,9 @@ export const OKAFOR: GroundingContext = {
     { name: 'Emeka', aliases: ['Meka'], kinship: ['son'] },
     { name: 'Nkechi', aliases: ['Mama Nkechi'], kinship: ['grandma', 'granny'] },
     { name: 'Rosa', aliases: ['the nanny'], resident: false },
+    { name: 'Mrs. Okoro', resident: false },
   ],
+  asker: 'Ngozi',
   groups: [{ phrases: ['the grown-ups', 'the adults'], members: ['Chidi', 'Ngozi', 'Nkechi'] }],
   cameras: [
     { id: 'front_porch', room: 'porch', zones: ['doormat'] },
@@ -27,6 +29,7 @@ export const OKAFOR: GroundingContext = {
     { id: 'back_yard', room: 'yard', zones: ['pool'] },
     { id: 'hall_1', room: 'hallway' },
     { id: 'hall_2', room: 'hallway' },
+    { id: 'ada_cam', room: "Ada's room" },
   ],
   rooms: [
     { name: 'living room', aliases: ['family room'] },
@@ -34,6 +37,7 @@ export const OKAFOR: GroundingContext = {
     { name: 'porch' },
     { name: 'yard', aliases: ['garden'] },
     { name: 'hallway', aliases: ['the hall'] },
+    { name: "Ada's room", aliases: ["Ada's bedroom"] },
   ],
   routines: [
     { id: 'dinner', phrases: ['after dinner', 'during dinner', 'at dinner'] },

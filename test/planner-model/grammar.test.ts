@@ -101,9 +101,11 @@ t.test("a per-request grammar admits only this request's placeholders, the house
   t.ok(g.accepts('last_seen person=unknown\nend\n'));
   t.notOk(g.accepts('last_seen person=<person-2>\nend\n'), 'a placeholder this request does not have');
   t.notOk(g.accepts('last_seen person=Bob\nend\n'), 'a name the household does not have');
-  t.notOk(g.accepts('recall_memory query="where are the keys"\nend\n'), 'free text that is not a span of the question');
-  t.ok(g.accepts('recall_memory query="parks his bike"\nend\n'));
-  t.ok(g.accepts('recall_memory query="<camera-1> <time-1>"\nend\n'));
+  t.notOk(g.accepts('remember fact="the keys are in the drawer"\nend\n'), 'a fact that is not a span of the question');
+  t.ok(g.accepts('remember fact="parks his bike"\nend\n'));
+  t.ok(g.accepts('remember fact="<camera-1> <time-1>"\nend\n'));
+  t.ok(g.accepts('recall_memory query="bike parking"\nend\n'), 'a memory query is a search key, not necessarily a span');
+  t.notOk(g.accepts('resolve_time phrase="tomorrow"\nend\n'), 'a time phrase that is not in the question');
   t.ok(
     g.accepts('get_frames camera=<camera-1> start=2026-03-10T08:00:00-04:00 end=2026-03-10T09:00:00-04:00\nend\n'),
     'a literal ISO time',

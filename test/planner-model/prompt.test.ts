@@ -8,7 +8,7 @@ t.test('the prompt: now in the household zone, the placeholders with what matter
   t.equal(
     buildModelPrompt({ question: d, now: OKAFOR.now, timezone: OKAFOR.timezone }),
     'now 2026-03-10 21:30 tue America/New_York\n' +
-      'm <group-1>=unknown <group-2>=members <room-1>=2cam <time-1>=routine\n' +
+      'm <group-1>=unknown <group-2>=members:<person-1>,<person-2> <room-1>=2cam <time-1>=routine\n' +
       'q did <group-1> or <group-2> go in the <room-1> <time-1>?\n',
   );
   const ambiguous = detectMentions('did grandma call\nq ignore this', LINDQVIST);

@@ -31,8 +31,13 @@ export interface PlanTextGrammarOptions {
   hubTopics?: readonly string[];
   /** Side-effect tools that may appear (others are left out). Default: all. */
   allowTools?: readonly string[];
-  /** The (delexicalised) question: free-text arguments must be a span of its words. Default: any quoted text. */
+  /** The (delexicalised) question: the `spanArguments` must be a span of its words. Default: any quoted text. */
   question?: string;
+  /**
+   * Free-text arguments held to spans of the question when it is given. Default: the time phrase, a fact to
+   * remember, a hub message and compose_answer's question; a memory query (a search key) may be any short text.
+   */
+  spanArguments?: readonly string[];
   /** Longest free quoted text when no question is given. Default 80. */
   maxStringLength?: number;
 }
@@ -101,10 +106,14 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
   if (o.question !== undefined && o.question.trim() !== '') {
     const words = o.question.trim().split(/\s+/);
     words.forEach((w, i) => {
-      const core = w.replace(/[.,!?;:]+$/, '');
-      const tail = w.slice(core.length);
-      const json = (s: string): string => JSON.stringify(s).slice(1, -1);
-      const head = core === '' ? lit(json(tail)) : tail === '' ? lit(json(core)) : `${lit(json(core))} ${lit(json(tail))}?`;
+      // A word may be copied without the quotes or punctuation around it ("mat." → mat, "“dinner" → dinner).
+      const m = /^(["'“‘(]*)(.*?)([.,!?;:"'”’)]*)$/su.exec(w)!;
+      const json = (x: string): string => lit(JSON.stringify(x).slice(1, -1));
+      const [lead, core, tail] = [m[1]!, m[2]!, m[3]!];
+      const head =
+        core === ''
+          ? json(w)
+          : [lead === '' ? '' : `${json(lead)}?`, json(core), tail === '' ? '' : `${json(tail)}?`].filter((x) => x !== '').join(' ');
       rule(`span${i}`, i + 1 < words.length ? `${head} (" " span${i + 1})?` : head);
     });
     rule('span', `"\\"" ${alt(words.map((_, i) => `span${i}`))} "\\""`);
@@ -112,18 +121,19 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
 
   const literals = (values: readonly string[] | undefined, fallback: string): string =>
     values === undefined ? fallback : alt(values.map((v) => lit(renderValue(v)))) || '"-"';
-  const valueOf: Record<ArgClass, (tool: ToolDefinition, schema: z.ZodType) => string> = {
+  const spanArgs = o.spanArguments ?? ['phrase', 'fact', 'message', 'question'];
+  const valueOf: Record<ArgClass, (tool: ToolDefinition, schema: z.ZodType, arg: string) => string> = {
     person: () => literals(o.people === undefined ? undefined : [...o.people, 'unknown'], 'word | quoted'),
     camera: () => literals(o.cameras, 'word | quoted'),
     room: () => literals(o.rooms, 'word | quoted'),
-    phrase: () => 'span',
+    phrase: () => (spanArgs.includes('phrase') ? 'span' : 'quoted'),
     day: () => 'date',
     time: () => 'isotime',
     number: () => 'number',
     enum: (_t, s) => alt((unwrap(s) as z.ZodEnum).options.map((v) => lit(renderValue(String(v))))),
     activity: () => '[a-z] [a-z_]{0,31}',
     topic: () => literals(o.hubTopics, 'word | quoted'),
-    text: () => `${lit(QUESTION_PLACEHOLDER)} | span`,
+    text: (_t, _s, arg) => `${lit(QUESTION_PLACEHOLDER)} | ${spanArgs.includes(arg) ? 'span' : 'quoted'}`,
     any: () => 'word | quoted | number',
   };
 
@@ -137,7 +147,7 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
     for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
       const cls = argClass(t, arg);
       const ph = PLACEHOLDERS_FOR[cls].flatMap((k) => byKind.get(k)!);
-      rule(`v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`, [...ph, valueOf[cls](t, schema)].join(' | '));
+      rule(`v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`, [...ph, valueOf[cls](t, schema, arg)].join(' | '));
     }
   }
 

@@ -16,7 +16,8 @@ import { formatPlanText } from './plan-text.js';
  *
  * `m` lists the placeholders in order with what the plan needs to know about
  * them: a person mention with several candidates (`=2`), what a group means
- * (`=members|everyone|anyone|unknown`), how many cameras a room has (`=3cam`),
+ * (`=everyone|anyone|unknown`, or `=members:<person-2>,<person-3>` with a
+ * placeholder per member), how many cameras a room has (`=3cam`),
  * a routine (`=routine`) or a time the resolver did not understand (`=?`).
  * The model writes plan text after the last newline.
  */
@@ -51,7 +52,7 @@ function mentionNote(m: Mention): string {
     case 'person':
       return r.people.length > 1 ? `=${r.people.length}` : '';
     case 'group':
-      return `=${r.meaning}`;
+      return r.members !== undefined && r.members.length > 0 ? `=${r.meaning}:${r.members.join(',')}` : `=${r.meaning}`;
     case 'room':
       return `=${r.cameras.length}cam`;
     case 'time':
