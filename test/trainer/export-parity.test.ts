@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { getLlama, type LlamaModel, type Token } from 'node-llama-cpp';
 import t from 'tap';
-import { plannerPython, runTrainPlanner, SCORE_GGUF, TINY_MODEL, tempDir, writeTinyCorpus } from './support/planner.js';
+import { exitMessage, plannerPython, runTrainPlanner, SCORE_GGUF, TINY_MODEL, tempDir, writeTinyCorpus } from './support/planner.js';
 
 const py = plannerPython();
 const FULL_DISTRIBUTION = { temperature: 1, topK: 0, topP: 1, minP: 0 } as const;
@@ -70,7 +70,7 @@ t.test('GGUF exports: llama.cpp NLL per token = torch NLL per token', { skip: 's
     'f32,f16,q8_0,q4_0',
     '--quiet',
   ]);
-  t.equal(r.status, 0, r.stderr + JSON.stringify(r.lines.at(-1)));
+  t.equal(r.status, 0, exitMessage(r));
   const start = r.lines.find((l) => l.type === 'start');
   t.ok(typeof start?.['params'] === 'number' && (start['params'] as number) < 200_000, `tiny model: ${start?.['params']} parameters`);
   const samples = corpus.val.slice(0, 6).map(({ prompt, target }) => ({ prompt, target }));
@@ -81,7 +81,7 @@ t.test('GGUF exports: llama.cpp NLL per token = torch NLL per token', { skip: 's
       encoding: 'utf8',
       env: { ...process.env, OMP_NUM_THREADS: '1' },
     });
-    t.equal(res.status, 0, res.stderr);
+    t.equal(res.status, 0, exitMessage(res));
     return JSON.parse(res.stdout) as Scored[];
   };
   const llama = await getLlama({ gpu: false, logLevel: 'error' as never });

@@ -10,7 +10,16 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { getLlama, type Token } from 'node-llama-cpp';
 import t from 'tap';
-import { mulberry32, plannerPython, runTrainPlanner, TINY_MODEL, TOKENIZE_TEXT, tempDir, writeTinyCorpus } from './support/planner.js';
+import {
+  exitMessage,
+  mulberry32,
+  plannerPython,
+  runTrainPlanner,
+  TINY_MODEL,
+  TOKENIZE_TEXT,
+  tempDir,
+  writeTinyCorpus,
+} from './support/planner.js';
 
 const py = plannerPython();
 
@@ -148,7 +157,7 @@ t.test(
       'f32',
       '--quiet',
     ]);
-    t.equal(r.status, 0, r.stderr + JSON.stringify(r.lines.at(-1)));
+    t.equal(r.status, 0, exitMessage(r));
     const gguf = join(out, 'planner-custom-f32.gguf');
     const spmModel = join(out, 'tokenizer.model');
 
@@ -157,7 +166,7 @@ t.test(
     t.ok(strings.length >= 1000, `${strings.length} strings`);
     const encodeWith = (args: string[]) => {
       const res = spawnSync(py.python, [TOKENIZE_TEXT, ...args], { input: JSON.stringify(strings), encoding: 'utf8', maxBuffer: 64 << 20 });
-      t.equal(res.status, 0, res.stderr);
+      t.equal(res.status, 0, exitMessage(res));
       return JSON.parse(res.stdout) as number[][];
     };
     const bySpm = encodeWith(['--spm', spmModel]);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { plannerPython, runTrainPlanner, TINY_MODEL, type TrainerLine, tempDir, writeTinyCorpus } from './support/planner.js';
+import { exitMessage, plannerPython, runTrainPlanner, TINY_MODEL, type TrainerLine, tempDir, writeTinyCorpus } from './support/planner.js';
 
 const py = plannerPython();
 const skip = 'skip' in py ? py.skip : false;
@@ -22,9 +22,11 @@ t.test('progress, report, determinism and resume', { skip }, async (t) => {
   // one tokenizer for all runs, so the runs differ only in how they trained
   const common = [...TINY_MODEL, '--export', 'f32', '--eval-every', '6', '--log-every', '3', '--quiet'];
   const straight = join(dir, 'straight');
-  const a = runTrainPlanner(py.python, ['--corpus', corpus.dir, '--out', straight, ...common, '--steps', '24', '--ckpt-every', '100']);
-  t.equal(a.status, 0, a.stderr + JSON.stringify(a.lines.at(-1)));
+  const withBar = common.filter((x) => x !== '--quiet');
+  const a = runTrainPlanner(py.python, ['--corpus', corpus.dir, '--out', straight, ...withBar, '--steps', '24', '--ckpt-every', '100']);
+  t.equal(a.status, 0, exitMessage(a));
   const tokenizer = join(straight, 'tokenizer.model');
+  t.match(a.stderr, /\] 24\/24 loss [\d.]+ [\d,]+ tok\/s elapsed \d+:\d\d:\d\d ETA \d+:\d\d:\d\d/, 'progress bar with ETA on stderr');
 
   // progress lines
   t.same(
@@ -82,7 +84,7 @@ t.test('progress, report, determinism and resume', { skip }, async (t) => {
     '--tokenizer',
     tokenizer,
   ]);
-  t.equal(b.status, 0, b.stderr);
+  t.equal(b.status, 0, exitMessage(b));
   t.equal(sha(join(again, 'planner-custom-f32.gguf')), sha(join(straight, 'planner-custom-f32.gguf')), 'deterministic per seed');
 
   // stop at 12 (as if killed after the checkpoint), then resume to 24
@@ -102,7 +104,7 @@ t.test('progress, report, determinism and resume', { skip }, async (t) => {
     '--stop-at',
     '12',
   ]);
-  t.equal(c1.status, 0, c1.stderr);
+  t.equal(c1.status, 0, exitMessage(c1));
   t.same(
     ofType(c1.lines, 'checkpoint').map((l) => l['step']),
     [12],
@@ -122,7 +124,7 @@ t.test('progress, report, determinism and resume', { skip }, async (t) => {
     tokenizer,
     '--resume',
   ]);
-  t.equal(c2.status, 0, c2.stderr);
+  t.equal(c2.status, 0, exitMessage(c2));
   t.equal(ofType(c2.lines, 'start')[0]?.['from_step'], 12, 'resumed from step 12');
   t.same(
     ofType(c2.lines, 'step').map((l) => l['step']),
@@ -165,4 +167,28 @@ t.test('bad input fails with E_TRAIN_INPUT', { skip }, async (t) => {
     '1',
   ]);
   t.match(odd.lines.at(-1), { type: 'error', code: 'E_TRAIN_INPUT', message: /multiples of 32/ });
+});
+
+t.test('--benchmark times training steps and reports tokens/s', { skip }, async (t) => {
+  if (!('python' in py)) return;
+  const r = runTrainPlanner(py.python, [
+    '--benchmark',
+    '0.01',
+    '--dim',
+    '64',
+    '--layers',
+    '1',
+    '--heads',
+    '2',
+    '--ff',
+    '64',
+    '--batch',
+    '2',
+    '--max-len',
+    '32',
+  ]);
+  t.equal(r.status, 0, exitMessage(r));
+  const bench = ofType(r.lines, 'bench').at(-1);
+  t.match(bench, { type: 'bench', threads: 1, batch: 2, seq: 32, steps: 1 });
+  t.ok((bench?.['tokens_per_s'] as number) > 0 && (bench?.['tokens_per_cpu_s'] as number) > 0, 'tokens/s and tokens per CPU-second');
 });

@@ -164,3 +164,8 @@ export function runTrainPlanner(python: string, args: string[]): { status: numbe
     .map((l) => JSON.parse(l) as TrainerLine);
   return { status: r.status, lines, stderr: r.stderr };
 }
+
+/** A status assertion's message: short when the script exited 0, its stderr and last JSON line when it did not. */
+export function exitMessage(r: { status: number | null; stderr: string; lines?: TrainerLine[] }): string {
+  return r.status === 0 ? 'exit 0' : `exit ${r.status}: ${r.stderr.slice(-2000)} ${JSON.stringify(r.lines?.at(-1) ?? null)}`;
+}
