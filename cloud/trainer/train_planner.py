@@ -36,6 +36,7 @@ from corpus import CorpusError, CorpusSample, load_corpus, tokenizer_texts  # no
 from planner_tokenizer import TokenizerError  # noqa: E402
 
 CHECKPOINT = "checkpoint.pt"
+DEFAULT_CORPUS = os.path.join("var", "datasets", "planner-corpus")  # relative to the repository root
 FORMAT_VERSION = "homesight-planner-v1"
 
 
@@ -474,8 +475,8 @@ def parse_args(argv: List[str]):
     from planner_model import EXPORT_TYPES, SIZES
 
     p = argparse.ArgumentParser(description="Train the HomeSight planner model from scratch and export it as GGUF.")
-    p.add_argument("--corpus", help="corpus folder (train.jsonl, val.jsonl, …) or one JSONL file")
-    p.add_argument("--out", help="run folder: checkpoint, tokenizer, report, GGUF exports")
+    p.add_argument("--corpus", default=DEFAULT_CORPUS, help="corpus folder (train.jsonl, val.jsonl, …) or one JSONL file")
+    p.add_argument("--out", help="run folder: checkpoint, tokenizer, report, GGUF exports (default var/runs/planner-SIZE-sSEED)")
     p.add_argument("--size", choices=sorted(SIZES), help="model size preset; --dim/--layers/--heads/--ff override it")
     p.add_argument("--dim", type=int, default=0)
     p.add_argument("--layers", type=int, default=0)
@@ -513,8 +514,7 @@ def parse_args(argv: List[str]):
     bad = [k for k in a.export.split(",") if k and k not in EXPORT_TYPES]
     if bad:
         p.error(f"--export: unknown {bad}")
-    if not a.benchmark and (not a.corpus or not a.out):
-        p.error("--corpus and --out are required (except with --benchmark)")
+    a.out = a.out or os.path.join("var", "runs", f"planner-{a.size or 'custom'}-s{a.seed}")
     if a.steps < 1:
         p.error("--steps must be >= 1")
     return a
