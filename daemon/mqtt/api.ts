@@ -338,6 +338,7 @@ export const MQTT_PUBLISHED = {
 export const replyEnvelopeSchema = envelope;
 
 export type RouteTopic = keyof typeof MQTT_REQUESTS;
+export type PublishedTopicName = keyof typeof MQTT_PUBLISHED;
 /** The parsed arguments a route's handler receives. */
 export type RouteRequest<T extends RouteTopic> = z.output<(typeof MQTT_REQUESTS)[T]['request']>;
 /** What a route's handler returns (the `data` of the `ok` reply). */

@@ -1,8 +1,14 @@
+import type { PublishedTopicName } from './api.js';
 import { HA_COMPONENTS, type HaComponent, type HaPayload } from './ha.js';
 import { slug } from './topics.js';
 import type { CommandInfo } from './types.js';
 
-/** Topics of HomeSight's state, relative to `<base>` (see docs/mqtt.md). */
+/** A published topic of the API map, for one camera where its pattern has `+`. */
+function perCamera(pattern: PublishedTopicName & `camera/+/${string}`): (camera: string) => string {
+  return (camera) => pattern.replace('+', camera);
+}
+
+/** Topics of HomeSight's state, relative to `<base>`: names from the API map (api.ts), so they cannot drift from it. */
 export const TOPICS = {
   availability: 'availability',
   status: 'status',
@@ -10,9 +16,9 @@ export const TOPICS = {
   events: 'events',
   learningAudit: 'learning/audit',
   agentAnswer: 'agent/answer',
-  cameraState: (camera: string) => `camera/${camera}/state`,
-  cameraSnapshot: (camera: string) => `camera/${camera}/snapshot`,
-} as const;
+  cameraState: perCamera('camera/+/state'),
+  cameraSnapshot: perCamera('camera/+/snapshot'),
+} as const satisfies Record<string, PublishedTopicName | ((camera: string) => string)>;
 
 export interface EntityInput {
   deviceId: string;
@@ -63,7 +69,11 @@ export function buildEntities(input: EntityInput): DiscoveryEntity[] {
     availability: [{ topic: `${base}/${TOPICS.availability}`, payload_available: 'online', payload_not_available: 'offline' }],
   };
   const out: DiscoveryEntity[] = [];
-  const add = <C extends HaComponent>(component: C, objectId: string, payload: Omit<HaPayload<C>, 'unique_id' | 'device' | 'origin'>): void => {
+  const add = <C extends HaComponent>(
+    component: C,
+    objectId: string,
+    payload: Omit<HaPayload<C>, 'unique_id' | 'device' | 'origin'>,
+  ): void => {
     const full = { ...common, ...payload, unique_id: `${node}_${objectId}` };
     const parsed = HA_COMPONENTS[component].parse(full) as Record<string, unknown>;
     out.push({ component, objectId, topic: `${input.discoveryPrefix}/${component}/${node}/${objectId}/config`, payload: parsed });

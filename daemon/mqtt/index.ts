@@ -10,42 +10,43 @@ import type { ServiceContainer } from '../system/index.js';
 import { MqttModule } from './module.js';
 import type { MqttBridge } from './types.js';
 
+export {
+  type ApiModule,
+  MQTT_PUBLISHED,
+  MQTT_REQUESTS,
+  type PublishedTopic,
+  type PublishedTopicName,
+  type RequestRoute,
+  type RouteRequest,
+  type RouteResponse,
+  type RouteTopic,
+  replyEnvelopeSchema,
+} from './api.js';
+export { EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';
+export { type CoreHooks, MqttCore, type MqttCoreOptions } from './core.js';
+export { buildEntities, type DiscoveryEntity, type EntityInput, TOPICS } from './entities.js';
+export type { CameraState } from './extensions.js';
+export { HA_COMPONENTS, type HaComponent, type HaPayload, haJsonSchemas } from './ha.js';
+export { MqttModule, type MqttModuleOptions } from './module.js';
+export { Outbox } from './outbox.js';
+export { hashPasswordLine, loadPasswordFile, type PasswordEntry, parsePasswordLine, verifyPassword } from './passwd.js';
+export { clientKey } from './router.js';
+export { isPublishTopic, newId, topicMatches } from './topics.js';
 export type {
+  CommandButton,
+  CommandInfo,
+  MessageHandler,
   MqttBridge,
   MqttMessage,
-  MessageHandler,
+  ProtocolVersion,
   PublishOptions,
   PublishProperties,
   QoS,
-  ProtocolVersion,
+  ReplyEnvelope,
   RequestContext,
   RouteHandler,
   ServeOptions,
-  CommandButton,
-  CommandInfo,
-  ReplyEnvelope,
 } from './types.js';
-export { MqttModule, type MqttModuleOptions } from './module.js';
-export { MqttCore, type MqttCoreOptions, type CoreHooks } from './core.js';
-export { Outbox } from './outbox.js';
-export { EmbeddedBroker, type EmbeddedBrokerOptions } from './broker.js';
-export { loadPasswordFile, verifyPassword, hashPasswordLine, parsePasswordLine, type PasswordEntry } from './passwd.js';
-export { HA_COMPONENTS, haJsonSchemas, type HaComponent, type HaPayload } from './ha.js';
-export { buildEntities, TOPICS, type DiscoveryEntity, type EntityInput } from './entities.js';
-export {
-  MQTT_REQUESTS,
-  MQTT_PUBLISHED,
-  replyEnvelopeSchema,
-  type RequestRoute,
-  type PublishedTopic,
-  type ApiModule,
-  type RouteTopic,
-  type RouteRequest,
-  type RouteResponse,
-} from './api.js';
-export { clientKey } from './router.js';
-export { topicMatches, isPublishTopic, newId } from './topics.js';
-export type { CameraState } from './extensions.js';
 
 /** The MQTT bridge of a running daemon, or null when the mqtt module is off or failed to build. */
 export function findMqttBridge(container: ServiceContainer): MqttBridge | null {

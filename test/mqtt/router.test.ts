@@ -1,11 +1,14 @@
 import t from 'tap';
+import { z } from 'zod';
 import {
+  MQTT_PUBLISHED,
   MQTT_REQUESTS,
   type MqttMessage,
   type ProtocolVersion,
   type PublishOptions,
   type ReplyEnvelope,
   replyEnvelopeSchema,
+  TOPICS,
   topicMatches,
 } from '../../daemon/mqtt/index.js';
 import { clientKey, RequestRouter, type RouterTransport } from '../../daemon/mqtt/router.js';
@@ -314,4 +317,22 @@ t.test('concurrency, unknown commands, serving twice, and the command list', asy
     s.router.commands().map((c) => c.name),
     ['rollback'],
   );
+});
+
+t.test('the API map: request topics under agent/ or command/, JSON Schemas derivable for the docs, state topics declared', async (t) => {
+  for (const [topic, route] of Object.entries(MQTT_REQUESTS)) {
+    t.match(topic, /^(agent|command)\/[a-z_]+$/, `${topic}: a request topic`);
+    t.equal(route.direction, 'request');
+    t.ok(route.description.length > 10, `${topic}: described`);
+    for (const which of ['request', 'response'] as const) {
+      t.doesNotThrow(() => z.toJSONSchema(route[which], { unrepresentable: 'any', io: 'input' }), `${topic}: ${which} has a JSON Schema`);
+    }
+    if (topic.startsWith('command/')) t.equal(route.resultTopic, `${topic}/result`, `${topic}: results on ${topic}/result`);
+  }
+  for (const topic of [TOPICS.availability, TOPICS.status, TOPICS.info, TOPICS.events, TOPICS.learningAudit, TOPICS.agentAnswer]) {
+    t.ok(topic in MQTT_PUBLISHED, `${topic} is declared`);
+  }
+  t.equal(TOPICS.cameraState('porch'), 'camera/porch/state');
+  t.equal(TOPICS.cameraSnapshot('porch'), 'camera/porch/snapshot');
+  t.equal(MQTT_REQUESTS['agent/ask'].resultTopic, TOPICS.agentAnswer);
 });
