@@ -25,6 +25,7 @@ export function householdInfo(config: HomeSightConfig): HouseholdInfo {
     timezone: config.household.timezone,
     people: config.household.people.map((p) => ({ name: p.name, aliases: p.aliases })),
     rooms: config.household.rooms,
+    routines: config.household.routines,
     cameras: Object.fromEntries(Object.entries(config.cameras).map(([name, c]) => [name, (c as { room?: string }).room ?? null])),
   };
 }

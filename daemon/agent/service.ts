@@ -152,7 +152,9 @@ export class AgentService {
   }
 
   private requestHousehold(): PlanRequest['household'] {
-    return { people: this.household.people, rooms: this.household.rooms, cameras: Object.keys(this.household.cameras) };
+    const h: PlanRequest['household'] = { people: this.household.people, rooms: this.household.rooms, cameras: Object.keys(this.household.cameras) };
+    if (this.household.routines !== undefined) h.routines = this.household.routines;
+    return h;
   }
 
   /** The previous turn's time range, re-resolved from its plan at the time it was asked. */

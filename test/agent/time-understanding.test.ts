@@ -107,3 +107,21 @@ t.test('the retrieval planner takes the time from the question, never from its e
   t.equal(await phraseOf('who was in the pantry around five'), 'around five');
   t.equal(await phraseOf('who was in the pantry after supper'), 'after supper', 'a routine alias');
 });
+
+t.test('household.routines: from the config to resolve_time, and the answer names the routine', async (t) => {
+  const { configSchema } = await import('../../daemon/config/index.js');
+  const { householdInfo } = await import('../../daemon/agent/index.js');
+  const { createToolImpls, composeAnswer } = await import('../../daemon/agent/execution/index.js');
+  const config = configSchema.parse({
+    household: { timezone: DUBLIN, routines: [{ name: 'dinner', aliases: ['tea'], start: '18:30', end: '19:15', days: ['thu'] }] },
+  });
+  const household = householdInfo(config);
+  t.same(household.routines, [{ name: 'dinner', aliases: ['tea'], start: '18:30', end: '19:15', days: ['thu'] }]);
+  t.throws(() => configSchema.parse({ household: { routines: [{ name: 'nap', start: '1pm', end: '14:00' }] } }), /HH:MM/);
+  const now = Date.parse('2026-06-11T21:30:00+01:00');
+  const ctx = { household, now, ranges: [] } as unknown as Parameters<ReturnType<typeof createToolImpls>['resolve_time']>[1];
+  const range = await createToolImpls().resolve_time({ phrase: 'after tea' }, ctx);
+  t.same([range.start, range.end], ['2026-06-11T19:15:00+01:00', '2026-06-11T21:15:00+01:00']);
+  const answer = composeAnswer('who was in the kitchen after tea', [{ kind: 'time_range', task: 'resolve_time', output: range }, { kind: 'count', task: 'count_events', output: { count: 2 } }], now, DUBLIN);
+  t.match(answer, /^19:15–21:15 \(dinner is 18:30–19:15 per your routine\): 2 events\./);
+});
