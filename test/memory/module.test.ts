@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parseConfigText, type HomeSightConfig } from '../../daemon/config/index.js';
-import { MemoryModule, effectiveRetainDays, memoryDbPath } from '../../daemon/memory/index.js';
+import { MemoryModule, SCHEMA_VERSION, effectiveRetainDays, memoryDbPath } from '../../daemon/memory/index.js';
 import { MODULES } from '../../daemon/modules.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { ev, HOUR, tempDir } from './support.js';
@@ -61,7 +61,7 @@ t.test('start, health, metrics, retention with snapshots, reload, stop', async (
   const h = m.health();
   t.equal(h.status, 'ok');
   t.match(h.summary, /events, .* MB, 3 pending/);
-  t.match(h.details, { pending: 3, schema_version: 4, retain_days: 45, recovered: null });
+  t.match(h.details, { pending: 3, schema_version: SCHEMA_VERSION, retain_days: 45, recovered: null });
 
   t.match(await metrics.metrics(), /homesight_memory_pending_events 3/);
   m.store.events.flush();
