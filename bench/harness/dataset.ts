@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { configSchema } from '../../daemon/config/index.js';
 import { HomeSightError } from '../../daemon/system/index.js';
 import { taskPlanSchema, type PlanRequest, type TaskPlan } from './agent.js';
 import type { LinkMode } from './metrics/items.js';
@@ -37,6 +38,8 @@ export interface HouseholdInfo {
   /** Side-effect tools this household allows (`allow_tools`); all tools when absent. */
   allowTools?: string[];
   hubTopics?: string[];
+  /** The household's routines (the config's household.routines), for time phrases like "after dinner". */
+  routines?: PlanRequest['household']['routines'];
 }
 
 /** The tool list the node metrics count against. */
@@ -141,6 +144,8 @@ const householdSchema = z.object({
   per_round: z.array(z.object({ round: z.number().int().min(0), planner_context: plannerContextSchema })).optional(),
   allow_tools: z.array(z.string()).optional(),
   hub_topics: z.array(z.string()).optional(),
+  // The same shape as the config key household.routines.
+  routines: configSchema.shape.household.unwrap().shape.routines.optional(),
   name: z.string().optional(),
   timezone: z.string().optional(),
   people: z
@@ -271,6 +276,7 @@ export function loadHouseholds(file: string): Map<string, HouseholdInfo> {
     if (r.data.per_round !== undefined) info.rounds = new Map(r.data.per_round.map((x) => [x.round, x.planner_context]));
     if (r.data.allow_tools !== undefined) info.allowTools = r.data.allow_tools;
     if (r.data.hub_topics !== undefined) info.hubTopics = r.data.hub_topics;
+    if (r.data.routines !== undefined) info.routines = r.data.routines;
     out.set(info.id, info);
   });
   return out;
@@ -454,7 +460,9 @@ export function householdFor(sample: BenchSample, households: ReadonlyMap<string
   const h = sample.household === null ? undefined : households.get(sample.household);
   const atRound = sample.round === null ? undefined : h?.rounds?.get(sample.round);
   if (atRound !== undefined) return { people: atRound.people.map((p) => ({ name: p.name, aliases: [...p.aliases] })), rooms: [...atRound.rooms], cameras: [...atRound.cameras] };
-  return { people: h?.people ?? [], rooms: h?.rooms ?? [], cameras: h?.cameras ?? [] };
+  const out: PlanRequest['household'] = { people: h?.people ?? [], rooms: h?.rooms ?? [], cameras: h?.cameras ?? [] };
+  if (h?.routines !== undefined) out.routines = h.routines;
+  return out;
 }
 
 /** The request a planner is asked for a sample. */

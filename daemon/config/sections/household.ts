@@ -23,6 +23,7 @@ export const routineSchema = z.strictObject({
     .min(1)
     .default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
     .describe('days it happens (one entry per routine and time: weekday and weekend dinners are two entries)'),
+  people: z.array(z.string().min(1)).optional().describe('whose routine it is (names from household.people); the whole household when left out'),
 });
 
 export const householdSchema = z
