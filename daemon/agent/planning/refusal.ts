@@ -73,8 +73,8 @@ const HUB = /\b(?:hub|home ?hub|noticeboard|notice board|board|family board|disp
 
 // Other households: cameras or homes that are not this household's.
 const OTHER_HOME =
-  /\b(?:other|another|different|all (?:the )?|every|someone else's|somebody else's)\s+(?:households?|homes?|houses?|flats?|apartments?|famil(?:y|ies))\b|\bnext[- ]door(?:'s)?\s+(?:camera|cam|doorbell|feed|footage|house|garden|driveway|place)\b/;
-const POSSESSED_CAMERA = /\b([a-z]+)'s?\s+(?:(?:house|home|flat|place|front|back|garden|driveway|doorbell|porch|garage)\s+)?(?:cameras?|cams?|doorbell cam\w*|ring|feed|footage|recordings?)\b/g;
+  /\b(?:other|another|different|all (?:the )?|every|someone else's|somebody else's)\s+(?:households?|homes?|houses?|flats?|apartments?|famil(?:y|ies))\b|\bnext[- ]door(?:'s)?\s+(?:camera|cam|doorbell|feed|footage|house|garden|driveway|place)\b|\b(?:house|flat|place|home|camera|cameras|cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b/;
+const POSSESSED_CAMERA = /\b([a-z]+)(?:'s|s'|')\s+(?:[a-z]+\s+)?(?:cameras?|cams?|doorbell|ring|feed|footage|recordings?|house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b/g;
 const OUTSIDER = /^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex)$/;
 
 // Injection: instructions aimed at the agent, inside a question or a memory write.
@@ -134,6 +134,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   if (actuation) return refusal(hidden ? 'injection' : 'actuation');
 
   const mine = householdWords(ctx);
+  // "the neighbours' doorbell", "my sister's place", "at mum's house" — unless that person lives here.
   const possessed = [...lower.matchAll(POSSESSED_CAMERA)].map((m) => m[1]!).filter((w) => OUTSIDER.test(w) && !mine.has(w));
   if (OTHER_HOME.test(lower) || possessed.length > 0) return refusal('other_household');
 
