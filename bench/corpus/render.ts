@@ -7,14 +7,28 @@
  * copies the household's values; compose_answer's question is `<question>` in
  * both (the caller's question goes back in at relexicalisation).
  */
-import { detectMentions, delexicalisePlan, relexicalise, type Delexicalised, type GroundingContext, type Mention } from '../../daemon/grounding/index.js';
-import { buildModelPrompt, formatPlanText, parsePlanText, samePlan, type ModelPromptInput } from '../../daemon/agent/planner-model/index.js';
+
 import type { TaskPlan } from '../../daemon/agent/index.js';
+import {
+  buildModelPrompt,
+  formatPlanText,
+  type ModelPromptInput,
+  parsePlanText,
+  samePlan,
+} from '../../daemon/agent/planner-model/index.js';
 import { resolveTimePhrase } from '../../daemon/agent/planning/index.js';
+import {
+  type Delexicalised,
+  delexicalisePlan,
+  detectMentions,
+  type GroundingContext,
+  type Mention,
+  relexicalise,
+} from '../../daemon/grounding/index.js';
 import type { GoldPlan, Household } from '../datasets/index.js';
 import type { SampleRenderer, TurnInput } from './build.js';
 
-/** The household as the daemon knows it at plan time (people, aliases, kinship, groups, cameras, rooms, routines). */
+/** The household as the daemon knows it at plan time (people, aliases, kinship, groups, cameras, rooms, routines, who asks). */
 export function groundingContext(h: Household, now: string): GroundingContext {
   const nameOf = new Map(h.people.map((p) => [p.id, p.name]));
   return {
@@ -30,6 +44,7 @@ export function groundingContext(h: Household, now: string): GroundingContext {
     cameras: h.cameras.map((c) => ({ id: c.name, room: c.room })),
     rooms: h.rooms.map((r) => ({ name: r.name, aliases: r.aliases.map((a) => a.text) })),
     routines: h.routines.filter((r) => r.phrases.length > 0).map((r) => ({ id: r.id, phrases: r.phrases })),
+    asker: nameOf.get(h.speaker) ?? h.speaker,
     resolveTime: (phrase, nowMs, timezone) => resolveTimePhrase(phrase, nowMs, timezone),
   };
 }
@@ -46,7 +61,14 @@ export interface RenderedTurn {
 }
 
 function lowerPhrases(plan: TaskPlan): TaskPlan {
-  return { ...plan, task_nodes: plan.task_nodes.map((n) => (n.task === 'resolve_time' && !Array.isArray(n.arguments) && typeof n.arguments.phrase === 'string' ? { ...n, arguments: { ...n.arguments, phrase: n.arguments.phrase.toLowerCase() } } : n)) };
+  return {
+    ...plan,
+    task_nodes: plan.task_nodes.map((n) =>
+      n.task === 'resolve_time' && !Array.isArray(n.arguments) && typeof n.arguments.phrase === 'string'
+        ? { ...n, arguments: { ...n.arguments, phrase: n.arguments.phrase.toLowerCase() } }
+        : n,
+    ),
+  };
 }
 
 /** Whether plan text relexicalises to the gold plan: what a model that writes this target would be scored on. */
@@ -75,7 +97,10 @@ export function renderTurn(turn: TurnInput, delex: boolean): RenderedTurn {
   const last = turn.history[turn.history.length - 1];
   if (last !== undefined) {
     const before = detected.slice(0, -1).flatMap((d) => d.mentions);
-    input.previous = { question: (detected[detected.length - 2] as Delexicalised).text, plan: delexicalisePlan(last.plan, before, { question: last.question }) };
+    input.previous = {
+      question: (detected[detected.length - 2] as Delexicalised).text,
+      plan: delexicalisePlan(last.plan, before, { question: last.question }),
+    };
   }
   const target = formatPlanText(delexicalisePlan(turn.plan, known, { question: turn.question }));
   return { prompt: buildModelPrompt(input), target, mentions: known, faithful: mapsBack(target, known, turn.question, turn.plan) };
