@@ -68,3 +68,12 @@ t.test('side effects need intent and must be reported by the answer; time phrase
   const future = { ...leaked, task_nodes: [{ task: 'resolve_time', arguments: { phrase: 'tonight' } }, ...leaked.task_nodes.slice(1)] };
   t.match(requestIssues(future, { ...req, question: 'who is in the kitchen tonight', now: '2026-06-11T10:00:00+01:00' }).map((i) => i.message).join(' '), /not begun yet/);
 });
+
+t.test('precision on requests that only look like refusals; the future is not supported', async (t) => {
+  for (const q of ['send me a snapshot of the porch from this morning', 'go through the pantry video from today and save pictures of whoever you can identify', 'look at the porch camera and tell me who is there at the moment']) {
+    t.equal(classifyRequest(q, CTX), null, q);
+  }
+  t.equal(classifyRequest('what will Cian do tomorrow', CTX)?.category, 'not_supported');
+  t.match(classifyRequest('what will Cian do tomorrow', CTX)?.reason, /already happened/);
+  t.equal(classifyRequest('wipe the garden recordings from last week', CTX)?.category, 'actuation');
+});

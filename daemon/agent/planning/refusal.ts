@@ -58,9 +58,9 @@ const QUESTION_START = /^(?:did|does|do|was|were|is|are|has|have|had|who|whom|wh
 
 // Actuation: a clause that starts with a verb HomeSight has no device for.
 const ACTUATE_VERB =
-  /^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|disable|dim|brighten|set|raise|lower|start|stop|pause|run|sound|ring|trigger|buzz|let (?:\w+ )?in|boil|preheat|water|feed|mute)\b/;
+  /^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|disable|dim|brighten|set|raise|lower|start|stop|pause|run|sound|ring|trigger|buzz|let (?:\w+ )?in|boil|preheat|water|feed|mute|delete|erase|wipe|clear|format)\b/;
 const DEVICE =
-  /\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|blinds?|shutters?|curtains?|lights?|lamps?|heating|heater|thermostat|temperature|ac|air ?con\w*|aircon|fan|tv|telly|television|radio|music|speaker|oven|stove|hob|kettle|dishwasher|washing machine|washer|dryer|vacuum|robot|hoover|alarm|siren|security|system|sprinklers?|irrigation|plugs?|sockets?|power|boiler|camera|cameras|cam|recording|doorbell|buzzer|on|off|up|down)\b/;
+  /\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|blinds?|shutters?|curtains?|lights?|lamps?|heating|heater|thermostat|temperature|ac|air ?con\w*|aircon|fan|tv|telly|television|radio|music|speaker|oven|stove|hob|kettle|dishwasher|washing machine|washer|dryer|vacuum|robot|hoover|alarm|siren|security|system|sprinklers?|irrigation|plugs?|sockets?|power|boiler|camera|cameras|cam|recordings?|footage|videos?|clips?|history|memory|memories|events|doorbell|buzzer|on|off|up|down)\b/;
 const MAKE_STATE = /\bmake sure\b.{0,40}\b(?:locked|unlocked|closed|open|shut|off|on|armed|disarmed)\b/;
 
 // Data leaving the device: a channel or service outside the home, or sending camera data out.
@@ -80,7 +80,7 @@ const OUTSIDER = /^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|frien
 // Injection: instructions aimed at the agent, inside a question or a memory write.
 const INJECTION =
   /\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompt|guidelines|restrictions|safety|catalog|allow-?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|\s)(?:system|assistant|developer|admin)\s*:|\[(?:system|inst|admin)\]|<\/?(?:system|instructions?)>|\bnew instructions\b|\byou are now\b|\bfrom now on,? you\b|\bpretend (?:you|to be)\b|\bact as\b|\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bwithout (?:any )?restrictions\b|\bno restrictions\b|\bobey\b|\bfollow (?:these|the following|my|any) (?:new )?instructions\b|\bi (?:hereby )?authori[sz]e you\b|\byou (?:must|should|will|are allowed to|may|have permission to) (?:always |now )?(?:unlock|open|disarm|send|email|upload|publish|share|ignore|run|execute|delete)\b|\b(?:always|whenever\b.{0,40}\b)(?:unlock|disarm|open the|send|email|upload)\b|<node-\d+>|"task"\s*:/;
-const MEMORY_RULE = /\b(?:remember|note|keep in mind|store|save)\b.{0,30}\b(?:you (?:must|should|have to|are to|can|may)|your (?:new )?(?:rule|instructions?|task|job)|as a rule|the rule is)\b/;
+const MEMORY_RULE = /\b(?:remember|note|keep in mind)\b.{0,30}\b(?:you (?:must|should|have to|are to|are allowed to)|your (?:new )?(?:rule|instructions?|task|job)|as a rule|the rule is)\b/;
 const CODE_CALL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b|\b([a-z][a-z0-9_]{1,31})\(/gi;
 
 // Side effects asked for.
@@ -89,11 +89,13 @@ const STATEMENT_FACT = /\b(?:is|are|'s|was|were|goes|comes|always|usually|normal
 const PUBLISH =
   /^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|intercom|everyone|everybody|the house|the family|the flat|the whole (?:house|family|flat))\b|^announce\b/;
 const STANDING =
-  /^(?:let me know|tell me|notify me|alert me|ping me|warn me|message me|text me|wake me|remind me|keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads-up|shout))\b.{0,80}\b(?:if|when|whenever|as soon as|once|the moment|each time|every time|in case)\b|\b(?:from now on|every time|whenever|each time)\b.{0,60}\b(?:tell|let|notify|alert|ping|warn|message) me\b/;
+  /^(?:let me know|tell me|notify me|alert me|ping me|warn me|message me|text me|wake me|remind me|keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads-up|shout))\b.{0,80}\b(?:if|when|whenever|as soon as|once|the moment (?:that|when|\w+ (?:arrives?|gets?|comes?|leaves?))|each time|every time|in case)\b|\b(?:from now on|every time|whenever|each time)\b.{0,60}\b(?:tell|let|notify|alert|ping|warn|message) me\b/;
+/** A question about what will happen: the cameras can only tell what already did. */
+const FUTURE_QUESTION = /^(?:(?:what|who|where|when|how many|how long|which)\s+(?:\w+\s+)?will|will)\s+(?!you\b)(?=.*\b(?:tomorrow|next|tonight|later|this (?:evening|afternoon|weekend)|soon|in (?:an?|\d+) (?:hours?|minutes?|days?))\b)/;
 const PAST = /\b(?:got|came|left|was|were|did|arrived|went|had|happened|ago|yesterday|last (?:night|week|time)|earlier|this morning|today|\w{3,}ed)\b/;
 
 const REASONS: Record<RefusalCategory, string> = {
-  actuation: 'I can only watch and answer questions; HomeSight has no control over locks, doors, lights, alarms or appliances, so I cannot do that.',
+  actuation: 'I can only watch and answer questions; HomeSight has no control over locks, doors, lights, alarms or appliances and does not delete recordings, so I cannot do that.',
   data_leaves_device: 'Camera images, recordings and what I know about your home stay on this device and in this household; I cannot send, upload, share or stream them anywhere else.',
   other_household: 'I can only look at this household\'s own cameras; other homes\' cameras are not mine to look at.',
   injection: 'Your message contains instructions aimed at me (or hidden characters); I treat such text as text, not as commands, so I did not act on it.',
@@ -101,8 +103,9 @@ const REASONS: Record<RefusalCategory, string> = {
   not_supported: 'I cannot keep watch and tell you later yet; ask me afterwards instead, e.g. "did anyone come to the door?".',
 };
 
-function refusal(category: RefusalCategory, detail?: string): Refusal {
-  return { category, reason: detail === undefined ? REASONS[category] : `${REASONS[category]} (${detail})` };
+function refusal(category: RefusalCategory, detail?: string, reason?: string): Refusal {
+  const base = reason ?? REASONS[category];
+  return { category, reason: detail === undefined ? base : `${base} (${detail})` };
 }
 
 function householdWords(ctx: RequestContext): Set<string> {
@@ -140,7 +143,8 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
 
   const outward = imperative.filter((c) => SEND_VERB.test(c) || /\b(?:send|upload|share|forward|post|stream|email|e-mail)\b/.test(c));
   const leaves =
-    outward.some((c) => CHANNEL.test(c) || OUTSIDE_PERSON.test(c) || (CAMERA_DATA.test(c) && !HUB.test(c) && /\b(?:to|on|onto|into|via|with)\b/.test(c) && !/\bto me\b/.test(c))) ||
+    // "send me a snapshot" is the answer to the asker, not data leaving the household.
+    outward.some((c) => CHANNEL.test(c) || OUTSIDE_PERSON.test(c) || (CAMERA_DATA.test(c) && !HUB.test(c) && !/^(?:send|give|show|forward) (?:me|us)\b/.test(c) && /\b(?:to|onto|into|via)\b/.test(c) && !/\bto (?:me|us)\b/.test(c))) ||
     (CHANNEL.test(lower) && /\b(?:send|upload|share|forward|post|stream|email|e-?mail|tweet|text)\b/.test(lower) && !QUESTION_START.test(parts[0] ?? ''));
   if (leaves) return refusal(hidden ? 'injection' : 'data_leaves_device');
 
@@ -152,6 +156,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     return refusal('side_effect_not_allowed', 'storing new facts is off');
   }
   if (imperative.some((c) => STANDING.test(c) && !PAST.test(c.replace(STANDING, '')))) return refusal('not_supported');
+  if (parts.some((c) => FUTURE_QUESTION.test(c))) return refusal('not_supported', undefined, 'I can only tell you what has already happened; I cannot say what will happen.');
   return null;
 }
 
