@@ -60,6 +60,11 @@ const COMMON = new Set(
   ).split(' '),
 );
 
+/** Words that never join a neighbour into one name. */
+const FUNCTION_WORDS = new Set(
+  'a an and are as at be by for from has in into is it of on or our my the to was were with his her their at near by'.split(' '),
+);
+
 const CHILD_WORDS = ['son', 'daughter', 'child', 'kid', 'boy', 'girl', 'stepson', 'stepdaughter'];
 const PARENT_WORDS = ['mum', 'mom', 'mother', 'dad', 'father', 'mama', 'papa', 'mummy', 'mommy', 'daddy'];
 const GRANDPARENT_WORDS = ['grandma', 'grandpa', 'granny', 'grandad', 'granddad', 'grandmother', 'grandfather', 'nana', 'oma', 'opa'];
@@ -366,7 +371,9 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       const g = gram(i, n);
       if (g === null) continue;
       const words = g.map((t) => t.text).join(' ');
-      const hit = byWords.get(words) ?? byCompact.get(words.replace(/ /g, ''));
+      // written together or apart ("frontdoor", "front door"), but not across a function word ("Constant in" is not "Constantin")
+      const joinable = n === 1 || !g.some((t) => FUNCTION_WORDS.has(t.text));
+      const hit = byWords.get(words) ?? (joinable ? byCompact.get(words.replace(/ /g, '')) : undefined);
       if (hit !== undefined) take(i, n, g[g.length - 1]!.end, hit, false);
     }
   }
@@ -400,6 +407,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       const g = gram(i, n);
       if (g === null) continue;
       if (g.every((t) => COMMON.has(t.text) || /^\d+$/.test(t.text))) continue;
+      if (n > 1 && g.some((t) => FUNCTION_WORDS.has(t.text))) continue;
       const compact = g.map((t) => t.text).join('');
       if (compact.length < 4) continue;
       let best = Number.POSITIVE_INFINITY;
