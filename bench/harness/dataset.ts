@@ -40,6 +40,8 @@ export interface HouseholdInfo {
   hubTopics?: string[];
   /** The household's routines (the config's household.routines), for time phrases like "after dinner". */
   routines?: PlanRequest['household']['routines'];
+  /** What grounding knows beyond names (as the daemon has it from its config): camera rooms and zones, groups, who asks, relations. */
+  grounding?: Pick<PlanRequest['household'], 'cameraRooms' | 'cameraZones' | 'groups' | 'asker'> & { relations?: Record<string, string> };
 }
 
 /** The tool list the node metrics count against. */
@@ -172,7 +174,51 @@ const householdSchema = z.object({
     .array(z.union([z.string(), z.object({ name: z.string() }), z.object({ id: z.string() })]))
     .default([])
     .transform((cs) => cs.map((c) => (typeof c === 'string' ? c : 'name' in c ? c.name : c.id))),
+  asker: z.string().optional(),
+  groups: z.array(z.object({ name: z.string(), aliases: z.array(z.string()).default([]), members: z.array(z.string()) })).optional(),
 });
+
+/** Camera rooms and zones, and people's relations, where the household file gives them (the config's shapes). */
+const groundingExtrasSchema = z.object({
+  people: z.array(z.union([z.string(), z.object({ name: z.string(), relation: z.string().optional() })])).default([]),
+  cameras: z
+    .array(
+      z.union([
+        z.string(),
+        z.object({
+          id: z.string().optional(),
+          name: z.string().optional(),
+          room: z.string().nullable().optional(),
+          zones: z.array(z.union([z.string(), z.object({ name: z.string() })])).optional(),
+        }),
+      ]),
+    )
+    .default([]),
+});
+
+function groundingExtras(raw: unknown, parsed: z.infer<typeof householdSchema>): NonNullable<HouseholdInfo['grounding']> {
+  const out: NonNullable<HouseholdInfo['grounding']> = {};
+  const r = groundingExtrasSchema.safeParse(raw);
+  if (r.success) {
+    const rooms: Record<string, string | null> = {};
+    const zones: Record<string, string[]> = {};
+    for (const c of r.data.cameras) {
+      if (typeof c === 'string') continue;
+      const id = c.name ?? c.id;
+      if (id === undefined) continue;
+      if (c.room !== undefined) rooms[id] = c.room;
+      if (c.zones !== undefined) zones[id] = c.zones.map((z) => (typeof z === 'string' ? z : z.name));
+    }
+    if (Object.keys(rooms).length > 0) out.cameraRooms = rooms;
+    if (Object.keys(zones).length > 0) out.cameraZones = zones;
+    const relations: Record<string, string> = {};
+    for (const p of r.data.people) if (typeof p !== 'string' && p.relation !== undefined) relations[p.name] = p.relation;
+    if (Object.keys(relations).length > 0) out.relations = relations;
+  }
+  if (parsed.asker !== undefined) out.asker = parsed.asker;
+  if (parsed.groups !== undefined) out.groups = parsed.groups;
+  return out;
+}
 
 /** Step entries TaskBench predictions sometimes write as objects (evaluate.py reads these keys in this order). */
 function stepText(s: unknown): string {
@@ -277,6 +323,7 @@ export function loadHouseholds(file: string): Map<string, HouseholdInfo> {
     if (r.data.allow_tools !== undefined) info.allowTools = r.data.allow_tools;
     if (r.data.hub_topics !== undefined) info.hubTopics = r.data.hub_topics;
     if (r.data.routines !== undefined) info.routines = r.data.routines;
+    info.grounding = groundingExtras(h, r.data);
     out.set(info.id, info);
   });
   return out;
@@ -460,8 +507,14 @@ export function householdFor(sample: BenchSample, households: ReadonlyMap<string
   const h = sample.household === null ? undefined : households.get(sample.household);
   const atRound = sample.round === null ? undefined : h?.rounds?.get(sample.round);
   if (atRound !== undefined) return { people: atRound.people.map((p) => ({ name: p.name, aliases: [...p.aliases] })), rooms: [...atRound.rooms], cameras: [...atRound.cameras] };
-  const out: PlanRequest['household'] = { people: h?.people ?? [], rooms: h?.rooms ?? [], cameras: h?.cameras ?? [] };
+  const g = h?.grounding ?? {};
+  const people = (h?.people ?? []).map((p) => (g.relations?.[p.name] === undefined ? p : { ...p, relation: g.relations[p.name]! }));
+  const out: PlanRequest['household'] = { people, rooms: h?.rooms ?? [], cameras: h?.cameras ?? [] };
   if (h?.routines !== undefined) out.routines = h.routines;
+  if (g.cameraRooms !== undefined) out.cameraRooms = g.cameraRooms;
+  if (g.cameraZones !== undefined) out.cameraZones = g.cameraZones;
+  if (g.groups !== undefined) out.groups = g.groups;
+  if (g.asker !== undefined) out.asker = g.asker;
   return out;
 }
 

@@ -25,9 +25,17 @@ export interface PlanRequest {
   timezone: string;
   /** People, rooms, cameras the household has (from config and memory). */
   household: {
-    people: Array<{ name: string; aliases: string[] }>;
+    people: Array<{ name: string; aliases: string[]; relation?: string }>;
     rooms: string[];
     cameras: string[];
+    /** Room each camera watches, where known (grounding maps "the kitchen" to its camera). */
+    cameraRooms?: Readonly<Record<string, string | null>>;
+    /** Zone names per camera, where known. */
+    cameraZones?: Readonly<Record<string, readonly string[]>>;
+    /** Named groups of people ("the kids"): canonical member names. */
+    groups?: ReadonlyArray<{ name: string; aliases: readonly string[]; members: readonly string[] }>;
+    /** Canonical name of the person asking, when known ("was I …"). */
+    asker?: string;
     /** Meals, naps, bedtimes (config household.routines), for time phrases like "after dinner". */
     routines?: ReadonlyArray<{ name: string; aliases: readonly string[]; start: string; end: string; days: ReadonlyArray<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'> }>;
   };

@@ -1,6 +1,7 @@
 import { HomeSightError } from '../../system/index.js';
 import { CATALOG, NODE_REF, namedArguments, type TaskNode, type TaskPlan, type ToolDefinition } from '../catalog/index.js';
-import { describeSteps, linksFromRefs } from '../planning/index.js';
+// steps.js, not the planning barrel: planning's local planner imports this folder (no circle).
+import { describeSteps, linksFromRefs } from '../planning/steps.js';
 import { isFreeText, PLACEHOLDER } from './arg-class.js';
 
 /**

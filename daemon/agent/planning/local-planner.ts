@@ -14,6 +14,8 @@ import {
 } from 'node-llama-cpp';
 import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
 import { catalogGrammarSchema, getTool, nodeGrammarSchema, type CatalogSchemaOptions, type OutputKind, taskPlanSchema, type PlanRequest, type PlanResult, type Planner, type TaskNode, type TaskPlan } from '../catalog/index.js';
+import { END_MARKER, planTextGrammar } from '../planner-model/index.js';
+import { marginConfidence, modelGrammarOptions, modelTurn, PLANNER_MODEL_FORMAT, planFromModelText } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
 import { describeSteps, linksFromRefs } from './steps.js';
 
@@ -35,6 +37,12 @@ export interface LocalPlannerOptions {
   mode?: PromptMode;
   /** Most nodes in a plan (default 6). */
   maxNodes?: number;
+  /**
+   * What the model reads and writes. plan-text: HomeSight's own planner model (grounded question in the compact
+   * prompt, plan text under a per-request grammar; model-planner.ts); json: any instruction model (catalog prompt,
+   * few-shots, JSON under the catalog grammar). auto (default): plan-text when the GGUF says it was trained on it.
+   */
+  format?: 'auto' | LocalPlanFormat;
   /** Longest free string the grammar admits (default 48). */
   maxStringLength?: number;
   /** Most tokens for one node (node mode; default min(maxTokens, 256)). */
@@ -46,10 +54,14 @@ export interface LocalPlannerOptions {
   log?: Logger;
 }
 
+export type LocalPlanFormat = 'plan-text' | 'json';
+
 /** What the local model is, for health and traces. */
 export interface LocalModelInfo {
   path: string;
   loaded: boolean;
+  /** The format in use (known once loaded). */
+  format: LocalPlanFormat | null;
   gpu: string | false;
   threads: number;
   contextSize: number;
@@ -67,7 +79,12 @@ export interface GenerationStats {
   truncated: boolean;
   /** Input tokens evaluated (the rest of the input was already in the sequence). */
   evaluated: number;
+  /** Plan text: best minus second-best probability at each line's first token (the tool choice). */
+  margins: number[];
 }
+
+/** When a constrained generation is complete: the JSON value closed, or the plan text's end marker written. */
+type StopRule = 'json' | 'plan-text';
 
 const GGUF_MAGIC = Buffer.from('GGUF', 'ascii');
 
@@ -171,6 +188,20 @@ class JsonCloser {
   }
 }
 
+/** Probability of the likeliest next token minus the runner-up's (1 when the grammar leaves one choice). */
+function topMargin(probabilities: ReadonlyMap<Token, number> | undefined): number {
+  if (probabilities === undefined) return 1;
+  let first = 0;
+  let second = 0;
+  for (const p of probabilities.values()) {
+    if (p > first) {
+      second = first;
+      first = p;
+    } else if (p > second) second = p;
+  }
+  return first - second;
+}
+
 function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
   const t = AbortSignal.timeout(ms);
   return signal === undefined ? t : AbortSignal.any([signal, t]);
@@ -206,6 +237,8 @@ export class LocalPlanner implements Planner {
   private readonly pieces = new Map<Token, string>();
   private queue: Promise<unknown> = Promise.resolve();
   private loadMs: number | null = null;
+  private format: LocalPlanFormat | null = null;
+  private readonly textGrammars = new Map<string, Promise<LlamaGrammar>>();
   private loading: Promise<void> | null = null;
   private readonly log: Logger;
 
@@ -221,6 +254,7 @@ export class LocalPlanner implements Planner {
     return {
       path: this.options.modelPath,
       loaded: this.loaded,
+      format: this.format,
       gpu: this.llama?.gpu ?? false,
       threads: this.options.threads,
       contextSize: this.context?.contextSize ?? this.options.contextSize,
@@ -256,6 +290,9 @@ export class LocalPlanner implements Planner {
       });
       this.context = await this.model.createContext({ contextSize: this.options.contextSize, threads: this.options.threads, sequences: 1 });
       this.sequence = this.context.getSequence();
+      const trained = (this.model.fileInfo.metadata as { homesight?: { train?: { format?: unknown } } }).homesight?.train?.format;
+      const wanted = this.options.format ?? 'auto';
+      this.format = wanted !== 'auto' ? wanted : trained === PLANNER_MODEL_FORMAT ? 'plan-text' : 'json';
     } catch (err) {
       await this.unload();
       if (err instanceof HomeSightError) throw err;
@@ -278,7 +315,9 @@ export class LocalPlanner implements Planner {
     this.context = null;
     this.model = null;
     this.llama = null;
+    this.format = null;
     this.grammars.clear();
+    this.textGrammars.clear();
     this.pieces.clear();
     await ctx?.dispose().catch(() => undefined);
     await model?.dispose().catch(() => undefined);
@@ -313,6 +352,18 @@ export class LocalPlanner implements Planner {
     return g;
   }
 
+  /** A GBNF grammar (plan text), cached by its text: the same household and question give the same grammar. */
+  private textGrammar(gbnf: string): Promise<LlamaGrammar> {
+    let g = this.textGrammars.get(gbnf);
+    if (g === undefined) {
+      if (this.textGrammars.size > 32) this.textGrammars.clear();
+      g = this.llama!.createGrammar({ grammar: gbnf });
+      g.catch(() => this.textGrammars.delete(gbnf));
+      this.textGrammars.set(gbnf, g);
+    }
+    return g;
+  }
+
   /** Serialises use of the one sequence. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
@@ -322,13 +373,14 @@ export class LocalPlanner implements Planner {
 
   /**
    * Generates from `tokens` (reusing the sequence's evaluated prefix) under a
-   * grammar until the JSON value closes, the model ends, or maxTokens.
+   * grammar until the output is complete (`stop`), the model ends, or maxTokens.
    */
   async generate(
     tokens: Token[],
     grammar: LlamaGrammar | null,
     maxTokens: number,
     signal: AbortSignal,
+    stop: StopRule = 'json',
   ): Promise<{ text: string; tokens: Token[]; stats: GenerationStats }> {
     const seq = this.sequence;
     const model = this.model;
@@ -343,15 +395,20 @@ export class LocalPlanner implements Planner {
     const state = grammar === null ? undefined : new LlamaGrammarEvaluationState({ model, grammar });
     const out: Token[] = [];
     const closer = new JsonCloser();
+    const margins: number[] = [];
+    const endLine = `${END_MARKER}\n`;
+    let text = '';
     let logProbSum = 0;
     let firstTokenMs: number | null = null;
     let truncated = false;
     const opts: Parameters<typeof seq.evaluateWithMetadata>[2] = { temperature: this.options.temperature, yieldEogToken: true };
     if (state !== undefined) opts.grammarEvaluationState = state;
-    for await (const step of seq.evaluateWithMetadata(input, { confidence: true }, opts)) {
+    const lineStart = (): boolean => text === '' || text.endsWith('\n');
+    for await (const step of seq.evaluateWithMetadata(input, { confidence: true, probabilities: stop === 'plan-text' }, opts)) {
       if (signal.aborted) break;
       firstTokenMs ??= performance.now() - t0;
       if (model.isEogToken(step.token)) break;
+      if (stop === 'plan-text' && lineStart()) margins.push(topMargin((step as { probabilities?: ReadonlyMap<Token, number> }).probabilities));
       out.push(step.token);
       logProbSum += Math.log(Math.max(step.confidence, 1e-12));
       let piece = this.pieces.get(step.token);
@@ -359,18 +416,23 @@ export class LocalPlanner implements Planner {
         piece = model.detokenize([step.token], false);
         this.pieces.set(step.token, piece);
       }
-      if (grammar !== null) {
+      text += piece;
+      if (grammar !== null && stop === 'json') {
         closer.push(piece);
         if (closer.done) break;
       }
+      if (stop === 'plan-text' && (text === endLine || text.endsWith(`\n${endLine}`))) break;
       if (out.length >= maxTokens) {
         truncated = grammar !== null;
         break;
       }
     }
     if (signal.aborted) throw abortError(signal, 'planning');
-    const text = model.detokenize(out);
-    return { text, tokens: out, stats: { tokens: out.length, logProbSum, firstTokenMs, ms: performance.now() - t0, truncated, evaluated: input.length } };
+    return {
+      text: model.detokenize(out),
+      tokens: out,
+      stats: { tokens: out.length, logProbSum, firstTokenMs, ms: performance.now() - t0, truncated, evaluated: input.length, margins },
+    };
   }
 
   async plan(req: PlanRequest, signal?: AbortSignal): Promise<PlanResult> {
@@ -380,6 +442,7 @@ export class LocalPlanner implements Planner {
     return this.exclusive(async () => {
       if (sig.aborted) throw abortError(sig, 'planning');
       try {
+        if (this.format === 'plan-text') return await this.planText(req, sig);
         return (this.options.mode ?? 'node') === 'plan' ? await this.planWhole(req, sig) : await this.planByNodes(req, sig);
       } catch (err) {
         if (sig.aborted) throw abortError(sig, 'planning');
@@ -497,6 +560,43 @@ export class LocalPlanner implements Planner {
     };
     if (promptEvaluated !== null) result.promptEvaluated = promptEvaluated;
     if (firstTokenMs !== null) result.firstTokenMs = firstTokenMs;
+    return result;
+  }
+
+  /**
+   * HomeSight's planner model: grounded prompt → plan text under this
+   * request's grammar → parsed and relexicalised plan (model-planner.ts). The
+   * prompt starts with BOS and is tokenized on its own, as in training.
+   */
+  private async planText(req: PlanRequest, signal: AbortSignal): Promise<PlanResult> {
+    const t0 = performance.now();
+    const model = this.model!;
+    const turn = modelTurn(req);
+    const grammar = await this.textGrammar(planTextGrammar(modelGrammarOptions(req, turn, this.options.maxNodes ?? 6)));
+    const tokens = [model.tokens.bos ?? (1 as Token), ...model.tokenize(turn.prompt)];
+    const groundMs = performance.now() - t0;
+    const g = await this.generate(tokens, grammar, this.options.maxTokens, signal, 'plan-text');
+    if (g.stats.truncated) {
+      throw new HomeSightError('E_PLAN_TRUNCATED', `the plan did not finish within ${this.options.maxTokens} tokens`, {
+        context: { text: g.text.slice(0, 400) },
+        hint: 'raise agent.llm.max_tokens',
+      });
+    }
+    const plan = planFromModelText(g.text, turn, req.question);
+    const result: PlanResult = {
+      plan,
+      planner: this.name,
+      confidence: marginConfidence(g.stats.margins),
+      tokens: g.stats.tokens,
+      latencyMs: performance.now() - t0,
+      promptTokens: tokens.length,
+      promptEvaluated: g.stats.evaluated,
+      notes: [`grounded ${turn.question.mentions.length} mention(s) in ${groundMs.toFixed(1)} ms: ${turn.question.text.slice(0, 160)}`],
+    };
+    if (g.stats.firstTokenMs !== null) {
+      result.firstTokenMs = g.stats.firstTokenMs;
+      if (g.stats.tokens > 1) result.decode = { tokens: g.stats.tokens - 1, ms: g.stats.ms - g.stats.firstTokenMs };
+    }
     return result;
   }
 

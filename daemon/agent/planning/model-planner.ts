@@ -1,0 +1,126 @@
+import {
+  type Delexicalised,
+  delexicalisePlan,
+  detectMentions,
+  type GroundingContext,
+  type Mention,
+  placeholdersIn,
+  relexicalise,
+} from '../../grounding/index.js';
+import type { PlanRequest, TaskPlan } from '../catalog/index.js';
+import { buildModelPrompt, type ModelPromptInput, type PlanTextGrammarOptions, parsePlanText } from '../planner-model/index.js';
+import { resolveTimePhrase } from './time.js';
+
+/**
+ * What the local planner does for HomeSight's own planner model (issue #17):
+ * the request is grounded (detectMentions against the household at plan
+ * time), the model reads the compact prompt (buildModelPrompt) and writes
+ * plan text under a per-request grammar (only this request's placeholders,
+ * the household's names, spans of the question), and the text is parsed and
+ * relexicalised back to the household's values. These are the pure steps;
+ * LocalPlanner runs the generation.
+ */
+
+/** `homesight.train.format` of a GGUF trained by cloud/trainer/train_planner.py on plan text. */
+export const PLANNER_MODEL_FORMAT = 'homesight-planner-v1';
+
+/** A request as the planner model sees it. */
+export interface ModelTurn {
+  /** The prompt text (BOS is not part of it). */
+  prompt: string;
+  /** The question, delexicalised. */
+  question: Delexicalised;
+  /** Mentions of the whole conversation (earlier turns first): the placeholders the plan may use. */
+  mentions: Mention[];
+}
+
+/** Kinship words a relation gives ("owner"/"self" are not words people use for themselves). */
+function kinshipOf(relation: string | undefined): string[] {
+  return relation === undefined || /^(self|owner|me)$/i.test(relation) ? [] : [relation];
+}
+
+/** The household of a request as grounding needs it. */
+export function groundingContextFor(req: PlanRequest): GroundingContext {
+  const h = req.household;
+  const cameraRooms = h.cameraRooms ?? {};
+  const ctx: GroundingContext = {
+    timezone: req.timezone,
+    now: req.now,
+    people: h.people.map((p) => ({ name: p.name, aliases: p.aliases, kinship: kinshipOf(p.relation) })),
+    cameras: h.cameras.map((id) => {
+      const room = cameraRooms[id];
+      const zones = h.cameraZones?.[id];
+      return {
+        id,
+        ...(room !== undefined && room !== null ? { room } : {}),
+        ...(zones !== undefined && zones.length > 0 ? { zones } : {}),
+      };
+    }),
+    rooms: h.rooms.map((name) => ({ name })),
+    routines: (h.routines ?? []).map((r) => ({ id: r.name, phrases: [r.name, ...r.aliases] })),
+    resolveTime: (phrase, nowMs, timezone) =>
+      resolveTimePhrase(phrase, nowMs, timezone, h.routines === undefined ? {} : { routines: h.routines }),
+  };
+  if (h.groups !== undefined && h.groups.length > 0)
+    ctx.groups = h.groups.map((g) => ({ phrases: [g.name, ...g.aliases], members: g.members }));
+  if (h.asker !== undefined) ctx.asker = h.asker;
+  return ctx;
+}
+
+/**
+ * The model's prompt for a request: mentions are detected turn by turn
+ * through the conversation (an entity named again keeps its placeholder), and
+ * the previous turn's question and plan are carried delexicalised, exactly as
+ * the corpus renders a turn (bench/corpus/render.ts).
+ */
+export function modelTurn(req: PlanRequest, ctx: GroundingContext = groundingContextFor(req)): ModelTurn {
+  const history = req.history ?? [];
+  let known: Mention[] = [];
+  const detected: Delexicalised[] = [];
+  for (const q of [...history.map((t) => t.question), req.question]) {
+    const d = detectMentions(q, ctx, { continueFrom: known });
+    detected.push(d);
+    known = [...known, ...d.mentions];
+  }
+  const question = detected[detected.length - 1]!;
+  const input: ModelPromptInput = { question, now: req.now, timezone: req.timezone };
+  const last = history[history.length - 1];
+  if (last !== undefined) {
+    const before = detected.slice(0, -1).flatMap((d) => d.mentions);
+    input.previous = { question: detected[detected.length - 2]!.text };
+    if (last.plan !== undefined) input.previous.plan = delexicalisePlan(last.plan, before, { question: last.question });
+  }
+  return { prompt: buildModelPrompt(input), question, mentions: known };
+}
+
+/** The per-request grammar's options: this request's placeholders, the household's names, spans of the question. */
+export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes: number): PlanTextGrammarOptions {
+  return {
+    maxNodes,
+    placeholders: placeholdersIn(turn.mentions),
+    people: req.household.people.map((p) => p.name),
+    cameras: req.household.cameras,
+    rooms: req.household.rooms,
+    hubTopics: req.hubTopics ?? [],
+    allowTools: req.allowTools ?? [],
+    question: turn.question.text,
+  };
+}
+
+/** Plan text the model wrote → the TaskBench plan over the household's values. */
+export function planFromModelText(text: string, turn: ModelTurn, question: string): TaskPlan {
+  return relexicalise(parsePlanText(text), turn.mentions, { question });
+}
+
+/**
+ * The plan's confidence from the margins at its tool choices: at the first
+ * token of each line (which tool, or the end marker) the probability of the
+ * likeliest token minus that of the runner-up, under the grammar. The plan is
+ * as sure as its least sure choice: ln(min margin), ≤ 0 (0 = every choice
+ * certain; ln 0.2 ≈ −1.6). Mean token log-prob says little here: the grammar
+ * makes most tokens of a plan near-certain, whatever the plan.
+ */
+export function marginConfidence(margins: readonly number[]): number | null {
+  if (margins.length === 0) return null;
+  return Math.log(Math.max(Math.min(...margins), 1e-4));
+}
