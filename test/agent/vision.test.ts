@@ -74,7 +74,7 @@ t.test('who was in view between T1 and T2 and what were they doing: frames → p
     task_links: [],
   };
   const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => plan) }, clock });
-  const r = await svc.ask({ question: 'Who was in view on the demo camera between 19:00 and 19:01 and what were they doing?' });
+  const r = await svc.ask({ question: 'Who was in view on the demo camera between 7 and 8 pm and what were they doing?' });
   for (const n of r.trace.nodes) t.equal(n.status, 'ok', `${n.task}: ${n.error?.message ?? 'ok'}`);
   t.match(r.trace.nodes[1]!.output, /"frames":\[\{"camera":"demo","ts":"2024-05-04T19:00:20\+02:00","width":768,"height":576\},"… 6 items"\]/, '6 frames at 2 fps from the clip');
   t.match(r.answer, /In 6 frames: \d+ person detections/, 'pedestrians detected in every sampled frame');
