@@ -125,3 +125,16 @@ t.test('household.routines: from the config to resolve_time, and the answer name
   const answer = composeAnswer('who was in the kitchen after tea', [{ kind: 'time_range', task: 'resolve_time', output: range }, { kind: 'count', task: 'count_events', output: { count: 2 } }], now, DUBLIN);
   t.match(answer, /^19:15–21:15 \(dinner is 18:30–19:15 per your routine\): 2 events\./);
 });
+
+t.test('dates with month names, "N days ago", "earlier today", "at about", the night, 24 h clock with a day', async (t) => {
+  const now = '2026-06-11T20:00:00+01:00'; // Thursday
+  t.same(at('on the 3rd of June', now), ['2026-06-03T00:00:00+01:00', '2026-06-04T00:00:00+01:00']);
+  t.same(at('June 9th between 14:00 and 15:00', now), ['2026-06-09T14:00:00+01:00', '2026-06-09T15:00:00+01:00']);
+  t.same(at('on 20 December', now), ['2025-12-20T00:00:00Z', '2025-12-21T00:00:00Z'], 'a date still to come this year is last year\'s');
+  t.same(at('two days ago', now), ['2026-06-09T00:00:00+01:00', '2026-06-10T00:00:00+01:00']);
+  t.same(at('earlier today', now), ['2026-06-11T00:00:00+01:00', '2026-06-11T20:00:00+01:00']);
+  t.same(at('at about 17:30', now), ['2026-06-11T16:45:00+01:00', '2026-06-11T18:15:00+01:00']);
+  t.same(at('during the night', now), ['2026-06-10T22:00:00+01:00', '2026-06-11T06:00:00+01:00']);
+  t.same(at('yesterday from 08:00 to 09:30', now), ['2026-06-10T08:00:00+01:00', '2026-06-10T09:30:00+01:00'], '24 h clock: no pm guess');
+  t.same(at('yesterday between 8 and 9', now), ['2026-06-10T20:00:00+01:00', '2026-06-10T21:00:00+01:00'], 'bare hours with a day still read as the evening');
+});

@@ -75,6 +75,9 @@ function spokenClock(p: string): string {
     .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${hour(h)}:15`)
     .replace(new RegExp(`\\bquarter to ${H}\\b`, 'g'), (_, h: string) => `${(hour(h) + 11) % 12 || 12}:45`)
     .replace(/\b(?:(?:at|around|about) )?(\d{1,2}(?::\d{2})?)ish\b/g, 'around $1')
+    .replace(/\bat (?:about|around|roughly)\b|\b(?:roughly|approximately)\b/g, 'around')
+    .replace(/^(?:earlier|so far|sometime|at some point|anytime)\s+(?=today|this|yesterday|on\b)|\s+(?:so far|earlier)$/g, '')
+    .replace(/^(?:during|in|over|through) the night$|^overnight$/, 'last night')
     .replace(/\b(at|around|about|near|between|from|and|to|till|until|since) (one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)/g, (_, pre: string, w: string) => `${pre} ${HOUR_WORDS[w]}`)
     .replace(/\b(last|past|previous) (\d+)\s*h\b/g, '$1 $2 hours')
     .replace(/\b(last|past|previous) (\d+)\s*m\b/g, '$1 $2 minutes');
@@ -175,6 +178,15 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   const date = take(/\b(\d{4})-(\d{2})-(\d{2})\b/);
   let baseDay: { year: number; month: number; day: number } | null = null;
   if (date !== null) baseDay = { year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) };
+  const MONTHS = 'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec';
+  const dm = take(new RegExp(`\\b(?:on )?(?:the )?(\\d{1,2})(?:st|nd|rd|th)? (?:of )?(${MONTHS})\\b`)) ?? take(new RegExp(`\\b(?:on )?(${MONTHS}) (?:the )?(\\d{1,2})(?:st|nd|rd|th)?\\b`));
+  if (dm !== null && baseDay === null) {
+    const [a, b] = /^\d/.test(dm[1]!) ? [dm[2]!, dm[1]!] : [dm[1]!, dm[2]!];
+    const month = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].indexOf(a.slice(0, 3)) + 1;
+    // The latest such date that has begun: "on 28 February" asked in March is this year's, asked in January last year's.
+    const thisYear = zonedToUtc({ year: now.year, month, day: Number(b), hour: 0, minute: 0 }, tz);
+    baseDay = { year: thisYear > nowMs ? now.year - 1 : now.year, month, day: Number(b) };
+  }
   rest = rest.replace(/^(on|in|during|at the|the)\s+/, '').trim();
   /** A clock time on the named date (plus `next` days), else `off` days from today (plus `next`). */
   const onDay = (off: number, next: number, h: number, min: number): number =>
@@ -209,6 +221,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   if (/^(recently|lately|just now)$/.test(p)) return { startMs: nowMs - HOUR, endMs: nowMs };
   if (/^(half an hour|30 min(ute)?s?) ago$/.test(rest)) return { startMs: nowMs - 45 * MIN, endMs: nowMs - 15 * MIN };
   m = /^(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple)(?: of)? (minutes?|mins?|hours?|hrs?|days?) ago$/.exec(rest);
+  if (m !== null && /^day/.test(m[2]!)) return clampPast({ startMs: at(-num(m[1]!), 0), endMs: at(-num(m[1]!) + 1, 0) }); // "three days ago": that whole day
   if (m !== null) {
     const u = unitMs(m[2]!);
     const c = nowMs - num(m[1]!) * u;
@@ -284,7 +297,8 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     const [, h1, m1, mer1, h2, m2, mer2] = m;
     if (Number(h1) > 24 || Number(h2) > 24 || Number(m1 ?? 0) > 59 || Number(m2 ?? 0) > 59) fail();
     if (night !== null) return clampPast(pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), nightHour(Number(h2), mer2), Number(m2 ?? 0)));
-    const hasMer = mer1 !== undefined || mer2 !== undefined;
+    // "07:00" / "19:30" written with two hour digits and minutes is the 24 h clock: no am/pm guessing.
+    const hasMer = mer1 !== undefined || mer2 !== undefined || (m1 !== undefined && h1!.length === 2) || (m2 !== undefined && h2!.length === 2);
     let sh = toHour(Number(h1), mer1, mer2);
     const eh = toHour(Number(h2), mer2, mer1);
     // "between 11 and 1 pm": start am when shifting would put it after the end
@@ -297,7 +311,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     const [, kind, h1, m1, mer1] = m;
     if (Number(h1) > 24 || Number(m1 ?? 0) > 59) fail();
     const h = toHour(Number(h1), mer1);
-    const r = night !== null ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0) : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
+    const r = night !== null ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0) : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined || (m1 !== undefined && h1!.length === 2));
     const w = kind === 'at' ? 30 * MIN : 45 * MIN;
     return clampPast({ startMs: r.startMs - w, endMs: r.startMs + w });
   }
