@@ -29,6 +29,7 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
     ],
     'placeholders relexicalised to the household values',
   );
+  t.match(plan.task_steps[1], /identity=Lene/, 'steps are written from the relexicalised nodes');
   // A follow-up keeps the numbering of the conversation and carries the previous plan delexicalised.
   const follow = modelTurn(
     modelRequest('and what about my son?', { history: [{ question: req.question, answer: 'yes, at 22:10', plan }] }),

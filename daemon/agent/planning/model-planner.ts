@@ -9,6 +9,7 @@ import {
 } from '../../grounding/index.js';
 import type { PlanRequest, TaskPlan } from '../catalog/index.js';
 import { buildModelPrompt, type ModelPromptInput, type PlanTextGrammarOptions, parsePlanText } from '../planner-model/index.js';
+import { describeSteps } from './steps.js';
 import { resolveTimePhrase } from './time.js';
 
 /**
@@ -109,7 +110,9 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
 
 /** Plan text the model wrote → the TaskBench plan over the household's values. */
 export function planFromModelText(text: string, turn: ModelTurn, question: string): TaskPlan {
-  return relexicalise(parsePlanText(text), turn.mentions, { question });
+  const plan = relexicalise(parsePlanText(text), turn.mentions, { question });
+  // the steps are written from the nodes: again, now that they carry the household's values
+  return { ...plan, task_steps: describeSteps(plan.task_nodes) };
 }
 
 /**
