@@ -154,6 +154,8 @@ export class AgentService {
   private requestHousehold(): PlanRequest['household'] {
     const h: PlanRequest['household'] = { people: this.household.people, rooms: this.household.rooms, cameras: Object.keys(this.household.cameras) };
     if (this.household.routines !== undefined) h.routines = this.household.routines;
+    // the rooms the cameras watch: grounding maps "the kitchen" to its camera
+    h.cameraRooms = this.household.cameras;
     return h;
   }
 
