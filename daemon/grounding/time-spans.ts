@@ -22,6 +22,7 @@ export interface TimeSpan {
 const TYPOS: Record<string, readonly string[]> = {
   yesterday: ['yesturday', 'yesterdy', 'yesteday', 'ystrday', 'yday', 'yestreday', 'yesteray'],
   tonight: ['tonite', '2night', 'tonigth'],
+  tomorrow: ['tmrw', 'tomorow', 'tommorow', 'tommorrow'],
   today: ['2day', 'todya'],
   morning: ['mornin', 'morming', 'mornign', 'moring'],
   evening: ['evning', 'evenin', 'eveing'],
@@ -91,12 +92,15 @@ const PATTERNS: readonly RegExp[] = [
   // days and casual dates
   new RegExp(`(?:(?:on|since|until|till|before|by|from|during)\\s+)?(?:the\\s+)?day before ${word('yesterday')}`, 'g'),
   new RegExp(
-    `(?:(?:since|until|till|before|by|from|for|of)\\s+)?(?:${word('yesterday')}|${word('today')}|${word('tonight')}|overnight)`,
+    `(?:(?:since|until|till|before|by|from|for|of)\\s+)?` +
+      `(?:${word('yesterday')}|${word('today')}|${word('tonight')}|overnight|${word('tomorrow')})`,
     'g',
   ),
   new RegExp(`(?:(?:since|until|till|before|by|from|during)\\s+)?(?:this|last|yesterday|tomorrow)\\s+(?:early\\s+|late\\s+)?${PART}`, 'g'),
   new RegExp(`(?:(?:since|until|till|before|by|from)\\s+)?(?:(?:on|last|this past|this|past|previous)\\s+)?${WEEKDAY}s?`, 'g'),
-  /(?:(?:since|during|over)\s+)?(?:this|last|the last|the past|previous) (?:week|weekend|month)/g,
+  // (the future is detected too, so a plan can decline it)
+  /(?:(?:since|during|over)\s+)?(?:this|last|the last|the past|previous|next) (?:weekend|week|month)/g,
+  new RegExp(`next\\s+${WEEKDAY}`, 'g'),
   /(?:earlier|later) (?:today|tonight|this (?:morning|afternoon|evening))|so far today|all day|the whole day|all night|the whole night/g,
 
   // parts of the day

@@ -172,6 +172,14 @@ const CASES: Case[] = [
     text: 'who came into the <camera-1> <time-1>',
     mentions: ['camera:garage', 'time:after lunchtime'],
   },
+  // the future, so a plan can decline it
+  { q: 'what will Emeka do tomorow', text: 'what will <person-1> do <time-1>', mentions: ['person:Emeka', 'time:tomorrow'] },
+  { q: 'who comes next weekend', text: 'who comes <time-1>', mentions: ['time:next weekend'] },
+  {
+    q: 'will Ada be home next friday evening',
+    text: 'will <person-1> be home <time-1>',
+    mentions: ['person:Adaeze', 'time:next friday evening'],
+  },
   // the asker, where the question is about them
   {
     q: 'When was I in the garage yesterday?',
