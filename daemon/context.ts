@@ -18,7 +18,19 @@ export interface ModuleContext {
   /** Other modules, for factories that depend on another module's public API. */
   container: ServiceContainer;
   env: NodeJS.ProcessEnv;
+  /**
+   * The modules this one starts after (its ServiceModule.dependsOn): its definition's 'start-after'
+   * dependencies that are enabled in this daemon (startsAfter()).
+   */
+  dependsOn: readonly string[];
 }
+
+/**
+ * How a module uses another one when that one is enabled. 'start-after': it starts after it and is not started
+ * when that one failed (it needs it running). 'use': it reads it through the container when it is there, in
+ * any start order (it keeps working, degraded, without it).
+ */
+export type DependencyKind = 'start-after' | 'use';
 
 /**
  * A module's one definition (each folder's module.ts exports it; daemon/modules.ts lists them): everything the
@@ -26,8 +38,11 @@ export interface ModuleContext {
  */
 export interface ModuleDefinition<Name extends string = string, Module extends ServiceModule = ServiceModule> {
   readonly name: Name;
-  /** Modules it uses when they are enabled: built before it (daemon/modules.ts checks the order). */
-  readonly dependencies: readonly string[];
+  /**
+   * Modules it uses when they are enabled, and how: all are built before it (daemon/modules.ts lists them in that
+   * order); its start order (dependsOn) is derived from the 'start-after' ones (startsAfter()).
+   */
+  readonly dependencies: Readonly<Record<string, DependencyKind>>;
   /** Its sections of the config, which it reads as zod parsed them (`config[section]`). */
   readonly sections: readonly (keyof HomeSightConfig)[];
   /** Keys of its sections that a reload applies live: the schema's live() marks (config/live.ts). */
@@ -41,4 +56,11 @@ export function defineModule<const Name extends string, Module extends ServiceMo
   def: Omit<ModuleDefinition<Name, Module>, 'liveKeys'>,
 ): ModuleDefinition<Name, Module> {
   return { ...def, liveKeys: liveKeys(configSchema).filter((k) => isLiveKey(k, def.sections)) };
+}
+
+/** A module's dependsOn: the 'start-after' dependencies of its definition that are registered in the container. */
+export function startsAfter(def: Pick<ModuleDefinition, 'dependencies'>, container: ServiceContainer): string[] {
+  return Object.entries(def.dependencies)
+    .filter(([name, kind]) => kind === 'start-after' && container.get(name) !== undefined)
+    .map(([name]) => name);
 }

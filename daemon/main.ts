@@ -21,8 +21,8 @@ import {
   type ServiceModule,
 } from './system/index.js';
 import type { HomeSightEvents } from './contracts/index.js';
-import type { ModuleContext } from './context.js';
-import { MODULES, type ModuleDefinition } from './modules.js';
+import { startsAfter, type ModuleContext } from './context.js';
+import { MODULES, type ModuleDefinition, type ModuleMap, type ModuleName } from './modules.js';
 
 export interface DaemonOptions {
   load: LoadOptions;
@@ -69,6 +69,8 @@ export class Daemon {
   private lastStatus = '';
   private readonly startedAt: number;
   private stopping: Promise<void> | null = null;
+  /** The definition that built each registered module (failed builds and extensions have none). */
+  private readonly builtBy = new Map<string, ModuleDefinition>();
 
   constructor(
     private readonly loaded: ReturnType<typeof loadConfig>,
@@ -95,11 +97,23 @@ export class Daemon {
     });
   }
 
+  /**
+   * The module `name` with its type from the module map; undefined when it is off, failed to build, or was built
+   * from another definition than MODULES' (DaemonOptions.modules).
+   */
+  module<N extends ModuleName>(name: N): ModuleMap[N] | undefined {
+    const def = MODULES.find((d) => d.name === name);
+    if (def === undefined || this.builtBy.get(name) !== def) return undefined;
+    // Sound: what is registered under `name` is what this definition's create() returned, typed ModuleMap[N].
+    return this.container.get(name) as ModuleMap[N] | undefined;
+  }
+
   get port(): number | null {
     return this.healthPort;
   }
 
-  private context(name: string): ModuleContext {
+  /** `dependsOn`: the modules it starts after (startsAfter() of its definition; extensions declare their own). */
+  private context(name: string, dependsOn: readonly string[] = []): ModuleContext {
     return {
       config: this.config,
       logs: this.logs,
@@ -109,6 +123,7 @@ export class Daemon {
       metrics: this.metrics,
       container: this.container,
       env: this.env,
+      dependsOn,
     };
   }
 
@@ -128,7 +143,8 @@ export class Daemon {
     for (const def of definitions) {
       if (!def.enabled(this.config)) continue;
       try {
-        this.container.register(await def.create(this.context(def.name)));
+        this.container.register(await def.create(this.context(def.name, startsAfter(def, this.container))));
+        this.builtBy.set(def.name, def);
       } catch (err) {
         this.container.register(failedModule(def.name, err));
       }

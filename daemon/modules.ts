@@ -9,7 +9,8 @@ import type { ModuleDefinition } from './context.js';
 
 /**
  * The daemon's modules, in the order they are built: each after the modules it uses (its definition's
- * dependencies), so a factory finds them in ctx.container. Start order is decided by each module's dependsOn.
+ * dependencies), so a factory finds them in ctx.container. Start order (each module's dependsOn) is derived
+ * from the same dependencies: the enabled ones marked 'start-after' (startsAfter() in context.ts).
  * A folder's definition.ts is the one file of it the composition root imports besides index.ts: it names the
  * module and loads the module's code only when the module is enabled.
  */

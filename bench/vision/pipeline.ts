@@ -14,7 +14,6 @@ import {
   VisionEngine,
   YunetFaceDetector,
   decodeImage,
-  pipelineSettings,
   type Box,
   type LoadedModel,
   type RgbImage,
@@ -157,8 +156,8 @@ export const bench: Bench = {
 
     // Whole chain per camera: detect → track → identity → pose → activity on the clip.
     ctx.progress('whole chain', 0.75);
-    const chain = async (settings: ReturnType<typeof pipelineSettings>): Promise<{ fps: number; persons: number; stages: Record<string, number> }> => {
-      const p = new CameraPipeline('bench', engine.experts, new InMemoryGallery(), settings);
+    const chain = async (chainVision: typeof vision): Promise<{ fps: number; persons: number; stages: Record<string, number> }> => {
+      const p = new CameraPipeline('bench', engine.experts, new InMemoryGallery(), chainVision);
       const stages: Record<string, number> = { detect: 0, track: 0, identity: 0, pose: 0, activity: 0 };
       let persons = 0;
       const t0 = performance.now();
@@ -171,8 +170,8 @@ export const bench: Bench = {
       for (const k of Object.keys(stages)) stages[k] = r2(stages[k]! / frames.length);
       return { fps: r2(frames.length / s), persons: r2(persons / frames.length), stages };
     };
-    const full = await chain(pipelineSettings(vision, []));
-    const noPose = await chain(pipelineSettings({ ...vision, pose: { ...vision.pose, enabled: false } }, []));
+    const full = await chain(vision);
+    const noPose = await chain({ ...vision, pose: { ...vision.pose, enabled: false } });
     Object.assign(metrics, {
       chain_fps: full.fps,
       chain_fps_without_pose: noPose.fps,

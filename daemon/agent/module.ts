@@ -107,7 +107,7 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
   constructor(private readonly ctx: ModuleContext) {
     this.config = ctx.config;
     this.log = ctx.log;
-    this.dependsOn = ['memory', ...(ctx.config.mqtt.enabled && ctx.container.get('mqtt') !== undefined ? ['mqtt'] : [])];
+    this.dependsOn = ctx.dependsOn;
     this.metrics =
       ctx.metrics === undefined
         ? null

@@ -7,7 +7,7 @@ import type { FleetModule } from './module.js';
  */
 export const fleetModule = defineModule({
   name: 'fleet',
-  dependencies: ['mqtt'],
+  dependencies: { mqtt: 'start-after' },
   sections: ['fleet'],
   enabled: (config) => config.fleet.enabled,
   create: async (ctx): Promise<FleetModule> => (await import('./module.js')).createFleetModule(ctx),

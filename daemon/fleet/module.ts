@@ -144,7 +144,7 @@ export class FleetModule implements ServiceModule {
     private readonly ctx: ModuleContext,
     private readonly deps: FleetDeps,
   ) {
-    this.dependsOn = ctx.container.get('mqtt') === undefined ? [] : ['mqtt'];
+    this.dependsOn = ctx.dependsOn;
     this.paths = fleetPaths(ctx.config);
     this.configFile = ctx.config.fleet.config_file ?? ctx.env.HOMESIGHT_CONFIG;
     this.releases = new ReleaseStore(this.paths.releases, this.paths.link);

@@ -7,7 +7,7 @@ import type { IngestModule } from './module.js';
  */
 export const ingestModule = defineModule({
   name: 'ingest',
-  dependencies: ['memory'],
+  dependencies: { memory: 'start-after' },
   sections: ['cameras', 'recordings', 'ffmpeg'],
   enabled: () => true,
   create: async (ctx): Promise<IngestModule> => (await import('./module.js')).createIngestModule(ctx),

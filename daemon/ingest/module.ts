@@ -65,8 +65,8 @@ export interface IngestDeps {
   env?: NodeJS.ProcessEnv;
   /** The ffmpeg to use (already probed); default: resolved at start from ffmpeg.path, FFMPEG_PATH, PATH, npm. */
   ffmpeg?: FfmpegBinary;
-  /** Default ['memory']; tests without a memory module pass []. */
-  dependsOn?: string[];
+  /** The modules it starts after (the daemon's factory passes ModuleContext.dependsOn); default none. */
+  dependsOn?: readonly string[];
   random?: () => number;
 }
 
@@ -121,7 +121,7 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     this.config = deps.config;
     this.log = deps.log;
     this.clock = deps.clock;
-    this.dependsOn = deps.dependsOn ?? ['memory'];
+    this.dependsOn = deps.dependsOn ?? [];
     for (const [name, cfg] of Object.entries(deps.config.cameras)) {
       if (!cfg.enabled) continue;
       this.entries.set(name, { name, config: cfg, source: null, consumers: new Set(), unsubscribe: [] });
@@ -503,7 +503,7 @@ export function createIngestModule(ctx: ModuleContext): IngestModule {
       metrics: ctx.metrics,
       catalog: memoryCatalog(ctx),
       env: ctx.env,
-      dependsOn: ctx.container.get('memory') === undefined ? [] : ['memory'],
+      dependsOn: ctx.dependsOn,
     })
   );
 }

@@ -7,7 +7,7 @@ import type { LearningModule } from './module.js';
  */
 export const learningModule = defineModule({
   name: 'learning',
-  dependencies: ['memory', 'agent', 'mqtt'],
+  dependencies: { memory: 'start-after', agent: 'start-after', mqtt: 'start-after' },
   sections: ['learning'],
   enabled: (config) => config.learning.enabled,
   create: async (ctx): Promise<LearningModule> => (await import('./module.js')).createLearningModule(ctx),

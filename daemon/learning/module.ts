@@ -67,10 +67,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
   constructor(private readonly ctx: ModuleContext) {
     this.config = ctx.config;
     this.log = ctx.log;
-    const deps = ['memory'];
-    if (ctx.container.get('agent') !== undefined) deps.push('agent');
-    if (ctx.config.mqtt.enabled && ctx.container.get('mqtt') !== undefined) deps.push('mqtt');
-    this.dependsOn = deps;
+    this.dependsOn = ctx.dependsOn;
   }
 
   get edge(): LearningEdge {

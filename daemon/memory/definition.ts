@@ -7,7 +7,7 @@ import type { MemoryModule } from './module.js';
  */
 export const memoryModule = defineModule({
   name: 'memory',
-  dependencies: [],
+  dependencies: {},
   sections: ['memory'],
   enabled: () => true,
   create: async (ctx): Promise<MemoryModule> => (await import('./module.js')).createMemoryModule(ctx),

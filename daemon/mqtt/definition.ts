@@ -7,7 +7,7 @@ import type { MqttModule } from './module.js';
  */
 export const mqttModule = defineModule({
   name: 'mqtt',
-  dependencies: ['memory', 'ingest'],
+  dependencies: { memory: 'start-after', ingest: 'use' },
   sections: ['mqtt'],
   enabled: (config) => config.mqtt.enabled,
   create: async (ctx): Promise<MqttModule> => (await import('./module.js')).createMqttModule(ctx),

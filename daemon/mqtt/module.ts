@@ -64,8 +64,7 @@ export class MqttModule implements ServiceModule {
   ) {
     this.config = ctx.config;
     const m = ctx.config.mqtt;
-    // Starts after memory when memory is part of this daemon.
-    this.dependsOn = ctx.container.get('memory') === undefined ? [] : ['memory'];
+    this.dependsOn = ctx.dependsOn;
     const dataDir = isAbsolute(ctx.config.paths.data_dir) ? ctx.config.paths.data_dir : resolve(ctx.config.paths.data_dir);
     this.outbox = new Outbox(join(dataDir, 'mqtt.db'), m.buffer_max);
     const base = `${m.base_topic}/${ctx.config.device_id}`;

@@ -7,7 +7,7 @@ import type { VisionModule } from './module.js';
  */
 export const visionModule = defineModule({
   name: 'vision',
-  dependencies: ['memory', 'ingest', 'mqtt'],
+  dependencies: { memory: 'start-after', ingest: 'start-after', mqtt: 'use' },
   sections: ['vision'],
   enabled: (config) => config.vision.enabled,
   create: async (ctx): Promise<VisionModule> => (await import('./module.js')).createVisionModule(ctx),

@@ -8,7 +8,7 @@
 export { VisionModule, enrollFaces, type VisionDeps, type AnalyzeOptions, type EnrollResult, } from './module.js';
 export type { CameraOccupancy, VisionEventPayload } from '../contracts/index.js';
 export { VisionEngine, type Experts, type ModelStatus, type EngineOptions } from './engine.js';
-export { CameraPipeline, pipelineSettings, headRegion, faceOfPerson, type PipelineSettings, type StepResult, type TrackState } from './pipeline.js';
+export { CameraPipeline, headRegion, faceOfPerson, type CameraPlace, type StepResult, type TrackState } from './pipeline.js';
 export { CameraEventWriter, type EventWriterOptions } from './events.js';
 export { IouTracker, type TrackerOptions } from './tracker.js';
 export { IdentityVoter, InMemoryGallery, cosine, matchFace, type FaceMatch, type IdentityDecision } from './identity.js';

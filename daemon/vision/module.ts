@@ -13,7 +13,7 @@ import { VisionEngine, type ModelStatus } from './engine.js';
 import { CameraEventWriter } from './events.js';
 import { InMemoryGallery } from './identity.js';
 import { decodeImage, encodeJpeg } from './image.js';
-import { CameraPipeline, pipelineSettings, type PipelineSettings, type StepResult, type TrackState } from './pipeline.js';
+import { type CameraPlace, CameraPipeline, type StepResult, type TrackState } from './pipeline.js';
 import { sha256Hex, type SessionFactory } from './runtime.js';
 import type { Box, EventChange, EventSink, Frame, FrameAnalysis, FrameFeed, Gallery, HomeEvent, RgbImage } from './types.js';
 
@@ -35,7 +35,7 @@ export interface VisionDeps {
   bridge?: () => Pick<MqttBridge, 'serve'> | null;
   /** Event ids (memory's newEventId: time-ordered UUIDs). */
   newId?: (ts: number) => string;
-  /** Names of the modules it depends on (only those registered). */
+  /** The modules it starts after (the daemon's factory passes ModuleContext.dependsOn); default none. */
   dependsOn?: readonly string[];
   /** Tests: a session factory and provider-library folder for the loader. */
   sessionFactory?: SessionFactory;
@@ -111,7 +111,7 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
   private readonly log: Logger;
 
   constructor(private readonly deps: VisionDeps) {
-    this.dependsOn = deps.dependsOn ?? ['memory', 'ingest'];
+    this.dependsOn = deps.dependsOn ?? [];
     this.log = deps.log;
     this.dataDir = resolve(deps.config.paths.data_dir);
   }
@@ -170,16 +170,15 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     this.log.info({ models: ready, cameras: [...this.cameras.keys()] }, 'vision started');
   }
 
-  /** The pipeline settings of one camera (its zones and room over the vision config). */
-  private cameraSettings(camera: string): PipelineSettings {
+  /** One camera's zones and room (its cameras entry). */
+  private placeOf(camera: string): CameraPlace {
     const cam = this.deps.config.cameras[camera];
-    return pipelineSettings(this.deps.config.vision, cam?.zones ?? [], cam?.room ?? null);
+    return { zones: cam?.zones ?? [], room: cam?.room ?? null };
   }
 
   private makeRun(name: string): CameraRun {
     const cfg = this.deps.config;
-    const settings = this.cameraSettings(name);
-    const pipeline = new CameraPipeline(name, this.engine!.experts, this.gallery, settings);
+    const pipeline = new CameraPipeline(name, this.engine!.experts, this.gallery, cfg.vision, this.placeOf(name));
     const writer = new CameraEventWriter({
       camera: name,
       minScore: cfg.vision.events.min_score,
@@ -448,18 +447,21 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
       byCamera.set(f.camera, list);
     });
     for (const [camera, idx] of byCamera) {
-      const base = this.cameraSettings(camera);
-      const settings = {
+      // On given frames every track counts from its first hit and every activity at once; identity, pose and
+      // activity run unless the caller turns them off (identity runs only with a gallery).
+      const base = this.deps.config.vision;
+      const vision = {
         ...base,
-        tracker: { ...base.tracker, minHits: 1 },
-        identity: { ...base.identity, enabled: opts.identity ?? true },
+        tracker: { ...base.tracker, min_hits: 1 },
         pose: { ...base.pose, enabled: (opts.pose ?? true) && base.pose.enabled },
         activity: { ...base.activity, enabled: (opts.activity ?? true) && base.activity.enabled, hold: 1 },
       };
+      const gallery = (opts.identity ?? true) ? this.gallery : null;
+      const place = this.placeOf(camera);
       const sorted = [...idx].sort((a, b) => frames[a]!.ts - frames[b]!.ts);
       let pipeline: CameraPipeline | null = null;
       for (const i of sorted) {
-        if (pipeline === null || opts.track === false) pipeline = new CameraPipeline(camera, engine.experts, this.gallery, settings);
+        if (pipeline === null || opts.track === false) pipeline = new CameraPipeline(camera, engine.experts, gallery, vision, place);
         const f = frames[i]!;
         const res = await pipeline.process(f, f.ts);
         out[i] = res.analysis;
@@ -577,7 +579,7 @@ export function createVisionModule(ctx: ModuleContext): VisionModule {
     clock: ctx.clock,
     bus: ctx.bus,
     metrics: ctx.metrics,
-    dependsOn: ['memory', 'ingest'].filter((n) => ctx.container.get(n) !== undefined),
+    dependsOn: ctx.dependsOn,
     feed: () => ingest ?? null,
     events: () => store()?.events ?? null,
     gallery: () => store()?.identities ?? null,

@@ -18,44 +18,13 @@ import type {
   TrackedObject,
 } from './types.js';
 
-/** What one camera's pipeline runs with (from vision config and the camera's zones). */
-export interface PipelineSettings {
-  labels: readonly string[];
-  minArea: number;
-  requireZone: boolean;
+/** Where one camera looks: its zones and room (from its cameras entry), context for filtering and activities. */
+export interface CameraPlace {
   zones: readonly ZoneSpec[];
-  /** The camera's room, context for activities. */
   room: string | null;
-  tracker: { iouThreshold: number; highScore: number; minHits: number; maxMissedMs: number };
-  identity: { enabled: boolean; threshold: number; minFacePx: number; votes: number; maxFacesPerTrack: number };
-  pose: { enabled: boolean; maxPersons: number; minBoxPx: number };
-  activity: { enabled: boolean; windowMs: number; hold: number };
 }
 
-export function pipelineSettings(vision: HomeSightConfig['vision'], zones: readonly ZoneSpec[], room: string | null = null): PipelineSettings {
-  return {
-    labels: vision.detect.labels,
-    minArea: vision.detect.min_area,
-    requireZone: vision.detect.require_zone,
-    zones,
-    room,
-    tracker: {
-      iouThreshold: vision.tracker.iou_threshold,
-      highScore: vision.tracker.high_score,
-      minHits: vision.tracker.min_hits,
-      maxMissedMs: vision.tracker.max_missed_s * 1000,
-    },
-    identity: {
-      enabled: true,
-      threshold: vision.identity.threshold,
-      minFacePx: vision.identity.min_face_px,
-      votes: vision.identity.votes,
-      maxFacesPerTrack: vision.identity.max_faces_per_track,
-    },
-    pose: { enabled: vision.pose.enabled, maxPersons: vision.pose.max_persons, minBoxPx: vision.pose.min_box_px },
-    activity: { enabled: vision.activity.enabled, windowMs: vision.activity.window_s * 1000, hold: vision.activity.hold },
-  };
-}
+const NOWHERE: CameraPlace = { zones: [], room: null };
 
 /** Everything the pipeline knows about one track. */
 export interface TrackState {
@@ -134,10 +103,20 @@ export class CameraPipeline {
   constructor(
     readonly camera: string,
     private readonly experts: Experts,
+    /** Identity runs only with a gallery. */
     private readonly gallery: Gallery | null,
-    readonly settings: PipelineSettings,
+    /** The vision section as zod parsed it. */
+    readonly vision: HomeSightConfig['vision'],
+    readonly place: CameraPlace = NOWHERE,
   ) {
-    this.tracker = new IouTracker({ idPrefix: camera, ...settings.tracker });
+    const t = vision.tracker;
+    this.tracker = new IouTracker({
+      idPrefix: camera,
+      iouThreshold: t.iou_threshold,
+      highScore: t.high_score,
+      minHits: t.min_hits,
+      maxMissedMs: t.max_missed_s * 1000,
+    });
   }
 
   /** Live tracks (for health and the occupancy summary). */
@@ -148,7 +127,7 @@ export class CameraPipeline {
   private stateOf(t: TrackedObject): TrackState {
     let s = this.states.get(t.id);
     if (s === undefined) {
-      const voter = new IdentityVoter(this.settings.identity.votes);
+      const voter = new IdentityVoter(this.vision.identity.votes);
       s = {
         id: t.id,
         label: t.label,
@@ -178,14 +157,14 @@ export class CameraPipeline {
   }
 
   private wantsFace(s: TrackState): boolean {
-    const id = this.settings.identity;
-    if (!id.enabled || this.gallery === null || this.experts.faceDetector === null || this.experts.faceEmbedder === null) return false;
+    const id = this.vision.identity;
+    if (this.gallery === null || this.experts.faceDetector === null || this.experts.faceEmbedder === null) return false;
     if (s.label !== 'person') return false;
-    if (s.voter.faceCount >= id.maxFacesPerTrack) return false;
+    if (s.voter.faceCount >= id.max_faces_per_track) return false;
     if (s.identity.state === 'resolved' && s.identity.votes >= id.votes + 2) return false;
     // A person this small cannot show a face of min_face_px: a face is about
     // a sixth of a standing person's height and under 0.6 of the box width.
-    if (Math.min(s.box[3] / 6, s.box[2] * 0.6) < id.minFacePx) return false;
+    if (Math.min(s.box[3] / 6, s.box[2] * 0.6) < id.min_face_px) return false;
     // After a few misses (back turned, face too small), look every 5th frame.
     if (s.faceMisses < 5) return true;
     s.faceSkips++;
@@ -202,11 +181,16 @@ export class CameraPipeline {
         hint: 'frames must be packed RGB24 (3 bytes per pixel, no row padding)',
       });
     }
-    const s = this.settings;
+    const v = this.vision;
     const dets: Detection[] = this.experts.detector === null ? [] : await this.experts.detector.detect(img);
     const t1 = performance.now();
-    const kept = filterDetections(dets, width, height, { labels: s.labels, minArea: s.minArea, requireZone: s.requireZone, zones: s.zones });
-    const objects = dets.filter((d) => s.labels.length > 0 && !s.labels.includes(d.label)).map((d) => ({ box: d.box, score: d.score, label: d.label }));
+    const kept = filterDetections(dets, width, height, {
+      labels: v.detect.labels,
+      minArea: v.detect.min_area,
+      requireZone: v.detect.require_zone,
+      zones: this.place.zones,
+    });
+    const objects = dets.filter((d) => v.detect.labels.length > 0 && !v.detect.labels.includes(d.label)).map((d) => ({ box: d.box, score: d.score, label: d.label }));
     const tracked = this.tracker.update(kept, ts);
     const visible: TrackState[] = [];
     for (const t of tracked) {
@@ -220,7 +204,7 @@ export class CameraPipeline {
       st.label = t.label;
       if (!st.visible) continue;
       st.bestScore = Math.max(st.bestScore, t.score);
-      st.zones = zonesOf(t.box, width, height, s.zones);
+      st.zones = zonesOf(t.box, width, height, this.place.zones);
       for (const z of st.zones) st.zonesEntered.add(z);
       visible.push(st);
     }
@@ -247,12 +231,12 @@ export class CameraPipeline {
         if (roi === null) continue;
         const faces = await this.experts.faceDetector!.detect(img, roi);
         const face = faceOfPerson(faces, st.box);
-        if (face === null || face.box[2] < s.identity.minFacePx) {
+        if (face === null || face.box[2] < v.identity.min_face_px) {
           st.faceMisses++;
           continue;
         }
         const emb = await this.experts.faceEmbedder!.embed(img, face);
-        const m = matchFace(emb, this.gallery, s.identity.threshold);
+        const m = matchFace(emb, this.gallery, v.identity.threshold);
         st.identity = st.voter.add({ name: m.name, similarity: m.similarity });
         st.lastFace = { name: m.name, similarity: m.similarity, at: ts };
         faceThisFrame.set(st.id, { name: m.name, similarity: m.similarity });
@@ -261,11 +245,11 @@ export class CameraPipeline {
     const t3 = performance.now();
 
     // Pose, on the largest persons.
-    if (s.pose.enabled && this.experts.pose !== null) {
+    if (v.pose.enabled && this.experts.pose !== null) {
       const cand = visible
-        .filter((st) => st.label === 'person' && st.box[3] >= s.pose.minBoxPx)
+        .filter((st) => st.label === 'person' && st.box[3] >= v.pose.min_box_px)
         .sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])
-        .slice(0, s.pose.maxPersons);
+        .slice(0, v.pose.max_persons);
       for (const st of visible) st.keypoints = null;
       if (cand.length > 0) {
         const kps = await this.experts.pose.estimate(
@@ -277,17 +261,17 @@ export class CameraPipeline {
           if (k === undefined || k.length === 0) return;
           st.keypoints = k;
           st.poses.push({ ts, box: st.box, keypoints: k });
-          while (st.poses.length > 0 && ts - st.poses[0]!.ts > s.activity.windowMs) st.poses.shift();
+          while (st.poses.length > 0 && ts - st.poses[0]!.ts > v.activity.window_s * 1000) st.poses.shift();
         });
       }
     }
     const t4 = performance.now();
 
     // Activity, with hysteresis: a new class must win `hold` times in a row.
-    if (s.activity.enabled && this.experts.activity !== null) {
+    if (v.activity.enabled && this.experts.activity !== null) {
       for (const st of visible) {
         if (st.keypoints === null || st.poses.length < this.experts.activity.minSamples) continue;
-        const r = await this.experts.activity.classify(st.poses, { zones: st.zones, room: s.room, frameWidth: width, frameHeight: height });
+        const r = await this.experts.activity.classify(st.poses, { zones: st.zones, room: this.place.room, frameWidth: width, frameHeight: height });
         if (r === null) continue;
         if (st.activity?.activity === r.activity) {
           st.activity = r;
@@ -330,7 +314,7 @@ export class CameraPipeline {
   private hold(st: TrackState, r: ActivityResult): ActivityResult | null {
     if (st.candidate?.activity === r.activity) st.candidate.count++;
     else st.candidate = { activity: r.activity, count: 1 };
-    if (st.candidate.count >= this.settings.activity.hold) {
+    if (st.candidate.count >= this.vision.activity.hold) {
       st.candidate = null;
       return r;
     }

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { AgentModule } from '../../daemon/agent/index.js';
 import { parseConfigText } from '../../daemon/config/index.js';
+import { startsAfter } from '../../daemon/context.js';
 import { MODULES } from '../../daemon/modules.js';
 import { makeContext, tempDir } from './support.js';
 
@@ -18,7 +19,7 @@ async function start(t: Test, yaml: string) {
   const dir = tempDir(t);
   const ctx = makeContext(yaml, dir);
   for (const f of MODULES.filter((m) => ['memory', 'agent'].includes(m.name))) {
-    ctx.container.register(await f.create({ ...ctx, log: ctx.log.child({ module: f.name }) }));
+    ctx.container.register(await f.create({ ...ctx, log: ctx.log.child({ module: f.name }), dependsOn: startsAfter(f, ctx.container) }));
   }
   const res = await ctx.container.startAll();
   t.teardown(() => ctx.container.stopAll());

@@ -191,5 +191,5 @@ export function makeContext(yaml: string, dir: string, clock: Clock = systemCloc
   const log = logs.child({ module: 'test' });
   const bus = new EventBus<HomeSightEvents>((event, err) => log.error({ event, err: String(err) }, 'listener threw'));
   const container = new ServiceContainer({ log, clock, stopTimeoutMs: 5000, startTimeoutMs: 20_000, probeTimeoutMs: 1000 });
-  return { config, logs, log, clock, bus, metrics: new Registry(), container, env: {}, logLines };
+  return { config, logs, log, clock, bus, metrics: new Registry(), container, env: {}, dependsOn: [], logLines };
 }

@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { configSchema, liveKeys } from '../../daemon/config/index.js';
+import { startsAfter } from '../../daemon/context.js';
 import { MODULES } from '../../daemon/modules.js';
+import { ServiceContainer, type ServiceModule, silentLogger, systemClock } from '../../daemon/system/index.js';
 
 /** The module definitions (each folder's definition.ts) that daemon/modules.ts builds the daemon from. */
 
@@ -15,13 +17,35 @@ t.test('each definition names a known module built before it, and sections of th
   t.equal(new Set(names).size, names.length, 'names are unique');
   const sections = Object.keys(configSchema.shape);
   MODULES.forEach((def, i) => {
-    for (const dep of def.dependencies)
+    for (const dep of Object.keys(def.dependencies))
       t.ok(
         names.indexOf(dep as (typeof names)[number]) > -1 && names.indexOf(dep as (typeof names)[number]) < i,
         `${def.name} uses ${dep}, built before it`,
       );
     for (const s of def.sections) t.ok(sections.includes(s), `${def.name}: config section ${s}`);
   });
+  t.end();
+});
+
+t.test("start order is derived from the definitions: after the enabled 'start-after' dependencies, never a used one", (t) => {
+  const container = new ServiceContainer({ log: silentLogger(), clock: systemClock, stopTimeoutMs: 100, startTimeoutMs: 100, probeTimeoutMs: 100 });
+  const stub = (name: string): ServiceModule => ({
+    name,
+    essential: false,
+    dependsOn: [],
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    health: () => ({ status: 'ok', summary: name }),
+  });
+  const def = (name: string) => MODULES.find((d) => d.name === name)!;
+  container.register(stub('memory'));
+  t.same(startsAfter(def('agent'), container), ['memory'], 'mqtt off: the agent starts after memory only');
+  t.same(startsAfter(def('fleet'), container), [], 'fleet without mqtt starts after nothing');
+  for (const name of ['ingest', 'mqtt', 'vision']) container.register(stub(name));
+  t.same(startsAfter(def('agent'), container), ['memory', 'mqtt'], 'ingest and vision are only used by the agent');
+  t.same(startsAfter(def('vision'), container), ['memory', 'ingest'], 'mqtt is only used by vision');
+  t.same(startsAfter(def('mqtt'), container), ['memory']);
+  t.same(startsAfter(def('learning'), container), ['memory', 'mqtt'], 'agent off');
   t.end();
 });
 

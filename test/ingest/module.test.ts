@@ -13,7 +13,6 @@ import { loadConfig } from '../../daemon/config/index.js';
 import { FileFrameSource, IngestModule, type CameraStateEvent, type Frame } from '../../daemon/ingest/index.js';
 import { Daemon } from '../../daemon/main.js';
 import { MODULES } from '../../daemon/modules.js';
-import { MemoryModule } from '../../daemon/memory/index.js';
 import { EventBus, systemClock } from '../../daemon/system/index.js';
 import { captureLogger, counterClip, ffmpeg, ffmpegRun, makeConfig, sleep, tempDir, vtest, waitFor } from './helpers.js';
 
@@ -246,8 +245,8 @@ t.test('in the daemon: ingest starts after memory and indexes segments in the me
   });
   t.teardown(() => daemon.stop());
   t.equal(await daemon.start(), null, 'daemon started');
-  const ingest = daemon.container.find('ingest', IngestModule)!;
-  const memory = daemon.container.find('memory', MemoryModule)!;
+  const ingest = daemon.module('ingest')!;
+  const memory = daemon.module('memory')!;
   t.same(ingest.dependsOn, ['memory']);
   t.equal(ingest.recordings, memory.store.recordings, 'ingest uses the memory store\'s recordings index');
   await waitFor('a segment in the memory database', () => (ingest.recordings?.segmentsBetween('door', 0, Date.now() + 60_000).length ?? 0) >= 2, 20_000);

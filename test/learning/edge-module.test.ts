@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
 import { AgentModule } from '../../daemon/agent/index.js';
 import { LearningModule } from '../../daemon/learning/index.js';
+import { startsAfter } from '../../daemon/context.js';
 import { MODULES } from '../../daemon/modules.js';
 import { makeContext, tempDir } from '../agent/support.js';
 
@@ -63,7 +64,7 @@ learning:
     dir,
   );
   for (const f of MODULES.filter((m) => ['memory', 'agent', 'learning'].includes(m.name))) {
-    ctx.container.register(await f.create({ ...ctx, log: ctx.log.child({ module: f.name }) }));
+    ctx.container.register(await f.create({ ...ctx, log: ctx.log.child({ module: f.name }), dependsOn: startsAfter(f, ctx.container) }));
   }
   const res = await ctx.container.startAll();
   t.teardown(() => ctx.container.stopAll());

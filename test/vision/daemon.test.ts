@@ -6,8 +6,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../daemon/config/index.js';
 import { Daemon } from '../../daemon/main.js';
 import { MODULES } from '../../daemon/modules.js';
-import { MemoryModule } from '../../daemon/memory/index.js';
-import { type VisionEventPayload, VisionModule } from '../../daemon/vision/index.js';
+import type { VisionEventPayload } from '../../daemon/vision/index.js';
 import { MEDIA, MODELS, haveShared } from './support/shared.js';
 
 if (!haveShared()) throw new Error('test/vision needs ../shared (models and media): set HOMESIGHT_SHARED_DIR');
@@ -43,7 +42,7 @@ t.test('the embedded default: person and activity events on the plaza clip, an i
   const seen: VisionEventPayload[] = [];
   daemon.bus.on('vision.event', seen, (p) => seen.push(p));
   t.equal(await daemon.start(), null, 'daemon started');
-  const vision = daemon.container.find('vision', VisionModule)!;
+  const vision = daemon.module('vision')!;
   t.same(vision.dependsOn, ['memory', 'ingest']);
   const deadline = Date.now() + 60_000;
   const count = (camera: string, kind: string, change: string): number => seen.filter((e) => e.event.camera === camera && e.event.kind === kind && e.change === change).length;
@@ -58,7 +57,7 @@ t.test('the embedded default: person and activity events on the plaza clip, an i
   t.ok(count('entrance', 'activity', 'new') >= 1, 'the entrance person has an activity');
   const report = (await daemon.container.probe()).find((r) => r.name === 'vision');
   t.match(report, { state: 'running', health: { status: 'ok', summary: /4\/4 models on cpu; 2 cameras/ } });
-  const memory = daemon.container.find('memory', MemoryModule)!;
+  const memory = daemon.module('memory')!;
   t.match(memory.store.identities.list(), [{ name: 'Barack', embeddings: 1 }], 'one face enrolled from the photo');
   await daemon.stop();
   const ended = seen.filter((e) => e.event.kind === 'person' && e.change === 'end');
@@ -69,7 +68,7 @@ t.test('the embedded default: person and activity events on the plaza clip, an i
   const again = embeddedDefault({ HOMESIGHT_CAMERAS: '{}' });
   t.teardown(() => again.stop());
   t.equal(await again.start(), null);
-  t.match(again.container.find('memory', MemoryModule)!.store.identities.list(), [{ name: 'Barack', embeddings: 1 }], 'still one face after a restart');
+  t.match(again.module('memory')!.store.identities.list(), [{ name: 'Barack', embeddings: 1 }], 'still one face after a restart');
   await again.stop();
 });
 
@@ -88,6 +87,6 @@ t.test('a face photo that cannot be used is reported in health; vision keeps run
   t.match(problems[0], /^household\.people\[0\]\.faces\[0\] \(Ghost\): cannot read .*no-such-photo\.jpg \(ENOENT\)$/);
   t.match(problems[1], /^household\.people\[1\]\.faces\[0\] \(Plaza\): .*vtest\.avi: /);
   t.comment(problems[1]);
-  t.match(daemon.container.find('memory', MemoryModule)!.store.identities.list(), [{ name: 'Joe', embeddings: 1 }], 'the good photo was enrolled');
+  t.match(daemon.module('memory')!.store.identities.list(), [{ name: 'Joe', embeddings: 1 }], 'the good photo was enrolled');
   await daemon.stop();
 });

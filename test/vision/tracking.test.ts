@@ -7,7 +7,6 @@ import {
   InMemoryGallery,
   IouTracker,
   matchFace,
-  pipelineSettings,
   type Box,
   type Detection,
   type Detector,
@@ -171,7 +170,7 @@ t.test('pipeline + events: person new/update/end, identity resolved, one event p
   const gallery = new InMemoryGallery();
   gallery.add('alice', Float32Array.from([1, 0]));
   const zones = [{ name: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] as Array<[number, number]>, min_area: 0 }];
-  const p = new CameraPipeline('cam', experts, gallery, pipelineSettings(config.vision, zones));
+  const p = new CameraPipeline('cam', experts, gallery, config.vision, { zones, room: null });
   const log: Array<[string, HomeEvent]> = [];
   let n = 0;
   const w = new CameraEventWriter({ camera: 'cam', minScore: 0.5, updateIntervalMs: 500, newId: () => `e${n++}`, emit: (c, e) => log.push([c, e]) });
@@ -205,7 +204,7 @@ t.test('pipeline: a one-frame false detection leaves no state behind', async (t)
   const config = configSchema.parse({});
   let i = 0;
   const flicker: Detector = { modelName: 'flicker', detect: async () => (i++ === 0 ? [person([10, 10, 50, 120]), person([400, 10, 50, 120])] : [person([12, 10, 50, 120])]) };
-  const p = new CameraPipeline('cam', { detector: flicker, faceDetector: null, faceEmbedder: null, pose: null, activity: null }, null, pipelineSettings(config.vision, []));
+  const p = new CameraPipeline('cam', { detector: flicker, faceDetector: null, faceEmbedder: null, pose: null, activity: null }, null, config.vision);
   const img: RgbImage = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3) };
   await p.process(img, 0);
   t.equal(p.live.length, 2);

@@ -39,6 +39,7 @@ export function makeContext(yaml: string, opts: { dir?: string; env?: NodeJS.Pro
     metrics: new Registry(),
     container,
     env: opts.env ?? {},
+    dependsOn: [],
     dir,
     logLines,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

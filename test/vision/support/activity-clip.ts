@@ -5,7 +5,6 @@ import {
   CameraPipeline,
   InMemoryGallery,
   VisionEngine,
-  pipelineSettings,
   type ActivityClassifier,
   type ActivityResult,
   type Box,
@@ -50,7 +49,7 @@ export async function labelPlazaClip(opts: { startSeconds: number; seconds: numb
         return r;
       },
     };
-    const pipeline = new CameraPipeline('plaza', { ...engine.experts, activity: recording }, new InMemoryGallery(), pipelineSettings(vision, []));
+    const pipeline = new CameraPipeline('plaza', { ...engine.experts, activity: recording }, new InMemoryGallery(), vision);
     const frames = videoFrames(join(MEDIA, 'vtest.avi'), { camera: 'plaza', fps, count: Math.round(opts.seconds * fps), t0: 1_700_000_000_000, startSeconds: opts.startSeconds, width: 768, height: 576 });
     const out: LabelledPerson[] = [];
     for (const [i, f] of frames.entries()) {
