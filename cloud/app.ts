@@ -23,7 +23,11 @@ export interface CloudAppOptions {
 
 const sampleSchema = z.looseObject({ id: z.string().min(1).max(200), question: z.string().min(1).max(4000) });
 const uploadSchema = z.strictObject({ samples: z.array(sampleSchema).min(1) });
-const enrollSchema = z.strictObject({ device_id: z.string().min(1).max(128), household: z.string().min(1).max(128), enrollment_secret: z.string().min(1).max(1024) });
+const enrollSchema = z.strictObject({
+  device_id: z.string().min(1).max(128),
+  household: z.string().min(1).max(128),
+  enrollment_secret: z.string().min(1).max(1024),
+});
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -66,7 +70,11 @@ export class Labeler {
           teacher = 'user';
         } else {
           try {
-            plan = await this.teacher.plan({ household: s.household, question: p.question, ...(p.plan !== undefined ? { plan: p.plan } : {}) });
+            plan = await this.teacher.plan({
+              household: s.household,
+              question: p.question,
+              ...(p.plan !== undefined ? { plan: p.plan } : {}),
+            });
           } catch (err) {
             this.log.warn({ err: (err as Error).message, sample: s.id }, 'teacher failed; will retry on the next pass');
             return kept;
@@ -113,7 +121,11 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
     if (f === undefined || Date.now() > f.reset) failures.set(ip, { n: 1, reset: Date.now() + limit.windowMs });
     else f.n++;
   };
-  const tooMany = (reply: FastifyReply): FastifyReply => reply.code(429).header('retry-after', String(Math.ceil(limit.windowMs / 1000))).send({ error: 'too many failed attempts from this address; wait' });
+  const tooMany = (reply: FastifyReply): FastifyReply =>
+    reply
+      .code(429)
+      .header('retry-after', String(Math.ceil(limit.windowMs / 1000)))
+      .send({ error: 'too many failed attempts from this address; wait' });
 
   const auth = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (blocked(req.ip)) {
@@ -151,8 +163,12 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
 
     scoped.post('/v1/samples', async (req, reply) => {
       const p = uploadSchema.safeParse(req.body);
-      if (!p.success) return reply.code(400).send({ error: 'expected {samples: [{id, question, ...}]}', issues: p.error.issues.slice(0, 5).map((i) => i.message) });
-      if (p.data.samples.length > (o.maxBatch ?? 500)) return reply.code(413).send({ error: `at most ${o.maxBatch ?? 500} samples per request` });
+      if (!p.success)
+        return reply
+          .code(400)
+          .send({ error: 'expected {samples: [{id, question, ...}]}', issues: p.error.issues.slice(0, 5).map((i) => i.message) });
+      if (p.data.samples.length > (o.maxBatch ?? 500))
+        return reply.code(413).send({ error: `at most ${o.maxBatch ?? 500} samples per request` });
       const r = o.store.addSamples(req.device!, p.data.samples);
       if (r.accepted.length > 0) void labeler.drain();
       return r;
@@ -163,7 +179,10 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
       const since = Math.max(0, Number.parseInt(q.since ?? '0', 10) || 0);
       const lim = Math.min(500, Math.max(1, Number.parseInt(q.limit ?? '200', 10) || 200));
       const labels = o.store.labelsSince(req.device!.household, since, lim);
-      return { labels: labels.map((l) => ({ seq: l.seq, sample_id: l.sample_id, question: l.question, plan: l.plan, teacher: l.teacher })), next: labels.length > 0 ? labels[labels.length - 1]!.seq : since };
+      return {
+        labels: labels.map((l) => ({ seq: l.seq, sample_id: l.sample_id, question: l.question, plan: l.plan, teacher: l.teacher })),
+        next: labels.length > 0 ? labels[labels.length - 1]!.seq : since,
+      };
     });
 
     scoped.get('/v1/adapters/manifest', async (req) => ({ adapters: o.store.adapters(req.device!.household).map((a) => a.manifest) }));

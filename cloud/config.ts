@@ -11,12 +11,25 @@ export const cloudConfigSchema = z.strictObject({
   db_file: z.string().default('var/cloud/teacher.db').describe('SQLite database'),
   keys_dir: z.string().default('var/cloud/keys').describe('adapter signing key (ed25519, created on first start) and adapters'),
   enrollment_secret_file: z.string().describe('file holding the secret devices present to enroll'),
-  body_limit_bytes: z.number().int().min(1024).default(5 * 1024 * 1024),
+  body_limit_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(5 * 1024 * 1024),
   rate_limit: z.strictObject({ max_failures: z.number().int().min(1).default(10), window_s: z.number().min(1).default(60) }).prefault({}),
   teacher: z
     .discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('oracle'), dataset: z.array(z.string()).min(1).describe('ORACLE/REPLAY teacher for tests and experiments: gold plans from Q2A JSONL') }),
-      z.strictObject({ kind: z.literal('openai'), url: z.string().url(), model: z.string(), api_key_file: z.string().optional(), timeout_ms: z.number().int().default(60_000) }),
+      z.strictObject({
+        kind: z.literal('oracle'),
+        dataset: z.array(z.string()).min(1).describe('ORACLE/REPLAY teacher for tests and experiments: gold plans from Q2A JSONL'),
+      }),
+      z.strictObject({
+        kind: z.literal('openai'),
+        url: z.string().url(),
+        model: z.string(),
+        api_key_file: z.string().optional(),
+        timeout_ms: z.number().int().default(60_000),
+      }),
     ])
     .describe('who labels the samples'),
   trainer: z
@@ -42,7 +55,9 @@ export function loadCloudConfig(file: string): CloudConfig {
   }
   const p = cloudConfigSchema.safeParse(raw);
   if (!p.success) {
-    throw new HomeSightError('E_CLOUD_CONFIG', `${file}: ${p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { hint: 'see cloud/teacher.example.yaml' });
+    throw new HomeSightError('E_CLOUD_CONFIG', `${file}: ${p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+      hint: 'see cloud/teacher.example.yaml',
+    });
   }
   const base = dirname(resolve(file));
   const r = (x: string): string => resolve(base, x);

@@ -20,7 +20,11 @@ export interface Curated {
   byTool: Record<string, number>;
 }
 
-const norm = (q: string): string => q.toLowerCase().replace(/[^\p{L}\p{N}<>-]+/gu, ' ').trim();
+const norm = (q: string): string =>
+  q
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}<>-]+/gu, ' ')
+    .trim();
 
 /** The tool a plan is "about": the first node that is not a helper (resolve_time / compose_answer). */
 export function mainTool(plan: TaskPlan): string {

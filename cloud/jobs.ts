@@ -55,7 +55,16 @@ export class AdapterJobs {
     if (curated.test.length > 0) await writeFile(evalFile, toJsonl(curated.test.map((l) => ({ question: l.question, ...l.plan }))));
     const outFile = join(dir, 'adapter.gguf');
     const r = await this.o.trainer.train(
-      { baseModel: this.o.baseModel, dataFile, outFile, steps: this.o.steps ?? 200, rank: this.o.rank ?? 4, alpha: this.o.alpha ?? 8, seed: 1, ...(curated.test.length > 0 ? { evalFile } : {}) },
+      {
+        baseModel: this.o.baseModel,
+        dataFile,
+        outFile,
+        steps: this.o.steps ?? 200,
+        rank: this.o.rank ?? 4,
+        alpha: this.o.alpha ?? 8,
+        seed: 1,
+        ...(curated.test.length > 0 ? { evalFile } : {}),
+      },
       undefined,
       signal,
     );
@@ -63,7 +72,12 @@ export class AdapterJobs {
       adapterFile: r.adapterFile,
       id,
       privateKey: this.o.privateKey,
-      metrics: { loss_start: r.lossStart, loss_end: r.lossEnd, train_samples: curated.train.length, ...(r.evalNllEnd !== null ? { eval_nll: r.evalNllEnd } : {}) },
+      metrics: {
+        loss_start: r.lossStart,
+        loss_end: r.lossEnd,
+        train_samples: curated.train.length,
+        ...(r.evalNllEnd !== null ? { eval_nll: r.evalNllEnd } : {}),
+      },
       manifestFile: join(dir, 'manifest.json'),
     });
     this.o.store.addAdapter(household, id, manifest, r.adapterFile);

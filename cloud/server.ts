@@ -16,7 +16,12 @@ import { LocalProcessTrainer } from './trainer/index.js';
 export function teacherFromConfig(c: CloudConfig): TeacherPlanner {
   if (c.teacher.kind === 'oracle') return new OracleReplayTeacher(c.teacher.dataset);
   const key = c.teacher.api_key_file === undefined ? undefined : readFileSync(c.teacher.api_key_file, 'utf8').trim();
-  return new OpenAiTeacher({ baseUrl: c.teacher.url, model: c.teacher.model, timeoutMs: c.teacher.timeout_ms, ...(key !== undefined ? { apiKey: key } : {}) });
+  return new OpenAiTeacher({
+    baseUrl: c.teacher.url,
+    model: c.teacher.model,
+    timeoutMs: c.teacher.timeout_ms,
+    ...(key !== undefined ? { apiKey: key } : {}),
+  });
 }
 
 /** The adapter signing key (PEM), created 0600 on first start; the public half is written next to it for devices. */
@@ -46,14 +51,24 @@ export async function startCloud(c: CloudConfig): Promise<{ url: string; close()
   const key = signingKey(c.keys_dir);
   let timer: NodeJS.Timeout | null = null;
   if (c.trainer.enabled && c.trainer.base_model !== undefined) {
-    const jobs = new AdapterJobs({ store, trainer: new LocalProcessTrainer(c.trainer.python === undefined ? {} : { python: c.trainer.python }), baseModel: c.trainer.base_model, privateKey: key, workDir: join(c.keys_dir, 'adapters'), steps: c.trainer.steps, log });
+    const jobs = new AdapterJobs({
+      store,
+      trainer: new LocalProcessTrainer(c.trainer.python === undefined ? {} : { python: c.trainer.python }),
+      baseModel: c.trainer.base_model,
+      privateKey: key,
+      workDir: join(c.keys_dir, 'adapters'),
+      steps: c.trainer.steps,
+      log,
+    });
     const trained = new Map<string, number>();
     let busy = false;
     timer = setInterval(() => {
       if (busy) return;
       busy = true;
       void (async () => {
-        const households = (store.db.prepare('SELECT DISTINCT household FROM pseudo_labels').all() as Array<{ household: string }>).map((r) => r.household);
+        const households = (store.db.prepare('SELECT DISTINCT household FROM pseudo_labels').all() as Array<{ household: string }>).map(
+          (r) => r.household,
+        );
         for (const h of households) {
           const n = store.counts(h).labels;
           if (n - (trained.get(h) ?? 0) < c.trainer.min_labels) continue;

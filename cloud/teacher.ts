@@ -37,7 +37,13 @@ export class OracleReplayTeacher implements TeacherPlanner {
     for (const f of Array.isArray(datasetFiles) ? datasetFiles : [datasetFiles]) {
       for (const line of readFileSync(f, 'utf8').split('\n')) {
         if (line.trim() === '') continue;
-        const r = JSON.parse(line) as { household?: string; instruction: string; task_nodes: unknown; task_links?: unknown; task_steps?: unknown };
+        const r = JSON.parse(line) as {
+          household?: string;
+          instruction: string;
+          task_nodes: unknown;
+          task_links?: unknown;
+          task_steps?: unknown;
+        };
         const p = taskPlanSchema.safeParse({ task_nodes: r.task_nodes, task_links: r.task_links ?? [], task_steps: r.task_steps ?? [] });
         if (p.success) this.gold.push({ household: r.household ?? null, instruction: r.instruction, plan: p.data });
       }
@@ -93,13 +99,20 @@ export class OpenAiTeacher implements TeacherPlanner {
         model: this.o.model,
         temperature: 0,
         messages: [
-          { role: 'system', content: `You plan tool calls for a home camera assistant. Answer with one JSON object {"task_steps": [...], "task_nodes": [{"task", "arguments"}], "task_links": [{"source","target"}]}. Keep <person-…> placeholders exactly as written.\nTools:\n${this.o.catalog ?? catalogPrompt({ compact: true })}` },
+          {
+            role: 'system',
+            content:
+              `You plan tool calls for a home camera assistant. Answer with one JSON object {"task_steps": [...], ` +
+              `"task_nodes": [{"task", "arguments"}], "task_links": [{"source","target"}]}. Keep <person-…> ` +
+              `placeholders exactly as written.\nTools:\n${this.o.catalog ?? catalogPrompt({ compact: true })}`,
+          },
           { role: 'user', content: input.question },
         ],
       }),
       signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
     });
-    if (!res.ok) throw new HomeSightError('E_TEACHER_HTTP', `teacher endpoint answered HTTP ${res.status}`, { context: { url: this.o.baseUrl } });
+    if (!res.ok)
+      throw new HomeSightError('E_TEACHER_HTTP', `teacher endpoint answered HTTP ${res.status}`, { context: { url: this.o.baseUrl } });
     const body = (await res.json()) as { choices?: Array<{ message?: { content?: string } }> };
     const text = body.choices?.[0]?.message?.content ?? '';
     let obj: unknown;

@@ -201,7 +201,8 @@ def loss_svg(train: List[Tuple[int, float]], val: List[Tuple[int, float]], title
         out.append(f'<line x1="{L}" y1="{sy(yv):.1f}" x2="{W - R}" y2="{sy(yv):.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{sx(xv):.1f}" y="{H - B + 16}" text-anchor="middle">{int(xv)}</text>')
     out.append(f'<text x="{(L + W - R) / 2}" y="{H - 6}" text-anchor="middle">step</text>')
-    out.append(f'<text x="14" y="{(T + H - B) / 2}" transform="rotate(-90 14 {(T + H - B) / 2})" text-anchor="middle">nats / target token</text>')
+    out.append(f'<text x="14" y="{(T + H - B) / 2}" transform="rotate(-90 14 {(T + H - B) / 2})" '
+               'text-anchor="middle">nats / target token</text>')
     for series, color, label, dy in ((train, "#1f77b4", "train loss (EMA)", 0), (val, "#d62728", "validation NLL", 16)):
         if series:
             path = " ".join(f"{sx(s):.1f},{sy(v):.1f}" for s, v in series)
@@ -227,11 +228,13 @@ def write_report(out_dir: str, report: Dict[str, Any]) -> None:
         f"# Planner training report: {report['name']}", "",
         f"Command: `{report['command']}`", "",
         "| | |", "|---|---|",
-        f"| parameters | {m['params']:,} (dim {m['dim']}, {m['layers']} layers, {m['heads']} heads, ff {m['ff']}, vocab {m['vocab']}, context {m['context']}) |",
+        f"| parameters | {m['params']:,} (dim {m['dim']}, {m['layers']} layers, {m['heads']} heads, ff {m['ff']}, "
+        f"vocab {m['vocab']}, context {m['context']}) |",
         "| corpus | " + ", ".join(f"{k}: {v['samples']:,} samples" for k, v in c["files"].items()) + " |",
         f"| dropped (longer than context) | {c['dropped']} |",
         f"| natural set sha256 | {report.get('natural_set_sha256') or 'not given (--natural-set)'} |",
-        f"| tokenizer | {report['tokenizer']['model']} ({report['tokenizer']['vocab']} pieces, vocabulary sha256 {report['tokenizer']['sha256'][:16]}…) |",
+        f"| tokenizer | {report['tokenizer']['model']} ({report['tokenizer']['vocab']} pieces, "
+        f"vocabulary sha256 {report['tokenizer']['sha256'][:16]}…) |",
         f"| steps | {t['step']:,} / {t['steps']:,} (batch {t['batch']}, lr {t['lr']}, seed {t['seed']}) |",
         f"| device / threads | {t['device']} / {t['threads']} |",
         f"| training time | {t['train_s']:.0f} s ({t['tokens_per_s']:,.0f} tokens/s, {t['tokens_seen']:,} tokens) |",

@@ -67,8 +67,20 @@ export interface Trainer {
 /** The train_lora.py arguments for a job. */
 export function trainerArgs(job: TrainJob, threads?: number): string[] {
   const a = [
-    '--base', job.baseModel, '--data', job.dataFile, '--out', job.outFile,
-    '--steps', String(job.steps), '--rank', String(job.rank), '--alpha', String(job.alpha), '--seed', String(job.seed),
+    '--base',
+    job.baseModel,
+    '--data',
+    job.dataFile,
+    '--out',
+    job.outFile,
+    '--steps',
+    String(job.steps),
+    '--rank',
+    String(job.rank),
+    '--alpha',
+    String(job.alpha),
+    '--seed',
+    String(job.seed),
   ];
   if (job.lr !== undefined) a.push('--lr', String(job.lr));
   if (job.batch !== undefined) a.push('--batch', String(job.batch));
@@ -85,7 +97,8 @@ export function trainerArgs(job: TrainJob, threads?: number): string[] {
  * python3-torch). Throws E_TRAINER_PYTHON when none does.
  */
 export function findPython(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const candidates = explicit !== undefined ? [explicit] : env['HOMESIGHT_PYTHON'] ? [env['HOMESIGHT_PYTHON']] : ['python3', '/usr/bin/python3'];
+  const candidates =
+    explicit !== undefined ? [explicit] : env['HOMESIGHT_PYTHON'] ? [env['HOMESIGHT_PYTHON']] : ['python3', '/usr/bin/python3'];
   const tried: string[] = [];
   for (const py of candidates) {
     const r = spawnSync(py, ['-c', 'import torch, numpy'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
@@ -152,7 +165,13 @@ async function runTrainerProcess(
         return;
       }
       if (msg.type === 'step' && onProgress !== undefined) {
-        onProgress({ step: num(msg['step']), steps: num(msg['steps']), loss: num(msg['loss']), lossEma: num(msg['loss_ema']), elapsedS: num(msg['elapsed_s']) });
+        onProgress({
+          step: num(msg['step']),
+          steps: num(msg['steps']),
+          loss: num(msg['loss']),
+          lossEma: num(msg['loss_ema']),
+          elapsedS: num(msg['elapsed_s']),
+        });
       } else if (msg.type === 'start') start = msg;
       else if (msg.type === 'done') done = msg;
       else if (msg.type === 'error') error = msg;
@@ -172,7 +191,9 @@ async function runTrainerProcess(
     });
     child.on('error', (err) => {
       signal?.removeEventListener('abort', onAbort);
-      reject(new HomeSightError('E_TRAINER_SPAWN', `${name}: cannot start ${cmd}: ${err.message}`, { context: { command: argv }, cause: err }));
+      reject(
+        new HomeSightError('E_TRAINER_SPAWN', `${name}: cannot start ${cmd}: ${err.message}`, { context: { command: argv }, cause: err }),
+      );
     });
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
@@ -206,11 +227,17 @@ async function runTrainerProcess(
       const e = error as TrainerLine | null;
       const lineCode = e?.['code'];
       const code2 = isErrorCode(lineCode) ? lineCode : 'E_TRAINER_FAILED';
-      const message = typeof e?.['message'] === 'string' ? (e['message'] as string) : stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${code ?? sig}`;
+      const message =
+        typeof e?.['message'] === 'string'
+          ? (e['message'] as string)
+          : stderr.trim().split('\n').slice(-3).join(' | ') || `exit ${code ?? sig}`;
       reject(
         new HomeSightError(code2, `${name}: training failed (exit ${code ?? sig}): ${message}`, {
           context: { job, exitCode: code, signal: sig, stderr: stderr.slice(-1000) },
-          hint: code2 === 'E_TRAIN_NO_PROGRESS' ? 'raise --steps or --lr, or check the data' : 'see the trainer output; run cloud/trainer/train_lora.py by hand with the same arguments',
+          hint:
+            code2 === 'E_TRAIN_NO_PROGRESS'
+              ? 'raise --steps or --lr, or check the data'
+              : 'see the trainer output; run cloud/trainer/train_lora.py by hand with the same arguments',
         }),
       );
     });
@@ -237,7 +264,13 @@ export class LocalProcessTrainer implements Trainer {
   async train(job: TrainJob, onProgress?: (p: TrainProgress) => void, signal?: AbortSignal): Promise<TrainResult> {
     this.python ??= findPython(undefined, this.options.env ?? process.env);
     const threads = this.options.threads ?? 1;
-    const env = { ...process.env, ...this.options.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), PYTHONUNBUFFERED: '1' };
+    const env = {
+      ...process.env,
+      ...this.options.env,
+      OMP_NUM_THREADS: String(threads),
+      OPENBLAS_NUM_THREADS: String(threads),
+      PYTHONUNBUFFERED: '1',
+    };
     return runTrainerProcess(this.name, [this.python, TRAIN_SCRIPT, ...trainerArgs(job, threads)], env, job, onProgress, signal);
   }
 }
@@ -286,7 +319,10 @@ export class CommandTemplateTrainer implements Trainer {
         out.push(
           part.replace(/\{(\w+)\}/g, (m, k: string) => {
             const v = vars[k];
-            if (v === undefined) throw new HomeSightError('E_TRAINER_COMMAND', `unknown placeholder ${m} in the trainer command template`, { context: { template: this.options.template } });
+            if (v === undefined)
+              throw new HomeSightError('E_TRAINER_COMMAND', `unknown placeholder ${m} in the trainer command template`, {
+                context: { template: this.options.template },
+              });
             return v;
           }),
         );
@@ -297,7 +333,14 @@ export class CommandTemplateTrainer implements Trainer {
 
   async train(job: TrainJob, onProgress?: (p: TrainProgress) => void, signal?: AbortSignal): Promise<TrainResult> {
     const argv = this.command(job);
-    const result = await runTrainerProcess(this.name, argv, { ...process.env, ...this.options.env, PYTHONUNBUFFERED: '1' }, job, onProgress, signal);
+    const result = await runTrainerProcess(
+      this.name,
+      argv,
+      { ...process.env, ...this.options.env, PYTHONUNBUFFERED: '1' },
+      job,
+      onProgress,
+      signal,
+    );
     if (!existsSync(job.outFile)) {
       throw new HomeSightError('E_TRAINER_OUTPUT', `${this.name}: the command finished but ${job.outFile} does not exist here`, {
         context: { command: argv },
