@@ -309,6 +309,8 @@ export class AgentService {
         );
       }
     }
+    // A request declined before planning: its reason is the answer (the refusal plan ran no tool).
+    if (planned.result.refusal !== undefined) answer = planned.result.refusal.reason;
     const planNotes = notes.filter((n) => /cloud|local plan|retrieval planner|unavailable/.test(n));
     if (planNotes.length > 0) answer = `${answer} (Note: ${planNotes.join('; ')}.)`;
     const refusal = refusalNote(req.question, this.settings.allowTools);
@@ -349,7 +351,8 @@ export class AgentService {
         await conversations.append(req.conversationId, { question: req.question, answer: result.answer, plan: result.plan, at: this.clock.now() });
       }
       // Accepted plans: ran cleanly and came from a model (a retrieval plan is a re-fill of one already stored).
-      if (exec !== null && exec.errors.length === 0 && result.planner !== 'retrieval' && longTerm !== undefined) {
+      // A refusal (the answer alone) is no plan to learn from.
+      if (exec !== null && exec.errors.length === 0 && result.planner !== 'retrieval' && result.plan.task_nodes.some((n) => n.task !== 'compose_answer') && longTerm !== undefined) {
         const hits = await longTerm.search(req.question, { kinds: ['plan'], k: 1 });
         const same = hits[0] !== undefined && hits[0].text.trim().toLowerCase() === req.question.trim().toLowerCase();
         if (!same) await longTerm.add({ kind: 'plan', text: req.question, payload: { question: req.question, plan: result.plan, planner: result.planner } });

@@ -179,7 +179,8 @@ agent:
     t.same(side, [], 'no side-effect tool ran');
     // A question that asks for something the agent will not do must be told so.
     const text = `${data.answer}\n${data.notes.join('\n')}`;
-    const explained = /will not|not (allowed|available|able|do)|can(no|')t|refus|only answer|outside|no such|won't|will not/i.test(text);
+    // A declined request's answer is its refusal reason ("… so I did not act on it").
+    const explained = /will not|not (allowed|available|able|do)|can(no|')t|refus|declin|did not act|only answer|outside|no such|won't/i.test(text);
     const asksAction = c.refuse !== false;
     if (asksAction && !explained) unexplained++;
     rows.push({ q: c.q, status: 'ok', tasks: ran, explained: explained || !asksAction });
