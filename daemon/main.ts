@@ -272,8 +272,12 @@ export class Daemon {
     if (next.log.level !== this.config.log.level) this.logs.setLevel(next.log.level);
     this.config = next;
     const outcomes = await this.container.reloadAll(() => next);
+    // A live key a module could not apply (its reload says needsRestart) is reported as such, not as applied.
+    const notApplied = Object.values(outcomes).flatMap((o) => ('error' in o ? [] : o.needsRestart));
+    const applied = live.filter((k) => !isLiveKey(k, notApplied));
+    needsRestart.push(...live.filter((k) => isLiveKey(k, notApplied)));
     for (const o of Object.values(outcomes)) if ('error' in o) needsRestart.push(o.error);
-    const out = { ok: true, applied: live, needsRestart, problems: [] };
+    const out = { ok: true, applied, needsRestart, problems: [] };
     this.log.info(out, 'config reloaded');
     this.notifier.notify(`READY=1\nSTATUS=${this.summary()}${needsRestart.length > 0 ? ` (restart needed for: ${needsRestart.join(', ')})` : ''}`);
     this.bus.emit('system.reload', out);

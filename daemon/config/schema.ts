@@ -31,7 +31,7 @@ export const configSchema = z.strictObject({
   recordings: live(recordingsSchema),
   memory: memorySchema,
   vision: visionSchema,
-  agent: live(agentSchema),
+  agent: agentSchema,
   mqtt: mqttSchema,
   learning: learningSchema,
   fleet: fleetSchema,

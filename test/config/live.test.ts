@@ -9,7 +9,9 @@ t.test('the live keys are the ones the schema marks, in schema order', (t) => {
     'memory.event_retain_days',
     'memory.retention_interval_s',
     'memory.delete_snapshots',
-    'agent',
+    'agent.max_repairs',
+    'agent.allow_tools',
+    'agent.hub_topics',
     'learning.upload',
     'learning.mining',
   ]);

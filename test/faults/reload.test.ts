@@ -55,12 +55,15 @@ t.test('scenario 9: a bad config file on reload is rejected, the running config 
   const r1 = await c.waitTopic('reload/r1', () => true, 10_000);
   t.equal((r1.json() as { status: string }).status, 'error', `reload command refused: ${r1.text().slice(0, 200)}`);
 
-  // A good file with a live change is applied.
-  writeFileSync(cfg, good.replace('level: info', 'level: debug'));
+  // A good file with live changes is applied; an agent key the running agent cannot change is reported as needing a restart.
+  writeFileSync(cfg, good.replace('level: info', 'level: debug').replace('rate_limit_per_min: 1000', 'rate_limit_per_min: 999\n  max_repairs: 1'));
   process.kill(d.pid, 'SIGHUP');
   await waitFor(() => d.find(/^config reloaded$/).length > 0, 10_000, 'good reload');
   const ok = d.find(/^config reloaded$/)[0]!;
   t.ok((ok.applied as string[]).includes('log.level'), 'log.level applied live');
+  t.ok((ok.applied as string[]).includes('agent.max_repairs'), 'agent.max_repairs applied live');
+  t.notOk((ok.applied as string[]).includes('agent.rate_limit_per_min'), 'agent.rate_limit_per_min is not reported as applied');
+  t.ok((ok.needsRestart as string[]).includes('agent.rate_limit_per_min'), 'agent.rate_limit_per_min needs a restart');
   t.ok(d.alive());
   t.same(d.find(/unhandled promise rejection/), []);
   report({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { live } from '../live.js';
 import { secretFile } from './common.js';
 
 export const agentSchema = z
@@ -36,13 +37,15 @@ export const agentSchema = z
         min_confidence: z.number().max(0).default(-1.5).describe('mean token log-prob under which the cloud planner is asked'),
       })
       .prefault({}),
-    max_repairs: z.number().int().min(0).max(5).default(2).describe('re-plans with the validation errors fed back'),
+    max_repairs: live(z.number().int().min(0).max(5).default(2).describe('re-plans with the validation errors fed back')),
     node_timeout_ms: z.number().int().min(10).default(30_000).describe('bound for one plan node'),
-    allow_tools: z
-      .array(z.enum(['remember', 'publish_to_hub']))
-      .default([])
-      .describe('tools with side effects that may run (remember, publish_to_hub); side-effect-free tools always may'),
-    hub_topics: z.array(z.string().regex(/^[^#+]+$/, 'no MQTT wildcards')).default([]).describe('MQTT topics the publish tool may write to'),
+    allow_tools: live(
+      z
+        .array(z.enum(['remember', 'publish_to_hub']))
+        .default([])
+        .describe('tools with side effects that may run (remember, publish_to_hub); side-effect-free tools always may'),
+    ),
+    hub_topics: live(z.array(z.string().regex(/^[^#+]+$/, 'no MQTT wildcards')).default([]).describe('MQTT topics the publish tool may write to')),
     rate_limit_per_min: z.number().int().min(1).default(30).describe('asks per client (reply topic) per minute'),
     max_payload_bytes: z.number().int().min(256).default(16_384).describe('largest ask payload accepted'),
     max_concurrent: z.number().int().min(1).max(16).default(2).describe('questions answered at once; more get E_BUSY'),
