@@ -287,11 +287,13 @@ export class RequestRouter {
       args = parsed.data;
       const data = await this.run(route, name, corr, msg, args, log);
       this.options.onRequest?.(name, 'ok');
+      route.options.onOutcome?.({ status: 'ok' });
       log.info({ id: corr.id, ms: Math.round(this.options.clock.monotonic() - started) }, 'request handled');
       await this.finish(corr, name, route, data === undefined ? {} : { data }, args);
     } catch (err) {
       const body = errorBody(err);
       this.options.onRequest?.(name, 'error');
+      route.options.onOutcome?.({ status: 'error', code: body.code });
       log.warn({ id: corr.id, err: body }, 'request refused or failed');
       await this.finish(corr, name, route, { error: body }, args);
     }

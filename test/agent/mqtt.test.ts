@@ -114,7 +114,7 @@ t.test('rate-limit key ignores a random trailing id', async (t) => {
 t.test('MQTT 3.1.1 (embedded aedes): reply_to, progress, answer; bad input gets error replies; the daemon keeps serving', async (t) => {
   const dir = tempDir(t);
   const port = await freePort();
-  await daemon(t, dir, `mqtt:\n  embedded: {port: ${port}}`);
+  const ctx = await daemon(t, dir, `mqtt:\n  embedded: {port: ${port}}`);
   const url = `mqtt://127.0.0.1:${port}`;
   const client = new AgentClient({ url, deviceTopic: 'homesight/hub1', protocolVersion: 4 });
   t.teardown(() => client.close());
@@ -188,6 +188,8 @@ t.test('MQTT 3.1.1 (embedded aedes): reply_to, progress, answer; bad input gets 
   const limited = await raw(url, ask, reply, JSON.stringify({ reply_to: reply, question: 'Who was seen in the last hour?' }));
   t.equal(limited.error?.code, 'E_RATE_LIMITED');
   t.match(limited.error?.message, /retry in \d+ s/);
+  const served = (await ctx.container.get('agent')!.health()).details?.mqtt as { rateLimited: number } | null;
+  t.equal(served?.rateLimited, 1, "the agent's health counts the request the router's rate limit refused");
   const other = await raw(
     url,
     ask,

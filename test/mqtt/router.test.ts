@@ -8,6 +8,7 @@ import {
   type PublishOptions,
   type ReplyEnvelope,
   replyEnvelopeSchema,
+  type ServeOptions,
   TOPICS,
   topicMatches,
 } from '../../daemon/mqtt/index.js';
@@ -190,7 +191,8 @@ t.test('size limit: route default, overridden by the serving module', async (t) 
 
 t.test('rate limit: per client (reply topic without a random last level), shared by a group, refilled over time', async (t) => {
   const s = setup();
-  const limits = { rate: { perMinute: 3 }, group: 'agent' };
+  const outcomes: string[] = [];
+  const limits: ServeOptions = { rate: { perMinute: 3 }, group: 'agent', onOutcome: (o) => outcomes.push(o.status === 'ok' ? 'ok' : o.code) };
   s.router.serve('agent/ask', () => ASK_RESULT, limits);
   s.router.serve('agent/plan', () => ({ ...ASK_RESULT, executed: false }), limits);
   const ask = (topic: string, reply: string) => s.send(topic, { reply_to: reply, question: 'who?' });
@@ -200,6 +202,7 @@ t.test('rate limit: per client (reply topic without a random last level), shared
   await ask('agent/ask', 'c/reply/3ea14c3d-88f6-7d8a');
   const codes = s.published.filter((p) => p.topic.startsWith('c/reply/')).map((p) => p.env.error?.code ?? p.env.status);
   t.same(codes, ['ok', 'ok', 'ok', 'E_RATE_LIMITED'], 'ask and plan share the bucket; a new reply id does not reset it');
+  t.same(outcomes, codes, "the routes' outcome hook sees every request, refusals by the router included");
   const limited = s.published.find((p) => p.env.error?.code === 'E_RATE_LIMITED')!.env;
   t.match(limited.error?.message, /retry in 20 s/);
   t.match(limited.error?.hint, /at most 3 per minute/);

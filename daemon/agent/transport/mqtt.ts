@@ -1,4 +1,4 @@
-import type { MqttBridge, RequestContext, RouteRequest } from '../../mqtt/index.js';
+import type { MqttBridge, RequestContext, RouteRequest, ServeOptions } from '../../mqtt/index.js';
 import { HomeSightError } from '../../system/index.js';
 import type { AgentService, AskRequest, AskResult } from '../service.js';
 
@@ -28,15 +28,23 @@ export interface AgentRoutesOptions {
 
 export class AgentRoutes {
   private unserve: Array<() => void> = [];
-  /** Counters for health. */
-  readonly stats = { asks: 0, answered: 0, errors: 0 };
+  /** Counters for health: asks handled, answered, failed; rateLimited = refused by the router's rate limit (never reached ask()). */
+  readonly stats = { asks: 0, answered: 0, errors: 0, rateLimited: 0 };
 
   constructor(private readonly options: AgentRoutesOptions) {}
 
   start(): void {
     const o = this.options;
     // ask and plan share one rate bucket per client and one concurrency cap, as agent.* configures them.
-    const limits = { group: 'agent', maxBytes: o.maxPayloadBytes, concurrency: o.maxConcurrent ?? 2, rate: { perMinute: o.ratePerMinute } };
+    const limits: ServeOptions = {
+      group: 'agent',
+      maxBytes: o.maxPayloadBytes,
+      concurrency: o.maxConcurrent ?? 2,
+      rate: { perMinute: o.ratePerMinute },
+      onOutcome: (outcome) => {
+        if (outcome.status === 'error' && outcome.code === 'E_RATE_LIMITED') this.stats.rateLimited++;
+      },
+    };
     this.unserve.push(
       o.bridge.serve('agent/ask', (a, rc) => this.ask(a, rc, true), {
         ...limits,
