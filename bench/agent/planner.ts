@@ -10,10 +10,10 @@ import {
   memoryEvents,
   memoryLongTerm,
   validatePlan,
-  type AgentSettings,
   type HouseholdInfo,
   type PlanRequest,
 } from '../../daemon/agent/index.js';
+import { configSchema } from '../../daemon/config/index.js';
 import { MemoryStore, newEventId, type HomeEvent } from '../../daemon/memory/index.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
@@ -211,7 +211,7 @@ export const agentPlannerBench: Bench = {
     const clock = new ManualClock(NOW);
     const store = new MemoryStore({ file: join(ctx.workDir, 'memory.db'), log: silentLogger(), clock });
     const events = seedStore(store, ctx.quick ? 3 : 14);
-    const settings: AgentSettings = { planner: 'retrieval', maxRepairs: 1, minConfidence: -1.5, nodeTimeoutMs: 10_000, fewShots: 3, allowTools: [], hubTopics: [], householdId: 'home' };
+    const agent = configSchema.parse({ agent: { planner: 'retrieval', max_repairs: 1, node_timeout_ms: 10_000, llm: { few_shots: 3 }, cloud: { min_confidence: -1.5 } } }).agent;
     const deps = { events: memoryEvents(() => store), longTerm: memoryLongTerm(() => store), conversations: memoryConversations(() => store) };
     const asks = ctx.quick ? 16 : 48;
     const measure = async (svc: AgentService, label: string): Promise<{ ms: number[]; planners: Record<string, number> }> => {
@@ -226,11 +226,11 @@ export const agentPlannerBench: Bench = {
       }
       return { ms, planners };
     };
-    const retrieval = await measure(new AgentService({ settings, household: HOUSEHOLD, deps, planners: { retrieval: new RetrievalPlanner() }, clock }), 'retrieval');
+    const retrieval = await measure(new AgentService({ agent, householdId: 'home', household: HOUSEHOLD, deps, planners: { retrieval: new RetrievalPlanner() }, clock }), 'retrieval');
     const local = new LocalPlanner({ modelPath, threads: 1, contextSize: 1024, gpuLayers: 0, maxTokens: 240, temperature: 0, timeoutMs: 60_000, fewShots: 3, maxNodes: 4, maxStringLength: 16 });
     await local.load();
     const withLocal = await measure(
-      new AgentService({ settings: { ...settings, planner: 'local' }, household: HOUSEHOLD, deps, planners: { local, retrieval: new RetrievalPlanner() }, clock }),
+      new AgentService({ agent: { ...agent, planner: 'local' }, householdId: 'home', household: HOUSEHOLD, deps, planners: { local, retrieval: new RetrievalPlanner() }, clock }),
       'local',
     );
     await local.dispose();

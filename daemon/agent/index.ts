@@ -29,5 +29,5 @@ export {
 export { LocalPlanner, RetrievalPlanner, buildPrompt, extractJsonObject, SEED_EXAMPLES, refuseRequest, resolveTimePhrase, type ResolvedRange, type Routine } from './planning/index.js';
 export { memoryConversations, memoryEvents, memoryLongTerm, type HouseholdInfo } from './execution/index.js';
 export { AgentClient, type Envelope } from './transport/index.js';
-export { AgentService, type AgentSettings } from './service.js';
-export { AgentModule, createAgentModule, householdInfo, agentSettings, localPlannerFor, cloudPlannerFor } from './module.js';
+export { AgentService, type AgentConfig } from './service.js';
+export { AgentModule, createAgentModule, householdInfo, localPlannerFor, cloudPlannerFor } from './module.js';

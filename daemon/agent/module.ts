@@ -11,7 +11,7 @@ import { asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, t
 import { ingestFrames, memoryConversations, memoryEvents, memoryLongTerm, mqttHub, visionAnalyzer, type AgentDeps, type HouseholdInfo } from './execution/index.js';
 import { CloudPlanner, LocalPlanner, RetrievalPlanner } from './planning/index.js';
 import { AgentRoutes } from './transport/index.js';
-import { AgentService, type AgentSettings, type AskRequest, type AskResult } from './service.js';
+import { AgentService, type AskRequest, type AskResult } from './service.js';
 
 type AgentConfig = HomeSightConfig['agent'];
 
@@ -27,20 +27,6 @@ export function householdInfo(config: HomeSightConfig): HouseholdInfo {
     rooms: config.household.rooms,
     routines: config.household.routines,
     cameras: Object.fromEntries(Object.entries(config.cameras).map(([name, c]) => [name, (c as { room?: string }).room ?? null])),
-  };
-}
-
-export function agentSettings(config: HomeSightConfig): AgentSettings {
-  const a = config.agent;
-  return {
-    planner: a.planner,
-    maxRepairs: a.max_repairs,
-    minConfidence: a.cloud.min_confidence,
-    nodeTimeoutMs: a.node_timeout_ms,
-    fewShots: a.llm.few_shots,
-    allowTools: [...a.allow_tools],
-    hubTopics: [...a.hub_topics],
-    householdId: config.household.id,
   };
 }
 
@@ -161,7 +147,8 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     const cloud = cloudPlannerFor(this.config);
     if (cloud !== undefined) planners.cloud = cloud;
     return new AgentService({
-      settings: agentSettings(this.config),
+      agent: this.config.agent,
+      householdId: this.config.household.id,
       household: householdInfo(this.config),
       deps: this.deps(),
       planners,
@@ -260,14 +247,12 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     const applied: string[] = [];
     if (!sameJson(prev.llm, n.llm) || prev.planner !== n.planner) needsRestart.push('agent.llm', 'agent.planner');
     if (!sameJson(prev.cloud, n.cloud)) needsRestart.push('agent.cloud');
-    // The executor keeps the node timeout it was built with.
-    if (prev.node_timeout_ms !== n.node_timeout_ms) needsRestart.push('agent.node_timeout_ms');
     if (prev.rate_limit_per_min !== n.rate_limit_per_min || prev.max_payload_bytes !== n.max_payload_bytes || prev.max_concurrent !== n.max_concurrent) {
       needsRestart.push('agent.rate_limit_per_min', 'agent.max_payload_bytes', 'agent.max_concurrent');
     }
-    this.config = { ...this.config, agent: { ...n, llm: prev.llm, cloud: prev.cloud, planner: prev.planner, node_timeout_ms: prev.node_timeout_ms } };
-    this.serviceRef?.update(agentSettings(this.config), householdInfo(next));
-    for (const k of ['max_repairs', 'allow_tools', 'hub_topics'] as const) {
+    this.config = { ...this.config, agent: { ...n, llm: prev.llm, cloud: prev.cloud, planner: prev.planner } };
+    this.serviceRef?.update(this.config.agent, householdInfo(next));
+    for (const k of ['max_repairs', 'node_timeout_ms', 'allow_tools', 'hub_topics'] as const) {
       if (!sameJson(prev[k], n[k])) applied.push(`agent.${k}`);
     }
     return { applied, needsRestart: [...new Set(needsRestart)] };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HomeSightConfig } from '../config/index.js';
 import { HomeSightError, asHomeSightError, formatIsoInZone, silentLogger, systemClock, type Clock, type Logger } from '../system/index.js';
 import { composeAnswer, type AgentDeps, type HouseholdInfo, type LongTermRecord, PlanExecutor, type ExecutionResult, type TraceEntry } from './execution/index.js';
 import { taskPlanSchema, validatePlan, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from './catalog/index.js';
@@ -42,19 +43,13 @@ export interface AskResult {
   executed: boolean;
 }
 
-export interface AgentSettings {
-  planner: PlannerKind;
-  maxRepairs: number;
-  minConfidence: number;
-  nodeTimeoutMs: number;
-  fewShots: number;
-  allowTools: string[];
-  hubTopics: string[];
-  householdId: string;
-}
+/** The agent section as zod parsed it. */
+export type AgentConfig = HomeSightConfig['agent'];
 
 export interface AgentServiceOptions {
-  settings: AgentSettings;
+  agent: AgentConfig;
+  /** household.id: a request naming another household is refused. */
+  householdId: string;
   household: HouseholdInfo;
   deps: AgentDeps;
   planners: { local?: Planner; retrieval?: Planner; cloud?: Planner };
@@ -70,23 +65,26 @@ const storedPlanSchema = z.object({ question: z.string(), plan: taskPlanSchema }
  * plan with reflection → DAG execution → answer with evidence → memory.
  */
 export class AgentService {
-  private settings: AgentSettings;
+  private agent: AgentConfig;
+  private readonly householdId: string;
   private household: HouseholdInfo;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly executor: PlanExecutor;
 
   constructor(private readonly options: AgentServiceOptions) {
-    this.settings = options.settings;
+    this.agent = options.agent;
+    this.householdId = options.householdId;
     this.household = options.household;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? silentLogger();
-    this.executor = options.executor ?? new PlanExecutor({ nodeTimeoutMs: options.settings.nodeTimeoutMs, clock: this.clock, log: this.log });
+    this.executor =
+      options.executor ?? new PlanExecutor({ nodeTimeoutMs: options.agent.node_timeout_ms, clock: this.clock, log: this.log });
   }
 
-  /** Applies new settings live (SIGHUP). */
-  update(settings: AgentSettings, household?: HouseholdInfo): void {
-    this.settings = settings;
+  /** Applies a reloaded agent section (and household) live (SIGHUP). */
+  update(agent: AgentConfig, household?: HouseholdInfo): void {
+    this.agent = agent;
     if (household !== undefined) this.household = household;
   }
 
@@ -97,17 +95,17 @@ export class AgentService {
   /** Validates a plan against the catalog and this household. */
   validate(plan: unknown): PlanIssue[] {
     return validatePlan(plan, {
-      allowTools: this.settings.allowTools,
-      hubTopics: this.settings.hubTopics,
+      allowTools: this.agent.allow_tools,
+      hubTopics: this.agent.hub_topics,
       cameras: Object.keys(this.household.cameras),
     });
   }
 
   private pipeline(): PlanningPipeline {
     const o: ConstructorParameters<typeof PlanningPipeline>[0] = {
-      primary: this.settings.planner,
-      maxRepairs: this.settings.maxRepairs,
-      minConfidence: this.settings.minConfidence,
+      primary: this.agent.planner,
+      maxRepairs: this.agent.max_repairs,
+      minConfidence: this.agent.cloud.min_confidence,
       validate: (p) => this.validate(p),
       log: this.log,
     };
@@ -119,7 +117,7 @@ export class AgentService {
 
   /** Few-shots: the household's corrections and accepted plans first, then the built-in seeds, most similar first. */
   async examples(question: string, now: number): Promise<Array<{ question: string; plan: TaskPlan }>> {
-    const k = Math.max(this.settings.fewShots, 1);
+    const k = Math.max(this.agent.llm.few_shots, 1);
     const reqView = { household: this.requestHousehold(), now: formatIsoInZone(now, this.household.timezone), timezone: this.household.timezone };
     const words = shapeWords(extractSlots(question, reqView).masked);
     const out: Array<{ question: string; plan: TaskPlan; score: number }> = [];
@@ -195,8 +193,8 @@ export class AgentService {
         const p = taskPlanSchema.safeParse(h.plan);
         return p.success ? { question: h.question, answer: h.answer, plan: p.data } : { question: h.question, answer: h.answer };
       }),
-      allowTools: this.settings.allowTools,
-      hubTopics: this.settings.hubTopics,
+      allowTools: this.agent.allow_tools,
+      hubTopics: this.agent.hub_topics,
     };
     if (req.conversationId !== undefined) request.conversationId = req.conversationId;
     const previous = this.previousRange(history);
@@ -204,8 +202,8 @@ export class AgentService {
   }
 
   private checkHousehold(req: AskRequest): void {
-    if (req.household !== undefined && req.household !== this.settings.householdId) {
-      throw new HomeSightError('E_HOUSEHOLD', `this device serves household "${this.settings.householdId}", not "${req.household}"`, {
+    if (req.household !== undefined && req.household !== this.householdId) {
+      throw new HomeSightError('E_HOUSEHOLD', `this device serves household "${this.householdId}", not "${req.household}"`, {
         context: { household: req.household },
         hint: 'send the question to the device of that household, or leave "household" out',
       });
@@ -256,8 +254,8 @@ export class AgentService {
           household: this.household,
           now,
           question: req.question,
-          allowTools: this.settings.allowTools,
-          hubTopics: this.settings.hubTopics,
+          allowTools: this.agent.allow_tools,
+          hubTopics: this.agent.hub_topics,
           onNode: (e) => progress({ stage: 'node', node: e.node, task: e.task, status: e.status, ...(e.ms !== undefined ? { ms: e.ms } : {}) }),
         };
         if (previous !== undefined) ctx.previousRange = previous;
@@ -313,7 +311,7 @@ export class AgentService {
     if (planned.result.refusal !== undefined) answer = planned.result.refusal.reason;
     const planNotes = notes.filter((n) => /cloud|local plan|retrieval planner|unavailable/.test(n));
     if (planNotes.length > 0) answer = `${answer} (Note: ${planNotes.join('; ')}.)`;
-    const refusal = refusalNote(req.question, this.settings.allowTools);
+    const refusal = refusalNote(req.question, this.agent.allow_tools);
     if (refusal !== null) {
       notes.push(refusal);
       answer = `${answer} ${refusal}`;

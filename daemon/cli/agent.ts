@@ -113,7 +113,7 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
   const loaded = loadCliConfig(values.config);
   if (typeof loaded === 'number') return loaded;
   const cfg = loaded.config;
-  const { AgentService, RetrievalPlanner, localPlannerFor, cloudPlannerFor, agentSettings, householdInfo } = await import('../agent/index.js');
+  const { AgentService, RetrievalPlanner, localPlannerFor, cloudPlannerFor, householdInfo } = await import('../agent/index.js');
   const logs = new LogHub({ level: values.quiet === true ? 'fatal' : 'warn', pretty: 'auto', destination: process.stderr });
   const log = logs.child({ module: 'agent' });
   const local = cfg.agent.planner === 'retrieval' ? undefined : localPlannerFor(cfg, log);
@@ -121,7 +121,7 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
   const planners: ConstructorParameters<typeof AgentService>[0]['planners'] = { retrieval: new RetrievalPlanner() };
   if (local !== undefined) planners.local = local;
   if (cloud !== undefined) planners.cloud = cloud;
-  const svc = new AgentService({ settings: agentSettings(cfg), household: householdInfo(cfg), deps: {}, planners, clock: systemClock, log });
+  const svc = new AgentService({ agent: cfg.agent, householdId: cfg.household.id, household: householdInfo(cfg), deps: {}, planners, clock: systemClock, log });
   try {
     const req: Parameters<typeof svc.plan>[0] = { question };
     if (typeof values.planner === 'string') req.options = { planner: values.planner as 'local' | 'cloud' | 'retrieval' };

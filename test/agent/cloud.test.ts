@@ -2,10 +2,10 @@ import t from 'tap';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentService, RetrievalPlanner, SEED_EXAMPLES, memoryEvents, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import { AgentService, RetrievalPlanner, SEED_EXAMPLES, memoryEvents, type TaskPlan } from '../../daemon/agent/index.js';
 import { CloudPlanner } from '../../daemon/agent/planning/index.js';
 import { ManualClock } from '../../daemon/system/index.js';
-import { HOUSEHOLD, NOW, ScriptedPlanner, freePort, openStore, planRequest, seedEvents, tempDir } from './support.js';
+import { HOUSEHOLD, NOW, agentConfig, ScriptedPlanner, freePort, openStore, planRequest, seedEvents, tempDir } from './support.js';
 
 const WHO_PLAN = SEED_EXAMPLES.find((s) => s.question.startsWith('Who was in view'))!.plan;
 const LAST_SEEN: TaskPlan = SEED_EXAMPLES.find((s) => s.question.startsWith('When was Bob'))!.plan;
@@ -47,7 +47,13 @@ async function fakeOpenAI(reply: (seen: Seen) => { status?: number; content?: st
   return { url: `http://127.0.0.1:${port}/v1`, seen, server };
 }
 
-const SETTINGS: AgentSettings = { planner: 'local', maxRepairs: 1, minConfidence: -1.5, nodeTimeoutMs: 5000, fewShots: 3, allowTools: [], hubTopics: [], householdId: 'home' };
+const AGENT = agentConfig({
+  planner: 'local',
+  max_repairs: 1,
+  cloud: { min_confidence: -1.5 },
+  node_timeout_ms: 5000,
+  llm: { few_shots: 3 },
+});
 
 t.test('cloud planner over HTTP: prompt, schema, key, logprob confidence', async (t) => {
   const dir = tempDir(t);
@@ -94,7 +100,7 @@ t.test('escalation: invalid local plan, low confidence, or on request → cloud;
 
   // 1. On request.
   const good = new ScriptedPlanner(() => LAST_SEEN, 'local', -0.2);
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: good, cloud, retrieval: new RetrievalPlanner() }, clock });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: good, cloud, retrieval: new RetrievalPlanner() }, clock });
   const a = await svc.ask({ question: q, options: { planner: 'cloud' } });
   t.equal(a.planner, 'cloud');
   t.equal(good.calls.length, 0, 'the local planner was not asked');
@@ -102,7 +108,7 @@ t.test('escalation: invalid local plan, low confidence, or on request → cloud;
 
   // 2. Invalid after repairs.
   const invalid = new ScriptedPlanner(() => ({ task_steps: [], task_nodes: [{ task: 'open_door', arguments: {} }], task_links: [] }), 'local', -0.1);
-  const svc2 = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: invalid, cloud, retrieval: new RetrievalPlanner() }, clock });
+  const svc2 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: invalid, cloud, retrieval: new RetrievalPlanner() }, clock });
   const b = await svc2.ask({ question: q });
   t.equal(invalid.calls.length, 2, 'first try + max_repairs (1)');
   t.equal(b.planner, 'cloud');
@@ -110,7 +116,7 @@ t.test('escalation: invalid local plan, low confidence, or on request → cloud;
 
   // 3. Low confidence.
   const unsure = new ScriptedPlanner(() => LAST_SEEN, 'local', -3.2);
-  const svc3 = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: unsure, cloud }, clock });
+  const svc3 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: unsure, cloud }, clock });
   const c = await svc3.ask({ question: q });
   t.equal(c.planner, 'cloud');
   t.match(c.answer, /low confidence \(-3\.20\); the cloud planner's plan was used/);
@@ -119,12 +125,12 @@ t.test('escalation: invalid local plan, low confidence, or on request → cloud;
   api.server.close();
   const port = await freePort();
   const offline = new CloudPlanner({ url: `http://127.0.0.1:${port}/v1`, model: 'm', timeoutMs: 2000, fewShots: 1 });
-  const svc4 = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN, 'local', -3.2), cloud: offline }, clock });
+  const svc4 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN, 'local', -3.2), cloud: offline }, clock });
   const d = await svc4.ask({ question: q });
   t.equal(d.planner, 'local');
   t.match(d.answer, /Alice at plaza/);
   t.match(d.answer, /the cloud planner was unreachable; the local plan was used/);
-  const svc5 = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN), cloud: offline }, clock });
+  const svc5 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN), cloud: offline }, clock });
   const e = await svc5.ask({ question: q, options: { planner: 'cloud' } });
   t.equal(e.planner, 'local');
   t.match(e.answer, /the cloud planner was unreachable; a local plan was used/);

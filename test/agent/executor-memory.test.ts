@@ -3,10 +3,10 @@ import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { AgentService, SEED_EXAMPLES, memoryEvents, type AgentSettings } from '../../daemon/agent/index.js';
+import { AgentService, SEED_EXAMPLES, memoryEvents } from '../../daemon/agent/index.js';
 import { PlanExecutor, createToolImpls, type AgentDeps, type ToolImpls } from '../../daemon/agent/execution/index.js';
 import { ManualClock } from '../../daemon/system/index.js';
-import { HOUSEHOLD, NOW, ScriptedPlanner, openStore, seedEvents, tempDir } from './support.js';
+import { HOUSEHOLD, NOW, agentConfig, ScriptedPlanner, openStore, seedEvents, tempDir } from './support.js';
 
 /**
  * Issue 12 (soak, scenario 8): every ask leaked its plan run. The executor
@@ -21,16 +21,13 @@ import { HOUSEHOLD, NOW, ScriptedPlanner, openStore, seedEvents, tempDir } from 
 const RUNS = 2000;
 const ASKS = 1000;
 
-const SETTINGS: AgentSettings = {
+const AGENT = agentConfig({
   planner: 'retrieval',
-  maxRepairs: 0,
-  minConfidence: -10,
-  nodeTimeoutMs: 10_000,
-  fewShots: 1,
-  allowTools: [],
-  hubTopics: [],
-  householdId: 'home',
-};
+  max_repairs: 0,
+  cloud: { min_confidence: -10 },
+  node_timeout_ms: 10_000,
+  llm: { few_shots: 1 },
+});
 
 const WHO_PLAN = SEED_EXAMPLES.find((s) => s.question.startsWith('Who was in view'))!.plan;
 
@@ -69,9 +66,9 @@ t.test(`${ASKS} asks: no listener left on any signal, every node's signal and ru
   const { clock, deps } = setup(t);
   const seen: Array<WeakRef<AbortSignal>> = [];
   let live: AbortSignal[] = [];
-  const executor = new PlanExecutor({ impls: recordingImpls(seen, live), nodeTimeoutMs: SETTINGS.nodeTimeoutMs, clock });
+  const executor = new PlanExecutor({ impls: recordingImpls(seen, live), nodeTimeoutMs: AGENT.node_timeout_ms, clock });
   const planner = new ScriptedPlanner(() => WHO_PLAN, 'retrieval');
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { retrieval: planner }, clock, executor });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { retrieval: planner }, clock, executor });
 
   let listenersLeft = 0;
   for (let i = 0; i < ASKS; i++) {

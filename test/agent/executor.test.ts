@@ -1,20 +1,17 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import { AgentService, RetrievalPlanner, SEED_EXAMPLES, memoryConversations, memoryEvents, memoryLongTerm, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import { AgentService, RetrievalPlanner, SEED_EXAMPLES, memoryConversations, memoryEvents, memoryLongTerm, type TaskPlan } from '../../daemon/agent/index.js';
 import { PlanExecutor, createToolImpls, type AgentDeps, type ToolImpls } from '../../daemon/agent/execution/index.js';
 import { HomeSightError, ManualClock } from '../../daemon/system/index.js';
-import { HOUSEHOLD, NOW, ScriptedPlanner, openStore, planRequest, seedEvents, tempDir } from './support.js';
+import { HOUSEHOLD, NOW, agentConfig, ScriptedPlanner, openStore, planRequest, seedEvents, tempDir } from './support.js';
 
-const SETTINGS: AgentSettings = {
+const AGENT = agentConfig({
   planner: 'local',
-  maxRepairs: 2,
-  minConfidence: -1.5,
-  nodeTimeoutMs: 2000,
-  fewShots: 3,
-  allowTools: [],
-  hubTopics: [],
-  householdId: 'home',
-};
+  max_repairs: 2,
+  cloud: { min_confidence: -1.5 },
+  node_timeout_ms: 2000,
+  llm: { few_shots: 3 },
+});
 
 const WHO_PLAN = SEED_EXAMPLES.find((s) => s.question.startsWith('Who was in view'))!.plan;
 
@@ -36,7 +33,7 @@ function setup(t: Test) {
 t.test('who was in view between 7 and 8 pm and what were they doing: people, activities, evidence', async (t) => {
   const { clock, deps } = setup(t);
   const planner = new ScriptedPlanner(() => WHO_PLAN);
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: planner }, clock });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: planner }, clock });
   const progress: string[] = [];
   const r = await svc.ask({ question: 'Who was in view between 7 and 8 pm and what were they doing?' }, { onProgress: (p) => progress.push(p.stage) });
   t.equal(r.planner, 'local');
@@ -116,7 +113,7 @@ t.test('cancellation stops the run and the ask', async (t) => {
       new Promise((_, reject) => c.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }))) as unknown as ToolImpls['who_was_where'],
   };
   const ex = new PlanExecutor({ impls, nodeTimeoutMs: 10_000 });
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN) }, clock, executor: ex });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN) }, clock, executor: ex });
   const ac = new AbortController();
   const p = svc.ask({ question: 'who was here between 7 and 8 pm?' }, { signal: ac.signal, onProgress: (e) => e.stage === 'node' && e.task === 'who_was_where' && e.status === 'running' && ac.abort() });
   await t.rejects(p, { code: 'E_CANCELLED' });
@@ -136,7 +133,7 @@ t.test('execution errors are fed back once: a repaired plan answers', async (t) 
     task_links: [],
   };
   const planner = new ScriptedPlanner((req) => ((req.repairHints ?? []).length > 0 ? WHO_PLAN : broken));
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: planner }, clock });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: planner }, clock });
   const r = await svc.ask({ question: 'Who was on the demo camera between 7 and 8 pm?' });
   t.equal(planner.calls.length, 2, 'planned twice');
   t.match(planner.calls[1]!.repairHints!.join(' '), /node 1 \(get_frames\) failed: get_frames: ingest is not available/);
@@ -150,7 +147,7 @@ t.test('a camera without recorded video: get_frames says so, and the retrieval p
   // The porch is a still camera (never recorded): ingest finds no video in any range.
   const withFrames: AgentDeps = { ...deps, frames: { framesAt: async () => [], snapshot: async () => '' }, vision: { analyzeFrames: async () => [] } };
   const retrieval = new RetrievalPlanner();
-  const svc = new AgentService({ settings: { ...SETTINGS, planner: 'retrieval' }, household: HOUSEHOLD, deps: withFrames, planners: { retrieval }, clock });
+  const svc = new AgentService({ agent: { ...AGENT, planner: 'retrieval' }, householdId: 'home', household: HOUSEHOLD, deps: withFrames, planners: { retrieval }, clock });
   const q = 'who was on the porch between 7 and 8 pm?';
   const first = await retrieval.plan(planRequest(q));
   t.ok(first.plan.task_nodes.some((n) => n.task === 'get_frames'), 'the nearest stored plan looks at the video');
@@ -165,7 +162,7 @@ t.test('reflection: invalid plans are repaired with the errors fed back, bounded
   const { deps, clock } = setup(t);
   const invalid: TaskPlan = { task_steps: [], task_nodes: [{ task: 'who_was_where', arguments: { start: '<node-1>', end: 'yesterday' } }], task_links: [] };
   const planner = new ScriptedPlanner((_req, call) => (call < 2 ? invalid : WHO_PLAN));
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: planner, retrieval: new RetrievalPlanner() }, clock });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: planner, retrieval: new RetrievalPlanner() }, clock });
   const r = await svc.ask({ question: 'who was in view between 7 and 8 pm?' });
   t.equal(planner.calls.length, 3, 'first try + 2 repairs');
   t.match(planner.calls[1]!.repairHints!.join('\n'), /task_nodes\[0\]\.arguments\.start: <node-1> does not exist \(the plan has 1 nodes\)\ntask_nodes\[0\]\.arguments\.end: who_was_where: Invalid ISO datetime/);
@@ -174,7 +171,7 @@ t.test('reflection: invalid plans are repaired with the errors fed back, bounded
   t.same(r.trace.planning.map((a) => a.ok), [false, false, true]);
   // Never valid: the retrieval planner answers after max_repairs and says so.
   const stubborn = new ScriptedPlanner(() => invalid);
-  const svc2 = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: stubborn, retrieval: new RetrievalPlanner() }, clock });
+  const svc2 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: stubborn, retrieval: new RetrievalPlanner() }, clock });
   const r2 = await svc2.ask({ question: 'who was in view between 7 and 8 pm?' });
   t.equal(stubborn.calls.length, 3);
   t.equal(r2.planner, 'retrieval');
@@ -187,7 +184,7 @@ t.test('short-term memory: follow-ups resolve against the previous turn; accepte
   // A "local" planner that re-fills the nearest example (so its plans count as accepted model plans).
   const retrieval = new RetrievalPlanner();
   const local = { name: 'local', plan: async (req: Parameters<RetrievalPlanner['plan']>[0]) => ({ ...(await retrieval.plan(req)), planner: 'local' }) };
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local, retrieval }, clock });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local, retrieval }, clock });
   const a = await svc.ask({ question: 'Who was seen between 7 and 8 pm?', conversationId: 'c1' });
   t.equal(a.planner, 'local');
   t.match(a.answer, /^19:00–20:00: Seen: Alice/);
@@ -220,7 +217,7 @@ t.test('short-term memory: follow-ups resolve against the previous turn; accepte
 
 t.test('wrong household and plan-only requests', async (t) => {
   const { deps, clock } = setup(t);
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN) }, clock });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN) }, clock });
   await t.rejects(svc.ask({ question: 'who?', household: 'neighbours' }), { code: 'E_HOUSEHOLD' });
   const r = await svc.ask({ question: 'who was here between 7 and 8 pm?', options: { execute: false } });
   t.equal(r.executed, false);

@@ -1,11 +1,11 @@
 import t from 'tap';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentService, LocalPlanner, RetrievalPlanner, SEED_EXAMPLES, memoryEvents, validatePlan, type AgentSettings } from '../../daemon/agent/index.js';
+import { AgentService, LocalPlanner, RetrievalPlanner, SEED_EXAMPLES, memoryEvents, validatePlan } from '../../daemon/agent/index.js';
 import type { LocalPlannerOptions } from '../../daemon/agent/planning/index.js';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { ManualClock } from '../../daemon/system/index.js';
-import { HOUSEHOLD, NOW, STORIES, openStore, planRequest, seedEvents, tempDir } from './support.js';
+import { HOUSEHOLD, NOW, agentConfig, STORIES, openStore, planRequest, seedEvents, tempDir } from './support.js';
 
 // The real GGUF: stories260K (260K-parameter llama, not instruction-tuned,
 // 512-token vocabulary). It cannot plan sensibly; it proves loading, the
@@ -156,8 +156,14 @@ t.test('missing or corrupt GGUF: a clear error, and the retrieval planner takes 
   const store = openStore(dir, clock);
   t.teardown(() => store.close());
   seedEvents(store, join(dir, 'snaps'));
-  const settings: AgentSettings = { planner: 'local', maxRepairs: 2, minConfidence: -1.5, nodeTimeoutMs: 5000, fewShots: 3, allowTools: [], hubTopics: [], householdId: 'home' };
-  const svc = new AgentService({ settings, household: HOUSEHOLD, deps: { events: memoryEvents(() => store) }, planners: { local: bad, retrieval: new RetrievalPlanner() }, clock });
+  const agent = agentConfig({
+    planner: 'local',
+    max_repairs: 2,
+    cloud: { min_confidence: -1.5 },
+    node_timeout_ms: 5000,
+    llm: { few_shots: 3 },
+  });
+  const svc = new AgentService({ agent, householdId: 'home', household: HOUSEHOLD, deps: { events: memoryEvents(() => store) }, planners: { local: bad, retrieval: new RetrievalPlanner() }, clock });
   const r = await svc.ask({ question: 'Who was seen in the last hour?' });
   t.equal(r.planner, 'retrieval');
   t.match(r.answer, /Alice at entrance from 20:40 to 21:10, walking/);

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import type { HomeSightEvents } from '../../daemon/contracts/index.js';
-import { parseConfigText, type HomeSightConfig } from '../../daemon/config/index.js';
+import type { z } from 'zod';
+import { configSchema, parseConfigText, type HomeSightConfig } from '../../daemon/config/index.js';
 import type { ModuleContext } from '../../daemon/context.js';
 import { MemoryStore, newEventId, type HomeEvent } from '../../daemon/memory/index.js';
 import { EventBus, LogHub, ManualClock, ServiceContainer, silentLogger, systemClock, type Clock } from '../../daemon/system/index.js';
-import type { HouseholdInfo, PlanRequest, PlanResult, Planner, TaskPlan } from '../../daemon/agent/index.js';
+import type { AgentConfig, HouseholdInfo, PlanRequest, PlanResult, Planner, TaskPlan } from '../../daemon/agent/index.js';
 
 export const SHARED = process.env.HOMESIGHT_SHARED_DIR ?? new URL('../../../shared/', import.meta.url).pathname;
 export const STORIES = join(SHARED, 'models', 'stories260K.gguf');
@@ -192,4 +193,9 @@ export function makeContext(yaml: string, dir: string, clock: Clock = systemCloc
   const bus = new EventBus<HomeSightEvents>((event, err) => log.error({ event, err: String(err) }, 'listener threw'));
   const container = new ServiceContainer({ log, clock, stopTimeoutMs: 5000, startTimeoutMs: 20_000, probeTimeoutMs: 1000 });
   return { config, logs, log, clock, bus, metrics: new Registry(), container, env: {}, dependsOn: [], logLines };
+}
+
+/** The agent section as zod parses it from `agent` (tests' planner settings; the rest are the schema's defaults). */
+export function agentConfig(agent: NonNullable<z.input<typeof configSchema>['agent']>): AgentConfig {
+  return configSchema.parse({ agent }).agent;
 }

@@ -1,18 +1,24 @@
 import t from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentService, memoryEvents, type AgentSettings, type TaskPlan } from '../../daemon/agent/index.js';
+import { AgentService, memoryEvents, type TaskPlan } from '../../daemon/agent/index.js';
 import type { AgentDeps, FramesPort, VisionPort } from '../../daemon/agent/execution/index.js';
 import { extractFrames, resolveFfmpeg, snapshotJpeg, type Frame } from '../../daemon/ingest/index.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { VisionModule } from '../../daemon/vision/index.js';
-import { HOUSEHOLD, NOW, ScriptedPlanner, VTEST, at, makeContext, openStore, seedEvents, tempDir } from './support.js';
+import { HOUSEHOLD, NOW, agentConfig, ScriptedPlanner, VTEST, at, makeContext, openStore, seedEvents, tempDir } from './support.js';
 
 // The shared clip (vtest.avi: pedestrians on a plaza) stands in for the demo
 // camera's recording of 19:00–19:01:19; frames come through ingest's
 // extractor, persons and activities through the real vision experts.
 
-const SETTINGS: AgentSettings = { planner: 'local', maxRepairs: 1, minConfidence: -1.5, nodeTimeoutMs: 120_000, fewShots: 3, allowTools: [], hubTopics: [], householdId: 'home' };
+const AGENT = agentConfig({
+  planner: 'local',
+  max_repairs: 1,
+  cloud: { min_confidence: -1.5 },
+  node_timeout_ms: 120_000,
+  llm: { few_shots: 3 },
+});
 
 t.test('who was in view between T1 and T2 and what were they doing: frames → persons → activities, with memory and evidence', async (t) => {
   const dir = tempDir(t);
@@ -73,7 +79,7 @@ t.test('who was in view between T1 and T2 and what were they doing: frames → p
     ],
     task_links: [],
   };
-  const svc = new AgentService({ settings: SETTINGS, household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => plan) }, clock });
+  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => plan) }, clock });
   const r = await svc.ask({ question: 'Who was in view on the demo camera between 7 and 8 pm and what were they doing?' });
   for (const n of r.trace.nodes) t.equal(n.status, 'ok', `${n.task}: ${n.error?.message ?? 'ok'}`);
   t.match(r.trace.nodes[1]!.output, /"frames":\[\{"camera":"demo","ts":"2024-05-04T19:00:20\+02:00","width":768,"height":576\},"… 6 items"\]/, '6 frames at 2 fps from the clip');
