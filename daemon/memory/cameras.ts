@@ -11,7 +11,10 @@ export class CameraRegistry {
     private readonly clock: Clock,
   ) {
     this.s = {
-      upsert: db.prepare('INSERT INTO cameras (name, room, updated) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET room = excluded.room, updated = excluded.updated'),
+      upsert: db.prepare(
+        'INSERT INTO cameras (name, room, updated) VALUES (?, ?, ?) ON CONFLICT(name) ' +
+          'DO UPDATE SET room = excluded.room, updated = excluded.updated',
+      ),
       list: db.prepare('SELECT name, room FROM cameras ORDER BY name'),
       inRoom: db.prepare('SELECT name FROM cameras WHERE room = ? ORDER BY name').pluck(),
     };

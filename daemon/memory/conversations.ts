@@ -8,14 +8,20 @@ export class ConversationStore {
 
   constructor(private readonly db: Database) {
     this.s = {
-      upsertConv: db.prepare('INSERT INTO conversations (id, created, updated) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated = max(updated, excluded.updated)'),
+      upsertConv: db.prepare(
+        'INSERT INTO conversations (id, created, updated) VALUES (?, ?, ?) ON CONFLICT(id) ' +
+          'DO UPDATE SET updated = max(updated, excluded.updated)',
+      ),
       addTurn: db.prepare('INSERT INTO turns (conversation_id, question, answer, plan, at) VALUES (?, ?, ?, ?, ?)'),
       recent: db.prepare('SELECT question, answer, plan, at FROM turns WHERE conversation_id = ? ORDER BY at DESC, id DESC LIMIT ?'),
       list: db.prepare(
-        'SELECT c.id, c.created, c.updated, (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) AS turns FROM conversations c ORDER BY c.updated DESC LIMIT ?',
+        'SELECT c.id, c.created, c.updated, (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) ' +
+          'AS turns FROM conversations c ORDER BY c.updated DESC LIMIT ?',
       ),
       prune: db.prepare('DELETE FROM turns WHERE at < ?'),
-      pruneEmpty: db.prepare('DELETE FROM conversations WHERE updated < ? AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = conversations.id)'),
+      pruneEmpty: db.prepare(
+        'DELETE FROM conversations WHERE updated < ? AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = conversations.id)',
+      ),
     };
   }
 
@@ -32,8 +38,19 @@ export class ConversationStore {
 
   /** The last n turns of a conversation, oldest first (ready to put in a prompt). */
   recentTurns(conversationId: string, n: number): ConversationTurn[] {
-    const rows = this.s.recent.all(conversationId, Math.max(0, Math.floor(n))) as Array<{ question: string; answer: string; plan: string | null; at: number }>;
-    return rows.reverse().map((r) => (r.plan === null ? { question: r.question, answer: r.answer, at: r.at } : { question: r.question, answer: r.answer, plan: JSON.parse(r.plan) as unknown, at: r.at }));
+    const rows = this.s.recent.all(conversationId, Math.max(0, Math.floor(n))) as Array<{
+      question: string;
+      answer: string;
+      plan: string | null;
+      at: number;
+    }>;
+    return rows
+      .reverse()
+      .map((r) =>
+        r.plan === null
+          ? { question: r.question, answer: r.answer, at: r.at }
+          : { question: r.question, answer: r.answer, plan: JSON.parse(r.plan) as unknown, at: r.at },
+      );
   }
 
   conversations(limit = 50): Array<{ id: string; created: number; updated: number; turns: number }> {

@@ -88,7 +88,10 @@ function checkIntegrity(db: Db, mode: IntegrityCheckMode, file: string): 'full' 
 }
 
 function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Moves a damaged database (and its -wal/-shm) aside; returns the new name. */

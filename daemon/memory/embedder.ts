@@ -19,7 +19,11 @@ const STOP_WORDS = new Set(
 
 /** Lower-cased word tokens (letters and digits, any script), stop words removed. */
 export function contentWords(text: string): string[] {
-  const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .toLowerCase()
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.filter((w) => !STOP_WORDS.has(w));
 }
 

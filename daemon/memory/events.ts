@@ -55,7 +55,9 @@ interface EventRow {
   attributes: string;
 }
 
-const COLUMNS = 'id, camera, kind, label, track_id, identity, activity, t_start, t_end, confidence, box_x, box_y, box_w, box_h, zones, snapshot, attributes';
+const COLUMNS =
+  'id, camera, kind, label, track_id, identity, activity, t_start, t_end, confidence, box_x, box_y, ' +
+  'box_w, box_h, zones, snapshot, attributes';
 const MAX_LIMIT = 100_000;
 const DEFAULT_LIMIT = 1000;
 const META_MAX_CLOSED = 'events.max_closed_ms';
@@ -99,7 +101,8 @@ export function validateEvent(e: HomeEvent): void {
   if (!Number.isFinite(e.start)) throw invalid(e, 'start must be a number (ms since epoch)');
   if (e.end !== null && (!Number.isFinite(e.end) || e.end < e.start)) throw invalid(e, 'end must be null or a number ≥ start');
   if (!Number.isFinite(e.confidence)) throw invalid(e, 'confidence must be a number');
-  if (e.box !== null && (!Array.isArray(e.box) || e.box.length !== 4 || !e.box.every(Number.isFinite))) throw invalid(e, 'box must be null or [x, y, w, h]');
+  if (e.box !== null && (!Array.isArray(e.box) || e.box.length !== 4 || !e.box.every(Number.isFinite)))
+    throw invalid(e, 'box must be null or [x, y, w, h]');
   if (!Array.isArray(e.zones)) throw invalid(e, 'zones must be an array');
   if (typeof e.attributes !== 'object' || e.attributes === null) throw invalid(e, 'attributes must be an object');
 }
@@ -139,7 +142,15 @@ export function newEventId(now: number = Date.now()): string {
   return s;
 }
 
-type Filters = { camera?: string; cameras?: string[]; identity?: string | null; activity?: string; kind?: EventKind; notKind?: EventKind; activityNotNull?: boolean };
+type Filters = {
+  camera?: string;
+  cameras?: string[];
+  identity?: string | null;
+  activity?: string;
+  kind?: EventKind;
+  notKind?: EventKind;
+  activityNotNull?: boolean;
+};
 
 /**
  * The event store: vision upserts events (queued, committed in batches off
@@ -197,7 +208,9 @@ export class EventStore {
       get: db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`),
       lastSeen: db.prepare(`SELECT ${COLUMNS} FROM events WHERE identity = ? ORDER BY t_start DESC LIMIT 1`),
       count: db.prepare('SELECT count(*) AS n FROM events').pluck(),
-      expired: db.prepare('SELECT seq, snapshot FROM events WHERE t_start < @cutoff AND coalesce(t_end, t_start) < @cutoff ORDER BY t_start LIMIT @limit'),
+      expired: db.prepare(
+        'SELECT seq, snapshot FROM events WHERE t_start < @cutoff AND coalesce(t_end, t_start) < @cutoff ORDER BY t_start LIMIT @limit',
+      ),
       deleteSeq: db.prepare('DELETE FROM events WHERE seq = ?'),
     };
     const meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(META_MAX_CLOSED) as string | undefined;
@@ -247,10 +260,13 @@ export class EventStore {
 
   private flushIfDue(): void {
     if (this.clock.monotonic() < this.retryAt) {
-      this.timer ??= setTimeout(() => {
-        this.timer = null;
-        this.flushIfDue();
-      }, Math.max(1, this.retryAt - this.clock.monotonic())).unref();
+      this.timer ??= setTimeout(
+        () => {
+          this.timer = null;
+          this.flushIfDue();
+        },
+        Math.max(1, this.retryAt - this.clock.monotonic()),
+      ).unref();
       return;
     }
     this.flush();
@@ -284,11 +300,49 @@ export class EventStore {
             const bw = box === null ? null : box[2];
             const bh = box === null ? null : box[3];
             // prettier-ignore
-            if (insert.run(e.id, e.camera, e.kind, e.label, e.track_id, e.identity, e.activity, e.start, e.end, e.confidence, bx, by, bw, bh, zones, e.snapshot, attributes).changes === 1) {
+            if (
+              insert.run(
+                e.id,
+                e.camera,
+                e.kind,
+                e.label,
+                e.track_id,
+                e.identity,
+                e.activity,
+                e.start,
+                e.end,
+                e.confidence,
+                bx,
+                by,
+                bw,
+                bh,
+                zones,
+                e.snapshot,
+                attributes,
+              ).changes === 1
+            ) {
               inserted++;
             } else {
               // prettier-ignore
-              update.run(e.camera, e.kind, e.label, e.track_id, e.identity, e.activity, e.start, e.end, e.confidence, bx, by, bw, bh, zones, e.snapshot, attributes, e.id);
+              update.run(
+                e.camera,
+                e.kind,
+                e.label,
+                e.track_id,
+                e.identity,
+                e.activity,
+                e.start,
+                e.end,
+                e.confidence,
+                bx,
+                by,
+                bw,
+                bh,
+                zones,
+                e.snapshot,
+                attributes,
+                e.id,
+              );
             }
             if (e.end !== null && e.end - e.start > newMax) newMax = e.end - e.start;
           }
@@ -308,7 +362,10 @@ export class EventStore {
         this.queue.delete(id);
         this.dropped++;
       }
-      this.log.error({ err: this.lastError, pending: this.queue.size, dropped: this.dropped, retry_ms: backoff }, 'event batch not committed; will retry');
+      this.log.error(
+        { err: this.lastError, pending: this.queue.size, dropped: this.dropped, retry_ms: backoff },
+        'event batch not committed; will retry',
+      );
       if (!this.closed) {
         this.timer ??= setTimeout(() => {
           this.timer = null;
@@ -432,7 +489,9 @@ export class EventStore {
 
   /** Cameras of a room, from the cameras table. */
   private camerasOfRoom(room: string): string[] {
-    return this.prepared('cameras-of-room', () => 'SELECT name FROM cameras WHERE room = ? ORDER BY name').pluck().all(room) as string[];
+    return this.prepared('cameras-of-room', () => 'SELECT name FROM cameras WHERE room = ? ORDER BY name')
+      .pluck()
+      .all(room) as string[];
   }
 
   /**
@@ -454,7 +513,8 @@ export class EventStore {
       `who:${EventStore.filterKey(f)}`,
       () =>
         `WITH hits AS (${EventStore.overlapSql('identity, camera, t_start, t_end', f)}) ` +
-        'SELECT identity, camera, min(t_start) AS first, max(coalesce(t_end, @now)) AS last, count(*) AS n FROM hits GROUP BY identity, camera',
+        'SELECT identity, camera, min(t_start) AS first, max(coalesce(t_end, @now)) AS last, count(*) ' +
+        'AS n FROM hits GROUP BY identity, camera',
     );
     const rows = stmt.all(this.params(q.start, q.end, f, { now: this.clock.now() })) as Array<{
       identity: string | null;
@@ -504,8 +564,16 @@ export class EventStore {
     const [dayStart, dayEnd] = localDayRange(day, timezone);
     const f: Filters = { identity };
     if (options.includeUnlabeled !== true) f.activityNotNull = true;
-    const stmt = this.prepared(`timeline:${EventStore.filterKey(f)}`, () => `${EventStore.overlapSql('activity, camera, t_start, t_end', f)} ORDER BY t_start`);
-    const rows = stmt.all(this.params(dayStart, dayEnd, f)) as Array<{ activity: string | null; camera: string; t_start: number; t_end: number | null }>;
+    const stmt = this.prepared(
+      `timeline:${EventStore.filterKey(f)}`,
+      () => `${EventStore.overlapSql('activity, camera, t_start, t_end', f)} ORDER BY t_start`,
+    );
+    const rows = stmt.all(this.params(dayStart, dayEnd, f)) as Array<{
+      activity: string | null;
+      camera: string;
+      t_start: number;
+      t_end: number | null;
+    }>;
     const gap = options.mergeGapMs ?? 60_000;
     const now = this.clock.now();
     const spans: ActivitySpan[] = [];
@@ -522,12 +590,23 @@ export class EventStore {
         last.ongoing = r.t_end === null;
         continue;
       }
-      const span: ActivitySpan = { activity: r.activity, camera: r.camera, start: s, end: e, durationMs: e - s, events: 1, ongoing: r.t_end === null };
+      const span: ActivitySpan = {
+        activity: r.activity,
+        camera: r.camera,
+        start: s,
+        end: e,
+        durationMs: e - s,
+        events: 1,
+        ongoing: r.t_end === null,
+      };
       spans.push(span);
       open.set(key, span);
     }
     // A sighting without an activity (e.g. the identity event) says nothing new inside an activity span of the same camera.
-    return spans.filter((sp) => sp.activity !== null || !spans.some((o) => o.activity !== null && o.camera === sp.camera && o.start <= sp.start && o.end >= sp.end));
+    return spans.filter(
+      (sp) =>
+        sp.activity !== null || !spans.some((o) => o.activity !== null && o.camera === sp.camera && o.start <= sp.start && o.end >= sp.end),
+    );
   }
 
   /** Counts or durations of events overlapping [start, end), grouped; largest first. */
@@ -539,7 +618,8 @@ export class EventStore {
     if (q.kind !== undefined) f.kind = q.kind;
     const col = q.groupBy === 'identity' ? 'identity' : q.groupBy === 'activity' ? 'activity' : q.groupBy === 'camera' ? 'camera' : null;
     if (col === null) throw new HomeSightError('E_MEMORY_QUERY', `groupBy must be identity, activity or camera (got ${String(q.groupBy)})`);
-    if (q.metric !== 'count' && q.metric !== 'duration') throw new HomeSightError('E_MEMORY_QUERY', `metric must be count or duration (got ${String(q.metric)})`);
+    if (q.metric !== 'count' && q.metric !== 'duration')
+      throw new HomeSightError('E_MEMORY_QUERY', `metric must be count or duration (got ${String(q.metric)})`);
     const value = q.metric === 'count' ? 'count(*)' : 'sum(max(0, min(coalesce(t_end, @now), @end) - max(t_start, @start)))';
     const stmt = this.prepared(
       `agg:${col}:${q.metric}:${EventStore.filterKey(f)}`,
@@ -547,7 +627,10 @@ export class EventStore {
         `WITH hits AS (${EventStore.overlapSql(`${col} AS k, t_start, t_end`, f)}) ` +
         `SELECT k, ${value} AS v FROM hits GROUP BY k ORDER BY v DESC, k`,
     );
-    const rows = stmt.all(this.params(q.start, q.end, f, { now: Math.max(q.start, Math.min(this.clock.now(), q.end)) })) as Array<{ k: string | null; v: number }>;
+    const rows = stmt.all(this.params(q.start, q.end, f, { now: Math.max(q.start, Math.min(this.clock.now(), q.end)) })) as Array<{
+      k: string | null;
+      v: number;
+    }>;
     return rows.map((r) => ({ key: r.k, value: r.v }));
   }
 

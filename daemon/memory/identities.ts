@@ -28,7 +28,10 @@ function unit(v: Float32Array): Float32Array {
  * vectors and reloaded after every change.
  */
 export class IdentityStore {
-  private readonly s: Record<'ensure' | 'idOf' | 'addFace' | 'list' | 'remove' | 'faces' | 'allFaces' | 'removeFace' | 'hasSource', Statement>;
+  private readonly s: Record<
+    'ensure' | 'idOf' | 'addFace' | 'list' | 'remove' | 'faces' | 'allFaces' | 'removeFace' | 'hasSource',
+    Statement
+  >;
   private cache: CachedFace[] | null = null;
 
   constructor(
@@ -41,13 +44,18 @@ export class IdentityStore {
       idOf: db.prepare('SELECT id FROM identities WHERE name = ?').pluck(),
       addFace: db.prepare('INSERT INTO face_embeddings (identity_id, embedding, source, created) VALUES (?, ?, ?, ?)'),
       list: db.prepare(
-        'SELECT i.name, i.created, i.attributes, count(f.id) AS n FROM identities i LEFT JOIN face_embeddings f ON f.identity_id = i.id GROUP BY i.id ORDER BY i.name',
+        'SELECT i.name, i.created, i.attributes, count(f.id) AS n FROM identities i LEFT JOIN ' +
+          'face_embeddings f ON f.identity_id = i.id GROUP BY i.id ORDER BY i.name',
       ),
       remove: db.prepare('DELETE FROM identities WHERE name = ?'),
-      faces: db.prepare('SELECT f.embedding FROM face_embeddings f JOIN identities i ON i.id = f.identity_id WHERE i.name = ? ORDER BY f.id'),
+      faces: db.prepare(
+        'SELECT f.embedding FROM face_embeddings f JOIN identities i ON i.id = f.identity_id WHERE i.name = ? ORDER BY f.id',
+      ),
       allFaces: db.prepare('SELECT i.name, f.embedding FROM face_embeddings f JOIN identities i ON i.id = f.identity_id'),
       removeFace: db.prepare('DELETE FROM face_embeddings WHERE id = ?'),
-      hasSource: db.prepare('SELECT 1 FROM face_embeddings f JOIN identities i ON i.id = f.identity_id WHERE i.name = ? AND f.source = ? LIMIT 1').pluck(),
+      hasSource: db
+        .prepare('SELECT 1 FROM face_embeddings f JOIN identities i ON i.id = f.identity_id WHERE i.name = ? AND f.source = ? LIMIT 1')
+        .pluck(),
     };
   }
 
@@ -55,7 +63,7 @@ export class IdentityStore {
     if (!(embedding instanceof Float32Array) || embedding.length !== this.dim || !embedding.every(Number.isFinite)) {
       throw new HomeSightError('E_MEMORY_EMBEDDING', `face embedding must be a Float32Array of ${this.dim} finite numbers`, {
         context: { length: (embedding as { length?: unknown } | null)?.length, expected: this.dim },
-        hint: 'pass the face expert\'s output vector unchanged',
+        hint: "pass the face expert's output vector unchanged",
       });
     }
   }
@@ -116,7 +124,10 @@ export class IdentityStore {
   nearest(embedding: Float32Array, k = 1): IdentityMatch[] {
     this.check(embedding);
     if (this.cache === null) {
-      this.cache = (this.s.allFaces.all() as Array<{ name: string; embedding: Buffer }>).map((r) => ({ name: r.name, unit: unit(blobToVector(r.embedding)) }));
+      this.cache = (this.s.allFaces.all() as Array<{ name: string; embedding: Buffer }>).map((r) => ({
+        name: r.name,
+        unit: unit(blobToVector(r.embedding)),
+      }));
     }
     const q = unit(embedding);
     const best = new Map<string, number>();

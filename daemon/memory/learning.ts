@@ -51,12 +51,15 @@ export class SampleQueue {
          VALUES (@id, @kind, @payload, @bytes, @value, @created, 0, @next_attempt_at) ON CONFLICT(id) DO NOTHING`,
       ),
       get: db.prepare('SELECT * FROM upload_samples WHERE id = ?'),
-      due: db.prepare('SELECT * FROM upload_samples WHERE uploaded_at IS NULL AND next_attempt_at <= ? ORDER BY value DESC, created LIMIT ?'),
+      due: db.prepare(
+        'SELECT * FROM upload_samples WHERE uploaded_at IS NULL AND next_attempt_at <= ? ORDER BY value DESC, created LIMIT ?',
+      ),
       uploaded: db.prepare('UPDATE upload_samples SET uploaded_at = ?, last_error = NULL WHERE id = ? AND uploaded_at IS NULL'),
       failed: db.prepare('UPDATE upload_samples SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM upload_samples WHERE id = ?'),
       stats: db.prepare(
-        `SELECT count(*) FILTER (WHERE uploaded_at IS NULL) AS pending, coalesce(sum(bytes) FILTER (WHERE uploaded_at IS NULL), 0) AS pending_bytes,
+        `SELECT count(*) FILTER (WHERE uploaded_at IS NULL) AS pending,
+                coalesce(sum(bytes) FILTER (WHERE uploaded_at IS NULL), 0) AS pending_bytes,
                 count(*) FILTER (WHERE uploaded_at IS NOT NULL) AS uploaded FROM upload_samples`,
       ),
       prune: db.prepare('DELETE FROM upload_samples WHERE uploaded_at IS NOT NULL AND uploaded_at < ?'),

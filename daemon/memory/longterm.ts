@@ -82,7 +82,9 @@ export class LongTermMemory {
     readonly embedder: Embedder,
   ) {
     this.s = {
-      insert: db.prepare('INSERT INTO memories (kind, text, payload, embedding, embed_model, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(
+        'INSERT INTO memories (kind, text, payload, embedding, embed_model, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       get: db.prepare(`SELECT ${ITEM_COLS} FROM memories WHERE id = ?`),
       remove: db.prepare('DELETE FROM memories WHERE id = ?'),
       list: db.prepare(`SELECT ${ITEM_COLS} FROM memories ORDER BY created DESC, id DESC LIMIT ?`),
@@ -104,9 +106,12 @@ export class LongTermMemory {
   /** Stores an item (with its embedding if given); synchronous. */
   add(input: LongTermInput): LongTermItem {
     if (!KINDS.has(input.kind)) {
-      throw new HomeSightError('E_MEMORY_LONGTERM', `unknown memory kind "${String(input.kind)}"`, { hint: `one of ${LONG_TERM_KINDS.join(', ')}` });
+      throw new HomeSightError('E_MEMORY_LONGTERM', `unknown memory kind "${String(input.kind)}"`, {
+        hint: `one of ${LONG_TERM_KINDS.join(', ')}`,
+      });
     }
-    if (typeof input.text !== 'string' || input.text.trim().length === 0) throw new HomeSightError('E_MEMORY_LONGTERM', 'memory text must not be empty');
+    if (typeof input.text !== 'string' || input.text.trim().length === 0)
+      throw new HomeSightError('E_MEMORY_LONGTERM', 'memory text must not be empty');
     if (input.embedding !== undefined && (input.embedding.length === 0 || !input.embedding.every(Number.isFinite))) {
       throw new HomeSightError('E_MEMORY_EMBEDDING', 'embedding must be a non-empty Float32Array of finite numbers');
     }
@@ -155,7 +160,12 @@ export class LongTermMemory {
    * given; only vectors of the same length, and of `model` when given),
    * blended with the keyword score; keyword only when queryEmbedding is null.
    */
-  search(queryText: string, queryEmbedding: Float32Array | null, k = 5, options: { kind?: LongTermKind; model?: string } = {}): LongTermHit[] {
+  search(
+    queryText: string,
+    queryEmbedding: Float32Array | null,
+    k = 5,
+    options: { kind?: LongTermKind; model?: string } = {},
+  ): LongTermHit[] {
     const n = Math.max(k * 4, 20);
     const filters = `${options.kind === undefined ? '' : ' AND m.kind = @kind'}`;
     const params: Record<string, unknown> = { n };
@@ -165,12 +175,11 @@ export class LongTermMemory {
       params.q = vectorToBlob(queryEmbedding);
       const modelFilter = options.model === undefined ? '' : ' AND m.embed_model = @model';
       if (options.model !== undefined) params.model = options.model;
-      const rows = this
-        .prep(
-          `SELECT id, cos FROM (SELECT m.id AS id, hs_cosine(m.embedding, @q) AS cos FROM memories m WHERE m.embedding IS NOT NULL${filters}${modelFilter}) ` +
-            'WHERE cos IS NOT NULL ORDER BY cos DESC, id LIMIT @n',
-        )
-        .all(params) as Array<{ id: number; cos: number }>;
+      const rows = this.prep(
+        `SELECT id, cos FROM (SELECT m.id AS id, hs_cosine(m.embedding, @q) ` +
+          `AS cos FROM memories m WHERE m.embedding IS NOT NULL${filters}${modelFilter}) ` +
+          'WHERE cos IS NOT NULL ORDER BY cos DESC, id LIMIT @n',
+      ).all(params) as Array<{ id: number; cos: number }>;
       for (const r of rows) cand.set(r.id, { cos: r.cos, kw: null });
       delete params.model;
     }
@@ -180,12 +189,11 @@ export class LongTermMemory {
       const cosCol = queryEmbedding === null ? 'NULL' : 'hs_cosine(m.embedding, @q)';
       let rows: Array<{ id: number; rank: number; cos: number | null }> = [];
       try {
-        rows = this
-          .prep(
-            `SELECT m.id AS id, bm25(memories_fts) AS rank, ${cosCol} AS cos FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid ` +
-              `WHERE memories_fts MATCH @match${filters} ORDER BY rank LIMIT @n`,
-          )
-          .all(params) as Array<{ id: number; rank: number; cos: number | null }>;
+        rows = this.prep(
+          `SELECT m.id AS id, bm25(memories_fts) AS rank, ${cosCol} AS cos FROM memories_fts JOIN memories m ` +
+            `ON m.id = memories_fts.rowid ` +
+            `WHERE memories_fts MATCH @match${filters} ORDER BY rank LIMIT @n`,
+        ).all(params) as Array<{ id: number; rank: number; cos: number | null }>;
       } catch {
         rows = []; // keyword search is a fallback; a query FTS5 cannot parse just yields no keyword hits
       }

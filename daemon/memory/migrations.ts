@@ -181,7 +181,12 @@ export function schemaVersion(db: Database): number {
  * tests that build an old database). Refuses a database written by newer code
  * and a non-empty SQLite file that is not a HomeSight database.
  */
-export function migrate(db: Database, file: string, migrations: readonly Migration[] = MIGRATIONS, target?: number): { from: number; to: number } {
+export function migrate(
+  db: Database,
+  file: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+  target?: number,
+): { from: number; to: number } {
   const known = migrations[migrations.length - 1]?.version ?? 0;
   const to = target ?? known;
   const from = schemaVersion(db);
@@ -191,17 +196,23 @@ export function migrate(db: Database, file: string, migrations: readonly Migrati
       `database ${file} has schema version ${from}, newer than this HomeSight knows (${known}); refusing to open it`,
       {
         context: { file, version: from, known },
-        hint: 'run the HomeSight version that wrote it (upgrade this one), or restore a backup made by this version; the file was left untouched',
+        hint:
+          'run the HomeSight version that wrote it (upgrade this one), ' +
+          'or restore a backup made by this version; the file was left untouched',
       },
     );
   }
   if (from === 0) {
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
     if (tables.n > 0) {
-      throw new HomeSightError('E_MEMORY_FOREIGN_DB', `${file} is an SQLite database but not a HomeSight one (no schema version, ${tables.n} tables)`, {
-        context: { file, tables: tables.n },
-        hint: 'point memory.db_file at a new file; the existing file was left untouched',
-      });
+      throw new HomeSightError(
+        'E_MEMORY_FOREIGN_DB',
+        `${file} is an SQLite database but not a HomeSight one (no schema version, ${tables.n} tables)`,
+        {
+          context: { file, tables: tables.n },
+          hint: 'point memory.db_file at a new file; the existing file was left untouched',
+        },
+      );
     }
   }
   if (from >= to) return { from, to: from };

@@ -4,7 +4,15 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
-import { HomeSightError, errorMessage, type Clock, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
+import {
+  HomeSightError,
+  errorMessage,
+  type Clock,
+  type Logger,
+  type ModuleHealth,
+  type ReloadOutcome,
+  type ServiceModule,
+} from '../system/index.js';
 import type { Embedder } from './embedder.js';
 import { MemoryStore } from './store.js';
 
@@ -102,7 +110,15 @@ export class MemoryModule implements ServiceModule<HomeSightConfig> {
     store.cameras.sync(Object.entries(this.config.cameras).map(([name, c]) => ({ name, room: c.room ?? null })));
     const s = store.stats();
     this.log.info(
-      { file, events: s.events, bytes: s.fileBytes, schema: s.schemaVersion, integrity: store.integrity, integrity_ms: Math.round(store.integrityMs), retain_days: effectiveRetainDays(this.config) },
+      {
+        file,
+        events: s.events,
+        bytes: s.fileBytes,
+        schema: s.schemaVersion,
+        integrity: store.integrity,
+        integrity_ms: Math.round(store.integrityMs),
+        retain_days: effectiveRetainDays(this.config),
+      },
       'memory database open',
     );
     this.scheduleRetention(10_000);
@@ -113,8 +129,22 @@ export class MemoryModule implements ServiceModule<HomeSightConfig> {
     if (reg === undefined || this.metrics !== null) return;
     const stats = (): ReturnType<MemoryStore['stats']> | null => (this.storeRef?.isOpen === true ? this.storeRef.stats() : null);
     const gauges = [
-      new Gauge({ name: 'homesight_memory_events', help: 'events stored', registers: [reg], collect() { this.set(stats()?.events ?? 0); } }),
-      new Gauge({ name: 'homesight_memory_pending_events', help: 'events waiting for the next commit', registers: [reg], collect() { this.set(stats()?.pending ?? 0); } }),
+      new Gauge({
+        name: 'homesight_memory_events',
+        help: 'events stored',
+        registers: [reg],
+        collect() {
+          this.set(stats()?.events ?? 0);
+        },
+      }),
+      new Gauge({
+        name: 'homesight_memory_pending_events',
+        help: 'events waiting for the next commit',
+        registers: [reg],
+        collect() {
+          this.set(stats()?.pending ?? 0);
+        },
+      }),
       new Gauge({
         name: 'homesight_memory_db_bytes',
         help: 'size of the database file plus its WAL',
@@ -124,9 +154,20 @@ export class MemoryModule implements ServiceModule<HomeSightConfig> {
           this.set(s === null ? 0 : s.fileBytes + s.walBytes);
         },
       }),
-      new Gauge({ name: 'homesight_memory_dropped_events', help: 'events dropped because commits kept failing', registers: [reg], collect() { this.set(stats()?.dropped ?? 0); } }),
+      new Gauge({
+        name: 'homesight_memory_dropped_events',
+        help: 'events dropped because commits kept failing',
+        registers: [reg],
+        collect() {
+          this.set(stats()?.dropped ?? 0);
+        },
+      }),
     ];
-    const written = new Counter({ name: 'homesight_memory_events_written_total', help: 'event rows written (inserts and updates)', registers: [reg] });
+    const written = new Counter({
+      name: 'homesight_memory_events_written_total',
+      help: 'event rows written (inserts and updates)',
+      registers: [reg],
+    });
     const flush = new Histogram({
       name: 'homesight_memory_flush_seconds',
       help: 'time of one event batch commit',
@@ -178,7 +219,9 @@ export class MemoryModule implements ServiceModule<HomeSightConfig> {
         if (this.config.memory.delete_snapshots) {
           for (const snap of r.snapshots) {
             const p = isAbsolute(snap) ? snap : resolve(this.config.paths.data_dir, snap);
-            await rm(p, { force: true }).catch((err: unknown) => this.log.warn({ snapshot: p, err: errorMessage(err) }, 'snapshot not deleted'));
+            await rm(p, { force: true }).catch((err: unknown) =>
+              this.log.warn({ snapshot: p, err: errorMessage(err) }, 'snapshot not deleted'),
+            );
           }
         }
         if (r.deleted < RETENTION_CHUNK) break;
@@ -212,7 +255,8 @@ export class MemoryModule implements ServiceModule<HomeSightConfig> {
     const s = store.stats();
     const mb = (s.fileBytes + s.walBytes) / 2 ** 20;
     const problems: string[] = [];
-    if (store.recovery !== null) problems.push(`database was corrupt (${store.recovery.reason}); moved to ${store.recovery.movedTo}, started empty`);
+    if (store.recovery !== null)
+      problems.push(`database was corrupt (${store.recovery.reason}); moved to ${store.recovery.movedTo}, started empty`);
     if (s.lastFlushError !== null) problems.push(`event writes failing: ${s.lastFlushError} (${s.pending} pending, ${s.dropped} dropped)`);
     if (this.lastRetention?.error != null) problems.push(`retention failed: ${this.lastRetention.error}`);
     const base = `${s.events} events, ${mb.toFixed(1)} MB, ${s.pending} pending`;

@@ -24,19 +24,26 @@ function toSegment(r: SegmentRow): RecordingSegment {
  * deletes them). Writes are immediate and small: one row per segment.
  */
 export class SqliteRecordingIndex implements RecordingIndex {
-  private readonly s: Record<'add' | 'prev' | 'between' | 'oldest' | 'endedBefore' | 'del' | 'all' | 'sumAll' | 'sumCamera' | 'setMeta', Statement>;
+  private readonly s: Record<
+    'add' | 'prev' | 'between' | 'oldest' | 'endedBefore' | 'del' | 'all' | 'sumAll' | 'sumCamera' | 'setMeta',
+    Statement
+  >;
   private maxSpanMs: number;
   /** Running totals (bytes per camera), loaded on first use. */
   private totals: Map<string, number> | null = null;
 
   constructor(private readonly db: Database) {
     this.s = {
-      add:
-        db.prepare(`INSERT INTO recordings (camera, path, t_start, t_end, bytes, format) VALUES (@camera, @path, @start, @end, @bytes, @format)
-          ON CONFLICT(path) DO UPDATE SET camera = excluded.camera, t_start = excluded.t_start, t_end = excluded.t_end, bytes = excluded.bytes, format = excluded.format
+      add: db.prepare(`INSERT INTO recordings (camera, path, t_start, t_end, bytes, format)
+          VALUES (@camera, @path, @start, @end, @bytes, @format)
+          ON CONFLICT(path) DO UPDATE SET camera = excluded.camera, t_start = excluded.t_start, t_end = excluded.t_end,
+            bytes = excluded.bytes, format = excluded.format
           RETURNING id`),
       prev: db.prepare('SELECT camera, bytes FROM recordings WHERE path = ?'),
-      between: db.prepare(`SELECT ${COLS} FROM recordings WHERE camera = @camera AND t_start >= @lo AND t_start < @end AND t_end > @start ORDER BY t_start, id`),
+      between: db.prepare(
+        `SELECT ${COLS} FROM recordings WHERE camera = @camera AND t_start >= @lo AND t_start < @end AND ` +
+          `t_end > @start ORDER BY t_start, id`,
+      ),
       oldest: db.prepare(`SELECT ${COLS} FROM recordings ORDER BY t_start, id LIMIT ?`),
       endedBefore: db.prepare(`SELECT ${COLS} FROM recordings WHERE t_end < ? ORDER BY t_end, id LIMIT ?`),
       del: db.prepare('DELETE FROM recordings WHERE id = ? RETURNING camera, bytes'),
@@ -51,10 +58,14 @@ export class SqliteRecordingIndex implements RecordingIndex {
 
   addSegment(seg: Omit<RecordingSegment, 'id'>): number {
     if (!(Number.isFinite(seg.start) && Number.isFinite(seg.end) && seg.end >= seg.start && seg.bytes >= 0)) {
-      throw new HomeSightError('E_MEMORY_SEGMENT_INVALID', `segment ${seg.path}: needs start ≤ end (ms) and bytes ≥ 0`, { context: { ...seg } });
+      throw new HomeSightError('E_MEMORY_SEGMENT_INVALID', `segment ${seg.path}: needs start ≤ end (ms) and bytes ≥ 0`, {
+        context: { ...seg },
+      });
     }
     if (seg.format !== 'mp4' && seg.format !== 'mkv') {
-      throw new HomeSightError('E_MEMORY_SEGMENT_INVALID', `segment ${seg.path}: format must be mp4 or mkv`, { context: { format: seg.format } });
+      throw new HomeSightError('E_MEMORY_SEGMENT_INVALID', `segment ${seg.path}: format must be mp4 or mkv`, {
+        context: { format: seg.format },
+      });
     }
     return this.db.transaction(() => {
       const span = seg.end - seg.start;

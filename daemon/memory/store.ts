@@ -187,7 +187,10 @@ function counts(db: Database): Omit<BackupResult, 'file' | 'bytes'> {
  */
 export async function backupDatabase(source: Database, dest: string): Promise<BackupResult> {
   if (existsSync(dest)) {
-    throw new HomeSightError('E_MEMORY_BACKUP_EXISTS', `backup target ${dest} exists`, { context: { dest }, hint: 'choose a new file name or delete the old backup first' });
+    throw new HomeSightError('E_MEMORY_BACKUP_EXISTS', `backup target ${dest} exists`, {
+      context: { dest },
+      hint: 'choose a new file name or delete the old backup first',
+    });
   }
   try {
     await source.backup(dest);
@@ -204,7 +207,9 @@ export async function backupDatabase(source: Database, dest: string): Promise<Ba
     copy.pragma('journal_mode = DELETE');
     const check = (copy.pragma('integrity_check') as Array<Record<string, string>>).map((r) => Object.values(r)[0]);
     if (!(check.length === 1 && check[0] === 'ok')) {
-      throw new HomeSightError('E_MEMORY_BACKUP', `backup ${dest} failed its integrity check: ${check.slice(0, 3).join('; ')}`, { context: { dest } });
+      throw new HomeSightError('E_MEMORY_BACKUP', `backup ${dest} failed its integrity check: ${check.slice(0, 3).join('; ')}`, {
+        context: { dest },
+      });
     }
     if (copy.pragma('application_id', { simple: true }) !== APPLICATION_ID) {
       throw new HomeSightError('E_MEMORY_BACKUP', `backup ${dest} is not a HomeSight database`, { context: { dest } });
@@ -231,7 +236,9 @@ export async function backupFile(sourceFile: string, dest: string): Promise<Back
     configureConnection(db, 16);
     const v = schemaVersion(db);
     if (v === 0 || db.pragma('application_id', { simple: true }) !== APPLICATION_ID) {
-      throw new HomeSightError('E_MEMORY_FOREIGN_DB', `${sourceFile} is not a HomeSight memory database`, { context: { file: sourceFile } });
+      throw new HomeSightError('E_MEMORY_FOREIGN_DB', `${sourceFile} is not a HomeSight memory database`, {
+        context: { file: sourceFile },
+      });
     }
     return await backupDatabase(db, dest);
   } finally {

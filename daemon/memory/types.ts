@@ -184,4 +184,3 @@ export interface UploadSample {
   uploaded_at: number | null;
   last_error: string | null;
 }
-
