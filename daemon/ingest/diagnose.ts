@@ -45,14 +45,36 @@ const RULES: Rule[] = [
   {
     code: 'E_CAMERA_HWACCEL',
     permanent: true,
-    test: /Device creation failed|Failed setup for format (cuda|vaapi|nvdec)|No device available for decoder|Unknown decoder|Cannot load (libcuda|libnvcuvid)|hwaccel initialisation returned error/i,
+    test: new RegExp(
+      [
+        'Device creation failed',
+        'Failed setup for format (cuda|vaapi|nvdec)',
+        'No device available for decoder',
+        'Unknown decoder',
+        'Cannot load (libcuda|libnvcuvid)',
+        'hwaccel initialisation returned error',
+      ].join('|'),
+      'i',
+    ),
     message: () => 'hardware decoding is not available with this ffmpeg/device',
     hint: 'set ffmpeg.hwaccel: none, or point ffmpeg.path at a build with this decoder',
   },
   {
     code: 'E_CAMERA_CODEC',
     permanent: true,
-    test: /Invalid data found when processing input|matches no streams|does not contain any stream|Decoder \(codec [^)]*\) not found|Unsupported codec|could not find codec parameters|no decoder found|unsupported.*codec/i,
+    test: new RegExp(
+      [
+        'Invalid data found when processing input',
+        'matches no streams',
+        'does not contain any stream',
+        'Decoder \\(codec [^)]*\\) not found',
+        'Unsupported codec',
+        'could not find codec parameters',
+        'no decoder found',
+        'unsupported.*codec',
+      ].join('|'),
+      'i',
+    ),
     message: (l) =>
       /matches no streams|does not contain any stream/i.test(l)
         ? 'input has no video stream'
@@ -64,9 +86,38 @@ const RULES: Rule[] = [
   {
     code: 'E_CAMERA_UNREACHABLE',
     permanent: false,
-    test: /Connection refused|No route to host|Network is unreachable|Connection timed out|timed out|Name or service not known|Failed to resolve hostname|Temporary failure in name resolution|Host is unreachable|Cannot assign requested address/i,
+    test: new RegExp(
+      [
+        'Connection refused',
+        'No route to host',
+        'Network is unreachable',
+        'Connection timed out',
+        'timed out',
+        'Name or service not known',
+        'Failed to resolve hostname',
+        'Temporary failure in name resolution',
+        'Host is unreachable',
+        'Cannot assign requested address',
+      ].join('|'),
+      'i',
+    ),
     message: (l) => {
-      const m = /(Connection refused|No route to host|Network is unreachable|Connection timed out|timed out|Name or service not known|Failed to resolve hostname|Temporary failure in name resolution|Host is unreachable)/i.exec(l);
+      const m = new RegExp(
+        '(' +
+          [
+            'Connection refused',
+            'No route to host',
+            'Network is unreachable',
+            'Connection timed out',
+            'timed out',
+            'Name or service not known',
+            'Failed to resolve hostname',
+            'Temporary failure in name resolution',
+            'Host is unreachable',
+          ].join('|') +
+          ')',
+        'i',
+      ).exec(l);
       return `camera unreachable (${m?.[1]?.toLowerCase() ?? 'network error'})`;
     },
     hint: 'check the camera is powered and on the network, the host/port in the URL, and firewalls',
@@ -74,15 +125,45 @@ const RULES: Rule[] = [
   {
     code: 'E_CAMERA_STREAM_LOST',
     permanent: false,
-    test: /End of file|Connection reset by peer|Broken pipe|error while reading|Input\/output error|RTP: PT=|Server returned 5\d\d|method \w+ failed/i,
+    test: new RegExp(
+      [
+        'End of file',
+        'Connection reset by peer',
+        'Broken pipe',
+        'error while reading',
+        'Input\\/output error',
+        'RTP: PT=',
+        'Server returned 5\\d\\d',
+        'method \\w+ failed',
+      ].join('|'),
+      'i',
+    ),
     message: () => 'stream interrupted (camera closed the connection)',
     hint: 'the camera or network dropped the stream; HomeSight reconnects with backoff',
   },
 ];
 
 /** ffmpeg decoder complaints that are counted as decode errors (the stream goes on). */
-const DECODE_ERROR =
-  /error while decoding|concealing \d+|decode_slice_header error|non-existing PPS|no frame!|Invalid NAL unit|corrupt(ed)? (input|frame|packet|macroblock)|missing picture in access unit|Error splitting the input into NAL units|illegal (short term|long term|reordering)|top block unavailable|left block unavailable|ac-tex damaged|Warning MVs not available|Missing reference picture/i;
+const DECODE_ERROR = new RegExp(
+  [
+    'error while decoding',
+    'concealing \\d+',
+    'decode_slice_header error',
+    'non-existing PPS',
+    'no frame!',
+    'Invalid NAL unit',
+    'corrupt(ed)? (input|frame|packet|macroblock)',
+    'missing picture in access unit',
+    'Error splitting the input into NAL units',
+    'illegal (short term|long term|reordering)',
+    'top block unavailable',
+    'left block unavailable',
+    'ac-tex damaged',
+    'Warning MVs not available',
+    'Missing reference picture',
+  ].join('|'),
+  'i',
+);
 
 export function isDecodeError(line: string): boolean {
   return DECODE_ERROR.test(line);

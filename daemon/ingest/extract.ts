@@ -30,7 +30,12 @@ export interface SegmentPlan {
  * segments that cover it (each point taken from the first segment covering it;
  * points in gaps between segments give no frame).
  */
-export function planExtraction(segments: readonly RecordingSegment[], start: number, end: number, fps: number): { plans: SegmentPlan[]; total: number } {
+export function planExtraction(
+  segments: readonly RecordingSegment[],
+  start: number,
+  end: number,
+  fps: number,
+): { plans: SegmentPlan[]; total: number } {
   const step = 1000 / fps;
   const total = Math.max(0, Math.ceil((end - start) / step - 1e-9));
   const plans: SegmentPlan[] = [];
@@ -142,16 +147,35 @@ export async function extractFrames(req: ExtractRequest): Promise<Frame[]> {
     if (aborted()) break;
     const { frames, code, stderr } = await decodeSegment(req.ffmpeg, plan, req.fps, req.width, req.height, req.signal);
     if (frames.length === 0 && !aborted()) {
-      const reason = stderr.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? `ffmpeg exit ${code}`;
-      req.log.warn({ camera: req.camera, path: plan.segment.path, segment: plan.segment.id, reason }, 'recording segment unreadable; skipped');
+      const reason =
+        stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .pop() ?? `ffmpeg exit ${code}`;
+      req.log.warn(
+        { camera: req.camera, path: plan.segment.path, segment: plan.segment.id, reason },
+        'recording segment unreadable; skipped',
+      );
       continue;
     }
     if (frames.length < plan.count && code !== 0) {
-      req.log.warn({ camera: req.camera, path: plan.segment.path, got: frames.length, wanted: plan.count }, 'recording segment partly unreadable');
+      req.log.warn(
+        { camera: req.camera, path: plan.segment.path, got: frames.length, wanted: plan.count },
+        'recording segment partly unreadable',
+      );
     }
     frames.forEach((data, i) => {
       const k = plan.k0 + i;
-      out.push({ camera: req.camera, ts: Math.round(req.start + k * step), seq: k, width: req.width, height: req.height, format: 'rgb24', data });
+      out.push({
+        camera: req.camera,
+        ts: Math.round(req.start + k * step),
+        seq: k,
+        width: req.width,
+        height: req.height,
+        format: 'rgb24',
+        data,
+      });
     });
   }
   return out;

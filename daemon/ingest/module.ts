@@ -84,7 +84,17 @@ interface CameraEntry {
   unsubscribe: Array<() => void>;
 }
 
-const STOPPED_STATS: CameraStats = { state: 'stopped', fps_in: 0, fps_out: 0, dropped: 0, decode_errors: 0, reconnects: 0, last_frame_at: null, last_error: null, recording_error: null };
+const STOPPED_STATS: CameraStats = {
+  state: 'stopped',
+  fps_in: 0,
+  fps_out: 0,
+  dropped: 0,
+  decode_errors: 0,
+  reconnects: 0,
+  last_frame_at: null,
+  last_error: null,
+  recording_error: null,
+};
 
 function abs(p: string): string {
   return isAbsolute(p) ? p : resolve(p);
@@ -132,7 +142,9 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
         recordingBytes: () => {
           const cat = this.catalog;
           if (cat === null || this.keeper === null) return [];
-          return [...new Set([...this.entries.keys(), ...this.keeper.knownCameras()])].map((c) => [c, cat.totalBytes(c)] as [string, number]);
+          return [...new Set([...this.entries.keys(), ...this.keeper.knownCameras()])].map(
+            (c) => [c, cat.totalBytes(c)] as [string, number],
+          );
         },
         recordingsDeleted: () => this.keeper?.deleted ?? { age: 0, cap: 0 },
       });
@@ -220,7 +232,10 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
 
   async framesAt(camera: string, start: number, end: number, fps: number, opts: FramesAtOptions = {}): Promise<Frame[]> {
     if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) {
-      throw new HomeSightError('E_FRAMES_RANGE', `invalid time range: start ${start}, end ${end}`, { context: { camera, start, end }, hint: 'start must be before end (ms since epoch)' });
+      throw new HomeSightError('E_FRAMES_RANGE', `invalid time range: start ${start}, end ${end}`, {
+        context: { camera, start, end },
+        hint: 'start must be before end (ms since epoch)',
+      });
     }
     if (!Number.isFinite(fps) || fps <= 0 || fps > 60) {
       throw new HomeSightError('E_FRAMES_RANGE', `invalid fps ${fps}`, { context: { camera, fps }, hint: 'use 0 < fps ≤ 60' });
@@ -290,13 +305,24 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     const src = cfg.source;
     switch (src.kind) {
       case 'rtsp':
-        return new RtspFrameSource(base, { url: src.url, transport: src.transport, username: src.username, passwordFile: src.password_file, timeoutS: src.timeout_s });
+        return new RtspFrameSource(base, {
+          url: src.url,
+          transport: src.transport,
+          username: src.username,
+          passwordFile: src.password_file,
+          timeoutS: src.timeout_s,
+        });
       case 'file': {
         const path = resolveIn(this.config.paths.media_dir, src.path);
         return new FileFrameSource(base, { path, loop: src.loop, realtime: src.realtime });
       }
       case 'mjpeg':
-        return new MjpegFrameSource(base, { url: src.url, username: src.username, passwordFile: src.password_file, timeoutS: src.timeout_s });
+        return new MjpegFrameSource(base, {
+          url: src.url,
+          username: src.username,
+          passwordFile: src.password_file,
+          timeoutS: src.timeout_s,
+        });
     }
   }
 
@@ -316,13 +342,23 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
       this.started = true;
       return;
     }
-    this.log.info({ ffmpeg: this.ffmpeg.path, from: this.ffmpeg.source, version: this.ffmpeg.version, hwaccel: this.config.ffmpeg.hwaccel }, 'ffmpeg selected');
+    this.log.info(
+      { ffmpeg: this.ffmpeg.path, from: this.ffmpeg.source, version: this.ffmpeg.version, hwaccel: this.config.ffmpeg.hwaccel },
+      'ffmpeg selected',
+    );
     if (this.ffmpeg.source === 'npm') {
       // The npm package's static build is from 2018: its decoders parse camera streams with years of known bugs.
-      this.log.warn({ ffmpeg: this.ffmpeg.path, version: this.ffmpeg.version }, 'using the 2018 static ffmpeg from @ffmpeg-installer/ffmpeg as a fallback: install a current ffmpeg (apt install ffmpeg) or set ffmpeg.path');
+      this.log.warn(
+        { ffmpeg: this.ffmpeg.path, version: this.ffmpeg.version },
+        'using the 2018 static ffmpeg from @ffmpeg-installer/ffmpeg as a fallback: ' +
+          'install a current ffmpeg (apt install ffmpeg) or set ffmpeg.path',
+      );
     }
     if ((this.config.ffmpeg.hwaccel === 'cuda' || this.config.ffmpeg.hwaccel === 'nvdec') && !this.ffmpeg.hwaccels.includes('cuda')) {
-      this.log.warn({ hwaccels: this.ffmpeg.hwaccels }, 'this ffmpeg lists no cuda hwaccel; decoding will fail (set ffmpeg.path or hwaccel: none)');
+      this.log.warn(
+        { hwaccels: this.ffmpeg.hwaccels },
+        'this ffmpeg lists no cuda hwaccel; decoding will fail (set ffmpeg.path or hwaccel: none)',
+      );
     }
     const wantsRecording = [...this.entries.values()].some((e) => e.config.record.enabled);
     this.catalog = this.resolveCatalog();
@@ -396,7 +432,10 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     for (const e of this.entries.values()) e.source?.start();
     this.scheduleRetention();
     this.started = true;
-    this.log.info({ cameras: this.cameras(), recording: [...this.entries.values()].filter((e) => this.records(e)).map((e) => e.name) }, 'ingest started');
+    this.log.info(
+      { cameras: this.cameras(), recording: [...this.entries.values()].filter((e) => this.records(e)).map((e) => e.name) },
+      'ingest started',
+    );
   }
 
   private scheduleRetention(): void {
@@ -418,7 +457,11 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     if (this.keeper === null) return { byAge: 0, byCap: 0, bytesFreed: 0 };
     const retainDays = new Map<string, number>();
     for (const [name, cfg] of Object.entries(this.config.cameras)) retainDays.set(name, cfg.record.retain_days);
-    return this.keeper.enforce({ retainDays, orphanDays: this.config.recordings.orphan_retain_days, maxBytes: this.config.recordings.max_disk_mb * 1024 * 1024 });
+    return this.keeper.enforce({
+      retainDays,
+      orphanDays: this.config.recordings.orphan_retain_days,
+      maxBytes: this.config.recordings.max_disk_mb * 1024 * 1024,
+    });
   }
 
   async stop(): Promise<void> {
@@ -444,7 +487,16 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     const recordingFailing: string[] = [];
     for (const name of this.entries.keys()) {
       const s = this.stats(name);
-      details[name] = { state: s.state, fps_in: s.fps_in, fps_out: s.fps_out, dropped: s.dropped, reconnects: s.reconnects, last_frame_at: s.last_frame_at, error: s.last_error, recording_error: s.recording_error };
+      details[name] = {
+        state: s.state,
+        fps_in: s.fps_in,
+        fps_out: s.fps_out,
+        dropped: s.dropped,
+        reconnects: s.reconnects,
+        last_frame_at: s.last_frame_at,
+        error: s.last_error,
+        recording_error: s.recording_error,
+      };
       if (s.state === 'streaming') streaming++;
       if (s.state === 'failed') failed++;
       if (s.recording_error !== null) recordingFailing.push(`${name}: ${s.recording_error}`);
@@ -453,7 +505,10 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     if (this.recordingProblem !== null) details.recordings = { error: this.recordingProblem };
     const n = this.entries.size;
     if (n === 0) return { status: 'ok', summary: 'no cameras configured', details };
-    const summary = `${streaming}/${n} cameras streaming${failed > 0 ? `, ${failed} failed` : ''}${recordingFailing.length > 0 ? `; recording failing (${recordingFailing.join('; ')})` : ''}`;
+    const summary =
+      `${streaming}/${n} cameras ` +
+      `streaming${failed > 0 ? `, ${failed} failed` : ''}` +
+      `${recordingFailing.length > 0 ? `; recording failing (${recordingFailing.join('; ')})` : ''}`;
     if (!this.started) return { status: 'degraded', summary: `not started; ${summary}`, details };
     if (streaming === n && this.recordingProblem === null && recordingFailing.length === 0) return { status: 'ok', summary, details };
     if (failed === n) return { status: 'failed', summary, details };
@@ -494,16 +549,14 @@ export function memoryCatalog(ctx: ModuleContext): () => RecordingCatalog | null
 
 /** The daemon's factory (ingest/definition.ts loads this file when the module is enabled). */
 export function createIngestModule(ctx: ModuleContext): IngestModule {
-  return (
-    new IngestModule({
-      config: ctx.config,
-      log: ctx.log,
-      clock: ctx.clock,
-      bus: ctx.bus,
-      metrics: ctx.metrics,
-      catalog: memoryCatalog(ctx),
-      env: ctx.env,
-      dependsOn: ctx.dependsOn,
-    })
-  );
+  return new IngestModule({
+    config: ctx.config,
+    log: ctx.log,
+    clock: ctx.clock,
+    bus: ctx.bus,
+    metrics: ctx.metrics,
+    catalog: memoryCatalog(ctx),
+    env: ctx.env,
+    dependsOn: ctx.dependsOn,
+  });
 }

@@ -10,11 +10,35 @@ const SEGMENT_FILE = /^\d+-\d{5}\.(mkv|mp4)$/;
 const CAMERA_DIR = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** Length of a media file's first video stream, by stream-copying it to the null muxer (works on truncated mkv). */
-export function probeDuration(ffmpeg: string, path: string, timeoutMs = 20_000): Promise<{ ok: true; durationMs: number } | { ok: false; reason: string }> {
+export function probeDuration(
+  ffmpeg: string,
+  path: string,
+  timeoutMs = 20_000,
+): Promise<{ ok: true; durationMs: number } | { ok: false; reason: string }> {
   return new Promise((resolve) => {
-    const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-v', 'error', '-i', `file:${path}`, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-', '-progress', 'pipe:1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      ffmpeg,
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-v',
+        'error',
+        '-i',
+        `file:${path}`,
+        '-map',
+        '0:v:0',
+        '-c',
+        'copy',
+        '-f',
+        'null',
+        '-',
+        '-progress',
+        'pipe:1',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -33,7 +57,12 @@ export function probeDuration(ffmpeg: string, path: string, timeoutMs = 20_000):
       const all = [...out.matchAll(/out_time_us=(\d+)/g)];
       const us = all.length > 0 ? Number(all[all.length - 1]?.[1]) : NaN;
       if (code !== 0 || !Number.isFinite(us) || us <= 0) {
-        const reason = err.trim().split('\n').filter((l) => l.trim() !== '').pop() ?? `ffmpeg exit ${code}`;
+        const reason =
+          err
+            .trim()
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .pop() ?? `ffmpeg exit ${code}`;
         resolve({ ok: false, reason });
         return;
       }
@@ -69,9 +98,7 @@ export class RecordingKeeper {
   private readonly known = new Set<string>();
   private readonly deletedTotals = { age: 0, cap: 0 };
 
-  constructor(
-    private readonly deps: { catalog: RecordingCatalog; root: string; ffmpeg: string; log: Logger; clock: Clock },
-  ) {}
+  constructor(private readonly deps: { catalog: RecordingCatalog; root: string; ffmpeg: string; log: Logger; clock: Clock }) {}
 
   cameraDir(camera: string): string {
     return join(this.deps.root, camera);
@@ -82,7 +109,14 @@ export class RecordingKeeper {
   }
 
   index(seg: ClosedSegment): number {
-    const id = this.deps.catalog.addSegment({ camera: seg.camera, path: seg.path, start: seg.start, end: seg.end, bytes: seg.bytes, format: seg.format });
+    const id = this.deps.catalog.addSegment({
+      camera: seg.camera,
+      path: seg.path,
+      start: seg.start,
+      end: seg.end,
+      bytes: seg.bytes,
+      format: seg.format,
+    });
     this.known.add(seg.camera);
     this.deps.log.debug({ camera: seg.camera, path: seg.path, start: seg.start, end: seg.end, bytes: seg.bytes }, 'segment indexed');
     return id;
@@ -97,7 +131,9 @@ export class RecordingKeeper {
     const announced = new Set(ev.announced);
     let names: string[];
     try {
-      names = readdirSync(ev.dir).filter((n) => n.startsWith(`${ev.runId}-`) && SEGMENT_FILE.test(n)).sort();
+      names = readdirSync(ev.dir)
+        .filter((n) => n.startsWith(`${ev.runId}-`) && SEGMENT_FILE.test(n))
+        .sort();
     } catch {
       return [];
     }
@@ -169,7 +205,9 @@ export class RecordingKeeper {
       const dir = join(this.deps.root, cam.name);
       let names: string[] = [];
       try {
-        names = readdirSync(dir).filter((n) => SEGMENT_FILE.test(n)).sort();
+        names = readdirSync(dir)
+          .filter((n) => SEGMENT_FILE.test(n))
+          .sort();
       } catch {
         continue;
       }
@@ -248,7 +286,10 @@ export class RecordingKeeper {
       if (days <= 0) continue;
       const cutoff = now - days * DAY_MS;
       for (;;) {
-        const old = this.deps.catalog.segmentsBetween(camera, 0, cutoff).filter((s) => s.end <= cutoff).slice(0, 500);
+        const old = this.deps.catalog
+          .segmentsBetween(camera, 0, cutoff)
+          .filter((s) => s.end <= cutoff)
+          .slice(0, 500);
         if (old.length === 0) break;
         const gone = this.remove(old, 'age');
         byAge += gone.length;

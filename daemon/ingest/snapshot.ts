@@ -20,7 +20,10 @@ export function boxesSvg(width: number, height: number, boxes: readonly Snapshot
     const w = Math.max(1, Math.round(clamp01(fw) * width));
     const h = Math.max(1, Math.round(clamp01(fh) * height));
     const color = esc(b.color ?? '#ff2020');
-    parts.push(`<rect x="${x + stroke / 2}" y="${y + stroke / 2}" width="${Math.max(1, w - stroke)}" height="${Math.max(1, h - stroke)}" fill="none" stroke="${color}" stroke-width="${stroke}"/>`);
+    parts.push(
+      `<rect x="${x + stroke / 2}" y="${y + stroke / 2}" width="${Math.max(1, w - stroke)}" ` +
+        `height="${Math.max(1, h - stroke)}" fill="none" stroke="${color}" stroke-width="${stroke}"/>`,
+    );
     if (b.label !== undefined && b.label !== '') {
       const label = esc(b.label.slice(0, 60));
       const tagH = font + 4;
@@ -34,7 +37,11 @@ export function boxesSvg(width: number, height: number, boxes: readonly Snapshot
 }
 
 /** JPEG of a frame, optionally scaled to `width` (aspect kept) and with boxes drawn (fractions of the frame). */
-export async function snapshotJpeg(frame: Frame, boxes: readonly SnapshotBox[] = [], opts: { width?: number; quality?: number } = {}): Promise<Buffer> {
+export async function snapshotJpeg(
+  frame: Frame,
+  boxes: readonly SnapshotBox[] = [],
+  opts: { width?: number; quality?: number } = {},
+): Promise<Buffer> {
   if (frame.data.length !== frame.width * frame.height * 3) {
     throw new HomeSightError('E_FRAME_INVALID', `frame data is ${frame.data.length} bytes, expected ${frame.width}×${frame.height}×3`, {
       context: { camera: frame.camera, seq: frame.seq },

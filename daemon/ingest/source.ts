@@ -329,7 +329,10 @@ export abstract class FfmpegFrameSource implements FrameSource {
    * allocates no intermediate chunk buffers. Where that is unavailable, a
    * plain stdout pipe is used (null).
    */
-  private async frameChannel(run: { pending: Buffer | null; filled: number }, onFrame: (data: Buffer) => void): Promise<{ reader: Socket; writer: Socket } | null> {
+  private async frameChannel(
+    run: { pending: Buffer | null; filled: number },
+    onFrame: (data: Buffer) => void,
+  ): Promise<{ reader: Socket; writer: Socket } | null> {
     if (process.platform !== 'linux' || this.opts.channel === 'pipe') return null;
     const size = this.frameBytes;
     const path = `\0homesight-ingest-${process.pid}-${randomUUID()}`;
@@ -393,10 +396,22 @@ export abstract class FfmpegFrameSource implements FrameSource {
       try {
         mkdirSync(this.opts.record.dir, { recursive: true });
       } catch (err) {
-        this.log.error({ dir: this.opts.record.dir, err: (err as Error).message }, 'cannot create the recordings folder; recording off for this run');
+        this.log.error(
+          { dir: this.opts.record.dir, err: (err as Error).message },
+          'cannot create the recordings folder; recording off for this run',
+        );
       }
     }
-    const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', ...this.hwArgs(), ...input.args, ...this.outputArgs({ id, format })];
+    const args = [
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'error',
+      ...this.hwArgs(),
+      ...input.args,
+      ...this.outputArgs({ id, format }),
+    ];
     // Filled in below; the channel's read callback needs the run's frame assembly state first.
     const assembly: { pending: Buffer | null; filled: number } = { pending: null, filled: 0 };
     let runRef: Run | null = null;
@@ -409,7 +424,10 @@ export abstract class FfmpegFrameSource implements FrameSource {
       return;
     }
     this.counters.runs++;
-    this.log.debug({ source: this.describe(), args: redactor.redact(args.join(' ')), channel: channel === null ? 'pipe' : 'socket' }, 'starting ffmpeg');
+    this.log.debug(
+      { source: this.describe(), args: redactor.redact(args.join(' ')), channel: channel === null ? 'pipe' : 'socket' },
+      'starting ffmpeg',
+    );
     let child: ChildProcess;
     try {
       child = spawn(this.opts.ffmpeg.path, args, {
@@ -419,7 +437,10 @@ export abstract class FfmpegFrameSource implements FrameSource {
     } catch (err) {
       channel?.reader.destroy();
       channel?.writer.destroy();
-      this.fail({ code: 'E_FFMPEG_NOT_FOUND', message: `cannot run ffmpeg: ${(err as Error).message}`, permanent: true, hint: 'check ffmpeg.path' }, null);
+      this.fail(
+        { code: 'E_FFMPEG_NOT_FOUND', message: `cannot run ffmpeg: ${(err as Error).message}`, permanent: true, hint: 'check ffmpeg.path' },
+        null,
+      );
       return;
     }
     // The child has its own copy of the write end; ours must go so the reader sees EOF when ffmpeg exits.
@@ -462,7 +483,9 @@ export abstract class FfmpegFrameSource implements FrameSource {
       (list as NodeJS.ReadableStream).on('error', () => {});
     }
     const readerClosed =
-      channel === null ? Promise.resolve() : new Promise<void>((r) => (channel.reader.destroyed ? r() : channel.reader.once('close', () => r())));
+      channel === null
+        ? Promise.resolve()
+        : new Promise<void>((r) => (channel.reader.destroyed ? r() : channel.reader.once('close', () => r())));
     let exited = false;
     child.on('close', (code, signal) => {
       if (exited) return;
@@ -515,7 +538,15 @@ export abstract class FfmpegFrameSource implements FrameSource {
       this.log.info({ source: this.describe() }, 'camera streaming');
       this.setState('streaming');
     }
-    const frame: Frame = { camera: this.camera, ts, seq: this.seq++, width: this.opts.detect.width, height: this.opts.detect.height, format: 'rgb24', data };
+    const frame: Frame = {
+      camera: this.camera,
+      ts,
+      seq: this.seq++,
+      width: this.opts.detect.width,
+      height: this.opts.detect.height,
+      format: 'rgb24',
+      data,
+    };
     this.emit('frame', frame);
   }
 
@@ -531,7 +562,11 @@ export abstract class FfmpegFrameSource implements FrameSource {
     if (run.stderrTail.length > STDERR_TAIL) run.stderrTail.shift();
     if (this.opts.record !== null && /No space left on device|Disk quota exceeded/i.test(line)) {
       // Frames keep flowing; only the segment output is failing. Said once, cleared by the next good segment.
-      if (this.recordingError === null) this.log.error({ dir: this.opts.record.dir, line }, 'recording is failing: the recordings volume is full (retention frees space when it can)');
+      if (this.recordingError === null)
+        this.log.error(
+          { dir: this.opts.record.dir, line },
+          'recording is failing: the recordings volume is full (retention frees space when it can)',
+        );
       this.recordingError = 'recordings volume full (no space left on device)';
       this.recordingErrorAt = this.clock.now();
     }
@@ -559,7 +594,8 @@ export abstract class FfmpegFrameSource implements FrameSource {
     const e = Number(m[3]) * 1000;
     const now = this.clock.now();
     if (run.offset === null || Math.abs(now - e - run.offset) > 2000) {
-      if (run.offset !== null) this.log.warn({ drift_ms: Math.round(now - e - run.offset) }, 'recording timeline re-anchored to the wall clock');
+      if (run.offset !== null)
+        this.log.warn({ drift_ms: Math.round(now - e - run.offset) }, 'recording timeline re-anchored to the wall clock');
       run.offset = now - e;
     }
     let start = Math.round(run.offset + s);
@@ -592,7 +628,9 @@ export abstract class FfmpegFrameSource implements FrameSource {
     run.stalled = true;
     const err = {
       code: 'E_CAMERA_STALLED',
-      message: run.gotFrame ? `no frame for ${Math.round(idle / 1000)} s; restarting ffmpeg` : `no first frame within ${Math.round(idle / 1000)} s; restarting ffmpeg`,
+      message: run.gotFrame
+        ? `no frame for ${Math.round(idle / 1000)} s; restarting ffmpeg`
+        : `no first frame within ${Math.round(idle / 1000)} s; restarting ffmpeg`,
     };
     this.lastError = err;
     this.log.warn({ source: this.describe(), idle_ms: Math.round(idle) }, 'camera stalled');
@@ -619,7 +657,13 @@ export abstract class FfmpegFrameSource implements FrameSource {
   private onExit(run: Run, code: number | null, signal: NodeJS.Signals | null, spawnError: NodeJS.ErrnoException | null): void {
     if (this.run === run) this.run = null;
     if (this.opts.record !== null) {
-      this.emit('run_end', { camera: this.camera, runId: run.id, dir: this.opts.record.dir, announced: [...run.announced], lastEnd: run.lastEnd });
+      this.emit('run_end', {
+        camera: this.camera,
+        runId: run.id,
+        dir: this.opts.record.dir,
+        announced: [...run.announced],
+        lastEnd: run.lastEnd,
+      });
     }
     if (!this.running) return;
     if (this.immediateRestart) {
@@ -643,25 +687,41 @@ export abstract class FfmpegFrameSource implements FrameSource {
     if (spawnError !== null) {
       d =
         spawnError.code === 'ENOENT' || spawnError.code === 'EACCES'
-          ? { code: 'E_FFMPEG_NOT_FOUND', message: `cannot run ffmpeg (${spawnError.code}): ${this.opts.ffmpeg.path}`, permanent: true, hint: 'check ffmpeg.path' }
+          ? {
+              code: 'E_FFMPEG_NOT_FOUND',
+              message: `cannot run ffmpeg (${spawnError.code}): ${this.opts.ffmpeg.path}`,
+              permanent: true,
+              hint: 'check ffmpeg.path',
+            }
           : { code: 'E_FFMPEG_SPAWN', message: `cannot run ffmpeg: ${spawnError.message}`, permanent: false, hint: '' };
     } else if (run.stalled) {
-      d = { code: 'E_CAMERA_STALLED', message: this.lastError?.message ?? 'stalled', permanent: false, hint: 'check the camera and the network' };
+      d = {
+        code: 'E_CAMERA_STALLED',
+        message: this.lastError?.message ?? 'stalled',
+        permanent: false,
+        hint: 'check the camera and the network',
+      };
     } else {
       d =
         diagnose(run.stderrTail) ??
         (code === 0
-          ? { code: 'E_CAMERA_STREAM_LOST', message: 'stream ended', permanent: false, hint: 'the camera closed the stream; HomeSight reconnects' }
+          ? {
+              code: 'E_CAMERA_STREAM_LOST',
+              message: 'stream ended',
+              permanent: false,
+              hint: 'the camera closed the stream; HomeSight reconnects',
+            }
           : {
               code: 'E_CAMERA_FFMPEG_EXIT',
-              message: `ffmpeg exited (${signal ?? `code ${code}`})${lastLine(run.stderrTail) === '' ? '' : `: ${lastLine(run.stderrTail)}`}`,
+              message:
+                `ffmpeg exited ` + `(${signal ?? `code ${code}`})${lastLine(run.stderrTail) === '' ? '' : `: ${lastLine(run.stderrTail)}`}`,
               permanent: false,
               hint: 'run the logged ffmpeg command by hand to see why',
             });
     }
     if (d.code === 'E_RECORD_FORMAT' && this.recordFormat === 'mp4') {
       this.recordFormat = 'mkv';
-      this.log.warn({ source: this.describe() }, 'this camera\'s codec does not fit in mp4; recording as mkv instead');
+      this.log.warn({ source: this.describe() }, "this camera's codec does not fit in mp4; recording as mkv instead");
       this.counters.reconnects++;
       this.spawnRun('retry');
       return;
@@ -676,7 +736,14 @@ export abstract class FfmpegFrameSource implements FrameSource {
     const delay = this.backoff.next();
     // The first failure of a kind is a warning; the same failure again on every retry is debug.
     (repeat ? this.log.debug.bind(this.log) : this.log.warn.bind(this.log))(
-      { source: this.describe(), code: d.code, error: d.message, hint: d.hint, retry_ms: delay, ...(run === null ? {} : { stderr: run.stderrTail.slice(-3) }) },
+      {
+        source: this.describe(),
+        code: d.code,
+        error: d.message,
+        hint: d.hint,
+        retry_ms: delay,
+        ...(run === null ? {} : { stderr: run.stderrTail.slice(-3) }),
+      },
       d.permanent ? 'camera failed' : 'camera disconnected; retrying',
     );
     this.setState(d.permanent ? 'failed' : 'backoff', error);
@@ -714,12 +781,22 @@ export class RtspFrameSource extends FfmpegFrameSource {
   }
 
   protected input(): InputSpec {
-    const password = this.rtsp.passwordFile === undefined ? undefined : readSecret(this.rtsp.passwordFile, `cameras.${this.camera}.source.password_file`);
+    const password =
+      this.rtsp.passwordFile === undefined ? undefined : readSecret(this.rtsp.passwordFile, `cameras.${this.camera}.source.password_file`);
     const url = withCredentials(this.rtsp.url, this.rtsp.username, password);
     // libavformat 59 (ffmpeg 5) renamed the RTSP socket timeout from -stimeout to -timeout.
     const timeoutOpt = this.opts.ffmpeg.lavfMajor >= 59 ? '-timeout' : '-stimeout';
     return {
-      args: ['-rtsp_transport', this.rtsp.transport, timeoutOpt, String(Math.round(this.rtsp.timeoutS * 1e6)), '-fflags', '+genpts+discardcorrupt', '-i', url],
+      args: [
+        '-rtsp_transport',
+        this.rtsp.transport,
+        timeoutOpt,
+        String(Math.round(this.rtsp.timeoutS * 1e6)),
+        '-fflags',
+        '+genpts+discardcorrupt',
+        '-i',
+        url,
+      ],
       secrets: password === undefined ? [] : [password],
     };
   }
@@ -763,7 +840,10 @@ export class FileFrameSource extends FfmpegFrameSource {
   protected input(): InputSpec {
     if (isStillImage(this.file.path)) {
       // Always paced (-re): an unpaced repeated photo would only burn a core.
-      return { args: ['-re', '-loop', this.file.loop ? '1' : '0', '-framerate', String(this.opts.detect.fps), '-i', fileArg(this.file.path)], secrets: [] };
+      return {
+        args: ['-re', '-loop', this.file.loop ? '1' : '0', '-framerate', String(this.opts.detect.fps), '-i', fileArg(this.file.path)],
+        secrets: [],
+      };
     }
     return {
       args: [...(this.file.realtime ? ['-re'] : []), ...(this.file.loop ? ['-stream_loop', '-1'] : []), '-i', fileArg(this.file.path)],
@@ -797,7 +877,10 @@ export class MjpegFrameSource extends FfmpegFrameSource {
   }
 
   protected input(): InputSpec {
-    const password = this.mjpeg.passwordFile === undefined ? undefined : readSecret(this.mjpeg.passwordFile, `cameras.${this.camera}.source.password_file`);
+    const password =
+      this.mjpeg.passwordFile === undefined
+        ? undefined
+        : readSecret(this.mjpeg.passwordFile, `cameras.${this.camera}.source.password_file`);
     const url = withCredentials(this.mjpeg.url, this.mjpeg.username, password);
     return {
       args: ['-timeout', String(Math.round(this.mjpeg.timeoutS * 1e6)), '-use_wallclock_as_timestamps', '1', '-f', 'mpjpeg', '-i', url],
@@ -809,5 +892,9 @@ export class MjpegFrameSource extends FfmpegFrameSource {
 /** Wraps anything thrown while building sources into a camera-scoped error. */
 export function sourceError(camera: string, err: unknown): HomeSightError {
   const he = asHomeSightError(err, 'E_CAMERA_CONFIG');
-  return new HomeSightError(he.code, `camera ${camera}: ${he.message}`, { context: { camera, ...he.context }, ...(he.hint === undefined ? {} : { hint: he.hint }), cause: err });
+  return new HomeSightError(he.code, `camera ${camera}: ${he.message}`, {
+    context: { camera, ...he.context },
+    ...(he.hint === undefined ? {} : { hint: he.hint }),
+    cause: err,
+  });
 }
