@@ -38,9 +38,13 @@ export function localEvalSets(items: ReadonlyArray<{ payload: unknown }>, max = 
     if (side.length < max) side.push(s);
   }
   if (heldout.length < 2 || regression.length < 2) {
-    throw new HomeSightError('E_LEARNING_EVAL_SET', `too few local examples to evaluate an adapter (held-out ${heldout.length}, regression ${regression.length}; need 2 each)`, {
-      hint: 'adapters are considered once the household has corrections or pseudo-labels in long-term memory',
-    });
+    throw new HomeSightError(
+      'E_LEARNING_EVAL_SET',
+      `too few local examples to evaluate an adapter (held-out ${heldout.length}, regression ${regression.length}; need 2 each)`,
+      {
+        hint: 'adapters are considered once the household has corrections or pseudo-labels in long-term memory',
+      },
+    );
   }
   return { heldout, regression };
 }

@@ -88,7 +88,9 @@ export class LearningEdge {
 
   private raw(ev: AnsweredEvent, reasons: MiningReason[]): RawSample {
     const r = ev.result;
-    const frames = (r.evidence ?? []).flatMap((e) => (e.snapshot !== null && e.event !== null ? [{ camera: e.event.camera, file: e.snapshot }] : []));
+    const frames = (r.evidence ?? []).flatMap((e) =>
+      e.snapshot !== null && e.event !== null ? [{ camera: e.event.camera, file: e.snapshot }] : [],
+    );
     return {
       id: ev.answer_id,
       question: r.question,
@@ -96,7 +98,13 @@ export class LearningEdge {
       planner: r.planner,
       confidence: r.trace.confidence,
       reasons,
-      nodes: r.trace.nodes.map((n) => ({ task: n.task, status: n.status, ...('ms' in n && typeof n.ms === 'number' ? { ms: n.ms } : {}), ...('output' in n && typeof n.output === 'string' ? { output: n.output } : {}), ...(n.error !== undefined ? { error: { code: n.error.code } } : {}) })),
+      nodes: r.trace.nodes.map((n) => ({
+        task: n.task,
+        status: n.status,
+        ...('ms' in n && typeof n.ms === 'number' ? { ms: n.ms } : {}),
+        ...('output' in n && typeof n.output === 'string' ? { output: n.output } : {}),
+        ...(n.error !== undefined ? { error: { code: n.error.code } } : {}),
+      })),
       ...(frames.length > 0 ? { frames } : {}),
       at: ev.at,
     };
@@ -122,7 +130,12 @@ export class LearningEdge {
   async feedback(f: Feedback): Promise<{ queued: boolean; stored_correction: boolean; issues: string[] }> {
     this.counters.feedback++;
     const ev = this.recent.get(f.answer_id);
-    if (ev === undefined) return { queued: false, stored_correction: false, issues: [`unknown answer_id ${f.answer_id} (only the last ${this.o.recentAnswers ?? 200} answers are kept)`] };
+    if (ev === undefined)
+      return {
+        queued: false,
+        stored_correction: false,
+        issues: [`unknown answer_id ${f.answer_id} (only the last ${this.o.recentAnswers ?? 200} answers are kept)`],
+      };
     let corrected: TaskPlan | undefined;
     const issues: string[] = [];
     if (f.corrected_plan !== undefined) {
@@ -130,7 +143,8 @@ export class LearningEdge {
       if (found.length > 0) issues.push(...found.map((i) => `${i.path}: ${i.message}`));
       else corrected = taskPlanSchema.parse(f.corrected_plan);
     }
-    const reasons: MiningReason[] = corrected !== undefined || f.corrected_answer !== undefined ? ['user_correction'] : f.thumbs === 'down' ? ['user_thumbs_down'] : [];
+    const reasons: MiningReason[] =
+      corrected !== undefined || f.corrected_answer !== undefined ? ['user_correction'] : f.thumbs === 'down' ? ['user_thumbs_down'] : [];
     if (reasons.length === 0) return { queued: false, stored_correction: false, issues };
     const raw = this.raw(ev, [...reasons, ...this.o.miner.reasons(ev.result, ev.cloud_plan)]);
     // Feedback on the same answer is a new sample (the first upload may be gone already).
@@ -140,7 +154,11 @@ export class LearningEdge {
     await this.enqueue(raw, raw.reasons as MiningReason[]);
     let stored = false;
     if (corrected !== undefined && this.o.longTerm !== null) {
-      await this.o.longTerm.remember({ kind: 'correction', text: ev.result.question, payload: { question: ev.result.question, plan: corrected, note: 'user feedback' } });
+      await this.o.longTerm.remember({
+        kind: 'correction',
+        text: ev.result.question,
+        payload: { question: ev.result.question, plan: corrected, note: 'user feedback' },
+      });
       stored = true;
     }
     return { queued: true, stored_correction: stored, issues };
@@ -188,7 +206,11 @@ export class LearningEdge {
           continue;
         }
         if (this.o.longTerm !== null) {
-          await this.o.longTerm.remember({ kind: 'pseudo_label', text: question, payload: { question, plan, sample_id: l.sample_id, teacher: l.teacher } });
+          await this.o.longTerm.remember({
+            kind: 'pseudo_label',
+            text: question,
+            payload: { question, plan, sample_id: l.sample_id, teacher: l.teacher },
+          });
           out.stored++;
         }
       }
@@ -199,7 +221,12 @@ export class LearningEdge {
     this.counters.pseudoLabels += out.stored;
     this.counters.rejectedLabels += out.rejected;
     if (out.received > 0) {
-      await this.o.audit.append({ at: new Date(this.o.clock.now()).toISOString(), kind: 'pseudo_labels', ids: [], note: `received ${out.received}, stored ${out.stored}, rejected ${out.rejected}` });
+      await this.o.audit.append({
+        at: new Date(this.o.clock.now()).toISOString(),
+        kind: 'pseudo_labels',
+        ids: [],
+        note: `received ${out.received}, stored ${out.stored}, rejected ${out.rejected}`,
+      });
     }
     return out;
   }
@@ -217,7 +244,12 @@ export class LearningEdge {
       await client.downloadAdapter(id, file, signal);
       const d = await sink.consider(m, file, signal);
       decisions.push(d);
-      await this.o.audit.append({ at: new Date(this.o.clock.now()).toISOString(), kind: 'adapter', ids: [id], note: `${d.kind} at ${d.stage}: ${d.reason}` });
+      await this.o.audit.append({
+        at: new Date(this.o.clock.now()).toISOString(),
+        kind: 'adapter',
+        ids: [id],
+        note: `${d.kind} at ${d.stage}: ${d.reason}`,
+      });
     }
     return decisions;
   }

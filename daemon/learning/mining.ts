@@ -42,7 +42,11 @@ export class HardExampleMiner {
     const out: MiningReason[] = [];
     const attempts = r.trace.planning;
     if (attempts.some((a) => a.repair > 0) || attempts.some((a) => !a.ok)) out.push('repaired');
-    if (r.executed && r.trace.nodes.some((n) => n.status === 'error' || n.status === 'failed' || (n.error !== undefined && n.error.code !== 'E_CANCELLED'))) out.push('failed');
+    if (
+      r.executed &&
+      r.trace.nodes.some((n) => n.status === 'error' || n.status === 'failed' || (n.error !== undefined && n.error.code !== 'E_CANCELLED'))
+    )
+      out.push('failed');
     else if (r.notes.some((n) => /repaired plan was used/.test(n))) out.push('failed');
     if (r.trace.confidence !== null && r.trace.confidence < this.options.minLogprob) out.push('low_confidence');
     if (cloudPlan !== undefined && r.planner !== 'cloud' && planSignature(cloudPlan) !== planSignature(r.plan)) out.push('disagreement');

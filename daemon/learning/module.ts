@@ -13,7 +13,13 @@ import { LearningEdge } from './edge.js';
 import { HardExampleMiner } from './mining.js';
 import { PrivacyFilter } from './privacy.js';
 import { HttpTeacherClient } from './teacher-client.js';
-import { AdapterLifecycle, LlamaAdapterRuntime, NllEvaluator, openAdapterStoreFromConfig, trustedKeysFromConfig } from './adapters/index.js';
+import {
+  AdapterLifecycle,
+  LlamaAdapterRuntime,
+  NllEvaluator,
+  openAdapterStoreFromConfig,
+  trustedKeysFromConfig,
+} from './adapters/index.js';
 import { lifecycleSink, localEvalSets } from './adapter-sink.js';
 import type { AdapterSink } from './edge.js';
 import type { MemoryStore } from '../memory/index.js';
@@ -91,11 +97,21 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     const audit = new AuditLog(auditFile(c));
     this.audit = audit;
     const client = await this.tokenClient();
-    const uploader = new Uploader({ queue: store.learning.samples, client, clock: this.ctx.clock, audit, settings: c.learning.upload, timezone: c.household.timezone, log: this.log.child({ part: 'upload' }) });
+    const uploader = new Uploader({
+      queue: store.learning.samples,
+      client,
+      clock: this.ctx.clock,
+      audit,
+      settings: c.learning.upload,
+      timezone: c.household.timezone,
+      log: this.log.child({ part: 'upload' }),
+    });
     const filter = new PrivacyFilter({
       secret: await deviceSecret(dir),
       people: c.household.people.map((p) => ({ name: p.name, aliases: p.aliases ?? [] })),
-      uploadFrameCameras: Object.entries(c.cameras).filter(([, cam]) => cam.upload_frames).map(([n]) => n),
+      uploadFrameCameras: Object.entries(c.cameras)
+        .filter(([, cam]) => cam.upload_frames)
+        .map(([n]) => n),
     });
     this.edgeRef = new LearningEdge({
       miner: new HardExampleMiner({ minLogprob: c.learning.mining.min_logprob }),
@@ -115,7 +131,13 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     this.ctx.bus.on('agent.answered', this, (ev) => {
       edge.onAnswered(ev).catch((err: unknown) => this.log.warn({ err: asHomeSightError(err).toJSON() }, 'could not mine an answer'));
       // The id the `feedback` command refers to.
-      this.bridge?.publish('learning/answered', { answer_id: ev.answer_id, question: ev.result.question, at: new Date(ev.at).toISOString() }, { qos: 0 }).catch(() => undefined);
+      this.bridge
+        ?.publish(
+          'learning/answered',
+          { answer_id: ev.answer_id, question: ev.result.question, at: new Date(ev.at).toISOString() },
+          { qos: 0 },
+        )
+        .catch(() => undefined);
     });
     if (this.bridge !== null) {
       const b = this.bridge;
@@ -153,7 +175,12 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     let sink: AdapterSink | null = null;
     const get = async (): Promise<AdapterSink> => {
       if (sink !== null) return sink;
-      this.runtime ??= LlamaAdapterRuntime.load({ modelPath, threads: 1, contextSize: 1024, shaCacheFile: join(learningDir(c), 'base-sha256.json') });
+      this.runtime ??= LlamaAdapterRuntime.load({
+        modelPath,
+        threads: 1,
+        contextSize: 1024,
+        shaCacheFile: join(learningDir(c), 'base-sha256.json'),
+      });
       const lifecycle = new AdapterLifecycle({
         store: adapterStore,
         runtime: await this.runtime,
@@ -163,7 +190,12 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
         clock: this.ctx.clock,
         log: this.log.child({ part: 'adapters' }),
       });
-      sink = lifecycleSink(lifecycle, adapterStore, () => localEvalSets([...store.longTerm.list({ kind: 'correction', limit: 200 }), ...store.longTerm.list({ kind: 'pseudo_label', limit: 200 })]));
+      sink = lifecycleSink(lifecycle, adapterStore, () =>
+        localEvalSets([
+          ...store.longTerm.list({ kind: 'correction', limit: 200 }),
+          ...store.longTerm.list({ kind: 'pseudo_label', limit: 200 }),
+        ]),
+      );
       return sink;
     };
     return {
@@ -213,7 +245,9 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     const teacher = this.config.learning.teacher.url ?? null;
     return {
       status: teacher !== null && q.lastError !== null ? 'degraded' : 'ok',
-      summary: `${q.pending} samples queued, ${q.uploaded} uploaded, ${e.counters.pseudoLabels} pseudo-labels${teacher === null ? ' (no teacher configured)' : ''}`,
+      summary:
+        `${q.pending} samples queued, ${q.uploaded} uploaded, ${e.counters.pseudoLabels} ` +
+        `pseudo-labels${teacher === null ? ' (no teacher configured)' : ''}`,
       details: { queue: q, counters: e.counters, reasons: e.reasons, teacher, last_error: this.lastError },
     };
   }

@@ -51,11 +51,22 @@ export class HttpTeacherClient implements TeacherClient {
   }
 
   /** Exchanges the enrollment secret for a device token (POST /v1/devices/enroll). */
-  static async enroll(baseUrl: string, args: { device_id: string; household: string; enrollment_secret: string }, f: typeof fetch = fetch): Promise<string> {
-    const res = await f(`${baseUrl.replace(/\/+$/, '')}/v1/devices/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
+  static async enroll(
+    baseUrl: string,
+    args: { device_id: string; household: string; enrollment_secret: string },
+    f: typeof fetch = fetch,
+  ): Promise<string> {
+    const res = await f(`${baseUrl.replace(/\/+$/, '')}/v1/devices/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(args),
+    });
     const body = (await res.json().catch(() => ({}))) as { token?: string; error?: string };
     if (!res.ok || typeof body.token !== 'string') {
-      throw new HomeSightError('E_TEACHER_ENROLL', `enrollment refused (HTTP ${res.status}): ${body.error ?? 'no token'}`, { context: { url: baseUrl }, hint: 'check the enrollment secret of the cloud teacher' });
+      throw new HomeSightError('E_TEACHER_ENROLL', `enrollment refused (HTTP ${res.status}): ${body.error ?? 'no token'}`, {
+        context: { url: baseUrl },
+        hint: 'check the enrollment secret of the cloud teacher',
+      });
     }
     return body.token;
   }
@@ -76,16 +87,24 @@ export class HttpTeacherClient implements TeacherClient {
         signal: sig,
       });
     } catch (err) {
-      throw new HomeSightError('E_TEACHER_UNREACHABLE', `cloud teacher unreachable: ${(err as Error).message}`, { context: { url: this.base, path }, cause: err, hint: 'the upload stays queued and is retried with backoff' });
+      throw new HomeSightError('E_TEACHER_UNREACHABLE', `cloud teacher unreachable: ${(err as Error).message}`, {
+        context: { url: this.base, path },
+        cause: err,
+        hint: 'the upload stays queued and is retried with backoff',
+      });
     } finally {
       clearTimeout(timer);
     }
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      throw new HomeSightError(res.status === 401 ? 'E_TEACHER_AUTH' : 'E_TEACHER_HTTP', `cloud teacher answered HTTP ${res.status} to ${method} ${path}: ${text.slice(0, 200)}`, {
-        context: { url: this.base, path, status: res.status },
-        hint: res.status === 401 ? 're-enroll the device (learning.teacher.token_file)' : 'see the cloud service log',
-      });
+      throw new HomeSightError(
+        res.status === 401 ? 'E_TEACHER_AUTH' : 'E_TEACHER_HTTP',
+        `cloud teacher answered HTTP ${res.status} to ${method} ${path}: ${text.slice(0, 200)}`,
+        {
+          context: { url: this.base, path, status: res.status },
+          hint: res.status === 401 ? 're-enroll the device (learning.teacher.token_file)' : 'see the cloud service log',
+        },
+      );
     }
     return res;
   }

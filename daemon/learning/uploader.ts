@@ -108,11 +108,24 @@ export class Uploader {
     if (dropped.length > 0) {
       this.droppedCount += dropped.length;
       this.log.warn({ dropped: dropped.length }, 'upload queue full: dropped the lowest-value, oldest samples');
-      await this.o.audit.append({ at: new Date(this.o.clock.now()).toISOString(), kind: 'dropped', ids: dropped, note: 'queue bound (learning.upload.max_items / max_bytes)' });
+      await this.o.audit.append({
+        at: new Date(this.o.clock.now()).toISOString(),
+        kind: 'dropped',
+        ids: dropped,
+        note: 'queue bound (learning.upload.max_items / max_bytes)',
+      });
     }
   }
 
-  stats(): { pending: number; pendingBytes: number; uploaded: number; dropped: number; nextRunAt: string; lastFlushAt: string | null; lastError: string | null } {
+  stats(): {
+    pending: number;
+    pendingBytes: number;
+    uploaded: number;
+    dropped: number;
+    nextRunAt: string;
+    lastFlushAt: string | null;
+    lastError: string | null;
+  } {
     return {
       ...this.o.queue.stats(),
       dropped: this.droppedCount,

@@ -47,7 +47,11 @@ async function readInfo(path: string, what: string) {
 
 function tensorMap(info: Awaited<ReturnType<typeof readGgufFileInfo>>): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  for (const t of info.tensorInfo ?? []) m.set(t.name, t.dimensions.map((d) => Number(d)));
+  for (const t of info.tensorInfo ?? [])
+    m.set(
+      t.name,
+      t.dimensions.map((d) => Number(d)),
+    );
   return m;
 }
 
@@ -83,7 +87,9 @@ export async function readAdapterFileInfo(path: string): Promise<AdapterFileInfo
 export function compatibilityProblems(base: BaseModelInfo, adapter: AdapterFileInfo, expectedBaseSha256: string): string[] {
   const problems: string[] = [];
   if (expectedBaseSha256 !== base.sha256) {
-    problems.push(`manifest base_model_sha256 ${expectedBaseSha256.slice(0, 12)}… is not this device's base model ${base.sha256.slice(0, 12)}…`);
+    problems.push(
+      `manifest base_model_sha256 ${expectedBaseSha256.slice(0, 12)}… is not this device's base model ${base.sha256.slice(0, 12)}…`,
+    );
   }
   if (adapter.baseSha256 !== null && adapter.baseSha256 !== base.sha256) {
     problems.push(`adapter file names base model ${adapter.baseSha256.slice(0, 12)}…, not ${base.sha256.slice(0, 12)}…`);

@@ -72,7 +72,9 @@ export class NllEvaluator implements AdapterEvaluator {
       const ids = full.slice(0, limit);
       if (start >= ids.length) continue;
       await seq.clearHistory();
-      const input = ids.slice(0, -1).map((t, i) => (i >= start - 1 ? ([t, { generateNext: { probabilities: true, options: FULL_DISTRIBUTION } }] as const) : t));
+      const input = ids
+        .slice(0, -1)
+        .map((t, i) => (i >= start - 1 ? ([t, { generateNext: { probabilities: true, options: FULL_DISTRIBUTION } }] as const) : t));
       const out = await seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]);
       let sampleNll = 0;
       let n = 0;

@@ -98,7 +98,8 @@ export class AdapterLifecycle {
       }
       if (store.has(id)) {
         const kept = store.list().find((a) => a.id === id);
-        if (kept?.manifest.sha256 === manifest.sha256) throw new Rejection('manifest', 'E_ADAPTER_DUPLICATE', `adapter ${id} is already kept on this device`);
+        if (kept?.manifest.sha256 === manifest.sha256)
+          throw new Rejection('manifest', 'E_ADAPTER_DUPLICATE', `adapter ${id} is already kept on this device`);
         throw new Rejection('manifest', 'E_ADAPTER_DUPLICATE', `a different adapter with id ${id} is already kept; ids must be unique`);
       }
       // 2. verify the bytes that will be used: copy into staging first
@@ -126,11 +127,21 @@ export class AdapterLifecycle {
         throw new Rejection('compatibility', asHomeSightError(err).code, (err as Error).message);
       }
       if (problems.length > 0) {
-        throw new Rejection('compatibility', 'E_ADAPTER_WRONG_BASE', `adapter ${id} does not fit the base model: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
+        throw new Rejection(
+          'compatibility',
+          'E_ADAPTER_WRONG_BASE',
+          `adapter ${id} does not fit the base ` +
+            `model: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+        );
       }
       lap('compatibility', t);
       // 4./5. load on a second context and evaluate candidate vs current
-      if (sets.heldout.length === 0) throw new Rejection('evaluate', 'E_ADAPTER_NO_EVAL_DATA', 'no held-out samples to evaluate on; an adapter is never adopted unevaluated');
+      if (sets.heldout.length === 0)
+        throw new Rejection(
+          'evaluate',
+          'E_ADAPTER_NO_EVAL_DATA',
+          'no held-out samples to evaluate on; an adapter is never adopted unevaluated',
+        );
       t = this.clock.monotonic();
       const evalOn = async (target: { id: string; file: string } | null) => {
         try {
@@ -157,26 +168,46 @@ export class AdapterLifecycle {
       const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
       if (!(heldout.delta >= policy.margin)) {
         decision = {
-          ...base, ...numbers, kind: 'reject', stage: 'evaluate', code: 'E_ADAPTER_NOT_BETTER',
-          reason: `held-out ${evaluator.metric} ${fmt(heldout.candidate.score)} vs ${fmt(heldout.current.score)} for ${vs}: gain ${fmt(heldout.delta)} < margin ${policy.margin}`,
+          ...base,
+          ...numbers,
+          kind: 'reject',
+          stage: 'evaluate',
+          code: 'E_ADAPTER_NOT_BETTER',
+          reason:
+            `held-out ${evaluator.metric} ${fmt(heldout.candidate.score)} vs ${fmt(heldout.current.score)} ` +
+            `for ${vs}: gain ${fmt(heldout.delta)} < margin ${policy.margin}`,
         };
       } else if (regression !== null && !(regression.delta >= -policy.regressionTolerance)) {
         decision = {
-          ...base, ...numbers, kind: 'reject', stage: 'evaluate', code: 'E_ADAPTER_REGRESSION',
-          reason: `regression set ${evaluator.metric} ${fmt(regression.candidate.score)} is worse than ${fmt(regression.current.score)} for ${vs} (tolerance ${policy.regressionTolerance})`,
+          ...base,
+          ...numbers,
+          kind: 'reject',
+          stage: 'evaluate',
+          code: 'E_ADAPTER_REGRESSION',
+          reason:
+            `regression set ${evaluator.metric} ${fmt(regression.candidate.score)} is worse ` +
+            `than ${fmt(regression.current.score)} for ${vs} (tolerance ${policy.regressionTolerance})`,
         };
       } else {
         // 6. adopt + hot-swap
         t = this.clock.monotonic();
         const metrics: Record<string, number> = { heldout_score: heldout.candidate.score, heldout_delta: heldout.delta };
-        if (regression !== null) Object.assign(metrics, { regression_score: regression.candidate.score, regression_delta: regression.delta });
+        if (regression !== null)
+          Object.assign(metrics, { regression_score: regression.candidate.score, regression_delta: regression.delta });
         await store.adopt(manifest, staged, metrics);
         staged = null;
         lap('adopt', t);
         decision = {
-          ...base, ...numbers, kind: 'adopt', stage: 'adopt',
-          reason: `held-out ${evaluator.metric} ${fmt(heldout.candidate.score)} vs ${fmt(heldout.current.score)} for ${vs} (+${fmt(heldout.delta)} >= margin ${policy.margin})` +
-            (regression === null ? '; no regression set' : `; regression ${fmt(regression.candidate.score)} vs ${fmt(regression.current.score)}`),
+          ...base,
+          ...numbers,
+          kind: 'adopt',
+          stage: 'adopt',
+          reason:
+            `held-out ${evaluator.metric} ${fmt(heldout.candidate.score)} vs ${fmt(heldout.current.score)} ` +
+            `for ${vs} (+${fmt(heldout.delta)} >= margin ${policy.margin})` +
+            (regression === null
+              ? '; no regression set'
+              : `; regression ${fmt(regression.candidate.score)} vs ${fmt(regression.current.score)}`),
         };
       }
     } catch (err) {
@@ -187,10 +218,15 @@ export class AdapterLifecycle {
       timings['total'] = Math.round(this.clock.monotonic() - t0);
     }
     await store.recordDecision(decision);
-    const logFields = { id: decision.id, stage: decision.stage, code: decision.code, heldout_delta: decision.heldout?.delta, regression_delta: decision.regression?.delta };
+    const logFields = {
+      id: decision.id,
+      stage: decision.stage,
+      code: decision.code,
+      heldout_delta: decision.heldout?.delta,
+      regression_delta: decision.regression?.delta,
+    };
     if (decision.kind === 'adopt') this.log.info(logFields, `adapter adopted: ${decision.reason}`);
     else this.log.warn(logFields, `adapter rejected: ${decision.reason}`);
     return decision;
   }
 }
-

@@ -14,7 +14,10 @@ const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex sha256');
  */
 export const adapterManifestSchema = z.strictObject({
   schema: z.literal(MANIFEST_SCHEMA),
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)').describe('unique adapter id'),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, . _ - (max 128)')
+    .describe('unique adapter id'),
   base_model_sha256: hex64.describe('sha256 of the base GGUF the adapter was trained for'),
   created: z.string().datetime({ offset: true }),
   sha256: hex64.describe('sha256 of the adapter GGUF file'),
@@ -76,7 +79,9 @@ export function parsePublicKey(text: string): KeyObject {
 export function parsePrivateKey(text: string): KeyObject {
   const t = text.trim();
   try {
-    const key = t.includes('-----BEGIN') ? createPrivateKey(t) : createPrivateKey({ key: Buffer.from(t, 'base64'), format: 'der', type: 'pkcs8' });
+    const key = t.includes('-----BEGIN')
+      ? createPrivateKey(t)
+      : createPrivateKey({ key: Buffer.from(t, 'base64'), format: 'der', type: 'pkcs8' });
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`key type is ${key.asymmetricKeyType ?? 'unknown'}, not ed25519`);
     return key;
   } catch (err) {
@@ -90,11 +95,17 @@ export function parsePrivateKey(text: string): KeyObject {
 /** Short stable name of a public key: sha256 of its SPKI DER, first 16 hex digits. */
 export function keyFingerprint(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  return createHash('sha256').update(pub.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(pub.export({ format: 'der', type: 'spki' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Signs a manifest with an ed25519 private key (the cloud side); sets `signer` to the key's fingerprint. */
-export function signManifest(unsigned: Omit<UnsignedManifest, 'signer'> & { signer?: string }, privateKey: KeyObject | string): AdapterManifest {
+export function signManifest(
+  unsigned: Omit<UnsignedManifest, 'signer'> & { signer?: string },
+  privateKey: KeyObject | string,
+): AdapterManifest {
   const key = typeof privateKey === 'string' ? parsePrivateKey(privateKey) : privateKey;
   const body: UnsignedManifest = { ...unsigned, signer: keyFingerprint(key) };
   const signature = sign(null, signedBytes(body), key).toString('base64');

@@ -103,11 +103,15 @@ export class LlamaAdapterRuntime implements AdapterRuntime {
         ...(adapter === null ? {} : { lora: { adapters: [{ filePath: adapter.file, scale: adapter.scale ?? 1 }] } }),
       });
     } catch (err) {
-      throw new HomeSightError('E_ADAPTER_LOAD', `llama.cpp could not load ${adapter === null ? 'a context' : `adapter ${adapter.id}`}: ${(err as Error).message}`, {
-        context: { adapter: adapter?.id ?? null, file: adapter?.file ?? null },
-        hint: 'the adapter was made for another base model or is damaged',
-        cause: err,
-      });
+      throw new HomeSightError(
+        'E_ADAPTER_LOAD',
+        `llama.cpp could not load ${adapter === null ? 'a context' : `adapter ${adapter.id}`}: ${(err as Error).message}`,
+        {
+          context: { adapter: adapter?.id ?? null, file: adapter?.file ?? null },
+          hint: 'the adapter was made for another base model or is damaged',
+          cause: err,
+        },
+      );
     }
     try {
       return await fn({ model, context, sequence: context.getSequence(), adapterId: adapter?.id ?? null });

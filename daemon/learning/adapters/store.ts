@@ -280,10 +280,14 @@ export class AdapterStore {
     try {
       json = JSON.parse(await readFile(file, 'utf8'));
     } catch (err) {
-      throw new HomeSightError('E_ADAPTER_STORE', `cannot read manifest ${file}: ${(err as Error).message}`, { context: { id, file }, cause: err });
+      throw new HomeSightError('E_ADAPTER_STORE', `cannot read manifest ${file}: ${(err as Error).message}`, {
+        context: { id, file },
+        cause: err,
+      });
     }
     const m = parseManifest(json, file);
-    if (m.id !== id) throw new HomeSightError('E_ADAPTER_STORE', `${file} holds manifest ${m.id}, expected ${id}`, { context: { id, file } });
+    if (m.id !== id)
+      throw new HomeSightError('E_ADAPTER_STORE', `${file} holds manifest ${m.id}, expected ${id}`, { context: { id, file } });
     return m;
   }
 
