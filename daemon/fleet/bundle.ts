@@ -47,7 +47,10 @@ function walk(dir: string, rel: string, out: SourceTree, skip: (rel: string) => 
 export function listSourceTree(dir: string, options: { withNodeModules?: boolean } = {}): SourceTree {
   const out: SourceTree = { files: [], links: {} };
   if (existsSync(join(dir, '.git'))) {
-    const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 })
+    const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+    })
       .toString('utf8')
       .split('\0')
       .filter((p) => p !== '');
@@ -90,7 +93,8 @@ export async function buildBundle(o: BuildOptions): Promise<{ file: string; mani
   versionSchema.parse(o.version);
   const files: Manifest['files'] = {};
   for (const rel of o.tree.files) {
-    if (!releasePathSchema.safeParse(rel).success) throw new HomeSightError('E_BUNDLE_BUILD', `cannot bundle ${rel}: not a clean relative path`);
+    if (!releasePathSchema.safeParse(rel).success)
+      throw new HomeSightError('E_BUNDLE_BUILD', `cannot bundle ${rel}: not a clean relative path`);
     const abs = join(o.sourceDir, rel);
     const st = lstatSync(abs);
     if (!st.isFile()) throw new HomeSightError('E_BUNDLE_BUILD', `cannot bundle ${rel}: not a regular file`);
@@ -181,7 +185,9 @@ export async function openBundle(file: string, o: OpenOptions): Promise<OpenedBu
       { maxEntries: o.maxEntries ?? 500_000, maxTotalBytes: o.maxBytes ?? 16 * 1024 ** 3 },
     );
     if (!entries.has('manifest.json') || !entries.has('manifest.sig')) {
-      throw new HomeSightError('E_BUNDLE_MANIFEST', 'not a HomeSight bundle: manifest.json or manifest.sig is missing', { hint: 'build bundles with scripts/make-bundle' });
+      throw new HomeSightError('E_BUNDLE_MANIFEST', 'not a HomeSight bundle: manifest.json or manifest.sig is missing', {
+        hint: 'build bundles with scripts/make-bundle',
+      });
     }
     const bytes = await readFile(join(staging, 'manifest.json'));
     const { keyId } = verifyManifestSignature(bytes, await readFile(join(staging, 'manifest.sig'), 'utf8'), o.trustedKeys);
@@ -189,14 +195,21 @@ export async function openBundle(file: string, o: OpenOptions): Promise<OpenedBu
     try {
       manifest = manifestSchema.parse(JSON.parse(bytes.toString('utf8')));
     } catch (err) {
-      throw new HomeSightError('E_BUNDLE_MANIFEST', `the signed manifest is not valid: ${(err as Error).message.slice(0, 300)}`, { cause: err });
+      throw new HomeSightError('E_BUNDLE_MANIFEST', `the signed manifest is not valid: ${(err as Error).message.slice(0, 300)}`, {
+        cause: err,
+      });
     }
     const { min, max } = manifest.config_schema;
     if (o.configVersion < min || o.configVersion > max) {
       throw new HomeSightError(
         'E_BUNDLE_INCOMPATIBLE',
-        `version ${manifest.version} supports config format ${min === max ? `version ${min}` : `versions ${min}–${max}`}; this device's config is version ${o.configVersion}`,
-        { context: { version: manifest.version, config_schema: manifest.config_schema, config_version: o.configVersion }, hint: 'migrate the device config first, or ship a bundle built for this config version' },
+        `version ${manifest.version} supports config ` +
+          `format ${min === max ? `version ${min}` : `versions ${min}–${max}`}; ` +
+          `this device's config is version ${o.configVersion}`,
+        {
+          context: { version: manifest.version, config_schema: manifest.config_schema, config_version: o.configVersion },
+          hint: 'migrate the device config first, or ship a bundle built for this config version',
+        },
       );
     }
     const seen = new Set<string>();
@@ -204,18 +217,27 @@ export async function openBundle(file: string, o: OpenOptions): Promise<OpenedBu
       if (e.type !== 'file' || !name.startsWith('payload/')) continue;
       const rel = name.slice('payload/'.length);
       const want = manifest.files[rel];
-      if (want === undefined) throw new HomeSightError('E_BUNDLE_TAMPERED', `payload/${rel} is not in the signed manifest`, { hint: 'the bundle was altered after signing; do not install it' });
-      if (want.sha256 !== e.sha256 || want.size !== e.size) {
-        throw new HomeSightError('E_BUNDLE_TAMPERED', `payload/${rel} does not match the signed manifest (sha256 ${e.sha256.slice(0, 12)}…, signed ${want.sha256.slice(0, 12)}…)`, {
-          context: { file: rel, sha256: e.sha256, expected: want.sha256, size: e.size, expected_size: want.size },
-          hint: 'the bundle was altered or corrupted after signing; do not install it',
+      if (want === undefined)
+        throw new HomeSightError('E_BUNDLE_TAMPERED', `payload/${rel} is not in the signed manifest`, {
+          hint: 'the bundle was altered after signing; do not install it',
         });
+      if (want.sha256 !== e.sha256 || want.size !== e.size) {
+        throw new HomeSightError(
+          'E_BUNDLE_TAMPERED',
+          `payload/${rel} does not match the signed manifest (sha256 ${e.sha256.slice(0, 12)}…, signed ${want.sha256.slice(0, 12)}…)`,
+          {
+            context: { file: rel, sha256: e.sha256, expected: want.sha256, size: e.size, expected_size: want.size },
+            hint: 'the bundle was altered or corrupted after signing; do not install it',
+          },
+        );
       }
       seen.add(rel);
     }
     const missing = Object.keys(manifest.files).filter((f) => !seen.has(f));
     if (missing.length > 0) {
-      throw new HomeSightError('E_BUNDLE_TAMPERED', `${missing.length} signed file(s) missing from the payload, e.g. ${missing[0]}`, { context: { missing: missing.slice(0, 20) } });
+      throw new HomeSightError('E_BUNDLE_TAMPERED', `${missing.length} signed file(s) missing from the payload, e.g. ${missing[0]}`, {
+        context: { missing: missing.slice(0, 20) },
+      });
     }
     for (const [rel, m] of Object.entries(manifest.files)) await chmod(join(payload, rel), m.mode);
     for (const [rel, target] of Object.entries(manifest.links)) {

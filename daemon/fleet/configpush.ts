@@ -24,15 +24,22 @@ export function pushConfig(text: string, file: string, env: NodeJS.ProcessEnv): 
     config = parseConfigText(text, 'pushed config', { env }).config;
   } catch (err) {
     if (err instanceof ConfigError) {
-      throw new HomeSightError('E_CONFIG_PUSH_INVALID', `pushed config refused: ${err.problems.map(formatProblem).join('; ').slice(0, 800)}`, {
-        context: { problems: err.problems },
-        hint: 'fix the listed keys; `homesight config check FILE` checks a file locally',
-      });
+      throw new HomeSightError(
+        'E_CONFIG_PUSH_INVALID',
+        `pushed config refused: ${err.problems.map(formatProblem).join('; ').slice(0, 800)}`,
+        {
+          context: { problems: err.problems },
+          hint: 'fix the listed keys; `homesight config check FILE` checks a file locally',
+        },
+      );
     }
     throw err;
   }
   if (config.version !== CONFIG_VERSION) {
-    throw new HomeSightError('E_CONFIG_PUSH_INVALID', `pushed config is format version ${config.version}; this release reads ${CONFIG_VERSION}`);
+    throw new HomeSightError(
+      'E_CONFIG_PUSH_INVALID',
+      `pushed config is format version ${config.version}; this release reads ${CONFIG_VERSION}`,
+    );
   }
   const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
   const fd = openSync(tmp, 'wx', 0o640);
@@ -42,7 +49,10 @@ export function pushConfig(text: string, file: string, env: NodeJS.ProcessEnv): 
   } catch (err) {
     closeSync(fd);
     rmSync(tmp, { force: true });
-    throw new HomeSightError('E_CONFIG_PUSH_WRITE', `cannot write ${tmp}`, { hint: 'the config folder must be writable by homesight (ReadWritePaths in the unit)', cause: err });
+    throw new HomeSightError('E_CONFIG_PUSH_WRITE', `cannot write ${tmp}`, {
+      hint: 'the config folder must be writable by homesight (ReadWritePaths in the unit)',
+      cause: err,
+    });
   }
   closeSync(fd);
   let previous: string | null = null;

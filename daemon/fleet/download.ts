@@ -34,13 +34,19 @@ export async function download(url: string, dest: string, o: DownloadOptions, re
         }
         if (status !== 200) {
           res.resume();
-          reject(new HomeSightError('E_FLEET_DOWNLOAD', `bundle download failed: HTTP ${status}`, { context: { url: u.origin + u.pathname } }));
+          reject(
+            new HomeSightError('E_FLEET_DOWNLOAD', `bundle download failed: HTTP ${status}`, { context: { url: u.origin + u.pathname } }),
+          );
           return;
         }
         const len = Number(res.headers['content-length'] ?? '0');
         if (len > o.maxBytes) {
           res.destroy();
-          reject(new HomeSightError('E_BUNDLE_TOO_BIG', `bundle is ${len} bytes; the limit is ${o.maxBytes}`, { hint: 'raise fleet.download.max_mb' }));
+          reject(
+            new HomeSightError('E_BUNDLE_TOO_BIG', `bundle is ${len} bytes; the limit is ${o.maxBytes}`, {
+              hint: 'raise fleet.download.max_mb',
+            }),
+          );
           return;
         }
         const hash = createHash('sha256');
@@ -49,7 +55,10 @@ export async function download(url: string, dest: string, o: DownloadOptions, re
         res.on('data', (c: Buffer) => {
           bytes += c.length;
           hash.update(c);
-          if (bytes > o.maxBytes) res.destroy(new HomeSightError('E_BUNDLE_TOO_BIG', `bundle exceeds ${o.maxBytes} bytes`, { hint: 'raise fleet.download.max_mb' }));
+          if (bytes > o.maxBytes)
+            res.destroy(
+              new HomeSightError('E_BUNDLE_TOO_BIG', `bundle exceeds ${o.maxBytes} bytes`, { hint: 'raise fleet.download.max_mb' }),
+            );
         });
         res.on('error', (err) => {
           out.destroy();
@@ -61,7 +70,14 @@ export async function download(url: string, dest: string, o: DownloadOptions, re
       });
       req.on('timeout', () => req.destroy(new HomeSightError('E_FLEET_DOWNLOAD', `bundle download timed out after ${o.timeoutMs} ms`)));
       req.on('error', (err) =>
-        reject(err instanceof HomeSightError ? err : new HomeSightError('E_FLEET_DOWNLOAD', `bundle download failed: ${err.message}`, { context: { url: u.origin + u.pathname }, cause: err })),
+        reject(
+          err instanceof HomeSightError
+            ? err
+            : new HomeSightError('E_FLEET_DOWNLOAD', `bundle download failed: ${err.message}`, {
+                context: { url: u.origin + u.pathname },
+                cause: err,
+              }),
+        ),
       );
     }).then((r: { bytes: number; sha256: string }) => {
       if (o.sha256 !== undefined && r.sha256 !== o.sha256.toLowerCase()) {

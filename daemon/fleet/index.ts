@@ -5,10 +5,36 @@
  * `update`, `rollback`, `config`.
  */
 export { FleetModule, InProcessLauncher, SystemdRunLauncher, fleetPaths, type FleetDeps, type Launcher } from './module.js';
-export { Updater, StateFile, type FleetState, type HistoryEntry, type UpdateOutcome, type Prepared, type Progress, type UpdaterOptions } from './updater.js';
+export {
+  Updater,
+  StateFile,
+  type FleetState,
+  type HistoryEntry,
+  type UpdateOutcome,
+  type Prepared,
+  type Progress,
+  type UpdaterOptions,
+} from './updater.js';
 export { ReleaseStore, reuseNodeModules, type ReleaseInfo } from './releases.js';
-export { ProcessSupervisor, SystemdRestarter, HttpHealthProbe, type Restarter, type HealthProbe, type ProbeResult, type SupervisorOptions } from './restart.js';
-export { buildBundle, openBundle, listSourceTree, sha256File, type BuildOptions, type OpenOptions, type OpenedBundle, type SourceTree } from './bundle.js';
+export {
+  ProcessSupervisor,
+  SystemdRestarter,
+  HttpHealthProbe,
+  type Restarter,
+  type HealthProbe,
+  type ProbeResult,
+  type SupervisorOptions,
+} from './restart.js';
+export {
+  buildBundle,
+  openBundle,
+  listSourceTree,
+  sha256File,
+  type BuildOptions,
+  type OpenOptions,
+  type OpenedBundle,
+  type SourceTree,
+} from './bundle.js';
 export {
   manifestSchema,
   versionSchema,

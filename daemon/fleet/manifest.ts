@@ -13,7 +13,10 @@ export const releasePathSchema = z
   .string()
   .min(1)
   .max(1024)
-  .refine((p) => !p.startsWith('/') && !/[\\\0\n\r]/.test(p) && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'), 'a relative path without "." or ".." segments');
+  .refine(
+    (p) => !p.startsWith('/') && !/[\\\0\n\r]/.test(p) && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
+    'a relative path without "." or ".." segments',
+  );
 
 export const manifestSchema = z.strictObject({
   format: z.literal(1),
@@ -25,12 +28,21 @@ export const manifestSchema = z.strictObject({
     .strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) })
     .refine((c) => c.min <= c.max, 'min must not exceed max'),
   /** Run in the new release folder before switching; non-zero exit refuses the update. `node` means this Node. */
-  self_check: z.strictObject({ argv: z.array(z.string().min(1)).min(1).max(32), timeout_s: z.number().min(1).max(3600).optional() }).optional(),
+  self_check: z
+    .strictObject({ argv: z.array(z.string().min(1)).min(1).max(32), timeout_s: z.number().min(1).max(3600).optional() })
+    .optional(),
   /** sha256 of package-lock.json; when the bundle has no node_modules, they are taken from the running release if this matches. */
-  lock_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  lock_sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   files: z.record(
     releasePathSchema,
-    z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().min(0), mode: z.union([z.literal(0o644), z.literal(0o755)]) }),
+    z.strictObject({
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      size: z.number().int().min(0),
+      mode: z.union([z.literal(0o644), z.literal(0o755)]),
+    }),
   ),
   /** Symbolic links recreated on install (never stored in the archive); targets must stay inside the release. */
   links: z.record(releasePathSchema, z.string().min(1).max(1024)).default({}),
@@ -53,7 +65,10 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function publicKeyFromBase64(b64: string): KeyObject {
   const raw = Buffer.from(b64, 'base64');
-  if (raw.length !== 32) throw new HomeSightError('E_FLEET_KEY', 'an ed25519 public key is 32 bytes (44 base64 characters)', { context: { length: raw.length } });
+  if (raw.length !== 32)
+    throw new HomeSightError('E_FLEET_KEY', 'an ed25519 public key is 32 bytes (44 base64 characters)', {
+      context: { length: raw.length },
+    });
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
@@ -79,12 +94,19 @@ export function loadPrivateKey(pem: string): KeyObject {
     if (k.asymmetricKeyType !== 'ed25519') throw new Error(`key type is ${k.asymmetricKeyType ?? 'unknown'}`);
     return k;
   } catch (err) {
-    throw new HomeSightError('E_FLEET_KEY', `not an ed25519 private key: ${(err as Error).message}`, { hint: 'create one with `scripts/make-bundle keygen`', cause: err });
+    throw new HomeSightError('E_FLEET_KEY', `not an ed25519 private key: ${(err as Error).message}`, {
+      hint: 'create one with `scripts/make-bundle keygen`',
+      cause: err,
+    });
   }
 }
 
 export function signManifest(manifestBytes: Buffer, privateKey: KeyObject): BundleSignature {
-  return { alg: 'ed25519', key: publicKeyToBase64(createPublicKey(privateKey)), sig: sign(null, manifestBytes, privateKey).toString('base64') };
+  return {
+    alg: 'ed25519',
+    key: publicKeyToBase64(createPublicKey(privateKey)),
+    sig: sign(null, manifestBytes, privateKey).toString('base64'),
+  };
 }
 
 /**
@@ -96,7 +118,9 @@ export function verifyManifestSignature(manifestBytes: Buffer, sigText: string, 
   try {
     sig = signatureSchema.parse(JSON.parse(sigText));
   } catch {
-    throw new HomeSightError('E_BUNDLE_SIGNATURE', 'manifest.sig is not a valid signature file', { hint: 'sign bundles with scripts/make-bundle' });
+    throw new HomeSightError('E_BUNDLE_SIGNATURE', 'manifest.sig is not a valid signature file', {
+      hint: 'sign bundles with scripts/make-bundle',
+    });
   }
   if (trustedKeys.length === 0) {
     throw new HomeSightError('E_BUNDLE_UNTRUSTED_KEY', 'no signing keys are trusted on this device (fleet.trusted_keys is empty)', {
@@ -116,10 +140,14 @@ export function verifyManifestSignature(manifestBytes: Buffer, sigText: string, 
     ok = false;
   }
   if (!ok) {
-    throw new HomeSightError('E_BUNDLE_SIGNATURE', `the manifest signature does not verify with key ${keyId(sig.key)} (manifest altered or signature corrupt)`, {
-      context: { key_id: keyId(sig.key) },
-      hint: 'download the bundle again; if it persists, the bundle was tampered with',
-    });
+    throw new HomeSightError(
+      'E_BUNDLE_SIGNATURE',
+      `the manifest signature does not verify with key ${keyId(sig.key)} (manifest altered or signature corrupt)`,
+      {
+        context: { key_id: keyId(sig.key) },
+        hint: 'download the bundle again; if it persists, the bundle was tampered with',
+      },
+    );
   }
   return { keyId: keyId(sig.key) };
 }

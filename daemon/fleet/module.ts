@@ -67,11 +67,21 @@ export class SystemdRunLauncher implements Launcher {
       const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', (e) => reject(new HomeSightError('E_FLEET_LAUNCH', `cannot run ${cmd}: ${e.message}`, { hint: 'fleet updates need systemd (run HomeSight as homesight.service)' })));
+      child.on('error', (e) =>
+        reject(
+          new HomeSightError('E_FLEET_LAUNCH', `cannot run ${cmd}: ${e.message}`, {
+            hint: 'fleet updates need systemd (run HomeSight as homesight.service)',
+          }),
+        ),
+      );
       child.on('exit', (code) =>
         code === 0
           ? resolveRun()
-          : reject(new HomeSightError('E_FLEET_LAUNCH', `${cmd} exited with ${code ?? '?'}: ${err.trim().slice(0, 300)}`, { hint: 'allow the homesight user to start transient units (polkit rule in docs/fleet.md)' })),
+          : reject(
+              new HomeSightError('E_FLEET_LAUNCH', `${cmd} exited with ${code ?? '?'}: ${err.trim().slice(0, 300)}`, {
+                hint: 'allow the homesight user to start transient units (polkit rule in docs/fleet.md)',
+              }),
+            ),
       );
     });
     this.log.info({ target }, 'update handed to a transient systemd unit; this process will be restarted');
@@ -166,7 +176,8 @@ export class FleetModule implements ServiceModule {
   async start(): Promise<void> {
     mkdirSync(this.paths.releases, { recursive: true });
     mkdirSync(this.paths.inbox, { recursive: true });
-    if (this.ctx.config.fleet.trusted_keys.length === 0) this.ctx.log.warn('fleet.trusted_keys is empty: every update bundle will be refused');
+    if (this.ctx.config.fleet.trusted_keys.length === 0)
+      this.ctx.log.warn('fleet.trusted_keys is empty: every update bundle will be refused');
     const bridge = this.deps.bridge;
     if (bridge !== null) {
       this.unregister.push(
@@ -191,7 +202,14 @@ export class FleetModule implements ServiceModule {
       if (s.pending === null || this.ctx.clock.monotonic() - started > limit) {
         if (s.pending !== null) {
           this.stateFile.update((x) => {
-            x.history.push({ version: s.pending!.version, outcome: 'failed', reason: 'the update was interrupted (no outcome recorded)', code: 'E_FLEET_INTERRUPTED', previous: s.pending!.previous, at: new Date(this.ctx.clock.now()).toISOString() });
+            x.history.push({
+              version: s.pending!.version,
+              outcome: 'failed',
+              reason: 'the update was interrupted (no outcome recorded)',
+              code: 'E_FLEET_INTERRUPTED',
+              previous: s.pending!.previous,
+              at: new Date(this.ctx.clock.now()).toISOString(),
+            });
             x.pending = null;
           });
         }
@@ -208,7 +226,12 @@ export class FleetModule implements ServiceModule {
     const s = this.stateFile.read();
     if (this.emitted === null) this.emitted = Math.min(s.reported, s.history.length);
     for (const e of s.history.slice(this.emitted)) {
-      this.ctx.bus.emit('fleet.update', { version: e.version, outcome: e.outcome, ...(e.reason === undefined ? {} : { reason: e.reason }), previous: e.previous });
+      this.ctx.bus.emit('fleet.update', {
+        version: e.version,
+        outcome: e.outcome,
+        ...(e.reason === undefined ? {} : { reason: e.reason }),
+        previous: e.previous,
+      });
     }
     this.emitted = s.history.length;
     const bridge = this.deps.bridge;
@@ -245,7 +268,10 @@ export class FleetModule implements ServiceModule {
     }
     const rel = relative(inbox, real);
     if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-      throw new HomeSightError('E_FLEET_PATH', `local bundle paths must be inside ${inbox}`, { context: { path: p }, hint: 'copy the bundle into fleet.inbox_dir and pass its name' });
+      throw new HomeSightError('E_FLEET_PATH', `local bundle paths must be inside ${inbox}`, {
+        context: { path: p },
+        hint: 'copy the bundle into fleet.inbox_dir and pass its name',
+      });
     }
     return real;
   }
@@ -300,7 +326,10 @@ export class FleetModule implements ServiceModule {
     if (entry.outcome === 'installed') return { version: entry.version, outcome: entry.outcome, previous: entry.previous };
     throw new HomeSightError(isErrorCode(entry.code) ? entry.code : 'E_FLEET_UPDATE', entry.reason ?? `update ${entry.outcome}`, {
       context: { ...entry },
-      hint: entry.outcome === 'rolled_back' ? `the device runs ${entry.previous ?? 'the previous version'} again; check the new version's logs` : 'check the device: it may need manual recovery',
+      hint:
+        entry.outcome === 'rolled_back'
+          ? `the device runs ${entry.previous ?? 'the previous version'} again; check the new version's logs`
+          : 'check the device: it may need manual recovery',
     });
   }
 
@@ -344,9 +373,20 @@ export class FleetModule implements ServiceModule {
   health(): ModuleHealth {
     const s = this.stateFile.read();
     const last = s.history[s.history.length - 1];
-    const details = { current: this.releases.current(), running_version: VERSION, pending: s.pending, last: last ?? null, config_version: CONFIG_VERSION };
-    if (last?.outcome === 'rollback_failed') return { status: 'degraded', summary: `last update failed and could not roll back: ${last.reason ?? ''}`.slice(0, 200), details };
-    return { status: 'ok', summary: s.pending !== null ? `updating to ${s.pending.version}` : `release ${this.releases.current() ?? VERSION}`, details };
+    const details = {
+      current: this.releases.current(),
+      running_version: VERSION,
+      pending: s.pending,
+      last: last ?? null,
+      config_version: CONFIG_VERSION,
+    };
+    if (last?.outcome === 'rollback_failed')
+      return { status: 'degraded', summary: `last update failed and could not roll back: ${last.reason ?? ''}`.slice(0, 200), details };
+    return {
+      status: 'ok',
+      summary: s.pending !== null ? `updating to ${s.pending.version}` : `release ${this.releases.current() ?? VERSION}`,
+      details,
+    };
   }
 }
 
@@ -366,4 +406,3 @@ export function createFleetModule(ctx: ModuleContext): FleetModule {
     reload: reloadViaSighup(ctx),
   });
 }
-

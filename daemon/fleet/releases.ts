@@ -1,6 +1,21 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, fsyncSync, lstatSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { HomeSightError } from '../system/index.js';
@@ -83,7 +98,9 @@ export class ReleaseStore {
     const dest = this.pathOf(version);
     if (existsSync(dest)) {
       if (this.current() === version) {
-        throw new HomeSightError('E_FLEET_RUNNING', `version ${version} is the running release`, { hint: 'bump the version to ship a change' });
+        throw new HomeSightError('E_FLEET_RUNNING', `version ${version} is the running release`, {
+          hint: 'bump the version to ship a change',
+        });
       }
       rmSync(dest, { recursive: true, force: true });
     }
@@ -101,7 +118,9 @@ export class ReleaseStore {
     if (!existsSync(join(target, MARKER))) throw new HomeSightError('E_FLEET_NO_RELEASE', `release ${version} is not installed`);
     mkdirSync(dirname(this.link), { recursive: true });
     if (existsSync(this.link) && !lstatSync(this.link).isSymbolicLink()) {
-      throw new HomeSightError('E_FLEET_LINK', `${this.link} exists and is not a symlink`, { hint: 'move it away; fleet manages it as a symlink to releases/<version>' });
+      throw new HomeSightError('E_FLEET_LINK', `${this.link} exists and is not a symlink`, {
+        hint: 'move it away; fleet manages it as a symlink to releases/<version>',
+      });
     }
     const tmp = `${this.link}.tmp-${randomBytes(4).toString('hex')}`;
     symlinkSync(relative(dirname(this.link), target), tmp);

@@ -75,7 +75,11 @@ export class ProcessSupervisor implements Restarter {
     if (this.running) return;
     const dir = realpathSync(this.o.link);
     const [script, ...rest] = this.o.args;
-    const child = spawn(process.execPath, [join(dir, script!), ...rest], { cwd: dir, env: this.o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(dir, script!), ...rest], {
+      cwd: dir,
+      env: this.o.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.starts++;
     this.exit = null;
     const out = (d: Buffer): void => this.o.output?.(d.toString('utf8'));
@@ -140,14 +144,24 @@ export class HttpHealthProbe implements HealthProbe {
           try {
             const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { status?: string; version?: string };
             const healthy = res.statusCode === 200 && (body.status === 'ok' || body.status === 'degraded');
-            resolve({ healthy, version: typeof body.version === 'string' ? body.version : null, detail: `HTTP ${res.statusCode ?? '?'} status ${body.status ?? '?'}` });
+            resolve({
+              healthy,
+              version: typeof body.version === 'string' ? body.version : null,
+              detail: `HTTP ${res.statusCode ?? '?'} status ${body.status ?? '?'}`,
+            });
           } catch {
             resolve({ healthy: false, version: null, detail: `HTTP ${res.statusCode ?? '?'} without a health report` });
           }
         });
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (err) => resolve({ healthy: false, version: null, detail: `no answer from http://${this.host}:${this.port}/healthz (${(err as NodeJS.ErrnoException).code ?? err.message})` }));
+      req.on('error', (err) =>
+        resolve({
+          healthy: false,
+          version: null,
+          detail: `no answer from http://${this.host}:${this.port}/healthz (${(err as NodeJS.ErrnoException).code ?? err.message})`,
+        }),
+      );
       req.end();
     });
   }

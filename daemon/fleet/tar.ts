@@ -135,7 +135,10 @@ export interface TarReadLimits {
 }
 
 function parseOctal(buf: Buffer, start: number, len: number): number {
-  const s = buf.toString('ascii', start, start + len).replace(/\0.*$/, '').trim();
+  const s = buf
+    .toString('ascii', start, start + len)
+    .replace(/\0.*$/, '')
+    .trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw new HomeSightError('E_TAR_FORMAT', 'bad number in a tar header');
   return parseInt(s, 8);
@@ -209,19 +212,29 @@ export async function readTarGz(
     if (typeflag === '0' || typeflag === '\0' || typeflag === '7') type = 'file';
     else if (typeflag === '5') type = 'dir';
     else {
-      const kind = { '1': 'hard link', '2': 'symbolic link', '3': 'character device', '4': 'block device', '6': 'FIFO' }[typeflag] ?? `type "${typeflag}"`;
-      throw new HomeSightError('E_BUNDLE_UNSAFE_ENTRY', `bundle contains a ${kind} (${name.slice(0, 200)}); only files and folders are allowed`, {
-        hint: 'links are listed in the signed manifest, not stored in the archive; rebuild with scripts/make-bundle',
-      });
+      const kind =
+        { '1': 'hard link', '2': 'symbolic link', '3': 'character device', '4': 'block device', '6': 'FIFO' }[typeflag] ??
+        `type "${typeflag}"`;
+      throw new HomeSightError(
+        'E_BUNDLE_UNSAFE_ENTRY',
+        `bundle contains a ${kind} (${name.slice(0, 200)}); only files and folders are allowed`,
+        {
+          hint: 'links are listed in the signed manifest, not stored in the archive; rebuild with scripts/make-bundle',
+        },
+      );
     }
     if (type === 'dir') name = name.replace(/\/+$/, '');
     if (out.size >= limits.maxEntries) throw new HomeSightError('E_BUNDLE_TOO_BIG', `bundle has more than ${limits.maxEntries} entries`);
     total += size;
-    if (total > limits.maxTotalBytes) throw new HomeSightError('E_BUNDLE_TOO_BIG', `bundle unpacks to more than ${limits.maxTotalBytes} bytes`);
+    if (total > limits.maxTotalBytes)
+      throw new HomeSightError('E_BUNDLE_TOO_BIG', `bundle unpacks to more than ${limits.maxTotalBytes} bytes`);
     if (out.has(name)) throw new HomeSightError('E_BUNDLE_UNSAFE_ENTRY', `bundle lists ${name.slice(0, 200)} twice`);
     const entry: TarReadEntry = { name, type, size, mode };
     const dest = target(entry);
-    if (dest === null) throw new HomeSightError('E_BUNDLE_UNSAFE_PATH', `bundle entry "${name.slice(0, 200)}" is outside the allowed layout`, { hint: 'a bundle holds manifest.json, manifest.sig and payload/…' });
+    if (dest === null)
+      throw new HomeSightError('E_BUNDLE_UNSAFE_PATH', `bundle entry "${name.slice(0, 200)}" is outside the allowed layout`, {
+        hint: 'a bundle holds manifest.json, manifest.sig and payload/…',
+      });
     if (type === 'dir') {
       await mkdir(dest, { recursive: true });
       out.set(name, { sha256: '', size: 0, mode, type });

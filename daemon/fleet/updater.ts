@@ -109,13 +109,22 @@ export class Updater {
     const releases = this.o.releases;
     const staging = join(releases.dir, `.staging-${randomBytes(6).toString('hex')}`);
     await opts.progress?.('verifying');
-    const opened = await openBundle(bundle, { trustedKeys: this.o.fleet.trusted_keys, configVersion: this.o.configVersion, stagingDir: staging });
+    const opened = await openBundle(bundle, {
+      trustedKeys: this.o.fleet.trusted_keys,
+      configVersion: this.o.configVersion,
+      stagingDir: staging,
+    });
     const v = opened.manifest.version;
     try {
       const running = releases.current();
-      if (running === v) throw new HomeSightError('E_FLEET_RUNNING', `version ${v} is already running`, { hint: 'nothing to do; bump the version to ship a change' });
+      if (running === v)
+        throw new HomeSightError('E_FLEET_RUNNING', `version ${v} is already running`, {
+          hint: 'nothing to do; bump the version to ship a change',
+        });
       if (running !== null && compareVersions(v, running) < 0 && opts.allowDowngrade !== true) {
-        throw new HomeSightError('E_FLEET_DOWNGRADE', `version ${v} is older than the running ${running}`, { hint: 'send allow_downgrade: true to install it anyway, or use the rollback command' });
+        throw new HomeSightError('E_FLEET_DOWNGRADE', `version ${v} is older than the running ${running}`, {
+          hint: 'send allow_downgrade: true to install it anyway, or use the rollback command',
+        });
       }
       await opts.progress?.('installing', { version: v, key_id: opened.keyId });
       const m = opened.manifest;
@@ -123,9 +132,13 @@ export class Updater {
         const lock = join(this.o.appRoot, 'package-lock.json');
         const have = existsSync(lock) ? await sha256File(lock) : null;
         if (have !== m.lock_sha256 || !existsSync(join(this.o.appRoot, 'node_modules'))) {
-          throw new HomeSightError('E_BUNDLE_DEPENDENCIES', `version ${v} needs different npm dependencies than the running release, and the bundle does not carry node_modules`, {
-            hint: 'build the bundle with `scripts/make-bundle build --with-node-modules`',
-          });
+          throw new HomeSightError(
+            'E_BUNDLE_DEPENDENCIES',
+            `version ${v} needs different npm dependencies than the running release, and the bundle does not carry node_modules`,
+            {
+              hint: 'build the bundle with `scripts/make-bundle build --with-node-modules`',
+            },
+          );
         }
         const how = await reuseNodeModules(this.o.appRoot, opened.dir);
         this.o.log.info({ version: v, how }, 'node_modules taken from the running release');
@@ -160,10 +173,15 @@ export class Updater {
         const killed = (err as { killed?: boolean }).killed === true;
         const tail = `${stdout}${stderr}`.trim().split('\n').slice(-5).join(' | ').slice(0, 500);
         reject(
-          new HomeSightError('E_FLEET_SELF_CHECK', `self-check of the new release failed${killed ? ` (timed out after ${timeoutMs} ms)` : ` (exit code ${(err as { code?: unknown }).code ?? '?'})`}: ${tail}`, {
-            context: { argv, dir },
-            hint: 'the bundle was not switched to; fix the release (or the device config it checks) and ship again',
-          }),
+          new HomeSightError(
+            'E_FLEET_SELF_CHECK',
+            `self-check of the new release ` +
+              `failed${killed ? ` (timed out after ${timeoutMs} ms)` : ` (exit code ${(err as { code?: unknown }).code ?? '?'})`}: ${tail}`,
+            {
+              context: { argv, dir },
+              hint: 'the bundle was not switched to; fix the release (or the device config it checks) and ship again',
+            },
+          ),
         );
       });
     });
@@ -221,7 +239,9 @@ export class Updater {
         return this.record({ version, outcome: 'installed', previous });
       }
       const exit = this.o.restarter.lastExit?.() ?? null;
-      reason = `version ${version} did not report healthy within ${Math.round(this.o.fleet.health_window_s)} s (${h.detail}${exit === null ? '' : `; process ${exit}`})`;
+      reason =
+        `version ${version} did not report healthy within ${Math.round(this.o.fleet.health_window_s)} s ` +
+        `(${h.detail}${exit === null ? '' : `; process ${exit}`})`;
     } catch (err) {
       reason = `switching to ${version} failed: ${errorMessage(err)}`;
     }
@@ -250,14 +270,24 @@ export class Updater {
     const running = this.o.releases.current();
     const list = this.o.releases.list().map((r) => r.version);
     const s = this.o.state.read();
-    const target = s.previous !== null && s.previous !== running && list.includes(s.previous) ? s.previous : list.filter((v) => v !== running).pop();
-    if (target === undefined) throw new HomeSightError('E_FLEET_NO_PREVIOUS', 'there is no other installed release to roll back to', { context: { running, installed: list } });
+    const target =
+      s.previous !== null && s.previous !== running && list.includes(s.previous) ? s.previous : list.filter((v) => v !== running).pop();
+    if (target === undefined)
+      throw new HomeSightError('E_FLEET_NO_PREVIOUS', 'there is no other installed release to roll back to', {
+        context: { running, installed: list },
+      });
     return this.apply(target, { ...opts, kind: 'rollback' });
   }
 
   /** Records a refused update (bad bundle, failed self-check) in the history. */
   refused(version: string | null, err: unknown): HistoryEntry {
     const e = asHomeSightError(err);
-    return this.record({ version: version ?? 'unknown', outcome: 'refused', reason: e.message, code: e.code, previous: this.o.releases.current() });
+    return this.record({
+      version: version ?? 'unknown',
+      outcome: 'refused',
+      reason: e.message,
+      code: e.code,
+      previous: this.o.releases.current(),
+    });
   }
 }
