@@ -5,7 +5,10 @@ import { loadCliConfig } from './common.js';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-async function withStore<T>(values: Values, fn: (store: Awaited<ReturnType<typeof openAdapterStoreFromConfig>>) => Promise<T>): Promise<T | number> {
+async function withStore<T>(
+  values: Values,
+  fn: (store: Awaited<ReturnType<typeof openAdapterStoreFromConfig>>) => Promise<T>,
+): Promise<T | number> {
   const loaded = loadCliConfig(values['config']);
   if (typeof loaded === 'number') return loaded;
   try {
@@ -35,7 +38,14 @@ const list: CliCommand = {
         const out = {
           dir: store.dir,
           active: store.active()?.id ?? null,
-          adapters: kept.map((a) => ({ id: a.id, active: a.active, adopted_at: a.adoptedAt, metrics: a.metrics, manifest: a.manifest, file: a.file })),
+          adapters: kept.map((a) => ({
+            id: a.id,
+            active: a.active,
+            adopted_at: a.adoptedAt,
+            metrics: a.metrics,
+            manifest: a.manifest,
+            file: a.file,
+          })),
           decisions,
         };
         process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -45,14 +55,23 @@ const list: CliCommand = {
       process.stdout.write(`active: ${store.active()?.id ?? '(none: bare base model)'}\n`);
       if (kept.length === 0) process.stdout.write('no adapters kept\n');
       for (const a of kept) {
-        const m = Object.entries(a.metrics).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
-        process.stdout.write(`${a.active ? '*' : ' '} ${a.id}  adopted ${a.adoptedAt}  base ${a.manifest.base_model_sha256.slice(0, 12)}  created ${a.manifest.created}  ${m}\n`);
+        const m = Object.entries(a.metrics)
+          .map(([k, v]) => `${k}=${fmt(v)}`)
+          .join(' ');
+        process.stdout.write(
+          `${a.active ? '*' : ' '} ${a.id}  adopted ${a.adoptedAt}  ` +
+            `base ${a.manifest.base_model_sha256.slice(0, 12)}  created ${a.manifest.created}  ${m}\n`,
+        );
       }
       if (decisions.length > 0) {
         process.stdout.write(`recent decisions (newest first):\n`);
         for (const d of decisions) {
-          if (d['kind'] === 'rollback') process.stdout.write(`  ${String(d['at'])} rollback ${String(d['from'])} -> ${String(d['to'] ?? 'base')}\n`);
-          else process.stdout.write(`  ${String(d['at'])} ${String(d['kind'])} ${String(d['id'])} [${String(d['stage'])}] ${String(d['reason'])}\n`);
+          if (d['kind'] === 'rollback')
+            process.stdout.write(`  ${String(d['at'])} rollback ${String(d['from'])} -> ${String(d['to'] ?? 'base')}\n`);
+          else
+            process.stdout.write(
+              `  ${String(d['at'])} ${String(d['kind'])} ${String(d['id'])} [${String(d['stage'])}] ${String(d['reason'])}\n`,
+            );
         }
       }
       return EXIT.OK;

@@ -12,4 +12,14 @@ export type { CliCommand } from './command.js';
 
 /** The daemon's subcommands (bench/cli adds `bench` and `dataset`). Later capabilities add theirs here. */
 
-export const COMMANDS: CliCommand[] = [runCommand, versionCommand, ...configCommands, ...dbCommands, enrollCommand, ...adapterCommands, ...learningCommands, ...agentCommands, ...fleetCommands];
+export const COMMANDS: CliCommand[] = [
+  runCommand,
+  versionCommand,
+  ...configCommands,
+  ...dbCommands,
+  enrollCommand,
+  ...adapterCommands,
+  ...learningCommands,
+  ...agentCommands,
+  ...fleetCommands,
+];

@@ -11,7 +11,7 @@ import { loadCliConfig } from './common.js';
 export const enrollCommand: CliCommand = {
   name: 'enroll',
   usage: 'enroll NAME IMG… [--config FILE]',
-  summary: 'add a person\'s face from photos to the identity gallery',
+  summary: "add a person's face from photos to the identity gallery",
   options: { config: { type: 'string', short: 'c' }, verbose: { type: 'boolean', short: 'v' } },
   async run(values, positionals) {
     const [name, ...files] = positionals;
@@ -33,7 +33,10 @@ export const enrollCommand: CliCommand = {
     }
     const logs = new LogHub({ level: values.verbose === true ? 'info' : 'fatal', pretty: 'auto', destination: process.stderr });
     const log = logs.child({ module: 'enroll' });
-    const [{ MemoryStore, memoryDbPath }, { VisionEngine, enrollFaces }] = await Promise.all([import('../memory/index.js'), import('../vision/index.js')]);
+    const [{ MemoryStore, memoryDbPath }, { VisionEngine, enrollFaces }] = await Promise.all([
+      import('../memory/index.js'),
+      import('../vision/index.js'),
+    ]);
     const abs = (p: string): string => (isAbsolute(p) ? p : resolve(p));
     const engine = await VisionEngine.load({
       vision: config.vision,
@@ -51,7 +54,9 @@ export const enrollCommand: CliCommand = {
       }
       for (const s of r.skipped) process.stderr.write(`${files[s.index]}: skipped: ${s.reason}\n`);
       const info = store.identities.list().find((i) => i.name === r.name);
-      process.stdout.write(`${r.name}: ${r.added} face(s) added, ${info?.embeddings ?? r.added} in the gallery (${memoryDbPath(config)})\n`);
+      process.stdout.write(
+        `${r.name}: ${r.added} face(s) added, ${info?.embeddings ?? r.added} in the gallery (${memoryDbPath(config)})\n`,
+      );
       return EXIT.OK;
     } catch (err) {
       if (err instanceof HomeSightError) {

@@ -2,7 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HomeSightConfig } from '../config/index.js';
-import { HttpHealthProbe, ReleaseStore, StateFile, SystemdRestarter, Updater, fleetPaths, openBundle, type UpdaterOptions } from '../fleet/index.js';
+import {
+  HttpHealthProbe,
+  ReleaseStore,
+  StateFile,
+  SystemdRestarter,
+  Updater,
+  fleetPaths,
+  openBundle,
+  type UpdaterOptions,
+} from '../fleet/index.js';
 import { EXIT, LogHub, asHomeSightError, systemClock } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
@@ -43,8 +52,14 @@ const verify: CliCommand = {
     const config = loaded.config;
     const tmp = await mkdtemp(join(tmpdir(), 'homesight-verify-'));
     try {
-      const b = await openBundle(resolve(file), { trustedKeys: config.fleet.trusted_keys, configVersion: config.version, stagingDir: join(tmp, 'staging') });
-      process.stdout.write(`${file}: OK, version ${b.manifest.version}, ${Object.keys(b.manifest.files).length} files, signed by key ${b.keyId}\n`);
+      const b = await openBundle(resolve(file), {
+        trustedKeys: config.fleet.trusted_keys,
+        configVersion: config.version,
+        stagingDir: join(tmp, 'staging'),
+      });
+      process.stdout.write(
+        `${file}: OK, version ${b.manifest.version}, ${Object.keys(b.manifest.files).length} files, signed by key ${b.keyId}\n`,
+      );
       return EXIT.OK;
     } catch (err) {
       return refused(file, err);
@@ -67,7 +82,16 @@ const status: CliCommand = {
     const releases = new ReleaseStore(p.releases, p.link);
     const state = new StateFile(p.state).read();
     process.stdout.write(
-      JSON.stringify({ current: releases.current(), releases: releases.list().map((r) => r.version), pending: state.pending, history: state.history.slice(-10) }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          current: releases.current(),
+          releases: releases.list().map((r) => r.version),
+          pending: state.pending,
+          history: state.history.slice(-10),
+        },
+        null,
+        2,
+      ) + '\n',
     );
     return EXIT.OK;
   },
@@ -101,7 +125,8 @@ const apply: CliCommand = {
       log,
     });
     const progress = (stage: string, detail?: Record<string, unknown>): void => log.info({ stage, ...detail }, 'fleet apply');
-    const entry = values.rollback === true ? await updater.rollback({ progress }) : await updater.apply(values.version as string, { progress });
+    const entry =
+      values.rollback === true ? await updater.rollback({ progress }) : await updater.apply(values.version as string, { progress });
     log.info({ ...entry }, 'fleet apply finished');
     return entry.outcome === 'installed' ? EXIT.OK : EXIT.FAILURE;
   },
@@ -134,7 +159,9 @@ const install: CliCommand = {
     try {
       const prepared = await updater.prepare(resolve(file));
       releases.switchTo(prepared.version);
-      process.stdout.write(`installed ${prepared.version} (key ${prepared.keyId}); ${p.link} → ${prepared.dir}\nrestart the service to run it\n`);
+      process.stdout.write(
+        `installed ${prepared.version} (key ${prepared.keyId}); ${p.link} → ${prepared.dir}\nrestart the service to run it\n`,
+      );
       return EXIT.OK;
     } catch (err) {
       return refused(file, err);

@@ -19,7 +19,9 @@ export function commandHelp(cmd: CliCommand): string {
   const lines = [`usage: homesight ${cmd.usage}`, '', cmd.summary, '', 'options:'];
   const options = Object.entries(cmd.options ?? {}).map(([name, o]) => {
     const flag = `${o.short === undefined ? '    ' : `-${o.short}, `}--${name}${o.type === 'string' ? ' VALUE' : ''}`;
-    const notes = [o.multiple === true ? 'repeatable' : '', o.default === undefined ? '' : `default ${String(o.default)}`].filter((x) => x !== '');
+    const notes = [o.multiple === true ? 'repeatable' : '', o.default === undefined ? '' : `default ${String(o.default)}`].filter(
+      (x) => x !== '',
+    );
     return `  ${flag}${notes.length === 0 ? '' : `  (${notes.join(', ')})`}`;
   });
   lines.push(...options, '  -h, --help  print this help');

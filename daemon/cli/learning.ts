@@ -33,7 +33,12 @@ const enroll: CliCommand = {
   name: 'learning enroll',
   usage: 'learning enroll --secret-file FILE [--config FILE] [--device ID]',
   summary: "enroll this device with the cloud teacher (learning.teacher.url) and write the token to learning.teacher.token_file's path",
-  options: { config: { type: 'string', short: 'c' }, 'secret-file': { type: 'string' }, device: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    config: { type: 'string', short: 'c' },
+    'secret-file': { type: 'string' },
+    device: { type: 'string' },
+    out: { type: 'string' },
+  },
   async run(values) {
     const loaded = loadCliConfig(values['config']);
     if (typeof loaded === 'number') return loaded;
@@ -41,7 +46,9 @@ const enroll: CliCommand = {
     const url = c.learning.teacher.url;
     const out = typeof values['out'] === 'string' ? values['out'] : c.learning.teacher.token_file;
     if (url === undefined || out === undefined || typeof values['secret-file'] !== 'string') {
-      process.stderr.write('homesight learning enroll: needs learning.teacher.url, --secret-file and --out (or learning.teacher.token_file)\n');
+      process.stderr.write(
+        'homesight learning enroll: needs learning.teacher.url, --secret-file and --out (or learning.teacher.token_file)\n',
+      );
       return EXIT.CONFIG;
     }
     try {
