@@ -77,17 +77,27 @@ export class EmbeddedBroker {
     } catch (err) {
       aedes.close();
       const code = (err as NodeJS.ErrnoException).code;
-      throw new HomeSightError('E_MQTT_BROKER_LISTEN', `embedded MQTT broker cannot listen on ${this.options.host}:${this.options.port} (${code ?? errorMessage(err)})`, {
-        context: { host: this.options.host, port: this.options.port, code },
-        hint: code === 'EADDRINUSE' ? 'another broker (mosquitto?) uses the port: set mqtt.broker: external with its url, or change mqtt.embedded.port' : 'check mqtt.embedded.host',
-        cause: err,
-      });
+      throw new HomeSightError(
+        'E_MQTT_BROKER_LISTEN',
+        `embedded MQTT broker cannot listen on ${this.options.host}:${this.options.port} (${code ?? errorMessage(err)})`,
+        {
+          context: { host: this.options.host, port: this.options.port, code },
+          hint:
+            code === 'EADDRINUSE'
+              ? 'another broker (mosquitto?) uses the port: set mqtt.broker: external with its url, or change mqtt.embedded.port'
+              : 'check mqtt.embedded.host',
+          cause: err,
+        },
+      );
     }
     server.on('error', (err) => log.error({ err: err.message }, 'embedded broker server error'));
     this.aedes = aedes;
     this.server = server;
     this.address = server.address() as AddressInfo;
-    log.info({ host: this.address.address, port: this.address.port, auth: this.options.requireAuth, users: this.users.size }, 'embedded MQTT broker listening (MQTT 3.1.1)');
+    log.info(
+      { host: this.address.address, port: this.address.port, auth: this.options.requireAuth, users: this.users.size },
+      'embedded MQTT broker listening (MQTT 3.1.1)',
+    );
     return this.address;
   }
 

@@ -8,7 +8,10 @@ import { z } from 'zod';
  * field fails here rather than being silently ignored by Home Assistant.
  */
 
-const topic = z.string().min(1).regex(/^[^#+]+$/, 'no wildcards');
+const topic = z
+  .string()
+  .min(1)
+  .regex(/^[^#+]+$/, 'no wildcards');
 const template = z.string().min(1);
 
 export const haAvailabilitySchema = z.strictObject({
@@ -46,7 +49,10 @@ const entityBase = {
   origin: haOriginSchema,
   availability: z.array(haAvailabilitySchema).min(1).optional(),
   availability_mode: z.enum(['all', 'any', 'latest']).optional(),
-  icon: z.string().regex(/^mdi:[a-z0-9-]+$/).optional(),
+  icon: z
+    .string()
+    .regex(/^mdi:[a-z0-9-]+$/)
+    .optional(),
   entity_category: z.enum(['config', 'diagnostic']).optional(),
   enabled_by_default: z.boolean().optional(),
   json_attributes_topic: topic.optional(),
@@ -55,9 +61,34 @@ const entityBase = {
 };
 
 export const BINARY_SENSOR_DEVICE_CLASSES = [
-  'battery', 'battery_charging', 'carbon_monoxide', 'cold', 'connectivity', 'door', 'garage_door', 'gas', 'heat', 'light', 'lock',
-  'moisture', 'motion', 'moving', 'occupancy', 'opening', 'plug', 'power', 'presence', 'problem', 'running', 'safety', 'smoke',
-  'sound', 'tamper', 'update', 'vibration', 'window',
+  'battery',
+  'battery_charging',
+  'carbon_monoxide',
+  'cold',
+  'connectivity',
+  'door',
+  'garage_door',
+  'gas',
+  'heat',
+  'light',
+  'lock',
+  'moisture',
+  'motion',
+  'moving',
+  'occupancy',
+  'opening',
+  'plug',
+  'power',
+  'presence',
+  'problem',
+  'running',
+  'safety',
+  'smoke',
+  'sound',
+  'tamper',
+  'update',
+  'vibration',
+  'window',
 ] as const;
 
 export const haBinarySensorSchema = z.strictObject({

@@ -31,7 +31,11 @@ function readFile(path: string, key: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new HomeSightError('E_SECRET_READ', `cannot read ${key}`, { context: { key, path }, hint: 'check the file exists and the homesight user can read it', cause: err });
+    throw new HomeSightError('E_SECRET_READ', `cannot read ${key}`, {
+      context: { key, path },
+      hint: 'check the file exists and the homesight user can read it',
+      cause: err,
+    });
   }
 }
 
@@ -144,10 +148,20 @@ export class MqttModule implements ServiceModule {
 
   private metrics(): CoreHooks {
     const reg = this.ctx.metrics;
-    const published = new Counter({ name: 'homesight_mqtt_messages_total', help: 'MQTT messages by outcome (sent, buffered on disk, dropped)', labelNames: ['outcome'], registers: [reg] });
+    const published = new Counter({
+      name: 'homesight_mqtt_messages_total',
+      help: 'MQTT messages by outcome (sent, buffered on disk, dropped)',
+      labelNames: ['outcome'],
+      registers: [reg],
+    });
     const connected = new Gauge({ name: 'homesight_mqtt_connected', help: '1 while connected to the broker', registers: [reg] });
     const reconnects = new Counter({ name: 'homesight_mqtt_connects_total', help: 'successful broker connections', registers: [reg] });
-    const requests = new Counter({ name: 'homesight_mqtt_requests_total', help: 'MQTT commands and requests by name and status', labelNames: ['name', 'status'], registers: [reg] });
+    const requests = new Counter({
+      name: 'homesight_mqtt_requests_total',
+      help: 'MQTT commands and requests by name and status',
+      labelNames: ['name', 'status'],
+      registers: [reg],
+    });
     const outbox = this.outbox;
     new Gauge({
       name: 'homesight_mqtt_outbox',
@@ -195,7 +209,11 @@ export class MqttModule implements ServiceModule {
     for (const e of this.extensions) await e.start();
     this.core.start();
     const ok = await this.core.waitConnected(this.options.connectWaitMs ?? 3_000);
-    if (!ok) this.ctx.log.warn({ url: redact(this.core.url), err: this.core.lastError }, 'MQTT broker not reachable yet; retrying in the background (events are buffered on disk)');
+    if (!ok)
+      this.ctx.log.warn(
+        { url: redact(this.core.url), err: this.core.lastError },
+        'MQTT broker not reachable yet; retrying in the background (events are buffered on disk)',
+      );
   }
 
   async stop(): Promise<void> {
@@ -216,7 +234,8 @@ export class MqttModule implements ServiceModule {
       commands: c.commands().map((x) => x.name),
     };
     if (this.broker !== null) details.broker = { port: this.broker.port, clients: this.broker.clients, refused: this.broker.refused };
-    if (c.connected) return { status: 'ok', summary: `connected to ${redact(c.url)}${c.buffered > 0 ? `, ${c.buffered} events to send` : ''}`, details };
+    if (c.connected)
+      return { status: 'ok', summary: `connected to ${redact(c.url)}${c.buffered > 0 ? `, ${c.buffered} events to send` : ''}`, details };
     const since = c.disconnectedSince === null ? '' : ` since ${new Date(c.disconnectedSince).toISOString()}`;
     return {
       status: 'degraded',

@@ -107,7 +107,9 @@ export class Outbox {
       insert: db.prepare('INSERT INTO outbox (topic, payload, qos, retain, props, created) VALUES (?, ?, ?, ?, ?, ?)'),
       del: db.prepare('DELETE FROM outbox WHERE id = ?'),
       after: db.prepare('SELECT id, topic, payload, qos, retain, props, created FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
-      drop: db.prepare('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?)'),
+      drop: db.prepare(
+        'DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE id NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?)',
+      ),
       get: db.prepare('SELECT value FROM kv WHERE key = ?'),
       set: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
     };
@@ -133,7 +135,15 @@ export class Outbox {
    * Appends a message; when full, drops the oldest rows not in flight.
    * Returns the row id, or null when max is 0 (buffering off).
    */
-  push(topic: string, payload: Buffer, qos: QoS, retain: boolean, properties: PublishProperties | undefined, now: number, inflight: readonly number[] = []): number | null {
+  push(
+    topic: string,
+    payload: Buffer,
+    qos: QoS,
+    retain: boolean,
+    properties: PublishProperties | undefined,
+    now: number,
+    inflight: readonly number[] = [],
+  ): number | null {
     if (this.max === 0 || this.closed) {
       this.dropped++;
       return null;
