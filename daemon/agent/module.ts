@@ -247,12 +247,14 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     const applied: string[] = [];
     if (!sameJson(prev.llm, n.llm) || prev.planner !== n.planner) needsRestart.push('agent.llm', 'agent.planner');
     if (!sameJson(prev.cloud, n.cloud)) needsRestart.push('agent.cloud');
+    // The executor keeps the node timeout it was built with.
+    if (prev.node_timeout_ms !== n.node_timeout_ms) needsRestart.push('agent.node_timeout_ms');
     if (prev.rate_limit_per_min !== n.rate_limit_per_min || prev.max_payload_bytes !== n.max_payload_bytes || prev.max_concurrent !== n.max_concurrent) {
       needsRestart.push('agent.rate_limit_per_min', 'agent.max_payload_bytes', 'agent.max_concurrent');
     }
-    this.config = { ...this.config, agent: { ...n, llm: prev.llm, cloud: prev.cloud, planner: prev.planner } };
+    this.config = { ...this.config, agent: { ...n, llm: prev.llm, cloud: prev.cloud, planner: prev.planner, node_timeout_ms: prev.node_timeout_ms } };
     this.serviceRef?.update(this.config.agent, householdInfo(next));
-    for (const k of ['max_repairs', 'node_timeout_ms', 'allow_tools', 'hub_topics'] as const) {
+    for (const k of ['max_repairs', 'allow_tools', 'hub_topics'] as const) {
       if (!sameJson(prev[k], n[k])) applied.push(`agent.${k}`);
     }
     return { applied, needsRestart: [...new Set(needsRestart)] };
