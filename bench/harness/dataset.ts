@@ -41,7 +41,7 @@ export interface HouseholdInfo {
   /** The household's routines (the config's household.routines), for time phrases like "after dinner". */
   routines?: PlanRequest['household']['routines'];
   /** What grounding knows beyond names (as the daemon has it from its config): camera rooms and zones, groups, who asks, relations. */
-  grounding?: Pick<PlanRequest['household'], 'cameraRooms' | 'cameraZones' | 'groups' | 'asker'> & { relations?: Record<string, string> };
+  grounding?: Pick<PlanRequest['household'], 'cameraRooms' | 'cameraZones' | 'roomAliases' | 'groups' | 'asker'> & { relations?: Record<string, string> };
 }
 
 /** The tool list the node metrics count against. */
@@ -181,6 +181,7 @@ const householdSchema = z.object({
 /** Camera rooms and zones, and people's relations, where the household file gives them (the config's shapes). */
 const groundingExtrasSchema = z.object({
   people: z.array(z.union([z.string(), z.object({ name: z.string(), relation: z.string().optional() })])).default([]),
+  rooms: z.array(z.union([z.string(), z.object({ name: z.string(), aliases: z.array(z.string()).optional() })])).default([]),
   cameras: z
     .array(
       z.union([
@@ -211,6 +212,9 @@ function groundingExtras(raw: unknown, parsed: z.infer<typeof householdSchema>):
     }
     if (Object.keys(rooms).length > 0) out.cameraRooms = rooms;
     if (Object.keys(zones).length > 0) out.cameraZones = zones;
+    const roomAliases: Record<string, string[]> = {};
+    for (const room of r.data.rooms) if (typeof room !== 'string' && room.aliases !== undefined && room.aliases.length > 0) roomAliases[room.name] = room.aliases;
+    if (Object.keys(roomAliases).length > 0) out.roomAliases = roomAliases;
     const relations: Record<string, string> = {};
     for (const p of r.data.people) if (typeof p !== 'string' && p.relation !== undefined) relations[p.name] = p.relation;
     if (Object.keys(relations).length > 0) out.relations = relations;
@@ -513,6 +517,7 @@ export function householdFor(sample: BenchSample, households: ReadonlyMap<string
   if (h?.routines !== undefined) out.routines = h.routines;
   if (g.cameraRooms !== undefined) out.cameraRooms = g.cameraRooms;
   if (g.cameraZones !== undefined) out.cameraZones = g.cameraZones;
+  if (g.roomAliases !== undefined) out.roomAliases = g.roomAliases;
   if (g.groups !== undefined) out.groups = g.groups;
   if (g.asker !== undefined) out.asker = g.asker;
   return out;

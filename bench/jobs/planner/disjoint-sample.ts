@@ -34,7 +34,7 @@ interface CorpusHousehold {
   speaker: string;
   people: Array<{ id: string; name: string; relation: string; aliases: Array<{ text: string }> }>;
   groups: Array<{ phrase: string; members: string[] }>;
-  rooms: Array<{ name: string }>;
+  rooms: Array<{ name: string; aliases: Array<{ text: string }> }>;
   cameras: Array<{ name: string; room: string | null }>;
   routines: Array<{ id: string; phrases: string[]; start: string; end: string; days: 'daily' | 'weekdays' | number[] }>;
 }
@@ -57,7 +57,7 @@ function asConfig(h: CorpusHousehold): Record<string, unknown> {
     asker: nameOf.get(h.speaker) ?? h.speaker,
     people: h.people.map((p) => ({ name: p.name, aliases: p.aliases.map((a) => a.text), relation: p.relation })),
     groups: h.groups.map((g) => ({ name: g.phrase, aliases: [], members: g.members.map((m) => nameOf.get(m) ?? m) })),
-    rooms: h.rooms.map((r) => r.name),
+    rooms: h.rooms.map((r) => ({ name: r.name, aliases: r.aliases.map((a) => a.text) })),
     cameras: h.cameras.map((c) => ({ id: c.name, room: c.room })),
     routines: h.routines
       .filter((r) => r.phrases.length > 0)

@@ -30,6 +30,8 @@ export interface PlanRequest {
     cameras: string[];
     /** Room each camera watches, where known (grounding maps "the kitchen" to its camera). */
     cameraRooms?: Readonly<Record<string, string | null>>;
+    /** The household's own words for its rooms ("the den" for the living room), where known. */
+    roomAliases?: Readonly<Record<string, readonly string[]>>;
     /** Zone names per camera, where known. */
     cameraZones?: Readonly<Record<string, readonly string[]>>;
     /** Named groups of people ("the kids"): canonical member names. */

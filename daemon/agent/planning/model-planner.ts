@@ -57,7 +57,7 @@ export function groundingContextFor(req: PlanRequest): GroundingContext {
         ...(zones !== undefined && zones.length > 0 ? { zones } : {}),
       };
     }),
-    rooms: h.rooms.map((name) => ({ name })),
+    rooms: h.rooms.map((name) => ({ name, aliases: h.roomAliases?.[name] ?? [] })),
     routines: (h.routines ?? []).map((r) => ({ id: r.name, phrases: [r.name, ...r.aliases] })),
     resolveTime: (phrase, nowMs, timezone) =>
       resolveTimePhrase(phrase, nowMs, timezone, h.routines === undefined ? {} : { routines: h.routines }),
