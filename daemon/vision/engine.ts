@@ -72,7 +72,10 @@ export class VisionEngine {
       });
     }
     if (ignored.length > 0) log.warn({ ignored }, 'several enabled models share a kind; only the first of each kind is used');
-    const wanted = (k: ModelKind): boolean => (opts.kinds === undefined || opts.kinds.includes(k)) && (k !== 'pose' || vision.pose.enabled) && (k !== 'activity' || vision.activity.enabled);
+    const wanted = (k: ModelKind): boolean =>
+      (opts.kinds === undefined || opts.kinds.includes(k)) &&
+      (k !== 'pose' || vision.pose.enabled) &&
+      (k !== 'activity' || vision.activity.enabled);
     const order: ModelKind[] = ['detector', 'face-detector', 'face-embedder', 'pose', 'activity'];
     for (const kind of order) {
       const spec = byKind[kind];
@@ -94,7 +97,10 @@ export class VisionEngine {
         await buildExpert(kind, model, spec, vision, experts);
         loaded.push(model);
         models.push({ name: spec.name, kind, format: spec.format, path: spec.path, state: 'ready', info: model.info, error: null });
-        log.info({ model: spec.name, kind, provider: model.info.provider, warmup_ms: model.info.warmupMs, engine_cache: model.info.engineCache }, 'vision expert ready');
+        log.info(
+          { model: spec.name, kind, provider: model.info.provider, warmup_ms: model.info.warmupMs, engine_cache: model.info.engineCache },
+          'vision expert ready',
+        );
       } catch (err) {
         const he = asHomeSightError(err, 'E_MODEL_LOAD');
         if (model !== null) await model.release().catch(() => undefined);
@@ -122,7 +128,13 @@ export class VisionEngine {
   }
 }
 
-async function buildExpert(kind: ModelKind, model: LoadedModel, spec: ModelSpec, vision: HomeSightConfig['vision'], experts: Experts): Promise<void> {
+async function buildExpert(
+  kind: ModelKind,
+  model: LoadedModel,
+  spec: ModelSpec,
+  vision: HomeSightConfig['vision'],
+  experts: Experts,
+): Promise<void> {
   switch (kind) {
     case 'detector':
       experts.detector = await OnnxDetector.create(model, spec);
@@ -137,7 +149,11 @@ async function buildExpert(kind: ModelKind, model: LoadedModel, spec: ModelSpec,
       experts.pose = await OnnxPoseEstimator.create(model, spec);
       return;
     case 'activity':
-      experts.activity = await OnnxSequenceActivityClassifier.create(model, spec, new FeatureActivityClassifier(vision.activity.min_samples));
+      experts.activity = await OnnxSequenceActivityClassifier.create(
+        model,
+        spec,
+        new FeatureActivityClassifier(vision.activity.min_samples),
+      );
       return;
   }
 }

@@ -37,8 +37,14 @@ async function headOf(input: Buffer | string): Promise<Uint8Array> {
 export async function decodeImage(input: Buffer | string): Promise<RgbImage> {
   try {
     if (!isPhoto(await headOf(input))) throw new Error('not a JPEG, PNG or WebP image');
-    const { data, info } = await sharp(input, { limitInputPixels: MAX_PIXELS }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    const { data, info } = await sharp(input, { limitInputPixels: MAX_PIXELS })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels === 3)
+      return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
     // Single channel (some grayscale inputs): expand to RGB.
     const rgb = new Uint8Array(info.width * info.height * 3);
     for (let i = 0, j = 0; i < info.width * info.height; i++, j += 3) {
@@ -72,7 +78,9 @@ export function imageFrame(img: RgbImage, camera: string, ts: number, seq = 0): 
 
 /** JPEG of an RGB image, optionally cropped to a box (grown by `margin` and clipped). */
 export async function encodeJpeg(img: RgbImage, opts: { quality: number; crop?: Box; margin?: number; maxSide?: number }): Promise<Buffer> {
-  let s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } });
+  let s = sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: { width: img.width, height: img.height, channels: 3 },
+  });
   if (opts.crop !== undefined) {
     const m = opts.margin ?? 0;
     const [x, y, w, h] = opts.crop;

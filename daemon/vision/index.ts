@@ -5,7 +5,7 @@
  * from here.
  */
 
-export { VisionModule, enrollFaces, type VisionDeps, type AnalyzeOptions, type EnrollResult, } from './module.js';
+export { VisionModule, enrollFaces, type VisionDeps, type AnalyzeOptions, type EnrollResult } from './module.js';
 export type { CameraOccupancy, VisionEventPayload } from '../contracts/index.js';
 export { VisionEngine, type Experts, type ModelStatus, type EngineOptions } from './engine.js';
 export { CameraPipeline, headRegion, faceOfPerson, type CameraPlace, type StepResult, type TrackState } from './pipeline.js';
@@ -29,9 +29,27 @@ export {
   type PoseFeatures,
 } from './experts/activity.js';
 export { decodeYolox, decodeYolov8, decodeYunet, gridAnchors, type RawDetection, type RawFace } from './decoders/detection.js';
-export { decodeMovenet, decodeMovenetMultipose, decodeYolov8Pose, decodeHeatmaps, decodeSimcc, COCO_KEYPOINTS, KP } from './decoders/pose.js';
+export {
+  decodeMovenet,
+  decodeMovenetMultipose,
+  decodeYolov8Pose,
+  decodeHeatmaps,
+  decodeSimcc,
+  COCO_KEYPOINTS,
+  KP,
+} from './decoders/pose.js';
 export { iou, nms, clipBox, toFractions, pointInPolygon, zonesOf, filterDetections, type ZoneSpec } from './geometry.js';
-export { ImageTensorizer, similarityTransform, invertAffine, warpAffineNchw, squareAround, toImage, type Letterbox, type TensorSpec, type Affine } from './preprocess.js';
+export {
+  ImageTensorizer,
+  similarityTransform,
+  invertAffine,
+  warpAffineNchw,
+  squareAround,
+  toImage,
+  type Letterbox,
+  type TensorSpec,
+  type Affine,
+} from './preprocess.js';
 export {
   loadModel,
   LoadedModel,
@@ -75,4 +93,3 @@ export type {
   PersonAnalysis,
   FrameAnalysis,
 } from './types.js';
-

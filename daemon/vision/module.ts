@@ -8,7 +8,16 @@ import { IngestModule } from '../ingest/index.js';
 import { MemoryModule, newEventId } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import { resolveIn, type HomeSightConfig } from '../config/index.js';
-import { HomeSightError, asHomeSightError, errorMessage, type Clock, type EventBus, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
+import {
+  HomeSightError,
+  asHomeSightError,
+  errorMessage,
+  type Clock,
+  type EventBus,
+  type Logger,
+  type ModuleHealth,
+  type ServiceModule,
+} from '../system/index.js';
 import { VisionEngine, type ModelStatus } from './engine.js';
 import { CameraEventWriter } from './events.js';
 import { InMemoryGallery } from './identity.js';
@@ -16,7 +25,6 @@ import { decodeImage, encodeJpeg } from './image.js';
 import { type CameraPlace, CameraPipeline, type StepResult, type TrackState } from './pipeline.js';
 import { sha256Hex, type SessionFactory } from './runtime.js';
 import type { Box, EventChange, EventSink, Frame, FrameAnalysis, FrameFeed, Gallery, HomeEvent, RgbImage } from './types.js';
-
 
 /** What VisionModule needs; the factory in index.ts fills it from the ModuleContext. */
 export interface VisionDeps {
@@ -153,7 +161,8 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     this.sink = this.deps.events?.() ?? null;
     this.feed = this.deps.feed?.() ?? null;
     if (this.sink === null) this.log.warn('no event store available: vision events go to the bus only');
-    if (this.feed === null) this.log.warn('no frame feed (ingest) available: cameras are not analysed; analyzeFrames and enroll still work');
+    if (this.feed === null)
+      this.log.warn('no frame feed (ingest) available: cameras are not analysed; analyzeFrames and enroll still work');
     for (const [name, cam] of Object.entries(cfg.cameras)) {
       if (!cam.enabled) continue;
       const run = this.makeRun(name);
@@ -163,7 +172,13 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     const bridge = this.deps.bridge?.() ?? null;
     if (bridge !== null) {
       this.unregister.push(
-        bridge.serve('command/enroll', (a) => this.enroll(a.name, a.images.map((b) => Buffer.from(b, 'base64')), { source: 'mqtt' })),
+        bridge.serve('command/enroll', (a) =>
+          this.enroll(
+            a.name,
+            a.images.map((b) => Buffer.from(b, 'base64')),
+            { source: 'mqtt' },
+          ),
+        ),
       );
     }
     const ready = this.engine.models.filter((m) => m.state === 'ready').map((m) => `${m.name}@${m.info?.provider ?? '?'}`);
@@ -185,7 +200,9 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
       updateIntervalMs: cfg.vision.events.update_interval_s * 1000,
       newId: this.deps.newId ?? ((ts) => `${name}-${ts.toString(36)}-${Math.random().toString(36).slice(2, 10)}`),
       emit: (change, event) => this.emitEvent(change, event),
-      ...(cfg.vision.events.snapshots ? { snapshot: (img: RgbImage, t: TrackState, id: string, ts: number) => this.snapshot(img, t.box, name, id, ts) } : {}),
+      ...(cfg.vision.events.snapshots
+        ? { snapshot: (img: RgbImage, t: TrackState, id: string, ts: number) => this.snapshot(img, t.box, name, id, ts) }
+        : {}),
     });
     return {
       name,
@@ -223,7 +240,12 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     const copy: RgbImage = { width: img.width, height: img.height, data: img.data.slice() };
     const p = (async () => {
       try {
-        const jpg = await encodeJpeg(copy, { quality: this.deps.config.vision.events.snapshot_quality, crop: box, margin: 0.15, maxSide: 640 });
+        const jpg = await encodeJpeg(copy, {
+          quality: this.deps.config.vision.events.snapshot_quality,
+          crop: box,
+          margin: 0.15,
+          maxSide: 640,
+        });
         await mkdir(dirname(abs), { recursive: true });
         await writeFile(abs, jpg);
         // The whole frame of the moment for the camera's snapshot topic (mqtt rate-limits it).
@@ -299,7 +321,9 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
 
   private publishOccupancy(run: CameraRun, tracks: readonly TrackState[]): void {
     const persons = tracks.filter((t) => t.label === 'person');
-    const identities = [...new Set(persons.map((t) => (t.identity.state === 'resolved' ? t.identity.name : null)).filter((n): n is string => n !== null))].sort();
+    const identities = [
+      ...new Set(persons.map((t) => (t.identity.state === 'resolved' ? t.identity.name : null)).filter((n): n is string => n !== null)),
+    ].sort();
     const counts = new Map<string, number>();
     for (const t of persons) if (t.activity !== null) counts.set(t.activity.activity, (counts.get(t.activity.activity) ?? 0) + 1);
     const activity = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
@@ -374,13 +398,20 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
     const providers = [...new Set(ready.map((m) => m.info?.provider))].join('/');
     const camText = `${this.cameras.size} camera${this.cameras.size === 1 ? '' : 's'}`;
     if (this.engine.experts.detector === null) {
-      return { status: 'failed', summary: `no person detector (${failed.map((m) => `${m.name}: ${m.error?.code}`).join(', ') || 'none configured'})`, details };
+      return {
+        status: 'failed',
+        summary: `no person detector (${failed.map((m) => `${m.name}: ${m.error?.code}`).join(', ') || 'none configured'})`,
+        details,
+      };
     }
     const retrying = [...this.cameras.values()].filter((c) => c.state === 'retrying').map((c) => c.name);
     const problems = [...failed.map((m) => `${m.name} refused (${m.error?.code})`), ...retrying.map((c) => `${c}: feed failing`)];
     if (this.feed === null && this.cameras.size > 0) problems.push('no frame feed');
-    if (this.faceProblems.length > 0) problems.push(`${this.faceProblems.length} face photo${this.faceProblems.length === 1 ? '' : 's'} not enrolled`);
-    const summary = `${ready.length}/${this.models.length} models on ${providers || 'none'}; ${camText}${problems.length > 0 ? `; ${problems.join(', ')}` : ''}`;
+    if (this.faceProblems.length > 0)
+      problems.push(`${this.faceProblems.length} face photo${this.faceProblems.length === 1 ? '' : 's'} not enrolled`);
+    const summary =
+      `${ready.length}/${this.models.length} models ` +
+      `on ${providers || 'none'}; ${camText}${problems.length > 0 ? `; ${problems.join(', ')}` : ''}`;
     return { status: problems.length > 0 ? 'degraded' : 'ok', summary, details };
   }
 
@@ -405,7 +436,10 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? 'error';
           this.faceProblems.push(`${where}: cannot read ${path} (${code})`);
-          this.log.error({ person: person.name, path, code }, 'face photo cannot be read: fix the path (relative to paths.media_dir) in household.people');
+          this.log.error(
+            { person: person.name, path, code },
+            'face photo cannot be read: fix the path (relative to paths.media_dir) in household.people',
+          );
           continue;
         }
         const source = `photo:${sha256Hex(bytes).slice(0, 16)}`;
@@ -415,7 +449,10 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
           this.log.info({ person: person.name, path, face: r.faces[0]?.box }, 'face photo enrolled');
         } catch (err) {
           const e = asHomeSightError(err);
-          const reason = e.code === 'E_ENROLL_NO_FACE' ? ((e.context?.['skipped'] as Array<{ reason: string }> | undefined)?.[0]?.reason ?? e.message) : e.message;
+          const reason =
+            e.code === 'E_ENROLL_NO_FACE'
+              ? ((e.context?.['skipped'] as Array<{ reason: string }> | undefined)?.[0]?.reason ?? e.message)
+              : e.message;
           this.faceProblems.push(`${where}: ${path}: ${reason}`);
           this.log.error({ person: person.name, path, code: e.code, reason }, 'face photo not enrolled');
         }
@@ -493,9 +530,24 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
         buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
         registers: [reg],
       }),
-      persons: new Gauge({ name: 'homesight_vision_persons', help: 'persons in the latest frame', labelNames: ['camera'], registers: [reg] }),
-      events: new Counter({ name: 'homesight_vision_events_total', help: 'event changes written', labelNames: ['kind', 'change'], registers: [reg] }),
-      model: new Gauge({ name: 'homesight_vision_model_info', help: 'loaded models (1) with their execution provider', labelNames: ['model', 'kind', 'provider'], registers: [reg] }),
+      persons: new Gauge({
+        name: 'homesight_vision_persons',
+        help: 'persons in the latest frame',
+        labelNames: ['camera'],
+        registers: [reg],
+      }),
+      events: new Counter({
+        name: 'homesight_vision_events_total',
+        help: 'event changes written',
+        labelNames: ['kind', 'change'],
+        registers: [reg],
+      }),
+      model: new Gauge({
+        name: 'homesight_vision_model_info',
+        help: 'loaded models (1) with their execution provider',
+        labelNames: ['model', 'kind', 'provider'],
+        registers: [reg],
+      }),
     };
   }
 }
@@ -511,16 +563,22 @@ export async function enrollFaces(
 ): Promise<EnrollResult> {
   const who = name.trim();
   if (who.length === 0 || who.length > 64) {
-    throw new HomeSightError('E_ENROLL_NAME', `enrol: name must be 1 to 64 characters (got "${name}")`, { hint: 'give the person\'s name, e.g. "Alice"' });
+    throw new HomeSightError('E_ENROLL_NAME', `enrol: name must be 1 to 64 characters (got "${name}")`, {
+      hint: 'give the person\'s name, e.g. "Alice"',
+    });
   }
   const { faceDetector, faceEmbedder } = engine.experts;
   if (faceDetector === null || faceEmbedder === null) {
     const bad = engine.models.filter((m) => (m.kind === 'face-detector' || m.kind === 'face-embedder') && m.state === 'failed');
     const why = bad.map((m) => m.error?.message ?? `${m.name}: failed`).join('; ');
-    throw new HomeSightError('E_ENROLL_NO_MODEL', `enrol needs a face detector and a face embedder${why === '' ? ' (none configured)' : `: ${why}`}`, {
-      context: { failed: bad.map((m) => ({ name: m.name, error: m.error })) },
-      hint: bad[0]?.error?.hint ?? 'configure vision.models.face_detector and face_embedder (see docs/vision.md)',
-    });
+    throw new HomeSightError(
+      'E_ENROLL_NO_MODEL',
+      `enrol needs a face detector and a face embedder${why === '' ? ' (none configured)' : `: ${why}`}`,
+      {
+        context: { failed: bad.map((m) => ({ name: m.name, error: m.error })) },
+        hint: bad[0]?.error?.hint ?? 'configure vision.models.face_detector and face_embedder (see docs/vision.md)',
+      },
+    );
   }
   const result: EnrollResult = { name: who, added: 0, faces: [], skipped: [] };
   for (let i = 0; i < images.length; i++) {
@@ -548,7 +606,13 @@ export async function enrollFaces(
     const emb = await faceEmbedder.embed(img, face);
     gallery.add(who, emb, { source: opts.source ?? `enroll:${i}` });
     result.added++;
-    result.faces.push({ index: i, score: Math.round(face.score * 1000) / 1000, box: face.box.map((v) => Math.round(v)) as Box, width: img.width, height: img.height });
+    result.faces.push({
+      index: i,
+      score: Math.round(face.score * 1000) / 1000,
+      box: face.box.map((v) => Math.round(v)) as Box,
+      width: img.width,
+      height: img.height,
+    });
   }
   if (result.added === 0) {
     throw new HomeSightError('E_ENROLL_NO_FACE', `enrol ${who}: no usable face in ${images.length} image(s)`, {
@@ -588,4 +652,3 @@ export function createVisionModule(ctx: ModuleContext): VisionModule {
     newId: (ts) => newEventId(ts),
   });
 }
-

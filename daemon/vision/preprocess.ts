@@ -189,7 +189,8 @@ const BIAS = 1 << 24;
 function bilinearF32(src: Uint8Array, out: Float32Array, p: Plan, k: Channels): void {
   const { x0, x1, y0, y1, col0, col1, colW, row0, row1, rowW } = p;
   const { oR, oG, oB, sR, sG, sB, fR, fG, fB, px, rowStep } = k;
-  const gG = sG / sR, gB = sB / sR;
+  const gG = sG / sR,
+    gB = sB / sR;
   const n = x1 - x0;
   for (let y = y0, j = 0; y < y1; y++, j++) {
     const r0 = row0[j]!;
@@ -199,11 +200,15 @@ function bilinearF32(src: Uint8Array, out: Float32Array, p: Plan, k: Channels): 
     const iy = sR - wy;
     let o = y * rowStep + x0 * px;
     for (let i = 0; i < n; i++, o += px) {
-      const a = r0 + col0[i]!, c = r1 + col0[i]!;
-      const b = r0 + col1[i]!, d = r1 + col1[i]!;
+      const a = r0 + col0[i]!,
+        c = r1 + col0[i]!;
+      const b = r0 + col1[i]!,
+        d = r1 + col1[i]!;
       const wx = colW[i]!;
-      const w01 = wx * iy, w11 = wx * wy;
-      const w00 = iy - w01, w10 = wy - w11;
+      const w01 = wx * iy,
+        w11 = wx * wy;
+      const w00 = iy - w01,
+        w10 = wy - w11;
       out[o + oR] = src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11 + fR;
       out[o + oG] = (src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11) * gG + fG;
       out[o + oB] = (src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11) * gB + fB;
@@ -215,8 +220,11 @@ function bilinearF32(src: Uint8Array, out: Float32Array, p: Plan, k: Channels): 
 function bilinearI32(src: Uint8Array, out: Int32Array, p: Plan, k: Channels): void {
   const { x0, x1, y0, y1, col0, col1, colW, row0, row1, rowW } = p;
   const { oR, oG, oB, sR, sG, sB, px, rowStep } = k;
-  const gG = sG / sR, gB = sB / sR;
-  const fR = k.fR + 0.5 + BIAS, fG = k.fG + 0.5 + BIAS, fB = k.fB + 0.5 + BIAS;
+  const gG = sG / sR,
+    gB = sB / sR;
+  const fR = k.fR + 0.5 + BIAS,
+    fG = k.fG + 0.5 + BIAS,
+    fB = k.fB + 0.5 + BIAS;
   const n = x1 - x0;
   for (let y = y0, j = 0; y < y1; y++, j++) {
     const r0 = row0[j]!;
@@ -225,11 +233,15 @@ function bilinearI32(src: Uint8Array, out: Int32Array, p: Plan, k: Channels): vo
     const iy = sR - wy;
     let o = y * rowStep + x0 * px;
     for (let i = 0; i < n; i++, o += px) {
-      const a = r0 + col0[i]!, c = r1 + col0[i]!;
-      const b = r0 + col1[i]!, d = r1 + col1[i]!;
+      const a = r0 + col0[i]!,
+        c = r1 + col0[i]!;
+      const b = r0 + col1[i]!,
+        d = r1 + col1[i]!;
       const wx = colW[i]!;
-      const w01 = wx * iy, w11 = wx * wy;
-      const w00 = iy - w01, w10 = wy - w11;
+      const w01 = wx * iy,
+        w11 = wx * wy;
+      const w00 = iy - w01,
+        w10 = wy - w11;
       out[o + oR] = ((src[a]! * w00 + src[b]! * w01 + src[c]! * w10 + src[d]! * w11 + fR) | 0) - BIAS;
       out[o + oG] = (((src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11) * gG + fG) | 0) - BIAS;
       out[o + oB] = (((src[a + 2]! * w00 + src[b + 2]! * w01 + src[c + 2]! * w10 + src[d + 2]! * w11) * gB + fB) | 0) - BIAS;
@@ -267,7 +279,9 @@ function oneTapF32(src: Uint8Array, out: Float32Array, p: Plan, k: Channels): vo
 function oneTapI32(src: Uint8Array, out: Int32Array, p: Plan, k: Channels): void {
   const { x0, x1, y0, y1, col0, row0 } = p;
   const { oR, oG, oB, sR, sG, sB, px, rowStep } = k;
-  const fR = k.fR + 0.5 + BIAS, fG = k.fG + 0.5 + BIAS, fB = k.fB + 0.5 + BIAS;
+  const fR = k.fR + 0.5 + BIAS,
+    fG = k.fG + 0.5 + BIAS,
+    fB = k.fB + 0.5 + BIAS;
   const n = x1 - x0;
   for (let y = y0, j = 0; y < y1; y++, j++) {
     const r = row0[j]!;
@@ -324,8 +338,14 @@ export class ImageTensorizer {
     this.padValues = [0, 1, 2].map((c) => (spec.pad - spec.mean[c]!) / spec.std[c]!) as [number, number, number];
     if (spec.dtype === 'int32') {
       this.padValues = this.padValues.map((v) => Math.round(v)) as [number, number, number];
-      const most = Math.max(...[0, 1, 2].map((c) => Math.max(Math.abs(spec.mean[c]! / spec.std[c]!), Math.abs((255 - spec.mean[c]!) / spec.std[c]!))));
-      if (!(most < BIAS / 2)) throw new Error(`int32 input values reach ${most} with mean ${spec.mean.join('/')} and std ${spec.std.join('/')}; at most ${BIAS / 2} are supported`);
+      const most = Math.max(
+        ...[0, 1, 2].map((c) => Math.max(Math.abs(spec.mean[c]! / spec.std[c]!), Math.abs((255 - spec.mean[c]!) / spec.std[c]!))),
+      );
+      if (!(most < BIAS / 2))
+        throw new Error(
+          `int32 input values reach ${most} with mean ${spec.mean.join('/')} and std ${spec.std.join('/')}; ` +
+            `at most ${BIAS / 2} are supported`,
+        );
     }
     this.nearest = spec.resize === 'nearest';
     const ch = this.channels;
@@ -357,7 +377,16 @@ export class ImageTensorizer {
     const plans = this.plans;
     for (let i = 0; i < plans.length; i++) {
       const p = plans[i]!;
-      if (p.srcW === srcW && p.srcH === srcH && p.inW === inW && p.inH === inH && p.rx === rx && p.ry === ry && p.rw === rw && p.rh === rh) {
+      if (
+        p.srcW === srcW &&
+        p.srcH === srcH &&
+        p.inW === inW &&
+        p.inH === inH &&
+        p.rx === rx &&
+        p.ry === ry &&
+        p.rw === rw &&
+        p.rh === rh
+      ) {
         if (i > 0) {
           plans.splice(i, 1);
           plans.unshift(p);
@@ -468,18 +497,28 @@ export type Affine = [number, number, number, number, number, number];
 export function similarityTransform(src: ReadonlyArray<readonly [number, number]>, dst: ReadonlyArray<readonly [number, number]>): Affine {
   const n = Math.min(src.length, dst.length);
   if (n < 2) throw new Error('similarityTransform needs at least 2 point pairs');
-  let msx = 0, msy = 0, mdx = 0, mdy = 0;
+  let msx = 0,
+    msy = 0,
+    mdx = 0,
+    mdy = 0;
   for (let i = 0; i < n; i++) {
     msx += src[i]![0];
     msy += src[i]![1];
     mdx += dst[i]![0];
     mdy += dst[i]![1];
   }
-  msx /= n; msy /= n; mdx /= n; mdy /= n;
-  let num1 = 0, num2 = 0, den = 0;
+  msx /= n;
+  msy /= n;
+  mdx /= n;
+  mdy /= n;
+  let num1 = 0,
+    num2 = 0,
+    den = 0;
   for (let i = 0; i < n; i++) {
-    const sx = src[i]![0] - msx, sy = src[i]![1] - msy;
-    const dx = dst[i]![0] - mdx, dy = dst[i]![1] - mdy;
+    const sx = src[i]![0] - msx,
+      sy = src[i]![1] - msy;
+    const dx = dst[i]![0] - mdx,
+      dy = dst[i]![1] - mdy;
     num1 += sx * dx + sy * dy;
     num2 += sx * dy - sy * dx;
     den += sx * sx + sy * sy;
@@ -494,7 +533,10 @@ export function invertAffine(m: Affine): Affine {
   const [a, b, tx, c, d, ty] = m;
   const det = a * d - b * c;
   if (det === 0) throw new Error('affine matrix is singular');
-  const ia = d / det, ib = -b / det, ic = -c / det, id = a / det;
+  const ia = d / det,
+    ib = -b / det,
+    ic = -c / det,
+    id = a / det;
   return [ia, ib, -(ia * tx + ib * ty), ic, id, -(ic * tx + id * ty)];
 }
 
@@ -520,11 +562,18 @@ export function warpAffineNchw(
   const src = d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   const stride = W * 3;
   const bgr = opts.color === 'bgr';
-  const pR = bgr ? 2 * plane : 0, pG = plane, pB = bgr ? 0 : 2 * plane;
+  const pR = bgr ? 2 * plane : 0,
+    pG = plane,
+    pB = bgr ? 0 : 2 * plane;
   // Model channel of source R, G, B: out = v·s + f.
-  const cR = bgr ? 2 : 0, cB = bgr ? 0 : 2;
-  const sR = 1 / opts.std[cR]!, sG = 1 / opts.std[1], sB = 1 / opts.std[cB]!;
-  const fR = -opts.mean[cR]! * sR, fG = -opts.mean[1] * sG, fB = -opts.mean[cB]! * sB;
+  const cR = bgr ? 2 : 0,
+    cB = bgr ? 0 : 2;
+  const sR = 1 / opts.std[cR]!,
+    sG = 1 / opts.std[1],
+    sB = 1 / opts.std[cB]!;
+  const fR = -opts.mean[cR]! * sR,
+    fG = -opts.mean[1] * sG,
+    fB = -opts.mean[cB]! * sB;
   for (let y = 0; y < outH; y++) {
     const bx = i1 * y + i2;
     const by = i4 * y + i5;
@@ -534,10 +583,14 @@ export function warpAffineNchw(
       const sy = i3 * x + by;
       let r: number, g: number, b: number;
       if (sx >= 0 && sy >= 0 && sx < W - 1 && sy < H - 1) {
-        const x0 = sx | 0, y0 = sy | 0;
-        const wx = sx - x0, wy = sy - y0;
-        const w01 = wx * (1 - wy), w11 = wx * wy;
-        const w00 = 1 - wy - w01, w10 = wy - w11;
+        const x0 = sx | 0,
+          y0 = sy | 0;
+        const wx = sx - x0,
+          wy = sy - y0;
+        const w01 = wx * (1 - wy),
+          w11 = wx * wy;
+        const w00 = 1 - wy - w01,
+          w10 = wy - w11;
         const a = y0 * stride + x0 * 3;
         const c = a + stride;
         r = src[a]! * w00 + src[a + 3]! * w01 + src[c]! * w10 + src[c + 3]! * w11;
@@ -545,11 +598,18 @@ export function warpAffineNchw(
         b = src[a + 2]! * w00 + src[a + 5]! * w01 + src[c + 2]! * w10 + src[c + 5]! * w11;
       } else if (sx > -1 && sy > -1 && sx < W && sy < H) {
         // At the edge: clamp the taps.
-        const x0 = Math.floor(sx), y0 = Math.floor(sy);
-        const wx = sx - x0, wy = sy - y0;
-        const xa = Math.max(0, x0) * 3, xb = Math.min(W - 1, x0 + 1) * 3;
-        const ya = Math.max(0, y0) * stride, yb = Math.min(H - 1, y0 + 1) * stride;
-        const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+        const x0 = Math.floor(sx),
+          y0 = Math.floor(sy);
+        const wx = sx - x0,
+          wy = sy - y0;
+        const xa = Math.max(0, x0) * 3,
+          xb = Math.min(W - 1, x0 + 1) * 3;
+        const ya = Math.max(0, y0) * stride,
+          yb = Math.min(H - 1, y0 + 1) * stride;
+        const w00 = (1 - wx) * (1 - wy),
+          w01 = wx * (1 - wy),
+          w10 = (1 - wx) * wy,
+          w11 = wx * wy;
         r = src[ya + xa]! * w00 + src[ya + xb]! * w01 + src[yb + xa]! * w10 + src[yb + xb]! * w11;
         g = src[ya + xa + 1]! * w00 + src[ya + xb + 1]! * w01 + src[yb + xa + 1]! * w10 + src[yb + xb + 1]! * w11;
         b = src[ya + xa + 2]! * w00 + src[ya + xb + 2]! * w01 + src[yb + xa + 2]! * w10 + src[yb + xb + 2]! * w11;

@@ -35,7 +35,11 @@ export interface RunnableSession {
 }
 
 /** Creates a session for one provider; the default wraps ort.InferenceSession.create. */
-export type SessionFactory = (model: Uint8Array, options: ort.InferenceSession.SessionOptions, provider: ProviderName) => Promise<RunnableSession>;
+export type SessionFactory = (
+  model: Uint8Array,
+  options: ort.InferenceSession.SessionOptions,
+  provider: ProviderName,
+) => Promise<RunnableSession>;
 
 export const ortSessionFactory: SessionFactory = (model, options) => ort.InferenceSession.create(model, options);
 
@@ -190,19 +194,26 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
     bytes = await readFile(req.path);
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new HomeSightError(missing ? 'E_MODEL_MISSING' : 'E_MODEL_READ', `${req.name}: cannot read model file ${req.path}: ${errorMessage(err)}`, {
-      context: { model: req.name, path: req.path },
-      hint: missing
-        ? 'put the file there (scripts/fetch-models.sh fetches the default models), point paths.models_dir at the folder, or disable the model (vision.models.<name>.enabled: false)'
-        : 'check the file permissions for the homesight user',
-      cause: err,
-    });
+    throw new HomeSightError(
+      missing ? 'E_MODEL_MISSING' : 'E_MODEL_READ',
+      `${req.name}: cannot read model file ${req.path}: ${errorMessage(err)}`,
+      {
+        context: { model: req.name, path: req.path },
+        hint: missing
+          ? 'put the file there (scripts/fetch-models.sh fetches the default models), ' +
+            'point paths.models_dir at the folder, or disable the model (vision.models.<name>.enabled: false)'
+          : 'check the file permissions for the homesight user',
+        cause: err,
+      },
+    );
   }
   const sha = sha256Hex(bytes);
   if (req.sha256 !== undefined && req.sha256 !== sha) {
     throw new HomeSightError('E_MODEL_SHA256', `${req.name}: ${req.path} has sha256 ${sha}, expected ${req.sha256}`, {
       context: { model: req.name, path: req.path, expected: req.sha256, actual: sha, bytes: bytes.length },
-      hint: 'the file is corrupt, truncated or a different model: fetch it again (scripts/fetch-models.sh), or update vision.models.<name>.sha256 if you replaced the model on purpose',
+      hint:
+        'the file is corrupt, truncated or a different model: fetch it again (scripts/fetch-models.sh), ' +
+        'or update vision.models.<name>.sha256 if you replaced the model on purpose',
     });
   }
   const factory = opts.factory ?? ortSessionFactory;
@@ -218,7 +229,9 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
       attempts.push({
         provider: p,
         ok: false,
-        reason: `${PROVIDER_LIB[p]} is not installed next to the onnxruntime-node binding (npm ci skipped the GPU download; see docs/vision.md, "Execution providers")`,
+        reason:
+          `${PROVIDER_LIB[p]} is not installed next to the onnxruntime-node binding (npm ci skipped the GPU ` +
+          `download; see docs/vision.md, "Execution providers")`,
       });
       continue;
     }
@@ -228,7 +241,12 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-      extra: { session: { intra_op: { allow_spinning: opts.spinning === true ? '1' : '0' }, inter_op: { allow_spinning: opts.spinning === true ? '1' : '0' } } },
+      extra: {
+        session: {
+          intra_op: { allow_spinning: opts.spinning === true ? '1' : '0' },
+          inter_op: { allow_spinning: opts.spinning === true ? '1' : '0' },
+        },
+      },
     };
     let cacheDir: string | null = null;
     if (p === 'tensorrt') {
@@ -258,13 +276,19 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
     if (cpuError !== null) {
       throw new HomeSightError('E_MODEL_INVALID', `${req.name}: onnxruntime cannot load ${req.path}: ${cpuError}`, {
         context: { model: req.name, path: req.path, sha256: sha, bytes: bytes.length, attempts },
-        hint: 'the file is corrupt, truncated or not an ONNX model: fetch it again (scripts/fetch-models.sh) and set vision.models.<name>.sha256 to catch this at load',
+        hint:
+          'the file is corrupt, truncated or not an ONNX model: fetch it again (scripts/fetch-models.sh) ' +
+          'and set vision.models.<name>.sha256 to catch this at load',
       });
     }
-    throw new HomeSightError('E_MODEL_NO_PROVIDER', `${req.name}: no execution provider could load ${req.path} (tried ${opts.providers.join(', ')})`, {
-      context: { model: req.name, path: req.path, attempts },
-      hint: 'add "cpu" to vision.providers as the last resort, or install the GPU providers (docs/vision.md, "Execution providers")',
-    });
+    throw new HomeSightError(
+      'E_MODEL_NO_PROVIDER',
+      `${req.name}: no execution provider could load ${req.path} (tried ${opts.providers.join(', ')})`,
+      {
+        context: { model: req.name, path: req.path, attempts },
+        hint: 'add "cpu" to vision.providers as the last resort, or install the GPU providers (docs/vision.md, "Execution providers")',
+      },
+    );
   }
   const info: ModelInfo = {
     name: req.name,
@@ -302,10 +326,14 @@ export function expectInput(
       return typeof d === 'number' && d !== v;
     });
   if (bad) {
-    throw new HomeSightError('E_MODEL_INPUT', `${model.info.name}: input is ${found}; a ${model.info.kind} with format "${model.info.format}" needs ${want.describe}`, {
-      context: { model: model.info.name, path: model.info.path, found, expected: want.describe },
-      hint: 'check vision.models.<name>.kind/format, or the model file is not the one the config describes',
-    });
+    throw new HomeSightError(
+      'E_MODEL_INPUT',
+      `${model.info.name}: input is ${found}; a ${model.info.kind} with format "${model.info.format}" needs ${want.describe}`,
+      {
+        context: { model: model.info.name, path: model.info.path, found, expected: want.describe },
+        hint: 'check vision.models.<name>.kind/format, or the model file is not the one the config describes',
+      },
+    );
   }
   return inp!;
 }
@@ -314,9 +342,13 @@ export function expectInput(
 export function outputError(model: LoadedModel, err: unknown): HomeSightError {
   if (err instanceof HomeSightError && err.code.startsWith('E_MODEL_')) return err;
   const outs = model.info.outputs.map((o) => `${o.name} ${o.type} [${o.shape.join(', ')}]`).join('; ');
-  return new HomeSightError('E_MODEL_OUTPUT', `${model.info.name}: the "${model.info.format}" decoder cannot read this model's output (${outs}): ${errorMessage(err)}`, {
-    context: { model: model.info.name, path: model.info.path, outputs: model.info.outputs },
-    hint: 'set vision.models.<name>.format to the decoder matching the model (yolox, yolov8, yunet, …)',
-    cause: err,
-  });
+  return new HomeSightError(
+    'E_MODEL_OUTPUT',
+    `${model.info.name}: the "${model.info.format}" decoder cannot read this model's output (${outs}): ${errorMessage(err)}`,
+    {
+      context: { model: model.info.name, path: model.info.path, outputs: model.info.outputs },
+      hint: 'set vision.models.<name>.format to the decoder matching the model (yolox, yolov8, yunet, …)',
+      cause: err,
+    },
+  );
 }

@@ -109,7 +109,12 @@ export class IouTracker implements Tracker {
     // 2. Remaining confirmed tracks vs low-score detections.
     const restIdx = this.tracks.map((_, i) => i).filter((i) => !matched.has(i) && this.tracks[i]!.confirmed);
     const rest = restIdx.map((i) => this.tracks[i]!);
-    for (const [t, d] of associate(rest, restIdx.map((i) => predicted[i]!), low, this.opts.iouThreshold)) {
+    for (const [t, d] of associate(
+      rest,
+      restIdx.map((i) => predicted[i]!),
+      low,
+      this.opts.iouThreshold,
+    )) {
       this.apply(rest[t]!, low[d]!, ts);
       matched.add(restIdx[t]!);
     }

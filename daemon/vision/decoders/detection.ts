@@ -38,7 +38,8 @@ export function decodeYolox(
   const n = dims[1]!;
   const stride = dims[2]!;
   const expected = gridAnchors(inW, inH, strides);
-  if (n !== expected) throw new Error(`YOLOX output has ${n} rows; a ${inW}×${inH} input with strides ${strides.join('/')} gives ${expected}`);
+  if (n !== expected)
+    throw new Error(`YOLOX output has ${n} rows; a ${inW}×${inH} input with strides ${strides.join('/')} gives ${expected}`);
   if (stride < 6) throw new Error(`YOLOX rows have ${stride} values; need 5 + at least one class`);
   const numClasses = stride - 5;
   const dets: RawDetection[] = [];
@@ -100,7 +101,10 @@ export function decodeYolov8(
 ): RawDetection[] {
   if (dims.length !== 3 || dims[0] !== 1) throw new Error(`YOLOv8 output must be [1, 4+C, N]; got [${dims.join(', ')}]`);
   if (numClasses !== null && dims[1] !== 4 + numClasses && dims[2] !== 4 + numClasses) {
-    throw new Error(`YOLOv8 output [${dims.join(', ')}] has no axis of 4 + ${numClasses} classes = ${4 + numClasses} values (the config lists ${numClasses} labels)`);
+    throw new Error(
+      `YOLOv8 output [${dims.join(', ')}] has no axis of 4 + ${numClasses} classes = ${4 + numClasses} ` +
+        `values (the config lists ${numClasses} labels)`,
+    );
   }
   const cf = channelsFirst(dims, numClasses === null ? null : 4 + numClasses);
   const values = cf ? dims[1]! : dims[2]!;
@@ -173,7 +177,8 @@ export function decodeYunet(
     const a = gw * gh;
     if (cls.data.length !== a || obj.data.length !== a || bbox.data.length !== a * 4 || kps.data.length !== a * 10) {
       throw new Error(
-        `YuNet stride ${s}: expected ${a} anchors for a ${inW}×${inH} input; got cls ${cls.data.length}, obj ${obj.data.length}, bbox ${bbox.data.length / 4}, kps ${kps.data.length / 10}`,
+        `YuNet stride ${s}: expected ${a} anchors for a ${inW}×${inH} input; got cls ${cls.data.length}, ` +
+          `obj ${obj.data.length}, bbox ${bbox.data.length / 4}, kps ${kps.data.length / 10}`,
       );
     }
     const cd = cls.data;

@@ -54,7 +54,8 @@ export function decodeMovenet(out: Float32Array, dims: readonly number[], inW: n
  * Rows are unsorted; those under `minScore` are dropped.
  */
 export function decodeMovenetMultipose(out: Float32Array, dims: readonly number[], inW: number, inH: number, minScore: number): RawPose[] {
-  if (dims.length !== 3 || dims[0] !== 1 || dims[2] !== 56) throw new Error(`MoveNet MultiPose output must be [1, P, 56]; got [${dims.join(', ')}]`);
+  if (dims.length !== 3 || dims[0] !== 1 || dims[2] !== 56)
+    throw new Error(`MoveNet MultiPose output must be [1, P, 56]; got [${dims.join(', ')}]`);
   const poses: RawPose[] = [];
   for (let p = 0; p < dims[1]!; p++) {
     const o = p * 56;
@@ -88,7 +89,10 @@ export function decodeYolov8Pose(out: Float32Array, dims: readonly number[], sco
   for (let i = 0; i < n; i++) {
     const score = at(4, i);
     if (score < scoreThreshold) continue;
-    const cx = at(0, i), cy = at(1, i), w = at(2, i), h = at(3, i);
+    const cx = at(0, i),
+      cy = at(1, i),
+      w = at(2, i),
+      h = at(3, i);
     const kps: Keypoint[] = [];
     for (let k = 0; k < numKeypoints; k++) kps.push([at(5 + 3 * k, i), at(6 + 3 * k, i), at(7 + 3 * k, i)]);
     poses.push({ box: [cx - w / 2, cy - h / 2, w, h], score, keypoints: kps });

@@ -19,18 +19,52 @@ import type { ActivityClassifier, ActivityContext, ActivityResult, Keypoint, Pos
  */
 export const ACTIVITY_CLASSES = [
   { name: 'walking', keypoints: 'yes', cue: 'foot point moves > 0.25 body heights/s' },
-  { name: 'standing', keypoints: 'yes', cue: 'upright torso, straight hips, foot point slower than walking; also the answer when the hands are unreadable' },
+  {
+    name: 'standing',
+    keypoints: 'yes',
+    cue: 'upright torso, straight hips, foot point slower than walking; also the answer when the hands are unreadable',
+  },
   { name: 'sitting', keypoints: 'yes', cue: 'hip angle (shoulder–hip–knee) < 125° or short thigh; partly when a table hides the legs' },
   { name: 'lying_down', keypoints: 'yes', cue: 'torso > 60° from vertical or box wider than tall' },
-  { name: 'eating', keypoints: 'partly', cue: 'still; a confident wrist repeatedly at the mouth (≥ 2 lifts in the window); cannot tell food from drink' },
-  { name: 'drinking', keypoints: 'partly', cue: 'still; a confident wrist at the mouth in one sustained lift; cannot tell from eating without the cup' },
-  { name: 'cooking', keypoints: 'partly', cue: 'standing still, confident wrists busy between chest and waist, in a zone named stove/kitchen/counter (elsewhere: standing, cooking an alternative)' },
+  {
+    name: 'eating',
+    keypoints: 'partly',
+    cue: 'still; a confident wrist repeatedly at the mouth (≥ 2 lifts in the window); cannot tell food from drink',
+  },
+  {
+    name: 'drinking',
+    keypoints: 'partly',
+    cue: 'still; a confident wrist at the mouth in one sustained lift; cannot tell from eating without the cup',
+  },
+  {
+    name: 'cooking',
+    keypoints: 'partly',
+    cue:
+      'standing still, confident wrists busy between chest and waist, ' +
+      'in a zone named stove/kitchen/counter (elsewhere: standing, cooking an alternative)',
+  },
   { name: 'washing_dishes', keypoints: 'partly', cue: 'same body cue as cooking, in a zone named sink/dish/wash' },
-  { name: 'laying_table', keypoints: 'no', cue: 'same body cue, in a zone named table/dining; indistinguishable from clearing_table without objects' },
+  {
+    name: 'laying_table',
+    keypoints: 'no',
+    cue: 'same body cue, in a zone named table/dining; indistinguishable from clearing_table without objects',
+  },
   { name: 'clearing_table', keypoints: 'no', cue: 'as laying_table; reported only as its alternative' },
-  { name: 'cleaning', keypoints: 'partly', cue: 'standing still with wide, repeated arm sweeps (robust wrist range > 0.8 torso lengths); unreadable while moving' },
-  { name: 'using_phone', keypoints: 'no', cue: 'sitting still, confident wrists together in front of the chest; phone vs book needs the object' },
-  { name: 'using_laptop', keypoints: 'no', cue: 'sitting still, confident wrists apart at table height, little motion; laptop vs paperwork needs the object' },
+  {
+    name: 'cleaning',
+    keypoints: 'partly',
+    cue: 'standing still with wide, repeated arm sweeps (robust wrist range > 0.8 torso lengths); unreadable while moving',
+  },
+  {
+    name: 'using_phone',
+    keypoints: 'no',
+    cue: 'sitting still, confident wrists together in front of the chest; phone vs book needs the object',
+  },
+  {
+    name: 'using_laptop',
+    keypoints: 'no',
+    cue: 'sitting still, confident wrists apart at table height, little motion; laptop vs paperwork needs the object',
+  },
   { name: 'reading', keypoints: 'no', cue: 'same cues as using_phone/using_laptop; reported as their alternative' },
 ] as const;
 
@@ -77,7 +111,10 @@ function dist(a: readonly number[], b: readonly number[]): number {
 
 /** Angle at b (degrees) of the path a–b–c. */
 function angleAt(a: readonly number[], b: readonly number[], c: readonly number[]): number {
-  const v1x = a[0]! - b[0]!, v1y = a[1]! - b[1]!, v2x = c[0]! - b[0]!, v2y = c[1]! - b[1]!;
+  const v1x = a[0]! - b[0]!,
+    v1y = a[1]! - b[1]!,
+    v2x = c[0]! - b[0]!,
+    v2y = c[1]! - b[1]!;
   const d = Math.hypot(v1x, v1y) * Math.hypot(v2x, v2y);
   if (d === 0) return 180;
   return (Math.acos(Math.max(-1, Math.min(1, (v1x * v2x + v1y * v2y) / d))) * 180) / Math.PI;
@@ -330,7 +367,8 @@ export class FeatureActivityClassifier implements ActivityClassifier {
     }
     // Wide arm sweeps while standing in place: wiping, sweeping, vacuuming.
     // (Range and motion are robust spreads: one misplaced wrist is no sweep.)
-    if (posture === 'standing' && f.wristRange > 0.8 && f.wristMotion > 0.2) return res('cleaning', posture, margin(f.wristRange, 0.8, 0.6));
+    if (posture === 'standing' && f.wristRange > 0.8 && f.wristMotion > 0.2)
+      return res('cleaning', posture, margin(f.wristRange, 0.8, 0.6));
     const handsInFront = Number.isFinite(f.wristHeight) && f.wristHeight > 0.2 && f.wristHeight < 1.3;
     if (posture === 'standing' && handsInFront && f.wristMotion > 0.05) {
       // Busy hands at a surface fit cooking, dishes and the table alike:
@@ -434,7 +472,10 @@ export class OnnxSequenceActivityClassifier implements ActivityClassifier {
       activity: this.spec.labels[best] ?? `class${best}`,
       confidence: Math.round((probs[best]! / sum) * 1000) / 1000,
       posture: base?.posture ?? 'unknown',
-      alternatives: ranked.slice(1, 3).filter(([p]) => p > 0.1).map(([, i]) => this.spec.labels[i] ?? `class${i}`),
+      alternatives: ranked
+        .slice(1, 3)
+        .filter(([p]) => p > 0.1)
+        .map(([, i]) => this.spec.labels[i] ?? `class${i}`),
       features: base?.features ?? {},
     };
   }

@@ -38,7 +38,8 @@ export class ImageInput {
     let t = this.tensors.get(key);
     if (t === undefined) {
       const dims = this.spec.input.layout === 'nchw' ? [1, 3, inH, inW] : [1, inH, inW, 3];
-      t = this.dtype === 'int32' ? new ort.Tensor('int32', data as Int32Array, dims) : new ort.Tensor('float32', data as Float32Array, dims);
+      t =
+        this.dtype === 'int32' ? new ort.Tensor('int32', data as Int32Array, dims) : new ort.Tensor('float32', data as Float32Array, dims);
       this.tensors.set(key, t);
     }
     this.last = { inW, inH, tensor: t };

@@ -75,7 +75,9 @@ export class YunetFaceDetector implements FaceDetector {
         height,
       );
       if (box === null) continue;
-      const landmarks = r.landmarks.map(([x, y]) => [lb.roiX + (x - lb.padX) / lb.scale, lb.roiY + (y - lb.padY) / lb.scale] as [number, number]);
+      const landmarks = r.landmarks.map(
+        ([x, y]) => [lb.roiX + (x - lb.padX) / lb.scale, lb.roiY + (y - lb.padY) / lb.scale] as [number, number],
+      );
       faces.push({ box, score: r.score, landmarks, classId: 0 });
     }
     return nms(faces, this.spec.nmsIou).map(({ box, score, landmarks }) => ({ box, score, landmarks }));
@@ -144,7 +146,11 @@ export class OnnxFaceEmbedder implements FaceEmbedder {
   static async create(model: LoadedModel, spec: ModelSpec, align: 'five-point' | 'eyes'): Promise<OnnxFaceEmbedder> {
     const e = new OnnxFaceEmbedder(model, spec, align);
     const s = e.size;
-    const probe: FaceDetection = { box: [0, 0, s, s], score: 1, landmarks: ARCFACE_TEMPLATE.map(([x, y]) => [(x * s) / 112, (y * s) / 112] as [number, number]) };
+    const probe: FaceDetection = {
+      box: [0, 0, s, s],
+      score: 1,
+      landmarks: ARCFACE_TEMPLATE.map(([x, y]) => [(x * s) / 112, (y * s) / 112] as [number, number]),
+    };
     await warmUp(model, async () => {
       const v = await e.embed(greyImage(s, s), probe);
       if (v.length < 2) throw new Error(`embedding has ${v.length} values`);
@@ -159,7 +165,11 @@ export class OnnxFaceEmbedder implements FaceEmbedder {
   /** Step 1 (public for benchmarks): the aligned, normalised face in the reused input tensor. */
   prepare(image: RgbImage, face: FaceDetection): ort.Tensor {
     const m = alignmentFor(face, this.align, this.size);
-    warpAffineNchw(image, m, this.size, this.size, this.buf, { color: this.spec.input.color, mean: this.spec.input.mean, std: this.spec.input.std });
+    warpAffineNchw(image, m, this.size, this.size, this.buf, {
+      color: this.spec.input.color,
+      mean: this.spec.input.mean,
+      std: this.spec.input.std,
+    });
     return this.tensor;
   }
 

@@ -28,10 +28,11 @@ function mapBack(kps: Keypoint[], lb: Letterbox): Keypoint[] {
 export function assignPoses(poses: RawPose[], boxes: Box[], minIou = 0.3): Keypoint[][] {
   const out: Keypoint[][] = boxes.map(() => []);
   const pairs: Array<[number, number, number]> = [];
-  for (let p = 0; p < poses.length; p++) for (let b = 0; b < boxes.length; b++) {
-    const v = iou(poses[p]!.box, boxes[b]!);
-    if (v >= minIou) pairs.push([v, p, b]);
-  }
+  for (let p = 0; p < poses.length; p++)
+    for (let b = 0; b < boxes.length; b++) {
+      const v = iou(poses[p]!.box, boxes[b]!);
+      if (v >= minIou) pairs.push([v, p, b]);
+    }
   pairs.sort((a, b) => b[0] - a[0]);
   const usedP = new Set<number>();
   const usedB = new Set<number>();
@@ -68,7 +69,10 @@ export class OnnxPoseEstimator implements PoseEstimator {
       expectInput(model, { rank: 4, type: 'float32', fixed: { 0: 1, 1: 3 }, describe: 'float32 [1, 3, H, W]' });
       this.input = new ImageInput({ ...spec, input: { ...spec.input, layout: 'nchw' } });
     }
-    const size = inputSize(model, { ...spec, input: { ...spec.input, layout: f === 'movenet' || f === 'movenet-multipose' ? 'nhwc' : 'nchw' } });
+    const size = inputSize(model, {
+      ...spec,
+      input: { ...spec.input, layout: f === 'movenet' || f === 'movenet-multipose' ? 'nhwc' : 'nchw' },
+    });
     this.inW = size.width;
     this.inH = size.height;
     this.fixed = size.fixed;
@@ -149,7 +153,11 @@ export class OnnxPoseEstimator implements PoseEstimator {
     const o = floatOutput(out, this.model.session.outputNames[0]!);
     let raw: RawPose[];
     if (this.spec.format === 'movenet-multipose') raw = decodeMovenetMultipose(o.data, o.dims, inW, inH, this.spec.scoreThreshold);
-    else raw = nms(decodeYolov8Pose(o.data, o.dims, this.spec.scoreThreshold).map((p) => ({ ...p, classId: 0 })), this.spec.nmsIou);
+    else
+      raw = nms(
+        decodeYolov8Pose(o.data, o.dims, this.spec.scoreThreshold).map((p) => ({ ...p, classId: 0 })),
+        this.spec.nmsIou,
+      );
     return raw.map((p) => {
       const [x1, y1] = toImage(lb, p.box[0], p.box[1]);
       return { box: [x1, y1, p.box[2] / lb.scale, p.box[3] / lb.scale] as Box, score: p.score, keypoints: mapBack(p.keypoints, lb) };
