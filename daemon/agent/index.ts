@@ -26,7 +26,17 @@ export {
   type ToolName,
   type ValidateOptions,
 } from './catalog/index.js';
-export { LocalPlanner, RetrievalPlanner, buildPrompt, extractJsonObject, SEED_EXAMPLES, refuseRequest, resolveTimePhrase, type ResolvedRange, type Routine } from './planning/index.js';
+export {
+  LocalPlanner,
+  RetrievalPlanner,
+  buildPrompt,
+  extractJsonObject,
+  SEED_EXAMPLES,
+  refuseRequest,
+  resolveTimePhrase,
+  type ResolvedRange,
+  type Routine,
+} from './planning/index.js';
 export { memoryConversations, memoryEvents, memoryLongTerm, type HouseholdInfo } from './execution/index.js';
 export { AgentClient, type Envelope } from './transport/index.js';
 export { AgentService, type AgentConfig } from './service.js';

@@ -4,7 +4,6 @@ import type { OutputKind } from './shapes.js';
 
 /** JSON schema, GBNF-subset grammars and prompt text derived from the catalog. */
 
-
 /** Household facts that narrow the grammar and validation (enums instead of free strings). */
 export interface CatalogContext {
   cameras?: readonly string[];
@@ -45,7 +44,8 @@ function argumentSchema(toolName: string, arg: string, schema: z.ZodType, ctx: C
     values !== undefined && values.length > 0 ? z.enum(values as [string, ...string[]]) : null;
   if (arg === 'camera') narrowed = asEnum(ctx.cameras) ?? base;
   else if (arg === 'room') narrowed = asEnum(ctx.rooms) ?? base;
-  else if (arg === 'person' || arg === 'identity') narrowed = asEnum(ctx.people !== undefined ? [...ctx.people, 'unknown'] : undefined) ?? base;
+  else if (arg === 'person' || arg === 'identity')
+    narrowed = asEnum(ctx.people !== undefined ? [...ctx.people, 'unknown'] : undefined) ?? base;
   else if (toolName === 'publish_to_hub' && arg === 'topic') narrowed = asEnum(ctx.hubTopics) ?? base;
   return opt ? narrowed.optional() : narrowed;
 }
@@ -71,7 +71,8 @@ export function planNodeSchema(t: ToolDefinition, o: CatalogSchemaOptions = {}):
     const opt = narrowed instanceof z.ZodOptional;
     const base = opt ? (narrowed.unwrap() as z.ZodType) : narrowed;
     let w: z.ZodType;
-    if (spec.many === true) w = z.array(refEnum).max(4); // empty = a refusal
+    if (spec.many === true)
+      w = z.array(refEnum).max(4); // empty = a refusal
     else w = spec.only === true ? refEnum : z.union([refEnum, base]);
     shape[arg] = opt ? w.optional() : w;
   }
@@ -91,7 +92,9 @@ export function catalogJsonSchema(o: CatalogSchemaOptions = {}): JsonSchema {
   const schema = z.strictObject({
     task_steps: z.array(z.string().max(o.maxStringLength ?? 80)).max(o.maxSteps ?? 4),
     task_nodes: z
-      .array(nodes.length === 1 ? nodes[0]! : z.discriminatedUnion('task', nodes as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]))
+      .array(
+        nodes.length === 1 ? nodes[0]! : z.discriminatedUnion('task', nodes as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]),
+      )
       .min(1)
       .max(maxNodes),
     task_links: z.array(z.strictObject({ source: z.enum(names), target: z.enum(names) })).max(maxNodes * 2),
@@ -146,7 +149,10 @@ function toGbnfSubset(s: unknown, maxLen: number): unknown {
   if (type === 'string') {
     const f = j.format;
     if (f === 'date-time' || f === 'date' || f === 'time') return { type: 'string', format: f };
-    const r: Record<string, unknown> = { type: 'string', maxLength: Math.min(typeof j.maxLength === 'number' ? j.maxLength : maxLen, maxLen) };
+    const r: Record<string, unknown> = {
+      type: 'string',
+      maxLength: Math.min(typeof j.maxLength === 'number' ? j.maxLength : maxLen, maxLen),
+    };
     if (typeof j.minLength === 'number') r.minLength = Math.min(j.minLength, maxLen);
     return r;
   }
@@ -200,7 +206,10 @@ export function catalogPrompt(o: CatalogSchemaOptions & { compact?: boolean } = 
 // ───────────────────────── per-node grammar (incremental planning) ─────────────────────────
 
 export interface NodeGrammarOptions extends CatalogSchemaOptions {
-  /** When set, compose_answer's question is left out of the grammar: the caller fills in this text (the model neither rewrites it nor spends tokens on it). */
+  /**
+   * When set, compose_answer's question is left out of the grammar: the caller fills in this text (the model neither rewrites it nor spends
+   * tokens on it).
+   */
   question?: string;
   /** Only compose_answer may be chosen (last position). */
   final?: boolean;
@@ -235,12 +244,18 @@ export function nodeGrammarSchema(index: number, earlier: readonly OutputKind[],
       let js: unknown;
       if (t.name === 'compose_answer' && arg === 'question' && o.question !== undefined) {
         continue;
-      } else if (spec?.only === true || (o.timeFromRefs === true && spec !== undefined && spec.kinds.length === 1 && spec.kinds[0] === 'time_range')) {
+      } else if (
+        spec?.only === true ||
+        (o.timeFromRefs === true && spec !== undefined && spec.kinds.length === 1 && spec.kinds[0] === 'time_range')
+      ) {
         if (compatible.length === 0) {
           possible = false;
           break;
         }
-        js = spec.many === true ? { type: 'array', items: { enum: compatible }, minItems: 0, maxItems: Math.min(4, compatible.length) } : { enum: compatible };
+        js =
+          spec.many === true
+            ? { type: 'array', items: { enum: compatible }, minItems: 0, maxItems: Math.min(4, compatible.length) }
+            : { enum: compatible };
       } else {
         const value = toGbnfSubset(z.toJSONSchema(base, { io: 'input', unrepresentable: 'any' }), maxLen);
         js = compatible.length > 0 ? { oneOf: [{ enum: compatible }, value] } : value;

@@ -16,4 +16,13 @@ export {
   type Planner,
 } from './plan.js';
 export { catalogGrammarSchema, catalogJsonSchema, catalogPrompt, nodeGrammarSchema, type CatalogSchemaOptions } from './grammar.js';
-export { validatePlan, sideEffectIssues, formatIssues, linkEdges, refIndex, stripNulls, type PlanIssue, type ValidateOptions } from './validate.js';
+export {
+  validatePlan,
+  sideEffectIssues,
+  formatIssues,
+  linkEdges,
+  refIndex,
+  stripNulls,
+  type PlanIssue,
+  type ValidateOptions,
+} from './validate.js';

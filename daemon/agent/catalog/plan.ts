@@ -1,7 +1,16 @@
 import type { TaskNode, TaskPlan } from '../../contracts/index.js';
 
 // The task-plan format (TaskBench JSON) is shared with learning and the cloud teacher, so it lives in contracts.
-export { NODE_REF, namedArgumentSchema, taskLinkSchema, taskNodeSchema, taskPlanSchema, type TaskLink, type TaskNode, type TaskPlan } from '../../contracts/index.js';
+export {
+  NODE_REF,
+  namedArgumentSchema,
+  taskLinkSchema,
+  taskNodeSchema,
+  taskPlanSchema,
+  type TaskLink,
+  type TaskNode,
+  type TaskPlan,
+} from '../../contracts/index.js';
 
 /** Normalises a node's arguments to an object of named values. Positional values become arg0, arg1, … */
 export function namedArguments(node: TaskNode): Record<string, unknown> {
@@ -39,7 +48,13 @@ export interface PlanRequest {
     /** Canonical name of the person asking, when known ("was I …"). */
     asker?: string;
     /** Meals, naps, bedtimes (config household.routines), for time phrases like "after dinner". */
-    routines?: ReadonlyArray<{ name: string; aliases: readonly string[]; start: string; end: string; days: ReadonlyArray<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'> }>;
+    routines?: ReadonlyArray<{
+      name: string;
+      aliases: readonly string[];
+      start: string;
+      end: string;
+      days: ReadonlyArray<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+    }>;
   };
   /** Few-shot examples retrieved from long-term memory (past accepted plans). */
   examples?: Array<{ question: string; plan: TaskPlan }>;

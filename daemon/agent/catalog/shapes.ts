@@ -2,7 +2,6 @@ import { z } from 'zod';
 
 /** Value shapes that tool inputs and outputs share (times, frames, observations, events…). */
 
-
 /** ISO-8601 instant with an offset, e.g. 2024-05-04T19:00:00+02:00. */
 export const isoTime = z.iso.datetime({ offset: true });
 

@@ -1,6 +1,20 @@
 import { z } from 'zod';
-import { OUTPUT_KINDS, eventSchema, evidenceItemSchema, frameSchema, isoTime, memoryItemSchema, observationSchema, presenceSchema, sightingSchema, timeRangeSchema, timelineEntrySchema, GROUP_BY, METRICS, type OutputKind } from './shapes.js';
-
+import {
+  OUTPUT_KINDS,
+  eventSchema,
+  evidenceItemSchema,
+  frameSchema,
+  isoTime,
+  memoryItemSchema,
+  observationSchema,
+  presenceSchema,
+  sightingSchema,
+  timeRangeSchema,
+  timelineEntrySchema,
+  GROUP_BY,
+  METRICS,
+  type OutputKind,
+} from './shapes.js';
 
 /**
  * The tool catalog: the ONLY source of what the agent can do. The planner
@@ -15,7 +29,6 @@ import { OUTPUT_KINDS, eventSchema, evidenceItemSchema, frameSchema, isoTime, me
  * argument (e.g. `start` of a time_range), that field is passed; otherwise the
  * whole output.
  */
-
 
 export interface RefSpec {
   /** Output kinds a reference in this argument may point at. */
@@ -59,7 +72,9 @@ const cameraName = z.string().min(1).max(64);
 const resolveTime = tool({
   name: 'resolve_time',
   description:
-    'Turns a time phrase ("last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", "today") into an explicit interval in the household timezone. Use it before any tool that needs start/end.',
+    'Turns a time phrase ("last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", ' +
+    '"today") into an explicit interval in the household timezone. ' +
+    'Use it before any tool that needs start/end.',
   input: z.object({ phrase: z.string().min(1).max(80).describe('the time phrase from the question') }),
   output: timeRangeSchema,
   kind: 'time_range',
@@ -113,7 +128,8 @@ const recognizeIdentity = frameTool(
 
 const recognizeActivity = frameTool(
   'recognize_activity',
-  'Estimates pose and activity (standing, walking, sitting, lying_down, cooking, eating…; a fall shows as lying_down) of the people in the frames.',
+  'Estimates pose and activity (standing, walking, sitting, lying_down, cooking, eating…; ' +
+    'a fall shows as lying_down) of the people in the frames.',
   'activities',
   { persons: z.array(observationSchema), activities: z.array(z.string()) },
 );
@@ -191,7 +207,8 @@ const countEvents = tool({
 
 const aggregate = tool({
   name: 'aggregate',
-  description: 'Groups events between start and end by identity, camera, room, activity, hour or day and counts them or sums their duration.',
+  description:
+    'Groups events between start and end by identity, camera, room, activity, hour or day and counts them or sums their duration.',
   input: z.object({
     start: isoTime,
     end: isoTime,
@@ -232,7 +249,7 @@ const evidenceClip = tool({
 
 const recallMemory = tool({
   name: 'recall_memory',
-  description: 'Searches the household\'s long-term memory (facts, corrections, past answers) for text related to the query.',
+  description: "Searches the household's long-term memory (facts, corrections, past answers) for text related to the query.",
   input: z.object({ query: z.string().min(1).max(120), k: z.number().int().min(1).max(10).optional() }),
   output: z.object({ items: z.array(memoryItemSchema) }),
   kind: 'memories',
@@ -245,7 +262,11 @@ const remember = tool({
   name: 'remember',
   description: 'Stores a household fact in long-term memory. Side effect: runs only if allowed in config.',
   input: z.object({ fact: z.string().min(1).max(280) }),
-  output: z.object({ stored: z.boolean(), id: z.string().nullable(), fact: z.string().optional().describe('what was stored, for the answer') }),
+  output: z.object({
+    stored: z.boolean(),
+    id: z.string().nullable(),
+    fact: z.string().optional().describe('what was stored, for the answer'),
+  }),
   kind: 'ack',
   sideEffects: true,
   refs: {},
@@ -254,7 +275,9 @@ const remember = tool({
 
 const publishToHub = tool({
   name: 'publish_to_hub',
-  description: 'Publishes a short message to a configured home-hub MQTT topic. Side effect: runs only if allowed in config and the topic is configured.',
+  description:
+    'Publishes a short message to a configured home-hub MQTT topic. Side effect: ' +
+    'runs only if allowed in config and the topic is configured.',
   input: z.object({ topic: z.string().min(1).max(128), message: z.string().min(1).max(280) }),
   output: z.object({ published: z.boolean(), topic: z.string(), message: z.string().optional().describe('what was sent, for the answer') }),
   kind: 'ack',

@@ -6,7 +6,6 @@ import { TOOL_NAMES, getTool, type ToolDefinition } from './tools.js';
 
 /** Plan validation against the catalog: shape, tools, arguments, references, links, cycles. */
 
-
 export type PlanIssueCode =
   | 'E_PLAN_SHAPE'
   | 'E_PLAN_EMPTY'
@@ -54,10 +53,11 @@ export function nodeReferences(args: Record<string, unknown>): Array<{ arg: stri
   for (const [arg, v] of Object.entries(args)) {
     const r = refIndex(v);
     if (r !== null) out.push({ arg, index: r });
-    else if (Array.isArray(v)) for (const x of v) {
-      const rx = refIndex(x);
-      if (rx !== null) out.push({ arg, index: rx });
-    }
+    else if (Array.isArray(v))
+      for (const x of v) {
+        const rx = refIndex(x);
+        if (rx !== null) out.push({ arg, index: rx });
+      }
   }
   return out;
 }
@@ -120,10 +120,11 @@ export function findCycle(n: number, edges: ReadonlyArray<readonly [number, numb
     state[v] = 2;
     return null;
   };
-  for (let v = 0; v < n; v++) if (state[v] === 0) {
-    const c = dfs(v);
-    if (c !== null) return c;
-  }
+  for (let v = 0; v < n; v++)
+    if (state[v] === 0) {
+      const c = dfs(v);
+      if (c !== null) return c;
+    }
   return null;
 }
 
@@ -144,7 +145,11 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
   const maxNodes = o.maxNodes ?? MAX_NODES * 4;
   if (plan.task_nodes.length === 0) issues.push({ code: 'E_PLAN_EMPTY', path: 'task_nodes', message: 'the plan has no nodes' });
   if (plan.task_nodes.length > maxNodes) {
-    issues.push({ code: 'E_PLAN_TOO_BIG', path: 'task_nodes', message: `the plan has ${plan.task_nodes.length} nodes; at most ${maxNodes}` });
+    issues.push({
+      code: 'E_PLAN_TOO_BIG',
+      path: 'task_nodes',
+      message: `the plan has ${plan.task_nodes.length} nodes; at most ${maxNodes}`,
+    });
   }
   const kinds: Array<OutputKind | null> = [];
   const refEdges: Array<[number, number]> = [];
@@ -152,13 +157,23 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
     const at = `task_nodes[${i}]`;
     const t = getTool(node.task);
     if (t === undefined) {
-      issues.push({ code: 'E_TOOL_UNKNOWN', node: i, path: `${at}.task`, message: `unknown tool "${node.task}"; tools are: ${TOOL_NAMES.join(', ')}` });
+      issues.push({
+        code: 'E_TOOL_UNKNOWN',
+        node: i,
+        path: `${at}.task`,
+        message: `unknown tool "${node.task}"; tools are: ${TOOL_NAMES.join(', ')}`,
+      });
       kinds.push(null);
       return;
     }
     kinds.push(t.kind);
     if (t.sideEffects && !(o.allowTools ?? []).includes(t.name)) {
-      issues.push({ code: 'E_TOOL_NOT_ALLOWED', node: i, path: `${at}.task`, message: `tool "${t.name}" has side effects and is not in agent.allow_tools` });
+      issues.push({
+        code: 'E_TOOL_NOT_ALLOWED',
+        node: i,
+        path: `${at}.task`,
+        message: `tool "${t.name}" has side effects and is not in agent.allow_tools`,
+      });
     }
     const args = stripNulls(t, namedArguments(node));
     const shape = t.input.shape as Record<string, z.ZodType>;
@@ -166,20 +181,43 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
     for (const [arg, v] of Object.entries(args)) {
       const p = `${at}.arguments.${arg}`;
       if (!(arg in shape)) {
-        issues.push({ code: 'E_ARG_UNKNOWN', node: i, path: p, message: `tool "${t.name}" has no argument "${arg}"; it takes: ${Object.keys(shape).join(', ')}` });
+        issues.push({
+          code: 'E_ARG_UNKNOWN',
+          node: i,
+          path: p,
+          message: `tool "${t.name}" has no argument "${arg}"; it takes: ${Object.keys(shape).join(', ')}`,
+        });
         continue;
       }
       const spec = t.refs[arg];
       const refs = nodeReferences({ [arg]: v });
       if (refs.length > 0 && spec === undefined) {
-        issues.push({ code: 'E_REF_NOT_ALLOWED', node: i, path: p, message: `argument "${arg}" of "${t.name}" does not take node references; give a value` });
+        issues.push({
+          code: 'E_REF_NOT_ALLOWED',
+          node: i,
+          path: p,
+          message: `argument "${arg}" of "${t.name}" does not take node references; give a value`,
+        });
         continue;
       }
       for (const r of refs) {
         if (r.index >= plan.task_nodes.length) {
-          issues.push({ code: 'E_REF_RANGE', node: i, path: p, message: `<node-${r.index}> does not exist (the plan has ${plan.task_nodes.length} nodes)` });
+          issues.push({
+            code: 'E_REF_RANGE',
+            node: i,
+            path: p,
+            message: `<node-${r.index}> does not exist (the plan has ${plan.task_nodes.length} nodes)`,
+          });
         } else if (r.index >= i) {
-          issues.push({ code: 'E_REF_FORWARD', node: i, path: p, message: i === 0 ? `<node-${r.index}> is not an earlier node; the first node cannot use references` : `<node-${r.index}> is not an earlier node; node ${i} can only use <node-0>..<node-${i - 1}>` });
+          issues.push({
+            code: 'E_REF_FORWARD',
+            node: i,
+            path: p,
+            message:
+              i === 0
+                ? `<node-${r.index}> is not an earlier node; the first node cannot use references`
+                : `<node-${r.index}> is not an earlier node; node ${i} can only use <node-0>..<node-${i - 1}>`,
+          });
         } else {
           refEdges.push([r.index, i]);
           const k = kinds[r.index];
@@ -188,28 +226,50 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
               code: 'E_REF_KIND',
               node: i,
               path: p,
-              message: `<node-${r.index}> (${plan.task_nodes[r.index]!.task}) gives ${k}; "${arg}" of "${t.name}" needs ${spec.kinds.join(' or ')}`,
+              message:
+                `<node-${r.index}> (${plan.task_nodes[r.index]!.task}) gives ${k}; ` +
+                `"${arg}" of "${t.name}" needs ${spec.kinds.join(' or ')}`,
             });
           }
         }
       }
       if (spec !== undefined && spec.many !== true && Array.isArray(v)) {
-        issues.push({ code: 'E_ARG_INVALID', node: i, path: p, message: `argument "${arg}" of "${t.name}" takes one <node-j> reference, not a list` });
+        issues.push({
+          code: 'E_ARG_INVALID',
+          node: i,
+          path: p,
+          message: `argument "${arg}" of "${t.name}" takes one <node-j> reference, not a list`,
+        });
         continue;
       }
       if (spec?.many === true && !Array.isArray(v)) {
-        issues.push({ code: 'E_ARG_INVALID', node: i, path: p, message: `argument "${arg}" of "${t.name}" takes a list of <node-j> references` });
+        issues.push({
+          code: 'E_ARG_INVALID',
+          node: i,
+          path: p,
+          message: `argument "${arg}" of "${t.name}" takes a list of <node-j> references`,
+        });
         continue;
       }
       if (spec?.only === true && Array.isArray(v) && refs.length !== v.length) {
-        issues.push({ code: 'E_ARG_INVALID', node: i, path: p, message: `argument "${arg}" of "${t.name}" takes only <node-j> references` });
+        issues.push({
+          code: 'E_ARG_INVALID',
+          node: i,
+          path: p,
+          message: `argument "${arg}" of "${t.name}" takes only <node-j> references`,
+        });
         continue;
       }
       if (refs.length === 0) {
         // compose_answer with no inputs is how a plan declines (a refusal: no tool runs).
         if (spec?.many === true && Array.isArray(v) && v.length === 0) continue;
         if (spec?.only === true) {
-          issues.push({ code: 'E_ARG_INVALID', node: i, path: p, message: `argument "${arg}" of "${t.name}" must be a <node-j> reference to ${spec.kinds.join(' or ')}` });
+          issues.push({
+            code: 'E_ARG_INVALID',
+            node: i,
+            path: p,
+            message: `argument "${arg}" of "${t.name}" must be a <node-j> reference to ${spec.kinds.join(' or ')}`,
+          });
           continue;
         }
         concrete[arg] = v;
@@ -224,7 +284,12 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
     }
     for (const [arg, s] of Object.entries(shape)) {
       if (!(s instanceof z.ZodOptional) && !(arg in args)) {
-        issues.push({ code: 'E_ARG_INVALID', node: i, path: `${at}.arguments.${arg}`, message: `${t.name}: missing required argument "${arg}"` });
+        issues.push({
+          code: 'E_ARG_INVALID',
+          node: i,
+          path: `${at}.arguments.${arg}`,
+          message: `${t.name}: missing required argument "${arg}"`,
+        });
       }
     }
     const ctx = o;
@@ -232,7 +297,12 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
       const v = args[arg];
       if (values === undefined || values.length === 0 || typeof v !== 'string' || refIndex(v) !== null) return;
       if (![...values, ...extra].includes(v)) {
-        issues.push({ code: 'E_ARG_VALUE', node: i, path: `${at}.arguments.${arg}`, message: `unknown ${what} "${v}"; known: ${[...values, ...extra].join(', ')}` });
+        issues.push({
+          code: 'E_ARG_VALUE',
+          node: i,
+          path: `${at}.arguments.${arg}`,
+          message: `unknown ${what} "${v}"; known: ${[...values, ...extra].join(', ')}`,
+        });
       }
     };
     if ('camera' in shape) checkEnum('camera', ctx.cameras, 'camera');
@@ -242,14 +312,23 @@ export function validatePlan(input: unknown, o: ValidateOptions = {}): PlanIssue
     if (t.name === 'publish_to_hub') {
       const topic = args.topic;
       if (typeof topic === 'string' && !(ctx.hubTopics ?? []).includes(topic)) {
-        issues.push({ code: 'E_TOOL_NOT_ALLOWED', node: i, path: `${at}.arguments.topic`, message: `topic "${topic}" is not in agent.hub_topics` });
+        issues.push({
+          code: 'E_TOOL_NOT_ALLOWED',
+          node: i,
+          path: `${at}.arguments.topic`,
+          message: `topic "${topic}" is not in agent.hub_topics`,
+        });
       }
     }
   });
   issues.push(...sideEffectIssues(plan, o.requestedSideEffects));
   const { edges, unknown } = linkEdges(plan);
   for (const u of unknown) {
-    issues.push({ code: 'E_LINK_UNKNOWN', path: `task_links[${u.link}]`, message: `link names "${u.name}", which is not a node of this plan` });
+    issues.push({
+      code: 'E_LINK_UNKNOWN',
+      path: `task_links[${u.link}]`,
+      message: `link names "${u.name}", which is not a node of this plan`,
+    });
   }
   const cycle = findCycle(plan.task_nodes.length, [...refEdges, ...edges]);
   if (cycle !== null) {
@@ -274,11 +353,23 @@ export function sideEffectIssues(plan: TaskPlan, requested?: readonly string[]):
     if (getTool(node.task)?.sideEffects !== true) return;
     const at = `task_nodes[${i}].task`;
     if (requested !== undefined && !requested.includes(node.task)) {
-      issues.push({ code: 'E_SIDE_EFFECT_UNREQUESTED', node: i, path: at, message: `"${node.task}" changes something the question did not ask for; leave it out (only ${requested.length > 0 ? requested.join(', ') : 'answering'} was asked)` });
+      issues.push({
+        code: 'E_SIDE_EFFECT_UNREQUESTED',
+        node: i,
+        path: at,
+        message:
+          `"${node.task}" changes something the question did not ask for; ` +
+          `leave it out (only ${requested.length > 0 ? requested.join(', ') : 'answering'} was asked)`,
+      });
     }
     const reported = answers.some((a) => a > i && nodeReferences(namedArguments(plan.task_nodes[a]!)).some((r) => r.index === i));
     if (answers.length > 0 && !reported) {
-      issues.push({ code: 'E_SIDE_EFFECT_UNREPORTED', node: i, path: at, message: `compose_answer must take <node-${i}> (${node.task}) in its inputs, so the answer says what was done` });
+      issues.push({
+        code: 'E_SIDE_EFFECT_UNREPORTED',
+        node: i,
+        path: at,
+        message: `compose_answer must take <node-${i}> (${node.task}) in its inputs, so the answer says what was done`,
+      });
     }
   });
   return issues;

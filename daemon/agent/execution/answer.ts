@@ -86,8 +86,12 @@ function describeEvents(events: unknown[], truncated: boolean, nowMs: number, tz
   const first = events[0];
   const last = events[events.length - 1];
   const span =
-    isObj(first) && isObj(last) ? ` between ${humanTime(String(first.start), nowMs, tz)} and ${humanTime(String(last.end ?? last.start), nowMs, tz)}` : '';
-  const who = [...people.entries()].map(([id, acts]) => (acts.size > 0 ? `${id === 'unknown' ? 'unknown people' : id} (${list([...acts])})` : id === 'unknown' ? 'unknown people' : id));
+    isObj(first) && isObj(last)
+      ? ` between ${humanTime(String(first.start), nowMs, tz)} and ${humanTime(String(last.end ?? last.start), nowMs, tz)}`
+      : '';
+  const who = [...people.entries()].map(([id, acts]) =>
+    acts.size > 0 ? `${id === 'unknown' ? 'unknown people' : id} (${list([...acts])})` : id === 'unknown' ? 'unknown people' : id,
+  );
   return `${truncated ? 'At least ' : ''}${plural(events.length, 'event')}${span}: ${list(who)}.`;
 }
 
@@ -105,7 +109,10 @@ function describeObservations(o: Obj): string {
   }
   const frames = new Set(persons.map((p) => (isObj(p) ? `${String(p.camera)}@${String(p.ts)}` : ''))).size;
   const parts = [...counts.entries()].map(([id, acts]) => {
-    const a = [...acts.entries()].filter(([k]) => k !== '').sort((x, y) => y[1] - x[1]).map(([k]) => k);
+    const a = [...acts.entries()]
+      .filter(([k]) => k !== '')
+      .sort((x, y) => y[1] - x[1])
+      .map(([k]) => k);
     const name = id === 'unknown' ? 'unknown people' : id;
     return a.length > 0 ? `${name} (${list(a)})` : name;
   });
@@ -128,7 +135,10 @@ function describe(input: AnswerInput, nowMs: number, tz: string): string | null 
       const s = o.seen;
       if (!isObj(s)) return `I have not seen ${person}.`;
       const act = str(s.activity);
-      return `${person} was last seen ${humanTime(String(s.ts), nowMs, tz)} at ${str(s.room) ?? str(s.camera) ?? '?'}${act !== null ? `, ${act}` : ''}.`;
+      return (
+        `${person} was last seen ${humanTime(String(s.ts), nowMs, tz)} ` +
+        `at ${str(s.room) ?? str(s.camera) ?? '?'}${act !== null ? `, ${act}` : ''}.`
+      );
     }
     case 'timeline': {
       const entries = arr(o.entries);
@@ -136,9 +146,13 @@ function describe(input: AnswerInput, nowMs: number, tz: string): string | null 
       if (entries.length === 0) return `Nothing recorded for ${person} on ${str(o.day) ?? 'that day'}.`;
       const parts = entries.slice(0, 12).map((e) => {
         if (!isObj(e)) return '';
-        return `${humanTime(String(e.start), nowMs, tz)}–${humanTime(String(e.end), nowMs, tz).replace(/^.* /, '')} ${str(e.activity) ?? 'seen'} (${str(e.room) ?? str(e.camera) ?? '?'})`;
+        return (
+          `${humanTime(String(e.start), nowMs, tz)}–${humanTime(String(e.end), nowMs, tz).replace(/^.* /, '')} ` +
+          `${str(e.activity) ?? 'seen'} (${str(e.room) ?? str(e.camera) ?? '?'})`
+        );
       });
-      return `${person} on ${str(o.day) ?? 'that day'}: ${parts.filter((p) => p !== '').join('; ')}${entries.length > 12 ? ` and ${entries.length - 12} more` : ''}.`;
+      const more = entries.length > 12 ? ` and ${entries.length - 12} more` : '';
+      return `${person} on ${str(o.day) ?? 'that day'}: ${parts.filter((p) => p !== '').join('; ')}${more}.`;
     }
     case 'count':
       return `${plural(typeof o.count === 'number' ? o.count : 0, 'event')}.`;
@@ -161,7 +175,8 @@ function describe(input: AnswerInput, nowMs: number, tz: string): string | null 
       const snaps = items.filter((i) => i.snapshot !== null && i.snapshot !== undefined).length;
       const clips = items.filter((i) => i.clip !== null && i.clip !== undefined).length;
       if (items.length === 0) return 'No evidence images or clips are available.';
-      return `Evidence: ${[snaps > 0 ? plural(snaps, 'snapshot') : '', clips > 0 ? plural(clips, 'clip') : ''].filter((x) => x !== '').join(' and ') || 'none'}.`;
+      const kinds = [snaps > 0 ? plural(snaps, 'snapshot') : '', clips > 0 ? plural(clips, 'clip') : ''].filter((x) => x !== '');
+      return `Evidence: ${kinds.join(' and ') || 'none'}.`;
     }
     case 'memories': {
       const items = arr(o.items).filter(isObj);
@@ -176,11 +191,17 @@ function describe(input: AnswerInput, nowMs: number, tz: string): string | null 
       // Exactly what was done, so the answer can never contradict a side effect that ran.
       if ('stored' in o) {
         const fact = str(o.fact);
-        return o.stored === true ? (fact !== null ? `Noted — I stored this in memory: "${fact}".` : 'Noted.') : `I could not store ${fact !== null ? `"${fact}"` : 'that'}.`;
+        return o.stored === true
+          ? fact !== null
+            ? `Noted — I stored this in memory: "${fact}".`
+            : 'Noted.'
+          : `I could not store ${fact !== null ? `"${fact}"` : 'that'}.`;
       }
       if ('published' in o) {
         const msg = str(o.message);
-        return o.published === true ? `Sent to ${str(o.topic) ?? 'the hub'}${msg !== null ? `: "${msg}"` : ''}.` : `Could not send to ${str(o.topic) ?? 'the hub'}.`;
+        return o.published === true
+          ? `Sent to ${str(o.topic) ?? 'the hub'}${msg !== null ? `: "${msg}"` : ''}.`
+          : `Could not send to ${str(o.topic) ?? 'the hub'}.`;
       }
       return null;
     case 'answer':
@@ -193,7 +214,11 @@ function describe(input: AnswerInput, nowMs: number, tz: string): string | null 
 /** Writes the answer for `question` from the given node outputs. */
 export function composeAnswer(question: string, inputs: readonly AnswerInput[], nowMs: number, tz: string): string {
   // A plan whose answer takes no inputs declines: no tool ran (unsafe, private or out of scope).
-  if (inputs.length === 0) return `I can't help with "${question}": it is outside what I may do or know here (no camera, person or tool fits, or it would be unsafe or private).`;
+  if (inputs.length === 0)
+    return (
+      `I can't help with "${question}": it is outside what I may do or know here (no camera, ` +
+      `person or tool fits, or it would be unsafe or private).`
+    );
   const range = inputs.find((i) => i.kind === 'time_range' && i.error === undefined);
   const parts = inputs.map((i) => describe(i, nowMs, tz)).filter((s): s is string => s !== null && s !== '');
   const uniq = [...new Set(parts)];

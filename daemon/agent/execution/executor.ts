@@ -1,5 +1,16 @@
 import { HomeSightError, asHomeSightError, silentLogger, type Clock, type Logger } from '../../system/index.js';
-import { getTool, linkEdges, refIndex, stripNulls, validatePlan, type OutputKind, type PlanIssue, type ToolName, namedArguments, type TaskPlan } from '../catalog/index.js';
+import {
+  getTool,
+  linkEdges,
+  refIndex,
+  stripNulls,
+  validatePlan,
+  type OutputKind,
+  type PlanIssue,
+  type ToolName,
+  namedArguments,
+  type TaskPlan,
+} from '../catalog/index.js';
 import type { AgentDeps, FrameData, FrameResult, HouseholdInfo } from './ports.js';
 import type { ResolvedRange } from '../planning/index.js';
 import { createToolImpls, type ToolImpls, type ToolRunContext } from './tool-impls.js';
@@ -178,7 +189,11 @@ export class PlanExecutor {
           if (r === null) return x;
           const list = refs.get(k) ?? [];
           const e = errors.find((er) => er.node === r);
-          const entry: { index: number; kind: OutputKind; task: string; error?: string } = { index: r, kind: kinds[r]!, task: plan.task_nodes[r]!.task };
+          const entry: { index: number; kind: OutputKind; task: string; error?: string } = {
+            index: r,
+            kind: kinds[r]!,
+            task: plan.task_nodes[r]!.task,
+          };
           if (e !== undefined) entry.error = e.message;
           else if (status[r] !== 'ok') entry.error = `not run (${String(status[r])})`;
           list.push(entry);
@@ -187,7 +202,15 @@ export class PlanExecutor {
         };
         resolved[k] = Array.isArray(v) ? v.map(one) : one(v);
       }
-      const entry: TraceEntry = { node: i, task: node.task, arguments: node.arguments as Record<string, unknown>, inputs: summarize(resolved), status: 'ok', startMs: Math.round(start - t0), ms: 0 };
+      const entry: TraceEntry = {
+        node: i,
+        task: node.task,
+        arguments: node.arguments as Record<string, unknown>,
+        inputs: summarize(resolved),
+        status: 'ok',
+        startMs: Math.round(start - t0),
+        ms: 0,
+      };
       trace[i] = entry;
       const finish = (st: NodeStatus, err?: HomeSightError): void => {
         status[i] = st;
@@ -197,13 +220,25 @@ export class PlanExecutor {
           entry.error = { code: err.code, message: err.message };
           errors.push({ node: i, task: node.task, code: err.code, message: err.message });
         }
-        const ev: { node: number; task: string; status: NodeStatus; ms: number; error?: string } = { node: i, task: node.task, status: st, ms: entry.ms };
+        const ev: { node: number; task: string; status: NodeStatus; ms: number; error?: string } = {
+          node: i,
+          task: node.task,
+          status: st,
+          ms: entry.ms,
+        };
         if (err !== undefined) ev.error = err.message;
         ctx.onNode?.(ev);
       };
       const parsed = tool.input.safeParse(resolved);
       if (!parsed.success) {
-        finish('error', new HomeSightError('E_ARG_INVALID', `${node.task}: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'arguments'}: ${x.message}`).join('; ')}`, { context: { node: i } }));
+        finish(
+          'error',
+          new HomeSightError(
+            'E_ARG_INVALID',
+            `${node.task}: ${parsed.error.issues.map((x) => `${x.path.join('.') || 'arguments'}: ${x.message}`).join('; ')}`,
+            { context: { node: i } },
+          ),
+        );
         return;
       }
       // The node's signal: aborted by its timeout or by the caller's signal, and every listener
@@ -216,7 +251,12 @@ export class PlanExecutor {
       if (outer.aborted) onOuterAbort();
       else outer.addEventListener('abort', onOuterAbort, { once: true });
       const timer = setTimeout(
-        () => nodeAbort.abort(new NodeTimeout('E_NODE_TIMEOUT', `${node.task} did not finish within ${this.options.nodeTimeoutMs} ms`, { context: { node: i, task: node.task } })),
+        () =>
+          nodeAbort.abort(
+            new NodeTimeout('E_NODE_TIMEOUT', `${node.task} did not finish within ${this.options.nodeTimeoutMs} ms`, {
+              context: { node: i, task: node.task },
+            }),
+          ),
         this.options.nodeTimeoutMs,
       );
       const runCtx: ToolRunContext = { ...runCtxBase, signal, refs };
@@ -234,7 +274,11 @@ export class PlanExecutor {
         const out = await Promise.race([impl(parsed.data, runCtx), aborted]);
         const checked = tool.output.safeParse(out);
         if (!checked.success) {
-          throw new HomeSightError('E_TOOL_OUTPUT', `${node.task} returned output that does not match its schema: ${checked.error.issues[0]?.message ?? ''}`, { context: { node: i } });
+          throw new HomeSightError(
+            'E_TOOL_OUTPUT',
+            `${node.task} returned output that does not match its schema: ${checked.error.issues[0]?.message ?? ''}`,
+            { context: { node: i } },
+          );
         }
         outputs[i] = checked.data;
         entry.output = summarize(checked.data);
@@ -261,7 +305,15 @@ export class PlanExecutor {
           const failedDep = ds.find((d) => status[d] !== 'ok');
           if (outer.aborted) {
             status[i] = 'cancelled';
-            trace[i] = { node: i, task: plan.task_nodes[i]!.task, arguments: plan.task_nodes[i]!.arguments as Record<string, unknown>, inputs: '', status: 'cancelled', startMs: Math.round(mono() - t0), ms: 0 };
+            trace[i] = {
+              node: i,
+              task: plan.task_nodes[i]!.task,
+              arguments: plan.task_nodes[i]!.arguments as Record<string, unknown>,
+              inputs: '',
+              status: 'cancelled',
+              startMs: Math.round(mono() - t0),
+              ms: 0,
+            };
             continue;
           }
           if (failedDep !== undefined && plan.task_nodes[i]!.task !== 'compose_answer') {

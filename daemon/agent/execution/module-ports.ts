@@ -54,7 +54,9 @@ export function memoryLongTerm(store: Getter<MemoryStore>): LongTermPort {
     },
     async add(item) {
       const kind = (LT_KINDS.includes(item.kind as LongTermKind) ? item.kind : 'fact') as LongTermKind;
-      const stored = await s().longTerm.remember(item.payload === undefined ? { kind, text: item.text } : { kind, text: item.text, payload: item.payload });
+      const stored = await s().longTerm.remember(
+        item.payload === undefined ? { kind, text: item.text } : { kind, text: item.text, payload: item.payload },
+      );
       return stored.id;
     },
   };
@@ -129,7 +131,13 @@ export function visionAnalyzer(vision: Getter<Pick<VisionModule, 'analyzeFrames'
         ts: r.ts,
         width: r.width,
         height: r.height,
-        persons: r.persons.map((p) => ({ box: p.box, score: p.score, identity: p.identity, similarity: p.similarity, activity: p.activity ?? null })),
+        persons: r.persons.map((p) => ({
+          box: p.box,
+          score: p.score,
+          identity: p.identity,
+          similarity: p.similarity,
+          activity: p.activity ?? null,
+        })),
       }));
     },
   };

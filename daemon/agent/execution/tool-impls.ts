@@ -177,15 +177,38 @@ async function evidenceSources(input: unknown, ctx: ToolRunContext): Promise<Evi
     for (const p of value.presence) {
       if (!isObj(p)) continue;
       const identity = p.identity === 'unknown' ? null : String(p.identity);
-      const evs = await ctx.deps.events.eventsBetween({ start: ms(String(p.first)), end: ms(String(p.last)) + 1, camera: String(p.camera), identity, limit: 20 });
+      const evs = await ctx.deps.events.eventsBetween({
+        start: ms(String(p.first)),
+        end: ms(String(p.last)) + 1,
+        camera: String(p.camera),
+        identity,
+        limit: 20,
+      });
       const e = evs.find((x) => x.snapshot !== null) ?? evs[0];
-      if (e !== undefined) out.push({ event_id: e.id, camera: e.camera, start: e.start, end: e.end, identity: e.identity, activity: e.activity, snapshot: e.snapshot });
+      if (e !== undefined)
+        out.push({
+          event_id: e.id,
+          camera: e.camera,
+          start: e.start,
+          end: e.end,
+          identity: e.identity,
+          activity: e.activity,
+          snapshot: e.snapshot,
+        });
     }
   }
   if (Array.isArray(value.entries) && typeof value.person === 'string') {
     for (const e of value.entries) {
       if (!isObj(e)) continue;
-      out.push({ event_id: null, camera: String(e.camera), start: ms(String(e.start)), end: ms(String(e.end)), identity: value.person, activity: typeof e.activity === 'string' ? e.activity : null, snapshot: null });
+      out.push({
+        event_id: null,
+        camera: String(e.camera),
+        start: ms(String(e.start)),
+        end: ms(String(e.end)),
+        identity: value.person,
+        activity: typeof e.activity === 'string' ? e.activity : null,
+        snapshot: null,
+      });
     }
   }
   const obs = Array.isArray(value.persons) ? value.persons : Array.isArray(value.detections) ? value.detections : null;
@@ -207,7 +230,11 @@ async function evidenceSources(input: unknown, ctx: ToolRunContext): Promise<Evi
   return out;
 }
 
-async function eventsForRange(ctx: ToolRunContext, tool: string, q: { start: string; end: string; camera?: string; identity?: string; activity?: string; limit?: number }): Promise<EventRecord[]> {
+async function eventsForRange(
+  ctx: ToolRunContext,
+  tool: string,
+  q: { start: string; end: string; camera?: string; identity?: string; activity?: string; limit?: number },
+): Promise<EventRecord[]> {
   const events = need(ctx.deps.events, 'memory', tool);
   const query: Parameters<typeof events.eventsBetween>[0] = { start: ms(q.start), end: ms(q.end) };
   if (q.camera !== undefined) query.camera = q.camera;
@@ -233,7 +260,12 @@ export function createToolImpls(): ToolImpls {
       if (ctx.previousRange !== undefined) opts.previous = ctx.previousRange;
       const r = resolveTimePhrase(args.phrase, ctx.now, ctx.household.timezone, opts);
       ctx.ranges.push(r);
-      const out = { start: formatIsoInZone(r.startMs, ctx.household.timezone), end: formatIsoInZone(r.endMs, ctx.household.timezone), timezone: ctx.household.timezone, phrase: args.phrase };
+      const out = {
+        start: formatIsoInZone(r.startMs, ctx.household.timezone),
+        end: formatIsoInZone(r.endMs, ctx.household.timezone),
+        timezone: ctx.household.timezone,
+        phrase: args.phrase,
+      };
       return r.source === undefined ? out : { ...out, source: r.source };
     },
 
@@ -250,7 +282,9 @@ export function createToolImpls(): ToolImpls {
       if (got.length === 0) {
         throw new HomeSightError('E_NO_VIDEO', `get_frames: no recorded video of ${args.camera} between ${args.start} and ${args.end}`, {
           context: { camera: args.camera, start: args.start, end: args.end },
-          hint: 'the camera is not recorded (record.enabled: false, or a still camera) or was offline then; the events (query_events, who_was_where) still tell who was seen',
+          hint:
+            'the camera is not recorded (record.enabled: false, or a still camera) or was offline then; ' +
+            'the events (query_events, who_was_where) still tell who was seen',
         });
       }
       const handles = got.slice(0, maxFrames).map((f) => {
@@ -272,7 +306,11 @@ export function createToolImpls(): ToolImpls {
 
     async recognize_activity(args, ctx) {
       const persons = await analyze(args.frames, ctx, 'recognize_activity');
-      return { frames: args.frames, persons, activities: [...new Set(persons.map((p) => p.activity).filter((a): a is string => a !== null))] };
+      return {
+        frames: args.frames,
+        persons,
+        activities: [...new Set(persons.map((p) => p.activity).filter((a): a is string => a !== null))],
+      };
     },
 
     async query_events(args, ctx) {
@@ -346,7 +384,13 @@ export function createToolImpls(): ToolImpls {
       return {
         person: name,
         day: args.day,
-        entries: spans.map((s) => ({ start: formatIsoInZone(s.start, tz), end: formatIsoInZone(s.end, tz), activity: s.activity, camera: s.camera, room: roomOf(s.camera, ctx.household) })),
+        entries: spans.map((s) => ({
+          start: formatIsoInZone(s.start, tz),
+          end: formatIsoInZone(s.end, tz),
+          activity: s.activity,
+          camera: s.camera,
+          room: roomOf(s.camera, ctx.household),
+        })),
       };
     },
 
@@ -364,7 +408,12 @@ export function createToolImpls(): ToolImpls {
       const start = ms(args.start);
       const end = ms(args.end);
       if ((args.group_by === 'identity' || args.group_by === 'activity' || args.group_by === 'camera') && args.activity === undefined) {
-        const q: Parameters<typeof events.aggregate>[0] = { start, end, groupBy: args.group_by, metric: args.metric === 'count' ? 'count' : 'duration' };
+        const q: Parameters<typeof events.aggregate>[0] = {
+          start,
+          end,
+          groupBy: args.group_by,
+          metric: args.metric === 'count' ? 'count' : 'duration',
+        };
         if (args.camera !== undefined) q.camera = args.camera;
         if (args.identity !== undefined) q.identity = canonicalPerson(args.identity, ctx.household);
         const rows = await events.aggregate(q);
@@ -400,7 +449,11 @@ export function createToolImpls(): ToolImpls {
         const v = args.metric === 'count' ? 1 : (Math.min(e.end ?? ctx.now, end) - Math.max(e.start, start)) / 1000;
         groups.set(key, (groups.get(key) ?? 0) + Math.max(0, v));
       }
-      return { groups: [...groups.entries()].map(([key, value]) => ({ key, value: Math.round(value * 10) / 10 })).sort((a, b) => b.value - a.value) };
+      return {
+        groups: [...groups.entries()]
+          .map(([key, value]) => ({ key, value: Math.round(value * 10) / 10 }))
+          .sort((a, b) => b.value - a.value),
+      };
     },
 
     async get_snapshot(args, ctx) {
@@ -415,14 +468,25 @@ export function createToolImpls(): ToolImpls {
           if (f !== undefined) snapshot = await ctx.deps.frames.snapshot(f, [s.box]);
         }
         if (snapshot === null) continue;
-        items.push({ event_id: s.event_id, camera: s.camera, ts: formatIsoInZone(s.start, ctx.household.timezone), identity: s.identity, activity: s.activity, snapshot, clip: null });
+        items.push({
+          event_id: s.event_id,
+          camera: s.camera,
+          ts: formatIsoInZone(s.start, ctx.household.timezone),
+          identity: s.identity,
+          activity: s.activity,
+          snapshot,
+          clip: null,
+        });
       }
       return { items };
     },
 
     async evidence_clip(args, ctx) {
       const frames = need(ctx.deps.frames, 'ingest', 'evidence_clip');
-      if (frames.clip === undefined) throw new HomeSightError('E_TOOL_UNAVAILABLE', 'evidence_clip: this daemon keeps no recordings', { hint: 'enable recordings on the camera' });
+      if (frames.clip === undefined)
+        throw new HomeSightError('E_TOOL_UNAVAILABLE', 'evidence_clip: this daemon keeps no recordings', {
+          hint: 'enable recordings on the camera',
+        });
       const sources = await evidenceSources(args.events, ctx);
       const half = ((args.seconds ?? 10) * 1000) / 2;
       const max = args.max ?? 2;
@@ -432,7 +496,15 @@ export function createToolImpls(): ToolImpls {
         const mid = s.end === null ? s.start : (s.start + s.end) / 2;
         const clip = await frames.clip(s.camera, mid - half, mid + half, ctx.signal);
         if (clip === null) continue;
-        items.push({ event_id: s.event_id, camera: s.camera, ts: formatIsoInZone(s.start, ctx.household.timezone), identity: s.identity, activity: s.activity, snapshot: s.snapshot, clip });
+        items.push({
+          event_id: s.event_id,
+          camera: s.camera,
+          ts: formatIsoInZone(s.start, ctx.household.timezone),
+          identity: s.identity,
+          activity: s.activity,
+          snapshot: s.snapshot,
+          clip,
+        });
       }
       return { items };
     },
