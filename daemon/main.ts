@@ -2,7 +2,16 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Registry } from 'prom-client';
-import { loadConfig, ConfigError, configSchema, formatProblem, isLiveKey, liveKeys, type HomeSightConfig, type LoadOptions } from './config/index.js';
+import {
+  loadConfig,
+  ConfigError,
+  configSchema,
+  formatProblem,
+  isLiveKey,
+  liveKeys,
+  type HomeSightConfig,
+  type LoadOptions,
+} from './config/index.js';
 import {
   EXIT,
   EventBus,
@@ -175,7 +184,10 @@ export class Daemon {
         this.healthPort = addr.port;
         this.log.info({ host: addr.address, port: addr.port }, 'health endpoint listening');
       } catch (err) {
-        this.log.error({ err: errorMessage(err), port: this.config.health.port }, 'health endpoint not started (port in use?); continuing without it');
+        this.log.error(
+          { err: errorMessage(err), port: this.config.health.port },
+          'health endpoint not started (port in use?); continuing without it',
+        );
         this.health = null;
       }
     }
@@ -279,7 +291,9 @@ export class Daemon {
     for (const o of Object.values(outcomes)) if ('error' in o) needsRestart.push(o.error);
     const out = { ok: true, applied, needsRestart, problems: [] };
     this.log.info(out, 'config reloaded');
-    this.notifier.notify(`READY=1\nSTATUS=${this.summary()}${needsRestart.length > 0 ? ` (restart needed for: ${needsRestart.join(', ')})` : ''}`);
+    this.notifier.notify(
+      `READY=1\nSTATUS=${this.summary()}${needsRestart.length > 0 ? ` (restart needed for: ${needsRestart.join(', ')})` : ''}`,
+    );
     this.bus.emit('system.reload', out);
     return out;
   }
