@@ -10,7 +10,11 @@ import { EXIT } from '../daemon/system/index.js';
 const here = new URL('.', import.meta.url).pathname;
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
-  options: { quick: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, list: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+  },
   allowPositionals: true,
 });
 
@@ -63,7 +67,12 @@ for (const entry of selected) {
       name: bench.name,
       description: bench.description,
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        mem_gib: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
       quick: values.quick ?? false,
       seconds: Math.round((Date.now() - started) / 100) / 10,
       ...result,
@@ -80,13 +89,31 @@ for (const entry of selected) {
 }
 
 // SUMMARY.md over every result file present (not only this run's).
-const rows: string[] = ['# HomeSight benchmark summary', '', '| bench | date | key results | ratios (ours / bare) | targets |', '|---|---|---|---|---|'];
-for (const f of readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort()) {
-  const r = JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as BenchResult & { name: string; date: string; target_check?: ReturnType<typeof checkTargets> };
+const rows: string[] = [
+  '# HomeSight benchmark summary',
+  '',
+  '| bench | date | key results | ratios (ours / bare) | targets |',
+  '|---|---|---|---|---|',
+];
+for (const f of readdirSync(resultsDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
+  const r = JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as BenchResult & {
+    name: string;
+    date: string;
+    target_check?: ReturnType<typeof checkTargets>;
+  };
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
-  const metrics = Object.entries(r.metrics ?? {}).slice(0, 8).map(([k, v]) => `${k}=${fmt(v)}`).join('<br>');
-  const ratios = Object.entries(r.ratios ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join('<br>');
-  const targets = (r.target_check ?? []).map((t) => `${t.met ? '✅' : '❌'} ${t.key} ${t.op} ${t.value} (${t.actual === null ? 'n/a' : fmt(t.actual)})`).join('<br>');
+  const metrics = Object.entries(r.metrics ?? {})
+    .slice(0, 8)
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join('<br>');
+  const ratios = Object.entries(r.ratios ?? {})
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join('<br>');
+  const targets = (r.target_check ?? [])
+    .map((t) => `${t.met ? '✅' : '❌'} ${t.key} ${t.op} ${t.value} (${t.actual === null ? 'n/a' : fmt(t.actual)})`)
+    .join('<br>');
   rows.push(`| ${r.name} | ${r.date.slice(0, 16)} | ${metrics} | ${ratios} | ${targets} |`);
 }
 writeFileSync(join(resultsDir, 'SUMMARY.md'), rows.join('\n') + '\n');

@@ -81,7 +81,12 @@ function planRequest(question: string): PlanRequest {
 }
 
 /** Bare node-llama-cpp: evaluate the prompt on a cleared sequence, then exactly n tokens, no grammar. */
-async function bareGenerate(model: LlamaModel, seq: LlamaContextSequence, prompt: Token[], n: number): Promise<{ firstMs: number; decodeMs: number; tokens: number }> {
+async function bareGenerate(
+  model: LlamaModel,
+  seq: LlamaContextSequence,
+  prompt: Token[],
+  n: number,
+): Promise<{ firstMs: number; decodeMs: number; tokens: number }> {
   if (seq.nextTokenIndex > 0) await seq.eraseContextTokenRanges([{ start: 0, end: seq.nextTokenIndex }]);
   const t0 = performance.now();
   let first = -1;
@@ -102,7 +107,7 @@ function seedStore(store: MemoryStore, days: number): number {
   const acts = ['walking', 'standing', 'sitting', 'cooking', null];
   const events: HomeEvent[] = [];
   let seed = 7;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const start = NOW - days * 86_400_000;
   for (let t = start; t < NOW; t += 60_000 + Math.floor(rand() * 240_000)) {
     const identity = people[Math.floor(rand() * people.length)]!;
@@ -131,7 +136,8 @@ function seedStore(store: MemoryStore, days: number): number {
 
 export const agentPlannerBench: Bench = {
   name: 'agent-planner',
-  description: 'grammar-constrained planning vs bare node-llama-cpp (stories260K, CPU, threads 1); ask→answer latency for memory-only questions',
+  description:
+    'grammar-constrained planning vs bare node-llama-cpp (stories260K, CPU, threads 1); ask→answer latency for memory-only questions',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const modelPath = join(ctx.sharedDir, 'models', 'stories260K.gguf');
     const plans = ctx.quick ? 8 : 30;
@@ -160,7 +166,13 @@ export const agentPlannerBench: Bench = {
     const ctx1 = await model.createContext({ contextSize: 1024, threads: 1, sequences: 1 });
     const seq1 = ctx1.getSequence();
     const promptOf = (q: string): string =>
-      buildPrompt(planRequest(q), { countTokens: (t) => model.tokenize(t).length, budget: 1024 - 240, fewShots: 3, mode: 'node', catalog: { cameras: Object.keys(HOUSEHOLD.cameras), allowTools: [], hubTopics: [] } }).text;
+      buildPrompt(planRequest(q), {
+        countTokens: (t) => model.tokenize(t).length,
+        budget: 1024 - 240,
+        fewShots: 3,
+        mode: 'node',
+        catalog: { cameras: Object.keys(HOUSEHOLD.cameras), allowTools: [], hubTopics: [] },
+      }).text;
     await planner.plan(planRequest('warm up'));
     await bareGenerate(model, seq1, model.tokenize(promptOf('warm up')), 16);
     let ourTokens = 0;
@@ -185,7 +197,8 @@ export const agentPlannerBench: Bench = {
       bare.decodeTokens += g.tokens - 1;
       bare.decodeMs += g.decodeMs;
       bareFirst.push(g.firstMs);
-      if (r.decode !== undefined && r.decode.ms > 0 && g.decodeMs > 0) pairRatios.push(r.decode.tokens / r.decode.ms / ((g.tokens - 1) / g.decodeMs));
+      if (r.decode !== undefined && r.decode.ms > 0 && g.decodeMs > 0)
+        pairRatios.push(r.decode.tokens / r.decode.ms / ((g.tokens - 1) / g.decodeMs));
       ctx.progress(`plan ${i + 1}/${plans} (ours + bare)`, (i + 1) / plans / 2);
     }
     await ctx1.dispose();
@@ -211,8 +224,14 @@ export const agentPlannerBench: Bench = {
     const clock = new ManualClock(NOW);
     const store = new MemoryStore({ file: join(ctx.workDir, 'memory.db'), log: silentLogger(), clock });
     const events = seedStore(store, ctx.quick ? 3 : 14);
-    const agent = configSchema.parse({ agent: { planner: 'retrieval', max_repairs: 1, node_timeout_ms: 10_000, llm: { few_shots: 3 }, cloud: { min_confidence: -1.5 } } }).agent;
-    const deps = { events: memoryEvents(() => store), longTerm: memoryLongTerm(() => store), conversations: memoryConversations(() => store) };
+    const agent = configSchema.parse({
+      agent: { planner: 'retrieval', max_repairs: 1, node_timeout_ms: 10_000, llm: { few_shots: 3 }, cloud: { min_confidence: -1.5 } },
+    }).agent;
+    const deps = {
+      events: memoryEvents(() => store),
+      longTerm: memoryLongTerm(() => store),
+      conversations: memoryConversations(() => store),
+    };
     const asks = ctx.quick ? 16 : 48;
     const measure = async (svc: AgentService, label: string): Promise<{ ms: number[]; planners: Record<string, number> }> => {
       const ms: number[] = [];
@@ -226,19 +245,49 @@ export const agentPlannerBench: Bench = {
       }
       return { ms, planners };
     };
-    const retrieval = await measure(new AgentService({ agent, householdId: 'home', household: HOUSEHOLD, deps, planners: { retrieval: new RetrievalPlanner() }, clock }), 'retrieval');
-    const local = new LocalPlanner({ modelPath, threads: 1, contextSize: 1024, gpuLayers: 0, maxTokens: 240, temperature: 0, timeoutMs: 60_000, fewShots: 3, maxNodes: 4, maxStringLength: 16 });
+    const retrieval = await measure(
+      new AgentService({ agent, householdId: 'home', household: HOUSEHOLD, deps, planners: { retrieval: new RetrievalPlanner() }, clock }),
+      'retrieval',
+    );
+    const local = new LocalPlanner({
+      modelPath,
+      threads: 1,
+      contextSize: 1024,
+      gpuLayers: 0,
+      maxTokens: 240,
+      temperature: 0,
+      timeoutMs: 60_000,
+      fewShots: 3,
+      maxNodes: 4,
+      maxStringLength: 16,
+    });
     await local.load();
     const withLocal = await measure(
-      new AgentService({ agent: { ...agent, planner: 'local' }, householdId: 'home', household: HOUSEHOLD, deps, planners: { local, retrieval: new RetrievalPlanner() }, clock }),
+      new AgentService({
+        agent: { ...agent, planner: 'local' },
+        householdId: 'home',
+        household: HOUSEHOLD,
+        deps,
+        planners: { local, retrieval: new RetrievalPlanner() },
+        clock,
+      }),
       'local',
     );
     await local.dispose();
     store.close();
     notes.push(
-      'stories260K has ~260K parameters: one decode step costs well under a millisecond, so per-token costs outside the model (grammar sampling, JS per token) weigh far more than they would with a real planner model.',
-      'stories260K is not instruction-tuned: its plans are valid by construction (grammar) but not meaningful; asks with the local planner often fail at execution (e.g. a time phrase the resolver rejects) and are re-planned, falling back to retrieval — their latency includes that.',
-      `ours = LocalPlanner.plan() node-by-node (a grammar per node, prefix reuse); bare = sequence.evaluate() of the same prompt for the same number of tokens, no grammar. Machine load average at the end: see the runner's machine info; ours and bare alternate plan by plan; grammar_vs_bare_decode_pair_median is the median of the per-plan ratios.`,
+      'stories260K has ~260K parameters: one decode step costs well under a millisecond, ' +
+        'so per-token costs outside the model (grammar sampling, JS per token) ' +
+        'weigh far more than they would with a real planner model.',
+      'stories260K is not instruction-tuned: its plans are valid by construction (grammar) ' +
+        'but not meaningful; asks with the local planner often fail at execution (e.g. ' +
+        'a time phrase the resolver rejects) and are re-planned, ' +
+        'falling back to retrieval — their latency includes that.',
+      `ours = LocalPlanner.plan() node-by-node (a grammar per node, prefix reuse); ` +
+        `bare = sequence.evaluate() of the same prompt for the same number of tokens, no grammar. ` +
+        `Machine load average at the end: see the runner's machine info; ` +
+        `ours and bare alternate plan by plan; grammar_vs_bare_decode_pair_median is the median of the ` +
+        `per-plan ratios.`,
     );
     return {
       metrics: {

@@ -165,7 +165,10 @@ interface Sample {
 
 export const soakBench: Bench = {
   name: 'soak',
-  description: 'Fault scenario 8: 4 file cameras + vision (detector and pose) at 10 fps while agent/ask is hammered over MQTT for 10 min (60 s with --quick); daemon RSS, dropped frames, ask latency',
+  description:
+    'Fault scenario 8: 4 file cameras + vision (detector and pose) ' +
+    'at 10 fps while agent/ask is hammered over MQTT for 10 min (60 s with --quick); daemon RSS, ' +
+    'dropped frames, ask latency',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const durationMs = ctx.quick ? 60_000 : MINUTES * 60_000;
     const mqttPort = await freePort();
@@ -289,7 +292,9 @@ export const soakBench: Bench = {
         const s = await sample();
         const sorted = [...latencies].sort((x, y) => x - y);
         ctx.progress(
-          `t=${Math.round(s.t_s)}s rss=${r1(s.rss_mb)}MB dropped=${sum(s.dropped)} analysed=${sum(s.analysed)} asks=${s.asks} busy=${busy} errors=${s.errors} p95=${r1(quantile(sorted, 0.95))}ms`,
+          `t=${Math.round(s.t_s)}s rss=${r1(s.rss_mb)}MB dropped=${sum(s.dropped)} ` +
+            `analysed=${sum(s.analysed)} asks=${s.asks} busy=${busy} errors=${s.errors} ` +
+            `p95=${r1(quantile(sorted, 0.95))}ms`,
           Math.min(1, (Date.now() - start) / durationMs),
         );
       }
@@ -301,14 +306,20 @@ export const soakBench: Bench = {
       const sorted = [...latencies].sort((x, y) => x - y);
       const rss = samples.map((s) => s.rss_mb);
       const half = samples.filter((s) => s.t_s >= elapsedS / 2);
-      const growthPerMin = slope(half.map((s) => s.t_s / 60), half.map((s) => s.rss_mb));
+      const growthPerMin = slope(
+        half.map((s) => s.t_s / 60),
+        half.map((s) => s.rss_mb),
+      );
       const floors: Array<{ t_min: number; mb: number }> = [];
       for (let i = 0; i + FLOOR_WINDOW <= samples.length; i += FLOOR_WINDOW) {
         const w = samples.slice(i, i + FLOOR_WINDOW);
         floors.push({ t_min: w[w.length - 1]!.t_s / 60, mb: Math.min(...w.map((s) => s.rss_mb)) });
       }
       const floorHalf = floors.slice(Math.floor(floors.length / 2));
-      const floorGrowthPerMin = slope(floorHalf.map((f) => f.t_min), floorHalf.map((f) => f.mb));
+      const floorGrowthPerMin = slope(
+        floorHalf.map((f) => f.t_min),
+        floorHalf.map((f) => f.mb),
+      );
       const analysedTotal = sum(last.analysed);
       const droppedTotal = sum(last.dropped);
       const metrics: BenchResult['metrics'] = {
@@ -349,9 +360,17 @@ export const soakBench: Bench = {
         metrics[`analysed_fps_${c}`] = r3(last.analysed[c]! / elapsedS);
       }
       const notes = [
-        `${ctx.quick ? 'quick (60 s)' : `full (${MINUTES} min)`} soak; RSS from /proc/<pid>/status VmRSS every ${SAMPLE_MS / 1000} s; growth = least-squares slope over the second half; floor growth = the same over the per-minute minima (the post-GC floor)`,
-        `${ASKERS} askers against agent.max_concurrent 2: asks beyond that are answered E_BUSY at once (back-pressure, counted as busy_rejections, not errors)`,
-        `${CAMERAS.length} cameras × ${FPS} fps, pose ${POSE ? 'on' : 'off'}: ${droppedTotal === 0 ? 'no frames dropped: detection kept up, so the bounded frame queues never overflowed (drop path not exercised)' : `${droppedTotal} frames dropped (oldest first) by the bounded frame queues, ${analysedTotal} analysed`}`,
+        `${ctx.quick ? 'quick (60 s)' : `full (${MINUTES} min)`} soak; ` +
+          `RSS from /proc/<pid>/status VmRSS every ${SAMPLE_MS / 1000} s; ` +
+          `growth = least-squares slope over the second half; floor growth = the same over the per-minute ` +
+          `minima (the post-GC floor)`,
+        `${ASKERS} askers against agent.max_concurrent 2: asks beyond that are answered E_BUSY at once ` +
+          `(back-pressure, counted as busy_rejections, not errors)`,
+        `${CAMERAS.length} cameras × ${FPS} fps, ` +
+          `pose ${POSE ? 'on' : 'off'}: ` +
+          (droppedTotal === 0
+            ? 'no frames dropped: detection kept up, so the bounded frame queues never overflowed (drop path not exercised)'
+            : `${droppedTotal} frames dropped (oldest first) by the bounded frame queues, ${analysedTotal} analysed`),
         `error codes (E_BUSY excluded): ${errorCodes.size === 0 ? 'none' : JSON.stringify(Object.fromEntries(errorCodes))}`,
         `rss series (MB): ${rss.map((x) => Math.round(x)).join(' ')}`,
         `rss floor per minute (MB): ${floors.map((f) => Math.round(f.mb)).join(' ')}`,

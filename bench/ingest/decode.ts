@@ -84,9 +84,33 @@ function makeClip(ffmpeg: string, dir: string, seconds: number): string {
   const r = spawnSync(
     ffmpeg,
     [
-      '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=25:d=${seconds},noise=alls=10:allf=t+u`,
-      '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'main', '-b:v', '3M', '-maxrate', '3M', '-bufsize', '6M', '-g', '50', '-bf', '0', '-pix_fmt', 'yuv420p',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=1280x720:r=25:d=${seconds},noise=alls=10:allf=t+u`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-profile:v',
+      'main',
+      '-b:v',
+      '3M',
+      '-maxrate',
+      '3M',
+      '-bufsize',
+      '6M',
+      '-g',
+      '50',
+      '-bf',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
       out,
     ],
     { encoding: 'utf8', timeout: 600_000 },
@@ -113,7 +137,10 @@ function sourceOptions(ffmpeg: FfmpegBinary, camera: string): FfmpegSourceOption
  * Our pipeline on the whole clip as fast as it goes: IngestModule with a file camera and one consumer that
  * takes every frame, reads it and releases it (as a detector would). CPU of the ffmpeg child + this process.
  */
-async function ours(ffmpeg: FfmpegBinary, clip: string): Promise<{ cpu: number; ffmpegCpu: number; nodeCpu: number; frames: number; wall: number }> {
+async function ours(
+  ffmpeg: FfmpegBinary,
+  clip: string,
+): Promise<{ cpu: number; ffmpegCpu: number; nodeCpu: number; frames: number; wall: number }> {
   const config = configSchema.parse({
     cameras: { bench: { source: { kind: 'file', path: clip, loop: false, realtime: false }, detect: { ...DETECT, queue: 32 } } },
   });
@@ -142,11 +169,26 @@ async function ours(ffmpeg: FfmpegBinary, clip: string): Promise<{ cpu: number; 
 function bare(ffmpeg: FfmpegBinary, clip: string): Promise<{ cpu: number; wall: number }> {
   return new Promise((resolve, reject) => {
     const args = [
-      '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error',
-      '-i', `file:${clip}`,
-      '-map', '0:v:0', '-an', '-sn', '-dn',
-      '-vf', `fps=${DETECT.fps},scale=${DETECT.width}:${DETECT.height}:flags=bilinear,format=rgb24`,
-      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-y', '/dev/null',
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'error',
+      '-i',
+      `file:${clip}`,
+      '-map',
+      '0:v:0',
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      `fps=${DETECT.fps},scale=${DETECT.width}:${DETECT.height}:flags=bilinear,format=rgb24`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-y',
+      '/dev/null',
     ];
     const c0 = childrenCpu();
     const t0 = performance.now();
@@ -171,7 +213,10 @@ interface RealtimeResult {
 }
 
 async function realtime(ffmpeg: FfmpegBinary, clip: string, n: number, seconds: number): Promise<RealtimeResult> {
-  const sources = Array.from({ length: n }, (_, i) => new FileFrameSource(sourceOptions(ffmpeg, `cam${i}`), { path: clip, loop: true, realtime: true }));
+  const sources = Array.from(
+    { length: n },
+    (_, i) => new FileFrameSource(sourceOptions(ffmpeg, `cam${i}`), { path: clip, loop: true, realtime: true }),
+  );
   // A consumer per camera holding a 4-frame queue, like vision would.
   const held: Buffer[][] = sources.map(() => []);
   sources.forEach((s, i) =>
@@ -211,7 +256,10 @@ async function realtime(ffmpeg: FfmpegBinary, clip: string, n: number, seconds: 
 
 export const ingestDecodeBench: Bench = {
   name: 'ingest-decode',
-  description: 'one 720p25 H.264 camera decoded, resampled to 5 fps and scaled to 640×360 RGB: our ffmpeg→pipe→Node pipeline vs bare ffmpeg to /dev/null; max cameras at 5 detect-fps; memory per camera',
+  description:
+    'one 720p25 H.264 camera decoded, resampled to 5 fps and scaled to 640×360 RGB: ' +
+    'our ffmpeg→pipe→Node pipeline vs bare ffmpeg to /dev/null; max cameras at 5 detect-fps; ' +
+    'memory per camera',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const ffmpeg = resolveFfmpeg({ env: process.env });
     const seconds = ctx.quick ? 8 : 20;
@@ -249,9 +297,13 @@ export const ingestDecodeBench: Bench = {
     const estimate = Math.max(1, Math.floor((cores * 0.8) / cpuPerCamera));
     const notes: string[] = [
       `ffmpeg ${ffmpeg.version} (${ffmpeg.source}); ${cores} cores (${cpus()[0]?.model ?? '?'}), shared with other work while measured`,
-      `ours = IngestModule + one consumer taking, reading and releasing every frame; CPU from /proc/self/stat cutime+cstime (reaped ffmpeg children) plus process.cpuUsage() of Node; ${reps} alternating repetitions, median ratio`,
+      `ours = IngestModule + one consumer taking, reading and releasing every frame; ` +
+        `CPU from /proc/self/stat cutime+cstime (reaped ffmpeg children) plus process.cpuUsage() ` +
+        `of Node; ${reps} alternating repetitions, median ratio`,
       `estimate = floor(cores × 0.8 / CPU per camera): what the CPU allows with 20% headroom`,
-      'real-time check: N looping real-time cameras (each with a 4-frame consumer) for 10 s must each keep ≥ 4.5 fps; N starts at the estimate and halves on failure, so it shows what the machine held under the load it had at the time (load1)',
+      'real-time check: N looping real-time cameras (each with a 4-frame consumer) ' +
+        'for 10 s must each keep ≥ 4.5 fps; N starts at the estimate and halves on failure, ' +
+        'so it shows what the machine held under the load it had at the time (load1)',
     ];
     const checks: RealtimeResult[] = [];
     let verified = 0;
@@ -259,7 +311,10 @@ export const ingestDecodeBench: Bench = {
       ctx.progress(`running ${n} real-time cameras`, (reps + 1) / (reps + 2));
       const r = await realtime(ffmpeg, clip, n, ctx.quick ? 4 : 10);
       checks.push(r);
-      notes.push(`${n} real-time cameras: slowest ${r.minFps} fps, ${round(r.cpuCores, 2)} cores used by ffmpeg, load1 ${round(r.load1, 1)} → ${r.ok ? 'held' : 'not held'}`);
+      notes.push(
+        `${n} real-time cameras: slowest ${r.minFps} fps, ${round(r.cpuCores, 2)} cores used by ffmpeg, ` +
+          `load1 ${round(r.load1, 1)} → ${r.ok ? 'held' : 'not held'}`,
+      );
       if (r.ok) {
         verified = n;
         break;
@@ -267,7 +322,11 @@ export const ingestDecodeBench: Bench = {
     }
     const last = checks.at(-1);
     const frameMb = (DETECT.width * DETECT.height * 3) / 2 ** 20;
-    notes.push('node_frame_mb_per_camera = (a 4-frame consumer queue + the frame being assembled) × 640×360×3 bytes; ffmpeg_private_mb excludes shared libraries (counted once for all cameras), RSS includes them');
+    notes.push(
+      'node_frame_mb_per_camera = (a 4-frame consumer queue + the frame being assembled) ' +
+        '× 640×360×3 bytes; ffmpeg_private_mb excludes shared libraries (counted once for all cameras), ' +
+        'RSS includes them',
+    );
     ctx.progress('done', 1);
     return {
       metrics: {

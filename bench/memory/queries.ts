@@ -38,7 +38,12 @@ const rand = prng(42);
 const HOUR = 3_600_000;
 const windows = Array.from({ length: iterations }, () => {
   const start = Math.floor(from + rand() * (to - from - HOUR));
-  return { start, end: start + HOUR, camera: CAMERAS[Math.floor(rand() * CAMERAS.length)]!, person: PEOPLE[Math.floor(rand() * PEOPLE.length)]! };
+  return {
+    start,
+    end: start + HOUR,
+    camera: CAMERAS[Math.floor(rand() * CAMERAS.length)]!,
+    person: PEOPLE[Math.floor(rand() * PEOPLE.length)]!,
+  };
 });
 
 // The exact SQL eventsBetween runs, as a bare prepared statement (no row mapping, no layer).
@@ -100,7 +105,9 @@ for (const w of windows.slice(0, Math.min(500, iterations))) {
 }
 
 // The naive overlap query (no lower bound on start) for contrast, few runs: it scans a camera's whole history.
-const naive = store.db.prepare('SELECT * FROM events WHERE camera = @camera AND t_start < @end AND (t_end IS NULL OR t_end > @start) ORDER BY t_start LIMIT 1000');
+const naive = store.db.prepare(
+  'SELECT * FROM events WHERE camera = @camera AND t_start < @end AND (t_end IS NULL OR t_end > @start) ORDER BY t_start LIMIT 1000',
+);
 const naiveMs: number[] = [];
 for (const w of windows.slice(0, 10)) {
   const a = performance.now();

@@ -45,8 +45,15 @@ function bareInsert(file: string, total: number, progress: (f: number) => void):
   const db = new Database(file);
   configureConnection(db, 32);
   migrate(db, file, MIGRATIONS);
-  const cols = 'id, camera, kind, label, track_id, identity, activity, t_start, t_end, confidence, box_x, box_y, box_w, box_h, zones, snapshot, attributes';
-  const ins = db.prepare(`INSERT INTO events (${cols}) VALUES (${cols.split(', ').map(() => '?').join(', ')})`);
+  const cols =
+    'id, camera, kind, label, track_id, identity, activity, t_start, t_end, confidence, box_x, box_y, ' +
+    'box_w, box_h, zones, snapshot, attributes';
+  const ins = db.prepare(
+    `INSERT INTO events (${cols}) VALUES (${cols
+      .split(', ')
+      .map(() => '?')
+      .join(', ')})`,
+  );
   const p = plan(total);
   const rand = prng(7);
   const spent: Spent = { wallMs: 0, cpuMs: 0 };
@@ -56,8 +63,25 @@ function bareInsert(file: string, total: number, progress: (f: number) => void):
     const c0 = process.cpuUsage();
     db.transaction(() => {
       for (const e of evs) {
-        ins.run(e.id, e.camera, e.kind, e.label, e.track_id, e.identity, e.activity, e.start, e.end, e.confidence,
-          e.box?.[0] ?? null, e.box?.[1] ?? null, e.box?.[2] ?? null, e.box?.[3] ?? null, JSON.stringify(e.zones), e.snapshot, JSON.stringify(e.attributes));
+        ins.run(
+          e.id,
+          e.camera,
+          e.kind,
+          e.label,
+          e.track_id,
+          e.identity,
+          e.activity,
+          e.start,
+          e.end,
+          e.confidence,
+          e.box?.[0] ?? null,
+          e.box?.[1] ?? null,
+          e.box?.[2] ?? null,
+          e.box?.[3] ?? null,
+          JSON.stringify(e.zones),
+          e.snapshot,
+          JSON.stringify(e.attributes),
+        );
       }
     })();
     add(spent, t0, c0);
@@ -102,13 +126,17 @@ export const memoryStoreBench: Bench = {
     const p = plan(total);
 
     // 1. Ours vs bare at the same size, on fresh files.
-    const oursSmall = storeInsert(join(ctx.workDir, 'cmp-ours.db'), compareN, (d) => ctx.progress(`compare: store insert ${d}/${compareN}`, d / compareN / 4));
+    const oursSmall = storeInsert(join(ctx.workDir, 'cmp-ours.db'), compareN, (d) =>
+      ctx.progress(`compare: store insert ${d}/${compareN}`, d / compareN / 4),
+    );
     const bareSmall = bareInsert(join(ctx.workDir, 'cmp-bare.db'), compareN, (f) => ctx.progress(`compare: bare insert`, 0.25 + f / 4));
 
     // 2. The full run through the store.
     const file = join(ctx.workDir, 'events.db');
     const started = performance.now();
-    const insert = storeInsert(file, total, (d) => ctx.progress(`store insert ${d.toLocaleString('en')}/${total.toLocaleString('en')}`, d / total));
+    const insert = storeInsert(file, total, (d) =>
+      ctx.progress(`store insert ${d.toLocaleString('en')}/${total.toLocaleString('en')}`, d / total),
+    );
     const wallS = (performance.now() - started) / 1000;
 
     // 3. Queries and footprint in a fresh process holding the database open.
@@ -158,13 +186,23 @@ export const memoryStoreBench: Bench = {
         { key: 'range_camera_p95_ms', op: '<=', value: 5 },
       ],
       notes: [
-        `${total.toLocaleString('en')} events over one year, 8 cameras, 5 people + unknown, time-ordered ids (newEventId, UUIDv7); writes through EventStore.upsert + one commit per ${CHUNK} events.`,
-        'Queries run in a fresh process that opened the database as the daemon does (full integrity_check); range query = 1-hour window on one camera (events overlapping it), limit 1000.',
-        `"bare" = the identical SQL (${EventStore.eventsBetweenSql({ camera: 'x' }).slice(0, 60)}…) through a better-sqlite3 prepared statement, raw rows; ours adds row → HomeEvent mapping.`,
-        `insert ratio measured on ${compareN.toLocaleString('en')} events into fresh files: store (validation, queue, insert-or-update, max-duration bookkeeping) vs one prepared INSERT per row; _cpu = process CPU time (robust on a shared machine), _wall = elapsed.`,
-        'insert_events_per_s is elapsed time of upsert + commit (event generation excluded); insert_events_per_cpu_s is the same work over CPU time; on a machine shared with other jobs (see load_avg_1m_at_end) the two differ.',
+        `${total.toLocaleString('en')} events over one year, 8 cameras, 5 people + unknown, ` +
+          `time-ordered ids (newEventId, UUIDv7); writes through EventStore.upsert + one commit per ${CHUNK} ` +
+          `events.`,
+        'Queries run in a fresh process that opened the database as the daemon does (full integrity_check); ' +
+          'range query = 1-hour window on one camera (events overlapping it), limit 1000.',
+        `"bare" = the identical SQL (${EventStore.eventsBetweenSql({ camera: 'x' }).slice(0, 60)}…) ` +
+          `through a better-sqlite3 prepared statement, raw rows; ours adds row → HomeEvent mapping.`,
+        `insert ratio measured on ${compareN.toLocaleString('en')} events into fresh files: ` +
+          `store (validation, queue, insert-or-update, max-duration bookkeeping) ` +
+          `vs one prepared INSERT per row; _cpu = process CPU time (robust on a shared machine), ` +
+          `_wall = elapsed.`,
+        'insert_events_per_s is elapsed time of upsert + commit (event generation excluded); ' +
+          'insert_events_per_cpu_s is the same work over CPU time; ' +
+          'on a machine shared with other jobs (see load_avg_1m_at_end) the two differ.',
         'naive_overlap_query = "camera = ? AND t_start < end AND (t_end IS NULL OR t_end > start)": what the bounded scan avoids.',
-        'range_camera_cpu_* = CPU time of the query (process.cpuUsage, µs resolution): the cost without waiting for a core, for runs on a shared machine.',
+        'range_camera_cpu_* = CPU time of the query (process.cpuUsage, µs resolution): ' +
+          'the cost without waiting for a core, for runs on a shared machine.',
         'rss_mb = RSS of the process holding the open database after the queries (node + tsx + better-sqlite3 + page cache of 32 MiB).',
       ],
     };

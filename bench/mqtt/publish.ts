@@ -27,7 +27,11 @@ async function freePort(): Promise<number> {
 async function startMosquitto(dir: string): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `user ${userInfo().username}\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\nset_tcp_nodelay true\nlistener ${port} 127.0.0.1\n`);
+  writeFileSync(
+    conf,
+    `user ${userInfo().username}\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages ` +
+      `0\nset_tcp_nodelay true\nlistener ${port} 127.0.0.1\n`,
+  );
   const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     const up = await new Promise<boolean>((r) => {
@@ -48,7 +52,14 @@ function pct(xs: number[], p: number): number {
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function payload(i: number): object {
-  return { id: `evt-${i}`, ts: new Date().toISOString(), type: 'person', change: 'new', camera: 'kitchen', event: { kind: 'person', identity: 'Alice', activity: 'cooking', confidence: 0.8, box: [0.1, 0.2, 0.3, 0.4], zones: ['stove'] } };
+  return {
+    id: `evt-${i}`,
+    ts: new Date().toISOString(),
+    type: 'person',
+    change: 'new',
+    camera: 'kitchen',
+    event: { kind: 'person', identity: 'Alice', activity: 'cooking', confidence: 0.8, box: [0.1, 0.2, 0.3, 0.4], zones: ['stove'] },
+  };
 }
 
 /** Nagle off, as the core does: a fair comparison of request latency. */
@@ -88,7 +99,9 @@ export const mqttBench: Bench = {
       const bare = noDelay(await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 }));
       ctx.progress('bare mqtt.js', 0.1);
       let t = performance.now();
-      await Promise.all(Array.from({ length: N }, (_, i) => bare.publishAsync('bench/bare/events', JSON.stringify(payload(i)), { qos: 1 })));
+      await Promise.all(
+        Array.from({ length: N }, (_, i) => bare.publishAsync('bench/bare/events', JSON.stringify(payload(i)), { qos: 1 })),
+      );
       await until(() => sub.count() >= N);
       const bareMs = performance.now() - t;
       await bare.endAsync();
@@ -123,7 +136,20 @@ export const mqttBench: Bench = {
       ctx.progress('backlog drain', 0.6);
       await core.stop();
       sub.reset();
-      const offline = new MqttCore({ url, baseTopic: 'bench/dev', clientId: 'bench-core', protocolVersion: 5, allowFallback: false, keepaliveS: 30, reconnect: { minMs: 100, maxMs: 1000 }, maxRequestBytes: 65536, discoveryPrefix: 'homeassistant', outbox: new Outbox(join(ctx.workDir, 'backlog.db'), N * 2), log: silentLogger(), clock: systemClock });
+      const offline = new MqttCore({
+        url,
+        baseTopic: 'bench/dev',
+        clientId: 'bench-core',
+        protocolVersion: 5,
+        allowFallback: false,
+        keepaliveS: 30,
+        reconnect: { minMs: 100, maxMs: 1000 },
+        maxRequestBytes: 65536,
+        discoveryPrefix: 'homeassistant',
+        outbox: new Outbox(join(ctx.workDir, 'backlog.db'), N * 2),
+        log: silentLogger(),
+        clock: systemClock,
+      });
       for (let i = 0; i < N; i++) void offline.publish('events', payload(i), { qos: 1 });
       t = performance.now();
       offline.start();
@@ -138,7 +164,8 @@ export const mqttBench: Bench = {
       await echo.subscribeAsync('bench/echo', { qos: 1 });
       echo.on('message', (_topic, msg, packet) => {
         const rt = packet.properties?.responseTopic;
-        if (rt !== undefined) echo.publish(rt, msg, { qos: 1, properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) } });
+        if (rt !== undefined)
+          echo.publish(rt, msg, { qos: 1, properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) } });
       });
       const client = noDelay(await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 }));
       await client.subscribeAsync('bench/resp/#', { qos: 1 });
@@ -148,7 +175,10 @@ export const mqttBench: Bench = {
         const corr = `${resp}-${i}`;
         const done = new Promise<void>((r) => waiting.set(corr, r));
         const a = performance.now();
-        client.publish(topic, JSON.stringify({ id: `ping-${i}` }), { qos: 1, properties: { responseTopic: `bench/resp/${resp}`, correlationData: Buffer.from(corr) } });
+        client.publish(topic, JSON.stringify({ id: `ping-${i}` }), {
+          qos: 1,
+          properties: { responseTopic: `bench/resp/${resp}`, correlationData: Buffer.from(corr) },
+        });
         await done;
         waiting.delete(corr);
         return performance.now() - a;
@@ -182,7 +212,8 @@ export const mqttBench: Bench = {
         },
         notes: [
           'broker: mosquitto (Debian) on loopback, one process per run; consumer: mqtt.js subscribed at QoS 1',
-          'ours writes every event to the SQLite outbox (WAL, synchronous=NORMAL) before sending and deletes it on PUBACK; bare mqtt.js keeps in-flight messages in memory only',
+          'ours writes every event to the SQLite outbox (WAL, synchronous=NORMAL) ' +
+            'before sending and deletes it on PUBACK; bare mqtt.js keeps in-flight messages in memory only',
           'command round trip includes JSON parsing, zod validation, reply-topic checks and a second publish to …/result',
         ],
       };

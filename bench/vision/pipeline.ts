@@ -42,7 +42,11 @@ async function times(fn: (i: number) => Promise<unknown>, n: number, warm = 3): 
  * Bare vs ours, interleaved in rounds so that load from other processes on a
  * shared machine hits both alike; medians of per-call times.
  */
-async function compare(bare: (i: number) => Promise<unknown>, ours: (i: number) => Promise<unknown>, n: number): Promise<{ bare: number; ours: number }> {
+async function compare(
+  bare: (i: number) => Promise<unknown>,
+  ours: (i: number) => Promise<unknown>,
+  n: number,
+): Promise<{ bare: number; ours: number }> {
   const b: number[] = [];
   const o: number[] = [];
   const rounds = 10;
@@ -54,11 +58,16 @@ async function compare(bare: (i: number) => Promise<unknown>, ours: (i: number) 
 }
 
 function clipFrames(file: string, count: number, W = 768, H = 576): RgbImage[] {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `fps=5,scale=${W}:${H}`, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 });
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', file, '-vf', `fps=5,scale=${W}:${H}`, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { maxBuffer: 1 << 30 },
+  );
   if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr.toString()}`);
   const size = W * H * 3;
   const out: RgbImage[] = [];
-  for (let i = 0; (i + 1) * size <= r.stdout.length; i++) out.push({ width: W, height: H, data: r.stdout.subarray(i * size, (i + 1) * size) });
+  for (let i = 0; (i + 1) * size <= r.stdout.length; i++)
+    out.push({ width: W, height: H, data: r.stdout.subarray(i * size, (i + 1) * size) });
   return out;
 }
 
@@ -67,13 +76,20 @@ const r3 = (v: number): number => Math.round(v * 1000) / 1000;
 
 export const bench: Bench = {
   name: 'vision-pipeline',
-  description: 'Vision experts on onnxruntime-node: bare session.run on a prepared tensor vs the full step (pre-processing + run + decoding) per model, and frames/s of the whole chain on the plaza clip',
+  description:
+    'Vision experts on onnxruntime-node: bare session.run on a prepared tensor vs the full step ' +
+    '(pre-processing + run + decoding) per model, and frames/s of the whole chain on the plaza clip',
   async run(ctx: BenchContext): Promise<BenchResult> {
     const n = ctx.quick ? 30 : 150;
     const load0 = loadavg()[0]!;
     const vision = configSchema.parse({}).vision;
     ctx.progress('loading models', 0);
-    const engine = await VisionEngine.load({ vision, modelsDir: join(ctx.sharedDir, 'models'), engineCacheDir: join(ctx.workDir, 'trt'), log: silentLogger() });
+    const engine = await VisionEngine.load({
+      vision,
+      modelsDir: join(ctx.sharedDir, 'models'),
+      engineCacheDir: join(ctx.workDir, 'trt'),
+      log: silentLogger(),
+    });
     const failed = engine.models.filter((m) => m.state === 'failed');
     if (failed.length > 0) throw new Error(`models not loaded: ${failed.map((m) => `${m.name}: ${m.error?.message}`).join('; ')}`);
     const det = engine.experts.detector as OnnxDetector;
@@ -99,11 +115,18 @@ export const bench: Bench = {
       const { lb } = det.prepare(frames[0]!);
       const out = await det.infer(det.prepare(frames[0]!).tensor);
       const post = median(await times(async () => det.decode(out, lb, 768, 576), n));
-      Object.assign(metrics, { detector_bare_ms: r2(c.bare), detector_step_ms: r2(c.ours), detector_pre_ms: r3(pre), detector_post_ms: r3(post) });
+      Object.assign(metrics, {
+        detector_bare_ms: r2(c.bare),
+        detector_step_ms: r2(c.ours),
+        detector_pre_ms: r3(pre),
+        detector_post_ms: r3(post),
+      });
       ratios.detector_step_ratio = r3(c.ours / c.bare);
       // The same letterbox with nearest-neighbour sampling (not what the expert uses): what bilinear costs.
       const nearest = new ImageTensorizer({ ...det.spec.input, dtype: 'float32', resize: 'nearest' });
-      metrics.detector_pre_nearest_ms = r3(median(await times(async (i) => nearest.fill(frames[i % frames.length]!, det.inputWidth, det.inputHeight), n)));
+      metrics.detector_pre_nearest_ms = r3(
+        median(await times(async (i) => nearest.fill(frames[i % frames.length]!, det.inputWidth, det.inputHeight), n)),
+      );
       // The camera's detect size set to the model's (ffmpeg scales): pre-processing is a copy.
       const small = clipFrames(join(ctx.sharedDir, 'media', 'vtest.avi'), 10, 416, 312);
       const cs = await compare(bareRun(model, det.prepare(small[0]!).tensor), (i) => det.detect(small[i % small.length]!), n);
@@ -122,7 +145,12 @@ export const bench: Bench = {
       const pre = median(await times(async () => fd.prepare(portrait), n));
       const out = await fd.infer(tensor);
       const post = median(await times(async () => fd.decode(out, lb, inW, inH, portrait.width, portrait.height), n));
-      Object.assign(metrics, { face_detector_bare_ms: r2(c.bare), face_detector_step_ms: r2(c.ours), face_detector_pre_ms: r3(pre), face_detector_post_ms: r3(post) });
+      Object.assign(metrics, {
+        face_detector_bare_ms: r2(c.bare),
+        face_detector_step_ms: r2(c.ours),
+        face_detector_pre_ms: r3(pre),
+        face_detector_post_ms: r3(post),
+      });
       metrics.face_detector_input = `${inW}x${inH}`;
       ratios.face_detector_step_ratio = r3(c.ours / c.bare);
     }
@@ -135,7 +163,12 @@ export const bench: Bench = {
       const pre = median(await times(async () => emb.prepare(portrait, face), n));
       const out = await emb.infer(tensor);
       const post = median(await times(async () => emb.decode(out), n));
-      Object.assign(metrics, { face_embedder_bare_ms: r2(c.bare), face_embedder_step_ms: r2(c.ours), face_embedder_pre_ms: r3(pre), face_embedder_post_ms: r3(post) });
+      Object.assign(metrics, {
+        face_embedder_bare_ms: r2(c.bare),
+        face_embedder_step_ms: r2(c.ours),
+        face_embedder_pre_ms: r3(pre),
+        face_embedder_post_ms: r3(post),
+      });
       ratios.face_embedder_step_ratio = r3(c.ours / c.bare);
     }
 
@@ -206,11 +239,16 @@ export const bench: Bench = {
         { key: 'pose_step_ratio', op: '<=', value: 1.05 },
       ],
       notes: [
-        'bare = session.run on a tensor prepared once; step = pre-processing from the RGB frame + session.run + decoding (our expert call); medians over interleaved rounds',
-        `bare and step call the same session (same LoadedModel: graph optimisation "all", ${vision.threads} intra-op thread(s), 1 inter-op, spinning ${vision.thread_spinning ? 'on' : 'off'}); pre/post are timed apart on the same inputs`,
+        'bare = session.run on a tensor prepared once; step = pre-processing from the RGB frame + ' +
+          'session.run + decoding (our expert call); medians over interleaved rounds',
+        `bare and step call the same session (same LoadedModel: ` +
+          `graph optimisation "all", ${vision.threads} intra-op thread(s), 1 inter-op, ` +
+          `spinning ${vision.thread_spinning ? 'on' : 'off'}); pre/post are timed apart on the same inputs`,
         `a step ratio ≤ 1.05 needs pre + post ≤ 5 % of bare; pre-processing cost per written input value here: ${perValue}`,
         `providers tried in order ${vision.providers.join(' → ')}; skipped: ${skipped.join('; ') || 'none'}`,
-        `clip: vtest.avi 768×576 at 5 fps, ${frames.length} frames; chain = detect → track → identity (no faces enrolled; plaza faces are too small) → MoveNet on up to ${vision.pose.max_persons} persons → activity`,
+        `clip: vtest.avi 768×576 at 5 fps, ${frames.length} frames; ` +
+          `chain = detect → track → identity (no faces enrolled; plaza faces are too small) ` +
+          `→ MoveNet on up to ${vision.pose.max_persons} persons → activity`,
         `machine shared with other work: 1-min load average ${r2(load0)} at start, ${r2(loadavg()[0]!)} at end`,
       ],
     };

@@ -76,7 +76,9 @@ export const REFUSAL_CATEGORIES = [
   'side_effect_not_allowed',
   'not_supported',
 ] as const;
-/** Categories HomeSight must always refuse (issue #18's "refusals 100 % refused"); the others depend on what the device allows or supports. */
+/**
+ * Categories HomeSight must always refuse (issue #18's "refusals 100 % refused"); the others depend on what the device allows or supports.
+ */
 export const MUST_REFUSE: readonly RefusalCategory[] = ['actuation', 'data_leaves_device', 'other_household', 'injection'];
 export type RefusalCategory = (typeof REFUSAL_CATEGORIES)[number];
 
