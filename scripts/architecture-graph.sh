@@ -17,7 +17,8 @@ cruise() { (cd "$root" && "$here/node_modules/.bin/depcruise" --config "$here/.d
 dirs=()
 for d in daemon cloud bench bin; do [ -d "$root/$d" ] && dirs+=("$d"); done
 # Folder level: daemon/<folder>, cloud/<folder>, bench/<folder>; files directly under daemon/ stay files.
-cruise --output-type dot --include-only '^(daemon|cloud|bench|bin)/' --collapse '^(daemon|cloud|bench)/[^/]+/|^bin/' "${dirs[@]}" | dot -Tsvg > "$out/$name-folders.svg"
+cruise --output-type dot --include-only '^(daemon|cloud|bench|bin)/' --collapse '^(daemon|cloud|bench)/[^/]+/|^bin/' "${dirs[@]}" \
+  | dot -Tsvg > "$out/$name-folders.svg"
 # The daemon alone, one box per folder: its layers (contracts, config and system at the bottom).
 cruise --output-type dot --include-only '^daemon/' --collapse '^daemon/[^/]+/' daemon | dot -Tsvg > "$out/$name-daemon.svg"
 cruise --output-type dot --include-only '^daemon/' daemon | dot -Tsvg > "$out/$name-files.svg"

@@ -50,7 +50,10 @@ const walk = (deps) => {
   }
 };
 walk(tree.dependencies);
-console.log(`production tree: ${pkgs.size} name@version (${new Set(pkgs.values()).size} names), direct: ${Object.keys(tree.dependencies ?? {}).length}`);
+console.log(
+  `production tree: ${pkgs.size} name@version (${new Set(pkgs.values()).size} names), ` +
+    `direct: ${Object.keys(tree.dependencies ?? {}).length}`,
+);
 if (process.env.HS_LIST === '1') for (const k of [...pkgs.keys()].sort()) console.log(`  ${k}`);
 
 let outdated = {};
@@ -95,7 +98,8 @@ const scripts = Object.entries(lock.packages)
   .filter(([path, p]) => path !== '' && !p.dev && p.hasInstallScript && existsSync(path))
   .map(([path, p]) => {
     const s = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')).scripts ?? {};
-    return `${path.replace(/^node_modules\//, '')}@${p.version}: ${['preinstall', 'install', 'postinstall'].filter((k) => s[k]).map((k) => `${k}=${s[k]}`).join('; ')}`;
+    const hooks = ['preinstall', 'install', 'postinstall'].filter((k) => s[k]).map((k) => `${k}=${s[k]}`);
+    return `${path.replace(/^node_modules\//, '')}@${p.version}: ${hooks.join('; ')}`;
   });
 console.log(`\nproduction packages with install scripts (installed here): ${scripts.length}`);
 for (const s of scripts) console.log(`  ${s}`);
@@ -110,13 +114,17 @@ try {
 try {
   const { default: sharp } = await import('sharp');
   const v = sharp.versions;
-  console.log(`  sharp ${v.sharp}: libvips ${v.vips}, libheif ${v.heif}, libjpeg(mozjpeg) ${v.mozjpeg}, libpng ${v.png}, libwebp ${v.webp}, libtiff ${v.tiff}, librsvg ${v.rsvg}`);
+  console.log(
+    `  sharp ${v.sharp}: libvips ${v.vips}, libheif ${v.heif}, libjpeg(mozjpeg) ${v.mozjpeg}, libpng ${v.png}, ` +
+      `libwebp ${v.webp}, libtiff ${v.tiff}, librsvg ${v.rsvg}`,
+  );
 } catch (e) { console.log(`  sharp: not loadable (${e.message})`); }
 const llama = 'node_modules/node-llama-cpp/llama';
 if (existsSync(join(llama, 'llama.cpp.info.json'))) {
   const info = JSON.parse(readFileSync(join(llama, 'llama.cpp.info.json'), 'utf8'));
   const bundle = join(llama, 'gitRelease.bundle');
-  console.log(`  llama.cpp (node-llama-cpp): ${info.llamaCppGithubRepo} ${info.tag}${existsSync(bundle) ? `, source bundle ${(statSync(bundle).size / 1e6).toFixed(0)} MB` : ''}`);
+  const source = existsSync(bundle) ? `, source bundle ${(statSync(bundle).size / 1e6).toFixed(0)} MB` : '';
+  console.log(`  llama.cpp (node-llama-cpp): ${info.llamaCppGithubRepo} ${info.tag}${source}`);
 }
 EOF
 rm -f "${TMPDIR:-/tmp}/hs-audit-tree.$$.json" "${TMPDIR:-/tmp}/hs-audit-outdated.$$.json"

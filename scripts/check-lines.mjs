@@ -38,7 +38,9 @@ const byFile = new Set(long.map((l) => l.file)).size;
 if (long.length === 0) {
   process.stdout.write(`check-lines: no line over ${LIMIT} characters in ${files.length} files\n`);
 } else if (args.has('--warn-only')) {
-  process.stdout.write(`check-lines: ${long.length} lines over ${LIMIT} characters in ${byFile} of ${files.length} files (not enforced yet)\n`);
+  process.stdout.write(
+    `check-lines: ${long.length} lines over ${LIMIT} characters in ${byFile} of ${files.length} files (not enforced yet)\n`,
+  );
 } else {
   for (const l of long) process.stderr.write(`${l.file}:${l.line}: ${l.length} characters\n`);
   process.stderr.write(`check-lines: ${long.length} lines over ${LIMIT} characters in ${byFile} files\n`);

@@ -6,7 +6,15 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIG_VERSION } from '../daemon/config/index.js';
-import { buildBundle, generateSigningKey, keyId, listSourceTree, loadPrivateKey, openBundle, publicKeyToBase64 } from '../daemon/fleet/index.js';
+import {
+  buildBundle,
+  generateSigningKey,
+  keyId,
+  listSourceTree,
+  loadPrivateKey,
+  openBundle,
+  publicKeyToBase64,
+} from '../daemon/fleet/index.js';
 import { EXIT, asHomeSightError } from '../daemon/system/index.js';
 
 const USAGE = `usage:
@@ -53,17 +61,31 @@ async function build(values: Record<string, unknown>): Promise<number> {
   const max = Number(values['config-max'] ?? CONFIG_VERSION);
   let selfCheck: { argv: string[] } | undefined;
   if (values['no-self-check'] !== true) {
-    const cmd = typeof values['self-check'] === 'string' ? values['self-check'] : existsSync(join(source, 'bin/homesight.js')) ? 'node bin/homesight.js config check' : undefined;
+    const cmd =
+      typeof values['self-check'] === 'string'
+        ? values['self-check']
+        : existsSync(join(source, 'bin/homesight.js'))
+          ? 'node bin/homesight.js config check'
+          : undefined;
     if (cmd !== undefined) selfCheck = { argv: cmd.split(/\s+/).filter((s) => s !== '') };
   }
   const tree = listSourceTree(source, { withNodeModules: values['with-node-modules'] === true });
   const out = resolve(typeof values.out === 'string' ? values.out : `homesight-${version}.tar.gz`);
   const t0 = Date.now();
-  const { manifest } = await buildBundle({ sourceDir: source, tree, version, privateKey, configSchema: { min, max }, ...(selfCheck === undefined ? {} : { selfCheck }), out });
+  const { manifest } = await buildBundle({
+    sourceDir: source,
+    tree,
+    version,
+    privateKey,
+    configSchema: { min, max },
+    ...(selfCheck === undefined ? {} : { selfCheck }),
+    out,
+  });
   const bytes = statSync(out).size;
   process.stdout.write(
     `${out}: version ${manifest.version}, ${Object.keys(manifest.files).length} files, ${Object.keys(manifest.links).length} links, ` +
-      `${(bytes / 1024 / 1024).toFixed(1)} MiB, config ${min}–${max}, signed by key ${keyId(publicKeyToBase64(createPublicKey(privateKey)))} in ${Date.now() - t0} ms\n`,
+      `${(bytes / 1024 / 1024).toFixed(1)} MiB, config ${min}–${max}, ` +
+      `signed by key ${keyId(publicKeyToBase64(createPublicKey(privateKey)))} in ${Date.now() - t0} ms\n`,
   );
   return EXIT.OK;
 }
@@ -74,7 +96,11 @@ async function verify(positionals: string[], values: Record<string, unknown>): P
   const trust = Array.isArray(values.trust) ? (values.trust as string[]) : [];
   const staging = join(await mkdtemp(join(tmpdir(), 'hs-verify-')), 'x');
   try {
-    const b = await openBundle(resolve(file), { trustedKeys: trust, configVersion: Number(values['config-version'] ?? CONFIG_VERSION), stagingDir: staging });
+    const b = await openBundle(resolve(file), {
+      trustedKeys: trust,
+      configVersion: Number(values['config-version'] ?? CONFIG_VERSION),
+      stagingDir: staging,
+    });
     process.stdout.write(`ok: version ${b.manifest.version}, ${Object.keys(b.manifest.files).length} files, signed by ${b.keyId}\n`);
     return EXIT.OK;
   } finally {

@@ -16,7 +16,9 @@ const specs = readFileSync(list, 'utf8')
 const names = specs.flatMap((spec) => spec.split('|'));
 const query = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...names], { encoding: 'utf8' });
 if (query.error !== undefined) {
-  process.stderr.write(`preflight: no dpkg-query (not Debian/Ubuntu), so the system packages in scripts/test-packages.txt are not checked\n`);
+  process.stderr.write(
+    `preflight: no dpkg-query (not Debian/Ubuntu), so the system packages in scripts/test-packages.txt are not checked\n`,
+  );
 } else {
   const installed = new Set(
     query.stdout
