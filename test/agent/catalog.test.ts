@@ -8,16 +8,40 @@ const codes = (issues: Array<{ code: string }>): string[] => issues.map((i) => i
 t.test('every tool is described, typed and has a stable snake_case name', async (t) => {
   t.ok(CATALOG.length >= 17);
   const required = [
-    'resolve_time', 'get_frames', 'detect_persons', 'recognize_identity', 'recognize_activity', 'query_events', 'who_was_where', 'last_seen',
-    'activity_timeline', 'count_events', 'aggregate', 'get_snapshot', 'evidence_clip', 'recall_memory', 'remember', 'publish_to_hub', 'compose_answer',
+    'resolve_time',
+    'get_frames',
+    'detect_persons',
+    'recognize_identity',
+    'recognize_activity',
+    'query_events',
+    'who_was_where',
+    'last_seen',
+    'activity_timeline',
+    'count_events',
+    'aggregate',
+    'get_snapshot',
+    'evidence_clip',
+    'recall_memory',
+    'remember',
+    'publish_to_hub',
+    'compose_answer',
   ];
   for (const name of required) t.ok(TOOL_NAMES.includes(name as (typeof TOOL_NAMES)[number]), name);
   for (const tool of CATALOG) {
     t.match(tool.name, /^[a-z][a-z0-9_]*$/);
     t.ok(tool.description.length > 20, `${tool.name} has an LLM-facing description`);
-    t.ok(tool.input.safeParse(tool.example).success || Object.values(tool.example).some((v) => typeof v === 'string' && v.startsWith('<node-')), `${tool.name} example fits`);
+    t.ok(
+      tool.input.safeParse(tool.example).success ||
+        Object.values(tool.example).some((v) => typeof v === 'string' && v.startsWith('<node-')),
+      `${tool.name} example fits`,
+    );
   }
-  t.same(CATALOG.filter((x) => x.sideEffects).map((x) => x.name).sort(), ['publish_to_hub', 'remember']);
+  t.same(
+    CATALOG.filter((x) => x.sideEffects)
+      .map((x) => x.name)
+      .sort(),
+    ['publish_to_hub', 'remember'],
+  );
 });
 
 t.test('the JSON schema is derived from the catalog: tool enum, arguments per tool', async (t) => {
@@ -66,11 +90,26 @@ t.test('validatePlan gives precise errors', async (t) => {
       { task: 'detect_persons', arguments: { frames: '<node-9>' } },
       { task: 'compose_answer', arguments: { question: 'q', inputs: 'not refs' } },
     ],
-    task_links: [{ source: 'query_events', target: 'query_events' }, { source: 'nope', target: 'get_frames' }],
+    task_links: [
+      { source: 'query_events', target: 'query_events' },
+      { source: 'nope', target: 'get_frames' },
+    ],
   };
   const issues = validatePlan(bad, { cameras: ['demo', 'porch'] });
   const c = codes(issues);
-  for (const code of ['E_TOOL_UNKNOWN', 'E_REF_FORWARD', 'E_ARG_INVALID', 'E_ARG_VALUE', 'E_ARG_UNKNOWN', 'E_REF_NOT_ALLOWED', 'E_REF_KIND', 'E_TOOL_NOT_ALLOWED', 'E_REF_RANGE', 'E_LINK_CYCLE', 'E_LINK_UNKNOWN']) {
+  for (const code of [
+    'E_TOOL_UNKNOWN',
+    'E_REF_FORWARD',
+    'E_ARG_INVALID',
+    'E_ARG_VALUE',
+    'E_ARG_UNKNOWN',
+    'E_REF_NOT_ALLOWED',
+    'E_REF_KIND',
+    'E_TOOL_NOT_ALLOWED',
+    'E_REF_RANGE',
+    'E_LINK_CYCLE',
+    'E_LINK_UNKNOWN',
+  ]) {
     t.ok(c.includes(code), `reports ${code}`);
   }
   const fwd = issues.find((i) => i.code === 'E_REF_FORWARD')!;
@@ -97,16 +136,32 @@ t.test('validatePlan gives precise errors', async (t) => {
 
 t.test('per-node grammar only admits references to fitting earlier nodes', async (t) => {
   const first = JSON.stringify(nodeGrammarSchema(0, []));
-  for (const needsRef of ['detect_persons', 'recognize_identity', 'recognize_activity', 'get_snapshot', 'evidence_clip', 'compose_answer']) {
+  for (const needsRef of [
+    'detect_persons',
+    'recognize_identity',
+    'recognize_activity',
+    'get_snapshot',
+    'evidence_clip',
+    'compose_answer',
+  ]) {
     t.notOk(first.includes(`"const":"${needsRef}"`), `${needsRef} cannot be the first node`);
   }
   t.notOk(first.includes('<node-'), 'no references at position 0');
   const kinds: OutputKind[] = ['time_range', 'frames'];
-  const third = nodeGrammarSchema(2, kinds, { question: 'q' }) as { oneOf: Array<{ properties: { task: { const: string }; arguments: { properties: Record<string, unknown> } } }> };
+  const third = nodeGrammarSchema(2, kinds, { question: 'q' }) as {
+    oneOf: Array<{ properties: { task: { const: string }; arguments: { properties: Record<string, unknown> } } }>;
+  };
   const branch = (name: string) => third.oneOf.find((b) => b.properties.task.const === name)!;
   t.same(branch('detect_persons').properties.arguments.properties.frames, { enum: ['<node-1>'] }, 'frames only from get_frames');
-  t.match(JSON.stringify(branch('query_events').properties.arguments.properties.start), /"enum":\["<node-0>"\]/, 'start from the time range');
-  t.notOk('question' in branch('compose_answer').properties.arguments.properties, 'the question is filled in by the planner, not generated');
+  t.match(
+    JSON.stringify(branch('query_events').properties.arguments.properties.start),
+    /"enum":\["<node-0>"\]/,
+    'start from the time range',
+  );
+  t.notOk(
+    'question' in branch('compose_answer').properties.arguments.properties,
+    'the question is filled in by the planner, not generated',
+  );
   const final = JSON.stringify(nodeGrammarSchema(3, ['time_range', 'presence', 'evidence'], { final: true }));
   t.ok(final.includes('"const":"compose_answer"') && !final.includes('"const":"who_was_where"'), 'last position: compose_answer only');
   const limit = JSON.stringify(branch('query_events').properties.arguments.properties.limit);

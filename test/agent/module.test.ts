@@ -52,7 +52,9 @@ t.test('the real GGUF loads in the background; reload applies live keys and name
   t.equal(r.trace.planning[0]?.planner, 'local');
   const next = parseConfigText(
     `paths: {data_dir: ${ctx.config.paths.data_dir}, models_dir: ${ctx.config.paths.models_dir}}\n` +
-      YAML('local', 'stories260K.gguf').replace('planner: local', 'planner: local\n  allow_tools: [remember]\n  max_repairs: 1').replace('threads: 1', 'threads: 2'),
+      YAML('local', 'stories260K.gguf')
+        .replace('planner: local', 'planner: local\n  allow_tools: [remember]\n  max_repairs: 1')
+        .replace('threads: 1', 'threads: 2'),
     'next.yaml',
     { env: {} },
   ).config;
@@ -60,6 +62,10 @@ t.test('the real GGUF loads in the background; reload applies live keys and name
   t.same(out.applied.sort(), ['agent.allow_tools', 'agent.max_repairs']);
   t.ok(out.needsRestart.includes('agent.llm'));
   const mem = await agent.service.ask({ question: 'Remember that the spare key is under the mat', options: { planner: 'retrieval' } });
-  t.same(mem.plan.task_nodes.map((n) => n.task), ['remember', 'compose_answer'], 'remember is allowed now');
+  t.same(
+    mem.plan.task_nodes.map((n) => n.task),
+    ['remember', 'compose_answer'],
+    'remember is allowed now',
+  );
   t.match(mem.answer, /^Noted — I stored this in memory: "the spare key is under the mat"\./);
 });

@@ -31,7 +31,10 @@ t.test('time phrases resolve to explicit intervals in the household timezone (no
     ['2024-05-01', '2024-05-01T00:00:00+02:00', '2024-05-02T00:00:00+02:00'],
   ];
   for (const [phrase, start, end] of cases) t.same(r(phrase), [start, end], phrase);
-  t.same(r('and after that?', NOW, TZ, { startMs: Date.parse('2024-05-04T19:00:00+02:00'), endMs: Date.parse('2024-05-04T20:00:00+02:00') }), ['2024-05-04T20:00:00+02:00', '2024-05-04T21:00:00+02:00']);
+  t.same(
+    r('and after that?', NOW, TZ, { startMs: Date.parse('2024-05-04T19:00:00+02:00'), endMs: Date.parse('2024-05-04T20:00:00+02:00') }),
+    ['2024-05-04T20:00:00+02:00', '2024-05-04T21:00:00+02:00'],
+  );
   t.throws(() => resolveTimePhrase('after that', NOW, TZ), { code: 'E_TIME_PHRASE' }, '"after that" needs a previous range');
   t.throws(() => resolveTimePhrase('when the moon is blue', NOW, TZ), { code: 'E_TIME_PHRASE', hint: /last night/ });
 });
@@ -41,9 +44,16 @@ t.test('DST: "yesterday" is 23 hours on the spring-forward day; other timezones'
   const [s, e] = r('yesterday', now);
   t.same([s, e], ['2024-03-31T00:00:00+01:00', '2024-04-01T00:00:00+02:00']);
   t.equal(Date.parse(e) - Date.parse(s), 23 * 3600_000);
-  t.same(r('between 7 and 8 pm', Date.parse('2024-05-04T21:30:00-04:00'), 'America/New_York'), ['2024-05-04T19:00:00-04:00', '2024-05-04T20:00:00-04:00']);
+  t.same(r('between 7 and 8 pm', Date.parse('2024-05-04T21:30:00-04:00'), 'America/New_York'), [
+    '2024-05-04T19:00:00-04:00',
+    '2024-05-04T20:00:00-04:00',
+  ]);
   t.same(r('today', Date.parse('2024-05-04T10:00:00Z'), 'UTC'), ['2024-05-04T00:00:00Z', '2024-05-04T10:00:00Z']);
-  t.equal(formatIsoInZone(Date.parse('2024-05-04T19:00:00.500+02:00'), TZ), '2024-05-04T19:00:00.500+02:00', 'milliseconds kept when present');
+  t.equal(
+    formatIsoInZone(Date.parse('2024-05-04T19:00:00.500+02:00'), TZ),
+    '2024-05-04T19:00:00.500+02:00',
+    'milliseconds kept when present',
+  );
 });
 
 t.test('DST edges: repeated hours count from their first occurrence, clock ranges cross DST nights by the clock', async (t) => {
@@ -51,11 +61,20 @@ t.test('DST edges: repeated hours count from their first occurrence, clock range
   // 2026-10-25 in Berlin: 03:00 CEST → 02:00 CET, so 02:00–03:00 happens twice and the range is 2 real hours.
   t.same(berlin('yesterday between 2 and 3 am', '2026-10-26T12:00:00+01:00'), ['2026-10-25T02:00:00+02:00', '2026-10-25T03:00:00+01:00']);
   // 2026-03-29: 02:00 CET → 03:00 CEST. A night range ends at 06:00 on the clock (7 real hours), not 24 h after 06:00 CET.
-  t.same(berlin('yesterday between 10 pm and 6 am', '2026-03-29T12:00:00+02:00'), ['2026-03-28T22:00:00+01:00', '2026-03-29T06:00:00+02:00']);
-  t.same(berlin('2026-03-28 between 22:00 and 06:00', '2026-03-29T12:00:00+02:00'), ['2026-03-28T22:00:00+01:00', '2026-03-29T06:00:00+02:00']);
+  t.same(berlin('yesterday between 10 pm and 6 am', '2026-03-29T12:00:00+02:00'), [
+    '2026-03-28T22:00:00+01:00',
+    '2026-03-29T06:00:00+02:00',
+  ]);
+  t.same(berlin('2026-03-28 between 22:00 and 06:00', '2026-03-29T12:00:00+02:00'), [
+    '2026-03-28T22:00:00+01:00',
+    '2026-03-29T06:00:00+02:00',
+  ]);
   // The skipped hour never showed on the clock: an empty range where the clocks resumed, not a whole day.
   t.same(berlin('yesterday between 2 and 3 am', '2026-03-30T12:00:00+02:00'), ['2026-03-29T03:00:00+02:00', '2026-03-29T03:00:00+02:00']);
-  t.same(r('yesterday between 2 and 3 am', Date.parse('2026-03-09T12:00:00-04:00'), 'America/New_York'), ['2026-03-08T03:00:00-04:00', '2026-03-08T03:00:00-04:00']);
+  t.same(r('yesterday between 2 and 3 am', Date.parse('2026-03-09T12:00:00-04:00'), 'America/New_York'), [
+    '2026-03-08T03:00:00-04:00',
+    '2026-03-08T03:00:00-04:00',
+  ]);
 });
 
 t.test('slots and the retrieval planner re-fill past plans from the new question', async (t) => {
@@ -75,7 +94,11 @@ t.test('slots and the retrieval planner re-fill past plans from the new question
   ];
   for (const [q, tasks, arg] of cases) {
     const res = await p.plan(planRequest(q));
-    t.same(res.plan.task_nodes.map((n) => n.task), tasks, q);
+    t.same(
+      res.plan.task_nodes.map((n) => n.task),
+      tasks,
+      q,
+    );
     t.match(JSON.stringify(res.plan.task_nodes), arg);
     t.same(validatePlan(res.plan, { cameras: ['demo', 'porch'] }), []);
     t.equal(res.confidence, null);
