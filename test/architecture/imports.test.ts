@@ -66,7 +66,9 @@ t.test("the rules catch a type-only circle, a daemon → bench/cloud import and 
   file('daemon/alpha/b.ts', "import type { A } from './a.js';\nexport interface B { a?: A }\n");
   file(
     'daemon/beta/index.ts',
-    "import type { A } from '../alpha/a.js';\nimport { run } from '../../bench/run.js';\nimport { teach } from '../../cloud/teach.js';\nexport type Beta = A;\nexport const go = (): void => { run(); teach(); };\n",
+    "import type { A } from '../alpha/a.js';\nimport { run } from '../../bench/run.js';\nimport { teach " +
+      "} from '../../cloud/teach.js';\nexport type Beta = A;\nexport const go = (): void => { run(); " +
+      'teach(); };\n',
   );
   file('bench/run.ts', 'export function run(): void {}\n');
   file('cloud/teach.ts', 'export function teach(): void {}\n');
