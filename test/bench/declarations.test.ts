@@ -137,7 +137,13 @@ t.test('algorithm: paradigm, planner name, hyperparameter shape, updater placeme
     }),
   );
   t.equal(ps3.length, 2);
-  t.match(ps3[0], { line: 5, column: 13, path: 'algorithm.modules.0.name', message: '"gpt" is not a built-in planner and no url is given', allowed: '"replay", "local", "retrieval", "cloud"' });
+  t.match(ps3[0], {
+    line: 5,
+    column: 13,
+    path: 'algorithm.modules.0.name',
+    message: '"gpt" is not a built-in planner and no url is given',
+    allowed: '"replay", "local", "retrieval", "cloud"',
+  });
   t.match(ps3[1], { line: 6, path: 'algorithm.modules.1.type', message: /only runs in the lifelonglearning paradigm/ });
 
   const ps4 = problems(jobDir(t, { alg: ALG.replace('damaged.jsonl', 'missing.jsonl') }));
@@ -160,7 +166,10 @@ t.test('YAML syntax errors have a line and column', async (t) => {
 
 t.test('`homesight bench` prints one located line per problem and exits 78', async (t) => {
   const dir = jobDir(t, { job: JOB + '    sortby: x\n' });
-  const r = spawnSync(process.execPath, [join(repo, 'bin/homesight.js'), 'bench', join(dir, 'job.yaml'), '--no-progress'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(repo, 'bin/homesight.js'), 'bench', join(dir, 'job.yaml'), '--no-progress'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   t.equal(r.status, 78, r.stderr);
   t.match(r.stderr, `${relative(process.cwd(), join(dir, 'job.yaml'))}:12:5: benchmarkingjob.rank.sortby: unknown key "sortby"`);
 });

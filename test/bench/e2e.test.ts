@@ -28,7 +28,8 @@ t.test('tiny job: gold replay scores perfectly, damaged replay scores the hand-c
   t.equal(r.env.dataset.train.length, 2);
 
   const gold = byLabel(r.cases, 'gold-replay');
-  for (const m of ['rouge1', 'rouge2', 'rougeL', 'node_f1', 'edge_f1', 't_f1', 'v_f1', 'v_f1_exact', 'plan_validity']) t.equal(gold.metrics[m], 1, `gold ${m} = 1`);
+  for (const m of ['rouge1', 'rouge2', 'rougeL', 'node_f1', 'edge_f1', 't_f1', 'v_f1', 'v_f1_exact', 'plan_validity'])
+    t.equal(gold.metrics[m], 1, `gold ${m} = 1`);
   t.equal(gold.metrics.edit_distance, 0, 'gold edit distance = 0');
   t.equal(gold.metrics.failure_rate, 0);
   t.same(gold.supports, { samples: 5, failures: 0, invalid: 0 });
@@ -58,15 +59,22 @@ t.test('tiny job: gold replay scores perfectly, damaged replay scores the hand-c
   t.same(Object.keys(byLabel(r.cases, 'damaged-replay').groups), ['chain', 'dag', 'single']);
 
   // Story: ranked by node_f1, Ianvs columns, files written.
-  t.same(r.story.rows.map((x) => x.algorithm), ['gold-replay', 'damaged-replay']);
+  t.same(
+    r.story.rows.map((x) => x.algorithm),
+    ['gold-replay', 'damaged-replay'],
+  );
   const all = readFileSync(join(ws, 'tiny/rank/all_rank.csv'), 'utf8').split('\n');
   t.equal(
     all[0],
-    'rank,algorithm,rouge1,rouge2,rougeL,node_f1,edge_f1,edit_distance,t_f1,v_f1,v_f1_exact,plan_validity,failure_rate,latency_p50_ms,latency_p95_ms,tokens_mean,paradigm,planner,planner-file,time,url',
+    'rank,algorithm,rouge1,rouge2,rougeL,node_f1,edge_f1,edit_distance,t_f1,v_f1,v_f1_exact,plan_validity,failure_rate,' +
+      'latency_p50_ms,latency_p95_ms,tokens_mean,paradigm,planner,planner-file,time,url',
   );
   t.match(all[2], /^2,damaged-replay,0\.5548387096774194,/);
   const selected = readFileSync(join(ws, 'tiny/rank/selected_rank.csv'), 'utf8').split('\n');
-  t.equal(selected[0], 'rank,algorithm,node_f1,edge_f1,t_f1,v_f1,rougeL,edit_distance,plan_validity,latency_p95_ms,paradigm,planner,planner-file,time,url');
+  t.equal(
+    selected[0],
+    'rank,algorithm,node_f1,edge_f1,t_f1,v_f1,rougeL,edit_distance,plan_validity,latency_p95_ms,paradigm,planner,planner-file,time,url',
+  );
   t.match(readFileSync(join(ws, 'tiny/rank/leaderboard.md'), 'utf8'), /\| 1 \| gold-replay \| 1 \| 1 \|/);
   const json = JSON.parse(readFileSync(join(ws, 'tiny/rank/leaderboard.json'), 'utf8')) as { leaderboard: Array<{ algorithm: string }> };
   t.equal(json.leaderboard[0]!.algorithm, 'gold-replay');
@@ -75,14 +83,18 @@ t.test('tiny job: gold replay scores perfectly, damaged replay scores the hand-c
   // Second run: both cases come from the cache, same numbers; all_rank keeps one row per case.
   const again = await runBenchmarkJob(tinyJob, { workspace: ws });
   t.ok(again.cases.every((c) => c.cached));
-  t.same(again.cases.map((c) => c.metrics), r.cases.map((c) => c.metrics));
+  t.same(
+    again.cases.map((c) => c.metrics),
+    r.cases.map((c) => c.metrics),
+  );
   t.equal(readFileSync(join(ws, 'tiny/rank/all_rank.csv'), 'utf8').trim().split('\n').length, 3);
 
   // parallel plan() calls give the same records and scores
   const par = await runBenchmarkJob(tinyJob, { workspace: ws, parallel: 4, force: true });
   t.ok(par.cases.every((c) => !c.cached));
   // (the gold replay's latencies are measured, so they differ between runs)
-  const quality = (c: CaseResult): Record<string, number | null> => Object.fromEntries(Object.entries(c.metrics).filter(([k]) => !k.startsWith('latency')));
+  const quality = (c: CaseResult): Record<string, number | null> =>
+    Object.fromEntries(Object.entries(c.metrics).filter(([k]) => !k.startsWith('latency')));
   t.same(par.cases.map(quality), r.cases.map(quality));
   t.same(byLabel(par.cases, 'damaged-replay').metrics, byLabel(r.cases, 'damaged-replay').metrics, 'recorded latencies replay exactly');
 });
@@ -111,7 +123,8 @@ t.test('lifelong: round matrix, Ianvs BWT/FWT and GEM variants match the hand co
   dataset:
     train_url: ${fixtures}/q2a-lifelong/q2a.jsonl
     test_url: ${fixtures}/q2a-lifelong/q2a.jsonl
-  metrics: [{name: node_f1}, {name: BWT}, {name: FWT}, {name: task_avg_acc}, {name: round_avg_acc}, {name: BWT_GEM}, {name: FWT_GEM}, {name: ACC_GEM}, {name: MATRIX}, {name: samples_transfer_ratio}]
+  metrics: [{name: node_f1}, {name: BWT}, {name: FWT}, {name: task_avg_acc}, {name: round_avg_acc}, {name: BWT_GEM}, {name: FWT_GEM},
+    {name: ACC_GEM}, {name: MATRIX}, {name: samples_transfer_ratio}]
   model_eval:
     model_metric: {name: node_f1}
 `,
@@ -136,7 +149,11 @@ t.test('lifelong: round matrix, Ianvs BWT/FWT and GEM variants match the hand co
   // perfectly and gives b0 the plan of a0: names {resolve_time, who_was_where, compose_answer} vs
   // {resolve_time, count_events} → TP1 FP2 FN1 → n-F1 2/5.
   const mem = byLabel(r.cases, 'memory');
-  t.same(mem.lifelong!.matrix, [[0, 0], [1, 0.4], [1, 1]]);
+  t.same(mem.lifelong!.matrix, [
+    [0, 0],
+    [1, 0.4],
+    [1, 1],
+  ]);
   t.ok(...near(mem.metrics.BWT, (1 + 0.4 + 0 + 0.6) / 4, 'Ianvs BWT'));
   t.ok(...near(mem.metrics.FWT, (0 + 0.4) / 2, 'Ianvs FWT'));
   t.ok(...near(mem.metrics.round_avg_acc, (1 + 0.4 + 1 + 1) / 4, 'round average'));
@@ -148,13 +165,28 @@ t.test('lifelong: round matrix, Ianvs BWT/FWT and GEM variants match the hand co
 
   // The forgetful updater keeps only the last round: a0 falls back to b0's plan (n-F1 2/5).
   const fg = byLabel(r.cases, 'forgetful');
-  t.same(fg.lifelong!.matrix, [[0, 0], [1, 0.4], [0.4, 1]]);
+  t.same(fg.lifelong!.matrix, [
+    [0, 0],
+    [1, 0.4],
+    [0.4, 1],
+  ]);
   t.ok(...near(fg.metrics.BWT, (1 + 0.4 - 0.6 + 0.6) / 4, 'Ianvs BWT'));
   t.ok(...near(fg.metrics.BWT_GEM, 0.4 - 1, 'GEM BWT shows the forgetting'));
   t.ok(...near(fg.metrics.ACC_GEM, 0.7, 'GEM ACC'));
   t.equal(fg.metrics.samples_transfer_ratio, Math.round((2 / 9) * 10_000) / 10_000, '2 transferred / (8 inferred + 1)');
-  t.same(r.story.rows.map((x) => x.algorithm), ['memory', 'forgetful'], 'ranked by BWT');
-  t.equal(r.story.rows[0]!.MATRIX, JSON.stringify([[1, 0.4], [1, 1]]), 'MATRIX column holds rows 1..R');
+  t.same(
+    r.story.rows.map((x) => x.algorithm),
+    ['memory', 'forgetful'],
+    'ranked by BWT',
+  );
+  t.equal(
+    r.story.rows[0]!.MATRIX,
+    JSON.stringify([
+      [1, 0.4],
+      [1, 1],
+    ]),
+    'MATRIX column holds rows 1..R',
+  );
   t.equal(fg.lifelong!.updates.length, 2);
 });
 
@@ -266,7 +298,13 @@ t.test('a missing Q2A dataset fails with a message to run the dataset build', as
     (e: unknown) => e,
   );
   t.ok(err instanceof BenchConfigError);
-  t.match((err as BenchConfigError).problems, [{ line: 2, path: 'testenv.dataset.test_url', message: /dataset file not found: .*test\.jsonl/, hint: /homesight dataset build/ }]);
+  t.match((err as BenchConfigError).problems, [
+    { line: 2, path: 'testenv.dataset.test_url', message: /dataset file not found: .*test\.jsonl/, hint: /homesight dataset build/ },
+  ]);
   // The loader itself says the same when used directly.
-  t.throws(() => loadDataset({ format: 'q2a', testUrl: join(dir, 'nope.jsonl') }), { code: 'E_BENCH_DATASET', message: /Q2A dataset not found/, hint: /homesight dataset build/ });
+  t.throws(() => loadDataset({ format: 'q2a', testUrl: join(dir, 'nope.jsonl') }), {
+    code: 'E_BENCH_DATASET',
+    message: /Q2A dataset not found/,
+    hint: /homesight dataset build/,
+  });
 });

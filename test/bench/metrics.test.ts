@@ -26,7 +26,10 @@ import {
 import { taskPlanSchema, type TaskPlan } from '../../daemon/agent/index.js';
 
 /** [equal within 1e-12, message] for t.ok(...near(got, want, msg)). */
-const near = (got: number | null, want: number, msg: string): [boolean, string] => [got !== null && Math.abs(got - want) < 1e-12, `${msg}: got ${got}, want ${want}`];
+const near = (got: number | null, want: number, msg: string): [boolean, string] => [
+  got !== null && Math.abs(got - want) < 1e-12,
+  `${msg}: got ${got}, want ${want}`,
+];
 
 const plan = (p: unknown): TaskPlan => taskPlanSchema.parse(p);
 
@@ -90,7 +93,19 @@ t.test('Levenshtein ratio is python-Levenshtein ratio (InDel) and edit distance 
   t.equal(levenshteinRatio([], []), 1);
   t.equal(levenshteinRatio([1], []), 0);
   const vocab = ['a', 'b', 'c'];
-  t.ok(...near(editDistance([{ gold: ['a', 'b', 'c'], pred: ['a', 'c', 'b'] }, { gold: ['a'], pred: ['a'] }], vocab)!, 1 - (2 / 3 + 1) / 2, 'mean over samples'));
+  t.ok(
+    ...near(
+      editDistance(
+        [
+          { gold: ['a', 'b', 'c'], pred: ['a', 'c', 'b'] },
+          { gold: ['a'], pred: ['a'] },
+        ],
+        vocab,
+      )!,
+      1 - (2 / 3 + 1) / 2,
+      'mean over samples',
+    ),
+  );
   // unknown names all map to id 0, so two different unknown names compare equal (evaluate.py's tool_map.get(name, 0))
   t.equal(editDistance([{ gold: ['a', 'ghost'], pred: ['a', 'phantom'] }], vocab), 0);
   t.equal(editDistance([{ gold: ['a', 'ghost'], pred: ['a', 'phantom'] }]), 1 - 2 / 4, 'without a vocabulary names are their own symbols');
@@ -109,7 +124,11 @@ t.test('values: times canonicalised to the UTC minute, text case and whitespace'
   t.equal(canonicalTime('2024-05-01 22:00:59Z'), '2024-05-01T22:00Z', 'seconds dropped');
   t.equal(canonicalTime('2024-05-01T20:00', 'Europe/Berlin'), '2024-05-01T18:00Z', 'summer time +02:00');
   t.equal(canonicalTime('2024-01-15T20:00', 'Europe/Berlin'), '2024-01-15T19:00Z', 'winter time +01:00');
-  t.equal(canonicalTime('2026-10-25T02:30', 'Europe/Berlin'), '2026-10-25T00:30Z', 'a repeated local time is its first occurrence (+02:00)');
+  t.equal(
+    canonicalTime('2026-10-25T02:30', 'Europe/Berlin'),
+    '2026-10-25T00:30Z',
+    'a repeated local time is its first occurrence (+02:00)',
+  );
   t.equal(canonicalTime('2026-03-08T02:30', 'America/New_York'), '2026-03-08T07:30Z', 'a skipped local time moves forward (03:30 -04:00)');
   t.equal(canonicalTime('2024-05-01T20:00', 'Mars/Olympus'), '2024-05-01T20:00Z', 'an unknown zone reads as UTC');
   t.equal(canonicalTime('2024-05-01T20:00+0530'), '2024-05-01T14:30Z');
@@ -128,14 +147,26 @@ t.test('values: times canonicalised to the UTC minute, text case and whitespace'
 t.test('TaskBench temporal mode (dailylifeapis): hand-computed n/e/t/v-F1 and edit distance', async (t) => {
   const gold = plan({
     task_nodes: [
-      { task: 'search_flights', arguments: [{ name: 'from', value: 'Paris' }, { name: 'date', value: '2024-05-01' }] },
+      {
+        task: 'search_flights',
+        arguments: [
+          { name: 'from', value: 'Paris' },
+          { name: 'date', value: '2024-05-01' },
+        ],
+      },
       { task: 'book_car', arguments: [{ name: 'city', value: 'Rome' }] },
     ],
     task_links: [{ source: 'search_flights', target: 'book_car' }],
   });
   const pred = plan({
     task_nodes: [
-      { task: 'search_flights', arguments: [{ name: 'from', value: 'paris' }, { name: 'to', value: 'Rome' }] },
+      {
+        task: 'search_flights',
+        arguments: [
+          { name: 'from', value: 'paris' },
+          { name: 'to', value: 'Rome' },
+        ],
+      },
       { task: 'book_hotel', arguments: [{ name: 'city', value: 'Rome' }] },
     ],
     task_links: [{ source: 'search_flights', target: 'book_hotel' }],
@@ -180,7 +211,11 @@ t.test('TaskBench resource mode (multimedia): links and argument names derived a
   });
   const g = planItems(gold, { mode: 'resource', outputTypes });
   const p = planItems(pred, { mode: 'resource', outputTypes });
-  t.same(g.links, [linkKey('Video-to-Image', 'Image Stitcher'), linkKey('Image Stitcher', 'Image Colorizer')], 'links from <node-j> references');
+  t.same(
+    g.links,
+    [linkKey('Video-to-Image', 'Image Stitcher'), linkKey('Image Stitcher', 'Image Colorizer')],
+    'links from <node-j> references',
+  );
   // predicted task_links are ignored; the reference's target keeps the raw task name (evaluate.py quirk)
   t.same(p.links, [linkKey('Video-to-Image', 'Image_Colorizer'), linkKey('Image Colorizer', 'Image Stitcher')]);
   t.same(p.names, ['Video-to-Image', 'Image Colorizer', 'Image Stitcher'], '"_" → " "');
@@ -194,11 +229,22 @@ t.test('TaskBench resource mode (multimedia): links and argument names derived a
   t.equal(contentType("'clip.au'"), 'audio');
   t.equal(contentType('notes.txt'), 'text');
   // self references are skipped
-  t.same(planItems(plan({ task_nodes: [{ task: 'Image Colorizer', arguments: ['<node-0>'] }] }), { mode: 'resource', outputTypes }).argNames, []);
+  t.same(
+    planItems(plan({ task_nodes: [{ task: 'Image Colorizer', arguments: ['<node-0>'] }] }), { mode: 'resource', outputTypes }).argNames,
+    [],
+  );
 });
 
 t.test('temporal items resolve <node-j> values to the source tool name (order-independent v-F1)', async (t) => {
-  const a = planItems(plan({ task_nodes: [{ task: 'resolve_time', arguments: { phrase: 'today' } }, { task: 'count_events', arguments: { start: '<node-0>', end: '<node-0>' } }] }), { mode: 'temporal' });
+  const a = planItems(
+    plan({
+      task_nodes: [
+        { task: 'resolve_time', arguments: { phrase: 'today' } },
+        { task: 'count_events', arguments: { start: '<node-0>', end: '<node-0>' } },
+      ],
+    }),
+    { mode: 'temporal' },
+  );
   t.same(a.argValues, ['resolve_time-phrase-today', 'count_events-start-resolve_time', 'count_events-end-resolve_time']);
   t.same(a.argValuesExact, ['resolve_time-phrase-today', 'count_events-start-<node-0>', 'count_events-end-<node-0>']);
 });
@@ -220,23 +266,65 @@ t.test('lifelong: Ianvs BWT/FWT/accuracy and GEM variants on a hand-computed 3-r
   t.ok(...near(gem.ACC, 2.3 / 3, 'GEM ACC'));
   t.same(lifelongScores(M).MATRIX, M.slice(1));
   // null cells are skipped, denominators stay (Ianvs checks 'accuracy' in each cell)
-  t.ok(...near(ianvsBWT([[null, 0], [1, 0.5], [1, 1]]), 0.25, 'skipped term'));
+  t.ok(
+    ...near(
+      ianvsBWT([
+        [null, 0],
+        [1, 0.5],
+        [1, 1],
+      ]),
+      0.25,
+      'skipped term',
+    ),
+  );
   t.throws(() => ianvsBWT([[1, 2]]), RangeError, 'needs two rows');
   t.throws(() => ianvsBWT([[1, 2], [1]]), RangeError, 'ragged rows');
   t.same(gemScores([[0.1], [0.5]]), { ACC: 0.5, BWT: null, FWT: null }, 'one round: no transfer defined');
-  t.equal(samplesTransferRatio([{ inferred: 10, transferred: 3 }, { inferred: 5, transferred: 1 }]), 0.25);
+  t.equal(
+    samplesTransferRatio([
+      { inferred: 10, transferred: 3 },
+      { inferred: 5, transferred: 1 },
+    ]),
+    0.25,
+  );
 });
 
 t.test('structural validity: unknown tools, bad references, dangling links, cycles', async (t) => {
   const tools = new Set(['a', 'b']);
-  t.same(structuralPlanErrors(plan({ task_nodes: [{ task: 'a', arguments: ['x'] }, { task: 'b', arguments: ['<node-0>'] }], task_links: [{ source: 'a', target: 'b' }] }), tools), []);
+  t.same(
+    structuralPlanErrors(
+      plan({
+        task_nodes: [
+          { task: 'a', arguments: ['x'] },
+          { task: 'b', arguments: ['<node-0>'] },
+        ],
+        task_links: [{ source: 'a', target: 'b' }],
+      }),
+      tools,
+    ),
+    [],
+  );
   t.match(structuralPlanErrors(plan({ task_nodes: [] })), ['plan has no nodes']);
   t.match(structuralPlanErrors(plan({ task_nodes: [{ task: 'zz', arguments: [] }] }), tools), [/unknown tool "zz"/]);
   t.match(structuralPlanErrors(plan({ task_nodes: [{ task: 'a', arguments: ['<node-0>'] }] }), tools), [/refers to itself/]);
   t.match(structuralPlanErrors(plan({ task_nodes: [{ task: 'a', arguments: ['<node-5>'] }] }), tools), [/does not exist/]);
-  t.match(structuralPlanErrors(plan({ task_nodes: [{ task: 'a', arguments: [] }], task_links: [{ source: 'a', target: 'q' }] }), tools), [/not a node/]);
+  t.match(structuralPlanErrors(plan({ task_nodes: [{ task: 'a', arguments: [] }], task_links: [{ source: 'a', target: 'q' }] }), tools), [
+    /not a node/,
+  ]);
   t.match(
-    structuralPlanErrors(plan({ task_nodes: [{ task: 'a', arguments: [] }, { task: 'b', arguments: [] }], task_links: [{ source: 'a', target: 'b' }, { source: 'b', target: 'a' }] }), tools),
+    structuralPlanErrors(
+      plan({
+        task_nodes: [
+          { task: 'a', arguments: [] },
+          { task: 'b', arguments: [] },
+        ],
+        task_links: [
+          { source: 'a', target: 'b' },
+          { source: 'b', target: 'a' },
+        ],
+      }),
+      tools,
+    ),
     ['task_links form a cycle'],
   );
 });

@@ -38,7 +38,8 @@ t.test('the HTML report is self-contained and its charts render in headless Chro
     join(dir, 'testenv.yaml'),
     `testenv:
   dataset: {train_url: ${fixtures}/q2a/q2a.jsonl, test_url: ${fixtures}/q2a/q2a.jsonl}
-  metrics: [{name: rougeL}, {name: node_f1}, {name: edge_f1}, {name: v_f1}, {name: plan_validity}, {name: latency_p95_ms}, {name: BWT}, {name: FWT}]
+  metrics: [{name: rougeL}, {name: node_f1}, {name: edge_f1}, {name: v_f1}, {name: plan_validity}, {name: latency_p95_ms},
+    {name: BWT}, {name: FWT}]
   model_eval: {model_metric: {name: node_f1}}
 `,
   );
@@ -60,7 +61,15 @@ t.test('the HTML report is self-contained and its charts render in headless Chro
 
   const browser = await chromium.launch({
     executablePath: process.env.HOMESIGHT_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -20,7 +20,10 @@ function setup(dir: string, delayMs: number): { job: string; trace: string } {
   rank: {sort_by: [{node_f1: descend}]}
 `,
   );
-  writeFileSync(join(dir, 'testenv.yaml'), `testenv:\n  dataset: {test_url: ${fixtures}/q2a/q2a.jsonl}\n  metrics: [{name: node_f1}, {name: latency_p50_ms}]\n`);
+  writeFileSync(
+    join(dir, 'testenv.yaml'),
+    `testenv:\n  dataset: {test_url: ${fixtures}/q2a/q2a.jsonl}\n  metrics: [{name: node_f1}, {name: latency_p50_ms}]\n`,
+  );
   for (const tag of ['A', 'B']) {
     writeFileSync(
       join(dir, `${tag.toLowerCase()}.yaml`),
@@ -63,7 +66,10 @@ function caseDir(ws: string, alg: string): string {
 t.test('killed mid-run (SIGKILL): the rerun reuses the finished case and the recorded plans', async (t) => {
   const dir = t.testdir();
   const { job, trace } = setup(dir, 150);
-  const child = spawn(process.execPath, [cli, 'bench', job, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOMESIGHT_TEST_TRACE: trace } });
+  const child = spawn(process.execPath, [cli, 'bench', job, '--no-progress'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOMESIGHT_TEST_TRACE: trace },
+  });
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -77,14 +83,20 @@ t.test('killed mid-run (SIGKILL): the rerun reuses the finished case and the rec
   t.notOk(existsSync(join(caseDir(ws, 'B'), 'done.json')), 'B was interrupted');
   const bBefore = traceLines(trace, 'B').length;
 
-  const rerun = spawnSync(process.execPath, [cli, 'bench', job, '--no-progress'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOMESIGHT_TEST_TRACE: trace } });
+  const rerun = spawnSync(process.execPath, [cli, 'bench', job, '--no-progress'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, HOMESIGHT_TEST_TRACE: trace },
+  });
   t.equal(rerun.status, 0, rerun.stderr);
   t.equal(traceLines(trace, 'A').length, 5, 'A was not planned again');
   const bAfter = traceLines(trace, 'B').length;
   // Plans recorded before the kill are reused; at most the one in flight when killed is redone.
   t.ok(bAfter >= 5 && bAfter <= 6, `B planned ${bBefore} before the kill and ${bAfter} in all`);
   t.equal(new Set(traceLines(trace, 'B')).size, 5, 'every B sample planned');
-  const board = JSON.parse(readFileSync(join(ws, 'resume/rank/leaderboard.json'), 'utf8')) as { cases: Array<{ label: string; cached: boolean; supports: { samples: number } }> };
+  const board = JSON.parse(readFileSync(join(ws, 'resume/rank/leaderboard.json'), 'utf8')) as {
+    cases: Array<{ label: string; cached: boolean; supports: { samples: number } }>;
+  };
   t.same(
     board.cases.map((c) => [c.label, c.cached, c.supports.samples]),
     [
@@ -98,7 +110,10 @@ t.test('killed mid-run (SIGKILL): the rerun reuses the finished case and the rec
 t.test('SIGINT stops the run cleanly (exit 130, hint to rerun) and the rerun completes', async (t) => {
   const dir = t.testdir();
   const { job, trace } = setup(dir, 100);
-  const child = spawn(process.execPath, [cli, 'bench', job, '--no-progress'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOMESIGHT_TEST_TRACE: trace } });
+  const child = spawn(process.execPath, [cli, 'bench', job, '--no-progress'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOMESIGHT_TEST_TRACE: trace },
+  });
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -110,7 +125,11 @@ t.test('SIGINT stops the run cleanly (exit 130, hint to rerun) and the rerun com
   t.equal((await done).code, 130);
   t.match(stderr, /interrupted/);
   t.match(stderr, /hint: run the job again/);
-  const rerun = spawnSync(process.execPath, [cli, 'bench', job, '--no-progress'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, HOMESIGHT_TEST_TRACE: trace } });
+  const rerun = spawnSync(process.execPath, [cli, 'bench', job, '--no-progress'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, HOMESIGHT_TEST_TRACE: trace },
+  });
   t.equal(rerun.status, 0, rerun.stderr);
   t.equal(new Set(traceLines(trace, 'A')).size, 5);
   t.ok(traceLines(trace, 'A').length <= 6, 'A resumed from its recorded plans');
