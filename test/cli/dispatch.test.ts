@@ -30,7 +30,10 @@ async function cli(argv: string[], commands?: readonly CliCommand[]): Promise<{ 
 }
 
 t.test('every subcommand answers --help and -h without running', async (t) => {
-  const all: Array<[CliCommand, readonly CliCommand[]]> = [...COMMANDS.map((c) => [c, COMMANDS] as [CliCommand, readonly CliCommand[]]), ...BENCH_COMMANDS.map((c) => [c, BENCH_COMMANDS] as [CliCommand, readonly CliCommand[]])];
+  const all: Array<[CliCommand, readonly CliCommand[]]> = [
+    ...COMMANDS.map((c) => [c, COMMANDS] as [CliCommand, readonly CliCommand[]]),
+    ...BENCH_COMMANDS.map((c) => [c, BENCH_COMMANDS] as [CliCommand, readonly CliCommand[]]),
+  ];
   t.ok(all.length >= 15, `${all.length} commands`);
   for (const [cmd, list] of all) {
     const words = cmd.name.split(' ');
