@@ -25,7 +25,11 @@ const command = (name: string): CliCommand => {
 };
 
 /** Runs a command in this process, capturing what it writes to stdout and stderr. */
-async function run(name: string, values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  name: string,
+  values: Record<string, string | boolean | undefined>,
+  positionals: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
@@ -89,7 +93,11 @@ t.test('a missing file, and HOMESIGHT_CONFIG when no file is given', async (t) =
   for (const name of ['fleet status', 'learning audit', 'adapter list']) {
     const r = await run(name, { config: missing }, []);
     t.equal(r.code, 78, name);
-    t.equal(r.stderr, `${missing}: (root): config file not found (pass an existing file, or no file to use the embedded default)\n`, `${name}: says which file`);
+    t.equal(
+      r.stderr,
+      `${missing}: (root): config file not found (pass an existing file, or no file to use the embedded default)\n`,
+      `${name}: says which file`,
+    );
   }
   process.env.HOMESIGHT_CONFIG = bad;
   for (const [name, positionals] of CASES) {
