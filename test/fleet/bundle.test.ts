@@ -1,6 +1,18 @@
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, truncateSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  truncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -25,7 +37,10 @@ const stranger = generateSigningKey();
 let n = 0;
 const staging = (): string => join(root, `staging-${n++}`);
 
-async function build(version: string, opts: { src?: string; configSchema?: { min: number; max: number }; privatePem?: string } = {}): Promise<string> {
+async function build(
+  version: string,
+  opts: { src?: string; configSchema?: { min: number; max: number }; privatePem?: string } = {},
+): Promise<string> {
   const src = opts.src ?? makeFakeRelease(join(root, `src-${version}-${n++}`), version);
   const out = join(root, `homesight-${version}-${n++}.tar.gz`);
   await buildBundle({
@@ -164,7 +179,11 @@ t.test('links are carried in the signed manifest and must stay inside the releas
   const file = await build('1.1.0', { src });
   const b = await openBundle(file, { trustedKeys: [signer.publicKey], configVersion: 1, stagingDir: staging() });
   t.equal(readFileSync(join(b.dir, 'bin', 'hs'), 'utf8'), readFileSync(join(src, 'bin', 'homesight.js'), 'utf8'), 'link recreated');
-  t.equal(readFileSync(join(b.dir, 'a'.repeat(60), 'b'.repeat(60), 'c'.repeat(80) + '.txt'), 'utf8'), 'deep', 'paths over 100 bytes (pax) round-trip');
+  t.equal(
+    readFileSync(join(b.dir, 'a'.repeat(60), 'b'.repeat(60), 'c'.repeat(80) + '.txt'), 'utf8'),
+    'deep',
+    'paths over 100 bytes (pax) round-trip',
+  );
 
   const evil = makeFakeRelease(join(root, 'src-evil'), '1.1.1');
   symlinkSync('../../../../etc', join(evil, 'etc'));
@@ -175,7 +194,8 @@ t.test('links are carried in the signed manifest and must stay inside the releas
 t.test('scripts/make-bundle: keygen, build from a tree, verify; homesight fleet verify agrees', async (t) => {
   // The commands run as a person would run them: without the test runner's loader hooks.
   const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (k !== 'NODE_OPTIONS' && !k.startsWith('TAP') && !k.startsWith('HOMESIGHT_')) base[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (k !== 'NODE_OPTIONS' && !k.startsWith('TAP') && !k.startsWith('HOMESIGHT_')) base[k] = v;
   const keys = join(root, 'keys');
   const kg = spawnSync(join(repo, 'scripts/make-bundle'), ['keygen', '--out', keys], { encoding: 'utf8', env: base });
   t.equal(kg.status, 0, kg.stderr);
@@ -187,7 +207,11 @@ t.test('scripts/make-bundle: keygen, build from a tree, verify; homesight fleet 
 
   const src = makeFakeRelease(join(root, 'src-script'), '3.1.4');
   const out = join(root, 'script.tar.gz');
-  const b = spawnSync(join(repo, 'scripts/make-bundle'), ['build', '--key', join(keys, 'homesight-fleet.key'), '--source', src, '--out', out, '--self-check', 'node bin/homesight.js version'], { encoding: 'utf8', env: base });
+  const b = spawnSync(
+    join(repo, 'scripts/make-bundle'),
+    ['build', '--key', join(keys, 'homesight-fleet.key'), '--source', src, '--out', out, '--self-check', 'node bin/homesight.js version'],
+    { encoding: 'utf8', env: base },
+  );
   t.equal(b.status, 0, b.stderr);
   t.match(b.stdout, /version 3\.1\.4, 3 files/);
   const v = spawnSync(join(repo, 'scripts/make-bundle'), ['verify', out, '--trust', pub], { encoding: 'utf8', env: base });
@@ -197,7 +221,10 @@ t.test('scripts/make-bundle: keygen, build from a tree, verify; homesight fleet 
   const ok = spawnSync(process.execPath, [join(repo, 'bin/homesight.js'), 'fleet', 'verify', out], { encoding: 'utf8', env });
   t.equal(ok.status, 0, ok.stderr);
   t.match(ok.stdout, /OK, version 3\.1\.4/);
-  const bad = spawnSync(process.execPath, [join(repo, 'bin/homesight.js'), 'fleet', 'verify', out], { encoding: 'utf8', env: { ...env, HOMESIGHT_FLEET__TRUSTED_KEYS: JSON.stringify([signer.publicKey]) } });
+  const bad = spawnSync(process.execPath, [join(repo, 'bin/homesight.js'), 'fleet', 'verify', out], {
+    encoding: 'utf8',
+    env: { ...env, HOMESIGHT_FLEET__TRUSTED_KEYS: JSON.stringify([signer.publicKey]) },
+  });
   t.equal(bad.status, 1);
   t.match(bad.stderr, /REFUSED E_BUNDLE_UNTRUSTED_KEY/);
 
@@ -217,5 +244,3 @@ t.test('semver ordering for downgrade checks', async (t) => {
   t.equal(compareVersions('2.0.0+build.5', '2.0.0'), 0);
   t.ok(compareVersions('2.0.0', '1.99.99') > 0);
 });
-
-

@@ -1,5 +1,16 @@
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -28,7 +39,11 @@ t.teardown(() => rmSync(root, { recursive: true, force: true }));
 const signer = generateSigningKey();
 let n = 0;
 
-async function bundle(version: string, behaviour: Parameters<typeof makeFakeRelease>[2] = 'healthy', extra?: (src: string) => void): Promise<string> {
+async function bundle(
+  version: string,
+  behaviour: Parameters<typeof makeFakeRelease>[2] = 'healthy',
+  extra?: (src: string) => void,
+): Promise<string> {
   const src = makeFakeRelease(join(root, `src-${n++}`), version, behaviour);
   extra?.(src);
   const out = join(root, `homesight-${version}-${n++}.tar.gz`);
@@ -44,7 +59,18 @@ async function bundle(version: string, behaviour: Parameters<typeof makeFakeRele
   return out;
 }
 
-async function fixture(name: string, healthWindowMs: number): Promise<{ dir: string; updater: Updater; releases: ReleaseStore; supervisor: ProcessSupervisor; probe: HttpHealthProbe; appRoot: string; output: string[] }> {
+async function fixture(
+  name: string,
+  healthWindowMs: number,
+): Promise<{
+  dir: string;
+  updater: Updater;
+  releases: ReleaseStore;
+  supervisor: ProcessSupervisor;
+  probe: HttpHealthProbe;
+  appRoot: string;
+  output: string[];
+}> {
   const dir = join(root, name);
   const appRoot = join(dir, 'app');
   mkdirSync(join(appRoot, 'node_modules', 'left-pad'), { recursive: true });
@@ -67,7 +93,12 @@ async function fixture(name: string, healthWindowMs: number): Promise<{ dir: str
     state: new StateFile(join(dir, 'fleet-state.json')),
     restarter: supervisor,
     probe,
-    fleet: configSchema.shape.fleet.parse({ trusted_keys: [signer.publicKey], keep: 3, health_window_s: healthWindowMs / 1000, self_check_timeout_s: 10 }),
+    fleet: configSchema.shape.fleet.parse({
+      trusted_keys: [signer.publicKey],
+      keep: 3,
+      health_window_s: healthWindowMs / 1000,
+      self_check_timeout_s: 10,
+    }),
     configVersion: 1,
     appRoot,
     selfCheckEnv: { PATH: process.env.PATH },
@@ -115,7 +146,10 @@ t.test('install, switch, automatic rollback of an unhealthy release, self-check,
   t.ok(f.output.join('').includes('release 1.2.0 cannot start'), 'the bad release really ran and failed');
 
   // Self-check fails → refused before switching; the release is removed again.
-  await t.rejects(updater.prepare(await bundle('1.3.0', 'bad-self-check')), { code: 'E_FLEET_SELF_CHECK', message: /exit code 2\): self-check: cannot load config/ });
+  await t.rejects(updater.prepare(await bundle('1.3.0', 'bad-self-check')), {
+    code: 'E_FLEET_SELF_CHECK',
+    message: /exit code 2\): self-check: cannot load config/,
+  });
   t.notOk(releases.has('1.3.0'), 'a release that fails its self-check is not kept');
   t.equal(releases.current(), '1.1.0');
 
@@ -145,12 +179,16 @@ t.test('install, switch, automatic rollback of an unhealthy release, self-check,
 t.test('node_modules are reused from the running release only when package-lock.json is identical', async (t) => {
   const f = await fixture('deps', 2000);
   t.teardown(() => f.supervisor.stop());
-  const same = await bundle('2.0.0', 'healthy', (src) => copyFileSync(join(f.appRoot, 'package-lock.json'), join(src, 'package-lock.json')));
+  const same = await bundle('2.0.0', 'healthy', (src) =>
+    copyFileSync(join(f.appRoot, 'package-lock.json'), join(src, 'package-lock.json')),
+  );
   const p = await f.updater.prepare(same);
   const lib = join(p.dir, 'node_modules', 'left-pad', 'index.js');
   t.equal(readFileSync(lib, 'utf8'), 'export default 1;\n', 'node_modules present in the release');
   t.equal(statSync(lib).ino, statSync(join(f.appRoot, 'node_modules', 'left-pad', 'index.js')).ino, 'hard-linked, not copied');
-  const other = await bundle('2.1.0', 'healthy', (src) => writeFileSync(join(src, 'package-lock.json'), '{"lockfileVersion": 3, "packages": {"x": {}}}\n'));
+  const other = await bundle('2.1.0', 'healthy', (src) =>
+    writeFileSync(join(src, 'package-lock.json'), '{"lockfileVersion": 3, "packages": {"x": {}}}\n'),
+  );
   await t.rejects(f.updater.prepare(other), { code: 'E_BUNDLE_DEPENDENCIES', message: /needs different npm dependencies/ });
 });
 
@@ -207,7 +245,10 @@ fleet:
   copyFileSync(await bundle('1.0.0'), join(inbox, 'first.tar.gz'));
   const r1 = await send('update', { path: 'first.tar.gz' }, 'u1');
   t.match(r1, { status: 'ok', data: { version: '1.0.0', outcome: 'installed' } });
-  const progress = ops.on('ops/u1').map((m) => (m.json().data as { stage?: string }).stage).filter((s) => s !== undefined);
+  const progress = ops
+    .on('ops/u1')
+    .map((m) => (m.json().data as { stage?: string }).stage)
+    .filter((s) => s !== undefined);
   t.same(progress, ['verifying', 'installing', 'self_check', 'switching', 'restarting', 'health_window'], 'progress on the reply topic');
   const state = await ops.waitTopic('homesight/fleet1/fleet/state', (m) => m.json().current === '1.0.0');
   t.match(state.json(), { current: '1.0.0', last: { outcome: 'installed' } });
@@ -236,7 +277,10 @@ fleet:
   const r4 = await send('update', { path: 'crash.tar.gz' }, 'u4');
   t.match(r4.error, { code: 'E_FLEET_UNHEALTHY', message: /did not report healthy within 2 s/ });
   t.match((r4.error as { hint: string }).hint, /runs 1\.0\.0 again/);
-  t.ok(ops.on('ops/u4').some((m) => (m.json().data as { stage?: string } | undefined)?.stage === 'rolling_back'), 'progress shows the rollback');
+  t.ok(
+    ops.on('ops/u4').some((m) => (m.json().data as { stage?: string } | undefined)?.stage === 'rolling_back'),
+    'progress shows the rollback',
+  );
   await ops.waitTopic('homesight/fleet1/fleet/event', (m) => m.json().outcome === 'rolled_back');
   t.equal(f.releases.current(), '1.0.0');
   t.match(await f.probe.check(), { healthy: true, version: '1.0.0' });
@@ -244,7 +288,10 @@ fleet:
   copyFileSync(good, join(inbox, 'good.tar.gz'));
   t.match(await send('update', { path: 'good.tar.gz' }, 'u5'), { status: 'ok', data: { version: '1.1.0', previous: '1.0.0' } });
   t.match(await send('rollback', {}, 'rb'), { status: 'ok', data: { version: '1.0.0', outcome: 'installed', previous: '1.1.0' } });
-  t.ok(ops.messages.some((m) => m.topic === 'homeassistant/button/homesight_fleet1/rollback/config'), 'rollback button announced to Home Assistant');
+  t.ok(
+    ops.messages.some((m) => m.topic === 'homeassistant/button/homesight_fleet1/rollback/config'),
+    'rollback button announced to Home Assistant',
+  );
   t.same(
     fleetEvents.map((e) => (e as { outcome: string }).outcome),
     ['installed', 'refused', 'rolled_back', 'installed', 'installed'],
