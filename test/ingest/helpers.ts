@@ -68,17 +68,38 @@ export async function waitFor<T>(what: string, fn: () => T | null | undefined | 
 
 /** Runs ffmpeg to completion (clip generation); throws with stderr on failure. */
 export function ffmpegRun(args: string[]): void {
-  const r = spawnSync(ffmpeg.path, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(ffmpeg.path, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed: ${r.stderr}`);
 }
 
 /** testsrc2 as H.264 with SPS/PPS in-band at every keyframe (so RTP receivers can join anytime). */
-export function h264Clip(dir: string, opts: { width?: number; height?: number; fps?: number; seconds?: number; name?: string } = {}): string {
+export function h264Clip(
+  dir: string,
+  opts: { width?: number; height?: number; fps?: number; seconds?: number; name?: string } = {},
+): string {
   const { width = 320, height = 240, fps = 10, seconds = 10, name = 'clip.mkv' } = opts;
   const out = join(dir, name);
   ffmpegRun([
-    '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=${fps}:d=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-bf', '0', '-x264-params', 'repeat-headers=1', '-pix_fmt', 'yuv420p', out,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${width}x${height}:r=${fps}:d=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    String(fps),
+    '-bf',
+    '0',
+    '-x264-params',
+    'repeat-headers=1',
+    '-pix_fmt',
+    'yuv420p',
+    out,
   ]);
   return out;
 }
@@ -87,12 +108,30 @@ export function h264Clip(dir: string, opts: { width?: number; height?: number; f
  * A clip whose brightness encodes the frame number: luma = 16 + 3·(n mod 64),
  * so a decoded frame tells which source frame it is (see frameIndex).
  */
-export function counterClip(dir: string, opts: { width?: number; height?: number; fps?: number; seconds?: number; name?: string } = {}): string {
+export function counterClip(
+  dir: string,
+  opts: { width?: number; height?: number; fps?: number; seconds?: number; name?: string } = {},
+): string {
   const { width = 160, height = 120, fps = 10, seconds = 20, name = 'counter.mkv' } = opts;
   const out = join(dir, name);
   ffmpegRun([
-    '-f', 'lavfi', '-i', `nullsrc=s=${width}x${height}:r=${fps}:d=${seconds},geq=lum='16+mod(N\\,64)*3':cb=128:cr=128`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '12', '-g', String(fps), '-bf', '0', '-pix_fmt', 'yuv420p', out,
+    '-f',
+    'lavfi',
+    '-i',
+    `nullsrc=s=${width}x${height}:r=${fps}:d=${seconds},geq=lum='16+mod(N\\,64)*3':cb=128:cr=128`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '12',
+    '-g',
+    String(fps),
+    '-bf',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    out,
   ]);
   return out;
 }
@@ -125,7 +164,10 @@ export interface RtspServer {
 }
 
 /** test/ingest/fixtures/rtsp_server.py (GStreamer gst-rtsp-server); resolves on "READY <port>". */
-export async function startRtspServer(t: Teardown, opts: { port?: number; udpIn?: number; user?: string; password?: string; mount?: string } = {}): Promise<RtspServer> {
+export async function startRtspServer(
+  t: Teardown,
+  opts: { port?: number; udpIn?: number; user?: string; password?: string; mount?: string } = {},
+): Promise<RtspServer> {
   const args = [join(here, 'fixtures/rtsp_server.py'), '--port', String(opts.port ?? 0)];
   if (opts.udpIn !== undefined) args.push('--udp-in', String(opts.udpIn));
   if (opts.user !== undefined) args.push('--user', opts.user, '--password', opts.password ?? '');
@@ -161,7 +203,24 @@ export async function startRtspServer(t: Teardown, opts: { port?: number; udpIn?
 export function startPublisher(t: Teardown, clip: string, port: number): ChildProcess {
   const proc = spawn(
     ffmpeg.path,
-    ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-map', '0:v:0', '-c', 'copy', '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200`],
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-stream_loop',
+      '-1',
+      '-i',
+      clip,
+      '-map',
+      '0:v:0',
+      '-c',
+      'copy',
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${port}?pkt_size=1200`,
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));

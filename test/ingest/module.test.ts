@@ -17,7 +17,11 @@ import { EventBus, systemClock } from '../../daemon/system/index.js';
 import { captureLogger, counterClip, ffmpeg, ffmpegRun, makeConfig, sleep, tempDir, vtest, waitFor } from './helpers.js';
 
 /** A multipart MJPEG server (what many IP cameras serve) fed by ffmpeg; basic auth. */
-async function mjpegServer(t: { teardown(fn: () => unknown): void }, user: string, password: string): Promise<{ url: string; server: Server }> {
+async function mjpegServer(
+  t: { teardown(fn: () => unknown): void },
+  user: string,
+  password: string,
+): Promise<{ url: string; server: Server }> {
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const children = new Set<ReturnType<typeof spawn>>();
   const server = createServer((req, res) => {
@@ -25,9 +29,28 @@ async function mjpegServer(t: { teardown(fn: () => unknown): void }, user: strin
       res.writeHead(401, { 'www-authenticate': 'Basic realm="cam"' }).end('unauthorized');
       return;
     }
-    const ff = spawn(ffmpeg.path, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=10', '-f', 'mpjpeg', '-q:v', '8', 'pipe:1'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const ff = spawn(
+      ffmpeg.path,
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=s=320x240:r=10',
+        '-f',
+        'mpjpeg',
+        '-q:v',
+        '8',
+        'pipe:1',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     children.add(ff);
     ff.on('exit', () => children.delete(ff));
     res.writeHead(200, { 'content-type': 'multipart/x-mixed-replace;boundary=ffmpeg' });
@@ -64,7 +87,11 @@ t.test('file, MJPEG and broken cameras in one module: frames, backpressure, erro
       plaza: { ...fast, source: { kind: 'file', path: vtest }, detect: { width: 384, height: 288, fps: 5 } },
       fast: { ...fast, source: { kind: 'file', path: 'counter.mkv' }, detect: { width: 160, height: 120, fps: 10, queue: 2 } },
       once: { ...fast, source: { kind: 'file', path: short, loop: false }, detect: { width: 64, height: 48, fps: 5 } },
-      mjpeg: { ...fast, source: { kind: 'mjpeg', url: mjpeg.url, username: 'cam', password_file: pw }, detect: { width: 160, height: 120, fps: 5 } },
+      mjpeg: {
+        ...fast,
+        source: { kind: 'mjpeg', url: mjpeg.url, username: 'cam', password_file: pw },
+        detect: { width: 160, height: 120, fps: 5 },
+      },
       mjpegbad: { ...fast, source: { kind: 'mjpeg', url: mjpeg.url, username: 'cam', password_file: badpw } },
       missing: { ...fast, source: { kind: 'file', path: join(dir, 'nope.mp4') } },
       textfile: { ...fast, source: { kind: 'file', path: text } },
@@ -125,7 +152,10 @@ t.test('file, MJPEG and broken cameras in one module: frames, backpressure, erro
     quickAbort.abort();
     await quickDone;
     const gaps = slow.slice(1).map((f, i) => f.seq - slow[i]!.seq);
-    t.ok(gaps.every((g) => g >= 3), `slow consumer skips frames (seq gaps ${gaps.join(',')})`);
+    t.ok(
+      gaps.every((g) => g >= 3),
+      `slow consumer skips frames (seq gaps ${gaps.join(',')})`,
+    );
     const dropped = ingest.stats('fast').dropped - droppedBefore;
     t.ok(dropped >= 8, `${dropped} frames dropped and counted`);
     const quickGaps = quick.slice(1).map((f, i) => f.seq - quick[i]!.seq);
@@ -152,11 +182,19 @@ t.test('file, MJPEG and broken cameras in one module: frames, backpressure, erro
   await t.test('missing file, a text file and an audio-only file each give their specific error', async (t) => {
     await waitFor('errors', () => ['missing', 'textfile', 'audioonly'].every((c) => ingest.stats(c).state === 'failed'), 15_000);
     t.match(ingest.stats('missing').last_error, { code: 'E_CAMERA_NOT_FOUND', message: 'video file not found' });
-    t.match(ingest.stats('textfile').last_error, { code: 'E_CAMERA_CODEC', message: 'input is not a video ffmpeg can read (invalid data)' });
+    t.match(ingest.stats('textfile').last_error, {
+      code: 'E_CAMERA_CODEC',
+      message: 'input is not a video ffmpeg can read (invalid data)',
+    });
     t.match(ingest.stats('audioonly').last_error, { code: 'E_CAMERA_CODEC', message: 'input has no video stream' });
-    const warn = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((o) => o.camera === 'missing' && o.msg === 'camera failed');
+    const warn = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((o) => o.camera === 'missing' && o.msg === 'camera failed');
     t.match(warn, { code: 'E_CAMERA_NOT_FOUND', hint: /file path/ }, 'logged with a hint');
-    t.match(events.find((e) => e.camera === 'textfile' && e.state === 'failed'), { error: { code: 'E_CAMERA_CODEC' } });
+    t.match(
+      events.find((e) => e.camera === 'textfile' && e.state === 'failed'),
+      { error: { code: 'E_CAMERA_CODEC' } },
+    );
   });
 
   await t.test('a non-looping file ends: state stopped, consumers finish', async (t) => {
@@ -170,10 +208,17 @@ t.test('file, MJPEG and broken cameras in one module: frames, backpressure, erro
     const before = ingest.stats('fast').reconnects;
     const mark = events.length;
     await ingest.restartCamera('fast');
-    await waitFor('fast streaming again', () => ingest.stats('fast').state === 'streaming' && events.slice(mark).some((e) => e.camera === 'fast' && e.state === 'streaming'), 15_000);
+    await waitFor(
+      'fast streaming again',
+      () => ingest.stats('fast').state === 'streaming' && events.slice(mark).some((e) => e.camera === 'fast' && e.state === 'streaming'),
+      15_000,
+    );
     t.equal(ingest.stats('fast').reconnects, before + 1);
     t.same(
-      events.slice(mark).filter((e) => e.camera === 'fast').map((e) => e.state),
+      events
+        .slice(mark)
+        .filter((e) => e.camera === 'fast')
+        .map((e) => e.state),
       ['starting', 'streaming'],
     );
   });
@@ -182,7 +227,11 @@ t.test('file, MJPEG and broken cameras in one module: frames, backpressure, erro
     const h = ingest.health();
     t.equal(h.status, 'degraded');
     t.match(h.summary, /cameras streaming, \d+ failed/);
-    t.match(h.details, { plaza: { state: 'streaming' }, missing: { state: 'failed', error: { code: 'E_CAMERA_NOT_FOUND' } }, ffmpeg: { from: 'system' } });
+    t.match(h.details, {
+      plaza: { state: 'streaming' },
+      missing: { state: 'failed', error: { code: 'E_CAMERA_NOT_FOUND' } },
+      ffmpeg: { from: 'system' },
+    });
   });
 
   await ingest.stop();
@@ -194,7 +243,13 @@ t.test('snapshot draws boxes with labels', async (t) => {
   const height = 100;
   const data = Buffer.alloc(width * height * 3, 40);
   const frame: Frame = { camera: 'c', ts: 0, seq: 0, width, height, format: 'rgb24', data };
-  const ingest = new IngestModule({ config: makeConfig({}), log: captureLogger('silent').log, clock: systemClock, catalog: null, dependsOn: [] });
+  const ingest = new IngestModule({
+    config: makeConfig({}),
+    log: captureLogger('silent').log,
+    clock: systemClock,
+    catalog: null,
+    dependsOn: [],
+  });
   const jpeg = await ingest.snapshot(frame, [{ box: [0.25, 0.4, 0.5, 0.5], label: 'Alice <kitchen>' }], { quality: 95 });
   t.equal(jpeg.subarray(0, 2).toString('hex'), 'ffd8', 'JPEG');
   const { data: px, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
@@ -215,7 +270,9 @@ t.test('in the daemon: ingest starts after memory and indexes segments in the me
   const dir = tempDir(t);
   counterClip(dir, { seconds: 6 }); // counter.mkv, the recorded camera below
   // A photo as a still camera: repeated at the detect rate, never recorded.
-  await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 200, g: 30, b: 40 } } }).png().toFile(join(dir, 'porch.png'));
+  await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 200, g: 30, b: 40 } } })
+    .png()
+    .toFile(join(dir, 'porch.png'));
   const file = join(dir, 'homesight.yaml');
   writeFileSync(
     file,
@@ -248,8 +305,12 @@ t.test('in the daemon: ingest starts after memory and indexes segments in the me
   const ingest = daemon.module('ingest')!;
   const memory = daemon.module('memory')!;
   t.same(ingest.dependsOn, ['memory']);
-  t.equal(ingest.recordings, memory.store.recordings, 'ingest uses the memory store\'s recordings index');
-  await waitFor('a segment in the memory database', () => (ingest.recordings?.segmentsBetween('door', 0, Date.now() + 60_000).length ?? 0) >= 2, 20_000);
+  t.equal(ingest.recordings, memory.store.recordings, "ingest uses the memory store's recordings index");
+  await waitFor(
+    'a segment in the memory database',
+    () => (ingest.recordings?.segmentsBetween('door', 0, Date.now() + 60_000).length ?? 0) >= 2,
+    20_000,
+  );
   const seg = ingest.recordings!.segmentsBetween('door', 0, Date.now() + 60_000)[1]!;
   const frames = await ingest.framesAt('door', seg.start, seg.end, 2);
   t.equal(frames.length, 2, 'framesAt through the daemon');
@@ -264,10 +325,17 @@ t.test('in the daemon: ingest starts after memory and indexes segments in the me
     if (still.length === 6) ac.abort();
   }
   const elapsed = Date.now() - t0;
-  t.ok(still.every((f) => f.width === 160 && f.height === 100), 'still frames at the detect size');
+  t.ok(
+    still.every((f) => f.width === 160 && f.height === 100),
+    'still frames at the detect size',
+  );
   t.ok(elapsed >= 600, `paced at the detect rate even with realtime: false (6 frames at 5 fps took ${elapsed} ms)`);
   const px = still[5]!.data;
-  t.same([px[0], px[1], px[2]].map((v) => Math.round(v! / 10)), [20, 3, 4], 'the photo\'s colour');
+  t.same(
+    [px[0], px[1], px[2]].map((v) => Math.round(v! / 10)),
+    [20, 3, 4],
+    "the photo's colour",
+  );
   t.same(ingest.recordings!.segmentsBetween('porch', 0, Date.now() + 60_000), [], 'a still camera is not recorded');
   await daemon.stop();
   t.equal(ingest.stats('door').state, 'stopped');
@@ -279,7 +347,9 @@ t.test('hwaccel cuda: streams on an NVIDIA box, a specific error without one', a
   const gpu = existsSync('/dev/nvidia0');
   const config = makeConfig({
     ffmpeg: { hwaccel: 'cuda' },
-    cameras: { gpu: { source: { kind: 'file', path: clip }, detect: { width: 64, height: 48, fps: 5 }, reconnect: { initial_s: 0.2, max_s: 1 } } },
+    cameras: {
+      gpu: { source: { kind: 'file', path: clip }, detect: { width: 64, height: 48, fps: 5 }, reconnect: { initial_s: 0.2, max_s: 1 } },
+    },
   });
   const ingest = new IngestModule({ config, log: captureLogger('silent').log, clock: systemClock, catalog: null, dependsOn: [] });
   t.teardown(() => ingest.stop());
@@ -289,7 +359,10 @@ t.test('hwaccel cuda: streams on an NVIDIA box, a specific error without one', a
     t.pass('decoded on the GPU');
   } else {
     await waitFor('hwaccel error', () => ingest.stats('gpu').state === 'failed', 15_000);
-    t.match(ingest.stats('gpu').last_error, { code: 'E_CAMERA_HWACCEL', message: 'hardware decoding is not available with this ffmpeg/device' });
+    t.match(ingest.stats('gpu').last_error, {
+      code: 'E_CAMERA_HWACCEL',
+      message: 'hardware decoding is not available with this ffmpeg/device',
+    });
   }
   await ingest.stop();
 });
@@ -297,7 +370,9 @@ t.test('hwaccel cuda: streams on an NVIDIA box, a specific error without one', a
 t.test('frame buffers are reused only after every consumer that took them released them', async (t) => {
   const dir = tempDir(t);
   const clip = counterClip(dir, { seconds: 10 });
-  const config = makeConfig({ cameras: { c: { source: { kind: 'file', path: clip }, detect: { width: 48, height: 32, fps: 10, queue: 8 } } } });
+  const config = makeConfig({
+    cameras: { c: { source: { kind: 'file', path: clip }, detect: { width: 48, height: 32, fps: 10, queue: 8 } } },
+  });
   const ingest = new IngestModule({ config, log: captureLogger('silent').log, clock: systemClock, catalog: null, dependsOn: [] });
   t.teardown(() => ingest.stop());
   const sum = (b: Buffer): string => b.toString('base64');
@@ -326,12 +401,21 @@ t.test('frame buffers are reused only after every consumer that took them releas
   await waitFor('more frames with only the releasing consumer', () => seen.length >= afterKeeper + 15, 15_000);
   releaserAbort.abort();
   await releaser;
-  t.ok(kept.every((k) => sum(k.f.data) === k.copy), 'frames a consumer still holds are never overwritten');
-  t.notOk(seen.some((f) => keptBuffers.has(f.data) && f !== kept.find((k) => k.f.data === f.data)?.f), 'a held buffer never carries a later frame');
+  t.ok(
+    kept.every((k) => sum(k.f.data) === k.copy),
+    'frames a consumer still holds are never overwritten',
+  );
+  t.notOk(
+    seen.some((f) => keptBuffers.has(f.data) && f !== kept.find((k) => k.f.data === f.data)?.f),
+    'a held buffer never carries a later frame',
+  );
   const distinct = new Set(seen.slice(afterKeeper).map((f) => f.data)).size;
   t.ok(distinct <= 10, `${seen.length - afterKeeper} frames released by their only consumer reused ${distinct} buffers`);
   const seqs = seen.map((f) => f.seq);
-  t.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'frames still arrive in order');
+  t.ok(
+    seqs.every((s, i) => i === 0 || s > seqs[i - 1]!),
+    'frames still arrive in order',
+  );
   await ingest.stop();
 });
 

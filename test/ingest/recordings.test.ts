@@ -3,9 +3,28 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync,
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { HomeSightEvents } from '../../daemon/contracts/index.js';
-import { IngestModule, RecordingKeeper, probeDuration, resolveFfmpeg, type Frame, type RecordingSegmentEvent } from '../../daemon/ingest/index.js';
+import {
+  IngestModule,
+  RecordingKeeper,
+  probeDuration,
+  resolveFfmpeg,
+  type Frame,
+  type RecordingSegmentEvent,
+} from '../../daemon/ingest/index.js';
 import { EventBus, systemClock } from '../../daemon/system/index.js';
-import { captureLogger, counterClip, counterDelta, ffmpeg, ffmpegRun, frameIndex, makeConfig, memoryCatalog, tempDir, vtest, waitFor } from './helpers.js';
+import {
+  captureLogger,
+  counterClip,
+  counterDelta,
+  ffmpeg,
+  ffmpegRun,
+  frameIndex,
+  makeConfig,
+  memoryCatalog,
+  tempDir,
+  vtest,
+  waitFor,
+} from './helpers.js';
 
 const DAY = 86_400_000;
 
@@ -19,7 +38,14 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
   const camDir = join(recRoot, 'rec');
   mkdirSync(camDir, { recursive: true });
   const hourAgo = Date.now() - 3_600_000;
-  catalog.addSegment({ camera: 'rec', path: join(camDir, 'gone-00000.mkv'), start: hourAgo - 60_000, end: hourAgo - 58_000, bytes: 1234, format: 'mkv' });
+  catalog.addSegment({
+    camera: 'rec',
+    path: join(camDir, 'gone-00000.mkv'),
+    start: hourAgo - 60_000,
+    end: hourAgo - 58_000,
+    bytes: 1234,
+    format: 'mkv',
+  });
   const orphan = join(camDir, '1000-00000.mkv');
   ffmpegRun(['-i', clip, '-t', '2', '-c', 'copy', orphan]);
   utimesSync(orphan, new Date(hourAgo), new Date(hourAgo));
@@ -29,7 +55,14 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
   const now0 = Date.now();
   const oldFile = join(camDir, 'old-00000.mkv');
   copyFileSync(orphan, oldFile);
-  const oldId = catalog.addSegment({ camera: 'rec', path: oldFile, start: now0 - 10 * DAY, end: now0 - 10 * DAY + 2000, bytes: statSync(oldFile).size, format: 'mkv' });
+  const oldId = catalog.addSegment({
+    camera: 'rec',
+    path: oldFile,
+    start: now0 - 10 * DAY,
+    end: now0 - 10 * DAY + 2000,
+    bytes: statSync(oldFile).size,
+    format: 'mkv',
+  });
   mkdirSync(join(recRoot, 'gonecam'), { recursive: true });
   const goneOld = join(recRoot, 'gonecam', 'a-00000.mkv');
   const goneNew = join(recRoot, 'gonecam', 'b-00000.mkv');
@@ -77,19 +110,31 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
 
   await t.test('orphans repaired at start', async (t) => {
     const rows = catalog.allSegments();
-    t.notOk(rows.some((r) => r.path.endsWith('gone-00000.mkv')), 'row whose file is gone: removed');
+    t.notOk(
+      rows.some((r) => r.path.endsWith('gone-00000.mkv')),
+      'row whose file is gone: removed',
+    );
     const adopted = rows.find((r) => r.path === orphan);
     t.ok(adopted, 'readable file without row: indexed');
-    t.ok(adopted !== undefined && Math.abs(adopted.end - adopted.start - 2000) <= 150, `adopted duration ${adopted === undefined ? '?' : adopted.end - adopted.start} ms`);
+    t.ok(
+      adopted !== undefined && Math.abs(adopted.end - adopted.start - 2000) <= 150,
+      `adopted duration ${adopted === undefined ? '?' : adopted.end - adopted.start} ms`,
+    );
     t.notOk(existsSync(garbage), 'unreadable file without row: deleted');
   });
 
   await t.test('retention by age at start: per camera, and for cameras no longer configured', async (t) => {
     t.notOk(existsSync(oldFile), '10-day-old rec file deleted (retain_days 7)');
-    t.notOk(catalog.allSegments().some((s) => s.id === oldId), 'its row deleted');
+    t.notOk(
+      catalog.allSegments().some((s) => s.id === oldId),
+      'its row deleted',
+    );
     t.notOk(existsSync(goneOld), '8-day-old segment of a removed camera deleted (orphan_retain_days 7)');
     t.ok(existsSync(goneNew), '6-day-old one kept');
-    t.ok(catalog.allSegments().some((s) => s.path === goneNew), 'and still indexed');
+    t.ok(
+      catalog.allSegments().some((s) => s.path === goneNew),
+      'and still indexed',
+    );
   });
 
   const recSegs = (): ReturnType<typeof catalog.allSegments> => catalog.segmentsBetween('rec', Date.now() - 600_000, Date.now() + 600_000);
@@ -102,10 +147,14 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
       t.ok(s.path.startsWith(join(recRoot, 'rec')), `segment ${i} in the camera folder`);
       t.equal(s.bytes, statSync(s.path).size, `segment ${i} bytes = file size`);
       t.ok(Math.abs(s.end - s.start - 2000) <= 150, `segment ${i} lasts ${s.end - s.start} ms (segment_time 2 s, keyframe every 1 s)`);
-      if (i > 0) t.ok(Math.abs(s.start - segs[i - 1]!.end) <= 50, `segment ${i} starts where ${i - 1} ended (gap ${s.start - segs[i - 1]!.end} ms)`);
+      if (i > 0)
+        t.ok(Math.abs(s.start - segs[i - 1]!.end) <= 50, `segment ${i} starts where ${i - 1} ended (gap ${s.start - segs[i - 1]!.end} ms)`);
       const probe = await probeDuration(ffmpeg.path, s.path);
       t.ok(probe.ok, `segment ${i} is a playable file`);
-      t.ok(indexed.some((e) => e.id === s.id && e.path === s.path), `recording.segment event for segment ${i}`);
+      t.ok(
+        indexed.some((e) => e.id === s.id && e.path === s.path),
+        `recording.segment event for segment ${i}`,
+      );
     }
     t.ok(segs[0]!.start > Date.now() - 30_000 && segs[2]!.end <= Date.now() + 100, 'on the wall clock');
   });
@@ -119,19 +168,28 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
       Array.from({ length: 10 }, (_, k) => boundary - 1000 + k * 200),
       'timestamps on the requested grid',
     );
-    t.ok(frames.every((f) => f.camera === 'rec' && f.width === 160 && f.height === 120 && f.data.length === 160 * 120 * 3), 'detect size');
+    t.ok(
+      frames.every((f) => f.camera === 'rec' && f.width === 160 && f.height === 120 && f.data.length === 160 * 120 * 3),
+      'detect size',
+    );
     const idx = frames.map((f) => frameIndex(f.data));
     const deltas = idx.slice(1).map((v, i) => counterDelta(idx[i]!, v));
     t.comment(`source frame numbers: ${idx.join(' ')}`);
     // 10 fps source at 5 fps: two source frames per step, including the step across the boundary (4 → 5).
-    t.ok(deltas.every((d) => d >= 1 && d <= 3), `steps ${deltas.join(',')} are ~2 source frames`);
+    t.ok(
+      deltas.every((d) => d >= 1 && d <= 3),
+      `steps ${deltas.join(',')} are ~2 source frames`,
+    );
     t.ok(Math.abs(deltas[4]! - 2) <= 1, `step across the boundary is ${deltas[4]} source frames`);
     t.ok(Math.abs(idx.length > 0 ? deltas.reduce((a, b) => a + b, 0) - 18 : 99) <= 2, 'no frame lost or repeated over the range');
     // The same instants seen live: live ts are arrival times (decode latency later than capture), so the
     // recording is at most a few source frames ahead, never a segment (20 frames) off.
     let compared = 0;
     for (const f of frames) {
-      const near = live.reduce<Frame | null>((best, l) => (best === null || Math.abs(l.ts - f.ts) < Math.abs(best.ts - f.ts) ? l : best), null);
+      const near = live.reduce<Frame | null>(
+        (best, l) => (best === null || Math.abs(l.ts - f.ts) < Math.abs(best.ts - f.ts) ? l : best),
+        null,
+      );
       if (near === null || Math.abs(near.ts - f.ts) > 150) continue;
       const d = counterDelta(frameIndex(near.data), frameIndex(f.data));
       t.ok(d >= -3 && d <= 14, `at ${f.ts}: recording is ${d} source frames from the live frame`);
@@ -164,8 +222,14 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
     const frames = await ingest.framesAt('recmp4', s.start, s.end, 2);
     t.ok(frames.length >= 3 && frames[0]!.width === 80, `${frames.length} frames from the mp4 segment`);
     await waitFor('vtest streaming', () => ingest.stats('vtest').state === 'streaming', 20_000);
-    t.ok(lines.some((l) => l.includes('"camera":"vtest"') && l.includes('recording as mkv instead')), 'fallback logged');
-    t.ok(readdirSync(join(recRoot, 'vtest')).some((n) => n.endsWith('.mkv')), 'vtest writes mkv');
+    t.ok(
+      lines.some((l) => l.includes('"camera":"vtest"') && l.includes('recording as mkv instead')),
+      'fallback logged',
+    );
+    t.ok(
+      readdirSync(join(recRoot, 'vtest')).some((n) => n.endsWith('.mkv')),
+      'vtest writes mkv',
+    );
   });
 
   await t.test('retention: the disk cap deletes the oldest first, index and files together', async (t) => {
@@ -173,17 +237,28 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
     const total = catalog.totalBytes();
     const newest = before.at(-1)!;
     const capBytes = Math.floor(total / 3);
-    const outcome = ingest.reload(makeConfig({ ...configInputOf(config), recordings: { max_disk_mb: capBytes / (1024 * 1024), check_interval_s: 3600 } }));
+    const outcome = ingest.reload(
+      makeConfig({ ...configInputOf(config), recordings: { max_disk_mb: capBytes / (1024 * 1024), check_interval_s: 3600 } }),
+    );
     t.same(outcome.applied, ['recordings'], 'recordings settings apply live');
     t.ok(catalog.totalBytes() <= capBytes, `index total ${catalog.totalBytes()} ≤ cap ${capBytes}`);
     const after = catalog.oldestSegments(1000);
     const removed = before.filter((b) => !after.some((a) => a.id === b.id));
     t.ok(removed.length > 0, `${removed.length} segments deleted`);
     const keptOldest = after[0]!;
-    t.ok(removed.every((r) => r.start <= keptOldest.start), 'the deleted ones are the oldest');
+    t.ok(
+      removed.every((r) => r.start <= keptOldest.start),
+      'the deleted ones are the oldest',
+    );
     t.ok(after.some((a) => a.id === newest.id) || newest.start < keptOldest.start, 'the newest survives');
-    t.ok(removed.every((r) => !existsSync(r.path)), 'their files are gone');
-    t.ok(after.every((a) => existsSync(a.path)), 'every remaining row has its file');
+    t.ok(
+      removed.every((r) => !existsSync(r.path)),
+      'their files are gone',
+    );
+    t.ok(
+      after.every((a) => existsSync(a.path)),
+      'every remaining row has its file',
+    );
   });
 
   liveAbort.abort();
@@ -200,8 +275,16 @@ t.test('recordings: segments indexed as they close, framesAt across boundaries, 
       }
     });
     const rowPaths = new Set(rows.map((r) => r.path));
-    t.same(files.filter((f) => !rowPaths.has(f)), [], 'no unindexed file');
-    t.same(rows.filter((r) => !existsSync(r.path)).map((r) => r.path), [], 'no row without file');
+    t.same(
+      files.filter((f) => !rowPaths.has(f)),
+      [],
+      'no unindexed file',
+    );
+    t.same(
+      rows.filter((r) => !existsSync(r.path)).map((r) => r.path),
+      [],
+      'no row without file',
+    );
   });
 });
 
@@ -222,7 +305,7 @@ t.test('a run killed mid-segment: its unannounced files are recovered or deleted
   const segs = await keeper.recoverRun({ camera: 'cam', runId: '5000', dir: camDir, announced: [], lastEnd });
   t.equal(segs.length, 1, 'the readable tail segment');
   t.equal(segs[0]!.path, good);
-  t.equal(segs[0]!.start, lastEnd, 'continues the run\'s timeline');
+  t.equal(segs[0]!.start, lastEnd, "continues the run's timeline");
   t.ok(Math.abs(segs[0]!.end - segs[0]!.start - 2000) <= 150);
   t.notOk(existsSync(join(camDir, '5000-00004.mkv')), 'the empty one is deleted');
   t.ok(existsSync(other), 'files of other runs are left alone');
@@ -242,18 +325,31 @@ t.test('the npm-shipped ffmpeg (4.1, the offline fallback) runs the same pipelin
   t.equal(npm.source, 'npm');
   const config = makeConfig({
     paths: { recordings_dir: join(dir, 'rec') },
-    cameras: { old: { source: { kind: 'file', path: clip }, detect: { width: 64, height: 48, fps: 5 }, record: { enabled: true, segment_seconds: 1 } } },
+    cameras: {
+      old: {
+        source: { kind: 'file', path: clip },
+        detect: { width: 64, height: 48, fps: 5 },
+        record: { enabled: true, segment_seconds: 1 },
+      },
+    },
   });
   const logger = captureLogger('warn');
   const ingest = new IngestModule({ config, log: logger.log, clock: systemClock, catalog, dependsOn: [], env: { PATH: '/nonexistent' } });
   t.teardown(() => ingest.stop());
   await ingest.start(new AbortController().signal);
   t.equal(ingest.binary?.source, 'npm');
-  t.match(logger.entries(), [{ level: 40, msg: /using the 2018 static ffmpeg .* install a current ffmpeg/ }], 'the old fallback is a warning');
+  t.match(
+    logger.entries(),
+    [{ level: 40, msg: /using the 2018 static ffmpeg .* install a current ffmpeg/ }],
+    'the old fallback is a warning',
+  );
   await waitFor('streaming', () => ingest.stats('old').state === 'streaming', 15_000);
   await waitFor('two segments', () => catalog.segmentsBetween('old', 0, Date.now() + 60_000).length >= 2, 15_000);
   const seg = catalog.segmentsBetween('old', 0, Date.now() + 60_000)[1]!;
   const frames = await ingest.framesAt('old', seg.start, seg.end, 5);
-  t.ok(frames.length >= 4 && frames.every((f) => f.data.length === 64 * 48 * 3), `${frames.length} frames from a segment written by ffmpeg 4.1`);
+  t.ok(
+    frames.length >= 4 && frames.every((f) => f.data.length === 64 * 48 * 3),
+    `${frames.length} frames from a segment written by ffmpeg 4.1`,
+  );
   await ingest.stop();
 });

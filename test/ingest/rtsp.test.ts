@@ -5,7 +5,18 @@ import { Registry } from 'prom-client';
 import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { IngestModule, type CameraStateEvent, type Frame } from '../../daemon/ingest/index.js';
 import { EventBus, systemClock } from '../../daemon/system/index.js';
-import { captureLogger, freeTcpPort, freeUdpPort, h264Clip, makeConfig, sleep, startPublisher, startRtspServer, tempDir, waitFor } from './helpers.js';
+import {
+  captureLogger,
+  freeTcpPort,
+  freeUdpPort,
+  h264Clip,
+  makeConfig,
+  sleep,
+  startPublisher,
+  startRtspServer,
+  tempDir,
+  waitFor,
+} from './helpers.js';
 
 // A real RTSP server (GStreamer gst-rtsp-server, TCP-interleaved and UDP) fed by
 // ffmpeg publishing a looping H.264 clip; basic auth on.
@@ -46,7 +57,11 @@ t.test('RTSP cameras over TCP and UDP: frames, specific errors, outage and recov
   await ingest.start(new AbortController().signal);
   t.same(ingest.cameras().sort(), ['badauth', 'badpath', 'tcp', 'udp', 'unreachable']);
 
-  await waitFor('tcp and udp streaming', () => ingest.stats('tcp').state === 'streaming' && ingest.stats('udp').state === 'streaming', 20_000);
+  await waitFor(
+    'tcp and udp streaming',
+    () => ingest.stats('tcp').state === 'streaming' && ingest.stats('udp').state === 'streaming',
+    20_000,
+  );
 
   await t.test('frames arrive at the detect size and rate on both transports', async (t) => {
     const collect = async (camera: string, ms: number): Promise<Frame[]> => {
@@ -60,15 +75,23 @@ t.test('RTSP cameras over TCP and UDP: frames, specific errors, outage and recov
     const [tcp, udp] = await Promise.all([collect('tcp', 4000), collect('udp', 4000)]);
     // The stats window is 5 s; let it slide past the start-up burst (frames buffered while ffmpeg probed the stream).
     await sleep(2000);
-    for (const [name, frames] of [['tcp', tcp], ['udp', udp]] as const) {
+    for (const [name, frames] of [
+      ['tcp', tcp],
+      ['udp', udp],
+    ] as const) {
       // 5 fps for 4 s = 20. Bounds are generous: on a loaded 2-core host the RTSP stream arrives in
       // bursts and ffmpeg's fps filter catches up on stream time, so a 4 s wall window can hold ~1.5× the frames.
       t.ok(frames.length >= 12 && frames.length <= 32, `${name}: ${frames.length} frames in 4 s at 5 fps`);
       t.ok(
-        frames.every((f) => f.camera === name && f.width === 160 && f.height === 120 && f.format === 'rgb24' && f.data.length === 160 * 120 * 3),
+        frames.every(
+          (f) => f.camera === name && f.width === 160 && f.height === 120 && f.format === 'rgb24' && f.data.length === 160 * 120 * 3,
+        ),
         `${name}: every frame is 160×120 rgb24`,
       );
-      t.ok(frames.every((f, i) => i === 0 || (f.seq > frames[i - 1]!.seq && f.ts >= frames[i - 1]!.ts)), `${name}: seq and ts increase`);
+      t.ok(
+        frames.every((f, i) => i === 0 || (f.seq > frames[i - 1]!.seq && f.ts >= frames[i - 1]!.ts)),
+        `${name}: seq and ts increase`,
+      );
       const span = frames.at(-1)!.ts - frames[0]!.ts;
       const fps = ((frames.length - 1) * 1000) / span;
       t.ok(fps > 3.5 && fps < 8.5, `${name}: measured ${fps.toFixed(2)} fps`);
@@ -115,12 +138,25 @@ t.test('RTSP cameras over TCP and UDP: frames, specific errors, outage and recov
     const before = { tcp: ingest.stats('tcp').reconnects, udp: ingest.stats('udp').reconnects };
     const mark = events.length;
     await server.stop('SIGKILL');
-    await waitFor('both cameras report the outage', () => ingest.stats('tcp').state !== 'streaming' && ingest.stats('udp').state !== 'streaming', 15_000);
+    await waitFor(
+      'both cameras report the outage',
+      () => ingest.stats('tcp').state !== 'streaming' && ingest.stats('udp').state !== 'streaming',
+      15_000,
+    );
     await waitFor('errors recorded', () => ingest.stats('tcp').last_error !== null && ingest.stats('udp').last_error !== null, 15_000);
     const outage = events.slice(mark);
-    t.ok(outage.some((e) => e.camera === 'tcp' && e.previous === 'streaming'), 'tcp left streaming (bus event)');
-    t.ok(outage.some((e) => e.camera === 'udp' && e.previous === 'streaming'), 'udp left streaming (bus event)');
-    t.ok(outage.some((e) => e.camera === 'udp' && e.state === 'stalled') || ingest.stats('udp').last_error?.code !== undefined, 'udp outage noticed');
+    t.ok(
+      outage.some((e) => e.camera === 'tcp' && e.previous === 'streaming'),
+      'tcp left streaming (bus event)',
+    );
+    t.ok(
+      outage.some((e) => e.camera === 'udp' && e.previous === 'streaming'),
+      'udp left streaming (bus event)',
+    );
+    t.ok(
+      outage.some((e) => e.camera === 'udp' && e.state === 'stalled') || ingest.stats('udp').last_error?.code !== undefined,
+      'udp outage noticed',
+    );
     t.comment(`tcp error: ${JSON.stringify(ingest.stats('tcp').last_error)}; udp error: ${JSON.stringify(ingest.stats('udp').last_error)}`);
     t.ok(
       ['E_CAMERA_STREAM_LOST', 'E_CAMERA_UNREACHABLE', 'E_CAMERA_STALLED'].includes(ingest.stats('tcp').last_error!.code),
@@ -129,7 +165,11 @@ t.test('RTSP cameras over TCP and UDP: frames, specific errors, outage and recov
     await sleep(1500); // a few failed reconnects against the closed port
     server = await startRtspServer(t, { port, udpIn, user: USER, password: PASSWORD });
     t.equal(server.port, port, 'server back on the same port');
-    await waitFor('both cameras stream again', () => ingest.stats('tcp').state === 'streaming' && ingest.stats('udp').state === 'streaming', 25_000);
+    await waitFor(
+      'both cameras stream again',
+      () => ingest.stats('tcp').state === 'streaming' && ingest.stats('udp').state === 'streaming',
+      25_000,
+    );
     t.ok(ingest.stats('tcp').reconnects > before.tcp, `tcp reconnects ${before.tcp} → ${ingest.stats('tcp').reconnects}`);
     t.ok(ingest.stats('udp').reconnects > before.udp, `udp reconnects ${before.udp} → ${ingest.stats('udp').reconnects}`);
     t.equal(ingest.stats('tcp').last_error, null, 'error cleared once frames flow');

@@ -87,7 +87,10 @@ t.test('credentials go into the URL for ffmpeg and out of every log line', async
   const url = withCredentials('rtsp://10.0.0.5:554/Streaming/Channels/101?transport=tcp', 'admin', 'p@ss:w/rd!');
   t.equal(url, 'rtsp://admin:p%40ss%3Aw%2Frd!@10.0.0.5:554/Streaming/Channels/101?transport=tcp', 'percent-encoded, rest untouched');
   const r = new Redactor(['p@ss:w/rd!']);
-  t.equal(r.redact(`${url}: Server returned 401 Unauthorized`), 'rtsp://admin:***@10.0.0.5:554/Streaming/Channels/101?transport=tcp: Server returned 401 Unauthorized');
+  t.equal(
+    r.redact(`${url}: Server returned 401 Unauthorized`),
+    'rtsp://admin:***@10.0.0.5:554/Streaming/Channels/101?transport=tcp: Server returned 401 Unauthorized',
+  );
   t.equal(r.redact('auth with p@ss:w/rd! failed'), 'auth with *** failed', 'raw secret anywhere');
   t.equal(new Redactor([]).redact('http://u:x@h/p and rtsp://h/p'), 'http://u:***@h/p and rtsp://h/p');
   t.equal(withCredentials('rtsp://h/p', undefined, undefined), 'rtsp://h/p');
@@ -95,7 +98,13 @@ t.test('credentials go into the URL for ffmpeg and out of every log line', async
 
 t.test('ffmpeg stderr is classified into specific camera errors', async (t) => {
   const cases: Array<[string[], string]> = [
-    [['[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized', 'rtsp://u:***@h/cam: Server returned 401 Unauthorized (authorization failed)'], 'E_CAMERA_AUTH'],
+    [
+      [
+        '[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized',
+        'rtsp://u:***@h/cam: Server returned 401 Unauthorized (authorization failed)',
+      ],
+      'E_CAMERA_AUTH',
+    ],
     [['[rtsp @ 0x1] method DESCRIBE failed: 404 Not Found'], 'E_CAMERA_NOT_FOUND'],
     [['file:/x.mp4: No such file or directory'], 'E_CAMERA_NOT_FOUND'],
     [['file:/x.mp4: Invalid data found when processing input'], 'E_CAMERA_CODEC'],
@@ -104,7 +113,10 @@ t.test('ffmpeg stderr is classified into specific camera errors', async (t) => {
     [['[tcp @ 0x1] Connection to tcp://127.0.0.1:1?timeout=0 failed: Connection refused'], 'E_CAMERA_UNREACHABLE'],
     [['[tcp @ 0x1] Failed to resolve hostname cam.invalid: Name or service not known'], 'E_CAMERA_UNREACHABLE'],
     [['[h264 @ 0x1] error while decoding MB 3 4', 'rtsp://h/cam: End of file'], 'E_CAMERA_STREAM_LOST'],
-    [['Device creation failed: -542398533.', '[h264 @ 0x1] No device available for decoder: device type cuda needed for codec h264.'], 'E_CAMERA_HWACCEL'],
+    [
+      ['Device creation failed: -542398533.', '[h264 @ 0x1] No device available for decoder: device type cuda needed for codec h264.'],
+      'E_CAMERA_HWACCEL',
+    ],
     [['[mp4 @ 0x1] Could not find tag for codec msmpeg4v3 in stream #0, codec not currently supported in container'], 'E_RECORD_FORMAT'],
   ];
   for (const [lines, code] of cases) t.equal(diagnose(lines)?.code, code, lines.join(' | '));
@@ -117,7 +129,15 @@ t.test('ffmpeg stderr is classified into specific camera errors', async (t) => {
 });
 
 t.test('planExtraction splits the time grid over segments, once per point, skipping gaps', async (t) => {
-  const seg = (id: number, start: number, end: number): RecordingSegment => ({ id, camera: 'c', path: `/r/${id}.mkv`, start, end, bytes: 1, format: 'mkv' });
+  const seg = (id: number, start: number, end: number): RecordingSegment => ({
+    id,
+    camera: 'c',
+    path: `/r/${id}.mkv`,
+    start,
+    end,
+    bytes: 1,
+    format: 'mkv',
+  });
   const segs = [seg(1, 0, 2000), seg(2, 2000, 4000), seg(3, 6000, 8000)];
   const { plans, total } = planExtraction(segs, 1000, 7000, 2);
   t.equal(total, 12);
@@ -132,7 +152,11 @@ t.test('planExtraction splits the time grid over segments, once per point, skipp
   );
   const overlap = planExtraction([seg(1, 0, 2100), seg(2, 2000, 4000)], 0, 4000, 5);
   const ks = overlap.plans.flatMap((p) => Array.from({ length: p.count }, (_, i) => p.k0 + i));
-  t.same(ks, Array.from({ length: 20 }, (_, i) => i), 'overlapping segments: each grid point exactly once');
+  t.same(
+    ks,
+    Array.from({ length: 20 }, (_, i) => i),
+    'overlapping segments: each grid point exactly once',
+  );
 });
 
 t.test('ffmpeg binary: config path, FFMPEG_PATH, PATH, npm fallback, explicit-but-broken is an error', async (t) => {
@@ -150,7 +174,11 @@ t.test('ffmpeg binary: config path, FFMPEG_PATH, PATH, npm fallback, explicit-bu
   const broken = join(dir, 'ffmpeg');
   writeFileSync(broken, '#!/bin/sh\nexit 3\n');
   chmodSync(broken, 0o755);
-  t.throws(() => resolveFfmpeg({ configPath: broken, env: process.env }), { name: 'HomeSightError', code: 'E_FFMPEG_NOT_FOUND', message: /ffmpeg\.path/ });
+  t.throws(() => resolveFfmpeg({ configPath: broken, env: process.env }), {
+    name: 'HomeSightError',
+    code: 'E_FFMPEG_NOT_FOUND',
+    message: /ffmpeg\.path/,
+  });
 });
 
 t.test('config section: defaults, reconnect, fractional disk cap, example-compatible', async (t) => {
