@@ -27,14 +27,29 @@ t.test('evaluate, adopt, reject, hot-swap, rollback', async (t) => {
   const keys = signingKeys();
   const trainer = new LocalProcessTrainer({ threads: 1 });
   const job = (name: string, over: Partial<TrainJob>): TrainJob => ({
-    baseModel: BASE_MODEL, dataFile: data.train, outFile: join(dir, `${name}.gguf`), steps: 30, rank: 8, alpha: 16, seed: 1, lr: 5e-3, batch: 4, ...over,
+    baseModel: BASE_MODEL,
+    dataFile: data.train,
+    outFile: join(dir, `${name}.gguf`),
+    steps: 30,
+    rank: 8,
+    alpha: 16,
+    seed: 1,
+    lr: 5e-3,
+    batch: 4,
+    ...over,
   });
   const t0 = Date.now();
   const weak = await trainer.train(job('weak', { steps: 25 }));
   const strong = await trainer.train(job('strong', { steps: 70, seed: 2 }));
   const garbage = await trainer.train(job('garbage', { dataFile: data.garbage, steps: 40, lr: 1e-2, maxLen: 96, seed: 3 }));
-  t.comment(`trained 3 adapters in ${Date.now() - t0} ms: weak loss ${weak.lossStart.toFixed(2)}->${weak.lossEnd.toFixed(2)}, strong ${strong.lossStart.toFixed(2)}->${strong.lossEnd.toFixed(2)}, garbage ${garbage.lossStart.toFixed(2)}->${garbage.lossEnd.toFixed(2)}`);
-  const publish = (id: string, file: string) => publishAdapter({ adapterFile: file, id, privateKey: keys.privateKey, metrics: { steps: 1 } });
+  t.comment(
+    `trained 3 adapters in ${Date.now() - t0} ms: weak ` +
+      `loss ${weak.lossStart.toFixed(2)}->${weak.lossEnd.toFixed(2)}, ` +
+      `strong ${strong.lossStart.toFixed(2)}->${strong.lossEnd.toFixed(2)}, ` +
+      `garbage ${garbage.lossStart.toFixed(2)}->${garbage.lossEnd.toFixed(2)}`,
+  );
+  const publish = (id: string, file: string) =>
+    publishAdapter({ adapterFile: file, id, privateKey: keys.privateKey, metrics: { steps: 1 } });
   const mWeak = await publish('household-1', weak.adapterFile);
   const mStrong = await publish('household-2', strong.adapterFile);
   const mGarbage = await publish('garbage-1', garbage.adapterFile);
@@ -44,7 +59,13 @@ t.test('evaluate, adopt, reject, hot-swap, rollback', async (t) => {
   const runtime = await LlamaAdapterRuntime.load({ modelPath: BASE_MODEL, threads: 1, contextSize: 512 });
   t.teardown(() => runtime.dispose());
   const evaluator = new NllEvaluator();
-  const lifecycle = new AdapterLifecycle({ store, runtime, evaluator, trustedKeys: [keys.publicKey], policy: { margin: 0.05, regressionTolerance: 0 } });
+  const lifecycle = new AdapterLifecycle({
+    store,
+    runtime,
+    evaluator,
+    trustedKeys: [keys.publicKey],
+    policy: { margin: 0.05, regressionTolerance: 0 },
+  });
   const changes: AdapterChange[] = [];
   store.onChange((c) => changes.push(c));
   const show = (d: AdapterDecision) =>
@@ -74,7 +95,10 @@ t.test('evaluate, adopt, reject, hot-swap, rollback', async (t) => {
   const weakNll = -(d2.heldout?.candidate.score ?? 0);
   t.ok(weakNll < baseNll, `held-out NLL base ${baseNll.toFixed(4)} -> weak adapter ${weakNll.toFixed(4)}`);
   t.equal(store.active()?.id, 'household-1');
-  t.same(changes.map((c) => [c.reason, c.previous, c.active?.id]), [['adopted', null, 'household-1']]);
+  t.same(
+    changes.map((c) => [c.reason, c.previous, c.active?.id]),
+    [['adopted', null, 'household-1']],
+  );
   t.same(store.loraOption(), { adapters: [{ filePath: join(storeDir, 'kept', 'household-1.gguf'), scale: 1 }] });
 
   // 3. a harmful adapter (trained on garbage) is rejected by evaluation; it is worse than the bare base model too
@@ -95,7 +119,13 @@ t.test('evaluate, adopt, reject, hot-swap, rollback', async (t) => {
   t.equal(d4.current, 'household-1');
   t.ok((d4.heldout?.delta ?? 0) >= 0.05);
   t.equal(store.active()?.id, 'household-2');
-  t.same(store.list().map((a) => [a.id, a.active]), [['household-2', true], ['household-1', false]]);
+  t.same(
+    store.list().map((a) => [a.id, a.active]),
+    [
+      ['household-2', true],
+      ['household-1', false],
+    ],
+  );
 
   // hot-swap: a consumer opens its context from store.active() and sees exactly the adopted numbers
   const swapped = await runtime.withTarget(store.active(), (tg) => evaluator.evaluate(tg, heldout));
@@ -115,13 +145,28 @@ t.test('evaluate, adopt, reject, hot-swap, rollback', async (t) => {
 
   // 7. the CLI sees the same store; `adapter rollback` goes to the bare base model; the daemon's store notices
   const cfg = join(dir, 'homesight.yaml');
-  writeFileSync(cfg, `paths:\n  data_dir: ${join(dir, 'data')}\nlearning:\n  adapters:\n    keep: 2\n    trusted_keys:\n      - |\n${keys.publicKeyPem.trim().split('\n').map((l) => '        ' + l).join('\n')}\n`);
+  writeFileSync(
+    cfg,
+    `paths:\n  data_dir: ${join(dir, 'data')}\nlearning:\n  adapters:\n    keep: 2\n    trusted_keys:\n      - |\n${keys.publicKeyPem
+      .trim()
+      .split('\n')
+      .map((l) => '        ' + l)
+      .join('\n')}\n`,
+  );
   const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--config', cfg], { encoding: 'utf8', timeout: 60_000 });
   const list = cli('adapter', 'list', '--json');
   t.equal(list.status, 0, list.stderr);
-  const listed = JSON.parse(list.stdout) as { active: string; adapters: Array<{ id: string }>; decisions: Array<{ kind: string; id?: string }> };
+  const listed = JSON.parse(list.stdout) as {
+    active: string;
+    adapters: Array<{ id: string }>;
+    decisions: Array<{ kind: string; id?: string }>;
+  };
   t.equal(listed.active, 'household-1');
-  t.same(listed.decisions.map((d) => d.kind), ['reject', 'rollback', 'reject', 'adopt', 'reject'], 'decisions newest first');
+  t.same(
+    listed.decisions.map((d) => d.kind),
+    ['reject', 'rollback', 'reject', 'adopt', 'reject'],
+    'decisions newest first',
+  );
   const text = cli('adapter', 'list');
   t.match(text.stdout, /^\* household-1 /m);
   t.match(text.stdout, /reject garbage-1 \[evaluate\]/);

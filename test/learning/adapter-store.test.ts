@@ -57,10 +57,21 @@ t.test('keep N, rollback by id and to base, pruning', async (t) => {
     await store.adopt(s.manifest, s.file, { heldout_score: -1 });
     clock.advance(60_000);
   }
-  t.same(store.list().map((a) => a.id), ['a3', 'a2'], 'only the newest 2 are kept');
+  t.same(
+    store.list().map((a) => a.id),
+    ['a3', 'a2'],
+    'only the newest 2 are kept',
+  );
   t.same(readdirSync(join(dir, 'kept')).sort(), ['a2.gguf', 'a2.json', 'a3.gguf', 'a3.json'], 'a1 files pruned');
   t.equal(store.list()[0]?.adoptedAt, '2025-03-01T10:02:00.000Z');
-  t.same(changes.map((c) => [c.reason, c.previous, c.active?.id]), [['adopted', null, 'a1'], ['adopted', 'a1', 'a2'], ['adopted', 'a2', 'a3']]);
+  t.same(
+    changes.map((c) => [c.reason, c.previous, c.active?.id]),
+    [
+      ['adopted', null, 'a1'],
+      ['adopted', 'a1', 'a2'],
+      ['adopted', 'a2', 'a3'],
+    ],
+  );
   await t.rejects(store.rollback('a1'), { code: 'E_ADAPTER_NOT_FOUND' });
   t.same(await store.rollback('a2'), { from: 'a3', to: 'a2' });
   t.ok(store.wasRolledBack('a3') && !store.wasRolledBack('a2'), 'the adapter rolled back from is remembered');
@@ -74,7 +85,13 @@ t.test('keep N, rollback by id and to base, pruning', async (t) => {
   await store.adopt(s.manifest, s.file, {});
   t.equal(changes.length, 5, 'unsubscribed listener hears nothing more');
   const decisions = await store.decisions();
-  t.same(decisions.map((d) => [d['kind'], d['to']]), [['rollback', null], ['rollback', 'a2']]);
+  t.same(
+    decisions.map((d) => [d['kind'], d['to']]),
+    [
+      ['rollback', null],
+      ['rollback', 'a2'],
+    ],
+  );
   // a torn last line (crash while appending) is skipped
   appendFileSync(join(dir, 'decisions.jsonl'), '{"kind":"rollb');
   t.equal((await store.decisions()).length, 2);
@@ -110,7 +127,11 @@ t.test('changes by another process: refresh() and watch()', async (t) => {
   t.equal(cli.active()?.id, 'c2');
   await cli.rollback();
   for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-  t.same(seen.map((c) => [c.reason, c.previous, c.active?.id]), [['external', 'c2', 'c1']], 'watch() noticed the other process');
+  t.same(
+    seen.map((c) => [c.reason, c.previous, c.active?.id]),
+    [['external', 'c2', 'c1']],
+    'watch() noticed the other process',
+  );
   t.equal(await daemon.refresh(), false, 'no further change');
 });
 
@@ -137,8 +158,19 @@ t.test('manifest signing: canonical bytes, every field covered', async (t) => {
   // key order does not matter, any change to a signed field does
   const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(manifest).reverse()))) as AdapterManifest;
   t.equal(verifyManifestSignature(reordered, [keys.publicKey]), manifest.signer);
-  for (const [k, v] of Object.entries({ id: 'e2', base_model_sha256: 'b'.repeat(64), created: '2026-01-01T00:00:00.000Z', sha256: 'c'.repeat(64), size: 1, metrics: { x: 1 } })) {
-    t.equal(verifyManifestSignature({ ...manifest, [k]: v } as AdapterManifest, [keys.publicKey]), null, `changing ${k} breaks the signature`);
+  for (const [k, v] of Object.entries({
+    id: 'e2',
+    base_model_sha256: 'b'.repeat(64),
+    created: '2026-01-01T00:00:00.000Z',
+    sha256: 'c'.repeat(64),
+    size: 1,
+    metrics: { x: 1 },
+  })) {
+    t.equal(
+      verifyManifestSignature({ ...manifest, [k]: v } as AdapterManifest, [keys.publicKey]),
+      null,
+      `changing ${k} breaks the signature`,
+    );
   }
   t.equal(verifyManifestSignature({ ...manifest, signature: 'AAAA' }, [keys.publicKey]), null);
   fc.assert(
@@ -168,5 +200,8 @@ t.test('config helpers', async (t) => {
   const bad = configSchema.parse({ learning: { adapters: { trusted_keys: ['garbage'], dir: '/x/y' } } });
   t.equal(adapterStoreDir(bad), '/x/y');
   t.throws(() => trustedKeysFromConfig(bad), { code: 'E_ADAPTER_KEY' });
-  t.ok(readFileSync(new URL('../../config/homesight.example.yaml', import.meta.url), 'utf8').includes('regression_tolerance'), 'example config documents the new keys');
+  t.ok(
+    readFileSync(new URL('../../config/homesight.example.yaml', import.meta.url), 'utf8').includes('regression_tolerance'),
+    'example config documents the new keys',
+  );
 });

@@ -35,7 +35,10 @@ t.test('signature, digest and base-model checks', async (t) => {
   const good = await trainer.train({ ...quick, baseModel: BASE_MODEL, outFile: join(dir, 'good.gguf') });
   const perturbed = join(dir, 'perturbed.gguf');
   const tiny = join(dir, 'tiny.gguf');
-  for (const [mode, out] of [['perturb', perturbed], ['tiny', tiny]] as const) {
+  for (const [mode, out] of [
+    ['perturb', perturbed],
+    ['tiny', tiny],
+  ] as const) {
     const r = spawnSync(python, [MAKE_BASE_VARIANT, mode, BASE_MODEL, out], { encoding: 'utf8' });
     t.equal(r.status, 0, r.stderr);
   }
@@ -46,16 +49,38 @@ t.test('signature, digest and base-model checks', async (t) => {
   const store = await AdapterStore.open({ dir: join(dir, 'store'), keep: 3, trustedKeys: [keys.publicKey] });
   const runtime = await LlamaAdapterRuntime.load({ modelPath: BASE_MODEL, threads: 1, contextSize: 512 });
   t.teardown(() => runtime.dispose());
-  const mk = (trusted: typeof keys.publicKey[]) =>
-    new AdapterLifecycle({ store, runtime, evaluator: new NllEvaluator(), trustedKeys: trusted, policy: { margin: 0.01, regressionTolerance: 0 } });
+  const mk = (trusted: (typeof keys.publicKey)[]) =>
+    new AdapterLifecycle({
+      store,
+      runtime,
+      evaluator: new NllEvaluator(),
+      trustedKeys: trusted,
+      policy: { margin: 0.01, regressionTolerance: 0 },
+    });
   const lifecycle = mk([keys.publicKey]);
   const sets = { heldout: data.heldoutSamples.slice(0, 4), regression: [] };
-  const manifest = await publishAdapter({ adapterFile: good.adapterFile, id: 'good-1', privateKey: keys.privateKey, metrics: { loss_end: good.lossEnd } });
+  const manifest = await publishAdapter({
+    adapterFile: good.adapterFile,
+    id: 'good-1',
+    privateKey: keys.privateKey,
+    metrics: { loss_end: good.lossEnd },
+  });
   t.equal(manifest.base_model_sha256, BASE_SHA256, 'publish reads the base digest from the adapter metadata');
   t.equal(manifest.sha256, await sha256File(good.adapterFile));
-  t.same(manifest.lora, { rank: 2, alpha: 4, targets: ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down', 'output'] });
+  t.same(manifest.lora, {
+    rank: 2,
+    alpha: 4,
+    targets: ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down', 'output'],
+  });
 
-  const expectReject = async (name: string, candidate: { manifest: unknown; file: string }, stage: string, code: string, reason?: RegExp, lc = lifecycle) => {
+  const expectReject = async (
+    name: string,
+    candidate: { manifest: unknown; file: string },
+    stage: string,
+    code: string,
+    reason?: RegExp,
+    lc = lifecycle,
+  ) => {
     const d = await lc.consider(candidate, sets);
     t.comment(`${name}: ${d.kind} [${d.stage} ${d.code ?? ''}] ${d.reason}`);
     t.equal(d.kind, 'reject', `${name}: rejected`);
@@ -73,14 +98,26 @@ t.test('signature, digest and base-model checks', async (t) => {
   const edited: AdapterManifest = { ...manifest, metrics: { loss_end: 0.0001 } };
   await expectReject('edited manifest', { manifest: edited, file: good.adapterFile }, 'verify', 'E_ADAPTER_SIGNATURE');
   t.equal(verifyManifestSignature(manifest, [keys.publicKey]), manifest.signer, 'the untouched manifest verifies');
-  t.equal(verifyManifestSignature(manifest, [parsePublicKey(keys.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64'))]), manifest.signer, 'raw 32-byte base64 keys work');
+  t.equal(
+    verifyManifestSignature(manifest, [
+      parsePublicKey(keys.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64')),
+    ]),
+    manifest.signer,
+    'raw 32-byte base64 keys work',
+  );
 
   // integrity: one flipped byte in the tensor data, a truncated file
   const bytes = readFileSync(good.adapterFile);
   const flipped = Buffer.from(bytes);
   flipped[bytes.length - 100] = (flipped[bytes.length - 100] as number) ^ 0x01;
   writeFileSync(join(dir, 'flipped.gguf'), flipped);
-  await expectReject('flipped byte', { manifest, file: join(dir, 'flipped.gguf') }, 'verify', 'E_ADAPTER_SHA256', /does not match the signed manifest/);
+  await expectReject(
+    'flipped byte',
+    { manifest, file: join(dir, 'flipped.gguf') },
+    'verify',
+    'E_ADAPTER_SHA256',
+    /does not match the signed manifest/,
+  );
   writeFileSync(join(dir, 'short.gguf'), bytes.subarray(0, bytes.length - 32));
   await expectReject('truncated', { manifest, file: join(dir, 'short.gguf') }, 'verify', 'E_ADAPTER_SHA256');
   await expectReject('missing file', { manifest, file: join(dir, 'nope.gguf') }, 'verify', 'E_ADAPTER_FILE');
@@ -89,14 +126,35 @@ t.test('signature, digest and base-model checks', async (t) => {
 
   // wrong base, right shapes: signed honestly for the perturbed base -> refused by digest (llama.cpp alone would accept it)
   const mPert = await publishAdapter({ adapterFile: onPerturbed.adapterFile, id: 'perturbed-1', privateKey: keys.privateKey });
-  await expectReject('adapter for another base (same shapes)', { manifest: mPert, file: onPerturbed.adapterFile }, 'compatibility', 'E_ADAPTER_WRONG_BASE', /not this device's base model/);
+  await expectReject(
+    'adapter for another base (same shapes)',
+    { manifest: mPert, file: onPerturbed.adapterFile },
+    'compatibility',
+    'E_ADAPTER_WRONG_BASE',
+    /not this device's base model/,
+  );
   const loads = await runtime.withTarget({ id: 'perturbed-1', file: onPerturbed.adapterFile }, async () => true);
   t.ok(loads, 'llama.cpp loads it without complaint: only the digest check catches it');
 
   // wrong base, wrong shapes, forged manifest naming our base -> refused by the file's own metadata and shapes
-  const mTiny = await publishAdapter({ adapterFile: onTiny.adapterFile, id: 'tiny-1', privateKey: keys.privateKey, baseModelSha256: BASE_SHA256 });
-  await expectReject('forged base digest, wrong shapes', { manifest: mTiny, file: onTiny.adapterFile }, 'compatibility', 'E_ADAPTER_WRONG_BASE', /lora_a \[32,2\] .* do not fit base \[64,/);
-  await t.rejects(runtime.withTarget({ id: 'tiny-1', file: onTiny.adapterFile }, async () => true), { code: 'E_ADAPTER_LOAD' }, 'llama.cpp refuses it as well');
+  const mTiny = await publishAdapter({
+    adapterFile: onTiny.adapterFile,
+    id: 'tiny-1',
+    privateKey: keys.privateKey,
+    baseModelSha256: BASE_SHA256,
+  });
+  await expectReject(
+    'forged base digest, wrong shapes',
+    { manifest: mTiny, file: onTiny.adapterFile },
+    'compatibility',
+    'E_ADAPTER_WRONG_BASE',
+    /lora_a \[32,2\] .* do not fit base \[64,/,
+  );
+  await t.rejects(
+    runtime.withTarget({ id: 'tiny-1', file: onTiny.adapterFile }, async () => true),
+    { code: 'E_ADAPTER_LOAD' },
+    'llama.cpp refuses it as well',
+  );
 
   t.same(readdirSync(join(dir, 'store', 'staging')), [], 'nothing left in staging');
   t.equal(store.list().length, 0, 'nothing kept');

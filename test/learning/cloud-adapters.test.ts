@@ -9,7 +9,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { AdapterJobs, buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
 import { LocalProcessTrainer, publishAdapter } from '../../cloud/trainer/index.js';
-import { AdapterLifecycle, AdapterStore, HttpTeacherClient, LlamaAdapterRuntime, NllEvaluator, lifecycleSink } from '../../daemon/learning/index.js';
+import {
+  AdapterLifecycle,
+  AdapterStore,
+  HttpTeacherClient,
+  LlamaAdapterRuntime,
+  NllEvaluator,
+  lifecycleSink,
+} from '../../daemon/learning/index.js';
 import { makeEdge } from './support/edge-helpers.js';
 import { BASE_MODEL, signingKeys, tempDir, writeData } from './support/fixtures.js';
 import { writeFileSync } from 'node:fs';
@@ -21,22 +28,48 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
   const cloud = new CloudStore(join(dir, 'cloud.db'));
   t.teardown(() => cloud.close());
   for (const [i, r] of data.splits.train.entries()) {
-    cloud.addLabel({ household: 'h1', sample_id: `s${i}`, question: r.question, plan: { task_steps: r.task_steps ?? [], task_nodes: r.task_nodes, task_links: r.task_links ?? [] }, teacher: 'oracle-replay' });
+    cloud.addLabel({
+      household: 'h1',
+      sample_id: `s${i}`,
+      question: r.question,
+      plan: { task_steps: r.task_steps ?? [], task_nodes: r.task_nodes, task_links: r.task_links ?? [] },
+      teacher: 'oracle-replay',
+    });
   }
   const pem = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const jobs = new AdapterJobs({ store: cloud, trainer: new LocalProcessTrainer({ threads: 1 }), baseModel: BASE_MODEL, privateKey: pem, workDir: join(dir, 'jobs'), steps: 30, rank: 8, alpha: 16, testShare: 0.1 });
+  const jobs = new AdapterJobs({
+    store: cloud,
+    trainer: new LocalProcessTrainer({ threads: 1 }),
+    baseModel: BASE_MODEL,
+    privateKey: pem,
+    workDir: join(dir, 'jobs'),
+    steps: 30,
+    rank: 8,
+    alpha: 16,
+    testShare: 0.1,
+  });
   const t0 = Date.now();
   const job = await jobs.train('h1');
   t.ok(job !== null, 'an adapter was trained');
-  t.comment(`trained on ${job!.curated.train.length} curated plans (held out ${job!.curated.test.length}, dropped ${JSON.stringify(job!.curated.dropped)}) in ${Date.now() - t0} ms`);
+  t.comment(
+    `trained on ${job!.curated.train.length} curated plans (held out ${job!.curated.test.length}, ` +
+      `dropped ${JSON.stringify(job!.curated.dropped)}) in ${Date.now() - t0} ms`,
+  );
   t.ok(job!.curated.test.length > 0, 'a test slice is held out');
   // an adapter signed by someone else
   const rogue = generateKeyPairSync('ed25519').privateKey;
   const rogueManifest = await publishAdapter({ adapterFile: cloud.adapters('h1')[0]!.file, id: 'rogue-1', privateKey: rogue });
   cloud.addAdapter('h1', 'rogue-1', rogueManifest, cloud.adapters('h1')[0]!.file);
 
-  writeFileSync(join(dir, 'gold.jsonl'), JSON.stringify({ instruction: 'x', task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }] }) + '\n');
-  const { app, labeler } = buildCloudApp({ store: cloud, teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')), enrollmentSecret: 'e' });
+  writeFileSync(
+    join(dir, 'gold.jsonl'),
+    JSON.stringify({ instruction: 'x', task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }] }) + '\n',
+  );
+  const { app, labeler } = buildCloudApp({
+    store: cloud,
+    teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')),
+    enrollmentSecret: 'e',
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(async () => {
     await app.close();
@@ -49,7 +82,13 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
   const store = await AdapterStore.open({ dir: join(dir, 'edge', 'adapters'), keep: 2, trustedKeys: [keys.publicKey] });
   const runtime = await LlamaAdapterRuntime.load({ modelPath: BASE_MODEL, threads: 1, contextSize: 512 });
   t.teardown(() => runtime.dispose());
-  const lifecycle = new AdapterLifecycle({ store, runtime, evaluator: new NllEvaluator(), trustedKeys: [keys.publicKey], policy: { margin: 0.05, regressionTolerance: 0 } });
+  const lifecycle = new AdapterLifecycle({
+    store,
+    runtime,
+    evaluator: new NllEvaluator(),
+    trustedKeys: [keys.publicKey],
+    policy: { margin: 0.05, regressionTolerance: 0 },
+  });
   const sets = { heldout: data.heldoutSamples.slice(0, 8), regression: data.regressionSamples.slice(0, 8) };
   const client = new HttpTeacherClient({ baseUrl: url, token: 'tok' });
   const e = makeEdge(join(dir, 'edge'), client);
@@ -67,5 +106,11 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
   t.match(bad.stage, /manifest|verify/);
   t.same(await edge.pullAdapters(), [], 'decided adapters are not fetched again');
   const audit = await e.audit.read();
-  t.same(audit.filter((a) => a.kind === 'adapter').map((a) => a.ids[0]).sort(), [job!.id, 'rogue-1'].sort());
+  t.same(
+    audit
+      .filter((a) => a.kind === 'adapter')
+      .map((a) => a.ids[0])
+      .sort(),
+    [job!.id, 'rogue-1'].sort(),
+  );
 });

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { buildCloudApp, CloudStore, OracleReplayTeacher, hashToken } from '../../cloud/index.js';
 
 const GOLD = [
-  { household: 'h1', instruction: 'When was Bob last seen?', task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }], task_links: [] },
+  {
+    household: 'h1',
+    instruction: 'When was Bob last seen?',
+    task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }],
+    task_links: [],
+  },
   { household: 'h1', instruction: 'Is anyone in the kitchen?', task_nodes: [{ task: 'no_such_tool', arguments: {} }], task_links: [] },
 ];
 
@@ -27,12 +32,20 @@ async function setup(t: Test, over: { bodyLimit?: number; rateLimit?: { max: num
     rmSync(dir, { recursive: true, force: true });
   });
   const enroll = async (device: string, household: string): Promise<string> => {
-    const r = await fetch(`${url}/v1/devices/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: device, household, enrollment_secret: 's3cret' }) });
+    const r = await fetch(`${url}/v1/devices/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ device_id: device, household, enrollment_secret: 's3cret' }),
+    });
     t.equal(r.status, 200);
     return ((await r.json()) as { token: string }).token;
   };
   const call = (path: string, token: string, body?: unknown) =>
-    fetch(`${url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    fetch(`${url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
   return { url, store, labeler, enroll, call };
 }
 
@@ -53,7 +66,10 @@ t.test('enroll, upload idempotently, label, isolate households', async (t) => {
   await s.labeler.drain();
 
   r = await s.call('/v1/pseudo-labels?since=0', a);
-  const page = (await r.json()) as { labels: Array<{ sample_id: string; question: string; plan: { task_nodes: Array<{ arguments: { person: string } }> } }>; next: number };
+  const page = (await r.json()) as {
+    labels: Array<{ sample_id: string; question: string; plan: { task_nodes: Array<{ arguments: { person: string } }> } }>;
+    next: number;
+  };
   t.equal(page.labels.length, 1, 'the invalid teacher plan (unknown tool) was not kept');
   t.equal(page.labels[0]!.sample_id, 's1');
   t.equal(page.labels[0]!.plan.task_nodes[0]!.arguments.person, '<person-0a1b2c3d>', 'the oracle keeps the placeholder, never the name');
@@ -77,7 +93,11 @@ t.test('bad token 401, oversized body 413, brute force 429, bad enrollment 401',
   const big = { samples: [{ id: 'x', question: 'q'.repeat(5000) }] };
   let r = await s.call('/v1/samples', a, big);
   t.equal(r.status, 413, 'body over the limit');
-  r = await fetch(`${s.url}/v1/devices/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: 'x', household: 'h1', enrollment_secret: 'wrong' }) });
+  r = await fetch(`${s.url}/v1/devices/enroll`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ device_id: 'x', household: 'h1', enrollment_secret: 'wrong' }),
+  });
   t.equal(r.status, 401, 'wrong enrollment secret');
   for (let i = 0; i < 2; i++) {
     r = await s.call('/v1/pseudo-labels', 'not-a-token');
@@ -95,8 +115,15 @@ t.test('OpenAI-compatible teacher and per-household curation', async (t) => {
   const fakeFetch = (async (_url: string, init: { body: string; headers: Record<string, string> }) => {
     sent = JSON.parse(init.body) as typeof sent;
     t.equal(init.headers.authorization, 'Bearer k');
-    const plan = { task_steps: ['Step 1'], task_nodes: [{ task: 'last_seen', arguments: { person: '<person-0a1b2c3d>' } }], task_links: [] };
-    return new Response(JSON.stringify({ choices: [{ message: { content: 'Here you go:\n```json\n' + JSON.stringify(plan) + '\n```' } }] }), { status: 200 });
+    const plan = {
+      task_steps: ['Step 1'],
+      task_nodes: [{ task: 'last_seen', arguments: { person: '<person-0a1b2c3d>' } }],
+      task_links: [],
+    };
+    return new Response(
+      JSON.stringify({ choices: [{ message: { content: 'Here you go:\n```json\n' + JSON.stringify(plan) + '\n```' } }] }),
+      { status: 200 },
+    );
   }) as unknown as typeof fetch;
   const teacher = new OpenAiTeacher({ baseUrl: 'http://teacher.invalid/v1', model: 'big', apiKey: 'k', fetch: fakeFetch });
   const plan = await teacher.plan({ household: 'h1', question: 'When was <person-0a1b2c3d> last seen?' });
@@ -104,7 +131,17 @@ t.test('OpenAI-compatible teacher and per-household curation', async (t) => {
   t.equal(sent!.model, 'big');
   t.match(sent!.messages[0]!.content, /last_seen/, 'the tool catalog is in the system prompt');
 
-  const mk = (q: string, tool: string) => ({ question: q, plan: { task_steps: [], task_nodes: [{ task: 'resolve_time', arguments: { phrase: 'today' } }, { task: tool, arguments: {} }], task_links: [] } });
+  const mk = (q: string, tool: string) => ({
+    question: q,
+    plan: {
+      task_steps: [],
+      task_nodes: [
+        { task: 'resolve_time', arguments: { phrase: 'today' } },
+        { task: tool, arguments: {} },
+      ],
+      task_links: [],
+    },
+  });
   const labels = [
     ...Array.from({ length: 30 }, (_, i) => mk(`count ${i}`, 'count_events')),
     ...Array.from({ length: 5 }, (_, i) => mk(`where ${i}`, 'who_was_where')),
@@ -116,6 +153,13 @@ t.test('OpenAI-compatible teacher and per-household curation', async (t) => {
   t.ok((c.byTool.count_events ?? 0) <= 10, 'balanced: at most maxPerTool per leading tool');
   t.equal(c.byTool.who_was_where, c.train.filter((l) => l.plan.task_nodes[1]!.task === 'who_was_where').length);
   const again = curate(labels, { testShare: 0.2, maxPerTool: 10 });
-  t.same(again.test.map((x) => x.question), c.test.map((x) => x.question), 'the held-out slice is stable');
-  t.notOk(c.train.some((x) => c.test.some((y) => y.question === x.question)), 'no question in both');
+  t.same(
+    again.test.map((x) => x.question),
+    c.test.map((x) => x.question),
+    'the held-out slice is stable',
+  );
+  t.notOk(
+    c.train.some((x) => c.test.some((y) => y.question === x.question)),
+    'no question in both',
+  );
 });

@@ -34,7 +34,11 @@ t.test('feedback → upload → pseudo-label → next request uses it', async (t
   const dir = tempDir(t, 'hs-learnmod-');
   writeFileSync(join(dir, 'gold.jsonl'), JSON.stringify(GOLD) + '\n');
   const cloud = new CloudStore(join(dir, 'cloud.db'));
-  const { app, labeler } = buildCloudApp({ store: cloud, teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')), enrollmentSecret: 'e' });
+  const { app, labeler } = buildCloudApp({
+    store: cloud,
+    teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')),
+    enrollmentSecret: 'e',
+  });
   const bodies: string[] = [];
   app.addHook('preHandler', async (req) => {
     if (req.url === '/v1/samples') bodies.push(JSON.stringify(req.body));
@@ -74,7 +78,10 @@ learning:
   t.same(learning.dependsOn, ['memory', 'agent']);
 
   const first = await agent.service.ask({ question: Q, options: { execute: false } });
-  t.notOk(first.trace.notes.some((n) => n.includes(Q)), 'nothing remembered for this question yet');
+  t.notOk(
+    first.trace.notes.some((n) => n.includes(Q)),
+    'nothing remembered for this question yet',
+  );
   // What the agent module emits after an answer (its MQTT path does it; here the in-process service is used).
   ctx.bus.emit('agent.answered', { answer_id: 'ans-1', result: { ...first, question: Q }, at: Date.now() });
   await new Promise((r) => setTimeout(r, 50));
@@ -89,29 +96,49 @@ learning:
   t.notOk(/Bob|grandpa/i.test(bodies[0]!), 'no household name or alias in what the teacher received');
 
   const examples = await agent.service.examples(Q, Date.now());
-  t.equal(examples[0]?.question, 'Where was Bob sitting this evening?', 'the pseudo-label is the first few-shot (names restored on the device)');
+  t.equal(
+    examples[0]?.question,
+    'Where was Bob sitting this evening?',
+    'the pseudo-label is the first few-shot (names restored on the device)',
+  );
   const second = await agent.service.ask({ question: 'Where was Bob sitting yesterday?', options: { execute: false } });
-  t.ok(second.trace.notes.some((n) => n.includes('nearest example: "Where was Bob sitting this evening?"')), 'the next request is planned from it');
-  t.same(second.plan.task_nodes.map((n) => n.task), ['resolve_time', 'query_events', 'compose_answer']);
+  t.ok(
+    second.trace.notes.some((n) => n.includes('nearest example: "Where was Bob sitting this evening?"')),
+    'the next request is planned from it',
+  );
+  t.same(
+    second.plan.task_nodes.map((n) => n.task),
+    ['resolve_time', 'query_events', 'compose_answer'],
+  );
 
   const h = await learning.health();
   t.equal(h.status, 'ok');
   t.match(h.summary, /0 samples queued, 1 uploaded, 1 pseudo-labels/);
   const { AuditLog, auditFile } = await import('../../daemon/learning/index.js');
   const entries = await new AuditLog(auditFile(ctx.config)).read();
-  t.same(entries.map((e) => e.kind), ['upload', 'pseudo_labels']);
+  t.same(
+    entries.map((e) => e.kind),
+    ['upload', 'pseudo_labels'],
+  );
 
   // The owner's CLI view of the same log.
   const cfg = join(dir, 'cli.yaml');
   writeFileSync(cfg, `paths: {data_dir: ${ctx.config.paths.data_dir}}\n`);
   const bin = fileURLToPath(new URL('../../bin/homesight.js', import.meta.url));
   const out = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    execFile(process.execPath, [bin, 'learning', 'audit', '--config', cfg, '--json'], { env: { ...process.env, HOMESIGHT_CONFIG: '' } }, (err, stdout) =>
-      resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout }),
+    execFile(
+      process.execPath,
+      [bin, 'learning', 'audit', '--config', cfg, '--json'],
+      { env: { ...process.env, HOMESIGHT_CONFIG: '' } },
+      (err, stdout) => resolve({ code: err === null ? 0 : ((err as { code?: number }).code ?? 1), stdout }),
     );
   });
   t.equal(out.code, 0);
   const cli = JSON.parse(out.stdout) as Array<{ kind: string; payloads?: Array<{ question: string }> }>;
-  t.same(cli.map((e) => e.kind), ['upload', 'pseudo_labels'], '`homesight learning audit --json` reads it');
+  t.same(
+    cli.map((e) => e.kind),
+    ['upload', 'pseudo_labels'],
+    '`homesight learning audit --json` reads it',
+  );
   t.match(cli[0]!.payloads![0]!.question, /^Where was <person-[0-9a-f]{8}> sitting this evening\?$/);
 });

@@ -13,9 +13,16 @@ import { freePort, makeContext, tempDir } from '../agent/support.js';
 
 t.test('answered → feedback → upload → audit, over MQTT', async (t) => {
   const dir = tempDir(t, 'hs-learnmqtt-');
-  writeFileSync(join(dir, 'gold.jsonl'), JSON.stringify({ instruction: 'When did <x> leave?', task_nodes: [{ task: 'last_seen', arguments: { person: 'x' } }] }) + '\n');
+  writeFileSync(
+    join(dir, 'gold.jsonl'),
+    JSON.stringify({ instruction: 'When did <x> leave?', task_nodes: [{ task: 'last_seen', arguments: { person: 'x' } }] }) + '\n',
+  );
   const cloud = new CloudStore(join(dir, 'cloud.db'));
-  const { app, labeler } = buildCloudApp({ store: cloud, teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')), enrollmentSecret: 'e' });
+  const { app, labeler } = buildCloudApp({
+    store: cloud,
+    teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')),
+    enrollmentSecret: 'e',
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(async () => {
     await app.close();
@@ -70,13 +77,19 @@ learning:
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await c.publishAsync(`${base}/agent/ask`, JSON.stringify({ question: 'When did mum leave the house?', reply_to: 'test/reply/ask', options: { execute: false } }), { qos: 1 });
+  await c.publishAsync(
+    `${base}/agent/ask`,
+    JSON.stringify({ question: 'When did mum leave the house?', reply_to: 'test/reply/ask', options: { execute: false } }),
+    { qos: 1 },
+  );
   await waitFor((m) => m.topic === 'test/reply/ask' && m.body.status === 'ok', 'the answer');
   const answered = await waitFor((m) => m.topic === `${base}/learning/answered`, 'learning/answered');
   const answerId = answered.body.answer_id as string;
   t.match(answerId, /^[0-9a-f-]{36}$/);
 
-  await c.publishAsync(`${base}/command/feedback`, JSON.stringify({ answer_id: answerId, thumbs: 'down', reply_to: 'test/reply/fb' }), { qos: 1 });
+  await c.publishAsync(`${base}/command/feedback`, JSON.stringify({ answer_id: answerId, thumbs: 'down', reply_to: 'test/reply/fb' }), {
+    qos: 1,
+  });
   const fb = await waitFor((m) => m.topic === 'test/reply/fb', 'the feedback reply');
   t.equal(fb.body.status, 'ok', JSON.stringify(fb.body));
   t.same((fb.body.data as { queued: boolean }).queued, true);

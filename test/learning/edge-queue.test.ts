@@ -52,13 +52,21 @@ t.test('SIGKILL while the teacher is down, then the teacher comes back: nothing 
   t.teardown(() => store.close());
   t.equal(uploader.stats().pending, N, 'every queued sample survived the kill');
   const ds = join(dir, 'gold.jsonl');
-  writeFileSync(ds, JSON.stringify({ household: 'h1', instruction: "When was Bob last seen near grandpa's car? Ask Ally.", task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }] }) + '\n');
+  writeFileSync(
+    ds,
+    JSON.stringify({
+      household: 'h1',
+      instruction: "When was Bob last seen near grandpa's car? Ask Ally.",
+      task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }],
+    }) + '\n',
+  );
   const cloud = new CloudStore(join(dir, 'cloud.db'));
   t.teardown(() => cloud.close());
   const { app, labeler } = buildCloudApp({ store: cloud, teacher: new OracleReplayTeacher(ds), enrollmentSecret: 'e' });
   const received = new Map<string, number>();
   app.addHook('preHandler', async (req) => {
-    if (req.url === '/v1/samples') for (const s of (req.body as { samples: Array<{ id: string }> }).samples) received.set(s.id, (received.get(s.id) ?? 0) + 1);
+    if (req.url === '/v1/samples')
+      for (const s of (req.body as { samples: Array<{ id: string }> }).samples) received.set(s.id, (received.get(s.id) ?? 0) + 1);
   });
   // token known in advance (enroll directly in the store)
   cloud.enroll('dev', 'h1', 'tok');
@@ -83,7 +91,11 @@ t.test('SIGKILL while the teacher is down, then the teacher comes back: nothing 
   t.equal(r.upload?.sent, N, 'all arrive once the teacher is back');
   await edge.sync({ force: true });
   t.equal(received.size, N, 'every id arrived');
-  t.same([...received.values()].filter((n) => n !== 1), [], 'no id arrived twice');
+  t.same(
+    [...received.values()].filter((n) => n !== 1),
+    [],
+    'no id arrived twice',
+  );
   t.equal(cloud.counts('h1').samples, N);
   t.equal(uploader.stats().pending, 0);
   await labeler.drain();
@@ -91,8 +103,16 @@ t.test('SIGKILL while the teacher is down, then the teacher comes back: nothing 
   t.equal(r.pseudoLabels.rejected, 0);
   const items = store.longTerm.list({ kind: 'pseudo_label' });
   t.equal(items.length, N, 'pseudo-labels came back and went into long-term memory, once each');
-  t.same((items[0]!.payload as { plan: { task_nodes: Array<{ arguments: { person: string } }> } }).plan.task_nodes[0]!.arguments.person, 'Bob', 'placeholders mapped back to the household name on the device');
-  t.equal(items[0]!.text, "When was Bob last seen near Bob's car? Ask Alice Liddell.", 'the question with names restored (aliases come back as the canonical name)');
+  t.same(
+    (items[0]!.payload as { plan: { task_nodes: Array<{ arguments: { person: string } }> } }).plan.task_nodes[0]!.arguments.person,
+    'Bob',
+    'placeholders mapped back to the household name on the device',
+  );
+  t.equal(
+    items[0]!.text,
+    "When was Bob last seen near Bob's car? Ask Alice Liddell.",
+    'the question with names restored (aliases come back as the canonical name)',
+  );
 });
 
 t.test('bounds drop the lowest-value, oldest samples (counted); schedule with jitter and window', async (t) => {
@@ -109,8 +129,14 @@ t.test('bounds drop the lowest-value, oldest samples (counted); schedule with ji
   t.equal(uploader.stats().dropped, 2, 'two dropped to stay at max_items');
   const left = store.learning.samples.due(Number.MAX_SAFE_INTEGER, 10).map((s) => s.id);
   t.notOk(left.includes('f0'), 'the oldest of the low-value samples went first');
-  t.ok(left.some((id) => id.startsWith('f0:fb:')), 'the thumbs-down (higher value) stayed');
-  t.ok((await audit.read()).some((e) => e.kind === 'dropped'), 'drops are audited');
+  t.ok(
+    left.some((id) => id.startsWith('f0:fb:')),
+    'the thumbs-down (higher value) stayed',
+  );
+  t.ok(
+    (await audit.read()).some((e) => e.kind === 'dropped'),
+    'drops are audited',
+  );
   t.same(await uploader.tick(), null, 'not due before interval');
   clock.advance(60_000);
   const r = await uploader.tick();
@@ -129,7 +155,11 @@ t.test('feedback: a corrected plan is validated, queued and remembered as a corr
   const bad = await edge.feedback({ answer_id: 'q1', thumbs: 'down', corrected_plan: { task_nodes: [{ task: 'nope', arguments: {} }] } });
   t.equal(bad.stored_correction, false);
   t.ok(bad.issues.length > 0, 'invalid corrected plan refused');
-  const good = await edge.feedback({ answer_id: 'q1', thumbs: 'down', corrected_plan: { task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }] } });
+  const good = await edge.feedback({
+    answer_id: 'q1',
+    thumbs: 'down',
+    corrected_plan: { task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }] },
+  });
   t.same(good, { queued: true, stored_correction: true, issues: [] });
   t.equal(store.longTerm.list({ kind: 'correction' }).length, 1);
   const unknown = await edge.feedback({ answer_id: 'nope', thumbs: 'down' });

@@ -30,17 +30,25 @@ t.test('in-context learning from pseudo-labels improves the edge over the rounds
 `;
   writeFileSync(join(dir, 'edge.yaml'), algo(5));
   writeFileSync(join(dir, 'edge-nomem.yaml'), algo(0));
-  writeFileSync(join(dir, 'teacher.yaml'), `algorithm:
+  writeFileSync(
+    join(dir, 'teacher.yaml'),
+    `algorithm:
   paradigm_type: lifelonglearning
   modules:
     - {type: planner, name: replay, hyperparameters: [{file: {values: ["${data}/test.jsonl"]}}]}
-`);
-  writeFileSync(join(dir, 'testenv.yaml'), `testenv:
+`,
+  );
+  writeFileSync(
+    join(dir, 'testenv.yaml'),
+    `testenv:
   dataset: {format: q2a, train_url: ${data}/train.jsonl, test_url: ${data}/test.jsonl}
   metrics: [{name: node_f1}, {name: edge_f1}, {name: v_f1}, {name: BWT}, {name: FWT}, {name: MATRIX}, {name: samples_transfer_ratio}]
   model_eval: {model_metric: {name: node_f1}}
-`);
-  writeFileSync(join(dir, 'job.yaml'), `benchmarkingjob:
+`,
+  );
+  writeFileSync(
+    join(dir, 'job.yaml'),
+    `benchmarkingjob:
   name: lifelong-small
   workspace: ./ws
   testenv: ./testenv.yaml
@@ -52,7 +60,8 @@ t.test('in-context learning from pseudo-labels improves the edge over the rounds
       - {name: teacher, url: ./teacher.yaml}
   rank:
     sort_by: [{node_f1: descend}]
-`);
+`,
+  );
   const r = await runBenchmarkJob(join(dir, 'job.yaml'));
   t.equal(r.failed, 0, 'every test case ran');
   const byName = new Map(r.cases.map((c) => [c.algorithm, c]));

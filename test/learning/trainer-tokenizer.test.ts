@@ -59,12 +59,19 @@ t.test('plan-text format is the same in TypeScript and in train_lora.py', async 
     { text: 'just text' },
   ];
   writeFileSync(extra, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const r = spawnSync(python, [TRAIN_SCRIPT, '--base', BASE_MODEL, '--data', extra, '--out', join(dir, 'x.gguf'), '--dry-run', '--print-samples', '4'], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
-  });
+  const r = spawnSync(
+    python,
+    [TRAIN_SCRIPT, '--base', BASE_MODEL, '--data', extra, '--out', join(dir, 'x.gguf'), '--dry-run', '--print-samples', '4'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    },
+  );
   t.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; prompt?: string; completion?: string; loss?: number });
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; prompt?: string; completion?: string; loss?: number });
   const samples = lines.filter((l) => l.type === 'sample');
   t.equal(samples.length, 4);
   rows.forEach((row, i) => {
@@ -72,7 +79,10 @@ t.test('plan-text format is the same in TypeScript and in train_lora.py', async 
     t.same({ prompt: samples[i]?.prompt, completion: samples[i]?.completion }, ts, `sample ${i} formatted identically`);
   });
   t.equal(formatPlanSample(rows[1] as Record<string, unknown>).prompt, 'Question: Who came home?\nPlan:\n');
-  t.ok(lines.some((l) => l.type === 'start' && typeof l.loss === 'number' && (l.loss as number) > 0), 'dry run scores the data');
+  t.ok(
+    lines.some((l) => l.type === 'start' && typeof l.loss === 'number' && (l.loss as number) > 0),
+    'dry run scores the data',
+  );
   t.throws(() => formatPlanSample({ foo: 1 }), /plan record/);
 });
 
@@ -86,7 +96,9 @@ t.test('GGUF writer round-trips the base model byte for byte', async (t) => {
     'for x in g.tensors: w.add_raw_tensor(x.name, x.shape, x.ggml_type, g.raw_tensor(x.name))',
     'w.write(sys.argv[3])',
   ].join('\n');
-  const r = spawnSync(python, ['-B', '-c', code, fileURLToPath(new URL('../../cloud/trainer/', import.meta.url)), BASE_MODEL, out], { encoding: 'utf8' });
+  const r = spawnSync(python, ['-B', '-c', code, fileURLToPath(new URL('../../cloud/trainer/', import.meta.url)), BASE_MODEL, out], {
+    encoding: 'utf8',
+  });
   t.equal(r.status, 0, r.stderr);
   t.ok(readFileSync(out).equals(readFileSync(BASE_MODEL)), 'identical bytes');
 });
@@ -105,7 +117,14 @@ t.test('trainer input errors are reported with codes', async (t) => {
   await t.rejects(trainer.train({ ...job, baseModel: notGguf }), { code: 'E_TRAIN_INPUT', message: /not a GGUF file/ });
   await t.rejects(trainer.train({ ...job, targets: ['attn_qq'] }), { code: 'E_TRAIN_INPUT', message: /unknown/ });
   t.throws(() => findPython('/nonexistent/python3'), { code: 'E_TRAINER_PYTHON' });
-  t.same(trainerArgs({ ...job, lr: 0.01, targets: ['attn_q', 'output'] }, 1).slice(-6), ['--lr', '0.01', '--targets', 'attn_q,output', '--threads', '1']);
+  t.same(trainerArgs({ ...job, lr: 0.01, targets: ['attn_q', 'output'] }, 1).slice(-6), [
+    '--lr',
+    '0.01',
+    '--targets',
+    'attn_q,output',
+    '--threads',
+    '1',
+  ]);
   const ac = new AbortController();
   const p = trainer.train({ ...job, steps: 100000 }, () => ac.abort(), ac.signal);
   await t.rejects(p, { code: 'E_TRAINER_ABORTED' }, 'abort stops a running training');

@@ -21,15 +21,33 @@ t.test('train a LoRA adapter on plans, load it in node-llama-cpp, gold plans get
   const trainer = new LocalProcessTrainer({ threads: 1 });
   const t0 = Date.now();
   const r = await trainer.train(
-    { baseModel: BASE_MODEL, dataFile: data.train, evalFile: data.heldout, outFile: out, steps: STEPS, rank: 8, alpha: 16, seed: 1, lr: 5e-3, batch: 4 },
+    {
+      baseModel: BASE_MODEL,
+      dataFile: data.train,
+      evalFile: data.heldout,
+      outFile: out,
+      steps: STEPS,
+      rank: 8,
+      alpha: 16,
+      seed: 1,
+      lr: 5e-3,
+      batch: 4,
+    },
     (p) => progress.push(p),
   );
   const trainMs = Date.now() - t0;
-  t.comment(`trained ${r.steps} steps in ${r.trainSeconds}s (total ${trainMs} ms, backend ${r.backend}/${r.device}): loss ${r.lossStart.toFixed(3)} -> ${r.lossEnd.toFixed(3)}, held-out NLL ${r.evalNllStart?.toFixed(3)} -> ${r.evalNllEnd?.toFixed(3)}`);
+  t.comment(
+    `trained ${r.steps} steps in ${r.trainSeconds}s (total ${trainMs} ms, ` +
+      `backend ${r.backend}/${r.device}): loss ${r.lossStart.toFixed(3)} -> ${r.lossEnd.toFixed(3)}, ` +
+      `held-out NLL ${r.evalNllStart?.toFixed(3)} -> ${r.evalNllEnd?.toFixed(3)}`,
+  );
 
   // progress lines arrive in order and the loss falls
   t.equal(progress.length, STEPS / 10, 'one progress line per 10 steps');
-  t.same(progress.map((p) => p.step), Array.from({ length: STEPS / 10 }, (_, i) => (i + 1) * 10));
+  t.same(
+    progress.map((p) => p.step),
+    Array.from({ length: STEPS / 10 }, (_, i) => (i + 1) * 10),
+  );
   t.ok(r.lossEnd < r.lossStart * 0.25, `training loss fell a lot (${r.lossStart.toFixed(3)} -> ${r.lossEnd.toFixed(3)})`);
   const first = progress[0] as TrainProgress;
   const last = progress.at(-1) as TrainProgress;
@@ -47,7 +65,10 @@ t.test('train a LoRA adapter on plans, load it in node-llama-cpp, gold plans get
   t.equal(info.alpha, 16);
   t.equal(info.baseSha256, BASE_SHA256);
   t.equal(info.tensors.size, (5 * 7 + 1) * 2, '5 layers x 7 projections + the LM head, each lora_a and lora_b');
-  const base = await readGgufFileInfo(BASE_MODEL, { logWarnings: false, ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokenizer.ggml.token_type'] });
+  const base = await readGgufFileInfo(BASE_MODEL, {
+    logWarnings: false,
+    ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.scores', 'tokenizer.ggml.token_type'],
+  });
   const baseDims = new Map((base.tensorInfo ?? []).map((x) => [x.name, x.dimensions.map(Number)]));
   for (const name of ['blk.0.attn_q.weight', 'blk.3.attn_k.weight', 'blk.4.ffn_down.weight', 'output.weight']) {
     const w = baseDims.get(name) as number[];
@@ -66,11 +87,20 @@ t.test('train a LoRA adapter on plans, load it in node-llama-cpp, gold plans get
   const t3 = Date.now();
   const nllBase = without.details['mean_nll'] as number;
   const nllAdapter = withA.details['mean_nll'] as number;
-  t.comment(`llama.cpp held-out gold-plan NLL: base ${nllBase.toFixed(4)} -> adapter ${nllAdapter.toFixed(4)} nats/token over ${withA.details['tokens']} tokens (eval ${t2 - t1} ms / ${t3 - t2} ms)`);
+  t.comment(
+    `llama.cpp held-out gold-plan NLL: base ${nllBase.toFixed(4)} -> adapter ${nllAdapter.toFixed(4)} ` +
+      `nats/token over ${withA.details['tokens']} tokens (eval ${t2 - t1} ms / ${t3 - t2} ms)`,
+  );
   t.ok(nllAdapter < nllBase / 4, 'adapter cuts the held-out gold-plan NLL to under a quarter');
   // the torch forward pass and llama.cpp agree on the same numbers (tokenizer, RoPE, GQA, LoRA layout)
-  t.ok(Math.abs(nllBase - (r.evalNllStart as number)) < 0.05, `base NLL: llama.cpp ${nllBase.toFixed(4)} vs torch ${r.evalNllStart?.toFixed(4)}`);
-  t.ok(Math.abs(nllAdapter - (r.evalNllEnd as number)) < 0.05, `adapter NLL: llama.cpp ${nllAdapter.toFixed(4)} vs torch ${r.evalNllEnd?.toFixed(4)}`);
+  t.ok(
+    Math.abs(nllBase - (r.evalNllStart as number)) < 0.05,
+    `base NLL: llama.cpp ${nllBase.toFixed(4)} vs torch ${r.evalNllStart?.toFixed(4)}`,
+  );
+  t.ok(
+    Math.abs(nllAdapter - (r.evalNllEnd as number)) < 0.05,
+    `adapter NLL: llama.cpp ${nllAdapter.toFixed(4)} vs torch ${r.evalNllEnd?.toFixed(4)}`,
+  );
 
   // generation with the adapter writes plan JSON, the base model writes a story
   const gen = async (file: string | null) =>
@@ -97,7 +127,10 @@ t.test('CommandTemplateTrainer runs the same trainer through an argv template', 
   const data = writeData(dir);
   const out = join(dir, 'tpl.gguf');
   const python = findPython();
-  const trainer = new CommandTemplateTrainer({ template: ['env', 'OMP_NUM_THREADS=1', '{python}', '{script}', '{args}', '--log-every', '5'], python });
+  const trainer = new CommandTemplateTrainer({
+    template: ['env', 'OMP_NUM_THREADS=1', '{python}', '{script}', '{args}', '--log-every', '5'],
+    python,
+  });
   const job = { baseModel: BASE_MODEL, dataFile: data.train, outFile: out, steps: 20, rank: 4, alpha: 8, seed: 3, batch: 2, maxLen: 96 };
   t.same(trainer.command(job).slice(0, 3), ['env', 'OMP_NUM_THREADS=1', python]);
   t.ok(trainer.command(job).includes('--rank') && trainer.command(job).includes('96'), '{args} expands to the trainer arguments');

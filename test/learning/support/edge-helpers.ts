@@ -26,10 +26,23 @@ export function tmp(prefix = 'hs-learn-'): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function makeEdge(dir: string, client: TeacherClient | null, clock = new ManualClock(Date.parse('2024-05-02T10:00:00Z')), over: Partial<typeof DEFAULT_UPLOAD> = {}) {
+export function makeEdge(
+  dir: string,
+  client: TeacherClient | null,
+  clock = new ManualClock(Date.parse('2024-05-02T10:00:00Z')),
+  over: Partial<typeof DEFAULT_UPLOAD> = {},
+) {
   const store = new MemoryStore({ file: join(dir, 'memory.db'), log: silentLogger(), clock });
   const audit = new AuditLog(join(dir, 'audit.jsonl'));
-  const uploader = new Uploader({ queue: store.learning.samples, client, clock, audit, settings: { ...DEFAULT_UPLOAD, interval_s: 60, jitter_s: 0, backoff_s: 1, ...over }, timezone: 'Europe/Berlin', random: () => 0 });
+  const uploader = new Uploader({
+    queue: store.learning.samples,
+    client,
+    clock,
+    audit,
+    settings: { ...DEFAULT_UPLOAD, interval_s: 60, jitter_s: 0, backoff_s: 1, ...over },
+    timezone: 'Europe/Berlin',
+    random: () => 0,
+  });
   const filter = new PrivacyFilter({ secret: SECRET, people: PEOPLE, uploadFrameCameras: ['porch'] });
   const edge = new LearningEdge({
     miner: new HardExampleMiner({ minLogprob: -1.5 }),
@@ -46,7 +59,7 @@ export function makeEdge(dir: string, client: TeacherClient | null, clock = new 
 }
 
 /** An answer whose plan failed in execution. */
-export function failedAnswer(id: string, question = 'When was Bob last seen near grandpa\'s car? Ask Ally.'): AnsweredEvent {
+export function failedAnswer(id: string, question = "When was Bob last seen near grandpa's car? Ask Ally."): AnsweredEvent {
   return {
     answer_id: id,
     at: Date.parse('2024-05-02T10:00:00Z'),

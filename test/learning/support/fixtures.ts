@@ -38,13 +38,17 @@ export function writeData(dir: string, seed = 7): DataFiles {
     writeFileSync(p, toJsonl(rows));
     return p;
   };
-  const toSamples = (rows: object[]): EvalSample[] => rows.map((r) => ({ ...formatPlanSample(r as Record<string, unknown>), meta: { record: r } }));
+  const toSamples = (rows: object[]): EvalSample[] =>
+    rows.map((r) => ({ ...formatPlanSample(r as Record<string, unknown>), meta: { record: r } }));
   return {
     splits,
     train: write('train.jsonl', splits.train),
     heldout: write('heldout.jsonl', splits.heldout),
     regression: write('regression.jsonl', splits.regression),
-    garbage: write('garbage.jsonl', garbageLines(3, 48).map((text) => ({ text }))),
+    garbage: write(
+      'garbage.jsonl',
+      garbageLines(3, 48).map((text) => ({ text })),
+    ),
     heldoutSamples: toSamples(splits.heldout),
     regressionSamples: toSamples(splits.regression),
     storySamples: STORY_LINES.map((text) => ({ prompt: '', completion: text })),
