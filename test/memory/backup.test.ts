@@ -8,7 +8,12 @@ import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { ev, repo, tempDir } from './support.js';
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(repo, 'bin/homesight.js'), ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, HOMESIGHT_CONFIG: '' }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [join(repo, 'bin/homesight.js'), ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, HOMESIGHT_CONFIG: '' },
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +38,8 @@ t.test('db backup copies a database in use into one file with the same contents'
   // The "daemon": holds the database open, with recent commits still in the WAL.
   const live = new MemoryStore({ file, log: silentLogger(), clock });
   t.teardown(() => live.close());
-  for (let i = 0; i < 2500; i++) live.events.upsert(ev({ id: `b-${i}`, start: i * 1000, end: i * 1000 + 10, identity: i % 2 === 0 ? 'alice' : null }));
+  for (let i = 0; i < 2500; i++)
+    live.events.upsert(ev({ id: `b-${i}`, start: i * 1000, end: i * 1000 + 10, identity: i % 2 === 0 ? 'alice' : null }));
   live.recordings.addSegment({ camera: 'porch', path: '/r/1.mkv', start: 0, end: 60_000, bytes: 10, format: 'mkv' });
   live.identities.add('alice', new Float32Array(128).fill(0.5));
   live.conversations.appendTurn('c', { question: 'q', answer: 'a', at: 1 });
@@ -48,7 +54,10 @@ t.test('db backup copies a database in use into one file with the same contents'
   writeFileSync(cfg, `paths:\n  data_dir: ${dir}/data\n`);
   const r = cli(['db', 'backup', out, '--config', cfg]);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /backed up .*homesight\.db → .*backup\.db: .* MB, schema v4, 2500 events, 1 recordings, 1 identities, 1 memories .*integrity ok/);
+  t.match(
+    r.stdout,
+    /backed up .*homesight\.db → .*backup\.db: .* MB, schema v4, 2500 events, 1 recordings, 1 identities, 1 memories .*integrity ok/,
+  );
   t.notOk(existsSync(`${out}-wal`), 'backup is a single file');
   const raw = new Database(out, { readonly: true });
   t.equal(raw.pragma('journal_mode', { simple: true }), 'delete');

@@ -19,7 +19,8 @@ function asideFiles(dir: string): string[] {
 /** A real database with events, then garbage written over pages in its middle. */
 function damagedDatabase(t: Test, file: string): void {
   const store = new MemoryStore({ file, log: silentLogger(), clock });
-  for (let i = 0; i < 3000; i++) store.events.upsert(ev({ id: `d-${i}`, start: i * 1000, end: i * 1000 + 500, attributes: { note: 'x'.repeat(200) } }));
+  for (let i = 0; i < 3000; i++)
+    store.events.upsert(ev({ id: `d-${i}`, start: i * 1000, end: i * 1000 + 500, attributes: { note: 'x'.repeat(200) } }));
   store.close(); // checkpoints: everything is in the main file now
   const size = statSync(file).size;
   t.ok(size > 200 * 4096, `database big enough to damage (${size} bytes)`);
@@ -44,7 +45,10 @@ t.test('a file that is not a database is moved aside; the store starts empty and
   t.equal(rec.movedTo, `${file}.corrupt-20260401T093015Z`);
   t.same(readFileSync(rec.movedTo), garbage, 'old file kept byte for byte');
   t.same(asideFiles(dir), ['memory.db.corrupt-20260401T093015Z']);
-  t.match(lines.join(''), /memory database is corrupt .* moved it to .*memory\.db\.corrupt-20260401T093015Z and starting with an empty database/);
+  t.match(
+    lines.join(''),
+    /memory database is corrupt .* moved it to .*memory\.db\.corrupt-20260401T093015Z and starting with an empty database/,
+  );
   store.events.upsert(ev({ id: 'after', start: 1 }));
   t.equal(store.events.get('after')?.id, 'after', 'store works');
   t.same(store.integrityCheck(), ['ok']);
@@ -87,7 +91,10 @@ t.test('the daemon comes up degraded with the reason in health, and does not cra
   });
   t.teardown(() => daemon.stop());
   t.equal(await daemon.start(), null, 'started (no exit code)');
-  t.ok(notes.some((n) => n.startsWith('READY=1')), 'READY sent');
+  t.ok(
+    notes.some((n) => n.startsWith('READY=1')),
+    'READY sent',
+  );
   const snap = daemon.snapshot();
   t.equal(snap.status, 'degraded');
   const mem = snap.modules.find((m) => m.name === 'memory');

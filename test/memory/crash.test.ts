@@ -10,11 +10,20 @@ import { repo, tempDir } from './support.js';
 const BATCH = 2000;
 
 /** Runs the writer until it reported `minCommitted`, then SIGKILLs it a little later; returns the last reported count. */
-async function writeAndKill(file: string, first: number, minCommitted: number, extraDelayMs: number): Promise<{ reported: number; signal: string | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'test/memory/fixtures/crash-writer.ts'), file, String(BATCH), String(first)], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function writeAndKill(
+  file: string,
+  first: number,
+  minCommitted: number,
+  extraDelayMs: number,
+): Promise<{ reported: number; signal: string | null }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repo, 'test/memory/fixtures/crash-writer.ts'), file, String(BATCH), String(first)],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let reported = 0;
   const exited = new Promise<string | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   const killed = new Promise<void>((resolve, reject) => {
@@ -45,7 +54,10 @@ t.test('SIGKILL mid-stream: integrity ok and every reported commit is present', 
   const file = join(dir, 'crash.db');
   let expectedAtLeast = 0;
   // Two rounds on the same file: the second resumes after the first's last commit, on a recovered WAL.
-  for (const [round, delay] of [[1, 7], [2, 23]] as const) {
+  for (const [round, delay] of [
+    [1, 7],
+    [2, 23],
+  ] as const) {
     const { reported, signal } = await writeAndKill(file, expectedAtLeast, expectedAtLeast + 5 * BATCH, delay);
     t.equal(signal, 'SIGKILL', `round ${round}: killed, not exited`);
     t.ok(existsSync(`${file}-wal`) && statSync(`${file}-wal`).size > 0, `round ${round}: a WAL was left behind to recover`);
@@ -57,7 +69,10 @@ t.test('SIGKILL mid-stream: integrity ok and every reported commit is present', 
     t.ok(count >= reported, `round ${round}: ${count} events stored ≥ ${reported} reported committed`);
     t.equal(count % BATCH, 0, 'whole batches only: the interrupted transaction left nothing behind');
     // Ids are contiguous from 0: count the ones the writer reported.
-    const present = store.db.prepare('SELECT count(*) FROM events WHERE id <= ?').pluck().get(`crash-${String(reported - 1).padStart(8, '0')}`) as number;
+    const present = store.db
+      .prepare('SELECT count(*) FROM events WHERE id <= ?')
+      .pluck()
+      .get(`crash-${String(reported - 1).padStart(8, '0')}`) as number;
     t.equal(present, reported, `all ${reported} reported events present`);
     const last = store.events.get(`crash-${String(count - 1).padStart(8, '0')}`);
     t.equal((last?.attributes as { i?: number } | undefined)?.i, count - 1, 'last committed event intact');

@@ -9,10 +9,18 @@ const ITEMS: Array<Omit<LongTermInput, 'embedding' | 'embedModel'>> = [
   { kind: 'name', text: 'The children call grandma "Oma"' },
   { kind: 'preference', text: 'Bob prefers the porch light off at night' },
   { kind: 'fact', text: 'The dog is called Rex and sleeps in the hall' },
-  { kind: 'plan', text: 'who was in the kitchen yesterday evening', payload: { question: 'who was in the kitchen yesterday evening', plan: { nodes: [{ task: 'who_was_where' }] } } },
+  {
+    kind: 'plan',
+    text: 'who was in the kitchen yesterday evening',
+    payload: { question: 'who was in the kitchen yesterday evening', plan: { nodes: [{ task: 'who_was_where' }] } },
+  },
   { kind: 'correction', text: 'The person on the garage camera at 7am is the gardener, not a stranger' },
   { kind: 'preference', text: 'Carol likes the thermostat at 21 degrees in the living room' },
-  { kind: 'pseudo_label', text: 'clip porch-0412: activity = delivering parcel', payload: { clip: 'porch-0412', label: 'delivering parcel' } },
+  {
+    kind: 'pseudo_label',
+    text: 'clip porch-0412: activity = delivering parcel',
+    payload: { clip: 'porch-0412', label: 'delivering parcel' },
+  },
 ];
 
 t.test('the lexical embedder is deterministic, normalised and forgiving of typos', async (t) => {
@@ -56,12 +64,18 @@ t.test('cosine covers what keywords miss; keywords cover items without embedding
   t.equal(store.longTerm.search('where is the spare key', null, 1)[0]?.item.text, 'The spare key is under the blue flowerpot');
   t.equal((await store.longTerm.recall('spare key flowerpot', 1))[0]?.item.text, 'The spare key is under the blue flowerpot');
   // Kind filter.
-  t.same(store.longTerm.search('porch', null, 5, { kind: 'pseudo_label' }).map((h) => h.item.kind), ['pseudo_label']);
+  t.same(
+    store.longTerm.search('porch', null, 5, { kind: 'pseudo_label' }).map((h) => h.item.kind),
+    ['pseudo_label'],
+  );
   t.same(store.longTerm.search('zebra unicorn', null, 5), [], 'no match, no hits');
   t.same(store.longTerm.list({ kind: 'preference' }).length, 2);
   const id = store.longTerm.list({ kind: 'name' })[0]!.id;
   t.ok(store.longTerm.remove(id));
-  t.notOk(store.longTerm.search('grandma', null, 5).some((h) => h.item.id === id), 'removed from the keyword index too');
+  t.notOk(
+    store.longTerm.search('grandma', null, 5).some((h) => h.item.id === id),
+    'removed from the keyword index too',
+  );
 });
 
 t.test('swapping the embedder: vectors of another model are not compared until re-embedded', async (t) => {
@@ -69,7 +83,12 @@ t.test('swapping the embedder: vectors of another model are not compared until r
   for (const item of ITEMS) await store.longTerm.remember(item);
   store.close();
   const other = new LexicalEmbedder({ dim: 64 });
-  const s2 = new MemoryStore({ file: join(dir, 'memory.db'), log: silentLogger(), clock: { now: () => 0, monotonic: () => 0 }, embedder: other });
+  const s2 = new MemoryStore({
+    file: join(dir, 'memory.db'),
+    log: silentLogger(),
+    clock: { now: () => 0, monotonic: () => 0 },
+    embedder: other,
+  });
   t.teardown(() => s2.close());
   const before = await s2.longTerm.recall('alise birthdy', 1);
   t.same(before, [], 'old 256-d vectors are not compared with 64-d queries');

@@ -2,7 +2,15 @@ import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { MemoryStore, MIGRATIONS, SCHEMA_VERSION, migrate, openDatabase, schemaVersion, type Migration } from '../../daemon/memory/index.js';
+import {
+  MemoryStore,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  migrate,
+  openDatabase,
+  schemaVersion,
+  type Migration,
+} from '../../daemon/memory/index.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { tempDir } from './support.js';
 
@@ -12,9 +20,13 @@ const clock = new ManualClock(Date.UTC(2026, 5, 1));
 function schemaOf(file: string): string[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as Array<{ type: string; name: string; sql: string | null }>).map(
-      (r) => `${r.type} ${r.name}: ${(r.sql ?? '').replace(/\s+/g, ' ')}`,
-    );
+    return (
+      db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").all() as Array<{
+        type: string;
+        name: string;
+        sql: string | null;
+      }>
+    ).map((r) => `${r.type} ${r.name}: ${(r.sql ?? '').replace(/\s+/g, ' ')}`);
   } finally {
     db.close();
   }
@@ -24,8 +36,12 @@ function schemaOf(file: string): string[] {
 function buildAt(t: Test, file: string, version: number): void {
   const { db } = openDatabase({ file, log: silentLogger(), clock, targetVersion: version });
   t.equal(schemaVersion(db), version, `built at v${version}`);
-  db.prepare("INSERT INTO events (id, camera, kind, label, t_start, t_end, confidence) VALUES ('e1', 'porch', 'person', 'person', 1000, 2000, 0.8)").run();
-  db.prepare("INSERT INTO recordings (camera, path, t_start, t_end, bytes, format) VALUES ('porch', '/r/1.mkv', 0, 60000, 1234, 'mkv')").run();
+  db.prepare(
+    "INSERT INTO events (id, camera, kind, label, t_start, t_end, confidence) VALUES ('e1', 'porch', 'person', 'person', 1000, 2000, 0.8)",
+  ).run();
+  db.prepare(
+    "INSERT INTO recordings (camera, path, t_start, t_end, bytes, format) VALUES ('porch', '/r/1.mkv', 0, 60000, 1234, 'mkv')",
+  ).run();
   if (version >= 2) {
     db.prepare("INSERT INTO identities (name, created) VALUES ('alice', 1)").run();
     db.prepare("INSERT INTO conversations (id, created, updated) VALUES ('c1', 1, 1)").run();
@@ -69,7 +85,10 @@ for (let v = 1; v < SCHEMA_VERSION; v++) {
     t.equal(store.recordings.totalBytes('porch'), 1234, 'recording survived');
     t.equal(store.events.count, 1);
     if (v >= 2) {
-      t.same(store.identities.list().map((i) => i.name), ['alice']);
+      t.same(
+        store.identities.list().map((i) => i.name),
+        ['alice'],
+      );
       t.equal(store.conversations.recentTurns('c1', 5).length, 1);
     }
     if (v >= 3) {

@@ -12,7 +12,9 @@ const DAY = 24 * HOUR;
 
 function config(dir: string, extra = ''): HomeSightConfig {
   return parseConfigText(
-    `paths:\n  data_dir: ${dir}/data\ncameras:\n  porch:\n    room: outside\n    source: {kind: file, path: a.mp4}\n    record: {enabled: true, retain_days: 45}\n  hall:\n    source: {kind: file, path: b.mp4}\n${extra}`,
+    `paths:\n  data_dir: ${dir}/data\ncameras:\n  porch:\n    room: outside\n    source: {kind: file, ` +
+      `path: a.mp4}\n    record: {enabled: true, retain_days: 45}\n  hall:\n    source: {kind: file, path: ` +
+      `b.mp4}\n${extra}`,
     'test.yaml',
     { env: {} },
   ).config;
@@ -74,7 +76,10 @@ t.test('start, health, metrics, retention with snapshots, reload, stop', async (
   t.equal(await m.runRetention(), 1, 'older than 45 days deleted');
   t.notOk(existsSync(join(dir, 'data/snaps/old.jpg')), 'its snapshot deleted (relative to data_dir)');
   t.ok(existsSync(join(dir, 'data/snaps/new.jpg')));
-  t.same(m.store.events.eventsBetween({ start: 0, end: now }).map((e) => e.id), ['kept', 'new']);
+  t.same(
+    m.store.events.eventsBetween({ start: 0, end: now }).map((e) => e.id),
+    ['kept', 'new'],
+  );
   t.match(m.health().details, { events: 2, last_retention: { deleted: 1, error: null } });
 
   const next = config(dir, 'memory:\n  event_retain_days: 90\n  batch_ms: 500\n');

@@ -14,18 +14,83 @@ const { store } = openStore(t, { clock });
 
 const E: Record<string, HomeEvent> = {
   // 2026-03-29, spring forward (local day = 03-28T23:00Z … 03-29T22:00Z, 23 h)
-  E1: ev({ id: 'E1', identity: 'alice', camera: 'kitchen', activity: 'cooking', start: Z('2026-03-28T22:30:00Z'), end: Z('2026-03-28T23:30:00Z') }), // 23:30–00:30 CET, crosses midnight
-  E2: ev({ id: 'E2', identity: 'alice', camera: 'kitchen', activity: 'cooking', start: Z('2026-03-29T06:00:00Z'), end: Z('2026-03-29T06:20:00Z') }),
-  E3: ev({ id: 'E3', identity: 'alice', camera: 'kitchen', activity: 'cooking', start: Z('2026-03-29T06:20:30Z'), end: Z('2026-03-29T06:40:00Z') }), // 30 s after E2: merges
-  E4: ev({ id: 'E4', identity: 'alice', camera: 'living', activity: 'reading', start: Z('2026-03-29T07:00:00Z'), end: Z('2026-03-29T08:00:00Z') }),
-  E5: ev({ id: 'E5', identity: 'alice', camera: 'living', activity: 'reading', start: Z('2026-03-29T21:30:00Z'), end: Z('2026-03-29T22:30:00Z') }), // 23:30–00:30 CEST
-  E6: ev({ id: 'E6', identity: 'bob', camera: 'porch', kind: 'identity', start: Z('2026-03-29T07:15:00Z'), end: Z('2026-03-29T07:20:00Z') }),
+  E1: ev({
+    id: 'E1',
+    identity: 'alice',
+    camera: 'kitchen',
+    activity: 'cooking',
+    start: Z('2026-03-28T22:30:00Z'),
+    end: Z('2026-03-28T23:30:00Z'),
+  }), // 23:30–00:30 CET, crosses midnight
+  E2: ev({
+    id: 'E2',
+    identity: 'alice',
+    camera: 'kitchen',
+    activity: 'cooking',
+    start: Z('2026-03-29T06:00:00Z'),
+    end: Z('2026-03-29T06:20:00Z'),
+  }),
+  E3: ev({
+    id: 'E3',
+    identity: 'alice',
+    camera: 'kitchen',
+    activity: 'cooking',
+    start: Z('2026-03-29T06:20:30Z'),
+    end: Z('2026-03-29T06:40:00Z'),
+  }), // 30 s after E2: merges
+  E4: ev({
+    id: 'E4',
+    identity: 'alice',
+    camera: 'living',
+    activity: 'reading',
+    start: Z('2026-03-29T07:00:00Z'),
+    end: Z('2026-03-29T08:00:00Z'),
+  }),
+  E5: ev({
+    id: 'E5',
+    identity: 'alice',
+    camera: 'living',
+    activity: 'reading',
+    start: Z('2026-03-29T21:30:00Z'),
+    end: Z('2026-03-29T22:30:00Z'),
+  }), // 23:30–00:30 CEST
+  E6: ev({
+    id: 'E6',
+    identity: 'bob',
+    camera: 'porch',
+    kind: 'identity',
+    start: Z('2026-03-29T07:15:00Z'),
+    end: Z('2026-03-29T07:20:00Z'),
+  }),
   E7: ev({ id: 'E7', identity: null, camera: 'porch', kind: 'person', start: Z('2026-03-29T07:10:00Z'), end: Z('2026-03-29T07:12:00Z') }),
-  E8: ev({ id: 'E8', identity: null, camera: 'garage', kind: 'object', label: 'car', start: Z('2026-03-29T07:00:00Z'), end: Z('2026-03-29T07:30:00Z') }),
+  E8: ev({
+    id: 'E8',
+    identity: null,
+    camera: 'garage',
+    kind: 'object',
+    label: 'car',
+    start: Z('2026-03-29T07:00:00Z'),
+    end: Z('2026-03-29T07:30:00Z'),
+  }),
   // 2026-10-25, fall back (local day = 10-24T22:00Z … 10-25T23:00Z, 25 h)
-  F1: ev({ id: 'F1', identity: 'alice', camera: 'bedroom', activity: 'sleeping', start: Z('2026-10-24T21:00:00Z'), end: Z('2026-10-25T05:00:00Z') }), // 8 h, the longest event
-  F2: ev({ id: 'F2', identity: 'alice', camera: 'kitchen', activity: 'cooking', start: Z('2026-10-25T22:30:00Z'), end: Z('2026-10-25T23:30:00Z') }), // 23:30 CET: the 25th hour
-  F3: ev({ id: 'F3', identity: 'bob', camera: 'kitchen', activity: 'eating', start: Z('2026-10-25T12:00:00Z'), end: null }), // still ongoing
+  F1: ev({
+    id: 'F1',
+    identity: 'alice',
+    camera: 'bedroom',
+    activity: 'sleeping',
+    start: Z('2026-10-24T21:00:00Z'),
+    end: Z('2026-10-25T05:00:00Z'),
+  }), // 8 h, the longest event
+  F2: ev({
+    id: 'F2',
+    identity: 'alice',
+    camera: 'kitchen',
+    activity: 'cooking',
+    start: Z('2026-10-25T22:30:00Z'),
+    end: Z('2026-10-25T23:30:00Z'),
+  }), // 23:30 CET: the 25th hour
+  // still ongoing
+  F3: ev({ id: 'F3', identity: 'bob', camera: 'kitchen', activity: 'eating', start: Z('2026-10-25T12:00:00Z'), end: null }),
 };
 
 store.cameras.sync([
@@ -48,7 +113,11 @@ t.test('eventsBetween: overlap semantics, filters, order, limit', async (t) => {
     [...r.map((e) => e.start)].sort((a, b) => a - b),
     'ordered by start',
   );
-  t.same(r.find((e) => e.id === 'E4'), E.E4, 'round-trips every field');
+  t.same(
+    r.find((e) => e.id === 'E4'),
+    E.E4,
+    'round-trips every field',
+  );
   const w = { start: Z('2026-03-29T07:00:00Z'), end: Z('2026-03-29T07:30:00Z') };
   t.same(ids(store.events.eventsBetween({ ...w, camera: 'porch' })), ['E7', 'E6']);
   t.same(ids(store.events.eventsBetween({ ...w, identity: 'bob' })), ['E6']);
@@ -61,7 +130,10 @@ t.test('eventsBetween: overlap semantics, filters, order, limit', async (t) => {
 t.test('eventsBetween: half-open boundaries', async (t) => {
   // E3 ends exactly at 06:40; E4 starts exactly at 07:00.
   t.same(ids(store.events.eventsBetween({ start: Z('2026-03-29T06:40:00Z'), end: Z('2026-03-29T07:00:00Z'), identity: 'alice' })), []);
-  t.same(ids(store.events.eventsBetween({ start: Z('2026-03-29T06:39:59Z'), end: Z('2026-03-29T07:00:01Z'), identity: 'alice' })), ['E3', 'E4']);
+  t.same(ids(store.events.eventsBetween({ start: Z('2026-03-29T06:39:59Z'), end: Z('2026-03-29T07:00:01Z'), identity: 'alice' })), [
+    'E3',
+    'E4',
+  ]);
 });
 
 t.test('eventsBetween finds long and ongoing events that started long before the range', async (t) => {
@@ -87,7 +159,10 @@ t.test('whoWasWhere over the 23-hour day', async (t) => {
   const alice = r[0]!;
   t.equal(alice.firstSeen, E.E1!.start, 'E1 started before local midnight but overlaps the day');
   t.equal(alice.lastSeen, E.E5!.end);
-  t.same(alice.byCamera.find((c) => c.camera === 'kitchen'), { camera: 'kitchen', firstSeen: E.E1!.start, lastSeen: E.E3!.end, count: 3 });
+  t.same(
+    alice.byCamera.find((c) => c.camera === 'kitchen'),
+    { camera: 'kitchen', firstSeen: E.E1!.start, lastSeen: E.E3!.end, count: 3 },
+  );
   // By room: porch and garage are "outside".
   t.same(
     store.events.whoWasWhere({ start: s, end: e, room: 'outside' }).map((p) => [p.identity, p.cameras]),
@@ -96,14 +171,20 @@ t.test('whoWasWhere over the 23-hour day', async (t) => {
       [null, ['porch']],
     ],
   );
-  t.same(store.events.whoWasWhere({ start: s, end: e, camera: 'living' }).map((p) => p.identity), ['alice']);
+  t.same(
+    store.events.whoWasWhere({ start: s, end: e, camera: 'living' }).map((p) => p.identity),
+    ['alice'],
+  );
   t.same(store.events.whoWasWhere({ start: s, end: e, room: 'attic' }), []);
   t.same(store.events.whoWasWhere({ start: s, end: e, room: 'outside', camera: 'garage' }), [], 'room and camera both apply');
 });
 
 t.test('whoWasWhere: an ongoing event counts as seen until now', async (t) => {
   const r = store.events.whoWasWhere({ start: Z('2026-10-25T12:00:00Z'), end: Z('2026-10-25T13:00:00Z') });
-  t.same(r.map((p) => p.identity), ['bob']);
+  t.same(
+    r.map((p) => p.identity),
+    ['bob'],
+  );
   t.equal(r[0]!.lastSeen, clock.now());
 });
 
@@ -146,7 +227,11 @@ t.test('timeline on the fall-back day (25 h) includes the 25th hour', async (t) 
     ],
   );
   const bob = store.events.timeline('bob', '2026-10-25', TZ);
-  t.same(bob.map((s) => [s.activity, s.ongoing, s.durationMs]), [['eating', true, 11 * HOUR]], 'ongoing, clipped at the end of the day');
+  t.same(
+    bob.map((s) => [s.activity, s.ongoing, s.durationMs]),
+    [['eating', true, 11 * HOUR]],
+    'ongoing, clipped at the end of the day',
+  );
 });
 
 t.test('timeline of unlabeled presence only on request', async (t) => {
@@ -196,9 +281,29 @@ t.test('upsert by id updates the stored event as the track evolves', async (t) =
 });
 
 t.test('timeline: an unlabeled sighting inside an activity span of the same camera is not listed again', async (t) => {
-  store.events.upsert(ev({ id: 'G1', identity: 'carol', camera: 'hall', activity: 'standing', start: Z('2026-05-01T10:00:00Z'), end: Z('2026-05-01T10:10:00Z') }));
-  store.events.upsert(ev({ id: 'G2', identity: 'carol', camera: 'hall', kind: 'identity', start: Z('2026-05-01T10:00:00Z'), end: Z('2026-05-01T10:01:00Z') }));
-  store.events.upsert(ev({ id: 'G3', identity: 'carol', camera: 'porch', kind: 'identity', start: Z('2026-05-01T10:05:00Z'), end: Z('2026-05-01T10:06:00Z') }));
+  store.events.upsert(
+    ev({
+      id: 'G1',
+      identity: 'carol',
+      camera: 'hall',
+      activity: 'standing',
+      start: Z('2026-05-01T10:00:00Z'),
+      end: Z('2026-05-01T10:10:00Z'),
+    }),
+  );
+  store.events.upsert(
+    ev({ id: 'G2', identity: 'carol', camera: 'hall', kind: 'identity', start: Z('2026-05-01T10:00:00Z'), end: Z('2026-05-01T10:01:00Z') }),
+  );
+  store.events.upsert(
+    ev({
+      id: 'G3',
+      identity: 'carol',
+      camera: 'porch',
+      kind: 'identity',
+      start: Z('2026-05-01T10:05:00Z'),
+      end: Z('2026-05-01T10:06:00Z'),
+    }),
+  );
   t.same(
     store.events.timeline('carol', '2026-05-01', TZ, { includeUnlabeled: true }).map((s) => [s.activity, s.camera, s.durationMs]),
     [

@@ -15,7 +15,10 @@ export function tempDir(t: Test, prefix = 'hs-memory-'): string {
 }
 
 /** An open store in a temp folder, closed when the test ends. */
-export function openStore(t: Test, options: Partial<MemoryStoreOptions> = {}): { store: MemoryStore; clock: ManualClock; dir: string; file: string } {
+export function openStore(
+  t: Test,
+  options: Partial<MemoryStoreOptions> = {},
+): { store: MemoryStore; clock: ManualClock; dir: string; file: string } {
   const dir = tempDir(t);
   const file = join(dir, 'memory.db');
   const clock = options.clock instanceof ManualClock ? options.clock : new ManualClock(Date.UTC(2026, 5, 1, 12));
