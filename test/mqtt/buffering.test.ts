@@ -60,7 +60,11 @@ mqtt:
   await broker.restart(300);
   emit(ctx, 30);
   await waitFor(() => seen().size === 90, 15_000, 'all 90 events after the restart');
-  t.same([...seen()].sort((a, b) => a - b), Array.from({ length: 90 }, (_, i) => i), 'every event, none missing');
+  t.same(
+    [...seen()].sort((a, b) => a - b),
+    Array.from({ length: 90 }, (_, i) => i),
+    'every event, none missing',
+  );
   t.equal(ids().size, 90, 'unique message ids');
 
   // The daemon stops (or crashes) while the broker is down: the outbox survives on disk.
@@ -68,14 +72,18 @@ mqtt:
   await waitFor(() => !mod.bridge.connected, 5000, 'disconnect noticed');
   emit(ctx, 20);
   await mod.stop();
-    const ctx2 = makeContext(yaml, { dir });
+  const ctx2 = makeContext(yaml, { dir });
   mod = new MqttModule(ctx2, { connectWaitMs: 100 });
   await mod.start();
   t.teardown(() => mod.stop());
   t.equal((mod.bridge as unknown as { buffered: number }).buffered, 20, 'a new daemon process finds the 20 unsent events');
   await broker.restart();
   await waitFor(() => seen().size === 110, 15_000, 'the 20 events from the previous run');
-  t.same([...seen()].sort((a, b) => a - b), Array.from({ length: 110 }, (_, i) => i), 'nothing lost across broker and daemon restarts');
+  t.same(
+    [...seen()].sort((a, b) => a - b),
+    Array.from({ length: 110 }, (_, i) => i),
+    'nothing lost across broker and daemon restarts',
+  );
   await waitFor(() => (mod.bridge as unknown as { buffered: number }).buffered === 0, 5000, 'outbox drained');
   const dupes = ha.on('homesight/buf/events').length - ids().size;
   // QoS 1 is at-least-once: a broker that stops before it saw the consumer's PUBACK delivers again after
@@ -84,7 +92,9 @@ mqtt:
 });
 
 t.test('the outbox is bounded: beyond buffer_max the oldest events are dropped and counted', async (t) => {
-  const ctx = makeContext(`mqtt:\n  broker: external\n  url: mqtt://127.0.0.1:9\n  buffer_max: 50\n  reconnect: {min_ms: 1000, max_ms: 1000}\n`);
+  const ctx = makeContext(
+    `mqtt:\n  broker: external\n  url: mqtt://127.0.0.1:9\n  buffer_max: 50\n  reconnect: {min_ms: 1000, max_ms: 1000}\n`,
+  );
   t.teardown(() => ctx.cleanup());
   const mod = new MqttModule(ctx, { connectWaitMs: 50 });
   await mod.start();

@@ -95,5 +95,11 @@ t.test('a Home Assistant-shaped consumer sees all entities of the default daemon
   daemon.kill('SIGTERM');
   t.equal(await exited, 0, 'clean exit');
   // The embedded broker stops with the daemon; the offline message goes out before it closes.
-  t.ok(ha.on(`${base}/availability`).slice(n).some((m) => m.text() === 'offline'), 'offline sent before the broker closed');
+  t.ok(
+    ha
+      .on(`${base}/availability`)
+      .slice(n)
+      .some((m) => m.text() === 'offline'),
+    'offline sent before the broker closed',
+  );
 });

@@ -88,7 +88,10 @@ t.test('TLS + password with real mosquitto: MQTT 5, discovery in Home Assistant 
   // MQTT 5 request/response: response topic + correlation data, no reply_to needed.
   const corr = Buffer.from('c0ffee', 'hex');
   await ha.subscribe('ha/responses/#');
-  ha.client.publish('homesight/edge-7/command/rollback', '{}', { qos: 1, properties: { responseTopic: 'ha/responses/1', correlationData: corr } });
+  ha.client.publish('homesight/edge-7/command/rollback', '{}', {
+    qos: 1,
+    properties: { responseTopic: 'ha/responses/1', correlationData: corr },
+  });
   const resp = await ha.waitTopic('ha/responses/1');
   t.same(resp.correlationData, corr, 'correlation data echoed');
   t.match(resp.json(), { status: 'ok', data: { to: '0.1.0' }, id: 'c0ffee' });
@@ -143,14 +146,19 @@ t.test('v5 refused by a 3.1.1-only broker: falls back to 3.1.1', async (t) => {
     await new Promise<void>((r) => aedes.close(() => r()));
     await new Promise<void>((r) => server.close(() => r()));
   });
-  const ctx = makeContext(`mqtt:\n  broker: external\n  url: mqtt://127.0.0.1:${port}\n  protocol_version: 5\n  reconnect: {min_ms: 100, max_ms: 400}\n`);
+  const ctx = makeContext(
+    `mqtt:\n  broker: external\n  url: mqtt://127.0.0.1:${port}\n  protocol_version: 5\n  reconnect: {min_ms: 100, max_ms: 400}\n`,
+  );
   t.teardown(() => ctx.cleanup());
   const mod = new MqttModule(ctx);
   await mod.start();
   t.teardown(() => mod.stop());
   t.equal(mod.bridge.connected, true);
   t.equal(mod.bridge.protocolVersion, 4, 'fell back to MQTT 3.1.1');
-  t.ok(ctx.logLines.some((l) => l.includes('falling back to 3.1.1')), 'fallback logged');
+  t.ok(
+    ctx.logLines.some((l) => l.includes('falling back to 3.1.1')),
+    'fallback logged',
+  );
 });
 
 t.test('a camera removed from the config removes its entities (empty retained config)', async (t) => {
@@ -176,6 +184,12 @@ t.test('a camera removed from the config removes its entities (empty retained co
   await waitFor(() => ha.messages.some((m) => m.topic.includes('porch_occupancy')), 5000, 'porch entity');
   await new Promise((r) => setTimeout(r, 300));
   const topics = ha.messages.map((m) => m.topic);
-  t.notOk(topics.some((x) => x.includes('garden')), 'no garden entity is retained any more');
-  t.ok(topics.some((x) => x.includes('porch_person_count')), 'porch entities stay');
+  t.notOk(
+    topics.some((x) => x.includes('garden')),
+    'no garden entity is retained any more',
+  );
+  t.ok(
+    topics.some((x) => x.includes('porch_person_count')),
+    'porch entities stay',
+  );
 });

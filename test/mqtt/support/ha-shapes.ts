@@ -7,24 +7,98 @@
  * reports it the way HA's voluptuous schema would refuse the entity.
  */
 const COMMON = [
-  'availability', 'availability_mode', 'availability_template', 'availability_topic', 'device', 'default_entity_id', 'enabled_by_default',
-  'encoding', 'entity_category', 'entity_picture', 'icon', 'json_attributes_template', 'json_attributes_topic', 'name', 'object_id',
-  'origin', 'payload_available', 'payload_not_available', 'platform', 'qos', 'unique_id',
+  'availability',
+  'availability_mode',
+  'availability_template',
+  'availability_topic',
+  'device',
+  'default_entity_id',
+  'enabled_by_default',
+  'encoding',
+  'entity_category',
+  'entity_picture',
+  'icon',
+  'json_attributes_template',
+  'json_attributes_topic',
+  'name',
+  'object_id',
+  'origin',
+  'payload_available',
+  'payload_not_available',
+  'platform',
+  'qos',
+  'unique_id',
 ];
 
 const SHAPES: Record<string, { required: string[]; keys: string[] }> = {
-  binary_sensor: { required: ['state_topic'], keys: ['device_class', 'expire_after', 'force_update', 'off_delay', 'payload_off', 'payload_on', 'state_topic', 'value_template'] },
+  binary_sensor: {
+    required: ['state_topic'],
+    keys: ['device_class', 'expire_after', 'force_update', 'off_delay', 'payload_off', 'payload_on', 'state_topic', 'value_template'],
+  },
   sensor: {
     required: ['state_topic'],
-    keys: ['device_class', 'expire_after', 'force_update', 'last_reset_value_template', 'options', 'suggested_display_precision', 'state_class', 'state_topic', 'unit_of_measurement', 'value_template'],
+    keys: [
+      'device_class',
+      'expire_after',
+      'force_update',
+      'last_reset_value_template',
+      'options',
+      'suggested_display_precision',
+      'state_class',
+      'state_topic',
+      'unit_of_measurement',
+      'value_template',
+    ],
   },
   camera: { required: ['topic'], keys: ['image_encoding', 'topic'] },
   event: { required: ['state_topic', 'event_types'], keys: ['device_class', 'event_types', 'state_topic', 'value_template'] },
   button: { required: ['command_topic'], keys: ['command_template', 'command_topic', 'device_class', 'payload_press', 'retain'] },
 };
 
-const DEVICE_KEYS = ['configuration_url', 'connections', 'hw_version', 'identifiers', 'manufacturer', 'model', 'model_id', 'name', 'serial_number', 'suggested_area', 'sw_version', 'via_device'];
-const BINARY_SENSOR_CLASSES = ['battery', 'battery_charging', 'carbon_monoxide', 'cold', 'connectivity', 'door', 'garage_door', 'gas', 'heat', 'light', 'lock', 'moisture', 'motion', 'moving', 'occupancy', 'opening', 'plug', 'power', 'presence', 'problem', 'running', 'safety', 'smoke', 'sound', 'tamper', 'update', 'vibration', 'window'];
+const DEVICE_KEYS = [
+  'configuration_url',
+  'connections',
+  'hw_version',
+  'identifiers',
+  'manufacturer',
+  'model',
+  'model_id',
+  'name',
+  'serial_number',
+  'suggested_area',
+  'sw_version',
+  'via_device',
+];
+const BINARY_SENSOR_CLASSES = [
+  'battery',
+  'battery_charging',
+  'carbon_monoxide',
+  'cold',
+  'connectivity',
+  'door',
+  'garage_door',
+  'gas',
+  'heat',
+  'light',
+  'lock',
+  'moisture',
+  'motion',
+  'moving',
+  'occupancy',
+  'opening',
+  'plug',
+  'power',
+  'presence',
+  'problem',
+  'running',
+  'safety',
+  'smoke',
+  'sound',
+  'tamper',
+  'update',
+  'vibration',
+  'window',
+];
 const BUTTON_CLASSES = ['identify', 'restart', 'update'];
 const STATE_CLASSES = ['measurement', 'measurement_angle', 'total', 'total_increasing'];
 const isTopic = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && !/[#+]/.test(v);
@@ -56,12 +130,22 @@ export function haProblems(topic: string, payload: Record<string, unknown>): str
     else for (const a of av as Array<Record<string, unknown>>) if (!isTopic(a.topic)) out.push('availability entry without topic');
   }
   if (payload.qos !== undefined && ![0, 1, 2].includes(payload.qos as number)) out.push('qos must be 0, 1 or 2');
-  if (payload.entity_category !== undefined && !['config', 'diagnostic'].includes(payload.entity_category as string)) out.push('bad entity_category');
-  if (component === 'binary_sensor' && payload.device_class !== undefined && !BINARY_SENSOR_CLASSES.includes(payload.device_class as string)) out.push('bad binary_sensor device_class');
-  if (component === 'button' && payload.device_class !== undefined && !BUTTON_CLASSES.includes(payload.device_class as string)) out.push('bad button device_class');
-  if (component === 'sensor' && payload.state_class !== undefined && !STATE_CLASSES.includes(payload.state_class as string)) out.push('bad state_class');
-  if (component === 'event' && (!Array.isArray(payload.event_types) || payload.event_types.length === 0)) out.push('event_types must be a non-empty list');
-  if (component === 'camera' && payload.image_encoding !== undefined && payload.image_encoding !== 'b64') out.push('image_encoding must be b64');
+  if (payload.entity_category !== undefined && !['config', 'diagnostic'].includes(payload.entity_category as string))
+    out.push('bad entity_category');
+  if (
+    component === 'binary_sensor' &&
+    payload.device_class !== undefined &&
+    !BINARY_SENSOR_CLASSES.includes(payload.device_class as string)
+  )
+    out.push('bad binary_sensor device_class');
+  if (component === 'button' && payload.device_class !== undefined && !BUTTON_CLASSES.includes(payload.device_class as string))
+    out.push('bad button device_class');
+  if (component === 'sensor' && payload.state_class !== undefined && !STATE_CLASSES.includes(payload.state_class as string))
+    out.push('bad state_class');
+  if (component === 'event' && (!Array.isArray(payload.event_types) || payload.event_types.length === 0))
+    out.push('event_types must be a non-empty list');
+  if (component === 'camera' && payload.image_encoding !== undefined && payload.image_encoding !== 'b64')
+    out.push('image_encoding must be b64');
   if (payload.name !== undefined && payload.name !== null && typeof payload.name !== 'string') out.push('name must be a string or null');
   return out;
 }

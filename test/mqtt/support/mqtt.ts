@@ -66,7 +66,11 @@ export class Consumer {
 
   async waitTopic(topic: string, pred: (m: Received) => boolean = () => true, timeoutMs = 10_000): Promise<Received> {
     let found: Received | undefined;
-    await waitFor(() => (found = this.messages.find((m) => m.topic === topic && pred(m))) !== undefined, timeoutMs, `a message on ${topic}`);
+    await waitFor(
+      () => (found = this.messages.find((m) => m.topic === topic && pred(m))) !== undefined,
+      timeoutMs,
+      `a message on ${topic}`,
+    );
     return found!;
   }
 
