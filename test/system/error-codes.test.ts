@@ -41,7 +41,9 @@ function codesInTree(): Map<string, string[]> {
 }
 
 t.test('every E_* code in daemon/, cloud/ and bench/ is in the registry', async (t) => {
-  const unlisted = [...codesInTree()].filter(([code]) => !isErrorCode(code)).map(([code, files]) => `${code} (${[...new Set(files)].join(', ')})`);
+  const unlisted = [...codesInTree()]
+    .filter(([code]) => !isErrorCode(code))
+    .map(([code, files]) => `${code} (${[...new Set(files)].join(', ')})`);
   t.same(unlisted, [], `add these to ${REGISTRY} with a one-line meaning`);
 });
 

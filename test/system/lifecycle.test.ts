@@ -1,14 +1,32 @@
 import t from 'tap';
-import { ServiceContainer, startOrder, systemClock, silentLogger, type ServiceModule, type ModuleHealth } from '../../daemon/system/index.js';
+import {
+  ServiceContainer,
+  startOrder,
+  systemClock,
+  silentLogger,
+  type ServiceModule,
+  type ModuleHealth,
+} from '../../daemon/system/index.js';
 import { join } from 'node:path';
 import { bareConfig, startDaemon, tempDir, repo } from './support.js';
 
 function container(over: Partial<{ stopTimeoutMs: number; probeTimeoutMs: number; startTimeoutMs: number }> = {}): ServiceContainer {
-  return new ServiceContainer({ log: silentLogger(), clock: systemClock, stopTimeoutMs: 500, probeTimeoutMs: 100, startTimeoutMs: 1000, ...over });
+  return new ServiceContainer({
+    log: silentLogger(),
+    clock: systemClock,
+    stopTimeoutMs: 500,
+    probeTimeoutMs: 100,
+    startTimeoutMs: 1000,
+    ...over,
+  });
 }
 
 function recorder(journal: string[]) {
-  return (name: string, dependsOn: string[] = [], opts: { essential?: boolean; failStart?: boolean; stopMs?: number; health?: () => ModuleHealth | Promise<ModuleHealth> } = {}): ServiceModule => ({
+  return (
+    name: string,
+    dependsOn: string[] = [],
+    opts: { essential?: boolean; failStart?: boolean; stopMs?: number; health?: () => ModuleHealth | Promise<ModuleHealth> } = {},
+  ): ServiceModule => ({
     name,
     essential: opts.essential ?? false,
     dependsOn,
@@ -89,7 +107,11 @@ t.test('graceful shutdown is bounded even when a module hangs in stop()', async 
   await c.stopAll();
   const took = Date.now() - t0;
   t.ok(took < 1_500, `stopAll took ${took} ms with a module hanging`);
-  t.same(journal.filter((j) => j.startsWith('stop:')), ['stop:hangs', 'stop:a'], 'the rest still stops');
+  t.same(
+    journal.filter((j) => j.startsWith('stop:')),
+    ['stop:hangs', 'stop:a'],
+    'the rest still stops',
+  );
 });
 
 t.test('a module whose health() never answers is marked stuck', async (t) => {
@@ -106,7 +128,10 @@ t.test('a module whose health() never answers is marked stuck', async (t) => {
 
 t.test('daemon process: a failing extension is reported in /healthz, the daemon stays up; SIGTERM exits within the bound', async (t) => {
   const dir = tempDir('hs-life-');
-  const cfg = bareConfig(dir, `system:\n  stop_timeout_ms: 2000\n  extensions:\n    - path: ${join(repo, 'test/system/fixtures/failing-extension.mjs')}\n`);
+  const cfg = bareConfig(
+    dir,
+    `system:\n  stop_timeout_ms: 2000\n  extensions:\n    - path: ${join(repo, 'test/system/fixtures/failing-extension.mjs')}\n`,
+  );
   const d = startDaemon(['--config', cfg], {});
   t.teardown(() => void d.proc.kill('SIGKILL'));
   const deadline = Date.now() + 60_000;

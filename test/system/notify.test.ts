@@ -34,7 +34,10 @@ t.test('a stuck module stops the watchdog pings', async (t) => {
   const sock = join(dir, 'notify.sock');
   const rx = await notifyReceiver(sock);
   t.teardown(() => void rx.proc.kill('SIGKILL'));
-  const cfg = bareConfig(dir, `system:\n  probe_timeout_ms: 100\n  extensions:\n    - path: ${join(repo, 'test/system/fixtures/stall-extension.mjs')}\n`);
+  const cfg = bareConfig(
+    dir,
+    `system:\n  probe_timeout_ms: 100\n  extensions:\n    - path: ${join(repo, 'test/system/fixtures/stall-extension.mjs')}\n`,
+  );
   const d = startDaemon(['--config', cfg], { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '400000', STALL_AFTER_MS: '1500' });
   t.teardown(() => void d.proc.kill('SIGKILL'));
   await rx.waitFor((m) => m.msg.includes('READY=1'), 60_000);
@@ -67,7 +70,10 @@ t.test('SIGHUP reload: RELOADING=1 then READY=1; bad file rejected and running c
   t.match(reloading.msg, /MONOTONIC_USEC=\d+/);
   await rx.waitFor((m) => m.msg.includes('READY=1') && m.t > reloading.t, 10_000);
   await new Promise((r) => setTimeout(r, 200));
-  t.ok(d.logs.some((l) => l.includes('config reloaded') && l.includes('log.level')), 'log.level applied live');
+  t.ok(
+    d.logs.some((l) => l.includes('config reloaded') && l.includes('log.level')),
+    'log.level applied live',
+  );
 
   writeFileSync(cfg, good + 'bogus_key: 1\n');
   d.proc.kill('SIGHUP');

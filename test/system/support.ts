@@ -11,7 +11,9 @@ export function bareConfig(dir: string, extra = ''): string {
   const file = join(dir, 'homesight.yaml');
   writeFileSync(
     file,
-    `paths:\n  data_dir: ${dir}/data\n  cache_dir: ${dir}/cache\n  recordings_dir: ${dir}/rec\nhealth:\n  port: 0\nvision:\n  enabled: false\nagent:\n  enabled: false\nmqtt:\n  enabled: false\n${extra}`,
+    `paths:\n  data_dir: ${dir}/data\n  cache_dir: ${dir}/cache\n  ` +
+      `recordings_dir: ${dir}/rec\nhealth:\n  port: 0\nvision:\n  enabled: false\nagent:\n  enabled: ` +
+      `false\nmqtt:\n  enabled: false\n${extra}`,
   );
   return file;
 }
@@ -26,7 +28,11 @@ export interface NotifyMessage {
 }
 
 /** Starts the python notify-socket receiver; resolves once it is bound. */
-export async function notifyReceiver(path: string): Promise<{ proc: ChildProcess; messages: NotifyMessage[]; waitFor(pred: (m: NotifyMessage) => boolean, ms: number): Promise<NotifyMessage> }> {
+export async function notifyReceiver(path: string): Promise<{
+  proc: ChildProcess;
+  messages: NotifyMessage[];
+  waitFor(pred: (m: NotifyMessage) => boolean, ms: number): Promise<NotifyMessage>;
+}> {
   const proc = spawn('python3', [join(repo, 'test/system/fixtures/notify-recv.py'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
   const messages: NotifyMessage[] = [];
   const waiters: Array<{ pred: (m: NotifyMessage) => boolean; resolve: (m: NotifyMessage) => void }> = [];
@@ -67,7 +73,10 @@ export async function notifyReceiver(path: string): Promise<{ proc: ChildProcess
 }
 
 /** Runs `homesight run` as a child process; collects stdout JSON logs. */
-export function startDaemon(args: string[], env: NodeJS.ProcessEnv): { proc: ChildProcess; logs: string[]; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+export function startDaemon(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { proc: ChildProcess; logs: string[]; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
   const proc = spawn(process.execPath, [join(repo, 'bin/homesight.js'), 'run', ...args], {
     env: { ...process.env, HOMESIGHT_CONFIG: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,6 +84,8 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv): { proc: Chi
   const logs: string[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => logs.push(l));
   createInterface({ input: proc.stderr! }).on('line', (l) => logs.push(l));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.on('exit', (code, signal) => r({ code, signal })),
+  );
   return { proc, logs, exited };
 }
