@@ -112,7 +112,10 @@ t.test('GGUF exports: llama.cpp NLL per token = torch NLL per token', { skip: 's
       const d = maxAbs(byLlama, byTorch);
       const q = Math.abs(mean(byLlama) - mean(torchF32));
       t.comment(
-        `${kind}: ${byLlama.flatMap((s) => s.nll).length} target tokens, max |Δ| per token vs torch on the same weights ${d.toExponential(2)}, mean NLL llama.cpp ${mean(byLlama).toFixed(5)} vs torch F32 ${mean(torchF32).toFixed(5)} (Δ ${q.toExponential(2)})`,
+        `${kind}: ${byLlama.flatMap((s) => s.nll).length} target tokens, ` +
+          `max |Δ| per token vs torch on the same weights ${d.toExponential(2)}, ` +
+          `mean NLL llama.cpp ${mean(byLlama).toFixed(5)} vs torch F32 ${mean(torchF32).toFixed(5)} ` +
+          `(Δ ${q.toExponential(2)})`,
       );
       t.ok(d <= bound.sameWeights, `${kind}: per-token NLL within ${bound.sameWeights} of torch (${d.toExponential(2)})`);
       t.ok(q <= bound.vsF32Mean, `${kind}: mean NLL within ${bound.vsF32Mean} of the trained F32 model (${q.toExponential(2)})`);
