@@ -11,7 +11,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'hs-activity-clip-'));
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Classes done in place at home: nobody on the plaza does them. */
-const IN_PLACE = ['cooking', 'washing_dishes', 'laying_table', 'clearing_table', 'cleaning', 'eating', 'drinking', 'using_laptop', 'reading'];
+const IN_PLACE = [
+  'cooking',
+  'washing_dishes',
+  'laying_table',
+  'clearing_table',
+  'cleaning',
+  'eating',
+  'drinking',
+  'using_laptop',
+  'reading',
+];
 /** Foot-point speeds (body heights/s, from the track's boxes ±1.4 s around a frame) called translating and still. */
 const MOVING = 0.25;
 const STILL = 0.1;
@@ -41,12 +51,24 @@ t.test('plaza clip 48–68 s through the real chain: passers-by walk or stand, n
 
   const reported = tally(rows, (r) => r.activity);
   const decisions = tally(decided, (r) => r.decision!.activity);
-  t.same(IN_PLACE.filter((c) => reported[c] !== undefined), [], `no in-place activity reported: ${JSON.stringify(reported)}`);
-  t.same(IN_PLACE.filter((c) => decisions[c] !== undefined), [], `no in-place activity decided: ${JSON.stringify(decisions)}`);
+  t.same(
+    IN_PLACE.filter((c) => reported[c] !== undefined),
+    [],
+    `no in-place activity reported: ${JSON.stringify(reported)}`,
+  );
+  t.same(
+    IN_PLACE.filter((c) => decisions[c] !== undefined),
+    [],
+    `no in-place activity decided: ${JSON.stringify(decisions)}`,
+  );
 
   // Translating: the posture only, and mostly walking.
   const movingLabels = tally(moving, (r) => r.activity);
-  t.same(Object.keys(movingLabels).filter((k) => !['walking', 'standing', 'none'].includes(k)), [], `translating track-frames: ${JSON.stringify(movingLabels)}`);
+  t.same(
+    Object.keys(movingLabels).filter((k) => !['walking', 'standing', 'none'].includes(k)),
+    [],
+    `translating track-frames: ${JSON.stringify(movingLabels)}`,
+  );
   t.ok((movingLabels.walking ?? 0) > moving.length / 2, `walking is the majority while translating: ${JSON.stringify(movingLabels)}`);
   // Per track: a track that mostly translates is mostly walking.
   const byTrack = new Map<string, LabelledPerson[]>();
@@ -56,7 +78,10 @@ t.test('plaza clip 48–68 s through the real chain: passers-by walk or stand, n
     const speeds = rs.flatMap((r) => (r.speed === null ? [] : [r.speed])).sort((a, b) => a - b);
     if (speeds.length < 10 || speeds[speeds.length >> 1]! < MOVING) continue;
     movingTracks++;
-    const labels = tally(rs.filter((r) => r.activity !== null), (r) => r.activity);
+    const labels = tally(
+      rs.filter((r) => r.activity !== null),
+      (r) => r.activity,
+    );
     const top = Object.entries(labels).sort((a, b) => b[1] - a[1])[0]?.[0];
     t.equal(top, 'walking', `${id} (median speed ${speeds[speeds.length >> 1]!.toFixed(2)}): ${JSON.stringify(labels)}`);
   }

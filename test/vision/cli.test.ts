@@ -14,7 +14,10 @@ const repo = new URL('../../', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'hs-vision-cli-'));
 t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
 const cfg = join(tmp, 'homesight.yaml');
-writeFileSync(cfg, `paths:\n  data_dir: ${join(tmp, 'data')}\n  cache_dir: ${join(tmp, 'cache')}\n  models_dir: ${MODELS}\nmqtt:\n  enabled: false\n`);
+writeFileSync(
+  cfg,
+  `paths:\n  data_dir: ${join(tmp, 'data')}\n  cache_dir: ${join(tmp, 'cache')}\n  models_dir: ${MODELS}\nmqtt:\n  enabled: false\n`,
+);
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -48,7 +51,9 @@ t.test('enroll: usage, unreadable file, no face → sysexits codes and a reason'
   t.equal(missing.code, 66);
   t.match(missing.stderr, /cannot read .*nope\.jpg/);
   const blank = join(tmp, 'wall.png');
-  await sharp({ create: { width: 200, height: 200, channels: 3, background: '#808080' } }).png().toFile(blank);
+  await sharp({ create: { width: 200, height: 200, channels: 3, background: '#808080' } })
+    .png()
+    .toFile(blank);
   const none = await cli(['enroll', 'Ghost', blank, '--config', cfg]);
   t.equal(none.code, 65);
   t.match(none.stderr, /no usable face in 1 image/);

@@ -45,9 +45,18 @@ t.test('the embedded default: person and activity events on the plaza clip, an i
   const vision = daemon.module('vision')!;
   t.same(vision.dependsOn, ['memory', 'ingest']);
   const deadline = Date.now() + 60_000;
-  const count = (camera: string, kind: string, change: string): number => seen.filter((e) => e.event.camera === camera && e.event.kind === kind && e.change === change).length;
+  const count = (camera: string, kind: string, change: string): number =>
+    seen.filter((e) => e.event.camera === camera && e.event.kind === kind && e.change === change).length;
   const identity = (): VisionEventPayload | undefined => seen.find((e) => e.event.camera === 'entrance' && e.event.kind === 'identity');
-  while (Date.now() < deadline && !(count('demo', 'person', 'new') >= 3 && count('demo', 'activity', 'new') >= 1 && identity() !== undefined && count('entrance', 'activity', 'new') >= 1)) {
+  while (
+    Date.now() < deadline &&
+    !(
+      count('demo', 'person', 'new') >= 3 &&
+      count('demo', 'activity', 'new') >= 1 &&
+      identity() !== undefined &&
+      count('entrance', 'activity', 'new') >= 1
+    )
+  ) {
     await new Promise((r) => setTimeout(r, 250));
   }
   t.ok(count('demo', 'person', 'new') >= 3, `${count('demo', 'person', 'new')} person events on the plaza`);
@@ -61,7 +70,11 @@ t.test('the embedded default: person and activity events on the plaza clip, an i
   t.match(memory.store.identities.list(), [{ name: 'Barack', embeddings: 1 }], 'one face enrolled from the photo');
   await daemon.stop();
   const ended = seen.filter((e) => e.event.kind === 'person' && e.change === 'end');
-  t.equal(ended.length, seen.filter((e) => e.event.kind === 'person' && e.change === 'new').length, 'stopping ends every open person event');
+  t.equal(
+    ended.length,
+    seen.filter((e) => e.event.kind === 'person' && e.change === 'new').length,
+    'stopping ends every open person event',
+  );
   t.ok(seen.filter((e) => e.event.kind === 'person').every((e) => e.event.track_id?.startsWith(`${e.event.camera}-`)));
 
   // A restart enrols nothing again (photos are tagged by content).
@@ -78,7 +91,11 @@ t.test('a face photo that cannot be used is reported in health; vision keeps run
     { name: 'Plaza', faces: ['vtest.avi'] },
     { name: 'Joe', faces: ['biden.jpg'] },
   ]);
-  const daemon = embeddedDefault({ HOMESIGHT_CAMERAS: '{}', HOMESIGHT_HOUSEHOLD: `{people: ${people}}`, HOMESIGHT_PATHS__DATA_DIR: join(dir, 'data2') });
+  const daemon = embeddedDefault({
+    HOMESIGHT_CAMERAS: '{}',
+    HOMESIGHT_HOUSEHOLD: `{people: ${people}}`,
+    HOMESIGHT_PATHS__DATA_DIR: join(dir, 'data2'),
+  });
   t.teardown(() => daemon.stop());
   t.equal(await daemon.start(), null, 'daemon started');
   const report = (await daemon.container.probe()).find((r) => r.name === 'vision');

@@ -26,10 +26,14 @@ import {
 } from '../../daemon/vision/index.js';
 
 const close = (a: number, b: number, eps = 1e-4): boolean => Math.abs(a - b) <= eps;
-const closeAll = (a: readonly number[], b: readonly number[], eps = 1e-4): boolean => a.length === b.length && a.every((v, i) => close(v, b[i]!, eps));
+const closeAll = (a: readonly number[], b: readonly number[], eps = 1e-4): boolean =>
+  a.length === b.length && a.every((v, i) => close(v, b[i]!, eps));
 
 t.test('YOLOX: grid decode per stride, score = obj·cls, threshold, shape check', async (t) => {
-  const inW = 64, inH = 64, nc = 2, per = 5 + nc;
+  const inW = 64,
+    inH = 64,
+    nc = 2,
+    per = 5 + nc;
   const rows = gridAnchors(inW, inH, [8, 16, 32]);
   t.equal(rows, 64 + 16 + 4);
   const out = new Float32Array(rows * per);
@@ -48,13 +52,18 @@ t.test('YOLOX: grid decode per stride, score = obj·cls, threshold, shape check'
 });
 
 t.test('YOLOv8: channels-first and transposed layouts give the same boxes', async (t) => {
-  const n = 5, nc = 3, per = 4 + nc;
+  const n = 5,
+    nc = 3,
+    per = 4 + nc;
   const cf = new Float32Array(per * n);
   const cand = [100, 50, 20, 40, 0.1, 0.9, 0.3];
   cand.forEach((v, c) => (cf[c * n + 3] = v));
   const tr = new Float32Array(n * per);
   tr.set(cand, 3 * per);
-  for (const [data, dims] of [[cf, [1, per, n]], [tr, [1, n, per]]] as const) {
+  for (const [data, dims] of [
+    [cf, [1, per, n]],
+    [tr, [1, n, per]],
+  ] as const) {
     const d = decodeYolov8(data, dims, 0.35, nc);
     t.equal(d.length, 1);
     t.same(d[0]!.box, [90, 30, 20, 40]);
@@ -65,7 +74,8 @@ t.test('YOLOv8: channels-first and transposed layouts give the same boxes', asyn
 });
 
 t.test('YuNet: score = sqrt(cls·obj), box and 5 landmarks per anchor', async (t) => {
-  const inW = 32, inH = 32;
+  const inW = 32,
+    inH = 32;
   const views: Record<string, { data: Float32Array; dims: number[] }> = {};
   for (const s of [8, 16, 32]) {
     const a = (inW / s) * (inH / s);
@@ -107,7 +117,8 @@ t.test('pose decoders: MoveNet single/multi, YOLOv8-pose, heatmaps, SimCC', asyn
   t.ok(poses[0]!.box.every((v, i) => close(v, [51.2, 12.8, 102.4, 51.2][i]!)));
   t.ok(close(poses[0]!.keypoints[0]![0], 64) && close(poses[0]!.keypoints[0]![1], 64));
 
-  const n = 3, per = 56;
+  const n = 3,
+    per = 56;
   const yp = new Float32Array(per * n);
   const cand = [50, 60, 20, 40, 0.8, ...Array.from({ length: 51 }, (_, j) => j)];
   cand.forEach((v, c) => (yp[c * n + 1] = v));
@@ -143,14 +154,23 @@ t.test('geometry: IoU, class-aware NMS, clipping, fractions', async (t) => {
   t.ok(close(iou([0, 0, 10, 10], [5, 0, 10, 10]), 50 / 150));
   const d = (box: Box, score: number, classId: number): Detection => ({ box, score, classId, label: String(classId) });
   const kept = nms([d([0, 0, 10, 10], 0.9, 0), d([1, 0, 10, 10], 0.8, 0), d([1, 0, 10, 10], 0.7, 1), d([50, 50, 10, 10], 0.6, 0)], 0.5);
-  t.same(kept.map((k) => k.score), [0.9, 0.7, 0.6], 'same-class overlap suppressed, other class kept');
+  t.same(
+    kept.map((k) => k.score),
+    [0.9, 0.7, 0.6],
+    'same-class overlap suppressed, other class kept',
+  );
   t.same(clipBox([-5, -5, 20, 20], 10, 10), [0, 0, 10, 10]);
   t.equal(clipBox([20, 20, 5, 5], 10, 10), null);
   t.same(toFractions([64, 36, 320, 180], 640, 360), [0.1, 0.1, 0.5, 0.5]);
 });
 
 t.test('zones: foot point in polygon, min_area, require_zone', async (t) => {
-  const square = [[0.1, 0.5], [0.5, 0.5], [0.5, 1], [0.1, 1]] as Array<[number, number]>;
+  const square = [
+    [0.1, 0.5],
+    [0.5, 0.5],
+    [0.5, 1],
+    [0.1, 1],
+  ] as Array<[number, number]>;
   t.ok(pointInPolygon(0.3, 0.7, square));
   t.notOk(pointInPolygon(0.7, 0.7, square));
   const zones = [{ name: 'stove', polygon: square, min_area: 0.01 }];
@@ -172,7 +192,15 @@ t.test('zones: foot point in polygon, min_area, require_zone', async (t) => {
 t.test('tensorizer: letterbox top-left/centre, BGR, normalisation, padding, NHWC int32', async (t) => {
   const img = { width: 4, height: 2, data: new Uint8Array(4 * 2 * 3) };
   for (let i = 0; i < 8; i++) img.data.set([10, 20, 30], i * 3);
-  const tl = new ImageTensorizer({ layout: 'nchw', color: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float32', align: 'topleft', pad: 114 });
+  const tl = new ImageTensorizer({
+    layout: 'nchw',
+    color: 'bgr',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    dtype: 'float32',
+    align: 'topleft',
+    pad: 114,
+  });
   const { data, lb } = tl.fill(img, 8, 8);
   t.same([lb.scale, lb.padX, lb.padY], [2, 0, 0]);
   const at = (c: number, x: number, y: number): number => data[c * 64 + y * 8 + x]!;
@@ -180,7 +208,15 @@ t.test('tensorizer: letterbox top-left/centre, BGR, normalisation, padding, NHWC
   t.same([at(0, 3, 6), at(2, 7, 7)], [114, 114], 'padding rows');
   t.equal(tl.fill(img, 8, 8).data, data, 'the buffer is reused');
 
-  const ctr = new ImageTensorizer({ layout: 'nchw', color: 'rgb', mean: [10, 20, 30], std: [2, 4, 5], dtype: 'float32', align: 'center', pad: 0 });
+  const ctr = new ImageTensorizer({
+    layout: 'nchw',
+    color: 'rgb',
+    mean: [10, 20, 30],
+    std: [2, 4, 5],
+    dtype: 'float32',
+    align: 'center',
+    pad: 0,
+  });
   const c = ctr.fill(img, 8, 8);
   t.same([c.lb.padX, c.lb.padY], [0, 2]);
   t.equal(c.data[0 * 64 + 0 * 8 + 0], -5, 'pad normalised: (0 − 10) / 2');
@@ -189,14 +225,30 @@ t.test('tensorizer: letterbox top-left/centre, BGR, normalisation, padding, NHWC
 
   // Bilinear upscale of a ramp: 0 and 100 → 0, 25, 75, 100.
   const ramp = { width: 2, height: 1, data: Uint8Array.from([0, 0, 0, 100, 0, 0]) };
-  const rz = new ImageTensorizer({ layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int32', align: 'topleft', pad: 0 });
+  const rz = new ImageTensorizer({
+    layout: 'nhwc',
+    color: 'rgb',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    dtype: 'int32',
+    align: 'topleft',
+    pad: 0,
+  });
   const r = rz.fill(ramp, 4, 2);
   t.ok(r.data instanceof Int32Array);
   t.same([r.data[0], r.data[3], r.data[6], r.data[9]], [0, 25, 75, 100]);
 
   // Frame already at the input size: pixels are copied, not interpolated.
   const grad = { width: 4, height: 2, data: Uint8Array.from({ length: 24 }, (_, i) => i * 10) };
-  const ex = new ImageTensorizer({ layout: 'nchw', color: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float32', align: 'topleft', pad: 114 }).fill(grad, 4, 4);
+  const ex = new ImageTensorizer({
+    layout: 'nchw',
+    color: 'bgr',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    dtype: 'float32',
+    align: 'topleft',
+    pad: 114,
+  }).fill(grad, 4, 4);
   t.equal(ex.lb.scale, 1);
   t.same(Array.from(ex.data.subarray(32, 40)), [0, 30, 60, 90, 120, 150, 180, 210], 'R plane (last in BGR) = source R, pixel for pixel');
   t.same(Array.from(ex.data.subarray(8, 16)), [114, 114, 114, 114, 114, 114, 114, 114], 'rows below the frame are padding');
@@ -207,15 +259,23 @@ t.test('tensorizer: letterbox top-left/centre, BGR, normalisation, padding, NHWC
 });
 
 t.test('similarity transform and affine warp', async (t) => {
-  const a = Math.PI / 6, s = 2;
+  const a = Math.PI / 6,
+    s = 2;
   const m = [s * Math.cos(a), -s * Math.sin(a), 5, s * Math.sin(a), s * Math.cos(a), -3];
-  const src: Array<[number, number]> = [[0, 0], [10, 0], [5, 7], [2, 9], [8, 9]];
+  const src: Array<[number, number]> = [
+    [0, 0],
+    [10, 0],
+    [5, 7],
+    [2, 9],
+    [8, 9],
+  ];
   const dst = src.map(([x, y]) => [m[0]! * x + m[1]! * y + m[2]!, m[3]! * x + m[4]! * y + m[5]!] as [number, number]);
   const est = similarityTransform(src, dst);
   est.forEach((v, i) => t.ok(close(v, m[i]!, 1e-9), `m[${i}] ${v} vs ${m[i]}`));
   const inv = invertAffine(est);
   const [x, y] = [3, 4];
-  const fx = est[0] * x + est[1] * y + est[2], fy = est[3] * x + est[4] * y + est[5];
+  const fx = est[0] * x + est[1] * y + est[2],
+    fy = est[3] * x + est[4] * y + est[5];
   t.ok(close(inv[0] * fx + inv[1] * fy + inv[2], x, 1e-9) && close(inv[3] * fx + inv[4] * fy + inv[5], y, 1e-9));
   const img = { width: 3, height: 3, data: Uint8Array.from({ length: 27 }, (_, i) => i * 9) };
   const out = new Float32Array(27);

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { configSchema } from '../../daemon/config/index.js';
 import { silentLogger } from '../../daemon/system/index.js';
-import { InMemoryGallery, KP, VisionEngine, decodeImage, enrollFaces, matchFace, type Box, type RgbImage } from '../../daemon/vision/index.js';
+import {
+  InMemoryGallery,
+  KP,
+  VisionEngine,
+  decodeImage,
+  enrollFaces,
+  matchFace,
+  type Box,
+  type RgbImage,
+} from '../../daemon/vision/index.js';
 import { MEDIA, MODELS, haveShared } from './support/shared.js';
 
 if (!haveShared()) throw new Error('test/vision needs ../shared (models and media): set HOMESIGHT_SHARED_DIR');
@@ -42,7 +51,9 @@ t.test('YOLOX-Nano on messi5.jpg: the players and the ball', async (t) => {
 });
 
 t.test('two_people.jpg: two persons side by side; grayscale basketball1.png: two players', async (t) => {
-  const two = (await engine.experts.detector!.detect(await img('two_people.jpg'))).filter((d) => d.label === 'person').sort((a, b) => a.box[0] - b.box[0]);
+  const two = (await engine.experts.detector!.detect(await img('two_people.jpg')))
+    .filter((d) => d.label === 'person')
+    .sort((a, b) => a.box[0] - b.box[0]);
   t.equal(two.length, 2);
   t.ok(two.every((p) => p.score > 0.9));
   t.ok(near(two[0]!.box, [10, 6, 553, 650], 8) && near(two[1]!.box, [574, 7, 545, 642], 8), `${two.map((p) => p.box.map(Math.round))}`);
@@ -53,7 +64,12 @@ t.test('two_people.jpg: two persons side by side; grayscale basketball1.png: two
 });
 
 t.test('YuNet finds 1/1/1/2 faces with landmarks in order (right eye left of the left eye in the image)', async (t) => {
-  for (const [f, n] of [['obama.jpg', 1], ['obama2.jpg', 1], ['biden.jpg', 1], ['two_people.jpg', 2]] as const) {
+  for (const [f, n] of [
+    ['obama.jpg', 1],
+    ['obama2.jpg', 1],
+    ['biden.jpg', 1],
+    ['two_people.jpg', 2],
+  ] as const) {
     const faces = await engine.experts.faceDetector!.detect(await img(f));
     t.equal(faces.length, n, f);
     for (const face of faces) {
@@ -87,16 +103,34 @@ t.test('identity: enrol obama.jpg, recognise obama2.jpg; biden.jpg stays unknown
 
 t.test('enrol refuses photos without a usable face, and ambiguous group photos', async (t) => {
   const gallery = new InMemoryGallery();
-  const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 120, b: 90 } } }).png().toBuffer();
-  await t.rejects(enrollFaces(engine, gallery, 24, 'Nobody', [blank]), { code: 'E_ENROLL_NO_FACE', context: { skipped: [{ index: 0, reason: 'no face found' }] } });
-  const r = await enrollFaces(engine, gallery, 24, 'Obama', [readFileSync(join(MEDIA, 'two_people.jpg')), readFileSync(join(MEDIA, 'obama.jpg')), Buffer.from('not an image')]);
+  const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 90, g: 120, b: 90 } } })
+    .png()
+    .toBuffer();
+  await t.rejects(enrollFaces(engine, gallery, 24, 'Nobody', [blank]), {
+    code: 'E_ENROLL_NO_FACE',
+    context: { skipped: [{ index: 0, reason: 'no face found' }] },
+  });
+  const r = await enrollFaces(engine, gallery, 24, 'Obama', [
+    readFileSync(join(MEDIA, 'two_people.jpg')),
+    readFileSync(join(MEDIA, 'obama.jpg')),
+    Buffer.from('not an image'),
+  ]);
   t.equal(r.added, 1);
-  t.match(r.skipped, [{ index: 0, reason: /2 faces of similar size/ }, { index: 2, reason: /cannot decode image/ }]);
+  t.match(r.skipped, [
+    { index: 0, reason: /2 faces of similar size/ },
+    { index: 2, reason: /cannot decode image/ },
+  ]);
   await t.rejects(enrollFaces(engine, gallery, 24, '  ', [blank]), { code: 'E_ENROLL_NAME' });
   // Only JPEG, PNG and WebP reach the decoder: a TIFF (which libvips would read) is refused by its magic bytes.
-  const tiff = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 1, g: 2, b: 3 } } }).tiff().toBuffer();
+  const tiff = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+    .tiff()
+    .toBuffer();
   await t.rejects(decodeImage(tiff), { code: 'E_IMAGE_DECODE', message: /not a JPEG, PNG or WebP image/ });
-  const webp = await decodeImage(await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 1, g: 2, b: 3 } } }).webp().toBuffer());
+  const webp = await decodeImage(
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 1, g: 2, b: 3 } } })
+      .webp()
+      .toBuffer(),
+  );
   t.match(webp, { width: 64, height: 48 }, 'WebP decodes');
 });
 
@@ -111,8 +145,14 @@ t.test('MoveNet pose on the detected person in biden.jpg is anatomically plausib
   t.ok(y(KP.nose) < shoulders && shoulders < hips, `head ${y(KP.nose)} above shoulders ${shoulders} above hips ${hips}`);
   t.ok(k![KP.nose]![2] > 0.3 && k![KP.left_shoulder]![2] > 0.3, 'confident head and shoulders');
   const [x0, y0, w, h] = person.box;
-  t.ok(k!.filter((p) => p[2] > 0.3).every((p) => p[0] >= x0 - 0.1 * w && p[0] <= x0 + 1.1 * w && p[1] >= y0 - 0.1 * h && p[1] <= y0 + 1.1 * h), 'confident keypoints lie on the person');
+  t.ok(
+    k!.filter((p) => p[2] > 0.3).every((p) => p[0] >= x0 - 0.1 * w && p[0] <= x0 + 1.1 * w && p[1] >= y0 - 0.1 * h && p[1] <= y0 + 1.1 * h),
+    'confident keypoints lie on the person',
+  );
   const noise = { width: 300, height: 300, data: Uint8Array.from({ length: 300 * 300 * 3 }, (_, i) => (i * 7919) % 251) };
   const [kn] = await engine.experts.pose!.estimate(noise, [[50, 50, 200, 200]]);
-  t.ok(kn!.every((p) => p[2] < 0.3), 'noise gives no confident keypoints');
+  t.ok(
+    kn!.every((p) => p[2] < 0.3),
+    'noise gives no confident keypoints',
+  );
 });

@@ -7,7 +7,15 @@ import sharp from 'sharp';
 import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { MemoryStore, newEventId } from '../../daemon/memory/index.js';
 import { EventBus, ManualClock, silentLogger } from '../../daemon/system/index.js';
-import { VisionModule, decodeImage, imageFrame, type CameraOccupancy, type Frame, type FrameFeed, type VisionEventPayload } from '../../daemon/vision/index.js';
+import {
+  VisionModule,
+  decodeImage,
+  imageFrame,
+  type CameraOccupancy,
+  type Frame,
+  type FrameFeed,
+  type VisionEventPayload,
+} from '../../daemon/vision/index.js';
 import { MEDIA, MODELS, haveShared, testConfig, videoFrames } from './support/shared.js';
 import { MQTT_REQUESTS, type RouteTopic } from '../../daemon/mqtt/index.js';
 
@@ -35,7 +43,23 @@ class ClipFeed implements FrameFeed {
 function setup(name: string, extra: Parameters<typeof testConfig>[1] = {}) {
   const dir = join(tmp, name);
   const config = testConfig(dir, {
-    cameras: { demo: { source: { kind: 'file', path: 'vtest.avi' }, zones: [{ name: 'plaza_left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]], min_area: 0 }] } },
+    cameras: {
+      demo: {
+        source: { kind: 'file', path: 'vtest.avi' },
+        zones: [
+          {
+            name: 'plaza_left',
+            polygon: [
+              [0, 0],
+              [0.5, 0],
+              [0.5, 1],
+              [0, 1],
+            ],
+            min_area: 0,
+          },
+        ],
+      },
+    },
     ...extra,
   });
   const store = new MemoryStore({ file: join(dir, 'data', 'homesight.db'), log: silentLogger(), clock: new ManualClock(T0) });
@@ -71,14 +95,18 @@ t.test('the plaza clip through the module: person events with tracks, activities
   await s.mod.start(ctl.signal);
   t.same(s.feed.requested, ['demo']);
   // The clip ends: the camera loop ends every open track.
-  const camState = (): string => ((s.mod.health().details!.cameras as Record<string, { state: string }>).demo!.state);
+  const camState = (): string => (s.mod.health().details!.cameras as Record<string, { state: string }>).demo!.state;
   for (let i = 0; i < 1200 && camState() !== 'ended'; i++) await new Promise((r) => setTimeout(r, 50));
   const h = s.mod.health();
   t.equal(h.status, 'ok', h.summary ?? '');
   t.match(h.summary, /4\/4 models on cpu; 1 camera/);
   const models = h.details!.models as Record<string, { provider: string; skipped: string[] }>;
   t.equal(models.detector!.provider, 'cpu');
-  t.match(models.detector!.skipped, [/^tensorrt: libonnxruntime_providers_tensorrt\.so is not installed/, /^cuda: /], 'why GPU providers were skipped');
+  t.match(
+    models.detector!.skipped,
+    [/^tensorrt: libonnxruntime_providers_tensorrt\.so is not installed/, /^cuda: /],
+    'why GPU providers were skipped',
+  );
   const cam = (h.details!.cameras as Record<string, { frames: number; state: string }>).demo!;
   t.equal(cam.frames, clip.length);
   t.equal(cam.state, 'ended');
@@ -97,9 +125,15 @@ t.test('the plaza clip through the module: person events with tracks, activities
   t.ok(long.length >= 3, `${long.length} tracks lasted ≥ 3 s (stable ids while people walk)`);
   const acts = s.events.filter((e) => e.change === 'new' && e.event.kind === 'activity');
   t.ok(acts.length >= 2, `${acts.length} activity events`);
-  t.ok(acts.every((e) => ['walking', 'standing'].includes(e.event.activity!)), `plaza pedestrians walk or stand: ${[...new Set(acts.map((e) => e.event.activity))]}`);
+  t.ok(
+    acts.every((e) => ['walking', 'standing'].includes(e.event.activity!)),
+    `plaza pedestrians walk or stand: ${[...new Set(acts.map((e) => e.event.activity))]}`,
+  );
   t.ok(acts.some((e) => e.event.activity === 'walking'));
-  t.ok(personEnd.some((e) => e.event.zones.includes('plaza_left')), 'zones recorded');
+  t.ok(
+    personEnd.some((e) => e.event.zones.includes('plaza_left')),
+    'zones recorded',
+  );
 
   // Stored in memory (SQLite), as upserted.
   s.store.events.flush();
@@ -115,7 +149,10 @@ t.test('the plaza clip through the module: person events with tracks, activities
   const meta = await sharp(readFileSync(join(s.config.paths.data_dir, snap))).metadata();
   t.equal(meta.format, 'jpeg');
 
-  t.ok(s.occupancy.some((o) => o.camera === 'demo' && o.persons >= 3), 'occupancy published');
+  t.ok(
+    s.occupancy.some((o) => o.camera === 'demo' && o.persons >= 3),
+    'occupancy published',
+  );
   t.match(s.occupancy.at(-1), { camera: 'demo', persons: 0, identities: [] }, 'empty once the clip ended');
   t.ok(s.frames.length >= 1 && s.frames.every((f) => f.camera === 'demo'), 'whole-frame JPEGs for the camera snapshot topic');
   t.equal((await sharp(Buffer.from(s.frames[0]!.jpeg)).metadata()).width, 768);
@@ -129,7 +166,13 @@ t.test('analyzeFrames (agent tool) and enroll (CLI/MQTT) against the memory gall
   const s = setup('analyze', { vision: { pose: { max_persons: 3 } } });
   const ctl = new AbortController();
   // No feed: the module still serves analyzeFrames and enroll.
-  const mod = new VisionModule({ config: s.config, log: silentLogger(), clock: new ManualClock(T0), gallery: () => s.store.identities, events: () => s.store.events });
+  const mod = new VisionModule({
+    config: s.config,
+    log: silentLogger(),
+    clock: new ManualClock(T0),
+    gallery: () => s.store.identities,
+    events: () => s.store.events,
+  });
   await t.rejects(mod.analyzeFrames([clip[0]!]), { code: 'E_VISION_NOT_READY' });
   await mod.start(ctl.signal);
   t.match(mod.health(), { status: 'degraded', summary: /no frame feed/ }, 'a configured camera without a feed is reported');
@@ -163,7 +206,10 @@ t.test('analyzeFrames (agent tool) and enroll (CLI/MQTT) against the memory gall
 
 t.test('the MQTT enroll command: served on the bridge at start, removed at stop', async (t) => {
   const s = setup('mqtt');
-  const registered = new Map<string, { schema: { safeParse(v: unknown): { success: boolean; data?: unknown } }; handler: (a: unknown, ctx: unknown) => unknown }>();
+  const registered = new Map<
+    string,
+    { schema: { safeParse(v: unknown): { success: boolean; data?: unknown } }; handler: (a: unknown, ctx: unknown) => unknown }
+  >();
   let removed = 0;
   const bridge = {
     serve(topic: RouteTopic, handler: never) {
@@ -171,7 +217,13 @@ t.test('the MQTT enroll command: served on the bridge at start, removed at stop'
       return () => removed++;
     },
   };
-  const mod = new VisionModule({ config: s.config, log: silentLogger(), clock: new ManualClock(T0), gallery: () => s.store.identities, bridge: () => bridge as never });
+  const mod = new VisionModule({
+    config: s.config,
+    log: silentLogger(),
+    clock: new ManualClock(T0),
+    gallery: () => s.store.identities,
+    bridge: () => bridge as never,
+  });
   await mod.start(new AbortController().signal);
   const cmd = registered.get('enroll')!;
   t.ok(cmd !== undefined, 'enroll registered');

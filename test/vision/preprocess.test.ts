@@ -38,22 +38,33 @@ function reference(img: Img, inW: number, inH: number, roi: Box | undefined, spe
     for (let x = 0; x < inW; x++) {
       const sx = rx + (x - padX + 0.5) / scale - 0.5;
       const sy = ry + (y - padY + 0.5) / scale - 0.5;
-      const content = x >= padX && x < padX + cw && y >= padY && y < padY + ch && sx >= -0.5 && sx <= img.width - 0.5 && sy >= -0.5 && sy <= img.height - 0.5;
+      const content =
+        x >= padX &&
+        x < padX + cw &&
+        y >= padY &&
+        y < padY + ch &&
+        sx >= -0.5 &&
+        sx <= img.width - 0.5 &&
+        sy >= -0.5 &&
+        sy <= img.height - 0.5;
       for (let c = 0; c < 3; c++) {
         const m = spec.color === 'bgr' ? 2 - c : c;
         let v = spec.pad;
         if (content) {
           const cx = Math.min(Math.max(sx, 0), img.width - 1);
           const cy = Math.min(Math.max(sy, 0), img.height - 1);
-          let x0 = Math.floor(cx), y0 = Math.floor(cy);
-          let wx = cx - x0, wy = cy - y0;
+          let x0 = Math.floor(cx),
+            y0 = Math.floor(cy);
+          let wx = cx - x0,
+            wy = cy - y0;
           if (spec.resize === 'nearest') {
             x0 = wx < 0.5 ? x0 : Math.min(x0 + 1, img.width - 1);
             y0 = wy < 0.5 ? y0 : Math.min(y0 + 1, img.height - 1);
             wx = 0;
             wy = 0;
           }
-          const x1 = Math.min(x0 + 1, img.width - 1), y1 = Math.min(y0 + 1, img.height - 1);
+          const x1 = Math.min(x0 + 1, img.width - 1),
+            y1 = Math.min(y0 + 1, img.height - 1);
           v = px(x0, y0, c) * (1 - wx) * (1 - wy) + px(x1, y0, c) * wx * (1 - wy) + px(x0, y1, c) * (1 - wx) * wy + px(x1, y1, c) * wx * wy;
         }
         out[at(m, x, y)] = (v - spec.mean[m]!) / spec.std[m]!;
@@ -72,13 +83,42 @@ function maxDiff(a: Float32Array | Int32Array, b: Float64Array): number {
 }
 
 const specs: Array<[string, TensorSpec]> = [
-  ['YOLOX-like NCHW BGR, top-left, pad 114', { layout: 'nchw', color: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float32', align: 'topleft', pad: 114 }],
-  ['ImageNet NCHW RGB, unequal mean/std, centred', { layout: 'nchw', color: 'rgb', mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375], dtype: 'float32', align: 'center', pad: 0 }],
-  ['NHWC float BGR, centred, pad 50', { layout: 'nhwc', color: 'bgr', mean: [10, 20, 30], std: [2, 4, 5], dtype: 'float32', align: 'center', pad: 50 }],
-  ['MoveNet-like NHWC int32 RGB', { layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int32', align: 'center', pad: 0 }],
-  ['NHWC int32 with a negative range', { layout: 'nhwc', color: 'bgr', mean: [128, 100, 90], std: [2, 3, 0.5], dtype: 'int32', align: 'topleft', pad: 7 }],
-  ['nearest, NCHW float', { layout: 'nchw', color: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float32', align: 'topleft', pad: 114, resize: 'nearest' }],
-  ['nearest, NHWC int32', { layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int32', align: 'center', pad: 0, resize: 'nearest' }],
+  [
+    'YOLOX-like NCHW BGR, top-left, pad 114',
+    { layout: 'nchw', color: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float32', align: 'topleft', pad: 114 },
+  ],
+  [
+    'ImageNet NCHW RGB, unequal mean/std, centred',
+    {
+      layout: 'nchw',
+      color: 'rgb',
+      mean: [123.675, 116.28, 103.53],
+      std: [58.395, 57.12, 57.375],
+      dtype: 'float32',
+      align: 'center',
+      pad: 0,
+    },
+  ],
+  [
+    'NHWC float BGR, centred, pad 50',
+    { layout: 'nhwc', color: 'bgr', mean: [10, 20, 30], std: [2, 4, 5], dtype: 'float32', align: 'center', pad: 50 },
+  ],
+  [
+    'MoveNet-like NHWC int32 RGB',
+    { layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int32', align: 'center', pad: 0 },
+  ],
+  [
+    'NHWC int32 with a negative range',
+    { layout: 'nhwc', color: 'bgr', mean: [128, 100, 90], std: [2, 3, 0.5], dtype: 'int32', align: 'topleft', pad: 7 },
+  ],
+  [
+    'nearest, NCHW float',
+    { layout: 'nchw', color: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'float32', align: 'topleft', pad: 114, resize: 'nearest' },
+  ],
+  [
+    'nearest, NHWC int32',
+    { layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int32', align: 'center', pad: 0, resize: 'nearest' },
+  ],
 ];
 
 // Geometries one tensorizer goes through in turn: more than it caches (so plans
@@ -128,7 +168,15 @@ t.test('padding is laid out once per geometry; a frame rewrites only the content
 });
 
 t.test('buffers and letterboxes: one buffer per input size, letterbox per geometry', async (t) => {
-  const tz = new ImageTensorizer({ layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], dtype: 'int32', align: 'center', pad: 0 });
+  const tz = new ImageTensorizer({
+    layout: 'nhwc',
+    color: 'rgb',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    dtype: 'int32',
+    align: 'center',
+    pad: 0,
+  });
   const r1 = tz.fill(img, 16, 16, [0, 0, 10, 10]);
   const r2 = tz.fill(img, 16, 16, [5, 5, 10, 20]);
   t.equal(r1.data, r2.data, 'the same buffer for another region at the same size');
@@ -146,9 +194,11 @@ t.test('a frame at the input size is copied; Buffer and Uint8Array frames give t
   const frame = noise(32, 24, 5);
   const tz = new ImageTensorizer(spec);
   const a = Float32Array.from(tz.fill(frame, 32, 32).data);
-  for (let y = 0; y < 24; y++) for (let x = 0; x < 32; x++) for (let c = 0; c < 3; c++) {
-    if (a[c * 1024 + y * 32 + x] !== frame.data[(y * 32 + x) * 3 + c]) return t.fail(`pixel ${x},${y} channel ${c}`);
-  }
+  for (let y = 0; y < 24; y++)
+    for (let x = 0; x < 32; x++)
+      for (let c = 0; c < 3; c++) {
+        if (a[c * 1024 + y * 32 + x] !== frame.data[(y * 32 + x) * 3 + c]) return t.fail(`pixel ${x},${y} channel ${c}`);
+      }
   t.pass('content copied pixel for pixel');
   const buf = Buffer.from(frame.data);
   const b = tz.fill({ width: 32, height: 24, data: buf }, 32, 32).data;
@@ -156,33 +206,51 @@ t.test('a frame at the input size is copied; Buffer and Uint8Array frames give t
 });
 
 t.test('int32 inputs whose normalised range does not fit are refused', async (t) => {
-  t.throws(() => new ImageTensorizer({ layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1e-6, 1, 1], dtype: 'int32', align: 'center', pad: 0 }), /int32 input values reach/);
+  t.throws(
+    () =>
+      new ImageTensorizer({ layout: 'nhwc', color: 'rgb', mean: [0, 0, 0], std: [1e-6, 1, 1], dtype: 'int32', align: 'center', pad: 0 }),
+    /int32 input values reach/,
+  );
 });
 
 /** The affine warp from its definition. */
-function warpReference(im: Img, m: Affine, outW: number, outH: number, mean: readonly number[], std: readonly number[], bgr: boolean): Float64Array {
+function warpReference(
+  im: Img,
+  m: Affine,
+  outW: number,
+  outH: number,
+  mean: readonly number[],
+  std: readonly number[],
+  bgr: boolean,
+): Float64Array {
   const det = m[0] * m[4] - m[1] * m[3];
   const inv = [m[4] / det, -m[1] / det, 0, -m[3] / det, m[0] / det, 0];
   inv[2] = -(inv[0]! * m[2] + inv[1]! * m[5]);
   inv[5] = -(inv[3]! * m[2] + inv[4]! * m[5]);
   const out = new Float64Array(outW * outH * 3);
   const { width: W, height: H } = im;
-  for (let y = 0; y < outH; y++) for (let x = 0; x < outW; x++) {
-    const sx = inv[0]! * x + inv[1]! * y + inv[2]!;
-    const sy = inv[3]! * x + inv[4]! * y + inv[5]!;
-    for (let c = 0; c < 3; c++) {
-      let v = 0;
-      if (sx > -1 && sy > -1 && sx < W && sy < H) {
-        const x0 = Math.floor(sx), y0 = Math.floor(sy);
-        const wx = sx - x0, wy = sy - y0;
-        const xa = Math.max(0, x0), xb = Math.min(W - 1, x0 + 1), ya = Math.max(0, y0), yb = Math.min(H - 1, y0 + 1);
-        const p = (xx: number, yy: number): number => im.data[(yy * W + xx) * 3 + c]!;
-        v = p(xa, ya) * (1 - wx) * (1 - wy) + p(xb, ya) * wx * (1 - wy) + p(xa, yb) * (1 - wx) * wy + p(xb, yb) * wx * wy;
+  for (let y = 0; y < outH; y++)
+    for (let x = 0; x < outW; x++) {
+      const sx = inv[0]! * x + inv[1]! * y + inv[2]!;
+      const sy = inv[3]! * x + inv[4]! * y + inv[5]!;
+      for (let c = 0; c < 3; c++) {
+        let v = 0;
+        if (sx > -1 && sy > -1 && sx < W && sy < H) {
+          const x0 = Math.floor(sx),
+            y0 = Math.floor(sy);
+          const wx = sx - x0,
+            wy = sy - y0;
+          const xa = Math.max(0, x0),
+            xb = Math.min(W - 1, x0 + 1),
+            ya = Math.max(0, y0),
+            yb = Math.min(H - 1, y0 + 1);
+          const p = (xx: number, yy: number): number => im.data[(yy * W + xx) * 3 + c]!;
+          v = p(xa, ya) * (1 - wx) * (1 - wy) + p(xb, ya) * wx * (1 - wy) + p(xa, yb) * (1 - wx) * wy + p(xb, yb) * wx * wy;
+        }
+        const mc = bgr ? 2 - c : c;
+        out[mc * outW * outH + y * outW + x] = (v - mean[mc]!) / std[mc]!;
       }
-      const mc = bgr ? 2 - c : c;
-      out[mc * outW * outH + y * outW + x] = (v - mean[mc]!) / std[mc]!;
     }
-  }
   return out;
 }
 
@@ -198,7 +266,8 @@ t.test('affine warp = reference inside, at the edges and outside the image', asy
   for (const bgr of [false, true]) {
     for (const [name, m] of cases) {
       const out = new Float32Array(3 * 24 * 24);
-      const mean = [127.5, 120, 110] as const, std = [128, 64, 32] as const;
+      const mean = [127.5, 120, 110] as const,
+        std = [128, 64, 32] as const;
       warpAffineNchw(im, m, 24, 24, out, { color: bgr ? 'bgr' : 'rgb', mean, std });
       const d = maxDiff(out, warpReference(im, m, 24, 24, mean, std, bgr));
       t.ok(d < 1e-4, `${name} (${bgr ? 'bgr' : 'rgb'}): max diff ${d}`);

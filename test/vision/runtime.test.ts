@@ -33,7 +33,12 @@ function write(name: string, bytes: Uint8Array): string {
   return p;
 }
 
-const tiny = write('tiny.onnx', constantOutputModel({ name: 'x', type: 'float32', dims: [1, 3, 8, 8] }, [{ name: 'y', dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) }]));
+const tiny = write(
+  'tiny.onnx',
+  constantOutputModel({ name: 'x', type: 'float32', dims: [1, 3, 8, 8] }, [
+    { name: 'y', dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) },
+  ]),
+);
 const opts = (o: Partial<LoaderOptions> = {}): LoaderOptions => ({
   providers: ['tensorrt', 'cuda', 'cpu'],
   threads: 1,
@@ -47,7 +52,14 @@ const req = (path: string, sha256?: string) => ({ name: 'tiny', kind: 'detector'
 t.test('providers: TensorRT and CUDA absent here → clean fallback to CPU, reasons recorded', async (t) => {
   const m = await loadModel(req(tiny), opts());
   t.equal(m.info.provider, 'cpu');
-  t.same(m.info.attempts.map((a) => [a.provider, a.ok]), [['tensorrt', false], ['cuda', false], ['cpu', true]]);
+  t.same(
+    m.info.attempts.map((a) => [a.provider, a.ok]),
+    [
+      ['tensorrt', false],
+      ['cuda', false],
+      ['cpu', true],
+    ],
+  );
   t.match(m.info.attempts[0]!.reason, /libonnxruntime_providers_tensorrt\.so is not installed/);
   t.match(m.info.attempts[1]!.reason, /libonnxruntime_providers_cuda\.so/);
   t.equal(m.info.engineCache, null);
@@ -84,7 +96,11 @@ t.test('providers: tried in order with TensorRT fp16 + engine cache per model ha
   const env: NodeJS.ProcessEnv = {};
   const m = await loadModel(req(tiny), opts({ factory: failTrt, providerLibDir: null, env, tensorrt: { fp16: true, cacheDir } }));
   t.equal(m.info.provider, 'cuda');
-  t.same(seen.map((s) => s.provider), ['tensorrt', 'cuda'], 'CPU not tried once CUDA loaded');
+  t.same(
+    seen.map((s) => s.provider),
+    ['tensorrt', 'cuda'],
+    'CPU not tried once CUDA loaded',
+  );
   t.same(seen[0]!.options.executionProviders, [{ name: 'tensorrt', deviceId: 0 }]);
   t.equal(seen[0]!.options.intraOpNumThreads, 1);
   t.match(m.info.attempts[0], { provider: 'tensorrt', ok: false, reason: /no CUDA-capable device/ });
@@ -142,36 +158,64 @@ async function expert(kind: ModelKind, format: ModelFormat, bytes: Uint8Array, e
   const path = write(`${kind}-${format}-${Math.random().toString(36).slice(2)}.onnx`, bytes);
   const vision = configSchema.parse({}).vision;
   const spec = resolveModelSpec('m', { enabled: true, kind, format, path, input: {}, ...extra }, tmp);
-  const model = await loadModel({ name: 'm', kind, format, path }, { providers: ['cpu'], threads: 1, tensorrt: { fp16: false, cacheDir: tmp }, log });
+  const model = await loadModel(
+    { name: 'm', kind, format, path },
+    { providers: ['cpu'], threads: 1, tensorrt: { fp16: false, cacheDir: tmp }, log },
+  );
   return { model, spec, vision };
 }
 
 t.test('wrong input shape or undecodable output → E_MODEL_INPUT / E_MODEL_OUTPUT', async (t) => {
-  const gray = constantOutputModel({ name: 'images', type: 'float32', dims: [1, 1, 64, 64] }, [{ name: 'o', dims: [1, 84, 2], data: new Float32Array(168) }]);
+  const gray = constantOutputModel({ name: 'images', type: 'float32', dims: [1, 1, 64, 64] }, [
+    { name: 'o', dims: [1, 84, 2], data: new Float32Array(168) },
+  ]);
   const a = await expert('detector', 'yolov8', gray);
-  await t.rejects(OnnxDetector.create(a.model, a.spec), { code: 'E_MODEL_INPUT', message: /float32 \[1, 1, 64, 64\].*needs float32 \[1, 3, H, W\]/ });
-  const odd = constantOutputModel({ name: 'images', type: 'float32', dims: [1, 3, 64, 64] }, [{ name: 'o', dims: [1, 10, 7], data: new Float32Array(70) }]);
+  await t.rejects(OnnxDetector.create(a.model, a.spec), {
+    code: 'E_MODEL_INPUT',
+    message: /float32 \[1, 1, 64, 64\].*needs float32 \[1, 3, H, W\]/,
+  });
+  const odd = constantOutputModel({ name: 'images', type: 'float32', dims: [1, 3, 64, 64] }, [
+    { name: 'o', dims: [1, 10, 7], data: new Float32Array(70) },
+  ]);
   const b = await expert('detector', 'yolox', odd);
-  await t.rejects(OnnxDetector.create(b.model, b.spec), { code: 'E_MODEL_OUTPUT', message: /"yolox" decoder cannot read .*10 rows/, hint: /format/ });
-  const c = await expert('pose', 'movenet', constantOutputModel({ name: 'input', type: 'float32', dims: [1, 192, 192, 3] }, [{ name: 'o', dims: [1, 1, 17, 3], data: new Float32Array(51) }]));
+  await t.rejects(OnnxDetector.create(b.model, b.spec), {
+    code: 'E_MODEL_OUTPUT',
+    message: /"yolox" decoder cannot read .*10 rows/,
+    hint: /format/,
+  });
+  const c = await expert(
+    'pose',
+    'movenet',
+    constantOutputModel({ name: 'input', type: 'float32', dims: [1, 192, 192, 3] }, [
+      { name: 'o', dims: [1, 1, 17, 3], data: new Float32Array(51) },
+    ]),
+  );
   await t.rejects(OnnxPoseEstimator.create(c.model, c.spec), { code: 'E_MODEL_INPUT', message: /int32/ });
 });
 
 t.test('YOLOv8 detector through the whole path: centred letterbox mapped back to image pixels', async (t) => {
-  const n = 3, per = 84;
+  const n = 3,
+    per = 84;
   const out = new Float32Array(per * n);
   const cand = [32, 32, 16, 8];
   cand.forEach((v, c) => (out[c * n + 1] = v));
   out[(4 + 0) * n + 1] = 0.9; // person
   out[(4 + 2) * n + 2] = 0.2; // a weak car, under the threshold
-  const { model, spec } = await expert('detector', 'yolov8', constantOutputModel({ name: 'images', type: 'float32', dims: [1, 3, 64, 64] }, [{ name: 'output0', dims: [1, per, n], data: out }]));
+  const { model, spec } = await expert(
+    'detector',
+    'yolov8',
+    constantOutputModel({ name: 'images', type: 'float32', dims: [1, 3, 64, 64] }, [{ name: 'output0', dims: [1, per, n], data: out }]),
+  );
   const det = await OnnxDetector.create(model, spec);
   t.ok(model.info.warmupMs !== null, 'warmed up at load');
   // 128×64 image → scale 0.5, content 64×32 centred (padY 16).
   const dets = await det.detect({ width: 128, height: 64, data: new Uint8Array(128 * 64 * 3) });
   t.equal(dets.length, 1);
   t.match(dets[0], { label: 'person', classId: 0 });
-  t.same(dets[0]!.box.map((v) => Math.round(v * 1000) / 1000), [48, 24, 32, 16]);
+  t.same(
+    dets[0]!.box.map((v) => Math.round(v * 1000) / 1000),
+    [48, 24, 32, 16],
+  );
   await model.release();
 });
 
@@ -181,7 +225,11 @@ t.test('pose decoders through generated models: YOLOv8-pose, heatmap, SimCC, Mov
 
   const yp = new Float32Array(56 * 2);
   [32, 32, 32, 48, 0.9, ...Array.from({ length: 17 }, (_, k) => [20 + k, 10 + 2 * k, 0.8]).flat()].forEach((v, c) => (yp[c * 2 + 0] = v));
-  const y8 = await expert('pose', 'yolov8-pose', constantOutputModel({ name: 'images', type: 'float32', dims: [1, 3, 64, 64] }, [{ name: 'output0', dims: [1, 56, 2], data: yp }]));
+  const y8 = await expert(
+    'pose',
+    'yolov8-pose',
+    constantOutputModel({ name: 'images', type: 'float32', dims: [1, 3, 64, 64] }, [{ name: 'output0', dims: [1, 56, 2], data: yp }]),
+  );
   const pe = await OnnxPoseEstimator.create(y8.model, y8.spec);
   const [k8, none] = await pe.estimate(img, [personBox, [0, 0, 4, 4]]);
   t.same(k8![3], [23, 16, Math.fround(0.8)], 'keypoints of the pose matched to the person box');
@@ -189,12 +237,19 @@ t.test('pose decoders through generated models: YOLOv8-pose, heatmap, SimCC, Mov
 
   const hm = new Float32Array(17 * 16 * 12);
   for (let j = 0; j < 17; j++) hm[j * 192 + 8 * 12 + 6] = 0.8;
-  const h = await expert('pose', 'heatmap', constantOutputModel({ name: 'input', type: 'float32', dims: [1, 3, 64, 48] }, [{ name: 'heatmaps', dims: [1, 17, 16, 12], data: hm }]));
+  const h = await expert(
+    'pose',
+    'heatmap',
+    constantOutputModel({ name: 'input', type: 'float32', dims: [1, 3, 64, 48] }, [{ name: 'heatmaps', dims: [1, 17, 16, 12], data: hm }]),
+  );
   const he = await OnnxPoseEstimator.create(h.model, h.spec);
   const [kh] = await he.estimate(img, [personBox]);
   const crop = cropFor(personBox, 48 / 64, 0.25);
   const sx = crop[2] / 48;
-  t.ok(Math.abs(kh![0]![0] - (crop[0] + 26 * sx)) < 1e-3 && Math.abs(kh![0]![1] - (crop[1] + 34 * sx)) < 1e-3, `heatmap keypoint ${kh![0]} in the crop`);
+  t.ok(
+    Math.abs(kh![0]![0] - (crop[0] + 26 * sx)) < 1e-3 && Math.abs(kh![0]![1] - (crop[1] + 34 * sx)) < 1e-3,
+    `heatmap keypoint ${kh![0]} in the crop`,
+  );
 
   const simX = new Float32Array(17 * 96);
   const simY = new Float32Array(17 * 128);
@@ -220,7 +275,11 @@ t.test('pose decoders through generated models: YOLOv8-pose, heatmap, SimCC, Mov
   mp[1 * 56 + 55] = 0.6;
   mp[1 * 56 + 0] = 0.25;
   mp[1 * 56 + 1] = 0.5;
-  const mm = await expert('pose', 'movenet-multipose', constantOutputModel({ name: 'input', type: 'int32', dims: [1, 64, 64, 3] }, [{ name: 'output_0', dims: [1, 6, 56], data: mp }]));
+  const mm = await expert(
+    'pose',
+    'movenet-multipose',
+    constantOutputModel({ name: 'input', type: 'int32', dims: [1, 64, 64, 3] }, [{ name: 'output_0', dims: [1, 6, 56], data: mp }]),
+  );
   const me = await OnnxPoseEstimator.create(mm.model, mm.spec);
   const [km] = await me.estimate(img, [personBox]);
   t.same(km![0]!.slice(0, 2), [32, 16], 'MultiPose nose mapped to image pixels');
@@ -231,38 +290,59 @@ t.test('activity seam: an ONNX sequence model [1, T, 17, 3] → logits', async (
   const a = await expert(
     'activity',
     'sequence',
-    constantOutputModel({ name: 'keypoints', type: 'float32', dims: [1, 8, 17, 3] }, [{ name: 'logits', dims: [1, 3], data: Float32Array.from([0.1, 2, 0.3]) }]),
+    constantOutputModel({ name: 'keypoints', type: 'float32', dims: [1, 8, 17, 3] }, [
+      { name: 'logits', dims: [1, 3], data: Float32Array.from([0.1, 2, 0.3]) },
+    ]),
     { labels: ['sitting', 'cooking', 'eating'] },
   );
   const c = await OnnxSequenceActivityClassifier.create(a.model, a.spec, new FeatureActivityClassifier(4));
   t.equal(c.minSamples, 4);
   const kps = Array.from({ length: 17 }, (_, i) => [100 + i, 100 + 10 * i, 0.9] as [number, number, number]);
-  const samples = Array.from({ length: 6 }, (_, i) => ({ ts: i * 200, box: [90, 90, 60, 200] as [number, number, number, number], keypoints: kps }));
+  const samples = Array.from({ length: 6 }, (_, i) => ({
+    ts: i * 200,
+    box: [90, 90, 60, 200] as [number, number, number, number],
+    keypoints: kps,
+  }));
   const r = await c.classify(samples, { zones: [], frameWidth: 640, frameHeight: 480 });
   t.equal(r?.activity, 'cooking');
   t.ok(Math.abs(r!.confidence - Math.exp(2) / (Math.exp(0.1) + Math.exp(2) + Math.exp(0.3))) < 1e-3);
-  const b = await expert('activity', 'sequence', constantOutputModel({ name: 'k', type: 'float32', dims: [1, 8, 17, 3] }, [{ name: 'l', dims: [1, 3], data: new Float32Array(3) }]), { labels: ['a', 'b'] });
-  await t.rejects(OnnxSequenceActivityClassifier.create(b.model, b.spec, new FeatureActivityClassifier(4)), { code: 'E_MODEL_OUTPUT', message: /3 classes; labels list 2/ });
+  const b = await expert(
+    'activity',
+    'sequence',
+    constantOutputModel({ name: 'k', type: 'float32', dims: [1, 8, 17, 3] }, [{ name: 'l', dims: [1, 3], data: new Float32Array(3) }]),
+    { labels: ['a', 'b'] },
+  );
+  await t.rejects(OnnxSequenceActivityClassifier.create(b.model, b.spec, new FeatureActivityClassifier(4)), {
+    code: 'E_MODEL_OUTPUT',
+    message: /3 classes; labels list 2/,
+  });
   await a.model.release();
   await b.model.release();
 });
 
-t.test('engine: a corrupt model is refused, the other experts still load', { skip: !haveShared() && 'needs ../shared/models' }, async (t) => {
-  const bad = write('yolox-corrupt.onnx', readFileSync(join(MODELS, 'yolox_nano.onnx')).subarray(0, 100_000));
-  const vision = configSchema.parse({
-    vision: {
-      providers: ['tensorrt', 'cuda', 'cpu'],
-      models: { detector: { kind: 'detector', path: bad, sha256: 'e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd' }, pose: { kind: 'pose', path: 'x', enabled: false } },
-    },
-  }).vision;
-  const engine = await VisionEngine.load({ vision, modelsDir: MODELS, engineCacheDir: join(tmp, 'trt-e'), log });
-  const byName = Object.fromEntries(engine.models.map((m) => [m.name, m]));
-  t.match(byName.detector, { state: 'failed', error: { code: 'E_MODEL_SHA256' } });
-  t.match(byName.face_detector, { state: 'ready', info: { provider: 'cpu' } });
-  t.match(byName.face_embedder, { state: 'ready' });
-  t.equal(byName.pose, undefined, 'disabled model not loaded');
-  t.equal(engine.experts.detector, null);
-  t.ok(engine.experts.faceDetector !== null && engine.experts.faceEmbedder !== null);
-  t.ok(engine.experts.activity instanceof FeatureActivityClassifier, 'feature classifier when no activity model');
-  await engine.release();
-});
+t.test(
+  'engine: a corrupt model is refused, the other experts still load',
+  { skip: !haveShared() && 'needs ../shared/models' },
+  async (t) => {
+    const bad = write('yolox-corrupt.onnx', readFileSync(join(MODELS, 'yolox_nano.onnx')).subarray(0, 100_000));
+    const vision = configSchema.parse({
+      vision: {
+        providers: ['tensorrt', 'cuda', 'cpu'],
+        models: {
+          detector: { kind: 'detector', path: bad, sha256: 'e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd' },
+          pose: { kind: 'pose', path: 'x', enabled: false },
+        },
+      },
+    }).vision;
+    const engine = await VisionEngine.load({ vision, modelsDir: MODELS, engineCacheDir: join(tmp, 'trt-e'), log });
+    const byName = Object.fromEntries(engine.models.map((m) => [m.name, m]));
+    t.match(byName.detector, { state: 'failed', error: { code: 'E_MODEL_SHA256' } });
+    t.match(byName.face_detector, { state: 'ready', info: { provider: 'cpu' } });
+    t.match(byName.face_embedder, { state: 'ready' });
+    t.equal(byName.pose, undefined, 'disabled model not loaded');
+    t.equal(engine.experts.detector, null);
+    t.ok(engine.experts.faceDetector !== null && engine.experts.faceEmbedder !== null);
+    t.ok(engine.experts.activity instanceof FeatureActivityClassifier, 'feature classifier when no activity model');
+    await engine.release();
+  },
+);

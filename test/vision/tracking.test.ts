@@ -45,14 +45,21 @@ t.test('tracker: low-score detections continue a confirmed track (ByteTrack), ne
   tr.update([person([0, 0, 50, 100])], 0);
   tr.update([person([2, 0, 50, 100])], 100);
   const occluded = tr.update([person([4, 0, 50, 100], 0.3)], 200);
-  t.same(occluded.map((x) => [x.id, x.missed, x.confirmed]), [['c-1', 0, true]], 'weak detection kept the track');
+  t.same(
+    occluded.map((x) => [x.id, x.missed, x.confirmed]),
+    [['c-1', 0, true]],
+    'weak detection kept the track',
+  );
   const fresh = tr.update([person([300, 0, 50, 100], 0.3)], 300);
   t.equal(fresh.filter((x) => x.missed === 0).length, 0, 'a weak detection alone starts nothing');
   const tentative = new IouTracker({ idPrefix: 'd', iouThreshold: 0.3, highScore: 0.5, minHits: 3, maxMissedMs: 500 });
   tentative.update([person([0, 0, 50, 100])], 0);
   t.equal(tentative.update([], 100).length, 0, 'an unconfirmed track that misses is dropped');
   const other = tr.update([{ box: [4, 0, 50, 100], score: 0.9, classId: 2, label: 'car' }], 400);
-  t.ok(other.some((x) => x.label === 'car' && x.id !== 'c-1'), 'tracks are per class');
+  t.ok(
+    other.some((x) => x.label === 'car' && x.id !== 'c-1'),
+    'tracks are per class',
+  );
 });
 
 t.test('identity: matching with threshold and voting over a track', async (t) => {
@@ -80,21 +87,38 @@ t.test('identity: matching with threshold and voting over a track', async (t) =>
 });
 
 /** A synthetic 17-keypoint skeleton (COCO order), standing upright, height h, top at y, centred on x. */
-function skeleton(x: number, y: number, h: number, opts: { sit?: boolean; lie?: boolean; lw?: [number, number]; rw?: [number, number] } = {}): { box: Box; kps: Keypoint[] } {
+function skeleton(
+  x: number,
+  y: number,
+  h: number,
+  opts: { sit?: boolean; lie?: boolean; lw?: [number, number]; rw?: [number, number] } = {},
+): { box: Box; kps: Keypoint[] } {
   const P = (dx: number, dy: number): Keypoint => [x + dx * h, y + dy * h, 0.9];
   const k: Keypoint[] = [
-    P(0, 0.07), P(0.02, 0.05), P(-0.02, 0.05), P(0.05, 0.06), P(-0.05, 0.06),
-    P(0.12, 0.2), P(-0.12, 0.2), P(0.15, 0.35), P(-0.15, 0.35),
-    opts.lw === undefined ? P(0.15, 0.48) : P(...opts.lw), opts.rw === undefined ? P(-0.15, 0.48) : P(...opts.rw),
-    P(0.08, 0.52), P(-0.08, 0.52),
-    opts.sit === true ? P(0.3, 0.56) : P(0.08, 0.75), opts.sit === true ? P(0.2, 0.56) : P(-0.08, 0.75),
-    opts.sit === true ? P(0.3, 0.8) : P(0.08, 0.97), opts.sit === true ? P(0.2, 0.8) : P(-0.08, 0.97),
+    P(0, 0.07),
+    P(0.02, 0.05),
+    P(-0.02, 0.05),
+    P(0.05, 0.06),
+    P(-0.05, 0.06),
+    P(0.12, 0.2),
+    P(-0.12, 0.2),
+    P(0.15, 0.35),
+    P(-0.15, 0.35),
+    opts.lw === undefined ? P(0.15, 0.48) : P(...opts.lw),
+    opts.rw === undefined ? P(-0.15, 0.48) : P(...opts.rw),
+    P(0.08, 0.52),
+    P(-0.08, 0.52),
+    opts.sit === true ? P(0.3, 0.56) : P(0.08, 0.75),
+    opts.sit === true ? P(0.2, 0.56) : P(-0.08, 0.75),
+    opts.sit === true ? P(0.3, 0.8) : P(0.08, 0.97),
+    opts.sit === true ? P(0.2, 0.8) : P(-0.08, 0.97),
   ];
   let box: Box = opts.sit === true ? [x - 0.2 * h, y, 0.55 * h, 0.82 * h] : [x - 0.2 * h, y, 0.4 * h, h];
   if (opts.lie === true) {
     // Rotate 90° about (x, y): the body lies along the x axis.
     for (const p of k) {
-      const dx = p[0] - x, dy = p[1] - y;
+      const dx = p[0] - x,
+        dy = p[1] - y;
       p[0] = x + dy;
       p[1] = y - dx;
     }
@@ -114,25 +138,74 @@ t.test('feature activity classifier: posture and hand classes from synthetic key
   const c = new FeatureActivityClassifier(4);
   const ctx = { zones: [] as string[], frameWidth: 1920, frameHeight: 1080 };
   const H = 300;
-  t.equal(c.classify(seq(3, () => skeleton(500, 100, H)), ctx), null, 'too few samples');
-  t.match(c.classify(seq(10, () => skeleton(500, 100, H)), ctx), { activity: 'standing', posture: 'standing' });
-  t.match(c.classify(seq(10, (i) => skeleton(500 + i * 0.2 * 0.8 * H, 100, H)), ctx), { activity: 'walking', posture: 'walking' });
-  t.match(c.classify(seq(10, () => skeleton(500, 100, H, { sit: true })), ctx), { posture: 'sitting' });
-  t.match(c.classify(seq(10, () => skeleton(500, 400, H, { lie: true })), ctx), { activity: 'lying_down' });
-  const eat = c.classify(seq(12, (i) => skeleton(500, 100, H, { sit: true, rw: i % 4 < 2 ? [0.01, 0.1] : [-0.1, 0.45] })), ctx);
+  t.equal(
+    c.classify(
+      seq(3, () => skeleton(500, 100, H)),
+      ctx,
+    ),
+    null,
+    'too few samples',
+  );
+  t.match(
+    c.classify(
+      seq(10, () => skeleton(500, 100, H)),
+      ctx,
+    ),
+    { activity: 'standing', posture: 'standing' },
+  );
+  t.match(
+    c.classify(
+      seq(10, (i) => skeleton(500 + i * 0.2 * 0.8 * H, 100, H)),
+      ctx,
+    ),
+    { activity: 'walking', posture: 'walking' },
+  );
+  t.match(
+    c.classify(
+      seq(10, () => skeleton(500, 100, H, { sit: true })),
+      ctx,
+    ),
+    { posture: 'sitting' },
+  );
+  t.match(
+    c.classify(
+      seq(10, () => skeleton(500, 400, H, { lie: true })),
+      ctx,
+    ),
+    { activity: 'lying_down' },
+  );
+  const eat = c.classify(
+    seq(12, (i) => skeleton(500, 100, H, { sit: true, rw: i % 4 < 2 ? [0.01, 0.1] : [-0.1, 0.45] })),
+    ctx,
+  );
   t.match(eat, { activity: 'eating', posture: 'sitting', alternatives: ['drinking'] });
-  const drink = c.classify(seq(12, (i) => skeleton(500, 100, H, { rw: i >= 4 && i < 9 ? [0.01, 0.1] : [-0.15, 0.48] })), ctx);
+  const drink = c.classify(
+    seq(12, (i) => skeleton(500, 100, H, { rw: i >= 4 && i < 9 ? [0.01, 0.1] : [-0.15, 0.48] })),
+    ctx,
+  );
   t.match(drink, { activity: 'drinking', alternatives: ['eating'] });
-  const phone = c.classify(seq(10, () => skeleton(500, 100, H, { sit: true, lw: [0.03, 0.38], rw: [-0.03, 0.38] })), ctx);
+  const phone = c.classify(
+    seq(10, () => skeleton(500, 100, H, { sit: true, lw: [0.03, 0.38], rw: [-0.03, 0.38] })),
+    ctx,
+  );
   t.match(phone, { activity: 'using_phone', alternatives: ['reading'] });
   const busy = (zones: string[]): ReturnType<FeatureActivityClassifier['classify']> =>
-    c.classify(seq(10, (i) => skeleton(500, 100, H, { lw: [0.1 + (i % 2) * 0.06, 0.4], rw: [-0.1 - (i % 3) * 0.05, 0.42] })), { ...ctx, zones });
+    c.classify(
+      seq(10, (i) => skeleton(500, 100, H, { lw: [0.1 + (i % 2) * 0.06, 0.4], rw: [-0.1 - (i % 3) * 0.05, 0.42] })),
+      { ...ctx, zones },
+    );
   t.match(busy(['stove']), { activity: 'cooking', posture: 'standing' });
   t.match(busy(['sink']), { activity: 'washing_dishes' });
   t.match(busy(['dining_table']), { activity: 'laying_table', alternatives: ['clearing_table', 'eating'] });
-  const sweep = c.classify(seq(10, (i) => skeleton(500, 100, H, { lw: i % 2 === 0 ? [0.45, 0.5] : [-0.3, 0.55] })), ctx);
+  const sweep = c.classify(
+    seq(10, (i) => skeleton(500, 100, H, { lw: i % 2 === 0 ? [0.45, 0.5] : [-0.3, 0.55] })),
+    ctx,
+  );
   t.match(sweep, { activity: 'cleaning', posture: 'standing' });
-  const small = c.classify(seq(10, (i) => skeleton(500, 100, 60, { lw: i % 2 === 0 ? [0.45, 0.5] : [-0.3, 0.55] })), ctx);
+  const small = c.classify(
+    seq(10, (i) => skeleton(500, 100, 60, { lw: i % 2 === 0 ? [0.45, 0.5] : [-0.3, 0.55] })),
+    ctx,
+  );
   t.match(small, { activity: 'standing' }, 'no hand classes for a small person (noisy wrists)');
   t.ok(typeof sweep?.features.wristRange === 'number', 'features are reported');
 });
@@ -156,7 +229,19 @@ class FakeFaces implements FaceDetector, FaceEmbedder {
   async detect(_img: RgbImage, roi?: Box): Promise<FaceDetection[]> {
     const [x, y, w] = roi!;
     const b: Box = [x + w * 0.3, y + 10, w * 0.4, w * 0.4];
-    return [{ box: b, score: 0.9, landmarks: [[b[0], b[1]], [b[0] + b[2], b[1]], [b[0], b[1]], [b[0], b[1]], [b[0], b[1]]] }];
+    return [
+      {
+        box: b,
+        score: 0.9,
+        landmarks: [
+          [b[0], b[1]],
+          [b[0] + b[2], b[1]],
+          [b[0], b[1]],
+          [b[0], b[1]],
+          [b[0], b[1]],
+        ],
+      },
+    ];
   }
   async embed(_img: RgbImage, face: FaceDetection): Promise<Float32Array> {
     return face.box[0] < 500 ? Float32Array.from([1, 0]) : Float32Array.from([0, 1]);
@@ -169,11 +254,28 @@ t.test('pipeline + events: person new/update/end, identity resolved, one event p
   const experts: Experts = { detector: new ScriptDetector(), faceDetector: faces, faceEmbedder: faces, pose: null, activity: null };
   const gallery = new InMemoryGallery();
   gallery.add('alice', Float32Array.from([1, 0]));
-  const zones = [{ name: 'left', polygon: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] as Array<[number, number]>, min_area: 0 }];
+  const zones = [
+    {
+      name: 'left',
+      polygon: [
+        [0, 0],
+        [0.5, 0],
+        [0.5, 1],
+        [0, 1],
+      ] as Array<[number, number]>,
+      min_area: 0,
+    },
+  ];
   const p = new CameraPipeline('cam', experts, gallery, config.vision, { zones, room: null });
   const log: Array<[string, HomeEvent]> = [];
   let n = 0;
-  const w = new CameraEventWriter({ camera: 'cam', minScore: 0.5, updateIntervalMs: 500, newId: () => `e${n++}`, emit: (c, e) => log.push([c, e]) });
+  const w = new CameraEventWriter({
+    camera: 'cam',
+    minScore: 0.5,
+    updateIntervalMs: 500,
+    newId: () => `e${n++}`,
+    emit: (c, e) => log.push([c, e]),
+  });
   const img: RgbImage = { width: 1000, height: 600, data: new Uint8Array(1000 * 600 * 3) };
   let last = null;
   for (let i = 0; i < 12; i++) {
@@ -190,11 +292,17 @@ t.test('pipeline + events: person new/update/end, identity resolved, one event p
   const idNew = log.find(([c, e]) => c === 'new' && e.kind === 'identity');
   t.match(idNew?.[1], { identity: 'alice', label: 'alice', track_id: 'cam-1' }, 'identity event once resolved');
   const ends = log.filter(([c, e]) => c === 'end' && e.kind === 'person');
-  t.ok(ends.some(([, e]) => e.track_id === 'cam-1' && e.end === 1400 && e.identity === 'alice'), 'person left at its last sighting, with its identity');
+  t.ok(
+    ends.some(([, e]) => e.track_id === 'cam-1' && e.end === 1400 && e.identity === 'alice'),
+    'person left at its last sighting, with its identity',
+  );
   const second = ends.find(([, e]) => e.track_id === 'cam-2')?.[1];
   t.match(second, { identity: null, attributes: { identity_state: 'unknown' } }, 'a face not in the gallery stays unknown');
   t.same(first.box?.length, 4);
-  t.ok(log.some(([c, e]) => c === 'update' && e.kind === 'person' && e.zones.includes('left')), 'zones entered are recorded');
+  t.ok(
+    log.some(([c, e]) => c === 'update' && e.kind === 'person' && e.zones.includes('left')),
+    'zones entered are recorded',
+  );
   t.equal(w.openCount, 1, 'the restarted track is still open');
   for (const s of p.flush()) w.endTrack(s);
   t.equal(w.openCount, 0);
@@ -203,12 +311,24 @@ t.test('pipeline + events: person new/update/end, identity resolved, one event p
 t.test('pipeline: a one-frame false detection leaves no state behind', async (t) => {
   const config = configSchema.parse({});
   let i = 0;
-  const flicker: Detector = { modelName: 'flicker', detect: async () => (i++ === 0 ? [person([10, 10, 50, 120]), person([400, 10, 50, 120])] : [person([12, 10, 50, 120])]) };
-  const p = new CameraPipeline('cam', { detector: flicker, faceDetector: null, faceEmbedder: null, pose: null, activity: null }, null, config.vision);
+  const flicker: Detector = {
+    modelName: 'flicker',
+    detect: async () => (i++ === 0 ? [person([10, 10, 50, 120]), person([400, 10, 50, 120])] : [person([12, 10, 50, 120])]),
+  };
+  const p = new CameraPipeline(
+    'cam',
+    { detector: flicker, faceDetector: null, faceEmbedder: null, pose: null, activity: null },
+    null,
+    config.vision,
+  );
   const img: RgbImage = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3) };
   await p.process(img, 0);
   t.equal(p.live.length, 2);
   await p.process(img, 200);
-  t.same(p.live.map((s) => s.id), ['cam-1'], 'the unconfirmed second track is forgotten');
+  t.same(
+    p.live.map((s) => s.id),
+    ['cam-1'],
+    'the unconfirmed second track is forgotten',
+  );
   await t.rejects(p.process({ width: 640, height: 480, data: new Uint8Array(640 * 480 * 4) }, 400), { code: 'E_VISION_FRAME' });
 });

@@ -31,7 +31,13 @@ export interface LabelledPerson {
  * activity. `classifier` replaces the engine's activity expert (to compare
  * rule sets on the same poses).
  */
-export async function labelPlazaClip(opts: { startSeconds: number; seconds: number; fps?: number; classifier?: ActivityClassifier; workDir: string }): Promise<LabelledPerson[]> {
+export async function labelPlazaClip(opts: {
+  startSeconds: number;
+  seconds: number;
+  fps?: number;
+  classifier?: ActivityClassifier;
+  workDir: string;
+}): Promise<LabelledPerson[]> {
   const fps = opts.fps ?? 5;
   const vision = configSchema.parse({}).vision;
   const engine = await VisionEngine.load({ vision, modelsDir: MODELS, engineCacheDir: join(opts.workDir, 'trt'), log: silentLogger() });
@@ -50,13 +56,28 @@ export async function labelPlazaClip(opts: { startSeconds: number; seconds: numb
       },
     };
     const pipeline = new CameraPipeline('plaza', { ...engine.experts, activity: recording }, new InMemoryGallery(), vision);
-    const frames = videoFrames(join(MEDIA, 'vtest.avi'), { camera: 'plaza', fps, count: Math.round(opts.seconds * fps), t0: 1_700_000_000_000, startSeconds: opts.startSeconds, width: 768, height: 576 });
+    const frames = videoFrames(join(MEDIA, 'vtest.avi'), {
+      camera: 'plaza',
+      fps,
+      count: Math.round(opts.seconds * fps),
+      t0: 1_700_000_000_000,
+      startSeconds: opts.startSeconds,
+      width: 768,
+      height: 576,
+    });
     const out: LabelledPerson[] = [];
     for (const [i, f] of frames.entries()) {
       decisions = new Map();
       const res = await pipeline.process({ width: f.width, height: f.height, data: f.data }, f.ts);
       for (const p of res.analysis.persons) {
-        out.push({ frame: i, track: p.track_id ?? '', box: p.box, activity: p.activity ?? null, decision: decisions.get(p.box.join()) ?? null, speed: null });
+        out.push({
+          frame: i,
+          track: p.track_id ?? '',
+          box: p.box,
+          activity: p.activity ?? null,
+          decision: decisions.get(p.box.join()) ?? null,
+          speed: null,
+        });
       }
     }
     // Speed from the track's own boxes, centred on the frame: independent of the classifier's window.

@@ -64,7 +64,8 @@ function tensorProto(t: TensorInit): Bytes {
   let raw: Buffer;
   if (t.type === 'float32') raw = Buffer.from(new Float32Array(t.data as ArrayLike<number>).buffer);
   else if (t.type === 'int32') raw = Buffer.from(new Int32Array(t.data as ArrayLike<number>).buffer);
-  else raw = Buffer.from((t.data instanceof BigInt64Array ? t.data : BigInt64Array.from((t.data as number[]).map((v) => BigInt(v)))).buffer);
+  else
+    raw = Buffer.from((t.data instanceof BigInt64Array ? t.data : BigInt64Array.from((t.data as number[]).map((v) => BigInt(v)))).buffer);
   fBytes(out, 9, raw);
   return out;
 }
@@ -95,7 +96,11 @@ function valueInfo(v: ValueInfo): Bytes {
   return out;
 }
 
-export type Attr = { name: string; int: number } | { name: string; float: number } | { name: string; ints: number[] } | { name: string; tensor: TensorInit };
+export type Attr =
+  | { name: string; int: number }
+  | { name: string; float: number }
+  | { name: string; ints: number[] }
+  | { name: string; tensor: TensorInit };
 
 function attribute(a: Attr): Bytes {
   const out: Bytes = [];

@@ -25,11 +25,33 @@ export function testConfig(tmp: string, extra: ConfigInput = {}): HomeSightConfi
  * Decodes `count` frames of a video at `fps` to RGB24 with the system ffmpeg
  * (what ingest does), as Frames of `camera` starting at `t0`.
  */
-export function videoFrames(file: string, opts: { camera: string; fps: number; count: number; t0: number; startSeconds?: number; width?: number; height?: number }): Frame[] {
+export function videoFrames(
+  file: string,
+  opts: { camera: string; fps: number; count: number; t0: number; startSeconds?: number; width?: number; height?: number },
+): Frame[] {
   const vf = [`fps=${opts.fps}`];
   if (opts.width !== undefined && opts.height !== undefined) vf.push(`scale=${opts.width}:${opts.height}`);
-  const args = ['-v', 'error', ...(opts.startSeconds === undefined ? [] : ['-ss', String(opts.startSeconds)]), '-i', file, '-vf', vf.join(','), '-frames:v', String(opts.count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
-  const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  const args = [
+    '-v',
+    'error',
+    ...(opts.startSeconds === undefined ? [] : ['-ss', String(opts.startSeconds)]),
+    '-i',
+    file,
+    '-vf',
+    vf.join(','),
+    '-frames:v',
+    String(opts.count),
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ];
+  const probe = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file],
+    { encoding: 'utf8' },
+  );
   const [pw, ph] = probe.stdout.trim().split(',').map(Number);
   const width = opts.width ?? pw!;
   const height = opts.height ?? ph!;
