@@ -18,6 +18,14 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
   const o = modelGrammarOptions(req, turn, 6);
   t.same(o.placeholders, ['<person-1>', turn.question.mentions[1]!.placeholder, '<time-1>'], "only this request's placeholders");
   t.same(o.allowTools, [], 'no side-effect tool unless allowed');
+  t.equal(o.literalTimes, false, 'times only as references or placeholders');
+  const kids = modelTurn(modelRequest('were the kids in the garage today?'));
+  t.match(kids.prompt, /<group-1>=members:<person-1>,<person-2>/, 'a named group lists its members');
+  t.same(
+    modelGrammarOptions(modelRequest('were the kids in the garage today?'), kids, 6).placeholders?.filter((p) => p.startsWith('<group-')),
+    [],
+    'a group is no argument value: its members are',
+  );
   const text = `resolve_time phrase=<time-1>\nquery_events start=#0 end=#0 camera=${turn.question.mentions[1]!.placeholder} identity=<person-1>\ncompose_answer question=<question> inputs=[#1]\nend\n`;
   const plan = planFromModelText(text, turn, req.question);
   t.same(

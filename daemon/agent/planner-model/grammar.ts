@@ -40,6 +40,11 @@ export interface PlanTextGrammarOptions {
   spanArguments?: readonly string[];
   /** Longest free quoted text when no question is given. Default 80. */
   maxStringLength?: number;
+  /**
+   * Whether start/end may be literal ISO times. Default true. The planner model never writes them (its times are
+   * references or time placeholders); admitting them only lets it write digits that are no time.
+   */
+  literalTimes?: boolean;
 }
 
 /** A GBNF string literal. */
@@ -128,7 +133,7 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
     room: () => literals(o.rooms, 'word | quoted'),
     phrase: () => (spanArgs.includes('phrase') ? 'span' : 'quoted'),
     day: () => 'date',
-    time: () => 'isotime',
+    time: () => (o.literalTimes === false ? '' : 'isotime'),
     number: () => 'number',
     enum: (_t, s) => alt((unwrap(s) as z.ZodEnum).options.map((v) => lit(renderValue(String(v))))),
     activity: () => '[a-z] [a-z_]{0,31}',
@@ -143,11 +148,17 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
       !(t.name === 'publish_to_hub' && o.hubTopics !== undefined && o.hubTopics.length === 0),
   );
   // Argument value rules (position-independent part).
+  const onlyRefs = new Set<string>();
   for (const t of tools) {
     for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
       const cls = argClass(t, arg);
       const ph = PLACEHOLDERS_FOR[cls].flatMap((k) => byKind.get(k)!);
-      rule(`v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`, [...ph, valueOf[cls](t, schema, arg)].join(' | '));
+      const value = valueOf[cls](t, schema, arg);
+      const branches = [...ph, ...(value === '' ? [] : [value])];
+      const name = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
+      // no literal form and no placeholder of this request fits: only a reference can fill the argument
+      if (branches.length === 0) onlyRefs.add(name);
+      else rule(name, branches.join(' | '));
     }
   }
 
@@ -163,6 +174,10 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
         const spec = t.refs[arg];
         const valueRule = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
         let value: string;
+        if (onlyRefs.has(valueRule) && (spec === undefined || k === 0)) {
+          possible = possible && optional;
+          continue;
+        }
         if (spec === undefined) value = valueRule;
         else if (k === 0) {
           if (spec.only === true) {
@@ -173,7 +188,7 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
             }
           } else value = valueRule;
         } else if (spec.many === true) value = `"[" (ref${k} ("," ref${k}){0,7})? "]"`;
-        else value = spec.only === true ? `ref${k}` : `(ref${k} | ${valueRule})`;
+        else value = spec.only === true || onlyRefs.has(valueRule) ? `ref${k}` : `(ref${k} | ${valueRule})`;
         const part = `${lit(` ${arg}=`)} ${value}`;
         parts.push(optional ? `(${part})?` : part);
       }

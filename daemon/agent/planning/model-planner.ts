@@ -98,7 +98,11 @@ export function modelTurn(req: PlanRequest, ctx: GroundingContext = groundingCon
 export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes: number): PlanTextGrammarOptions {
   return {
     maxNodes,
-    placeholders: placeholdersIn(turn.mentions),
+    // A group stands for its member placeholders (or for nobody in particular): no plan argument is a group itself,
+    // and relexicalised it would name no one in the household.
+    placeholders: placeholdersIn(turn.mentions).filter((p) => !p.startsWith('<group-')),
+    // Times are references to resolve_time or time placeholders, never digits the model writes.
+    literalTimes: false,
     people: req.household.people.map((p) => p.name),
     cameras: req.household.cameras,
     rooms: req.household.rooms,
