@@ -56,7 +56,7 @@ t.test("live keys come from the schema: the modules' together with the daemon's 
     ingest: ['recordings'],
     mqtt: [],
     vision: [],
-    agent: ['agent'],
+    agent: ['agent.max_repairs', 'agent.allow_tools', 'agent.hub_topics'],
     learning: ['learning.upload', 'learning.mining'],
     fleet: [],
   });
