@@ -24,7 +24,8 @@ export const benchCommand: CliCommand = {
     const file = positionals[0];
     if (file === undefined || positionals.length > 1) {
       process.stderr.write(
-        'usage: homesight bench JOB.yaml [--parallel N] [--limit N] [--only ALG]... [--force] [--workspace DIR] [--config FILE] [--no-progress] [--log-level LEVEL]\n',
+        'usage: homesight bench JOB.yaml [--parallel N] [--limit N] [--only ALG]... ' +
+          '[--force] [--workspace DIR] [--config FILE] [--no-progress] [--log-level LEVEL]\n',
       );
       return EXIT.USAGE;
     }
@@ -72,7 +73,8 @@ export const benchCommand: CliCommand = {
       process.stdout.write(`\n${result.job.name}: ${result.cases.length} test case(s)\n\n${s.table}\n\n`);
       for (const c of result.cases.filter((x) => x.error !== null)) process.stdout.write(`did not run: ${c.label}: ${c.error}\n`);
       process.stdout.write(
-        `leaderboard: ${s.markdown}\nreport:      ${s.html}\nrank csv:    ${s.selectedRankCsv}${s.allRankCsv === null ? '' : `, ${s.allRankCsv}`}\n`,
+        `leaderboard: ${s.markdown}\nreport:      ${s.html}\nrank csv: ` +
+          `   ${s.selectedRankCsv}${s.allRankCsv === null ? '' : `, ${s.allRankCsv}`}\n`,
       );
       return result.failed > 0 ? EXIT.FAILURE : EXIT.OK;
     } catch (err) {

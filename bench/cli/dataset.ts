@@ -101,7 +101,8 @@ export const datasetBuildCommand: CliCommand = {
         `wrote ${result.samples} samples (train ${s.by_split.train ?? 0}, val ${s.by_split.val ?? 0}, test ${s.by_split.test ?? 0}; ` +
           `single ${s.by_type.single ?? 0}, chain ${s.by_type.chain ?? 0}, dag ${s.by_type.dag ?? 0}) to ${opts.out}` +
           (result.activitySequences > 0
-            ? `; ${result.activitySequences} synthetic activity sequences${result.poseClipSequences > 0 ? ` and ${result.poseClipSequences} from the shared clip` : ''} to ${opts.activityOut}`
+            ? `; ${result.activitySequences} synthetic activity sequences` +
+              `${result.poseClipSequences > 0 ? ` and ${result.poseClipSequences} from the shared clip` : ''} to ${opts.activityOut}`
             : '') +
           (opts.teacher !== undefined ? `; teacher kept ${s.teacher.kept}/${s.teacher.returned}` : '') +
           ` in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
