@@ -31,15 +31,26 @@ interface Printed {
   answer?: string;
   plan?: unknown;
   planner?: string;
-  evidence?: Array<{ event: { camera: string; start: string; identity: string | null; activity: string | null } | null; snapshot: string | null; clip: string | null }>;
+  evidence?: Array<{
+    event: { camera: string; start: string; identity: string | null; activity: string | null } | null;
+    snapshot: string | null;
+    clip: string | null;
+  }>;
   timings?: Record<string, number>;
   notes?: string[];
 }
 
-async function overMqtt(values: Record<string, string | boolean | string[] | undefined>, positionals: string[], plan: boolean): Promise<number> {
+async function overMqtt(
+  values: Record<string, string | boolean | string[] | undefined>,
+  positionals: string[],
+  plan: boolean,
+): Promise<number> {
   const question = positionals.join(' ').trim();
   if (question === '') {
-    process.stderr.write(`usage: homesight ${plan ? 'plan' : 'ask'} "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json]\n`);
+    process.stderr.write(
+      `usage: homesight ${plan ? 'plan' : 'ask'} "question" [--config FILE] [--url mqtt://host:port] ` +
+        `[--conversation ID] [--planner local|cloud|retrieval] [--json]\n`,
+    );
     return EXIT.USAGE;
   }
   const loaded = loadCliConfig(values.config);
@@ -87,7 +98,10 @@ async function overMqtt(values: Record<string, string | boolean | string[] | und
       process.stdout.write(`${d.answer ?? ''}\n`);
       for (const e of d.evidence ?? []) {
         const ev = e.event;
-        const what = ev === null ? '' : `${ev.start} ${ev.camera}${ev.identity !== null ? ` ${ev.identity}` : ''}${ev.activity !== null ? ` (${ev.activity})` : ''}`;
+        const what =
+          ev === null
+            ? ''
+            : `${ev.start} ${ev.camera}${ev.identity !== null ? ` ${ev.identity}` : ''}${ev.activity !== null ? ` (${ev.activity})` : ''}`;
         const files = [e.snapshot, e.clip].filter((x): x is string => x !== null).join(' ');
         process.stdout.write(`  evidence: ${what}${files !== '' ? ` ${files}` : ''}\n`);
       }
@@ -95,7 +109,9 @@ async function overMqtt(values: Record<string, string | boolean | string[] | und
     }
     return EXIT.OK;
   } catch (err) {
-    process.stderr.write(`homesight: ${errorMessage(err)}${err instanceof HomeSightError && err.hint !== undefined ? ` (${err.hint})` : ''}\n`);
+    process.stderr.write(
+      `homesight: ${errorMessage(err)}${err instanceof HomeSightError && err.hint !== undefined ? ` (${err.hint})` : ''}\n`,
+    );
     return EXIT.UNAVAILABLE;
   } finally {
     process.removeListener('SIGINT', onSig);
@@ -121,15 +137,32 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
   const planners: ConstructorParameters<typeof AgentService>[0]['planners'] = { retrieval: new RetrievalPlanner() };
   if (local !== undefined) planners.local = local;
   if (cloud !== undefined) planners.cloud = cloud;
-  const svc = new AgentService({ agent: cfg.agent, householdId: cfg.household.id, household: householdInfo(cfg), deps: {}, planners, clock: systemClock, log });
+  const svc = new AgentService({
+    agent: cfg.agent,
+    householdId: cfg.household.id,
+    household: householdInfo(cfg),
+    deps: {},
+    planners,
+    clock: systemClock,
+    log,
+  });
   try {
     const req: Parameters<typeof svc.plan>[0] = { question };
     if (typeof values.planner === 'string') req.options = { planner: values.planner as 'local' | 'cloud' | 'retrieval' };
     const r = await svc.plan(req);
-    if (values.json === true) process.stdout.write(JSON.stringify({ plan: r.plan, planner: r.planner, attempts: r.attempts, notes: r.notes, dropped: r.result.dropped ?? [] }, null, 2) + '\n');
+    if (values.json === true)
+      process.stdout.write(
+        JSON.stringify(
+          { plan: r.plan, planner: r.planner, attempts: r.attempts, notes: r.notes, dropped: r.result.dropped ?? [] },
+          null,
+          2,
+        ) + '\n',
+      );
     else {
       process.stdout.write(JSON.stringify(r.plan, null, 2) + '\n');
-      process.stderr.write(`(planner: ${r.planner}; ${Math.round(r.result.latencyMs)} ms${r.notes.length > 0 ? `; ${r.notes.join('; ')}` : ''})\n`);
+      process.stderr.write(
+        `(planner: ${r.planner}; ${Math.round(r.result.latencyMs)} ms${r.notes.length > 0 ? `; ${r.notes.join('; ')}` : ''})\n`,
+      );
     }
     return EXIT.OK;
   } catch (err) {
@@ -142,7 +175,8 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
 
 export const askCommand: CliCommand = {
   name: 'ask',
-  usage: 'ask "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json] [--timeout S]',
+  usage:
+    'ask "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json] [--timeout S]',
   summary: 'ask the running daemon a question over MQTT (agent/ask) and print the answer with evidence',
   options,
   run: (values, positionals) => overMqtt(values, positionals, false),
