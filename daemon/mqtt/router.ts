@@ -345,7 +345,9 @@ export class RequestRouter {
     }
   }
 
-  /** Sends the final envelope to the requester and to the route's result topic (or `request/error` when nobody else would hear of an error). */
+  /**
+   * Sends the final envelope to the requester and to the route's result topic (or `request/error` when nobody else would hear of an error).
+   */
   private async finish(
     corr: Correlation,
     name: string,
@@ -377,7 +379,10 @@ export class RequestRouter {
       if (r.status === 'rejected') this.log.error({ request: name, err: errorMessage(r.reason) }, 'could not send a reply');
   }
 
-  /** Sends an envelope to the requester: the v5 response topic with its correlation data, or `reply_to`. Resolves false when there is neither. */
+  /**
+   * Sends an envelope to the requester: the v5 response topic with its correlation data, or `reply_to`. Resolves false when there is
+   * neither.
+   */
   private async send(corr: Correlation, env: ReplyEnvelope): Promise<boolean> {
     const t = this.options.transport;
     if (corr.responseTopic !== undefined && t.protocolVersion === 5) {

@@ -84,7 +84,9 @@ export interface ServeOptions {
   group?: string;
   /** What goes to the route's result topic instead of the whole reply data (e.g. a summary of an answer). */
   resultData?: (data: unknown, args: unknown) => unknown;
-  /** Each request's outcome on this route, refusals by the router included (E_RATE_LIMITED, E_BUSY, …): the serving module's health counts. */
+  /**
+   * Each request's outcome on this route, refusals by the router included (E_RATE_LIMITED, E_BUSY, …): the serving module's health counts.
+   */
   onOutcome?: (outcome: { status: 'ok' } | { status: 'error'; code: string }) => void;
 }
 
