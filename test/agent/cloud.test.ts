@@ -16,7 +16,9 @@ interface Seen {
 }
 
 /** A small OpenAI-compatible /chat/completions server over real HTTP. */
-async function fakeOpenAI(reply: (seen: Seen) => { status?: number; content?: string; raw?: string }): Promise<{ url: string; seen: Seen[]; server: Server }> {
+async function fakeOpenAI(
+  reply: (seen: Seen) => { status?: number; content?: string; raw?: string },
+): Promise<{ url: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     let data = '';
@@ -36,7 +38,14 @@ async function fakeOpenAI(reply: (seen: Seen) => { status?: number; content?: st
       res.writeHead(r.status ?? 200, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           id: 'x',
-          choices: [{ index: 0, message: { role: 'assistant', content: r.content ?? '' }, logprobs: { content: [{ logprob: -0.01 }, { logprob: -0.03 }] }, finish_reason: 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: r.content ?? '' },
+              logprobs: { content: [{ logprob: -0.01 }, { logprob: -0.03 }] },
+              finish_reason: 'stop',
+            },
+          ],
           usage: { prompt_tokens: 900, completion_tokens: 80 },
         }),
       );
@@ -76,7 +85,9 @@ t.test('cloud planner over HTTP: prompt, schema, key, logprob confidence', async
 });
 
 t.test('errors are typed: HTTP status, bad reply, unreachable', async (t) => {
-  const api = await fakeOpenAI((s) => (s.body.messages[1]!.content.includes('key-401') ? { status: 401, raw: '{"error":"bad key"}' } : { content: 'I cannot help with that.' }));
+  const api = await fakeOpenAI((s) =>
+    s.body.messages[1]!.content.includes('key-401') ? { status: 401, raw: '{"error":"bad key"}' } : { content: 'I cannot help with that.' },
+  );
   t.teardown(() => api.server.close());
   const cloud = new CloudPlanner({ url: api.url, model: 'm', timeoutMs: 5000, fewShots: 0 });
   await t.rejects(cloud.plan(planRequest('key-401')), { code: 'E_CLOUD_HTTP', hint: /API key/ });
@@ -100,15 +111,33 @@ t.test('escalation: invalid local plan, low confidence, or on request → cloud;
 
   // 1. On request.
   const good = new ScriptedPlanner(() => LAST_SEEN, 'local', -0.2);
-  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: good, cloud, retrieval: new RetrievalPlanner() }, clock });
+  const svc = new AgentService({
+    agent: AGENT,
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { local: good, cloud, retrieval: new RetrievalPlanner() },
+    clock,
+  });
   const a = await svc.ask({ question: q, options: { planner: 'cloud' } });
   t.equal(a.planner, 'cloud');
   t.equal(good.calls.length, 0, 'the local planner was not asked');
   t.match(a.answer, /Alice at plaza/);
 
   // 2. Invalid after repairs.
-  const invalid = new ScriptedPlanner(() => ({ task_steps: [], task_nodes: [{ task: 'open_door', arguments: {} }], task_links: [] }), 'local', -0.1);
-  const svc2 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: invalid, cloud, retrieval: new RetrievalPlanner() }, clock });
+  const invalid = new ScriptedPlanner(
+    () => ({ task_steps: [], task_nodes: [{ task: 'open_door', arguments: {} }], task_links: [] }),
+    'local',
+    -0.1,
+  );
+  const svc2 = new AgentService({
+    agent: AGENT,
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { local: invalid, cloud, retrieval: new RetrievalPlanner() },
+    clock,
+  });
   const b = await svc2.ask({ question: q });
   t.equal(invalid.calls.length, 2, 'first try + max_repairs (1)');
   t.equal(b.planner, 'cloud');
@@ -116,7 +145,14 @@ t.test('escalation: invalid local plan, low confidence, or on request → cloud;
 
   // 3. Low confidence.
   const unsure = new ScriptedPlanner(() => LAST_SEEN, 'local', -3.2);
-  const svc3 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: unsure, cloud }, clock });
+  const svc3 = new AgentService({
+    agent: AGENT,
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { local: unsure, cloud },
+    clock,
+  });
   const c = await svc3.ask({ question: q });
   t.equal(c.planner, 'cloud');
   t.match(c.answer, /low confidence \(-3\.20\); the cloud planner's plan was used/);
@@ -125,12 +161,26 @@ t.test('escalation: invalid local plan, low confidence, or on request → cloud;
   api.server.close();
   const port = await freePort();
   const offline = new CloudPlanner({ url: `http://127.0.0.1:${port}/v1`, model: 'm', timeoutMs: 2000, fewShots: 1 });
-  const svc4 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN, 'local', -3.2), cloud: offline }, clock });
+  const svc4 = new AgentService({
+    agent: AGENT,
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { local: new ScriptedPlanner(() => WHO_PLAN, 'local', -3.2), cloud: offline },
+    clock,
+  });
   const d = await svc4.ask({ question: q });
   t.equal(d.planner, 'local');
   t.match(d.answer, /Alice at plaza/);
   t.match(d.answer, /the cloud planner was unreachable; the local plan was used/);
-  const svc5 = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => WHO_PLAN), cloud: offline }, clock });
+  const svc5 = new AgentService({
+    agent: AGENT,
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { local: new ScriptedPlanner(() => WHO_PLAN), cloud: offline },
+    clock,
+  });
   const e = await svc5.ask({ question: q, options: { planner: 'cloud' } });
   t.equal(e.planner, 'local');
   t.match(e.answer, /the cloud planner was unreachable; a local plan was used/);

@@ -68,14 +68,27 @@ t.test(`${ASKS} asks: no listener left on any signal, every node's signal and ru
   let live: AbortSignal[] = [];
   const executor = new PlanExecutor({ impls: recordingImpls(seen, live), nodeTimeoutMs: AGENT.node_timeout_ms, clock });
   const planner = new ScriptedPlanner(() => WHO_PLAN, 'retrieval');
-  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { retrieval: planner }, clock, executor });
+  const svc = new AgentService({
+    agent: AGENT,
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { retrieval: planner },
+    clock,
+    executor,
+  });
 
   let listenersLeft = 0;
   for (let i = 0; i < ASKS; i++) {
     // One controller per ask, as the MQTT handler makes them.
     const ac = new AbortController();
     const r = await svc.ask({ question: 'Who was in view between 7 and 8 pm and what were they doing?' }, { signal: ac.signal });
-    if (i === 0) t.same(r.trace.nodes.map((n) => n.status), WHO_PLAN.task_nodes.map(() => 'ok'), 'the plan runs');
+    if (i === 0)
+      t.same(
+        r.trace.nodes.map((n) => n.status),
+        WHO_PLAN.task_nodes.map(() => 'ok'),
+        'the plan runs',
+      );
     listenersLeft += getEventListeners(ac.signal, 'abort').length;
     for (const s of live) listenersLeft += getEventListeners(s, 'abort').length;
     live.length = 0;
@@ -83,7 +96,7 @@ t.test(`${ASKS} asks: no listener left on any signal, every node's signal and ru
   planner.calls.length = 0;
   live = [];
   t.equal(seen.length, ASKS * WHO_PLAN.task_nodes.length, 'every node of every ask ran a tool');
-  t.equal(listenersLeft, 0, 'no abort listener stays on the ask\'s signal or on a node\'s signal after the run');
+  t.equal(listenersLeft, 0, "no abort listener stays on the ask's signal or on a node's signal after the run");
 
   // WeakRefs hold their target until the current job ends: let it end, then collect.
   await new Promise((r) => setImmediate(r));
@@ -91,7 +104,10 @@ t.test(`${ASKS} asks: no listener left on any signal, every node's signal and ru
   await new Promise((r) => setImmediate(r));
   gc();
   const alive = seen.filter((w) => w.deref() !== undefined).length;
-  t.ok(alive <= WHO_PLAN.task_nodes.length, `node signals still reachable after ${ASKS} asks and a GC: ${alive} of ${seen.length} (at most one ask's worth)`);
+  t.ok(
+    alive <= WHO_PLAN.task_nodes.length,
+    `node signals still reachable after ${ASKS} asks and a GC: ${alive} of ${seen.length} (at most one ask's worth)`,
+  );
 });
 
 t.test('a long-lived caller signal gains no listeners from the runs under it', async (t) => {
@@ -99,7 +115,15 @@ t.test('a long-lived caller signal gains no listeners from the runs under it', a
   const executor = new PlanExecutor({ impls: createToolImpls(), nodeTimeoutMs: 10_000 });
   const daemonWide = new AbortController();
   for (let i = 0; i < RUNS; i++) {
-    const r = await executor.execute(WHO_PLAN, { deps, household: HOUSEHOLD, now: NOW, question: 'who?', allowTools: [], hubTopics: [], signal: daemonWide.signal });
+    const r = await executor.execute(WHO_PLAN, {
+      deps,
+      household: HOUSEHOLD,
+      now: NOW,
+      question: 'who?',
+      allowTools: [],
+      hubTopics: [],
+      signal: daemonWide.signal,
+    });
     if (i === 0) t.same(r.errors, [], 'the plan runs');
   }
   t.equal(getEventListeners(daemonWide.signal, 'abort').length, 0, `no abort listener left on the caller's signal after ${RUNS} runs`);
@@ -109,7 +133,9 @@ t.test('a long-lived caller signal gains no listeners from the runs under it', a
   const impls: ToolImpls = {
     ...createToolImpls(),
     who_was_where: ((_a: never, c: { signal: AbortSignal }) =>
-      new Promise((_, reject) => c.signal.addEventListener('abort', () => reject(c.signal.reason as Error), { once: true }))) as unknown as ToolImpls['who_was_where'],
+      new Promise((_, reject) =>
+        c.signal.addEventListener('abort', () => reject(c.signal.reason as Error), { once: true }),
+      )) as unknown as ToolImpls['who_was_where'],
   };
   const ex = new PlanExecutor({ impls, nodeTimeoutMs: 10_000 });
   const run = ex.execute(WHO_PLAN, {
@@ -124,6 +150,9 @@ t.test('a long-lived caller signal gains no listeners from the runs under it', a
   });
   const r = await run;
   t.ok(r.cancelled, 'the run reports cancellation');
-  t.ok(r.trace.some((n) => n.task === 'who_was_where' && n.status === 'cancelled'), 'the running node was cancelled');
+  t.ok(
+    r.trace.some((n) => n.task === 'who_was_where' && n.status === 'cancelled'),
+    'the running node was cancelled',
+  );
   t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'and left no listener behind');
 });

@@ -145,7 +145,12 @@ export class Mosquitto {
     mkdirSync(dir, { recursive: true });
     const port = await freePort();
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error'].join('\n') + '\n');
+    writeFileSync(
+      conf,
+      [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error'].join(
+        '\n',
+      ) + '\n',
+    );
     const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -179,7 +184,8 @@ export class Mosquitto {
 
 /** A module context from YAML (data/cache dirs in `dir`), logs captured. */
 export function makeContext(yaml: string, dir: string, clock: Clock = systemClock): ModuleContext & { logLines: string[] } {
-  const text = `paths:\n  data_dir: ${join(dir, 'data')}\n  cache_dir: ${join(dir, 'cache')}\n  models_dir: ${join(SHARED, 'models')}\n${yaml}`;
+  const text =
+    `paths:\n  data_dir: ${join(dir, 'data')}\n  cache_dir: ${join(dir, 'cache')}\n  ` + `models_dir: ${join(SHARED, 'models')}\n${yaml}`;
   const config: HomeSightConfig = parseConfigText(text, 'test.yaml', { env: {} }).config;
   const logLines: string[] = [];
   const destination = new Writable({

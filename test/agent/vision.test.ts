@@ -51,7 +51,12 @@ t.test('who was in view between T1 and T2 and what were they doing: frames → p
         signal,
       })) as Frame[],
     snapshot: async (frame, boxes) => {
-      const jpeg = await snapshotJpeg(frame as Frame, boxes.map((b) => ({ box: [b[0] / frame.width, b[1] / frame.height, b[2] / frame.width, b[3] / frame.height] as [number, number, number, number] })));
+      const jpeg = await snapshotJpeg(
+        frame as Frame,
+        boxes.map((b) => ({
+          box: [b[0] / frame.width, b[1] / frame.height, b[2] / frame.width, b[3] / frame.height] as [number, number, number, number],
+        })),
+      );
       const file = join(snapDir, `${frame.camera}-${frame.ts}.jpg`);
       writeFileSync(file, jpeg);
       return file;
@@ -59,7 +64,16 @@ t.test('who was in view between T1 and T2 and what were they doing: frames → p
   };
   const visionPort: VisionPort = {
     analyzeFrames: async (fs) =>
-      (await vision.analyzeFrames(fs as Frame[])).map((r) => ({ ...r, persons: r.persons.map((p) => ({ box: p.box, score: p.score, identity: p.identity, similarity: p.similarity, activity: p.activity ?? null })) })),
+      (await vision.analyzeFrames(fs as Frame[])).map((r) => ({
+        ...r,
+        persons: r.persons.map((p) => ({
+          box: p.box,
+          score: p.score,
+          identity: p.identity,
+          similarity: p.similarity,
+          activity: p.activity ?? null,
+        })),
+      })),
   };
   const clock = new ManualClock(NOW);
   const store = openStore(dir, clock);
@@ -79,10 +93,21 @@ t.test('who was in view between T1 and T2 and what were they doing: frames → p
     ],
     task_links: [],
   };
-  const svc = new AgentService({ agent: AGENT, householdId: 'home', household: HOUSEHOLD, deps, planners: { local: new ScriptedPlanner(() => plan) }, clock });
+  const svc = new AgentService({
+    agent: AGENT,
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { local: new ScriptedPlanner(() => plan) },
+    clock,
+  });
   const r = await svc.ask({ question: 'Who was in view on the demo camera between 7 and 8 pm and what were they doing?' });
   for (const n of r.trace.nodes) t.equal(n.status, 'ok', `${n.task}: ${n.error?.message ?? 'ok'}`);
-  t.match(r.trace.nodes[1]!.output, /"frames":\[\{"camera":"demo","ts":"2024-05-04T19:00:20\+02:00","width":768,"height":576\},"… 6 items"\]/, '6 frames at 2 fps from the clip');
+  t.match(
+    r.trace.nodes[1]!.output,
+    /"frames":\[\{"camera":"demo","ts":"2024-05-04T19:00:20\+02:00","width":768,"height":576\},"… 6 items"\]/,
+    '6 frames at 2 fps from the clip',
+  );
   t.match(r.answer, /In 6 frames: \d+ person detections/, 'pedestrians detected in every sampled frame');
   t.match(r.answer, /\((walking|standing)[^)]*\)/, 'with activities from pose');
   t.match(r.answer, /Seen: Alice at plaza from 19:05 to 19:40, sitting and walking; Bob at entrance/, 'and who memory saw in the hour');
