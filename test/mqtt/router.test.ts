@@ -192,7 +192,11 @@ t.test('size limit: route default, overridden by the serving module', async (t) 
 t.test('rate limit: per client (reply topic without a random last level), shared by a group, refilled over time', async (t) => {
   const s = setup();
   const outcomes: string[] = [];
-  const limits: ServeOptions = { rate: { perMinute: 3 }, group: 'agent', onOutcome: (o) => outcomes.push(o.status === 'ok' ? 'ok' : o.code) };
+  const limits: ServeOptions = {
+    rate: { perMinute: 3 },
+    group: 'agent',
+    onOutcome: (o) => outcomes.push(o.status === 'ok' ? 'ok' : o.code),
+  };
   s.router.serve('agent/ask', () => ASK_RESULT, limits);
   s.router.serve('agent/plan', () => ({ ...ASK_RESULT, executed: false }), limits);
   const ask = (topic: string, reply: string) => s.send(topic, { reply_to: reply, question: 'who?' });
