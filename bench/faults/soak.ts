@@ -366,8 +366,7 @@ export const soakBench: Bench = {
           `minima (the post-GC floor)`,
         `${ASKERS} askers against agent.max_concurrent 2: asks beyond that are answered E_BUSY at once ` +
           `(back-pressure, counted as busy_rejections, not errors)`,
-        `${CAMERAS.length} cameras × ${FPS} fps, ` +
-          `pose ${POSE ? 'on' : 'off'}: ` +
+        `${CAMERAS.length} cameras × ${FPS} fps, pose ${POSE ? 'on' : 'off'}: ` +
           (droppedTotal === 0
             ? 'no frames dropped: detection kept up, so the bounded frame queues never overflowed (drop path not exercised)'
             : `${droppedTotal} frames dropped (oldest first) by the bounded frame queues, ${analysedTotal} analysed`),

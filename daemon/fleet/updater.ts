@@ -175,8 +175,8 @@ export class Updater {
         reject(
           new HomeSightError(
             'E_FLEET_SELF_CHECK',
-            `self-check of the new release ` +
-              `failed${killed ? ` (timed out after ${timeoutMs} ms)` : ` (exit code ${(err as { code?: unknown }).code ?? '?'})`}: ${tail}`,
+            `self-check of the new release failed` +
+              `${killed ? ` (timed out after ${timeoutMs} ms)` : ` (exit code ${(err as { code?: unknown }).code ?? '?'})`}: ${tail}`,
             {
               context: { argv, dir },
               hint: 'the bundle was not switched to; fix the release (or the device config it checks) and ship again',

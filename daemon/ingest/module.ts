@@ -506,8 +506,7 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     const n = this.entries.size;
     if (n === 0) return { status: 'ok', summary: 'no cameras configured', details };
     const summary =
-      `${streaming}/${n} cameras ` +
-      `streaming${failed > 0 ? `, ${failed} failed` : ''}` +
+      `${streaming}/${n} cameras streaming${failed > 0 ? `, ${failed} failed` : ''}` +
       `${recordingFailing.length > 0 ? `; recording failing (${recordingFailing.join('; ')})` : ''}`;
     if (!this.started) return { status: 'degraded', summary: `not started; ${summary}`, details };
     if (streaming === n && this.recordingProblem === null && recordingFailing.length === 0) return { status: 'ok', summary, details };

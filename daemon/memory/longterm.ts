@@ -190,8 +190,8 @@ export class LongTermMemory {
       let rows: Array<{ id: number; rank: number; cos: number | null }> = [];
       try {
         rows = this.prep(
-          `SELECT m.id AS id, bm25(memories_fts) AS rank, ${cosCol} AS cos FROM memories_fts JOIN memories m ` +
-            `ON m.id = memories_fts.rowid ` +
+          `SELECT m.id AS id, bm25(memories_fts) AS rank, ${cosCol} AS cos ` +
+            `FROM memories_fts JOIN memories m ON m.id = memories_fts.rowid ` +
             `WHERE memories_fts MATCH @match${filters} ORDER BY rank LIMIT @n`,
         ).all(params) as Array<{ id: number; rank: number; cos: number | null }>;
       } catch {

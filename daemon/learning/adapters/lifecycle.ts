@@ -130,8 +130,8 @@ export class AdapterLifecycle {
         throw new Rejection(
           'compatibility',
           'E_ADAPTER_WRONG_BASE',
-          `adapter ${id} does not fit the base ` +
-            `model: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+          `adapter ${id} does not fit the base model: ${problems.slice(0, 5).join('; ')}` +
+            `${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
         );
       }
       lap('compatibility', t);
