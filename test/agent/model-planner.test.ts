@@ -1,9 +1,10 @@
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import t from 'tap';
 import { validatePlan } from '../../daemon/agent/index.js';
-import { parsePlanText } from '../../daemon/agent/planner-model/index.js';
+import { parsePlanText, planTextGrammar } from '../../daemon/agent/planner-model/index.js';
 import { LocalPlanner, type LocalPlannerOptions } from '../../daemon/agent/planning/index.js';
 import { marginConfidence, modelGrammarOptions, modelTurn, planFromModelText } from '../../daemon/agent/planning/model-planner.js';
+import { Gbnf } from '../planner-model/gbnf.js';
 import { MODEL_HOUSEHOLD, modelQuestions, modelRequest, tinyPlannerModel } from './model-planner-support.js';
 
 // HomeSight's planner model in the local planner (issue #17 items 6–8): grounding → compact prompt →
@@ -47,6 +48,25 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
     /\nprev did <person-1> come in through the <(camera|room)-1> <time-1>\?\nprevplan resolve_time phrase=<time-1> ; /,
   );
   t.match(follow.question.text, /<person-2>/, 'a new person continues the numbering');
+});
+
+t.test('line grammar: references only to earlier nodes whose output the argument takes; nothing after the answer', async (t) => {
+  const req = modelRequest('who was in the kitchen last night?');
+  const turn = modelTurn(req);
+  const o = modelGrammarOptions(req, turn, 6);
+  const room = turn.question.mentions.find((m) => m.kind === 'room' || m.kind === 'camera')!.placeholder;
+  const first = new Gbnf(planTextGrammar({ ...o, earlierKinds: [] }));
+  t.ok(first.accepts('resolve_time phrase=<time-1>\n'), 'a first node');
+  t.notOk(first.accepts('end\n'), 'no empty plan');
+  t.notOk(first.accepts('query_events start=2026-12-06T20:00:00+01:00 end=#0\n'), 'no literal times');
+  const third = new Gbnf(planTextGrammar({ ...o, earlierKinds: ['time_range', 'events'] }));
+  t.ok(third.accepts(`query_events start=#0 end=#0 camera=${room}\n`), 'a time range from resolve_time');
+  t.notOk(third.accepts(`query_events start=#1 end=#1 camera=${room}\n`), 'events are no time range');
+  t.ok(third.accepts('compose_answer question=<question> inputs=[#0,#1]\n'));
+  t.ok(third.accepts('end\n'));
+  const closed = new Gbnf(planTextGrammar({ ...o, earlierKinds: ['time_range', 'answer'] }));
+  t.ok(closed.accepts('end\n'), 'after compose_answer only the end');
+  t.notOk(closed.accepts(`query_events start=#0 end=#0 camera=${room}\n`));
 });
 
 t.test('confidence is the least margin at the tool choices, as ln', async (t) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HomeSightError } from '../../system/index.js';
-import { CATALOG, type ToolDefinition } from '../catalog/index.js';
+import { CATALOG, type OutputKind, type ToolDefinition } from '../catalog/index.js';
 import { QUESTION_PLACEHOLDER } from '../../grounding/index.js';
 import { type ArgClass, argClass, unwrapOptional as unwrap } from './arg-class.js';
 import { END_MARKER, renderValue } from './plan-text.js';
@@ -45,6 +45,14 @@ export interface PlanTextGrammarOptions {
    * references or time placeholders); admitting them only lets it write digits that are no time.
    */
   literalTimes?: boolean;
+  /**
+   * One line only: the output kinds of the nodes already written. The grammar then admits the next node line (or,
+   * after the first node, the end marker), and each reference only to an earlier node whose output that argument
+   * takes — what one grammar for the whole plan cannot know. Default: the whole plan.
+   */
+  earlierKinds?: readonly OutputKind[];
+  /** Time placeholders that may fill a `day` argument (those whose day is known). Default: every time placeholder. */
+  dayPlaceholders?: readonly string[];
 }
 
 /** A GBNF string literal. */
@@ -152,7 +160,10 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
   for (const t of tools) {
     for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
       const cls = argClass(t, arg);
-      const ph = PLACEHOLDERS_FOR[cls].flatMap((k) => byKind.get(k)!);
+      const ph =
+        cls === 'day' && o.dayPlaceholders !== undefined
+          ? byKind.get('time')!.filter((p) => o.dayPlaceholders!.some((d) => lit(d) === p))
+          : PLACEHOLDERS_FOR[cls].flatMap((k) => byKind.get(k)!);
       const value = valueOf[cls](t, schema, arg);
       const branches = [...ph, ...(value === '' ? [] : [value])];
       const name = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
@@ -163,7 +174,11 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
   }
 
   const nodeRules: string[] = [];
-  for (let k = 0; k < maxNodes; k++) {
+  const line = o.earlierKinds;
+  // One line: the references each argument may make (earlier nodes of fitting kinds), as alternatives.
+  const fitting = (kinds: readonly OutputKind[]): string =>
+    alt((line ?? []).flatMap((kind, j) => (kinds.includes(kind) ? [lit(`#${j}`)] : [])));
+  for (let k = line === undefined ? 0 : line.length; k < (line === undefined ? maxNodes : Math.min(line.length + 1, maxNodes)); k++) {
     if (k > 0) rule(`ref${k}`, k === 1 ? '"#0"' : `"#" [0-${k - 1}]`);
     const branches: string[] = [];
     for (const t of tools) {
@@ -174,6 +189,18 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
         const spec = t.refs[arg];
         const valueRule = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
         let value: string;
+        const refs = line === undefined || spec === undefined ? `ref${k}` : fitting(spec.kinds);
+        if (refs === '' && spec !== undefined && k > 0) {
+          // no earlier node fits: the argument is a literal value, an empty list, or left out
+          if (spec.many === true) value = '"[]"';
+          else if (spec.only === true || onlyRefs.has(valueRule)) {
+            possible = possible && optional;
+            continue;
+          } else value = valueRule;
+          const part = `${lit(` ${arg}=`)} ${value}`;
+          parts.push(optional ? `(${part})?` : part);
+          continue;
+        }
         if (onlyRefs.has(valueRule) && (spec === undefined || k === 0)) {
           possible = possible && optional;
           continue;
@@ -187,8 +214,8 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
               continue;
             }
           } else value = valueRule;
-        } else if (spec.many === true) value = `"[" (ref${k} ("," ref${k}){0,7})? "]"`;
-        else value = spec.only === true || onlyRefs.has(valueRule) ? `ref${k}` : `(ref${k} | ${valueRule})`;
+        } else if (spec.many === true) value = `"[" (${refs} ("," ${refs}){0,7})? "]"`;
+        else value = spec.only === true || onlyRefs.has(valueRule) ? refs : `(${refs} | ${valueRule})`;
         const part = `${lit(` ${arg}=`)} ${value}`;
         parts.push(optional ? `(${part})?` : part);
       }
@@ -201,6 +228,13 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
     nodeRules.push(`node${k}`);
   }
   const end = lit(`${END_MARKER}\n`);
+  if (line !== undefined) {
+    const k = line.length;
+    // the answer closes a plan: nothing comes after compose_answer
+    const closed = k >= maxNodes || line.includes('answer');
+    rules.unshift(closed ? `root ::= ${end}` : k === 0 ? `root ::= node0` : `root ::= node${k} | ${end}`);
+    return `${rules.join('\n')}\n`;
+  }
   // root ::= node0 (end | node1 (end | node2 (…)))
   let tail = end;
   for (let k = maxNodes - 1; k >= 1; k--) tail = `(${end} | node${k} ${tail})`;

@@ -83,8 +83,8 @@ export interface GenerationStats {
   margins: number[];
 }
 
-/** When a constrained generation is complete: the JSON value closed, or the plan text's end marker written. */
-type StopRule = 'json' | 'plan-text';
+/** When a constrained generation is complete: the JSON value closed, or a line of plan text written. */
+type StopRule = 'json' | 'plan-line';
 
 const GGUF_MAGIC = Buffer.from('GGUF', 'ascii');
 
@@ -396,7 +396,6 @@ export class LocalPlanner implements Planner {
     const out: Token[] = [];
     const closer = new JsonCloser();
     const margins: number[] = [];
-    const endLine = `${END_MARKER}\n`;
     let text = '';
     let logProbSum = 0;
     let firstTokenMs: number | null = null;
@@ -408,7 +407,7 @@ export class LocalPlanner implements Planner {
     // at every token halves decoding speed. The generation is cut into calls at line starts; the grammar state
     // carries over, and a call resumes from the token the previous one sampled.
     let chunk = input;
-    let wantProbabilities = stop === 'plan-text';
+    let wantProbabilities = stop === 'plan-line';
     while (!done) {
       let resume: Token | null = null;
       for await (const step of seq.evaluateWithMetadata(chunk, { confidence: true, probabilities: wantProbabilities }, opts)) {
@@ -428,13 +427,13 @@ export class LocalPlanner implements Planner {
           closer.push(piece);
           if (closer.done) break;
         }
-        if (stop === 'plan-text' && (text === endLine || text.endsWith(`\n${endLine}`))) break;
+        if (stop === 'plan-line' && piece.endsWith('\n')) break;
         if (out.length >= maxTokens) {
           truncated = grammar !== null;
           break;
         }
-        if (stop === 'plan-text' && (wantProbabilities || piece.endsWith('\n'))) {
-          wantProbabilities = !wantProbabilities;
+        if (wantProbabilities) {
+          wantProbabilities = false;
           resume = step.token;
           break;
         }
@@ -587,31 +586,56 @@ export class LocalPlanner implements Planner {
     const t0 = performance.now();
     const model = this.model!;
     const turn = modelTurn(req);
-    const grammar = await this.textGrammar(planTextGrammar(modelGrammarOptions(req, turn, this.options.maxNodes ?? 6)));
-    const tokens = [model.tokens.bos ?? (1 as Token), ...model.tokenize(turn.prompt)];
+    const options = modelGrammarOptions(req, turn, this.options.maxNodes ?? 6);
+    const prompt = [model.tokens.bos ?? (1 as Token), ...model.tokenize(turn.prompt)];
     const groundMs = performance.now() - t0;
-    const g = await this.generate(tokens, grammar, this.options.maxTokens, signal, 'plan-text');
-    if (g.stats.truncated) {
-      throw new HomeSightError('E_PLAN_TRUNCATED', `the plan did not finish within ${this.options.maxTokens} tokens`, {
-        context: { text: g.text.slice(0, 400) },
-        hint: 'raise agent.llm.max_tokens',
-      });
+    // Line by line, each under a grammar that knows the tools already chosen: a reference can only name an
+    // earlier node whose output its argument takes.
+    let tokens = prompt;
+    let text = '';
+    const kinds: OutputKind[] = [];
+    const margins: number[] = [];
+    const decode = { tokens: 0, ms: 0 };
+    let generated = 0;
+    let firstTokenMs: number | null = null;
+    let promptEvaluated: number | null = null;
+    for (;;) {
+      const remaining = Math.max(1, this.options.maxTokens - generated);
+      const grammar = await this.textGrammar(planTextGrammar({ ...options, earlierKinds: kinds }));
+      const g = await this.generate(tokens, grammar, remaining, signal, 'plan-line');
+      promptEvaluated ??= g.stats.evaluated;
+      if (firstTokenMs === null && g.stats.firstTokenMs !== null) firstTokenMs = performance.now() - t0 - g.stats.ms + g.stats.firstTokenMs;
+      if (g.stats.tokens > 1 && g.stats.firstTokenMs !== null) {
+        decode.tokens += g.stats.tokens - 1;
+        decode.ms += g.stats.ms - g.stats.firstTokenMs;
+      }
+      generated += g.stats.tokens;
+      margins.push(...g.stats.margins);
+      text += g.text;
+      tokens = [...tokens, ...g.tokens];
+      if (!g.text.endsWith('\n')) {
+        throw new HomeSightError('E_PLAN_TRUNCATED', `the plan did not finish within ${this.options.maxTokens} tokens`, {
+          context: { text: text.slice(0, 400) },
+          hint: 'raise agent.llm.max_tokens',
+        });
+      }
+      if (g.text === `${END_MARKER}\n`) break;
+      const task = /^[A-Za-z_][A-Za-z0-9_]*/.exec(g.text)?.[0] ?? '';
+      kinds.push(getTool(task)?.kind ?? 'answer');
     }
-    const plan = planFromModelText(g.text, turn, req.question);
+    const plan = planFromModelText(text, turn, req.question);
     const result: PlanResult = {
       plan,
       planner: this.name,
-      confidence: marginConfidence(g.stats.margins),
-      tokens: g.stats.tokens,
+      confidence: marginConfidence(margins),
+      tokens: generated,
       latencyMs: performance.now() - t0,
-      promptTokens: tokens.length,
-      promptEvaluated: g.stats.evaluated,
+      promptTokens: prompt.length,
       notes: [`grounded ${turn.question.mentions.length} mention(s) in ${groundMs.toFixed(1)} ms: ${turn.question.text.slice(0, 160)}`],
     };
-    if (g.stats.firstTokenMs !== null) {
-      result.firstTokenMs = g.stats.firstTokenMs;
-      if (g.stats.tokens > 1) result.decode = { tokens: g.stats.tokens - 1, ms: g.stats.ms - g.stats.firstTokenMs };
-    }
+    if (promptEvaluated !== null) result.promptEvaluated = promptEvaluated;
+    if (firstTokenMs !== null) result.firstTokenMs = firstTokenMs;
+    if (decode.tokens > 0) result.decode = decode;
     return result;
   }
 
