@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Counter, Histogram } from 'prom-client';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
@@ -20,6 +22,18 @@ function abs(p: string, base?: string): string {
   return base === undefined ? resolve(p) : resolve(base, p);
 }
 
+/** The models/ folder shipped with HomeSight: its own planner model is there (models/planner/). */
+const SHIPPED_MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
+
+/** agent.llm.model: relative to paths.models_dir; a file not there is looked for in the shipped models/ folder. */
+function plannerModelPath(config: HomeSightConfig): string {
+  const model = config.agent.llm.model;
+  const inModelsDir = abs(model, abs(config.paths.models_dir));
+  if (isAbsolute(model) || existsSync(inModelsDir)) return inModelsDir;
+  const shipped = resolve(SHIPPED_MODELS, model);
+  return existsSync(shipped) ? shipped : inModelsDir;
+}
+
 export function householdInfo(config: HomeSightConfig): HouseholdInfo {
   return {
     timezone: config.household.timezone,
@@ -34,7 +48,7 @@ export function householdInfo(config: HomeSightConfig): HouseholdInfo {
 export function localPlannerFor(config: HomeSightConfig, log?: Logger): LocalPlanner {
   const l = config.agent.llm;
   const o: ConstructorParameters<typeof LocalPlanner>[0] = {
-    modelPath: abs(l.model, abs(config.paths.models_dir)),
+    modelPath: plannerModelPath(config),
     threads: l.threads,
     contextSize: l.context_size,
     gpuLayers: l.gpu_layers,

@@ -396,7 +396,6 @@ export class LocalPlanner implements Planner {
     const out: Token[] = [];
     const closer = new JsonCloser();
     const margins: number[] = [];
-    let text = '';
     let logProbSum = 0;
     let firstTokenMs: number | null = null;
     let truncated = false;
@@ -422,7 +421,6 @@ export class LocalPlanner implements Planner {
           piece = model.detokenize([step.token], false);
           this.pieces.set(step.token, piece);
         }
-        text += piece;
         if (grammar !== null && stop === 'json') {
           closer.push(piece);
           if (closer.done) break;

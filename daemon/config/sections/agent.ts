@@ -11,7 +11,10 @@ export const agentSchema = z
       .describe('first planner: local GGUF (falls back to retrieval when the model is missing); retrieval = nearest past plan; cloud = OpenAI-compatible endpoint'),
     llm: z
       .strictObject({
-        model: z.string().default('planner.gguf').describe('GGUF file; relative to paths.models_dir'),
+        model: z
+          .string()
+          .default('planner/homesight-planner-2m-q8_0.gguf')
+          .describe("GGUF file; relative to paths.models_dir, else to HomeSight's own models/ folder (the shipped planner model, models/MANIFEST.md)"),
         threads: z.number().int().min(1).max(64).default(1).describe('llama.cpp threads; on small boards fewer is often faster (benchmark it)'),
         context_size: z.number().int().min(128).max(131_072).default(2048).describe('llama.cpp context in tokens (prompt and plan)'),
         gpu_layers: z.union([z.literal('auto'), z.number().int().min(0)]).default('auto').describe('auto = offload when a GPU is there; 0 = CPU only'),
