@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from './prng.js';
 import { generate, sampleLine, allowToolsFor, SPLITS, type GenerateOptions, type Generated, type Sample, type SampleMeta } from './generate.js';
-import { householdAt, planContext, type Household } from './households.js';
+import { householdAt, planContext, routinesAsConfig, type Household } from './households.js';
 import { computeStats, renderStatsMarkdown, replaceStatsBlock, type Stats, type TeacherStats } from './stats.js';
 import { toolDesc, graphDesc } from './tooldesc.js';
 import { teacherParaphrases, emptyTeacherStats, type TeacherOptions } from './teacher.js';
@@ -50,11 +50,19 @@ function writeAtomic(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
+/** A person id → the name the config and the harness use. */
+function nameOf(h: Household): (id: string) => string {
+  return (id) => h.people.find((p) => p.id === id)?.name ?? id;
+}
+
 /** Household metadata as written to households.json (full definitions plus the per-round view planners get). */
 export function householdsJson(households: readonly Household[]): unknown {
   return {
     households: households.map((h) => ({
       ...h,
+      // Routines and groups in the shapes the harness validates (the config's); the generator's own stay in the code.
+      routines: routinesAsConfig(h.routines, nameOf(h)),
+      groups: h.groups.map((g) => ({ name: g.phrase, aliases: [], members: g.members.map(nameOf(h)) })),
       allow_tools: allowToolsFor(h),
       per_round: h.rounds.map((r) => {
         const at = householdAt(h, r.index);

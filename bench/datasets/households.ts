@@ -500,3 +500,33 @@ export function checkHousehold(h: Household): string[] {
   }
   return problems;
 }
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/** A routine in the daemon config's shape (household.routines), which the bench harness and the agent read. */
+export interface ConfigRoutine {
+  name: string;
+  aliases: string[];
+  start: string;
+  end: string;
+  days: Array<(typeof WEEKDAYS)[number]>;
+  people?: string[];
+}
+
+/**
+ * The generator's routines as the daemon config holds them: id → name, phrases → aliases, day sets → weekday
+ * names (0 = Sunday, as weekdayOf counts). `personName` maps a person id to the name the config uses.
+ */
+export function routinesAsConfig(routines: readonly Routine[], personName: (id: string) => string = (id) => id): ConfigRoutine[] {
+  const daysOf = (d: Routine['days']): ConfigRoutine['days'] => {
+    if (d === 'daily') return [...WEEKDAYS];
+    if (d === 'weekdays') return ['mon', 'tue', 'wed', 'thu', 'fri'];
+    if (d === 'weekends') return ['sat', 'sun'];
+    return d.map((i) => WEEKDAYS[i % 7]!);
+  };
+  return routines.map((r) => {
+    const out: ConfigRoutine = { name: r.id, aliases: [...r.phrases], start: r.start, end: r.end, days: daysOf(r.days) };
+    if (r.person !== undefined) out.people = [personName(r.person)];
+    return out;
+  });
+}

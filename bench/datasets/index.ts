@@ -4,7 +4,7 @@
  * DAHLIA-format activity loader with a synthetic keypoint set. Public surface.
  */
 export { Rng, hash32 } from './prng.js';
-export { HOUSEHOLDS, LOCALES, householdAt, planContext, checkHousehold, type Locale, type Household, type Person, type Room, type Camera, type Routine, type Round, type Alias, type Group, type VocabularyEntry } from './households.js';
+export { HOUSEHOLDS, LOCALES, householdAt, planContext, checkHousehold, routinesAsConfig, type ConfigRoutine, type Locale, type Household, type Person, type Room, type Camera, type Routine, type Round, type Alias, type Group, type VocabularyEntry } from './households.js';
 export { sampleTimeExpression, resolvePattern, pickNow, formatClock, TIME_PATTERN_NAMES, type TimeExpression, type TimeKind } from './timeexpr.js';
 export { formatIso } from './tz.js';
 export { expand, finish, STYLES, type Style } from './text.js';
