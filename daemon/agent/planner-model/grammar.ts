@@ -51,8 +51,11 @@ export interface PlanTextGrammarOptions {
    * takes — what one grammar for the whole plan cannot know. Default: the whole plan.
    */
   earlierKinds?: readonly OutputKind[];
-  /** Time placeholders that may fill a `day` argument (those whose day is known). Default: every time placeholder. */
-  dayPlaceholders?: readonly string[];
+  /**
+   * Time placeholders that may fill a `day`, `start` or `end` argument: those the resolver understood (the others
+   * would stand for a phrase, no date or time). Default: every time placeholder.
+   */
+  resolvedTimes?: readonly string[];
 }
 
 /** A GBNF string literal. */
@@ -82,6 +85,21 @@ const PLACEHOLDERS_FOR: Record<ArgClass, readonly PlaceholderKind[]> = {
   text: [],
   any: [],
 };
+
+/** A small bounded number (fps ≤ 10, max ≤ 5…) as the values it may take; other numbers: the general rule. */
+function boundedNumber(n: z.ZodNumber): string {
+  const max = n.maxValue;
+  if (max === null || !Number.isFinite(max) || max > 99) return 'number';
+  const min = Math.max(0, Math.ceil(n.minValue ?? 0));
+  const values: string[] = [];
+  if (n.isInt === true) for (let i = min; i <= max; i++) values.push(lit(String(i)));
+  else {
+    if (min === 0) values.push(`"0." [1-9]`);
+    for (let i = Math.max(1, min); i < max; i++) values.push(`${lit(String(i))} ("." [0-9])?`);
+    if (Number.isInteger(max)) values.push(lit(String(max)));
+  }
+  return values.length === 0 ? 'number' : alt(values);
+}
 
 export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
   const maxNodes = o.maxNodes ?? 8;
@@ -142,7 +160,7 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
     phrase: () => (spanArgs.includes('phrase') ? 'span' : 'quoted'),
     day: () => 'date',
     time: () => (o.literalTimes === false ? '' : 'isotime'),
-    number: () => 'number',
+    number: (_t, schema) => boundedNumber(unwrap(schema) as z.ZodNumber),
     enum: (_t, s) => alt((unwrap(s) as z.ZodEnum).options.map((v) => lit(renderValue(String(v))))),
     activity: () => '[a-z] [a-z_]{0,31}',
     topic: () => literals(o.hubTopics, 'word | quoted'),
@@ -161,8 +179,8 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
     for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
       const cls = argClass(t, arg);
       const ph =
-        cls === 'day' && o.dayPlaceholders !== undefined
-          ? byKind.get('time')!.filter((p) => o.dayPlaceholders!.some((d) => lit(d) === p))
+        (cls === 'day' || cls === 'time') && o.resolvedTimes !== undefined
+          ? byKind.get('time')!.filter((p) => o.resolvedTimes!.some((d) => lit(d) === p))
           : PLACEHOLDERS_FOR[cls].flatMap((k) => byKind.get(k)!);
       const value = valueOf[cls](t, schema, arg);
       const branches = [...ph, ...(value === '' ? [] : [value])];

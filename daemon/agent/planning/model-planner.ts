@@ -103,8 +103,13 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
     placeholders: placeholdersIn(turn.mentions).filter((p) => !p.startsWith('<group-')),
     // Times are references to resolve_time or time placeholders, never digits the model writes.
     literalTimes: false,
-    // A day is a time mention whose day the resolver found (otherwise it would relexicalise to a phrase, no date).
-    dayPlaceholders: turn.mentions.filter((m) => m.resolved?.kind === 'time' && m.resolved.day !== undefined).map((m) => m.placeholder),
+    // A day, start or end is a time mention the resolver understood (otherwise it relexicalises to a phrase).
+    resolvedTimes: turn.mentions
+      .filter(
+        (m) =>
+          m.resolved?.kind === 'time' && m.resolved.day !== undefined && m.resolved.start !== undefined && m.resolved.end !== undefined,
+      )
+      .map((m) => m.placeholder),
     people: req.household.people.map((p) => p.name),
     cameras: req.household.cameras,
     rooms: req.household.rooms,
