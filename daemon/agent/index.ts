@@ -35,9 +35,8 @@ export {
   refuseRequest,
   resolveTimePhrase,
   type ResolvedRange,
-  type Routine,
 } from './planning/index.js';
 export { memoryConversations, memoryEvents, memoryLongTerm, type HouseholdInfo } from './execution/index.js';
 export { AgentClient, type Envelope } from './transport/index.js';
-export { AgentService, type AgentConfig } from './service.js';
-export { AgentModule, createAgentModule, householdInfo, localPlannerFor, cloudPlannerFor } from './module.js';
+export { AgentService } from './service.js';
+export { AgentModule, householdInfo, localPlannerFor, cloudPlannerFor } from './module.js';

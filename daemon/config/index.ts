@@ -1,5 +1,5 @@
 export { configSchema, CONFIG_VERSION, EMBEDDED_DEFAULT, type HomeSightConfig, type ConfigInput, type CameraConfig } from './schema.js';
-export { isLiveKey, live, liveKeys } from './live.js';
+export { isLiveKey, liveKeys } from './live.js';
 export {
   loadConfig,
   parseConfigText,
@@ -10,9 +10,7 @@ export {
   locate as locateYamlNode,
   valueAt as valueAtPath,
   type ConfigProblem,
-  type DescribedIssue,
   type LoadedConfig,
   type LoadOptions,
 } from './load.js';
-export { secretFile } from './sections/common.js';
 export { readSecret } from './secrets.js';

@@ -15,7 +15,6 @@ export type {
   HomeEvent,
   HomeSightEvents,
   RecordingSegmentEvent,
-  ReloadReport,
   VisionEventPayload,
 } from './events.js';
 export {
@@ -28,4 +27,4 @@ export {
   type TaskNode,
   type TaskPlan,
 } from './plan.js';
-export { PLAN_FORMAT, formatPlanSample, toJsonl, type PlanRecord, type TextSample } from './plan-sample.js';
+export { formatPlanSample, toJsonl, type PlanRecord } from './plan-sample.js';

@@ -7,25 +7,6 @@
  * Depends on nothing but daemon/system: the time resolver comes in through
  * the context.
  */
-export { detectMentions, type DetectOptions } from './detect.js';
-export { findTimeSpans, repairTimePhrase, type TimeSpan } from './time-spans.js';
-export { delexicalisePlan, relexicalise, type PlanValueOptions } from './plan-values.js';
-export { editDistance, allowedEdits } from './fuzzy.js';
-export {
-  MENTION_KINDS,
-  QUESTION_PLACEHOLDER,
-  placeholdersIn,
-  type Delexicalised,
-  type GroundingCamera,
-  type GroundingContext,
-  type GroundingGroup,
-  type GroundingPerson,
-  type GroundingRoom,
-  type GroundingRoutine,
-  type GroupMeaning,
-  type Mention,
-  type MentionKind,
-  type PlanLike,
-  type Resolution,
-  type TimeResolver,
-} from './types.js';
+export { detectMentions } from './detect.js';
+export { delexicalisePlan, relexicalise } from './plan-values.js';
+export { QUESTION_PLACEHOLDER, placeholdersIn, type Delexicalised, type GroundingContext, type Mention } from './types.js';

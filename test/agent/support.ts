@@ -11,7 +11,8 @@ import { configSchema, parseConfigText, type HomeSightConfig } from '../../daemo
 import type { ModuleContext } from '../../daemon/context.js';
 import { MemoryStore, newEventId, type HomeEvent } from '../../daemon/memory/index.js';
 import { EventBus, LogHub, ManualClock, ServiceContainer, silentLogger, systemClock, type Clock } from '../../daemon/system/index.js';
-import type { AgentConfig, HouseholdInfo, PlanRequest, PlanResult, Planner, TaskPlan } from '../../daemon/agent/index.js';
+import type { HouseholdInfo, PlanRequest, PlanResult, Planner, TaskPlan } from '../../daemon/agent/index.js';
+import type { AgentConfig } from '../../daemon/agent/service.js';
 
 export const SHARED = process.env.HOMESIGHT_SHARED_DIR ?? new URL('../../../shared/', import.meta.url).pathname;
 export const STORIES = join(SHARED, 'models', 'stories260K.gguf');

@@ -15,15 +15,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildBundle,
-  generateSigningKey,
-  listSourceTree,
-  loadPrivateKey,
-  openBundle,
-  compareVersions,
-  writeTarGz,
-} from '../../daemon/fleet/index.js';
+import { buildBundle, generateSigningKey, listSourceTree, loadPrivateKey, openBundle } from '../../daemon/fleet/index.js';
+import { compareVersions } from '../../daemon/fleet/manifest.js';
+import { writeTarGz } from '../../daemon/fleet/tar.js';
 import { HomeSightError } from '../../daemon/system/index.js';
 import { makeFakeRelease } from './support/fake-release.js';
 

@@ -17,16 +17,14 @@ import {
   buildBundle,
   generateSigningKey,
   HttpHealthProbe,
-  InProcessLauncher,
   listSourceTree,
   loadPrivateKey,
-  ProcessSupervisor,
   ReleaseStore,
   StateFile,
   Updater,
-  FleetModule,
-  SystemdRunLauncher,
 } from '../../daemon/fleet/index.js';
+import { InProcessLauncher, FleetModule, SystemdRunLauncher } from '../../daemon/fleet/module.js';
+import { ProcessSupervisor } from '../../daemon/fleet/restart.js';
 import { configSchema } from '../../daemon/config/index.js';
 import { MqttModule } from '../../daemon/mqtt/index.js';
 import { silentLogger, systemClock } from '../../daemon/system/index.js';

@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { configSchema, type ConfigInput, type HomeSightConfig } from '../../daemon/config/index.js';
 import { MemoryStore } from '../../daemon/memory/index.js';
-import { resolveFfmpeg, type RecordingCatalog } from '../../daemon/ingest/index.js';
+import { resolveFfmpeg } from '../../daemon/ingest/index.js';
+import { type RecordingCatalog } from '../../daemon/ingest/types.js';
 import { systemClock } from '../../daemon/system/index.js';
 
 export const here = new URL('.', import.meta.url).pathname;

@@ -3,14 +3,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, utimesSync,
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { HomeSightEvents } from '../../daemon/contracts/index.js';
-import {
-  IngestModule,
-  RecordingKeeper,
-  probeDuration,
-  resolveFfmpeg,
-  type Frame,
-  type RecordingSegmentEvent,
-} from '../../daemon/ingest/index.js';
+import { IngestModule, resolveFfmpeg, type Frame } from '../../daemon/ingest/index.js';
+import { RecordingKeeper, probeDuration } from '../../daemon/ingest/recordings.js';
+import { type RecordingSegmentEvent } from '../../daemon/ingest/types.js';
 import { EventBus, systemClock } from '../../daemon/system/index.js';
 import {
   captureLogger,

@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { HomeSightEvents } from '../../daemon/contracts/index.js';
-import { IngestModule, type CameraStateEvent, type Frame } from '../../daemon/ingest/index.js';
+import { IngestModule, type Frame } from '../../daemon/ingest/index.js';
+import { type CameraStateEvent } from '../../daemon/ingest/types.js';
 import { EventBus, systemClock } from '../../daemon/system/index.js';
 import {
   captureLogger,

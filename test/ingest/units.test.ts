@@ -2,18 +2,12 @@ import t from 'tap';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import {
-  Backoff,
-  DropOldestQueue,
-  RateMeter,
-  Redactor,
-  diagnose,
-  isDecodeError,
-  planExtraction,
-  resolveFfmpeg,
-  withCredentials,
-  type RecordingSegment,
-} from '../../daemon/ingest/index.js';
+import { resolveFfmpeg } from '../../daemon/ingest/index.js';
+import { Backoff, DropOldestQueue, RateMeter } from '../../daemon/ingest/queue.js';
+import { Redactor, withCredentials } from '../../daemon/ingest/ffmpeg.js';
+import { diagnose, isDecodeError } from '../../daemon/ingest/diagnose.js';
+import { planExtraction } from '../../daemon/ingest/extract.js';
+import { type RecordingSegment } from '../../daemon/ingest/types.js';
 import { makeConfig, tempDir } from './helpers.js';
 
 t.test('DropOldestQueue keeps the newest items, counts drops, ends on close', async (t) => {

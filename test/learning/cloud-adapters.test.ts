@@ -9,14 +9,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { AdapterJobs, buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
 import { LocalProcessTrainer, publishAdapter } from '../../cloud/trainer/index.js';
-import {
-  AdapterLifecycle,
-  AdapterStore,
-  HttpTeacherClient,
-  LlamaAdapterRuntime,
-  NllEvaluator,
-  lifecycleSink,
-} from '../../daemon/learning/index.js';
+import { HttpTeacherClient } from '../../daemon/learning/index.js';
+import { AdapterLifecycle, AdapterStore, LlamaAdapterRuntime, NllEvaluator } from '../../daemon/learning/adapters/index.js';
+import { lifecycleSink } from '../../daemon/learning/adapter-sink.js';
 import { makeEdge } from './support/edge-helpers.js';
 import { BASE_MODEL, signingKeys, tempDir, writeData } from './support/fixtures.js';
 import { writeFileSync } from 'node:fs';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
 import { AgentModule } from '../../daemon/agent/index.js';
-import { LearningModule } from '../../daemon/learning/index.js';
+import { LearningModule } from '../../daemon/learning/module.js';
 import { startsAfter } from '../../daemon/context.js';
 import { MODULES } from '../../daemon/modules.js';
 import { makeContext, tempDir } from '../agent/support.js';

@@ -3,7 +3,8 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MemoryStore, SCHEMA_VERSION } from '../../daemon/memory/index.js';
+import { MemoryStore } from '../../daemon/memory/index.js';
+import { SCHEMA_VERSION } from '../../daemon/memory/migrations.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { ev, repo, tempDir } from './support.js';
 
@@ -56,7 +57,9 @@ t.test('db backup copies a database in use into one file with the same contents'
   t.equal(r.code, 0, r.stderr);
   t.match(
     r.stdout,
-    new RegExp(`backed up .*homesight\\.db → .*backup\\.db: .* MB, schema v${SCHEMA_VERSION}, 2500 events, 1 recordings, 1 identities, 1 memories .*integrity ok`),
+    new RegExp(
+      `backed up .*homesight\\.db → .*backup\\.db: .* MB, schema v${SCHEMA_VERSION}, 2500 events, 1 recordings, 1 identities, 1 memories .*integrity ok`,
+    ),
   );
   t.notOk(existsSync(`${out}-wal`), 'backup is a single file');
   const raw = new Database(out, { readonly: true });

@@ -1,6 +1,9 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { LexicalEmbedder, MemoryStore, cosine, ftsQuery, type LongTermInput } from '../../daemon/memory/index.js';
+import { MemoryStore } from '../../daemon/memory/index.js';
+import { LexicalEmbedder, cosine } from '../../daemon/memory/embedder.js';
+import { ftsQuery } from '../../daemon/memory/longterm.js';
+import { type LongTermInput } from '../../daemon/memory/types.js';
 import { silentLogger } from '../../daemon/system/index.js';
 import { openStore } from './support.js';
 

@@ -2,15 +2,9 @@ import Database from 'better-sqlite3';
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import {
-  MemoryStore,
-  MIGRATIONS,
-  SCHEMA_VERSION,
-  migrate,
-  openDatabase,
-  schemaVersion,
-  type Migration,
-} from '../../daemon/memory/index.js';
+import { MemoryStore, MIGRATIONS, migrate } from '../../daemon/memory/index.js';
+import { SCHEMA_VERSION, schemaVersion, type Migration } from '../../daemon/memory/migrations.js';
+import { openDatabase } from '../../daemon/memory/db.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 import { tempDir } from './support.js';
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { localDayRange, type HomeEvent } from '../../daemon/memory/index.js';
+import { type HomeEvent } from '../../daemon/memory/index.js';
+import { localDayRange } from '../../daemon/memory/time.js';
 import { ManualClock } from '../../daemon/system/index.js';
 import { ev, HOUR, MIN, openStore } from './support.js';
 

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
-import { FACE_EMBEDDING_DIM, newEventId, type FlushInfo } from '../../daemon/memory/index.js';
+import { newEventId } from '../../daemon/memory/index.js';
+import { FACE_EMBEDDING_DIM } from '../../daemon/memory/identities.js';
+import { type FlushInfo } from '../../daemon/memory/events.js';
 import { ev, HOUR, MIN, openStore } from './support.js';
 
 const T0 = Date.UTC(2026, 5, 1, 8);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { MemoryStore, type HomeEvent, type MemoryStoreOptions } from '../../daemon/memory/index.js';
+import { MemoryStore, type HomeEvent } from '../../daemon/memory/index.js';
+import { type MemoryStoreOptions } from '../../daemon/memory/store.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
 
 export const repo = new URL('../../', import.meta.url).pathname;

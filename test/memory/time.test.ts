@@ -1,5 +1,5 @@
 import t from 'tap';
-import { addDays, localDayRange, localTimeRange } from '../../daemon/memory/index.js';
+import { addDays, localDayRange, localTimeRange } from '../../daemon/memory/time.js';
 import { HomeSightError, zonedDay, zoneOffsetMs, zonedToUtc } from '../../daemon/system/index.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,17 +1,9 @@
 import t from 'tap';
 import { z } from 'zod';
-import {
-  MQTT_PUBLISHED,
-  MQTT_REQUESTS,
-  type MqttMessage,
-  type ProtocolVersion,
-  type PublishOptions,
-  type ReplyEnvelope,
-  replyEnvelopeSchema,
-  type ServeOptions,
-  TOPICS,
-  topicMatches,
-} from '../../daemon/mqtt/index.js';
+import { MQTT_PUBLISHED, MQTT_REQUESTS, replyEnvelopeSchema, type ServeOptions } from '../../daemon/mqtt/index.js';
+import { type MqttMessage, type ProtocolVersion, type PublishOptions, type ReplyEnvelope } from '../../daemon/mqtt/types.js';
+import { TOPICS } from '../../daemon/mqtt/entities.js';
+import { topicMatches } from '../../daemon/mqtt/topics.js';
 import { clientKey, RequestRouter, type RouterTransport } from '../../daemon/mqtt/router.js';
 import { HomeSightError, ManualClock, silentLogger } from '../../daemon/system/index.js';
 

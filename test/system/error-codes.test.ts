@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t from 'tap';
-import { ERROR_CODES, HomeSightError, asHomeSightError, isErrorCode } from '../../daemon/system/index.js';
+import { HomeSightError, asHomeSightError, isErrorCode } from '../../daemon/system/index.js';
+import { ERROR_CODES } from '../../daemon/system/error-codes.js';
 
 /**
  * The registry in daemon/system/error-codes.ts is the one list of error codes. The compiler holds

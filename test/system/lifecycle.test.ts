@@ -1,12 +1,6 @@
 import t from 'tap';
-import {
-  ServiceContainer,
-  startOrder,
-  systemClock,
-  silentLogger,
-  type ServiceModule,
-  type ModuleHealth,
-} from '../../daemon/system/index.js';
+import { ServiceContainer, systemClock, silentLogger, type ServiceModule, type ModuleHealth } from '../../daemon/system/index.js';
+import { startOrder } from '../../daemon/system/lifecycle.js';
 import { join } from 'node:path';
 import { bareConfig, startDaemon, tempDir, repo } from './support.js';
 

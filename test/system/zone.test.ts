@@ -8,8 +8,8 @@ import {
   zoneOffsetMs,
   zonedParts,
   zonedToUtc,
-  type ZonedFields,
 } from '../../daemon/system/index.js';
+import { type ZonedFields } from '../../daemon/system/zone.js';
 
 const HOUR = 3_600_000;
 const iso = (ms: number): string => new Date(ms).toISOString();

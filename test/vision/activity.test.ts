@@ -1,17 +1,7 @@
 import t from 'tap';
-import {
-  ACTIVITY_CLASSES,
-  FeatureActivityClassifier,
-  HAND_KP,
-  MIN_HAND_COVERAGE,
-  STILL_EXCURSION,
-  STILL_SPEED,
-  WALK_SPEED,
-  type ActivityResult,
-  type Box,
-  type Keypoint,
-  type PoseSample,
-} from '../../daemon/vision/index.js';
+import { ACTIVITY_CLASSES, FeatureActivityClassifier, type Box } from '../../daemon/vision/index.js';
+import { HAND_KP, MIN_HAND_COVERAGE, STILL_EXCURSION, STILL_SPEED, WALK_SPEED } from '../../daemon/vision/experts/activity.js';
+import { type ActivityResult, type Keypoint, type PoseSample } from '../../daemon/vision/types.js';
 
 interface Opts {
   sit?: boolean;

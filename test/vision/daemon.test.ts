@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../daemon/config/index.js';
 import { Daemon } from '../../daemon/main.js';
 import { MODULES } from '../../daemon/modules.js';
-import type { VisionEventPayload } from '../../daemon/vision/index.js';
+import type { VisionEventPayload } from '../../daemon/contracts/index.js';
 import { MEDIA, MODELS, haveShared } from './support/shared.js';
 
 if (!haveShared()) throw new Error('test/vision needs ../shared (models and media): set HOMESIGHT_SHARED_DIR');

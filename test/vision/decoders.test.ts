@@ -1,29 +1,10 @@
 import t from 'tap';
-import {
-  ImageTensorizer,
-  clipBox,
-  decodeHeatmaps,
-  decodeMovenet,
-  decodeMovenetMultipose,
-  decodeSimcc,
-  decodeYolov8,
-  decodeYolov8Pose,
-  decodeYolox,
-  decodeYunet,
-  filterDetections,
-  gridAnchors,
-  invertAffine,
-  iou,
-  nms,
-  pointInPolygon,
-  similarityTransform,
-  toFractions,
-  toImage,
-  warpAffineNchw,
-  zonesOf,
-  type Box,
-  type Detection,
-} from '../../daemon/vision/index.js';
+import { ImageTensorizer, type Box } from '../../daemon/vision/index.js';
+import { clipBox, filterDetections, iou, nms, pointInPolygon, toFractions, zonesOf } from '../../daemon/vision/geometry.js';
+import { decodeHeatmaps, decodeMovenet, decodeMovenetMultipose, decodeSimcc, decodeYolov8Pose } from '../../daemon/vision/decoders/pose.js';
+import { decodeYolov8, decodeYolox, decodeYunet, gridAnchors } from '../../daemon/vision/decoders/detection.js';
+import { invertAffine, similarityTransform, toImage, warpAffineNchw } from '../../daemon/vision/preprocess.js';
+import { type Detection } from '../../daemon/vision/types.js';
 
 const close = (a: number, b: number, eps = 1e-4): boolean => Math.abs(a - b) <= eps;
 const closeAll = (a: readonly number[], b: readonly number[], eps = 1e-4): boolean =>

@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { configSchema } from '../../daemon/config/index.js';
 import { silentLogger } from '../../daemon/system/index.js';
-import {
-  InMemoryGallery,
-  KP,
-  VisionEngine,
-  decodeImage,
-  enrollFaces,
-  matchFace,
-  type Box,
-  type RgbImage,
-} from '../../daemon/vision/index.js';
+import { InMemoryGallery, VisionEngine, decodeImage, enrollFaces, type Box, type RgbImage } from '../../daemon/vision/index.js';
+import { KP } from '../../daemon/vision/decoders/pose.js';
+import { matchFace } from '../../daemon/vision/identity.js';
 import { MEDIA, MODELS, haveShared } from './support/shared.js';
 
 if (!haveShared()) throw new Error('test/vision needs ../shared (models and media): set HOMESIGHT_SHARED_DIR');

@@ -7,15 +7,10 @@ import sharp from 'sharp';
 import type { HomeSightEvents } from '../../daemon/contracts/index.js';
 import { MemoryStore, newEventId } from '../../daemon/memory/index.js';
 import { EventBus, ManualClock, silentLogger } from '../../daemon/system/index.js';
-import {
-  VisionModule,
-  decodeImage,
-  imageFrame,
-  type CameraOccupancy,
-  type Frame,
-  type FrameFeed,
-  type VisionEventPayload,
-} from '../../daemon/vision/index.js';
+import { VisionModule, decodeImage } from '../../daemon/vision/index.js';
+import { imageFrame } from '../../daemon/vision/image.js';
+import { type CameraOccupancy, type VisionEventPayload } from '../../daemon/contracts/index.js';
+import { type Frame, type FrameFeed } from '../../daemon/vision/types.js';
 import { MEDIA, MODELS, haveShared, testConfig, videoFrames } from './support/shared.js';
 import { MQTT_REQUESTS, type RouteTopic } from '../../daemon/mqtt/index.js';
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { ImageTensorizer, warpAffineNchw, type Affine, type Box, type TensorSpec } from '../../daemon/vision/index.js';
+import { ImageTensorizer, type Box } from '../../daemon/vision/index.js';
+import { warpAffineNchw, type Affine, type TensorSpec } from '../../daemon/vision/preprocess.js';
 
 /**
  * The fused, table-driven tensorizer and the affine warp against plain

@@ -9,18 +9,14 @@ import {
   FeatureActivityClassifier,
   OnnxDetector,
   OnnxPoseEstimator,
-  OnnxSequenceActivityClassifier,
   VisionEngine,
-  cropFor,
   loadModel,
   resolveModelSpec,
-  sha256Hex,
-  type LoaderOptions,
-  type ModelFormat,
-  type ModelKind,
-  type RunnableSession,
-  type SessionFactory,
 } from '../../daemon/vision/index.js';
+import { OnnxSequenceActivityClassifier } from '../../daemon/vision/experts/activity.js';
+import { cropFor } from '../../daemon/vision/experts/pose.js';
+import { sha256Hex, type LoaderOptions, type RunnableSession, type SessionFactory } from '../../daemon/vision/runtime.js';
+import { type ModelFormat, type ModelKind } from '../../daemon/vision/models.js';
 import { constantOutputModel } from './support/onnx-builder.js';
 import { MODELS, haveShared } from './support/shared.js';
 

@@ -1,24 +1,25 @@
 import t from 'tap';
 import {
-  CameraEventWriter,
   CameraPipeline,
   FeatureActivityClassifier,
-  IdentityVoter,
   InMemoryGallery,
   IouTracker,
-  matchFace,
   type Box,
+  type RgbImage,
+} from '../../daemon/vision/index.js';
+import { CameraEventWriter } from '../../daemon/vision/events.js';
+import { IdentityVoter, matchFace } from '../../daemon/vision/identity.js';
+import {
   type Detection,
   type Detector,
-  type Experts,
   type FaceDetection,
   type FaceDetector,
   type FaceEmbedder,
   type HomeEvent,
   type Keypoint,
   type PoseSample,
-  type RgbImage,
-} from '../../daemon/vision/index.js';
+} from '../../daemon/vision/types.js';
+import { type Experts } from '../../daemon/vision/engine.js';
 import { configSchema } from '../../daemon/config/index.js';
 
 const person = (box: Box, score = 0.9): Detection => ({ box, score, classId: 0, label: 'person' });

@@ -3,16 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '../../../daemon/memory/index.js';
 import { ManualClock, silentLogger } from '../../../daemon/system/index.js';
-import {
-  AuditLog,
-  HardExampleMiner,
-  LearningEdge,
-  PrivacyFilter,
-  Uploader,
-  DEFAULT_UPLOAD,
-  type AnsweredEvent,
-  type TeacherClient,
-} from '../../../daemon/learning/index.js';
+import { AuditLog, HardExampleMiner, LearningEdge, PrivacyFilter, Uploader, DEFAULT_UPLOAD } from '../../../daemon/learning/index.js';
+import { type AnsweredEvent } from '../../../daemon/learning/edge.js';
+import { type TeacherClient } from '../../../daemon/learning/teacher-client.js';
 
 export const PEOPLE = [
   { name: 'Bob', aliases: ['grandpa'] },

@@ -1,14 +1,8 @@
 import { join } from 'node:path';
 import { configSchema } from '../../../daemon/config/index.js';
 import { silentLogger } from '../../../daemon/system/index.js';
-import {
-  CameraPipeline,
-  InMemoryGallery,
-  VisionEngine,
-  type ActivityClassifier,
-  type ActivityResult,
-  type Box,
-} from '../../../daemon/vision/index.js';
+import { CameraPipeline, InMemoryGallery, VisionEngine, type Box } from '../../../daemon/vision/index.js';
+import { type ActivityClassifier, type ActivityResult } from '../../../daemon/vision/types.js';
 import { MEDIA, MODELS, videoFrames } from './shared.js';
 
 /** One person in one frame of the clip, as the chain labelled it. */

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configSchema, type ConfigInput, type HomeSightConfig } from '../../../daemon/config/index.js';
-import type { Frame } from '../../../daemon/vision/index.js';
+import type { Frame } from '../../../daemon/vision/types.js';
 
 /** ../shared (models, media), or HOMESIGHT_SHARED_DIR. */
 export const SHARED = resolve(process.env.HOMESIGHT_SHARED_DIR ?? new URL('../../../../shared/', import.meta.url).pathname);
