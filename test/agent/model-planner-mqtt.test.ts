@@ -1,4 +1,6 @@
-import t from 'tap';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
 import { AgentClient } from '../../daemon/agent/index.js';
 import { type HomeEvent, MemoryModule, newEventId } from '../../daemon/memory/index.js';
 import { MODULES } from '../../daemon/modules.js';
@@ -10,9 +12,10 @@ import { freePort, makeContext, tempDir, VTEST } from './support.js';
 // trained on the planner corpus's formats (model-planner-support.ts).
 
 const model = tinyPlannerModel();
+/** The planner model HomeSight ships (models/MANIFEST.md). */
+const SHIPPED = fileURLToPath(new URL('../../models/planner/homesight-planner-2m-q8_0.gguf', import.meta.url));
 
-t.test('MQTT ask → planner model plan → executed → answer', { skip: 'skip' in model ? model.skip : false }, async (t) => {
-  if ('skip' in model) return;
+async function askOverMqtt(t: Test, modelPath: string): Promise<void> {
   const dir = tempDir(t);
   const port = await freePort();
   const ctx = makeContext(
@@ -30,7 +33,7 @@ vision: {enabled: false}
 agent:
   planner: local
   max_repairs: 0
-  llm: {model: ${JSON.stringify(model.path)}, threads: 1, gpu_layers: 0, context_size: 1024, max_tokens: 160}
+  llm: {model: ${JSON.stringify(modelPath)}, threads: 1, gpu_layers: 0, context_size: 1024, max_tokens: 160}
 mqtt:
   embedded: {port: ${port}}
 `,
@@ -85,4 +88,16 @@ mqtt:
     if (cam !== undefined) t.ok(['kitchen_cam', 'front_door'].includes(cam as string), `camera ${String(cam)} is the household's`);
   }
   t.ok(data.answer.length > 0, `answer: ${data.answer.slice(0, 200)}`);
+}
+
+t.test('MQTT ask → plan from a tiny trained model → executed → answer', { skip: 'skip' in model ? model.skip : false }, async (t) => {
+  if (!('skip' in model)) await askOverMqtt(t, model.path);
 });
+
+t.test(
+  'MQTT ask → plan from the shipped planner model → executed → answer',
+  { skip: existsSync(SHIPPED) ? false : `${SHIPPED} is missing` },
+  async (t) => {
+    await askOverMqtt(t, SHIPPED);
+  },
+);
