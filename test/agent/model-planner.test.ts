@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { validatePlan } from '../../daemon/agent/index.js';
 import { parsePlanText, planTextGrammar } from '../../daemon/agent/planner-model/index.js';
 import { LocalPlanner, type LocalPlannerOptions } from '../../daemon/agent/planning/index.js';
@@ -80,12 +82,26 @@ const model = tinyPlannerModel();
 const skip = 'skip' in model ? model.skip : false;
 
 t.test('tiny trained model: every plan of 40 varied questions parses, stays in the grammar and validates', { skip }, async (t) => {
-  if ('skip' in model) return;
+  if (!('skip' in model)) await validPlans(t, model.path);
+});
+
+/** The planner model HomeSight ships (models/MANIFEST.md). */
+const SHIPPED = fileURLToPath(new URL('../../models/planner/homesight-planner-2m-q8_0.gguf', import.meta.url));
+
+t.test(
+  'shipped planner model: every plan of 40 varied questions parses, stays in the grammar and validates',
+  { skip: existsSync(SHIPPED) ? false : `${SHIPPED} is missing` },
+  async (t) => {
+    await validPlans(t, SHIPPED);
+  },
+);
+
+async function validPlans(t: Test, modelPath: string): Promise<void> {
   const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
   t.teardown(() => llama.dispose());
   const opts: LocalPlannerOptions = {
     llama,
-    modelPath: model.path,
+    modelPath,
     threads: 1,
     contextSize: 1024,
     gpuLayers: 0,
@@ -124,4 +140,4 @@ t.test('tiny trained model: every plan of 40 varied questions parses, stays in t
   const b = await p.plan(modelRequest('who was in the kitchen last night?'));
   t.same(a.plan, b.plan, 'temperature 0 is deterministic');
   t.ok(parsePlanText('resolve_time phrase="x"\nend\n').task_nodes.length === 1);
-});
+}
