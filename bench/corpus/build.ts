@@ -68,7 +68,9 @@ export interface CorpusOptions {
    * those whose plan names can be copied from the question (`copyable`).
    */
   rawShare?: number;
-  /** Share of the conversations that use a held-out template or household kept for the disjoint split (default 0.35; the rest are dropped). */
+  /**
+   * Share of the conversations that use a held-out template or household kept for the disjoint split (default 0.35; the rest are dropped).
+   */
   disjointKeep?: number;
   /** Shares of the random splits among non-held-out conversations (default val 0.025, test 0.025). */
   splitShares?: { val: number; test: number };
@@ -371,7 +373,8 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
       }
       if (written === before && ++stalled >= 3)
         throw new Error(
-          `corpus stalled at ${written} of ${options.size} samples: every household draws only duplicates (use more households or a smaller size)`,
+          `corpus stalled at ${written} of ${options.size} samples: ` +
+            `every household draws only duplicates (use more households or a smaller size)`,
         );
     }
   } catch (e) {

@@ -21,20 +21,26 @@ function table(title: string, counts: Record<string, number>, total: number): st
 export function renderCorpusStats(s: CorpusStats, buildSeconds?: number): string {
   const L: string[] = [];
   L.push(
-    `Seed ${s.seed}; ${s.size} samples in ${s.conversations} conversations (${s.multi_turn_conversations} with follow-ups); ${s.households} generated households.`,
+    `Seed ${s.seed}; ${s.size} samples in ${s.conversations} conversations ` +
+      `(${s.multi_turn_conversations} with follow-ups); ${s.households} generated households.`,
   );
   if (buildSeconds !== undefined) L.push(`Built in ${buildSeconds.toFixed(0)} s on this machine.`);
   L.push('');
   L.push(`- Delexicalised: ${s.delexicalised}; raw (names copied): ${s.raw}.`);
   L.push(
-    `- Exact duplicates drawn and skipped (normalised text with history, across all splits): ${s.duplicates_skipped}; held-out conversations drawn and not kept: ${s.held_out_dropped}.`,
+    `- Exact duplicates drawn and skipped (normalised text with history, ` +
+      `across all splits): ${s.duplicates_skipped}; held-out conversations drawn and not ` +
+      `kept: ${s.held_out_dropped}.`,
   );
   L.push(
-    `- Vocabulary: ${s.vocabulary_size} distinct lower-case words in the instructions; ${s.prompt_target_vocabulary_size} distinct whitespace tokens in prompts and targets.`,
+    `- Vocabulary: ${s.vocabulary_size} distinct lower-case words in the ` +
+      `instructions; ${s.prompt_target_vocabulary_size} distinct whitespace tokens in prompts and targets.`,
   );
   L.push(`- ${s.distinct_people_names} distinct people names, ${s.distinct_camera_ids} distinct camera ids.`);
   L.push(
-    `- ${s.templates} named templates in ${s.template_families} families; held out for the disjoint split: ${s.held_out_templates.length} templates and the households ${s.held_out_households.join(', ')}.`,
+    `- ${s.templates} named templates in ${s.template_families} families; ` +
+      `held out for the disjoint split: ${s.held_out_templates.length} templates and the ` +
+      `households ${s.held_out_households.join(', ')}.`,
   );
   L.push('');
   L.push('| file | lines | bytes | sha256 |', '|---|---:|---:|---|');
