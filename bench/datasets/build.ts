@@ -14,7 +14,16 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from './prng.js';
-import { generate, sampleLine, allowToolsFor, SPLITS, type GenerateOptions, type Generated, type Sample, type SampleMeta } from './generate.js';
+import {
+  generate,
+  sampleLine,
+  allowToolsFor,
+  SPLITS,
+  type GenerateOptions,
+  type Generated,
+  type Sample,
+  type SampleMeta,
+} from './generate.js';
 import { householdAt, planContext, routinesAsConfig, type Household } from './households.js';
 import { computeStats, renderStatsMarkdown, replaceStatsBlock, type Stats, type TeacherStats } from './stats.js';
 import { toolDesc, graphDesc } from './tooldesc.js';
@@ -66,7 +75,12 @@ export function householdsJson(households: readonly Household[]): unknown {
       allow_tools: allowToolsFor(h),
       per_round: h.rounds.map((r) => {
         const at = householdAt(h, r.index);
-        return { round: r.index, introduces: r.introduces, planner_context: planContext(at), cameras: at.cameras.map((c) => ({ name: c.name, room: c.room })) };
+        return {
+          round: r.index,
+          introduces: r.introduces,
+          planner_context: planContext(at),
+          cameras: at.cameras.map((c) => ({ name: c.name, room: c.room })),
+        };
       }),
     })),
   };
@@ -126,7 +140,19 @@ export async function buildDataset(o: BuildOptions): Promise<BuildResult> {
       .map((m) => {
         const s = sampleById.get(m.id)!;
         const t = m.time!;
-        return JSON.stringify({ id: m.id, household: s.household, timezone: s.context.timezone, now: s.context.now, phrase: t.text, kind: t.kind, pattern: t.pattern, start: t.start, end: t.end }) + '\n';
+        return (
+          JSON.stringify({
+            id: m.id,
+            household: s.household,
+            timezone: s.context.timezone,
+            now: s.context.now,
+            phrase: t.text,
+            kind: t.kind,
+            pattern: t.pattern,
+            start: t.start,
+            end: t.end,
+          }) + '\n'
+        );
       })
       .join(''),
   );

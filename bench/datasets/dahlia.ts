@@ -32,7 +32,16 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { HomeSightError } from '../../daemon/system/index.js';
 
-export const ACTIVITY_CLASSES = ['neutral', 'cooking', 'laying_table', 'eating', 'clearing_table', 'washing_dishes', 'housework', 'working'] as const;
+export const ACTIVITY_CLASSES = [
+  'neutral',
+  'cooking',
+  'laying_table',
+  'eating',
+  'clearing_table',
+  'washing_dishes',
+  'housework',
+  'working',
+] as const;
 export type ActivityClass = (typeof ACTIVITY_CLASSES)[number];
 
 const SYNONYMS: Record<string, ActivityClass> = {
@@ -112,7 +121,11 @@ const isInt = (s: string): boolean => /^-?\d+$/.test(s);
 
 /** Fields of a line: comma/tab separated as written; space separated with multi-word labels kept whole. */
 function splitFields(line: string): string[] {
-  if (line.includes(',') || line.includes('\t')) return line.split(/[,\t]/).map((x) => x.trim()).filter((x) => x.length > 0);
+  if (line.includes(',') || line.includes('\t'))
+    return line
+      .split(/[,\t]/)
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
   const t = line.split(/\s+/).filter((x) => x.length > 0);
   const n = t.length;
   if (n <= 1 || (n === 2 && isInt(t[0]!) && isInt(t[1]!))) return t;
@@ -146,27 +159,46 @@ export function parseDahlia(text: string, path = '<text>', o: ParseOptions = {})
     (f.length === 2 && isInt(f[0]!) && parseLabel(f[1]!, o) !== null) ||
     (f.length === 3 && ((isInt(f[0]!) && isInt(f[1]!)) || (isInt(f[1]!) && isInt(f[2]!))));
   if (rows.length > 0 && !isData(rows[0]!.fields)) rows.shift(); // header
-  if (rows.length === 0) fail(path, 1, 'no annotation lines', 'one segment per line: "start_frame end_frame label", or one label per frame');
+  if (rows.length === 0)
+    fail(path, 1, 'no annotation lines', 'one segment per line: "start_frame end_frame label", or one label per frame');
   const width = rows[0]!.fields.length;
   const id = basename(path, extname(path));
   const viewMatch = /K([1-3])/i.exec(id);
   const view = viewMatch === null ? null : Number(viewMatch[1]);
   const label = (tok: string, line: number): ActivityClass =>
-    parseLabel(tok, o) ?? fail(path, line, `unknown activity label "${tok}"`, `labels: ${ACTIVITY_CLASSES.join(', ')} (any case; spaces, _ or -), or ids 0–${ACTIVITY_CLASSES.length - 1}`);
+    parseLabel(tok, o) ??
+    fail(
+      path,
+      line,
+      `unknown activity label "${tok}"`,
+      `labels: ${ACTIVITY_CLASSES.join(', ')} (any case; spaces, _ or -), or ids 0–${ACTIVITY_CLASSES.length - 1}`,
+    );
 
   if (width === 3) {
     const segs: Segment[] = rows.map(({ line, fields }) => {
-      if (fields.length !== 3) fail(path, line, `expected 3 fields like the first line, found ${fields.length}`, 'segments: "start_frame end_frame label"');
+      if (fields.length !== 3)
+        fail(path, line, `expected 3 fields like the first line, found ${fields.length}`, 'segments: "start_frame end_frame label"');
       const [a, b, c] = fields as [string, string, string];
-      const seg = isInt(a) && isInt(b) ? { start: Number(a), end: Number(b), label: label(c, line) } : isInt(b) && isInt(c) ? { start: Number(b), end: Number(c), label: label(a, line) } : fail(path, line, 'a segment needs two frame numbers', 'segments: "start_frame end_frame label"');
-      if (seg.end < seg.start) fail(path, line, `segment ends (${seg.end}) before it starts (${seg.start})`, 'frames are inclusive: start ≤ end');
+      const seg =
+        isInt(a) && isInt(b)
+          ? { start: Number(a), end: Number(b), label: label(c, line) }
+          : isInt(b) && isInt(c)
+            ? { start: Number(b), end: Number(c), label: label(a, line) }
+            : fail(path, line, 'a segment needs two frame numbers', 'segments: "start_frame end_frame label"');
+      if (seg.end < seg.start)
+        fail(path, line, `segment ends (${seg.end}) before it starts (${seg.start})`, 'frames are inclusive: start ≤ end');
       return seg;
     });
     const sorted = segs.slice().sort((x, y) => x.start - y.start);
     for (let i = 1; i < sorted.length; i++) {
       if (sorted[i]!.start <= sorted[i - 1]!.end) {
         const l = rows[segs.indexOf(sorted[i]!)]!.line;
-        fail(path, l, `segment ${sorted[i]!.start}–${sorted[i]!.end} overlaps ${sorted[i - 1]!.start}–${sorted[i - 1]!.end}`, 'one activity per frame: segments must not overlap');
+        fail(
+          path,
+          l,
+          `segment ${sorted[i]!.start}–${sorted[i]!.end} overlaps ${sorted[i - 1]!.start}–${sorted[i - 1]!.end}`,
+          'one activity per frame: segments must not overlap',
+        );
       }
     }
     const first = sorted[0]!.start;
@@ -177,7 +209,8 @@ export function parseDahlia(text: string, path = '<text>', o: ParseOptions = {})
   }
   if (width === 1) {
     const labels = rows.map(({ line, fields }) => {
-      if (fields.length !== 1) fail(path, line, `expected one label like the first line, found ${fields.length} fields`, 'per-frame files: one label per line');
+      if (fields.length !== 1)
+        fail(path, line, `expected one label like the first line, found ${fields.length} fields`, 'per-frame files: one label per line');
       return label(fields[0]!, line);
     });
     const first = o.firstFrame ?? 0;
@@ -189,12 +222,18 @@ export function parseDahlia(text: string, path = '<text>', o: ParseOptions = {})
       return { line, frame: Number(fields[0]), label: label(fields[1]!, line) };
     });
     pairs.forEach((p, i) => {
-      if (i > 0 && p.frame !== pairs[i - 1]!.frame + 1) fail(path, p.line, `frame ${p.frame} does not follow ${pairs[i - 1]!.frame}`, 'per-frame files list consecutive frames');
+      if (i > 0 && p.frame !== pairs[i - 1]!.frame + 1)
+        fail(path, p.line, `frame ${p.frame} does not follow ${pairs[i - 1]!.frame}`, 'per-frame files list consecutive frames');
     });
     const labels = pairs.map((p) => p.label);
     return { id, path, view, format: 'frames', firstFrame: pairs[0]!.frame, labels, segments: framesToSegments(labels, pairs[0]!.frame) };
   }
-  return fail(path, rows[0]!.line, `cannot tell the layout from ${width} fields`, 'segments: "start end label"; per-frame: "label" or "frame label"');
+  return fail(
+    path,
+    rows[0]!.line,
+    `cannot tell the layout from ${width} fields`,
+    'segments: "start end label"; per-frame: "label" or "frame label"',
+  );
 }
 
 const EXTENSIONS = new Set(['.txt', '.csv', '.tsv', '.lab', '.annot']);
@@ -214,7 +253,10 @@ export function loadDahlia(pathOrDir: string, o: ParseOptions = {}): DahliaSeque
   };
   walk(pathOrDir);
   if (files.length === 0) {
-    throw new HomeSightError('E_DAHLIA_EMPTY', `no annotation files (${[...EXTENSIONS].join(', ')}) under ${pathOrDir}`, { context: { path: pathOrDir }, hint: 'point at the folder holding the per-sequence annotation files' });
+    throw new HomeSightError('E_DAHLIA_EMPTY', `no annotation files (${[...EXTENSIONS].join(', ')}) under ${pathOrDir}`, {
+      context: { path: pathOrDir },
+      hint: 'point at the folder holding the per-sequence annotation files',
+    });
   }
   return files.map((f) => parseDahlia(readFileSync(f, 'utf8'), f, o));
 }
@@ -237,9 +279,13 @@ export interface FrameEvaluation {
  */
 export function evaluateFrames(gold: readonly ActivityClass[], pred: ReadonlyArray<ActivityClass | null>): FrameEvaluation {
   if (gold.length !== pred.length) {
-    throw new HomeSightError('E_DAHLIA_LENGTH', `gold has ${gold.length} frames, predictions ${pred.length}`, { hint: 'predict one label (or null) per annotated frame' });
+    throw new HomeSightError('E_DAHLIA_LENGTH', `gold has ${gold.length} frames, predictions ${pred.length}`, {
+      hint: 'predict one label (or null) per annotated frame',
+    });
   }
-  const confusion = Object.fromEntries(ACTIVITY_CLASSES.map((g) => [g, Object.fromEntries([...ACTIVITY_CLASSES, 'none'].map((p) => [p, 0]))])) as FrameEvaluation['confusion'];
+  const confusion = Object.fromEntries(
+    ACTIVITY_CLASSES.map((g) => [g, Object.fromEntries([...ACTIVITY_CLASSES, 'none'].map((p) => [p, 0]))]),
+  ) as FrameEvaluation['confusion'];
   let correct = 0;
   let unlabelled = 0;
   gold.forEach((g, i) => {

@@ -87,21 +87,51 @@ export class GoldPlanError extends Error {
     readonly issues: PlanIssue[],
     readonly plan: unknown,
   ) {
-    super(`gold plan of ${sampleId} does not validate against the catalog:\n  ${formatIssues(issues).join('\n  ')}\n${JSON.stringify(plan)}`);
+    super(
+      `gold plan of ${sampleId} does not validate against the catalog:\n  ${formatIssues(issues).join('\n  ')}\n${JSON.stringify(plan)}`,
+    );
     this.name = 'GoldPlanError';
   }
 }
 
 const STYLE_WEIGHTS: Array<Array<readonly [Style, number]>> = [
-  [['plain', 6], ['polite', 2], ['wake', 2], ['chatty', 1], ['terse', 0.5]],
-  [['plain', 5], ['polite', 2], ['wake', 2], ['chatty', 1.5], ['terse', 1]],
-  [['plain', 4], ['polite', 1.5], ['wake', 1.5], ['chatty', 2], ['terse', 2]],
-  [['plain', 3], ['polite', 1.5], ['wake', 1], ['chatty', 2.5], ['terse', 3]],
+  [
+    ['plain', 6],
+    ['polite', 2],
+    ['wake', 2],
+    ['chatty', 1],
+    ['terse', 0.5],
+  ],
+  [
+    ['plain', 5],
+    ['polite', 2],
+    ['wake', 2],
+    ['chatty', 1.5],
+    ['terse', 1],
+  ],
+  [
+    ['plain', 4],
+    ['polite', 1.5],
+    ['wake', 1.5],
+    ['chatty', 2],
+    ['terse', 2],
+  ],
+  [
+    ['plain', 3],
+    ['polite', 1.5],
+    ['wake', 1],
+    ['chatty', 2.5],
+    ['terse', 3],
+  ],
 ];
 
 /** Text for exact de-duplication: lower case, punctuation dropped, spaces collapsed. */
 export function normalise(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}' ]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 interface Conversation {
@@ -140,7 +170,10 @@ export function generate(options: GenerateOptions): Generated {
       const fresh = new Set<string>(
         r === 0
           ? []
-          : [...full.people.filter((p) => p.since_round === r).map((p) => p.id), ...full.rooms.filter((x) => x.since_round === r).map((x) => x.name)],
+          : [
+              ...full.people.filter((p) => p.since_round === r).map((p) => p.id),
+              ...full.rooms.filter((x) => x.since_round === r).map((x) => x.name),
+            ],
       );
       const styleWeights = STYLE_WEIGHTS[Math.min(r, STYLE_WEIGHTS.length - 1)]!;
       const vctx = validationContext(h);

@@ -44,7 +44,19 @@ export interface Camera {
 }
 
 export interface Routine {
-  id: 'wake' | 'breakfast' | 'school_run' | 'lunch' | 'work' | 'dinner' | 'bedtime' | 'walk' | 'helper_visit' | 'homework' | 'tea_time' | 'nap';
+  id:
+    | 'wake'
+    | 'breakfast'
+    | 'school_run'
+    | 'lunch'
+    | 'work'
+    | 'dinner'
+    | 'bedtime'
+    | 'walk'
+    | 'helper_visit'
+    | 'homework'
+    | 'tea_time'
+    | 'nap';
   /** Phrases that mean this routine in questions ("after dinner", "after tea"). */
   phrases: string[];
   start: string;
@@ -113,9 +125,33 @@ export const HOUSEHOLDS: Household[] = [
     speaker: 'anna',
     people: [
       { id: 'anna', name: 'Anna', relation: 'self', aliases: [], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'jonas', name: 'Jonas', relation: 'husband', aliases: [a('my husband'), a('Jo')], pronoun: 'he', resident: true, since_round: 0 },
-      { id: 'mia', name: 'Mia', relation: 'daughter', aliases: [a('my daughter'), a('the little one'), a('Mimi', 2)], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'walter', name: 'Walter', relation: 'father', aliases: [a('grandpa'), a('Opa'), a('my dad')], pronoun: 'he', resident: true, since_round: 0 },
+      {
+        id: 'jonas',
+        name: 'Jonas',
+        relation: 'husband',
+        aliases: [a('my husband'), a('Jo')],
+        pronoun: 'he',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'mia',
+        name: 'Mia',
+        relation: 'daughter',
+        aliases: [a('my daughter'), a('the little one'), a('Mimi', 2)],
+        pronoun: 'she',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'walter',
+        name: 'Walter',
+        relation: 'father',
+        aliases: [a('grandpa'), a('Opa'), a('my dad')],
+        pronoun: 'he',
+        resident: true,
+        since_round: 0,
+      },
       { id: 'lena', name: 'Lena', relation: 'au pair', aliases: [a('the au pair')], pronoun: 'she', resident: false, since_round: 1 },
     ],
     groups: [
@@ -139,12 +175,51 @@ export const HOUSEHOLDS: Household[] = [
     routines: [
       { id: 'wake', phrases: ['when we got up'], start: '06:30', end: '07:00', days: 'daily', since_round: 0 },
       { id: 'breakfast', phrases: ['at breakfast', 'during breakfast'], start: '06:45', end: '07:30', days: 'weekdays', since_round: 0 },
-      { id: 'school_run', phrases: ['before school', 'during the school run'], start: '07:30', end: '08:00', days: 'weekdays', person: 'mia', since_round: 0 },
+      {
+        id: 'school_run',
+        phrases: ['before school', 'during the school run'],
+        start: '07:30',
+        end: '08:00',
+        days: 'weekdays',
+        person: 'mia',
+        since_round: 0,
+      },
       { id: 'lunch', phrases: ['at lunch', 'around lunchtime'], start: '12:30', end: '13:15', days: 'daily', since_round: 0 },
-      { id: 'dinner', phrases: ['at dinner', 'during Abendbrot', 'at supper'], start: '18:00', end: '18:45', days: 'daily', since_round: 0 },
-      { id: 'bedtime', phrases: ["at Mia's bedtime", 'at bedtime'], start: '19:30', end: '20:00', days: 'daily', person: 'mia', since_round: 0 },
-      { id: 'work', phrases: ['while I was at work', 'while I was at the office'], start: '08:30', end: '17:00', days: 'weekdays', person: 'anna', since_round: 0 },
-      { id: 'walk', phrases: ["during grandpa's walk", "while Opa was out walking"], start: '15:00', end: '16:00', days: 'daily', person: 'walter', since_round: 3 },
+      {
+        id: 'dinner',
+        phrases: ['at dinner', 'during Abendbrot', 'at supper'],
+        start: '18:00',
+        end: '18:45',
+        days: 'daily',
+        since_round: 0,
+      },
+      {
+        id: 'bedtime',
+        phrases: ["at Mia's bedtime", 'at bedtime'],
+        start: '19:30',
+        end: '20:00',
+        days: 'daily',
+        person: 'mia',
+        since_round: 0,
+      },
+      {
+        id: 'work',
+        phrases: ['while I was at work', 'while I was at the office'],
+        start: '08:30',
+        end: '17:00',
+        days: 'weekdays',
+        person: 'anna',
+        since_round: 0,
+      },
+      {
+        id: 'walk',
+        phrases: ["during grandpa's walk", 'while Opa was out walking'],
+        start: '15:00',
+        end: '16:00',
+        days: 'daily',
+        person: 'walter',
+        since_round: 3,
+      },
     ],
     vocabulary: [
       { phrase: 'Abendbrot', means: 'dinner', kind: 'meal', since_round: 0 },
@@ -156,7 +231,12 @@ export const HOUSEHOLDS: Household[] = [
     pets: [{ name: 'Bruno', species: 'dog', since_round: 0 }],
     hub_topics: ['home/display/kitchen', 'home/notify/anna'],
     rounds: [
-      { index: 0, start: '2025-03-03', days: 14, introduces: ['household as configured: Anna, Jonas, Mia, grandpa Walter; kitchen, lounge, hallway, garden'] },
+      {
+        index: 0,
+        start: '2025-03-03',
+        days: 14,
+        introduces: ['household as configured: Anna, Jonas, Mia, grandpa Walter; kitchen, lounge, hallway, garden'],
+      },
       { index: 1, start: '2025-03-24', days: 14, introduces: ['person: Lena the au pair', 'daylight-saving change (30 March)'] },
       { index: 2, start: '2025-04-21', days: 14, introduces: ['room + camera: attic office (attic_cam)', 'nickname: Mimi for Mia'] },
       { index: 3, start: '2025-05-19', days: 14, introduces: ["habit: grandpa's afternoon walk 15:00–16:00", 'phrasing: "the Küche"'] },
@@ -172,10 +252,42 @@ export const HOUSEHOLDS: Household[] = [
     people: [
       { id: 'carlos', name: 'Carlos', relation: 'self', aliases: [], pronoun: 'he', resident: true, since_round: 0 },
       { id: 'sofia', name: 'Sofia', relation: 'wife', aliases: [a('my wife'), a('Sofi')], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'mateo', name: 'Mateo', relation: 'son', aliases: [a('my son'), a('the kid'), a('Teo', 1)], pronoun: 'he', resident: true, since_round: 0 },
-      { id: 'rosa', name: 'Rosa', relation: 'mother-in-law', aliases: [a('abuela'), a('grandma'), a('my mother-in-law')], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'tyler', name: 'Tyler', relation: 'dog walker', aliases: [a('the dog walker')], pronoun: 'he', resident: false, since_round: 1 },
-      { id: 'lucia', name: 'Lucia', relation: 'daughter', aliases: [a('my daughter'), a('the baby')], pronoun: 'she', resident: true, since_round: 2 },
+      {
+        id: 'mateo',
+        name: 'Mateo',
+        relation: 'son',
+        aliases: [a('my son'), a('the kid'), a('Teo', 1)],
+        pronoun: 'he',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'rosa',
+        name: 'Rosa',
+        relation: 'mother-in-law',
+        aliases: [a('abuela'), a('grandma'), a('my mother-in-law')],
+        pronoun: 'she',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'tyler',
+        name: 'Tyler',
+        relation: 'dog walker',
+        aliases: [a('the dog walker')],
+        pronoun: 'he',
+        resident: false,
+        since_round: 1,
+      },
+      {
+        id: 'lucia',
+        name: 'Lucia',
+        relation: 'daughter',
+        aliases: [a('my daughter'), a('the baby')],
+        pronoun: 'she',
+        resident: true,
+        since_round: 2,
+      },
     ],
     groups: [
       { phrase: 'the kids', members: ['mateo', 'lucia'], since_round: 2 },
@@ -200,14 +312,62 @@ export const HOUSEHOLDS: Household[] = [
     routines: [
       { id: 'wake', phrases: ['when we woke up'], start: '06:45', end: '07:15', days: 'daily', since_round: 0 },
       { id: 'breakfast', phrases: ['at breakfast', 'during breakfast'], start: '07:15', end: '07:45', days: 'daily', since_round: 0 },
-      { id: 'school_run', phrases: ['before school', 'at drop-off'], start: '07:45', end: '08:15', days: 'weekdays', person: 'mateo', since_round: 0 },
+      {
+        id: 'school_run',
+        phrases: ['before school', 'at drop-off'],
+        start: '07:45',
+        end: '08:15',
+        days: 'weekdays',
+        person: 'mateo',
+        since_round: 0,
+      },
       { id: 'lunch', phrases: ['at lunch', 'around lunchtime'], start: '12:00', end: '12:45', days: 'daily', since_round: 0 },
-      { id: 'work', phrases: ['while I was at work', 'while I was out at work'], start: '09:00', end: '18:00', days: 'weekdays', person: 'carlos', since_round: 0 },
-      { id: 'homework', phrases: ['during homework time'], start: '16:00', end: '17:00', days: 'weekdays', person: 'mateo', since_round: 0 },
-      { id: 'dinner', phrases: ['at dinner', 'during dinner'], start: '18:30', end: '19:15', days: 'daily', since_round: 0, until_round: 2 },
+      {
+        id: 'work',
+        phrases: ['while I was at work', 'while I was out at work'],
+        start: '09:00',
+        end: '18:00',
+        days: 'weekdays',
+        person: 'carlos',
+        since_round: 0,
+      },
+      {
+        id: 'homework',
+        phrases: ['during homework time'],
+        start: '16:00',
+        end: '17:00',
+        days: 'weekdays',
+        person: 'mateo',
+        since_round: 0,
+      },
+      {
+        id: 'dinner',
+        phrases: ['at dinner', 'during dinner'],
+        start: '18:30',
+        end: '19:15',
+        days: 'daily',
+        since_round: 0,
+        until_round: 2,
+      },
       { id: 'dinner', phrases: ['at dinner', 'during dinner'], start: '19:30', end: '20:15', days: 'daily', since_round: 3 },
-      { id: 'helper_visit', phrases: ["during the dog walker's visit", 'when the dog walker came'], start: '13:00', end: '13:45', days: 'weekdays', person: 'tyler', since_round: 1 },
-      { id: 'bedtime', phrases: ["at Mateo's bedtime", 'at bedtime'], start: '20:30', end: '21:00', days: 'daily', person: 'mateo', since_round: 0 },
+      {
+        id: 'helper_visit',
+        phrases: ["during the dog walker's visit", 'when the dog walker came'],
+        start: '13:00',
+        end: '13:45',
+        days: 'weekdays',
+        person: 'tyler',
+        since_round: 1,
+      },
+      {
+        id: 'bedtime',
+        phrases: ["at Mateo's bedtime", 'at bedtime'],
+        start: '20:30',
+        end: '21:00',
+        days: 'daily',
+        person: 'mateo',
+        since_round: 0,
+      },
     ],
     vocabulary: [
       { phrase: 'the den', means: 'living room', kind: 'room', since_round: 0 },
@@ -220,8 +380,18 @@ export const HOUSEHOLDS: Household[] = [
     hub_topics: ['home/speaker/kitchen', 'home/notify/carlos'],
     rounds: [
       { index: 0, start: '2025-02-10', days: 14, introduces: ['household as configured: Carlos, Sofia, Mateo, abuela Rosa'] },
-      { index: 1, start: '2025-03-03', days: 14, introduces: ['person: Tyler the dog walker, dog Canela', 'nickname: Teo', 'daylight-saving change (9 March)'] },
-      { index: 2, start: '2025-04-14', days: 14, introduces: ['person: baby Lucia ("my daughter", "the baby")', 'room + camera: nursery', 'group: the kids'] },
+      {
+        index: 1,
+        start: '2025-03-03',
+        days: 14,
+        introduces: ['person: Tyler the dog walker, dog Canela', 'nickname: Teo', 'daylight-saving change (9 March)'],
+      },
+      {
+        index: 2,
+        start: '2025-04-14',
+        days: 14,
+        introduces: ['person: baby Lucia ("my daughter", "the baby")', 'room + camera: nursery', 'group: the kids'],
+      },
       { index: 3, start: '2025-06-02', days: 14, introduces: ['room + camera: basement gym', 'habit: dinner moves from 18:30 to 19:30'] },
     ],
   },
@@ -234,10 +404,42 @@ export const HOUSEHOLDS: Household[] = [
     speaker: 'yuki',
     people: [
       { id: 'yuki', name: 'Yuki', relation: 'self', aliases: [], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'hiroshi', name: 'Hiroshi', relation: 'husband', aliases: [a('my husband'), a('Hiro')], pronoun: 'he', resident: true, since_round: 0 },
-      { id: 'emi', name: 'Emi', relation: 'daughter', aliases: [a('my daughter'), a('Emi-chan')], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'kenji', name: 'Kenji', relation: 'father-in-law', aliases: [a('grandpa'), a('Ojiichan'), a('my father-in-law')], pronoun: 'he', resident: true, since_round: 0 },
-      { id: 'tanaka', name: 'Ms. Tanaka', relation: 'carer', aliases: [a('the carer'), a('Tanaka-san'), a("grandpa's carer")], pronoun: 'she', resident: false, since_round: 1 },
+      {
+        id: 'hiroshi',
+        name: 'Hiroshi',
+        relation: 'husband',
+        aliases: [a('my husband'), a('Hiro')],
+        pronoun: 'he',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'emi',
+        name: 'Emi',
+        relation: 'daughter',
+        aliases: [a('my daughter'), a('Emi-chan')],
+        pronoun: 'she',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'kenji',
+        name: 'Kenji',
+        relation: 'father-in-law',
+        aliases: [a('grandpa'), a('Ojiichan'), a('my father-in-law')],
+        pronoun: 'he',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'tanaka',
+        name: 'Ms. Tanaka',
+        relation: 'carer',
+        aliases: [a('the carer'), a('Tanaka-san'), a("grandpa's carer")],
+        pronoun: 'she',
+        resident: false,
+        since_round: 1,
+      },
     ],
     groups: [{ phrase: 'grandpa and Emi', members: ['kenji', 'emi'], since_round: 0 }],
     rooms: [
@@ -258,11 +460,27 @@ export const HOUSEHOLDS: Household[] = [
       { id: 'wake', phrases: ['when grandpa got up'], start: '05:30', end: '06:00', days: 'daily', person: 'kenji', since_round: 0 },
       { id: 'breakfast', phrases: ['at breakfast', 'during breakfast'], start: '06:30', end: '07:10', days: 'daily', since_round: 0 },
       { id: 'lunch', phrases: ['at lunch', 'around lunchtime'], start: '12:00', end: '12:40', days: 'daily', since_round: 0 },
-      { id: 'helper_visit', phrases: ["during the carer's visit", 'when Tanaka-san was here'], start: '10:00', end: '11:30', days: [1, 3, 5], person: 'tanaka', since_round: 1 },
+      {
+        id: 'helper_visit',
+        phrases: ["during the carer's visit", 'when Tanaka-san was here'],
+        start: '10:00',
+        end: '11:30',
+        days: [1, 3, 5],
+        person: 'tanaka',
+        since_round: 1,
+      },
       { id: 'work', phrases: ['while I was at work'], start: '08:30', end: '17:30', days: 'weekdays', person: 'yuki', since_round: 0 },
       { id: 'dinner', phrases: ['at dinner', 'during dinner'], start: '19:00', end: '19:45', days: 'daily', since_round: 0 },
       { id: 'bedtime', phrases: ["at grandpa's bedtime"], start: '21:00', end: '21:30', days: 'daily', person: 'kenji', since_round: 0 },
-      { id: 'walk', phrases: ["during grandpa's walk", 'while grandpa was out walking'], start: '15:30', end: '16:30', days: 'daily', person: 'kenji', since_round: 3 },
+      {
+        id: 'walk',
+        phrases: ["during grandpa's walk", 'while grandpa was out walking'],
+        start: '15:30',
+        end: '16:30',
+        days: 'daily',
+        person: 'kenji',
+        since_round: 3,
+      },
     ],
     vocabulary: [
       { phrase: 'genkan', means: 'entrance hall', kind: 'room', since_round: 0 },
@@ -288,9 +506,25 @@ export const HOUSEHOLDS: Household[] = [
     speaker: 'sam',
     people: [
       { id: 'sam', name: 'Sam', relation: 'self', aliases: [], pronoun: 'he', resident: true, since_round: 0 },
-      { id: 'priya', name: 'Priya', relation: 'housemate', aliases: [a('Pri'), a('my housemate Priya')], pronoun: 'she', resident: true, since_round: 0 },
+      {
+        id: 'priya',
+        name: 'Priya',
+        relation: 'housemate',
+        aliases: [a('Pri'), a('my housemate Priya')],
+        pronoun: 'she',
+        resident: true,
+        since_round: 0,
+      },
       { id: 'tom', name: 'Tom', relation: 'housemate', aliases: [a('Tommo')], pronoun: 'he', resident: true, since_round: 0 },
-      { id: 'josh', name: 'Josh', relation: 'housemate', aliases: [a('the new guy'), a('the new housemate')], pronoun: 'he', resident: true, since_round: 1 },
+      {
+        id: 'josh',
+        name: 'Josh',
+        relation: 'housemate',
+        aliases: [a('the new guy'), a('the new housemate')],
+        pronoun: 'he',
+        resident: true,
+        since_round: 1,
+      },
       { id: 'bev', name: 'Bev', relation: 'landlady', aliases: [a('the landlady')], pronoun: 'she', resident: false, since_round: 2 },
     ],
     groups: [{ phrase: 'my housemates', members: ['priya', 'tom'], since_round: 0 }],
@@ -312,7 +546,15 @@ export const HOUSEHOLDS: Household[] = [
       { id: 'wake', phrases: ['when I got up'], start: '07:00', end: '07:30', days: 'daily', since_round: 0 },
       { id: 'breakfast', phrases: ['at brekkie', 'during brekkie'], start: '07:30', end: '08:00', days: 'daily', since_round: 0 },
       { id: 'lunch', phrases: ['at lunch'], start: '12:30', end: '13:15', days: 'daily', since_round: 0 },
-      { id: 'work', phrases: ['while I was at work', 'while I was at uni'], start: '09:00', end: '17:00', days: 'weekdays', person: 'sam', since_round: 0 },
+      {
+        id: 'work',
+        phrases: ['while I was at work', 'while I was at uni'],
+        start: '09:00',
+        end: '17:00',
+        days: 'weekdays',
+        person: 'sam',
+        since_round: 0,
+      },
       { id: 'dinner', phrases: ['at tea', 'during tea', 'at dinner'], start: '18:30', end: '19:15', days: 'daily', since_round: 0 },
       { id: 'bedtime', phrases: [], start: '23:00', end: '23:30', days: 'daily', since_round: 0 },
     ],
@@ -327,8 +569,18 @@ export const HOUSEHOLDS: Household[] = [
     pets: [],
     hub_topics: ['house/noticeboard'],
     rounds: [
-      { index: 0, start: '2025-02-03', days: 14, introduces: ['household as configured: Sam, Priya, Tom; kitchen, lounge, verandah, garage'] },
-      { index: 1, start: '2025-03-24', days: 14, introduces: ['person: Josh, the new housemate ("the new guy")', 'daylight-saving end (6 April)'] },
+      {
+        index: 0,
+        start: '2025-02-03',
+        days: 14,
+        introduces: ['household as configured: Sam, Priya, Tom; kitchen, lounge, verandah, garage'],
+      },
+      {
+        index: 1,
+        start: '2025-03-24',
+        days: 14,
+        introduces: ['person: Josh, the new housemate ("the new guy")', 'daylight-saving end (6 April)'],
+      },
       { index: 2, start: '2025-05-05', days: 14, introduces: ['person: Bev the landlady (visitor)'] },
       { index: 3, start: '2025-06-16', days: 14, introduces: ['room + camera: laundry'] },
     ],
@@ -343,7 +595,15 @@ export const HOUSEHOLDS: Household[] = [
     people: [
       { id: 'chidi', name: 'Chidi', relation: 'self', aliases: [], pronoun: 'he', resident: true, since_round: 0 },
       { id: 'grace', name: 'Grace', relation: 'wife', aliases: [a('my wife')], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'ngozi', name: 'Ngozi', relation: 'mother', aliases: [a('mum'), a('my mum'), a('Mama')], pronoun: 'she', resident: true, since_round: 0 },
+      {
+        id: 'ngozi',
+        name: 'Ngozi',
+        relation: 'mother',
+        aliases: [a('mum'), a('my mum'), a('Mama')],
+        pronoun: 'she',
+        resident: true,
+        since_round: 0,
+      },
       { id: 'ada', name: 'Ada', relation: 'daughter', aliases: [a('my daughter')], pronoun: 'she', resident: true, since_round: 0 },
       { id: 'obi', name: 'Obi', relation: 'son', aliases: [a('my son')], pronoun: 'he', resident: true, since_round: 0 },
       { id: 'maria', name: 'Maria', relation: 'cleaner', aliases: [a('the cleaner')], pronoun: 'she', resident: false, since_round: 2 },
@@ -369,12 +629,27 @@ export const HOUSEHOLDS: Household[] = [
     routines: [
       { id: 'wake', phrases: ['when mum got up'], start: '07:00', end: '07:30', days: 'daily', person: 'ngozi', since_round: 0 },
       { id: 'breakfast', phrases: ['at breakfast'], start: '07:15', end: '07:50', days: 'daily', since_round: 0 },
-      { id: 'school_run', phrases: ['before school', 'during the school run'], start: '08:15', end: '08:45', days: 'weekdays', since_round: 0 },
+      {
+        id: 'school_run',
+        phrases: ['before school', 'during the school run'],
+        start: '08:15',
+        end: '08:45',
+        days: 'weekdays',
+        since_round: 0,
+      },
       { id: 'lunch', phrases: ['at lunch', 'around lunchtime'], start: '12:30', end: '13:15', days: 'daily', since_round: 0 },
       { id: 'work', phrases: ['while I was at work'], start: '09:00', end: '17:30', days: 'weekdays', person: 'chidi', since_round: 0 },
       { id: 'tea_time', phrases: ['at tea', 'during tea', 'after school'], start: '16:00', end: '16:30', days: 'weekdays', since_round: 0 },
       { id: 'dinner', phrases: ['at dinner', 'at supper'], start: '18:30', end: '19:15', days: 'daily', since_round: 0 },
-      { id: 'helper_visit', phrases: ["while the cleaner was in", 'during the cleaning'], start: '10:00', end: '12:00', days: [2], person: 'maria', since_round: 2 },
+      {
+        id: 'helper_visit',
+        phrases: ['while the cleaner was in', 'during the cleaning'],
+        start: '10:00',
+        end: '12:00',
+        days: [2],
+        person: 'maria',
+        since_round: 2,
+      },
       { id: 'bedtime', phrases: ["at the twins' bedtime", 'at bedtime'], start: '20:00', end: '20:30', days: 'daily', since_round: 0 },
     ],
     vocabulary: [
@@ -402,9 +677,33 @@ export const HOUSEHOLDS: Household[] = [
     people: [
       { id: 'arjun', name: 'Arjun', relation: 'self', aliases: [], pronoun: 'he', resident: true, since_round: 0 },
       { id: 'meera', name: 'Meera', relation: 'wife', aliases: [a('my wife')], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'riya', name: 'Riya', relation: 'daughter', aliases: [a('my daughter'), a('Mishti')], pronoun: 'she', resident: true, since_round: 0 },
-      { id: 'baba', name: 'Prabir', relation: 'father', aliases: [a('Baba'), a('my father'), a('Dadu')], pronoun: 'he', resident: true, since_round: 0 },
-      { id: 'sunita', name: 'Sunita', relation: 'cook', aliases: [a('the cook'), a('Sunita-di')], pronoun: 'she', resident: false, since_round: 0 },
+      {
+        id: 'riya',
+        name: 'Riya',
+        relation: 'daughter',
+        aliases: [a('my daughter'), a('Mishti')],
+        pronoun: 'she',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'baba',
+        name: 'Prabir',
+        relation: 'father',
+        aliases: [a('Baba'), a('my father'), a('Dadu')],
+        pronoun: 'he',
+        resident: true,
+        since_round: 0,
+      },
+      {
+        id: 'sunita',
+        name: 'Sunita',
+        relation: 'cook',
+        aliases: [a('the cook'), a('Sunita-di')],
+        pronoun: 'she',
+        resident: false,
+        since_round: 0,
+      },
       { id: 'rohan', name: 'Rohan', relation: 'nephew', aliases: [a('my nephew')], pronoun: 'he', resident: false, since_round: 2 },
     ],
     groups: [{ phrase: 'Baba and Riya', members: ['baba', 'riya'], since_round: 0 }],
@@ -425,10 +724,26 @@ export const HOUSEHOLDS: Household[] = [
     routines: [
       { id: 'wake', phrases: ['when Baba got up'], start: '05:30', end: '06:00', days: 'daily', person: 'baba', since_round: 0 },
       { id: 'tea_time', phrases: ['at morning tea', 'during morning tea'], start: '06:30', end: '07:00', days: 'daily', since_round: 0 },
-      { id: 'helper_visit', phrases: ['while the cook was here', "during Sunita-di's hours"], start: '08:00', end: '10:00', days: 'daily', person: 'sunita', since_round: 0 },
+      {
+        id: 'helper_visit',
+        phrases: ['while the cook was here', "during Sunita-di's hours"],
+        start: '08:00',
+        end: '10:00',
+        days: 'daily',
+        person: 'sunita',
+        since_round: 0,
+      },
       { id: 'breakfast', phrases: ['at breakfast'], start: '08:30', end: '09:00', days: 'daily', since_round: 0 },
       { id: 'lunch', phrases: ['at lunch', 'after lunch'], start: '13:30', end: '14:15', days: 'daily', since_round: 0 },
-      { id: 'work', phrases: ['while I was at office', 'while I was at work'], start: '10:00', end: '19:00', days: [1, 2, 3, 4, 5, 6], person: 'arjun', since_round: 0 },
+      {
+        id: 'work',
+        phrases: ['while I was at office', 'while I was at work'],
+        start: '10:00',
+        end: '19:00',
+        days: [1, 2, 3, 4, 5, 6],
+        person: 'arjun',
+        since_round: 0,
+      },
       { id: 'dinner', phrases: ['at dinner', 'during dinner'], start: '21:00', end: '21:45', days: 'daily', since_round: 0 },
       { id: 'bedtime', phrases: ['at bedtime'], start: '23:00', end: '23:30', days: 'daily', since_round: 0 },
       { id: 'walk', phrases: ["during Baba's evening walk"], start: '17:30', end: '18:30', days: 'daily', person: 'baba', since_round: 3 },
@@ -485,8 +800,10 @@ export function checkHousehold(h: Household): string[] {
   const rooms = new Set(h.rooms.map((r) => r.name));
   if (!people.has(h.speaker)) problems.push(`${h.id}: speaker ${h.speaker} is not a person`);
   for (const c of h.cameras) if (!rooms.has(c.room)) problems.push(`${h.id}: camera ${c.name} in unknown room ${c.room}`);
-  for (const g of h.groups) for (const m of g.members) if (!people.has(m)) problems.push(`${h.id}: group ${g.phrase} has unknown member ${m}`);
-  for (const r of h.routines) if (r.person !== undefined && !people.has(r.person)) problems.push(`${h.id}: routine ${r.id} of unknown person ${r.person}`);
+  for (const g of h.groups)
+    for (const m of g.members) if (!people.has(m)) problems.push(`${h.id}: group ${g.phrase} has unknown member ${m}`);
+  for (const r of h.routines)
+    if (r.person !== undefined && !people.has(r.person)) problems.push(`${h.id}: routine ${r.id} of unknown person ${r.person}`);
   for (const r of h.rooms) if (!h.cameras.some((c) => c.room === r.name)) problems.push(`${h.id}: room ${r.name} has no camera`);
   h.rounds.forEach((r, i) => {
     if (r.index !== i) problems.push(`${h.id}: round ${i} has index ${r.index}`);

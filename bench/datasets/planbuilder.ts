@@ -69,7 +69,10 @@ export function referenceEdges(plan: Pick<TaskPlan, 'task_nodes'>): Array<[numbe
   const out: Array<[number, number]> = [];
   plan.task_nodes.forEach((n, i) => {
     const args = Array.isArray(n.arguments) ? n.arguments : Object.values(n.arguments);
-    for (const d of new Set(args.flatMap((a) => refsIn(typeof a === 'object' && a !== null && 'value' in a ? (a as { value: unknown }).value : a)))) out.push([d, i]);
+    for (const d of new Set(
+      args.flatMap((a) => refsIn(typeof a === 'object' && a !== null && 'value' in a ? (a as { value: unknown }).value : a)),
+    ))
+      out.push([d, i]);
   });
   return out;
 }

@@ -40,12 +40,18 @@ const H = 576;
 async function decode(path: string, fps: number, seconds: number, ffmpeg: string): Promise<Uint8Array[]> {
   const frameBytes = W * H * 3;
   return new Promise((resolve, reject) => {
-    const p = spawn(ffmpeg, ['-v', 'error', '-i', path, '-t', String(seconds), '-vf', `fps=${fps},scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      ffmpeg,
+      ['-v', 'error', '-i', path, '-t', String(seconds), '-vf', `fps=${fps},scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const chunks: Buffer[] = [];
     let err = '';
     p.stdout.on('data', (c: Buffer) => chunks.push(c));
     p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    p.on('error', (e) => reject(new HomeSightError('E_POSECLIP_FFMPEG', `cannot run ${ffmpeg}: ${e.message}`, { hint: 'install ffmpeg or pass its path' })));
+    p.on('error', (e) =>
+      reject(new HomeSightError('E_POSECLIP_FFMPEG', `cannot run ${ffmpeg}: ${e.message}`, { hint: 'install ffmpeg or pass its path' })),
+    );
     p.on('close', (code) => {
       if (code !== 0) {
         reject(new HomeSightError('E_POSECLIP_FFMPEG', `ffmpeg failed on ${path} (exit ${code}): ${err.trim()}`, { context: { path } }));
@@ -66,7 +72,10 @@ const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 export async function poseSequencesFromClip(o: PoseClipOptions): Promise<ActivitySequence[]> {
   const clip = join(o.sharedDir, 'media', 'vtest.avi');
   const modelsDir = join(o.sharedDir, 'models');
-  if (!existsSync(clip)) throw new HomeSightError('E_POSECLIP_MISSING', `no clip at ${clip}`, { hint: 'set HOMESIGHT_SHARED_DIR to the shared folder (models/, media/)' });
+  if (!existsSync(clip))
+    throw new HomeSightError('E_POSECLIP_MISSING', `no clip at ${clip}`, {
+      hint: 'set HOMESIGHT_SHARED_DIR to the shared folder (models/, media/)',
+    });
   const fps = o.fps ?? 5;
   const window = o.window ?? 20;
   const vision = await import('../../daemon/vision/index.js');
@@ -74,7 +83,10 @@ export async function poseSequencesFromClip(o: PoseClipOptions): Promise<Activit
   const log = silentLogger();
   const load = async (name: 'detector' | 'pose') => {
     const spec = vision.resolveModelSpec(name, vision.DEFAULT_MODELS[name]!, modelsDir);
-    const model = await vision.loadModel({ name, kind: spec.kind, format: spec.format, path: spec.path, sha256: spec.sha256 }, { providers: ['cpu'], threads: 1, tensorrt: { fp16: false, cacheDir: cache }, log, providerLibDir: null });
+    const model = await vision.loadModel(
+      { name, kind: spec.kind, format: spec.format, path: spec.path, sha256: spec.sha256 },
+      { providers: ['cpu'], threads: 1, tensorrt: { fp16: false, cacheDir: cache }, log, providerLibDir: null },
+    );
     return { spec, model };
   };
   const d = await load('detector');
@@ -91,12 +103,19 @@ export async function poseSequencesFromClip(o: PoseClipOptions): Promise<Activit
       const people = (await detector.detect(img)).filter((x) => x.label === 'person' && x.score >= 0.4);
       const tracked = tracker.update(people, ts).filter((x) => x.confirmed);
       if (tracked.length === 0) continue;
-      const kps = await pose.estimate(img, tracked.map((x) => x.box));
+      const kps = await pose.estimate(
+        img,
+        tracked.map((x) => x.box),
+      );
       tracked.forEach((x, k) => {
         const list = tracks.get(x.id) ?? [];
         const last = list[list.length - 1];
         if (last !== undefined && ts - last.ts > Math.round(1000 / fps) + 1) list.length = 0; // keep consecutive frames only
-        list.push({ ts, box: x.box.map(r1) as [number, number, number, number], keypoints: (kps[k] ?? []).map(([kx, ky, s]) => [r1(kx), r1(ky), r3(s)] as Keypoint) });
+        list.push({
+          ts,
+          box: x.box.map(r1) as [number, number, number, number],
+          keypoints: (kps[k] ?? []).map(([kx, ky, s]) => [r1(kx), r1(ky), r3(s)] as Keypoint),
+        });
         tracks.set(x.id, list);
       });
     }
@@ -116,7 +135,14 @@ export async function poseSequencesFromClip(o: PoseClipOptions): Promise<Activit
         frame_height: H,
         zones: [],
         frames: part.map((x) => ({ ...x, ts: x.ts - t0 })),
-        params: { clip: 'vtest.avi', track: id, start_s: r3(t0 / 1000), detector: d.spec.path.split('/').pop()!, pose_model: p.spec.path.split('/').pop()!, label_note: 'pedestrians walking in a plaza; labelled neutral (no home activity) by hand' },
+        params: {
+          clip: 'vtest.avi',
+          track: id,
+          start_s: r3(t0 / 1000),
+          detector: d.spec.path.split('/').pop()!,
+          pose_model: p.spec.path.split('/').pop()!,
+          label_note: 'pedestrians walking in a plaza; labelled neutral (no home activity) by hand',
+        },
       } satisfies ActivitySequence;
     });
   } finally {

@@ -8,9 +8,26 @@
 import type { ToolName } from '../../daemon/agent/index.js';
 import type { GoldPlan } from './planbuilder.js';
 
-export type RefusalReason = 'unsafe' | 'privacy' | 'unknown_room' | 'unknown_person' | 'future' | 'unsupported' | 'hub_not_configured' | 'injection';
+export type RefusalReason =
+  | 'unsafe'
+  | 'privacy'
+  | 'unknown_room'
+  | 'unknown_person'
+  | 'future'
+  | 'unsupported'
+  | 'hub_not_configured'
+  | 'injection';
 
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['unsafe', 'privacy', 'unknown_room', 'unknown_person', 'future', 'unsupported', 'hub_not_configured', 'injection'];
+export const REFUSAL_REASONS: readonly RefusalReason[] = [
+  'unsafe',
+  'privacy',
+  'unknown_room',
+  'unknown_person',
+  'future',
+  'unsupported',
+  'hub_not_configured',
+  'injection',
+];
 
 export function refusalPlan(question: string, reason: RefusalReason, why: string): GoldPlan {
   const task: ToolName = 'compose_answer';

@@ -81,12 +81,19 @@ export function argumentType(task: string, arg: string, v: unknown): string {
   }
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
   if (typeof v === 'boolean') return 'boolean';
-  if (Array.isArray(v)) return v.length > 0 && v.every((x) => typeof x === 'string' && REF.test(x)) ? 'node_refs' : v.length === 0 ? 'empty_list' : 'list';
+  if (Array.isArray(v))
+    return v.length > 0 && v.every((x) => typeof x === 'string' && REF.test(x)) ? 'node_refs' : v.length === 0 ? 'empty_list' : 'list';
   if (v === null) return 'null';
   return 'object';
 }
 
-export function computeStats(samples: readonly Sample[], meta: readonly SampleMeta[], seed: number, teacher: TeacherStats, refusalsFlagged = 0): Stats {
+export function computeStats(
+  samples: readonly Sample[],
+  meta: readonly SampleMeta[],
+  seed: number,
+  teacher: TeacherStats,
+  refusalsFlagged = 0,
+): Stats {
   const byId = new Map(meta.map((m) => [m.id, m]));
   const s: Stats = {
     seed,
@@ -94,7 +101,9 @@ export function computeStats(samples: readonly Sample[], meta: readonly SampleMe
     households: new Set(samples.map((x) => x.household)).size,
     rounds: new Set(samples.map((x) => x.round)).size,
     unique_instructions: new Set(samples.map((x) => x.instruction)).size,
-    conversations_with_followups: new Set(samples.flatMap((x) => (x.context.conversation_id === undefined ? [] : [x.context.conversation_id]))).size,
+    conversations_with_followups: new Set(
+      samples.flatMap((x) => (x.context.conversation_id === undefined ? [] : [x.context.conversation_id])),
+    ).size,
     by_split: {},
     by_type: {},
     by_n_tools: {},
@@ -197,51 +206,137 @@ export function computeStats(samples: readonly Sample[], meta: readonly SampleMe
 const pct = (n: number, total: number): string => (total === 0 ? '0.0%' : `${((100 * n) / total).toFixed(1)}%`);
 
 function table(head: string[], rows: Array<Array<string | number>>): string[] {
-  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
 }
 
 /** The statistics as Markdown (the block the datasheet embeds). */
 export function renderStatsMarkdown(s: Stats): string {
   const L: string[] = [];
   const splitCols: Split[] = ['train', 'val', 'test'];
-  L.push(`Generated with \`homesight dataset build --seed ${s.seed}\`: **${s.samples} samples** (${s.unique_instructions} distinct instructions) over ${s.households} households × ${s.rounds} rounds; ${s.conversations_with_followups} conversations with follow-ups. Instructions have ${s.instruction_words.mean} words on average (median ${s.instruction_words.median}, ${s.instruction_words.min}–${s.instruction_words.max}).`, '');
+  L.push(
+    `Generated with \`homesight dataset build --seed ${s.seed}\`: ` +
+      `**${s.samples} samples** (${s.unique_instructions} distinct instructions) ` +
+      `over ${s.households} households × ${s.rounds} rounds; ${s.conversations_with_followups} ` +
+      `conversations with follow-ups. Instructions have ${s.instruction_words.mean} words on average ` +
+      `(median ${s.instruction_words.median}, ${s.instruction_words.min}–${s.instruction_words.max}).`,
+    '',
+  );
 
   L.push('**Per split and round**', '');
-  L.push(...table(['round', ...splitCols, 'total'], [
-    ...Object.entries(s.by_round).map(([r, m]) => [r, ...splitCols.map((c) => m[c] ?? 0), splitCols.reduce((a, c) => a + (m[c] ?? 0), 0)]),
-    ['all', ...splitCols.map((c) => s.by_split[c] ?? 0), s.samples],
-  ]), '');
+  L.push(
+    ...table(
+      ['round', ...splitCols, 'total'],
+      [
+        ...Object.entries(s.by_round).map(([r, m]) => [
+          r,
+          ...splitCols.map((c) => m[c] ?? 0),
+          splitCols.reduce((a, c) => a + (m[c] ?? 0), 0),
+        ]),
+        ['all', ...splitCols.map((c) => s.by_split[c] ?? 0), s.samples],
+      ],
+    ),
+    '',
+  );
 
   L.push('**Per household**', '');
-  L.push(...table(['household', ...splitCols, 'total'], Object.entries(s.by_household).map(([h, m]) => [h, ...splitCols.map((c) => m[c] ?? 0), splitCols.reduce((a, c) => a + (m[c] ?? 0), 0)])), '');
+  L.push(
+    ...table(
+      ['household', ...splitCols, 'total'],
+      Object.entries(s.by_household).map(([h, m]) => [
+        h,
+        ...splitCols.map((c) => m[c] ?? 0),
+        splitCols.reduce((a, c) => a + (m[c] ?? 0), 0),
+      ]),
+    ),
+    '',
+  );
 
   L.push('**Plans per node count and type** (TaskBench types: single = 1 node, chain = a path, dag = branching or joining)', '');
   const ns = Object.keys(s.by_n_tools);
-  L.push(...table(['type', ...ns.map((n) => `${n} node${n === '1' ? '' : 's'}`), 'total', 'share'], [
-    ...Object.entries(s.by_type_and_n_tools).map(([t, m]) => [t, ...ns.map((n) => m[n] ?? 0), s.by_type[t] ?? 0, pct(s.by_type[t] ?? 0, s.samples)]),
-    ['all', ...ns.map((n) => s.by_n_tools[n] ?? 0), s.samples, '100.0%'],
-  ]), '');
+  L.push(
+    ...table(
+      ['type', ...ns.map((n) => `${n} node${n === '1' ? '' : 's'}`), 'total', 'share'],
+      [
+        ...Object.entries(s.by_type_and_n_tools).map(([t, m]) => [
+          t,
+          ...ns.map((n) => m[n] ?? 0),
+          s.by_type[t] ?? 0,
+          pct(s.by_type[t] ?? 0, s.samples),
+        ]),
+        ['all', ...ns.map((n) => s.by_n_tools[n] ?? 0), s.samples, '100.0%'],
+      ],
+    ),
+    '',
+  );
 
   L.push('**Tool frequencies**', '');
   const tools = Object.entries(s.tool_frequency).sort((a, b) => b[1].samples - a[1].samples || (a[0] < b[0] ? -1 : 1));
-  L.push(...table(['tool', 'nodes', 'samples using it', 'share of samples'], tools.map(([t, f]) => [`\`${t}\``, f.nodes, f.samples, pct(f.samples, s.samples)])), '');
+  L.push(
+    ...table(
+      ['tool', 'nodes', 'samples using it', 'share of samples'],
+      tools.map(([t, f]) => [`\`${t}\``, f.nodes, f.samples, pct(f.samples, s.samples)]),
+    ),
+    '',
+  );
 
-  L.push('**Argument types** (per tool argument; node_ref = `"<node-j>"`, node_refs = a list of them, household_name = a camera/room/person/topic of the household, activity_label = an activity id)', '');
-  L.push(...table(['argument', 'count', 'types'], Object.entries(s.argument_types).map(([k, m]) => [`\`${k}\``, Object.values(m).reduce((a, b) => a + b, 0), Object.entries(m).map(([t, n]) => `${t} ${n}`).join(', ')])), '');
+  L.push(
+    '**Argument types** (per tool argument; node_ref = `"<node-j>"`, node_refs = a list of them, ' +
+      'household_name = a camera/room/person/topic of the household, activity_label = an activity id)',
+    '',
+  );
+  L.push(
+    ...table(
+      ['argument', 'count', 'types'],
+      Object.entries(s.argument_types).map(([k, m]) => [
+        `\`${k}\``,
+        Object.values(m).reduce((a, b) => a + b, 0),
+        Object.entries(m)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', '),
+      ]),
+    ),
+    '',
+  );
 
   L.push('**Categories, time expressions, references**', '');
-  const kv = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ');
-  L.push(...table(['what', 'count'], [
-    ...Object.entries(s.by_category).map(([k, v]) => [`category: ${k}`, v]),
-    ...Object.entries(s.time_kinds).map(([k, v]) => [`time expression: ${k}`, v]),
-    ...Object.entries(s.references).map(([k, v]) => [`person reference: ${k}`, v]),
-    ...Object.entries(s.refusals).map(([k, v]) => [`refusal: ${k}`, v]),
-    ...Object.entries(s.followups).map(([k, v]) => [`follow-up: ${k}`, v]),
-    ['asks about people/rooms new in their round', s.new_in_round],
-    ['instructions using household vocabulary', s.vocabulary_uses],
-  ]), '');
-  if (s.refusals_flagged_by_catalog > 0) L.push(`Refusal plans (compose_answer alone, no inputs) that the catalog's validatePlan still flags for their empty inputs: ${s.refusals_flagged_by_catalog}; every other plan validates with no issue.`, '');
-  L.push(`Sources: ${kv(s.by_source)}. Teacher: ${s.teacher.endpoint === null ? 'not used' : `${s.teacher.kept} kept of ${s.teacher.returned} returned (${s.teacher.rejected_invalid} invalid plans, ${s.teacher.rejected_disagree} disagreeing with the gold tools, ${s.teacher.rejected_duplicate} duplicates)`}.`);
+  const kv = (m: Record<string, number>): string =>
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  L.push(
+    ...table(
+      ['what', 'count'],
+      [
+        ...Object.entries(s.by_category).map(([k, v]) => [`category: ${k}`, v]),
+        ...Object.entries(s.time_kinds).map(([k, v]) => [`time expression: ${k}`, v]),
+        ...Object.entries(s.references).map(([k, v]) => [`person reference: ${k}`, v]),
+        ...Object.entries(s.refusals).map(([k, v]) => [`refusal: ${k}`, v]),
+        ...Object.entries(s.followups).map(([k, v]) => [`follow-up: ${k}`, v]),
+        ['asks about people/rooms new in their round', s.new_in_round],
+        ['instructions using household vocabulary', s.vocabulary_uses],
+      ],
+    ),
+    '',
+  );
+  if (s.refusals_flagged_by_catalog > 0)
+    L.push(
+      `Refusal plans (compose_answer alone, no inputs) that the catalog's validatePlan still flags for ` +
+        `their empty inputs: ${s.refusals_flagged_by_catalog}; every other plan validates with no issue.`,
+      '',
+    );
+  L.push(
+    `Sources: ${kv(s.by_source)}. ` +
+      'Teacher: ' +
+      (s.teacher.endpoint === null
+        ? 'not used'
+        : `${s.teacher.kept} kept of ${s.teacher.returned} returned (${s.teacher.rejected_invalid} invalid plans, ` +
+          `${s.teacher.rejected_disagree} disagreeing with the gold tools, ${s.teacher.rejected_duplicate} duplicates)`) +
+      '.',
+  );
   return L.join('\n');
 }
 

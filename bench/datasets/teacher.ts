@@ -92,11 +92,17 @@ function householdLine(h: Household): string {
 function prompt(s: Sample, h: Household, n: number, withPlans: boolean): ChatMessage[] {
   const system = [
     'You write training data for HomeSight, a home camera assistant that answers questions by running a plan of tools.',
-    `Rewrite the user's request in ${n} different natural ways (other words, word order, register), keeping exactly the same meaning, people, places and times.`,
+    `Rewrite the user's request in ${n} different natural ways (other words, word order, register), ` +
+      `keeping exactly the same meaning, people, places and times.`,
     withPlans
-      ? 'For each rewrite also write the plan that answers it, as {"task_steps": [...], "task_nodes": [{"task": tool, "arguments": {...}}], "task_links": [{"source": tool, "target": tool}]}; "<node-j>" passes the output of node j; use only these tools:\n' + catalogPrompt({ compact: false })
+      ? 'For each rewrite also write the plan that answers it, as {"task_steps": [...], "task_nodes": ' +
+        '[{"task": tool, "arguments": {...}}], "task_links": [{"source": tool, "target": tool}]}; ' +
+        '"<node-j>" passes the output of node j; use only these tools:\n' +
+        catalogPrompt({ compact: false })
       : '',
-    withPlans ? 'Reply with JSON only: {"paraphrases": [{"instruction": "...", "plan": {...}}]}' : 'Reply with JSON only: {"paraphrases": [{"instruction": "..."}]}',
+    withPlans
+      ? 'Reply with JSON only: {"paraphrases": [{"instruction": "...", "plan": {...}}]}'
+      : 'Reply with JSON only: {"paraphrases": [{"instruction": "..."}]}',
   ]
     .filter((x) => x !== '')
     .join('\n');
@@ -123,7 +129,11 @@ function toolMultiset(plan: { task_nodes: Array<{ task: string }> }): string {
 /** Rebuilds a kept plan the way gold plans are written (links from references, answer question = the instruction). */
 function normalisePlan(plan: TaskPlan, instruction: string, refusal: boolean): GoldPlan {
   if (refusal) {
-    return { task_steps: plan.task_steps, task_nodes: [{ task: 'compose_answer', arguments: { question: instruction, inputs: [] } }], task_links: [] };
+    return {
+      task_steps: plan.task_steps,
+      task_nodes: [{ task: 'compose_answer', arguments: { question: instruction, inputs: [] } }],
+      task_links: [],
+    };
   }
   const b = new PlanBuilder();
   plan.task_nodes.forEach((n, i) => {
@@ -136,14 +146,23 @@ function normalisePlan(plan: TaskPlan, instruction: string, refusal: boolean): G
 }
 
 function normalise(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9äöüß' ]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9äöüß' ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**
  * Asks the teacher for paraphrases of a deterministic subset of `gen`'s
  * first-turn asks and returns the kept ones as new samples (ids `<ask>-t<k>`).
  */
-export async function teacherParaphrases(gen: Generated, o: TeacherOptions, rng: Rng, onProgress?: (done: number, total: number) => void): Promise<TeacherResult> {
+export async function teacherParaphrases(
+  gen: Generated,
+  o: TeacherOptions,
+  rng: Rng,
+  onProgress?: (done: number, total: number) => void,
+): Promise<TeacherResult> {
   const stats = emptyTeacherStats(o.url);
   const metaById = new Map(gen.meta.map((m) => [m.id, m]));
   const candidates = gen.samples.filter((s) => s.context.history === undefined && metaById.get(s.id)?.category !== 'followup');
@@ -174,7 +193,14 @@ export async function teacherParaphrases(gen: Generated, o: TeacherOptions, rng:
           if (typeof p.instruction !== 'string' || p.instruction.trim() === '') continue;
           let plan = p.plan;
           if (o.planner !== undefined) {
-            const r = await o.planner.plan({ question: p.instruction, now: s.context.now, timezone: s.context.timezone, household: planContext(h), allowTools: validationContext(h)?.allowTools as string[], hubTopics: h.hub_topics });
+            const r = await o.planner.plan({
+              question: p.instruction,
+              now: s.context.now,
+              timezone: s.context.timezone,
+              household: planContext(h),
+              allowTools: validationContext(h)?.allowTools as string[],
+              hubTopics: h.hub_topics,
+            });
             plan = r.plan;
           }
           items.push({ instruction: p.instruction.trim(), plan });
@@ -228,7 +254,17 @@ export async function teacherParaphrases(gen: Generated, o: TeacherOptions, rng:
       seenHere.add(key);
       k++;
       const id = `${s.id}-t${k}`;
-      samples.push({ ...s, id, type: planType(plan), n_tools: plan.task_nodes.length, instruction: item.instruction, task_steps: plan.task_steps, task_nodes: plan.task_nodes, task_links: plan.task_links, context: { ...s.context } });
+      samples.push({
+        ...s,
+        id,
+        type: planType(plan),
+        n_tools: plan.task_nodes.length,
+        instruction: item.instruction,
+        task_steps: plan.task_steps,
+        task_nodes: plan.task_nodes,
+        task_links: plan.task_links,
+        context: { ...s.context },
+      });
       const m = metaById.get(s.id)!;
       meta.push({ ...m, id, source: 'teacher' });
       stats.kept++;

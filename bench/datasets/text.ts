@@ -81,7 +81,8 @@ export function finish(text: string, style: Style, rng: Rng, kind: 'question' | 
     case 'plain':
       return capitalize(body) + end;
     case 'polite':
-      if (kind === 'command') return capitalize(rng.pick(['please ', 'could you ', 'can you '])) + lowerFirst(body) + rng.pick(['.', ', thanks.', ' please.']);
+      if (kind === 'command')
+        return capitalize(rng.pick(['please ', 'could you ', 'can you '])) + lowerFirst(body) + rng.pick(['.', ', thanks.', ' please.']);
       if (statement) return capitalize(body) + rng.pick(['. Thanks.', ', please.', '. Thank you!']);
       return capitalize(body) + rng.pick(POLITE_END);
     case 'wake':

@@ -107,7 +107,11 @@ function wakeMinutes(h: Household): number {
 }
 
 /** The routine occurrence (today or yesterday) that ended most recently before now. */
-function lastOccurrence(ctx: Ctx, r: Routine, window: (s: number, e: number) => [number, number]): { day: 0 | 1; startMs: number; endMs: number } | null {
+function lastOccurrence(
+  ctx: Ctx,
+  r: Routine,
+  window: (s: number, e: number) => [number, number],
+): { day: 0 | 1; startMs: number; endMs: number } | null {
   for (const back of [0, 1] as const) {
     const d = addDays(ctx.today, -back);
     if (!routineDays(r, weekdayOf(d))) continue;
@@ -128,14 +132,36 @@ function routineNoun(phrase: string): string | null {
 type Pattern = (ctx: Ctx) => TimeExpression | null;
 
 const RELATIVE: Record<string, Pattern> = {
-  last_hour: (c) => make(c, 'relative', 'relative.last_hour', c.rng.pick(['in the last hour', 'in the past hour', 'over the last hour', 'within the last hour']), c.nowMs - 60 * 60_000, c.nowMs),
+  last_hour: (c) =>
+    make(
+      c,
+      'relative',
+      'relative.last_hour',
+      c.rng.pick(['in the last hour', 'in the past hour', 'over the last hour', 'within the last hour']),
+      c.nowMs - 60 * 60_000,
+      c.nowMs,
+    ),
   last_minutes: (c) => {
     const n = c.rng.pick([10, 15, 20, 30, 45]);
-    return make(c, 'relative', 'relative.last_minutes', c.rng.pick([`in the last ${n} minutes`, `in the past ${n} minutes`, `during the last ${n} minutes`]), c.nowMs - n * 60_000, c.nowMs);
+    return make(
+      c,
+      'relative',
+      'relative.last_minutes',
+      c.rng.pick([`in the last ${n} minutes`, `in the past ${n} minutes`, `during the last ${n} minutes`]),
+      c.nowMs - n * 60_000,
+      c.nowMs,
+    );
   },
   last_hours: (c) => {
     const n = c.rng.pick([2, 3, 4, 6]);
-    return make(c, 'relative', 'relative.last_hours', c.rng.pick([`in the last ${n} hours`, `in the past ${n} hours`, `over the last ${n} hours`]), c.nowMs - n * 3_600_000, c.nowMs);
+    return make(
+      c,
+      'relative',
+      'relative.last_hours',
+      c.rng.pick([`in the last ${n} hours`, `in the past ${n} hours`, `over the last ${n} hours`]),
+      c.nowMs - n * 3_600_000,
+      c.nowMs,
+    );
   },
   today: (c) => make(c, 'relative', 'relative.today', c.rng.pick(['today', 'so far today', 'earlier today']), at(c, c.today, 0), c.nowMs),
   yesterday: (c) => make(c, 'relative', 'relative.yesterday', 'yesterday', at(c, addDays(c.today, -1), 0), at(c, c.today, 0)),
@@ -168,7 +194,14 @@ const ABSOLUTE: Record<string, Pattern> = {
     const len = c.rng.pick([1, 1, 2, 3]);
     const [s, e] = clockRange(startH * HOUR, (startH + len) * HOUR, c.h, c.rng);
     const d = addDays(c.today, -1);
-    return make(c, 'absolute', 'absolute.between_yesterday', c.rng.pick([`yesterday between ${s} and ${e}`, `between ${s} and ${e} yesterday`, `yesterday from ${s} to ${e}`]), at(c, d, startH * HOUR), at(c, d, (startH + len) * HOUR));
+    return make(
+      c,
+      'absolute',
+      'absolute.between_yesterday',
+      c.rng.pick([`yesterday between ${s} and ${e}`, `between ${s} and ${e} yesterday`, `yesterday from ${s} to ${e}`]),
+      at(c, d, startH * HOUR),
+      at(c, d, (startH + len) * HOUR),
+    );
   },
   at_time: (c) => {
     const t = (Math.floor(c.nowMin / 30) - c.rng.int(2, 10)) * 30;
@@ -184,7 +217,14 @@ const ABSOLUTE: Record<string, Pattern> = {
     const len = c.rng.pick([1, 2, 3]);
     const [s, e] = clockRange(startH * HOUR, (startH + len) * HOUR, c.h, c.rng);
     const wd = WEEKDAY_NAMES[weekdayOf(d)] as string;
-    return make(c, 'absolute', 'absolute.weekday', c.rng.pick([`on ${wd} between ${s} and ${e}`, `last ${wd} from ${s} to ${e}`, `on ${wd} from ${s} to ${e}`]), at(c, d, startH * HOUR), at(c, d, (startH + len) * HOUR));
+    return make(
+      c,
+      'absolute',
+      'absolute.weekday',
+      c.rng.pick([`on ${wd} between ${s} and ${e}`, `last ${wd} from ${s} to ${e}`, `on ${wd} from ${s} to ${e}`]),
+      at(c, d, startH * HOUR),
+      at(c, d, (startH + len) * HOUR),
+    );
   },
   date: (c) => {
     const back = c.rng.int(1, 6);
@@ -192,7 +232,14 @@ const ABSOLUTE: Record<string, Pattern> = {
     const startH = c.rng.int(7, 20);
     const len = c.rng.pick([1, 2]);
     const [s, e] = clockRange(startH * HOUR, (startH + len) * HOUR, c.h, c.rng);
-    return make(c, 'absolute', 'absolute.date', `on ${formatDate(d, c.h, c.rng)} between ${s} and ${e}`, at(c, d, startH * HOUR), at(c, d, (startH + len) * HOUR));
+    return make(
+      c,
+      'absolute',
+      'absolute.date',
+      `on ${formatDate(d, c.h, c.rng)} between ${s} and ${e}`,
+      at(c, d, startH * HOUR),
+      at(c, d, (startH + len) * HOUR),
+    );
   },
 };
 
@@ -208,7 +255,14 @@ const VAGUE: Record<string, Pattern> = {
   },
   this_evening: (c) => {
     if (c.nowMin < 19 * HOUR) return null;
-    return make(c, 'vague', 'vague.part_of_day', c.rng.pick(['this evening', 'tonight']), at(c, c.today, 17 * HOUR), at(c, c.today, 22 * HOUR));
+    return make(
+      c,
+      'vague',
+      'vague.part_of_day',
+      c.rng.pick(['this evening', 'tonight']),
+      at(c, c.today, 17 * HOUR),
+      at(c, c.today, 22 * HOUR),
+    );
   },
   yesterday_part: (c) => {
     const d = addDays(c.today, -1);
@@ -219,7 +273,15 @@ const VAGUE: Record<string, Pattern> = {
     ] as const);
     return make(c, 'vague', 'vague.part_of_day', word, at(c, d, s), at(c, d, e));
   },
-  last_night: (c) => make(c, 'vague', 'vague.last_night', c.rng.pick(['last night', 'overnight', 'during the night']), at(c, addDays(c.today, -1), 22 * HOUR), at(c, c.today, wakeMinutes(c.h))),
+  last_night: (c) =>
+    make(
+      c,
+      'vague',
+      'vague.last_night',
+      c.rng.pick(['last night', 'overnight', 'during the night']),
+      at(c, addDays(c.today, -1), 22 * HOUR),
+      at(c, c.today, wakeMinutes(c.h)),
+    ),
   routine: (c) => {
     const candidates = c.h.routines.filter((r) => r.phrases.length > 0 && r.id !== 'wake');
     if (candidates.length === 0) return null;
@@ -231,14 +293,20 @@ const VAGUE: Record<string, Pattern> = {
     return make(c, 'vague', `vague.routine.${r.id}`, text, occ.startMs, occ.endMs);
   },
   after_meal: (c) => {
-    const meals = c.h.routines.filter((r) => ['breakfast', 'lunch', 'dinner', 'tea_time'].includes(r.id) && r.phrases.some((p) => routineNoun(p) !== null));
+    const meals = c.h.routines.filter(
+      (r) => ['breakfast', 'lunch', 'dinner', 'tea_time'].includes(r.id) && r.phrases.some((p) => routineNoun(p) !== null),
+    );
     if (meals.length === 0) return null;
     const r = c.rng.pick(meals);
     const noun = c.rng.pick(r.phrases.map(routineNoun).filter((x): x is string => x !== null));
     const after = c.rng.chance(0.65);
     const occ = lastOccurrence(c, r, (s, e) => {
       if (!after) return [s - 2 * HOUR, s];
-      const nextStart = c.h.routines.filter((x) => MEAL_OR_BED.has(x.id)).map((x) => parseHm(x.start)).filter((x) => x > e).sort((x, y) => x - y)[0];
+      const nextStart = c.h.routines
+        .filter((x) => MEAL_OR_BED.has(x.id))
+        .map((x) => parseHm(x.start))
+        .filter((x) => x > e)
+        .sort((x, y) => x - y)[0];
       return [e, Math.min(e + 2 * HOUR, nextStart ?? Infinity)];
     });
     if (occ === null) return null;
@@ -265,7 +333,23 @@ export function pickNow(rng: Rng, h: Household, round: number): NowPick {
   const [y, m, d] = r.start.split('-').map(Number) as [number, number, number];
   const day = addDays({ year: y, month: m, day: d }, rng.int(0, r.days - 1));
   const hour = rng.weighted<number>([
-    [7, 1], [8, 1], [9, 2], [10, 2], [11, 2], [12, 2], [13, 2], [14, 2], [15, 2], [16, 2], [17, 3], [18, 3], [19, 4], [20, 5], [21, 5], [22, 4], [23, 1],
+    [7, 1],
+    [8, 1],
+    [9, 2],
+    [10, 2],
+    [11, 2],
+    [12, 2],
+    [13, 2],
+    [14, 2],
+    [15, 2],
+    [16, 2],
+    [17, 3],
+    [18, 3],
+    [19, 4],
+    [20, 5],
+    [21, 5],
+    [22, 4],
+    [23, 1],
   ]);
   const minute = rng.int(0, hour === 23 ? 30 : 59);
   const nowMs = atMinutes(day, hour * 60 + minute, h.timezone);
@@ -279,7 +363,13 @@ export function pickNow(rng: Rng, h: Household, round: number): NowPick {
 export function sampleTimeExpression(rng: Rng, h: Household, nowMs: number, kind?: TimeKind): TimeExpression | null {
   const p = zonedParts(nowMs, h.timezone);
   const ctx: Ctx = { h, nowMs, today: { year: p.year, month: p.month, day: p.day }, nowMin: p.hour * 60 + p.minute, rng };
-  const k: TimeKind = kind ?? rng.weighted<TimeKind>([['absolute', 3], ['relative', 3], ['vague', 4]]);
+  const k: TimeKind =
+    kind ??
+    rng.weighted<TimeKind>([
+      ['absolute', 3],
+      ['relative', 3],
+      ['vague', 4],
+    ]);
   const names = rng.shuffle(Object.keys(PATTERNS[k]));
   for (const name of names) {
     const e = (PATTERNS[k][name] as Pattern)(ctx);

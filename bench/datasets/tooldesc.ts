@@ -50,7 +50,12 @@ export function toolDesc(): { nodes: ToolDescNode[] } {
         id: t.name,
         desc: t.description,
         parameters: Object.entries(props).map(([name, p]) => {
-          const out: ToolDescParameter = { name, type: paramType(p), desc: typeof p.description === 'string' ? p.description : '', required: required.has(name) };
+          const out: ToolDescParameter = {
+            name,
+            type: paramType(p),
+            desc: typeof p.description === 'string' ? p.description : '',
+            required: required.has(name),
+          };
           if (Array.isArray(p.enum)) out.enum = p.enum as string[];
           const ref = t.refs[name];
           if (ref !== undefined) out.accepts_refs = [...ref.kinds];
@@ -64,12 +69,16 @@ export function toolDesc(): { nodes: ToolDescNode[] } {
 }
 
 /** Which tool may feed which (a reference argument of the target accepts the source's output kind). */
-export function graphDesc(): { nodes: Array<{ id: string; desc: string }>; links: Array<{ source: string; target: string; type: 'resource' }> } {
+export function graphDesc(): {
+  nodes: Array<{ id: string; desc: string }>;
+  links: Array<{ source: string; target: string; type: 'resource' }>;
+} {
   const all = tools();
   const links: Array<{ source: string; target: string; type: 'resource' }> = [];
   for (const target of all) {
     const kinds = new Set(Object.values(target.refs).flatMap((r) => [...r.kinds]));
-    for (const source of all) if (source.name !== target.name && kinds.has(source.kind)) links.push({ source: source.name, target: target.name, type: 'resource' });
+    for (const source of all)
+      if (source.name !== target.name && kinds.has(source.kind)) links.push({ source: source.name, target: target.name, type: 'resource' });
   }
   return { nodes: all.map((t) => ({ id: t.name, desc: t.description })), links };
 }
