@@ -1,7 +1,16 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { ACTIVITY_CLASSES, COCO_KEYPOINTS, motionFeatures, syntheticActivitySet, ACTIVITY_IDS, evaluateFrames, toDahliaClass, type ActivityClass } from '../../bench/datasets/index.js';
+import {
+  ACTIVITY_CLASSES,
+  COCO_KEYPOINTS,
+  motionFeatures,
+  syntheticActivitySet,
+  ACTIVITY_IDS,
+  evaluateFrames,
+  toDahliaClass,
+  type ActivityClass,
+} from '../../bench/datasets/index.js';
 
 const set = syntheticActivitySet({ seed: 1 });
 
@@ -17,11 +26,16 @@ t.test('a labelled synthetic set: every class, 17 COCO keypoints per frame, insi
     for (const f of s.frames) {
       if (f.keypoints.length !== 17) t.fail(`${s.id}: ${f.keypoints.length} keypoints`);
       for (const [x, y, score] of f.keypoints) {
-        if (!(x >= 0 && x <= s.frame_width && y >= 0 && y <= s.frame_height && score >= 0 && score <= 1)) t.fail(`${s.id}: keypoint ${x},${y},${score} outside the frame`);
-        if (!(x >= f.box[0] && x <= f.box[0] + f.box[2] && y >= f.box[1] && y <= f.box[1] + f.box[3])) t.fail(`${s.id}: keypoint outside its box`);
+        if (!(x >= 0 && x <= s.frame_width && y >= 0 && y <= s.frame_height && score >= 0 && score <= 1))
+          t.fail(`${s.id}: keypoint ${x},${y},${score} outside the frame`);
+        if (!(x >= f.box[0] && x <= f.box[0] + f.box[2] && y >= f.box[1] && y <= f.box[1] + f.box[3]))
+          t.fail(`${s.id}: keypoint outside its box`);
       }
     }
-    t.same(s.frames.map((f) => f.ts), Array.from({ length: 40 }, (_, i) => i * 100));
+    t.same(
+      s.frames.map((f) => f.ts),
+      Array.from({ length: 40 }, (_, i) => i * 100),
+    );
   }
 });
 
@@ -32,7 +46,8 @@ t.test('the classes differ the way the motions say', async (t) => {
   };
   const classes = [...ACTIVITY_CLASSES];
   // eating brings a wrist to the mouth
-  for (const c of classes.filter((c) => c !== 'eating')) t.ok(mean('eating', 'wristToNose') < mean(c, 'wristToNose'), `eating wrist nearer the nose than ${c}`);
+  for (const c of classes.filter((c) => c !== 'eating'))
+    t.ok(mean('eating', 'wristToNose') < mean(c, 'wristToNose'), `eating wrist nearer the nose than ${c}`);
   // walking classes travel
   for (const c of ['neutral', 'cooking', 'eating', 'washing_dishes', 'working']) {
     t.ok(mean('housework', 'hipTravel') > 3 * mean(c, 'hipTravel'), `housework travels more than ${c}`);
@@ -43,7 +58,8 @@ t.test('the classes differ the way the motions say', async (t) => {
     t.ok(mean('eating', 'hipHeight') < mean(c, 'hipHeight') && mean('working', 'hipHeight') < mean(c, 'hipHeight'), `sitting vs ${c}`);
   }
   // neutral barely moves its hands
-  for (const c of ['cooking', 'washing_dishes', 'eating', 'housework', 'clearing_table']) t.ok(mean('neutral', 'wristSpeed') < mean(c, 'wristSpeed'), `neutral hands slower than ${c}`);
+  for (const c of ['cooking', 'washing_dishes', 'eating', 'housework', 'clearing_table'])
+    t.ok(mean('neutral', 'wristSpeed') < mean(c, 'wristSpeed'), `neutral hands slower than ${c}`);
 });
 
 t.test('the activity expert reads the synthetic poses: postures as designed, scored with the DAHLIA evaluator', async (t) => {
@@ -52,11 +68,23 @@ t.test('the activity expert reads the synthetic poses: postures as designed, sco
   const names = vision.ACTIVITY_CLASSES.map((c) => c.name) as string[];
   for (const id of ACTIVITY_IDS) t.ok(names.includes(id), `${id} is an activity-expert label`);
   const clf = new vision.FeatureActivityClassifier();
-  const posture: Record<string, string> = { neutral: 'standing', cooking: 'standing', washing_dishes: 'standing', clearing_table: 'standing', eating: 'sitting', working: 'sitting', laying_table: 'walking', housework: 'walking' };
+  const posture: Record<string, string> = {
+    neutral: 'standing',
+    cooking: 'standing',
+    washing_dishes: 'standing',
+    clearing_table: 'standing',
+    eating: 'sitting',
+    working: 'sitting',
+    laying_table: 'walking',
+    housework: 'walking',
+  };
   const gold: ActivityClass[] = [];
   const pred: Array<ActivityClass | null> = [];
   for (const s of set) {
-    const r = clf.classify(s.frames.map((f) => ({ ts: f.ts, box: f.box, keypoints: f.keypoints })), { zones: s.zones, frameWidth: s.frame_width, frameHeight: s.frame_height });
+    const r = clf.classify(
+      s.frames.map((f) => ({ ts: f.ts, box: f.box, keypoints: f.keypoints })),
+      { zones: s.zones, frameWidth: s.frame_width, frameHeight: s.frame_height },
+    );
     t.ok(r !== null, `${s.id} classified`);
     if (r === null) continue;
     if (r.posture !== posture[s.label]) t.fail(`${s.id}: posture ${r.posture}, designed ${posture[s.label]}`);
@@ -65,27 +93,45 @@ t.test('the activity expert reads the synthetic poses: postures as designed, sco
   }
   const e = evaluateFrames(gold, pred);
   t.equal(e.frames, set.length);
-  t.ok(e.accuracy > 1 / ACTIVITY_CLASSES.length, `the expert (keypoints + the sequence's zone) scores ${e.accuracy.toFixed(2)} on the synthetic set (chance ${(1 / ACTIVITY_CLASSES.length).toFixed(2)})`);
+  t.ok(
+    e.accuracy > 1 / ACTIVITY_CLASSES.length,
+    `the expert (keypoints + the sequence's zone) scores ${e.accuracy.toFixed(2)} on the synthetic set ` +
+      `(chance ${(1 / ACTIVITY_CLASSES.length).toFixed(2)})`,
+  );
 });
 
 const shared = process.env.HOMESIGHT_SHARED_DIR ?? new URL('../../../shared/', import.meta.url).pathname;
-const haveClip = existsSync(`${shared}/media/vtest.avi`) && existsSync(`${shared}/models/movenet_lightning.onnx`) && spawnSync('ffmpeg', ['-version']).status === 0;
+const haveClip =
+  existsSync(`${shared}/media/vtest.avi`) &&
+  existsSync(`${shared}/models/movenet_lightning.onnx`) &&
+  spawnSync('ffmpeg', ['-version']).status === 0;
 
-t.test('real pose outputs of the vision expert on the shared clip (labelled neutral, not synthetic)', { skip: haveClip ? false : 'needs ../shared (vtest.avi, yolox_nano, movenet) and ffmpeg' }, async (t) => {
-  const { poseSequencesFromClip } = await import('../../bench/datasets/index.js');
-  const seqs = await poseSequencesFromClip({ sharedDir: shared, seconds: 8, maxSequences: 4 });
-  t.ok(seqs.length >= 2, `${seqs.length} tracked people with 20 consecutive poses`);
-  const vision = await import('../../daemon/vision/index.js');
-  const clf = new vision.FeatureActivityClassifier();
-  let walking = 0;
-  for (const s of seqs) {
-    t.equal(s.synthetic, false);
-    t.equal(s.source, 'pose-on-shared-clip');
-    t.equal(s.label, 'neutral');
-    t.equal(s.frames.length, 20);
-    t.ok(s.frames.every((f) => f.keypoints.length === 17 && f.keypoints.every(([x, y, c]) => x > -50 && x < s.frame_width + 50 && y > -50 && y < s.frame_height + 50 && c >= 0 && c <= 1)), `${s.id}: 17 keypoints per frame near the frame`);
-    const r = clf.classify(s.frames, { zones: [], frameWidth: s.frame_width, frameHeight: s.frame_height });
-    if (r?.posture === 'walking') walking++;
-  }
-  t.ok(walking >= 1, `the expert sees pedestrians walking (${walking}/${seqs.length})`);
-});
+t.test(
+  'real pose outputs of the vision expert on the shared clip (labelled neutral, not synthetic)',
+  { skip: haveClip ? false : 'needs ../shared (vtest.avi, yolox_nano, movenet) and ffmpeg' },
+  async (t) => {
+    const { poseSequencesFromClip } = await import('../../bench/datasets/index.js');
+    const seqs = await poseSequencesFromClip({ sharedDir: shared, seconds: 8, maxSequences: 4 });
+    t.ok(seqs.length >= 2, `${seqs.length} tracked people with 20 consecutive poses`);
+    const vision = await import('../../daemon/vision/index.js');
+    const clf = new vision.FeatureActivityClassifier();
+    let walking = 0;
+    for (const s of seqs) {
+      t.equal(s.synthetic, false);
+      t.equal(s.source, 'pose-on-shared-clip');
+      t.equal(s.label, 'neutral');
+      t.equal(s.frames.length, 20);
+      t.ok(
+        s.frames.every(
+          (f) =>
+            f.keypoints.length === 17 &&
+            f.keypoints.every(([x, y, c]) => x > -50 && x < s.frame_width + 50 && y > -50 && y < s.frame_height + 50 && c >= 0 && c <= 1),
+        ),
+        `${s.id}: 17 keypoints per frame near the frame`,
+      );
+      const r = clf.classify(s.frames, { zones: [], frameWidth: s.frame_width, frameHeight: s.frame_height });
+      if (r?.posture === 'walking') walking++;
+    }
+    t.ok(walking >= 1, `the expert sees pedestrians walking (${walking}/${seqs.length})`);
+  },
+);

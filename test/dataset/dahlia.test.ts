@@ -1,26 +1,59 @@
 import t from 'tap';
 import { HomeSightError } from '../../daemon/system/index.js';
-import { ACTIVITY_CLASSES, evaluateFrames, framesToSegments, loadDahlia, parseDahlia, parseLabel, toDahliaClass, VISION_TO_DAHLIA, type ActivityClass } from '../../bench/datasets/index.js';
+import {
+  ACTIVITY_CLASSES,
+  evaluateFrames,
+  framesToSegments,
+  loadDahlia,
+  parseDahlia,
+  parseLabel,
+  toDahliaClass,
+  VISION_TO_DAHLIA,
+  type ActivityClass,
+} from '../../bench/datasets/index.js';
 
 const fixtures = new URL('./fixtures/dahlia/', import.meta.url).pathname;
 
 t.test('the fixture folder loads in all three layouts', async (t) => {
   const seqs = loadDahlia(fixtures);
-  t.same(seqs.map((s) => s.id), ['S01_K1', 'S01_K2', 'S02_K3_frames', 'S03_K1_ids']);
-  const [k1, k2, frames, ids] = seqs as [typeof seqs[0], typeof seqs[0], typeof seqs[0], typeof seqs[0]];
+  t.same(
+    seqs.map((s) => s.id),
+    ['S01_K1', 'S01_K2', 'S02_K3_frames', 'S03_K1_ids'],
+  );
+  const [k1, k2, frames, ids] = seqs as [(typeof seqs)[0], (typeof seqs)[0], (typeof seqs)[0], (typeof seqs)[0]];
   t.same([k1.view, k2.view, frames.view, ids.view], [1, 2, 3, 1]);
   t.equal(k1.format, 'segments');
   t.equal(k1.labels.length, 260);
   t.same(k1.labels, k2.labels, 'space-separated with multi-word labels and CSV with a header give the same labels');
   t.equal(k1.labels[95], 'laying_table');
   t.equal(k1.labels[175], 'neutral', 'a gap between segments is neutral');
-  t.same(k1.segments.map((s) => s.label), ['neutral', 'cooking', 'laying_table', 'eating', 'neutral', 'clearing_table', 'washing_dishes']);
+  t.same(
+    k1.segments.map((s) => s.label),
+    ['neutral', 'cooking', 'laying_table', 'eating', 'neutral', 'clearing_table', 'washing_dishes'],
+  );
   t.same(k1.segments[1], { label: 'cooking', start: 30, end: 89 });
   t.equal(frames.format, 'frames');
   t.equal(frames.labels.length, 80);
-  t.same(frames.segments.map((s) => [s.label, s.start, s.end]), [['neutral', 0, 9], ['housework', 10, 34], ['neutral', 35, 39], ['working', 40, 69], ['neutral', 70, 79]]);
+  t.same(
+    frames.segments.map((s) => [s.label, s.start, s.end]),
+    [
+      ['neutral', 0, 9],
+      ['housework', 10, 34],
+      ['neutral', 35, 39],
+      ['working', 40, 69],
+      ['neutral', 70, 79],
+    ],
+  );
   t.equal(ids.firstFrame, 100, 'frame numbers from the file');
-  t.same(ids.segments.map((s) => [s.label, s.start, s.end]), [['neutral', 100, 104], ['cooking', 105, 114], ['eating', 115, 124], ['neutral', 125, 129]]);
+  t.same(
+    ids.segments.map((s) => [s.label, s.start, s.end]),
+    [
+      ['neutral', 100, 104],
+      ['cooking', 105, 114],
+      ['eating', 115, 124],
+      ['neutral', 125, 129],
+    ],
+  );
   // every class appears across the fixture
   t.same([...new Set(seqs.flatMap((s) => s.labels))].sort(), [...ACTIVITY_CLASSES].sort());
 });
@@ -69,7 +102,10 @@ t.test('frame-level evaluation, hand-computed', async (t) => {
   t.ok(Math.abs(e.macro_f1 - (0.8 + 0.5 + 1) / 3) < 1e-12);
   t.equal(e.confusion.eating.none, 1);
   t.throws(() => evaluateFrames(gold, pred.slice(1)), { code: 'E_DAHLIA_LENGTH' });
-  t.same(framesToSegments(['eating', 'eating', 'neutral'], 5), [{ label: 'eating', start: 5, end: 6 }, { label: 'neutral', start: 7, end: 7 }]);
+  t.same(framesToSegments(['eating', 'eating', 'neutral'], 5), [
+    { label: 'eating', start: 5, end: 6 },
+    { label: 'neutral', start: 7, end: 7 },
+  ]);
 });
 
 t.test('activity-expert labels map onto DAHLIA classes (and cover every label the expert has)', async (t) => {

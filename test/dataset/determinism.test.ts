@@ -18,7 +18,10 @@ t.test('the PRNG is a fixed sequence for a seed, and forks are independent of dr
   const a = new Rng(42);
   const b = new Rng(42);
   const xs = Array.from({ length: 5 }, () => a.nextU32());
-  t.same(xs, Array.from({ length: 5 }, () => b.nextU32()));
+  t.same(
+    xs,
+    Array.from({ length: 5 }, () => b.nextU32()),
+  );
   t.not(xs[0], new Rng(43).nextU32(), 'another seed, another stream');
   const c = new Rng(42);
   c.next();
@@ -37,14 +40,33 @@ t.test('same seed → identical bytes in every file; another seed → different 
   await buildDataset({ ...opts, out: d1, activityOut: join(d1, 'activity') });
   await buildDataset({ ...opts, out: d2, activityOut: join(d2, 'activity') });
   await buildDataset({ ...opts, seed: 8, out: d3 });
-  const files = readdirSync(d1).filter((f) => f.endsWith('.json') || f.endsWith('.jsonl') || f.endsWith('.md')).sort();
-  t.same(files, ['graph_desc.json', 'households.json', 'q2a.jsonl', 'stats.json', 'stats.md', 'test.jsonl', 'time_expressions.jsonl', 'tool_desc.json', 'train.jsonl', 'val.jsonl']);
+  const files = readdirSync(d1)
+    .filter((f) => f.endsWith('.json') || f.endsWith('.jsonl') || f.endsWith('.md'))
+    .sort();
+  t.same(files, [
+    'graph_desc.json',
+    'households.json',
+    'q2a.jsonl',
+    'stats.json',
+    'stats.md',
+    'test.jsonl',
+    'time_expressions.jsonl',
+    'tool_desc.json',
+    'train.jsonl',
+    'val.jsonl',
+  ]);
   for (const f of files) t.ok(readFileSync(join(d1, f)).equals(readFileSync(join(d2, f))), `${f} identical`);
-  t.ok(readFileSync(join(d1, 'activity', 'synthetic_keypoints.jsonl')).equals(readFileSync(join(d2, 'activity', 'synthetic_keypoints.jsonl'))), 'activity set identical');
+  t.ok(
+    readFileSync(join(d1, 'activity', 'synthetic_keypoints.jsonl')).equals(readFileSync(join(d2, 'activity', 'synthetic_keypoints.jsonl'))),
+    'activity set identical',
+  );
   t.notOk(readFileSync(join(d1, 'q2a.jsonl')).equals(readFileSync(join(d3, 'q2a.jsonl'))), 'seed 8 differs from seed 7');
   const same = ['households.json', 'tool_desc.json', 'graph_desc.json'];
   for (const f of same) t.ok(readFileSync(join(d1, f)).equals(readFileSync(join(d3, f))), `${f} does not depend on the seed`);
-  t.notOk(readdirSync(d1).some((f) => f.endsWith('.tmp')), 'no temporary files left');
+  t.notOk(
+    readdirSync(d1).some((f) => f.endsWith('.tmp')),
+    'no temporary files left',
+  );
 });
 
 t.test('generation does not read the clock or Math.random', async (t) => {
@@ -60,7 +82,10 @@ t.test('generation does not read the clock or Math.random', async (t) => {
     const a = generate({ seed: 3, perRound: 6 }).samples.map(sampleLine).join('\n');
     const b = generate({ seed: 3, perRound: 6 }).samples.map(sampleLine).join('\n');
     t.equal(a, b);
-    t.equal(syntheticActivitySet({ seed: 3, perClass: 1 }).map(activityLine).join('\n'), syntheticActivitySet({ seed: 3, perClass: 1 }).map(activityLine).join('\n'));
+    t.equal(
+      syntheticActivitySet({ seed: 3, perClass: 1 }).map(activityLine).join('\n'),
+      syntheticActivitySet({ seed: 3, perClass: 1 }).map(activityLine).join('\n'),
+    );
   } finally {
     Date.now = realNow;
     Math.random = realRandom;

@@ -1,14 +1,6 @@
 import t from 'tap';
 import { validatePlan, TOOL_NAMES, taskPlanSchema } from '../../daemon/agent/index.js';
-import {
-  generate,
-  householdAt,
-  isRefusal,
-  planType,
-  validationContext,
-  HOUSEHOLDS,
-  type Sample,
-} from '../../bench/datasets/index.js';
+import { generate, householdAt, isRefusal, planType, validationContext, HOUSEHOLDS, type Sample } from '../../bench/datasets/index.js';
 import { refusalIssuesTolerated } from '../../bench/datasets/refusal.js';
 
 // The dataset as `homesight dataset build` makes it by default.
@@ -24,21 +16,43 @@ t.test('size and coverage the issue asks for', async (t) => {
   const types = new Set(samples.map((s) => s.type));
   t.same([...types].sort(), ['chain', 'dag', 'single']);
   for (let n = 2; n <= 6; n++) {
-    t.ok(samples.some((s) => s.n_tools === n && s.type === 'chain'), `a chain of ${n} nodes`);
-    if (n >= 3) t.ok(samples.some((s) => s.n_tools === n && s.type === 'dag'), `a dag of ${n} nodes`);
+    t.ok(
+      samples.some((s) => s.n_tools === n && s.type === 'chain'),
+      `a chain of ${n} nodes`,
+    );
+    if (n >= 3)
+      t.ok(
+        samples.some((s) => s.n_tools === n && s.type === 'dag'),
+        `a dag of ${n} nodes`,
+      );
   }
-  t.ok(samples.every((s) => s.n_tools >= 1 && s.n_tools <= 6), 'plans have 1–6 nodes');
+  t.ok(
+    samples.every((s) => s.n_tools >= 1 && s.n_tools <= 6),
+    'plans have 1–6 nodes',
+  );
   const used = new Set(samples.flatMap((s) => s.task_nodes.map((n) => n.task)));
   t.same([...used].sort(), [...TOOL_NAMES].sort(), 'every catalog tool is used by some gold plan');
   const tags = gen.meta.flatMap((m) => m.tags);
   for (const k of ['time:absolute', 'time:relative', 'time:vague', 'ref:alias', 'ref:self', 'ref:group', 'ref:pronoun', 'new_in_round']) {
     t.ok(tags.includes(k), `has ${k}`);
   }
-  t.ok(tags.some((x) => x.startsWith('vague.routine') || x.startsWith('time_pattern:vague.routine') || x.startsWith('time_pattern:vague.after_meal')), 'routine-relative time phrases');
+  t.ok(
+    tags.some(
+      (x) => x.startsWith('vague.routine') || x.startsWith('time_pattern:vague.routine') || x.startsWith('time_pattern:vague.after_meal'),
+    ),
+    'routine-relative time phrases',
+  );
   t.ok(samples.filter((s) => s.context.history !== undefined).length >= 50, 'follow-ups with history');
   t.ok(samples.filter((s) => isRefusal(s)).length >= 50, 'refusals');
   // a DAG that branches and joins (one node feeding two, a node fed by two)
-  t.ok(samples.some((s) => s.task_nodes.some((n) => n.task === 'recognize_identity') && s.task_nodes.some((n) => n.task === 'recognize_activity') && s.type === 'dag'));
+  t.ok(
+    samples.some(
+      (s) =>
+        s.task_nodes.some((n) => n.task === 'recognize_identity') &&
+        s.task_nodes.some((n) => n.task === 'recognize_activity') &&
+        s.type === 'dag',
+    ),
+  );
 });
 
 t.test('every gold plan validates against the real catalog', async (t) => {
@@ -79,7 +93,8 @@ t.test('each line has the TaskBench fields plus ours, consistent with its plan',
     if (!taskPlanSchema.safeParse(s).success) t.fail(`${s.id}: not a TaskBench plan`);
     if (s.n_tools !== s.task_nodes.length) t.fail(`${s.id}: n_tools`);
     if (s.type !== planType(s)) t.fail(`${s.id}: type`);
-    if (s.task_steps.length !== s.task_nodes.length || !s.task_steps.every((x, i) => x.startsWith(`Step ${i + 1}: `))) t.fail(`${s.id}: steps`);
+    if (s.task_steps.length !== s.task_nodes.length || !s.task_steps.every((x, i) => x.startsWith(`Step ${i + 1}: `)))
+      t.fail(`${s.id}: steps`);
     const h = byHousehold.get(s.household)!;
     if (s.context.timezone !== h.timezone || !ISO_OFFSET.test(s.context.now)) t.fail(`${s.id}: context ${JSON.stringify(s.context)}`);
     // links are exactly the tool pairs the <node-j> references make
@@ -91,9 +106,11 @@ t.test('each line has the TaskBench fields plus ours, consistent with its plan',
       }
     });
     const links = new Set(s.task_links.map((l) => `${l.source}>${l.target}`));
-    if (JSON.stringify([...pairs].sort()) !== JSON.stringify([...links].sort())) t.fail(`${s.id}: links ${[...links]} vs refs ${[...pairs]}`);
+    if (JSON.stringify([...pairs].sort()) !== JSON.stringify([...links].sort()))
+      t.fail(`${s.id}: links ${[...links]} vs refs ${[...pairs]}`);
     // compose_answer answers this very instruction
-    for (const n of s.task_nodes) if (n.task === 'compose_answer' && n.arguments.question !== s.instruction) t.fail(`${s.id}: compose_answer.question`);
+    for (const n of s.task_nodes)
+      if (n.task === 'compose_answer' && n.arguments.question !== s.instruction) t.fail(`${s.id}: compose_answer.question`);
     // a time phrase comes from the conversation's words
     const said = [s.instruction, ...(s.context.history ?? []).map((x) => x.question)].join(' ').toLowerCase();
     for (const n of s.task_nodes) {
@@ -112,7 +129,8 @@ t.test('identity references resolve to the household as it stands in the round',
     const cams = new Set(h.cameras.map((c) => c.name));
     for (const n of s.task_nodes) {
       const a = n.arguments;
-      for (const k of ['identity', 'person'] as const) if (typeof a[k] === 'string' && !names.has(a[k] as string)) t.fail(`${s.id}: ${k} ${String(a[k])} not in round ${s.round}`);
+      for (const k of ['identity', 'person'] as const)
+        if (typeof a[k] === 'string' && !names.has(a[k] as string)) t.fail(`${s.id}: ${k} ${String(a[k])} not in round ${s.round}`);
       if (typeof a.camera === 'string' && !cams.has(a.camera)) t.fail(`${s.id}: camera ${a.camera}`);
     }
     const m = metaById.get(s.id)!;
@@ -129,17 +147,26 @@ t.test('identity references resolve to the household as it stands in the round',
   }
   // "my daughter" means different people in different homes
   const daughter = samples.filter((s) => /\bmy daughter\b/i.test(s.instruction) && !isRefusal(s));
-  const who = new Set(daughter.flatMap((s) => s.task_nodes.flatMap((n) => [n.arguments.identity, n.arguments.person]).filter((x) => typeof x === 'string')));
+  const who = new Set(
+    daughter.flatMap((s) => s.task_nodes.flatMap((n) => [n.arguments.identity, n.arguments.person]).filter((x) => typeof x === 'string')),
+  );
   t.ok(who.size >= 3, `"my daughter" resolves to ${[...who].join(', ')}`);
   // a person introduced in a later round is never referred to before it
   const lena = HOUSEHOLDS.find((h) => h.id === 'weber')!.people.find((p) => p.id === 'lena')!;
-  t.notOk(samples.some((s) => s.household === 'weber' && s.round < lena.since_round && JSON.stringify(s.task_nodes).includes('"Lena"')), 'Lena only from her round');
-  t.ok(samples.some((s) => s.household === 'weber' && s.round >= lena.since_round && JSON.stringify(s.task_nodes).includes('"Lena"')), 'Lena appears once introduced');
+  t.notOk(
+    samples.some((s) => s.household === 'weber' && s.round < lena.since_round && JSON.stringify(s.task_nodes).includes('"Lena"')),
+    'Lena only from her round',
+  );
+  t.ok(
+    samples.some((s) => s.household === 'weber' && s.round >= lena.since_round && JSON.stringify(s.task_nodes).includes('"Lena"')),
+    'Lena appears once introduced',
+  );
 });
 
 t.test('follow-ups carry their conversation', async (t) => {
   const convs = new Map<string, Sample[]>();
-  for (const s of samples) if (s.context.conversation_id !== undefined) convs.set(s.context.conversation_id, [...(convs.get(s.context.conversation_id) ?? []), s]);
+  for (const s of samples)
+    if (s.context.conversation_id !== undefined) convs.set(s.context.conversation_id, [...(convs.get(s.context.conversation_id) ?? []), s]);
   t.ok(convs.size > 20);
   for (const [id, turns] of convs) {
     if (turns.length < 2) t.fail(`${id}: a conversation of one turn`);
@@ -151,9 +178,12 @@ t.test('follow-ups carry their conversation', async (t) => {
   }
 });
 
-t.test('the committed fixture subset is in the format and validates against today\'s catalog', async (t) => {
+t.test("the committed fixture subset is in the format and validates against today's catalog", async (t) => {
   const { readFileSync } = await import('node:fs');
-  const lines = readFileSync(new URL('./fixtures/q2a-mini.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
+  const lines = readFileSync(new URL('./fixtures/q2a-mini.jsonl', import.meta.url), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Sample);
   t.ok(lines.length >= 20);
   t.same([...new Set(lines.map((s) => s.type))].sort(), ['chain', 'dag', 'single']);
   for (const s of lines) {

@@ -33,7 +33,11 @@ t.test('every household has train, val and test in every round, at about 70/15/1
   for (const h of new Set(samples.map((s) => s.household))) {
     for (const r of new Set(samples.map((s) => s.round))) {
       const here = samples.filter((s) => s.household === h && s.round === r);
-      for (const sp of SPLITS) t.ok(here.some((s) => s.split === sp), `${h} r${r} has ${sp}`);
+      for (const sp of SPLITS)
+        t.ok(
+          here.some((s) => s.split === sp),
+          `${h} r${r} has ${sp}`,
+        );
     }
   }
   const share = (sp: string): number => samples.filter((s) => s.split === sp).length / samples.length;
@@ -51,7 +55,9 @@ t.test('lifelong rounds are ordered in time and bring something new', async (t) 
       const [y, m, d] = round.start.split('-').map(Number) as [number, number, number];
       t.ok(Math.min(...nows) >= zonedToUtc({ year: y, month: m, day: d }, h.timezone), 'inside the round');
       if (round.index > 0) {
-        const introduced = [...h.people, ...h.rooms, ...h.cameras, ...h.routines, ...h.vocabulary, ...h.pets].some((x) => x.since_round === round.index);
+        const introduced = [...h.people, ...h.rooms, ...h.cameras, ...h.routines, ...h.vocabulary, ...h.pets].some(
+          (x) => x.since_round === round.index,
+        );
         const aliases = [...h.people, ...h.rooms].some((p) => p.aliases.some((a) => a.since_round === round.index));
         t.ok(introduced || aliases, `${h.id} round ${round.index} introduces people, rooms, habits or phrasing`);
       }

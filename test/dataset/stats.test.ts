@@ -2,7 +2,16 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDataset, computeStats, emptyTeacherStats, extractStatsBlock, generate, renderStatsMarkdown, replaceStatsBlock, argumentType } from '../../bench/datasets/index.js';
+import {
+  buildDataset,
+  computeStats,
+  emptyTeacherStats,
+  extractStatsBlock,
+  generate,
+  renderStatsMarkdown,
+  replaceStatsBlock,
+  argumentType,
+} from '../../bench/datasets/index.js';
 
 const datasheet = new URL('../../docs/datasets/q2a.md', import.meta.url).pathname;
 
@@ -21,11 +30,16 @@ t.test('stats.json agrees with the files the build wrote', async (t) => {
   copyFileSync(datasheet, doc);
   const r = await buildDataset({ seed: 5, perRound: 10, out: dir, datasheet: doc, activityOut: null });
   const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8'));
-  const lines = readFileSync(join(dir, 'q2a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(join(dir, 'q2a.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.equal(stats.samples, lines.length);
   t.equal(r.samples, lines.length);
   for (const sp of ['train', 'val', 'test']) {
-    const n = readFileSync(join(dir, `${sp}.jsonl`), 'utf8').trim().split('\n').length;
+    const n = readFileSync(join(dir, `${sp}.jsonl`), 'utf8')
+      .trim()
+      .split('\n').length;
     t.equal(stats.by_split[sp], n, `${sp}.jsonl has by_split.${sp} lines`);
   }
   const byN: Record<string, number> = {};
@@ -34,8 +48,15 @@ t.test('stats.json agrees with the files the build wrote', async (t) => {
   const nodes: Record<string, number> = {};
   for (const l of lines) for (const n of l.task_nodes) nodes[n.task] = (nodes[n.task] ?? 0) + 1;
   t.same(Object.fromEntries(Object.entries(stats.tool_frequency).map(([k, v]) => [k, (v as { nodes: number }).nodes])), nodes);
-  t.equal(Object.values(stats.by_type as Record<string, number>).reduce((a, b) => a + b, 0), lines.length);
-  t.equal(readFileSync(join(dir, 'stats.md'), 'utf8').trim(), extractStatsBlock(readFileSync(doc, 'utf8')), '--update-datasheet wrote stats.md into the datasheet');
+  t.equal(
+    Object.values(stats.by_type as Record<string, number>).reduce((a, b) => a + b, 0),
+    lines.length,
+  );
+  t.equal(
+    readFileSync(join(dir, 'stats.md'), 'utf8').trim(),
+    extractStatsBlock(readFileSync(doc, 'utf8')),
+    '--update-datasheet wrote stats.md into the datasheet',
+  );
 });
 
 t.test('stats block replacement and argument types', async (t) => {

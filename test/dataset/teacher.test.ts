@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { validatePlan } from '../../daemon/agent/index.js';
-import { buildDataset, extractJson, householdAt, HOUSEHOLDS, isRefusal, validationContext, type Sample } from '../../bench/datasets/index.js';
+import {
+  buildDataset,
+  extractJson,
+  householdAt,
+  HOUSEHOLDS,
+  isRefusal,
+  validationContext,
+  type Sample,
+} from '../../bench/datasets/index.js';
 import { refusalIssuesTolerated } from '../../bench/datasets/refusal.js';
 
 /**
@@ -39,22 +47,37 @@ async function fakeTeacher(): Promise<Fake> {
       }
       const user = body.messages.find((m) => m.role === 'user')!.content;
       const original = JSON.parse(/Request: (".*")/.exec(user)![1]!) as string;
-      const gold = JSON.parse(/A correct plan for it: (\{.*\})/.exec(user)![1]!) as { task_nodes: Array<{ task: string; arguments: Record<string, unknown> }> };
-      const goldTools = gold.task_nodes.map((n) => n.task).sort().join(',');
+      const gold = JSON.parse(/A correct plan for it: (\{.*\})/.exec(user)![1]!) as {
+        task_nodes: Array<{ task: string; arguments: Record<string, unknown> }>;
+      };
+      const goldTools = gold.task_nodes
+        .map((n) => n.task)
+        .sort()
+        .join(',');
       const other =
         goldTools === 'remember'
-          ? { task_nodes: [{ task: 'recall_memory', arguments: { query: 'keys' } }, { task: 'compose_answer', arguments: { question: 'x', inputs: ['<node-0>'] } }] }
+          ? {
+              task_nodes: [
+                { task: 'recall_memory', arguments: { query: 'keys' } },
+                { task: 'compose_answer', arguments: { question: 'x', inputs: ['<node-0>'] } },
+              ],
+            }
           : { task_nodes: [{ task: 'remember', arguments: { fact: 'the teacher got it wrong' } }] };
       const content = {
         paraphrases: [
-          { instruction: `${original.replace(/[?.!]*$/, '')}, if you can tell me`, plan: { task_steps: gold.task_nodes.map((n, i) => `Step ${i + 1}: ${n.task}`), task_nodes: gold.task_nodes, task_links: [] } },
+          {
+            instruction: `${original.replace(/[?.!]*$/, '')}, if you can tell me`,
+            plan: { task_steps: gold.task_nodes.map((n, i) => `Step ${i + 1}: ${n.task}`), task_nodes: gold.task_nodes, task_links: [] },
+          },
           { instruction: `Bad tool: ${original}`, plan: { task_nodes: [{ task: 'unlock_front_door', arguments: {} }] } },
           { instruction: `Other tools: ${original}`, plan: other },
           { instruction: original, plan: { task_nodes: gold.task_nodes } },
         ],
       };
       // the reply wraps the JSON in a code fence, as chat models often do
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: '```json\n' + JSON.stringify(content) + '\n```' } }] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: '```json\n' + JSON.stringify(content) + '\n```' } }] }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -72,13 +95,23 @@ t.test('teacher paraphrases are kept only when their plans validate and agree', 
   t.teardown(() => fake.close());
   const out = mkdtempSync(join(tmpdir(), 'hs-q2a-teacher-'));
   dirs.push(out);
-  const r = await buildDataset({ seed: 4, perRound: 6, households: 5, out, activityOut: null, teacher: { url: fake.url, model: 'fake-teacher', apiKey: 'sk-test', maxAsks: 9, perAsk: 4, concurrency: 2 } });
+  const r = await buildDataset({
+    seed: 4,
+    perRound: 6,
+    households: 5,
+    out,
+    activityOut: null,
+    teacher: { url: fake.url, model: 'fake-teacher', apiKey: 'sk-test', maxAsks: 9, perAsk: 4, concurrency: 2 },
+  });
   t.equal(fake.requests.length, 9, 'one request per chosen ask');
   t.ok(fake.requests.every((q) => q.auth === 'Bearer sk-test' && q.body.model === 'fake-teacher'));
   t.match(fake.requests[0]!.body.messages[0]!.content, /compose_answer/, 'the teacher is shown the catalog');
   const ts = r.stats.teacher;
   t.same(ts, { endpoint: fake.url, requested: 9, returned: 24, kept: 6, rejected_invalid: 6, rejected_disagree: 6, rejected_duplicate: 6 });
-  const lines = readFileSync(join(out, 'q2a.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
+  const lines = readFileSync(join(out, 'q2a.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Sample);
   const kept = lines.filter((s) => /-t\d+$/.test(s.id));
   t.equal(kept.length, 6);
   t.equal(r.stats.by_source.teacher, 6);
@@ -119,9 +152,32 @@ t.test('the CLI builds with a teacher, and rejects bad options', async (t) => {
       p.on('error', reject);
       p.on('close', (code) => resolve({ code, stdout, stderr }));
     });
-  const ok = await run(['dataset', 'build', '--seed', '2', '--households', '5', '--per-round', '5', '--out', out, '--activity-out', join(out, 'act'), '--teacher', fake.url, '--teacher-asks', '2']);
+  const ok = await run([
+    'dataset',
+    'build',
+    '--seed',
+    '2',
+    '--households',
+    '5',
+    '--per-round',
+    '5',
+    '--out',
+    out,
+    '--activity-out',
+    join(out, 'act'),
+    '--teacher',
+    fake.url,
+    '--teacher-asks',
+    '2',
+  ]);
   t.equal(ok.code, 0, ok.stderr);
-  t.match(ok.stdout, /wrote \d+ samples \(train \d+, val \d+, test \d+; single \d+, chain \d+, dag \d+\) to .*; 48 synthetic activity sequences .*; teacher kept 2\/8/);
+  t.match(
+    ok.stdout,
+    new RegExp(
+      /wrote \d+ samples \(train \d+, val \d+, test \d+; single \d+, chain \d+, dag \d+\) to .*; /.source +
+        /48 synthetic activity sequences .*; teacher kept 2\/8/.source,
+    ),
+  );
   t.equal(fake.requests.length, 2);
   t.ok(readFileSync(join(out, 'act', 'synthetic_keypoints.jsonl'), 'utf8').split('\n').length > 48);
   const r = await run(['dataset', 'build', '--out', join(out, 'x'), '--nope']);
@@ -135,7 +191,11 @@ t.test('the CLI builds with a teacher, and rejects bad options', async (t) => {
   try {
     t.equal(await datasetBuildCommand.run({ out: join(out, 'x'), households: '9' }, []), 64, '--households 9 → usage error');
     t.equal(await datasetBuildCommand.run({ out: join(out, 'x'), seed: 'abc' }, []), 64, '--seed abc → usage error');
-    t.equal(await datasetBuildCommand.run({ out: join(out, 'x'), 'no-activity': true, 'pose-clip': true }, []), 64, '--pose-clip needs the activity folder');
+    t.equal(
+      await datasetBuildCommand.run({ out: join(out, 'x'), 'no-activity': true, 'pose-clip': true }, []),
+      64,
+      '--pose-clip needs the activity folder',
+    );
   } finally {
     process.stderr.write = write;
   }

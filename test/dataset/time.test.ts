@@ -1,15 +1,32 @@
 import t from 'tap';
-import { HOUSEHOLDS, householdAt, formatIso, resolvePattern, sampleTimeExpression, Rng, TIME_PATTERN_NAMES } from '../../bench/datasets/index.js';
+import {
+  HOUSEHOLDS,
+  householdAt,
+  formatIso,
+  resolvePattern,
+  sampleTimeExpression,
+  Rng,
+  TIME_PATTERN_NAMES,
+} from '../../bench/datasets/index.js';
 import { zonedToUtc, zoneOffsetMs } from '../../daemon/system/index.js';
 
 const H = (id: string, round = 0) => householdAt(HOUSEHOLDS.find((h) => h.id === id)!, round);
-const at = (tz: string, y: number, mo: number, d: number, h: number, mi = 0): number => zonedToUtc({ year: y, month: mo, day: d, hour: h, minute: mi }, tz);
+const at = (tz: string, y: number, mo: number, d: number, h: number, mi = 0): number =>
+  zonedToUtc({ year: y, month: mo, day: d, hour: h, minute: mi }, tz);
 
 t.test('local time ↔ UTC with offsets, across DST changes and half-hour zones', async (t) => {
   t.equal(formatIso(at('Europe/Berlin', 2025, 3, 29, 12), 'Europe/Berlin'), '2025-03-29T12:00:00+01:00');
   t.equal(formatIso(at('Europe/Berlin', 2025, 3, 30, 12), 'Europe/Berlin'), '2025-03-30T12:00:00+02:00', 'after spring forward');
-  t.equal(formatIso(at('Europe/Berlin', 2025, 3, 30, 2, 30), 'Europe/Berlin'), '2025-03-30T03:30:00+02:00', 'a skipped time resolves forward');
-  t.equal(formatIso(at('Europe/Berlin', 2025, 10, 26, 2, 30), 'Europe/Berlin'), '2025-10-26T02:30:00+02:00', 'a repeated time resolves to its first occurrence');
+  t.equal(
+    formatIso(at('Europe/Berlin', 2025, 3, 30, 2, 30), 'Europe/Berlin'),
+    '2025-03-30T03:30:00+02:00',
+    'a skipped time resolves forward',
+  );
+  t.equal(
+    formatIso(at('Europe/Berlin', 2025, 10, 26, 2, 30), 'Europe/Berlin'),
+    '2025-10-26T02:30:00+02:00',
+    'a repeated time resolves to its first occurrence',
+  );
   t.equal(formatIso(at('Australia/Sydney', 2025, 4, 5, 20), 'Australia/Sydney'), '2025-04-05T20:00:00+11:00');
   t.equal(formatIso(at('Australia/Sydney', 2025, 4, 6, 20), 'Australia/Sydney'), '2025-04-06T20:00:00+10:00', 'southern DST ends in April');
   t.equal(formatIso(at('Asia/Kolkata', 2025, 1, 6, 21), 'Asia/Kolkata'), '2025-01-06T21:00:00+05:30');
@@ -40,7 +57,7 @@ t.test('"after dinner" means what each household\'s routine says', async (t) => 
   t.equal(d!.end, '2025-01-08T23:00:00+05:30', 'capped at bedtime 23:00');
 });
 
-t.test('routine phrases pick the latest finished occurrence, yesterday when today\'s has not happened', async (t) => {
+t.test("routine phrases pick the latest finished occurrence, yesterday when today's has not happened", async (t) => {
   const okafor = H('okafor');
   const now = at(okafor.timezone, 2025, 1, 22, 10, 0); // Wednesday morning, before lunch
   let lunch = null;
@@ -65,7 +82,8 @@ t.test('every pattern gives intervals in the past that end no later than now', a
         for (const name of TIME_PATTERN_NAMES[kind]) {
           const e = resolvePattern(rng, h, now, kind, name);
           if (e === null) continue;
-          if (!(e.startMs < e.endMs && e.endMs <= now)) t.fail(`${h.id} ${e.pattern} "${e.text}" ${e.start}–${e.end} at ${formatIso(now, h.timezone)}`);
+          if (!(e.startMs < e.endMs && e.endMs <= now))
+            t.fail(`${h.id} ${e.pattern} "${e.text}" ${e.start}–${e.end} at ${formatIso(now, h.timezone)}`);
           if (!/[+-]\d{2}:\d{2}$/.test(e.start)) t.fail('offset missing');
         }
         t.not(sampleTimeExpression(rng, h, now, kind), undefined);
