@@ -22,10 +22,14 @@ export interface ConfigProblem {
 export class ConfigError extends HomeSightError {
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[]) {
-    super('E_CONFIG', `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`, {
-      context: { problems },
-      hint: 'fix the listed keys; `homesight config check FILE` checks a file without starting the daemon',
-    });
+    super(
+      'E_CONFIG',
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`,
+      {
+        context: { problems },
+        hint: 'fix the listed keys; `homesight config check FILE` checks a file without starting the daemon',
+      },
+    );
     this.problems = problems;
   }
 }
@@ -74,7 +78,10 @@ function envOverrides(env: NodeJS.ProcessEnv): Array<{ name: string; path: strin
   const out: Array<{ name: string; path: string[]; value: Json }> = [];
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
-    const path = name.slice(ENV_PREFIX.length).split('__').map((s) => s.toLowerCase());
+    const path = name
+      .slice(ENV_PREFIX.length)
+      .split('__')
+      .map((s) => s.toLowerCase());
     if (path.some((s) => s.length === 0) || !TOP_LEVEL_KEYS.has(path[0]!)) continue;
     let value: Json;
     try {
@@ -197,7 +204,11 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], data: unknow
       continue;
     }
     const found = valueAt(data, issue.path);
-    const d: DescribedIssue = { path: issue.path, unknownKey: false, message: issue.code === 'invalid_type' && found === undefined ? 'required key is missing' : issue.message };
+    const d: DescribedIssue = {
+      path: issue.path,
+      unknownKey: false,
+      message: issue.code === 'invalid_type' && found === undefined ? 'required key is missing' : issue.message,
+    };
     if (issue.code !== 'custom' || found !== undefined) d.found = describeValue(found);
     const allowed = allowedFor(issue);
     if (allowed !== undefined) d.allowed = allowed;
@@ -258,18 +269,14 @@ export function parseConfigText(text: string, source: string, options: Omit<Load
   }
   const raw = doc.toJS() as unknown;
   if (raw !== null && raw !== undefined && !isObject(raw)) {
-    throw new ConfigError([{ source, line: 1, column: 1, path: '', message: 'the config must be a mapping of keys', found: describeValue(raw) }]);
+    throw new ConfigError([
+      { source, line: 1, column: 1, path: '', message: 'the config must be a mapping of keys', found: describeValue(raw) },
+    ]);
   }
   return validate((raw ?? {}) as JsonObject, source, doc, lc, env);
 }
 
-function validate(
-  base: JsonObject,
-  source: string,
-  doc: Document | null,
-  lc: LineCounter | null,
-  env: NodeJS.ProcessEnv,
-): LoadedConfig {
+function validate(base: JsonObject, source: string, doc: Document | null, lc: LineCounter | null, env: NodeJS.ProcessEnv): LoadedConfig {
   const data = structuredClone(base);
   const envPaths = new Map<string, string>();
   for (const o of envOverrides(env)) {

@@ -20,7 +20,7 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, "_" or "-" (used in MQTT topics)')
     .default('homesight')
-    .describe('this device\'s id in MQTT topics and the fleet'),
+    .describe("this device's id in MQTT topics and the fleet"),
   household: householdSchema,
   log: logSchema,
   paths: pathsSchema,

@@ -12,13 +12,21 @@ export const secretFile = z
   .min(1)
   .superRefine((p, ctx) => {
     if (!existsSync(p)) {
-      ctx.addIssue({ code: 'custom', message: `secret file not found: ${p}`, params: { hint: 'create the file (mode 0600) or remove the key' } });
+      ctx.addIssue({
+        code: 'custom',
+        message: `secret file not found: ${p}`,
+        params: { hint: 'create the file (mode 0600) or remove the key' },
+      });
       return;
     }
     try {
       accessSync(p, constants.R_OK);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `secret file not readable: ${p}`, params: { hint: 'chmod/chown it so the homesight user can read it' } });
+      ctx.addIssue({
+        code: 'custom',
+        message: `secret file not readable: ${p}`,
+        params: { hint: 'chmod/chown it so the homesight user can read it' },
+      });
     }
   })
   .describe('path to a file holding the secret (kept out of the YAML)');

@@ -22,13 +22,16 @@ export const fleetSchema = z
     trusted_keys: z.array(ed25519PublicKey).default([]).describe('ed25519 public keys that may sign update bundles'),
     keep: z.number().int().min(2).default(3).describe('releases kept on disk (the running one and the previous one are never removed)'),
     health_window_s: z.number().min(1).default(120).describe('a new version must report healthy within this time, or it is rolled back'),
-    self_check_timeout_s: z.number().min(1).max(3600).default(120).describe('bound for the bundle\'s self-check command'),
+    self_check_timeout_s: z.number().min(1).max(3600).default(120).describe("bound for the bundle's self-check command"),
     service: z
       .string()
       .regex(/^[A-Za-z0-9@_.:-]+\.service$/, 'a systemd unit name ending in .service')
       .default('homesight.service')
       .describe('systemd unit restarted to switch versions'),
-    config_file: z.string().optional().describe('file that config pushes replace; default: the file the daemon was started with (HOMESIGHT_CONFIG)'),
+    config_file: z
+      .string()
+      .optional()
+      .describe('file that config pushes replace; default: the file the daemon was started with (HOMESIGHT_CONFIG)'),
     download: z
       .strictObject({
         max_mb: z.number().min(1).default(2048).describe('bundles larger than this are refused'),

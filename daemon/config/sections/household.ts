@@ -8,7 +8,10 @@ export const personSchema = z.strictObject({
   faces: z
     .array(z.string().min(1))
     .default([])
-    .describe('photos of this person\'s face (relative to paths.media_dir), enrolled into the identity gallery at start; each photo once, by content'),
+    .describe(
+      "photos of this person's face (relative to paths.media_dir), " +
+        'enrolled into the identity gallery at start; each photo once, by content',
+    ),
 });
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a wall-clock time HH:MM');
@@ -23,7 +26,10 @@ export const routineSchema = z.strictObject({
     .min(1)
     .default(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])
     .describe('days it happens (one entry per routine and time: weekday and weekend dinners are two entries)'),
-  people: z.array(z.string().min(1)).optional().describe('whose routine it is (names from household.people); the whole household when left out'),
+  people: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('whose routine it is (names from household.people); the whole household when left out'),
 });
 
 export const householdSchema = z
@@ -40,6 +46,9 @@ export const householdSchema = z
     routines: z
       .array(routineSchema)
       .default([])
-      .describe('meals, naps, bedtimes and the like: questions such as "after dinner" or "during the nap" resolve against them, and the answer says so'),
+      .describe(
+        'meals, naps, bedtimes and the like: questions such as "after dinner" or "during the nap" resolve ' +
+          'against them, and the answer says so',
+      ),
   })
   .prefault({});

@@ -20,16 +20,18 @@ export const mqttSchema = z
         host: z.string().default('127.0.0.1').describe('bind address; anything but loopback needs require_auth'),
         port: port.default(1883).describe('0 picks a free port'),
         require_auth: z.boolean().default(false).describe('refuse clients without a valid username/password'),
-        password_file: secretFile
-          .optional()
-          .describe('users allowed on the embedded broker, mosquitto_passwd format ($6$/$7$ hashes)'),
+        password_file: secretFile.optional().describe('users allowed on the embedded broker, mosquitto_passwd format ($6$/$7$ hashes)'),
       })
       .prefault({}),
     protocol_version: z
       .union([z.literal(5), z.literal(4)])
       .default(5)
       .describe('external broker: 5 = MQTT v5, falling back to 3.1.1 when refused; the embedded broker always speaks 3.1.1'),
-    base_topic: z.string().regex(/^[^#+$/]([^#+]*[^#+/])?$/, 'no MQTT wildcards, no leading "/" or "$", no trailing "/"').default('homesight').describe('topics are <base_topic>/<device_id>/...'),
+    base_topic: z
+      .string()
+      .regex(/^[^#+$/]([^#+]*[^#+/])?$/, 'no MQTT wildcards, no leading "/" or "$", no trailing "/"')
+      .default('homesight')
+      .describe('topics are <base_topic>/<device_id>/...'),
     client_id: z.string().min(1).max(128).optional().describe('default: homesight_<device_id>'),
     username: z.string().optional().describe('user on the external broker (its password in password_file)'),
     password_file: secretFile.optional(),
@@ -58,13 +60,29 @@ export const mqttSchema = z
           .describe("HA's discovery prefix; HA's birth message on <prefix>/status makes the daemon announce again"),
       })
       .prefault({}),
-    buffer_max: z.number().int().min(0).default(10_000).describe('QoS 1 events kept on disk while the broker is away; oldest dropped beyond'),
-    max_request_bytes: z.number().int().min(256).max(16_777_216).default(65_536).describe('inbound command/request payloads larger than this are refused'),
+    buffer_max: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe('QoS 1 events kept on disk while the broker is away; oldest dropped beyond'),
+    max_request_bytes: z
+      .number()
+      .int()
+      .min(256)
+      .max(16_777_216)
+      .default(65_536)
+      .describe('inbound command/request payloads larger than this are refused'),
     snapshot_min_interval_s: z.number().min(0).default(2).describe('at most one snapshot per camera this often'),
   })
   .superRefine((m, ctx) => {
     if (m.broker === 'external' && m.url === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'broker is external but no url is set', params: { hint: 'set mqtt.url (mqtt://host:1883 or mqtts://host:8883) or use broker: embedded' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'broker is external but no url is set',
+        params: { hint: 'set mqtt.url (mqtt://host:1883 or mqtts://host:8883) or use broker: embedded' },
+      });
     }
     if (m.broker === 'embedded' && !LOOPBACK.test(m.embedded.host) && !m.embedded.require_auth) {
       ctx.addIssue({
@@ -75,7 +93,12 @@ export const mqttSchema = z
       });
     }
     if ((m.tls?.cert_file === undefined) !== (m.tls?.key_file === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls.cert_file and tls.key_file go together', params: { hint: 'set both or neither' } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: 'tls.cert_file and tls.key_file go together',
+        params: { hint: 'set both or neither' },
+      });
     }
     if (m.reconnect.max_ms < m.reconnect.min_ms) {
       ctx.addIssue({ code: 'custom', path: ['reconnect', 'max_ms'], message: 'reconnect.max_ms is below reconnect.min_ms' });

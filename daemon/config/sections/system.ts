@@ -4,8 +4,16 @@ import { port } from './common.js';
 
 export const logSchema = z
   .strictObject({
-    level: live(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level; changeable at runtime (SIGHUP)')),
-    pretty: z.union([z.literal('auto'), z.boolean()]).default('auto').describe('pretty output; auto = only on a TTY, JSON otherwise (journald)'),
+    level: live(
+      z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .describe('log level; changeable at runtime (SIGHUP)'),
+    ),
+    pretty: z
+      .union([z.literal('auto'), z.boolean()])
+      .default('auto')
+      .describe('pretty output; auto = only on a TTY, JSON otherwise (journald)'),
   })
   .prefault({});
 
@@ -31,8 +39,20 @@ export const systemSchema = z
   .strictObject({
     stop_timeout_ms: z.number().int().min(100).max(120_000).default(10_000).describe('bound for each module stop on SIGTERM'),
     start_timeout_ms: z.number().int().min(100).max(600_000).default(120_000).describe('bound for each module start'),
-    probe_timeout_ms: z.number().int().min(10).max(60_000).default(2_000).describe('a module whose health() takes longer is stuck; the watchdog stops pinging'),
-    probe_interval_ms: z.number().int().min(50).max(60_000).default(5_000).describe('how often modules are probed when not under a systemd watchdog'),
+    probe_timeout_ms: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(2_000)
+      .describe('a module whose health() takes longer is stuck; the watchdog stops pinging'),
+    probe_interval_ms: z
+      .number()
+      .int()
+      .min(50)
+      .max(60_000)
+      .default(5_000)
+      .describe('how often modules are probed when not under a systemd watchdog'),
     extensions: z
       .array(z.strictObject({ path: z.string().describe('ES module exporting createModule(ctx)'), essential: z.boolean().default(false) }))
       .default([])

@@ -4,7 +4,18 @@ export const providerName = z.enum(['tensorrt', 'cuda', 'cpu']);
 
 export const modelKind = z.enum(['detector', 'face-detector', 'face-embedder', 'pose', 'activity']);
 
-export const modelFormat = z.enum(['yolox', 'yolov8', 'yunet', 'arcface', 'movenet', 'movenet-multipose', 'yolov8-pose', 'heatmap', 'simcc', 'sequence']);
+export const modelFormat = z.enum([
+  'yolox',
+  'yolov8',
+  'yunet',
+  'arcface',
+  'movenet',
+  'movenet-multipose',
+  'yolov8-pose',
+  'heatmap',
+  'simcc',
+  'sequence',
+]);
 
 const rgbTriple = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -14,8 +25,14 @@ export const modelSchema = z.strictObject({
   path: z.string().min(1).describe('ONNX file; relative paths resolve against paths.models_dir'),
   format: modelFormat
     .optional()
-    .describe('output decoder; default per kind: detector yolox, face-detector yunet, face-embedder arcface, pose movenet, activity sequence'),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits').optional().describe('checked at load; a mismatch refuses the model'),
+    .describe(
+      'output decoder; default per kind: detector yolox, face-detector yunet, face-embedder arcface, pose movenet, activity sequence',
+    ),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits')
+    .optional()
+    .describe('checked at load; a mismatch refuses the model'),
   input: z
     .strictObject({
       width: z.number().int().min(1).optional().describe('model input width (default per format)'),
@@ -37,12 +54,19 @@ export const modelSchema = z.strictObject({
 export const visionSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    providers: z.array(providerName).min(1).default(['tensorrt', 'cuda', 'cpu']).describe('execution providers tried in order per model; the first that loads is used'),
+    providers: z
+      .array(providerName)
+      .min(1)
+      .default(['tensorrt', 'cuda', 'cpu'])
+      .describe('execution providers tried in order per model; the first that loads is used'),
     threads: z.number().int().min(1).max(64).default(2).describe('intra-op threads per session'),
     thread_spinning: z
       .boolean()
       .default(false)
-      .describe('let onnxruntime worker threads busy-wait between runs (a little lower latency on an idle CPU; steals cores from ffmpeg and the LLM on a busy one)'),
+      .describe(
+        'let onnxruntime worker threads busy-wait between runs (a little lower latency on an idle CPU; ' +
+          'steals cores from ffmpeg and the LLM on a busy one)',
+      ),
     tensorrt: z
       .strictObject({
         fp16: z.boolean().default(true).describe('let TensorRT build FP16 engines'),
@@ -89,7 +113,7 @@ export const visionSchema = z
         enabled: z.boolean().default(true),
         window_s: z.number().min(0.5).max(60).default(3).describe('keypoint history the classifier looks at'),
         min_samples: z.number().int().min(2).default(4),
-        hold: z.number().int().min(1).default(2).describe('consecutive equal decisions before a track\'s activity changes'),
+        hold: z.number().int().min(1).default(2).describe("consecutive equal decisions before a track's activity changes"),
       })
       .prefault({}),
     events: z
