@@ -65,7 +65,7 @@ export const ERROR_CODES = {
   E_REF_NOT_ALLOWED: 'an argument refers to another node where a literal is required',
   E_REF_FORWARD: 'an argument refers to a node that comes later in the plan',
   E_REF_RANGE: 'an argument refers to a node index that does not exist',
-  E_REF_KIND: "an argument refers to a node whose output is of the wrong kind",
+  E_REF_KIND: 'an argument refers to a node whose output is of the wrong kind',
   E_LINK_UNKNOWN: 'a task link names a node that does not exist',
   E_LINK_CYCLE: 'the task links form a cycle',
   E_SIDE_EFFECT_UNREQUESTED: 'a plan node changes something (a side-effect tool) the question did not ask for',

@@ -288,7 +288,10 @@ export class ServiceContainer {
       essential: e.module.essential,
       state: e.state,
       health: e.lastHealth,
-      error: e.error === null ? null : { code: e.error.code, message: e.error.message, ...(e.error.hint === undefined ? {} : { hint: e.error.hint }) },
+      error:
+        e.error === null
+          ? null
+          : { code: e.error.code, message: e.error.message, ...(e.error.hint === undefined ? {} : { hint: e.error.hint }) },
       startedAt: e.startedAt,
       stuck: e.stuck,
     }));

@@ -33,7 +33,10 @@ export class SystemdNotifier implements Notifier {
       try {
         binding = require('homesight-native') as NativeBinding;
       } catch (err) {
-        log.error({ err: errorMessage(err) }, 'sd_notify addon not loadable; systemd notifications disabled (rebuild with `npm rebuild homesight-native`)');
+        log.error(
+          { err: errorMessage(err) },
+          'sd_notify addon not loadable; systemd notifications disabled (rebuild with `npm rebuild homesight-native`)',
+        );
       }
     }
     this.binding = binding;
