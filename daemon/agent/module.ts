@@ -10,7 +10,16 @@ import { MemoryModule, type MemoryStore } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import type { VisionModule } from '../vision/index.js';
 import { asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
-import { ingestFrames, memoryConversations, memoryEvents, memoryLongTerm, mqttHub, visionAnalyzer, type AgentDeps, type HouseholdInfo } from './execution/index.js';
+import {
+  ingestFrames,
+  memoryConversations,
+  memoryEvents,
+  memoryLongTerm,
+  mqttHub,
+  visionAnalyzer,
+  type AgentDeps,
+  type HouseholdInfo,
+} from './execution/index.js';
 import { CloudPlanner, LocalPlanner, RetrievalPlanner } from './planning/index.js';
 import { AgentRoutes } from './transport/index.js';
 import { AgentService, type AskRequest, type AskResult } from './service.js';
@@ -68,7 +77,12 @@ export function localPlannerFor(config: HomeSightConfig, log?: Logger): LocalPla
 export function cloudPlannerFor(config: HomeSightConfig): CloudPlanner | undefined {
   const c = config.agent.cloud;
   if (c.url === undefined) return undefined;
-  const o: ConstructorParameters<typeof CloudPlanner>[0] = { url: c.url, model: c.model, timeoutMs: c.timeout_ms, fewShots: Math.max(config.agent.llm.few_shots, 3) };
+  const o: ConstructorParameters<typeof CloudPlanner>[0] = {
+    url: c.url,
+    model: c.model,
+    timeoutMs: c.timeout_ms,
+    fewShots: Math.max(config.agent.llm.few_shots, 3),
+  };
   if (c.api_key_file !== undefined) o.apiKeyFile = c.api_key_file;
   return new CloudPlanner(o);
 }
@@ -112,7 +126,12 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
       ctx.metrics === undefined
         ? null
         : {
-            asks: new Counter({ name: 'homesight_agent_asks_total', help: 'questions answered, by planner and outcome', labelNames: ['planner', 'status'], registers: [ctx.metrics] }),
+            asks: new Counter({
+              name: 'homesight_agent_asks_total',
+              help: 'questions answered, by planner and outcome',
+              labelNames: ['planner', 'status'],
+              registers: [ctx.metrics],
+            }),
             seconds: new Histogram({
               name: 'homesight_agent_seconds',
               help: 'time to plan / execute / answer a question',
@@ -216,7 +235,11 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
           this.metrics?.seconds.observe({ stage: 'execute' }, r.timings.execute_ms / 1000);
           this.metrics?.seconds.observe({ stage: 'total' }, r.timings.total_ms / 1000);
           this.lastAnswer = { at: this.ctx.clock.now(), ms: r.timings.total_ms, planner: r.planner };
-          this.ctx.bus.emit('agent.answered', { answer_id: randomUUID(), result: { ...r, question: req.question }, at: this.ctx.clock.now() });
+          this.ctx.bus.emit('agent.answered', {
+            answer_id: randomUUID(),
+            result: { ...r, question: req.question },
+            at: this.ctx.clock.now(),
+          });
           return r;
         } catch (err) {
           this.metrics?.asks.inc({ planner: 'none', status: asHomeSightError(err).code });
@@ -250,7 +273,8 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     if (a.planner === 'local' && this.localError !== null) {
       return { status: 'degraded', summary: `local planner unavailable (${this.localError.code}); retrieval planner answers`, details };
     }
-    const which = a.planner === 'local' ? (this.local?.loaded === true ? 'local model loaded' : 'local model loading') : `${a.planner} planner`;
+    const which =
+      a.planner === 'local' ? (this.local?.loaded === true ? 'local model loaded' : 'local model loading') : `${a.planner} planner`;
     return { status: 'ok', summary: `${which}${this.handler !== null ? '; serving agent/ask' : ''}`, details };
   }
 
@@ -263,10 +287,17 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     if (!sameJson(prev.cloud, n.cloud)) needsRestart.push('agent.cloud');
     // The executor keeps the node timeout it was built with.
     if (prev.node_timeout_ms !== n.node_timeout_ms) needsRestart.push('agent.node_timeout_ms');
-    if (prev.rate_limit_per_min !== n.rate_limit_per_min || prev.max_payload_bytes !== n.max_payload_bytes || prev.max_concurrent !== n.max_concurrent) {
+    if (
+      prev.rate_limit_per_min !== n.rate_limit_per_min ||
+      prev.max_payload_bytes !== n.max_payload_bytes ||
+      prev.max_concurrent !== n.max_concurrent
+    ) {
       needsRestart.push('agent.rate_limit_per_min', 'agent.max_payload_bytes', 'agent.max_concurrent');
     }
-    this.config = { ...this.config, agent: { ...n, llm: prev.llm, cloud: prev.cloud, planner: prev.planner, node_timeout_ms: prev.node_timeout_ms } };
+    this.config = {
+      ...this.config,
+      agent: { ...n, llm: prev.llm, cloud: prev.cloud, planner: prev.planner, node_timeout_ms: prev.node_timeout_ms },
+    };
     this.serviceRef?.update(this.config.agent, householdInfo(next));
     for (const k of ['max_repairs', 'allow_tools', 'hub_topics'] as const) {
       if (!sameJson(prev[k], n[k])) applied.push(`agent.${k}`);

@@ -1,9 +1,37 @@
 import { z } from 'zod';
 import type { HomeSightConfig } from '../config/index.js';
 import { HomeSightError, asHomeSightError, formatIsoInZone, silentLogger, systemClock, type Clock, type Logger } from '../system/index.js';
-import { composeAnswer, type AgentDeps, type HouseholdInfo, type LongTermRecord, PlanExecutor, type ExecutionResult, type TraceEntry } from './execution/index.js';
-import { taskPlanSchema, validatePlan, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from './catalog/index.js';
-import { PlanningPipeline, type PlanAttempt, type PlannerKind, SEED_EXAMPLES, exampleVocabulary, extractSlots, shapeSimilarity, shapeWords, resolveTimePhrase, type ResolvedRange, refusalNote } from './planning/index.js';
+import {
+  composeAnswer,
+  type AgentDeps,
+  type HouseholdInfo,
+  type LongTermRecord,
+  PlanExecutor,
+  type ExecutionResult,
+  type TraceEntry,
+} from './execution/index.js';
+import {
+  taskPlanSchema,
+  validatePlan,
+  type PlanIssue,
+  type PlanRequest,
+  type PlanResult,
+  type Planner,
+  type TaskPlan,
+} from './catalog/index.js';
+import {
+  PlanningPipeline,
+  type PlanAttempt,
+  type PlannerKind,
+  SEED_EXAMPLES,
+  exampleVocabulary,
+  extractSlots,
+  shapeSimilarity,
+  shapeWords,
+  resolveTimePhrase,
+  type ResolvedRange,
+  refusalNote,
+} from './planning/index.js';
 import type { RouteRequest } from '../mqtt/index.js';
 
 /** Per-question options, as agent/ask declares them in the MQTT API. */
@@ -118,7 +146,11 @@ export class AgentService {
   /** Few-shots: the household's corrections and accepted plans first, then the built-in seeds, most similar first. */
   async examples(question: string, now: number): Promise<Array<{ question: string; plan: TaskPlan }>> {
     const k = Math.max(this.agent.llm.few_shots, 1);
-    const reqView = { household: this.requestHousehold(), now: formatIsoInZone(now, this.household.timezone), timezone: this.household.timezone };
+    const reqView = {
+      household: this.requestHousehold(),
+      now: formatIsoInZone(now, this.household.timezone),
+      timezone: this.household.timezone,
+    };
     const words = shapeWords(extractSlots(question, reqView).masked);
     const out: Array<{ question: string; plan: TaskPlan; score: number }> = [];
     const lt = this.options.deps.longTerm;
@@ -132,14 +164,19 @@ export class AgentService {
       for (const h of hits) {
         const p = storedPlanSchema.safeParse(h.payload);
         if (!p.success || this.validate(p.data.plan).length > 0) continue;
-        const s = shapeSimilarity(words, shapeWords(extractSlots(p.data.question, reqView).masked)) + (h.kind === 'correction' ? 0.1 : 0.05);
+        const s =
+          shapeSimilarity(words, shapeWords(extractSlots(p.data.question, reqView).masked)) + (h.kind === 'correction' ? 0.1 : 0.05);
         out.push({ question: p.data.question, plan: p.data.plan, score: s });
       }
     }
     const seedView = { ...reqView, household: exampleVocabulary(reqView.household) };
     for (const e of SEED_EXAMPLES) {
       if (this.validate(e.plan).filter((i) => i.code !== 'E_ARG_VALUE').length > 0) continue; // e.g. publish_to_hub when not allowed
-      out.push({ question: e.question, plan: e.plan, score: shapeSimilarity(words, shapeWords(extractSlots(e.question, seedView).masked)) });
+      out.push({
+        question: e.question,
+        plan: e.plan,
+        score: shapeSimilarity(words, shapeWords(extractSlots(e.question, seedView).masked)),
+      });
     }
     const seen = new Set<string>();
     return out
@@ -150,7 +187,11 @@ export class AgentService {
   }
 
   private requestHousehold(): PlanRequest['household'] {
-    const h: PlanRequest['household'] = { people: this.household.people, rooms: this.household.rooms, cameras: Object.keys(this.household.cameras) };
+    const h: PlanRequest['household'] = {
+      people: this.household.people,
+      rooms: this.household.rooms,
+      cameras: Object.keys(this.household.cameras),
+    };
     if (this.household.routines !== undefined) h.routines = this.household.routines;
     // the rooms the cameras watch: grounding maps "the kitchen" to its camera
     h.cameraRooms = this.household.cameras;
@@ -174,7 +215,14 @@ export class AgentService {
     return undefined;
   }
 
-  async buildRequest(req: AskRequest, now: number): Promise<{ request: PlanRequest; previous?: ResolvedRange; history: Array<{ question: string; answer: string; plan?: unknown; at: number }> }> {
+  async buildRequest(
+    req: AskRequest,
+    now: number,
+  ): Promise<{
+    request: PlanRequest;
+    previous?: ResolvedRange;
+    history: Array<{ question: string; answer: string; plan?: unknown; at: number }>;
+  }> {
     let history: Array<{ question: string; answer: string; plan?: unknown; at: number }> = [];
     if (req.conversationId !== undefined && this.options.deps.conversations !== undefined) {
       try {
@@ -211,7 +259,10 @@ export class AgentService {
   }
 
   /** Plans without executing. */
-  async plan(req: AskRequest, opts: { signal?: AbortSignal } = {}): Promise<{ plan: TaskPlan; planner: PlannerKind; result: PlanResult; attempts: PlanAttempt[]; notes: string[] }> {
+  async plan(
+    req: AskRequest,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ plan: TaskPlan; planner: PlannerKind; result: PlanResult; attempts: PlanAttempt[]; notes: string[] }> {
     this.checkHousehold(req);
     const now = this.clock.now();
     const { request } = await this.buildRequest(req, now);
@@ -256,7 +307,8 @@ export class AgentService {
           question: req.question,
           allowTools: this.agent.allow_tools,
           hubTopics: this.agent.hub_topics,
-          onNode: (e) => progress({ stage: 'node', node: e.node, task: e.task, status: e.status, ...(e.ms !== undefined ? { ms: e.ms } : {}) }),
+          onNode: (e) =>
+            progress({ stage: 'node', node: e.node, task: e.task, status: e.status, ...(e.ms !== undefined ? { ms: e.ms } : {}) }),
         };
         if (previous !== undefined) ctx.previousRange = previous;
         if (signal !== undefined) ctx.signal = signal;
@@ -293,14 +345,18 @@ export class AgentService {
     let answer: string;
     if (exec === null) answer = 'Plan only (not executed).';
     else {
-      const last = [...plan.task_nodes.keys()].reverse().find((i) => plan.task_nodes[i]!.task === 'compose_answer' && exec!.outputs[i] !== undefined);
+      const last = [...plan.task_nodes.keys()]
+        .reverse()
+        .find((i) => plan.task_nodes[i]!.task === 'compose_answer' && exec!.outputs[i] !== undefined);
       if (last !== undefined) answer = (exec.outputs[last] as { answer: string }).answer;
       else {
         answer = composeAnswer(
           req.question,
           plan.task_nodes.map((n, i) => {
             const err = exec!.errors.find((e) => e.node === i);
-            return err !== undefined ? { kind: exec!.kinds[i] ?? 'unknown', task: n.task, output: null, error: err.message } : { kind: exec!.kinds[i] ?? 'unknown', task: n.task, output: exec!.outputs[i] };
+            return err !== undefined
+              ? { kind: exec!.kinds[i] ?? 'unknown', task: n.task, output: null, error: err.message }
+              : { kind: exec!.kinds[i] ?? 'unknown', task: n.task, output: exec!.outputs[i] };
           }),
           now,
           this.household.timezone,
@@ -346,14 +402,30 @@ export class AgentService {
     const { conversations, longTerm } = this.options.deps;
     try {
       if (req.conversationId !== undefined && conversations !== undefined) {
-        await conversations.append(req.conversationId, { question: req.question, answer: result.answer, plan: result.plan, at: this.clock.now() });
+        await conversations.append(req.conversationId, {
+          question: req.question,
+          answer: result.answer,
+          plan: result.plan,
+          at: this.clock.now(),
+        });
       }
       // Accepted plans: ran cleanly and came from a model (a retrieval plan is a re-fill of one already stored).
       // A refusal (the answer alone) is no plan to learn from.
-      if (exec !== null && exec.errors.length === 0 && result.planner !== 'retrieval' && result.plan.task_nodes.some((n) => n.task !== 'compose_answer') && longTerm !== undefined) {
+      if (
+        exec !== null &&
+        exec.errors.length === 0 &&
+        result.planner !== 'retrieval' &&
+        result.plan.task_nodes.some((n) => n.task !== 'compose_answer') &&
+        longTerm !== undefined
+      ) {
         const hits = await longTerm.search(req.question, { kinds: ['plan'], k: 1 });
         const same = hits[0] !== undefined && hits[0].text.trim().toLowerCase() === req.question.trim().toLowerCase();
-        if (!same) await longTerm.add({ kind: 'plan', text: req.question, payload: { question: req.question, plan: result.plan, planner: result.planner } });
+        if (!same)
+          await longTerm.add({
+            kind: 'plan',
+            text: req.question,
+            payload: { question: req.question, plan: result.plan, planner: result.planner },
+          });
       }
     } catch (err) {
       this.log.warn({ err: asHomeSightError(err).toJSON() }, 'could not store the turn in memory');
@@ -365,7 +437,8 @@ export class AgentService {
     const issues = this.validate(plan);
     if (issues.length > 0) return { stored: false, issues };
     const lt = this.options.deps.longTerm;
-    if (lt === undefined) throw new HomeSightError('E_TOOL_UNAVAILABLE', 'long-term memory is not available', { hint: 'enable the memory module' });
+    if (lt === undefined)
+      throw new HomeSightError('E_TOOL_UNAVAILABLE', 'long-term memory is not available', { hint: 'enable the memory module' });
     await lt.add({ kind: 'correction', text: question, payload: { question, plan: taskPlanSchema.parse(plan), note: note ?? null } });
     return { stored: true, issues: [] };
   }
@@ -398,7 +471,14 @@ export function collectEvidence(exec: ExecutionResult, max: number): EvidenceEnt
       for (const it of o.items) {
         if (!isObj(it)) continue;
         add({
-          event: { id: s(it.event_id), camera: String(it.camera), start: String(it.ts), end: null, identity: s(it.identity), activity: s(it.activity) },
+          event: {
+            id: s(it.event_id),
+            camera: String(it.camera),
+            start: String(it.ts),
+            end: null,
+            identity: s(it.identity),
+            activity: s(it.activity),
+          },
           snapshot: s(it.snapshot),
           clip: s(it.clip),
         });
@@ -412,7 +492,14 @@ export function collectEvidence(exec: ExecutionResult, max: number): EvidenceEnt
       for (const e of o.events) {
         if (!isObj(e)) continue;
         add({
-          event: { id: s(e.id), camera: String(e.camera), start: String(e.start), end: s(e.end), identity: s(e.identity), activity: s(e.activity) },
+          event: {
+            id: s(e.id),
+            camera: String(e.camera),
+            start: String(e.start),
+            end: s(e.end),
+            identity: s(e.identity),
+            activity: s(e.activity),
+          },
           snapshot: s(e.snapshot),
           clip: s(e.clip),
         });
@@ -420,7 +507,14 @@ export function collectEvidence(exec: ExecutionResult, max: number): EvidenceEnt
     } else if (kind === 'sighting' && isObj(o.seen)) {
       const e = o.seen;
       add({
-        event: { id: s(e.event_id), camera: String(e.camera), start: String(e.ts), end: s(e.end), identity: s(o.person), activity: s(e.activity) },
+        event: {
+          id: s(e.event_id),
+          camera: String(e.camera),
+          start: String(e.ts),
+          end: s(e.end),
+          identity: s(o.person),
+          activity: s(e.activity),
+        },
         snapshot: s(e.snapshot),
         clip: null,
       });
