@@ -54,7 +54,8 @@ mqtt:
   const d = await runDaemon(t, dir, cfg, { node: ['test/faults/fixtures/clock-daemon.ts', cfg, offsetFile] });
   const db = new Database(join(dir, 'data', 'homesight.db'), { readonly: true });
   t.teardown(() => db.close());
-  const rows = (): Array<{ path: string; t_start: number; t_end: number }> => db.prepare('SELECT path, t_start, t_end FROM recordings ORDER BY id').all() as Array<{ path: string; t_start: number; t_end: number }>;
+  const rows = (): Array<{ path: string; t_start: number; t_end: number }> =>
+    db.prepare('SELECT path, t_start, t_end FROM recordings ORDER BY id').all() as Array<{ path: string; t_start: number; t_end: number }>;
   const step = (ms: number): void => {
     writeFileSync(offsetFile, String(ms));
     process.kill(d.pid, 'SIGUSR2');
@@ -79,16 +80,39 @@ mqtt:
   t.same(negative, [], 'no recording with a negative duration');
   t.same(missingFiles, [], 'every indexed segment exists on disk');
   t.ok(newestStart > Date.now() + 2 * 86400_000, 'segments after the forward jump are indexed at the new time');
-  t.ok(all.every((r) => r.t_start > Date.now() + 86400_000), `retention removed every segment the jump made older than 1 day (${afterBack} → ${all.length} rows)`);
+  t.ok(
+    all.every((r) => r.t_start > Date.now() + 86400_000),
+    `retention removed every segment the jump made older than 1 day (${afterBack} → ${all.length} rows)`,
+  );
   const unindexed = onDisk.filter((f) => !indexed.has(f));
   t.ok(unindexed.length <= 1, `files on disk = index (+ the segment being written): ${unindexed.length} unindexed`);
   t.ok(d.alive(), 'daemon alive');
-  t.comment(JSON.stringify({ beforeBack, afterBack, final: all.length, onDisk: onDisk.length, negative: negative.length, missingFiles: missingFiles.length }));
+  t.comment(
+    JSON.stringify({
+      beforeBack,
+      afterBack,
+      final: all.length,
+      onDisk: onDisk.length,
+      negative: negative.length,
+      missingFiles: missingFiles.length,
+    }),
+  );
   report({
     scenario: '7 clock jump −1 h then +3 days while recording',
-    result: negative.length === 0 && missingFiles.length === 0 && unindexed.length <= 1 && stepLog === 2 && d.alive() && all.every((r) => r.t_start > Date.now() + 86400_000) ? 'pass' : 'fail',
+    result:
+      negative.length === 0 &&
+      missingFiles.length === 0 &&
+      unindexed.length <= 1 &&
+      stepLog === 2 &&
+      d.alive() &&
+      all.every((r) => r.t_start > Date.now() + 86400_000)
+        ? 'pass'
+        : 'fail',
     expected: '0 negative durations, index = files, old segments retired together',
-    received: `${negative.length} negative, ${missingFiles.length} indexed-but-missing files; rows ${beforeBack} → ${afterBack} (after −1 h) → ${all.length} (after +3 d, retention 1 d); ${onDisk.length} segment files on disk`,
+    received:
+      `${negative.length} negative, ${missingFiles.length} indexed-but-missing files; ` +
+      `rows ${beforeBack} → ${afterBack} (after −1 h) → ${all.length} (after +3 d, ` +
+      `retention 1 d); ${onDisk.length} segment files on disk`,
     recovery_ms: null,
   });
   await d.kill('SIGTERM');

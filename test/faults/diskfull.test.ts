@@ -88,14 +88,26 @@ agent:
   t.equal(env.status, 'ok', 'the database keeps working (a question answered)');
   t.ok(Date.now() - lastFrame < 3000, `live frames keep coming (newest ${Date.now() - lastFrame} ms old)`);
   t.ok(noSpace.length > 0, `the log says why (${noSpace.length} lines): ${why.slice(0, 300)}`);
-  t.match(ingest?.health?.summary ?? '', /recording failing .*no space left/, `ingest health says recording is failing: ${ingest?.health?.summary}`);
+  t.match(
+    ingest?.health?.summary ?? '',
+    /recording failing .*no space left/,
+    `ingest health says recording is failing: ${ingest?.health?.summary}`,
+  );
   t.equal(ingest?.health?.status, 'degraded', 'ingest is degraded, not failed');
   t.comment(`ffmpeg restarts ${restarts}`);
   report({
     scenario: '4 recordings volume full (6 MiB tmpfs)',
-    result: d.alive() && env.status === 'ok' && Date.now() - lastFrame < 3000 ? (/space|full|record/i.test(ingest?.health?.summary ?? '') ? 'pass' : 'partial') : 'fail',
+    result:
+      d.alive() && env.status === 'ok' && Date.now() - lastFrame < 3000
+        ? /space|full|record/i.test(ingest?.health?.summary ?? '')
+          ? 'pass'
+          : 'partial'
+        : 'fail',
     expected: 'daemon up, DB answers, live frames continue, clear status',
-    received: `alive ${d.alive()}, ask ${env.status}, newest frame ${Date.now() - lastFrame} ms, ${freeKb} KiB free, ${noSpace.length} no-space log lines, ${restarts} ffmpeg restarts; ingest health: ${(ingest?.health?.summary ?? '').slice(0, 120)}`,
+    received:
+      `alive ${d.alive()}, ask ${env.status}, newest frame ${Date.now() - lastFrame} ms, ${freeKb} KiB ` +
+      `free, ${noSpace.length} no-space log lines, ${restarts} ffmpeg restarts; ` +
+      `ingest health: ${(ingest?.health?.summary ?? '').slice(0, 120)}`,
     notes: why.slice(0, 240),
     recovery_ms: null,
   });

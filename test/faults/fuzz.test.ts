@@ -64,7 +64,19 @@ function payloadArb(keys: string[], reply: string | null): fc.Arbitrary<{ kind: 
       weight: 1,
       // invalid UTF-8: a valid JSON prefix followed by lone continuation / overlong / surrogate bytes
       arbitrary: fc
-        .tuple(fc.constantFrom([0xc3, 0x28], [0xa0, 0xa1], [0xe2, 0x28, 0xa1], [0xf0, 0x28, 0x8c, 0x28], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xff], [0xfe, 0xfe, 0xff, 0xff]), fc.nat(3))
+        .tuple(
+          fc.constantFrom(
+            [0xc3, 0x28],
+            [0xa0, 0xa1],
+            [0xe2, 0x28, 0xa1],
+            [0xf0, 0x28, 0x8c, 0x28],
+            [0xed, 0xa0, 0x80],
+            [0xc0, 0xaf],
+            [0xff],
+            [0xfe, 0xfe, 0xff, 0xff],
+          ),
+          fc.nat(3),
+        )
         .map(([bad, at]) => {
           const pre = Buffer.from(`{"reply_to":"${reply ?? 'fuzz/x'}","${keys[0] ?? 'id'}":"`);
           const parts = [pre, Buffer.from('x'.repeat(at)), Buffer.from(bad), Buffer.from('"}')];
@@ -73,7 +85,9 @@ function payloadArb(keys: string[], reply: string | null): fc.Arbitrary<{ kind: 
     },
     {
       weight: 1,
-      arbitrary: fc.tuple(fc.integer({ min: 10, max: 20_000 }), fc.constantFrom<'array' | 'object'>('array', 'object')).map(([d, k]) => ({ kind: 'deep', bytes: Buffer.from(deepNesting(d, k)) })),
+      arbitrary: fc
+        .tuple(fc.integer({ min: 10, max: 20_000 }), fc.constantFrom<'array' | 'object'>('array', 'object'))
+        .map(([d, k]) => ({ kind: 'deep', bytes: Buffer.from(deepNesting(d, k)) })),
     },
     {
       weight: 1,
@@ -83,7 +97,12 @@ function payloadArb(keys: string[], reply: string | null): fc.Arbitrary<{ kind: 
         bytes: Buffer.from(JSON.stringify({ ...(reply !== null ? { reply_to: reply } : {}), [keys[0] ?? 'id']: 'A'.repeat(n) })),
       })),
     },
-    { weight: 1, arbitrary: fc.constantFrom('', ' ', 'null', '[]', '"x"', '1e999', '{', '{"id":', '\u0000', '{"reply_to":"homesight/hub1/availability"}').map(enc('edge')) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .constantFrom('', ' ', 'null', '[]', '"x"', '1e999', '{', '{"id":', '\u0000', '{"reply_to":"homesight/hub1/availability"}')
+        .map(enc('edge')),
+    },
   );
 }
 
@@ -138,17 +157,24 @@ learning:
     total += samples.length;
     // Every payload is answered: a log line (refusal or handled).
     const accounted = (): number => d.entries().filter((e) => counted(e, tp.name)).length;
-    await waitFor(() => accounted() >= samples.length || !d.alive(), 60_000, `${tp.name}: ${samples.length} payloads answered`).catch(() => undefined);
+    await waitFor(() => accounted() >= samples.length || !d.alive(), 60_000, `${tp.name}: ${samples.length} payloads answered`).catch(
+      () => undefined,
+    );
     summary.push({ topic: tp.name, sent: samples.length, accounted: accounted() });
     t.equal(accounted(), samples.length, `${tp.name}: ${samples.length} payloads, each answered or refused`);
     t.ok(d.alive(), `daemon alive after ${tp.name}`);
     rssSamples.push(await d.rssBytes());
   }
   // Unknown commands, random names (topic levels without wildcards).
-  const names = fc.sample(fc.stringMatching(/^[A-Za-z0-9_.%-]{1,40}$/).filter((n) => !(n in COMMANDS)), { seed: seed++, numRuns: 400 });
+  const names = fc.sample(
+    fc.stringMatching(/^[A-Za-z0-9_.%-]{1,40}$/).filter((n) => !(n in COMMANDS)),
+    { seed: seed++, numRuns: 400 },
+  );
   for (const n of names) await c.client.publishAsync(`${BASE}/command/${n}`, JSON.stringify({ reply_to: 'fuzz/unknown' }), { qos: 1 });
   total += names.length;
-  await waitFor(() => c.messages.filter((m) => m.topic === 'fuzz/unknown').length >= names.length, 30_000, 'unknown-command replies').catch(() => undefined);
+  await waitFor(() => c.messages.filter((m) => m.topic === 'fuzz/unknown').length >= names.length, 30_000, 'unknown-command replies').catch(
+    () => undefined,
+  );
   const unknownReplies = c.messages.filter((m) => m.topic === 'fuzz/unknown');
   t.equal(unknownReplies.length, names.length, 'every unknown command gets an error reply');
   t.ok(unknownReplies.every((m) => m.error().code === 'E_UNKNOWN_COMMAND'));
@@ -164,7 +190,12 @@ learning:
   // After warm-up (first topic), growth across the remaining ~9,000 payloads stays bounded.
   const warm = rssSamples[1] ?? rssStart;
   const growthMb = (Math.max(...rssSamples.slice(1), rssEnd) - warm) / 2 ** 20;
-  t.ok(growthMb < 128, `RSS growth after warm-up ${growthMb.toFixed(1)} MB < 128 MB (start ${(rssStart / 2 ** 20).toFixed(0)} MB, warm ${(warm / 2 ** 20).toFixed(0)} MB, end ${(rssEnd / 2 ** 20).toFixed(0)} MB)`);
+  t.ok(
+    growthMb < 128,
+    `RSS growth after warm-up ${growthMb.toFixed(1)} MB < 128 MB ` +
+      `(start ${(rssStart / 2 ** 20).toFixed(0)} MB, warm ${(warm / 2 ** 20).toFixed(0)} MB, ` +
+      `end ${(rssEnd / 2 ** 20).toFixed(0)} MB)`,
+  );
   const accounted = summary.reduce((a, s) => a + s.accounted, 0);
   t.comment(JSON.stringify({ total, accounted, kinds, summary, rss_mb: rssSamples.map((r) => Math.round(r / 2 ** 20)) }));
   report({
@@ -173,7 +204,10 @@ learning:
     expected: total,
     received: accounted,
     recovery_ms: null,
-    notes: `seed ${SEED}; kinds ${JSON.stringify(kinds)}; unhandled ${unhandled.length}; RSS ${(rssStart / 2 ** 20).toFixed(0)}→${(warm / 2 ** 20).toFixed(0)}→${(rssEnd / 2 ** 20).toFixed(0)} MB (growth after warm-up ${growthMb.toFixed(1)} MB)`,
+    notes:
+      `seed ${SEED}; kinds ${JSON.stringify(kinds)}; unhandled ${unhandled.length}; ` +
+      `RSS ${(rssStart / 2 ** 20).toFixed(0)}→${(warm / 2 ** 20).toFixed(0)}→${(rssEnd / 2 ** 20).toFixed(0)} MB ` +
+      `(growth after warm-up ${growthMb.toFixed(1)} MB)`,
   });
   const stop = await d.kill('SIGTERM');
   t.equal(stop.code, 0, 'clean exit on SIGTERM');

@@ -83,7 +83,10 @@ fleet:
   t.teardown(() => c.close());
   await c.subscribe('#');
   let n = 0;
-  const call = async (command: string, args: Record<string, unknown>): Promise<{ status: string; error?: { code: string; message: string } }> => {
+  const call = async (
+    command: string,
+    args: Record<string, unknown>,
+  ): Promise<{ status: string; error?: { code: string; message: string } }> => {
     const reply = `paths/r${n++}`;
     await c.client.publishAsync(`${BASE}/command/${command}`, JSON.stringify({ ...args, reply_to: reply }), { qos: 1 });
     const m = await c.waitTopic(reply, (m) => (m.json() as { status: string }).status !== 'progress', 30_000);
@@ -97,8 +100,18 @@ fleet:
     { what: 'bundle sub/../../outside.tar', command: 'update', args: { path: 'sub/../../outside.tar' }, codes: ['E_FLEET_PATH'] },
     { what: 'bundle ".."', command: 'update', args: { path: '..' }, codes: ['E_FLEET_PATH'] },
     { what: 'bundle "." (the inbox itself)', command: 'update', args: { path: '.' }, codes: ['E_FLEET_PATH'] },
-    { what: 'bundle with NUL byte', command: 'update', args: { path: 'x.tar\u0000/../../etc/passwd' }, codes: ['E_BUNDLE_NOT_FOUND', 'E_FLEET_PATH', 'E_BAD_REQUEST'] },
-    { what: 'bundle url file:///etc/passwd', command: 'update', args: { url: 'file:///etc/passwd' }, codes: ['E_FLEET_URL', 'E_BAD_REQUEST', 'E_BUNDLE_URL', 'E_FLEET_DOWNLOAD', 'E_DOWNLOAD'] },
+    {
+      what: 'bundle with NUL byte',
+      command: 'update',
+      args: { path: 'x.tar\u0000/../../etc/passwd' },
+      codes: ['E_BUNDLE_NOT_FOUND', 'E_FLEET_PATH', 'E_BAD_REQUEST'],
+    },
+    {
+      what: 'bundle url file:///etc/passwd',
+      command: 'update',
+      args: { url: 'file:///etc/passwd' },
+      codes: ['E_FLEET_URL', 'E_BAD_REQUEST', 'E_BUNDLE_URL', 'E_FLEET_DOWNLOAD', 'E_DOWNLOAD'],
+    },
     { what: 'camera ../../etc', command: 'restart_camera', args: { camera: '../../etc' }, codes: ['E_CAMERA_UNKNOWN', 'E_BAD_REQUEST'] },
   ];
   let refused = 0;
@@ -138,7 +151,11 @@ fleet:
   // Snapshot paths outside the data folder are never read out: ask for Alice's snapshot.
   const ask = await (async () => {
     const reply = 'paths/ask';
-    await c.client.publishAsync(`${BASE}/agent/ask`, JSON.stringify({ question: 'Show me the snapshot of when Alice was last seen', reply_to: reply }), { qos: 1 });
+    await c.client.publishAsync(
+      `${BASE}/agent/ask`,
+      JSON.stringify({ question: 'Show me the snapshot of when Alice was last seen', reply_to: reply }),
+      { qos: 1 },
+    );
     return (await c.waitTopic(reply, (m) => (m.json() as { status: string }).status !== 'progress', 20_000)).text();
   })();
   t.notMatch(ask, /TOP-SECRET/, 'the answer does not contain the file outside data/');

@@ -11,7 +11,10 @@ import { Consumer, freePort, report, runDaemon, tempDir, waitFor, writeConfig } 
 t.test('scenario 9: a bad config file on reload is rejected, the running config kept', async (t) => {
   const dir = tempDir(t);
   const port = await freePort();
-  const cfg = writeConfig(dir, `mqtt:\n  embedded: {port: ${port}}\nvision:\n  enabled: false\nagent:\n  planner: retrieval\n  rate_limit_per_min: 1000\n`);
+  const cfg = writeConfig(
+    dir,
+    `mqtt:\n  embedded: {port: ${port}}\nvision:\n  enabled: false\nagent:\n  planner: retrieval\n  rate_limit_per_min: 1000\n`,
+  );
   const good = readFileSync(cfg, 'utf8');
   const d = await runDaemon(t, dir, cfg);
   const url = `mqtt://127.0.0.1:${port}`;
@@ -25,7 +28,10 @@ t.test('scenario 9: a bad config file on reload is rejected, the running config 
     { what: 'invalid YAML', write: () => writeFileSync(cfg, 'mqtt: [unclosed\n  : : :\n') },
     { what: 'schema violation (port is a string)', write: () => writeFileSync(cfg, good.replace(`port: ${port}`, 'port: "abc"')) },
     { what: 'unknown key (strict schema)', write: () => writeFileSync(cfg, `${good}no_such_section: {x: 1}\n`) },
-    { what: 'truncated half-written file', write: () => writeFileSync(cfg, good.slice(0, Math.floor(good.length / 2)) + '\n  embedded: {port: ') },
+    {
+      what: 'truncated half-written file',
+      write: () => writeFileSync(cfg, good.slice(0, Math.floor(good.length / 2)) + '\n  embedded: {port: '),
+    },
     { what: 'binary garbage', write: () => writeFileSync(cfg, Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x9b, 0x5b, 0x00])) },
     { what: 'file deleted', write: () => rmSync(cfg) },
   ];
@@ -56,7 +62,10 @@ t.test('scenario 9: a bad config file on reload is rejected, the running config 
   t.equal((r1.json() as { status: string }).status, 'error', `reload command refused: ${r1.text().slice(0, 200)}`);
 
   // A good file with live changes is applied; an agent key the running agent cannot change is reported as needing a restart.
-  writeFileSync(cfg, good.replace('level: info', 'level: debug').replace('rate_limit_per_min: 1000', 'rate_limit_per_min: 999\n  max_repairs: 1'));
+  writeFileSync(
+    cfg,
+    good.replace('level: info', 'level: debug').replace('rate_limit_per_min: 1000', 'rate_limit_per_min: 999\n  max_repairs: 1'),
+  );
   process.kill(d.pid, 'SIGHUP');
   await waitFor(() => d.find(/^config reloaded$/).length > 0, 10_000, 'good reload');
   const ok = d.find(/^config reloaded$/)[0]!;

@@ -28,13 +28,19 @@ t.test('scenario 1: RTSP server killed and restarted; the other camera is unaffe
     stall_seconds: 2
     reconnect: {initial_s: 0.5, max_s: 1}
 `;
-  const cfg = writeConfig(dir, `cameras:\n${cam('front', front.port)}${cam('back', back.port)}${cam('gone', gonePort)}vision:\n  enabled: false\nagent:\n  enabled: false\nmqtt:\n  enabled: false\n`);
+  const cfg = writeConfig(
+    dir,
+    `cameras:\n${cam('front', front.port)}${cam('back', back.port)}${cam('gone', gonePort)}vision:\n  ` +
+      `enabled: false\nagent:\n  enabled: false\nmqtt:\n  enabled: false\n`,
+  );
   const d = await runDaemon(t, dir, cfg);
   const cams = async (): Promise<Record<string, CamDetail>> => {
     const h = await d.healthz();
-    const ingest = (h.body.modules as Array<{ name: string; health?: { details?: Record<string, unknown> } }>).find((m) => m.name === 'ingest');
+    const ingest = (h.body.modules as Array<{ name: string; health?: { details?: Record<string, unknown> } }>).find(
+      (m) => m.name === 'ingest',
+    );
     const det = (ingest?.health?.details ?? {}) as Record<string, unknown>;
-    return ((det.cameras as Record<string, CamDetail> | undefined) ?? (det as Record<string, CamDetail>));
+    return (det.cameras as Record<string, CamDetail> | undefined) ?? (det as Record<string, CamDetail>);
   };
   // Both healthy cameras deliver frames.
   const until = async (pred: (c: Record<string, CamDetail>) => boolean, ms: number, what: string): Promise<Record<string, CamDetail>> => {
@@ -50,7 +56,8 @@ t.test('scenario 1: RTSP server killed and restarted; the other camera is unaffe
 
   // Kill front's server; watch back's frame staleness the whole time.
   // /metrics is computed at scrape time (healthz details are cached per probe interval).
-  const lastFrame = async (camera: string): Promise<number> => ((await d.metrics()).get(`homesight_camera_last_frame_timestamp_seconds{camera="${camera}"}`) ?? 0) * 1000;
+  const lastFrame = async (camera: string): Promise<number> =>
+    ((await d.metrics()).get(`homesight_camera_last_frame_timestamp_seconds{camera="${camera}"}`) ?? 0) * 1000;
   let backMaxStaleMs = 0;
   let watching = true;
   const watch = (async () => {
@@ -80,14 +87,19 @@ t.test('scenario 1: RTSP server killed and restarted; the other camera is unaffe
   t.ok(final.front!.reconnects > before, `front reconnects counted (${before} → ${final.front!.reconnects})`);
   t.ok(backMaxStaleMs < 3000, `back kept streaming: newest frame never older than ${backMaxStaleMs} ms`);
   t.equal(final.back!.reconnects, 0, 'back never reconnected');
-  t.ok((final.gone?.reconnects ?? 0) > 0 && (final.gone?.last_frame_at ?? null) === null, `gone keeps retrying (${final.gone?.reconnects} reconnects, state ${final.gone?.state})`);
+  t.ok(
+    (final.gone?.reconnects ?? 0) > 0 && (final.gone?.last_frame_at ?? null) === null,
+    `gone keeps retrying (${final.gone?.reconnects} reconnects, state ${final.gone?.state})`,
+  );
   t.ok(d.alive());
   t.comment(JSON.stringify(final));
   report({
     scenario: '1 RTSP server killed/restarted (+ a camera that never comes back)',
     result: final.front!.reconnects > before && backMaxStaleMs < 3000 && final.back!.reconnects === 0 ? 'pass' : 'fail',
     expected: 'front reconnects and resumes; back 0 reconnects, no gap; gone retries',
-    received: `front reconnects ${before}→${final.front!.reconnects}; back reconnects ${final.back!.reconnects}, max frame age ${backMaxStaleMs} ms; gone reconnects ${final.gone?.reconnects}`,
+    received:
+      `front reconnects ${before}→${final.front!.reconnects}; back reconnects ${final.back!.reconnects}, ` +
+      `max frame age ${backMaxStaleMs} ms; gone reconnects ${final.gone?.reconnects}`,
     recovery_ms: recoveryMs,
     notes: `server down ${restartAt - killedAt} ms; first frame ${recoveryMs} ms after the server came back`,
   });

@@ -26,7 +26,10 @@ t.test('embedded broker with require_auth: anonymous and wrong passwords refused
   const port = await freePort();
   const pw = join(dir, 'passwd');
   writeFileSync(pw, `${hashPasswordLine('ha', 's3cret')}\n`, { mode: 0o600 });
-  const cfg = writeConfig(dir, `mqtt:\n  embedded: {port: ${port}, require_auth: true, password_file: ${pw}}\nvision:\n  enabled: false\nagent:\n  enabled: false\n`);
+  const cfg = writeConfig(
+    dir,
+    `mqtt:\n  embedded: {port: ${port}, require_auth: true, password_file: ${pw}}\nvision:\n  enabled: false\nagent:\n  enabled: false\n`,
+  );
   const d = await runDaemon(t, dir, cfg);
   const url = `mqtt://127.0.0.1:${port}`;
   const anon = await tryConnect(url);
@@ -55,17 +58,27 @@ t.test('TLS: a broker certificate from another CA is refused', async (t) => {
   t.teardown(() => broker.stop());
   const cfg = writeConfig(
     dir,
-    `mqtt:\n  broker: external\n  url: ${broker.url}\n  protocol_version: 4\n  reconnect: {min_ms: 200, max_ms: 500}\n  tls: {ca_file: ${pki.otherCaFile}}\nvision:\n  enabled: false\nagent:\n  enabled: false\n`,
+    `mqtt:\n  broker: external\n  url: ${broker.url}\n  protocol_version: 4\n  reconnect: {min_ms: 200, ` +
+      `max_ms: 500}\n  tls: {ca_file: ${pki.otherCaFile}}\nvision:\n  enabled: false\nagent:\n  enabled: ` +
+      `false\n`,
   );
   const d = await runDaemon(t, dir, cfg);
   let summary = '';
   await new Promise((r) => setTimeout(r, 2500)); // a few reconnect attempts
   const h = await d.healthz();
-  const m = (h.body.modules as Array<{ name: string; state: string; health?: { status: string; summary: string } }>).find((x) => x.name === 'mqtt');
+  const m = (h.body.modules as Array<{ name: string; state: string; health?: { status: string; summary: string } }>).find(
+    (x) => x.name === 'mqtt',
+  );
   summary = `${m?.health?.status}: ${m?.health?.summary}`;
-  const logged = d.entries().map((e) => JSON.stringify(e)).filter((l) => /certificate|self.signed|unable to verify|UNABLE_TO|CERT/i.test(l));
+  const logged = d
+    .entries()
+    .map((e) => JSON.stringify(e))
+    .filter((l) => /certificate|self.signed|unable to verify|UNABLE_TO|CERT/i.test(l));
   t.not(m?.health?.status, 'ok', `mqtt not ok with the wrong CA: ${summary}`);
-  t.ok(logged.length > 0 || /certificate|verify/i.test(summary), `the certificate problem is reported: ${(logged[0] ?? summary).slice(0, 200)}`);
+  t.ok(
+    logged.length > 0 || /certificate|verify/i.test(summary),
+    `the certificate problem is reported: ${(logged[0] ?? summary).slice(0, 200)}`,
+  );
   t.notMatch(broker.log, /New client connected from .* as homesight/i, 'the broker never accepted the daemon');
   t.ok(d.alive(), 'daemon stays up');
   report({

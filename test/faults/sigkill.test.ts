@@ -17,7 +17,7 @@ const KILLS = Number(process.env.HS_FAULTS_KILLS ?? 3);
 function committedIds(file: string): Set<string> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return new Set((db.prepare('SELECT id FROM events').pluck().all() as string[]));
+    return new Set(db.prepare('SELECT id FROM events').pluck().all() as string[]);
   } finally {
     db.close();
   }

@@ -62,11 +62,17 @@ function parse(lines: string[]): LogEntry[] {
 }
 
 function spawnNode(args: string[], env: NodeJS.ProcessEnv): ReturnType<typeof startDaemon> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repo, env: { ...process.env, HOMESIGHT_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: repo,
+    env: { ...process.env, HOMESIGHT_CONFIG: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => logs.push(l));
   createInterface({ input: proc.stderr! }).on('line', (l) => logs.push(l));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.on('exit', (code, signal) => r({ code, signal })),
+  );
   return { proc, logs, exited };
 }
 
@@ -102,7 +108,11 @@ export async function runDaemon(
   t: Teardown,
   dir: string,
   config: string,
-  opts: { env?: NodeJS.ProcessEnv; readyMs?: number; /** node arguments instead of `bin/homesight.js run --config FILE` (a fixture around runDaemon) */ node?: string[] } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    readyMs?: number /** node arguments instead of `bin/homesight.js run --config FILE` (a fixture around runDaemon) */;
+    node?: string[];
+  } = {},
 ): Promise<DaemonProcess> {
   const env = { HOMESIGHT_SHARED_DIR: SHARED, ...(opts.env ?? {}) };
   const d = opts.node === undefined ? startDaemon(['--config', config], env) : spawnNode(opts.node, env);
@@ -171,7 +181,14 @@ export async function runDaemon(
 }
 
 /** The report rows every fault test appends to (HS_FAULTS_REPORT=file.jsonl; docs/RELIABILITY.md is filled from it). */
-export function report(row: { scenario: string; result: 'pass' | 'partial' | 'fail'; expected: number | string; received: number | string; recovery_ms?: number | null; notes?: string }): void {
+export function report(row: {
+  scenario: string;
+  result: 'pass' | 'partial' | 'fail';
+  expected: number | string;
+  received: number | string;
+  recovery_ms?: number | null;
+  notes?: string;
+}): void {
   const file = process.env.HS_FAULTS_REPORT;
   if (file === undefined || file === '') return;
   writeFileSync(file, JSON.stringify({ ...row, at: new Date().toISOString() }) + '\n', { flag: 'a' });

@@ -84,10 +84,17 @@ t.test('scenario 3: teacher down for a simulated day, SIGKILL during the outage,
   t.equal(maxPending, MAX, 'the bound was reached');
   const failedAttempts = Number(doneA.failed) + Number(doneB.failed);
   t.ok(failedAttempts > 0, `uploads were attempted and failed during the outage (${failedAttempts} sample attempts)`);
-  t.equal(perSample.reduce((s, l) => s + Number(l.sent), 0), 0, 'nothing sent while the teacher was down');
+  t.equal(
+    perSample.reduce((s, l) => s + Number(l.sent), 0),
+    0,
+    'nothing sent while the teacher was down',
+  );
 
   // Drops are counted in the audit log (persisted, so across the restart too).
-  const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; ids: string[] });
+  const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { kind: string; ids: string[] });
   const droppedIds = audit.filter((e) => e.kind === 'dropped').flatMap((e) => e.ids);
   t.equal(droppedIds.length, N - MAX, `${N - MAX} dropped and counted`);
   t.equal(new Set(droppedIds).size, droppedIds.length, 'each dropped once');
@@ -103,14 +110,22 @@ t.test('scenario 3: teacher down for a simulated day, SIGKILL during the outage,
 
   // Phase 3: the real teacher comes up on the same port; ids counted on the server.
   const ds = join(dir, 'gold.jsonl');
-  writeFileSync(ds, JSON.stringify({ household: 'h1', instruction: 'When was Bob last seen?', task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }] }) + '\n');
+  writeFileSync(
+    ds,
+    JSON.stringify({
+      household: 'h1',
+      instruction: 'When was Bob last seen?',
+      task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }],
+    }) + '\n',
+  );
   const cloud = new CloudStore(join(dir, 'cloud.db'));
   t.teardown(() => cloud.close());
   cloud.enroll('dev', 'h1', 'tok');
   const { app, labeler } = buildCloudApp({ store: cloud, teacher: new OracleReplayTeacher(ds), enrollmentSecret: 'e' });
   const received = new Map<string, number>();
   app.addHook('preHandler', async (req) => {
-    if (req.url === '/v1/samples') for (const s of (req.body as { samples: Array<{ id: string }> }).samples) received.set(s.id, (received.get(s.id) ?? 0) + 1);
+    if (req.url === '/v1/samples')
+      for (const s of (req.body as { samples: Array<{ id: string }> }).samples) received.set(s.id, (received.get(s.id) ?? 0) + 1);
   });
   await app.ready();
   await new Promise<void>((r) => dead.close(() => r()));
@@ -140,13 +155,37 @@ t.test('scenario 3: teacher down for a simulated day, SIGKILL during the outage,
   t.same(missing, [], 'every sample within the bound arrived');
   t.same(extra, [], 'no dropped sample arrived');
   t.equal(cloud.counts('h1').samples, MAX, 'the teacher stored each once');
-  t.comment(JSON.stringify({ N, MAX, KILL_AT, beforeKill, maxPending, dropped: droppedIds.length, failedAttempts, received: received.size, dup: dupIds.length, drainMs }));
-  const ok = maxPending <= MAX && droppedIds.length === N - MAX && dupIds.length === 0 && missing.length === 0 && extra.length === 0 && started.pending === doneA.pending;
+  t.comment(
+    JSON.stringify({
+      N,
+      MAX,
+      KILL_AT,
+      beforeKill,
+      maxPending,
+      dropped: droppedIds.length,
+      failedAttempts,
+      received: received.size,
+      dup: dupIds.length,
+      drainMs,
+    }),
+  );
+  const ok =
+    maxPending <= MAX &&
+    droppedIds.length === N - MAX &&
+    dupIds.length === 0 &&
+    missing.length === 0 &&
+    extra.length === 0 &&
+    started.pending === doneA.pending;
   report({
     scenario: '3 teacher unreachable for a simulated day (clock-scaled), SIGKILL + restart during the outage, then back',
     result: ok ? 'pass' : 'fail',
     expected: `${N} samples in 24 h, max_items ${MAX}: queue ≤ ${MAX}, ${N - MAX} dropped (counted), ${MAX} delivered once each`,
-    received: `queue max ${maxPending}; ${String(doneA.pending)} pending survived SIGKILL (${beforeKill} of them still within the bound at the end, all delivered); ${droppedIds.length} dropped (audited); ${failedAttempts} failed sample attempts in the outage; ${received.size} unique ids at the teacher, ${dupIds.length} duplicates, ${missing.length} missing, ${extra.length} dropped-but-arrived`,
+    received:
+      `queue max ${maxPending}; ${String(doneA.pending)} pending survived SIGKILL (${beforeKill} of them ` +
+      `still within the bound at the end, all delivered); ${droppedIds.length} dropped ` +
+      `(audited); ${failedAttempts} failed sample attempts in the outage; ${received.size} unique ids at ` +
+      `the teacher, ${dupIds.length} duplicates, ${missing.length} missing, ${extra.length} ` +
+      `dropped-but-arrived`,
     recovery_ms: drainMs,
   });
   b.proc.kill('SIGKILL');
