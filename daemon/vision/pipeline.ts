@@ -190,7 +190,9 @@ export class CameraPipeline {
       requireZone: v.detect.require_zone,
       zones: this.place.zones,
     });
-    const objects = dets.filter((d) => v.detect.labels.length > 0 && !v.detect.labels.includes(d.label)).map((d) => ({ box: d.box, score: d.score, label: d.label }));
+    const objects = dets
+      .filter((d) => v.detect.labels.length > 0 && !v.detect.labels.includes(d.label))
+      .map((d) => ({ box: d.box, score: d.score, label: d.label }));
     const tracked = this.tracker.update(kept, ts);
     const visible: TrackState[] = [];
     for (const t of tracked) {

@@ -28,7 +28,13 @@ t.test('each definition names a known module built before it, and sections of th
 });
 
 t.test("start order is derived from the definitions: after the enabled 'start-after' dependencies, never a used one", (t) => {
-  const container = new ServiceContainer({ log: silentLogger(), clock: systemClock, stopTimeoutMs: 100, startTimeoutMs: 100, probeTimeoutMs: 100 });
+  const container = new ServiceContainer({
+    log: silentLogger(),
+    clock: systemClock,
+    stopTimeoutMs: 100,
+    startTimeoutMs: 100,
+    probeTimeoutMs: 100,
+  });
   const stub = (name: string): ServiceModule => ({
     name,
     essential: false,
