@@ -30,12 +30,21 @@ function withoutHarnessKeys(s: Readonly<Record<string, unknown>>): Record<string
 }
 
 /** The config with the hyperparameters laid over agent.llm / agent.cloud, validated. */
-function overlay(kind: AgentPlannerKind, config: HomeSightConfig, section: 'llm' | 'cloud', values: Record<string, unknown>): HomeSightConfig {
+function overlay(
+  kind: AgentPlannerKind,
+  config: HomeSightConfig,
+  section: 'llm' | 'cloud',
+  values: Record<string, unknown>,
+): HomeSightConfig {
   const allowed = Object.keys(configSchema.shape.agent.unwrap().shape[section].unwrap().shape);
   const extra = section === 'cloud' ? ['few_shots'] : [];
   const unknown = Object.keys(values).filter((k) => !allowed.includes(k) && !extra.includes(k));
   if (unknown.length > 0) {
-    throw settingsError(kind, `unknown hyperparameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, `${kind} takes: ${[...allowed, ...extra, ...HARNESS_PLANNER_KEYS].join(', ')}`);
+    throw settingsError(
+      kind,
+      `unknown hyperparameter${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+      `${kind} takes: ${[...allowed, ...extra, ...HARNESS_PLANNER_KEYS].join(', ')}`,
+    );
   }
   const { few_shots: fewShots, ...own } = section === 'cloud' ? values : { few_shots: undefined, ...values };
   const agent = {
@@ -47,7 +56,11 @@ function overlay(kind: AgentPlannerKind, config: HomeSightConfig, section: 'llm'
   if (!r.success) {
     const i = r.error.issues[0]!;
     const key = i.path.slice(2).join('.') || i.path.join('.');
-    throw settingsError(kind, `hyperparameter ${key}: ${i.message}`, 'fix the value in the algorithm YAML (same rules as the config key agent.' + i.path.slice(1).join('.') + ')');
+    throw settingsError(
+      kind,
+      `hyperparameter ${key}: ${i.message}`,
+      'fix the value in the algorithm YAML (same rules as the config key agent.' + i.path.slice(1).join('.') + ')',
+    );
   }
   return r.data;
 }
@@ -58,9 +71,15 @@ export function agentPlannerLoader(config: HomeSightConfig): AgentPlannerLoader 
     const s = withoutHarnessKeys(ctx.settings);
     if (kind === 'retrieval') {
       const unknown = Object.keys(s).filter((k) => k !== 'tries');
-      if (unknown.length > 0) throw settingsError(kind, `unknown hyperparameter ${unknown.join(', ')}`, `retrieval takes: tries, ${HARNESS_PLANNER_KEYS.join(', ')}`);
+      if (unknown.length > 0)
+        throw settingsError(
+          kind,
+          `unknown hyperparameter ${unknown.join(', ')}`,
+          `retrieval takes: tries, ${HARNESS_PLANNER_KEYS.join(', ')}`,
+        );
       const tries = s.tries;
-      if (tries !== undefined && (typeof tries !== 'number' || !Number.isInteger(tries) || tries < 1)) throw settingsError(kind, `tries must be a whole number ≥ 1 (got ${JSON.stringify(tries)})`, 'e.g. tries: {values: [6]}');
+      if (tries !== undefined && (typeof tries !== 'number' || !Number.isInteger(tries) || tries < 1))
+        throw settingsError(kind, `tries must be a whole number ≥ 1 (got ${JSON.stringify(tries)})`, 'e.g. tries: {values: [6]}');
       return new RetrievalPlanner(tries === undefined ? {} : { tries });
     }
     if (kind === 'local') {
@@ -75,7 +94,8 @@ export function agentPlannerLoader(config: HomeSightConfig): AgentPlannerLoader 
     const values = { ...s };
     if (typeof values.api_key_file === 'string') values.api_key_file = ctx.resolvePath(values.api_key_file);
     const planner = cloudPlannerFor(overlay(kind, config, 'cloud', values));
-    if (planner === undefined) throw settingsError(kind, 'no url', 'give hyperparameters: [{url: {values: [https://api.example.com/v1]}}] or set agent.cloud.url');
+    if (planner === undefined)
+      throw settingsError(kind, 'no url', 'give hyperparameters: [{url: {values: [https://api.example.com/v1]}}] or set agent.cloud.url');
     return planner;
   };
 }

@@ -57,12 +57,21 @@ function fingerprintSettings(settings: Record<string, unknown>, baseDir: string,
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]));
     return v;
   };
-  return Object.fromEntries(Object.keys(settings).sort().map((k) => [k, visit(settings[k])]));
+  return Object.fromEntries(
+    Object.keys(settings)
+      .sort()
+      .map((k) => [k, visit(settings[k])]),
+  );
 }
 
 function moduleIdentity(m: ModuleDecl | null, settings: Record<string, unknown>, searchDirs: readonly string[]): unknown {
   if (m === null) return null;
-  return { type: m.type, name: m.name, url: m.url === null ? null : fileFingerprint(m.url), settings: fingerprintSettings(settings, m.baseDir, searchDirs) };
+  return {
+    type: m.type,
+    name: m.name,
+    url: m.url === null ? null : fileFingerprint(m.url),
+    settings: fingerprintSettings(settings, m.baseDir, searchDirs),
+  };
 }
 
 function short(v: unknown): string {

@@ -58,7 +58,10 @@ export function latencySpec(rows: ReadonlyArray<{ case: string; latency_ms: numb
  * 0, …), y = the model metric on each round's test set (one line per test set)
  * and their mean, one panel per test case.
  */
-export function roundCurvesSpec(rows: ReadonlyArray<{ case: string; after: string; step: number; series: string; value: number }>, metric: string): TopLevelSpec {
+export function roundCurvesSpec(
+  rows: ReadonlyArray<{ case: string; after: string; step: number; series: string; value: number }>,
+  metric: string,
+): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: `Lifelong rounds: ${metric} on each round's test set`,
@@ -79,7 +82,10 @@ export function roundCurvesSpec(rows: ReadonlyArray<{ case: string; after: strin
 }
 
 /** Heat map of one lifelong matrix (rows: evaluation point, columns: test set). */
-export function matrixSpec(rows: ReadonlyArray<{ after: string; step: number; test: string; value: number | null }>, title: string): TopLevelSpec {
+export function matrixSpec(
+  rows: ReadonlyArray<{ after: string; step: number; test: string; value: number | null }>,
+  title: string,
+): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title,

@@ -39,15 +39,23 @@ export function planRounds(dataset: LoadedDataset, incrementalRounds: number | n
     const plan = { rounds: R, train: by(dataset.train), test: by(dataset.test) };
     const empty = plan.test.findIndex((t) => t.length === 0);
     if (empty >= 0) {
-      throw new HomeSightError('E_BENCH_ROUNDS', `lifelong round ${empty} has no test samples`, { hint: 'lower testenv incremental_rounds or rebuild the dataset with more test samples per round' });
+      throw new HomeSightError('E_BENCH_ROUNDS', `lifelong round ${empty} has no test samples`, {
+        hint: 'lower testenv incremental_rounds or rebuild the dataset with more test samples per round',
+      });
     }
     return plan;
   }
   if (incrementalRounds === null) {
-    throw new HomeSightError('E_BENCH_ROUNDS', 'the dataset has no "round" field, so the lifelong paradigm needs testenv incremental_rounds', { hint: 'set incremental_rounds: 3 (the data is then cut into 3 parts in file order)' });
+    throw new HomeSightError(
+      'E_BENCH_ROUNDS',
+      'the dataset has no "round" field, so the lifelong paradigm needs testenv incremental_rounds',
+      { hint: 'set incremental_rounds: 3 (the data is then cut into 3 parts in file order)' },
+    );
   }
   if (dataset.test.length < incrementalRounds) {
-    throw new HomeSightError('E_BENCH_ROUNDS', `${dataset.test.length} test samples cannot fill ${incrementalRounds} rounds`, { hint: 'lower incremental_rounds' });
+    throw new HomeSightError('E_BENCH_ROUNDS', `${dataset.test.length} test samples cannot fill ${incrementalRounds} rounds`, {
+      hint: 'lower incremental_rounds',
+    });
   }
   return { rounds: incrementalRounds, train: chunk(dataset.train, incrementalRounds), test: chunk(dataset.test, incrementalRounds) };
 }
@@ -125,7 +133,12 @@ function readRecords(file: string, samples: ReadonlyMap<string, BenchSample>): M
   return out;
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, signal: AbortSignal, work: (item: T, index: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  signal: AbortSignal,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
@@ -138,7 +151,9 @@ async function pool<T>(items: readonly T[], concurrency: number, signal: AbortSi
 }
 
 function abortError(): HomeSightError {
-  return new HomeSightError('E_BENCH_ABORTED', 'benchmark run interrupted', { hint: 'run the job again: finished test cases and recorded plans are reused' });
+  return new HomeSightError('E_BENCH_ABORTED', 'benchmark run interrupted', {
+    hint: 'run the job again: finished test cases and recorded plans are reused',
+  });
 }
 
 interface DoneMarker {
@@ -194,8 +209,18 @@ export class TestCaseController {
       if (row === undefined || samples.some((s) => !row.has(s.id))) return null;
       rows.push(samples.map((s) => row.get(s.id)!));
     }
-    const updates = existsSync(join(tc.dir, 'updates.jsonl')) ? readJsonl(join(tc.dir, 'updates.jsonl')).map((l) => l.value as UpdateReport) : [];
-    return { testCase: tc, cached: true, rows, updates, rounds: tc.algorithm.paradigm === 'lifelonglearning' ? this.rounds : null, finishedAt: done.finished_at, error: null };
+    const updates = existsSync(join(tc.dir, 'updates.jsonl'))
+      ? readJsonl(join(tc.dir, 'updates.jsonl')).map((l) => l.value as UpdateReport)
+      : [];
+    return {
+      testCase: tc,
+      cached: true,
+      rows,
+      updates,
+      rounds: tc.algorithm.paradigm === 'lifelonglearning' ? this.rounds : null,
+      finishedAt: done.finished_at,
+      error: null,
+    };
   }
 
   /** Runs every case in order; a case that fails to start is reported, the others still run. */
@@ -206,7 +231,10 @@ export class TestCaseController {
       const cached = this.loadCached(tc);
       let run: CaseRun;
       if (cached !== null) {
-        this.o.progress.advance(cached.rows.reduce((s, r) => s + r.length, 0), `${tc.label} (cached)`);
+        this.o.progress.advance(
+          cached.rows.reduce((s, r) => s + r.length, 0),
+          `${tc.label} (cached)`,
+        );
         this.o.log.info({ case: tc.label, id: tc.id }, 'test case cached');
         run = cached;
       } else {
@@ -238,7 +266,10 @@ export class TestCaseController {
           algorithm_file: tc.algorithm.file,
           paradigm: tc.algorithm.paradigm,
           planner: { name: tc.algorithm.planner.name, url: tc.algorithm.planner.url, settings: tc.plannerSettings },
-          updater: tc.algorithm.updater === null ? null : { name: tc.algorithm.updater.name, url: tc.algorithm.updater.url, settings: tc.updaterSettings },
+          updater:
+            tc.algorithm.updater === null
+              ? null
+              : { name: tc.algorithm.updater.name, url: tc.algorithm.updater.url, settings: tc.updaterSettings },
           dataset: this.o.dataset.fingerprint,
           started_at: new Date().toISOString(),
         },
@@ -281,7 +312,15 @@ export class TestCaseController {
         log.error({ err }, 'test case could not start');
         this.o.log.error({ case: tc.label, err: message }, 'test case could not start');
         this.o.progress.advance(nRows * this.o.dataset.test.length, `${tc.label} (failed)`);
-        return { testCase: tc, cached: false, rows: [], updates: [], rounds: lifelong ? this.rounds : null, finishedAt: null, error: message };
+        return {
+          testCase: tc,
+          cached: false,
+          rows: [],
+          updates: [],
+          rounds: lifelong ? this.rounds : null,
+          finishedAt: null,
+          error: message,
+        };
       }
       if (!lifelong) {
         // Singletask: the train split is the household's long-term memory; each request gets its
@@ -331,7 +370,13 @@ export class TestCaseController {
         }
       }
       const finishedAt = new Date().toISOString();
-      const marker: DoneMarker = { id: tc.id, label: tc.label, finished_at: finishedAt, rows: rows.length, records: rows.reduce((s, r) => s + r.length, 0) };
+      const marker: DoneMarker = {
+        id: tc.id,
+        label: tc.label,
+        finished_at: finishedAt,
+        rows: rows.length,
+        records: rows.reduce((s, r) => s + r.length, 0),
+      };
       writeFileSync(join(tc.dir, 'done.json'), JSON.stringify(marker, null, 2) + '\n');
       log.info(marker, 'test case finished');
       return { testCase: tc, cached: false, rows, updates, rounds: lifelong ? this.rounds : null, finishedAt, error: null };
@@ -372,10 +417,22 @@ export class TestCaseController {
       const started = performance.now();
       let line: RecordLine;
       try {
-        // The agent declines some requests before any planner runs (daemon/agent/planning/pipeline.ts); replayed plans are taken as recorded.
-        const result = isSamplePlanner(planner) ? await planner.planSample(s, request, this.o.signal) : (refuseRequest(request) ?? (await planner.plan(request, this.o.signal)));
+        // The agent declines some requests before any planner runs (daemon/agent/planning/pipeline.ts); replayed plans are taken as
+        // recorded.
+        const result = isSamplePlanner(planner)
+          ? await planner.planSample(s, request, this.o.signal)
+          : (refuseRequest(request) ?? (await planner.plan(request, this.o.signal)));
         const latency = Number.isFinite(result.latencyMs) ? result.latencyMs : performance.now() - started;
-        line = { row, id: s.id, plan: result.plan, error: null, latency_ms: latency, tokens: result.tokens ?? null, planner: result.planner, confidence: result.confidence };
+        line = {
+          row,
+          id: s.id,
+          plan: result.plan,
+          error: null,
+          latency_ms: latency,
+          tokens: result.tokens ?? null,
+          planner: result.planner,
+          confidence: result.confidence,
+        };
       } catch (err) {
         if (this.o.signal.aborted) return;
         const message = err instanceof Error ? err.message : String(err);
@@ -388,7 +445,10 @@ export class TestCaseController {
       appendFileSync(journalFile, JSON.stringify(line) + '\n');
       const rec = toRecord(line, s);
       out[i] = rec;
-      log.debug({ row, sample: s.id, latency_ms: Math.round(line.latency_ms), ok: rec.prediction !== null, error: rec.error ?? undefined }, 'planned');
+      log.debug(
+        { row, sample: s.id, latency_ms: Math.round(line.latency_ms), ok: rec.prediction !== null, error: rec.error ?? undefined },
+        'planned',
+      );
       this.o.progress.advance(1, tc.label);
     });
     if (this.o.signal.aborted) throw abortError();

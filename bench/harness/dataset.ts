@@ -41,7 +41,9 @@ export interface HouseholdInfo {
   /** The household's routines (the config's household.routines), for time phrases like "after dinner". */
   routines?: PlanRequest['household']['routines'];
   /** What grounding knows beyond names (as the daemon has it from its config): camera rooms and zones, groups, who asks, relations. */
-  grounding?: Pick<PlanRequest['household'], 'cameraRooms' | 'cameraZones' | 'roomAliases' | 'groups' | 'asker'> & { relations?: Record<string, string> };
+  grounding?: Pick<PlanRequest['household'], 'cameraRooms' | 'cameraZones' | 'roomAliases' | 'groups' | 'asker'> & {
+    relations?: Record<string, string>;
+  };
 }
 
 /** The tool list the node metrics count against. */
@@ -213,7 +215,8 @@ function groundingExtras(raw: unknown, parsed: z.infer<typeof householdSchema>):
     if (Object.keys(rooms).length > 0) out.cameraRooms = rooms;
     if (Object.keys(zones).length > 0) out.cameraZones = zones;
     const roomAliases: Record<string, string[]> = {};
-    for (const room of r.data.rooms) if (typeof room !== 'string' && room.aliases !== undefined && room.aliases.length > 0) roomAliases[room.name] = room.aliases;
+    for (const room of r.data.rooms)
+      if (typeof room !== 'string' && room.aliases !== undefined && room.aliases.length > 0) roomAliases[room.name] = room.aliases;
     if (Object.keys(roomAliases).length > 0) out.roomAliases = roomAliases;
     const relations: Record<string, string> = {};
     for (const p of r.data.people) if (typeof p !== 'string' && p.relation !== undefined) relations[p.name] = p.relation;
@@ -281,7 +284,9 @@ function mustExist(path: string, what: string, hint: string): void {
   if (!existsSync(path)) throw datasetError(`${what} not found: ${path}`, hint, { path });
 }
 
-const Q2A_BUILD_HINT = 'run `homesight dataset build` first (it writes var/datasets/q2a), or point the testenv dataset urls at an existing Q2A JSONL file or folder';
+const Q2A_BUILD_HINT =
+  'run `homesight dataset build` first (it writes var/datasets/q2a), ' +
+  'or point the testenv dataset urls at an existing Q2A JSONL file or folder';
 
 /** The sample files of a Q2A path: the file itself; in a folder its q2a.jsonl (all splits), else every sample .jsonl. */
 export function jsonlFilesIn(path: string): string[] {
@@ -309,17 +314,26 @@ export function loadHouseholds(file: string): Map<string, HouseholdInfo> {
     try {
       v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     } catch (err) {
-      throw datasetError(`${file}: not valid JSON (${(err as Error).message})`, 'the household metadata is a JSON list of households, {households: [...]}, or JSONL');
+      throw datasetError(
+        `${file}: not valid JSON (${(err as Error).message})`,
+        'the household metadata is a JSON list of households, {households: [...]}, or JSONL',
+      );
     }
     if (Array.isArray(v)) raw = v;
-    else if (v !== null && typeof v === 'object' && Array.isArray((v as { households?: unknown }).households)) raw = (v as { households: unknown[] }).households;
+    else if (v !== null && typeof v === 'object' && Array.isArray((v as { households?: unknown }).households))
+      raw = (v as { households: unknown[] }).households;
     else if (v !== null && typeof v === 'object') raw = Object.entries(v).map(([id, h]) => ({ id, ...(h as object) }));
-    else throw datasetError(`${file}: household metadata must be a list or a mapping`, 'write [{id, people, rooms, cameras, timezone}, ...]');
+    else
+      throw datasetError(`${file}: household metadata must be a list or a mapping`, 'write [{id, people, rooms, cameras, timezone}, ...]');
   }
   const out = new Map<string, HouseholdInfo>();
   raw.forEach((h, i) => {
     const r = householdSchema.safeParse(h);
-    if (!r.success) throw datasetError(`${file}: household #${i + 1}: ${issueText(r.error)}`, 'each household needs an id; people, rooms and cameras are lists');
+    if (!r.success)
+      throw datasetError(
+        `${file}: household #${i + 1}: ${issueText(r.error)}`,
+        'each household needs an id; people, rooms and cameras are lists',
+      );
     const info: HouseholdInfo = { id: r.data.id, people: r.data.people, rooms: r.data.rooms, cameras: r.data.cameras };
     if (r.data.name !== undefined) info.name = r.data.name;
     if (r.data.timezone !== undefined) info.timezone = r.data.timezone;
@@ -340,10 +354,18 @@ function q2aSamples(files: string[], households: Map<string, HouseholdInfo>, has
     hash(`${basename(file)}\n${text}`);
     for (const { line, value } of readJsonl(file)) {
       const r = q2aLineSchema.safeParse(value);
-      if (!r.success) throw datasetError(`${file}:${line}: not a Q2A sample (${issueText(r.error)})`, 'Q2A lines are {id, household, round, split, type, n_tools, instruction, task_steps, task_nodes, task_links, context}');
+      if (!r.success)
+        throw datasetError(
+          `${file}:${line}: not a Q2A sample (${issueText(r.error)})`,
+          'Q2A lines are {id, household, round, split, type, n_tools, instruction, task_steps, task_nodes, task_links, context}',
+        );
       const d = r.data;
       const plan = coercePlan({ task_steps: d.task_steps, task_nodes: d.task_nodes, task_links: d.task_links });
-      if ('error' in plan) throw datasetError(`${file}:${line}: gold plan of sample ${d.id}: ${plan.error}`, 'fix the dataset or rebuild it with `homesight dataset build`');
+      if ('error' in plan)
+        throw datasetError(
+          `${file}:${line}: gold plan of sample ${d.id}: ${plan.error}`,
+          'fix the dataset or rebuild it with `homesight dataset build`',
+        );
       const hh = d.household === undefined ? undefined : households.get(d.household);
       const s: BenchSample = {
         id: d.id,
@@ -361,7 +383,9 @@ function q2aSamples(files: string[], households: Map<string, HouseholdInfo>, has
       if (d.context?.history !== undefined) {
         s.history = d.context.history.map((h) => {
           const p = h.plan === undefined ? null : coercePlan(h.plan);
-          return p !== null && 'plan' in p ? { question: h.question, answer: h.answer, plan: p.plan } : { question: h.question, answer: h.answer };
+          return p !== null && 'plan' in p
+            ? { question: h.question, answer: h.answer, plan: p.plan }
+            : { question: h.question, answer: h.answer };
         });
       }
       out.push(s);
@@ -375,7 +399,11 @@ function taskbenchSamples(file: string, now: string, timezone: string, hash: (s:
   const out: BenchSample[] = [];
   for (const { line, value } of readJsonl(file)) {
     const r = taskbenchLineSchema.safeParse(value);
-    if (!r.success) throw datasetError(`${file}:${line}: not a TaskBench sample (${issueText(r.error)})`, 'TaskBench data.json lines are {id, n_tools, type, instruction, task_steps, task_nodes, task_links}');
+    if (!r.success)
+      throw datasetError(
+        `${file}:${line}: not a TaskBench sample (${issueText(r.error)})`,
+        'TaskBench data.json lines are {id, n_tools, type, instruction, task_steps, task_nodes, task_links}',
+      );
     const d = r.data;
     const plan = coercePlan({ task_steps: d.task_steps, task_nodes: d.task_nodes, task_links: d.task_links });
     if ('error' in plan) throw datasetError(`${file}:${line}: gold plan of sample ${d.id}: ${plan.error}`, 'check the data file');
@@ -405,7 +433,11 @@ function toolDesc(file: string, hash: (s: string) => void): { vocab: ToolVocabul
     throw datasetError(`${file}: not valid JSON (${(err as Error).message})`, 'tool_desc.json is {"nodes": [{"id": ..., "desc": ...}]}');
   }
   const r = toolDescSchema.safeParse(v);
-  if (!r.success) throw datasetError(`${file}: not a TaskBench tool_desc (${issueText(r.error)})`, 'tool_desc.json is {"nodes": [{"id": ..., "desc": ..., "input-type"/"output-type" or "parameters"}]}');
+  if (!r.success)
+    throw datasetError(
+      `${file}: not a TaskBench tool_desc (${issueText(r.error)})`,
+      'tool_desc.json is {"nodes": [{"id": ..., "desc": ..., "input-type"/"output-type" or "parameters"}]}',
+    );
   const outputTypes = new Map<string, string>();
   let resource = false;
   for (const n of r.data.nodes) {
@@ -492,17 +524,28 @@ export function loadDataset(o: DatasetOptions): LoadedDataset {
   }
   const seen = new Set<string>();
   for (const s of test) {
-    if (seen.has(s.id)) throw datasetError(`duplicate test sample id "${s.id}" in ${o.testUrl}`, 'sample ids must be unique (replay and the case cache key on them)');
+    if (seen.has(s.id))
+      throw datasetError(
+        `duplicate test sample id "${s.id}" in ${o.testUrl}`,
+        'sample ids must be unique (replay and the case cache key on them)',
+      );
     seen.add(s.id);
   }
-  if (test.length === 0) throw datasetError(`no test samples in ${o.testUrl} after filtering (splits ${JSON.stringify(o.testSplits ?? ['test'])})`, 'check test_url, test_split and households in the testenv', { path: o.testUrl });
+  if (test.length === 0)
+    throw datasetError(
+      `no test samples in ${o.testUrl} after filtering (splits ${JSON.stringify(o.testSplits ?? ['test'])})`,
+      'check test_url, test_split and households in the testenv',
+      { path: o.testUrl },
+    );
 
   if (tools === null) {
     const names = new Set<string>();
     for (const s of [...train, ...test]) for (const n of s.gold.task_nodes) names.add(n.task);
     tools = { names: [...names].sort(), outputTypes: new Map(), source: 'dataset' };
   }
-  h.update(JSON.stringify({ format, linkMode, ts: o.testSplits, tr: o.trainSplits, hh: o.households, limit: o.limit, now: o.now, tz: o.timezone }));
+  h.update(
+    JSON.stringify({ format, linkMode, ts: o.testSplits, tr: o.trainSplits, hh: o.households, limit: o.limit, now: o.now, tz: o.timezone }),
+  );
   return { format, linkMode, train, test, households, tools, files, fingerprint: h.digest('hex') };
 }
 
@@ -510,7 +553,12 @@ export function loadDataset(o: DatasetOptions): LoadedDataset {
 export function householdFor(sample: BenchSample, households: ReadonlyMap<string, HouseholdInfo>): PlanRequest['household'] {
   const h = sample.household === null ? undefined : households.get(sample.household);
   const atRound = sample.round === null ? undefined : h?.rounds?.get(sample.round);
-  if (atRound !== undefined) return { people: atRound.people.map((p) => ({ name: p.name, aliases: [...p.aliases] })), rooms: [...atRound.rooms], cameras: [...atRound.cameras] };
+  if (atRound !== undefined)
+    return {
+      people: atRound.people.map((p) => ({ name: p.name, aliases: [...p.aliases] })),
+      rooms: [...atRound.rooms],
+      cameras: [...atRound.cameras],
+    };
   const g = h?.grounding ?? {};
   const people = (h?.people ?? []).map((p) => (g.relations?.[p.name] === undefined ? p : { ...p, relation: g.relations[p.name]! }));
   const out: PlanRequest['household'] = { people, rooms: h?.rooms ?? [], cameras: h?.cameras ?? [] };
@@ -525,7 +573,12 @@ export function householdFor(sample: BenchSample, households: ReadonlyMap<string
 
 /** The request a planner is asked for a sample. */
 export function requestFor(sample: BenchSample, households: ReadonlyMap<string, HouseholdInfo>): PlanRequest {
-  const r: PlanRequest = { question: sample.instruction, now: sample.now, timezone: sample.timezone, household: householdFor(sample, households) };
+  const r: PlanRequest = {
+    question: sample.instruction,
+    now: sample.now,
+    timezone: sample.timezone,
+    household: householdFor(sample, households),
+  };
   const h = sample.household === null ? undefined : households.get(sample.household);
   if (h?.allowTools !== undefined) r.allowTools = [...h.allowTools];
   if (h?.hubTopics !== undefined) r.hubTopics = [...h.hubTopics];

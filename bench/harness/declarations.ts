@@ -18,7 +18,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const nameSchema = z.string().regex(NAME, 'letters, digits, "_", "." or "-" (it becomes a folder name)');
 
 const oneKey = <T extends z.ZodType>(value: T, hint: string) =>
-  z.record(z.string(), value).refine((r) => Object.keys(r).length === 1, { message: 'each entry must have exactly one key', params: { hint } });
+  z
+    .record(z.string(), value)
+    .refine((r) => Object.keys(r).length === 1, { message: 'each entry must have exactly one key', params: { hint } });
 
 const allOrList = z.array(z.string().min(1)).min(1).default(['all']);
 
@@ -170,7 +172,10 @@ export interface JobDecl {
 const HINTS: Array<[RegExp, string]> = [
   [/^benchmarkingjob\.test_object\.type$/, 'the only test object type is "algorithms"'],
   [/^benchmarkingjob\.rank\.save_mode$/, 'selected_and_all writes all_rank.csv and selected_rank.csv'],
-  [/^testenv\.dataset\.test_url$/, 'a Q2A JSONL file or folder (homesight dataset build writes var/datasets/q2a), or a TaskBench data.json'],
+  [
+    /^testenv\.dataset\.test_url$/,
+    'a Q2A JSONL file or folder (homesight dataset build writes var/datasets/q2a), or a TaskBench data.json',
+  ],
   [/^testenv\.metrics/, 'list metrics as [{name: node_f1}, {name: my_metric, url: ./my-metric.ts}]'],
   [/^algorithm\.modules\.\d+\.type$/, 'module types: planner (alias basemodel) and updater'],
 ];
@@ -185,7 +190,12 @@ function fileUrlProblem(file: YamlFile, at: PropertyKey[], url: string, what: st
   return file.problem(at, `${what} not found: ${p}`, { found: `"${url}"`, hint: 'paths are relative to the folder of this file' });
 }
 
-function toAlgorithm(name: string, file: YamlFile, data: z.output<typeof algorithmFileSchema>, problems: ConfigProblem[]): AlgorithmDecl | null {
+function toAlgorithm(
+  name: string,
+  file: YamlFile,
+  data: z.output<typeof algorithmFileSchema>,
+  problems: ConfigProblem[],
+): AlgorithmDecl | null {
   const a = data.algorithm;
   let planner: ModuleDecl | null = null;
   let updater: ModuleDecl | null = null;
@@ -196,7 +206,13 @@ function toAlgorithm(name: string, file: YamlFile, data: z.output<typeof algorit
     const hps: Array<{ key: string; values: unknown[] }> = [];
     m.hyperparameters.forEach((h, k) => {
       const [key, v] = Object.entries(h)[0]!;
-      if (seen.has(key)) problems.push(file.problem([...at, 'hyperparameters', k, key], `hyperparameter "${key}" is listed twice`, { keyNode: true, hint: 'put every value to sweep into one values list' }));
+      if (seen.has(key))
+        problems.push(
+          file.problem([...at, 'hyperparameters', k, key], `hyperparameter "${key}" is listed twice`, {
+            keyNode: true,
+            hint: 'put every value to sweep into one values list',
+          }),
+        );
       seen.add(key);
       hps.push({ key, values: v.values });
     });
@@ -211,7 +227,9 @@ function toAlgorithm(name: string, file: YamlFile, data: z.output<typeof algorit
         problems.push(
           file.problem([...at, 'name'], `"${m.name}" is not a built-in ${type} and no url is given`, {
             allowed: builtins.map((b) => JSON.stringify(b)).join(', '),
-            hint: `give url: ./my-${type}.ts (a module exporting ${type === 'planner' ? 'createPlanner' : 'createUpdater'}) or use a built-in name`,
+            hint:
+              `give url: ./my-${type}.ts (a module ` +
+              `exporting ${type === 'planner' ? 'createPlanner' : 'createUpdater'}) or use a built-in name`,
           }),
         );
       }
@@ -219,12 +237,18 @@ function toAlgorithm(name: string, file: YamlFile, data: z.output<typeof algorit
     if (type === 'planner' && m.name === 'replay' && url === null) {
       const fileHp = hps.find((h) => h.key === 'file');
       if (fileHp === undefined) {
-        problems.push(file.problem([...at, 'name'], 'the replay planner needs a "file" hyperparameter', { hint: 'hyperparameters: [{file: {values: [./predictions.jsonl]}}]' }));
+        problems.push(
+          file.problem([...at, 'name'], 'the replay planner needs a "file" hyperparameter', {
+            hint: 'hyperparameters: [{file: {values: [./predictions.jsonl]}}]',
+          }),
+        );
       } else {
         const k = m.hyperparameters.findIndex((h) => 'file' in h);
         fileHp.values.forEach((v, j) => {
           if (typeof v !== 'string') {
-            problems.push(file.problem([...at, 'hyperparameters', k, 'file', 'values', j], 'replay file must be a path', { found: JSON.stringify(v) }));
+            problems.push(
+              file.problem([...at, 'hyperparameters', k, 'file', 'values', j], 'replay file must be a path', { found: JSON.stringify(v) }),
+            );
             return;
           }
           const p = fileUrlProblem(file, [...at, 'hyperparameters', k, 'file', 'values', j], v, 'replay file');
@@ -234,17 +258,30 @@ function toAlgorithm(name: string, file: YamlFile, data: z.output<typeof algorit
     }
     const decl: ModuleDecl = { type, name: m.name, url, hyperparameters: hps, baseDir: file.dir };
     if (type === 'planner') {
-      if (planner !== null) problems.push(file.problem([...at, 'type'], 'an algorithm has exactly one planner module', { hint: 'declare a second algorithm for another planner' }));
+      if (planner !== null)
+        problems.push(
+          file.problem([...at, 'type'], 'an algorithm has exactly one planner module', {
+            hint: 'declare a second algorithm for another planner',
+          }),
+        );
       else planner = decl;
     } else {
       if (updater !== null) problems.push(file.problem([...at, 'type'], 'an algorithm has at most one updater module'));
       else if (a.paradigm_type !== 'lifelonglearning') {
-        problems.push(file.problem([...at, 'type'], 'an updater only runs in the lifelonglearning paradigm', { hint: 'set paradigm_type: lifelonglearning or remove the updater' }));
+        problems.push(
+          file.problem([...at, 'type'], 'an updater only runs in the lifelonglearning paradigm', {
+            hint: 'set paradigm_type: lifelonglearning or remove the updater',
+          }),
+        );
       } else updater = decl;
     }
   });
   if (planner === null) {
-    problems.push(file.problem(['algorithm', 'modules'], 'the algorithm has no planner module', { hint: 'add {type: planner, name: replay|local|retrieval|cloud or url: ./my-planner.ts}' }));
+    problems.push(
+      file.problem(['algorithm', 'modules'], 'the algorithm has no planner module', {
+        hint: 'add {type: planner, name: replay|local|retrieval|cloud or url: ./my-planner.ts}',
+      }),
+    );
     return null;
   }
   return { name, file: file.path, paradigm: a.paradigm_type, planner, updater };
@@ -261,11 +298,16 @@ function toTestenv(file: YamlFile, data: z.output<typeof testenvFileSchema>, pro
   };
   // Missing data is reported here, located, with how to get it.
   const buildHint = 'run `homesight dataset build` first (it writes var/datasets/q2a), or point the url at an existing Q2A file or folder';
-  const dataHint = d.format === 'taskbench' || d.tool_desc_url !== undefined ? 'point the url at TaskBench data.json / tool_desc.json (paths are relative to this file)' : buildHint;
+  const dataHint =
+    d.format === 'taskbench' || d.tool_desc_url !== undefined
+      ? 'point the url at TaskBench data.json / tool_desc.json (paths are relative to this file)'
+      : buildHint;
   for (const key of ['test_url', 'train_url', 'tool_desc_url', 'household_url'] as const) {
     const v = d[key];
     if (v !== undefined && !existsSync(file.resolvePath(v))) {
-      problems.push(file.problem(['testenv', 'dataset', key], `dataset file not found: ${file.resolvePath(v)}`, { found: `"${v}"`, hint: dataHint }));
+      problems.push(
+        file.problem(['testenv', 'dataset', key], `dataset file not found: ${file.resolvePath(v)}`, { found: `"${v}"`, hint: dataHint }),
+      );
     }
   }
   if (d.format !== undefined) dataset.format = d.format;
@@ -277,7 +319,13 @@ function toTestenv(file: YamlFile, data: z.output<typeof testenvFileSchema>, pro
   if (d.now !== undefined) dataset.now = d.now;
   if (d.timezone !== undefined) {
     if (isValidTimezone(d.timezone)) dataset.timezone = d.timezone;
-    else problems.push(file.problem(['testenv', 'dataset', 'timezone'], 'unknown IANA timezone', { found: `"${d.timezone}"`, hint: 'e.g. "Europe/Berlin" or "UTC"' }));
+    else
+      problems.push(
+        file.problem(['testenv', 'dataset', 'timezone'], 'unknown IANA timezone', {
+          found: `"${d.timezone}"`,
+          hint: 'e.g. "Europe/Berlin" or "UTC"',
+        }),
+      );
   }
   const known = [...BUILTIN_METRICS.keys(), ...LIFELONG_METRICS.keys()];
   const metrics: MetricRef[] = [];
@@ -357,7 +405,12 @@ export function loadBenchmarkJob(jobPath: string): JobDecl {
   const names = new Set<string>();
   j.test_object.algorithms.forEach((a, i) => {
     const at = ['benchmarkingjob', 'test_object', 'algorithms', i];
-    if (names.has(a.name)) problems.push(jobFile.problem([...at, 'name'], `algorithm name "${a.name}" is used twice`, { hint: 'names become folder names; make them unique' }));
+    if (names.has(a.name))
+      problems.push(
+        jobFile.problem([...at, 'name'], `algorithm name "${a.name}" is used twice`, {
+          hint: 'names become folder names; make them unique',
+        }),
+      );
     names.add(a.name);
     try {
       const algFile = YamlFile.read(jobFile.resolvePath(a.url), { file: jobFile, at: [...at, 'url'] });
@@ -389,7 +442,13 @@ export function loadBenchmarkJob(jobPath: string): JobDecl {
     });
     j.rank.selected_dataitem.metrics.forEach((m, i) => {
       if (m !== 'all' && !listed.has(m)) {
-        problems.push(jobFile.problem(['benchmarkingjob', 'rank', 'selected_dataitem', 'metrics', i], `selected metric "${m}" is not in the testenv's metrics`, { allowed: ['all', ...listed].join(', ') }));
+        problems.push(
+          jobFile.problem(
+            ['benchmarkingjob', 'rank', 'selected_dataitem', 'metrics', i],
+            `selected metric "${m}" is not in the testenv's metrics`,
+            { allowed: ['all', ...listed].join(', ') },
+          ),
+        );
       }
     });
     const lifelong = algorithms.some((a) => a.paradigm === 'lifelonglearning');

@@ -60,7 +60,13 @@ export async function runBenchmarkJob(file: string, o: RunJobOptions = {}): Prom
   const rounds = lifelong ? planRounds(env.dataset, job.testenv.incrementalRounds).rounds : null;
   const config = o.config ?? loadConfig({ env: process.env }).config;
   const modelsDir = resolve(config.paths.models_dir);
-  const cases = expandTestCases(algorithms, { workspace: job.workspace, job: job.name, datasetFingerprint: env.dataset.fingerprint, rounds, searchDirs: [modelsDir] });
+  const cases = expandTestCases(algorithms, {
+    workspace: job.workspace,
+    job: job.name,
+    datasetFingerprint: env.dataset.fingerprint,
+    rounds,
+    searchDirs: [modelsDir],
+  });
   const progress = o.progress ?? silentProgress;
   const controller = new TestCaseController(cases, {
     dataset: env.dataset,

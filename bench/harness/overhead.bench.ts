@@ -39,10 +39,14 @@ export const harnessBench: Bench = {
   rank: {sort_by: [{node_f1: descend}]}
 `,
     );
-    writeFileSync(join(ctx.workDir, 'testenv.yaml'), `testenv:\n  dataset: {format: q2a, test_url: ./q2a.jsonl}\n  metrics: [${metrics.map((m) => `{name: ${m}}`).join(', ')}]\n`);
+    writeFileSync(
+      join(ctx.workDir, 'testenv.yaml'),
+      `testenv:\n  dataset: {format: q2a, test_url: ./q2a.jsonl}\n  metrics: [${metrics.map((m) => `{name: ${m}}`).join(', ')}]\n`,
+    );
     writeFileSync(
       join(ctx.workDir, 'gold.yaml'),
-      `algorithm:\n  paradigm_type: singletasklearning\n  modules: [{type: planner, name: replay, hyperparameters: [{file: {values: [./q2a.jsonl]}}, {examples: {values: [0]}}]}]\n`,
+      `algorithm:\n  paradigm_type: singletasklearning\n  modules: [{type: planner, name: replay, ` +
+        `hyperparameters: [{file: {values: [./q2a.jsonl]}}, {examples: {values: [0]}}]}]\n`,
     );
     const n = lines.length;
     ctx.progress(`job over ${n} samples`, 0.1);
@@ -60,7 +64,14 @@ export const harnessBench: Bench = {
     const b0 = performance.now();
     const ds = loadDataset(r.job.testenv.dataset);
     const mctx = createMetricContext({ linkMode: ds.linkMode, tools: env.dataset.tools, validate: env.context.validate });
-    const records: EvalRecord[] = ds.test.map((s) => ({ sample: s, prediction: s.gold, error: null, latencyMs: 0, tokens: null, planner: 'bare' }));
+    const records: EvalRecord[] = ds.test.map((s) => ({
+      sample: s,
+      prediction: s.gold,
+      error: null,
+      latencyMs: 0,
+      tokens: null,
+      planner: 'bare',
+    }));
     const bare = await scoreRecords(records, env.metrics, mctx);
     const bareMs = performance.now() - b0;
     if (bare.values.node_f1 !== 1 || r.cases[0]!.metrics.node_f1 !== 1) throw new Error('gold replay did not score 1');
@@ -77,7 +88,8 @@ export const harnessBench: Bench = {
       },
       ratios: { job_vs_bare_metrics: jobMs / bareMs, cached_rerun_vs_bare_metrics: cachedMs / bareMs },
       notes: [
-        'job = declarations + dataset + replay planner + journal (sync appends) + per-case log + scoring (overall and per type) + leaderboard + HTML report with vega charts',
+        'job = declarations + dataset + replay planner + journal (sync appends) ' +
+          '+ per-case log + scoring (overall and per type) + leaderboard + HTML report with vega charts',
         'bare = dataset load + the same metric functions over the same plans in memory',
       ],
     };

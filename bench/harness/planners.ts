@@ -59,14 +59,23 @@ export class ReplayPlanner implements SamplePlanner {
   private readonly byId = new Map<string, Recorded>();
   private readonly byQuestion = new Map<string, Recorded>();
 
-  constructor(readonly file: string, name = 'replay') {
+  constructor(
+    readonly file: string,
+    name = 'replay',
+  ) {
     this.name = name;
-    const lines = jsonlFilesIn(file).flatMap((f) => readJsonl(f).map((l) => ({ ...l, line: `${f === file ? '' : f.slice(file.length + 1) + ':'}${l.line}` })));
+    const lines = jsonlFilesIn(file).flatMap((f) =>
+      readJsonl(f).map((l) => ({ ...l, line: `${f === file ? '' : f.slice(file.length + 1) + ':'}${l.line}` })),
+    );
     for (const { line, value } of lines) {
-      if (value === null || typeof value !== 'object') throw new HomeSightError('E_BENCH_REPLAY', `${file}:${line}: not a JSON object`, { hint: 'each line is {"id": …, "result": plan}' });
+      if (value === null || typeof value !== 'object')
+        throw new HomeSightError('E_BENCH_REPLAY', `${file}:${line}: not a JSON object`, {
+          hint: 'each line is {"id": …, "result": plan}',
+        });
       const o = value as Record<string, unknown>;
       const id = typeof o.id === 'string' || typeof o.id === 'number' ? String(o.id) : null;
-      if (id === null) throw new HomeSightError('E_BENCH_REPLAY', `${file}:${line}: line has no "id"`, { hint: 'each line is {"id": …, "result": plan}' });
+      if (id === null)
+        throw new HomeSightError('E_BENCH_REPLAY', `${file}:${line}: line has no "id"`, { hint: 'each line is {"id": …, "result": plan}' });
       const raw = o.result ?? o.plan ?? ('task_nodes' in o ? o : undefined);
       let rec: Recorded;
       const latencyMs = typeof o.latency_ms === 'number' ? o.latency_ms : null;
@@ -75,7 +84,10 @@ export class ReplayPlanner implements SamplePlanner {
       else if (raw === undefined) rec = { plan: null, error: 'recorded line has no plan', latencyMs, tokens };
       else {
         const c = coercePlan(raw);
-        rec = 'plan' in c ? { plan: c.plan, error: null, latencyMs, tokens } : { plan: null, error: `unparsable plan: ${c.error}`, latencyMs, tokens };
+        rec =
+          'plan' in c
+            ? { plan: c.plan, error: null, latencyMs, tokens }
+            : { plan: null, error: `unparsable plan: ${c.error}`, latencyMs, tokens };
       }
       this.byId.set(id, rec);
       if (typeof o.instruction === 'string') this.byQuestion.set(o.instruction, rec);
@@ -87,9 +99,13 @@ export class ReplayPlanner implements SamplePlanner {
   }
 
   private answer(rec: Recorded | undefined, what: string, started: number): PlanResult {
-    if (rec === undefined) throw new HomeSightError('E_BENCH_REPLAY', `no recorded plan for ${what} in ${this.file}`, { hint: 'record every test sample' });
+    if (rec === undefined)
+      throw new HomeSightError('E_BENCH_REPLAY', `no recorded plan for ${what} in ${this.file}`, { hint: 'record every test sample' });
     // A recorded failure replays as a failure, with its recorded latency.
-    if (rec.plan === null) throw new HomeSightError('E_BENCH_REPLAY', rec.error ?? 'recorded failure', { context: rec.latencyMs === null ? {} : { latencyMs: rec.latencyMs } });
+    if (rec.plan === null)
+      throw new HomeSightError('E_BENCH_REPLAY', rec.error ?? 'recorded failure', {
+        context: rec.latencyMs === null ? {} : { latencyMs: rec.latencyMs },
+      });
     const r: PlanResult = { plan: rec.plan, planner: this.name, confidence: null, latencyMs: rec.latencyMs ?? performance.now() - started };
     if (rec.tokens !== null) r.tokens = rec.tokens;
     return r;
@@ -114,11 +130,16 @@ export async function loadPlannerModule(url: string): Promise<PlannerFactory> {
   try {
     mod = (await import(pathToFileURL(url).href)) as Record<string, unknown>;
   } catch (err) {
-    throw new HomeSightError('E_BENCH_PLANNER', `planner module ${url} failed to load: ${(err as Error).message}`, { cause: err, hint: 'the module must be importable ESM (.ts or .js)' });
+    throw new HomeSightError('E_BENCH_PLANNER', `planner module ${url} failed to load: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'the module must be importable ESM (.ts or .js)',
+    });
   }
   const f = mod.createPlanner ?? mod.default;
   if (typeof f !== 'function') {
-    throw new HomeSightError('E_BENCH_PLANNER', `planner module ${url} exports no createPlanner`, { hint: 'export function createPlanner(ctx: PlannerFactoryContext): Planner' });
+    throw new HomeSightError('E_BENCH_PLANNER', `planner module ${url} exports no createPlanner`, {
+      hint: 'export function createPlanner(ctx: PlannerFactoryContext): Planner',
+    });
   }
   return f as PlannerFactory;
 }
@@ -133,15 +154,22 @@ export async function createPlanner(decl: ModuleDecl, ctx: PlannerFactoryContext
   if (decl.url !== null) planner = await (await loadPlannerModule(decl.url))(ctx);
   else if (decl.name === 'replay') {
     const file = ctx.settings.file;
-    if (typeof file !== 'string') throw new HomeSightError('E_BENCH_PLANNER', 'the replay planner needs a "file" hyperparameter', { hint: 'hyperparameters: [{file: {values: [./plans.jsonl]}}]' });
+    if (typeof file !== 'string')
+      throw new HomeSightError('E_BENCH_PLANNER', 'the replay planner needs a "file" hyperparameter', {
+        hint: 'hyperparameters: [{file: {values: [./plans.jsonl]}}]',
+      });
     planner = new ReplayPlanner(ctx.resolvePath(file));
   } else if (decl.name === 'local' || decl.name === 'retrieval' || decl.name === 'cloud') {
     planner = await agentPlanners(decl.name, ctx);
   } else {
-    throw new HomeSightError('E_BENCH_PLANNER', `unknown planner "${decl.name}"`, { hint: 'use replay, local, retrieval, cloud or a module url' });
+    throw new HomeSightError('E_BENCH_PLANNER', `unknown planner "${decl.name}"`, {
+      hint: 'use replay, local, retrieval, cloud or a module url',
+    });
   }
   if (!isPlanner(planner)) {
-    throw new HomeSightError('E_BENCH_PLANNER', `planner "${decl.name}" does not implement Planner (needs name and plan())`, { hint: 'see daemon/agent/plan.ts' });
+    throw new HomeSightError('E_BENCH_PLANNER', `planner "${decl.name}" does not implement Planner (needs name and plan())`, {
+      hint: 'see daemon/agent/plan.ts',
+    });
   }
   return planner;
 }

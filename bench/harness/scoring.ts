@@ -99,7 +99,14 @@ export async function scoreCase(run: CaseRun, env: TestEnvironment): Promise<Cas
       const cells: Array<number | null> = [];
       for (let j = 0; j < R; j++) {
         const ids = new Set(run.rounds.test[j]!.map((s) => s.id));
-        const v = (await scoreRecords(row.filter((r) => ids.has(r.sample.id)), [model], env.context)).values[model.name] ?? null;
+        const v =
+          (
+            await scoreRecords(
+              row.filter((r) => ids.has(r.sample.id)),
+              [model],
+              env.context,
+            )
+          ).values[model.name] ?? null;
         cells.push(v);
       }
       matrix.push(cells);
@@ -115,7 +122,9 @@ export async function scoreCase(run: CaseRun, env: TestEnvironment): Promise<Cas
       FWT_GEM: ll.FWT_GEM,
       ACC_GEM: ll.ACC_GEM,
       samples_transfer_ratio: samplesTransferRatio(
-        run.updates.filter((u) => typeof u.inferred === 'number' && typeof u.transferred === 'number').map((u) => ({ inferred: u.inferred!, transferred: u.transferred! })),
+        run.updates
+          .filter((u) => typeof u.inferred === 'number' && typeof u.transferred === 'number')
+          .map((u) => ({ inferred: u.inferred!, transferred: u.transferred! })),
       ),
     };
     for (const m of env.lifelongMetrics) if (m !== 'MATRIX') base.metrics[m] = values[m] ?? null;

@@ -94,9 +94,13 @@ function allColumns(rows: readonly RankRow[], metricNames: readonly string[]): s
 export function selectedColumns(all: readonly string[], metricNames: readonly string[], sel: RankDecl['selected']): string[] {
   const metrics = sel.metrics.includes('all') ? [...metricNames] : sel.metrics;
   const moduleCols: string[] = all.filter((c) => c === 'planner' || c === 'updater');
-  const modules = sel.modules.includes('all') ? moduleCols : sel.modules.map((m) => (m === 'basemodel' ? 'planner' : m)).filter((m) => moduleCols.includes(m));
+  const modules = sel.modules.includes('all')
+    ? moduleCols
+    : sel.modules.map((m) => (m === 'basemodel' ? 'planner' : m)).filter((m) => moduleCols.includes(m));
   const hpCols = all.filter((c) => /^(planner|updater)-/.test(c));
-  const hps = sel.hyperparameters.includes('all') ? hpCols : hpCols.filter((c) => sel.hyperparameters.includes(c) || sel.hyperparameters.includes(c.replace(/^(planner|updater)-/, '')));
+  const hps = sel.hyperparameters.includes('all')
+    ? hpCols
+    : hpCols.filter((c) => sel.hyperparameters.includes(c) || sel.hyperparameters.includes(c.replace(/^(planner|updater)-/, '')));
   return ['algorithm', ...metrics, 'paradigm', ...modules, ...hps, 'time', 'url'];
 }
 
@@ -146,7 +150,9 @@ function rowLabels(rounds: number): string[] {
   return ['before', ...Array.from({ length: rounds }, (_, i) => `after r${i}`)];
 }
 
-const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;color:#1d2430;padding:0 1rem}
+const CSS =
+  `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;color:#1d2430;` +
+  `padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #d6dbe3;padding-bottom:.2rem}
 table{border-collapse:collapse;margin:.6rem 0;font-size:13px}th,td{border:1px solid #d6dbe3;padding:.25rem .5rem;text-align:right}
 th{background:#f1f4f8}td:nth-child(2),th:nth-child(2){text-align:left}.meta{color:#5b6575}figure{margin:1rem 0}
@@ -156,7 +162,9 @@ async function charts(results: readonly CaseResult[], env: TestEnvironment): Pro
   const out: Array<{ id: string; title: string; svg: string }> = [];
   const ok = results.filter((r) => r.error === null);
   const ratioMetrics = env.metrics.filter((m) => m.unit === 'ratio').map((m) => m.name);
-  const bars = ok.flatMap((r) => ratioMetrics.flatMap((m) => (typeof r.metrics[m] === 'number' ? [{ case: r.label, metric: m, value: r.metrics[m]! }] : [])));
+  const bars = ok.flatMap((r) =>
+    ratioMetrics.flatMap((m) => (typeof r.metrics[m] === 'number' ? [{ case: r.label, metric: m, value: r.metrics[m]! }] : [])),
+  );
   if (bars.length > 0) out.push({ id: 'chart-metrics', title: 'Metrics per algorithm', svg: await renderSvg(metricBarsSpec(bars)) });
   const lat = ok.flatMap((r) => r.latenciesMs.map((v) => ({ case: r.label, latency_ms: v })));
   if (lat.length > 0) out.push({ id: 'chart-latency', title: 'Latency distribution', svg: await renderSvg(latencySpec(lat)) });
@@ -168,17 +176,25 @@ async function charts(results: readonly CaseResult[], env: TestEnvironment): Pro
       const labels = rowLabels(ll.rounds);
       return ll.matrix.flatMap((row, i) => {
         const vals = row.filter((v): v is number => v !== null);
-        const points = row.flatMap((v, j) => (v === null ? [] : [{ case: r.label, after: labels[i]!, step: i, series: `round ${j}`, value: v }]));
-        if (vals.length > 0) points.push({ case: r.label, after: labels[i]!, step: i, series: 'mean', value: vals.reduce((s, x) => s + x, 0) / vals.length });
+        const points = row.flatMap((v, j) =>
+          v === null ? [] : [{ case: r.label, after: labels[i]!, step: i, series: `round ${j}`, value: v }],
+        );
+        if (vals.length > 0)
+          points.push({ case: r.label, after: labels[i]!, step: i, series: 'mean', value: vals.reduce((s, x) => s + x, 0) / vals.length });
         return points;
       });
     });
-    if (curve.length > 0) out.push({ id: 'chart-rounds', title: 'Lifelong round curves', svg: await renderSvg(roundCurvesSpec(curve, metric)) });
+    if (curve.length > 0)
+      out.push({ id: 'chart-rounds', title: 'Lifelong round curves', svg: await renderSvg(roundCurvesSpec(curve, metric)) });
     for (const r of lifelong) {
       const ll = r.lifelong!;
       const labels = rowLabels(ll.rounds);
       const cells = ll.matrix.flatMap((row, i) => row.map((v, j) => ({ after: labels[i]!, step: i, test: `round ${j}`, value: v })));
-      out.push({ id: `chart-matrix-${r.id}`, title: `Matrix ${r.label}`, svg: await renderSvg(matrixSpec(cells, `${r.label}: ${ll.modelMetric} matrix`)) });
+      out.push({
+        id: `chart-matrix-${r.id}`,
+        title: `Matrix ${r.label}`,
+        svg: await renderSvg(matrixSpec(cells, `${r.label}: ${ll.modelMetric} matrix`)),
+      });
     }
   }
   return out;
@@ -188,7 +204,15 @@ function metricDoc(name: string): string {
   return BUILTIN_METRICS.get(name)?.summary ?? LIFELONG_METRICS.get(name)?.summary ?? 'custom metric';
 }
 
-function renderHtml(job: JobDecl, env: TestEnvironment, results: readonly CaseResult[], columns: string[], rows: RankRow[], figs: Array<{ id: string; title: string; svg: string }>, generated: string): string {
+function renderHtml(
+  job: JobDecl,
+  env: TestEnvironment,
+  results: readonly CaseResult[],
+  columns: string[],
+  rows: RankRow[],
+  figs: Array<{ id: string; title: string; svg: string }>,
+  generated: string,
+): string {
   const d = env.dataset;
   const groups = results
     .filter((r) => r.error === null && Object.keys(r.groups).length > 0)
@@ -196,25 +220,41 @@ function renderHtml(job: JobDecl, env: TestEnvironment, results: readonly CaseRe
       const names = env.metrics.map((m) => m.name);
       const head = `<tr><th>type</th><th>samples</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr>`;
       const body = Object.entries(r.groups)
-        .map(([k, g]) => `<tr><td>${esc(k)}</td><td>${g.samples}</td>${names.map((n) => `<td>${esc(mdCell(n, g.metrics[n] ?? null))}</td>`).join('')}</tr>`)
+        .map(
+          ([k, g]) =>
+            `<tr><td>${esc(k)}</td><td>${g.samples}</td>` +
+            `${names.map((n) => `<td>${esc(mdCell(n, g.metrics[n] ?? null))}</td>`).join('')}</tr>`,
+        )
         .join('\n');
       return `<h3>${esc(r.label)}</h3><div class="scroll"><table>${head}\n${body}</table></div>`;
     })
     .join('\n');
   const details = results
     .map((r) => {
-      const errs = Object.entries(r.metricErrors).map(([k, v]) => `<li class="err">${esc(k)}: ${esc(v)}</li>`).join('');
+      const errs = Object.entries(r.metricErrors)
+        .map(([k, v]) => `<li class="err">${esc(k)}: ${esc(v)}</li>`)
+        .join('');
       const updates = r.lifelong?.updates.length ? `<br>updates: ${esc(r.lifelong.updates.map((u) => JSON.stringify(u)).join('; '))}` : '';
-      return `<li><b>${esc(r.label)}</b> — ${r.error === null ? `${r.supports.samples} samples, ${r.supports.failures} planner failures, ${r.supports.invalid} invalid plans${r.cached ? ', from cache' : ''}` : `<span class="err">did not run: ${esc(r.error)}</span>`}<br><code>${esc(r.dir)}</code>${updates}${errs ? `<ul>${errs}</ul>` : ''}</li>`;
+      const outcome =
+        r.error === null
+          ? `${r.supports.samples} samples, ${r.supports.failures} planner failures, ${r.supports.invalid} invalid plans` +
+            `${r.cached ? ', from cache' : ''}`
+          : `<span class="err">did not run: ${esc(r.error)}</span>`;
+      return `<li><b>${esc(r.label)}</b> — ${outcome}<br><code>${esc(r.dir)}</code>${updates}${errs ? `<ul>${errs}</ul>` : ''}</li>`;
     })
     .join('\n');
   const glossary = env.decl.metrics.map((m) => `<dt>${esc(m.name)}</dt><dd>${esc(metricDoc(m.name))}</dd>`).join('\n');
+  const meta =
+    `HomeSight benchmark report · generated ${esc(generated)} · dataset ${esc(d.format)} ` +
+    `(${d.test.length} test / ${d.train.length} train samples, ${esc(d.linkMode)} links, ` +
+    `tools from ${esc(d.tools?.source ?? 'none')}, validity by ${esc(env.validator)}) · ` +
+    `ranked by ${esc(job.rank.sortBy.map((s) => `${s.metric} ${s.order}`).join(', '))}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(job.name)} — HomeSight benchmark</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>${CSS}</style></head>
 <body>
 <h1>${esc(job.name)}</h1>
-<p class="meta">HomeSight benchmark report · generated ${esc(generated)} · dataset ${esc(d.format)} (${d.test.length} test / ${d.train.length} train samples, ${esc(d.linkMode)} links, tools from ${esc(d.tools?.source ?? 'none')}, validity by ${esc(env.validator)}) · ranked by ${esc(job.rank.sortBy.map((s) => `${s.metric} ${s.order}`).join(', '))}</p>
+<p class="meta">${meta}</p>
 <h2>Leaderboard</h2>
 ${htmlTable(columns, rows)}
 <h2>Charts</h2>
@@ -244,11 +284,19 @@ function mergeAll(file: string, rows: readonly RankRow[]): RankRow[] {
 }
 
 /** Writes the leaderboard files and the HTML report for this run's results. */
-export async function writeStory(job: JobDecl, env: TestEnvironment, results: readonly CaseResult[], now: Date = new Date()): Promise<StoryOutputs> {
+export async function writeStory(
+  job: JobDecl,
+  env: TestEnvironment,
+  results: readonly CaseResult[],
+  now: Date = new Date(),
+): Promise<StoryOutputs> {
   const rankDir = join(job.workspace, job.name, 'rank');
   mkdirSync(rankDir, { recursive: true });
   const metricNames = metricColumns(env);
-  const runRows = sortRows(results.map((r) => rankRow(r, metricNames)), job.rank.sortBy);
+  const runRows = sortRows(
+    results.map((r) => rankRow(r, metricNames)),
+    job.rank.sortBy,
+  );
   const columns = allColumns(runRows, metricNames);
   const sel = job.rank.selected;
   const selected = selectedColumns(columns, metricNames, sel);
@@ -284,11 +332,20 @@ export async function writeStory(job: JobDecl, env: TestEnvironment, results: re
     .map((r) => {
       const names = env.metrics.map((m) => m.name);
       const lines = [`### ${r.label}`, '', `| type | samples | ${names.join(' | ')} |`, `|---|---|${names.map(() => '---').join('|')}|`];
-      for (const [k, g] of Object.entries(r.groups)) lines.push(`| ${k} | ${g.samples} | ${names.map((n) => mdCell(n, g.metrics[n] ?? null)).join(' | ')} |`);
+      for (const [k, g] of Object.entries(r.groups))
+        lines.push(`| ${k} | ${g.samples} | ${names.map((n) => mdCell(n, g.metrics[n] ?? null)).join(' | ')} |`);
       if (r.lifelong !== null) {
         const labels = rowLabels(r.lifelong.rounds);
-        lines.push('', `Lifelong ${r.lifelong.modelMetric} matrix (rows: evaluated, columns: round test sets):`, '', `| evaluated | ${r.lifelong.matrix[0]!.map((_, j) => `round ${j}`).join(' | ')} |`, `|---|${r.lifelong.matrix[0]!.map(() => '---').join('|')}|`);
-        r.lifelong.matrix.forEach((row, i) => lines.push(`| ${labels[i]} | ${row.map((v) => (v === null ? '–' : v.toFixed(4))).join(' | ')} |`));
+        lines.push(
+          '',
+          `Lifelong ${r.lifelong.modelMetric} matrix (rows: evaluated, columns: round test sets):`,
+          '',
+          `| evaluated | ${r.lifelong.matrix[0]!.map((_, j) => `round ${j}`).join(' | ')} |`,
+          `|---|${r.lifelong.matrix[0]!.map(() => '---').join('|')}|`,
+        );
+        r.lifelong.matrix.forEach((row, i) =>
+          lines.push(`| ${labels[i]} | ${row.map((v) => (v === null ? '–' : v.toFixed(4))).join(' | ')} |`),
+        );
       }
       return lines.join('\n');
     })
@@ -296,7 +353,19 @@ export async function writeStory(job: JobDecl, env: TestEnvironment, results: re
   const failed = results.filter((r) => r.error !== null).map((r) => `- ${r.label}: did not run — ${r.error}`);
   writeFileSync(
     markdown,
-    [`# ${job.name}`, '', `Generated ${generated}; ranked by ${job.rank.sortBy.map((s) => `${s.metric} (${s.order})`).join(', ')}.`, '', table, '', ...(failed.length > 0 ? ['Failed test cases:', '', ...failed, ''] : []), '## By sample type', '', byType, ''].join('\n'),
+    [
+      `# ${job.name}`,
+      '',
+      `Generated ${generated}; ranked by ${job.rank.sortBy.map((s) => `${s.metric} (${s.order})`).join(', ')}.`,
+      '',
+      table,
+      '',
+      ...(failed.length > 0 ? ['Failed test cases:', '', ...failed, ''] : []),
+      '## By sample type',
+      '',
+      byType,
+      '',
+    ].join('\n'),
   );
   const json = join(rankDir, 'leaderboard.json');
   writeFileSync(
@@ -306,7 +375,13 @@ export async function writeStory(job: JobDecl, env: TestEnvironment, results: re
         job: job.name,
         generated,
         sort_by: job.rank.sortBy,
-        dataset: { format: env.dataset.format, test: env.dataset.test.length, train: env.dataset.train.length, link_mode: env.dataset.linkMode, fingerprint: env.dataset.fingerprint },
+        dataset: {
+          format: env.dataset.format,
+          test: env.dataset.test.length,
+          train: env.dataset.train.length,
+          link_mode: env.dataset.linkMode,
+          fingerprint: env.dataset.fingerprint,
+        },
         columns: selected,
         leaderboard: thisRun,
         cases: results.map((r) => ({ ...r, latenciesMs: undefined })),

@@ -3,7 +3,14 @@ import { HomeSightError } from '../../daemon/system/index.js';
 import { TOOL_NAMES, validatePlan, type TaskPlan } from './agent.js';
 import { householdFor, loadDataset, type BenchSample, type LoadedDataset } from './dataset.js';
 import type { MetricRef, TestEnvDecl } from './declarations.js';
-import { BUILTIN_METRICS, createMetricContext, LIFELONG_METRICS, type EvalRecord, type MetricContext, type MetricDefinition } from './metrics/registry.js';
+import {
+  BUILTIN_METRICS,
+  createMetricContext,
+  LIFELONG_METRICS,
+  type EvalRecord,
+  type MetricContext,
+  type MetricDefinition,
+} from './metrics/registry.js';
 import { structuralPlanErrors } from './metrics/validity.js';
 
 /**
@@ -56,7 +63,10 @@ export async function loadMetricModule(ref: MetricRef): Promise<MetricDefinition
 async function resolveMetric(ref: MetricRef): Promise<MetricDefinition> {
   if (ref.url !== null) return loadMetricModule(ref);
   const m = BUILTIN_METRICS.get(ref.name);
-  if (m === undefined) throw new HomeSightError('E_BENCH_METRIC', `unknown metric "${ref.name}"`, { hint: `built-ins: ${[...BUILTIN_METRICS.keys()].join(', ')}` });
+  if (m === undefined)
+    throw new HomeSightError('E_BENCH_METRIC', `unknown metric "${ref.name}"`, {
+      hint: `built-ins: ${[...BUILTIN_METRICS.keys()].join(', ')}`,
+    });
   return m;
 }
 
@@ -76,7 +86,8 @@ export async function loadTestEnvironment(decl: TestEnvDecl): Promise<TestEnviro
   const dataset = loadDataset(decl.dataset);
   const catalogNames = new Set<string>(TOOL_NAMES);
   // Q2A data is written against the agent's tool catalog: count nodes against it.
-  const usesCatalog = dataset.format === 'q2a' && [...dataset.test, ...dataset.train].every((s) => s.gold.task_nodes.every((n) => catalogNames.has(n.task)));
+  const usesCatalog =
+    dataset.format === 'q2a' && [...dataset.test, ...dataset.train].every((s) => s.gold.task_nodes.every((n) => catalogNames.has(n.task)));
   if (usesCatalog) dataset.tools = { names: [...TOOL_NAMES], outputTypes: new Map(), source: 'catalog' };
   const toolSet = dataset.tools === null ? undefined : new Set(dataset.tools.names);
   const validate = usesCatalog
@@ -89,7 +100,8 @@ export async function loadTestEnvironment(decl: TestEnvDecl): Promise<TestEnviro
     if (ref.url === null && LIFELONG_METRICS.has(ref.name)) lifelongMetrics.push(ref.name);
     else metrics.push(await resolveMetric(ref));
   }
-  const modelMetric = decl.modelMetric === null ? null : (metrics.find((m) => m.name === decl.modelMetric!.name) ?? (await resolveMetric(decl.modelMetric)));
+  const modelMetric =
+    decl.modelMetric === null ? null : (metrics.find((m) => m.name === decl.modelMetric!.name) ?? (await resolveMetric(decl.modelMetric)));
   return {
     decl,
     dataset,

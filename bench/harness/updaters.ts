@@ -75,7 +75,8 @@ export class FewShotMemoryUpdater implements Updater {
 
   constructor(settings: Readonly<Record<string, unknown>>) {
     const k = settings.k ?? 3;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new HomeSightError('E_BENCH_UPDATER', `fewshot_memory: k must be a whole number ≥ 0 (got ${JSON.stringify(k)})`);
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0)
+      throw new HomeSightError('E_BENCH_UPDATER', `fewshot_memory: k must be a whole number ≥ 0 (got ${JSON.stringify(k)})`);
     this.k = k;
     this.sameHousehold = settings.same_household !== false;
   }
@@ -85,7 +86,8 @@ export class FewShotMemoryUpdater implements Updater {
   }
 
   async update(ctx: UpdateContext): Promise<UpdateReport> {
-    for (const s of ctx.train) this.memory.push({ question: s.instruction, tokens: new Set(rougeTokens(s.instruction)), plan: s.gold, household: s.household });
+    for (const s of ctx.train)
+      this.memory.push({ question: s.instruction, tokens: new Set(rougeTokens(s.instruction)), plan: s.gold, household: s.household });
     return { inferred: 0, transferred: 0, remembered: ctx.train.length, memory: this.memory.length };
   }
 
@@ -112,7 +114,10 @@ export async function createUpdater(decl: ModuleDecl, ctx: UpdaterFactoryContext
       throw new HomeSightError('E_BENCH_UPDATER', `updater module ${decl.url} failed to load: ${(err as Error).message}`, { cause: err });
     }
     const f = mod.createUpdater ?? mod.default;
-    if (typeof f !== 'function') throw new HomeSightError('E_BENCH_UPDATER', `updater module ${decl.url} exports no createUpdater`, { hint: 'export function createUpdater(ctx): Updater' });
+    if (typeof f !== 'function')
+      throw new HomeSightError('E_BENCH_UPDATER', `updater module ${decl.url} exports no createUpdater`, {
+        hint: 'export function createUpdater(ctx): Updater',
+      });
     u = await (f as UpdaterFactory)(ctx);
   } else if (decl.name === 'fewshot_memory') {
     u = new FewShotMemoryUpdater(ctx.settings);

@@ -14,10 +14,15 @@ import { HomeSightError } from '../../daemon/system/index.js';
 export class BenchConfigError extends HomeSightError {
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[]) {
-    super('E_BENCH_CONFIG', `invalid benchmark declaration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`, {
-      context: { problems },
-      hint: 'fix the listed keys; docs/benchmarking.md and docs/METRICS.md describe every field',
-    });
+    super(
+      'E_BENCH_CONFIG',
+      `invalid benchmark declaration (${problems.length} ` +
+        `problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`,
+      {
+        context: { problems },
+        hint: 'fix the listed keys; docs/benchmarking.md and docs/METRICS.md describe every field',
+      },
+    );
     this.problems = problems;
   }
 }
@@ -68,7 +73,14 @@ export class YamlFile {
       throw new BenchConfigError(
         doc.errors.map((e) => {
           const pos = lc.linePos(e.pos[0]);
-          return { source: shown(path), line: pos.line, column: pos.col, path: '', message: `YAML syntax error: ${e.message.split('\n')[0]}`, hint: 'check indentation and quoting' };
+          return {
+            source: shown(path),
+            line: pos.line,
+            column: pos.col,
+            path: '',
+            message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+            hint: 'check indentation and quoting',
+          };
         }),
       );
     }
@@ -100,14 +112,20 @@ export class YamlFile {
   }
 
   /** Validates the file against a zod schema; returns the data or the located problems. */
-  parse<S extends z.ZodType>(schema: S, hints: (path: string) => string | undefined): { data: z.output<S> } | { problems: ConfigProblem[] } {
+  parse<S extends z.ZodType>(
+    schema: S,
+    hints: (path: string) => string | undefined,
+  ): { data: z.output<S> } | { problems: ConfigProblem[] } {
     const r = schema.safeParse(this.data ?? {}, { reportInput: false });
     if (r.success) return { data: r.data };
     const problems = describeIssues(r.error.issues, this.data ?? {}).map((d) => {
       const extras: ProblemExtras = { keyNode: d.unknownKey };
       if (d.found !== undefined) extras.found = d.found;
       if (d.allowed !== undefined) extras.allowed = d.allowed;
-      const hint = d.hint ?? hints(d.path.map(String).join('.')) ?? (d.unknownKey ? 'remove it or check its spelling (docs/benchmarking.md lists the keys)' : undefined);
+      const hint =
+        d.hint ??
+        hints(d.path.map(String).join('.')) ??
+        (d.unknownKey ? 'remove it or check its spelling (docs/benchmarking.md lists the keys)' : undefined);
       if (hint !== undefined) extras.hint = hint;
       return this.problem(d.path, d.message, extras);
     });

@@ -176,10 +176,14 @@ export class CameraPipeline {
     const t0 = performance.now();
     const { width, height } = img;
     if (img.data.length !== width * height * 3) {
-      throw new HomeSightError('E_VISION_FRAME', `${this.camera}: frame of ${img.data.length} bytes is not ${width}×${height} RGB24 (${width * height * 3} bytes)`, {
-        context: { camera: this.camera, width, height, bytes: img.data.length },
-        hint: 'frames must be packed RGB24 (3 bytes per pixel, no row padding)',
-      });
+      throw new HomeSightError(
+        'E_VISION_FRAME',
+        `${this.camera}: frame of ${img.data.length} bytes is not ${width}×${height} RGB24 (${width * height * 3} bytes)`,
+        {
+          context: { camera: this.camera, width, height, bytes: img.data.length },
+          hint: 'frames must be packed RGB24 (3 bytes per pixel, no row padding)',
+        },
+      );
     }
     const v = this.vision;
     const dets: Detection[] = this.experts.detector === null ? [] : await this.experts.detector.detect(img);
@@ -273,7 +277,12 @@ export class CameraPipeline {
     if (v.activity.enabled && this.experts.activity !== null) {
       for (const st of visible) {
         if (st.keypoints === null || st.poses.length < this.experts.activity.minSamples) continue;
-        const r = await this.experts.activity.classify(st.poses, { zones: st.zones, room: this.place.room, frameWidth: width, frameHeight: height });
+        const r = await this.experts.activity.classify(st.poses, {
+          zones: st.zones,
+          room: this.place.room,
+          frameWidth: width,
+          frameHeight: height,
+        });
         if (r === null) continue;
         if (st.activity?.activity === r.activity) {
           st.activity = r;

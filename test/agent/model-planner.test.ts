@@ -29,7 +29,10 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
     [],
     'a group is no argument value: its members are',
   );
-  const text = `resolve_time phrase=<time-1>\nquery_events start=#0 end=#0 camera=${turn.question.mentions[1]!.placeholder} identity=<person-1>\ncompose_answer question=<question> inputs=[#1]\nend\n`;
+  const text =
+    `resolve_time phrase=<time-1>\nquery_events start=#0 end=#0 ` +
+    `camera=${turn.question.mentions[1]!.placeholder} identity=<person-1>\ncompose_answer ` +
+    `question=<question> inputs=[#1]\nend\n`;
   const plan = planFromModelText(text, turn, req.question);
   t.same(
     plan.task_nodes.map((n) => n.arguments),

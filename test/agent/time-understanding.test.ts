@@ -10,7 +10,13 @@ const DUBLIN = 'Europe/Dublin';
 const ROUTINES: Routine[] = [
   { name: 'dinner', aliases: ['tea', 'supper'], start: '18:30', end: '19:15', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
   { name: 'dinner', aliases: ['tea', 'supper'], start: '17:45', end: '18:45', days: ['sat', 'sun'] },
-  { name: 'nap', aliases: ['siesta', 'afternoon nap'], start: '13:30', end: '15:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
+  {
+    name: 'nap',
+    aliases: ['siesta', 'afternoon nap'],
+    start: '13:30',
+    end: '15:00',
+    days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+  },
   { name: 'bedtime', aliases: ['lights out'], start: '20:00', end: '20:30', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
 ];
 
@@ -41,9 +47,17 @@ t.test('"around 5" is ±45 min around the latest 5 o\'clock, spoken and "-ish" f
 
 t.test('part-of-day words at any hour: "tonight" late in the evening is not empty; "this morning" asked in the morning', async (t) => {
   t.same(at('tonight', '2026-06-11T23:10:00+01:00'), ['2026-06-11T17:00:00+01:00', '2026-06-11T23:10:00+01:00']);
-  t.same(at('tonight', '2026-06-12T01:20:00+01:00'), ['2026-06-11T17:00:00+01:00', '2026-06-12T01:20:00+01:00'], 'after midnight tonight began yesterday');
+  t.same(
+    at('tonight', '2026-06-12T01:20:00+01:00'),
+    ['2026-06-11T17:00:00+01:00', '2026-06-12T01:20:00+01:00'],
+    'after midnight tonight began yesterday',
+  );
   t.same(at('this morning', '2026-06-11T09:05:00+01:00'), ['2026-06-11T06:00:00+01:00', '2026-06-11T09:05:00+01:00']);
-  t.throws(() => at('this evening', '2026-06-11T15:00:00+01:00'), { code: 'E_TIME_PHRASE', message: /not begun yet/ }, 'a span still to come is an error with its reason, not an empty range');
+  t.throws(
+    () => at('this evening', '2026-06-11T15:00:00+01:00'),
+    { code: 'E_TIME_PHRASE', message: /not begun yet/ },
+    'a span still to come is an error with its reason, not an empty range',
+  );
   t.throws(() => at('tonight', '2026-06-11T10:00:00+01:00'), { code: 'E_TIME_PHRASE', message: /not begun yet/ });
 });
 
@@ -82,21 +96,40 @@ t.test('routine phrases resolve from the household routines and name their sourc
   // Thursday 21:30
   const thu = '2026-06-11T21:30:00+01:00';
   const after = resolveTimePhrase('after dinner', Date.parse(thu), DUBLIN, { routines: ROUTINES });
-  t.same([formatIsoInZone(after.startMs, DUBLIN), formatIsoInZone(after.endMs, DUBLIN)], ['2026-06-11T19:15:00+01:00', '2026-06-11T21:15:00+01:00']);
+  t.same(
+    [formatIsoInZone(after.startMs, DUBLIN), formatIsoInZone(after.endMs, DUBLIN)],
+    ['2026-06-11T19:15:00+01:00', '2026-06-11T21:15:00+01:00'],
+  );
   t.match(after.source, /dinner is 18:30–19:15 per your routine/);
   t.same(at('after tea', '2026-06-13T21:30:00+01:00'), ['2026-06-13T18:45:00+01:00', '2026-06-13T20:45:00+01:00'], 'alias, weekend dinner');
   t.same(at('during the nap', thu), ['2026-06-11T13:30:00+01:00', '2026-06-11T15:00:00+01:00']);
   t.same(at('nap time', thu), ['2026-06-11T13:30:00+01:00', '2026-06-11T15:00:00+01:00']);
   t.same(at('before bedtime', thu), ['2026-06-11T18:00:00+01:00', '2026-06-11T20:00:00+01:00']);
   t.same(at('yesterday after dinner', thu), ['2026-06-10T19:15:00+01:00', '2026-06-10T21:15:00+01:00']);
-  t.same(at('after dinner', '2026-06-11T12:00:00+01:00'), ['2026-06-10T19:15:00+01:00', '2026-06-10T21:15:00+01:00'], 'the latest dinner that has happened');
-  t.throws(() => at('after dinner', thu, DUBLIN, []), { code: 'E_TIME_PHRASE', message: /not one of the household's routines \(none are configured\)/, hint: /household\.routines/ });
-  t.throws(() => at('after the school run', thu), { code: 'E_TIME_PHRASE', message: /school run" is not one of the household's routines \(dinner, nap, bedtime\)/ });
+  t.same(
+    at('after dinner', '2026-06-11T12:00:00+01:00'),
+    ['2026-06-10T19:15:00+01:00', '2026-06-10T21:15:00+01:00'],
+    'the latest dinner that has happened',
+  );
+  t.throws(() => at('after dinner', thu, DUBLIN, []), {
+    code: 'E_TIME_PHRASE',
+    message: /not one of the household's routines \(none are configured\)/,
+    hint: /household\.routines/,
+  });
+  t.throws(() => at('after the school run', thu), {
+    code: 'E_TIME_PHRASE',
+    message: /school run" is not one of the household's routines \(dinner, nap, bedtime\)/,
+  });
 });
 
 t.test('the retrieval planner takes the time from the question, never from its example plan', async (t) => {
   const { RetrievalPlanner } = await import('../../daemon/agent/index.js');
-  const household = { people: [{ name: 'Aoife', aliases: ['my sister'] }], rooms: ['pantry'], cameras: ['pantry'], routines: [ROUTINES[0]!] };
+  const household = {
+    people: [{ name: 'Aoife', aliases: ['my sister'] }],
+    rooms: ['pantry'],
+    cameras: ['pantry'],
+    routines: [ROUTINES[0]!],
+  };
   const base = { now: '2026-06-11T23:40:00+01:00', timezone: DUBLIN, household };
   const phraseOf = async (question: string): Promise<string | undefined> => {
     const r = await new RetrievalPlanner().plan({ ...base, question });
@@ -122,7 +155,15 @@ t.test('household.routines: from the config to resolve_time, and the answer name
   const ctx = { household, now, ranges: [] } as unknown as Parameters<ReturnType<typeof createToolImpls>['resolve_time']>[1];
   const range = await createToolImpls().resolve_time({ phrase: 'after tea' }, ctx);
   t.same([range.start, range.end], ['2026-06-11T19:15:00+01:00', '2026-06-11T21:15:00+01:00']);
-  const answer = composeAnswer('who was in the kitchen after tea', [{ kind: 'time_range', task: 'resolve_time', output: range }, { kind: 'count', task: 'count_events', output: { count: 2 } }], now, DUBLIN);
+  const answer = composeAnswer(
+    'who was in the kitchen after tea',
+    [
+      { kind: 'time_range', task: 'resolve_time', output: range },
+      { kind: 'count', task: 'count_events', output: { count: 2 } },
+    ],
+    now,
+    DUBLIN,
+  );
   t.match(answer, /^19:15–21:15 \(dinner is 18:30–19:15 per your routine\): 2 events\./);
 });
 
@@ -130,11 +171,15 @@ t.test('dates with month names, "N days ago", "earlier today", "at about", the n
   const now = '2026-06-11T20:00:00+01:00'; // Thursday
   t.same(at('on the 3rd of June', now), ['2026-06-03T00:00:00+01:00', '2026-06-04T00:00:00+01:00']);
   t.same(at('June 9th between 14:00 and 15:00', now), ['2026-06-09T14:00:00+01:00', '2026-06-09T15:00:00+01:00']);
-  t.same(at('on 20 December', now), ['2025-12-20T00:00:00Z', '2025-12-21T00:00:00Z'], 'a date still to come this year is last year\'s');
+  t.same(at('on 20 December', now), ['2025-12-20T00:00:00Z', '2025-12-21T00:00:00Z'], "a date still to come this year is last year's");
   t.same(at('two days ago', now), ['2026-06-09T00:00:00+01:00', '2026-06-10T00:00:00+01:00']);
   t.same(at('earlier today', now), ['2026-06-11T00:00:00+01:00', '2026-06-11T20:00:00+01:00']);
   t.same(at('at about 17:30', now), ['2026-06-11T16:45:00+01:00', '2026-06-11T18:15:00+01:00']);
   t.same(at('during the night', now), ['2026-06-10T22:00:00+01:00', '2026-06-11T06:00:00+01:00']);
   t.same(at('yesterday from 08:00 to 09:30', now), ['2026-06-10T08:00:00+01:00', '2026-06-10T09:30:00+01:00'], '24 h clock: no pm guess');
-  t.same(at('yesterday between 8 and 9', now), ['2026-06-10T20:00:00+01:00', '2026-06-10T21:00:00+01:00'], 'bare hours with a day still read as the evening');
+  t.same(
+    at('yesterday between 8 and 9', now),
+    ['2026-06-10T20:00:00+01:00', '2026-06-10T21:00:00+01:00'],
+    'bare hours with a day still read as the evening',
+  );
 });

@@ -58,7 +58,8 @@ t.test('db backup copies a database in use into one file with the same contents'
   t.match(
     r.stdout,
     new RegExp(
-      `backed up .*homesight\\.db → .*backup\\.db: .* MB, schema v${SCHEMA_VERSION}, 2500 events, 1 recordings, 1 identities, 1 memories .*integrity ok`,
+      `backed up .*homesight\\.db → .*backup\\.db: .* MB, schema v${SCHEMA_VERSION}, 2500 events, ` +
+        `1 recordings, 1 identities, 1 memories .*integrity ok`,
     ),
   );
   t.notOk(existsSync(`${out}-wal`), 'backup is a single file');

@@ -31,10 +31,7 @@ export interface PRF {
   samples: number;
 }
 
-export function setF1(
-  pairs: ReadonlyArray<{ gold: Iterable<string>; pred: Iterable<string> }>,
-  vocabulary?: ReadonlySet<string>,
-): PRF {
+export function setF1(pairs: ReadonlyArray<{ gold: Iterable<string>; pred: Iterable<string> }>, vocabulary?: ReadonlySet<string>): PRF {
   let tp = 0;
   let fp = 0;
   let fn = 0;

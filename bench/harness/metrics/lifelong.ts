@@ -45,7 +45,8 @@ function checkShape(m: ScoreMatrix): number {
   const R = m.length - 1;
   if (R < 1) throw new RangeError(`lifelong matrix needs at least 2 rows (got ${m.length})`);
   for (const [i, row] of m.entries()) {
-    if (row.length !== R) throw new RangeError(`lifelong matrix row ${i} has ${row.length} cells, expected ${R} (rows = rounds + 1, columns = rounds)`);
+    if (row.length !== R)
+      throw new RangeError(`lifelong matrix row ${i} has ${row.length} cells, expected ${R} (rows = rounds + 1, columns = rounds)`);
   }
   return R;
 }

@@ -88,9 +88,27 @@ function rouge(which: 'rouge1' | 'rouge2' | 'rougeL'): MetricDefinition['compute
 export const BUILTIN_METRICS: ReadonlyMap<string, MetricDefinition> = new Map(
   (
     [
-      { name: 'rouge1', summary: 'task decomposition: step ROUGE-1 F (mean over samples)', better: 'higher', unit: 'ratio', compute: rouge('rouge1') },
-      { name: 'rouge2', summary: 'task decomposition: step ROUGE-2 F (mean over samples)', better: 'higher', unit: 'ratio', compute: rouge('rouge2') },
-      { name: 'rougeL', summary: 'task decomposition: step ROUGE-L F (mean over samples)', better: 'higher', unit: 'ratio', compute: rouge('rougeL') },
+      {
+        name: 'rouge1',
+        summary: 'task decomposition: step ROUGE-1 F (mean over samples)',
+        better: 'higher',
+        unit: 'ratio',
+        compute: rouge('rouge1'),
+      },
+      {
+        name: 'rouge2',
+        summary: 'task decomposition: step ROUGE-2 F (mean over samples)',
+        better: 'higher',
+        unit: 'ratio',
+        compute: rouge('rouge2'),
+      },
+      {
+        name: 'rougeL',
+        summary: 'task decomposition: step ROUGE-L F (mean over samples)',
+        better: 'higher',
+        unit: 'ratio',
+        compute: rouge('rougeL'),
+      },
       {
         name: 'node_f1',
         summary: 'tool invocation: node micro-F1 (TaskBench n-F1, per-sample sets, no matching)',
@@ -142,7 +160,10 @@ export const BUILTIN_METRICS: ReadonlyMap<string, MetricDefinition> = new Map(
         summary: 'share of samples whose plan passes the tool-catalog validator (failures count as invalid)',
         better: 'higher',
         unit: 'ratio',
-        compute: (rs, ctx) => (rs.length === 0 ? null : rs.filter((r) => r.prediction !== null && ctx.validate(r.prediction, r.sample).length === 0).length / rs.length),
+        compute: (rs, ctx) =>
+          rs.length === 0
+            ? null
+            : rs.filter((r) => r.prediction !== null && ctx.validate(r.prediction, r.sample).length === 0).length / rs.length,
       },
       {
         name: 'failure_rate',
@@ -151,8 +172,28 @@ export const BUILTIN_METRICS: ReadonlyMap<string, MetricDefinition> = new Map(
         unit: 'ratio',
         compute: (rs) => (rs.length === 0 ? null : rs.filter((r) => r.prediction === null).length / rs.length),
       },
-      { name: 'latency_p50_ms', summary: 'median planning latency (ms)', better: 'lower', unit: 'ms', compute: (rs) => percentile(rs.map((r) => r.latencyMs), 50) },
-      { name: 'latency_p95_ms', summary: '95th percentile planning latency (ms)', better: 'lower', unit: 'ms', compute: (rs) => percentile(rs.map((r) => r.latencyMs), 95) },
+      {
+        name: 'latency_p50_ms',
+        summary: 'median planning latency (ms)',
+        better: 'lower',
+        unit: 'ms',
+        compute: (rs) =>
+          percentile(
+            rs.map((r) => r.latencyMs),
+            50,
+          ),
+      },
+      {
+        name: 'latency_p95_ms',
+        summary: '95th percentile planning latency (ms)',
+        better: 'lower',
+        unit: 'ms',
+        compute: (rs) =>
+          percentile(
+            rs.map((r) => r.latencyMs),
+            95,
+          ),
+      },
       {
         name: 'tokens_mean',
         summary: 'mean generated tokens per plan (samples whose planner reports tokens)',
@@ -168,13 +209,19 @@ export const BUILTIN_METRICS: ReadonlyMap<string, MetricDefinition> = new Map(
 export const LIFELONG_METRICS: ReadonlyMap<string, { summary: string; better: 'higher' | 'lower'; matrix?: true }> = new Map([
   ['BWT', { summary: 'backward transfer, Ianvs definition', better: 'higher' }],
   ['FWT', { summary: 'forward transfer, Ianvs definition', better: 'higher' }],
-  ['task_avg_acc', { summary: 'final model, model metric averaged over the rounds\' test sets', better: 'higher' }],
-  ['round_avg_acc', { summary: 'model metric averaged over every round × test-set cell after an update (Ianvs compute() accuracy)', better: 'higher' }],
+  ['task_avg_acc', { summary: "final model, model metric averaged over the rounds' test sets", better: 'higher' }],
+  [
+    'round_avg_acc',
+    { summary: 'model metric averaged over every round × test-set cell after an update (Ianvs compute() accuracy)', better: 'higher' },
+  ],
   ['MATRIX', { summary: 'the rounds × test-sets matrix of the model metric', better: 'higher', matrix: true }],
   ['BWT_GEM', { summary: 'backward transfer, GEM (Lopez-Paz & Ranzato 2017)', better: 'higher' }],
   ['FWT_GEM', { summary: 'forward transfer, GEM', better: 'higher' }],
   ['ACC_GEM', { summary: 'average accuracy of the final model, GEM', better: 'higher' }],
-  ['samples_transfer_ratio', { summary: 'samples sent to the cloud / (samples inferred + 1), as the updater reports them', better: 'lower' }],
+  [
+    'samples_transfer_ratio',
+    { summary: 'samples sent to the cloud / (samples inferred + 1), as the updater reports them', better: 'lower' },
+  ],
 ] as const);
 
 /** Computes metrics over records; a metric that throws is reported as an error, not a crash. */

@@ -16,10 +16,25 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../../cloud/index.js';
-import { HardExampleMiner, HttpTeacherClient, LearningEdge, AuditLog, PrivacyFilter, Uploader, DEFAULT_UPLOAD } from '../../../daemon/learning/index.js';
+import {
+  HardExampleMiner,
+  HttpTeacherClient,
+  LearningEdge,
+  AuditLog,
+  PrivacyFilter,
+  Uploader,
+  DEFAULT_UPLOAD,
+} from '../../../daemon/learning/index.js';
 import { MemoryStore } from '../../../daemon/memory/index.js';
 import { systemClock, silentLogger } from '../../../daemon/system/index.js';
-import { requestFor, type BenchSample, type Updater, type UpdateContext, type UpdateReport, type UpdaterFactoryContext } from '../../harness/index.js';
+import {
+  requestFor,
+  type BenchSample,
+  type Updater,
+  type UpdateContext,
+  type UpdateReport,
+  type UpdaterFactoryContext,
+} from '../../harness/index.js';
 import type { PlanRequest, TaskPlan } from '../../harness/agent.js';
 
 interface Edge {
@@ -44,14 +59,19 @@ export class CloudTeacherUpdater implements Updater {
     this.minLogprob = typeof s.min_logprob === 'number' ? s.min_logprob : -1.5;
     const ds = s.dataset;
     this.datasets = (Array.isArray(ds) ? ds : typeof ds === 'string' ? [ds] : []).map((p) => f.resolvePath(String(p)));
-    if (this.datasets.length === 0) throw new Error('cloud_teacher updater: set hyperparameter "dataset" (Q2A JSONL the oracle teacher replays)');
+    if (this.datasets.length === 0)
+      throw new Error('cloud_teacher updater: set hyperparameter "dataset" (Q2A JSONL the oracle teacher replays)');
   }
 
   private async startCloud(workDir: string): Promise<NonNullable<CloudTeacherUpdater['cloud']>> {
     if (this.cloud !== null) return this.cloud;
     rmSync(join(workDir, 'cloud'), { recursive: true, force: true });
     const store = new CloudStore(join(workDir, 'cloud', 'teacher.db'));
-    const { app, labeler } = buildCloudApp({ store, teacher: new OracleReplayTeacher(this.datasets), enrollmentSecret: 'bench-enrollment' });
+    const { app, labeler } = buildCloudApp({
+      store,
+      teacher: new OracleReplayTeacher(this.datasets),
+      enrollmentSecret: 'bench-enrollment',
+    });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     this.cloud = {
       store,
@@ -72,13 +92,24 @@ export class CloudTeacherUpdater implements Updater {
     const cloud = await this.startCloud(ctx.workDir);
     const dir = join(ctx.workDir, 'edge', household.replace(/[^A-Za-z0-9._-]/g, '_'));
     rmSync(dir, { recursive: true, force: true });
-    const token = await HttpTeacherClient.enroll(cloud.url, { device_id: `bench-${household}`, household, enrollment_secret: 'bench-enrollment' });
+    const token = await HttpTeacherClient.enroll(cloud.url, {
+      device_id: `bench-${household}`,
+      household,
+      enrollment_secret: 'bench-enrollment',
+    });
     const client = new HttpTeacherClient({ baseUrl: cloud.url, token });
     const store = new MemoryStore({ file: join(dir, 'memory.db'), log: silentLogger(), clock: systemClock });
     const audit = new AuditLog(join(dir, 'audit.jsonl'));
     const hh = ctx.households.get(household);
     const tz = hh?.timezone ?? 'UTC';
-    const uploader = new Uploader({ queue: store.learning.samples, client, clock: systemClock, audit, settings: { ...DEFAULT_UPLOAD, interval_s: 0.001, jitter_s: 0 }, timezone: tz });
+    const uploader = new Uploader({
+      queue: store.learning.samples,
+      client,
+      clock: systemClock,
+      audit,
+      settings: { ...DEFAULT_UPLOAD, interval_s: 0.001, jitter_s: 0 },
+      timezone: tz,
+    });
     const edge = new LearningEdge({
       miner: new HardExampleMiner({ minLogprob: this.minLogprob }),
       filter: new PrivacyFilter({ secret: `bench-device-secret-${household}`, people: hh?.people ?? [] }),
@@ -86,7 +117,11 @@ export class CloudTeacherUpdater implements Updater {
       audit,
       client,
       longTerm: store.longTerm,
-      validate: { cameras: hh?.cameras ?? [], ...(hh?.allowTools !== undefined ? { allowTools: hh.allowTools as Array<'remember' | 'publish_to_hub'> } : {}), ...(hh?.hubTopics !== undefined ? { hubTopics: hh.hubTopics } : {}) },
+      validate: {
+        cameras: hh?.cameras ?? [],
+        ...(hh?.allowTools !== undefined ? { allowTools: hh.allowTools as Array<'remember' | 'publish_to_hub'> } : {}),
+        ...(hh?.hubTopics !== undefined ? { hubTopics: hh.hubTopics } : {}),
+      },
       stateDir: dir,
       clock: systemClock,
     });
@@ -158,7 +193,13 @@ export class CloudTeacherUpdater implements Updater {
       stored += up.pseudoLabels.stored + pl.stored;
       rejected += up.pseudoLabels.rejected + pl.rejected;
     }
-    return { inferred, transferred: mined, pseudo_labels: stored, rejected_labels: rejected, notes: [`round ${ctx.round}: ${mined}/${inferred} hard examples uploaded, ${stored} pseudo-labels stored in long-term memory`] };
+    return {
+      inferred,
+      transferred: mined,
+      pseudo_labels: stored,
+      rejected_labels: rejected,
+      notes: [`round ${ctx.round}: ${mined}/${inferred} hard examples uploaded, ${stored} pseudo-labels stored in long-term memory`],
+    };
   }
 
   prepare(request: PlanRequest, sample: BenchSample): PlanRequest {
@@ -166,7 +207,9 @@ export class CloudTeacherUpdater implements Updater {
     if (e === undefined || this.k === 0) return request;
     const hits = e.store.longTerm.search(request.question, null, this.k, { kind: 'pseudo_label' });
     const examples = hits.map((h) => h.item.payload as { question: string; plan: TaskPlan });
-    return examples.length === 0 ? request : { ...request, examples: [...(request.examples ?? []), ...examples.map((x) => ({ question: x.question, plan: x.plan }))] };
+    return examples.length === 0
+      ? request
+      : { ...request, examples: [...(request.examples ?? []), ...examples.map((x) => ({ question: x.question, plan: x.plan }))] };
   }
 
   async dispose(): Promise<void> {

@@ -54,7 +54,9 @@ export const exact_when_confident: MetricDefinition = {
 
 export const exact_when_unsure: MetricDefinition = {
   name: 'exact_when_unsure',
-  summary: `exact-plan match among plans with confidence < ${CONFIDENT} (these go to the cloud planner); lower than exact_when_confident when confidence means something`,
+  summary:
+    `exact-plan match among plans with confidence < ${CONFIDENT} (these go to the cloud planner); ` +
+    `lower than exact_when_confident when confidence means something`,
   better: 'lower',
   unit: 'ratio',
   compute: (rs) => rate(withConfidence(rs).filter((r) => (r.confidence as number) < CONFIDENT)),

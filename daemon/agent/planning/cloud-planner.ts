@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { HomeSightError } from '../../system/index.js';
-import { catalogJsonSchema, type CatalogSchemaOptions, taskPlanSchema, type PlanRequest, type PlanResult, type Planner } from '../catalog/index.js';
+import {
+  catalogJsonSchema,
+  type CatalogSchemaOptions,
+  taskPlanSchema,
+  type PlanRequest,
+  type PlanResult,
+  type Planner,
+} from '../catalog/index.js';
 import { buildPrompt } from './prompt.js';
 
 export interface CloudPlannerOptions {
@@ -29,7 +36,10 @@ export function extractJsonObject(text: string): string {
   const body = fence !== null ? fence[1]! : text;
   const a = body.indexOf('{');
   const b = body.lastIndexOf('}');
-  if (a < 0 || b < a) throw new HomeSightError('E_CLOUD_RESPONSE', 'the cloud planner reply holds no JSON object', { context: { reply: text.slice(0, 200) } });
+  if (a < 0 || b < a)
+    throw new HomeSightError('E_CLOUD_RESPONSE', 'the cloud planner reply holds no JSON object', {
+      context: { reply: text.slice(0, 200) },
+    });
   return body.slice(a, b + 1);
 }
 
@@ -98,11 +108,18 @@ export class CloudPlanner implements Planner {
     } catch (err) {
       if (signal?.aborted === true) throw new HomeSightError('E_CANCELLED', 'cloud planning was cancelled');
       const timedOut = timeout.aborted;
-      throw new HomeSightError('E_CLOUD_UNREACHABLE', timedOut ? `cloud planner did not answer within ${this.options.timeoutMs} ms` : `cloud planner unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`, {
-        context: { url },
-        hint: 'check agent.cloud.url and the network; the local plan is used meanwhile',
-        cause: err,
-      });
+      throw new HomeSightError(
+        'E_CLOUD_UNREACHABLE',
+        timedOut
+          ? `cloud planner did not answer within ${this.options.timeoutMs} ms`
+          : `cloud planner ` +
+              `unreachable: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
+        {
+          context: { url },
+          hint: 'check agent.cloud.url and the network; the local plan is used meanwhile',
+          cause: err,
+        },
+      );
     }
     const text = await res.text().catch(() => '');
     if (!res.ok) {
@@ -119,7 +136,8 @@ export class CloudPlanner implements Planner {
     }
     const choice = parsed.choices?.[0];
     const content = choice?.message?.content;
-    if (typeof content !== 'string') throw new HomeSightError('E_CLOUD_RESPONSE', 'cloud planner reply has no message content', { context: { url } });
+    if (typeof content !== 'string')
+      throw new HomeSightError('E_CLOUD_RESPONSE', 'cloud planner reply has no message content', { context: { url } });
     let planJson: unknown;
     try {
       planJson = JSON.parse(extractJsonObject(content));
@@ -129,7 +147,9 @@ export class CloudPlanner implements Planner {
     }
     const plan = taskPlanSchema.safeParse(planJson);
     if (!plan.success) {
-      throw new HomeSightError('E_CLOUD_RESPONSE', `cloud planner plan has the wrong shape: ${plan.error.issues[0]?.message ?? ''}`, { context: { content: content.slice(0, 200) } });
+      throw new HomeSightError('E_CLOUD_RESPONSE', `cloud planner plan has the wrong shape: ${plan.error.issues[0]?.message ?? ''}`, {
+        context: { content: content.slice(0, 200) },
+      });
     }
     const lps = (choice?.logprobs?.content ?? []).map((x) => x.logprob).filter((x): x is number => typeof x === 'number');
     const result: PlanResult = {

@@ -12,5 +12,14 @@ export { SEED_EXAMPLES, exampleVocabulary } from './seeds.js';
 export { extractSlots, shapeSimilarity, shapeWords } from './slots.js';
 export { describeSteps, linksFromRefs } from './steps.js';
 export { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions, type Routine } from './time.js';
-export { classifyRequest, refusalNote, refusalPlan, requestedSideEffects, REFUSAL_CATEGORIES, type Refusal, type RefusalCategory, type RequestContext } from './refusal.js';
+export {
+  classifyRequest,
+  refusalNote,
+  refusalPlan,
+  requestedSideEffects,
+  REFUSAL_CATEGORIES,
+  type Refusal,
+  type RefusalCategory,
+  type RequestContext,
+} from './refusal.js';
 export { requestIssues } from './request-checks.js';

@@ -13,7 +13,19 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
-import { catalogGrammarSchema, getTool, nodeGrammarSchema, type CatalogSchemaOptions, type OutputKind, taskPlanSchema, type PlanRequest, type PlanResult, type Planner, type TaskNode, type TaskPlan } from '../catalog/index.js';
+import {
+  catalogGrammarSchema,
+  getTool,
+  nodeGrammarSchema,
+  type CatalogSchemaOptions,
+  type OutputKind,
+  taskPlanSchema,
+  type PlanRequest,
+  type PlanResult,
+  type Planner,
+  type TaskNode,
+  type TaskPlan,
+} from '../catalog/index.js';
 import { END_MARKER, planTextGrammar } from '../planner-model/index.js';
 import { marginConfidence, modelGrammarOptions, modelTurn, PLANNER_MODEL_FORMAT, planFromModelText } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
@@ -210,7 +222,9 @@ function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
 function abortError(signal: AbortSignal, what: string): HomeSightError {
   const r: unknown = signal.reason;
   if (r instanceof DOMException && r.name === 'TimeoutError') {
-    return new HomeSightError('E_PLANNER_TIMEOUT', `${what} timed out`, { hint: 'raise agent.llm.timeout_ms or lower agent.llm.max_tokens' });
+    return new HomeSightError('E_PLANNER_TIMEOUT', `${what} timed out`, {
+      hint: 'raise agent.llm.timeout_ms or lower agent.llm.max_tokens',
+    });
   }
   return new HomeSightError('E_CANCELLED', `${what} was cancelled`);
 }
@@ -276,14 +290,16 @@ export class LocalPlanner implements Planner {
     const t0 = performance.now();
     await checkGguf(this.options.modelPath);
     try {
-      this.llama ??= this.options.llama ?? await getLlama({
-        gpu: this.options.gpuLayers === 0 ? false : 'auto',
-        build: 'never',
-        skipDownload: true,
-        progressLogs: false,
-        logLevel: LlamaLogLevel.error,
-        logger: (level, message) => this.log.debug({ level, message: message.slice(0, 300) }, 'llama.cpp'),
-      });
+      this.llama ??=
+        this.options.llama ??
+        (await getLlama({
+          gpu: this.options.gpuLayers === 0 ? false : 'auto',
+          build: 'never',
+          skipDownload: true,
+          progressLogs: false,
+          logLevel: LlamaLogLevel.error,
+          logger: (level, message) => this.log.debug({ level, message: message.slice(0, 300) }, 'llama.cpp'),
+        }));
       this.model = await this.llama.loadModel({
         modelPath: this.options.modelPath,
         gpuLayers: this.options.gpuLayers === 'auto' ? 'auto' : this.options.gpuLayers,
@@ -296,14 +312,21 @@ export class LocalPlanner implements Planner {
     } catch (err) {
       await this.unload();
       if (err instanceof HomeSightError) throw err;
-      throw new HomeSightError('E_MODEL_LOAD', `cannot load planner model ${this.options.modelPath}: ${err instanceof Error ? err.message : String(err)}`, {
-        context: { path: this.options.modelPath },
-        hint: 'check the file and that agent.llm.context_size fits in memory',
-        cause: err,
-      });
+      throw new HomeSightError(
+        'E_MODEL_LOAD',
+        `cannot load planner model ${this.options.modelPath}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          context: { path: this.options.modelPath },
+          hint: 'check the file and that agent.llm.context_size fits in memory',
+          cause: err,
+        },
+      );
     }
     this.loadMs = Math.round(performance.now() - t0);
-    this.log.info({ model: this.options.modelPath, ms: this.loadMs, gpu: this.llama?.gpu ?? false, threads: this.options.threads }, 'planner model loaded');
+    this.log.info(
+      { model: this.options.modelPath, ms: this.loadMs, gpu: this.llama?.gpu ?? false, threads: this.options.threads },
+      'planner model loaded',
+    );
   }
 
   /** Frees the context, model and backend. plan() loads again on demand. */
@@ -479,7 +502,8 @@ export class LocalPlanner implements Planner {
   }
 
   private prompt(req: PlanRequest, mode: PromptMode, o: CatalogSchemaOptions): ReturnType<typeof buildPrompt> {
-    const budget = this.options.promptBudget ?? Math.max(64, (this.context?.contextSize ?? this.options.contextSize) - this.options.maxTokens);
+    const budget =
+      this.options.promptBudget ?? Math.max(64, (this.context?.contextSize ?? this.options.contextSize) - this.options.maxTokens);
     return buildPrompt(req, { countTokens: (t) => this.countTokens(t), budget, fewShots: this.options.fewShots, mode, catalog: o });
   }
 
@@ -506,7 +530,12 @@ export class LocalPlanner implements Planner {
         notes.push(`token budget (${this.options.maxTokens}) used up after ${nodes.length} nodes`);
         break;
       }
-      const schema = nodeGrammarSchema(i, kinds, { ...o, question: req.question, final: i === maxNodes - 1 && nodes.length > 0, timeFromRefs: true });
+      const schema = nodeGrammarSchema(i, kinds, {
+        ...o,
+        question: req.question,
+        final: i === maxNodes - 1 && nodes.length > 0,
+        timeFromRefs: true,
+      });
       if (schema === null) break;
       const grammar = await this.grammar(schema);
       const g = await this.generate(tokens, grammar, Math.min(nodeMax, remaining), signal);
@@ -547,14 +576,19 @@ export class LocalPlanner implements Planner {
     }
     if (nodes[nodes.length - 1]!.task !== 'compose_answer') {
       const used = new Set<number>();
-      for (const n of nodes) for (const v of Object.values(n.arguments as Record<string, unknown>)) for (const x of Array.isArray(v) ? v : [v]) {
-        const m = typeof x === 'string' ? /^<node-(\d+)>$/.exec(x) : null;
-        if (m !== null) used.add(Number(m[1]));
-      }
+      for (const n of nodes)
+        for (const v of Object.values(n.arguments as Record<string, unknown>))
+          for (const x of Array.isArray(v) ? v : [v]) {
+            const m = typeof x === 'string' ? /^<node-(\d+)>$/.exec(x) : null;
+            if (m !== null) used.add(Number(m[1]));
+          }
       let sinks = nodes.map((_, j) => j).filter((j) => !used.has(j));
       if (sinks.length === 0) sinks = [nodes.length - 1];
       if (nodes.length < maxNodes + 1) {
-        nodes.push({ task: 'compose_answer', arguments: { question: req.question.slice(0, 280), inputs: sinks.slice(-4).map((j) => `<node-${j}>`) } });
+        nodes.push({
+          task: 'compose_answer',
+          arguments: { question: req.question.slice(0, 280), inputs: sinks.slice(-4).map((j) => `<node-${j}>`) },
+        });
         notes.push('compose_answer appended');
       }
     }

@@ -54,9 +54,20 @@ export interface PlanningOptions {
  */
 export function refuseRequest(req: PlanRequest): PlanResult | null {
   const t0 = performance.now();
-  const refusal = classifyRequest(req.question, { allowTools: req.allowTools ?? [], hubTopics: req.hubTopics ?? [], people: req.household.people });
+  const refusal = classifyRequest(req.question, {
+    allowTools: req.allowTools ?? [],
+    hubTopics: req.hubTopics ?? [],
+    people: req.household.people,
+  });
   if (refusal === null) return null;
-  return { plan: refusalPlan(req.question, refusal), planner: 'refusal', confidence: null, latencyMs: performance.now() - t0, refusal, notes: [`declined (${refusal.category}): ${refusal.reason}`] };
+  return {
+    plan: refusalPlan(req.question, refusal),
+    planner: 'refusal',
+    confidence: null,
+    latencyMs: performance.now() - t0,
+    refusal,
+    notes: [`declined (${refusal.category}): ${refusal.reason}`],
+  };
 }
 
 export class PlanningPipeline {
@@ -78,7 +89,8 @@ export class PlanningPipeline {
     signal?: AbortSignal,
   ): Promise<{ result: PlanResult | null; valid: boolean; error: HomeSightError | null }> {
     const p = this.planner(kind);
-    if (p === undefined) return { result: null, valid: false, error: new HomeSightError('E_PLANNER_NONE', `no ${kind} planner is configured`) };
+    if (p === undefined)
+      return { result: null, valid: false, error: new HomeSightError('E_PLANNER_NONE', `no ${kind} planner is configured`) };
     let current = req;
     let last: PlanResult | null = null;
     const repairs = kind === 'retrieval' ? 0 : this.options.maxRepairs;
@@ -90,7 +102,15 @@ export class PlanningPipeline {
         result = await p.plan(current, signal);
       } catch (err) {
         const e = asHomeSightError(err, 'E_PLANNER');
-        attempts.push({ planner: kind, repair: r, ok: false, issues: [], error: { code: e.code, message: e.message }, confidence: null, latencyMs: performance.now() - t0 });
+        attempts.push({
+          planner: kind,
+          repair: r,
+          ok: false,
+          issues: [],
+          error: { code: e.code, message: e.message },
+          confidence: null,
+          latencyMs: performance.now() - t0,
+        });
         if (signal?.aborted === true || e.code === 'E_CANCELLED') throw e;
         // Load/transport errors do not get better by repairing.
         if (/^E_(MODEL|CLOUD|PLANNER_TIMEOUT|PLANNER_NONE|RETRIEVAL)/.test(e.code)) return { result: last, valid: false, error: e };
@@ -99,7 +119,14 @@ export class PlanningPipeline {
       }
       last = result;
       const issues = [...this.options.validate(result.plan), ...requestIssues(result.plan, req)];
-      attempts.push({ planner: kind, repair: r, ok: issues.length === 0, issues: formatIssues(issues), confidence: result.confidence, latencyMs: result.latencyMs });
+      attempts.push({
+        planner: kind,
+        repair: r,
+        ok: issues.length === 0,
+        issues: formatIssues(issues),
+        confidence: result.confidence,
+        latencyMs: result.latencyMs,
+      });
       if (issues.length === 0) return { result, valid: true, error: null };
       this.log.debug({ planner: kind, repair: r, issues: issues.length }, 'plan invalid; repairing');
       current = { ...req, repairHints: formatIssues(issues), previousPlan: result.plan };
@@ -129,7 +156,11 @@ export class PlanningPipeline {
     if (first === 'cloud') {
       const c = await this.withRepairs('cloud', req, attempts, signal);
       if (c.valid && c.result !== null) return done('cloud', c.result);
-      notes.push(c.error?.code === 'E_CLOUD_UNREACHABLE' ? 'the cloud planner was unreachable; a local plan was used' : `the cloud planner gave no valid plan${c.error !== null ? ` (${c.error.message})` : ''}`);
+      notes.push(
+        c.error?.code === 'E_CLOUD_UNREACHABLE'
+          ? 'the cloud planner was unreachable; a local plan was used'
+          : `the cloud planner gave no valid plan${c.error !== null ? ` (${c.error.message})` : ''}`,
+      );
       return this.localThenRetrieval(req, attempts, notes, signal, done, false);
     }
     if (first === 'retrieval') {
@@ -170,7 +201,8 @@ export class PlanningPipeline {
       return done('local', l.result);
     }
     if (l === null) notes.push('no local planner model is configured; the retrieval planner answered');
-    else if (l.error !== null && /^E_MODEL/.test(l.error.code)) notes.push(`the local planner is unavailable (${l.error.message}); the retrieval planner answered`);
+    else if (l.error !== null && /^E_MODEL/.test(l.error.code))
+      notes.push(`the local planner is unavailable (${l.error.message}); the retrieval planner answered`);
     if (escalate && l !== null && l.error === null) {
       const c = await this.withRepairs('cloud', req, attempts, signal);
       if (c.valid && c.result !== null) {
@@ -179,8 +211,10 @@ export class PlanningPipeline {
       }
       if (c.error?.code === 'E_CLOUD_UNREACHABLE') notes.push('the cloud planner was unreachable');
     }
-    if (l !== null && l.error === null) notes.push(`the local plan stayed invalid after ${this.options.maxRepairs} repairs; the retrieval planner answered`);
-    else if (l !== null && l.error !== null && !/^E_MODEL/.test(l.error.code)) notes.push(`the local planner failed (${l.error.message}); the retrieval planner answered`);
+    if (l !== null && l.error === null)
+      notes.push(`the local plan stayed invalid after ${this.options.maxRepairs} repairs; the retrieval planner answered`);
+    else if (l !== null && l.error !== null && !/^E_MODEL/.test(l.error.code))
+      notes.push(`the local planner failed (${l.error.message}); the retrieval planner answered`);
     const r = await this.withRepairs('retrieval', req, attempts, signal);
     if (r.valid && r.result !== null) return done('retrieval', r.result);
     throw this.noPlan(req, attempts);

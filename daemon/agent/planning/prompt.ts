@@ -64,9 +64,18 @@ export function buildPrompt(req: PlanRequest, o: PromptOptions): BuiltPrompt {
     const lines: string[] = [];
     if (level === 'none') lines.push('Plan the tool calls that answer the question.');
     else {
-      lines.push('You plan how HomeSight answers a question about the home. Write a JSON plan of tool calls using only these tools; "<node-j>" passes the output of node j.');
+      lines.push(
+        'You plan how HomeSight answers a question about the home. ' +
+          'Write a JSON plan of tool calls using only these tools; "<node-j>" passes the output of node j.',
+      );
       lines.push('Tools:');
-      if (level === 'names') lines.push(catalogPrompt({ ...(o.catalog ?? {}), compact: true }).split('\n').map((l) => l.replace(/\(.*$/, '')).join(', '));
+      if (level === 'names')
+        lines.push(
+          catalogPrompt({ ...(o.catalog ?? {}), compact: true })
+            .split('\n')
+            .map((l) => l.replace(/\(.*$/, ''))
+            .join(', '),
+        );
       else lines.push(catalogPrompt({ ...(o.catalog ?? {}), compact: level === 'compact' }));
     }
     const people = req.household.people.map((p) => (aliases && p.aliases.length > 0 ? `${p.name} (${p.aliases.join(', ')})` : p.name));

@@ -14,7 +14,14 @@
  */
 import { CATALOG, type TaskPlan } from '../catalog/index.js';
 
-export const REFUSAL_CATEGORIES = ['actuation', 'data_leaves_device', 'other_household', 'injection', 'side_effect_not_allowed', 'not_supported'] as const;
+export const REFUSAL_CATEGORIES = [
+  'actuation',
+  'data_leaves_device',
+  'other_household',
+  'injection',
+  'side_effect_not_allowed',
+  'not_supported',
+] as const;
 export type RefusalCategory = (typeof REFUSAL_CATEGORIES)[number];
 
 export interface Refusal {
@@ -38,12 +45,19 @@ const HIDDEN = /[\u200B-\u200F\u2060-\u2064\uFEFF\u00AD\u0000]/g;
 
 /** NFKC (full-width letters), zero-width and other invisible characters removed. */
 function normalize(q: string): string {
-  return q.normalize('NFKC').replace(HIDDEN, '').replace(/[\u2018\u2019]/g, "'");
+  return q
+    .normalize('NFKC')
+    .replace(HIDDEN, '')
+    .replace(/[\u2018\u2019]/g, "'");
 }
 
 /** Politeness and address before the verb of a request: "hey, could you please just …". */
-const LEAD =
-  /^(?:(?:hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|don't forget to)[\s,:]+)+/;
+const LEAD = new RegExp(
+  '^(?:(?:hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|' +
+    'computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|' +
+    "i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|" +
+    String.raw`don't forget to)[\s,:]+)+`,
+);
 
 /** The clauses of a request, each without its lead-in, lower case. */
 function clauses(q: string): string[] {
@@ -54,52 +68,127 @@ function clauses(q: string): string[] {
     .filter((c) => c.length > 0);
 }
 
-const QUESTION_START = /^(?:did|does|do|was|were|is|are|has|have|had|who|whom|whose|when|where|what|which|why|how|can i|could i|should i|any|anyone|anybody|someone|somebody)\b/;
+const QUESTION_START = new RegExp(
+  '^(?:did|does|do|was|were|is|are|has|have|had|who|whom|whose|when|where|what|which|why|how|can i|' +
+    String.raw`could i|should i|any|anyone|anybody|someone|somebody)\b`,
+);
 
 // Actuation: a clause that starts with a verb HomeSight has no device for.
-const ACTUATE_VERB =
-  /^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|disable|dim|brighten|set|raise|lower|start|stop|pause|run|sound|ring|trigger|buzz|let (?:\w+ )?in|boil|preheat|water|feed|mute|delete|erase|wipe|clear|format)\b/;
-const DEVICE =
-  /\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|blinds?|shutters?|curtains?|lights?|lamps?|heating|heater|thermostat|temperature|ac|air ?con\w*|aircon|fan|tv|telly|television|radio|music|speaker|oven|stove|hob|kettle|dishwasher|washing machine|washer|dryer|vacuum|robot|hoover|alarm|siren|security|system|sprinklers?|irrigation|plugs?|sockets?|power|boiler|camera|cameras|cam|recordings?|footage|videos?|clips?|history|memory|memories|events|doorbell|buzzer|on|off|up|down)\b/;
+const ACTUATE_VERB = new RegExp(
+  '^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|' +
+    String.raw`disable|dim|brighten|set|raise|lower|start|stop|pause|run|sound|ring|trigger|buzz|let (?:\w+ )?in|` +
+    String.raw`boil|preheat|water|feed|mute|delete|erase|wipe|clear|format)\b`,
+);
+const DEVICE = new RegExp(
+  String.raw`\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|` +
+    String.raw`blinds?|shutters?|curtains?|lights?|lamps?|heating|heater|thermostat|temperature|ac|air ?con\w*|` +
+    'aircon|fan|tv|telly|television|radio|music|speaker|oven|stove|hob|kettle|dishwasher|washing machine|' +
+    'washer|dryer|vacuum|robot|hoover|alarm|siren|security|system|sprinklers?|irrigation|plugs?|sockets?|' +
+    'power|boiler|camera|cameras|cam|recordings?|footage|videos?|clips?|history|memory|memories|events|' +
+    String.raw`doorbell|buzzer|on|off|up|down)\b`,
+);
 const MAKE_STATE = /\bmake sure\b.{0,40}\b(?:locked|unlocked|closed|open|shut|off|on|armed|disarmed)\b/;
 
 // Data leaving the device: a channel or service outside the home, or sending camera data out.
-const CHANNEL =
-  /\b(?:e-?mail\w*|gmail|outlook|whats ?app|telegram|signal app|messenger|sms|imessage|facebook|fb|instagram|insta|twitter|tweet|tiktok|youtube|snapchat|reddit|discord|slack|dropbox|google drive|gdrive|icloud|onedrive|the cloud|cloud storage|s3 bucket|server|website|web ?site|online|internet|pastebin|ftp|a link|public link|livestream|live ?stream)\b|@[a-z0-9-]+\.[a-z]{2,}|\b[a-z0-9._-]+@[a-z0-9.-]+\b|\+?\d[\d -]{7,}\d/;
-const SEND_VERB = /^(?:send|e-?mail|mail|forward|upload|share|post|publish|text|message|dm|tweet|whatsapp|sync|back ?up|backup|export|stream|broadcast|put|copy|transfer|leak|give)\b/;
-const CAMERA_DATA = /\b(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?|frames?|feed|stream|camera data|raw|base64|jpe?g|mp4|bytes|logs?|history|the data|everything)\b/;
-const OUTSIDE_PERSON = /\b(?:to|with) (?:my |our |the )?(?:friends?|boss|colleagues?|landlord|insurance|police|lawyer|the school|neighbou?rs?|sister|brother|cousin|aunt|uncle|ex|work|everyone i know|the public|strangers?)\b/;
+const CHANNEL = new RegExp(
+  String.raw`\b(?:e-?mail\w*|gmail|outlook|whats ?app|telegram|signal app|messenger|sms|imessage|facebook|fb|` +
+    'instagram|insta|twitter|tweet|tiktok|youtube|snapchat|reddit|discord|slack|dropbox|google drive|' +
+    'gdrive|icloud|onedrive|the cloud|cloud storage|s3 bucket|server|website|web ?site|online|internet|' +
+    String.raw`pastebin|ftp|a link|public link|livestream|live ?stream)\b|@[a-z0-9-]+\.[a-z]{2,}|` +
+    String.raw`\b[a-z0-9._-]+@[a-z0-9.-]+\b|\+?\d[\d -]{7,}\d`,
+);
+const SEND_VERB = new RegExp(
+  '^(?:send|e-?mail|mail|forward|upload|share|post|publish|text|message|dm|tweet|whatsapp|sync|' +
+    String.raw`back ?up|backup|export|stream|broadcast|put|copy|transfer|leak|give)\b`,
+);
+const CAMERA_DATA = new RegExp(
+  String.raw`\b(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?|frames?|` +
+    String.raw`feed|stream|camera data|raw|base64|jpe?g|mp4|bytes|logs?|history|the data|everything)\b`,
+);
+const OUTSIDE_PERSON = new RegExp(
+  String.raw`\b(?:to|with) (?:my |our |the )?(?:friends?|boss|colleagues?|landlord|insurance|police|lawyer|` +
+    'the school|neighbou?rs?|sister|brother|cousin|aunt|uncle|ex|work|everyone i know|the public|' +
+    String.raw`strangers?)\b`,
+);
 const HUB = /\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|announce\w*|speakers? (?:at|in) home|intercom)\b/;
 
 // Other households: cameras or homes that are not this household's.
-const OTHER_HOME =
-  /\b(?:other|another|different|all (?:the )?|every|someone else's|somebody else's)\s+(?:households?|homes?|houses?|flats?|apartments?|famil(?:y|ies))\b|\bnext[- ]door(?:'s)?\s+(?:camera|cam|doorbell|feed|footage|house|garden|driveway|place)\b|\b(?:house|household|flat|place|home|camera|cameras|cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b/;
-const POSSESSED_CAMERA = /\b([a-z]+)(?:'s|s'|')\s+(?:[a-z]+\s+)?(?:cameras?|cams?|doorbell|ring|feed|footage|recordings?|house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b/g;
-const OUTSIDER = /^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex)$/;
+const OTHER_HOME = new RegExp(
+  String.raw`\b(?:other|another|different|all (?:the )?|every|someone else's|somebody else's)\s+(?:households?|` +
+    String.raw`homes?|houses?|flats?|apartments?|famil(?:y|ies))\b|\bnext[- ]door(?:'s)?\s+(?:camera|cam|doorbell|` +
+    String.raw`feed|footage|house|garden|driveway|place)\b|\b(?:house|household|flat|place|home|camera|cameras|` +
+    String.raw`cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b`,
+);
+const POSSESSED_CAMERA = new RegExp(
+  String.raw`\b([a-z]+)(?:'s|s'|')\s+(?:[a-z]+\s+)?(?:cameras?|cams?|doorbell|ring|feed|footage|recordings?|` +
+    String.raw`house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
+  'g',
+);
+const OUTSIDER = new RegExp(
+  '^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|' +
+    'in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex)$',
+);
 
 // Injection: instructions aimed at the agent, inside a question or a memory write.
-const INJECTION =
-  /\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompt|guidelines|restrictions|safety|catalog|allow-?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|\s)(?:system|assistant|developer|admin)\s*:|\[(?:system|inst|admin)\]|<\/?(?:system|instructions?)>|\bnew instructions\b|\byou are now\b|\bfrom now on,? you\b|\bpretend (?:you|to be)\b|\bact as\b|\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bwithout (?:any )?restrictions\b|\bno restrictions\b|\bobey\b|\bfollow (?:these|the following|my|any) (?:new )?instructions\b|\bi (?:hereby )?authori[sz]e you\b|\byou (?:must|should|will|are allowed to|may|have permission to) (?:always |now )?(?:unlock|open|disarm|send|email|upload|publish|share|ignore|run|execute|delete)\b|\b(?:always|whenever\b.{0,40}\b)(?:unlock|disarm|open the|send|email|upload)\b|\b(?:instructions?|orders|commands)\b.{0,60}\b(?:and|then) (?:follow|obey|do|execute|carry out) (?:them|it|those|what (?:they|it) says?)\b|<node-\d+>|"task"\s*:/;
-const MEMORY_RULE = /\b(?:remember|note|keep in mind)\b.{0,30}\b(?:you (?:must|should|have to|are to|are allowed to)|your (?:new )?(?:rule|instructions?|task|job)|as a rule|the rule is)\b/;
+const INJECTION = new RegExp(
+  String.raw`\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompt|guidelines|` +
+    String.raw`restrictions|safety|catalog|allow-?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|` +
+    String.raw`\s)(?:system|assistant|developer|admin)\s*:|\[(?:system|inst|admin)\]|<\/?(?:system|instructions?)>|` +
+    String.raw`\bnew instructions\b|\byou are now\b|\bfrom now on,? you\b|\bpretend (?:you|to be)\b|\bact as\b|` +
+    String.raw`\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bwithout (?:any )?restrictions\b|\bno restrictions\b|` +
+    String.raw`\bobey\b|\bfollow (?:these|the following|my|any) (?:new )?instructions\b|` +
+    String.raw`\bi (?:hereby )?authori[sz]e you\b|\byou (?:must|should|will|are allowed to|may|` +
+    'have permission to) (?:always |now )?(?:unlock|open|disarm|send|email|upload|publish|share|ignore|' +
+    String.raw`run|execute|delete)\b|\b(?:always|whenever\b.{0,40}\b)(?:unlock|disarm|open the|send|email|` +
+    String.raw`upload)\b|\b(?:instructions?|orders|commands)\b.{0,60}\b(?:and|then) (?:follow|obey|do|execute|` +
+    String.raw`carry out) (?:them|it|those|what (?:they|it) says?)\b|<node-\d+>|"task"\s*:`,
+);
+const MEMORY_RULE = new RegExp(
+  String.raw`\b(?:remember|note|keep in mind)\b.{0,30}\b(?:you (?:must|should|have to|are to|are allowed to)|` +
+    String.raw`your (?:new )?(?:rule|instructions?|task|job)|as a rule|the rule is)\b`,
+);
 const CODE_CALL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b|\b([a-z][a-z0-9_]{1,31})\(/gi;
 
 // Side effects asked for.
-const REMEMBER_VERB = /^(?:remember|note|make a note|take a note|keep in mind|write down|save|store|memori[sz]e|don't forget|do not forget|log)\b/;
+const REMEMBER_VERB =
+  /^(?:remember|note|make a note|take a note|keep in mind|write down|save|store|memori[sz]e|don't forget|do not forget|log)\b/;
 const STATEMENT_FACT = /\b(?:is|are|'s|was|were|goes|comes|always|usually|normally|never|every|each|calls?|called|named|means)\b/;
-const PUBLISH =
-  /^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|intercom|everyone|everybody|the house|the family|the flat|the whole (?:house|family|flat))\b|^announce\b/;
-const STANDING =
-  /^(?:let me know|tell me|notify me|alert me|ping me|warn me|message me|text me|wake me|remind me|keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads-up|shout))\b.{0,80}\b(?:if|when|whenever|as soon as|once|the moment (?:that|when|\w+ (?:arrives?|gets?|comes?|leaves?))|each time|every time|in case)\b|\b(?:from now on|every time|whenever|each time)\b.{0,60}\b(?:tell|let|notify|alert|ping|warn|message) me\b/;
+const PUBLISH = new RegExp(
+  '^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|' +
+    String.raw`show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|` +
+    String.raw`intercom|everyone|everybody|the house|the family|the flat|the whole (?:house|family|flat))\b|` +
+    String.raw`^announce\b`,
+);
+const STANDING = new RegExp(
+  '^(?:let me know|tell me|notify me|alert me|ping me|warn me|message me|text me|wake me|remind me|' +
+    'keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads-up|' +
+    String.raw`shout))\b.{0,80}\b(?:if|when|whenever|as soon as|once|the moment (?:that|when|\w+ (?:arrives?|gets?|` +
+    String.raw`comes?|leaves?))|each time|every time|in case)\b|\b(?:from now on|every time|whenever|` +
+    String.raw`each time)\b.{0,60}\b(?:tell|let|notify|alert|ping|warn|message) me\b`,
+);
 /** A question about what will happen: the cameras can only tell what already did. */
-const FUTURE_QUESTION = /^(?:(?:what|who|where|when|how many|how long|which)\s+(?:\w+\s+)?will|will)\s+(?!you\b)(?=.*\b(?:tomorrow|next|tonight|later|this (?:evening|afternoon|weekend)|soon|in (?:an?|\d+) (?:hours?|minutes?|days?))\b)/;
-const PAST = /\b(?:got|came|left|was|were|did|arrived|went|had|happened|ago|yesterday|last (?:night|week|time)|earlier|this morning|today|\w{3,}ed)\b/;
+const FUTURE_QUESTION = new RegExp(
+  String.raw`^(?:(?:what|who|where|when|how many|how long|which)\s+(?:\w+\s+)?will|` +
+    String.raw`will)\s+(?!you\b)(?=.*\b(?:tomorrow|next|tonight|later|this (?:evening|afternoon|weekend)|soon|` +
+    String.raw`in (?:an?|\d+) (?:hours?|minutes?|days?))\b)`,
+);
+const PAST =
+  /\b(?:got|came|left|was|were|did|arrived|went|had|happened|ago|yesterday|last (?:night|week|time)|earlier|this morning|today|\w{3,}ed)\b/;
 
 const REASONS: Record<RefusalCategory, string> = {
-  actuation: 'I can only watch and answer questions; HomeSight has no control over locks, doors, lights, alarms or appliances and does not delete recordings, so I cannot do that.',
-  data_leaves_device: 'Camera images, recordings and what I know about your home stay on this device and in this household; I cannot send, upload, share or stream them anywhere else.',
-  other_household: 'I can only look at this household\'s own cameras; other homes\' cameras are not mine to look at.',
-  injection: 'Your message contains instructions aimed at me (or hidden characters); I treat such text as text, not as commands, so I did not act on it.',
-  side_effect_not_allowed: 'That would change something outside the answer, and this device does not allow it (agent.allow_tools / agent.hub_topics in the config).',
+  actuation:
+    'I can only watch and answer questions; HomeSight has no control over locks, doors, lights, ' +
+    'alarms or appliances and does not delete recordings, so I cannot do that.',
+  data_leaves_device:
+    'Camera images, recordings and what I know about your home stay on this device and in this ' +
+    'household; I cannot send, upload, share or stream them anywhere else.',
+  other_household: "I can only look at this household's own cameras; other homes' cameras are not mine to look at.",
+  injection:
+    'Your message contains instructions aimed at me (or hidden characters); I treat such text as text, ' +
+    'not as commands, so I did not act on it.',
+  side_effect_not_allowed:
+    'That would change something outside the answer, and this device does not allow it ' +
+    '(agent.allow_tools / agent.hub_topics in the config).',
   not_supported: 'I cannot keep watch and tell you later yet; ask me afterwards instead, e.g. "did anyone come to the door?".',
 };
 
@@ -128,7 +217,9 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
 
   // Instructions, fake system lines, tool calls written into the question, rules disguised as memory.
   // A catalog tool named in the question, or call syntax (exec(…)): a plan written into the question.
-  const toolCall = /\b[a-z][a-z0-9_]{1,31}\(/.test(lower) || [...lower.matchAll(/\b[a-z]+(?:_[a-z]+)+\b/g)].some((m) => TOOLS.has(m[0]) && m[0] !== 'compose_answer');
+  const toolCall =
+    /\b[a-z][a-z0-9_]{1,31}\(/.test(lower) ||
+    [...lower.matchAll(/\b[a-z]+(?:_[a-z]+)+\b/g)].some((m) => TOOLS.has(m[0]) && m[0] !== 'compose_answer');
   if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || toolCall) return refusal('injection');
   const hidden = q !== raw.replace(/[\u2018\u2019]/g, "'");
 
@@ -144,8 +235,19 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const outward = imperative.filter((c) => SEND_VERB.test(c) || /\b(?:send|upload|share|forward|post|stream|email|e-mail)\b/.test(c));
   const leaves =
     // "send me a snapshot" is the answer to the asker, not data leaving the household.
-    outward.some((c) => CHANNEL.test(c) || OUTSIDE_PERSON.test(c) || (CAMERA_DATA.test(c) && !HUB.test(c) && !/^(?:send|give|show|forward) (?:me|us)\b/.test(c) && /\b(?:to|onto|into|via)\b/.test(c) && !/\bto (?:me|us)\b/.test(c))) ||
-    (CHANNEL.test(lower) && /\b(?:send|upload|share|forward|post|stream|email|e-?mail|tweet|text)\b/.test(lower) && !QUESTION_START.test(parts[0] ?? ''));
+    outward.some(
+      (c) =>
+        CHANNEL.test(c) ||
+        OUTSIDE_PERSON.test(c) ||
+        (CAMERA_DATA.test(c) &&
+          !HUB.test(c) &&
+          !/^(?:send|give|show|forward) (?:me|us)\b/.test(c) &&
+          /\b(?:to|onto|into|via)\b/.test(c) &&
+          !/\bto (?:me|us)\b/.test(c)),
+    ) ||
+    (CHANNEL.test(lower) &&
+      /\b(?:send|upload|share|forward|post|stream|email|e-?mail|tweet|text)\b/.test(lower) &&
+      !QUESTION_START.test(parts[0] ?? ''));
   if (leaves) return refusal(hidden ? 'injection' : 'data_leaves_device');
 
   const wants = requestedSideEffects(q);
@@ -156,7 +258,8 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     return refusal('side_effect_not_allowed', 'storing new facts is off');
   }
   if (imperative.some((c) => STANDING.test(c) && !PAST.test(c.replace(STANDING, '')))) return refusal('not_supported');
-  if (parts.some((c) => FUTURE_QUESTION.test(c))) return refusal('not_supported', undefined, 'I can only tell you what has already happened; I cannot say what will happen.');
+  if (parts.some((c) => FUTURE_QUESTION.test(c)))
+    return refusal('not_supported', undefined, 'I can only tell you what has already happened; I cannot say what will happen.');
   return null;
 }
 
@@ -170,7 +273,8 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
   const q = normalize(question);
   const parts = clauses(q);
   const out: Array<'remember' | 'publish_to_hub'> = [];
-  const statement = !/\?\s*$/.test(q.trim()) && parts.length > 0 && parts.every((c) => !QUESTION_START.test(c)) && STATEMENT_FACT.test(q.toLowerCase());
+  const statement =
+    !/\?\s*$/.test(q.trim()) && parts.length > 0 && parts.every((c) => !QUESTION_START.test(c)) && STATEMENT_FACT.test(q.toLowerCase());
   if (parts.some((c) => REMEMBER_VERB.test(c)) || statement) out.push('remember');
   if (parts.some((c) => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!))) out.push('publish_to_hub');
   return out;
@@ -193,9 +297,16 @@ export function refusalNote(question: string, allowTools: readonly string[]): st
   const named = [...new Set([...q.matchAll(CODE_CALL)].map((m) => (m[1] ?? m[2]!).toLowerCase()))];
   const foreign = named.filter((n) => !TOOLS.has(n));
   const blocked = named.filter((n) => SIDE_EFFECTS.includes(n) && !allowTools.includes(n));
-  if (foreign.length > 0) parts.push(`${foreign.slice(0, 3).join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not a tool I have, so I did not run ${foreign.length === 1 ? 'it' : 'them'}`);
+  if (foreign.length > 0)
+    parts.push(
+      `${foreign.slice(0, 3).join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not a tool I have, ` +
+        `so I did not run ${foreign.length === 1 ? 'it' : 'them'}`,
+    );
   if (blocked.length > 0) parts.push(`${blocked.join(', ')} is not allowed on this device (agent.allow_tools), so it did not run`);
-  if (/\b(raw|jpe?g|base64|rgb|bytes|frames?|video|stream|recordings?|snapshot)\b/i.test(q) && /\b(send|give|stream|export|upload|email|raw|as base64|bytes)\b/i.test(q)) {
+  if (
+    /\b(raw|jpe?g|base64|rgb|bytes|frames?|video|stream|recordings?|snapshot)\b/i.test(q) &&
+    /\b(send|give|stream|export|upload|email|raw|as base64|bytes)\b/i.test(q)
+  ) {
     parts.push('camera frames, snapshots and recordings never leave this device; I can only describe what was seen');
   }
   if (parts.length === 0) return null;

@@ -45,7 +45,14 @@ export function requestIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
     const path = `task_nodes[${i}].arguments.phrase`;
     const f = flat(phrase);
     if (f.length > 0 && !said.some((q) => ` ${q} `.includes(` ${f} `))) {
-      issues.push({ code: 'E_TIME_PHRASE', node: i, path, message: `the time phrase "${phrase}" is not in the question; use the question's own words for the time, or leave resolve_time out when it names none` });
+      issues.push({
+        code: 'E_TIME_PHRASE',
+        node: i,
+        path,
+        message:
+          `the time phrase "${phrase}" is not in the question; use the question's own words for the time, ` +
+          `or leave resolve_time out when it names none`,
+      });
       return;
     }
     if (!Number.isFinite(nowMs)) return;
@@ -56,7 +63,12 @@ export function requestIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
       resolveTimePhrase(phrase, nowMs, req.timezone, opts);
     } catch (err) {
       const e = err as { message?: string; hint?: string };
-      issues.push({ code: 'E_TIME_PHRASE', node: i, path, message: `${e.message ?? String(err)}${e.hint !== undefined ? ` (${e.hint})` : ''}` });
+      issues.push({
+        code: 'E_TIME_PHRASE',
+        node: i,
+        path,
+        message: `${e.message ?? String(err)}${e.hint !== undefined ? ` (${e.hint})` : ''}`,
+      });
     }
   });
   return issues;

@@ -1,5 +1,14 @@
 import { HomeSightError, formatIsoInZone, zonedDay } from '../../system/index.js';
-import { getTool, refIndex, validatePlan, namedArguments, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from '../catalog/index.js';
+import {
+  getTool,
+  refIndex,
+  validatePlan,
+  namedArguments,
+  type PlanRequest,
+  type PlanResult,
+  type Planner,
+  type TaskPlan,
+} from '../catalog/index.js';
 import { describeSteps } from './steps.js';
 import { SEED_EXAMPLES, exampleVocabulary, type SeedExample } from './seeds.js';
 import { extractSlots, shapeSimilarity, shapeWords, type Slots } from './slots.js';
@@ -41,7 +50,7 @@ export class RetrievalPlanner implements Planner {
         const cs = extractSlots(c.question, exampleVocab);
         let score = shapeSimilarity(words, shapeWords(cs.masked));
         // Same slot structure is a good sign; a household's own plan wins ties.
-        if ((cs.people.length > 0) === (slots.people.length > 0)) score += 0.05;
+        if (cs.people.length > 0 === slots.people.length > 0) score += 0.05;
         if ((cs.time !== null) === (slots.time !== null)) score += 0.05;
         if ((cs.activity !== null) === (slots.activity !== null)) score += 0.03;
         // "remember that …" and "tell the hub …" are requests of their own kind.
@@ -55,7 +64,9 @@ export class RetrievalPlanner implements Planner {
       .sort((a, b) => b.score - a.score);
     const tried: string[] = [];
     // After a failed execution, plans that use a tool that just failed are passed over ("node 1 (get_frames) failed: …").
-    const failedTools = new Set((req.previousPlan === undefined ? [] : (req.repairHints ?? [])).flatMap((h) => /^node \d+ \(([a-z_]+)\) failed/.exec(h)?.[1] ?? []));
+    const failedTools = new Set(
+      (req.previousPlan === undefined ? [] : (req.repairHints ?? [])).flatMap((h) => /^node \d+ \(([a-z_]+)\) failed/.exec(h)?.[1] ?? []),
+    );
     let attempts = 0;
     for (const { c, score } of scored) {
       if (attempts === this.tries) break;
@@ -118,7 +129,9 @@ export function refill(example: TaskPlan, slots: Slots, req: PlanRequest): TaskP
       }
     }
     if ('camera' in t.input.shape) {
-      const cam = slots.cameras[0] ?? (optional('camera') ? undefined : req.household.cameras.includes(String(a.camera)) ? a.camera : req.household.cameras[0]);
+      const cam =
+        slots.cameras[0] ??
+        (optional('camera') ? undefined : req.household.cameras.includes(String(a.camera)) ? a.camera : req.household.cameras[0]);
       set('camera', cam);
     }
     if ('room' in t.input.shape) set('room', slots.rooms[0]);

@@ -14,7 +14,14 @@ export interface SeedExample {
 type Vocabulary = PlanRequest['household'];
 
 /** Names and cameras the seed questions use as placeholders. They are not household members: they only mask seed questions. */
-const SEED_PLACEHOLDERS: Vocabulary = { people: [{ name: 'Alice', aliases: [] }, { name: 'Bob', aliases: [] }], cameras: ['porch'], rooms: [] };
+const SEED_PLACEHOLDERS: Vocabulary = {
+  people: [
+    { name: 'Alice', aliases: [] },
+    { name: 'Bob', aliases: [] },
+  ],
+  cameras: ['porch'],
+  rooms: [],
+};
 
 /**
  * The vocabulary an example question (seed or past plan) is masked with before
@@ -29,7 +36,10 @@ export function exampleVocabulary(household: Vocabulary): Vocabulary {
   };
 }
 
-const n = (task: string, args: Record<string, unknown>): { task: string; arguments: Record<string, unknown> } => ({ task, arguments: args });
+const n = (task: string, args: Record<string, unknown>): { task: string; arguments: Record<string, unknown> } => ({
+  task,
+  arguments: args,
+});
 
 function plan(steps: string[], nodes: Array<{ task: string; arguments: Record<string, unknown> }>): TaskPlan {
   // Links follow the references (TaskBench resource style).
@@ -53,18 +63,30 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
     question: 'Who was seen in the last hour?',
     plan: plan(
       ['Step 1: resolve "in the last hour"', 'Step 2: who was where in that range', 'Step 3: answer'],
-      [n('resolve_time', { phrase: 'in the last hour' }), n('who_was_where', { start: '<node-0>', end: '<node-0>' }), n('compose_answer', { question: 'Who was seen in the last hour?', inputs: ['<node-0>', '<node-1>'] })],
+      [
+        n('resolve_time', { phrase: 'in the last hour' }),
+        n('who_was_where', { start: '<node-0>', end: '<node-0>' }),
+        n('compose_answer', { question: 'Who was seen in the last hour?', inputs: ['<node-0>', '<node-1>'] }),
+      ],
     ),
   },
   {
     question: 'Who was in view between 7 and 8 pm and what were they doing?',
     plan: plan(
-      ['Step 1: resolve "between 7 and 8 pm"', 'Step 2: people, places and activities in that range', 'Step 3: snapshots as evidence', 'Step 4: answer'],
+      [
+        'Step 1: resolve "between 7 and 8 pm"',
+        'Step 2: people, places and activities in that range',
+        'Step 3: snapshots as evidence',
+        'Step 4: answer',
+      ],
       [
         n('resolve_time', { phrase: 'between 7 and 8 pm' }),
         n('who_was_where', { start: '<node-0>', end: '<node-0>' }),
         n('get_snapshot', { events: '<node-1>' }),
-        n('compose_answer', { question: 'Who was in view between 7 and 8 pm and what were they doing?', inputs: ['<node-0>', '<node-1>', '<node-2>'] }),
+        n('compose_answer', {
+          question: 'Who was in view between 7 and 8 pm and what were they doing?',
+          inputs: ['<node-0>', '<node-1>', '<node-2>'],
+        }),
       ],
     ),
   },
@@ -72,14 +94,21 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
     question: 'When was Bob last seen?',
     plan: plan(
       ['Step 1: last sighting of Bob', 'Step 2: its snapshot', 'Step 3: answer'],
-      [n('last_seen', { person: 'Bob' }), n('get_snapshot', { events: '<node-0>' }), n('compose_answer', { question: 'When was Bob last seen?', inputs: ['<node-0>', '<node-1>'] })],
+      [
+        n('last_seen', { person: 'Bob' }),
+        n('get_snapshot', { events: '<node-0>' }),
+        n('compose_answer', { question: 'When was Bob last seen?', inputs: ['<node-0>', '<node-1>'] }),
+      ],
     ),
   },
   {
     question: 'What did Alice do yesterday?',
     plan: plan(
-      ['Step 1: Alice\'s activity timeline for the day', 'Step 2: answer'],
-      [n('activity_timeline', { person: 'Alice', day: '2024-05-03' }), n('compose_answer', { question: 'What did Alice do yesterday?', inputs: ['<node-0>'] })],
+      ["Step 1: Alice's activity timeline for the day", 'Step 2: answer'],
+      [
+        n('activity_timeline', { person: 'Alice', day: '2024-05-03' }),
+        n('compose_answer', { question: 'What did Alice do yesterday?', inputs: ['<node-0>'] }),
+      ],
     ),
   },
   {
@@ -113,14 +142,22 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
         n('get_frames', { camera: 'porch', start: '<node-0>', end: '<node-0>', fps: 1 }),
         n('recognize_identity', { frames: '<node-1>' }),
         n('recognize_activity', { frames: '<node-1>' }),
-        n('compose_answer', { question: 'Who is on the porch camera right now and what are they doing?', inputs: ['<node-2>', '<node-3>'] }),
+        n('compose_answer', {
+          question: 'Who is on the porch camera right now and what are they doing?',
+          inputs: ['<node-2>', '<node-3>'],
+        }),
       ],
     ),
   },
   {
     question: 'Did anyone fall last night?',
     plan: plan(
-      ['Step 1: resolve "last night"', 'Step 2: lying-down events (a fall shows as lying down)', 'Step 3: clips as evidence', 'Step 4: answer'],
+      [
+        'Step 1: resolve "last night"',
+        'Step 2: lying-down events (a fall shows as lying down)',
+        'Step 3: clips as evidence',
+        'Step 4: answer',
+      ],
       [
         n('resolve_time', { phrase: 'last night' }),
         n('query_events', { start: '<node-0>', end: '<node-0>', activity: 'lying_down' }),
@@ -145,21 +182,30 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
     question: 'What do you remember about the spare key?',
     plan: plan(
       ['Step 1: search long-term memory', 'Step 2: answer'],
-      [n('recall_memory', { query: 'spare key' }), n('compose_answer', { question: 'What do you remember about the spare key?', inputs: ['<node-0>'] })],
+      [
+        n('recall_memory', { query: 'spare key' }),
+        n('compose_answer', { question: 'What do you remember about the spare key?', inputs: ['<node-0>'] }),
+      ],
     ),
   },
   {
     question: 'Remember that the cleaner comes on Fridays',
     plan: plan(
       ['Step 1: store the fact', 'Step 2: confirm'],
-      [n('remember', { fact: 'the cleaner comes on Fridays' }), n('compose_answer', { question: 'Remember that the cleaner comes on Fridays', inputs: ['<node-0>'] })],
+      [
+        n('remember', { fact: 'the cleaner comes on Fridays' }),
+        n('compose_answer', { question: 'Remember that the cleaner comes on Fridays', inputs: ['<node-0>'] }),
+      ],
     ),
   },
   {
     question: 'Tell the hub that Bob is home',
     plan: plan(
       ['Step 1: publish to the home hub', 'Step 2: confirm'],
-      [n('publish_to_hub', { topic: 'hub/notify', message: 'Bob is home' }), n('compose_answer', { question: 'Tell the hub that Bob is home', inputs: ['<node-0>'] })],
+      [
+        n('publish_to_hub', { topic: 'hub/notify', message: 'Bob is home' }),
+        n('compose_answer', { question: 'Tell the hub that Bob is home', inputs: ['<node-0>'] }),
+      ],
     ),
   },
   {
@@ -176,7 +222,7 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
   {
     question: 'At what hours was Alice active yesterday?',
     plan: plan(
-      ['Step 1: resolve "yesterday"', 'Step 2: Alice\'s events per hour', 'Step 3: answer'],
+      ['Step 1: resolve "yesterday"', "Step 2: Alice's events per hour", 'Step 3: answer'],
       [
         n('resolve_time', { phrase: 'yesterday' }),
         n('aggregate', { start: '<node-0>', end: '<node-0>', group_by: 'hour', metric: 'count', identity: 'Alice' }),
@@ -191,7 +237,10 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
       [
         n('resolve_time', { phrase: 'yesterday evening' }),
         n('query_events', { start: '<node-0>', end: '<node-0>', camera: 'porch' }),
-        n('compose_answer', { question: 'List everything that happened on the porch camera yesterday evening', inputs: ['<node-0>', '<node-1>'] }),
+        n('compose_answer', {
+          question: 'List everything that happened on the porch camera yesterday evening',
+          inputs: ['<node-0>', '<node-1>'],
+        }),
       ],
     ),
   },
@@ -204,7 +253,10 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
         n('get_frames', { camera: 'porch', start: '<node-0>', end: '<node-0>', fps: 1 }),
         n('detect_persons', { frames: '<node-1>' }),
         n('recognize_activity', { frames: '<node-2>' }),
-        n('compose_answer', { question: 'What were people doing on the porch camera between 10:00 and 10:05?', inputs: ['<node-0>', '<node-3>'] }),
+        n('compose_answer', {
+          question: 'What were people doing on the porch camera between 10:00 and 10:05?',
+          inputs: ['<node-0>', '<node-3>'],
+        }),
       ],
     ),
   },

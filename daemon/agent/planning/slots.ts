@@ -22,8 +22,15 @@ export interface Slots {
 }
 
 const TIME_PATTERNS: RegExp[] = [
-  /\b(?:(?:yesterday|today|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tues|wednes|thurs|fri|satur|sun)day) )?(?:between|from) \d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)? (?:and|to|till|until|-) \d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?(?: (?:yesterday|today))?/,
-  /\b(?:in |during |over |within )?(?:the )?(?:last|past|previous) (?:\d+ |a |an |one |two |three |few |couple of |couple )?(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\b/,
+  new RegExp(
+    String.raw`\b(?:(?:yesterday|today|on (?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:mon|tues|wednes|thurs|fri|` +
+      String.raw`satur|sun)day) )?(?:between|from) \d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)? (?:and|to|till|until|` +
+      String.raw`-) \d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?(?: (?:yesterday|today))?`,
+  ),
+  new RegExp(
+    String.raw`\b(?:in |during |over |within )?(?:the )?(?:last|past|previous) (?:\d+ |a |an |one |two |three |` +
+      String.raw`few |couple of |couple )?(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\b`,
+  ),
   /\b\d+ (?:minutes?|hours?|days?) ago\b/,
   /\b(?:an|a|one|two|three) (?:minutes?|hours?) ago\b/,
   /\bsince (?:\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?|this morning|yesterday|the morning|noon)/,
@@ -121,7 +128,24 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
   // Capitalised words that look like names of people the household did not list.
   if (people.length === 0) {
     const m = /\b(?:is|was|did|has|saw|seen|see|where|when|about)\s+([A-Z][a-z]{1,20})\b/.exec(question);
-    const skip = new Set(['I', 'The', 'A', 'An', 'Anyone', 'Someone', 'Somebody', 'Anybody', 'Nobody', 'Everyone', 'There', 'It', 'This', 'That', 'My', 'Our']);
+    const skip = new Set([
+      'I',
+      'The',
+      'A',
+      'An',
+      'Anyone',
+      'Someone',
+      'Somebody',
+      'Anybody',
+      'Nobody',
+      'Everyone',
+      'There',
+      'It',
+      'This',
+      'That',
+      'My',
+      'Our',
+    ]);
     if (m !== null && !skip.has(m[1]!) && !req.household.cameras.some((c) => c.toLowerCase() === m[1]!.toLowerCase())) {
       people.push(m[1]!);
       masked = masked.replace(m[1]!.toLowerCase(), '<person>');
@@ -158,7 +182,12 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
   return { time, people, cameras, rooms, activity, fact, message, masked: masked.trim().replace(/\s+/g, ' ') };
 }
 
-const STOP = new Set('a an and are as at be by did do does for from had has have i in is it its me my of on or our so that the their them they this to was were will with you your'.split(' '));
+const STOP = new Set(
+  (
+    'a an and are as at be by did do does for from had has have i in is it its me my of on or our so ' +
+    'that the their them they this to was were will with you your'
+  ).split(' '),
+);
 
 /** Content words (and placeholders) of a masked question. */
 export function shapeWords(masked: string): string[] {

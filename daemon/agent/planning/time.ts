@@ -47,8 +47,27 @@ const PARTS_OF_DAY: Record<string, [number, number]> = {
 };
 
 const NUMBER_WORDS: Record<string, number> = {
-  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, fifteen: 15, twenty: 20, thirty: 30, 'forty-five': 45, 'half an': 0.5, few: 3, couple: 2,
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+  'forty-five': 45,
+  'half an': 0.5,
+  few: 3,
+  couple: 2,
 };
 
 function num(s: string): number {
@@ -59,7 +78,18 @@ function num(s: string): number {
 const UNIT_MS: Record<string, number> = { second: 1000, sec: 1000, minute: MIN, min: MIN, hour: HOUR, hr: HOUR, day: DAY, week: 7 * DAY };
 
 const HOUR_WORDS: Record<string, number> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
 };
 const ROUTINE_DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -78,7 +108,14 @@ function spokenClock(p: string): string {
     .replace(/\bat (?:about|around|roughly)\b|\b(?:roughly|approximately)\b/g, 'around')
     .replace(/^(?:earlier|so far|sometime|at some point|anytime)\s+(?=today|this|yesterday|on\b)|\s+(?:so far|earlier)$/g, '')
     .replace(/^(?:during|in|over|through) the night$|^overnight$/, 'last night')
-    .replace(/\b(at|around|about|near|between|from|and|to|till|until|since) (one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)/g, (_, pre: string, w: string) => `${pre} ${HOUR_WORDS[w]}`)
+    .replace(
+      new RegExp(
+        String.raw`\b(at|around|about|near|between|from|and|to|till|until|since) (one|two|three|four|five|six|seven|` +
+          String.raw`eight|nine|ten|eleven|twelve)\b(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)`,
+        'g',
+      ),
+      (_, pre: string, w: string) => `${pre} ${HOUR_WORDS[w]}`,
+    )
     .replace(/\b(last|past|previous) (\d+)\s*h\b/g, '$1 $2 hours')
     .replace(/\b(last|past|previous) (\d+)\s*m\b/g, '$1 $2 minutes');
 }
@@ -125,22 +162,29 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
   );
   const r = resolve(phrase, p, nowMs, tz, opts);
   if (r.startMs > nowMs) {
-    throw new HomeSightError('E_TIME_PHRASE', `"${phrase}" has not begun yet (it starts ${formatIsoInZone(r.startMs, tz)}); I can only look at what already happened`, {
-      context: { phrase, start: formatIsoInZone(r.startMs, tz) },
-      hint: 'ask about a time that has begun, e.g. "so far today" or "in the last hour"',
-    });
+    throw new HomeSightError(
+      'E_TIME_PHRASE',
+      `"${phrase}" has not begun yet (it starts ${formatIsoInZone(r.startMs, tz)}); I can only look at what already happened`,
+      {
+        context: { phrase, start: formatIsoInZone(r.startMs, tz) },
+        hint: 'ask about a time that has begun, e.g. "so far today" or "in the last hour"',
+      },
+    );
   }
   return r;
 }
 
 function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: ResolveTimeOptions): ResolvedRange {
   const now = zonedParts(nowMs, tz);
-  const at = (dayOffset: number, hour: number, minute = 0): number => zonedToUtc({ year: now.year, month: now.month, day: now.day + dayOffset, hour, minute }, tz);
+  const at = (dayOffset: number, hour: number, minute = 0): number =>
+    zonedToUtc({ year: now.year, month: now.month, day: now.day + dayOffset, hour, minute }, tz);
   const clampPast = (r: ResolvedRange): ResolvedRange => ({ startMs: r.startMs, endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)) });
   const fail = (reason?: string, hint?: string): never => {
     throw new HomeSightError('E_TIME_PHRASE', reason ?? `cannot understand the time "${phrase}"`, {
       context: { phrase },
-      hint: hint ?? 'say e.g. "last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", "today", "since 6pm" or a date 2024-05-04',
+      hint:
+        hint ??
+        'say e.g. "last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", "today", "since 6pm" or a date 2024-05-04',
     });
   };
   if (p.length === 0) fail();
@@ -178,8 +222,12 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   const date = take(/\b(\d{4})-(\d{2})-(\d{2})\b/);
   let baseDay: { year: number; month: number; day: number } | null = null;
   if (date !== null) baseDay = { year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) };
-  const MONTHS = 'january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec';
-  const dm = take(new RegExp(`\\b(?:on )?(?:the )?(\\d{1,2})(?:st|nd|rd|th)? (?:of )?(${MONTHS})\\b`)) ?? take(new RegExp(`\\b(?:on )?(${MONTHS}) (?:the )?(\\d{1,2})(?:st|nd|rd|th)?\\b`));
+  const MONTHS =
+    'january|february|march|april|may|june|july|august|september|october|november|december|' +
+    'jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec';
+  const dm =
+    take(new RegExp(`\\b(?:on )?(?:the )?(\\d{1,2})(?:st|nd|rd|th)? (?:of )?(${MONTHS})\\b`)) ??
+    take(new RegExp(`\\b(?:on )?(${MONTHS}) (?:the )?(\\d{1,2})(?:st|nd|rd|th)?\\b`));
   if (dm !== null && baseDay === null) {
     const [a, b] = /^\d/.test(dm[1]!) ? [dm[2]!, dm[1]!] : [dm[1]!, dm[2]!];
     const month = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].indexOf(a.slice(0, 3)) + 1;
@@ -213,7 +261,11 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     return { startMs: at(monday - 7, 0), endMs: thisMon };
   }
   // last/past N units, the last hour, recently
-  let m = /^(?:in |during |over |within )?(?:the )?(?:last|past|previous) (?:(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|few|couple)(?: of)? )?(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)$/.exec(rest);
+  let m = new RegExp(
+    String.raw`^(?:in |during |over |within )?(?:the )?(?:last|past|previous) (?:(\d+(?:\.\d+)?|a|an|one|two|three|` +
+      'four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|few|couple)(?: of)? )?(seconds?|' +
+      'secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)$',
+  ).exec(rest);
   if (m !== null && dayOffset === null) {
     const n = m[1] === undefined ? 1 : num(m[1]);
     return { startMs: nowMs - n * unitMs(m[2]!), endMs: nowMs };
@@ -221,7 +273,8 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   if (/^(recently|lately|just now)$/.test(p)) return { startMs: nowMs - HOUR, endMs: nowMs };
   if (/^(half an hour|30 min(ute)?s?) ago$/.test(rest)) return { startMs: nowMs - 45 * MIN, endMs: nowMs - 15 * MIN };
   m = /^(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple)(?: of)? (minutes?|mins?|hours?|hrs?|days?) ago$/.exec(rest);
-  if (m !== null && /^day/.test(m[2]!)) return clampPast({ startMs: at(-num(m[1]!), 0), endMs: at(-num(m[1]!) + 1, 0) }); // "three days ago": that whole day
+  // "three days ago": that whole day
+  if (m !== null && /^day/.test(m[2]!)) return clampPast({ startMs: at(-num(m[1]!), 0), endMs: at(-num(m[1]!) + 1, 0) });
   if (m !== null) {
     const u = unitMs(m[2]!);
     const c = nowMs - num(m[1]!) * u;
@@ -236,10 +289,17 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   }
   if (dayOffset === -1 && /^night$/.test(rest)) return clampPast({ startMs: at(-1, 22), endMs: at(0, 6) });
 
-  if (/^(after|past) midnight$/.test(rest)) return clampPast({ startMs: dayStart(0) + (night !== null ? (night + 1) * DAY : 0), endMs: dayStart(6) + (night !== null ? (night + 1) * DAY : 0) });
+  if (/^(after|past) midnight$/.test(rest))
+    return clampPast({
+      startMs: dayStart(0) + (night !== null ? (night + 1) * DAY : 0),
+      endMs: dayStart(6) + (night !== null ? (night + 1) * DAY : 0),
+    });
 
   // Household routines: "after dinner", "during the nap", "bedtime", "since breakfast".
-  const routineMatch = /^(?:(after|before|during|at|since|around|till|until) )?(?:the |my |our |his |her |their |(?:[a-z]+'s) )?([a-z\u00c0-\u024f' -]+?)$/.exec(rest);
+  const routineMatch = new RegExp(
+    '^(?:(after|before|during|at|since|around|till|until) )?(?:the |my |our |his |her |their |' +
+      String.raw`(?:[a-z]+'s) )?([a-z\u00c0-\u024f' -]+?)$`,
+  ).exec(rest);
   if (routineMatch !== null && (opts.routines?.length ?? 0) > 0) {
     const key = routineKey(routineMatch[2]!);
     const named = (opts.routines ?? []).filter((x) => [x.name, ...x.aliases].some((n) => routineKey(n) === key));
@@ -247,17 +307,20 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   }
   if (/^(after|before|during) /.test(rest) && !/\d/.test(rest)) {
     fail(
-      `"${phrase}": "${rest.replace(/^(after|before|during) (the )?/, '')}" is not one of the household's routines${(opts.routines?.length ?? 0) > 0 ? ` (${[...new Set((opts.routines ?? []).map((x) => x.name))].join(', ')})` : ' (none are configured)'}`,
+      `"${phrase}": "${rest.replace(/^(after|before|during) (the )?/, '')}" is not one of the household's routines` +
+        ((opts.routines?.length ?? 0) > 0
+          ? ` (${[...new Set((opts.routines ?? []).map((x) => x.name))].join(', ')})`
+          : ' (none are configured)'),
       'add it to household.routines in the config (name, aliases, start, end, days), or give a clock time',
     );
   }
 
   // Clock times.
-  const clock = '(\\d{1,2})(?:[:.h](\\d{2}))?\\s*(am|pm|a\\.m|p\\.m|in the morning|in the evening|in the afternoon|at night|o\'?clock)?';
+  const clock = "(\\d{1,2})(?:[:.h](\\d{2}))?\\s*(am|pm|a\\.m|p\\.m|in the morning|in the evening|in the afternoon|at night|o'?clock)?";
   const toHour = (h: number, mer: string | undefined, otherMer?: string): number => {
     const mm = mer ?? otherMer;
     if (mm === undefined || mm.startsWith('o')) return h;
-    if (/^(pm|p\.m|in the evening|in the afternoon|at night)/.test(mm)) return h % 12 + 12;
+    if (/^(pm|p\.m|in the evening|in the afternoon|at night)/.test(mm)) return (h % 12) + 12;
     return h % 12;
   };
   // Pick the most recent past occurrence when neither a day nor am/pm is given.
@@ -269,8 +332,10 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     return { startMs: onDay(off, 0, sh, startMin), endMs: onDay(off, next, eh, endMin) };
   };
   /** An hour without am/pm read at night: 6–11 are evening hours, 12 is midnight, 1–5 the small hours. */
-  const nightHour = (h: number, mer: string | undefined): number => (mer !== undefined ? toHour(h, mer) : h === 12 ? 0 : h >= 6 && h < 12 ? h + 12 : h);
-  const pickNight = (nightOff: number, sh: number, startMin: number, eh: number, endMin: number): ResolvedRange => build(sh >= 12 ? nightOff : nightOff + 1, sh, startMin, eh, endMin);
+  const nightHour = (h: number, mer: string | undefined): number =>
+    mer !== undefined ? toHour(h, mer) : h === 12 ? 0 : h >= 6 && h < 12 ? h + 12 : h;
+  const pickNight = (nightOff: number, sh: number, startMin: number, eh: number, endMin: number): ResolvedRange =>
+    build(sh >= 12 ? nightOff : nightOff + 1, sh, startMin, eh, endMin);
   const pickRecent = (startH: number, startMin: number, endH: number, endMin: number, hasMer: boolean): ResolvedRange => {
     const build2 = (off: number, sh: number, eh: number): ResolvedRange => build(off, sh, startMin, eh, endMin);
     if (dayOffset !== null || baseDay !== null) {
@@ -292,13 +357,17 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     return past[0] ?? candidates[0]!;
   };
 
-  m = new RegExp(`^(?:between|from) ${clock} (?:and|to|till|until|-) ${clock}$`).exec(rest) ?? new RegExp(`^${clock}\\s*(?:-|to|till|until)\\s*${clock}$`).exec(rest);
+  m =
+    new RegExp(`^(?:between|from) ${clock} (?:and|to|till|until|-) ${clock}$`).exec(rest) ??
+    new RegExp(`^${clock}\\s*(?:-|to|till|until)\\s*${clock}$`).exec(rest);
   if (m !== null) {
     const [, h1, m1, mer1, h2, m2, mer2] = m;
     if (Number(h1) > 24 || Number(h2) > 24 || Number(m1 ?? 0) > 59 || Number(m2 ?? 0) > 59) fail();
-    if (night !== null) return clampPast(pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), nightHour(Number(h2), mer2), Number(m2 ?? 0)));
+    if (night !== null)
+      return clampPast(pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), nightHour(Number(h2), mer2), Number(m2 ?? 0)));
     // "07:00" / "19:30" written with two hour digits and minutes is the 24 h clock: no am/pm guessing.
-    const hasMer = mer1 !== undefined || mer2 !== undefined || (m1 !== undefined && h1!.length === 2) || (m2 !== undefined && h2!.length === 2);
+    const hasMer =
+      mer1 !== undefined || mer2 !== undefined || (m1 !== undefined && h1!.length === 2) || (m2 !== undefined && h2!.length === 2);
     let sh = toHour(Number(h1), mer1, mer2);
     const eh = toHour(Number(h2), mer2, mer1);
     // "between 11 and 1 pm": start am when shifting would put it after the end
@@ -311,7 +380,10 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     const [, kind, h1, m1, mer1] = m;
     if (Number(h1) > 24 || Number(m1 ?? 0) > 59) fail();
     const h = toHour(Number(h1), mer1);
-    const r = night !== null ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0) : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined || (m1 !== undefined && h1!.length === 2));
+    const r =
+      night !== null
+        ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0)
+        : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined || (m1 !== undefined && h1!.length === 2));
     const w = kind === 'at' ? 30 * MIN : 45 * MIN;
     return clampPast({ startMs: r.startMs - w, endMs: r.startMs + w });
   }
@@ -319,7 +391,10 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   if (m !== null) {
     const [, h1, m1, mer1] = m;
     const h = toHour(Number(h1), mer1);
-    const r = night !== null ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0) : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
+    const r =
+      night !== null
+        ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0)
+        : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
     return { startMs: r.startMs, endMs: nowMs };
   }
   m = /^since (?:the )?(morning|noon|lunchtime|afternoon|evening|night)?$/.exec(rest);
@@ -375,7 +450,11 @@ function routineRange(
           : relation === 'since'
             ? { startMs: span.startMs, endMs: nowMs }
             : span;
-    return { startMs: r.startMs, endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)), source: `${x.name} is ${x.start}–${x.end} per your routine` };
+    return {
+      startMs: r.startMs,
+      endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)),
+      source: `${x.name} is ${x.start}–${x.end} per your routine`,
+    };
   };
   const weekdayAt = (off: number): string => {
     if (baseDay === null) return ROUTINE_DAYS[(((todayWeekday + off) % 7) + 7) % 7]!;
@@ -384,7 +463,11 @@ function routineRange(
   if (dayOffset !== null || baseDay !== null) {
     const off = dayOffset ?? 0;
     const x = routines.find((r) => (r.days as readonly string[]).includes(weekdayAt(off)));
-    if (x === undefined) fail(`the household has no ${routines[0]!.name} routine on ${weekdayAt(off)}`, 'check household.routines (days), or give a clock time');
+    if (x === undefined)
+      fail(
+        `the household has no ${routines[0]!.name} routine on ${weekdayAt(off)}`,
+        'check household.routines (days), or give a clock time',
+      );
     return occurrence(off, x!);
   }
   // The latest occurrence that has begun, looking back a week.
