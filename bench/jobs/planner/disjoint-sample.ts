@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatIsoInZone, zonedToUtc } from '../../../daemon/system/index.js';
+import { routinesAsConfig, type Routine } from '../../datasets/index.js';
 
 interface CorpusLine {
   id: string;
@@ -36,15 +37,7 @@ interface CorpusHousehold {
   groups: Array<{ phrase: string; members: string[] }>;
   rooms: Array<{ name: string; aliases: Array<{ text: string }> }>;
   cameras: Array<{ name: string; room: string | null }>;
-  routines: Array<{ id: string; phrases: string[]; start: string; end: string; days: 'daily' | 'weekdays' | number[] }>;
-}
-
-const WEEK = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-
-function days(d: CorpusHousehold['routines'][number]['days']): string[] {
-  if (d === 'daily') return [...WEEK];
-  if (d === 'weekdays') return ['mon', 'tue', 'wed', 'thu', 'fri'];
-  return d.map((i) => WEEK[i % 7]!);
+  routines: Routine[];
 }
 
 /** The household in the daemon config's shape (what the harness reads from households.json). */
@@ -59,9 +52,10 @@ function asConfig(h: CorpusHousehold): Record<string, unknown> {
     groups: h.groups.map((g) => ({ name: g.phrase, aliases: [], members: g.members.map((m) => nameOf.get(m) ?? m) })),
     rooms: h.rooms.map((r) => ({ name: r.name, aliases: r.aliases.map((a) => a.text) })),
     cameras: h.cameras.map((c) => ({ id: c.name, room: c.room })),
-    routines: h.routines
-      .filter((r) => r.phrases.length > 0)
-      .map((r) => ({ name: r.id, aliases: r.phrases, start: r.start, end: r.end, days: days(r.days) })),
+    routines: routinesAsConfig(
+      h.routines.filter((r) => r.phrases.length > 0),
+      (id) => nameOf.get(id) ?? id,
+    ),
   };
 }
 
