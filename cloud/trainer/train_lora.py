@@ -17,7 +17,6 @@ plan record ({"user_request"|"question"|"instruction": ..., "task_steps", "task_
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -32,25 +31,9 @@ sys.path.insert(0, HERE)
 
 from gguf import GGML_F16, GGML_F32, GGUFError, GGUFWriter, T_FLOAT32, T_STRING, T_UINT32, read_gguf  # noqa: E402
 from tokenizer import SpmTokenizer  # noqa: E402
+from script_io import InputError, emit, sha256_file  # noqa: E402
 
 FORMAT_VERSION = "homesight-plan-v1"
-
-
-def emit(obj: Dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
-
-
-class InputError(Exception):
-    pass
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ------------------------------------------------------------------ data

@@ -15,7 +15,6 @@ stderr: a progress bar with ETA. Exit codes: 0 done, 2 bad input, 3 diverged.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -34,27 +33,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from corpus import CorpusError, CorpusSample, load_corpus, tokenizer_texts  # noqa: E402
 from planner_tokenizer import TokenizerError  # noqa: E402
+from script_io import InputError, emit, sha256_file  # noqa: E402
 
 CHECKPOINT = "checkpoint.pt"
 DEFAULT_CORPUS = os.path.join("var", "datasets", "planner-corpus")  # relative to the repository root
 FORMAT_VERSION = "homesight-planner-v1"
-
-
-def emit(obj: Dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
-
-
-class InputError(Exception):
-    pass
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class Progress:
