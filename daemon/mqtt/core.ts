@@ -1,11 +1,13 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { type Clock, errorMessage, HomeSightError, type Logger } from '../system/index.js';
 import type { RouteTopic } from './api.js';
+import type { HaEntityDeclaration } from './ha.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import { RequestRouter } from './router.js';
 import { isPublishTopic, isTopicFilter, topicMatches } from './topics.js';
 import type {
   CommandInfo,
+  DeclaredEntities,
   MessageHandler,
   MqttBridge,
   MqttMessage,
@@ -96,6 +98,7 @@ export class MqttCore implements MqttBridge {
   private readonly router: RequestRouter;
   private readonly connectHooks = new Map<object, Set<() => void>>();
   private readonly commandWatchers = new Map<object, () => void>();
+  private readonly entitySources = new Map<object, () => readonly HaEntityDeclaration[]>();
   private readonly abort = new AbortController();
   private readonly waiters = new Set<() => void>();
   private readonly log: Logger;
@@ -472,7 +475,7 @@ export class MqttCore implements MqttBridge {
     this.connectHooks.delete(owner);
   }
 
-  /** Calls fn whenever a command is registered or removed. */
+  /** Calls fn whenever a command is registered or removed, or declared entities change (what discovery announces). */
   watchCommands(owner: object, fn: () => void): void {
     this.commandWatchers.set(owner, fn);
   }
@@ -537,5 +540,27 @@ export class MqttCore implements MqttBridge {
 
   commands(): CommandInfo[] {
     return this.router.commands();
+  }
+
+  // ---- declared Home Assistant entities ---------------------------------
+
+  declareEntities(owner: object, entities: () => readonly HaEntityDeclaration[]): DeclaredEntities {
+    this.entitySources.set(owner, entities);
+    this.commandsChanged();
+    return {
+      changed: () => {
+        if (this.entitySources.get(owner) === entities) this.commandsChanged();
+      },
+      withdraw: () => {
+        if (this.entitySources.get(owner) !== entities) return;
+        this.entitySources.delete(owner);
+        this.commandsChanged();
+      },
+    };
+  }
+
+  /** Every module's declared entities, now (discovery builds its payloads from them). */
+  declaredEntities(): HaEntityDeclaration[] {
+    return [...this.entitySources.values()].flatMap((source) => source());
   }
 }

@@ -1,5 +1,6 @@
+import { HomeSightError } from '../system/index.js';
 import type { PublishedTopicName } from './api.js';
-import { HA_COMPONENTS, type HaComponent, type HaPayload } from './ha.js';
+import { HA_COMPONENTS, type HaComponent, type HaEntityDeclaration, type HaPayload } from './ha.js';
 import { slug } from './topics.js';
 import type { CommandInfo } from './types.js';
 
@@ -28,6 +29,8 @@ export interface EntityInput {
   version: string;
   cameras: Record<string, { zones: string[]; room?: string | undefined }>;
   commands: CommandInfo[];
+  /** Entities other modules declared on the bridge (MqttBridge.declareEntities). */
+  declared?: readonly HaEntityDeclaration[];
 }
 
 export interface DiscoveryEntity {
@@ -50,8 +53,9 @@ function jinjaString(s: string): string {
 
 /**
  * Every Home Assistant entity of this device, derived from the config
- * (cameras, zones) and the registered commands; each payload is parsed with
- * its component's schema.
+ * (cameras, zones), the registered commands and the entities other modules
+ * declared; each payload is parsed with its component's schema, and an object
+ * id used twice is refused (it is the entity's unique_id).
  */
 export function buildEntities(input: EntityInput): DiscoveryEntity[] {
   const node = `homesight_${slug(input.deviceId)}`;
@@ -74,6 +78,11 @@ export function buildEntities(input: EntityInput): DiscoveryEntity[] {
     objectId: string,
     payload: Omit<HaPayload<C>, 'unique_id' | 'device' | 'origin'>,
   ): void => {
+    if (out.some((e) => e.objectId === objectId)) {
+      throw new HomeSightError('E_MQTT_DISCOVERY', `two Home Assistant entities with the object id "${objectId}"`, {
+        hint: 'object ids of declared entities must be unique on the device',
+      });
+    }
     const full = { ...common, ...payload, unique_id: `${node}_${objectId}` };
     const parsed = HA_COMPONENTS[component].parse(full) as Record<string, unknown>;
     out.push({ component, objectId, topic: `${input.discoveryPrefix}/${component}/${node}/${objectId}/config`, payload: parsed });
@@ -161,5 +170,6 @@ export function buildEntities(input: EntityInput): DiscoveryEntity[] {
       add('button', t.id, payload);
     }
   }
+  for (const d of input.declared ?? []) add(d.component, d.objectId, d.payload);
   return out;
 }

@@ -445,6 +445,7 @@ export class DiscoveryExtension extends Extension {
       version: VERSION,
       cameras,
       commands: this.deps.core.commands(),
+      declared: this.deps.core.declaredEntities(),
     });
   }
 

@@ -149,6 +149,15 @@ export const HA_COMPONENTS = {
 export type HaComponent = keyof typeof HA_COMPONENTS;
 export type HaPayload<C extends HaComponent> = z.input<(typeof HA_COMPONENTS)[C]>;
 
+/**
+ * An entity another module adds to the device's discovery (presence sensors, watch events): the component, its
+ * object id (unique on the device) and its payload without what discovery fills in (unique_id, device, origin,
+ * availability). Topics in it are absolute (`bridge.topic(sub)`).
+ */
+export type HaEntityDeclaration = {
+  [C in HaComponent]: { component: C; objectId: string; payload: Omit<HaPayload<C>, 'unique_id' | 'device' | 'origin'> };
+}[HaComponent];
+
 /** The JSON Schema of each component's discovery payload (docs, external validators). */
 export function haJsonSchemas(): Record<HaComponent, unknown> {
   return Object.fromEntries(Object.entries(HA_COMPONENTS).map(([k, s]) => [k, z.toJSONSchema(s)])) as Record<HaComponent, unknown>;

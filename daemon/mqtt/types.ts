@@ -3,6 +3,7 @@ import type { CommandButton, RouteRequest, RouteResponse, RouteTopic } from './a
 export type { CommandButton } from './api.js';
 
 import type { Logger } from '../system/index.js';
+import type { HaEntityDeclaration } from './ha.js';
 
 export type QoS = 0 | 1 | 2;
 export type ProtocolVersion = 4 | 5;
@@ -131,6 +132,21 @@ export interface MqttBridge {
   onConnect(owner: object, fn: () => void): void;
   /** The served commands (`command/…` routes). */
   commands(): CommandInfo[];
+  /**
+   * Adds a module's Home Assistant entities to the device's discovery. `entities` is read at every announcement
+   * (connect, Home Assistant back online, any change); call `changed()` when its answer changes (a person enrolled)
+   * and discovery re-announces, removing entities no longer declared. A second call from the same owner replaces
+   * the first.
+   */
+  declareEntities(owner: object, entities: () => readonly HaEntityDeclaration[]): DeclaredEntities;
+}
+
+/** What declareEntities returns. */
+export interface DeclaredEntities {
+  /** The declared entities changed: re-announce discovery. */
+  changed(): void;
+  /** Takes them back: the next announcement removes them from Home Assistant. */
+  withdraw(): void;
 }
 
 export interface CommandInfo {
