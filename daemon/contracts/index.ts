@@ -1,6 +1,6 @@
 /**
  * The leaf every folder may import: bus events and their payloads, the task-plan format and the plan-text sample
- * format that edge (daemon/learning) and cloud (cloud/trainer) share. Imports no feature folder.
+ * format that edge (daemon/learning) and cloud (cloud/trainer) share, and the standing-watch spec. Imports no feature folder.
  */
 export type {
   AnsweredEvent,
@@ -28,3 +28,17 @@ export {
   type TaskPlan,
 } from './plan.js';
 export { formatPlanSample, toJsonl, type PlanRecord } from './plan-sample.js';
+export {
+  WATCH_STATUSES,
+  watchIdSchema,
+  watchNotificationSchema,
+  watchSchema,
+  watchSpecSchema,
+  type Watch,
+  type WatchNotification,
+  type WatchSpec,
+  type WatchSpecInput,
+  type WatchStatus,
+  type WatchTrigger,
+  type WatchWho,
+} from './watch.js';

@@ -2,20 +2,7 @@
  * Standing watches: "tell me when Opa gets up", "let me know if someone I don't know comes to the front door
  * tonight". A watch is a trigger over the vision event stream with a validity window and an action (MQTT
  * notification with snapshot, Home Assistant event), evaluated incrementally on events, persisted in the memory
- * database. Callers use the WatchService; the spec's zod schema is the single source of its shape.
+ * database. Callers use the WatchService (findWatchService); the spec's zod schema (watchSpecSchema) lives in
+ * daemon/contracts, the single source of its shape.
  */
-export {
-  WATCH_STATUSES,
-  watchIdSchema,
-  watchNotificationSchema,
-  watchSchema,
-  watchSpecSchema,
-  type Watch,
-  type WatchNotification,
-  type WatchSpec,
-  type WatchSpecInput,
-  type WatchStatus,
-  type WatchTrigger,
-  type WatchWho,
-} from './spec.js';
 export type { WatchService } from './service.js';

@@ -1,4 +1,4 @@
-import type { Watch, WatchSpecInput, WatchStatus } from './spec.js';
+import type { Watch, WatchSpecInput, WatchStatus } from '../contracts/index.js';
 
 /**
  * The watches capability as callers see it (the agent's standing-order path, the MQTT watch/* routes, the MCP

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * What a standing watch is: the single source for the watch/* MQTT requests, the MCP watch_* tools, the CLI,
- * the SQLite row and the parser's output. A watch fires when a person event (daemon/vision emits one per
- * track, updated as identity, activity and zones change) matches its trigger inside its validity window.
+ * What a standing watch is: the single source for the watch/* MQTT requests (mqtt/api.ts), the MCP watch_*
+ * tools, the CLI, the SQLite row and the parser's output; here in contracts because both mqtt and watches use
+ * it. A watch fires when a person event (daemon/vision emits one per track, updated as identity, activity and
+ * zones change) matches its trigger inside its validity window; daemon/watches evaluates them.
  */
 
 const name = z.string().trim().min(1).max(64);
