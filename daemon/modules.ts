@@ -4,6 +4,7 @@ import { ingestModule } from './ingest/definition.js';
 import { learningModule } from './learning/definition.js';
 import { memoryModule } from './memory/definition.js';
 import { mqttModule } from './mqtt/definition.js';
+import { presenceModule } from './presence/definition.js';
 import { visionModule } from './vision/definition.js';
 import type { ModuleDefinition } from './context.js';
 
@@ -14,7 +15,16 @@ import type { ModuleDefinition } from './context.js';
  * A folder's definition.ts is the one file of it the composition root imports besides index.ts: it names the
  * module and loads the module's code only when the module is enabled.
  */
-export const MODULES = [memoryModule, ingestModule, mqttModule, visionModule, agentModule, learningModule, fleetModule] as const;
+export const MODULES = [
+  memoryModule,
+  ingestModule,
+  mqttModule,
+  visionModule,
+  agentModule,
+  learningModule,
+  fleetModule,
+  presenceModule,
+] as const;
 
 /** The modules by name, with their types: what `Daemon.module(name)` returns. */
 export type ModuleMap = { [D in (typeof MODULES)[number] as D['name']]: Awaited<ReturnType<D['create']>> };

@@ -6,6 +6,8 @@ import { camerasSchema, ffmpegSchema, recordingsSchema } from './sections/ingest
 import { learningSchema } from './sections/learning.js';
 import { memorySchema } from './sections/memory.js';
 import { mqttSchema } from './sections/mqtt.js';
+import { presenceSchema } from './sections/presence.js';
+import { recapsSchema } from './sections/recaps.js';
 import { healthSchema, logSchema, pathsSchema, systemSchema } from './sections/system.js';
 import { visionSchema } from './sections/vision.js';
 import { live } from './live.js';
@@ -35,6 +37,8 @@ export const configSchema = z.strictObject({
   mqtt: mqttSchema,
   learning: learningSchema,
   fleet: fleetSchema,
+  presence: presenceSchema,
+  recaps: recapsSchema,
 });
 
 export type HomeSightConfig = z.infer<typeof configSchema>;

@@ -94,6 +94,77 @@ const reloadResult = z.object({
 });
 
 const anyObject = z.looseObject({});
+
+const isoTime = z.string().describe('ISO 8601 with the household offset');
+const recapEvidence = z
+  .object({
+    event_id: z.string(),
+    camera: z.string(),
+    at: isoTime,
+    snapshot: z.string().nullable().describe('JPEG path under paths.data_dir'),
+  })
+  .describe('a stored event that shows it');
+
+/** Arguments of `recap/get` (and the MCP recap tool): one way to name the span. */
+export const recapRequestSchema = z
+  .strictObject({
+    when: z.string().trim().min(1).max(200).optional().describe('a time phrase: "today", "last night", "since 6pm", "yesterday"'),
+    from: z.iso.datetime({ offset: true }).optional().describe('start of the span (ISO 8601 with offset)'),
+    to: z.iso.datetime({ offset: true }).optional().describe('end of the span with `from` (default now)'),
+    away_of: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('"while I was away": who asks; the span is their latest absence (presence.away_after_min without a sighting)'),
+    max_evidence: z.number().int().min(0).max(20).optional().describe('snapshots per person (default recaps.evidence_per_person)'),
+  })
+  .refine((a) => [a.when, a.from, a.away_of].filter((x) => x !== undefined).length === 1, 'give exactly one of when, from or away_of')
+  .refine((a) => a.to === undefined || a.from !== undefined, '`to` goes with `from`');
+
+/** What happened in a span: who was where doing what, unknown visitors, falls, with evidence; and a short text. */
+export const recapSchema = z.object({
+  span: z.object({ from: isoTime, to: isoTime, label: z.string().describe('"today", "while Alice was away", …'), timezone: z.string() }),
+  text: z.string().describe('the recap in a few sentences'),
+  people: z.array(
+    z.object({
+      name: z.string(),
+      first_seen: isoTime,
+      last_seen: isoTime,
+      rooms: z.array(
+        z.object({ room: z.string(), cameras: z.array(z.string()), first_seen: isoTime, last_seen: isoTime, sightings: z.number().int() }),
+      ),
+      activities: z.array(z.object({ activity: z.string(), room: z.string(), minutes: z.number(), first: isoTime, last: isoTime })),
+      evidence: z.array(recapEvidence),
+    }),
+  ),
+  unknown_visitors: z.array(
+    z.object({
+      camera: z.string(),
+      room: z.string(),
+      first_seen: isoTime,
+      last_seen: isoTime,
+      tracks: z.number().int().describe('tracks merged into this visit'),
+      evidence: recapEvidence.nullable(),
+    }),
+  ),
+  falls: z
+    .array(
+      z.object({
+        person: z.string().nullable(),
+        camera: z.string(),
+        room: z.string(),
+        start: isoTime,
+        end: isoTime.nullable(),
+        minutes: z.number(),
+        evidence: recapEvidence,
+      }),
+    )
+    .describe('lying_down outside zones named bed/sofa/couch'),
+  unidentified: z.number().int().describe('sightings of people whose face was not seen well enough to tell who it was'),
+  truncated: z.boolean().describe('the span had more events than one recap reads; counts are lower bounds'),
+});
 /** A reply whose shape the serving module defines (see its docs). */
 const moduleResult = z.unknown();
 
@@ -110,7 +181,7 @@ export interface CommandButton {
 }
 
 /** Which daemon module serves a request (or publishes a topic). */
-export type ApiModule = 'mqtt' | 'agent' | 'fleet' | 'learning' | 'vision' | 'ingest';
+export type ApiModule = 'mqtt' | 'agent' | 'fleet' | 'learning' | 'vision' | 'ingest' | 'presence' | 'recaps';
 
 export interface RequestRoute<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
   readonly direction: 'request';
@@ -185,6 +256,15 @@ export const MQTT_REQUESTS = {
     module: 'agent',
     request: z.strictObject({ question, plan: taskPlanSchema, note: z.string().max(500).optional() }),
     response: z.object({ stored: z.literal(true) }),
+  }),
+  'recap/get': request({
+    description:
+      'What happened in a span ("today", "last night", from/to, or while a person was away): people, rooms, activities, ' +
+      'unknown visitors, falls, with evidence snapshots and a short text',
+    module: 'recaps',
+    request: recapRequestSchema,
+    response: recapSchema,
+    concurrency: 2,
   }),
   'command/reload': command('reload', {
     description: 'Re-read the config file; live keys apply at once (like SIGHUP)',
@@ -264,7 +344,7 @@ const envelope = z.looseObject({
   ts: z.string(),
 });
 
-/** Published topics, keyed by topic (`+` stands for a camera name). */
+/** Published topics, keyed by topic (`+` stands for a camera name; in presence/*, a person's or room's slug). */
 export const MQTT_PUBLISHED = {
   availability: { direction: 'publish', description: '`online` / `offline` (last will)', module: 'mqtt', retained: true },
   status: {
@@ -296,6 +376,34 @@ export const MQTT_PUBLISHED = {
     payload: anyObject,
   },
   'camera/+/snapshot': { direction: 'publish', description: 'latest JPEG snapshot', module: 'vision', retained: true },
+  'presence/person/+': {
+    direction: 'publish',
+    description: "a household person's presence: home, room, camera, activity, last_seen (on change, QoS 1)",
+    module: 'presence',
+    retained: true,
+    payload: anyObject,
+  },
+  'presence/room/+': {
+    direction: 'publish',
+    description: 'persons in a room now (all its cameras) and who they are (on change, QoS 1)',
+    module: 'presence',
+    retained: true,
+    payload: anyObject,
+  },
+  'presence/unknown/+': {
+    direction: 'publish',
+    description: 'unknown people on a camera now, and the last one seen (on change, QoS 1)',
+    module: 'presence',
+    retained: true,
+    payload: anyObject,
+  },
+  'recap/digest': {
+    direction: 'publish',
+    description: 'the daily digest: a recap of the last 24 hours at recaps.digest.at (QoS 1)',
+    module: 'recaps',
+    retained: true,
+    payload: recapSchema,
+  },
   'agent/answer': {
     direction: 'publish',
     description: 'every final agent/ask reply (an envelope)',

@@ -24,7 +24,9 @@ export { MqttModule } from './module.js';
 export { Outbox } from './outbox.js';
 export { hashPasswordLine } from './passwd.js';
 export { clientKey } from './router.js';
-export type { MqttBridge, RequestContext, ServeOptions } from './types.js';
+export type { HaEntityDeclaration } from './ha.js';
+export { slug } from './topics.js';
+export type { DeclaredEntities, MqttBridge, RequestContext, ServeOptions } from './types.js';
 
 /** The MQTT bridge of a running daemon, or null when the mqtt module is off or failed to build. */
 export function findMqttBridge(container: ServiceContainer): MqttBridge | null {
