@@ -28,24 +28,28 @@ if ! id homesight >/dev/null 2>&1; then
 fi
 getent group video >/dev/null && usermod -aG video homesight || true
 
-# 2. release folder and `current` symlink (switched atomically; fleet updates use the same layout)
+# 2. compiled daemon (dist/, what the unit runs: HOMESIGHT_RUNTIME=dist), built in the source tree with its dev tools
+if [ ! -x "$SRC/node_modules/.bin/tsc" ]; then echo "$SRC has no TypeScript compiler: run npm ci there first" >&2; exit 69; fi
+(cd "$SRC" && npm run --silent build)
+
+# 3. release folder and `current` symlink (switched atomically; fleet updates use the same layout)
 REL="$PREFIX/releases/$VERSION"
 mkdir -p "$REL"
 rsync -a --delete --exclude node_modules --exclude .git --exclude var "$SRC/" "$REL/" 2>/dev/null || cp -a "$SRC/." "$REL/"
 (cd "$REL" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-audit --no-fund)
 ln -sfn "$REL" "$PREFIX/current.tmp" && mv -Tf "$PREFIX/current.tmp" "$PREFIX/current"
 
-# 3. config and secrets
+# 4. config and secrets
 install -d -m 0750 -o root -g homesight /etc/homesight /etc/homesight/secrets
 if [ ! -f /etc/homesight/homesight.yaml ]; then
   install -m 0640 -o root -g homesight "$SRC/config/homesight.example.yaml" /etc/homesight/homesight.yaml
   echo "wrote /etc/homesight/homesight.yaml — edit it, then: homesight config check /etc/homesight/homesight.yaml"
 fi
 
-# 4. state folders (systemd's StateDirectory/CacheDirectory create them too; this makes first runs by hand work)
+# 5. state folders (systemd's StateDirectory/CacheDirectory create them too; this makes first runs by hand work)
 install -d -m 0750 -o homesight -g homesight /var/lib/homesight /var/cache/homesight
 
-# 5. unit (node path adjusted to this machine)
+# 6. unit (node path adjusted to this machine)
 sed "s#/usr/bin/node #$NODE_BIN #" "$SRC/systemd/homesight.service" > /etc/systemd/system/homesight.service
 systemd-analyze verify /etc/systemd/system/homesight.service
 systemctl daemon-reload

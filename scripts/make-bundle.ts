@@ -24,7 +24,7 @@ const USAGE = `usage:
   scripts/make-bundle build --key FILE [--source DIR] [--version V] [--out FILE]
                             [--with-node-modules] [--config-min N] [--config-max N] [--self-check "CMD ARGS" | --no-self-check]
       builds homesight-<version>.tar.gz from DIR (default: this repository; git-tracked and
-      untracked-but-not-ignored files), signs its manifest with the key (also HOMESIGHT_SIGNING_KEY_FILE)
+      untracked-but-not-ignored files, plus the compiled daemon dist/ of \`npm run build\`), signs its manifest with the key (also HOMESIGHT_SIGNING_KEY_FILE)
   scripts/make-bundle verify BUNDLE --trust PUBKEY [--trust PUBKEY…] [--config-version N]
       checks signature, hashes and compatibility as a device would`;
 
@@ -68,6 +68,10 @@ async function build(values: Record<string, unknown>): Promise<number> {
           ? 'node bin/homesight.js config check'
           : undefined;
     if (cmd !== undefined) selfCheck = { argv: cmd.split(/\s+/).filter((s) => s !== '') };
+  }
+  // A HomeSight checkout ships its compiled daemon (the unit runs dist/); a bundle without it would not start.
+  if (existsSync(join(source, 'daemon/cli.ts')) && !existsSync(join(source, 'dist/daemon/cli.js'))) {
+    return fail(`${source} has no compiled daemon (dist/daemon/cli.js): run \`npm run build\` there first`);
   }
   const tree = listSourceTree(source, { withNodeModules: values['with-node-modules'] === true });
   const out = resolve(typeof values.out === 'string' ? values.out : `homesight-${version}.tar.gz`);

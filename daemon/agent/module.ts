@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Counter, Histogram } from 'prom-client';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
@@ -9,7 +8,7 @@ import { IngestModule } from '../ingest/index.js';
 import { MemoryModule, type MemoryStore } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import type { VisionModule } from '../vision/index.js';
-import { asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
+import { APP_ROOT, asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
 import {
   ingestFrames,
   memoryConversations,
@@ -32,7 +31,7 @@ function abs(p: string, base?: string): string {
 }
 
 /** The models/ folder shipped with HomeSight: its own planner model is there (models/planner/). */
-const SHIPPED_MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
+const SHIPPED_MODELS = join(APP_ROOT, 'models');
 
 /** agent.llm.model: relative to paths.models_dir; a file not there is looked for in the shipped models/ folder. */
 function plannerModelPath(config: HomeSightConfig): string {

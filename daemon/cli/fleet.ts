@@ -12,7 +12,7 @@ import {
   openBundle,
   type UpdaterOptions,
 } from '../fleet/index.js';
-import { EXIT, LogHub, asHomeSightError, systemClock } from '../system/index.js';
+import { APP_ROOT, EXIT, LogHub, asHomeSightError, systemClock } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
@@ -23,7 +23,7 @@ function updaterFor(config: HomeSightConfig, parts: Pick<UpdaterOptions, 'releas
     state: new StateFile(fleetPaths(config).state),
     fleet: config.fleet,
     configVersion: config.version,
-    appRoot: new URL('../../', import.meta.url).pathname,
+    appRoot: APP_ROOT,
     selfCheckEnv: process.env,
     clock: systemClock,
   });

@@ -27,7 +27,10 @@ export interface SourceTree {
   links: Record<string, string>;
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', 'var', '.tap', 'coverage', 'dist']);
+const SKIP_DIRS = new Set(['.git', 'node_modules', 'var', '.tap', 'coverage']);
+/** The compiled daemon (`npm run build`): what a release runs, so it ships although git ignores it; minus tsc's build cache. */
+const BUILD_DIR = 'dist';
+const BUILD_CACHE = 'dist/.tsbuildinfo';
 
 function walk(dir: string, rel: string, out: SourceTree, skip: (rel: string) => boolean): void {
   for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
@@ -42,7 +45,8 @@ function walk(dir: string, rel: string, out: SourceTree, skip: (rel: string) => 
 /**
  * The files of a source tree: in a git checkout, tracked plus untracked but
  * not ignored files (`git ls-files`); otherwise a walk that skips .git,
- * node_modules, var and build output. `withNodeModules` adds node_modules.
+ * node_modules, var, test output and coverage. Either way the compiled daemon
+ * (dist/) is in it when built. `withNodeModules` adds node_modules.
  */
 export function listSourceTree(dir: string, options: { withNodeModules?: boolean } = {}): SourceTree {
   const out: SourceTree = { files: [], links: {} };
@@ -64,8 +68,19 @@ export function listSourceTree(dir: string, options: { withNodeModules?: boolean
       if (st.isSymbolicLink()) out.links[p] = readlinkSync(join(dir, p));
       else if (st.isFile()) out.files.push(p);
     }
+    if (existsSync(join(dir, BUILD_DIR))) {
+      const built: SourceTree = { files: [], links: {} };
+      walk(dir, BUILD_DIR, built, (r) => r === BUILD_CACHE);
+      out.files.push(...built.files.filter((f) => !out.files.includes(f)));
+      Object.assign(out.links, built.links);
+    }
   } else {
-    walk(dir, '', out, (r) => SKIP_DIRS.has(r.split('/')[0]!) && !(r.startsWith('node_modules') && options.withNodeModules === true));
+    walk(
+      dir,
+      '',
+      out,
+      (r) => r === BUILD_CACHE || (SKIP_DIRS.has(r.split('/')[0]!) && !(r.startsWith('node_modules') && options.withNodeModules === true)),
+    );
   }
   if (options.withNodeModules === true && existsSync(join(dir, 'node_modules'))) {
     const nm: SourceTree = { files: [], links: {} };

@@ -3,12 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { HomeSightEvents } from '../contracts/index.js';
 import { CONFIG_VERSION, resolveIn, type HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
 import { findMqttBridge, type MqttBridge, type RequestContext, type RouteRequest } from '../mqtt/index.js';
-import { HomeSightError, VERSION, isErrorCode, errorMessage, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
+import {
+  APP_ROOT,
+  HomeSightError,
+  VERSION,
+  isErrorCode,
+  errorMessage,
+  type Logger,
+  type ModuleHealth,
+  type ServiceModule,
+} from '../system/index.js';
 import { pushConfig } from './configpush.js';
 import { download } from './download.js';
 import { keyId } from './manifest.js';
@@ -395,7 +403,7 @@ export class FleetModule implements ServiceModule {
  * systemctl restart through a transient unit, /healthz probe, the MQTT bridge.
  */
 export function createFleetModule(ctx: ModuleContext): FleetModule {
-  const appRoot = fileURLToPath(new URL('../../', import.meta.url));
+  const appRoot = APP_ROOT;
   const configFile = ctx.config.fleet.config_file ?? ctx.env.HOMESIGHT_CONFIG;
   return new FleetModule(ctx, {
     restarter: new SystemdRestarter(ctx.config.fleet.service),

@@ -8,4 +8,5 @@ export { SystemdNotifier, watchdogIntervalMs, type Notifier } from './notify.js'
 export { HealthServer, type HealthSnapshot } from './health.js';
 export { EventBus } from './eventbus.js';
 export { VERSION } from './version.js';
+export { APP_ROOT } from './app-root.js';
 export { zonedParts, zoneOffsetMs, zonedToUtc, zonedDay, formatIsoInZone, isValidTimezone } from './zone.js';

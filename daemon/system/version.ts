@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APP_ROOT } from './app-root.js';
 
-/** The package version, read once from package.json next to the daemon folder. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+/** The package version, read once from HomeSight's package.json. */
+export const VERSION: string = (JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

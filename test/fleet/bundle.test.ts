@@ -238,3 +238,34 @@ t.test('semver ordering for downgrade checks', async (t) => {
   t.equal(compareVersions('2.0.0+build.5', '2.0.0'), 0);
   t.ok(compareVersions('2.0.0', '1.99.99') > 0);
 });
+
+t.test('the compiled daemon (dist/) ships although git ignores it; tsc build cache does not', async (t) => {
+  for (const withGit of [false, true]) {
+    const src = makeFakeRelease(join(root, `src-dist-${withGit}`), '4.0.0');
+    mkdirSync(join(src, 'dist', 'daemon'), { recursive: true });
+    writeFileSync(join(src, 'dist', 'daemon', 'cli.js'), 'export {};\n');
+    writeFileSync(join(src, 'dist', '.tsbuildinfo'), '{}');
+    if (withGit) {
+      writeFileSync(join(src, '.gitignore'), 'dist/\n');
+      execFileSync('git', ['init', '-q'], { cwd: src });
+    }
+    const tree = listSourceTree(src);
+    t.ok(tree.files.includes('dist/daemon/cli.js'), `${withGit ? 'git checkout' : 'plain folder'}: dist/daemon/cli.js listed`);
+    t.notOk(tree.files.includes('dist/.tsbuildinfo'), `${withGit ? 'git checkout' : 'plain folder'}: no build cache`);
+  }
+});
+
+t.test('scripts/make-bundle refuses a HomeSight checkout that was not built', async (t) => {
+  const src = makeFakeRelease(join(root, 'src-unbuilt'), '4.1.0');
+  mkdirSync(join(src, 'daemon'));
+  writeFileSync(join(src, 'daemon', 'cli.ts'), 'export {};\n');
+  const keys = join(root, 'keys-unbuilt');
+  const gen = spawnSync(join(repo, 'scripts/make-bundle'), ['keygen', '--out', keys], { encoding: 'utf8' });
+  t.equal(gen.status, 0, gen.stderr);
+  const r = spawnSync(join(repo, 'scripts/make-bundle'), ['build', '--key', join(keys, 'homesight-fleet.key'), '--source', src], {
+    encoding: 'utf8',
+    cwd: root,
+  });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /no compiled daemon \(dist\/daemon\/cli\.js\): run `npm run build` there first/);
+});

@@ -40,6 +40,7 @@ t.test('unit declares what the daemon relies on', async (t) => {
     'CapabilityBoundingSet=\n',
     'DevicePolicy=closed',
     'RestartPreventExitStatus=78',
+    'Environment=HOMESIGHT_RUNTIME=dist',
   ]) {
     t.ok(text.includes(line), line.trim());
   }
