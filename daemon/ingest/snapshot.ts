@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { HomeSightError } from '../system/index.js';
 import type { Frame, SnapshotBox } from './types.js';
 
@@ -49,6 +48,7 @@ export async function snapshotJpeg(
   }
   const outW = opts.width !== undefined && opts.width > 0 ? Math.round(opts.width) : frame.width;
   const outH = Math.max(1, Math.round((frame.height * outW) / frame.width));
+  const sharp = (await import('sharp')).default;
   let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } });
   if (outW !== frame.width) img = img.resize(outW, outH, { fit: 'fill' });
   if (boxes.length > 0) {

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { TaskPlan } from '../agent/index.js';
 
 /** A person of the household as the config knows them. */
@@ -144,5 +143,6 @@ export class PrivacyFilter {
 
 /** Blurs a frame (faces included) and re-encodes it as JPEG; metadata (EXIF, GPS) is stripped. */
 export async function blurFrame(jpeg: Buffer, sigma = 12): Promise<Buffer> {
+  const sharp = (await import('sharp')).default;
   return sharp(jpeg).blur(sigma).jpeg({ quality: 70 }).toBuffer();
 }

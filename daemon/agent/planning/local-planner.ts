@@ -1,16 +1,13 @@
 import { open, stat } from 'node:fs/promises';
-import {
-  getLlama,
+import type {
+  GbnfJsonSchema,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaGrammar,
+  LlamaModel,
   readGgufFileInfo,
-  LlamaGrammarEvaluationState,
-  LlamaLogLevel,
-  type GbnfJsonSchema,
-  type Llama,
-  type LlamaContext,
-  type LlamaContextSequence,
-  type LlamaGrammar,
-  type LlamaModel,
-  type Token,
+  Token,
 } from 'node-llama-cpp';
 import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
 import {
@@ -100,6 +97,16 @@ type StopRule = 'json' | 'plan-line';
 
 const GGUF_MAGIC = Buffer.from('GGUF', 'ascii');
 
+/**
+ * node-llama-cpp, imported on first use: loading it costs ≈35 MB of RSS, which a daemon on the retrieval or cloud
+ * planner never needs.
+ */
+let llamaCpp: Promise<typeof import('node-llama-cpp')> | undefined;
+function nodeLlamaCpp(): Promise<typeof import('node-llama-cpp')> {
+  llamaCpp ??= import('node-llama-cpp');
+  return llamaCpp;
+}
+
 /** Checks that a file is there and is a readable GGUF; throws a clear HomeSightError otherwise. */
 export async function checkGguf(path: string): Promise<void> {
   let size: number;
@@ -126,7 +133,7 @@ export async function checkGguf(path: string): Promise<void> {
   }
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
-    info = await readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false });
+    info = await (await nodeLlamaCpp()).readGgufFileInfo(path, { readTensorInfo: true, logWarnings: false });
   } catch (err) {
     throw new HomeSightError('E_MODEL_CORRUPT', `planner model is damaged: ${path}: ${err instanceof Error ? err.message : String(err)}`, {
       context: { path, size },
@@ -244,6 +251,8 @@ export class LocalPlanner implements Planner {
   readonly name = 'local';
   private llama: Llama | null = null;
   private model: LlamaModel | null = null;
+  /** node-llama-cpp's grammar state class, set when the model loads (the library is imported only then). */
+  private grammarState: typeof import('node-llama-cpp').LlamaGrammarEvaluationState | null = null;
   private context: LlamaContext | null = null;
   private sequence: LlamaContextSequence | null = null;
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
@@ -289,6 +298,8 @@ export class LocalPlanner implements Planner {
   private async doLoad(): Promise<void> {
     const t0 = performance.now();
     await checkGguf(this.options.modelPath);
+    const { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel } = await nodeLlamaCpp();
+    this.grammarState = LlamaGrammarEvaluationState;
     try {
       this.llama ??=
         this.options.llama ??
@@ -415,7 +426,7 @@ export class LocalPlanner implements Planner {
     if (common >= tokens.length) common = tokens.length - 1;
     if (seq.nextTokenIndex > common) await seq.eraseContextTokenRanges([{ start: common, end: seq.nextTokenIndex }]);
     const input = tokens.slice(common);
-    const state = grammar === null ? undefined : new LlamaGrammarEvaluationState({ model, grammar });
+    const state = grammar === null || this.grammarState === null ? undefined : new this.grammarState({ model, grammar });
     const out: Token[] = [];
     const closer = new JsonCloser();
     const margins: number[] = [];

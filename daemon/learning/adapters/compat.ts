@@ -1,4 +1,4 @@
-import { readGgufFileInfo } from 'node-llama-cpp';
+import type { readGgufFileInfo } from 'node-llama-cpp';
 import { HomeSightError } from '../../system/index.js';
 
 /** What the device knows about its base model, to decide whether an adapter fits it. */
@@ -35,6 +35,7 @@ function dig(obj: unknown, path: string): unknown {
 
 async function readInfo(path: string, what: string) {
   try {
+    const { readGgufFileInfo } = await import('node-llama-cpp');
     return await readGgufFileInfo(path, { logWarnings: false, ignoreKeys: IGNORE_KEYS, sourceType: 'filesystem' });
   } catch (err) {
     throw new HomeSightError('E_ADAPTER_GGUF', `${what} ${path} is not a readable GGUF file: ${(err as Error).message}`, {

@@ -1,6 +1,6 @@
 import { stat, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
+import type { Llama, LlamaModel } from 'node-llama-cpp';
 import { HomeSightError } from '../../system/index.js';
 import { readBaseModelInfo, type BaseModelInfo } from './compat.js';
 import type { EvaluationTarget } from './evaluator.js';
@@ -48,6 +48,7 @@ export class LlamaAdapterRuntime implements AdapterRuntime {
 
   /** Loads a base model on the CPU for a runtime of its own (CLI, tests, cloud-side checks). */
   static async load(options: Omit<LlamaAdapterRuntimeOptions, 'model'> & { gpu?: false | 'auto' }): Promise<LlamaAdapterRuntime> {
+    const { getLlama } = await import('node-llama-cpp');
     const llama = await getLlama({ gpu: options.gpu ?? false, logLevel: 'error' as never });
     try {
       const model = await llama.loadModel({ modelPath: options.modelPath });
