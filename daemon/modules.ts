@@ -5,6 +5,7 @@ import { learningModule } from './learning/definition.js';
 import { memoryModule } from './memory/definition.js';
 import { mqttModule } from './mqtt/definition.js';
 import { presenceModule } from './presence/definition.js';
+import { recapsModule } from './recaps/definition.js';
 import { visionModule } from './vision/definition.js';
 import type { ModuleDefinition } from './context.js';
 
@@ -24,6 +25,7 @@ export const MODULES = [
   learningModule,
   fleetModule,
   presenceModule,
+  recapsModule,
 ] as const;
 
 /** The modules by name, with their types: what `Daemon.module(name)` returns. */

@@ -16,6 +16,7 @@ export {
   type PublishedTopic,
   type RequestRoute,
   type RouteRequest,
+  type RouteResponse,
   type RouteTopic,
   replyEnvelopeSchema,
 } from './api.js';
