@@ -1,15 +1,22 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { validatePlan } from '../daemon/agent/index.js';
-import { silentLogger, type Logger } from '../daemon/system/index.js';
-import type { CloudStore, DeviceRow } from './store.js';
+import { HomeSightError, silentLogger, type Logger } from '../daemon/system/index.js';
+import type { BlobStore } from './blobs/index.js';
+import { JobRunner, Labeler } from './jobs/index.js';
+import type { DeviceRow, TeacherStore } from './store/index.js';
 import type { TeacherPlanner } from './teacher.js';
 
 export interface CloudAppOptions {
-  store: CloudStore;
+  store: TeacherStore;
   teacher: TeacherPlanner;
+  /** Where adapter files are served from (none: the adapter download answers 404). */
+  blobs?: BlobStore;
+  /**
+   * The replica's job runner: an upload wakes it. Without one (embedded teacher, tests), the app labels inline:
+   * each upload runs the pending label jobs in this process, through the same jobs table.
+   */
+  jobs?: JobRunner;
   /** Secret a device must present to enroll. */
   enrollmentSecret: string;
   /** Largest request body (bytes); bigger → 413. */
@@ -35,76 +42,58 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/**
- * Labels stored samples with the teacher: each plan is validated with the agent's validatePlan (the same code as the
- * edge) before it is kept as a pseudo-label. A user's corrected plan, when valid, wins over the teacher's.
- */
-export class Labeler {
-  private running: Promise<number> | null = null;
-
-  constructor(
-    private readonly store: CloudStore,
-    private readonly teacher: TeacherPlanner,
-    private readonly log: Logger,
-  ) {}
-
-  /** Labels everything pending (one pass at a time); resolves with how many labels were kept. */
-  drain(): Promise<number> {
-    this.running ??= this.run().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async run(): Promise<number> {
-    let kept = 0;
-    for (;;) {
-      const batch = this.store.unlabeled(50);
-      if (batch.length === 0) return kept;
-      for (const s of batch) {
-        const p = s.payload as { question: string; plan?: unknown; corrected_plan?: unknown };
-        let plan: unknown = null;
-        let teacher = this.teacher.name;
-        if (p.corrected_plan !== undefined && validatePlan(p.corrected_plan).length === 0) {
-          plan = p.corrected_plan;
-          teacher = 'user';
-        } else {
-          try {
-            plan = await this.teacher.plan({
-              household: s.household,
-              question: p.question,
-              ...(p.plan !== undefined ? { plan: p.plan } : {}),
-            });
-          } catch (err) {
-            this.log.warn({ err: (err as Error).message, sample: s.id }, 'teacher failed; will retry on the next pass');
-            return kept;
-          }
-        }
-        const issues = plan === null ? ['no plan'] : validatePlan(plan).map((i) => i.message);
-        if (plan === null || issues.length > 0) {
-          this.store.markLabeled(s.household, s.id, 2);
-          this.log.info({ sample: s.id, issues }, 'teacher plan rejected by validation');
-          continue;
-        }
-        this.store.addLabel({ household: s.household, sample_id: s.id, question: p.question, plan, teacher });
-        this.store.markLabeled(s.household, s.id, 1);
-        kept++;
-      }
-    }
-  }
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     device?: DeviceRow;
   }
 }
 
-/** The cloud teacher's HTTP API (fastify 5). Returns the app and its labeler. */
-export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; labeler: Labeler } {
+/** Runs the pending label jobs now (one pass at a time); resolves with how many jobs ran. */
+export interface InlineLabelling {
+  drain(): Promise<number>;
+}
+
+export interface CloudApp {
+  app: FastifyInstance;
+  labeler: InlineLabelling;
+  /** Readiness turns false (SIGTERM: load balancers stop sending before the replica closes). */
+  setDraining(): void;
+}
+
+/** The cloud teacher's HTTP API (fastify 5): device routes, /healthz (live) and /readyz (store reachable, migrated,
+ * not draining). */
+export function buildCloudApp(o: CloudAppOptions): CloudApp {
   const log = o.log ?? silentLogger();
   const app = Fastify({ bodyLimit: o.bodyLimit ?? 5 * 1024 * 1024, logger: false, trustProxy: false });
-  const labeler = new Labeler(o.store, o.teacher, log);
+  const inline =
+    o.jobs ??
+    new JobRunner({
+      store: o.store,
+      handlers: { label: new Labeler(o.store, o.teacher).handler() },
+      owner: `inline-${process.pid}-${randomBytes(4).toString('hex')}`,
+      log,
+    });
+  let pass: Promise<number> | null = null;
+  const labeler: InlineLabelling = {
+    drain() {
+      pass ??= inline.runUntilIdle(['label']).finally(() => {
+        pass = null;
+      });
+      return pass;
+    },
+  };
+  let draining = false;
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof HomeSightError && err.code === 'E_TEACHER_STORE') {
+      log.warn({ err: err.message }, 'store unavailable');
+      return reply.code(503).header('retry-after', '2').send({ error: 'storage unavailable; retry' });
+    }
+    if (err instanceof HomeSightError && err.code === 'E_BLOB_NOT_FOUND') return reply.code(404).send({ error: 'no such file' });
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ error: (err as Error).message });
+    log.error({ err: (err as Error).message }, 'request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
   const limit = o.rateLimit ?? { max: 10, windowMs: 60_000 };
   const failures = new Map<string, { n: number; reset: number }>();
   const blocked = (ip: string): boolean => {
@@ -134,7 +123,7 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
     }
     const h = req.headers.authorization;
     const token = typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : '';
-    const dev = token.length > 0 ? o.store.deviceByToken(token) : null;
+    const dev = token.length > 0 ? await o.store.deviceByToken(token) : null;
     if (dev === null) {
       fail(req.ip);
       await reply.code(401).send({ error: 'bad or missing device token' });
@@ -143,7 +132,17 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
     req.device = dev;
   };
 
-  app.get('/v1/health', async () => ({ ok: true, teacher: o.teacher.name, ...o.store.counts() }));
+  app.get('/v1/health', async () => ({ ok: true, teacher: o.teacher.name, ...(await o.store.counts()) }));
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    if (draining) return reply.code(503).send({ ready: false, reason: 'draining' });
+    try {
+      await o.store.ping();
+    } catch (err) {
+      return reply.code(503).send({ ready: false, reason: `store: ${(err as Error).message}` });
+    }
+    return { ready: true, store: o.store.kind };
+  });
 
   app.post('/v1/devices/enroll', async (req, reply) => {
     if (blocked(req.ip)) return tooMany(reply);
@@ -154,7 +153,7 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
       return reply.code(401).send({ error: 'wrong enrollment secret' });
     }
     const token = randomBytes(32).toString('base64url');
-    o.store.enroll(p.data.device_id, p.data.household, token);
+    await o.store.enroll(p.data.device_id, p.data.household, token);
     return { token, device_id: p.data.device_id, household: p.data.household };
   });
 
@@ -169,8 +168,14 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
           .send({ error: 'expected {samples: [{id, question, ...}]}', issues: p.error.issues.slice(0, 5).map((i) => i.message) });
       if (p.data.samples.length > (o.maxBatch ?? 500))
         return reply.code(413).send({ error: `at most ${o.maxBatch ?? 500} samples per request` });
-      const r = o.store.addSamples(req.device!, p.data.samples);
-      if (r.accepted.length > 0) void labeler.drain();
+      const r = await o.store.addSamples(req.device!, p.data.samples);
+      if (r.accepted.length > 0) {
+        if (o.jobs !== undefined) o.jobs.poke();
+        else
+          void labeler
+            .drain()
+            .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'inline labelling failed; next upload retries'));
+      }
       return r;
     });
 
@@ -178,22 +183,30 @@ export function buildCloudApp(o: CloudAppOptions): { app: FastifyInstance; label
       const q = req.query as { since?: string; limit?: string };
       const since = Math.max(0, Number.parseInt(q.since ?? '0', 10) || 0);
       const lim = Math.min(500, Math.max(1, Number.parseInt(q.limit ?? '200', 10) || 200));
-      const labels = o.store.labelsSince(req.device!.household, since, lim);
+      const labels = await o.store.labelsSince(req.device!.household, since, lim);
       return {
         labels: labels.map((l) => ({ seq: l.seq, sample_id: l.sample_id, question: l.question, plan: l.plan, teacher: l.teacher })),
         next: labels.length > 0 ? labels[labels.length - 1]!.seq : since,
       };
     });
 
-    scoped.get('/v1/adapters/manifest', async (req) => ({ adapters: o.store.adapters(req.device!.household).map((a) => a.manifest) }));
+    scoped.get('/v1/adapters/manifest', async (req) => ({
+      adapters: (await o.store.adapters(req.device!.household)).map((a) => a.manifest),
+    }));
 
     scoped.get('/v1/adapters/:id', async (req, reply) => {
       const id = (req.params as { id: string }).id;
-      const a = o.store.adapters(req.device!.household).find((x) => x.id === id);
-      if (a === undefined) return reply.code(404).send({ error: 'no such adapter for this household' });
-      return reply.type('application/octet-stream').send(createReadStream(a.file));
+      const a = (await o.store.adapters(req.device!.household)).find((x) => x.id === id);
+      if (a === undefined || o.blobs === undefined) return reply.code(404).send({ error: 'no such adapter for this household' });
+      return reply.type('application/octet-stream').send(await o.blobs.read(a.blob));
     });
   });
 
-  return { app, labeler };
+  return {
+    app,
+    labeler,
+    setDraining() {
+      draining = true;
+    },
+  };
 }

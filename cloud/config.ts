@@ -2,14 +2,58 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { readSecret } from '../daemon/config/index.js';
 import { HomeSightError } from '../daemon/system/index.js';
+import type { S3BlobStoreOptions } from './blobs/index.js';
+import type { StorageSettings } from './store/index.js';
+
+const storageSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('sqlite'),
+      file: z.string().default('var/cloud/teacher.db').describe('SQLite database (one teacher process)'),
+    }),
+    z.strictObject({
+      kind: z.literal('postgres'),
+      url: z.string().min(1).describe('postgresql://user@host:5432/db (no password here: put it in password_file)'),
+      password_file: z.string().optional().describe('file holding the PostgreSQL password'),
+      max_connections: z.number().int().min(1).default(10).describe('connection pool size per replica'),
+      statement_timeout_ms: z.number().int().min(100).default(30_000),
+    }),
+  ])
+  .describe('where devices, samples, labels, adapters and jobs are kept: sqlite (embedded) or postgres (replicas)');
+
+const blobsSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('fs'), dir: z.string().default('var/cloud/blobs').describe('folder of adapter and data files') }),
+    z.strictObject({
+      kind: z.literal('s3'),
+      endpoint: z.string().url().describe('S3-compatible endpoint (MinIO, Ceph RGW, a cloud S3)'),
+      region: z.string().default('us-east-1'),
+      bucket: z.string().min(1),
+      prefix: z.string().default('').describe("key prefix inside the bucket, e.g. 'teacher/'"),
+      access_key_id_file: z.string().describe('file holding the access key id'),
+      secret_access_key_file: z.string().describe('file holding the secret access key'),
+      force_path_style: z.boolean().default(true).describe('http://host/bucket/key addressing (MinIO, Ceph)'),
+    }),
+  ])
+  .describe('where adapter files and training data are kept');
 
 /** The cloud teacher's own config (YAML; every key has a default). */
 export const cloudConfigSchema = z.strictObject({
   host: z.string().default('127.0.0.1').describe('listen address'),
   port: z.number().int().min(0).max(65535).default(8787).describe('listen port (0 = any free port)'),
-  db_file: z.string().default('var/cloud/teacher.db').describe('SQLite database'),
-  keys_dir: z.string().default('var/cloud/keys').describe('adapter signing key (ed25519, created on first start) and adapters'),
+  storage: storageSchema.default({ kind: 'sqlite', file: 'var/cloud/teacher.db' }),
+  blobs: blobsSchema.default({ kind: 'fs', dir: 'var/cloud/blobs' }),
+  jobs: z
+    .strictObject({
+      lease_s: z.number().min(1).default(30).describe('a claimed job is retried by another replica when its lease runs out'),
+      poll_ms: z.number().int().min(10).default(500).describe('wait between claims when nothing is runnable'),
+      concurrency: z.number().int().min(1).default(2).describe('jobs one replica runs at once'),
+      drain_s: z.number().min(0).default(20).describe('on SIGTERM, time running jobs get before they are released'),
+    })
+    .prefault({}),
+  keys_dir: z.string().default('var/cloud/keys').describe('adapter signing key (ed25519, created on first start)'),
   enrollment_secret_file: z.string().describe('file holding the secret devices present to enroll'),
   body_limit_bytes: z
     .number()
@@ -64,10 +108,47 @@ export function loadCloudConfig(file: string): CloudConfig {
   const c = p.data;
   return {
     ...c,
-    db_file: r(c.db_file),
+    storage:
+      c.storage.kind === 'sqlite'
+        ? { ...c.storage, file: r(c.storage.file) }
+        : c.storage.password_file === undefined
+          ? c.storage
+          : { ...c.storage, password_file: r(c.storage.password_file) },
+    blobs:
+      c.blobs.kind === 'fs'
+        ? { ...c.blobs, dir: r(c.blobs.dir) }
+        : { ...c.blobs, access_key_id_file: r(c.blobs.access_key_id_file), secret_access_key_file: r(c.blobs.secret_access_key_file) },
     keys_dir: r(c.keys_dir),
     enrollment_secret_file: r(c.enrollment_secret_file),
     teacher: c.teacher.kind === 'oracle' ? { ...c.teacher, dataset: c.teacher.dataset.map(r) } : c.teacher,
     trainer: { ...c.trainer, ...(c.trainer.base_model !== undefined ? { base_model: r(c.trainer.base_model) } : {}) },
+  };
+}
+
+/** The storage settings with the password read from its `_file` secret. */
+export function storageSettings(c: CloudConfig): StorageSettings {
+  const s = c.storage;
+  if (s.kind === 'sqlite') return { kind: 'sqlite', file: s.file };
+  return {
+    kind: 'postgres',
+    url: s.url,
+    maxConnections: s.max_connections,
+    statementTimeoutMs: s.statement_timeout_ms,
+    ...(s.password_file !== undefined ? { password: readSecret(s.password_file, 'storage.password_file') } : {}),
+  };
+}
+
+/** The S3 settings with the credentials read from their `_file` secrets (null for the filesystem store). */
+export function s3Settings(c: CloudConfig): S3BlobStoreOptions | null {
+  const b = c.blobs;
+  if (b.kind !== 's3') return null;
+  return {
+    endpoint: b.endpoint,
+    region: b.region,
+    bucket: b.bucket,
+    prefix: b.prefix,
+    forcePathStyle: b.force_path_style,
+    accessKeyId: readSecret(b.access_key_id_file, 'blobs.access_key_id_file'),
+    secretAccessKey: readSecret(b.secret_access_key_file, 'blobs.secret_access_key_file'),
   };
 }

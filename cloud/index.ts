@@ -1,11 +1,21 @@
 /**
- * The cloud teacher service: HTTP API for devices (enroll, samples, pseudo-labels, adapters), SQLite storage,
- * teacher labeling behind the TeacherPlanner seam, per-household curation, adapter jobs through cloud/trainer.
+ * The cloud teacher service: HTTP API for devices (enroll, samples, pseudo-labels, adapters), storage on SQLite or
+ * PostgreSQL behind one interface, a blob store (folder or S3), work as jobs claimed from the store (labelling,
+ * training, publishing) so that any number of replicas can share it.
  */
-export { buildCloudApp, Labeler, type CloudAppOptions } from './app.js';
-export { CloudStore, hashToken, type DeviceRow, type StoredLabel, type StoredSample } from './store.js';
+export { buildCloudApp, type CloudApp, type CloudAppOptions, type InlineLabelling } from './app.js';
+export {
+  hashToken,
+  openTeacherStore,
+  type DeviceRow,
+  type StorageSettings,
+  type StoredLabel,
+  type StoredSample,
+  type TeacherStore,
+} from './store/index.js';
+export { FsBlobStore, S3BlobStore, type BlobStore } from './blobs/index.js';
+export { AdapterJobs, JobRunner, Labeler, LocalTrainingRunner, type AdapterJobOptions, type TrainingRunner } from './jobs/index.js';
 export { OracleReplayTeacher, OpenAiTeacher, type TeacherPlanner, type TeacherInput, type OpenAiTeacherOptions } from './teacher.js';
 export { curate, mainTool, type Curated, type CurationOptions, type LabeledPlan } from './curation.js';
-export { AdapterJobs, type AdapterJobOptions } from './jobs.js';
 export { cloudConfigSchema, loadCloudConfig, type CloudConfig } from './config.js';
-export { startCloud, signingKey, teacherFromConfig } from './server.js';
+export { startCloud, signingKey, teacherFromConfig, type RunningCloud } from './server.js';

@@ -1,15 +1,19 @@
 /**
- * The cloud teacher service: `npm run cloud -- --config cloud/teacher.example.yaml`.
+ * The cloud teacher service: `npm run cloud -- --config cloud/teacher.example.yaml`. With PostgreSQL storage any
+ * number of these processes (replicas) share the work: each serves the device API and claims jobs from the store.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import type { Logger } from '../daemon/system/index.js';
 import { buildCloudApp } from './app.js';
-import { loadCloudConfig, type CloudConfig } from './config.js';
-import { AdapterJobs } from './jobs.js';
-import { CloudStore } from './store.js';
+import { FsBlobStore, S3BlobStore, type BlobStore } from './blobs/index.js';
+import { loadCloudConfig, s3Settings, storageSettings, type CloudConfig } from './config.js';
+import { AdapterJobs, JobRunner, Labeler, LocalTrainingRunner, type JobHandler } from './jobs/index.js';
+import { openTeacherStore, type JobKind } from './store/index.js';
 import { OpenAiTeacher, OracleReplayTeacher, type TeacherPlanner } from './teacher.js';
 import { LocalProcessTrainer } from './trainer/index.js';
 
@@ -24,7 +28,8 @@ export function teacherFromConfig(c: CloudConfig): TeacherPlanner {
   });
 }
 
-/** The adapter signing key (PEM), created 0600 on first start; the public half is written next to it for devices. */
+/** The adapter signing key (PEM), created 0600 on first start; the public half is written next to it for devices.
+ * Replicas share it (a mounted Secret): create it once, before the replicas start. */
 export function signingKey(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'adapter-signing.pem');
@@ -36,61 +41,77 @@ export function signingKey(dir: string): string {
   return readFileSync(file, 'utf8');
 }
 
-export async function startCloud(c: CloudConfig): Promise<{ url: string; close(): Promise<void> }> {
-  const log = pino({ name: 'homesight-cloud' });
-  const store = new CloudStore(c.db_file);
+export function blobStoreFromConfig(c: CloudConfig): BlobStore {
+  const s3 = s3Settings(c);
+  if (s3 !== null) return new S3BlobStore(s3);
+  return new FsBlobStore(c.blobs.kind === 'fs' ? c.blobs.dir : 'var/cloud/blobs');
+}
+
+export interface RunningCloud {
+  url: string;
+  /** This replica's name in job leases. */
+  owner: string;
+  /** Graceful drain: readiness off, stop claiming, running jobs finish (or are released after jobs.drain_s), close. */
+  close(): Promise<void>;
+}
+
+export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'homesight-cloud' })): Promise<RunningCloud> {
+  const store = await openTeacherStore(storageSettings(c), log);
+  const blobs = blobStoreFromConfig(c);
   const teacher = teacherFromConfig(c);
-  const { app, labeler } = buildCloudApp({
+  const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const training = c.trainer.enabled && c.trainer.base_model !== undefined;
+  const handlers: Partial<Record<JobKind, JobHandler>> = {
+    label: new Labeler(store, teacher).handler(training ? { minNewLabels: c.trainer.min_labels } : undefined),
+  };
+  if (training) {
+    const adapters = new AdapterJobs({
+      store,
+      blobs,
+      runner: new LocalTrainingRunner(blobs, new LocalProcessTrainer(c.trainer.python === undefined ? {} : { python: c.trainer.python })),
+      baseModel: c.trainer.base_model!,
+      privateKey: signingKey(c.keys_dir),
+      steps: c.trainer.steps,
+    });
+    handlers.train = adapters.train;
+    handlers.publish = adapters.publish;
+  }
+  const jobs = new JobRunner({
+    store,
+    handlers,
+    owner,
+    leaseMs: c.jobs.lease_s * 1000,
+    pollMs: c.jobs.poll_ms,
+    concurrency: c.jobs.concurrency,
+    log: log.child({ owner }),
+  });
+  const { app, setDraining } = buildCloudApp({
     store,
     teacher,
+    blobs,
+    jobs,
     enrollmentSecret: readFileSync(c.enrollment_secret_file, 'utf8').trim(),
     bodyLimit: c.body_limit_bytes,
     rateLimit: { max: c.rate_limit.max_failures, windowMs: c.rate_limit.window_s * 1000 },
     log,
   });
-  const key = signingKey(c.keys_dir);
-  let timer: NodeJS.Timeout | null = null;
-  if (c.trainer.enabled && c.trainer.base_model !== undefined) {
-    const jobs = new AdapterJobs({
-      store,
-      trainer: new LocalProcessTrainer(c.trainer.python === undefined ? {} : { python: c.trainer.python }),
-      baseModel: c.trainer.base_model,
-      privateKey: key,
-      workDir: join(c.keys_dir, 'adapters'),
-      steps: c.trainer.steps,
-      log,
-    });
-    const trained = new Map<string, number>();
-    let busy = false;
-    timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void (async () => {
-        const households = (store.db.prepare('SELECT DISTINCT household FROM pseudo_labels').all() as Array<{ household: string }>).map(
-          (r) => r.household,
-        );
-        for (const h of households) {
-          const n = store.counts(h).labels;
-          if (n - (trained.get(h) ?? 0) < c.trainer.min_labels) continue;
-          await jobs.train(h).catch((err: unknown) => log.error({ err: (err as Error).message, household: h }, 'adapter job failed'));
-          trained.set(h, n);
-        }
-      })().finally(() => {
-        busy = false;
-      });
-    }, 60_000);
-  }
-  const labelTimer = setInterval(() => void labeler.drain(), 30_000);
   const url = await app.listen({ host: c.host, port: c.port });
-  log.info({ url, teacher: teacher.name }, 'cloud teacher listening');
+  jobs.start();
+  log.info({ url, owner, teacher: teacher.name, store: store.kind, blobs: blobs.kind, kinds: jobs.kinds }, 'cloud teacher listening');
+  let closing: Promise<void> | null = null;
   return {
     url,
-    async close() {
-      if (timer !== null) clearInterval(timer);
-      clearInterval(labelTimer);
-      await app.close();
-      await labeler.drain();
-      store.close();
+    owner,
+    close() {
+      closing ??= (async () => {
+        setDraining();
+        await jobs.stop(c.jobs.drain_s * 1000);
+        await app.close();
+        await store.close();
+        if (blobs instanceof S3BlobStore) blobs.close();
+        log.info({ owner }, 'cloud teacher stopped');
+      })();
+      return closing;
     },
   };
 }
@@ -100,7 +121,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const file = values.config ?? process.env.HOMESIGHT_CLOUD_CONFIG ?? 'cloud/teacher.example.yaml';
   startCloud(loadCloudConfig(file)).then(
     (s) => {
-      const stop = (): void => void s.close().then(() => process.exit(0));
+      const stop = (): void =>
+        void s.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     },

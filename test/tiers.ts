@@ -45,6 +45,9 @@ export const SYSTEM: readonly string[] = [
   'test/learning/trainer-tokenizer.test.ts',
   'test/learning/trainer-train.test.ts',
   'test/trainer/**/*.test.ts',
+  // PostgreSQL 15 (initdb, pg_ctl: the teacher store and its replicas)
+  'test/cloud/store-postgres.test.ts',
+  'test/cloud/replicas.test.ts',
 ];
 
 function patternRegExp(pattern: string): RegExp {

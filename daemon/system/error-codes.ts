@@ -245,6 +245,11 @@ export const ERROR_CODES = {
   E_BENCH_ROUNDS: 'a lifelong-learning round has no test samples',
   E_BENCH_UPDATER: 'a benchmark updater has invalid parameters',
   E_CLOUD_CONFIG: 'the cloud teacher config file cannot be read or is invalid',
+  E_TEACHER_STORE: 'the cloud teacher store (SQLite or PostgreSQL) cannot be reached or a query failed',
+  E_TEACHER_MIGRATION: 'the cloud teacher store schema cannot be migrated (or is newer than this teacher)',
+  E_BLOB_STORE: 'the cloud teacher blob store (filesystem or S3) failed to read or write an object',
+  E_BLOB_NOT_FOUND: 'the cloud teacher blob store has no object under that key',
+  E_JOB_LEASE_LOST: 'a teacher job lost its lease (another replica took it over after the lease expired)',
 } as const satisfies Record<`E_${string}`, string>;
 
 /** A code listed in ERROR_CODES. */

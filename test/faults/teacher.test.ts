@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
+import { buildCloudApp, OracleReplayTeacher, openTeacherStore } from '../../cloud/index.js';
 import { report, tempDir, waitFor } from './support.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/teacher-edge.ts', import.meta.url));
@@ -118,9 +118,9 @@ t.test('scenario 3: teacher down for a simulated day, SIGKILL during the outage,
       task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }],
     }) + '\n',
   );
-  const cloud = new CloudStore(join(dir, 'cloud.db'));
+  const cloud = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'cloud.db') });
   t.teardown(() => cloud.close());
-  cloud.enroll('dev', 'h1', 'tok');
+  await cloud.enroll('dev', 'h1', 'tok');
   const { app, labeler } = buildCloudApp({ store: cloud, teacher: new OracleReplayTeacher(ds), enrollmentSecret: 'e' });
   const received = new Map<string, number>();
   app.addHook('preHandler', async (req) => {
@@ -154,7 +154,7 @@ t.test('scenario 3: teacher down for a simulated day, SIGKILL during the outage,
   t.same(dupIds, [], 'no id arrived twice');
   t.same(missing, [], 'every sample within the bound arrived');
   t.same(extra, [], 'no dropped sample arrived');
-  t.equal(cloud.counts('h1').samples, MAX, 'the teacher stored each once');
+  t.equal((await cloud.counts('h1')).samples, MAX, 'the teacher stored each once');
   t.comment(
     JSON.stringify({
       N,

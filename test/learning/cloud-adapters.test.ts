@@ -1,13 +1,22 @@
 /**
- * Adapter exchange through the services: the cloud's adapter job (household pseudo-labels → curation → LoRA training
- * on stories260K via the Trainer seam → ed25519-signed manifest) publishes an adapter; the edge fetches the manifest,
+ * Adapter exchange through the services: the cloud's adapter jobs (train: household pseudo-labels → curation → LoRA
+ * training on stories260K via the training runner and the Trainer seam; publish: ed25519-signed manifest), claimed from
+ * the store's jobs table, publish an adapter; the edge fetches the manifest,
  * downloads the file over the API, and the adapter lifecycle verifies, evaluates and adopts it. An adapter signed by
  * an untrusted key is rejected at verification and not fetched again.
  */
 import t from 'tap';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { AdapterJobs, buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
+import {
+  AdapterJobs,
+  buildCloudApp,
+  FsBlobStore,
+  JobRunner,
+  LocalTrainingRunner,
+  OracleReplayTeacher,
+  openTeacherStore,
+} from '../../cloud/index.js';
 import { LocalProcessTrainer, publishAdapter } from '../../cloud/trainer/index.js';
 import { HttpTeacherClient } from '../../daemon/learning/index.js';
 import { AdapterLifecycle, AdapterStore, LlamaAdapterRuntime, NllEvaluator } from '../../daemon/learning/adapters/index.js';
@@ -20,41 +29,53 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
   const dir = tempDir(t);
   const data = writeData(dir);
   const keys = signingKeys();
-  const cloud = new CloudStore(join(dir, 'cloud.db'));
+  const cloud = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'cloud.db') });
   t.teardown(() => cloud.close());
+  const blobs = new FsBlobStore(join(dir, 'blobs'));
   for (const [i, r] of data.splits.train.entries()) {
-    cloud.addLabel({
-      household: 'h1',
-      sample_id: `s${i}`,
+    await cloud.recordLabel('h1', `s${i}`, {
       question: r.question,
       plan: { task_steps: r.task_steps ?? [], task_nodes: r.task_nodes, task_links: r.task_links ?? [] },
       teacher: 'oracle-replay',
     });
   }
   const pem = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const jobs = new AdapterJobs({
+  const adapterJobs = new AdapterJobs({
     store: cloud,
-    trainer: new LocalProcessTrainer({ threads: 1 }),
+    blobs,
+    runner: new LocalTrainingRunner(blobs, new LocalProcessTrainer({ threads: 1 }), dir),
     baseModel: BASE_MODEL,
     privateKey: pem,
-    workDir: join(dir, 'jobs'),
     steps: 30,
     rank: 8,
     alpha: 16,
     testShare: 0.1,
   });
+  // training and publishing as jobs, through the store's jobs table
+  const runner = new JobRunner({ store: cloud, handlers: { train: adapterJobs.train, publish: adapterJobs.publish }, owner: 'test' });
+  await cloud.enqueue({ kind: 'train', household: 'h1', key: 'train:h1' });
   const t0 = Date.now();
-  const job = await jobs.train('h1');
-  t.ok(job !== null, 'an adapter was trained');
+  t.equal(await runner.runUntilIdle(), 2, 'a train job, then the publish job it enqueued');
+  const [trainJob] = await cloud.jobs({ kind: 'train' });
+  t.match(trainJob, { state: 'done', attempts: 1 });
+  const trained = trainJob!.result as { id: string; curated: { train: number; test: number; dropped: unknown } };
+  const job = { id: trained.id };
   t.comment(
-    `trained on ${job!.curated.train.length} curated plans (held out ${job!.curated.test.length}, ` +
-      `dropped ${JSON.stringify(job!.curated.dropped)}) in ${Date.now() - t0} ms`,
+    `trained on ${trained.curated.train} curated plans (held out ${trained.curated.test}, ` +
+      `dropped ${JSON.stringify(trained.curated.dropped)}) in ${Date.now() - t0} ms`,
   );
-  t.ok(job!.curated.test.length > 0, 'a test slice is held out');
+  t.ok(trained.curated.test > 0, 'a test slice is held out');
+  const published = await cloud.adapters('h1');
+  t.same(
+    published.map((a) => a.id),
+    [job.id],
+    'published once',
+  );
+  t.ok(await blobs.has(published[0]!.blob), 'the adapter file is in the blob store');
   // an adapter signed by someone else
   const rogue = generateKeyPairSync('ed25519').privateKey;
-  const rogueManifest = await publishAdapter({ adapterFile: cloud.adapters('h1')[0]!.file, id: 'rogue-1', privateKey: rogue });
-  cloud.addAdapter('h1', 'rogue-1', rogueManifest, cloud.adapters('h1')[0]!.file);
+  const rogueManifest = await publishAdapter({ adapterFile: blobs.path(published[0]!.blob), id: 'rogue-1', privateKey: rogue });
+  await cloud.addAdapter('h1', 'rogue-1', rogueManifest, published[0]!.blob);
 
   writeFileSync(
     join(dir, 'gold.jsonl'),
@@ -63,6 +84,7 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
   const { app, labeler } = buildCloudApp({
     store: cloud,
     teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')),
+    blobs,
     enrollmentSecret: 'e',
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -70,8 +92,8 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
     await app.close();
     await labeler.drain();
   });
-  cloud.enroll('dev', 'h1', 'tok');
-  cloud.enroll('dev2', 'h2', 'tok2');
+  await cloud.enroll('dev', 'h1', 'tok');
+  await cloud.enroll('dev2', 'h2', 'tok2');
   t.same(await new HttpTeacherClient({ baseUrl: url, token: 'tok2' }).adapterManifest(), [], 'another household sees no adapters');
 
   const store = await AdapterStore.open({ dir: join(dir, 'edge', 'adapters'), keep: 2, trustedKeys: [keys.publicKey] });
@@ -92,10 +114,10 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
   const edge = new LearningEdge({ ...e.edge['o'], adapters: lifecycleSink(lifecycle, store, () => sets) });
   const decisions = await edge.pullAdapters();
   for (const d of decisions) t.comment(`${d.kind} ${d.id} [${d.stage}${d.code === undefined ? '' : ' ' + d.code}]: ${d.reason}`);
-  const mine = decisions.find((d) => d.id === job!.id)!;
+  const mine = decisions.find((d) => d.id === job.id)!;
   t.equal(mine.kind, 'adopt', mine.reason);
   t.ok((mine.heldout?.delta ?? 0) > 0.05, 'it beat the bare base model on the device held-out set by the margin');
-  t.equal(store.active()?.id, job!.id, 'the adapter is active');
+  t.equal(store.active()?.id, job.id, 'the adapter is active');
   const bad = decisions.find((d) => d.id === 'rogue-1')!;
   t.equal(bad.kind, 'reject');
   t.match(bad.stage, /manifest|verify/);
@@ -106,6 +128,6 @@ t.test('manifest → download → verify → evaluate → adopt, through the clo
       .filter((a) => a.kind === 'adapter')
       .map((a) => a.ids[0])
       .sort(),
-    [job!.id, 'rogue-1'].sort(),
+    [job.id, 'rogue-1'].sort(),
   );
 });

@@ -3,10 +3,11 @@
  * bodies, 429 after repeated bad tokens, pseudo-labels from the oracle teacher validated before they are kept.
  */
 import t, { type Test } from 'tap';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCloudApp, CloudStore, OracleReplayTeacher, hashToken } from '../../cloud/index.js';
+import { buildCloudApp, OracleReplayTeacher, hashToken, openTeacherStore } from '../../cloud/index.js';
 
 const GOLD = [
   {
@@ -22,13 +23,13 @@ async function setup(t: Test, over: { bodyLimit?: number; rateLimit?: { max: num
   const dir = mkdtempSync(join(tmpdir(), 'hs-cloud-'));
   const ds = join(dir, 'gold.jsonl');
   writeFileSync(ds, GOLD.map((g) => JSON.stringify(g)).join('\n') + '\n');
-  const store = new CloudStore(join(dir, 'db.sqlite'));
+  const store = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'db.sqlite') });
   const { app, labeler } = buildCloudApp({ store, teacher: new OracleReplayTeacher(ds), enrollmentSecret: 's3cret', ...over });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(async () => {
     await app.close();
     await labeler.drain();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const enroll = async (device: string, household: string): Promise<string> => {
@@ -46,7 +47,7 @@ async function setup(t: Test, over: { bodyLimit?: number; rateLimit?: { max: num
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-  return { url, store, labeler, enroll, call };
+  return { url, store, file: join(dir, 'db.sqlite'), labeler, enroll, call };
 }
 
 t.test('enroll, upload idempotently, label, isolate households', async (t) => {
@@ -54,7 +55,9 @@ t.test('enroll, upload idempotently, label, isolate households', async (t) => {
   const a = await s.enroll('dev-a', 'h1');
   const b = await s.enroll('dev-b', 'h2');
   // only the hash of a token is stored
-  const rows = s.store.db.prepare('SELECT token_hash FROM devices').all() as Array<{ token_hash: string }>;
+  const db = new Database(s.file, { readonly: true });
+  const rows = db.prepare('SELECT token_hash FROM devices').all() as Array<{ token_hash: string }>;
+  db.close();
   t.same(rows.map((r) => r.token_hash).sort(), [hashToken(a), hashToken(b)].sort());
   t.notOk(JSON.stringify(rows).includes(a), 'the raw token is not in the database');
 
@@ -81,8 +84,8 @@ t.test('enroll, upload idempotently, label, isolate households', async (t) => {
   t.same(((await r.json()) as { labels: unknown[] }).labels, []);
   r = await s.call('/v1/samples', b, { samples: [{ id: 's1', question: 'other household, same id' }] });
   t.same(await r.json(), { accepted: ['s1'], duplicates: [] }, 'ids are per household');
-  t.equal(s.store.counts('h1').samples, 2);
-  t.equal(s.store.counts('h2').samples, 1);
+  t.equal((await s.store.counts('h1')).samples, 2);
+  t.equal((await s.store.counts('h2')).samples, 1);
   r = await s.call('/v1/adapters/manifest', b);
   t.same(await r.json(), { adapters: [] });
 });

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
+import { buildCloudApp, OracleReplayTeacher, openTeacherStore } from '../../cloud/index.js';
 import { AgentModule } from '../../daemon/agent/index.js';
 import { LearningModule } from '../../daemon/learning/module.js';
 import { startsAfter } from '../../daemon/context.js';
@@ -33,7 +33,7 @@ const GOLD = {
 t.test('feedback → upload → pseudo-label → next request uses it', async (t) => {
   const dir = tempDir(t, 'hs-learnmod-');
   writeFileSync(join(dir, 'gold.jsonl'), JSON.stringify(GOLD) + '\n');
-  const cloud = new CloudStore(join(dir, 'cloud.db'));
+  const cloud = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'cloud.db') });
   const { app, labeler } = buildCloudApp({
     store: cloud,
     teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')),
@@ -47,9 +47,9 @@ t.test('feedback → upload → pseudo-label → next request uses it', async (t
   t.teardown(async () => {
     await app.close();
     await labeler.drain();
-    cloud.close();
+    await cloud.close();
   });
-  cloud.enroll('dev1', 'home', 'device-token');
+  await cloud.enroll('dev1', 'home', 'device-token');
   writeFileSync(join(dir, 'token'), 'device-token\n');
 
   const ctx = makeContext(

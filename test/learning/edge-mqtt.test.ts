@@ -7,7 +7,7 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
+import { buildCloudApp, OracleReplayTeacher, openTeacherStore } from '../../cloud/index.js';
 import { MODULES } from '../../daemon/modules.js';
 import { freePort, makeContext, tempDir } from '../agent/support.js';
 
@@ -17,7 +17,7 @@ t.test('answered → feedback → upload → audit, over MQTT', async (t) => {
     join(dir, 'gold.jsonl'),
     JSON.stringify({ instruction: 'When did <x> leave?', task_nodes: [{ task: 'last_seen', arguments: { person: 'x' } }] }) + '\n',
   );
-  const cloud = new CloudStore(join(dir, 'cloud.db'));
+  const cloud = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'cloud.db') });
   const { app, labeler } = buildCloudApp({
     store: cloud,
     teacher: new OracleReplayTeacher(join(dir, 'gold.jsonl')),
@@ -27,9 +27,9 @@ t.test('answered → feedback → upload → audit, over MQTT', async (t) => {
   t.teardown(async () => {
     await app.close();
     await labeler.drain();
-    cloud.close();
+    await cloud.close();
   });
-  cloud.enroll('hub1', 'home', 'tok');
+  await cloud.enroll('hub1', 'home', 'tok');
   writeFileSync(join(dir, 'token'), 'tok');
   const port = await freePort();
   const ctx = makeContext(
@@ -104,5 +104,5 @@ learning:
   const up = entries.find((e) => e.kind === 'upload')!;
   t.match(up.payloads![0]!.question, /^When did <person-[0-9a-f]{8}> leave the house\?$/, 'the owner reads exactly what left');
   t.notOk(/Alice|mum/.test(JSON.stringify(entries)), 'no name in the audit of what left');
-  t.equal(cloud.counts('home').samples, 1, 'the teacher has it');
+  t.equal((await cloud.counts('home')).samples, 1, 'the teacher has it');
 });

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../cloud/index.js';
+import { buildCloudApp, OracleReplayTeacher, openTeacherStore } from '../../cloud/index.js';
 import { HttpTeacherClient } from '../../daemon/learning/index.js';
 import { inWindow } from '../../daemon/learning/uploader.js';
 import { ManualClock } from '../../daemon/system/index.js';
@@ -61,7 +61,7 @@ t.test('SIGKILL while the teacher is down, then the teacher comes back: nothing 
       task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }],
     }) + '\n',
   );
-  const cloud = new CloudStore(join(dir, 'cloud.db'));
+  const cloud = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'cloud.db') });
   t.teardown(() => cloud.close());
   const { app, labeler } = buildCloudApp({ store: cloud, teacher: new OracleReplayTeacher(ds), enrollmentSecret: 'e' });
   const received = new Map<string, number>();
@@ -70,7 +70,7 @@ t.test('SIGKILL while the teacher is down, then the teacher comes back: nothing 
       for (const s of (req.body as { samples: Array<{ id: string }> }).samples) received.set(s.id, (received.get(s.id) ?? 0) + 1);
   });
   // token known in advance (enroll directly in the store)
-  cloud.enroll('dev', 'h1', 'tok');
+  await cloud.enroll('dev', 'h1', 'tok');
   edge.setClient(new HttpTeacherClient({ baseUrl: url, token: 'tok', timeoutMs: 500 }));
   clock.advance(3_600_000);
   let r = await edge.sync({ force: true });
@@ -97,7 +97,7 @@ t.test('SIGKILL while the teacher is down, then the teacher comes back: nothing 
     [],
     'no id arrived twice',
   );
-  t.equal(cloud.counts('h1').samples, N);
+  t.equal((await cloud.counts('h1')).samples, N);
   t.equal(uploader.stats().pending, 0);
   await labeler.drain();
   r = await edge.sync({ force: true });

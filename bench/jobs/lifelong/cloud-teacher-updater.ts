@@ -15,7 +15,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCloudApp, CloudStore, OracleReplayTeacher } from '../../../cloud/index.js';
+import { buildCloudApp, OracleReplayTeacher, openTeacherStore, type TeacherStore } from '../../../cloud/index.js';
 import {
   HardExampleMiner,
   HttpTeacherClient,
@@ -45,7 +45,7 @@ interface Edge {
 
 export class CloudTeacherUpdater implements Updater {
   readonly name = 'cloud_teacher';
-  private cloud: { store: CloudStore; close(): Promise<void>; drain(): Promise<number>; url: string } | null = null;
+  private cloud: { store: TeacherStore; close(): Promise<void>; drain(): Promise<number>; url: string } | null = null;
   private readonly edges = new Map<string, Edge>();
   private readonly k: number;
   private readonly minSimilarity: number;
@@ -66,7 +66,7 @@ export class CloudTeacherUpdater implements Updater {
   private async startCloud(workDir: string): Promise<NonNullable<CloudTeacherUpdater['cloud']>> {
     if (this.cloud !== null) return this.cloud;
     rmSync(join(workDir, 'cloud'), { recursive: true, force: true });
-    const store = new CloudStore(join(workDir, 'cloud', 'teacher.db'));
+    const store = await openTeacherStore({ kind: 'sqlite', file: join(workDir, 'cloud', 'teacher.db') });
     const { app, labeler } = buildCloudApp({
       store,
       teacher: new OracleReplayTeacher(this.datasets),
@@ -80,7 +80,7 @@ export class CloudTeacherUpdater implements Updater {
       close: async () => {
         await app.close();
         await labeler.drain();
-        store.close();
+        await store.close();
       },
     };
     return this.cloud;

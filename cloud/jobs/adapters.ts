@@ -1,0 +1,171 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toJsonl } from '../../daemon/contracts/index.js';
+import type { TaskPlan } from '../../daemon/agent/index.js';
+import { HomeSightError } from '../../daemon/system/index.js';
+import type { BlobStore } from '../blobs/index.js';
+import { curate, type LabeledPlan } from '../curation.js';
+import type { Job, JobEffects, TeacherStore } from '../store/index.js';
+import { publishAdapter, type Trainer, type TrainResult } from '../trainer/index.js';
+import type { JobContext, JobHandler } from './runner.js';
+
+/** One training run as the training runner sees it: data and output are blob keys, not paths. */
+export interface TrainingSpec {
+  jobId: number;
+  household: string;
+  baseModel: string;
+  dataKey: string;
+  evalKey?: string;
+  /** Where the adapter GGUF goes in the blob store. */
+  outKey: string;
+  steps: number;
+  rank: number;
+  alpha: number;
+}
+
+/** Runs the trainer as a separate process (or a cluster job) that reads its data from and writes its adapter to the
+ * blob store. Implementations: LocalTrainingRunner; a Kubernetes batch/v1 Job runner fits the same seam. */
+export interface TrainingRunner {
+  readonly name: string;
+  run(spec: TrainingSpec, signal?: AbortSignal): Promise<TrainResult>;
+}
+
+/** The local process runner: fetches the data blobs into a scratch folder, runs the Trainer (cloud/trainer's
+ * train_lora.py child process), uploads the adapter, removes the scratch folder. */
+export class LocalTrainingRunner implements TrainingRunner {
+  readonly name = 'local-process';
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly trainer: Trainer,
+    private readonly scratch: string = tmpdir(),
+  ) {}
+
+  async run(spec: TrainingSpec, signal?: AbortSignal): Promise<TrainResult> {
+    const dir = await mkdtemp(join(this.scratch, `homesight-train-${spec.jobId}-`));
+    try {
+      const dataFile = join(dir, 'train.jsonl');
+      const evalFile = join(dir, 'test.jsonl');
+      await this.blobs.download(spec.dataKey, dataFile);
+      if (spec.evalKey !== undefined) await this.blobs.download(spec.evalKey, evalFile);
+      const r = await this.trainer.train(
+        {
+          baseModel: spec.baseModel,
+          dataFile,
+          outFile: join(dir, 'adapter.gguf'),
+          steps: spec.steps,
+          rank: spec.rank,
+          alpha: spec.alpha,
+          seed: 1,
+          ...(spec.evalKey !== undefined ? { evalFile } : {}),
+        },
+        undefined,
+        signal,
+      );
+      await this.blobs.putFile(spec.outKey, r.adapterFile);
+      return { ...r, adapterFile: spec.outKey };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+export interface AdapterJobOptions {
+  store: TeacherStore;
+  blobs: BlobStore;
+  runner: TrainingRunner;
+  baseModel: string;
+  /** ed25519 private key (PEM or base64 PKCS#8) that signs adapters. */
+  privateKey: string;
+  steps?: number;
+  rank?: number;
+  alpha?: number;
+  testShare?: number;
+  maxPerTool?: number;
+}
+
+const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/**
+ * Adapter jobs: 'train' (a household's pseudo-labels → curation → training data in the blob store → the training
+ * runner → adapter blob; its completion enqueues 'publish') and 'publish' (ed25519-signed manifest → the adapter row
+ * devices see, written with the job's completion). The adapter id comes from the train job's id, so a retried job
+ * writes the same blobs and its publication applies once.
+ */
+export class AdapterJobs {
+  constructor(private readonly o: AdapterJobOptions) {}
+
+  async labels(household: string): Promise<{ labels: LabeledPlan[]; count: number }> {
+    const out: LabeledPlan[] = [];
+    let since = 0;
+    for (;;) {
+      const page = await this.o.store.labelsSince(household, since, 500);
+      if (page.length === 0) return { labels: out, count: out.length };
+      for (const l of page) out.push({ question: l.question, plan: l.plan as TaskPlan });
+      since = page[page.length - 1]!.seq;
+    }
+  }
+
+  readonly train: JobHandler = async (job: Job, ctx: JobContext): Promise<JobEffects> => {
+    const { labels, count } = await this.labels(job.household);
+    const curated = curate(labels, { testShare: this.o.testShare ?? 0.2, maxPerTool: this.o.maxPerTool ?? 200 });
+    if (curated.train.length === 0) return { result: { skipped: 'no training examples after curation', labels: count } };
+    const id = `${safe(job.household)}-j${job.id}`;
+    const base = `jobs/${job.id}`;
+    const dataKey = `${base}/train.jsonl`;
+    const evalKey = curated.test.length > 0 ? `${base}/test.jsonl` : undefined;
+    await this.o.blobs.put(dataKey, toJsonl(curated.train.map((l) => ({ question: l.question, ...l.plan }))));
+    if (evalKey !== undefined) await this.o.blobs.put(evalKey, toJsonl(curated.test.map((l) => ({ question: l.question, ...l.plan }))));
+    const outKey = `adapters/${safe(job.household)}/${id}.gguf`;
+    const r = await this.o.runner.run(
+      {
+        jobId: job.id,
+        household: job.household,
+        baseModel: this.o.baseModel,
+        dataKey,
+        outKey,
+        steps: this.o.steps ?? 200,
+        rank: this.o.rank ?? 4,
+        alpha: this.o.alpha ?? 8,
+        ...(evalKey !== undefined ? { evalKey } : {}),
+      },
+      ctx.signal,
+    );
+    const metrics = {
+      loss_start: r.lossStart,
+      loss_end: r.lossEnd,
+      train_samples: curated.train.length,
+      ...(r.evalNllEnd !== null ? { eval_nll: r.evalNllEnd } : {}),
+    };
+    ctx.log.info({ id, loss: [r.lossStart, r.lossEnd], train: curated.train.length, test: curated.test.length }, 'adapter trained');
+    const payload = { id, blob: outKey, metrics, labels: count };
+    return {
+      result: { ...payload, curated: { train: curated.train.length, test: curated.test.length, dropped: curated.dropped } },
+      enqueue: [{ kind: 'publish', household: job.household, key: `publish:${id}`, payload }],
+    };
+  };
+
+  readonly publish: JobHandler = async (job: Job, ctx: JobContext): Promise<JobEffects> => {
+    const p = job.payload as { id?: unknown; blob?: unknown; metrics?: unknown; labels?: unknown };
+    if (typeof p.id !== 'string' || typeof p.blob !== 'string')
+      throw new HomeSightError('E_INTERNAL', `publish job ${job.id} has no adapter id/blob`, { context: { payload: job.payload } });
+    const dir = await mkdtemp(join(tmpdir(), `homesight-publish-${job.id}-`));
+    try {
+      const file = join(dir, 'adapter.gguf');
+      await this.o.blobs.download(p.blob, file);
+      const manifest = await publishAdapter({
+        adapterFile: file,
+        id: p.id,
+        privateKey: this.o.privateKey,
+        metrics: (p.metrics ?? {}) as Record<string, number>,
+      });
+      ctx.log.info({ id: p.id }, 'adapter signed and published');
+      return {
+        result: { id: p.id },
+        adapter: { household: job.household, id: p.id, manifest, blob: p.blob, labels: typeof p.labels === 'number' ? p.labels : 0 },
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
