@@ -64,6 +64,12 @@ t.test('a Home Assistant-shaped consumer sees all entities of the default daemon
     );
     for (const z of c.zones) expected.push(`binary_sensor/${node}/${cam}_${z.name}_occupancy`);
   }
+  // Presence per household person (daemon/presence) and the daily digest (daemon/recaps), declared on the bridge.
+  for (const p of config.household.people) {
+    const id = p.name.toLowerCase();
+    expected.push(`binary_sensor/${node}/person_${id}_home`, `sensor/${node}/person_${id}_room`, `sensor/${node}/person_${id}_last_seen`);
+  }
+  expected.push(`sensor/${node}/recap_digest`);
   const topics = expected.map((e) => `homeassistant/${e}/config`);
   await waitFor(() => topics.every((x) => ha!.last(x) !== undefined), 60_000, 'every expected entity').catch((e: unknown) => {
     t.comment(`seen: ${[...new Set(ha!.messages.map((m) => m.topic))].join(' ')}`);
@@ -87,6 +93,16 @@ t.test('a Home Assistant-shaped consumer sees all entities of the default daemon
   for (const cam of Object.keys(config.cameras)) {
     const st = await ha.waitTopic(`${base}/camera/${cam}/state`);
     t.type(st.json().persons, 'number', `${cam} state has a person count`);
+  }
+  // The entrance camera shows the household's one person: presence puts him home, in the entrance.
+  const [person] = config.household.people;
+  if (person !== undefined) {
+    const seen = await ha.waitTopic(`${base}/presence/person/${person.name.toLowerCase()}`, (m) => m.json().home === true, 60_000);
+    t.match(
+      seen.json(),
+      { name: person.name, home: true, room: 'entrance', camera: 'entrance' },
+      `${person.name} is home, in the entrance`,
+    );
   }
   const status = await ha.waitTopic(`${base}/status`, () => true, 30_000);
   t.ok(['ok', 'degraded', 'failed'].includes(status.json().status as string), 'status topic');
