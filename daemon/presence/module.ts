@@ -184,9 +184,10 @@ export class PresenceModule implements ServiceModule<HomeSightConfig>, PresenceS
     for (;;) {
       const page = store.events.eventsBetween({ ...q, start, limit: PAGE });
       out.push(...page);
-      if (page.length < PAGE) return out;
+      const last = page[page.length - 1]?.start ?? start;
       // Ordered by start: go on from the last one (events starting at that instant may repeat; callers take max/merge).
-      start = page[page.length - 1]!.start;
+      if (page.length < PAGE || last === start) return out;
+      start = last;
     }
   }
 

@@ -151,7 +151,7 @@ export class RecapsModule implements ServiceModule<HomeSightConfig>, RecapServic
           hint: 'give a `from` before `to` and before now',
         });
       }
-      return { from, to, label: `from ${formatIsoInZone(from, tz, { ms: false })}` };
+      return { from, to, label: 'recap' };
     }
     const name = r.away_of!;
     const presence = this.deps.presence();

@@ -337,7 +337,7 @@ t.test('recaps of a seeded store over MQTT: today, from/to, while away, the dail
     ['Opa'],
   );
   t.equal(r1.data.unknown_visitors.length, 2);
-  t.match(r1.data.text, /^From 2026-03-02T13:00:00\+01:00 \(13:00–16:30\): Opa was seen in hall/);
+  t.match(r1.data.text, /^Recap \(13:00–16:30\): Opa was seen in hall/);
 
   // "While I was away": Alice was last seen at 12:02; presence says she is away since then.
   const r2 = await ask('r2', { away_of: 'alice' });
