@@ -33,6 +33,7 @@ export const SYSTEM: readonly string[] = [
   'test/agent/vision.test.ts',
   'test/dataset/activity.test.ts',
   'test/vision/activity-clip.test.ts',
+  'test/vision/graph-models.test.ts',
   'test/vision/daemon.test.ts',
   'test/vision/module.test.ts',
   // chromium (headless report rendering)

@@ -95,6 +95,7 @@ export const ERROR_CODES = {
   E_MODEL_CONFIG: 'a vision model entry does not fit its kind (format, inputs)',
   E_MODEL_CORRUPT: 'the planner model file is not a GGUF file',
   E_MODEL_INPUT: "a model's input tensor does not fit its declared kind and format",
+  E_MODEL_GRAPH_INPUT: "a model's graph cannot take the image pre-processing (its expert pre-processes in JS instead)",
   E_MODEL_INVALID: 'onnxruntime cannot load a model file',
   E_MODEL_LOAD: 'the local planner model failed to load',
   E_MODEL_MISSING: 'a model file does not exist',

@@ -1,12 +1,16 @@
 import type { HomeSightConfig } from '../config/index.js';
 import { asHomeSightError, type Logger } from '../system/index.js';
 import { FeatureActivityClassifier, OnnxSequenceActivityClassifier } from './experts/activity.js';
+import { graphInputOf } from './experts/common.js';
 import { OnnxDetector } from './experts/detector.js';
 import { OnnxFaceEmbedder, YunetFaceDetector } from './experts/face.js';
 import { OnnxPoseEstimator } from './experts/pose.js';
 import { selectModels, type ModelKind, type ModelSpec } from './models.js';
 import { loadModel, type LoadedModel, type ModelInfo, type ProviderName, type SessionFactory } from './runtime.js';
 import type { ActivityClassifier, Detector, FaceDetector, FaceEmbedder, PoseEstimator } from './types.js';
+
+/** Where vision.preprocessing "auto" puts pre-processing into the graph: the resize runs on the device, frames upload as bytes. */
+const GPU_PROVIDERS: readonly ProviderName[] = ['tensorrt', 'cuda'];
 
 /** The experts the pipeline runs; any may be missing (its model failed or is disabled). */
 export interface Experts {
@@ -83,7 +87,15 @@ export class VisionEngine {
       let model: LoadedModel | null = null;
       try {
         model = await loadModel(
-          { name: spec.name, kind: spec.kind, format: spec.format, path: spec.path, sha256: spec.sha256 },
+          {
+            name: spec.name,
+            kind: spec.kind,
+            format: spec.format,
+            path: spec.path,
+            sha256: spec.sha256,
+            graphInput: vision.preprocessing === 'js' ? undefined : (graphInputOf(kind, spec) ?? undefined),
+            graphOn: vision.preprocessing === 'auto' ? GPU_PROVIDERS : undefined,
+          },
           {
             providers: vision.providers as ProviderName[],
             threads: vision.threads,
@@ -98,7 +110,14 @@ export class VisionEngine {
         loaded.push(model);
         models.push({ name: spec.name, kind, format: spec.format, path: spec.path, state: 'ready', info: model.info, error: null });
         log.info(
-          { model: spec.name, kind, provider: model.info.provider, warmup_ms: model.info.warmupMs, engine_cache: model.info.engineCache },
+          {
+            model: spec.name,
+            kind,
+            provider: model.info.provider,
+            preprocessing: model.info.preprocessing.where,
+            warmup_ms: model.info.warmupMs,
+            engine_cache: model.info.engineCache,
+          },
           'vision expert ready',
         );
       } catch (err) {

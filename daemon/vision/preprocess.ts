@@ -41,6 +41,26 @@ export function toImage(lb: Letterbox, x: number, y: number): [number, number] {
   return [lb.roiX + (x - lb.padX) / lb.scale, lb.roiY + (y - lb.padY) / lb.scale];
 }
 
+/**
+ * How a rw × rh region fits an inW × inH input, aspect kept: the scale, the
+ * content size and its offset (top-left or centred). The JS tensorizer and the
+ * in-graph pre-processing place regions with this one function.
+ */
+export function fitRegion(
+  rw: number,
+  rh: number,
+  inW: number,
+  inH: number,
+  align: 'topleft' | 'center',
+): { scale: number; contentW: number; contentH: number; padX: number; padY: number } {
+  const scale = Math.min(inW / rw, inH / rh);
+  const contentW = Math.min(inW, Math.round(rw * scale));
+  const contentH = Math.min(inH, Math.round(rh * scale));
+  const padX = align === 'center' ? Math.floor((inW - contentW) / 2) : 0;
+  const padY = align === 'center' ? Math.floor((inH - contentH) / 2) : 0;
+  return { scale, contentW, contentH, padX, padY };
+}
+
 /** Resize of the region to the input: bilinear (default) or nearest; a frame region already at the input size is copied either way. */
 export type Resize = 'bilinear' | 'nearest';
 
@@ -396,11 +416,7 @@ export class ImageTensorizer {
     }
     const p = plans.length < PLANS ? emptyPlan() : plans.pop()!;
     plans.unshift(p);
-    const scale = Math.min(inW / rw, inH / rh);
-    const cw = Math.min(inW, Math.round(rw * scale));
-    const ch = Math.min(inH, Math.round(rh * scale));
-    const padX = this.spec.align === 'center' ? Math.floor((inW - cw) / 2) : 0;
-    const padY = this.spec.align === 'center' ? Math.floor((inH - ch) / 2) : 0;
+    const { scale, contentW: cw, contentH: ch, padX, padY } = fitRegion(rw, rh, inW, inH, this.spec.align);
     if (p.col0.length < inW) {
       p.col0 = new Int32Array(inW);
       p.col1 = new Int32Array(inW);

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { HomeSightError, errorMessage, type Logger } from '../system/index.js';
+import { withImageInput, type GraphInputSpec } from './graph/image-input.js';
 
 /**
  * Loading ONNX models on onnxruntime-node: sha256 check, execution providers
@@ -74,6 +75,14 @@ export interface ModelInfo {
   loadMs: number;
   warmupMs: number | null;
   engineCache: EngineCacheInfo | null;
+  /**
+   * Where the image pre-processing runs: 'graph' when the session's model takes
+   * the camera frame (its own input, in `inputs`, is computed by nodes put in
+   * front of its graph; the session's inputs are in `sessionInputs`), 'js' when
+   * the expert fills the model's input itself (with the reason when the graph
+   * path was asked for and could not be used).
+   */
+  preprocessing: { where: 'graph' | 'js'; reason?: string; sessionInputs?: TensorMeta[] };
 }
 
 export interface LoaderOptions {
@@ -99,6 +108,10 @@ export interface ModelRequest {
   format: string;
   path: string;
   sha256?: string | undefined;
+  /** Pre-processing to put into the model's graph (absent: the expert pre-processes in JS). */
+  graphInput?: GraphInputSpec | undefined;
+  /** The providers on which the model runs with `graphInput` in its graph (default: every provider). */
+  graphOn?: readonly ProviderName[] | undefined;
 }
 
 function metaOf(m: ort.InferenceSession.ValueMetadata): TensorMeta {
@@ -216,13 +229,108 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
         'or update vision.models.<name>.sha256 if you replaced the model on purpose',
     });
   }
+  let preprocessing: ModelInfo['preprocessing'] = { where: 'js' };
+  let graph: { bytes: Uint8Array; inputs: TensorMeta[]; key: string } | null = null;
+  if (req.graphInput !== undefined) {
+    try {
+      const g = withImageInput(bytes, req.graphInput);
+      const key = createHash('sha256').update(sha).update(JSON.stringify(req.graphInput)).digest('hex');
+      graph = { bytes: g.bytes, inputs: [{ name: g.original.name, type: g.original.type, shape: g.original.dims }], key };
+    } catch (err) {
+      if (!(err instanceof HomeSightError && err.code === 'E_MODEL_GRAPH_INPUT')) throw err;
+      preprocessing = { where: 'js', reason: err.message };
+      opts.log.warn({ model: req.name, reason: err.message }, 'pre-processing stays in JS for this model');
+    }
+  }
+  const attempts: ProviderAttempt[] = [];
+  const graphOn = req.graphOn ?? opts.providers;
+  const original = { model: bytes as Uint8Array, key: sha, graph: false };
+  const opened = await openSession(req, opts, attempts, (p) =>
+    graph !== null && graphOn.includes(p) ? [{ model: graph.bytes, key: graph.key, graph: true }, original] : [original],
+  );
+  if (graph !== null && !opened.graph) {
+    const refused = attempts.find((a) => !a.ok && a.reason?.startsWith(GRAPH_REFUSED));
+    preprocessing = {
+      where: 'js',
+      reason:
+        refused?.reason ??
+        `pre-processing goes into the graph on ${graphOn.join(', ') || 'no provider'}; this model runs on ${opened.provider ?? 'none'}`,
+    };
+    if (refused !== undefined) opts.log.warn({ model: req.name, reason: refused.reason }, 'pre-processing stays in JS for this model');
+  }
+  const { session, provider, engineCache, cpuError } = opened;
+  if (!opened.graph) graph = null;
+  if (session === null || provider === null) {
+    if (cpuError !== null) {
+      throw new HomeSightError('E_MODEL_INVALID', `${req.name}: onnxruntime cannot load ${req.path}: ${cpuError}`, {
+        context: { model: req.name, path: req.path, sha256: sha, bytes: bytes.length, attempts },
+        hint:
+          'the file is corrupt, truncated or not an ONNX model: fetch it again (scripts/fetch-models.sh) ' +
+          'and set vision.models.<name>.sha256 to catch this at load',
+      });
+    }
+    throw new HomeSightError(
+      'E_MODEL_NO_PROVIDER',
+      `${req.name}: no execution provider could load ${req.path} (tried ${opts.providers.join(', ')})`,
+      {
+        context: { model: req.name, path: req.path, attempts },
+        hint: 'add "cpu" to vision.providers as the last resort, or install the GPU providers (docs/vision.md, "Execution providers")',
+      },
+    );
+  }
+  const sessionInputs = session.inputMetadata.map(metaOf);
+  if (graph !== null) preprocessing = { where: 'graph', sessionInputs };
+  const info: ModelInfo = {
+    name: req.name,
+    kind: req.kind,
+    format: req.format,
+    path: req.path,
+    sha256: sha,
+    bytes: bytes.length,
+    provider,
+    attempts,
+    inputs: graph === null ? sessionInputs : graph.inputs,
+    outputs: session.outputMetadata.map(metaOf),
+    loadMs: Math.round(performance.now() - t0),
+    warmupMs: null,
+    engineCache,
+    preprocessing,
+  };
+  const skipped = attempts.filter((a) => !a.ok).map((a) => ({ provider: a.provider, reason: a.reason }));
+  opts.log.info(
+    { model: req.name, provider, skipped, sha256: sha.slice(0, 16), preprocessing: preprocessing.where, ms: info.loadMs },
+    'model loaded',
+  );
+  return new LoadedModel(info, session);
+}
+
+interface OpenedSession {
+  session: RunnableSession | null;
+  provider: ProviderName | null;
+  engineCache: EngineCacheInfo | null;
+  cpuError: string | null;
+  /** Whether the session runs the model with the pre-processing in its graph. */
+  graph: boolean;
+}
+
+/** Start of an attempt's reason when onnxruntime refused the rewritten model (the original is tried next). */
+const GRAPH_REFUSED = 'with pre-processing in the graph: ';
+
+/**
+ * Opens a session on the first provider that loads the model, recording each
+ * attempt. Per provider, `variants` lists the model bytes to try in order (the
+ * rewritten model first, then the original), each with the key that names its
+ * TensorRT engine folder.
+ */
+async function openSession(
+  req: ModelRequest,
+  opts: LoaderOptions,
+  attempts: ProviderAttempt[],
+  variants: (p: ProviderName) => Array<{ model: Uint8Array; key: string; graph: boolean }>,
+): Promise<OpenedSession> {
   const factory = opts.factory ?? ortSessionFactory;
   const libDir = opts.providerLibDir === undefined ? defaultProviderLibDir() : opts.providerLibDir;
   const env = opts.env ?? process.env;
-  const attempts: ProviderAttempt[] = [];
-  let session: RunnableSession | null = null;
-  let provider: ProviderName | null = null;
-  let engineCache: EngineCacheInfo | null = null;
   let cpuError: string | null = null;
   for (const p of opts.providers) {
     if (p !== 'cpu' && libDir !== null && !existsSync(join(libDir, PROVIDER_LIB[p]))) {
@@ -248,66 +356,32 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
         },
       },
     };
-    let cacheDir: string | null = null;
-    if (p === 'tensorrt') {
-      // onnxruntime-node passes only deviceId to TensorRT; builds that read the
-      // ORT_TENSORRT_* variables pick fp16 and the engine cache up from here.
-      // Whether the cache was honoured is checked after warm-up (engineCache.honoured).
-      cacheDir = engineCacheDir(opts.tensorrt.cacheDir, req.name, sha);
-      env.ORT_TENSORRT_FP16_ENABLE = opts.tensorrt.fp16 ? '1' : '0';
-      env.ORT_TENSORRT_ENGINE_CACHE_ENABLE = '1';
-      env.ORT_TENSORRT_CACHE_PATH = cacheDir;
-      env.ORT_TENSORRT_ENGINE_CACHE_PATH = cacheDir;
-    }
-    const ta = performance.now();
-    try {
-      session = await factory(bytes, options, p);
-      provider = p;
-      attempts.push({ provider: p, ok: true, ms: Math.round(performance.now() - ta) });
-      if (cacheDir !== null) engineCache = { dir: cacheDir, files: countFiles(cacheDir), honoured: false };
-      break;
-    } catch (err) {
-      const msg = errorMessage(err).split('\n')[0]!.slice(0, 300);
-      attempts.push({ provider: p, ok: false, reason: msg, ms: Math.round(performance.now() - ta) });
-      if (p === 'cpu') cpuError = msg;
+    for (const v of variants(p)) {
+      let cacheDir: string | null = null;
+      if (p === 'tensorrt') {
+        // onnxruntime-node passes only deviceId to TensorRT; builds that read the
+        // ORT_TENSORRT_* variables pick fp16 and the engine cache up from here.
+        // Whether the cache was honoured is checked after warm-up (engineCache.honoured).
+        cacheDir = engineCacheDir(opts.tensorrt.cacheDir, req.name, v.key);
+        env.ORT_TENSORRT_FP16_ENABLE = opts.tensorrt.fp16 ? '1' : '0';
+        env.ORT_TENSORRT_ENGINE_CACHE_ENABLE = '1';
+        env.ORT_TENSORRT_CACHE_PATH = cacheDir;
+        env.ORT_TENSORRT_ENGINE_CACHE_PATH = cacheDir;
+      }
+      const ta = performance.now();
+      try {
+        const session = await factory(v.model, options, p);
+        attempts.push({ provider: p, ok: true, ms: Math.round(performance.now() - ta) });
+        const engineCache = cacheDir === null ? null : { dir: cacheDir, files: countFiles(cacheDir), honoured: false };
+        return { session, provider: p, engineCache, cpuError: null, graph: v.graph };
+      } catch (err) {
+        const msg = errorMessage(err).split('\n')[0]!.slice(0, 300);
+        attempts.push({ provider: p, ok: false, reason: v.graph ? GRAPH_REFUSED + msg : msg, ms: Math.round(performance.now() - ta) });
+        if (p === 'cpu' && !v.graph) cpuError = msg;
+      }
     }
   }
-  if (session === null || provider === null) {
-    if (cpuError !== null) {
-      throw new HomeSightError('E_MODEL_INVALID', `${req.name}: onnxruntime cannot load ${req.path}: ${cpuError}`, {
-        context: { model: req.name, path: req.path, sha256: sha, bytes: bytes.length, attempts },
-        hint:
-          'the file is corrupt, truncated or not an ONNX model: fetch it again (scripts/fetch-models.sh) ' +
-          'and set vision.models.<name>.sha256 to catch this at load',
-      });
-    }
-    throw new HomeSightError(
-      'E_MODEL_NO_PROVIDER',
-      `${req.name}: no execution provider could load ${req.path} (tried ${opts.providers.join(', ')})`,
-      {
-        context: { model: req.name, path: req.path, attempts },
-        hint: 'add "cpu" to vision.providers as the last resort, or install the GPU providers (docs/vision.md, "Execution providers")',
-      },
-    );
-  }
-  const info: ModelInfo = {
-    name: req.name,
-    kind: req.kind,
-    format: req.format,
-    path: req.path,
-    sha256: sha,
-    bytes: bytes.length,
-    provider,
-    attempts,
-    inputs: session.inputMetadata.map(metaOf),
-    outputs: session.outputMetadata.map(metaOf),
-    loadMs: Math.round(performance.now() - t0),
-    warmupMs: null,
-    engineCache,
-  };
-  const skipped = attempts.filter((a) => !a.ok).map((a) => ({ provider: a.provider, reason: a.reason }));
-  opts.log.info({ model: req.name, provider, skipped, sha256: sha.slice(0, 16), ms: info.loadMs }, 'model loaded');
-  return new LoadedModel(info, session);
+  return { session: null, provider: null, engineCache: null, cpuError, graph: false };
 }
 
 /** Throws E_MODEL_INPUT unless the model's first input matches what the expert feeds. */

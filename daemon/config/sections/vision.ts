@@ -67,6 +67,16 @@ export const visionSchema = z
         'let onnxruntime worker threads busy-wait between runs (a little lower latency on an idle CPU; ' +
           'steals cores from ffmpeg and the LLM on a busy one)',
       ),
+    preprocessing: z
+      .enum(['auto', 'graph', 'js'])
+      .default('auto')
+      .describe(
+        'where image models letterbox, resize, pad, reorder and normalise the frame: "graph" puts these steps in front of ' +
+          'each model\'s ONNX graph at load (one session run from the uint8 camera frame), "js" fills the model input in ' +
+          'JS, "auto" uses the graph on a GPU provider (cuda, tensorrt) and JS on the CPU, where onnxruntime\'s Resize was ' +
+          'measured no faster than the JS kernels (docs/vision.md, "Pre-processing"); the face embedder\'s alignment warp ' +
+          'is JS in every mode',
+      ),
     tensorrt: z
       .strictObject({
         fp16: z.boolean().default(true).describe('let TensorRT build FP16 engines'),

@@ -5,7 +5,7 @@ import type { ModelSpec } from '../models.js';
 import type { Letterbox } from '../preprocess.js';
 import { expectInput, type LoadedModel } from '../runtime.js';
 import type { Detection, Detector, RgbImage } from '../types.js';
-import { ImageInput, Lock, floatOutput, greyImage, inputSize, warmUp } from './common.js';
+import { Lock, floatOutput, greyImage, imageInputFor, inputSize, warmUp, type ImageInput, type PreparedInput } from './common.js';
 
 /**
  * Person/object detector on a YOLOX or YOLOv8-family ONNX model: letterbox →
@@ -26,7 +26,7 @@ export class OnnxDetector implements Detector {
     const size = inputSize(model, spec);
     this.inW = size.width;
     this.inH = size.height;
-    this.input = new ImageInput({ ...spec, input: { ...spec.input, layout: 'nchw' } });
+    this.input = imageInputFor(model, spec);
     this.outputName = model.session.outputNames[0]!;
   }
 
@@ -48,14 +48,19 @@ export class OnnxDetector implements Detector {
     return this.inH;
   }
 
-  /** Step 1: the letterboxed input tensor (reused buffer). */
-  prepare(img: RgbImage): { tensor: ort.Tensor; lb: Letterbox } {
+  /** Where pre-processing runs: in the model's graph or in JS. */
+  get preprocessing(): 'graph' | 'js' {
+    return this.input.where;
+  }
+
+  /** Step 1: the session's feeds for the letterboxed frame (reused buffers). */
+  prepare(img: RgbImage): PreparedInput {
     return this.input.prepare(img, this.inW, this.inH);
   }
 
   /** Step 2: the session run. */
-  infer(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
-    return this.model.run({ [this.model.inputName]: tensor });
+  infer(feeds: ort.InferenceSession.FeedsType): Promise<ort.InferenceSession.ReturnType> {
+    return this.model.run(feeds);
   }
 
   /** Step 3: decode, map back to the image, clip and NMS. */
@@ -79,8 +84,8 @@ export class OnnxDetector implements Detector {
 
   detect(img: RgbImage): Promise<Detection[]> {
     return this.lock.run(async () => {
-      const { tensor, lb } = this.prepare(img);
-      const out = await this.infer(tensor);
+      const { feeds, lb } = this.prepare(img);
+      const out = await this.infer(feeds);
       return this.decode(out, lb, img.width, img.height);
     });
   }

@@ -5,7 +5,7 @@ import type { ModelSpec } from '../models.js';
 import { similarityTransform, warpAffineNchw, type Affine, type Letterbox } from '../preprocess.js';
 import { expectInput, type LoadedModel } from '../runtime.js';
 import type { Box, FaceDetection, FaceDetector, FaceEmbedder, RgbImage } from '../types.js';
-import { ImageInput, Lock, floatOutput, greyImage, inputSize, warmUp } from './common.js';
+import { Lock, floatOutput, greyImage, imageInputFor, inputSize, warmUp, type ImageInput, type PreparedInput } from './common.js';
 
 /**
  * YuNet face detector. The input is dynamic: the searched region is scaled so
@@ -23,7 +23,7 @@ export class YunetFaceDetector implements FaceDetector {
     expectInput(model, { rank: 4, type: 'float32', fixed: { 0: 1, 1: 3 }, describe: 'float32 [1, 3, H, W]' });
     const size = inputSize(model, spec);
     this.fixed = size.fixed ? { width: size.width, height: size.height } : null;
-    this.input = new ImageInput({ ...spec, input: { ...spec.input, layout: 'nchw', align: 'topleft' } });
+    this.input = imageInputFor(model, spec);
   }
 
   static async create(model: LoadedModel, spec: ModelSpec): Promise<YunetFaceDetector> {
@@ -50,16 +50,21 @@ export class YunetFaceDetector implements FaceDetector {
     return this.lock.run(() => this.detectUnlocked(img, roi));
   }
 
-  /** Step 1 (public for benchmarks): the input for `roi` of `img` (default: the whole image). */
-  prepare(img: RgbImage, roi?: Box): { tensor: ort.Tensor; lb: Letterbox; inW: number; inH: number } {
+  /** Where pre-processing runs: in the model's graph or in JS. */
+  get preprocessing(): 'graph' | 'js' {
+    return this.input.where;
+  }
+
+  /** Step 1 (public for benchmarks): the session's feeds for `roi` of `img` (default: the whole image). */
+  prepare(img: RgbImage, roi?: Box): PreparedInput & { inW: number; inH: number } {
     const region: Box = roi ?? [0, 0, img.width, img.height];
     const [inW, inH] = this.sizeFor(region[2], region[3]);
     return { ...this.input.prepare(img, inW, inH, region), inW, inH };
   }
 
   /** Step 2: the session run. */
-  infer(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
-    return this.model.run({ [this.model.inputName]: tensor });
+  infer(feeds: ort.InferenceSession.FeedsType): Promise<ort.InferenceSession.ReturnType> {
+    return this.model.run(feeds);
   }
 
   /** Step 3: decode, map back to the image, clip and NMS. */
@@ -84,8 +89,8 @@ export class YunetFaceDetector implements FaceDetector {
   }
 
   private async detectUnlocked(img: RgbImage, roi?: Box): Promise<FaceDetection[]> {
-    const { tensor, lb, inW, inH } = this.prepare(img, roi);
-    const out = await this.infer(tensor);
+    const { feeds, lb, inW, inH } = this.prepare(img, roi);
+    const out = await this.infer(feeds);
     return this.decode(out, lb, inW, inH, img.width, img.height);
   }
 }

@@ -5,7 +5,7 @@ import type { ModelSpec } from '../models.js';
 import { squareAround, toImage, type Letterbox } from '../preprocess.js';
 import { expectInput, type LoadedModel } from '../runtime.js';
 import type { Box, Keypoint, PoseEstimator, RgbImage } from '../types.js';
-import { ImageInput, Lock, floatOutput, greyImage, inputSize, warmUp } from './common.js';
+import { Lock, floatOutput, greyImage, imageInputFor, inputSize, warmUp, type ImageInput, type PreparedInput } from './common.js';
 
 /** Grows a box to the aspect ratio w/h = `aspect`, then by `margin` on each side. */
 export function cropFor(b: Box, aspect: number, margin: number): Box {
@@ -64,15 +64,12 @@ export class OnnxPoseEstimator implements PoseEstimator {
     const f = spec.format;
     if (f === 'movenet' || f === 'movenet-multipose') {
       expectInput(model, { rank: 4, type: 'int32', fixed: { 0: 1, 3: 3 }, describe: 'int32 [1, H, W, 3] (NHWC, RGB 0..255)' });
-      this.input = new ImageInput({ ...spec, input: { ...spec.input, layout: 'nhwc' } }, 'int32');
+      this.input = imageInputFor(model, spec, 'int32');
     } else {
       expectInput(model, { rank: 4, type: 'float32', fixed: { 0: 1, 1: 3 }, describe: 'float32 [1, 3, H, W]' });
-      this.input = new ImageInput({ ...spec, input: { ...spec.input, layout: 'nchw' } });
+      this.input = imageInputFor(model, spec);
     }
-    const size = inputSize(model, {
-      ...spec,
-      input: { ...spec.input, layout: f === 'movenet' || f === 'movenet-multipose' ? 'nhwc' : 'nchw' },
-    });
+    const size = inputSize(model, spec);
     this.inW = size.width;
     this.inH = size.height;
     this.fixed = size.fixed;
@@ -101,13 +98,18 @@ export class OnnxPoseEstimator implements PoseEstimator {
     return this.spec.format === 'movenet' || this.spec.format === 'heatmap' || this.spec.format === 'simcc';
   }
 
-  /** The session run. */
-  run(tensor: ort.Tensor): Promise<ort.InferenceSession.ReturnType> {
-    return this.model.run({ [this.model.inputName]: tensor });
+  /** Where pre-processing runs: in the model's graph or in JS. */
+  get preprocessing(): 'graph' | 'js' {
+    return this.input.where;
   }
 
-  /** Step 1 of a top-down estimate (public for benchmarks): the crop around `box` in the reused input tensor. */
-  prepareCrop(img: RgbImage, box: Box): { tensor: ort.Tensor; lb: Letterbox } {
+  /** The session run. */
+  run(feeds: ort.InferenceSession.FeedsType): Promise<ort.InferenceSession.ReturnType> {
+    return this.model.run(feeds);
+  }
+
+  /** Step 1 of a top-down estimate (public for benchmarks): the session's feeds for the crop around `box`. */
+  prepareCrop(img: RgbImage, box: Box): PreparedInput {
     const region = this.spec.format === 'movenet' ? squareAround(box, 0.2) : cropFor(box, this.inW / this.inH, 0.25);
     return this.input.prepare(img, this.inW, this.inH, region);
   }
@@ -135,8 +137,8 @@ export class OnnxPoseEstimator implements PoseEstimator {
 
   /** Keypoints for one crop region (top-down formats). */
   async estimateOne(img: RgbImage, box: Box): Promise<Keypoint[]> {
-    const { tensor, lb } = this.prepareCrop(img, box);
-    return this.decodeOne(await this.run(tensor), lb);
+    const { feeds, lb } = this.prepareCrop(img, box);
+    return this.decodeOne(await this.run(feeds), lb);
   }
 
   /** All poses in the image (bottom-up formats), image pixels. */
@@ -148,8 +150,8 @@ export class OnnxPoseEstimator implements PoseEstimator {
       inW = Math.max(32, Math.round((img.width * s) / 32) * 32);
       inH = Math.max(32, Math.round((img.height * s) / 32) * 32);
     }
-    const { tensor, lb } = this.input.prepare(img, inW, inH);
-    const out = await this.run(tensor);
+    const { feeds, lb } = this.input.prepare(img, inW, inH);
+    const out = await this.run(feeds);
     const o = floatOutput(out, this.model.session.outputNames[0]!);
     let raw: RawPose[];
     if (this.spec.format === 'movenet-multipose') raw = decodeMovenetMultipose(o.data, o.dims, inW, inH, this.spec.scoreThreshold);
