@@ -137,3 +137,13 @@ t.test('the compiled daemon starts to READY, loads no heavy library it does not 
   t.notMatch(files, /\/daemon\/[^\n]*\.ts\n/, 'no TypeScript source loaded');
   for (const name of HEAVY) t.notOk(files.includes(`/node_modules/${name}/`), `${name} not loaded`);
 });
+
+t.test('the unit runs node with the settings bench/runtime measured', async (t) => {
+  const { SERVICE_ENV, SERVICE_NODE_FLAGS } = await import('../../bench/runtime/startup.js');
+  const unit = readFileSync(join(repo, 'systemd/homesight.service'), 'utf8');
+  const exec = /^ExecStart=(\S+) (.*) \S+\/bin\/homesight\.js run$/m.exec(unit);
+  t.ok(exec, 'ExecStart runs bin/homesight.js run');
+  t.same(exec?.[2]?.split(' '), SERVICE_NODE_FLAGS, 'node flags');
+  for (const [k, v] of Object.entries(SERVICE_ENV)) t.match(unit, `\nEnvironment=${k}=${v}\n`, `${k}=${v}`);
+  t.match(unit, '\nEnvironment=HOMESIGHT_RUNTIME=dist\n', 'runs dist/');
+});
