@@ -31,6 +31,9 @@ import {
   resolveTimePhrase,
   type ResolvedRange,
   refusalNote,
+  classifyRequest,
+  groundingContextFor,
+  isStandingOrder,
 } from './planning/index.js';
 import type { RouteRequest } from '../mqtt/index.js';
 
@@ -43,6 +46,11 @@ export interface AskRequest {
   /** Household id (one device serves one household; a different id is refused). */
   household?: string;
   options?: AskOptions;
+  /**
+   * Replay: plan (and run) as if asked at this instant (epoch ms) instead of the clock's now, so a time
+   * question or a follow-up can be replayed in tests and benchmarks.
+   */
+  now?: number;
 }
 
 export interface EvidenceEntry {
@@ -126,6 +134,9 @@ export class AgentService {
       allowTools: this.agent.allow_tools,
       hubTopics: this.agent.hub_topics,
       cameras: Object.keys(this.household.cameras),
+      // names and nicknames: the tools read both (canonicalPerson); anything else names nobody of this household
+      people: this.household.people.flatMap((p) => [p.name, ...p.aliases]),
+      rooms: this.household.rooms,
     });
   }
 
@@ -264,7 +275,7 @@ export class AgentService {
     opts: { signal?: AbortSignal } = {},
   ): Promise<{ plan: TaskPlan; planner: PlannerKind; result: PlanResult; attempts: PlanAttempt[]; notes: string[] }> {
     this.checkHousehold(req);
-    const now = this.clock.now();
+    const now = req.now ?? this.clock.now();
     const { request } = await this.buildRequest(req, now);
     const planOpts: { prefer?: PlannerKind; signal?: AbortSignal } = {};
     if (req.options?.planner !== undefined) planOpts.prefer = req.options.planner;
@@ -284,12 +295,19 @@ export class AgentService {
       }
     };
     const t0 = this.clock.monotonic();
-    const now = this.clock.now();
+    const now = req.now ?? this.clock.now();
     const { request, previous } = await this.buildRequest(req, now);
     const planOpts: { prefer?: PlannerKind; signal?: AbortSignal } = {};
     if (req.options?.planner !== undefined) planOpts.prefer = req.options.planner;
     if (signal !== undefined) planOpts.signal = signal;
     progress({ stage: 'planning' });
+    // A standing order becomes a watch (daemon/watches), not a plan over stored events.
+    const watched = req.options?.execute === false ? null : this.standingOrder(req, request, now);
+    if (watched !== null) {
+      progress({ stage: 'answered', ms: Math.round(this.clock.monotonic() - t0) });
+      await this.remember(req, watched, null);
+      return watched;
+    }
     const pipeline = this.pipeline();
     let planned = await pipeline.plan(request, planOpts);
     let planMs = this.clock.monotonic() - t0;
@@ -365,6 +383,8 @@ export class AgentService {
     }
     // A request declined before planning: its reason is the answer (the refusal plan ran no tool).
     if (planned.result.refusal !== undefined) answer = planned.result.refusal.reason;
+    // An ambiguous request: the answer is the question back (the plan ran no tool).
+    if (planned.result.clarification !== undefined) answer = planned.result.clarification.question;
     const planNotes = notes.filter((n) => /cloud|local plan|retrieval planner|unavailable/.test(n));
     if (planNotes.length > 0) answer = `${answer} (Note: ${planNotes.join('; ')}.)`;
     const refusal = refusalNote(req.question, this.agent.allow_tools);
@@ -393,12 +413,54 @@ export class AgentService {
     };
     if (planned.result.firstTokenMs !== undefined) result.timings.first_token_ms = Math.round(planned.result.firstTokenMs);
     progress({ stage: 'answered', ms: Math.round(totalMs) });
-    await this.remember(req, result, exec);
+    await this.remember(req, result, exec, req.now);
     return result;
   }
 
+  /**
+   * A standing order ("tell me when Opa gets up") as a watch: created by the watches module and confirmed in
+   * words, or declined with the reason a watch cannot express it. A dedicated path beside the refusal classifier,
+   * not a catalog tool: the watch parser is deterministic, so no planner model has to learn (or may invent) this
+   * side effect, and the planner grammar and prompt stay as they are. Requests to act, to send data out or with
+   * instructions in them are declined by the classifier first, as before.
+   */
+  private standingOrder(req: AskRequest, request: PlanRequest, now: number): AskResult | null {
+    const watches = this.options.deps.watches;
+    if (watches === undefined || !isStandingOrder(req.question)) return null;
+    const declined = classifyRequest(req.question, {
+      allowTools: request.allowTools ?? [],
+      hubTopics: request.hubTopics ?? [],
+      people: request.household.people,
+    });
+    if (declined !== null && declined.category !== 'not_supported') return null;
+    const t0 = this.clock.monotonic();
+    const out = watches.fromRequest(req.question, groundingContextFor(request), now);
+    const ms = Math.round(this.clock.monotonic() - t0);
+    const note = out.ok
+      ? `created watch ${out.watch.id} until ${formatIsoInZone(out.watch.expires_at, this.household.timezone)}`
+      : `declined (not_supported): ${out.reason}`;
+    return {
+      answer: out.ok ? out.confirmation : `I cannot keep that watch: ${out.reason}`,
+      plan: {
+        task_steps: [
+          out.ok ? `Step 1: Create standing watch ${out.watch.id}: ${out.watch.description}` : `Step 1: Decline (not_supported): ${out.reason}`,
+          'Step 2: Confirm it in words',
+        ],
+        task_nodes: [{ task: 'compose_answer', arguments: { question: req.question.slice(0, 280), inputs: [] } }],
+        task_links: [],
+      },
+      evidence: [],
+      timings: { plan_ms: ms, execute_ms: 0, total_ms: ms },
+      planner: this.agent.planner,
+      trace: { planning: [], nodes: [], dropped: [], notes: [note], confidence: null },
+      notes: [note],
+      conversation_id: req.conversationId ?? null,
+      executed: out.ok,
+    };
+  }
+
   /** Short-term turn + long-term accepted plan (when it ran cleanly). Memory failures never fail the answer. */
-  private async remember(req: AskRequest, result: AskResult, exec: ExecutionResult | null): Promise<void> {
+  private async remember(req: AskRequest, result: AskResult, exec: ExecutionResult | null, replayedAt?: number): Promise<void> {
     const { conversations, longTerm } = this.options.deps;
     try {
       if (req.conversationId !== undefined && conversations !== undefined) {
@@ -406,7 +468,8 @@ export class AgentService {
           question: req.question,
           answer: result.answer,
           plan: result.plan,
-          at: this.clock.now(),
+          // a replayed turn is kept at its replay time, so a follow-up's "after that" resolves where it was asked
+          at: replayedAt ?? this.clock.now(),
         });
       }
       // Accepted plans: ran cleanly and came from a model (a retrieval plan is a re-fill of one already stored).

@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
 import { readSecret, type HomeSightConfig } from '../config/index.js';
 import { EXIT, HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
-/** Broker URL and credentials the daemon's config points at. */
-function brokerOf(config: HomeSightConfig, url: unknown): { url: string; protocolVersion: 4 | 5; username?: string; password?: string } {
+/** Broker URL and credentials the daemon's config points at (`ask`, `plan`, `mcp`). */
+export function brokerOf(
+  config: HomeSightConfig,
+  url: unknown,
+): { url: string; protocolVersion: 4 | 5; username?: string; password?: string } {
   const m = config.mqtt;
   const out: { url: string; protocolVersion: 4 | 5; username?: string; password?: string } =
     typeof url === 'string'
@@ -21,11 +25,21 @@ const options = {
   config: { type: 'string', short: 'c' },
   url: { type: 'string' },
   conversation: { type: 'string' },
+  now: { type: 'string' },
   planner: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   timeout: { type: 'string' },
 } as const;
+
+/** `--now ISO`: the instant a question is replayed at (epoch ms); null when absent, an error message when unreadable. */
+function replayInstant(value: unknown): { ms: number; iso: string } | null | string {
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) || !Number.isFinite(ms))
+    return `--now wants an ISO 8601 instant with an offset (2026-05-04T19:30:00+02:00), not "${value}"`;
+  return { ms, iso: value };
+}
 
 interface Printed {
   answer?: string;
@@ -49,8 +63,13 @@ async function overMqtt(
   if (question === '') {
     process.stderr.write(
       `usage: homesight ${plan ? 'plan' : 'ask'} "question" [--config FILE] [--url mqtt://host:port] ` +
-        `[--conversation ID] [--planner local|cloud|retrieval] [--json]\n`,
+        `[--conversation ID] [--now ISO] [--planner local|cloud|retrieval] [--json]\n`,
     );
+    return EXIT.USAGE;
+  }
+  const replay = replayInstant(values.now);
+  if (typeof replay === 'string') {
+    process.stderr.write(`homesight: ${replay}\n`);
     return EXIT.USAGE;
   }
   const loaded = loadCliConfig(values.config);
@@ -66,8 +85,9 @@ async function overMqtt(
   }
   const client = new AgentClient({ ...broker, deviceTopic: `${cfg.mqtt.base_topic}/${cfg.device_id}` });
   const quiet = values.quiet === true || values.json === true;
-  const fields: { conversation_id?: string; options?: Record<string, unknown> } = {};
+  const fields: { conversation_id?: string; options?: Record<string, unknown>; now?: string } = {};
   if (typeof values.conversation === 'string') fields.conversation_id = values.conversation;
+  if (replay !== null) fields.now = replay.iso;
   if (typeof values.planner === 'string') fields.options = { planner: values.planner };
   const timeoutMs = typeof values.timeout === 'string' ? Number(values.timeout) * 1000 : 180_000;
   const ac = new AbortController();
@@ -123,13 +143,20 @@ async function overMqtt(
 async function planLocally(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number> {
   const question = positionals.join(' ').trim();
   if (question === '') {
-    process.stderr.write('usage: homesight plan --local "question"\n');
+    process.stderr.write('usage: homesight plan --local "question" [--now ISO] [--conversation ID]\n');
+    return EXIT.USAGE;
+  }
+  const replay = replayInstant(values.now);
+  if (typeof replay === 'string') {
+    process.stderr.write(`homesight plan: ${replay}\n`);
     return EXIT.USAGE;
   }
   const loaded = loadCliConfig(values.config);
   if (typeof loaded === 'number') return loaded;
   const cfg = loaded.config;
-  const { AgentService, RetrievalPlanner, localPlannerFor, cloudPlannerFor, householdInfo } = await import('../agent/index.js');
+  const { AgentService, RetrievalPlanner, localPlannerFor, cloudPlannerFor, householdInfo, memoryConversations } = await import(
+    '../agent/index.js'
+  );
   const logs = new LogHub({ level: values.quiet === true ? 'fatal' : 'warn', pretty: 'auto', destination: process.stderr });
   const log = logs.child({ module: 'agent' });
   const local = cfg.agent.planner === 'retrieval' ? undefined : localPlannerFor(cfg, log);
@@ -137,17 +164,33 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
   const planners: ConstructorParameters<typeof AgentService>[0]['planners'] = { retrieval: new RetrievalPlanner() };
   if (local !== undefined) planners.local = local;
   if (cloud !== undefined) planners.cloud = cloud;
+  // --conversation: the follow-up is planned against the turns the daemon stored (its memory database).
+  let memory: import('../memory/index.js').MemoryStore | null = null;
+  const deps: ConstructorParameters<typeof AgentService>[0]['deps'] = {};
+  if (typeof values.conversation === 'string') {
+    const { MemoryStore, memoryDbPath } = await import('../memory/index.js');
+    const file = memoryDbPath(cfg);
+    if (!existsSync(file)) {
+      process.stderr.write(`homesight plan: --conversation needs the daemon's memory database, and ${file} does not exist\n`);
+      return EXIT.NOINPUT;
+    }
+    memory = new MemoryStore({ file, log, clock: systemClock, integrityCheck: 'off' });
+    const store = memory;
+    deps.conversations = memoryConversations(() => store);
+  }
   const svc = new AgentService({
     agent: cfg.agent,
     householdId: cfg.household.id,
     household: householdInfo(cfg),
-    deps: {},
+    deps,
     planners,
     clock: systemClock,
     log,
   });
   try {
     const req: Parameters<typeof svc.plan>[0] = { question };
+    if (replay !== null) req.now = replay.ms;
+    if (typeof values.conversation === 'string') req.conversationId = values.conversation;
     if (typeof values.planner === 'string') req.options = { planner: values.planner as 'local' | 'cloud' | 'retrieval' };
     const r = await svc.plan(req);
     if (values.json === true)
@@ -170,13 +213,15 @@ async function planLocally(values: Record<string, string | boolean | string[] | 
     return EXIT.FAILURE;
   } finally {
     await local?.dispose();
+    memory?.close();
   }
 }
 
 export const askCommand: CliCommand = {
   name: 'ask',
   usage:
-    'ask "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--planner local|cloud|retrieval] [--json] [--timeout S]',
+    'ask "question" [--config FILE] [--url mqtt://host:port] [--conversation ID] [--now ISO] [--planner local|cloud|retrieval] ' +
+    '[--json] [--timeout S]',
   summary: 'ask the running daemon a question over MQTT (agent/ask) and print the answer with evidence',
   options,
   run: (values, positionals) => overMqtt(values, positionals, false),
@@ -184,7 +229,9 @@ export const askCommand: CliCommand = {
 
 export const planCommand: CliCommand = {
   name: 'plan',
-  usage: 'plan "question" [--local] [--config FILE] [--url mqtt://host:port] [--planner local|cloud|retrieval] [--json]',
+  usage:
+    'plan "question" [--local] [--config FILE] [--url mqtt://host:port] [--conversation ID] [--now ISO] ' +
+    '[--planner local|cloud|retrieval] [--json]',
   summary: 'print the plan for a question without executing it (from the daemon, or --local in this process)',
   options: { ...options, local: { type: 'boolean' } },
   run: (values, positionals) => (values.local === true ? planLocally(values, positionals) : overMqtt(values, positionals, true)),

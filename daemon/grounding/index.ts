@@ -7,6 +7,7 @@
  * Depends on nothing but daemon/system: the time resolver comes in through
  * the context.
  */
+export { findAmbiguities, type Ambiguity } from './ambiguity.js';
 export { detectMentions } from './detect.js';
 export { delexicalisePlan, relexicalise } from './plan-values.js';
 export { QUESTION_PLACEHOLDER, placeholdersIn, type Delexicalised, type GroundingContext, type Mention } from './types.js';

@@ -30,6 +30,10 @@ const askRequest = z.strictObject({
   conversation_id: z.string().min(1).max(128).optional().describe('for follow-ups ("and after that?")'),
   household: z.string().min(1).max(64).optional().describe("household id; must be this device's"),
   options: askOptionsSchema.optional(),
+  now: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('replay: plan (and run) as if asked at this instant (ISO 8601 with offset), for tests and benchmarks'),
 });
 
 const evidence = z.object({

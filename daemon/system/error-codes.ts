@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   E_RECAP_SPAN: 'a recap span cannot be resolved (the asker was never away, or from/to are not a span that has begun)',
   E_RECAP_PERSON: 'a recap "while I was away" names someone who is not one of the household\'s people',
   E_RECAP_UNAVAILABLE: 'a recap needs the memory store (and presence for "while I was away"), which is not running',
+  E_PERSON_UNGROUNDED: 'a plan names a person the question (or its conversation) does not name',
+  E_QUESTION_SHAPE: 'a plan lacks the form its question needs (live frames, the activity timeline, a memory write)',
   E_PLAN_SHAPE: 'a plan is not a task graph of the expected shape',
   E_PLAN_EMPTY: 'a plan has no task nodes',
   E_PLAN_TOO_BIG: 'a plan has more nodes than the limit',

@@ -97,91 +97,95 @@ t.test('errors are typed: HTTP status, bad reply, unreachable', async (t) => {
   await t.rejects(offline.plan(planRequest('hello')), { code: 'E_CLOUD_UNREACHABLE' });
 });
 
-t.test('escalation: invalid local plan, low confidence, or on request → cloud; offline → local plan, and the answer says so', async (t) => {
-  const dir = tempDir(t);
-  const clock = new ManualClock(NOW);
-  const store = openStore(dir, clock);
-  t.teardown(() => store.close());
-  seedEvents(store, join(dir, 'snaps'));
-  const deps = { events: memoryEvents(() => store) };
-  const api = await fakeOpenAI(() => ({ content: JSON.stringify(WHO_PLAN) }));
-  t.teardown(() => api.server.close());
-  const cloud = new CloudPlanner({ url: api.url, model: 'm', timeoutMs: 5000, fewShots: 1 });
-  const q = 'Who was in view between 7 and 8 pm and what were they doing?';
+t.test(
+  'escalation: invalid local plan, low confidence, or on request → cloud; ' + 'offline → local plan, and the answer says so',
+  async (t) => {
+    const dir = tempDir(t);
+    const clock = new ManualClock(NOW);
+    const store = openStore(dir, clock);
+    t.teardown(() => store.close());
+    seedEvents(store, join(dir, 'snaps'));
+    const deps = { events: memoryEvents(() => store) };
+    const api = await fakeOpenAI(() => ({ content: JSON.stringify(WHO_PLAN) }));
+    t.teardown(() => api.server.close());
+    const cloud = new CloudPlanner({ url: api.url, model: 'm', timeoutMs: 5000, fewShots: 1 });
+    const q = 'Who was in view between 7 and 8 pm and what were they doing?';
 
-  // 1. On request.
-  const good = new ScriptedPlanner(() => LAST_SEEN, 'local', -0.2);
-  const svc = new AgentService({
-    agent: AGENT,
-    householdId: 'home',
-    household: HOUSEHOLD,
-    deps,
-    planners: { local: good, cloud, retrieval: new RetrievalPlanner() },
-    clock,
-  });
-  const a = await svc.ask({ question: q, options: { planner: 'cloud' } });
-  t.equal(a.planner, 'cloud');
-  t.equal(good.calls.length, 0, 'the local planner was not asked');
-  t.match(a.answer, /Alice at plaza/);
+    // 1. On request.
+    const good = new ScriptedPlanner(() => LAST_SEEN, 'local', -0.2);
+    const svc = new AgentService({
+      agent: AGENT,
+      householdId: 'home',
+      household: HOUSEHOLD,
+      deps,
+      planners: { local: good, cloud, retrieval: new RetrievalPlanner() },
+      clock,
+    });
+    const a = await svc.ask({ question: q, options: { planner: 'cloud' } });
+    t.equal(a.planner, 'cloud');
+    t.equal(good.calls.length, 0, 'the local planner was not asked');
+    t.match(a.answer, /Alice at plaza/);
 
-  // 2. Invalid after repairs.
-  const invalid = new ScriptedPlanner(
-    () => ({ task_steps: [], task_nodes: [{ task: 'open_door', arguments: {} }], task_links: [] }),
-    'local',
-    -0.1,
-  );
-  const svc2 = new AgentService({
-    agent: AGENT,
-    householdId: 'home',
-    household: HOUSEHOLD,
-    deps,
-    planners: { local: invalid, cloud, retrieval: new RetrievalPlanner() },
-    clock,
-  });
-  const b = await svc2.ask({ question: q });
-  t.equal(invalid.calls.length, 2, 'first try + max_repairs (1)');
-  t.equal(b.planner, 'cloud');
-  t.match(b.notes.join(' '), /stayed invalid after 1 repairs; the cloud planner's plan was used/);
+    // 2. Invalid after repairs.
+    const invalid = new ScriptedPlanner(
+      () => ({ task_steps: [], task_nodes: [{ task: 'open_door', arguments: {} }], task_links: [] }),
+      'local',
+      -0.1,
+    );
+    const svc2 = new AgentService({
+      agent: AGENT,
+      householdId: 'home',
+      household: HOUSEHOLD,
+      deps,
+      planners: { local: invalid, cloud, retrieval: new RetrievalPlanner() },
+      clock,
+    });
+    const b = await svc2.ask({ question: q });
+    t.equal(invalid.calls.length, 2, 'first try + max_repairs (1)');
+    t.equal(b.planner, 'cloud');
+    t.match(b.notes.join(' '), /stayed invalid after 1 repairs; the cloud planner's plan was used/);
 
-  // 3. Low confidence.
-  const unsure = new ScriptedPlanner(() => LAST_SEEN, 'local', -3.2);
-  const svc3 = new AgentService({
-    agent: AGENT,
-    householdId: 'home',
-    household: HOUSEHOLD,
-    deps,
-    planners: { local: unsure, cloud },
-    clock,
-  });
-  const c = await svc3.ask({ question: q });
-  t.equal(c.planner, 'cloud');
-  t.match(c.answer, /low confidence \(-3\.20\); the cloud planner's plan was used/);
+    // 3. Low confidence.
+    // (a plan that fits the question: one naming a person the question does not is invalid, not unsure)
+    const unsure = new ScriptedPlanner(() => WHO_PLAN, 'local', -3.2);
+    const svc3 = new AgentService({
+      agent: AGENT,
+      householdId: 'home',
+      household: HOUSEHOLD,
+      deps,
+      planners: { local: unsure, cloud },
+      clock,
+    });
+    const c = await svc3.ask({ question: q });
+    t.equal(c.planner, 'cloud');
+    t.match(c.answer, /low confidence \(-3\.20\); the cloud planner's plan was used/);
 
-  // 4. Offline cloud: the local plan is used and the answer says so.
-  api.server.close();
-  const port = await freePort();
-  const offline = new CloudPlanner({ url: `http://127.0.0.1:${port}/v1`, model: 'm', timeoutMs: 2000, fewShots: 1 });
-  const svc4 = new AgentService({
-    agent: AGENT,
-    householdId: 'home',
-    household: HOUSEHOLD,
-    deps,
-    planners: { local: new ScriptedPlanner(() => WHO_PLAN, 'local', -3.2), cloud: offline },
-    clock,
-  });
-  const d = await svc4.ask({ question: q });
-  t.equal(d.planner, 'local');
-  t.match(d.answer, /Alice at plaza/);
-  t.match(d.answer, /the cloud planner was unreachable; the local plan was used/);
-  const svc5 = new AgentService({
-    agent: AGENT,
-    householdId: 'home',
-    household: HOUSEHOLD,
-    deps,
-    planners: { local: new ScriptedPlanner(() => WHO_PLAN), cloud: offline },
-    clock,
-  });
-  const e = await svc5.ask({ question: q, options: { planner: 'cloud' } });
-  t.equal(e.planner, 'local');
-  t.match(e.answer, /the cloud planner was unreachable; a local plan was used/);
-});
+    // 4. Offline cloud: the local plan is used and the answer says so.
+    api.server.close();
+    const port = await freePort();
+    const offline = new CloudPlanner({ url: `http://127.0.0.1:${port}/v1`, model: 'm', timeoutMs: 2000, fewShots: 1 });
+    const svc4 = new AgentService({
+      agent: AGENT,
+      householdId: 'home',
+      household: HOUSEHOLD,
+      deps,
+      planners: { local: new ScriptedPlanner(() => WHO_PLAN, 'local', -3.2), cloud: offline },
+      clock,
+    });
+    const d = await svc4.ask({ question: q });
+    t.equal(d.planner, 'local');
+    t.match(d.answer, /Alice at plaza/);
+    t.match(d.answer, /the cloud planner was unreachable; the local plan was used/);
+    const svc5 = new AgentService({
+      agent: AGENT,
+      householdId: 'home',
+      household: HOUSEHOLD,
+      deps,
+      planners: { local: new ScriptedPlanner(() => WHO_PLAN), cloud: offline },
+      clock,
+    });
+    const e = await svc5.ask({ question: q, options: { planner: 'cloud' } });
+    t.equal(e.planner, 'local');
+    t.match(e.answer, /the cloud planner was unreachable; a local plan was used/);
+  },
+);

@@ -82,6 +82,8 @@ export interface PlanResult {
   dropped?: string[];
   /** Set when the request was declined before planning: the plan is the refusal, the reason is the answer. */
   refusal?: { category: string; reason: string };
+  /** Set when the request was asked back (a name fits several people or cameras): the plan is the answer alone, `question` is it. */
+  clarification?: { question: string; candidates: string[] };
   /** Remarks for the trace (nearest example, auto-completed nodes, cloud fallbacks…). */
   notes?: string[];
   /** Prompt size in tokens, where the planner knows it. */

@@ -154,8 +154,16 @@ const queryEvents = tool({
 
 const whoWasWhere = tool({
   name: 'who_was_where',
-  description: 'Who was seen where between start and end: one row per person and camera with first/last time and activities.',
-  input: z.object({ start: isoTime, end: isoTime, room: z.string().min(1).max(64).optional(), camera: cameraName.optional() }),
+  description:
+    'Who was seen where between start and end: one row per person and camera with first/last time and activities; ' +
+    'optionally only one room or camera, and only one person ("was Anna in the kitchen").',
+  input: z.object({
+    start: isoTime,
+    end: isoTime,
+    room: z.string().min(1).max(64).optional(),
+    camera: cameraName.optional(),
+    identity: person.optional(),
+  }),
   output: z.object({ presence: z.array(presenceSchema) }),
   kind: 'presence',
   sideEffects: false,
@@ -165,8 +173,9 @@ const whoWasWhere = tool({
 
 const lastSeen = tool({
   name: 'last_seen',
-  description: 'When and where a person was last seen.',
-  input: z.object({ person }),
+  description:
+    'When and where a person was last seen; with a camera, when they were last seen by that camera ("came in through the garage").',
+  input: z.object({ person, camera: cameraName.optional() }),
   output: z.object({ person: z.string(), seen: sightingSchema.nullable() }),
   kind: 'sighting',
   sideEffects: false,

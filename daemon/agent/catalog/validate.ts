@@ -23,7 +23,9 @@ export type PlanIssueCode =
   | 'E_LINK_CYCLE'
   | 'E_SIDE_EFFECT_UNREQUESTED'
   | 'E_SIDE_EFFECT_UNREPORTED'
-  | 'E_TIME_PHRASE';
+  | 'E_TIME_PHRASE'
+  | 'E_PERSON_UNGROUNDED'
+  | 'E_QUESTION_SHAPE';
 
 export interface PlanIssue {
   code: PlanIssueCode;

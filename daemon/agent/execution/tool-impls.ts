@@ -244,6 +244,22 @@ async function eventsForRange(
   return events.eventsBetween(query);
 }
 
+/** Windows last_seen looks back through for one camera, shortest first: the newest sighting is usually recent. */
+const LAST_SEEN_WINDOWS_MS = [86_400_000, 7 * 86_400_000, 31 * 86_400_000, 366 * 86_400_000];
+
+/**
+ * A person's newest event on one camera. The event port answers ranges oldest first, so the range before
+ * "now" grows until it holds a sighting, and the newest event of that range is the answer.
+ */
+async function lastSeenAt(ctx: ToolRunContext, identity: string, camera: string): Promise<EventRecord | null> {
+  const events = need(ctx.deps.events, 'memory', 'last_seen');
+  for (const w of LAST_SEEN_WINDOWS_MS) {
+    const found = await events.eventsBetween({ start: ctx.now - w, end: ctx.now, camera, identity, limit: 100_000 });
+    if (found.length > 0) return found.reduce((a, b) => (b.start > a.start ? b : a));
+  }
+  return null;
+}
+
 function ensureAllowed(tool: string, ctx: ToolRunContext): void {
   if (!ctx.allowTools.includes(tool)) {
     throw new HomeSightError('E_TOOL_NOT_ALLOWED', `${tool} has side effects and is not in agent.allow_tools`, {
@@ -328,7 +344,9 @@ export function createToolImpls(): ToolImpls {
       const q: Parameters<typeof events.whoWasWhere>[0] = { start: ms(args.start), end: ms(args.end) };
       if (args.camera !== undefined) q.camera = args.camera;
       if (args.room !== undefined) q.room = args.room;
-      const rows = await events.whoWasWhere(q);
+      // one person: the store answers per person, so the rows of the others are left out here
+      const only = args.identity === undefined ? undefined : (canonicalPerson(args.identity, ctx.household) ?? args.identity);
+      const rows = (await events.whoWasWhere(q)).filter((p) => only === undefined || (p.identity ?? 'unknown') === only);
       // What they were doing: activities per person and camera in the range.
       const evq: Parameters<typeof eventsForRange>[2] = { start: args.start, end: args.end, limit: 5000 };
       if (args.camera !== undefined) evq.camera = args.camera;
@@ -359,7 +377,7 @@ export function createToolImpls(): ToolImpls {
       const events = need(ctx.deps.events, 'memory', 'last_seen');
       const name = canonicalPerson(args.person, ctx.household);
       if (name === null) return { person: args.person, seen: null };
-      const e = await events.lastSeen(name);
+      const e = args.camera === undefined ? await events.lastSeen(name) : await lastSeenAt(ctx, name, args.camera);
       if (e === null) return { person: name, seen: null };
       const tz = ctx.household.timezone;
       return {

@@ -41,7 +41,7 @@ function kinshipOf(relation: string | undefined): string[] {
 }
 
 /** The household of a request as grounding needs it. */
-export function groundingContextFor(req: PlanRequest): GroundingContext {
+export function groundingContextFor(req: Pick<PlanRequest, 'household' | 'now' | 'timezone'>): GroundingContext {
   const h = req.household;
   const cameraRooms = h.cameraRooms ?? {};
   const ctx: GroundingContext = {
@@ -67,6 +67,34 @@ export function groundingContextFor(req: PlanRequest): GroundingContext {
   if (h.asker !== undefined) ctx.asker = h.asker;
   return ctx;
 }
+
+/**
+ * The mentions of a request: its question's (delexicalised) and those of the whole conversation, earlier turns first
+ * (an entity named again keeps its placeholder). Grounding runs several times per request (the ask-back, the
+ * request checks of each attempt, the retrieval slots), so the last result per household object is kept.
+ */
+export function requestMentions(req: Pick<PlanRequest, 'household' | 'now' | 'timezone' | 'question' | 'history'>): {
+  question: Delexicalised;
+  all: Mention[];
+} {
+  const questions = [...(req.history ?? []).map((t) => t.question), req.question];
+  const key = `${req.now}\u0001${req.timezone}\u0001${questions.join('\u0001')}`;
+  const hit = lastMentions.get(req.household);
+  if (hit !== undefined && hit.key === key) return hit.value;
+  const ctx = groundingContextFor(req);
+  let all: Mention[] = [];
+  let question: Delexicalised = { text: req.question, mentions: [] };
+  for (const q of questions) {
+    question = detectMentions(q, ctx, { continueFrom: all });
+    all = [...all, ...question.mentions];
+  }
+  const value = { question, all };
+  lastMentions.set(req.household, { key, value });
+  return value;
+}
+
+/** requestMentions' memo: one entry per household object (requests of one ask share theirs). */
+const lastMentions = new WeakMap<object, { key: string; value: { question: Delexicalised; all: Mention[] } }>();
 
 /**
  * The model's prompt for a request: mentions are detected turn by turn
@@ -119,9 +147,40 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
   };
 }
 
+/**
+ * Arguments the shipped model cannot write, from the question's mentions: it was trained before last_seen took a
+ * camera and who_was_where a person, so where the question names exactly one camera (or a room of one camera) or
+ * one person that no node already uses, those tools get it.
+ */
+export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[]): TaskPlan {
+  const cameras = new Set<string>();
+  const people = new Set<string>();
+  for (const m of mentions) {
+    const r = m.resolved;
+    if (r?.kind === 'camera') cameras.add(r.camera);
+    else if ((r?.kind === 'room' || r?.kind === 'zone') && r.cameras.length === 1) cameras.add(r.cameras[0]!);
+    else if (r?.kind === 'person' && r.people.length === 1 && r.people[0] !== 'unknown') people.add(r.people[0]!);
+  }
+  const used = (arg: string): Set<string> =>
+    new Set(plan.task_nodes.flatMap((n) => (Array.isArray(n.arguments) ? [] : [n.arguments[arg]]).filter((v) => typeof v === 'string')));
+  const usedCameras = used('camera');
+  const usedPeople = new Set([...used('person'), ...used('identity')]);
+  const camera = cameras.size === 1 && usedCameras.size === 0 ? [...cameras][0] : undefined;
+  const person = people.size === 1 ? [...people][0] : undefined;
+  const nodes = plan.task_nodes.map((n) => {
+    if (Array.isArray(n.arguments)) return n;
+    const a = n.arguments;
+    if (n.task === 'last_seen' && camera !== undefined && a.camera === undefined) return { ...n, arguments: { ...a, camera } };
+    if (n.task === 'who_was_where' && person !== undefined && a.identity === undefined && !usedPeople.has(person))
+      return { ...n, arguments: { ...a, identity: person } };
+    return n;
+  });
+  return { ...plan, task_nodes: nodes };
+}
+
 /** Plan text the model wrote → the TaskBench plan over the household's values. */
 export function planFromModelText(text: string, turn: ModelTurn, question: string): TaskPlan {
-  const plan = relexicalise(parsePlanText(text), turn.mentions, { question });
+  const plan = fillPersonAndPlace(relexicalise(parsePlanText(text), turn.mentions, { question }), turn.question.mentions);
   // the steps are written from the nodes: again, now that they carry the household's values
   return { ...plan, task_steps: describeSteps(plan.task_nodes) };
 }

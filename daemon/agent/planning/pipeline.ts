@@ -1,5 +1,6 @@
 import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
 import { formatIssues, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from '../catalog/index.js';
+import { clarificationFor, clarificationPlan } from './clarify.js';
 import { classifyRequest, refusalPlan } from './refusal.js';
 import { requestIssues } from './request-checks.js';
 
@@ -47,10 +48,11 @@ export interface PlanningOptions {
  * over.
  */
 /**
- * The refusal of a request HomeSight declines (classifyRequest), as a plan
- * result, or null when the request may be planned. Every planner's request
- * goes through it first (the pipeline here; the bench harness for planners it
- * runs bare).
+ * The answer to a request that is not planned, as a plan result, or null when
+ * the request may be planned: the refusal of a request HomeSight declines
+ * (classifyRequest), else the ask-back of an ambiguous one (clarificationFor).
+ * Every planner's request goes through it first (the pipeline here; the bench
+ * harness for planners it runs bare).
  */
 export function refuseRequest(req: PlanRequest): PlanResult | null {
   const t0 = performance.now();
@@ -59,7 +61,18 @@ export function refuseRequest(req: PlanRequest): PlanResult | null {
     hubTopics: req.hubTopics ?? [],
     people: req.household.people,
   });
-  if (refusal === null) return null;
+  if (refusal === null) {
+    const clarification = clarificationFor(req);
+    if (clarification === null) return null;
+    return {
+      plan: clarificationPlan(req.question, clarification),
+      planner: 'clarification',
+      confidence: null,
+      latencyMs: performance.now() - t0,
+      clarification: { question: clarification.question, candidates: clarification.ambiguities.flatMap((a) => a.candidates) },
+      notes: [`asked back: ${clarification.question}`],
+    };
+  }
   return {
     plan: refusalPlan(req.question, refusal),
     planner: 'refusal',
@@ -149,7 +162,9 @@ export class PlanningPipeline {
     // Declined before any planner runs: the plan is the refusal, so no data tool runs.
     const refused = refuseRequest(req);
     if (refused !== null) {
-      notes.push(`declined before planning (${refused.refusal!.category})`);
+      notes.push(
+        refused.refusal !== undefined ? `declined before planning (${refused.refusal.category})` : 'asked back before planning (ambiguous)',
+      );
       return done(first, refused);
     }
 

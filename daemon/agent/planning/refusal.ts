@@ -73,6 +73,9 @@ const QUESTION_START = new RegExp(
     String.raw`could i|should i|any|anyone|anybody|someone|somebody)\b`,
 );
 
+/** Requests for what the cameras saw, phrased as commands ("show me Tom's day"): not statements of a fact to keep. */
+const ASK_FOR_DATA = /^(?:show|list|give|find|check|count|describe|summari[sz]e|tell me|let me see|look)\b/;
+
 // Actuation: a clause that starts with a verb HomeSight has no device for.
 const ACTUATE_VERB = new RegExp(
   '^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|' +
@@ -166,6 +169,19 @@ const STANDING = new RegExp(
     String.raw`comes?|leaves?))|each time|every time|in case)\b|\b(?:from now on|every time|whenever|` +
     String.raw`each time)\b.{0,60}\b(?:tell|let|notify|alert|ping|warn|message) me\b`,
 );
+/** Imperative clauses that order a watch ("let me know if …"), not questions about what was seen ("tell me when Tom got up"). */
+function standingClause(imperative: readonly string[]): boolean {
+  return imperative.some((c) => STANDING.test(c) && !PAST.test(c.replace(STANDING, '')));
+}
+
+/**
+ * A standing order: "let me know if …", "tell me when …", "from now on, whenever …, tell me". The agent hands it
+ * to the watches module (daemon/watches parses it into a watch); where there is none, classifyRequest declines it.
+ */
+export function isStandingOrder(question: string): boolean {
+  return standingClause(clauses(normalize(question)).filter((c) => !QUESTION_START.test(c)));
+}
+
 /** A question about what will happen: the cameras can only tell what already did. */
 const FUTURE_QUESTION = new RegExp(
   String.raw`^(?:(?:what|who|where|when|how many|how long|which)\s+(?:\w+\s+)?will|` +
@@ -257,7 +273,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   if (wants.includes('remember') && !ctx.allowTools.includes('remember') && imperative.some((c) => REMEMBER_VERB.test(c))) {
     return refusal('side_effect_not_allowed', 'storing new facts is off');
   }
-  if (imperative.some((c) => STANDING.test(c) && !PAST.test(c.replace(STANDING, '')))) return refusal('not_supported');
+  if (standingClause(imperative)) return refusal('not_supported');
   if (parts.some((c) => FUTURE_QUESTION.test(c)))
     return refusal('not_supported', undefined, 'I can only tell you what has already happened; I cannot say what will happen.');
   return null;
@@ -274,7 +290,10 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
   const parts = clauses(q);
   const out: Array<'remember' | 'publish_to_hub'> = [];
   const statement =
-    !/\?\s*$/.test(q.trim()) && parts.length > 0 && parts.every((c) => !QUESTION_START.test(c)) && STATEMENT_FACT.test(q.toLowerCase());
+    !/\?\s*$/.test(q.trim()) &&
+    parts.length > 0 &&
+    parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c)) &&
+    STATEMENT_FACT.test(q.toLowerCase());
   if (parts.some((c) => REMEMBER_VERB.test(c)) || statement) out.push('remember');
   if (parts.some((c) => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!))) out.push('publish_to_hub');
   return out;

@@ -12,6 +12,7 @@ import {
 import { describeSteps } from './steps.js';
 import { SEED_EXAMPLES, exampleVocabulary, type SeedExample } from './seeds.js';
 import { extractSlots, shapeSimilarity, shapeWords, type Slots } from './slots.js';
+import { planFits, questionShape } from './question-shape.js';
 import { requestIssues } from './request-checks.js';
 import { resolveTimePhrase } from './time.js';
 
@@ -43,6 +44,7 @@ export class RetrievalPlanner implements Planner {
     signal?.throwIfAborted();
     const slots = extractSlots(req.question, req);
     const words = shapeWords(slots.masked);
+    const shape = questionShape(req);
     const exampleVocab = { ...req, household: exampleVocabulary(req.household) };
     const candidates = [...(req.examples ?? []).map((e) => ({ ...e, own: true })), ...this.seeds.map((e) => ({ ...e, own: false }))];
     const scored = candidates
@@ -58,6 +60,9 @@ export class RetrievalPlanner implements Planner {
           if ((cs[k] !== null) !== (slots[k] !== null)) score -= 0.3;
           else if (cs[k] !== null) score += 0.3;
         }
+        // Live, timeline and memory-write questions need plans of that form (validation checks it too).
+        const fits = planFits(c.plan, shape);
+        if (!fits.live || !fits.timeline || !fits.memoryWrite) score -= 0.5;
         if (c.own) score += 0.02;
         return { c, score };
       })
@@ -86,7 +91,8 @@ export class RetrievalPlanner implements Planner {
         return {
           plan,
           planner: this.name,
-          confidence: null,
+          // how near the example is, on the log scale of the model's confidence (≤ 0; 0 = the same shape)
+          confidence: Math.log(Math.min(Math.max(score, 1e-4), 1)),
           latencyMs: performance.now() - t0,
           notes: [`nearest example: "${c.question}" (score ${score.toFixed(2)})`, ...tried],
         };
@@ -124,13 +130,17 @@ export function refill(example: TaskPlan, slots: Slots, req: PlanRequest): TaskP
     };
     if (node.task === 'resolve_time' && slots.time !== null) a.phrase = slots.time;
     for (const k of ['person', 'identity']) {
-      if (k in a || (k === 'person' && k in t.input.shape)) {
+      // a tool about a person gets the person the question names, also where the example named nobody
+      if (k in t.input.shape && (k in a || k === 'person' || slots.people.length > 0)) {
         set(k, slots.people[0] ?? (optional(k) ? undefined : a[k]));
       }
     }
     if ('camera' in t.input.shape) {
+      // a room named where the tool takes no room: its camera
+      const viaRoom = 'room' in t.input.shape ? undefined : slots.roomCameras[0];
       const cam =
         slots.cameras[0] ??
+        viaRoom ??
         (optional('camera') ? undefined : req.household.cameras.includes(String(a.camera)) ? a.camera : req.household.cameras[0]);
       set('camera', cam);
     }

@@ -1,4 +1,7 @@
 import type { PlanRequest } from '../catalog/index.js';
+import { detectMentions } from '../../grounding/index.js';
+import { groundingContextFor } from './model-planner.js';
+import { statesFactToKeep } from './question-shape.js';
 import { resolveTimePhrase } from './time.js';
 
 /**
@@ -12,6 +15,8 @@ export interface Slots {
   people: string[];
   cameras: string[];
   rooms: string[];
+  /** Cameras of the rooms and zones named, for tools that take a camera but no room. */
+  roomCameras: string[];
   activity: string | null;
   /** "remember that X" → X. */
   fact: string | null;
@@ -59,10 +64,6 @@ const ACTIVITIES: Array<[RegExp, string]> = [
   [/\b(phone)\b/, 'using_phone'],
   [/\b(laptop|computer)\b/, 'using_laptop'],
 ];
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** The longest span of at most 8 words that resolves as a time phrase (with the household's routines), or null. */
 function longestTimeSpan(masked: string, nowMs: number, req: Pick<PlanRequest, 'household' | 'timezone'>): string | null {
@@ -115,14 +116,32 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
       masked = masked.replace(` ${found} `, ' <time> ');
     }
   }
+  // People and places as grounding reads them (names, nicknames, kinship words, camera and room words,
+  // misspellings), the same mentions every planner is grounded on.
   const people: string[] = [];
-  for (const p of req.household.people) {
-    for (const name of [p.name, ...p.aliases]) {
-      const re = new RegExp(`(^|[^\\p{L}])${escapeRe(name.toLowerCase())}('s)?(?=$|[^\\p{L}])`, 'u');
-      if (re.test(masked)) {
-        if (!people.includes(p.name)) people.push(p.name);
-        masked = masked.replace(re, '$1<person>');
-      }
+  const cameras: string[] = [];
+  const rooms: string[] = [];
+  const roomCameras: string[] = [];
+  const { mentions } = detectMentions(question, groundingContextFor(req));
+  const mask = (surface: string, slot: string): void => {
+    const at = masked.indexOf(surface.toLowerCase());
+    if (at >= 0) masked = `${masked.slice(0, at)}${slot}${masked.slice(at + surface.length)}`;
+  };
+  for (const m of mentions) {
+    const r = m.resolved;
+    if (r?.kind === 'person' && r.people.length === 1) {
+      if (!people.includes(r.people[0]!)) people.push(r.people[0]!);
+      mask(m.surface, '<person>');
+    } else if (r?.kind === 'camera') {
+      if (!cameras.includes(r.camera)) cameras.push(r.camera);
+      mask(m.surface, '<camera>');
+    } else if (r?.kind === 'room') {
+      if (req.household.rooms.includes(r.room) && !rooms.includes(r.room)) rooms.push(r.room);
+      roomCameras.push(...r.cameras.filter((c) => !roomCameras.includes(c)));
+      mask(m.surface, '<room>');
+    } else if (r?.kind === 'zone') {
+      roomCameras.push(...r.cameras.filter((c) => !roomCameras.includes(c)));
+      mask(m.surface, '<camera>');
     }
   }
   // Capitalised words that look like names of people the household did not list.
@@ -151,22 +170,6 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
       masked = masked.replace(m[1]!.toLowerCase(), '<person>');
     }
   }
-  const cameras: string[] = [];
-  for (const c of req.household.cameras) {
-    const re = new RegExp(`\\b${escapeRe(c.toLowerCase())}\\b`);
-    if (re.test(masked)) {
-      cameras.push(c);
-      masked = masked.replace(re, '<camera>');
-    }
-  }
-  const rooms: string[] = [];
-  for (const r of req.household.rooms) {
-    const re = new RegExp(`\\b${escapeRe(r.toLowerCase())}\\b`);
-    if (re.test(masked)) {
-      rooms.push(r);
-      masked = masked.replace(re, '<room>');
-    }
-  }
   let activity: string | null = null;
   for (const [re, a] of ACTIVITIES) {
     if (re.test(masked)) {
@@ -176,10 +179,16 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
     }
   }
   const factM = /\bremember (?:that )?(.+)$/i.exec(question.trim());
-  const fact = factM !== null && !/^(about|what|when|who|where|if)\b/i.test(factM[1]!) ? factM[1]!.replace(/[.!]+$/, '') : null;
+  const fact =
+    factM !== null && !/^(about|what|when|who|where|if)\b/i.test(factM[1]!)
+      ? factM[1]!.replace(/[.!]+$/, '')
+      : // a naming or habit statement is a fact to keep as it is said ("the cat is called Mimi")
+        statesFactToKeep(question)
+        ? question.trim().replace(/[.!]+$/, '')
+        : null;
   const msgM = /\b(?:tell|notify|announce to|send to) (?:the )?(?:hub|home hub|speaker|everyone)(?: that)? (.+)$/i.exec(question.trim());
   const message = msgM !== null ? msgM[1]!.replace(/[.!]+$/, '') : null;
-  return { time, people, cameras, rooms, activity, fact, message, masked: masked.trim().replace(/\s+/g, ' ') };
+  return { time, people, cameras, rooms, roomCameras, activity, fact, message, masked: masked.trim().replace(/\s+/g, ' ') };
 }
 
 const STOP = new Set(

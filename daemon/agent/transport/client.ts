@@ -178,7 +178,7 @@ export class AgentClient {
   /** Asks a question; resolves with the final envelope. */
   ask(
     question: string,
-    fields: { conversation_id?: string; household?: string; options?: Record<string, unknown>; id?: string } = {},
+    fields: { conversation_id?: string; household?: string; options?: Record<string, unknown>; now?: string; id?: string } = {},
     opts: RequestOptions & { plan?: boolean } = {},
   ): Promise<Envelope> {
     const body = JSON.stringify({ id: fields.id ?? randomUUID(), question, ...fields });

@@ -7,7 +7,7 @@ import type { AgentService, AskRequest, AskResult } from '../service.js';
  * correlation, size and rate limits, progress and cancellation live there;
  * daemon/mqtt/api.ts declares them):
  *
- *   <base>/agent/ask      {question, conversation_id?, household?, options?}
+ *   <base>/agent/ask      {question, conversation_id?, household?, options?, now?}
  *   <base>/agent/plan     same, plans without executing
  *   <base>/agent/correct  {question, plan, note?}: stores a corrected plan
  *   <base>/agent/cancel   {id}: cancels a running ask (served by the router)
@@ -70,6 +70,7 @@ export class AgentRoutes {
       const req: AskRequest = { question: p.question, options: { ...(p.options ?? {}), ...(execute ? {} : { execute: false }) } };
       if (p.conversation_id !== undefined) req.conversationId = p.conversation_id;
       if (p.household !== undefined) req.household = p.household;
+      if (p.now !== undefined) req.now = Date.parse(p.now);
       const result = await this.options.service.ask(req, {
         signal: rc.signal,
         onProgress: (data) => {

@@ -61,7 +61,15 @@ export const agentSchema = z
         model: z.string().default('gpt-4o-mini'),
         api_key_file: secretFile.optional(),
         timeout_ms: z.number().int().min(100).default(30_000),
-        min_confidence: z.number().max(0).default(-1.5).describe('mean token log-prob under which the cloud planner is asked'),
+        // from the shipped planner model's calibration on the natural set (bench/results/planner-calibration.md)
+        min_confidence: z
+          .number()
+          .max(0)
+          .default(-0.08)
+          .describe(
+            "plan confidence (ln; the planner model's least tool-choice margin, a generic GGUF's mean token log-prob) " +
+              'under which the cloud planner is asked',
+          ),
       })
       .prefault({}),
     max_repairs: live(z.number().int().min(0).max(5).default(2).describe('re-plans with the validation errors fed back')),

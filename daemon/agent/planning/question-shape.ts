@@ -1,0 +1,70 @@
+import type { PlanRequest, TaskPlan } from '../catalog/index.js';
+import { requestMentions } from './model-planner.js';
+import { requestedSideEffects } from './refusal.js';
+
+/**
+ * What kind of plan a question needs, whichever planner writes it:
+ * - a live question ("right now", "currently", "at the moment") reads live frames (get_frames), not stored events;
+ * - "what did X do", "what was X up to", "X's day", "timeline of X" is the activity timeline of X;
+ * - a naming or habit statement ("the cat is called Mimi", "Tom usually gets home at 6"), like "remember that …",
+ *   is a memory write (remember), where remember is allowed (statesFactToKeep; other statements are not).
+ */
+export interface QuestionShape {
+  live: boolean;
+  timeline: boolean;
+  memoryWrite: boolean;
+}
+
+const LIVE = /\b(?:right now|currently|at the moment|at present|this very moment|as we speak)\b|^(?:is|are)\b.*\bnow\W*$/i;
+const TIMELINE = new RegExp(
+  [
+    String.raw`\bwhat (?:did|has|have) <person-\d+> (?:been )?(?:do|doing|done|up to)\b`,
+    String.raw`\bwhat (?:was|were|is) <person-\d+> (?:doing|up to)\b`,
+    String.raw`<person-\d+>['’]?s? (?:whole |entire )?day\b`,
+    String.raw`\btimeline (?:of|for) <person-\d+>`,
+    String.raw`\bhow did <person-\d+> spend\b`,
+  ].join('|'),
+  'i',
+);
+
+/** "remember / note / keep in mind …" at the start of a clause. */
+const REMEMBER = /(?:^|[.!;,]\s*)(?:please\s+)?(?:remember|note|keep in mind|don['’]?t forget)\b/i;
+/** A name given: "X is called Y", "her name is Y", "we call the garage the workshop". */
+const NAMING = /\b(?:is|are|was|were)\s+(?:called|named|known as)\b|\bnames?\s+(?:is|are)\b|\b(?:we|i|they)\s+call\b/i;
+/** A habit: "usually", "always", "every evening", "on weekdays", "after dinner each day". */
+const HABIT = new RegExp(
+  String.raw`\b(?:usually|always|normally|typically|never|habitually|every (?:day|morning|evening|night|week|weekday|weekend|` +
+    String.raw`(?:mon|tues|wednes|thurs|fri|satur|sun)day)|each (?:day|morning|evening|night|week)|on (?:weekdays|weekends|` +
+    String.raw`(?:mon|tues|wednes|thurs|fri|satur|sun)days))\b`,
+  'i',
+);
+const ASKS = /\?\s*$|^(?:did|does|do|was|were|is|are|has|have|had|who|whom|whose|when|where|what|which|why|how|can|could|should|any)\b/i;
+
+/**
+ * A fact to keep: "remember that …", or a statement (not a question) that gives a name or a habit. Other
+ * statements typed without a question mark ("kitchen light still on") are not writes.
+ */
+export function statesFactToKeep(question: string): boolean {
+  const q = question.trim();
+  return REMEMBER.test(q) || (!ASKS.test(q) && (NAMING.test(q) || HABIT.test(q)));
+}
+
+export function questionShape(req: PlanRequest): QuestionShape {
+  const q = req.question.trim();
+  const text = requestMentions(req).question.text;
+  return {
+    live: LIVE.test(q),
+    timeline: TIMELINE.test(text),
+    memoryWrite: statesFactToKeep(q) && requestedSideEffects(q).includes('remember') && (req.allowTools ?? []).includes('remember'),
+  };
+}
+
+/** Whether a plan has the form a shape asks for (the retrieval planner ranks examples by it, validation checks it). */
+export function planFits(plan: TaskPlan, shape: QuestionShape): { live: boolean; timeline: boolean; memoryWrite: boolean } {
+  const tools = new Set(plan.task_nodes.map((n) => n.task));
+  return {
+    live: !shape.live || tools.has('get_frames'),
+    timeline: !shape.timeline || tools.has('activity_timeline'),
+    memoryWrite: !shape.memoryWrite || tools.has('remember'),
+  };
+}
