@@ -22,6 +22,8 @@ export interface S3BlobStoreOptions {
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  // a missing bucket is a configuration error, not a missing object
+  if (e.name === 'NoSuchBucket') return false;
   return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
 }
 
@@ -37,6 +39,10 @@ export class S3BlobStore implements BlobStore {
       region: o.region,
       forcePathStyle: o.forcePathStyle ?? true,
       credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey },
+      // checksums only where S3 requires them: the SDK's default (CRC32 trailers on aws-chunked uploads) is not
+      // understood by every S3-compatible server (older MinIO and Ceph releases)
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     this.prefix = o.prefix ?? '';
   }

@@ -33,6 +33,8 @@ interface JobRow {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
+/** Samples per INSERT (SQLite allows 32766 parameters, PostgreSQL 65535). */
+const ADD_SAMPLES_CHUNK = 250;
 
 function toJob(r: JobRow): Job {
   return {
@@ -113,15 +115,26 @@ export class SqlTeacherStore implements TeacherStore {
     samples: Array<{ id: string } & Record<string, unknown>>,
   ): Promise<{ accepted: string[]; duplicates: string[] }> {
     return this.driver.transaction(async (tx) => {
+      // one multi-row statement per upload: RETURNING names the rows that were new
+      const now = Date.now();
+      const fresh = new Set<string>();
+      for (let i = 0; i < samples.length; i += ADD_SAMPLES_CHUNK) {
+        const chunk = samples.slice(i, i + ADD_SAMPLES_CHUNK);
+        const values = chunk.map((_s, k) => `($1, $${k * 2 + 4}, $2, $${k * 2 + 5}, $3)`).join(', ');
+        const params: unknown[] = [device.household, device.id, now];
+        for (const s of chunk) params.push(s.id, JSON.stringify(s));
+        const { rows } = await tx.query<{ id: string }>(
+          `INSERT INTO samples (household, id, device, payload, created) VALUES ${values} ON CONFLICT DO NOTHING RETURNING id`,
+          params,
+        );
+        for (const r of rows) fresh.add(r.id);
+      }
       const accepted: string[] = [];
       const duplicates: string[] = [];
-      const now = Date.now();
+      // an id twice in one upload: the first is accepted, the second is a duplicate
       for (const s of samples) {
-        const r = await tx.query(
-          'INSERT INTO samples (household, id, device, payload, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
-          [device.household, s.id, device.id, JSON.stringify(s), now],
-        );
-        (r.rowCount > 0 ? accepted : duplicates).push(s.id);
+        if (fresh.delete(s.id)) accepted.push(s.id);
+        else duplicates.push(s.id);
       }
       if (accepted.length > 0) await enqueueWith(tx, labelJob(device.household));
       return { accepted, duplicates };

@@ -70,6 +70,26 @@ export function storeContract(t: Test, open: OpenStore): void {
     t.same(await s.adapters('h2'), []);
   });
 
+  t.test('an id twice in one upload is stored once; a large upload in one go', async (t) => {
+    const s = await open();
+    t.teardown(() => s.close());
+    await s.enroll('d1', 'h1', 'tok1');
+    const d1 = (await s.deviceByToken('tok1'))!;
+    t.same(
+      await s.addSamples(d1, [
+        { id: 'c', question: 'first' },
+        { id: 'c', question: 'second' },
+      ]),
+      { accepted: ['c'], duplicates: ['c'] },
+    );
+    t.equal((await s.unlabeled('h1', 10))[0]!.payload['question'], 'first', 'the first copy wins');
+    const many = Array.from({ length: 600 }, (_x, i) => ({ id: `m${i}`, question: `q${i}` }));
+    const r = await s.addSamples(d1, [...many, { id: 'c', question: 'again' }]);
+    t.equal(r.accepted.length, 600);
+    t.same(r.duplicates, ['c']);
+    t.equal((await s.counts('h1')).samples, 601);
+  });
+
   t.test('job leases: claim, heartbeat, keyed completion, expiry, retry, cap, release, run again', async (t) => {
     const s = await open();
     t.teardown(() => s.close());
