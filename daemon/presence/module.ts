@@ -316,10 +316,10 @@ export class PresenceModule implements ServiceModule<HomeSightConfig>, PresenceS
       event_id: s.eventId,
       snapshot: s.snapshot,
     };
-    this.publish(PRESENCE_TOPICS.unknown(camera), payload);
+    this.publish(PRESENCE_TOPICS.unknown(camera), payload, JSON.stringify([camera, s.room, s.persons]));
   }
 
-  /** Retained QoS 1, on change; a change of last_seen alone at most every LAST_SEEN_EVERY_MS. */
+  /** Retained QoS 1, on change; a change of last_seen (event id, snapshot) alone at most every LAST_SEEN_EVERY_MS. */
   private publish(sub: string, payload: object, significant?: string): void {
     const bridge = this.deps.bridge();
     if (bridge === null) return;
