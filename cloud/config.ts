@@ -51,6 +51,11 @@ export const cloudConfigSchema = z.strictObject({
       poll_ms: z.number().int().min(10).default(500).describe('wait between claims when nothing is runnable'),
       concurrency: z.number().int().min(1).default(2).describe('jobs one replica runs at once'),
       drain_s: z.number().min(0).default(20).describe('on SIGTERM, time running jobs get before they are released'),
+      sweep_s: z
+        .number()
+        .min(1)
+        .default(60)
+        .describe('how often a replica enqueues label jobs for households whose samples wait unlabelled (after teacher outages)'),
     })
     .prefault({}),
   keys_dir: z.string().default('var/cloud/keys').describe('adapter signing key (ed25519, created on first start)'),

@@ -97,6 +97,17 @@ export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'hom
   });
   const url = await app.listen({ host: c.host, port: c.port });
   jobs.start();
+  const sweep = setInterval(() => {
+    store.enqueuePendingLabels().then(
+      (n) => {
+        if (n > 0) {
+          log.info({ households: n }, 'label jobs enqueued for waiting samples');
+          jobs.poke();
+        }
+      },
+      (err: unknown) => log.warn({ err: (err as Error).message }, 'label sweep failed'),
+    );
+  }, c.jobs.sweep_s * 1000);
   log.info({ url, owner, teacher: teacher.name, store: store.kind, blobs: blobs.kind, kinds: jobs.kinds }, 'cloud teacher listening');
   let closing: Promise<void> | null = null;
   return {
@@ -105,6 +116,7 @@ export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'hom
     close() {
       closing ??= (async () => {
         setDraining();
+        clearInterval(sweep);
         await jobs.stop(c.jobs.drain_s * 1000);
         await app.close();
         await store.close();

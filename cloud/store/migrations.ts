@@ -72,6 +72,12 @@ export const MIGRATIONS: readonly Migration[] = [
         "household, 'label:' || household, '{}', 'queued', 5, 0, 0, 0 FROM samples WHERE labeled = 0",
     ],
   },
+  {
+    version: 3,
+    what: 'households with unlabelled samples, for the label sweep',
+    sqlite: ['CREATE INDEX samples_unlabeled ON samples (household) WHERE labeled = 0'],
+    postgres: ['CREATE INDEX samples_unlabeled ON samples (household) WHERE labeled = 0'],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

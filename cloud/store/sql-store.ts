@@ -200,6 +200,15 @@ export class SqlTeacherStore implements TeacherStore {
     await enqueueWith(this.driver, spec);
   }
 
+  async enqueuePendingLabels(): Promise<number> {
+    const r = await this.driver.query(
+      'INSERT INTO jobs (kind, household, key, payload, state, max_attempts, run_after, created, updated) ' +
+        `SELECT DISTINCT 'label', household, 'label:' || household, '{}', 'queued', ${DEFAULT_MAX_ATTEMPTS}, {now}, {now}, {now} ` +
+        "FROM samples WHERE labeled = 0 ON CONFLICT (key) WHERE state IN ('queued', 'running') DO NOTHING",
+    );
+    return r.rowCount;
+  }
+
   claim(owner: string, kinds: readonly JobKind[], leaseMs: number): Promise<Job | null> {
     return this.driver.transaction(async (tx) => {
       // leases that expired on their last allowed attempt fail for good instead of being claimed again

@@ -116,6 +116,9 @@ export interface TeacherStore {
   adapters(household: string): Promise<StoredAdapter[]>;
 
   enqueue(spec: JobSpec): Promise<void>;
+  /** Enqueues a label job for every household with unlabelled samples and none active (after a long teacher outage
+   * failed its jobs for good); returns how many were added. */
+  enqueuePendingLabels(): Promise<number>;
   /** Claims the oldest runnable job of these kinds (queued and due, or running with an expired lease). */
   claim(owner: string, kinds: readonly JobKind[], leaseMs: number): Promise<Job | null>;
   /** Extends the lease; false when it is no longer held (expired and taken over, or finished). */

@@ -90,6 +90,29 @@ export function storeContract(t: Test, open: OpenStore): void {
     t.equal((await s.counts('h1')).samples, 601);
   });
 
+  t.test('the label sweep: samples left waiting by a label job that failed for good get a new job', async (t) => {
+    const s = await open();
+    t.teardown(() => s.close());
+    await s.enroll('d1', 'h1', 'tok1');
+    await s.addSamples((await s.deviceByToken('tok1'))!, [{ id: 'a', question: 'q' }]);
+    t.equal(await s.enqueuePendingLabels(), 0, 'none while its label job is queued');
+    for (;;) {
+      const j = await s.claim('x', ['label'], 60_000);
+      if (j === null) break;
+      await s.fail({ id: j.id, owner: 'x', attempt: j.attempts }, 'teacher down', 0);
+    }
+    t.same(
+      (await s.jobs({ kind: 'label' })).map((j) => j.state),
+      ['failed'],
+    );
+    t.equal(await s.enqueuePendingLabels(), 1, 'the household gets a new label job');
+    t.equal(await s.enqueuePendingLabels(), 0, 'once');
+    await s.recordLabel('h1', 'a', null);
+    const j = (await s.claim('x', ['label'], 60_000))!;
+    await s.complete({ id: j.id, owner: 'x', attempt: 1 });
+    t.equal(await s.enqueuePendingLabels(), 0, 'nothing waits once labelled');
+  });
+
   t.test('job leases: claim, heartbeat, keyed completion, expiry, retry, cap, release, run again', async (t) => {
     const s = await open();
     t.teardown(() => s.close());
