@@ -61,8 +61,9 @@ async function enqueueWith(x: SqlExecutor, s: JobSpec): Promise<void> {
   await x.query(
     'INSERT INTO jobs (kind, household, key, payload, state, attempts, max_attempts, run_after, again, created, updated) ' +
       "VALUES ($1, $2, $3, $4, 'queued', 0, $5, {now}, 0, {now}, {now}) " +
-      "ON CONFLICT (key) WHERE state IN ('queued', 'running') DO UPDATE SET again = CASE WHEN jobs.state = 'running' THEN 1 " +
-      'ELSE jobs.again END',
+      // only a running job needs the mark: a queued one will see the new work anyway (and an upload writes no row)
+      "ON CONFLICT (key) WHERE state IN ('queued', 'running') DO UPDATE SET again = 1 " +
+      "WHERE jobs.state = 'running' AND jobs.again = 0",
     [s.kind, s.household, s.key, JSON.stringify(s.payload ?? {}), s.maxAttempts ?? DEFAULT_MAX_ATTEMPTS],
   );
 }
