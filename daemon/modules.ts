@@ -7,6 +7,7 @@ import { mqttModule } from './mqtt/definition.js';
 import { presenceModule } from './presence/definition.js';
 import { recapsModule } from './recaps/definition.js';
 import { visionModule } from './vision/definition.js';
+import { watchesModule } from './watches/definition.js';
 import type { ModuleDefinition } from './context.js';
 
 /**
@@ -21,6 +22,7 @@ export const MODULES = [
   ingestModule,
   mqttModule,
   visionModule,
+  watchesModule,
   agentModule,
   learningModule,
   fleetModule,

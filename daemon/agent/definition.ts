@@ -7,7 +7,7 @@ import type { AgentModule } from './module.js';
  */
 export const agentModule = defineModule({
   name: 'agent',
-  dependencies: { memory: 'start-after', ingest: 'use', vision: 'use', mqtt: 'start-after' },
+  dependencies: { memory: 'start-after', ingest: 'use', vision: 'use', mqtt: 'start-after', watches: 'use' },
   sections: ['agent'],
   enabled: (config) => config.agent.enabled,
   create: async (ctx): Promise<AgentModule> => (await import('./module.js')).createAgentModule(ctx),

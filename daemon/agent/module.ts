@@ -8,6 +8,7 @@ import { IngestModule } from '../ingest/index.js';
 import { MemoryModule, type MemoryStore } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import type { VisionModule } from '../vision/index.js';
+import { findWatchService } from '../watches/index.js';
 import { APP_ROOT, asHomeSightError, type Logger, type ModuleHealth, type ReloadOutcome, type ServiceModule } from '../system/index.js';
 import {
   ingestFrames,
@@ -170,6 +171,8 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     if (analyzesFrames(vision)) deps.vision = visionAnalyzer(() => vision);
     const bridge = (): MqttBridge | null => findMqttBridge(c);
     if (this.config.mqtt.enabled) deps.hub = mqttHub(bridge);
+    const watches = findWatchService(c);
+    if (watches !== null) deps.watches = watches;
     return deps;
   }
 

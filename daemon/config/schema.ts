@@ -10,6 +10,7 @@ import { presenceSchema } from './sections/presence.js';
 import { recapsSchema } from './sections/recaps.js';
 import { healthSchema, logSchema, pathsSchema, systemSchema } from './sections/system.js';
 import { visionSchema } from './sections/vision.js';
+import { watchesSchema } from './sections/watches.js';
 import { live } from './live.js';
 
 /** Schema version of the config file format; bumped with a migration when keys move. */
@@ -37,6 +38,7 @@ export const configSchema = z.strictObject({
   mqtt: mqttSchema,
   learning: learningSchema,
   fleet: fleetSchema,
+  watches: watchesSchema,
   presence: presenceSchema,
   recaps: recapsSchema,
 });

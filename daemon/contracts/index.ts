@@ -29,7 +29,6 @@ export {
 } from './plan.js';
 export { formatPlanSample, toJsonl, type PlanRecord } from './plan-sample.js';
 export {
-  WATCH_STATUSES,
   watchIdSchema,
   watchNotificationSchema,
   watchSchema,
@@ -40,5 +39,4 @@ export {
   type WatchSpecInput,
   type WatchStatus,
   type WatchTrigger,
-  type WatchWho,
 } from './watch.js';

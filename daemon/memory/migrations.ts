@@ -168,6 +168,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'standing watches (daemon/watches): spec, window, status, firing count',
+    up(db) {
+      db.exec(`
+        CREATE TABLE watches (
+          id TEXT PRIMARY KEY,
+          spec TEXT NOT NULL,
+          description TEXT NOT NULL,
+          question TEXT,
+          status TEXT NOT NULL CHECK (status IN ('active', 'done', 'expired', 'cancelled')),
+          created_at INTEGER NOT NULL,
+          starts_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          fired INTEGER NOT NULL DEFAULT 0,
+          last_fired_at INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX watches_active ON watches(expires_at) WHERE status = 'active';
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { taskPlanSchema } from '../contracts/index.js';
+import { taskPlanSchema, watchIdSchema, watchNotificationSchema, watchSchema, watchSpecSchema } from '../contracts/index.js';
 
 /**
  * The MQTT API: every request topic the daemon serves, with its zod request
@@ -185,7 +185,7 @@ export interface CommandButton {
 }
 
 /** Which daemon module serves a request (or publishes a topic). */
-export type ApiModule = 'mqtt' | 'agent' | 'fleet' | 'learning' | 'vision' | 'ingest' | 'presence' | 'recaps';
+export type ApiModule = 'mqtt' | 'agent' | 'fleet' | 'learning' | 'vision' | 'ingest' | 'presence' | 'recaps' | 'watches';
 
 export interface RequestRoute<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
   readonly direction: 'request';
@@ -260,6 +260,27 @@ export const MQTT_REQUESTS = {
     module: 'agent',
     request: z.strictObject({ question, plan: taskPlanSchema, note: z.string().max(500).optional() }),
     response: z.object({ stored: z.literal(true) }),
+  }),
+  'watch/create': request({
+    description:
+      'Create a standing watch from a spec (trigger, window, action, cooldown); a request in words goes to agent/ask ' +
+      '("tell me when Opa gets up")',
+    module: 'watches',
+    request: z.strictObject({ spec: watchSpecSchema, question: z.string().max(1000).optional().describe('the request it came from') }),
+    response: watchSchema,
+  }),
+  'watch/list': request({
+    description: 'The active standing watches (all: finished ones too), newest first',
+    module: 'watches',
+    request: z.strictObject({ all: z.boolean().default(false) }),
+    response: z.object({ watches: z.array(watchSchema) }),
+  }),
+  'watch/cancel': request({
+    description: 'Cancel an active standing watch by its id',
+    module: 'watches',
+    // `id` is the request's own id (the envelope), so the watch is `watch_id`.
+    request: z.strictObject({ watch_id: watchIdSchema }),
+    response: z.object({ cancelled: z.boolean(), watch_id: z.string() }),
   }),
   'recap/get': request({
     description:
@@ -400,6 +421,20 @@ export const MQTT_PUBLISHED = {
     module: 'presence',
     retained: true,
     payload: anyObject,
+  },
+  'watch/triggered': {
+    direction: 'publish',
+    description: 'a standing watch fired: who, where, doing what, with the snapshot (QoS 1, an id for dedupe)',
+    module: 'watches',
+    retained: false,
+    payload: watchNotificationSchema,
+  },
+  'watch/+/event': {
+    direction: 'publish',
+    description: "one watch's Home Assistant event entity (`+` is the watch id): event_type triggered, without the snapshot",
+    module: 'watches',
+    retained: false,
+    payload: z.looseObject({ event_type: z.literal('triggered'), watch_id: watchIdSchema }),
   },
   'recap/digest': {
     direction: 'publish',

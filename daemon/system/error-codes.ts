@@ -47,6 +47,12 @@ export const ERROR_CODES = {
   E_MQTT_UNREACHABLE: 'the CLI cannot connect to the MQTT broker',
   E_TIMEOUT: 'no reply arrived within the request timeout',
 
+  // Standing watches
+  E_WATCH_INVALID: 'a watch spec (or a stored watch) does not match the watch schema',
+  E_WATCH_NOT_FOUND: 'no active watch has that id',
+  E_WATCH_LIMIT: 'the number of active watches reached watches.max_active',
+  E_WATCHES_NOT_STARTED: 'the watches service was used before its module started',
+
   // Agent: service, plans and tools
   E_AGENT_NOT_STARTED: 'the agent was used before its module started',
   E_CANCELLED: 'a question or plan was cancelled',

@@ -5,4 +5,13 @@
  * database. Callers use the WatchService (findWatchService); the spec's zod schema (watchSpecSchema) lives in
  * daemon/contracts, the single source of its shape.
  */
+import type { ServiceContainer } from '../system/index.js';
+import { WatchesModule } from './module.js';
+import type { WatchService } from './service.js';
+
 export type { WatchService } from './service.js';
+
+/** The watch service of a running daemon, or null when the watches module is off or failed to build. */
+export function findWatchService(container: ServiceContainer): WatchService | null {
+  return container.find('watches', WatchesModule) ?? null;
+}

@@ -1,4 +1,8 @@
 import type { Watch, WatchSpecInput, WatchStatus } from '../contracts/index.js';
+import type { GroundingContext } from '../grounding/index.js';
+
+/** A standing order in words, as a created watch and its confirmation, or the reason it cannot be one. */
+export type WatchRequestOutcome = { ok: true; watch: Watch; confirmation: string } | { ok: false; reason: string };
 
 /**
  * The watches capability as callers see it (the agent's standing-order path, the MQTT watch/* routes, the MCP
@@ -8,6 +12,11 @@ import type { Watch, WatchSpecInput, WatchStatus } from '../contracts/index.js';
 export interface WatchService {
   /** Validates the spec (watchSpecSchema), stores the watch and starts evaluating it. */
   create(spec: WatchSpecInput, origin?: { question?: string }): Watch;
+  /**
+   * A standing order in words ("tell me when Opa gets up"), grounded against the household the way the planners
+   * ground questions, created as a watch; what a watch cannot express comes back as the reason.
+   */
+  fromRequest(question: string, grounding: GroundingContext, nowMs: number): WatchRequestOutcome;
   /** Active watches (and, with `all`, finished ones too), newest first. */
   list(options?: { all?: boolean; status?: WatchStatus }): Watch[];
   /** One watch, or null. */

@@ -1,3 +1,4 @@
+import type { WatchService } from '../../watches/index.js';
 import type { Routine } from '../planning/index.js';
 
 /**
@@ -158,6 +159,8 @@ export interface AgentDeps {
   longTerm?: LongTermPort;
   conversations?: ConversationsPort;
   hub?: HubPort;
+  /** Standing watches: a standing order in words becomes one (daemon/watches). */
+  watches?: Pick<WatchService, 'fromRequest'>;
 }
 
 /** Household facts tools and prompts use. */

@@ -14,6 +14,7 @@ export { describeSteps, linksFromRefs } from './steps.js';
 export { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions, type Routine } from './time.js';
 export {
   classifyRequest,
+  isStandingOrder,
   refusalNote,
   refusalPlan,
   requestedSideEffects,
@@ -23,3 +24,4 @@ export {
   type RequestContext,
 } from './refusal.js';
 export { requestIssues } from './request-checks.js';
+export { groundingContextFor } from './model-planner.js';
