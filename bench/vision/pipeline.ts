@@ -378,7 +378,8 @@ function markdown(r: BenchResult): string {
     '',
     `Default path on this machine: ${m.detector_preprocessing} (vision.preprocessing "auto", provider ${m.detector_provider}).`,
     '',
-    '| model, input | bare ms | graph step ms | graph step / bare | JS step ms | JS step / bare | CPU time graph / bare | CPU time JS / bare |',
+    '| model, input | bare ms | graph step ms | graph step / bare | JS step ms | JS step / bare | ' +
+      'CPU time graph / bare | CPU time JS / bare |',
     '|---|---|---|---|---|---|---|---|',
     row('detector, 768×576 frame → 416×416', 'detector'),
     row('detector, 640×360 frame (default detect size)', 'detector_640'),
@@ -391,7 +392,8 @@ function markdown(r: BenchResult): string {
     '|---|---|---|---|',
     `| with pose (${m.chain_persons_per_frame_graph} / ${m.chain_persons_per_frame_js} persons/frame) | ${m.chain_fps_graph} | ` +
       `${m.chain_fps_js} | ${q.chain_fps_ratio_graph_over_js} |`,
-    `| without pose | ${m.chain_fps_without_pose_graph} | ${m.chain_fps_without_pose_js} | ${q.chain_fps_without_pose_ratio_graph_over_js} |`,
+    `| without pose | ${m.chain_fps_without_pose_graph} | ${m.chain_fps_without_pose_js} | ` +
+      `${q.chain_fps_without_pose_ratio_graph_over_js} |`,
     '',
     ...(r.notes ?? []).map((n) => `- ${n}`),
     '',

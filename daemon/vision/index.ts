@@ -15,7 +15,7 @@ export { YunetFaceDetector, OnnxFaceEmbedder } from './experts/face.js';
 export { OnnxPoseEstimator } from './experts/pose.js';
 export { ACTIVITY_CLASSES, FeatureActivityClassifier } from './experts/activity.js';
 export { ImageTensorizer } from './preprocess.js';
-export { loadModel, LoadedModel } from './runtime.js';
+export { loadModel } from './runtime.js';
 export { DEFAULT_MODELS, resolveModelSpec } from './models.js';
 export { decodeImage } from './image.js';
 export type { RgbImage, Box } from './types.js';

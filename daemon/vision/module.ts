@@ -365,6 +365,8 @@ export class VisionModule implements ServiceModule<HomeSightConfig> {
               load_ms: m.info.loadMs,
               warmup_ms: m.info.warmupMs,
               sha256: m.info.sha256,
+              preprocessing: m.info.preprocessing.where,
+              ...(m.info.preprocessing.reason === undefined ? {} : { preprocessing_reason: m.info.preprocessing.reason }),
               ...(m.info.engineCache === null ? {} : { engine_cache: m.info.engineCache }),
             }),
         ...(m.error === null ? {} : { error: m.error }),

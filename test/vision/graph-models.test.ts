@@ -174,6 +174,11 @@ t.test('real models on real frames: the graph path finds what the JS path finds'
         n++;
         worst = Math.max(worst, d);
       }
+    // MoveNet's scores of unsure keypoints move with a grey level here and there (uint8 rounding, the frame's edge).
+    t.ok(
+      scoreSum / scoreN <= 0.05 && scoreWorst <= 0.3,
+      `frame ${i}: keypoint scores ${(scoreSum / scoreN).toFixed(3)} apart on average, ${scoreWorst.toFixed(2)} at most`,
+    );
     if (n > 0)
       t.ok(sum / n <= 2 && worst <= 6, `frame ${i}: keypoints ${(sum / n).toFixed(2)} px apart on average, ${worst.toFixed(2)} at most`);
   }
