@@ -1,4 +1,4 @@
-import { openAdapterStoreFromConfig } from '../learning/index.js';
+import type { openAdapterStoreFromConfig } from '../learning/index.js';
 import { EXIT, HomeSightError } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
@@ -12,6 +12,8 @@ async function withStore<T>(
   const loaded = loadCliConfig(values['config']);
   if (typeof loaded === 'number') return loaded;
   try {
+    // learning/ is imported by its commands only, so `homesight run` without learning.enabled never loads it.
+    const { openAdapterStoreFromConfig } = await import('../learning/index.js');
     return await fn(await openAdapterStoreFromConfig(loaded.config));
   } catch (err) {
     if (err instanceof HomeSightError) {

@@ -2,25 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { HomeSightConfig } from '../config/index.js';
-import {
-  HttpHealthProbe,
-  ReleaseStore,
-  StateFile,
-  SystemdRestarter,
-  Updater,
-  fleetPaths,
-  openBundle,
-  type UpdaterOptions,
-} from '../fleet/index.js';
+import type { Updater, UpdaterOptions } from '../fleet/index.js';
 import { APP_ROOT, EXIT, LogHub, asHomeSightError, systemClock } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
 
+type FleetLib = typeof import('../fleet/index.js');
+/** fleet/ is imported by the fleet commands only, so `homesight run` without fleet.enabled never loads it. */
+const fleetLib = (): Promise<FleetLib> => import('../fleet/index.js');
+
 /** The Updater for this device's config; `apply` and `install` differ in how they restart, probe and log. */
-function updaterFor(config: HomeSightConfig, parts: Pick<UpdaterOptions, 'releases' | 'restarter' | 'probe' | 'log'>): Updater {
-  return new Updater({
+function updaterFor(
+  fleet: FleetLib,
+  config: HomeSightConfig,
+  parts: Pick<UpdaterOptions, 'releases' | 'restarter' | 'probe' | 'log'>,
+): Updater {
+  return new fleet.Updater({
     ...parts,
-    state: new StateFile(fleetPaths(config).state),
+    state: new fleet.StateFile(fleet.fleetPaths(config).state),
     fleet: config.fleet,
     configVersion: config.version,
     appRoot: APP_ROOT,
@@ -52,6 +51,7 @@ const verify: CliCommand = {
     const config = loaded.config;
     const tmp = await mkdtemp(join(tmpdir(), 'homesight-verify-'));
     try {
+      const { openBundle } = await fleetLib();
       const b = await openBundle(resolve(file), {
         trustedKeys: config.fleet.trusted_keys,
         configVersion: config.version,
@@ -78,6 +78,7 @@ const status: CliCommand = {
     const loaded = loadCliConfig(values.config);
     if (typeof loaded === 'number') return loaded;
     const config = loaded.config;
+    const { ReleaseStore, StateFile, fleetPaths } = await fleetLib();
     const p = fleetPaths(config);
     const releases = new ReleaseStore(p.releases, p.link);
     const state = new StateFile(p.state).read();
@@ -117,11 +118,12 @@ const apply: CliCommand = {
     }
     const logs = new LogHub({ level: config.log.level, pretty: false });
     const log = logs.child({ module: 'fleet', component: 'apply' });
-    const p = fleetPaths(config);
-    const updater = updaterFor(config, {
-      releases: new ReleaseStore(p.releases, p.link),
-      restarter: new SystemdRestarter(config.fleet.service),
-      probe: new HttpHealthProbe(config.health.host, config.health.port),
+    const fleet = await fleetLib();
+    const p = fleet.fleetPaths(config);
+    const updater = updaterFor(fleet, config, {
+      releases: new fleet.ReleaseStore(p.releases, p.link),
+      restarter: new fleet.SystemdRestarter(config.fleet.service),
+      probe: new fleet.HttpHealthProbe(config.health.host, config.health.port),
       log,
     });
     const progress = (stage: string, detail?: Record<string, unknown>): void => log.info({ stage, ...detail }, 'fleet apply');
@@ -148,9 +150,10 @@ const install: CliCommand = {
     if (typeof loaded === 'number') return loaded;
     const config = loaded.config;
     const logs = new LogHub({ level: 'warn', pretty: false });
-    const p = fleetPaths(config);
-    const releases = new ReleaseStore(p.releases, p.link);
-    const updater = updaterFor(config, {
+    const fleet = await fleetLib();
+    const p = fleet.fleetPaths(config);
+    const releases = new fleet.ReleaseStore(p.releases, p.link);
+    const updater = updaterFor(fleet, config, {
       releases,
       restarter: { restart: () => Promise.resolve() },
       probe: { check: () => Promise.resolve({ healthy: false, version: null, detail: 'not probed' }) },

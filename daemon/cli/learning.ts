@@ -1,5 +1,4 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { AuditLog, HttpTeacherClient, auditFile } from '../learning/index.js';
 import { EXIT, HomeSightError } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
@@ -14,6 +13,8 @@ const audit: CliCommand = {
     if (typeof loaded === 'number') return loaded;
     const c = loaded.config;
     const limit = typeof values['limit'] === 'string' ? Math.max(1, Number.parseInt(values['limit'], 10) || 20) : 20;
+    // learning/ is imported by its commands only, so `homesight run` without learning.enabled never loads it.
+    const { AuditLog, auditFile } = await import('../learning/index.js');
     const entries = await new AuditLog(auditFile(c)).read(limit);
     if (values['json'] === true) {
       process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
@@ -54,6 +55,7 @@ const enroll: CliCommand = {
     try {
       const secret = (await readFile(values['secret-file'], 'utf8')).trim();
       const device = typeof values['device'] === 'string' ? values['device'] : c.device_id;
+      const { HttpTeacherClient } = await import('../learning/index.js');
       const token = await HttpTeacherClient.enroll(url, { device_id: device, household: c.household.id, enrollment_secret: secret });
       await writeFile(out, token + '\n', { mode: 0o600 });
       process.stdout.write(`enrolled ${device} (household ${c.household.id}); token written to ${out}\n`);
