@@ -234,6 +234,9 @@ export class PresenceModule implements ServiceModule<HomeSightConfig>, PresenceS
   }
 
   private onVisionEvent(p: VisionEventPayload): void {
+    // A name not among the people: enrolled since the last refresh (its sensors should not wait for the timer).
+    const name = p.event.identity;
+    if (name !== null && !this.layout.people.some((x) => x.name === name)) this.refreshPeople();
     const touched = this.tracker.onEvent(p, this.deps.clock.now());
     for (const name of touched.people) this.publishPerson(name);
     for (const cam of touched.cameras) this.publishUnknown(cam);

@@ -309,6 +309,22 @@ t.test('a replayed event sequence through the real bus and the embedded broker: 
   r.presence.refreshPeople();
   await ha.waitTopic(bobHome, (m) => m.payload.length === 0);
   t.pass('an enrolled person gets entities; a removed one loses them');
+  // Enrolled again and recognised before the next refresh: the sighting itself brings his entities back.
+  const before = ha.on(bobHome).length;
+  r.store.identities.ensure('Bob');
+  see(r, ctx, 'new', ev({ id: 'b1', camera: 'porch', kind: 'identity', track_id: 'tb', identity: 'Bob', start: clock.now() }));
+  await ha.waitTopic(bobHome, (m) => m.payload.length > 0 && ha.on(bobHome).indexOf(m) >= before);
+  t.match((await ha.waitTopic('homesight/hub1/presence/person/bob', (m) => m.payload.length > 0 && m.json().home === true)).json(), {
+    room: 'porch',
+  });
+  see(
+    r,
+    ctx,
+    'end',
+    ev({ id: 'b1', camera: 'porch', kind: 'identity', track_id: 'tb', identity: 'Bob', start: clock.now(), end: clock.now() }),
+  );
+  r.store.identities.remove('Bob');
+  r.presence.refreshPeople();
 
   // Restart: a late subscriber sees the last state, restored from the stored events.
   await stopDaemonParts(r);
