@@ -39,19 +39,25 @@ LLAMA_VERSION=$(node -p "require('./node_modules/node-llama-cpp/package.json').v
 
 # 1. the machine
 step "machine: $(uname -m), node $(node --version), onnxruntime-node $ORT_VERSION, node-llama-cpp $LLAMA_VERSION"
-[ "$(uname -s)/$(uname -m)" = "Linux/x86_64" ] || fail "onnxruntime-node ships CUDA providers for linux/x64 only (this is $(uname -s)/$(uname -m))"
+[ "$(uname -s)/$(uname -m)" = "Linux/x86_64" ] ||
+  fail "onnxruntime-node ships CUDA providers for linux/x64 only (this is $(uname -s)/$(uname -m))"
 command -v nvidia-smi >/dev/null || fail "no nvidia-smi: this machine has no NVIDIA driver (CUDA provider cannot load)"
 GPU=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -n 1) ||
   fail "nvidia-smi found no GPU: $GPU"
 step "GPU: $GPU"
 libs=$(ldconfig -p 2>/dev/null || true)
-grep -q 'libcudnn\.so\.9' <<<"$libs" || fail "cuDNN 9 (libcudnn.so.9) is not on the loader path: the CUDA provider needs it (apt install libcudnn9-cuda-12)"
-grep -q 'libcublasLt\.so\.12' <<<"$libs" || fail "CUDA 12 cuBLAS (libcublasLt.so.12) is not on the loader path (apt install cuda-libraries-12-x)"
-grep -q 'libnvinfer\.so\.10' <<<"$libs" || fail "TensorRT 10 (libnvinfer.so.10) is not on the loader path: the TensorRT provider needs it (apt install libnvinfer10 libnvinfer-plugin10 libnvonnxparsers10)"
+grep -q 'libcudnn\.so\.9' <<<"$libs" ||
+  fail "cuDNN 9 (libcudnn.so.9) is not on the loader path: the CUDA provider needs it (apt install libcudnn9-cuda-12)"
+grep -q 'libcublasLt\.so\.12' <<<"$libs" ||
+  fail "CUDA 12 cuBLAS (libcublasLt.so.12) is not on the loader path (apt install cuda-libraries-12-x)"
+grep -q 'libnvinfer\.so\.10' <<<"$libs" ||
+  fail "TensorRT 10 (libnvinfer.so.10) is not on the loader path: the TensorRT provider needs it" \
+    "(apt install libnvinfer10 libnvinfer-plugin10 libnvonnxparsers10)"
 
 # 2. onnxruntime-node's GPU providers
 if [ "$INSTALL" = 1 ]; then
-  step "installing onnxruntime-node's CUDA/TensorRT providers (its postinstall with ONNXRUNTIME_NODE_INSTALL=cuda12; downloads from api.nuget.org)"
+  step "installing onnxruntime-node's CUDA/TensorRT providers" \
+    "(its postinstall with ONNXRUNTIME_NODE_INSTALL=cuda12; downloads from api.nuget.org)"
   (cd "$ORT_DIR" && ONNXRUNTIME_NODE_INSTALL=cuda12 timeout "$(left)" node script/install.js) ||
     fail "onnxruntime-node's install script could not fetch Microsoft.ML.OnnxRuntime.Gpu.Linux $ORT_VERSION (no network to api.nuget.org?)"
 fi
@@ -76,7 +82,8 @@ step "node-llama-cpp backend: cuda"
 
 # 4. per-provider vision numbers and the planner
 step "bench/runtime/gpu.ts: every vision model on cpu, cuda, tensorrt (engine cache var/cache/trt-engines-gpu-check); planner GPU vs CPU"
-timeout "$(left)" node --import tsx bench/runtime/gpu.ts --cache var/cache/trt-engines-gpu-check || fail "bench/runtime/gpu.ts failed (above)"
+timeout "$(left)" node --import tsx bench/runtime/gpu.ts --cache var/cache/trt-engines-gpu-check ||
+  fail "bench/runtime/gpu.ts failed (above)"
 
 # 5. the vision pipeline bench (step/bare per model, chain fps) on TensorRT, then CUDA
 keep=$(mktemp -d)
@@ -88,17 +95,22 @@ restore() {
 }
 trap restore EXIT
 for provider in tensorrt cuda; do
-  if [ "$provider" = cuda ]; then mv "$ORT_LIBS/libonnxruntime_providers_tensorrt.so" "$ORT_LIBS/libonnxruntime_providers_tensorrt.so.off"; fi
+  trt="$ORT_LIBS/libonnxruntime_providers_tensorrt.so"
+  if [ "$provider" = cuda ]; then mv "$trt" "$trt.off"; fi
   step "vision-pipeline bench (--quick) on $provider"
   timeout "$(left)" node --import tsx bench/run.ts vision-pipeline --quick || fail "vision-pipeline bench failed on $provider (above)"
   node -e "
     const r = require('./bench/results/vision-pipeline.json');
     const used = Object.entries(r.metrics).filter(([k]) => k.endsWith('_provider'));
     const wrong = used.filter(([, v]) => v !== '$provider');
-    if (wrong.length > 0) { console.error('gpu-check: FAILED: models not on $provider: ' + wrong.map(([k, v]) => k + '=' + v).join(', ')); process.exit(69); }
-    require('fs').writeFileSync('bench/results/vision-pipeline-$provider-gpu.json', JSON.stringify({ ...r, name: 'vision-pipeline-$provider-gpu',
-      providers: Object.fromEntries(used), step_bare: Object.fromEntries(Object.entries(r.ratios).filter(([k]) => k.endsWith('_step_ratio'))) }, null, 2) + '\n');
-    console.log('gpu-check: $provider step/bare ' + JSON.stringify(Object.fromEntries(Object.entries(r.ratios).filter(([k]) => k.endsWith('_step_ratio')))));
+    if (wrong.length > 0) {
+      console.error('gpu-check: FAILED: models not on $provider: ' + wrong.map(([k, v]) => k + '=' + v).join(', '));
+      process.exit(69);
+    }
+    const stepBare = Object.fromEntries(Object.entries(r.ratios).filter(([k]) => k.endsWith('_step_ratio')));
+    const out = { ...r, name: 'vision-pipeline-$provider-gpu', providers: Object.fromEntries(used), step_bare: stepBare };
+    require('fs').writeFileSync('bench/results/vision-pipeline-$provider-gpu.json', JSON.stringify(out, null, 2) + '\n');
+    console.log('gpu-check: $provider step/bare ' + JSON.stringify(stepBare));
   " || exit 69
 done
 step "done: bench/results/vision-gpu.json planner-gpu.json vision-pipeline-tensorrt-gpu.json vision-pipeline-cuda-gpu.json"
