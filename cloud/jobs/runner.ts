@@ -141,10 +141,12 @@ export class JobRunner {
         if (completed) log.info('job done');
         else log.warn('job finished after its lease was lost; its result was not applied');
       } catch (err) {
-        if (this.stopping && abort.signal.aborted) {
+        // shutdown: give the job back; lost lease: the job belongs to another replica now, record nothing
+        const reason = abort.signal.aborted ? (abort.signal.reason as HomeSightError) : null;
+        if (reason?.code === 'E_JOB_ABORTED') {
           await this.o.store.release(lease).catch(() => undefined);
           log.info('job released on shutdown');
-        } else if (!abort.signal.aborted || !(abort.signal.reason instanceof HomeSightError)) {
+        } else if (reason?.code !== 'E_JOB_LEASE_LOST') {
           const retry = Math.min(300_000, (this.o.retryMs ?? 1000) * 2 ** Math.max(0, job.attempts - 1));
           log.warn({ err: (err as Error).message, retryInMs: retry }, 'job attempt failed');
           await this.o.store.fail(lease, (err as Error).message, retry).catch(() => undefined);
@@ -172,7 +174,7 @@ export class JobRunner {
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      for (const r of this.running.values()) r.abort.abort(new Error('shutting down'));
+      for (const r of this.running.values()) r.abort.abort(new HomeSightError('E_JOB_ABORTED', `job ${r.lease.id} aborted on shutdown`));
       await all();
     }
     await Promise.all(this.loops);

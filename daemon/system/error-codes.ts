@@ -259,6 +259,7 @@ export const ERROR_CODES = {
   E_BLOB_STORE: 'the cloud teacher blob store (filesystem or S3) failed to read or write an object',
   E_BLOB_NOT_FOUND: 'the cloud teacher blob store has no object under that key',
   E_JOB_LEASE_LOST: 'a teacher job lost its lease (another replica took it over after the lease expired)',
+  E_JOB_ABORTED: 'a teacher job was aborted by a shutdown and released for another replica',
 } as const satisfies Record<`E_${string}`, string>;
 
 /** A code listed in ERROR_CODES. */
