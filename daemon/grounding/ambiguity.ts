@@ -9,7 +9,8 @@ import type { GroundingContext, Mention } from './types.js';
  * question was unclear.
  */
 export interface Ambiguity {
-  kind: 'person' | 'place' | 'group';
+  /** `unknown`: a name the household does not have ("Gregor"); the candidates are the household's people. */
+  kind: 'person' | 'place' | 'group' | 'unknown';
   /** The question's words ("Max", "the door", "the kids"). */
   surface: string;
   /** What it may mean: canonical person names, or camera ids; for an unknown group, the household's people. */
@@ -51,7 +52,9 @@ function idWords(id: string): string[] {
  * - a person mention written exactly that fits several people (a shared nickname or kinship word);
  * - "the <word>" where <word> is the last word of several camera ids and names no camera, room or zone
  *   ("the door" with front_door and back_door);
- * - a group word the household gives no members ("the kids" with no group or kinship that says who they are).
+ * - a group word the household gives no members ("the kids" with no group or kinship that says who they are);
+ * - a capitalised name where a person goes ("when was Gregor here", "did Gregor come") that is nobody in the
+ *   household and no place of it.
  */
 export function findAmbiguities(question: string, ctx: GroundingContext, mentions: readonly Mention[]): Ambiguity[] {
   const out: Ambiguity[] = [];
@@ -86,5 +89,26 @@ export function findAmbiguities(question: string, ctx: GroundingContext, mention
     if (covered(mentions, start, start + m[0].length)) continue;
     out.push({ kind: 'group', surface: question.slice(start, start + m[0].length), candidates: people });
   }
+  for (const m of question.matchAll(NAME_SLOT)) {
+    const name = m[1]!;
+    const start = m.index + m[0].length - name.length;
+    if (NOT_NAMES.has(name.toLowerCase()) || covered(mentions, start, start + name.length)) continue;
+    if (named.has(name.toLowerCase()) || ctx.cameras.some((c) => idWords(c.id).includes(name.toLowerCase()))) continue;
+    out.push({ kind: 'unknown', surface: name, candidates: people });
+  }
   return out;
 }
+
+/** A capitalised word where a question puts a person: after "was", "did", "when was", "about", "seen" … */
+const NAME_SLOT =
+  /(?<![\p{L}\p{N}])(?:is|was|were|did|has|had|saw|seen|see|spot|spotted|about|when|where)\s+([A-Z][\p{Ll}]{1,20})(?![\p{L}\p{N}])/gu;
+
+/** Capitalised words that are not names of people. */
+const NOT_NAMES = new Set(
+  (
+    'i the a an anyone someone somebody anybody nobody everyone everybody there it this that my our your his her their ' +
+    'he she they we you me us them what who when where which why how today yesterday tonight monday tuesday wednesday ' +
+    'thursday friday saturday sunday january february march april may june july august september october november ' +
+    'december christmas easter mum mom dad grandma grandpa nana oma opa'
+  ).split(' '),
+);

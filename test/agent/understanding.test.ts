@@ -153,7 +153,14 @@ t.test('ambiguity is asked back, for every planner, and nothing else runs', asyn
   const door = await svc.ask({ question: 'was anyone at the door last night?' });
   t.match(door.answer, /^Which camera do you mean by "the door": front_door or back_door\?/);
   const kids = await svc.ask({ question: 'are the kids home yet?' });
-  t.match(kids.answer, /^Who are "the kids"\? The household does not say; the people here are Maximilian, Maxine, Lena or Tomas\./);
+  t.match(kids.answer, /^Who are "the kids"\? The household does not say; the people here are Maximilian, Maxine, Lena and Tomas\./);
+  const gregor = await svc.ask({ question: 'when was Gregor last seen?' });
+  t.match(gregor.answer, /^I don't know anyone called "Gregor" here; the people I know are Maximilian, Maxine, Lena and Tomas\./);
+  t.same(
+    gregor.plan.task_nodes.map((n) => n.task),
+    ['compose_answer'],
+    'an unknown name is neither dropped nor replaced by a household name',
+  );
   t.equal(planner.calls.length, 0, 'no planner saw an ambiguous request');
   // The same check is what the bench harness and every planner's pipeline run first.
   const req = svc.buildRequest({ question: 'when did Max get home?' }, CLOCK_NOW);

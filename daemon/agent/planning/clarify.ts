@@ -4,9 +4,10 @@ import { groundingContextFor, requestMentions } from './model-planner.js';
 
 /**
  * The ambiguity policy, the same for every planner: a question whose person,
- * camera or group words fit several things (or nothing the household defines)
- * is asked back — the answer is a question naming the candidates, and nothing
- * else runs. Planners never see such a request, so none of them can guess.
+ * camera or group words fit several things (or nothing the household defines,
+ * like a name nobody here has) is asked back — the answer is a question naming
+ * the candidates, and nothing else runs. Planners never see such a request, so
+ * none of them can guess or drop the name.
  */
 
 /** "a, b or c". */
@@ -14,8 +15,17 @@ function orList(xs: readonly string[]): string {
   return xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
 }
 
+/** "a, b and c". */
+function andList(xs: readonly string[]): string {
+  return xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
+}
+
 function askBack(a: Ambiguity): string {
   switch (a.kind) {
+    case 'unknown':
+      return a.candidates.length === 0
+        ? `I don't know anyone called "${a.surface}"; this household has no people configured.`
+        : `I don't know anyone called "${a.surface}" here; the people I know are ${andList(a.candidates)}.`;
     case 'person':
       return `Which "${a.surface}" do you mean: ${orList(a.candidates)}?`;
     case 'place':
@@ -23,7 +33,7 @@ function askBack(a: Ambiguity): string {
     case 'group':
       return a.candidates.length === 0
         ? `Who are "${a.surface}"? This household has no people configured.`
-        : `Who are "${a.surface}"? The household does not say; the people here are ${orList(a.candidates)}.`;
+        : `Who are "${a.surface}"? The household does not say; the people here are ${andList(a.candidates)}.`;
   }
 }
 

@@ -122,7 +122,10 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
   const cameras: string[] = [];
   const rooms: string[] = [];
   const roomCameras: string[] = [];
-  const { mentions } = detectMentions(question, groundingContextFor(req));
+  const ctx = groundingContextFor(req);
+  // the time slot is read below; resolving the time mentions too would double the cost of every candidate
+  delete ctx.resolveTime;
+  const { mentions } = detectMentions(question, ctx);
   const mask = (surface: string, slot: string): void => {
     const at = masked.indexOf(surface.toLowerCase());
     if (at >= 0) masked = `${masked.slice(0, at)}${slot}${masked.slice(at + surface.length)}`;

@@ -1,0 +1,37 @@
+import t from 'tap';
+import { detectMentions, findAmbiguities, type GroundingContext } from '../../daemon/grounding/index.js';
+
+/** The Adeyemis in Lagos: two people answer to "Tobi", two cameras are gates, and the kids are a configured group. */
+const CTX: GroundingContext = {
+  timezone: 'Africa/Lagos',
+  now: '2026-07-02T18:00:00+01:00',
+  people: [
+    { name: 'Oluwatobi', aliases: ['Tobi'] },
+    { name: 'Tobiloba', aliases: ['Tobi'] },
+    { name: 'Funke', kinship: ['wife'] },
+  ],
+  groups: [{ phrases: ['the twins'], members: ['Oluwatobi', 'Tobiloba'] }],
+  cameras: [{ id: 'front_gate', room: 'compound' }, { id: 'back_gate', room: 'yard' }, { id: 'parlour' }],
+  rooms: [{ name: 'compound' }, { name: 'yard' }],
+};
+const ask = (q: string) => findAmbiguities(q, CTX, detectMentions(q, CTX).mentions);
+
+t.test('several people, several gates, an undefined group, a stranger: each is an ambiguity with its candidates', async (t) => {
+  t.same(ask('when did Tobi get back?'), [{ kind: 'person', surface: 'Tobi', candidates: ['Oluwatobi', 'Tobiloba'] }]);
+  t.same(ask('who opened the gate this morning?'), [{ kind: 'place', surface: 'the gate', candidates: ['front_gate', 'back_gate'] }]);
+  t.same(ask('are the children asleep?'), [{ kind: 'group', surface: 'the children', candidates: ['Oluwatobi', 'Tobiloba', 'Funke'] }]);
+  t.same(ask('was Chidi at the front gate?'), [{ kind: 'unknown', surface: 'Chidi', candidates: ['Oluwatobi', 'Tobiloba', 'Funke'] }]);
+});
+
+t.test('clear mentions are not ambiguous', async (t) => {
+  for (const q of [
+    'when did Oluwatobi get back?',
+    'anyone at the front gate?',
+    'are the twins home?',
+    'where was my wife at noon?',
+    'what happened on Monday?',
+    'Did anyone use the parlour?',
+    'who was in the yard?',
+  ])
+    t.same(ask(q), [], q);
+});
