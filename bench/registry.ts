@@ -14,4 +14,5 @@ export const BENCHES: Array<{ name: string; load: () => Promise<Bench> }> = [
   { name: 'soak', load: async () => (await import('./faults/soak.js')).soakBench },
   { name: 'runtime', load: async () => (await import('./runtime/startup.js')).runtimeBench },
   { name: 'vision-threads', load: async () => (await import('./runtime/threads.js')).visionThreadsBench },
+  { name: 'mcp', load: async () => (await import('./mcp/rtt.js')).mcpBench },
 ];

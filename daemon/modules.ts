@@ -2,6 +2,7 @@ import { agentModule } from './agent/definition.js';
 import { fleetModule } from './fleet/definition.js';
 import { ingestModule } from './ingest/definition.js';
 import { learningModule } from './learning/definition.js';
+import { mcpModule } from './mcp/definition.js';
 import { memoryModule } from './memory/definition.js';
 import { mqttModule } from './mqtt/definition.js';
 import { presenceModule } from './presence/definition.js';
@@ -28,6 +29,7 @@ export const MODULES = [
   fleetModule,
   presenceModule,
   recapsModule,
+  mcpModule,
 ] as const;
 
 /** The modules by name, with their types: what `Daemon.module(name)` returns. */

@@ -36,7 +36,15 @@ export {
   resolveTimePhrase,
   type ResolvedRange,
 } from './planning/index.js';
-export { memoryConversations, memoryEvents, memoryLongTerm, type HouseholdInfo } from './execution/index.js';
+export {
+  createToolImpls,
+  memoryConversations,
+  memoryEvents,
+  memoryLongTerm,
+  type AgentDeps,
+  type HouseholdInfo,
+  type ToolRunContext,
+} from './execution/index.js';
 export { AgentClient, type Envelope } from './transport/index.js';
 export { AgentService } from './service.js';
 export { AgentModule, householdInfo, localPlannerFor, cloudPlannerFor } from './module.js';

@@ -5,6 +5,7 @@ import { configCommands } from './config.js';
 import { dbCommands } from './db.js';
 import { fleetCommands } from './fleet.js';
 import { enrollCommand } from './enroll.js';
+import { mcpCommand } from './mcp.js';
 import { runCommand, versionCommand } from './run.js';
 import type { CliCommand } from './command.js';
 
@@ -22,4 +23,5 @@ export const COMMANDS: CliCommand[] = [
   ...learningCommands,
   ...agentCommands,
   ...fleetCommands,
+  mcpCommand,
 ];

@@ -4,6 +4,7 @@ import { fleetSchema } from './sections/fleet.js';
 import { householdSchema } from './sections/household.js';
 import { camerasSchema, ffmpegSchema, recordingsSchema } from './sections/ingest.js';
 import { learningSchema } from './sections/learning.js';
+import { mcpSchema } from './sections/mcp.js';
 import { memorySchema } from './sections/memory.js';
 import { mqttSchema } from './sections/mqtt.js';
 import { presenceSchema } from './sections/presence.js';
@@ -41,6 +42,7 @@ export const configSchema = z.strictObject({
   watches: watchesSchema,
   presence: presenceSchema,
   recaps: recapsSchema,
+  mcp: mcpSchema,
 });
 
 export type HomeSightConfig = z.infer<typeof configSchema>;

@@ -30,6 +30,11 @@ export interface OpenOptions {
   /** Tests building old schemas: the migration list and target version. */
   migrations?: readonly Migration[];
   targetVersion?: number;
+  /**
+   * Another process's database, read only (`homesight mcp` beside the running daemon): the file must exist and
+   * have this code's schema; no integrity check, no migration, nothing moved aside.
+   */
+  readOnly?: boolean;
 }
 
 export interface OpenedDatabase {
@@ -111,8 +116,23 @@ function tryOpen(options: OpenOptions): OpenedDatabase {
   const mode = options.integrityCheck ?? 'auto';
   let db: Db | null = null;
   try {
-    db = new Database(options.file);
+    db = new Database(options.file, options.readOnly === true ? { readonly: true, fileMustExist: true } : {});
     configureConnection(db, options.cacheMb ?? 32);
+    if (options.readOnly === true) {
+      const version = schemaVersion(db);
+      const known = (options.migrations ?? MIGRATIONS).at(-1)?.version ?? 0;
+      if (version !== known) {
+        throw new HomeSightError(
+          'E_MEMORY_SCHEMA_MISMATCH',
+          `database ${options.file} has schema version ${version}, this HomeSight reads ${known}`,
+          {
+            context: { file: options.file, version, known },
+            hint: 'run the same HomeSight version as the daemon that writes the database (start the daemon once to migrate it)',
+          },
+        );
+      }
+      return { db, recovery: null, migrated: { from: version, to: version }, integrityMs: 0, integrity: 'off' };
+    }
     const t0 = options.clock.monotonic();
     const integrity = checkIntegrity(db, mode, options.file);
     const integrityMs = options.clock.monotonic() - t0;
@@ -139,11 +159,17 @@ function tryOpen(options: OpenOptions): OpenedDatabase {
  * untouched.
  */
 export function openDatabase(options: OpenOptions): OpenedDatabase {
-  mkdirSync(dirname(options.file), { recursive: true });
+  if (options.readOnly === true && !existsSync(options.file)) {
+    throw new HomeSightError('E_MEMORY_NO_DB', `the memory database ${options.file} does not exist`, {
+      context: { file: options.file },
+      hint: 'start the daemon once (homesight run) with the same config, so it creates the database',
+    });
+  }
+  if (options.readOnly !== true) mkdirSync(dirname(options.file), { recursive: true });
   try {
     return tryOpen(options);
   } catch (err) {
-    if (!(err instanceof CorruptDatabase)) {
+    if (!(err instanceof CorruptDatabase) || options.readOnly === true) {
       if (err instanceof HomeSightError) throw err;
       throw new HomeSightError('E_MEMORY_OPEN', `cannot open the memory database ${options.file}: ${errorMessage(err)}`, {
         context: { file: options.file },

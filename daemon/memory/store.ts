@@ -28,6 +28,8 @@ export interface MemoryStoreOptions {
   /** Text embedder for long-term memory (default: LexicalEmbedder). */
   embedder?: Embedder;
   onFlush?: (info: FlushInfo) => void;
+  /** Reads another process's database without writing to it (openDatabase's readOnly). */
+  readOnly?: boolean;
 }
 
 export interface MemoryStats {
@@ -88,6 +90,7 @@ export class MemoryStore {
       clock: options.clock,
       ...(options.integrityCheck === undefined ? {} : { integrityCheck: options.integrityCheck }),
       ...(options.cacheMb === undefined ? {} : { cacheMb: options.cacheMb }),
+      ...(options.readOnly === true ? { readOnly: true } : {}),
     });
     this.db = opened.db;
     this.recovery = opened.recovery;
@@ -160,7 +163,7 @@ export class MemoryStore {
     if (this.closed) return;
     this.events.close();
     try {
-      this.db.pragma('optimize');
+      if (this.options.readOnly !== true) this.db.pragma('optimize');
     } catch (err) {
       this.options.log.warn({ err: errorMessage(err) }, 'PRAGMA optimize failed at close');
     }

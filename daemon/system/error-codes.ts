@@ -53,6 +53,9 @@ export const ERROR_CODES = {
   E_WATCH_LIMIT: 'the number of active watches reached watches.max_active',
   E_WATCHES_NOT_STARTED: 'the watches service was used before its module started',
 
+  // MCP server (daemon/mcp)
+  E_MCP_LISTEN: 'the MCP HTTP endpoint cannot listen on its host and port',
+
   // Agent: service, plans and tools
   E_AGENT_NOT_STARTED: 'the agent was used before its module started',
   E_CANCELLED: 'a question or plan was cancelled',
@@ -157,6 +160,7 @@ export const ERROR_CODES = {
   E_MEMORY_OPEN: 'the memory database cannot be opened',
   E_MEMORY_QUERY: 'an event query has invalid bounds',
   E_MEMORY_SAMPLE: 'a learning sample lacks its id, bytes or value score',
+  E_MEMORY_SCHEMA_MISMATCH: 'a read-only reader (homesight mcp) found another schema version than this HomeSight reads',
   E_MEMORY_SCHEMA_NEWER: 'the database schema is newer than this HomeSight knows',
   E_MEMORY_SEGMENT_INVALID: 'a recording segment has start after end or negative bytes',
   E_MEMORY_TIME: 'a value is not a time of day (HH:MM)',

@@ -13,7 +13,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 t.test('each definition names a known module built before it, and sections of the config schema', (t) => {
   const names = MODULES.map((d) => d.name);
-  t.same(names, ['memory', 'ingest', 'mqtt', 'vision', 'watches', 'agent', 'learning', 'fleet', 'presence']);
+  t.same(names, ['memory', 'ingest', 'mqtt', 'vision', 'watches', 'agent', 'learning', 'fleet', 'presence', 'recaps', 'mcp']);
   t.equal(new Set(names).size, names.length, 'names are unique');
   const sections = Object.keys(configSchema.shape);
   MODULES.forEach((def, i) => {
@@ -67,6 +67,8 @@ t.test("live keys come from the schema: the modules' together with the daemon's 
     fleet: [],
     presence: [],
     watches: [],
+    recaps: [],
+    mcp: [],
   });
   t.same(['log.level', ...MODULES.flatMap((d) => d.liveKeys)].sort(), liveKeys(configSchema).sort());
   t.end();
