@@ -230,36 +230,43 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
     });
   }
   let preprocessing: ModelInfo['preprocessing'] = { where: 'js' };
-  let graph: { bytes: Uint8Array; inputs: TensorMeta[]; key: string } | null = null;
-  if (req.graphInput !== undefined) {
+  const graphOn = req.graphOn ?? opts.providers;
+  // Rewritten only when a provider that takes the graph is tried (tens of ms for a large model on a busy CPU).
+  type GraphModel = { bytes: Uint8Array; inputs: TensorMeta[]; key: string };
+  let graph: GraphModel | null | undefined;
+  let graphRefused: string | null = null;
+  const graphModel = (): GraphModel | null => {
+    if (graph !== undefined || req.graphInput === undefined) return graph ?? null;
     try {
       const g = withImageInput(bytes, req.graphInput);
       const key = createHash('sha256').update(sha).update(JSON.stringify(req.graphInput)).digest('hex');
       graph = { bytes: g.bytes, inputs: [{ name: g.original.name, type: g.original.type, shape: g.original.dims }], key };
     } catch (err) {
       if (!(err instanceof HomeSightError && err.code === 'E_MODEL_GRAPH_INPUT')) throw err;
-      preprocessing = { where: 'js', reason: err.message };
+      graph = null;
+      graphRefused = err.message;
       opts.log.warn({ model: req.name, reason: err.message }, 'pre-processing stays in JS for this model');
     }
-  }
+    return graph;
+  };
   const attempts: ProviderAttempt[] = [];
-  const graphOn = req.graphOn ?? opts.providers;
   const original = { model: bytes as Uint8Array, key: sha, graph: false };
-  const opened = await openSession(req, opts, attempts, (p) =>
-    graph !== null && graphOn.includes(p) ? [{ model: graph.bytes, key: graph.key, graph: true }, original] : [original],
-  );
-  if (graph !== null && !opened.graph) {
+  const opened = await openSession(req, opts, attempts, (p) => {
+    const g = graphOn.includes(p) ? graphModel() : null;
+    return g === null ? [original] : [{ model: g.bytes, key: g.key, graph: true }, original];
+  });
+  if (req.graphInput !== undefined && !opened.graph) {
     const refused = attempts.find((a) => !a.ok && a.reason?.startsWith(GRAPH_REFUSED));
     preprocessing = {
       where: 'js',
       reason:
+        graphRefused ??
         refused?.reason ??
         `pre-processing goes into the graph on ${graphOn.join(', ') || 'no provider'}; this model runs on ${opened.provider ?? 'none'}`,
     };
     if (refused !== undefined) opts.log.warn({ model: req.name, reason: refused.reason }, 'pre-processing stays in JS for this model');
   }
   const { session, provider, engineCache, cpuError } = opened;
-  if (!opened.graph) graph = null;
   if (session === null || provider === null) {
     if (cpuError !== null) {
       throw new HomeSightError('E_MODEL_INVALID', `${req.name}: onnxruntime cannot load ${req.path}: ${cpuError}`, {
@@ -279,7 +286,8 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
     );
   }
   const sessionInputs = session.inputMetadata.map(metaOf);
-  if (graph !== null) preprocessing = { where: 'graph', sessionInputs };
+  const used = opened.graph ? graphModel() : null;
+  if (used !== null) preprocessing = { where: 'graph', sessionInputs };
   const info: ModelInfo = {
     name: req.name,
     kind: req.kind,
@@ -289,7 +297,7 @@ export async function loadModel(req: ModelRequest, opts: LoaderOptions): Promise
     bytes: bytes.length,
     provider,
     attempts,
-    inputs: graph === null ? sessionInputs : graph.inputs,
+    inputs: used === null ? sessionInputs : used.inputs,
     outputs: session.outputMetadata.map(metaOf),
     loadMs: Math.round(performance.now() - t0),
     warmupMs: null,

@@ -26,6 +26,20 @@ export class ProtoError extends Error {
   override name = 'ProtoError';
 }
 
+/** A varint that is a tag or a length (below 2^53): decoded with numbers, no BigInt. */
+function readSize(buf: Uint8Array, pos: number, end: number): [number, number] {
+  let result = 0;
+  let scale = 1;
+  for (let p = pos; p < end && scale < 2 ** 53; p++) {
+    const b = buf[p]!;
+    result += (b & 0x7f) * scale;
+    if (b < 0x80) return [result, p + 1];
+    scale *= 128;
+  }
+  throw new ProtoError(`truncated or oversized varint at byte ${pos}`);
+}
+
+/** A varint value field (int64 and friends: up to ten bytes). */
 function readVarint(buf: Uint8Array, pos: number, end: number): [bigint, number] {
   let result = 0n;
   let shift = 0n;
@@ -43,9 +57,9 @@ export function* readFields(buf: Uint8Array, start = 0, end = buf.length): Gener
   let pos = start;
   while (pos < end) {
     const fieldStart = pos;
-    const [tag, afterTag] = readVarint(buf, pos, end);
-    const field = Number(tag >> 3n);
-    const wire = Number(tag & 7n);
+    const [tag, afterTag] = readSize(buf, pos, end);
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
     if (field === 0) throw new ProtoError(`field number 0 at byte ${fieldStart}`);
     let valueStart = afterTag;
     let valueEnd: number;
@@ -54,9 +68,9 @@ export function* readFields(buf: Uint8Array, start = 0, end = buf.length): Gener
       [varint, valueEnd] = readVarint(buf, afterTag, end);
       pos = valueEnd;
     } else if (wire === 2) {
-      const [len, afterLen] = readVarint(buf, afterTag, end);
+      const [len, afterLen] = readSize(buf, afterTag, end);
       valueStart = afterLen;
-      valueEnd = afterLen + Number(len);
+      valueEnd = afterLen + len;
       pos = valueEnd;
     } else if (wire === 1) {
       valueEnd = afterTag + 8;
