@@ -176,6 +176,9 @@ export const runtimeBench: Bench = {
           .join(' ')} (systemd/homesight.service)`,
         `machine shared with other work: 1-min load average ${r1(load0)} at start, ${r1(load1)} at end (2 cores); ` +
           'compare the ratios, which were measured in the same rounds',
+        'the "before" rows already have the lazy imports (node-llama-cpp, sharp, fleet/ and learning/ only when used); ' +
+          'measured before any of this work (commit c7ddb9c, tsx, 2 runs each, load average 2.8): 187–192 MiB vision off, ' +
+          '291–296 MiB vision on, READY 3.0–3.3 s',
       ],
     };
     writeFileSync(join(ctx.resultsDir, 'runtime.md'), markdown(result, rounds));
