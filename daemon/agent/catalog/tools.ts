@@ -154,9 +154,7 @@ const queryEvents = tool({
 
 const whoWasWhere = tool({
   name: 'who_was_where',
-  description:
-    'Who was seen where between start and end: one row per person and camera with first/last time and activities; ' +
-    'optionally only one room or camera, and only one person ("was Anna in the kitchen").',
+  description: 'Who was seen where between start and end: one row per person and camera with first/last time and activities.',
   input: z.object({
     start: isoTime,
     end: isoTime,
@@ -173,8 +171,7 @@ const whoWasWhere = tool({
 
 const lastSeen = tool({
   name: 'last_seen',
-  description:
-    'When and where a person was last seen; with a camera, when they were last seen by that camera ("came in through the garage").',
+  description: 'When and where a person was last seen (with a camera: last seen by that camera).',
   input: z.object({ person, camera: cameraName.optional() }),
   output: z.object({ person: z.string(), seen: sightingSchema.nullable() }),
   kind: 'sighting',
