@@ -88,6 +88,45 @@ function writeSnapshots(dataDir: string, n: number): string[] {
   });
 }
 
+/** Grouped bars per tool: p50 (solid) and p95 (light) per transport, with the 50 ms target line. */
+function plotSvg(tools: string[], series: Array<{ name: string; color: string; p50: number[]; p95: number[] }>): string {
+  const W = 900;
+  const H = 360;
+  const left = 50;
+  const bottom = 300;
+  const top = 30;
+  const max = Math.max(60, ...series.flatMap((s) => s.p95));
+  const y = (v: number): number => bottom - ((bottom - top) * Math.min(v, max)) / max;
+  const group = (W - left - 20) / tools.length;
+  const bar = (group - 10) / series.length;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${left}" y="18" font-size="13">MCP tool-call round trip, ms (p50 solid, p95 light)</text>`,
+    `<line x1="${left}" y1="${bottom}" x2="${W - 10}" y2="${bottom}" stroke="#333"/>`,
+    `<line x1="${left}" y1="${y(50)}" x2="${W - 10}" y2="${y(50)}" stroke="#c00" stroke-dasharray="4 3"/>`,
+    `<text x="${W - 90}" y="${y(50) - 4}" fill="#c00">target 50 ms</text>`,
+  ];
+  for (let v = 0; v <= max; v += 20) out.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`);
+  tools.forEach((tool, i) => {
+    const x0 = left + 5 + i * group;
+    series.forEach((s, k) => {
+      const x = x0 + k * bar;
+      out.push(
+        `<rect x="${x}" y="${y(s.p95[i]!)}" width="${bar - 2}" height="${bottom - y(s.p95[i]!)}" fill="${s.color}" opacity="0.35"/>`,
+      );
+      out.push(`<rect x="${x}" y="${y(s.p50[i]!)}" width="${bar - 2}" height="${bottom - y(s.p50[i]!)}" fill="${s.color}"/>`);
+    });
+    out.push(`<text x="${x0 + (group - 10) / 2}" y="${bottom + 14}" text-anchor="middle">${tool}</text>`);
+  });
+  series.forEach((s, k) => {
+    out.push(`<rect x="${left + k * 110}" y="${H - 22}" width="12" height="12" fill="${s.color}"/>`);
+    out.push(`<text x="${left + k * 110 + 16}" y="${H - 12}">${s.name}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
 interface Call {
   name: string;
   arguments: Record<string, unknown>;
@@ -208,15 +247,21 @@ export const mcpBench: Bench = {
         stdio: viaMcp(stdio),
       };
       const samples: Record<string, Record<string, number[]>> = { bare: {}, http: {}, stdio: {} };
+      // CPU time of this process per call (user + system): for http it holds client and server, for bare the query;
+      // what a loaded machine distorts least. The stdio subprocess's CPU is not in it.
+      const cpu: Record<string, number[]> = { bare: [], http: [], stdio: [] };
       // Warm-up (JIT, statement caches, connections), then rounds interleaved so load drifts hit all three alike.
       for (const way of Object.values(ways)) for (const c of calls) await way(c);
       const loadStart = loadavg();
       for (let round = 0; round < rounds; round++) {
         for (const [name, way] of Object.entries(ways)) {
           for (const c of calls) {
+            const c0 = process.cpuUsage();
             const t0 = performance.now();
             await way(c);
             ((samples[name]![c.name] ??= []) as number[]).push(performance.now() - t0);
+            const used = process.cpuUsage(c0);
+            cpu[name]!.push((used.user + used.system) / 1000);
           }
         }
         if (round % 10 === 0) ctx.progress(`round ${round}/${rounds}`, 0.2 + (0.8 * round) / rounds);
@@ -235,6 +280,10 @@ export const mcpBench: Bench = {
         metrics[`${way}_p50_ms`] = r2(pct(all(way), 50));
         metrics[`${way}_p95_ms`] = r2(pct(all(way), 95));
       }
+      for (const way of ['http', 'bare']) {
+        metrics[`${way}_cpu_p50_ms`] = r2(pct(cpu[way]!, 50));
+        metrics[`${way}_cpu_p95_ms`] = r2(pct(cpu[way]!, 95));
+      }
       const rows: string[] = [];
       for (const c of calls) {
         const row = ['http', 'stdio', 'bare'].map((w) => samples[w]![c.name]!);
@@ -246,7 +295,21 @@ export const mcpBench: Bench = {
         http_p95_vs_bare_p95: r2(Number(metrics.http_p95_ms) / Number(metrics.bare_p95_ms)),
         stdio_p95_vs_bare_p95: r2(Number(metrics.stdio_p95_ms) / Number(metrics.bare_p95_ms)),
         http_p50_vs_bare_p50: r2(Number(metrics.http_p50_ms) / Number(metrics.bare_p50_ms)),
+        http_cpu_p50_vs_bare_cpu_p50: r2(Number(metrics.http_cpu_p50_ms) / Number(metrics.bare_cpu_p50_ms)),
       };
+      const colors: Record<string, string> = { http: '#1f77b4', stdio: '#2ca02c', bare: '#7f7f7f' };
+      writeFileSync(
+        join(ctx.resultsDir, 'mcp.svg'),
+        plotSvg(
+          calls.map((c) => c.name),
+          ['http', 'stdio', 'bare'].map((w) => ({
+            name: w,
+            color: colors[w]!,
+            p50: calls.map((c) => r2(pct(samples[w]![c.name]!, 50))),
+            p95: calls.map((c) => r2(pct(samples[w]![c.name]!, 95))),
+          })),
+        ),
+      );
       writeFileSync(
         join(ctx.resultsDir, 'mcp.md'),
         [
@@ -261,6 +324,11 @@ export const mcpBench: Bench = {
           `- load average (1 min) at start ${r2(loadStart[0]!)}, at end ${r2(loadEnd[0]!)} (2 cores shared with other work)`,
           `- all store-backed calls: http p95 **${metrics.http_p95_ms} ms**, stdio p95 **${metrics.stdio_p95_ms} ms** (target ≤ 50 ms), ` +
             `bare p95 ${metrics.bare_p95_ms} ms; http/bare p95 ratio ${ratios.http_p95_vs_bare_p95}`,
+          `- CPU time per call in the bench process (client and server for http): http p50 ${metrics.http_cpu_p50_ms} ms / ` +
+            `p95 ${metrics.http_cpu_p95_ms} ms, bare p50 ${metrics.bare_cpu_p50_ms} ms / p95 ${metrics.bare_cpu_p95_ms} ms ` +
+            '(wall times on a machine this loaded are mostly waiting for a core)',
+          '',
+          '![p50 and p95 per tool and transport](mcp.svg)',
           '',
           '| tool | http | stdio | bare | http p95 / bare p95 |',
           '|---|---|---|---|---|',
