@@ -351,7 +351,11 @@ t.test('images, Dockerfiles and commands agree', async (t) => {
     }
   }
   const daemonfile = readFileSync(join(repo, 'deploy/docker/daemon.Dockerfile'), 'utf8');
-  t.match(daemonfile, /ENTRYPOINT \["node", "bin\/homesight\.js"\]/, 'the daemon image runs bin/homesight.js (args: run --config …)');
+  t.match(daemonfile, /ENTRYPOINT \["node", [^\]]*"bin\/homesight\.js"\]/, 'the image runs bin/homesight.js (args: run --config …)');
+  const unit = readFileSync(join(repo, 'systemd/homesight.service'), 'utf8');
+  for (const m of unit.matchAll(/^Environment=(HOMESIGHT_RUNTIME|MALLOC_\w+|NODE_ENV)=(\S+)$/gm)) {
+    t.ok(daemonfile.includes(`${m[1]}=${m[2]}`), `the image sets ${m[1]}=${m[2]} as the systemd unit does`);
+  }
   t.match(daemonfile, /RUN npm run build/, 'the daemon image runs the dist/ build');
   const job = workload(one(teacherObjects, 'Job')).spec.template.spec.containers[0]!;
   const script = job.command?.[1] ?? '';
