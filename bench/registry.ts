@@ -16,4 +16,5 @@ export const BENCHES: Array<{ name: string; load: () => Promise<Bench> }> = [
   { name: 'vision-threads', load: async () => (await import('./runtime/threads.js')).visionThreadsBench },
   { name: 'fleet-load', load: async () => (await import('./fleet/bench.js')).fleetLoadBench },
   { name: 'mcp', load: async () => (await import('./mcp/rtt.js')).mcpBench },
+  { name: 'watches', load: async () => (await import('./watches/bench.js')).watchesBench },
 ];

@@ -7,6 +7,7 @@ import { fleetCommands } from './fleet.js';
 import { enrollCommand } from './enroll.js';
 import { mcpCommand } from './mcp.js';
 import { runCommand, versionCommand } from './run.js';
+import { watchCommands } from './watch.js';
 import type { CliCommand } from './command.js';
 
 export type { CliCommand } from './command.js';
@@ -24,4 +25,5 @@ export const COMMANDS: CliCommand[] = [
   ...agentCommands,
   ...fleetCommands,
   mcpCommand,
+  ...watchCommands,
 ];

@@ -36,7 +36,10 @@ export function describeTrigger(t: WatchTrigger): string {
   const who = t.who.kind === 'person' ? t.who.name : t.who.kind === 'unknown' ? "someone you don't know" : 'someone';
   let what: string;
   if (t.activity !== null && t.on === 'end')
-    what = t.activity === 'lying_down' || t.activity === 'sitting' ? `gets up from ${activityWords(t.activity)}` : `stops ${activityWords(t.activity)}`;
+    what =
+      t.activity === 'lying_down' || t.activity === 'sitting'
+        ? `gets up from ${activityWords(t.activity)}`
+        : `stops ${activityWords(t.activity)}`;
   else if (t.activity !== null) what = `is ${activityWords(t.activity)}`;
   else what = t.who.kind === 'person' ? 'is seen' : 'shows up';
   const where: string[] = [];
@@ -44,7 +47,8 @@ export function describeTrigger(t: WatchTrigger): string {
   if (t.zones.length > 0) where.push(`in the ${list(t.zones.map(words))} zone${t.zones.length > 1 ? 's' : ''}`);
   const parts = [who, what, ...where];
   const grace = t.who.kind === 'unknown' && t.min_duration_s <= UNKNOWN_GRACE_S;
-  if (t.min_duration_s > 0 && !grace) parts.push(t.on === 'end' ? `after at least ${duration(t.min_duration_s)}` : `for more than ${duration(t.min_duration_s)}`);
+  if (t.min_duration_s > 0 && !grace)
+    parts.push(t.on === 'end' ? `after at least ${duration(t.min_duration_s)}` : `for more than ${duration(t.min_duration_s)}`);
   if (t.count > 1) parts.push(`${t.count} times`);
   return parts.join(' ');
 }

@@ -190,8 +190,10 @@ export class WatchEvaluator {
   private occurrence(r: Runtime, st: TrackState, now: number): void {
     if (st.counted) return;
     st.counted = true;
-    r.occurrences++;
     const w = r.watch;
+    // A duration timer that runs out after the window closed does not count.
+    if (now >= w.expires_at) return;
+    r.occurrences++;
     if (r.occurrences < w.spec.trigger.count) return;
     r.occurrences = 0;
     if (w.last_fired_at !== null && now - w.last_fired_at < w.spec.cooldown_s * 1000) return;

@@ -151,9 +151,13 @@ export class WatchesModule implements ServiceModule<HomeSightConfig>, WatchServi
     const store = this.watchStore;
     const parsed = watchSpecSchema.safeParse(input);
     if (!parsed.success) {
-      throw new HomeSightError('E_WATCH_INVALID', `the watch spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
-        hint: 'see watchSpecSchema (docs/watches.md)',
-      });
+      throw new HomeSightError(
+        'E_WATCH_INVALID',
+        `the watch spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        {
+          hint: 'see watchSpecSchema (docs/watches.md)',
+        },
+      );
     }
     const spec = parsed.data;
     const w = this.config.watches;

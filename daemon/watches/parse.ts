@@ -21,20 +21,19 @@ export interface WatchParseContext {
   defaultCooldownS: number;
 }
 
-export type WatchParse =
-  | { ok: true; spec: WatchSpecInput; description: string; confirmation: string }
-  | { ok: false; reason: string };
+export type WatchParse = { ok: true; spec: WatchSpecInput; description: string; confirmation: string } | { ok: false; reason: string };
 
 /** The lead of a standing order and the word that opens its condition. */
 const LEAD = new RegExp(
   String.raw`\b(?:let (?:me|us) know|tell (?:me|us)|notify (?:me|us)|alert (?:me|us)|ping (?:me|us)|warn (?:me|us)|` +
-    String.raw`message (?:me|us)|text (?:me|us)|wake (?:me|us)(?: up)?|give (?:me|us) a (?:heads-up|shout|ping)|` +
+    '(?:message (?:me|us)|text (?:me|us)|wake (?:me|us)(?: up)?|give (?:me|us) a (?:heads-up|shout|ping))|' +
     String.raw`send (?:me|us) an? (?:alert|notification|message)|keep an eye out|watch out|keep watching)\b[\s,]*` +
     String.raw`(?:(?:please|right away|straight away|immediately)\s+)?` +
     String.raw`(if|when|whenever|as soon as|once|the moment|each time|every time|in case|should)\b`,
 );
 /** "from now on, whenever X, tell me": the condition before the lead. */
-const TRAILING = /\b(whenever|every time|each time|if|when)\b(.+?),?\s+(?:please\s+)?(?:tell|let|notify|alert|ping|warn|message) (?:me|us)\b/;
+const TRAILING =
+  /\b(whenever|every time|each time|if|when)\b(.+?),?\s+(?:please\s+)?(?:tell|let|notify|alert|ping|warn|message) (?:me|us)\b/;
 
 const ONCE = new Set(['when', 'as soon as', 'once', 'the moment']);
 
@@ -57,12 +56,19 @@ const NUMBER_WORDS: Record<string, number> = {
 /** Activities as words → the activity expert's classes; `end` triggers read "gets up / wakes up". */
 const ACTIVITIES: Array<{ re: RegExp; activity: string; on?: 'end' }> = [
   {
-    re: /\b(?:gets?|getting|got) up\b|\bwakes? up\b|\bwaking up\b|\bgets? out of bed\b|\bup from (?:his|her|their|the) (?:nap|sleep|rest|lie-down)\b|\bstops? (?:lying|sleeping|napping)\b/,
+    re: new RegExp(
+      String.raw`\b(?:gets?|getting|got) up\b|\bwakes? up\b|\bwaking up\b|\bgets? out of bed\b|` +
+        String.raw`\bup from (?:his|her|their|the) (?:nap|sleep|rest|lie-down)\b|\bstops? (?:lying|sleeping|napping)\b`,
+    ),
     activity: 'lying_down',
     on: 'end',
   },
   {
-    re: /\b(?:lies|lying|lay|lays|laid|lie) (?:down|on the floor|on the ground|there)\b|\b(?:lies|lying|lie)\b|\bon the floor\b|\bon the ground\b|\bfalls?\b|\bfell\b|\bfallen\b|\bcollapses?\b|\bcollapsed\b|\bnaps?\b|\bnapping\b|\bsleeps?\b|\bsleeping\b|\bgoes to bed\b|\blies down\b/,
+    // The activity expert has no "fall" class: a fall is someone lying down (on the floor).
+    re: new RegExp(
+      String.raw`\b(?:lies|lying|lay|lays|laid|lie)\b|\bon the (?:floor|ground)\b|\b(?:falls?|fell|fallen|collapses?|collapsed)\b|` +
+        String.raw`\b(?:naps?|napping|sleeps?|sleeping)\b|\bgoes to bed\b`,
+    ),
     activity: 'lying_down',
   },
   { re: /\bstands? up\b|\bstanding\b/, activity: 'standing' },
@@ -89,7 +95,10 @@ const UNSUPPORTED: Array<{ re: RegExp; reason: string }> = [
     reason: 'I can watch for someone showing up, doing something or getting up, not yet for someone leaving',
   },
   {
-    re: /\b(?:cars?|vans?|trucks?|bikes?|dogs?|cats?|pets?|parcels?|packages?|deliver(?:y|ies)|postman|doors? (?:opens?|closes?|is open)|windows?|lights?|smoke|fire|water|noise|sound|motion|movement|kettle|oven)\b/,
+    re: new RegExp(
+      String.raw`\b(?:cars?|vans?|trucks?|bikes?|dogs?|cats?|pets?|parcels?|packages?|deliver(?:y|ies)|postman|` +
+        String.raw`doors? (?:opens?|closes?|is open)|windows?|lights?|smoke|fire|water|noise|sound|motion|movement|kettle|oven)\b`,
+    ),
     reason: 'I can watch for people (who, where, doing what), not for objects, animals, doors or other sensors',
   },
   {
@@ -158,7 +167,7 @@ export function parseWatchRequest(question: string, ctx: WatchParseContext): Wat
       else
         return {
           ok: false,
-          reason: `a watch looks for one person, anyone, or someone you don't know; "${m.surface}" is several people — ask once per person.`,
+          reason: `a watch looks for one person, anyone, or someone you don't know; "${m.surface}" is several people: ask once each.`,
         };
     } else if (r.kind === 'camera') cameras.add(r.camera);
     else if (r.kind === 'room') {
@@ -175,11 +184,16 @@ export function parseWatchRequest(question: string, ctx: WatchParseContext): Wat
     if (who?.kind === 'unknown') return { ok: false, reason: 'a watch cannot look for a known person and an unknown one at once.' };
     who = { kind: 'person', name: [...people][0]! };
   }
-  if (who === undefined && /\b(?:someone|somebody|anyone|anybody|a person|people|a visitor|visitors|guests?)\b/.test(text)) who = { kind: 'anyone' };
+  if (who === undefined && /\b(?:someone|somebody|anyone|anybody|a person|people|a visitor|visitors|guests?)\b/.test(text))
+    who = { kind: 'anyone' };
   // "my daughter" with no such person in the household: an unresolved name is refused, not dropped.
-  const unresolved = /\b(?:my|our) (son|daughter|wife|husband|mum|mom|dad|grandpa|grandma|granny|nana|opa|oma|baby|partner|kid|child)\b/.exec(text);
+  const unresolved =
+    /\b(?:my|our) (son|daughter|wife|husband|mum|mom|dad|grandpa|grandma|granny|nana|opa|oma|baby|partner|kid|child)\b/.exec(text);
   if (who === undefined && unresolved !== null)
-    return { ok: false, reason: `I do not know who "${unresolved[0]}" is in this household; add them (household.people) or use their name.` };
+    return {
+      ok: false,
+      reason: `I do not know who "${unresolved[0]}" is in this household; add them (household.people) or use their name.`,
+    };
 
   const act = ACTIVITIES.find((a) => a.re.test(text));
   if (who === undefined && act === undefined)

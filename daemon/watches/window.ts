@@ -14,7 +14,19 @@ export interface WatchWindow {
 }
 
 const HOUR = 3_600_000;
-const NUMBERS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, ten: 10, twelve: 12, 'twenty-four': 24 };
+const NUMBERS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  ten: 10,
+  twelve: 12,
+  'twenty-four': 24,
+};
 const PARTS: Record<string, [number, number]> = { morning: [6, 12], afternoon: [12, 18], evening: [17, 22] };
 
 function num(s: string): number {
@@ -29,7 +41,10 @@ export function resolveWindow(text: string, nowMs: number, tz: string): WatchWin
     zonedToUtc({ year: now.year, month: now.month, day: now.day + dayOffset, hour, minute }, tz);
   const span = (start: number, end: number, phrase: string): WatchWindow => ({ startsAt: Math.max(start, nowMs), expiresAt: end, phrase });
 
-  let m = /\b(?:for|during|in) the next (\d+|an?|one|two|three|four|five|six|ten|twelve|twenty-four) (minutes?|mins?|hours?|hrs?|days?)\b/.exec(q);
+  let m =
+    /\b(?:for|during|in) the next (\d+|an?|one|two|three|four|five|six|ten|twelve|twenty-four) (minutes?|mins?|hours?|hrs?|days?)\b/.exec(
+      q,
+    );
   if (m !== null) {
     const n = num(m[1]!);
     const unit = m[2]!.startsWith('d') ? 24 * HOUR : m[2]!.startsWith('h') ? HOUR : 60_000;

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { loadConfig } from '../../daemon/config/index.js';
@@ -11,6 +13,9 @@ import { tempDir } from '../agent/support.js';
 import { haProblems } from '../mqtt/support/ha-shapes.js';
 import { Consumer, freePort, waitFor } from '../mqtt/support/mqtt.js';
 import { personEvent } from './support.js';
+
+const run = promisify(execFile);
+const repo = new URL('../../', import.meta.url).pathname;
 
 /** Saturday 2 May 2026, 21:30 in Berlin: "tonight" has begun. */
 const NOW = Date.parse('2026-05-02T21:30:00+02:00');
@@ -183,6 +188,35 @@ t.test('standing orders through the real daemon: watches from words, MQTT notifi
     again.list().map((w) => w.id),
     [strangerWatch!.id],
   );
+  // The CLI speaks the same MQTT requests (a child process: this process serves them).
+  const cli = async (...args: string[]): Promise<{ code: number; out: string }> => {
+    try {
+      const r = await run(process.execPath, [join(repo, 'bin', 'homesight.js'), ...args, '--config', join(dir, 'homesight.yaml')], {
+        env: { ...process.env, HOMESIGHT_CONFIG: '' },
+        timeout: 120_000,
+      });
+      return { code: 0, out: r.stdout };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, out: e.stdout + e.stderr };
+    }
+  };
+  const listedByCli = await cli('watch', 'list');
+  t.equal(listedByCli.code, 0, 'homesight watch list');
+  t.match(
+    listedByCli.out,
+    new RegExp(
+      `^${strangerWatch!.id}  active +until 2026-05-03 06:00, fired 1×  someone you don't know shows up on the front door camera\n$`,
+    ),
+  );
+  const added = await cli('watch', 'add', 'let me know if someone is in the living room for the next 2 hours');
+  t.equal(added.code, 0, 'homesight watch add (in words, through the agent)');
+  t.match(added.out, /^I'll let you know whenever someone shows up on the living room camera until /);
+  const newest = again.list().find((w) => w.question?.includes('living room'))!;
+  const cancelledByCli = await cli('watch', 'cancel', newest.id);
+  t.equal(cancelledByCli.code, 0, 'homesight watch cancel');
+  t.equal(again.get(newest.id)?.status, 'cancelled');
+
   // After the window ("tonight" ends at 06:00), nothing fires and the watch expires.
   clock.advance(9 * 3_600_000);
   see(daemon, 'new', personEvent('ev-late', 'front_door', clock.now()));

@@ -9,8 +9,19 @@ export const watchesSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('evaluate standing watches on vision events and serve watch/* on MQTT'),
     max_active: z.number().int().min(1).max(100_000).default(5000).describe('more active watches are refused (E_WATCH_LIMIT)'),
-    default_hours: z.number().min(0.1).max(24 * 365).default(24).describe('validity of a watch whose request names no window'),
-    default_cooldown_s: z.number().int().min(0).max(86_400).default(300).describe('quiet time after a watch fires, unless the request says'),
+    default_hours: z
+      .number()
+      .min(0.1)
+      .max(24 * 365)
+      .default(24)
+      .describe('validity of a watch whose request names no window'),
+    default_cooldown_s: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe('quiet time after a watch fires, unless the request says'),
     snapshot_max_bytes: z
       .number()
       .int()
