@@ -49,7 +49,6 @@ export const ERROR_CODES = {
 
   // Standing watches
   E_WATCH_INVALID: 'a watch spec (or a stored watch) does not match the watch schema',
-  E_WATCH_NOT_FOUND: 'no active watch has that id',
   E_WATCH_LIMIT: 'the number of active watches reached watches.max_active',
   E_WATCHES_NOT_STARTED: 'the watches service was used before its module started',
 
