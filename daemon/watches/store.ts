@@ -45,7 +45,7 @@ export class WatchStore {
   }
 
   /** Watches with the given status (all when omitted), newest first. */
-  list(status?: WatchStatus, limit = 1000): Watch[] {
+  list(status?: WatchStatus, limit = 100_000): Watch[] {
     const rows = (
       status === undefined
         ? this.db.prepare('SELECT * FROM watches ORDER BY created_at DESC, id DESC LIMIT ?').all(limit)
