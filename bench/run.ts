@@ -98,11 +98,16 @@ const rows: string[] = [
 for (const f of readdirSync(resultsDir)
   .filter((f) => f.endsWith('.json'))
   .sort()) {
-  const r = JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as BenchResult & {
-    name: string;
-    date: string;
+  const r = JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as Partial<BenchResult> & {
+    name?: string;
+    date?: string;
     target_check?: ReturnType<typeof checkTargets>;
   };
+  // a results file another tool wrote (not a bench run) has no name/date; list it without crashing the summary
+  if (typeof r.name !== 'string' || typeof r.date !== 'string') {
+    rows.push(`| ${f} | — | not a bench run result (no name/date) | | |`);
+    continue;
+  }
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
   const metrics = Object.entries(r.metrics ?? {})
     .slice(0, 8)

@@ -199,7 +199,18 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeFileSync(
     join(out, 'planner-calibration.json'),
-    `${JSON.stringify({ natural_sha256: sha, gate_node_f1: GATE_NODE_F1, planners: cs }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        name: 'planner-calibration',
+        description: 'plan accuracy per confidence bin on the natural set, and the cloud-gate threshold from it',
+        date: new Date().toISOString(),
+        natural_sha256: sha,
+        gate_node_f1: GATE_NODE_F1,
+        planners: cs,
+      },
+      null,
+      2,
+    )}\n`,
   );
   writeFileSync(join(out, 'planner-calibration.svg'), await renderSvg(chart(cs)));
   process.stdout.write(`natural set questions.jsonl sha256 ${sha}\n\n${cs.map(table).join('\n\n')}\n`);

@@ -9,11 +9,12 @@
  * metrics.
  */
 import type { TaskPlan } from '../../../daemon/agent/index.js';
+import { configSchema } from '../../../daemon/config/index.js';
 import { samePlan } from '../../../daemon/agent/planner-model/index.js';
 import type { EvalRecord, MetricDefinition } from '../../harness/index.js';
 
-/** Confidence at or above which a plan counts as confident (the cloud gate's default, agent.cloud.min_confidence). */
-export const CONFIDENT = -1.5;
+/** Confidence at or above which a plan counts as confident: the cloud gate's default (agent.cloud.min_confidence). */
+export const CONFIDENT: number = configSchema.parse({}).agent.cloud.min_confidence;
 
 function comparable(plan: TaskPlan): TaskPlan {
   return {
