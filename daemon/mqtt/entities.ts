@@ -78,12 +78,18 @@ export function buildEntities(input: EntityInput): DiscoveryEntity[] {
     objectId: string,
     payload: Omit<HaPayload<C>, 'unique_id' | 'device' | 'origin'>,
   ): void => {
-    if (out.some((e) => e.objectId === objectId)) {
+    // Entities share the unique_id space; a device trigger (no unique_id) only its own discovery topics.
+    const trigger = (c: HaComponent): boolean => c === 'device_automation';
+    if (out.some((e) => e.objectId === objectId && trigger(e.component) === trigger(component))) {
       throw new HomeSightError('E_MQTT_DISCOVERY', `two Home Assistant entities with the object id "${objectId}"`, {
         hint: 'object ids of declared entities must be unique on the device',
       });
     }
-    const full = { ...common, ...payload, unique_id: `${node}_${objectId}` };
+    // A device trigger is no entity: it has no unique_id or availability, only the device it belongs to.
+    const full =
+      component === 'device_automation'
+        ? { device: common.device, origin: common.origin, ...payload }
+        : { ...common, ...payload, unique_id: `${node}_${objectId}` };
     const parsed = HA_COMPONENTS[component].parse(full) as Record<string, unknown>;
     out.push({ component, objectId, topic: `${input.discoveryPrefix}/${component}/${node}/${objectId}/config`, payload: parsed });
   };

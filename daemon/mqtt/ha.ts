@@ -138,21 +138,40 @@ export const haButtonSchema = z.strictObject({
   device_class: z.enum(['identify', 'restart', 'update']).optional(),
 });
 
+/**
+ * An MQTT device trigger (home-assistant.io/integrations/device_trigger.mqtt): not an entity (no unique_id, name or
+ * availability), a trigger of the device usable in automations, fired by any message on `topic` (or only `payload`).
+ * The pair type × subtype must be unique on the device.
+ */
+export const haDeviceTriggerSchema = z.strictObject({
+  automation_type: z.literal('trigger'),
+  topic,
+  type: z.string().min(1),
+  subtype: z.string().min(1),
+  payload: z.string().optional(),
+  value_template: template.optional(),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  device: haDeviceSchema,
+  origin: haOriginSchema,
+});
+
 export const HA_COMPONENTS = {
   binary_sensor: haBinarySensorSchema,
   sensor: haSensorSchema,
   camera: haCameraSchema,
   event: haEventSchema,
   button: haButtonSchema,
+  device_automation: haDeviceTriggerSchema,
 } as const;
 
 export type HaComponent = keyof typeof HA_COMPONENTS;
 export type HaPayload<C extends HaComponent> = z.input<(typeof HA_COMPONENTS)[C]>;
 
 /**
- * An entity another module adds to the device's discovery (presence sensors, watch events): the component, its
- * object id (unique on the device) and its payload without what discovery fills in (unique_id, device, origin,
- * availability). Topics in it are absolute (`bridge.topic(sub)`).
+ * An entity another module adds to the device's discovery (presence sensors, watch events, watch device triggers):
+ * the component, its object id (unique on the device) and its payload without what discovery fills in (unique_id,
+ * device, origin, availability; a device trigger gets only device and origin). Topics in it are absolute
+ * (`bridge.topic(sub)`).
  */
 export type HaEntityDeclaration = {
   [C in HaComponent]: { component: C; objectId: string; payload: Omit<HaPayload<C>, 'unique_id' | 'device' | 'origin'> };

@@ -52,6 +52,14 @@ function eventTopic(id: string): string {
   return `watch/${id}/event`;
 }
 
+/** The device trigger type of every watch; the subtype names the watch (type × subtype is unique on the device). */
+export const WATCH_TRIGGER_TYPE = 'watch_triggered';
+
+/** "Heinrich gets up from lying down (w_0a1b2c3d4e5f)": what HA's trigger picker shows, unique by the id. */
+export function watchTriggerSubtype(w: Pick<Watch, 'id' | 'description'>): string {
+  return `${w.description.slice(0, 100)} (${w.id})`;
+}
+
 function newWatchId(): string {
   return `w_${randomBytes(6).toString('hex')}`;
 }
@@ -335,18 +343,32 @@ export class WatchesModule implements ServiceModule<HomeSightConfig>, WatchServi
         return [];
       }
     }
-    return active.map((w) => ({
-      component: 'event' as const,
-      objectId: `watch_${w.id}`,
-      payload: {
-        name: `Watch: ${w.description}`.slice(0, 120),
-        icon: 'mdi:eye-check',
-        state_topic: bridge.topic(eventTopic(w.id)),
-        event_types: ['triggered'],
-        json_attributes_topic: bridge.topic(eventTopic(w.id)),
-        qos: 1 as const,
+    return active.flatMap((w): HaEntityDeclaration[] => [
+      {
+        component: 'event',
+        objectId: `watch_${w.id}`,
+        payload: {
+          name: `Watch: ${w.description}`.slice(0, 120),
+          icon: 'mdi:eye-check',
+          state_topic: bridge.topic(eventTopic(w.id)),
+          event_types: ['triggered'],
+          json_attributes_topic: bridge.topic(eventTopic(w.id)),
+          qos: 1,
+        },
       },
-    }));
+      {
+        // The same topic as a device trigger ("HomeSight device: watch triggered"), for automations built in the UI.
+        component: 'device_automation',
+        objectId: `watch_${w.id}`,
+        payload: {
+          automation_type: 'trigger',
+          topic: bridge.topic(eventTopic(w.id)),
+          type: WATCH_TRIGGER_TYPE,
+          subtype: watchTriggerSubtype(w),
+          qos: 1,
+        },
+      },
+    ]);
   }
 }
 

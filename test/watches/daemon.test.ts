@@ -110,6 +110,28 @@ t.test('standing orders through the real daemon: watches from words, MQTT notifi
     t.same(haProblems(m.topic, m.json()), [], 'the HA-shaped checker accepts the watch entity');
     t.match(m.json(), { event_types: ['triggered'], state_topic: `homesight/hub1/watch/${w.id}/event`, qos: 1 });
   }
+  // …and a device trigger of the HomeSight device on the same topic (automations built in HA's UI).
+  const trig = (id: string): string => `homeassistant/device_automation/homesight_hub1/watch_${id}/config`;
+  await waitFor(() => active.every((w) => ha.last(trig(w.id)) !== undefined), 10_000, 'watch device triggers');
+  for (const w of active) {
+    const m = ha.last(trig(w.id))!;
+    t.same(haProblems(m.topic, m.json()), [], 'the HA-shaped checker accepts the device trigger');
+    t.same(m.json(), {
+      automation_type: 'trigger',
+      topic: `homesight/hub1/watch/${w.id}/event`,
+      type: 'watch_triggered',
+      subtype: `${w.description} (${w.id})`,
+      qos: 1,
+      device: ha.last(cfg(w.id))!.json().device,
+      origin: ha.last(cfg(w.id))!.json().origin,
+    });
+  }
+  const bad = { automation_type: 'action', topic: 't', type: 'a', subtype: 'b', device: { identifiers: ['d'] }, name: 'n' };
+  t.same(
+    haProblems(trig('x'), bad),
+    ['device_automation: unknown key name', "device_automation: automation_type must be 'trigger'"],
+    'the checker refuses a device trigger HA would not take',
+  );
   const later = await Consumer.connect(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4 });
   await later.subscribe('homeassistant/event/#');
   for (const w of active) t.equal((await later.waitTopic(cfg(w.id))).retain, true, 'discovery is retained');
@@ -137,6 +159,7 @@ t.test('standing orders through the real daemon: watches from words, MQTT notifi
   const woke = await ha.waitTopic('homesight/hub1/watch/triggered', (m) => m.json().watch_id === napWatch!.id);
   t.match(woke.json(), { identity: 'Heinrich', activity: 'sitting', camera: 'living_room' });
   await waitFor(() => ha.last(cfg(napWatch!.id))?.payload.length === 0, 10_000, 'the done watch removed from HA');
+  await waitFor(() => ha.last(trig(napWatch!.id))?.payload.length === 0, 10_000, 'its device trigger removed too');
   t.equal(watches.get(napWatch!.id)?.status, 'done');
   await new Promise((r) => setTimeout(r, 200));
   t.equal(ha.on('homesight/hub1/watch/triggered').length, 2, 'no duplicate notifications');
@@ -184,6 +207,7 @@ t.test('standing orders through the real daemon: watches from words, MQTT notifi
   t.equal(again.get(napWatch!.id)?.status, 'done');
   const cancelled = await request('watch/cancel', { watch_id: created.id }, 'x1');
   t.same(cancelled, { cancelled: true, watch_id: created.id });
+  await waitFor(() => ha.last(trig(created.id))?.payload.length === 0, 10_000, 'a cancelled watch leaves no device trigger');
   t.same(
     again.list().map((w) => w.id),
     [strangerWatch!.id],

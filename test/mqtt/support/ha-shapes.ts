@@ -55,6 +55,15 @@ const SHAPES: Record<string, { required: string[]; keys: string[] }> = {
   button: { required: ['command_topic'], keys: ['command_template', 'command_topic', 'device_class', 'payload_press', 'retain'] },
 };
 
+/**
+ * MQTT device triggers (home-assistant.io/integrations/device_trigger.mqtt): no entity, so none of COMMON's entity
+ * keys; HA drops unknown keys silently (REMOVE_EXTRA), which is a bug all the same, so they are reported here too.
+ */
+const DEVICE_TRIGGER = {
+  required: ['automation_type', 'device', 'subtype', 'topic', 'type'],
+  keys: ['automation_type', 'device', 'encoding', 'origin', 'payload', 'platform', 'qos', 'subtype', 'topic', 'type', 'value_template'],
+};
+
 const DEVICE_KEYS = [
   'configuration_url',
   'connections',
@@ -109,15 +118,22 @@ export function haProblems(topic: string, payload: Record<string, unknown>): str
   const m = /^([^/]+)\/([a-z_]+)\/([a-zA-Z0-9_-]+)\/([a-zA-Z0-9_-]+)\/config$/.exec(topic);
   if (m === null) return [`topic ${topic} is not <prefix>/<component>/<node_id>/<object_id>/config`];
   const component = m[2]!;
-  const shape = SHAPES[component];
+  const trigger = component === 'device_automation';
+  const shape = trigger ? DEVICE_TRIGGER : SHAPES[component];
   if (shape === undefined) return [`unknown component ${component}`];
-  const known = new Set([...COMMON, ...shape.keys]);
+  const known = new Set(trigger ? shape.keys : [...COMMON, ...shape.keys]);
   for (const k of Object.keys(payload)) if (!known.has(k)) out.push(`${component}: unknown key ${k}`);
   for (const k of shape.required) if (payload[k] === undefined) out.push(`${component}: missing required ${k}`);
   for (const k of ['state_topic', 'topic', 'command_topic', 'json_attributes_topic', 'availability_topic']) {
     if (payload[k] !== undefined && !isTopic(payload[k])) out.push(`${k} is not a topic`);
   }
-  if (typeof payload.unique_id !== 'string' || payload.unique_id === '') out.push('unique_id missing (needed for the device registry)');
+  if (trigger) {
+    if (payload.automation_type !== 'trigger') out.push("device_automation: automation_type must be 'trigger'");
+    for (const k of ['type', 'subtype'])
+      if (typeof payload[k] !== 'string' || payload[k] === '') out.push(`device_automation: ${k} must be a string`);
+    if (payload.payload !== undefined && typeof payload.payload !== 'string') out.push('device_automation: payload must be a string');
+  } else if (typeof payload.unique_id !== 'string' || payload.unique_id === '')
+    out.push('unique_id missing (needed for the device registry)');
   const dev = payload.device as Record<string, unknown> | undefined;
   if (dev === undefined) out.push('device missing');
   else {
