@@ -26,6 +26,7 @@ export const SYSTEM: readonly string[] = [
   'test/mqtt/embedded.test.ts',
   'test/mqtt/mosquitto.test.ts',
   'test/agent/mqtt.test.ts',
+  'test/watches/mosquitto.test.ts',
   // whole daemons with cameras, brokers and RTSP servers
   'test/faults/*.test.ts',
   // ffmpeg, GStreamer's RTSP server (Python gi)
