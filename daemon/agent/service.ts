@@ -36,6 +36,7 @@ import {
   isStandingOrder,
 } from './planning/index.js';
 import type { RouteRequest } from '../mqtt/index.js';
+import type { WatchSpec } from '../contracts/index.js';
 
 /** Per-question options, as agent/ask declares them in the MQTT API. */
 export type AskOptions = NonNullable<RouteRequest<'agent/ask'>['options']>;
@@ -77,6 +78,8 @@ export interface AskResult {
   notes: string[];
   conversation_id: string | null;
   executed: boolean;
+  /** A standing order: the watch it created (ask) or would create (plan only: created false, id null). */
+  watch?: { created: boolean; id: string | null; spec: WatchSpec; description: string; confirmation: string };
 }
 
 /** The agent section as zod parsed it. */
@@ -301,8 +304,8 @@ export class AgentService {
     if (req.options?.planner !== undefined) planOpts.prefer = req.options.planner;
     if (signal !== undefined) planOpts.signal = signal;
     progress({ stage: 'planning' });
-    // A standing order becomes a watch (daemon/watches), not a plan over stored events.
-    const watched = req.options?.execute === false ? null : this.standingOrder(req, request, now);
+    // A standing order becomes a watch (daemon/watches), not a plan over stored events; plan only previews it.
+    const watched = this.standingOrder(req, request, now, req.options?.execute !== false);
     if (watched !== null) {
       progress({ stage: 'answered', ms: Math.round(this.clock.monotonic() - t0) });
       await this.remember(req, watched, null);
@@ -424,7 +427,7 @@ export class AgentService {
    * side effect, and the planner grammar and prompt stay as they are. Requests to act, to send data out or with
    * instructions in them are declined by the classifier first, as before.
    */
-  private standingOrder(req: AskRequest, request: PlanRequest, now: number): AskResult | null {
+  private standingOrder(req: AskRequest, request: PlanRequest, now: number, execute: boolean): AskResult | null {
     const watches = this.options.deps.watches;
     if (watches === undefined || !isStandingOrder(req.question)) return null;
     const declined = classifyRequest(req.question, {
@@ -434,16 +437,38 @@ export class AgentService {
     });
     if (declined !== null && declined.category !== 'not_supported') return null;
     const t0 = this.clock.monotonic();
-    const out = watches.fromRequest(req.question, groundingContextFor(request), now);
+    const grounding = groundingContextFor(request);
+    // Plan only: the watch it would create (parsed and checked the same way), nothing created.
+    const preview = execute ? null : watches.preview(req.question, grounding, now);
+    const out = preview === null ? watches.fromRequest(req.question, grounding, now) : null;
     const ms = Math.round(this.clock.monotonic() - t0);
-    const note = out.ok
-      ? `created watch ${out.watch.id} until ${formatIsoInZone(out.watch.expires_at, this.household.timezone)}`
-      : `declined (not_supported): ${out.reason}`;
-    return {
-      answer: out.ok ? out.confirmation : `I cannot keep that watch: ${out.reason}`,
+    const tz = this.household.timezone;
+    const made =
+      out?.ok === true
+        ? { created: true, id: out.watch.id, spec: out.watch.spec, description: out.watch.description, confirmation: out.confirmation }
+        : preview?.ok === true
+          ? { created: false, id: null, spec: preview.spec, description: preview.description, confirmation: preview.confirmation }
+          : null;
+    const reason = out?.ok === false ? out.reason : preview?.ok === false ? preview.reason : '';
+    const until = made === null ? '' : ` until ${formatIsoInZone(made.spec.expires_at ?? now, tz)}`;
+    const note =
+      made === null
+        ? `declined (not_supported): ${reason}`
+        : made.created
+          ? `created watch ${made.id}${until}`
+          : `would create a watch${until} (plan only)`;
+    const result: AskResult = {
+      answer:
+        made === null
+          ? `I cannot keep that watch: ${reason}`
+          : made.created
+            ? made.confirmation
+            : `Plan only (not created): ${made.confirmation}`,
       plan: {
         task_steps: [
-          out.ok ? `Step 1: Create standing watch ${out.watch.id}: ${out.watch.description}` : `Step 1: Decline (not_supported): ${out.reason}`,
+          made === null
+            ? `Step 1: Decline (not_supported): ${reason}`
+            : `Step 1: Create standing watch${made.id === null ? '' : ` ${made.id}`}: ${made.description}`,
           'Step 2: Confirm it in words',
         ],
         task_nodes: [{ task: 'compose_answer', arguments: { question: req.question.slice(0, 280), inputs: [] } }],
@@ -455,8 +480,10 @@ export class AgentService {
       trace: { planning: [], nodes: [], dropped: [], notes: [note], confidence: null },
       notes: [note],
       conversation_id: req.conversationId ?? null,
-      executed: out.ok,
+      executed: made?.created === true,
     };
+    if (made !== null) result.watch = made;
+    return result;
   }
 
   /** Short-term turn + long-term accepted plan (when it ran cleanly). Memory failures never fail the answer. */

@@ -49,6 +49,16 @@ const askResult = z.object({
   executed: z.boolean(),
   conversation_id: z.string().nullable(),
   notes: z.array(z.string()),
+  watch: z
+    .object({
+      created: z.boolean(),
+      id: watchIdSchema.nullable(),
+      spec: watchSpecSchema,
+      description: z.string(),
+      confirmation: z.string(),
+    })
+    .optional()
+    .describe('a standing order: the watch it created (agent/ask) or would create (agent/plan: created false, id null)'),
 });
 
 const askProgress = z.looseObject({ stage: z.string().describe('planned | node | answered …') });

@@ -27,8 +27,8 @@ import {
 } from '../system/index.js';
 import { describeTrigger } from './describe.js';
 import { realScheduler, type WatchEvaluator as Evaluator, WatchEvaluator, type WatchFiring, type WatchScheduler } from './evaluate.js';
-import { parseWatchRequest } from './parse.js';
-import type { WatchRequestOutcome, WatchService } from './service.js';
+import { parseWatchRequest, type WatchParse } from './parse.js';
+import type { WatchPreview, WatchRequestOutcome, WatchService } from './service.js';
 import { WatchStore } from './store.js';
 
 const HOUR = 3_600_000;
@@ -208,17 +208,27 @@ export class WatchesModule implements ServiceModule<HomeSightConfig>, WatchServi
   }
 
   fromRequest(question: string, grounding: GroundingContext, nowMs: number): WatchRequestOutcome {
+    const parsed = this.parseRequest(question, grounding, nowMs);
+    if (!parsed.ok) return parsed;
+    const watch = this.create(parsed.spec, { question });
+    return { ok: true, watch, confirmation: parsed.confirmation };
+  }
+
+  preview(question: string, grounding: GroundingContext, nowMs: number): WatchPreview {
+    const parsed = this.parseRequest(question, grounding, nowMs);
+    if (!parsed.ok) return parsed;
+    return { ok: true, spec: watchSpecSchema.parse(parsed.spec), description: parsed.description, confirmation: parsed.confirmation };
+  }
+
+  private parseRequest(question: string, grounding: GroundingContext, nowMs: number): WatchParse {
     const w = this.config.watches;
-    const parsed = parseWatchRequest(question, {
+    return parseWatchRequest(question, {
       grounding,
       nowMs,
       timezone: this.tz,
       defaultHours: w.default_hours,
       defaultCooldownS: w.default_cooldown_s,
     });
-    if (!parsed.ok) return parsed;
-    const watch = this.create(parsed.spec, { question });
-    return { ok: true, watch, confirmation: parsed.confirmation };
   }
 
   list(options: { all?: boolean; status?: WatchStatus } = {}): Watch[] {

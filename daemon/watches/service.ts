@@ -1,8 +1,11 @@
-import type { Watch, WatchSpecInput, WatchStatus } from '../contracts/index.js';
+import type { Watch, WatchSpec, WatchSpecInput, WatchStatus } from '../contracts/index.js';
 import type { GroundingContext } from '../grounding/index.js';
 
 /** A standing order in words, as a created watch and its confirmation, or the reason it cannot be one. */
 export type WatchRequestOutcome = { ok: true; watch: Watch; confirmation: string } | { ok: false; reason: string };
+
+/** A standing order in words as the watch it would become (every default filled in), or the reason it cannot be one. */
+export type WatchPreview = { ok: true; spec: WatchSpec; description: string; confirmation: string } | { ok: false; reason: string };
 
 /**
  * The watches capability as callers see it (the agent's standing-order path, the MQTT watch/* routes, the MCP
@@ -17,6 +20,8 @@ export interface WatchService {
    * ground questions, created as a watch; what a watch cannot express comes back as the reason.
    */
   fromRequest(question: string, grounding: GroundingContext, nowMs: number): WatchRequestOutcome;
+  /** What fromRequest would create, checked the same way, without creating anything (agent/plan, execute: false). */
+  preview(question: string, grounding: GroundingContext, nowMs: number): WatchPreview;
   /** Active watches (and, with `all`, finished ones too), newest first. */
   list(options?: { all?: boolean; status?: WatchStatus }): Watch[];
   /** One watch, or null. */

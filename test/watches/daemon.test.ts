@@ -76,11 +76,36 @@ t.test('standing orders through the real daemon: watches from words, MQTT notifi
   };
   let ha = await connectHa();
 
+  // Plan only (agent/plan, execute: false): the watch it would create, parsed and worded, and nothing created.
+  const preview = await agent.ask({ question: 'tell me when Opa gets up from his nap in the living room', options: { execute: false } });
+  t.equal(
+    preview.answer,
+    "Plan only (not created): I'll tell you when Heinrich gets up from lying down on the living room camera until 21:30 tomorrow.",
+  );
+  t.match(preview.watch, {
+    created: false,
+    id: null,
+    description: 'Heinrich gets up from lying down on the living room camera',
+    spec: {
+      trigger: { who: { kind: 'person', name: 'Heinrich' }, cameras: ['living_room'], activity: 'lying_down', on: 'end' },
+      once: true,
+      expires_at: NOW + 24 * 3_600_000,
+      action: { mqtt: true, snapshot: true, ha_event: true },
+    },
+  });
+  t.equal(preview.executed, false);
+  t.match(preview.plan.task_steps[0], /^Step 1: Create standing watch: Heinrich gets up/);
+  const previewRefused = await agent.ask({ question: 'let me know when the dog is in the living room', options: { execute: false } });
+  t.match(previewRefused.answer, /^I cannot keep that watch: I can watch for people/, 'plan only gives the reason a watch cannot be kept');
+  t.equal(previewRefused.watch, undefined);
+  t.same(daemon.module('watches')!.list({ all: true }), [], 'plan only created no watch');
+
   // Standing orders in words become watches, confirmed back.
   const stranger = await agent.ask({ question: "Let me know if someone I don't know comes to the front door tonight" });
   t.match(stranger.answer, /^I'll let you know whenever someone you don't know shows up on the front door camera until 06:00 tomorrow\.$/);
   t.match(stranger.notes[0], /^created watch w_[0-9a-f]+ until 2026-05-03T06:00/);
   const nap = await agent.ask({ question: 'tell me when Opa gets up from his nap in the living room' });
+  t.match(nap.watch, { created: true, id: /^w_/, spec: preview.watch!.spec, confirmation: preview.watch!.confirmation });
   t.match(nap.answer, /^I'll tell you when Heinrich gets up from lying down on the living room camera until 21:30 tomorrow\.$/);
   t.same(
     nap.plan.task_nodes.map((n) => n.task),
@@ -172,6 +197,11 @@ t.test('standing orders through the real daemon: watches from words, MQTT notifi
     t.equal(m.json().status, 'ok', `${topic} answered ok ${m.text().slice(0, 300)}`);
     return m.json().data as Record<string, unknown>;
   };
+  const planned = (await request('agent/plan', { question: 'let me know if someone is in the living room tonight' }, 'p1')) as {
+    watch: { created: boolean; spec: { trigger: { cameras: string[] } } };
+    executed: boolean;
+  };
+  t.match(planned, { executed: false, watch: { created: false, spec: { trigger: { cameras: ['living_room'] } } } }, 'agent/plan over MQTT');
   const listed = (await request('watch/list', {}, 'l1')) as { watches: Array<{ id: string }> };
   t.same(
     listed.watches.map((w) => w.id),

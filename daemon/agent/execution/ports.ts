@@ -159,8 +159,8 @@ export interface AgentDeps {
   longTerm?: LongTermPort;
   conversations?: ConversationsPort;
   hub?: HubPort;
-  /** Standing watches: a standing order in words becomes one (daemon/watches). */
-  watches?: Pick<WatchService, 'fromRequest'>;
+  /** Standing watches: a standing order in words becomes one (daemon/watches); plan only previews it. */
+  watches?: Pick<WatchService, 'fromRequest' | 'preview'>;
 }
 
 /** Household facts tools and prompts use. */
