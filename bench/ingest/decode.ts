@@ -261,7 +261,7 @@ export const ingestDecodeBench: Bench = {
     'our ffmpeg→pipe→Node pipeline vs bare ffmpeg to /dev/null; max cameras at 5 detect-fps; ' +
     'memory per camera',
   async run(ctx: BenchContext): Promise<BenchResult> {
-    const ffmpeg = resolveFfmpeg({ env: process.env });
+    const ffmpeg = await resolveFfmpeg({ env: process.env });
     const seconds = ctx.quick ? 8 : 20;
     ctx.progress(`generating a ${seconds} s 720p25 clip`, 0);
     const clip = makeClip(ffmpeg.path, ctx.workDir, seconds);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -45,21 +45,33 @@ function npmBinary(): string | null {
   }
 }
 
-/** Runs `ffmpeg -version` / `-hwaccels`; null when the binary does not run. */
-export function probeBinary(path: string): Omit<FfmpegBinary, 'source'> | null {
-  const v = spawnSync(path, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
-  if (v.status !== 0 || typeof v.stdout !== 'string') return null;
-  const first = v.stdout.split('\n')[0]?.trim() ?? '';
-  const m = /libavformat\s+(\d+)\./.exec(v.stdout);
-  const h = spawnSync(path, ['-hide_banner', '-hwaccels'], { encoding: 'utf8', timeout: 10_000 });
+/** Runs a probe command; its stdout, or null when it fails. */
+function probeOutput(path: string, args: string[]): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(path, args, { encoding: 'utf8', timeout: 10_000 }, (err, stdout) => resolve(err === null ? stdout : null));
+  });
+}
+
+/**
+ * Runs `ffmpeg -version` and `-hwaccels` (concurrently, without blocking the event loop); null when the binary
+ * does not run.
+ */
+export async function probeBinary(path: string): Promise<Omit<FfmpegBinary, 'source'> | null> {
+  const [version, hw] = await Promise.all([
+    probeOutput(path, ['-hide_banner', '-version']),
+    probeOutput(path, ['-hide_banner', '-hwaccels']),
+  ]);
+  if (version === null) return null;
+  const first = version.split('\n')[0]?.trim() ?? '';
+  const m = /libavformat\s+(\d+)\./.exec(version);
   const hwaccels =
-    h.status === 0 && typeof h.stdout === 'string'
-      ? h.stdout
+    hw === null
+      ? []
+      : hw
           .split('\n')
           .slice(1)
           .map((l) => l.trim())
-          .filter((l) => l !== '')
-      : [];
+          .filter((l) => l !== '');
   return { path, version: first, lavfMajor: m === null ? 0 : Number(m[1]), hwaccels };
 }
 
@@ -70,15 +82,15 @@ export function probeBinary(path: string): Omit<FfmpegBinary, 'source'> | null {
  * @ffmpeg-installer/ffmpeg (installs offline, but is from 2018). A binary that
  * is named explicitly but does not run is an error, not a silent fallback.
  */
-export function resolveFfmpeg(opts: { configPath?: string | undefined; env: NodeJS.ProcessEnv }): FfmpegBinary {
+export async function resolveFfmpeg(opts: { configPath?: string | undefined; env: NodeJS.ProcessEnv }): Promise<FfmpegBinary> {
   const tried: string[] = [];
-  const explicit = (path: string, source: 'config' | 'env'): FfmpegBinary => {
+  const explicit = async (path: string, source: 'config' | 'env'): Promise<FfmpegBinary> => {
     const key = source === 'config' ? 'ffmpeg.path' : 'FFMPEG_PATH';
     if (!isAbsolute(path) && !existsSync(path)) {
       const found = onPath(path, opts.env);
       if (found !== null) path = found;
     }
-    const info = existsSync(path) ? probeBinary(path) : null;
+    const info = existsSync(path) ? await probeBinary(path) : null;
     if (info === null) {
       throw new HomeSightError('E_FFMPEG_NOT_FOUND', `${key} names an ffmpeg that does not run: ${path}`, {
         context: { path, key },
@@ -92,13 +104,13 @@ export function resolveFfmpeg(opts: { configPath?: string | undefined; env: Node
   if (envPath !== undefined && envPath !== '') return explicit(envPath, 'env');
   const sys = onPath('ffmpeg', opts.env);
   if (sys !== null) {
-    const info = probeBinary(sys);
+    const info = await probeBinary(sys);
     if (info !== null) return { ...info, source: 'system' };
     tried.push(sys);
   }
   const npm = npmBinary();
   if (npm !== null) {
-    const info = probeBinary(npm);
+    const info = await probeBinary(npm);
     if (info !== null) return { ...info, source: 'npm' };
     tried.push(npm);
   }

@@ -63,7 +63,10 @@ export interface IngestDeps {
   /** The recordings index, or a getter resolved at start (memory opens its store in its own start). */
   catalog?: RecordingCatalog | (() => RecordingCatalog | null) | null;
   env?: NodeJS.ProcessEnv;
-  /** The ffmpeg to use (already probed); default: resolved at start from ffmpeg.path, FFMPEG_PATH, PATH, npm. */
+  /**
+   * The ffmpeg to use (already probed); default: resolved from ffmpeg.path, FFMPEG_PATH, PATH, npm when first
+   * needed (the cameras starting, framesAt, a recording file to recover).
+   */
   ffmpeg?: FfmpegBinary;
   /** The modules it starts after (the daemon's factory passes ModuleContext.dependsOn); default none. */
   dependsOn?: readonly string[];
@@ -119,6 +122,12 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
   private readonly clock: Clock;
   private readonly entries = new Map<string, CameraEntry>();
   private ffmpeg: FfmpegBinary | null = null;
+  /** The one resolution of the ffmpeg binary (two probe runs), started on first need. */
+  private ffmpegResolution: Promise<FfmpegBinary> | null = null;
+  /** Why the cameras could not start (no working ffmpeg), for health. */
+  private ffmpegProblem: string | null = null;
+  /** The cameras' start after the ffmpeg probe (stop() waits for it). */
+  private sourcesStarting: Promise<void> | null = null;
   private catalog: RecordingCatalog | null = null;
   private keeper: RecordingKeeper | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
@@ -151,7 +160,7 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     }
   }
 
-  /** The ffmpeg in use (after start). */
+  /** The ffmpeg in use, once resolved (the cameras started, or framesAt / recording recovery needed it). */
   get binary(): FfmpegBinary | null {
     return this.ffmpeg;
   }
@@ -241,7 +250,7 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
       throw new HomeSightError('E_FRAMES_RANGE', `invalid fps ${fps}`, { context: { camera, fps }, hint: 'use 0 < fps ≤ 60' });
     }
     const cat = this.catalog;
-    if (cat === null || this.ffmpeg === null) {
+    if (cat === null) {
       throw new HomeSightError('E_RECORDINGS_UNAVAILABLE', 'no recordings index (ingest not started or memory unavailable)', {
         context: { camera },
         hint: 'enable recording for the camera (cameras.<name>.record.enabled) and check the memory module',
@@ -251,8 +260,9 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     const width = opts.width ?? cfg?.detect.width ?? 640;
     const height = opts.height ?? cfg?.detect.height ?? 360;
     const segments = cat.segmentsBetween(camera, start, end);
+    const ffmpeg = await this.resolveBinary();
     return extractFrames({
-      ffmpeg: this.ffmpeg.path,
+      ffmpeg: ffmpeg.path,
       camera,
       segments,
       start,
@@ -281,9 +291,8 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     return e.config.record.enabled && !isStillCamera(e) && this.keeper !== null;
   }
 
-  private sourceFor(e: CameraEntry, recording: boolean): FfmpegFrameSource {
+  private sourceFor(e: CameraEntry, recording: boolean, ffmpeg: FfmpegBinary): FfmpegFrameSource {
     const cfg = e.config;
-    const ffmpeg = this.ffmpeg as FfmpegBinary;
     const base: FfmpegSourceOptions = {
       camera: e.name,
       ffmpeg,
@@ -332,41 +341,56 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     return p;
   }
 
-  async start(_signal: AbortSignal): Promise<void> {
-    try {
-      this.ffmpeg = this.deps.ffmpeg ?? resolveFfmpeg({ configPath: this.config.ffmpeg.path, env: this.deps.env ?? process.env });
-    } catch (err) {
-      if (this.entries.size > 0) throw err;
-      // No cameras: run without ffmpeg (nothing to decode); framesAt reports recordings unavailable.
-      this.log.warn({ err: asHomeSightError(err).message }, 'no ffmpeg; ingest runs without cameras');
-      this.started = true;
-      return;
-    }
+  /**
+   * The ffmpeg binary, probed once on first need. Probing runs two ffmpeg processes (≈0.2–0.5 s on a loaded
+   * small board), so it is neither done at start nor awaited there: a daemon without cameras never needs it.
+   */
+  private resolveBinary(): Promise<FfmpegBinary> {
+    this.ffmpegResolution ??= (
+      this.deps.ffmpeg === undefined
+        ? resolveFfmpeg({ configPath: this.config.ffmpeg.path, env: this.deps.env ?? process.env })
+        : Promise.resolve(this.deps.ffmpeg)
+    ).then((ffmpeg) => {
+      this.ffmpeg = ffmpeg;
+      this.logSelected(ffmpeg);
+      return ffmpeg;
+    });
+    return this.ffmpegResolution;
+  }
+
+  private logSelected(ffmpeg: FfmpegBinary): void {
     this.log.info(
-      { ffmpeg: this.ffmpeg.path, from: this.ffmpeg.source, version: this.ffmpeg.version, hwaccel: this.config.ffmpeg.hwaccel },
+      { ffmpeg: ffmpeg.path, from: ffmpeg.source, version: ffmpeg.version, hwaccel: this.config.ffmpeg.hwaccel },
       'ffmpeg selected',
     );
-    if (this.ffmpeg.source === 'npm') {
+    if (ffmpeg.source === 'npm') {
       // The npm package's static build is from 2018: its decoders parse camera streams with years of known bugs.
       this.log.warn(
-        { ffmpeg: this.ffmpeg.path, version: this.ffmpeg.version },
+        { ffmpeg: ffmpeg.path, version: ffmpeg.version },
         'using the 2018 static ffmpeg from @ffmpeg-installer/ffmpeg as a fallback: ' +
           'install a current ffmpeg (apt install ffmpeg) or set ffmpeg.path',
       );
     }
-    if ((this.config.ffmpeg.hwaccel === 'cuda' || this.config.ffmpeg.hwaccel === 'nvdec') && !this.ffmpeg.hwaccels.includes('cuda')) {
+    if ((this.config.ffmpeg.hwaccel === 'cuda' || this.config.ffmpeg.hwaccel === 'nvdec') && !ffmpeg.hwaccels.includes('cuda')) {
       this.log.warn(
-        { hwaccels: this.ffmpeg.hwaccels },
+        { hwaccels: ffmpeg.hwaccels },
         'this ffmpeg lists no cuda hwaccel; decoding will fail (set ffmpeg.path or hwaccel: none)',
       );
     }
+  }
+
+  /**
+   * Recordings upkeep now; the cameras once ffmpeg is probed, after start() has returned (READY never waits for
+   * the probe; cameras connect in the background anyway). No working ffmpeg fails the cameras, reported by health.
+   */
+  async start(_signal: AbortSignal): Promise<void> {
     const wantsRecording = [...this.entries.values()].some((e) => e.config.record.enabled);
     this.catalog = this.resolveCatalog();
     if (this.catalog !== null) {
       this.keeper = new RecordingKeeper({
         catalog: this.catalog,
         root: abs(this.config.paths.recordings_dir),
-        ffmpeg: this.ffmpeg.path,
+        ffmpeg: async () => (await this.resolveBinary()).path,
         log: this.log.child({ part: 'recordings' }),
         clock: this.clock,
       });
@@ -376,10 +400,30 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
       this.recordingProblem = 'no recordings index (memory store unavailable); recording is off';
       this.log.error({}, this.recordingProblem);
     }
+    this.started = true;
+    if (this.entries.size > 0) this.sourcesStarting = this.track(this.startSources());
+    this.scheduleRetention();
+    this.log.info(
+      { cameras: this.cameras(), recording: [...this.entries.values()].filter((e) => this.records(e)).map((e) => e.name) },
+      'ingest started',
+    );
+  }
+
+  private async startSources(): Promise<void> {
+    let ffmpeg: FfmpegBinary;
+    try {
+      ffmpeg = await this.resolveBinary();
+    } catch (err) {
+      const e = asHomeSightError(err);
+      this.ffmpegProblem = e.message;
+      this.log.error({ err: e.toJSON() }, 'cameras not started: no working ffmpeg');
+      return;
+    }
+    if (!this.started) return; // stopped while probing
     for (const e of this.entries.values()) {
       if (e.config.record.enabled && isStillCamera(e)) this.log.info({ camera: e.name }, 'still-image camera: not recorded');
       const recording = this.records(e);
-      const source = this.sourceFor(e, recording);
+      const source = this.sourceFor(e, recording, ffmpeg);
       e.source = source;
       e.unsubscribe.push(
         source.on('frame', (f) => {
@@ -430,12 +474,6 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
       );
     }
     for (const e of this.entries.values()) e.source?.start();
-    this.scheduleRetention();
-    this.started = true;
-    this.log.info(
-      { cameras: this.cameras(), recording: [...this.entries.values()].filter((e) => this.records(e)).map((e) => e.name) },
-      'ingest started',
-    );
   }
 
   private scheduleRetention(): void {
@@ -467,6 +505,9 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
   async stop(): Promise<void> {
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
+    this.started = false;
+    await this.sourcesStarting;
+    this.sourcesStarting = null;
     await Promise.all([...this.entries.values()].map((e) => e.source?.stop() ?? Promise.resolve()));
     // Segments closed by the stop are indexed synchronously; recoveries of killed runs are awaited
     // so nothing writes to the index after memory (stopped after us) closes it.
@@ -477,7 +518,6 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
       for (const q of [...e.consumers]) q.close();
       e.source = null;
     }
-    this.started = false;
   }
 
   health(): ModuleHealth {
@@ -505,6 +545,10 @@ export class IngestModule implements ServiceModule<HomeSightConfig>, IngestApi {
     if (this.recordingProblem !== null) details.recordings = { error: this.recordingProblem };
     const n = this.entries.size;
     if (n === 0) return { status: 'ok', summary: 'no cameras configured', details };
+    if (this.ffmpegProblem !== null) {
+      details.ffmpeg = { error: this.ffmpegProblem };
+      return { status: 'failed', summary: `cameras not started: ${this.ffmpegProblem}`, details };
+    }
     const summary =
       `${streaming}/${n} cameras streaming${failed > 0 ? `, ${failed} failed` : ''}` +
       `${recordingFailing.length > 0 ? `; recording failing (${recordingFailing.join('; ')})` : ''}`;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync, unlinkSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock, Logger } from '../system/index.js';
+import { errorMessage, type Clock, type Logger } from '../system/index.js';
 import type { ClosedSegment, FrameSourceEvents, RecordingCatalog, RecordingSegment } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -98,7 +98,16 @@ export class RecordingKeeper {
   private readonly known = new Set<string>();
   private readonly deletedTotals = { age: 0, cap: 0 };
 
-  constructor(private readonly deps: { catalog: RecordingCatalog; root: string; ffmpeg: string; log: Logger; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      catalog: RecordingCatalog;
+      root: string;
+      /** The ffmpeg path, resolved when a file first needs probing (most starts never do). */
+      ffmpeg: () => Promise<string>;
+      log: Logger;
+      clock: Clock;
+    },
+  ) {}
 
   cameraDir(camera: string): string {
     return join(this.deps.root, camera);
@@ -160,7 +169,18 @@ export class RecordingKeeper {
       return null;
     }
     const format = path.endsWith('.mp4') ? 'mp4' : 'mkv';
-    const probe = st.size === 0 ? ({ ok: false, reason: 'empty file' } as const) : await probeDuration(this.deps.ffmpeg, path);
+    let probe: Awaited<ReturnType<typeof probeDuration>> = { ok: false, reason: 'empty file' };
+    if (st.size > 0) {
+      let ffmpeg: string;
+      try {
+        ffmpeg = await this.deps.ffmpeg();
+      } catch (err) {
+        // Without an ffmpeg nothing can be judged: the file stays for a later start.
+        this.deps.log.warn({ camera, path, err: errorMessage(err) }, 'unindexed recording file left alone: no ffmpeg to probe it');
+        return null;
+      }
+      probe = await probeDuration(ffmpeg, path);
+    }
     if (!probe.ok) {
       this.deps.log.warn({ camera, path, reason: probe.reason }, 'unreadable recording file deleted');
       this.unlink(path);

@@ -31,7 +31,7 @@ t.test('who was in view between T1 and T2 and what were they doing: frames → p
     return;
   }
   t.teardown(() => vision.stop());
-  const ffmpeg = resolveFfmpeg({ env: process.env }).path;
+  const ffmpeg = (await resolveFfmpeg({ env: process.env })).path;
   const T0 = at('19:00');
   const snapDir = join(dir, 'agent-snaps');
   mkdirSync(snapDir, { recursive: true });

@@ -16,7 +16,7 @@ import { systemClock } from '../../daemon/system/index.js';
 export const here = new URL('.', import.meta.url).pathname;
 export const sharedDir = process.env.HOMESIGHT_SHARED_DIR ?? new URL('../../../shared/', import.meta.url).pathname;
 export const vtest = join(sharedDir, 'media/vtest.avi');
-export const ffmpeg = resolveFfmpeg({ env: process.env });
+export const ffmpeg = await resolveFfmpeg({ env: process.env });
 
 /** Debian's python3 has python3-gi; a pyenv shim on PATH may not. */
 export const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';

@@ -295,7 +295,7 @@ t.test('a run killed mid-segment: its unannounced files are recovered or deleted
   const other = join(camDir, '4000-00000.mkv');
   ffmpegRun(['-i', clip, '-t', '1', '-c', 'copy', other]);
   const { log } = captureLogger('silent');
-  const keeper = new RecordingKeeper({ catalog, root: join(dir, 'rec'), ffmpeg: ffmpeg.path, log, clock: systemClock });
+  const keeper = new RecordingKeeper({ catalog, root: join(dir, 'rec'), ffmpeg: async () => ffmpeg.path, log, clock: systemClock });
   const lastEnd = Date.now() - 2100;
   const segs = await keeper.recoverRun({ camera: 'cam', runId: '5000', dir: camDir, announced: [], lastEnd });
   t.equal(segs.length, 1, 'the readable tail segment');
@@ -316,7 +316,7 @@ t.test('the npm-shipped ffmpeg (4.1, the offline fallback) runs the same pipelin
   const dir = tempDir(t);
   const clip = counterClip(dir, { seconds: 4 });
   const { catalog } = memoryCatalog(t, dir);
-  const npm = resolveFfmpeg({ env: { PATH: '/nonexistent' } });
+  const npm = await resolveFfmpeg({ env: { PATH: '/nonexistent' } });
   t.equal(npm.source, 'npm');
   const config = makeConfig({
     paths: { recordings_dir: join(dir, 'rec') },
@@ -332,13 +332,13 @@ t.test('the npm-shipped ffmpeg (4.1, the offline fallback) runs the same pipelin
   const ingest = new IngestModule({ config, log: logger.log, clock: systemClock, catalog, dependsOn: [], env: { PATH: '/nonexistent' } });
   t.teardown(() => ingest.stop());
   await ingest.start(new AbortController().signal);
+  await waitFor('streaming', () => ingest.stats('old').state === 'streaming', 15_000);
   t.equal(ingest.binary?.source, 'npm');
   t.match(
     logger.entries(),
     [{ level: 40, msg: /using the 2018 static ffmpeg .* install a current ffmpeg/ }],
     'the old fallback is a warning',
   );
-  await waitFor('streaming', () => ingest.stats('old').state === 'streaming', 15_000);
   await waitFor('two segments', () => catalog.segmentsBetween('old', 0, Date.now() + 60_000).length >= 2, 15_000);
   const seg = catalog.segmentsBetween('old', 0, Date.now() + 60_000)[1]!;
   const frames = await ingest.framesAt('old', seg.start, seg.end, 5);

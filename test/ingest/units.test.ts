@@ -1,14 +1,15 @@
 import t from 'tap';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { resolveFfmpeg } from '../../daemon/ingest/index.js';
+import { IngestModule, resolveFfmpeg } from '../../daemon/ingest/index.js';
 import { Backoff, DropOldestQueue, RateMeter } from '../../daemon/ingest/queue.js';
 import { Redactor, withCredentials } from '../../daemon/ingest/ffmpeg.js';
 import { diagnose, isDecodeError } from '../../daemon/ingest/diagnose.js';
 import { planExtraction } from '../../daemon/ingest/extract.js';
 import { type RecordingSegment } from '../../daemon/ingest/types.js';
-import { makeConfig, tempDir } from './helpers.js';
+import { systemClock } from '../../daemon/system/index.js';
+import { captureLogger, makeConfig, memoryCatalog, tempDir, waitFor } from './helpers.js';
 
 t.test('DropOldestQueue keeps the newest items, counts drops, ends on close', async (t) => {
   const dropped: number[] = [];
@@ -154,25 +155,71 @@ t.test('planExtraction splits the time grid over segments, once per point, skipp
 });
 
 t.test('ffmpeg binary: config path, FFMPEG_PATH, PATH, npm fallback, explicit-but-broken is an error', async (t) => {
-  const sys = resolveFfmpeg({ env: process.env });
+  const sys = await resolveFfmpeg({ env: process.env });
   t.ok(['system', 'npm'].includes(sys.source));
   t.ok(sys.lavfMajor >= 58, `libavformat ${sys.lavfMajor}`);
-  const viaEnv = resolveFfmpeg({ env: { ...process.env, FFMPEG_PATH: sys.path } });
+  const viaEnv = await resolveFfmpeg({ env: { ...process.env, FFMPEG_PATH: sys.path } });
   t.equal(viaEnv.source, 'env');
-  const viaConfig = resolveFfmpeg({ configPath: sys.path, env: { ...process.env, FFMPEG_PATH: '/nonexistent/ffmpeg' } });
+  const viaConfig = await resolveFfmpeg({ configPath: sys.path, env: { ...process.env, FFMPEG_PATH: '/nonexistent/ffmpeg' } });
   t.equal(viaConfig.source, 'config', 'config wins over FFMPEG_PATH');
-  const npm = resolveFfmpeg({ env: { PATH: '/nonexistent' } });
+  const npm = await resolveFfmpeg({ env: { PATH: '/nonexistent' } });
   t.equal(npm.source, 'npm', 'without a system ffmpeg the npm-shipped binary is used');
   t.equal(npm.lavfMajor, 58, 'the npm binary is ffmpeg 4.1 (libavformat 58)');
   const dir = tempDir(t);
   const broken = join(dir, 'ffmpeg');
   writeFileSync(broken, '#!/bin/sh\nexit 3\n');
   chmodSync(broken, 0o755);
-  t.throws(() => resolveFfmpeg({ configPath: broken, env: process.env }), {
+  await t.rejects(resolveFfmpeg({ configPath: broken, env: process.env }), {
     name: 'HomeSightError',
     code: 'E_FFMPEG_NOT_FOUND',
     message: /ffmpeg\.path/,
   });
+});
+
+t.test('ffmpeg is probed on first need, never at start: none without cameras; a broken one fails the cameras after start', async (t) => {
+  const dir = tempDir(t);
+  const sys = await resolveFfmpeg({ env: process.env });
+  const calls = join(dir, 'calls');
+  const counting = join(dir, 'ffmpeg-counting');
+  writeFileSync(counting, `#!/bin/sh\necho "$@" >> ${calls}\nexec ${sys.path} "$@"\n`);
+  chmodSync(counting, 0o755);
+  const runs = (): number => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').length : 0);
+  const { catalog } = memoryCatalog(t, dir);
+  const quiet = captureLogger('silent').log;
+  const idle = new IngestModule({
+    config: makeConfig({ ffmpeg: { path: counting }, paths: { recordings_dir: join(dir, 'rec') } }),
+    log: quiet,
+    clock: systemClock,
+    catalog,
+    dependsOn: [],
+  });
+  await idle.start(new AbortController().signal);
+  t.equal(runs(), 0, 'no cameras: start runs no ffmpeg');
+  t.equal(idle.binary, null);
+  t.match(idle.health(), { status: 'ok', summary: 'no cameras configured' });
+  t.same(await idle.framesAt('gone', 1000, 2000, 1), [], 'framesAt resolves ffmpeg itself');
+  t.equal(idle.binary?.source, 'config');
+  t.equal(runs(), 2, 'one probe (-version and -hwaccels)');
+  await idle.framesAt('gone', 1000, 2000, 1);
+  t.equal(runs(), 2, 'probed once');
+  await idle.stop();
+
+  const broken = join(dir, 'ffmpeg-broken');
+  writeFileSync(broken, '#!/bin/sh\nexit 3\n');
+  chmodSync(broken, 0o755);
+  const cams = new IngestModule({
+    config: makeConfig({ ffmpeg: { path: broken }, cameras: { porch: { source: { kind: 'rtsp', url: 'rtsp://127.0.0.1:1/s' } } } }),
+    log: quiet,
+    clock: systemClock,
+    catalog: null,
+    dependsOn: [],
+  });
+  t.teardown(() => cams.stop());
+  await cams.start(new AbortController().signal);
+  const h = await waitFor('health failed', () => (cams.health().status === 'failed' ? cams.health() : null), 10_000);
+  t.match(h.summary, /^cameras not started: ffmpeg\.path names an ffmpeg that does not run/);
+  t.equal(cams.stats('porch').state, 'stopped');
+  await cams.stop();
 });
 
 t.test('config section: defaults, reconnect, fractional disk cap, example-compatible', async (t) => {
