@@ -56,6 +56,12 @@ export class PostgresDriver implements SqlDriver {
       types,
     });
     this.pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection lost; the pool opens a new one'));
+    // pg-pool listens with client.once('error') while pool.query runs: a server restart emits two errors on that
+    // client ("terminating connection due to administrator command", then "Connection terminated unexpectedly")
+    // and the second, unheard, crashed the replica under load. Every client keeps one listener for its lifetime.
+    this.pool.on('connect', (client) => {
+      client.on('error', (err) => log.debug({ err: err.message }, 'PostgreSQL connection error (the query using it fails)'));
+    });
   }
 
   async query<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<{ rows: Row[]; rowCount: number }> {

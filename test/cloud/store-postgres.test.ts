@@ -6,6 +6,7 @@
 import t from 'tap';
 import pg from 'pg';
 import { openTeacherStore, SCHEMA_VERSION, type TeacherStore } from '../../cloud/store/index.js';
+import { PostgresDriver } from '../../cloud/store/postgres.js';
 import { postgresUnavailable, startPostgres, type PostgresServer } from '../fixtures/postgres.js';
 import { storeContract } from './support/store-contract.js';
 
@@ -90,5 +91,33 @@ t.test('TeacherStore on PostgreSQL', { skip: postgresUnavailable() ?? false }, a
     }
     t.ok(ok, 'reachable again');
     t.same(await s.deviceByToken('tok'), { id: 'd', household: 'h' }, 'the data survived the restart');
+  });
+
+  t.test('statements and transactions cut by a PostgreSQL restart fail as E_TEACHER_STORE; the driver answers again', async (t) => {
+    // bench/fleet's fault run once saw both replicas die of an unhandled client 'error' event during a restart
+    // under load; every client now keeps an error listener (postgres.ts). This test did not reproduce that race
+    // here without the listener; it checks what the listener must not change.
+    const driver = new PostgresDriver({ connectionString: await freshDb(), maxConnections: 6 });
+    t.teardown(() => driver.close());
+    // half as single statements (pool.query), half inside transactions (a checked-out client)
+    const settled = Promise.allSettled(
+      Array.from({ length: 6 }, (_x, i) =>
+        i % 2 === 0 ? driver.query('SELECT pg_sleep(5)') : driver.transaction((tx) => tx.query('SELECT pg_sleep(5)')),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await server.restart();
+    const outcomes = await settled;
+    const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : 'fulfilled'));
+    t.same(new Set(codes), new Set(['E_TEACHER_STORE']), 'every query cut by the restart failed with the store error');
+    await new Promise((r) => setTimeout(r, 200));
+    let ok = false;
+    for (let i = 0; i < 20 && !ok; i++) {
+      ok = await driver.query('SELECT 1').then(
+        () => true,
+        () => new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
+      );
+    }
+    t.ok(ok, 'the same driver answers again after the restart');
   });
 });
