@@ -1,6 +1,7 @@
 /**
  * The leaf every folder may import: bus events and their payloads, the task-plan format and the plan-text sample
- * format that edge (daemon/learning) and cloud (cloud/trainer) share, and the standing-watch spec. Imports no feature folder.
+ * format that edge (daemon/learning) and cloud (cloud/trainer) share, the standing-watch spec and what a possible fall is
+ * (recaps and watches). Imports no feature folder.
  */
 export type {
   AnsweredEvent,
@@ -28,6 +29,7 @@ export {
   type TaskPlan,
 } from './plan.js';
 export { formatPlanSample, toJsonl, type PlanRecord } from './plan-sample.js';
+export { isPossibleFall } from './falls.js';
 export {
   watchIdSchema,
   watchNotificationSchema,

@@ -27,6 +27,13 @@ export const watchTriggerSchema = z
       .nullable()
       .default(null)
       .describe('activity as the activity expert reports it (lying_down, sitting, standing, walking, cooking, …); null = any'),
+    fall: z
+      .boolean()
+      .default(false)
+      .describe(
+        'only a possible fall: lying down outside zones named bed, sofa or couch (the rule recaps count falls by); ' +
+          'activity is lying_down',
+      ),
     on: z
       .enum(['start', 'end'])
       .default('start')
@@ -34,6 +41,7 @@ export const watchTriggerSchema = z
     min_duration_s: z.number().int().min(0).max(86_400).default(0).describe('the condition must hold this long first'),
     count: z.number().int().min(1).max(100).default(1).describe('fire on the n-th occurrence (distinct tracks) inside the window'),
   })
+  .refine((t) => !t.fall || t.activity === 'lying_down', { message: 'a fall watch has activity lying_down', path: ['activity'] })
   .describe('what on the event stream fires the watch');
 
 export const watchActionSchema = z

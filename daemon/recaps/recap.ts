@@ -1,4 +1,4 @@
-import type { HomeEvent } from '../contracts/index.js';
+import { type HomeEvent, isPossibleFall } from '../contracts/index.js';
 import type { EventStore } from '../memory/index.js';
 import type { RouteResponse } from '../mqtt/index.js';
 import { formatIsoInZone } from '../system/index.js';
@@ -27,8 +27,6 @@ export interface RecapOptions {
 const MAX_ROWS = 100_000;
 /** Tracks of unknown people on one camera closer than this are one visit. */
 const VISIT_GAP_MS = 5 * 60_000;
-/** Lying down in a zone with one of these names is resting, not a fall. */
-const RESTING_ZONE = /bed|sofa|couch/i;
 /** Activities a recap names per person (the longest). */
 const MAX_ACTIVITIES = 5;
 
@@ -154,10 +152,10 @@ export function buildRecap(events: EventStore, span: RecapSpan, o: RecapOptions)
     .sort((a, b) => a.firstMs - b.firstMs)
     .map(({ firstMs, lastMs, ...v }) => ({ ...v, first_seen: iso(firstMs), last_seen: iso(lastMs) }));
 
-  // Falls: lying down outside a bed or sofa zone; the picture is the track's person event's.
+  // Falls: lying down outside a bed or sofa zone (isPossibleFall, as fall watches); the picture is the track's person event's.
   const falls: Recap['falls'] = [];
   for (const e of read({ activity: 'lying_down' })) {
-    if (e.zones.some((z) => RESTING_ZONE.test(z))) continue;
+    if (!isPossibleFall(e.activity, e.zones)) continue;
     const [s, t] = clip(e);
     const personEvent = typeof e.attributes.person_event === 'string' ? events.get(e.attributes.person_event) : null;
     falls.push({

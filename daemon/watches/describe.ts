@@ -40,6 +40,7 @@ export function describeTrigger(t: WatchTrigger): string {
       t.activity === 'lying_down' || t.activity === 'sitting'
         ? `gets up from ${activityWords(t.activity)}`
         : `stops ${activityWords(t.activity)}`;
+  else if (t.fall) what = 'may have fallen (lying down outside a bed, sofa or couch)';
   else if (t.activity !== null) what = `is ${activityWords(t.activity)}`;
   else what = t.who.kind === 'person' ? 'is seen' : 'shows up';
   const where: string[] = [];

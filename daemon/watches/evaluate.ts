@@ -1,4 +1,4 @@
-import type { EventChange, HomeEvent } from '../contracts/index.js';
+import { type EventChange, type HomeEvent, isPossibleFall } from '../contracts/index.js';
 import type { Watch, WatchTrigger } from '../contracts/index.js';
 
 /** Wall time and one-shot timers: real ones in the daemon, a manual one in tests and the replay bench. */
@@ -67,6 +67,8 @@ function place(t: WatchTrigger, e: HomeEvent): boolean {
 }
 
 function activityMatches(t: WatchTrigger, e: HomeEvent): boolean {
+  // A fall watch: lying down outside resting zones, the rule recaps count falls by.
+  if (t.fall) return isPossibleFall(e.activity, zonesOf(e));
   return t.activity === null || e.activity === t.activity;
 }
 

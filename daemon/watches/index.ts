@@ -9,7 +9,7 @@ import type { ServiceContainer } from '../system/index.js';
 import { WatchesModule } from './module.js';
 import type { WatchService } from './service.js';
 
-export type { WatchPreview, WatchService } from './service.js';
+export type { WatchService } from './service.js';
 
 /** The watch service of a running daemon, or null when the watches module is off or failed to build. */
 export function findWatchService(container: ServiceContainer): WatchService | null {

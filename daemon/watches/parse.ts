@@ -54,7 +54,7 @@ const NUMBER_WORDS: Record<string, number> = {
 };
 
 /** Activities as words → the activity expert's classes; `end` triggers read "gets up / wakes up". */
-const ACTIVITIES: Array<{ re: RegExp; activity: string; on?: 'end' }> = [
+const ACTIVITIES: Array<{ re: RegExp; activity: string; on?: 'end'; fall?: true }> = [
   {
     re: new RegExp(
       String.raw`\b(?:gets?|getting|got) up\b|\bwakes? up\b|\bwaking up\b|\bgets? out of bed\b|` +
@@ -64,11 +64,13 @@ const ACTIVITIES: Array<{ re: RegExp; activity: string; on?: 'end' }> = [
     on: 'end',
   },
   {
-    // The activity expert has no "fall" class: a fall is someone lying down (on the floor).
-    re: new RegExp(
-      String.raw`\b(?:lies|lying|lay|lays|laid|lie)\b|\bon the (?:floor|ground)\b|\b(?:falls?|fell|fallen|collapses?|collapsed)\b|` +
-        String.raw`\b(?:naps?|napping|sleeps?|sleeping)\b|\bgoes to bed\b`,
-    ),
+    // The activity expert has no "fall" class: a possible fall is lying down outside a bed or sofa (isPossibleFall).
+    re: /\bon the (?:floor|ground)\b|\b(?:falls?|fell|fallen|falling)\b(?! asleep)|\b(?:collapses?|collapsed)\b/,
+    activity: 'lying_down',
+    fall: true,
+  },
+  {
+    re: /\b(?:lies|lying|lay|lays|laid|lie)\b|\b(?:naps?|napping|sleeps?|sleeping|asleep)\b|\bgoes to bed\b/,
     activity: 'lying_down',
   },
   { re: /\bstands? up\b|\bstanding\b/, activity: 'standing' },
@@ -210,6 +212,8 @@ export function parseWatchRequest(question: string, ctx: WatchParseContext): Wat
     cameras: [...cameras].sort(),
     zones: [...zones].sort(),
     activity: act?.activity ?? null,
+    // A fall is lying down anywhere but a resting zone; a zone the asker names is where to look instead.
+    fall: act?.fall === true && zones.size === 0,
     on: act?.on ?? 'start',
     // A stranger is someone whose face has not resolved after a moment, not at first sight.
     min_duration_s: minDuration ?? (who?.kind === 'unknown' ? UNKNOWN_GRACE_S : 0),

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Watch } from '../../daemon/contracts/index.js';
+import { isPossibleFall, type Watch, watchSpecSchema } from '../../daemon/contracts/index.js';
 import { type WatchFiring, WatchEvaluator } from '../../daemon/watches/evaluate.js';
 import { ManualScheduler, personEvent, watchOf } from './support.js';
 
@@ -141,5 +141,36 @@ t.test('zones and identities: the index finds only matching watches', (t) => {
   ev.remove(sofa.id);
   ev.onEvent(personEvent('m2', 'living_room', T0, { identity: 'Mia', attributes: { current_zones: ['sofa'] } }), 'new');
   t.equal(fired.length, 1, 'a removed watch is gone');
+  t.end();
+});
+
+t.test('a fall watch and a recap share one rule: lying down outside zones named bed, sofa or couch', (t) => {
+  const cases: Array<[string | null, string[], boolean]> = [
+    ['lying_down', [], true],
+    ['lying_down', ['hall'], true],
+    ['lying_down', ['sofa'], false],
+    ['lying_down', ['Bed_left'], false],
+    ['lying_down', ['hall', 'couch'], false],
+    ['sitting', ['hall'], false],
+    [null, [], false],
+  ];
+  for (const [activity, zones, fall] of cases) t.equal(isPossibleFall(activity, zones), fall, `${activity} in [${zones}]`);
+  const { s, ev, fired, add } = setup();
+  add(watchOf({ trigger: { activity: 'lying_down', fall: true, min_duration_s: 60 }, cooldown_s: 0 }, T0));
+  const lying = add(watchOf({ trigger: { activity: 'lying_down', min_duration_s: 60 }, cooldown_s: 0 }, T0));
+  cases.forEach(([activity, zones], i) => {
+    // current_zones: the zones the person is in now (the event writer's), as the evaluator reads them.
+    ev.onEvent(personEvent(`e${i}`, 'living_room', s.now(), { activity, attributes: { current_zones: zones } }), 'new');
+  });
+  s.advance(61_000);
+  const byEvent = (id: string): string[] => fired.filter((f) => f.event.id === id).map((f) => (f.watch.id === lying.id ? 'lying' : 'fall'));
+  cases.forEach(([activity, zones, fall], i) => {
+    const expected = activity === 'lying_down' ? (fall ? ['fall', 'lying'] : ['lying']) : [];
+    t.same(byEvent(`e${i}`).sort(), expected, `${activity} in [${zones}]: the fall watch fires iff isPossibleFall`);
+  });
+  t.notOk(
+    watchSpecSchema.safeParse({ trigger: { activity: 'sitting', fall: true } }).success,
+    'a fall watch with another activity is refused',
+  );
   t.end();
 });

@@ -60,7 +60,14 @@ t.test('standing orders in the Ostermann household (Berlin, Saturday 21:30)', (t
   t.match(r.confirmation, /^I'll tell you when Heinrich gets up from lying down on the wohnzimmer camera until 21:30 tomorrow\.$/);
 
   r = ok(t, 'alert me if anyone lies on the floor for more than a minute', OSTERMANN);
-  t.match(r.spec.trigger, { who: { kind: 'anyone' }, activity: 'lying_down', min_duration_s: 60, cameras: [] });
+  t.match(r.spec.trigger, { who: { kind: 'anyone' }, activity: 'lying_down', fall: true, min_duration_s: 60, cameras: [] });
+  t.match(r.description, /^someone may have fallen \(lying down outside a bed, sofa or couch\) for more than a minute$/);
+  r = ok(t, 'warn me if Opa collapses in the kitchen', OSTERMANN);
+  t.match(r.spec.trigger, { activity: 'lying_down', fall: true, cameras: ['kitchen_cam'] }, 'a fall watch on one camera');
+  r = ok(t, 'tell me when Opa falls asleep', OSTERMANN);
+  t.match(r.spec.trigger, { activity: 'lying_down', fall: false }, 'falling asleep is lying down, not a fall');
+  r = ok(t, 'let me know if Opa is napping', OSTERMANN);
+  t.match(r.spec.trigger, { activity: 'lying_down', fall: false }, 'a nap is lying down anywhere');
 
   r = ok(t, 'could you ping me whenever Lotti sits on the sofa until 11pm', OSTERMANN);
   t.match(r.spec.trigger, { who: { kind: 'person', name: 'Lotte' }, activity: 'sitting', zones: ['sofa'], cameras: ['wohnzimmer'] });
