@@ -14,6 +14,7 @@ export const BENCHES: Array<{ name: string; load: () => Promise<Bench> }> = [
   { name: 'soak', load: async () => (await import('./faults/soak.js')).soakBench },
   { name: 'runtime', load: async () => (await import('./runtime/startup.js')).runtimeBench },
   { name: 'vision-threads', load: async () => (await import('./runtime/threads.js')).visionThreadsBench },
+  { name: 'vision-arena', load: async () => (await import('./runtime/arena.js')).visionArenaBench },
   { name: 'fleet-load', load: async () => (await import('./fleet/bench.js')).fleetLoadBench },
   { name: 'mcp', load: async () => (await import('./mcp/rtt.js')).mcpBench },
   { name: 'watches', load: async () => (await import('./watches/bench.js')).watchesBench },

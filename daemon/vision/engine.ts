@@ -100,6 +100,7 @@ export class VisionEngine {
             providers: vision.providers as ProviderName[],
             threads: vision.threads,
             spinning: vision.thread_spinning,
+            memoryArena: vision.memory_arena,
             tensorrt: { fp16: vision.tensorrt.fp16, cacheDir: opts.engineCacheDir },
             log,
             ...(opts.factory === undefined ? {} : { factory: opts.factory }),

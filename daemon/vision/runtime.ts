@@ -90,6 +90,8 @@ export interface LoaderOptions {
   threads: number;
   /** Busy-waiting worker threads between runs (onnxruntime's default); off unless asked for. */
   spinning?: boolean;
+  /** onnxruntime's CPU memory arena (vision.memory_arena); on unless turned off. */
+  memoryArena?: boolean;
   tensorrt: { fp16: boolean; cacheDir: string };
   log: Logger;
   factory?: SessionFactory;
@@ -356,6 +358,8 @@ async function openSession(
       intraOpNumThreads: opts.threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // The memory pattern planner stays on: turning it off saved no memory and cost latency (vision-arena bench).
+      enableCpuMemArena: opts.memoryArena !== false,
       logSeverityLevel: 3,
       extra: {
         session: {

@@ -342,3 +342,31 @@ t.test(
     await engine.release();
   },
 );
+
+t.test('vision.memory_arena: the CPU memory arena follows the option (on when unset), off by default', async (t) => {
+  const seen: ort.InferenceSession.SessionOptions[] = [];
+  const real = await ort.InferenceSession.create(readFileSync(tiny));
+  t.teardown(() => real.release());
+  const capture: SessionFactory = async (_bytes, options) => {
+    seen.push(options);
+    return real as unknown as RunnableSession;
+  };
+  for (const memoryArena of [false, true, undefined]) {
+    await loadModel(req(tiny), opts({ providers: ['cpu'], factory: capture, ...(memoryArena === undefined ? {} : { memoryArena }) }));
+  }
+  t.same(
+    seen.map((o) => [o.enableCpuMemArena, o.enableMemPattern]),
+    [
+      [false, undefined],
+      [true, undefined],
+      [true, undefined],
+    ],
+    'the memory pattern planner keeps its default',
+  );
+  t.equal(configSchema.parse({}).vision.memory_arena, false, 'off in the config by default (bench/results/vision-arena.md)');
+  const off = await loadModel(req(tiny), opts({ providers: ['cpu'], memoryArena: false }));
+  t.same(
+    Array.from((await off.run({ x: new ort.Tensor('float32', new Float32Array(192), [1, 3, 8, 8]) })).y!.data as Float32Array),
+    [1, 2, 3, 4],
+  );
+});

@@ -67,6 +67,14 @@ export const visionSchema = z
         'let onnxruntime worker threads busy-wait between runs (a little lower latency on an idle CPU; ' +
           'steals cores from ffmpeg and the LLM on a busy one)',
       ),
+    memory_arena: z
+      .boolean()
+      .default(false)
+      .describe(
+        "onnxruntime's CPU memory arena: on keeps each session's peak buffers for reuse (13–16 MiB more RSS for the four " +
+          'default models), off allocates per run (detector p50 +8–10 %, the other models ±1 %, on a 2-core x86; ' +
+          'bench/results/vision-arena.md); off by default for the memory budget of small boards',
+      ),
     preprocessing: z
       .enum(['auto', 'graph', 'js'])
       .default('auto')
