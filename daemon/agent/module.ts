@@ -5,7 +5,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
 import { IngestModule } from '../ingest/index.js';
-import { MemoryModule, type MemoryStore } from '../memory/index.js';
+import { memoryStoreGetter } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import type { VisionModule } from '../vision/index.js';
 import { findWatchService } from '../watches/index.js';
@@ -150,14 +150,7 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
 
   private deps(): AgentDeps {
     const c = this.ctx.container;
-    const memory = c.find('memory', MemoryModule);
-    const store = (): MemoryStore | null => {
-      try {
-        return memory?.store ?? null;
-      } catch {
-        return null;
-      }
-    };
+    const store = memoryStoreGetter(c);
     const deps: AgentDeps = {
       events: memoryEvents(store),
       longTerm: memoryLongTerm(store),

@@ -1,7 +1,7 @@
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
 import type { CameraOccupancy, HomeSightEvents, VisionEventPayload } from '../contracts/index.js';
-import { MemoryModule, type MemoryStore } from '../memory/index.js';
+import { type MemoryStore, memoryStoreGetter } from '../memory/index.js';
 import { type DeclaredEntities, findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import {
   type Clock,
@@ -340,20 +340,13 @@ export class PresenceModule implements ServiceModule<HomeSightConfig>, PresenceS
 
 /** The daemon's factory (presence/definition.ts loads this file when the module is enabled). */
 export function createPresenceModule(ctx: ModuleContext): PresenceModule {
-  const memory = ctx.container.find('memory', MemoryModule);
   return new PresenceModule({
     config: ctx.config,
     log: ctx.log,
     clock: ctx.clock,
     bus: ctx.bus,
     dependsOn: ctx.dependsOn,
-    store: () => {
-      try {
-        return memory?.store ?? null;
-      } catch {
-        return null;
-      }
-    },
+    store: memoryStoreGetter(ctx.container),
     bridge: () => findMqttBridge(ctx.container),
   });
 }

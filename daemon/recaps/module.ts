@@ -1,7 +1,7 @@
 import { resolveTimePhrase } from '../agent/index.js';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
-import { MemoryModule, type MemoryStore } from '../memory/index.js';
+import { type MemoryStore, memoryStoreGetter } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge, type RouteRequest } from '../mqtt/index.js';
 import { findPresence, type PresenceService } from '../presence/index.js';
 import { type Clock, formatIsoInZone, HomeSightError, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
@@ -191,19 +191,12 @@ export class RecapsModule implements ServiceModule<HomeSightConfig>, RecapServic
 
 /** The daemon's factory (recaps/definition.ts loads this file when the module is enabled). */
 export function createRecapsModule(ctx: ModuleContext): RecapsModule {
-  const memory = ctx.container.find('memory', MemoryModule);
   return new RecapsModule({
     config: ctx.config,
     log: ctx.log,
     clock: ctx.clock,
     dependsOn: ctx.dependsOn,
-    store: () => {
-      try {
-        return memory?.store ?? null;
-      } catch {
-        return null;
-      }
-    },
+    store: memoryStoreGetter(ctx.container),
     bridge: () => findMqttBridge(ctx.container),
     presence: () => findPresence(ctx.container),
   });

@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CameraOccupancy, HomeSightEvents } from '../contracts/index.js';
 import type { ModuleContext } from '../context.js';
 import { IngestModule } from '../ingest/index.js';
-import { MemoryModule, newEventId } from '../memory/index.js';
+import { memoryStoreGetter, newEventId } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
 import { resolveIn, type HomeSightConfig } from '../config/index.js';
 import {
@@ -630,15 +630,8 @@ export async function enrollFaces(
  * module, events and the face gallery from the memory module's store, the `enroll` command on the MQTT bridge.
  */
 export function createVisionModule(ctx: ModuleContext): VisionModule {
-  const memory = ctx.container.find('memory', MemoryModule);
   const ingest = ctx.container.find('ingest', IngestModule);
-  const store = (): MemoryModule['store'] | null => {
-    try {
-      return memory?.store ?? null;
-    } catch {
-      return null;
-    }
-  };
+  const store = memoryStoreGetter(ctx.container);
   return new VisionModule({
     config: ctx.config,
     log: ctx.log,

@@ -13,7 +13,7 @@ import {
   watchSpecSchema,
 } from '../contracts/index.js';
 import type { GroundingContext } from '../grounding/index.js';
-import { MemoryModule, type MemoryStore } from '../memory/index.js';
+import { type MemoryStore, memoryStoreGetter } from '../memory/index.js';
 import { type DeclaredEntities, findMqttBridge, type HaEntityDeclaration, type MqttBridge } from '../mqtt/index.js';
 import {
   type Clock,
@@ -384,20 +384,13 @@ export class WatchesModule implements ServiceModule<HomeSightConfig>, WatchServi
 
 /** The daemon's factory (watches/definition.ts loads this file when the module is enabled). */
 export function createWatchesModule(ctx: ModuleContext): WatchesModule {
-  const memory = ctx.container.find('memory', MemoryModule);
   return new WatchesModule({
     config: ctx.config,
     log: ctx.log,
     clock: ctx.clock,
     bus: ctx.bus,
     dependsOn: ctx.dependsOn,
-    store: () => {
-      try {
-        return memory?.store ?? null;
-      } catch {
-        return null;
-      }
-    },
+    store: memoryStoreGetter(ctx.container),
     bridge: () => findMqttBridge(ctx.container),
   });
 }
