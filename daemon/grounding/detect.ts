@@ -1,6 +1,7 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance } from './fuzzy.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
+import { parseNumberWord } from './time-words.js';
 import type { Delexicalised, GroundingContext, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
 
 /**
@@ -281,23 +282,6 @@ const ASKER = new RegExp(
   'gud',
 );
 
-const NUMBER_WORDS: Record<string, number> = {
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-};
-
 /** The phrase, then plainer wordings of it for the resolver ("so far today" → "today", "at about 5" → "around 5"). */
 function resolverWordings(phrase: string): string[] {
   const plain = phrase
@@ -443,7 +427,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     const s = m.index;
     const e = s + m[0].length;
     if (!free(s, e)) continue;
-    const value = NUMBER_WORDS[m[1]!] ?? Number(m[1]);
+    const value = parseNumberWord(m[1]!);
     spans.push({ start: s, end: e, kind: 'number', resolved: { kind: 'number', value } });
   }
 

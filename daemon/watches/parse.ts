@@ -1,5 +1,5 @@
 import { type WatchSpecInput, watchSpecSchema } from '../contracts/index.js';
-import { detectMentions, type GroundingContext } from '../grounding/index.js';
+import { detectMentions, type GroundingContext, parseNumberWord } from '../grounding/index.js';
 import { confirmation, describeTrigger, UNKNOWN_GRACE_S } from './describe.js';
 import { resolveWindow } from './window.js';
 
@@ -36,22 +36,6 @@ const TRAILING =
   /\b(whenever|every time|each time|if|when)\b(.+?),?\s+(?:please\s+)?(?:tell|let|notify|alert|ping|warn|message) (?:me|us)\b/;
 
 const ONCE = new Set(['when', 'as soon as', 'once', 'the moment']);
-
-const NUMBER_WORDS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  ten: 10,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  'a couple of': 2,
-  'a few': 3,
-};
 
 /** Activities as words → the activity expert's classes; `end` triggers read "gets up / wakes up". */
 const ACTIVITIES: Array<{ re: RegExp; activity: string; on?: 'end'; fall?: true }> = [
@@ -115,7 +99,7 @@ function durationSeconds(q: string): number | null {
       String.raw`fifteen|twenty|thirty) (seconds?|secs?|minutes?|mins?|hours?|hrs?)\b`,
   ).exec(q);
   if (m === null) return null;
-  const n = NUMBER_WORDS[m[1]!] ?? Number(m[1]);
+  const n = parseNumberWord(m[1]!);
   const unit = m[2]!.startsWith('h') ? 3600 : m[2]!.startsWith('m') ? 60 : 1;
   return n * unit;
 }
@@ -124,7 +108,7 @@ function countOf(q: string): number | null {
   const m = /\b(?:(more than|over|at least) )?(\d+|twice|two|three|four|five) times\b|\btwice\b/.exec(q);
   if (m === null) return null;
   const word = m[2] ?? 'twice';
-  const n = word === 'twice' || word === 'two' ? 2 : (NUMBER_WORDS[word] ?? Number(word === 'three' ? 3 : word === 'four' ? 4 : word));
+  const n = word === 'twice' ? 2 : parseNumberWord(word);
   return m[1] === 'more than' || m[1] === 'over' ? n + 1 : n;
 }
 

@@ -1,3 +1,4 @@
+import { PARTS_OF_DAY, parseNumberWord } from '../grounding/index.js';
 import { zonedParts, zonedToUtc } from '../system/index.js';
 
 /**
@@ -14,25 +15,6 @@ export interface WatchWindow {
 }
 
 const HOUR = 3_600_000;
-const NUMBERS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  ten: 10,
-  twelve: 12,
-  'twenty-four': 24,
-};
-const PARTS: Record<string, [number, number]> = { morning: [6, 12], afternoon: [12, 18], evening: [17, 22] };
-
-function num(s: string): number {
-  return NUMBERS[s] ?? Number(s);
-}
-
 /** The window the text names, or null when it names none (the caller applies the default). */
 export function resolveWindow(text: string, nowMs: number, tz: string): WatchWindow | null {
   const q = text.toLowerCase();
@@ -46,7 +28,7 @@ export function resolveWindow(text: string, nowMs: number, tz: string): WatchWin
       q,
     );
   if (m !== null) {
-    const n = num(m[1]!);
+    const n = parseNumberWord(m[1]!);
     const unit = m[2]!.startsWith('d') ? 24 * HOUR : m[2]!.startsWith('h') ? HOUR : 60_000;
     return span(nowMs, nowMs + n * unit, m[0]);
   }
@@ -77,13 +59,13 @@ export function resolveWindow(text: string, nowMs: number, tz: string): WatchWin
   }
   m = /\b(?:this|today in the) (morning|afternoon|evening)\b/.exec(q);
   if (m !== null) {
-    const [s, e] = PARTS[m[1]!]!;
+    const [s, e] = PARTS_OF_DAY[m[1]!]!;
     return at(0, e) > nowMs ? span(at(0, s), at(0, e), m[0]) : null;
   }
   if (/\b(?:today|for the rest of the day|rest of today)\b/.test(q)) return span(nowMs, at(1, 0), 'today');
   m = /\btomorrow(?: (morning|afternoon|evening))?\b/.exec(q);
   if (m !== null) {
-    const [s, e] = m[1] === undefined ? [0, 24] : PARTS[m[1]]!;
+    const [s, e] = m[1] === undefined ? [0, 24] : PARTS_OF_DAY[m[1]]!;
     return span(at(1, s), at(1, e), m[0]);
   }
   if (/\bthis week\b/.test(q)) return span(nowMs, nowMs + 7 * 24 * HOUR, 'this week');

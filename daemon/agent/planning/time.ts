@@ -1,3 +1,4 @@
+import { PARTS_OF_DAY, parseNumberWord } from '../../grounding/index.js';
 import { HomeSightError, formatIsoInZone, zonedParts, zonedToUtc } from '../../system/index.js';
 
 /**
@@ -35,45 +36,6 @@ export interface ResolveTimeOptions {
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-
-const PARTS_OF_DAY: Record<string, [number, number]> = {
-  morning: [6, 12],
-  noon: [11, 14],
-  lunchtime: [11, 14],
-  afternoon: [12, 18],
-  evening: [17, 22],
-  night: [22, 30], // 22:00 → 06:00 next day
-  midnight: [23, 25],
-};
-
-const NUMBER_WORDS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  'forty-five': 45,
-  'half an': 0.5,
-  few: 3,
-  couple: 2,
-};
-
-function num(s: string): number {
-  const n = Number(s);
-  return Number.isFinite(n) ? n : (NUMBER_WORDS[s] ?? NaN);
-}
 
 const UNIT_MS: Record<string, number> = { second: 1000, sec: 1000, minute: MIN, min: MIN, hour: HOUR, hr: HOUR, day: DAY, week: 7 * DAY };
 
@@ -267,17 +229,18 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
       'secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)$',
   ).exec(rest);
   if (m !== null && dayOffset === null) {
-    const n = m[1] === undefined ? 1 : num(m[1]);
+    const n = m[1] === undefined ? 1 : parseNumberWord(m[1]);
     return { startMs: nowMs - n * unitMs(m[2]!), endMs: nowMs };
   }
   if (/^(recently|lately|just now)$/.test(p)) return { startMs: nowMs - HOUR, endMs: nowMs };
   if (/^(half an hour|30 min(ute)?s?) ago$/.test(rest)) return { startMs: nowMs - 45 * MIN, endMs: nowMs - 15 * MIN };
   m = /^(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple)(?: of)? (minutes?|mins?|hours?|hrs?|days?) ago$/.exec(rest);
   // "three days ago": that whole day
-  if (m !== null && /^day/.test(m[2]!)) return clampPast({ startMs: at(-num(m[1]!), 0), endMs: at(-num(m[1]!) + 1, 0) });
+  if (m !== null && /^day/.test(m[2]!))
+    return clampPast({ startMs: at(-parseNumberWord(m[1]!), 0), endMs: at(-parseNumberWord(m[1]!) + 1, 0) });
   if (m !== null) {
     const u = unitMs(m[2]!);
-    const c = nowMs - num(m[1]!) * u;
+    const c = nowMs - parseNumberWord(m[1]!) * u;
     return { startMs: c - u / 2, endMs: Math.min(nowMs, c + u / 2) };
   }
 
