@@ -1,25 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readSecret, type HomeSightConfig } from '../config/index.js';
 import { EXIT, HomeSightError, LogHub, errorMessage, systemClock } from '../system/index.js';
 import type { CliCommand } from './command.js';
 import { loadCliConfig } from './common.js';
-
-/** Broker URL and credentials the daemon's config points at (`ask`, `plan`, `mcp`). */
-export function brokerOf(
-  config: HomeSightConfig,
-  url: unknown,
-): { url: string; protocolVersion: 4 | 5; username?: string; password?: string } {
-  const m = config.mqtt;
-  const out: { url: string; protocolVersion: 4 | 5; username?: string; password?: string } =
-    typeof url === 'string'
-      ? { url, protocolVersion: m.protocol_version }
-      : m.broker === 'embedded'
-        ? { url: `mqtt://${m.embedded.host === '0.0.0.0' ? '127.0.0.1' : m.embedded.host}:${m.embedded.port}`, protocolVersion: 4 }
-        : { url: m.url ?? 'mqtt://127.0.0.1:1883', protocolVersion: m.protocol_version };
-  if (m.username !== undefined) out.username = m.username;
-  if (m.password_file !== undefined) out.password = readSecret(m.password_file, 'mqtt.password_file');
-  return out;
-}
+import { daemonClient, replyErrorLine } from './daemon-client.js';
 
 const options = {
   config: { type: 'string', short: 'c' },
@@ -72,18 +55,9 @@ async function overMqtt(
     process.stderr.write(`homesight: ${replay}\n`);
     return EXIT.USAGE;
   }
-  const loaded = loadCliConfig(values.config);
-  if (typeof loaded === 'number') return loaded;
-  const cfg = loaded.config;
-  const { AgentClient } = await import('../agent/index.js');
-  let broker;
-  try {
-    broker = brokerOf(cfg, values.url);
-  } catch (err) {
-    process.stderr.write(`homesight: ${errorMessage(err)}\n`);
-    return EXIT.CONFIG;
-  }
-  const client = new AgentClient({ ...broker, deviceTopic: `${cfg.mqtt.base_topic}/${cfg.device_id}` });
+  const daemon = await daemonClient(values);
+  if (typeof daemon === 'number') return daemon;
+  const { client } = daemon;
   const quiet = values.quiet === true || values.json === true;
   const fields: { conversation_id?: string; options?: Record<string, unknown>; now?: string } = {};
   if (typeof values.conversation === 'string') fields.conversation_id = values.conversation;
@@ -106,9 +80,8 @@ async function overMqtt(
       },
     });
     if (env.status === 'error') {
-      const e = env.error ?? { code: 'E_UNKNOWN', message: 'error' };
       if (values.json === true) process.stdout.write(JSON.stringify(env, null, 2) + '\n');
-      else process.stderr.write(`homesight: ${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''} [${e.code}]\n`);
+      else process.stderr.write(`homesight: ${replyErrorLine(env.error)}\n`);
       return EXIT.FAILURE;
     }
     const d = (env.data ?? {}) as Printed;

@@ -1,7 +1,6 @@
 import { EXIT, HomeSightError, LogHub, errorMessage } from '../system/index.js';
-import { brokerOf } from './agent.js';
 import type { CliCommand } from './command.js';
-import { loadCliConfig } from './common.js';
+import { daemonClient } from './daemon-client.js';
 
 /**
  * `homesight mcp`: MCP on stdin/stdout for an assistant that starts HomeSight as a subprocess (a desktop assistant's
@@ -14,20 +13,12 @@ export const mcpCommand: CliCommand = {
   summary: "serve MCP on stdio (for desktop assistants): tools read the daemon's database, ask goes to the daemon over MQTT",
   options: { config: { type: 'string', short: 'c' }, url: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } },
   async run(values) {
-    const loaded = loadCliConfig(values.config);
-    if (typeof loaded === 'number') return loaded;
-    const cfg = loaded.config;
-    let broker;
-    try {
-      broker = brokerOf(cfg, values.url);
-    } catch (err) {
-      process.stderr.write(`homesight mcp: ${errorMessage(err)}\n`);
-      return EXIT.CONFIG;
-    }
+    const connection = await daemonClient(values, 'homesight mcp');
+    if (typeof connection === 'number') return connection;
+    const { client: daemon, config: cfg } = connection;
     const logs = new LogHub({ level: values.verbose === true ? 'info' : 'warn', pretty: 'auto', destination: process.stderr });
     const log = logs.child({ module: 'mcp' });
-    const [{ AgentClient }, { serveStdio }] = await Promise.all([import('../agent/index.js'), import('../mcp/index.js')]);
-    const daemon = new AgentClient({ ...broker, deviceTopic: `${cfg.mqtt.base_topic}/${cfg.device_id}` });
+    const { serveStdio } = await import('../mcp/index.js');
     try {
       await serveStdio({ config: cfg, log, daemon });
       return EXIT.OK;

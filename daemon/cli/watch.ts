@@ -1,8 +1,7 @@
 import type { Watch } from '../contracts/index.js';
 import { EXIT, errorMessage, formatIsoInZone } from '../system/index.js';
-import { brokerOf } from './agent.js';
 import type { CliCommand } from './command.js';
-import { loadCliConfig } from './common.js';
+import { daemonClient, replyErrorLine } from './daemon-client.js';
 
 const options = {
   config: { type: 'string', short: 'c' },
@@ -21,27 +20,17 @@ async function request(
   topic: 'watch/list' | 'watch/cancel' | 'watch/create' | 'agent/ask',
   body: object,
 ): Promise<{ data: unknown; tz: string } | number> {
-  const loaded = loadCliConfig(values.config);
-  if (typeof loaded === 'number') return loaded;
-  const cfg = loaded.config;
-  const { AgentClient } = await import('../agent/index.js');
-  let broker;
-  try {
-    broker = brokerOf(cfg, values.url);
-  } catch (err) {
-    process.stderr.write(`homesight: ${errorMessage(err)}\n`);
-    return EXIT.CONFIG;
-  }
-  const client = new AgentClient({ ...broker, deviceTopic: `${cfg.mqtt.base_topic}/${cfg.device_id}` });
+  const daemon = await daemonClient(values);
+  if (typeof daemon === 'number') return daemon;
+  const { client, config } = daemon;
   try {
     const timeoutMs = typeof values.timeout === 'string' ? Number(values.timeout) * 1000 : 60_000;
     const env = await client.requestRaw(topic, JSON.stringify(body), { timeoutMs });
     if (env.status === 'error') {
-      const e = env.error ?? { code: 'E_UNKNOWN', message: 'error' };
-      process.stderr.write(`homesight: ${e.message}${e.hint !== undefined ? ` (${e.hint})` : ''} [${e.code}]\n`);
+      process.stderr.write(`homesight: ${replyErrorLine(env.error)}\n`);
       return EXIT.FAILURE;
     }
-    return { data: env.data, tz: cfg.household.timezone };
+    return { data: env.data, tz: config.household.timezone };
   } catch (err) {
     process.stderr.write(`homesight: ${errorMessage(err)}\n`);
     return EXIT.FAILURE;
