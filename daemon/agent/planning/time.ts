@@ -39,20 +39,6 @@ const DAY = 24 * HOUR;
 
 const UNIT_MS: Record<string, number> = { second: 1000, sec: 1000, minute: MIN, min: MIN, hour: HOUR, hr: HOUR, day: DAY, week: 7 * DAY };
 
-const HOUR_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-};
 const ROUTINE_DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
 /**
@@ -60,12 +46,11 @@ const ROUTINE_DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
  * "half past six" → "6:30", "quarter to 8" → "7:45", "5ish" → "around 5", "last 2h" → "last 2 hours".
  */
 function spokenClock(p: string): string {
-  const hour = (w: string): number => HOUR_WORDS[w] ?? Number(w);
   const H = '(\\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
   return p
-    .replace(new RegExp(`\\bhalf past ${H}\\b`, 'g'), (_, h: string) => `${hour(h)}:30`)
-    .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${hour(h)}:15`)
-    .replace(new RegExp(`\\bquarter to ${H}\\b`, 'g'), (_, h: string) => `${(hour(h) + 11) % 12 || 12}:45`)
+    .replace(new RegExp(`\\bhalf past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:30`)
+    .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:15`)
+    .replace(new RegExp(`\\bquarter to ${H}\\b`, 'g'), (_, h: string) => `${(parseNumberWord(h) + 11) % 12 || 12}:45`)
     .replace(/\b(?:(?:at|around|about) )?(\d{1,2}(?::\d{2})?)ish\b/g, 'around $1')
     .replace(/\bat (?:about|around|roughly)\b|\b(?:roughly|approximately)\b/g, 'around')
     .replace(/^(?:earlier|so far|sometime|at some point|anytime)\s+(?=today|this|yesterday|on\b)|\s+(?:so far|earlier)$/g, '')
@@ -76,7 +61,7 @@ function spokenClock(p: string): string {
           String.raw`eight|nine|ten|eleven|twelve)\b(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)`,
         'g',
       ),
-      (_, pre: string, w: string) => `${pre} ${HOUR_WORDS[w]}`,
+      (_, pre: string, w: string) => `${pre} ${parseNumberWord(w)}`,
     )
     .replace(/\b(last|past|previous) (\d+)\s*h\b/g, '$1 $2 hours')
     .replace(/\b(last|past|previous) (\d+)\s*m\b/g, '$1 $2 minutes');
