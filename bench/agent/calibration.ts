@@ -1,19 +1,23 @@
 /**
- * Calibration of the planners' confidence on the natural set (issue #18, Build item 6): plan accuracy per
+ * Calibration of the planners' confidence (issue #17 item 8, issue #18 Build item 6): plan accuracy per
  * confidence bin for the retrieval planner (ln of its nearest example's shape similarity) and the shipped
  * planner model (ln of its least tool-choice margin), from the records of one `homesight bench
- * bench/jobs/planner.yaml` run, and the cloud-gate threshold that curve gives.
+ * bench/jobs/planner.yaml` run (the natural set), and the cloud-gate threshold that curve gives.
  *
- *   node --import tsx bench/agent/calibration.ts [--workspace bench/workspace/planner] [--out bench/results]
+ *   node --import tsx bench/agent/calibration.ts [--data natural|disjoint] [--workspace DIR] [--out bench/results]
+ *   node --import tsx bench/agent/calibration.ts --case bench/workspace/planner/planner-model/<case> [--data …]
  *
+ * --data disjoint reads a `bench/jobs/planner-disjoint.yaml` run against its gold (the disjoint sample) and
+ * writes planner-calibration-disjoint.{json,svg}; --case prints one case's table and writes nothing.
  * Bins hold equal numbers of plans (the confidences bunch up near 0). Accuracy is the mean node F1 of the
  * plan against the gold plan (tools, as a multiset) and the share of exact plans. The threshold rule: the
  * cloud planner is asked for every plan under the lowest bin edge above which every bin's mean node F1 is at
  * least GATE_NODE_F1; a planner none of whose bins reaches it gets 0 (every plan is asked about).
  * Measuring only: nothing is tuned on the set; the curve is reported with the set's sha256.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import type { TaskPlan } from '../../daemon/agent/index.js';
@@ -24,6 +28,16 @@ import { exactMatch } from '../jobs/planner/metrics.js';
 export const GATE_NODE_F1 = 0.8;
 const BINS = 6;
 const SHIPPED_MODEL = 'homesight-planner-2m-q8_0.gguf';
+
+/** The test sets a planner job runs on: its gold questions and the job's default workspace. */
+const DATA_SETS = {
+  natural: { questions: 'bench/data/natural/questions.jsonl', workspace: 'bench/workspace/planner', results: 'planner-calibration' },
+  disjoint: {
+    questions: 'var/datasets/planner-corpus/disjoint-q2a/questions.jsonl',
+    workspace: 'bench/workspace/planner-disjoint',
+    results: 'planner-calibration-disjoint',
+  },
+} as const;
 
 interface Line {
   id: string;
@@ -149,7 +163,7 @@ function table(c: PlannerCalibration): string {
   ].join('\n');
 }
 
-function chart(cs: readonly PlannerCalibration[]): TopLevelSpec {
+function chart(cs: readonly PlannerCalibration[], data: keyof typeof DATA_SETS): TopLevelSpec {
   const values = cs.flatMap((c) =>
     c.bins.flatMap((b) => [
       { planner: c.planner, confidence: b.meanConfidence, measure: 'node F1', value: b.nodeF1 },
@@ -158,7 +172,7 @@ function chart(cs: readonly PlannerCalibration[]): TopLevelSpec {
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Plan accuracy per confidence bin, natural set (gate: node F1 ≥ ${GATE_NODE_F1})`,
+    title: `Plan accuracy per confidence bin, ${data} set (gate: node F1 ≥ ${GATE_NODE_F1})`,
     width: 420,
     height: 240,
     data: { values },
@@ -173,17 +187,29 @@ function chart(cs: readonly PlannerCalibration[]): TopLevelSpec {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { workspace: { type: 'string' }, out: { type: 'string' } } });
-  const workspace = resolve(values.workspace ?? 'bench/workspace/planner');
+  const { values } = parseArgs({
+    options: { workspace: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, case: { type: 'string' } },
+  });
+  const data = values.data ?? 'natural';
+  if (data !== 'natural' && data !== 'disjoint') throw new Error(`--data is natural or disjoint, not "${data}"`);
+  const set = DATA_SETS[data];
+  const workspace = resolve(values.workspace ?? set.workspace);
   const out = resolve(values.out ?? 'bench/results');
-  const natural = resolve('bench/data/natural');
-  const sha = /^([0-9a-f]{64})\s+questions\.jsonl$/m.exec(readFileSync(join(natural, 'SHA256SUMS'), 'utf8'))?.[1] ?? 'unknown';
+  const questions = readFileSync(resolve(set.questions));
+  const sha = createHash('sha256').update(questions).digest('hex');
   const gold = new Map(
-    readJsonl<GoldLine>(join(natural, 'questions.jsonl')).map((l) => [
-      l.id,
-      { task_steps: l.task_steps, task_nodes: l.task_nodes, task_links: l.task_links } as TaskPlan,
-    ]),
+    questions
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as GoldLine)
+      .map((l) => [l.id, { task_steps: l.task_steps, task_nodes: l.task_nodes, task_links: l.task_links } as TaskPlan]),
   );
+  if (values.case !== undefined) {
+    const dir = resolve(values.case);
+    process.stdout.write(`${data} set questions.jsonl sha256 ${sha}\n\n${table(calibrationOf(basename(dirname(dir)), dir, gold))}\n`);
+    return;
+  }
   const cs = [
     calibrationOf(
       'retrieval',
@@ -198,13 +224,13 @@ async function main(): Promise<void> {
   ];
   mkdirSync(out, { recursive: true });
   writeFileSync(
-    join(out, 'planner-calibration.json'),
+    join(out, `${set.results}.json`),
     `${JSON.stringify(
       {
-        name: 'planner-calibration',
-        description: 'plan accuracy per confidence bin on the natural set, and the cloud-gate threshold from it',
+        name: set.results,
+        description: `plan accuracy per confidence bin on the ${data} set, and the cloud-gate threshold from it`,
         date: new Date().toISOString(),
-        natural_sha256: sha,
+        [`${data}_sha256`]: sha,
         gate_node_f1: GATE_NODE_F1,
         planners: cs,
       },
@@ -212,8 +238,8 @@ async function main(): Promise<void> {
       2,
     )}\n`,
   );
-  writeFileSync(join(out, 'planner-calibration.svg'), await renderSvg(chart(cs)));
-  process.stdout.write(`natural set questions.jsonl sha256 ${sha}\n\n${cs.map(table).join('\n\n')}\n`);
+  writeFileSync(join(out, `${set.results}.svg`), await renderSvg(chart(cs, data)));
+  process.stdout.write(`${data} set questions.jsonl sha256 ${sha}\n\n${cs.map(table).join('\n\n')}\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
