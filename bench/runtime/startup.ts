@@ -1,9 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { MemoryStore } from '../../daemon/memory/index.js';
+import { silentLogger, systemClock } from '../../daemon/system/index.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
 
 /**
@@ -12,13 +15,18 @@ import type { Bench, BenchContext, BenchResult } from '../types.js';
  *   source  — the TypeScript sources through tsx (what bin/homesight.js did before the build)
  *   dist    — the compiled tree (`npm run build`), plain node
  *   service — dist with what systemd/homesight.service adds (SERVICE_NODE_FLAGS, SERVICE_ENV)
- * Rounds are interleaved so load from other work on the machine hits every variant alike.
+ * Rounds are interleaved so load from other work on the machine hits every variant alike. Every start above creates
+ * its database; one more variant (service, vision off) restarts on a database that already holds a month-sized
+ * history (EXISTING_EVENTS events), where the integrity check at open is what costs.
  */
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 /** V8 and glibc settings of the unit (systemd/homesight.service); test/build/dist.test.ts keeps the two equal. */
 export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1'];
 export const SERVICE_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' };
+
+/** Events in the existing database of the restart variant (≈270 bytes each with indexes, docs/memory.md). */
+const EXISTING_EVENTS = 500_000;
 
 type Runtime = 'source' | 'dist' | 'service';
 const RUNTIMES: readonly Runtime[] = ['source', 'dist', 'service'];
@@ -36,6 +44,20 @@ function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (m === null) throw new Error(`no VmRSS for ${pid}`);
   return Number(m[1]) / 1024;
+}
+
+/** A memory database with `n` events (four cameras, an event every 2 s), made through this code's migrations. */
+function seedDatabase(file: string, n: number): number {
+  new MemoryStore({ file, log: silentLogger(), clock: systemClock }).close();
+  const db = new Database(file);
+  db.exec(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${n})
+    INSERT INTO events (id, camera, kind, label, track_id, identity, t_start, t_end, confidence, box_x, box_y, box_w, box_h)
+    SELECT printf('%032x', i), 'cam' || (i % 4), 'person', 'person', 't' || (i / 50),
+      CASE WHEN i % 3 = 0 THEN 'anna' ELSE NULL END, 1700000000000 + i * 2000, 1700000000000 + i * 2000 + 1500,
+      0.8, 0.1, 0.1, 0.2, 0.3 FROM c`);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return statSync(file).size;
 }
 
 function writeConfig(dir: string, vision: Vision, sharedDir: string): string {
@@ -124,9 +146,11 @@ export const runtimeBench: Bench = {
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
     const rounds = ctx.quick ? 1 : 3;
     const settleMs = ctx.quick ? 1500 : 3000;
+    const seed = join(ctx.workDir, 'seed.db');
+    const seedBytes = seedDatabase(seed, EXISTING_EVENTS);
     const load0 = loadavg()[0]!;
     const samples = new Map<string, Sample[]>();
-    const total = rounds * RUNTIMES.length * VISION.length;
+    const total = rounds * (RUNTIMES.length * VISION.length + 1);
     let done = 0;
     for (let round = 0; round < rounds; round++) {
       for (const vision of VISION) {
@@ -140,6 +164,13 @@ export const runtimeBench: Bench = {
           done++;
         }
       }
+      const dir = join(ctx.workDir, `existing-${round}`);
+      mkdirSync(join(dir, 'data'), { recursive: true });
+      copyFileSync(seed, join(dir, 'data', 'homesight.db'));
+      ctx.progress(`round ${round + 1}: service, vision off, existing database`, done / total);
+      const s = await startOnce('service', writeConfig(dir, 'off', ctx.sharedDir), dir, settleMs);
+      samples.set('service_vision_off_existing_db', [...(samples.get('service_vision_off_existing_db') ?? []), s]);
+      done++;
     }
     const metrics: BenchResult['metrics'] = {};
     const ratios: BenchResult['ratios'] = {};
@@ -156,6 +187,11 @@ export const runtimeBench: Bench = {
         ratios[`service_over_source_vision_${vision}_${what}`] = r3(Number(metrics[`service_vision_${vision}_${what}`]) / before);
       }
     }
+    ratios.existing_db_over_new_db_service_vision_off_ready_ms = r3(
+      Number(metrics.service_vision_off_existing_db_ready_ms) / Number(metrics.service_vision_off_ready_ms),
+    );
+    metrics.existing_db_events = EXISTING_EVENTS;
+    metrics.existing_db_mb = r1(seedBytes / 2 ** 20);
     const load1 = loadavg()[0]!;
     metrics.load_average_start = r1(load0);
     metrics.load_average_end = r1(load1);
@@ -171,6 +207,8 @@ export const runtimeBench: Bench = {
         `medians of ${rounds} interleaved round(s); ready = spawn of node → the "HomeSight ready" log line (process start, ` +
           'module loading, config, every module started); RSS = VmRSS ' +
           `${settleMs / 1000} s after READY; heap = process.memoryUsage().heapUsed at the same moment`,
+        `existing database: the service restarting on a ${r1(seedBytes / 2 ** 20)} MiB database of ${EXISTING_EVENTS} events ` +
+          '(memory.integrity_check auto = the full integrity_check below 1 GiB); every other row creates its database',
         `service = dist with node ${SERVICE_NODE_FLAGS.join(' ')} and ${Object.entries(SERVICE_ENV)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')} (systemd/homesight.service)`,
@@ -179,6 +217,9 @@ export const runtimeBench: Bench = {
         'the "before" rows already have the lazy imports (node-llama-cpp, sharp, fleet/ and learning/ only when used); ' +
           'measured before any of this work (commit c7ddb9c, tsx, 2 runs each, load average 2.8): 187–192 MiB vision off, ' +
           '291–296 MiB vision on, READY 3.0–3.3 s',
+        "this bench's previous run (024cb81, before the ffmpeg probe left the start path, vision.memory_arena off and the " +
+          'small page cache for the check at open; load average 15.6, so compare with care): service READY 3444 ms vision ' +
+          'off, 6470 ms vision on; RSS 101.3 MiB vision off, 200.8 MiB vision on; no restart row',
       ],
     };
     writeFileSync(join(ctx.resultsDir, 'runtime.md'), markdown(result, rounds));
@@ -214,6 +255,12 @@ function markdown(r: BenchResult, rounds: number): string {
     lines.push(row('dist/ (node)', 'dist', vision));
     lines.push(row('after: dist/ + unit settings', 'service', vision));
   }
+  const e = 'service_vision_off_existing_db';
+  lines.push(
+    `| after, restart on a ${m.existing_db_mb} MiB database | off | ${m[`${e}_ready_ms`]} | ` +
+      `${r3(Number(m[`${e}_ready_ms`]) / Number(m.source_vision_off_ready_ms))} | ${m[`${e}_rss_mb`]} | ` +
+      `${r3(Number(m[`${e}_rss_mb`]) / Number(m.source_vision_off_rss_mb))} | ${m[`${e}_heap_used_mb`] ?? 'n/a'} |`,
+  );
   lines.push('', 'Targets: RSS ≤ 120 MiB with vision off, ≤ 200 MiB with the vision models loaded, READY ≤ 2 s.', '');
   for (const n of r.notes ?? []) lines.push(`- ${n}`);
   lines.push('');

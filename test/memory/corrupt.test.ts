@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../daemon/config/index.js';
 import { Daemon } from '../../daemon/main.js';
 import { MemoryStore } from '../../daemon/memory/index.js';
-import { type RecoveryInfo } from '../../daemon/memory/db.js';
+import { CHECK_CACHE_KIB, openDatabase, type RecoveryInfo } from '../../daemon/memory/db.js';
 import { MODULES } from '../../daemon/modules.js';
 import { pino } from 'pino';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
@@ -116,4 +116,16 @@ t.test('the daemon comes up degraded with the reason in health, and does not cra
   t.equal(await second.start(), null);
   t.equal(second.snapshot().modules.find((m) => m.name === 'memory')?.state, 'running');
   t.equal(asideFiles(join(dir, 'data')).length, 1);
+});
+
+t.test('the check at open runs through a small page cache; the connection gets memory.cache_mb afterwards', async (t) => {
+  const file = join(tempDir(t), 'cache.db');
+  const store = new MemoryStore({ file, log: silentLogger(), clock });
+  for (let i = 0; i < 2000; i++) store.events.upsert(ev({ id: `c-${i}`, start: i * 1000, end: i * 1000 + 500 }));
+  store.close();
+  const { db, integrity } = openDatabase({ file, log: silentLogger(), clock, integrityCheck: 'full', cacheMb: 24 });
+  t.teardown(() => db.close());
+  t.equal(integrity, 'full');
+  t.equal(db.pragma('cache_size', { simple: true }), -24 * 1024);
+  t.ok(CHECK_CACHE_KIB < 24 * 1024);
 });
