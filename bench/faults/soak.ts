@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentClient } from '../../daemon/agent/index.js';
+import { freePort } from '../support/processes.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
 
 /**
@@ -43,14 +43,6 @@ const QUESTIONS = [
   'was anyone at the entrance this morning?',
   'who is at home right now?',
 ];
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -5,7 +5,8 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { postgresUnavailable, startPostgres } from '../../test/fixtures/postgres.js';
 import { KeepAliveClient } from './http.js';
-import { TeacherProcess, cpuDelta, cpuSeconds, freePort, treeCpuSeconds } from './processes.js';
+import { freePort } from '../support/processes.js';
+import { TeacherProcess, cpuDelta, cpuSeconds, treeCpuSeconds } from './processes.js';
 
 /** Where a backend keeps the fleet's data, and how the bench counts it afterwards. */
 export interface StoreCount {

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** The checkout whose cloud/server.ts runs: this one, or HS_FLEET_TEACHER_ROOT (another checkout, e.g. a baseline). */
@@ -8,14 +7,6 @@ const teacherRoot = process.env.HS_FLEET_TEACHER_ROOT ?? new URL('../../', impor
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** USER_HZ: /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s on Linux. */
 const TICKS_PER_S = 100;
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** User + system CPU seconds a live process has used (0 when it is gone). */
 export function cpuSeconds(pid: number): number {

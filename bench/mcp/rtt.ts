@@ -21,6 +21,7 @@ import { MemoryModule, newEventId, type HomeEvent } from '../../daemon/memory/in
 import { McpModule } from '../../daemon/mcp/index.js';
 import { MODULES } from '../../daemon/modules.js';
 import { EventBus, LogHub, ServiceContainer, systemClock, formatIsoInZone } from '../../daemon/system/index.js';
+import { pct } from '../support/stats.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
 import { prng } from '../memory/synthetic.js';
 
@@ -36,10 +37,6 @@ const TOKEN = 'bench-token-5f0c2a9e';
 const BIN = fileURLToPath(new URL('../../bin/homesight.js', import.meta.url));
 const DAY_MS = 86_400_000;
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
-}
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** Two weeks on the default's cameras: a person event every ~40 s by day, Barack in a third of them. */

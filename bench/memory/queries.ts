@@ -8,6 +8,7 @@
  */
 import { EventStore, MemoryStore } from '../../daemon/memory/index.js';
 import { EXIT, silentLogger, systemClock, zonedDay } from '../../daemon/system/index.js';
+import { pct } from '../support/stats.js';
 import { CAMERAS, PEOPLE, prng } from './synthetic.js';
 
 const [file, fromArg, toArg, itArg] = process.argv.slice(2);
@@ -19,10 +20,6 @@ const from = Number(fromArg);
 const to = Number(toArg);
 const iterations = Number(itArg ?? 2000);
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
 const rssBaseline = process.memoryUsage().rss;

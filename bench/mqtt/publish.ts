@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MqttCore, Outbox } from '../../daemon/mqtt/index.js';
 import { silentLogger, systemClock } from '../../daemon/system/index.js';
+import { startMosquitto } from '../support/processes.js';
+import { pct } from '../support/stats.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
 
 /**
@@ -16,39 +14,6 @@ import type { Bench, BenchContext, BenchResult } from '../types.js';
  * topic) through the validated request path against a bare echo subscriber.
  */
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-async function startMosquitto(dir: string): Promise<{ port: number; proc: ChildProcess }> {
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    `user ${userInfo().username}\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages ` +
-      `0\nset_tcp_nodelay true\nlistener ${port} 127.0.0.1\n`,
-  );
-  const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = netConnect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (up) return { port, proc };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('mosquitto did not start');
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function payload(i: number): object {
@@ -90,7 +55,7 @@ export const mqttBench: Bench = {
   async run(ctx: BenchContext): Promise<BenchResult> {
     const N = ctx.quick ? 2000 : 20000;
     const ROUNDS = ctx.quick ? 100 : 500;
-    const { port, proc } = await startMosquitto(ctx.workDir);
+    const { port, proc } = await startMosquitto(ctx.workDir, ['max_inflight_messages 0', 'max_queued_messages 0', 'set_tcp_nodelay true']);
     const url = `mqtt://127.0.0.1:${port}`;
     try {
       const sub = await counter(url, 'bench/+/events');

@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, userInfo } from 'node:os';
-import { connect as netConnect, createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parseConfigText } from '../../daemon/config/index.js';
@@ -11,6 +9,8 @@ import { MqttCore, Outbox } from '../../daemon/mqtt/index.js';
 import { EventBus, silentLogger, systemClock } from '../../daemon/system/index.js';
 import { WatchEvaluator, type WatchScheduler } from '../../daemon/watches/evaluate.js';
 import { WatchesModule } from '../../daemon/watches/module.js';
+import { startMosquitto } from '../support/processes.js';
+import { pct } from '../support/stats.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
 import { writeWatchesPlot } from './plot.js';
 import { CAMERAS, asWatch, eventAt, goldFirings, type Track, tracks, watchSpecs } from './scenario.js';
@@ -136,36 +136,6 @@ function correctness(ctx: BenchContext): Record<string, number> {
     evaluator_us_per_event: Math.round(((evalMs * 1000) / events) * 10) / 10,
     evaluator_events_per_s: Math.round(events / (evalMs / 1000)),
   };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const p = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
-
-async function startMosquitto(dir: string): Promise<{ port: number; proc: ChildProcess }> {
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `user ${userInfo().username}\nallow_anonymous true\nlistener ${port} 127.0.0.1\n`);
-  const proc = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = netConnect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (up) return { port, proc };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('mosquitto did not start');
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 }
 
 async function live(ctx: BenchContext): Promise<Record<string, number>> {
