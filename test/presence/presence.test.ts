@@ -7,6 +7,7 @@ import { MqttModule } from '../../daemon/mqtt/index.js';
 import { PresenceModule } from '../../daemon/presence/module.js';
 import { PresenceTracker } from '../../daemon/presence/tracker.js';
 import { ManualClock, silentLogger } from '../../daemon/system/index.js';
+import { ev as memoryEvent } from '../memory/support.js';
 import { makeContext, type TestContext } from '../mqtt/support/context.js';
 import { haProblems } from '../mqtt/support/ha-shapes.js';
 import { Consumer, freePort, waitFor } from '../mqtt/support/mqtt.js';
@@ -14,22 +15,8 @@ import { Consumer, freePort, waitFor } from '../mqtt/support/mqtt.js';
 const T0 = Date.UTC(2026, 2, 2, 8, 0, 0);
 const MIN = 60_000;
 
-function ev(over: Partial<HomeEvent> & Pick<HomeEvent, 'id' | 'camera' | 'kind'>): HomeEvent {
-  return {
-    label: 'person',
-    track_id: null,
-    identity: null,
-    activity: null,
-    start: T0,
-    end: null,
-    confidence: 0.9,
-    box: null,
-    zones: [],
-    snapshot: null,
-    attributes: {},
-    ...over,
-  };
-}
+/** A memory event at T0 unless the test says when. */
+const ev = (over: Partial<HomeEvent> & Pick<HomeEvent, 'id' | 'camera' | 'kind'>): HomeEvent => memoryEvent({ start: T0, ...over });
 
 t.test('the tracker: tracks make a person home, their end and away_after make them away; unknown faces per camera', (t) => {
   const rooms: Record<string, string> = { cam_k: 'kitchen', porch: 'porch' };

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import t from 'tap';
-import type { HomeEvent } from '../../daemon/contracts/index.js';
 import { MemoryStore } from '../../daemon/memory/index.js';
 import { MqttModule } from '../../daemon/mqtt/index.js';
 import { PresenceModule } from '../../daemon/presence/module.js';
@@ -9,6 +8,7 @@ import { DailyDigest, digestSpan, nextDailyAt } from '../../daemon/recaps/digest
 import { RecapsModule } from '../../daemon/recaps/module.js';
 import type { RecapSpan } from '../../daemon/recaps/recap.js';
 import { ManualClock, silentLogger, zonedToUtc } from '../../daemon/system/index.js';
+import { ev } from '../memory/support.js';
 import { makeContext } from '../mqtt/support/context.js';
 import { haProblems } from '../mqtt/support/ha-shapes.js';
 import { Consumer, freePort, waitFor } from '../mqtt/support/mqtt.js';
@@ -56,22 +56,6 @@ t.test('digest scheduling: the next local HH:MM, DST days, an injected clock', a
   t.equal(failing.lastError, 'broker gone');
   await digest.stop();
 });
-
-function ev(over: Partial<HomeEvent> & Pick<HomeEvent, 'id' | 'camera' | 'kind' | 'start'>): HomeEvent {
-  return {
-    label: 'person',
-    track_id: null,
-    identity: null,
-    activity: null,
-    end: null,
-    confidence: 0.9,
-    box: null,
-    zones: [],
-    snapshot: null,
-    attributes: {},
-    ...over,
-  };
-}
 
 /** A household's Monday: Alice cooks in the morning, Bob passes through, visitors on the porch, Opa lies down. */
 function seed(store: MemoryStore): void {
