@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pct } from '../support/stats.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
 
 /**
@@ -57,11 +58,7 @@ function child(modelsDir: string, arena: boolean, pattern: boolean, runs: number
   return JSON.parse(r.stdout) as ChildResult;
 }
 
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
-const median = (xs: number[]): number => quantile(xs, 0.5);
+const median = (xs: number[]): number => pct(xs, 50);
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 const short = (f: string): string => f.replace(/\.onnx$/, '');
@@ -95,7 +92,7 @@ export const visionArenaBench: Bench = {
       for (const f of MODELS) {
         const all = rs.flatMap((r) => r.runs[f]!);
         metrics[`${s.key}_${short(f)}_p50_ms`] = r2(median(all));
-        metrics[`${s.key}_${short(f)}_p95_ms`] = r2(quantile(all, 0.95));
+        metrics[`${s.key}_${short(f)}_p95_ms`] = r2(pct(all, 95));
       }
     }
     metrics.load_average_start = r1(load0);

@@ -4,6 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { pct } from '../support/stats.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
 
 /**
@@ -28,10 +29,6 @@ interface Cell {
   p95_ms: number;
 }
 
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
@@ -69,8 +66,8 @@ async function measure(session: ort.InferenceSession, cameras: number, durationM
     runs: latencies.length,
     fps_total: r1(latencies.length / seconds),
     fps_per_camera: r1(latencies.length / seconds / cameras),
-    p50_ms: r1(quantile(latencies, 0.5)),
-    p95_ms: r1(quantile(latencies, 0.95)),
+    p50_ms: r1(pct(latencies, 50)),
+    p95_ms: r1(pct(latencies, 95)),
   };
 }
 
