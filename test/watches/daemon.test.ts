@@ -5,14 +5,14 @@ import { promisify } from 'node:util';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { loadConfig } from '../../daemon/config/index.js';
-import { type HomeEvent, watchNotificationSchema, watchSchema } from '../../daemon/contracts/index.js';
+import { watchNotificationSchema, watchSchema } from '../../daemon/contracts/index.js';
 import { Daemon } from '../../daemon/main.js';
 import { MODULES } from '../../daemon/modules.js';
 import { ManualClock } from '../../daemon/system/index.js';
 import { tempDir } from '../agent/support.js';
 import { haProblems } from '../mqtt/support/ha-shapes.js';
 import { Consumer, freePort, waitFor } from '../mqtt/support/mqtt.js';
-import { personEvent } from './support.js';
+import { personEvent, see } from './support.js';
 
 const run = promisify(execFile);
 const repo = new URL('../../', import.meta.url).pathname;
@@ -51,12 +51,6 @@ function daemonAt(dir: string, port: number, clock: ManualClock): Daemon {
     modules: MODULES.filter((m) => ['memory', 'mqtt', 'watches', 'agent'].includes(m.name)),
     logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
   });
-}
-
-/** What vision does with an event: store it, then tell the bus. */
-function see(d: Daemon, change: 'new' | 'update' | 'end', e: HomeEvent): void {
-  d.module('memory')!.store.events.upsert(e);
-  d.bus.emit('vision.event', { change, event: e });
 }
 
 t.test('standing orders through the real daemon: watches from words, MQTT notifications, HA entities, a restart', async (t) => {

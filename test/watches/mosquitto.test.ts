@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import t from 'tap';
 import { loadConfig } from '../../daemon/config/index.js';
-import { type HomeEvent, watchNotificationSchema } from '../../daemon/contracts/index.js';
+import { watchNotificationSchema } from '../../daemon/contracts/index.js';
 import { Daemon } from '../../daemon/main.js';
 import { MODULES } from '../../daemon/modules.js';
 import { ManualClock } from '../../daemon/system/index.js';
@@ -12,7 +12,7 @@ import { tempDir } from '../agent/support.js';
 import { haProblems } from '../mqtt/support/ha-shapes.js';
 import { Mosquitto } from '../mqtt/support/mosquitto.js';
 import { Consumer, waitFor } from '../mqtt/support/mqtt.js';
-import { personEvent } from './support.js';
+import { personEvent, see } from './support.js';
 
 /**
  * The watch notification path against a real broker: the daemon's MQTT client (broker: external) publishing to a
@@ -52,12 +52,6 @@ mqtt:
     modules: MODULES.filter((m) => ['memory', 'mqtt', 'watches'].includes(m.name)),
     logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
   });
-}
-
-/** What vision does with an event: store it, then tell the bus. */
-function see(d: Daemon, change: 'new' | 'update' | 'end', e: HomeEvent): void {
-  d.module('memory')!.store.events.upsert(e);
-  d.bus.emit('vision.event', { change, event: e });
 }
 
 t.test('watch notifications through mosquitto: discovery, QoS 1 to an offline subscriber, a broker outage', async (t) => {

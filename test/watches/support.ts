@@ -1,5 +1,6 @@
 import type { EventChange, HomeEvent, Watch, WatchSpecInput } from '../../daemon/contracts/index.js';
 import { watchSpecSchema } from '../../daemon/contracts/index.js';
+import type { Daemon } from '../../daemon/main.js';
 import type { WatchScheduler } from '../../daemon/watches/evaluate.js';
 
 /** Timers on a hand-moved clock: advance() runs what falls due, in time order. */
@@ -76,3 +77,9 @@ export function personEvent(id: string, camera: string, at: number, over: Partia
 }
 
 export type Emit = (e: HomeEvent, change: EventChange) => void;
+
+/** What vision does with an event: store it, then tell the bus. */
+export function see(d: Daemon, change: 'new' | 'update' | 'end', e: HomeEvent): void {
+  d.module('memory')!.store.events.upsert(e);
+  d.bus.emit('vision.event', { change, event: e });
+}
