@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { MqttCore, Outbox } from '../../daemon/mqtt/index.js';
-import { silentLogger, systemClock } from '../../daemon/system/index.js';
+import { Outbox } from '../../daemon/mqtt/index.js';
+import { benchMqttCore } from '../support/mqtt.js';
 import { startMosquitto } from '../support/processes.js';
 import { pct } from '../support/stats.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
@@ -74,20 +74,7 @@ export const mqttBench: Bench = {
       // Ours: the same through MqttCore.publish (outbox insert, pump, delete on PUBACK).
       sub.reset();
       const outbox = new Outbox(join(ctx.workDir, 'mqtt.db'), N * 2);
-      const core = new MqttCore({
-        url,
-        baseTopic: 'bench/dev',
-        clientId: 'bench-core',
-        protocolVersion: 5,
-        allowFallback: false,
-        keepaliveS: 30,
-        reconnect: { minMs: 100, maxMs: 1000 },
-        maxRequestBytes: 65536,
-        discoveryPrefix: 'homeassistant',
-        outbox,
-        log: silentLogger(),
-        clock: systemClock,
-      });
+      const core = benchMqttCore({ url, baseTopic: 'bench/dev', clientId: 'bench-core', outbox });
       core.start();
       await core.waitConnected(5000);
       ctx.progress('MqttCore', 0.35);
@@ -101,19 +88,11 @@ export const mqttBench: Bench = {
       ctx.progress('backlog drain', 0.6);
       await core.stop();
       sub.reset();
-      const offline = new MqttCore({
+      const offline = benchMqttCore({
         url,
         baseTopic: 'bench/dev',
         clientId: 'bench-core',
-        protocolVersion: 5,
-        allowFallback: false,
-        keepaliveS: 30,
-        reconnect: { minMs: 100, maxMs: 1000 },
-        maxRequestBytes: 65536,
-        discoveryPrefix: 'homeassistant',
         outbox: new Outbox(join(ctx.workDir, 'backlog.db'), N * 2),
-        log: silentLogger(),
-        clock: systemClock,
       });
       for (let i = 0; i < N; i++) void offline.publish('events', payload(i), { qos: 1 });
       t = performance.now();

@@ -5,10 +5,11 @@ import mqtt from 'mqtt';
 import { parseConfigText } from '../../daemon/config/index.js';
 import type { HomeSightEvents, Watch } from '../../daemon/contracts/index.js';
 import { MemoryStore } from '../../daemon/memory/index.js';
-import { MqttCore, Outbox } from '../../daemon/mqtt/index.js';
+import { Outbox } from '../../daemon/mqtt/index.js';
 import { EventBus, silentLogger, systemClock } from '../../daemon/system/index.js';
 import { WatchEvaluator, type WatchScheduler } from '../../daemon/watches/evaluate.js';
 import { WatchesModule } from '../../daemon/watches/module.js';
+import { benchMqttCore } from '../support/mqtt.js';
 import { startMosquitto } from '../support/processes.js';
 import { pct } from '../support/stats.js';
 import type { Bench, BenchContext, BenchResult } from '../types.js';
@@ -151,19 +152,11 @@ mqtt: {url: 'mqtt://127.0.0.1:${port}', base_topic: bench}
 `;
     const config = parseConfigText(text, 'bench.yaml', { env: {} }).config;
     const store = new MemoryStore({ file: join(ctx.workDir, 'homesight.db'), log: silentLogger(), clock: systemClock });
-    const core = new MqttCore({
+    const core = benchMqttCore({
       url: `mqtt://127.0.0.1:${port}`,
       baseTopic: 'bench/hub',
       clientId: 'bench-watches',
-      protocolVersion: 5,
-      allowFallback: false,
-      keepaliveS: 30,
-      reconnect: { minMs: 100, maxMs: 1000 },
-      maxRequestBytes: 65536,
-      discoveryPrefix: 'homeassistant',
       outbox: new Outbox(join(ctx.workDir, 'mqtt.db'), 100_000),
-      log: silentLogger(),
-      clock: systemClock,
     });
     core.start();
     await core.waitConnected(5000);
