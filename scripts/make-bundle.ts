@@ -24,7 +24,8 @@ const USAGE = `usage:
   scripts/make-bundle build --key FILE [--source DIR] [--version V] [--out FILE]
                             [--with-node-modules] [--config-min N] [--config-max N] [--self-check "CMD ARGS" | --no-self-check]
       builds homesight-<version>.tar.gz from DIR (default: this repository; git-tracked and
-      untracked-but-not-ignored files, plus the compiled daemon dist/ of \`npm run build\`), signs its manifest with the key (also HOMESIGHT_SIGNING_KEY_FILE)
+      untracked-but-not-ignored files, plus the compiled daemon dist/ of \`npm run build\`), signs its manifest
+      with the key (also HOMESIGHT_SIGNING_KEY_FILE)
   scripts/make-bundle verify BUNDLE --trust PUBKEY [--trust PUBKEY…] [--config-version N]
       checks signature, hashes and compatibility as a device would`;
 

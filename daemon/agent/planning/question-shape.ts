@@ -34,7 +34,7 @@ const NAMING = /\b(?:is|are|was|were)\s+(?:called|named|known as)\b|\bnames?\s+(
 /** A habit: "usually", "always", "every evening", "on weekdays", "after dinner each day". */
 const HABIT = new RegExp(
   String.raw`\b(?:usually|always|normally|typically|never|habitually|every (?:day|morning|evening|night|week|weekday|weekend|` +
-    String.raw`(?:mon|tues|wednes|thurs|fri|satur|sun)day)|each (?:day|morning|evening|night|week)|on (?:weekdays|weekends|` +
+    '(?:mon|tues|wednes|thurs|fri|satur|sun)day)|each (?:day|morning|evening|night|week)|on (?:weekdays|weekends|' +
     String.raw`(?:mon|tues|wednes|thurs|fri|satur|sun)days))\b`,
   'i',
 );

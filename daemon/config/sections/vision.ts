@@ -72,7 +72,8 @@ export const visionSchema = z
       .default(false)
       .describe(
         "onnxruntime's CPU memory arena: on keeps each session's peak buffers for reuse (13–16 MiB more RSS for the four " +
-          'default models in bare sessions, ≈23 MiB in the daemon), off allocates per run (detector p50 +8–10 %, the other models ±1 %, on a 2-core x86; ' +
+          'default models in bare sessions, ≈23 MiB in the daemon), off allocates per run (detector p50 +8–10 %, ' +
+          'the other models ±1 %, on a 2-core x86; ' +
           'bench/results/vision-arena.md); off by default for the memory budget of small boards',
       ),
     preprocessing: z
