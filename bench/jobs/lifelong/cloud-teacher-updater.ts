@@ -131,7 +131,10 @@ export class CloudTeacherUpdater implements Updater {
   }
 
   /** Confidence of a plan: the LLM's mean log-prob, or for the retrieval planner log(similarity of the nearest example). */
-  private confidence(r: { confidence: number | null; notes?: string[] }): number | null {
+  private confidence(r: { planner: string; confidence: number | null; notes?: string[] }): number | null {
+    // the retrieval planner's own confidence is ln(similarity of the nearest example), not on the miner's scale:
+    // scaled like the similarity in its notes, so that similarity == min_similarity maps onto min_logprob
+    if (r.planner === 'retrieval' && r.confidence !== null) return (this.minLogprob * r.confidence) / Math.log(this.minSimilarity);
     if (r.confidence !== null) return r.confidence;
     const m = /(?:similarity|score) (-?[\d.]+)/.exec((r.notes ?? []).join(' '));
     if (m === null) return null;
