@@ -1,5 +1,6 @@
 import type { HomeEvent, Watch, WatchSpecInput } from '../../daemon/contracts/index.js';
 import { watchSpecSchema } from '../../daemon/contracts/index.js';
+import { prng } from '../memory/synthetic.js';
 
 /**
  * A replayed day for the watch bench: person tracks on 4 cameras (who, where, what they do second by second),
@@ -11,18 +12,6 @@ export const CAMERAS = ['front_door', 'living_room', 'kitchen', 'garden'] as con
 export const ZONES: Record<string, string[]> = { living_room: ['sofa', 'floor'], kitchen: ['stove'], garden: ['shed'], front_door: [] };
 export const PEOPLE = ['Heinrich', 'Lotte', 'Jannik', 'Mia', 'Ada'];
 const ACTIVITIES = ['standing', 'walking', 'sitting', 'lying_down', 'cooking', 'eating', 'using_phone'];
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Frame {
   at: number;
@@ -44,7 +33,7 @@ export interface Track {
  * (`busy`: every 2–5 s, staying 2–20 s, for the latency run).
  */
 export function tracks(seed: number, t0: number, hours: number, fps: number, busy = false): Track[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: Track[] = [];
   const step = 1000 / fps;
@@ -93,7 +82,7 @@ export function eventAt(track: Track, f: Frame, end: number | null = null): Home
 
 /** 1,000 watches of every shape: people, unknown, anyone; cameras and zones; activities; durations; counts; windows. */
 export function watchSpecs(seed: number, t0: number, n: number): WatchSpecInput[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: WatchSpecInput[] = [];
   for (let i = 0; i < n; i++) {
