@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import pg from 'pg';
-import { postgresUnavailable, startPostgres } from '../fixtures/postgres.js';
+import { freePort, postgresUnavailable, startPostgres } from '../fixtures/postgres.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const HOUSEHOLDS = 8;
@@ -32,14 +32,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface Replica {
