@@ -27,8 +27,16 @@ export {
   type ValidateOptions,
 } from './catalog/index.js';
 export {
+  AdapterRelay,
+  adapterSample,
   LocalPlanner,
+  modelPlanSample,
+  PLANNER_MODEL_FORMAT,
   RetrievalPlanner,
+  type PlannerAdapter,
+  type PlannerAdapterSource,
+  type PlanSampleContext,
+  type PlanSampling,
   buildPrompt,
   extractJsonObject,
   SEED_EXAMPLES,
@@ -45,6 +53,7 @@ export {
   type HouseholdInfo,
   type ToolRunContext,
 } from './execution/index.js';
+export { samePlan } from './planner-model/index.js';
 export { AgentClient, type Envelope } from './transport/index.js';
 export { AgentService } from './service.js';
 export { AgentModule, householdInfo, localPlannerFor, cloudPlannerFor } from './module.js';

@@ -20,7 +20,7 @@ import {
   type AgentDeps,
   type HouseholdInfo,
 } from './execution/index.js';
-import { CloudPlanner, LocalPlanner, RetrievalPlanner } from './planning/index.js';
+import { AdapterRelay, CloudPlanner, LocalPlanner, type PlannerAdapterSource, RetrievalPlanner } from './planning/index.js';
 import { AgentRoutes } from './transport/index.js';
 import { AgentService, type AskRequest, type AskResult } from './service.js';
 
@@ -53,8 +53,8 @@ export function householdInfo(config: HomeSightConfig): HouseholdInfo {
   };
 }
 
-/** The local planner as configured (not loaded). */
-export function localPlannerFor(config: HomeSightConfig, log?: Logger): LocalPlanner {
+/** The local planner as configured (not loaded), applying the adapters `adapters` names. */
+export function localPlannerFor(config: HomeSightConfig, log?: Logger, adapters?: PlannerAdapterSource): LocalPlanner {
   const l = config.agent.llm;
   const o: ConstructorParameters<typeof LocalPlanner>[0] = {
     modelPath: plannerModelPath(config),
@@ -71,6 +71,7 @@ export function localPlannerFor(config: HomeSightConfig, log?: Logger): LocalPla
   };
   if (l.prompt_budget !== undefined) o.promptBudget = l.prompt_budget;
   if (log !== undefined) o.log = log;
+  if (adapters !== undefined) o.adapters = adapters;
   return new LocalPlanner(o);
 }
 
@@ -117,6 +118,8 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
   private serviceRef: AgentService | null = null;
   private readonly metrics: { asks: Counter<'planner' | 'status'>; seconds: Histogram<'stage'> } | null;
   private lastAnswer: { at: number; ms: number; planner: string } | null = null;
+  /** The local planner's adapters: the learning module connects the device's adapter store here (hot-swap). */
+  readonly adapters = new AdapterRelay();
 
   constructor(private readonly ctx: ModuleContext) {
     this.config = ctx.config;
@@ -188,7 +191,7 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
   async start(): Promise<void> {
     const a = this.config.agent;
     if (a.planner !== 'retrieval') {
-      this.local = localPlannerFor(this.config, this.log.child({ planner: 'local' }));
+      this.local = localPlannerFor(this.config, this.log.child({ planner: 'local' }), this.adapters);
       // Load in the background: a large model must not hold up the daemon's start.
       // Until it is loaded, plan() waits for it; if it cannot load, retrieval takes over.
       void this.local.load().then(

@@ -28,8 +28,20 @@ export {
   type TaskNode,
   type TaskPlan,
 } from './plan.js';
-export { formatPlanSample, toJsonl, type PlanRecord } from './plan-sample.js';
+export { formatPlanSample, toJsonl, type PlanRecord, type TextSample } from './plan-sample.js';
 export { isPossibleFall } from './falls.js';
+export {
+  PERSON_PLACEHOLDER,
+  planContextSchema,
+  receivedSampleSchema,
+  sampleContextSchema,
+  sampleRequestContext,
+  uploadSampleSchema,
+  type PlanContext,
+  type SampleContext,
+  type SampleRequestContext,
+  type UploadSample,
+} from './learning-sample.js';
 export {
   watchIdSchema,
   watchNotificationSchema,

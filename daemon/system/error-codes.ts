@@ -168,6 +168,7 @@ export const ERROR_CODES = {
   E_LEARNING_EVAL_SET: 'too few local examples to evaluate an adapter',
   E_LEARNING_NOT_STARTED: 'learning was used before its module started',
   E_LEARNING_NO_MEMORY: 'learning needs the memory module, which is missing',
+  E_LEARNING_SAMPLE: 'a labelled question cannot be written as a sample for this base model',
   E_ADAPTER_BASE: 'the base GGUF model for adapters cannot be loaded',
   E_ADAPTER_CONFIG: 'the adapter store settings are invalid',
   E_ADAPTER_DUPLICATE: 'an adapter with this id is already kept',

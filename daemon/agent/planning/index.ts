@@ -3,7 +3,14 @@
  * cloud), the pipeline that validates and repairs their plans, and what they
  * share (prompt, seed examples, slots, time phrases, refusal notes).
  */
-export { LocalPlanner, type LocalPlannerOptions } from './local-planner.js';
+export {
+  LocalPlanner,
+  type LocalPlannerOptions,
+  type PlannerAdapter,
+  type PlannerAdapterSource,
+  type PlanSampling,
+} from './local-planner.js';
+export { AdapterRelay } from './adapter-relay.js';
 export { RetrievalPlanner } from './retrieval-planner.js';
 export { CloudPlanner, extractJsonObject } from './cloud-planner.js';
 export { PlanningPipeline, refuseRequest, type PlanAttempt, type PlannerKind } from './pipeline.js';
@@ -24,4 +31,10 @@ export {
   type RequestContext,
 } from './refusal.js';
 export { requestIssues } from './request-checks.js';
-export { groundingContextFor } from './model-planner.js';
+export {
+  adapterSample,
+  groundingContextFor,
+  modelPlanSample,
+  PLANNER_MODEL_FORMAT,
+  type PlanSampleContext,
+} from './model-planner.js';

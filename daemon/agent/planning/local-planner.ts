@@ -60,10 +60,37 @@ export interface LocalPlannerOptions {
   promptBudget?: number;
   /** A llama.cpp backend to share (not disposed by this planner); default: its own from getLlama(). */
   llama?: Llama;
+  /**
+   * Where the LoRA adapter to apply comes from (the device's adapter store). On a change the context is recreated
+   * with the new adapter between plans: a plan in flight finishes on the old context, the next one uses the new.
+   */
+  adapters?: PlannerAdapterSource;
+  /** LoRA scale of the applied adapter (default 1). */
+  adapterScale?: number;
   log?: Logger;
 }
 
+/** An adapter the planner applies: a GGUF LoRA file made for its base model. */
+export interface PlannerAdapter {
+  id: string;
+  file: string;
+}
+
+/** The adapter the local planner should use now, and a way to hear when that changes (AdapterStore implements it). */
+export interface PlannerAdapterSource {
+  /** null = the bare base model. */
+  active(): PlannerAdapter | null;
+  /** Subscribes to changes of active(); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}
+
 export type LocalPlanFormat = 'plan-text' | 'json';
+
+/** One sampled plan: its temperature and seed (the same seed, request and model give the same plan). */
+export interface PlanSampling {
+  temperature: number;
+  seed: number;
+}
 
 /** What the local model is, for health and traces. */
 export interface LocalModelInfo {
@@ -76,6 +103,8 @@ export interface LocalModelInfo {
   contextSize: number;
   trainContextSize: number | null;
   loadMs: number | null;
+  /** The adapter the context applies (null = the bare base model). */
+  adapter: string | null;
 }
 
 /** Raw generation stats of one constrained generation. */
@@ -263,10 +292,50 @@ export class LocalPlanner implements Planner {
   private format: LocalPlanFormat | null = null;
   private readonly textGrammars = new Map<string, Promise<LlamaGrammar>>();
   private loading: Promise<void> | null = null;
+  /** The draw of the plan being generated (set by plan() inside exclusive()). */
+  private sampling: PlanSampling | null = null;
   private readonly log: Logger;
+  /** The adapter the current context was created with (null = none). */
+  private applied: PlannerAdapter | null = null;
+  /** An adapter whose context could not be created: not tried again until the source names another. */
+  private failedAdapter: string | null = null;
+  /** False for a planner on someone else's model and context (onContext): it neither loads nor disposes them. */
+  private owned = true;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly options: LocalPlannerOptions) {
     this.log = options.log ?? silentLogger();
+    // Swap as soon as the current plan (if any) is done, so the next plan does not pay for the new context.
+    this.unsubscribe =
+      options.adapters?.onChange(() => {
+        if (this.loaded) this.exclusive(() => this.syncAdapter()).catch(() => undefined);
+      }) ?? (() => undefined);
+  }
+
+  /**
+   * A planner on a model and context that are already there (the adapter lifecycle's evaluation target, with the
+   * candidate applied): plan() runs the same path as the daemon's planner on them; dispose() leaves them alone.
+   */
+  static async onContext(
+    target: { model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence },
+    options: Omit<LocalPlannerOptions, 'modelPath' | 'llama' | 'adapters' | 'contextSize' | 'gpuLayers' | 'threads'>,
+  ): Promise<LocalPlanner> {
+    const { LlamaGrammarEvaluationState } = await nodeLlamaCpp();
+    const p = new LocalPlanner({
+      ...options,
+      modelPath: target.model.filename ?? '',
+      contextSize: target.context.contextSize,
+      gpuLayers: 0,
+      threads: 1,
+    });
+    p.owned = false;
+    p.llama = target.model.llama;
+    p.model = target.model;
+    p.context = target.context;
+    p.sequence = target.sequence;
+    p.grammarState = LlamaGrammarEvaluationState;
+    p.format = p.formatOf(target.model);
+    return p;
   }
 
   get loaded(): boolean {
@@ -278,6 +347,7 @@ export class LocalPlanner implements Planner {
       path: this.options.modelPath,
       loaded: this.loaded,
       format: this.format,
+      adapter: this.applied?.id ?? null,
       gpu: this.llama?.gpu ?? false,
       threads: this.options.threads,
       contextSize: this.context?.contextSize ?? this.options.contextSize,
@@ -315,11 +385,8 @@ export class LocalPlanner implements Planner {
         modelPath: this.options.modelPath,
         gpuLayers: this.options.gpuLayers === 'auto' ? 'auto' : this.options.gpuLayers,
       });
-      this.context = await this.model.createContext({ contextSize: this.options.contextSize, threads: this.options.threads, sequences: 1 });
-      this.sequence = this.context.getSequence();
-      const trained = (this.model.fileInfo.metadata as { homesight?: { train?: { format?: unknown } } }).homesight?.train?.format;
-      const wanted = this.options.format ?? 'auto';
-      this.format = wanted !== 'auto' ? wanted : trained === PLANNER_MODEL_FORMAT ? 'plan-text' : 'json';
+      await this.openContext(this.wantedAdapter());
+      this.format = this.formatOf(this.model);
     } catch (err) {
       await this.unload();
       if (err instanceof HomeSightError) throw err;
@@ -340,8 +407,63 @@ export class LocalPlanner implements Planner {
     );
   }
 
+  private formatOf(model: LlamaModel): LocalPlanFormat {
+    const trained = (model.fileInfo.metadata as { homesight?: { train?: { format?: unknown } } }).homesight?.train?.format;
+    const wanted = this.options.format ?? 'auto';
+    return wanted !== 'auto' ? wanted : trained === PLANNER_MODEL_FORMAT ? 'plan-text' : 'json';
+  }
+
+  /** The adapter the source names, unless it is the one that just failed to load. */
+  private wantedAdapter(): PlannerAdapter | null {
+    const a = this.options.adapters?.active() ?? null;
+    if (a === null || a.file !== this.failedAdapter) this.failedAdapter = null;
+    return a === null || a.file === this.failedAdapter ? null : { id: a.id, file: a.file };
+  }
+
+  /**
+   * (Re)creates the context with the adapter applied as a LoRA. If llama.cpp cannot load the adapter the planner goes
+   * on with the bare base model (and says so) rather than not planning at all.
+   */
+  private async openContext(adapter: PlannerAdapter | null): Promise<void> {
+    const model = this.model!;
+    const old = this.context;
+    this.sequence = null;
+    this.context = null;
+    await old?.dispose();
+    const base = { contextSize: this.options.contextSize, threads: this.options.threads, sequences: 1 };
+    if (adapter !== null) {
+      try {
+        this.context = await model.createContext({
+          ...base,
+          lora: { adapters: [{ filePath: adapter.file, scale: this.options.adapterScale ?? 1 }] },
+        });
+      } catch (err) {
+        this.failedAdapter = adapter.file;
+        this.log.error(
+          { adapter: adapter.id, file: adapter.file, err: err instanceof Error ? err.message : String(err) },
+          'the planner cannot apply the adapter; planning on the bare base model',
+        );
+      }
+    }
+    this.applied = this.context === null ? null : adapter;
+    this.context ??= await model.createContext(base);
+    this.sequence = this.context.getSequence();
+  }
+
+  /** Applies the source's adapter if it changed (runs between plans, inside exclusive()). */
+  private async syncAdapter(): Promise<void> {
+    if (this.options.adapters === undefined || this.model === null || !this.owned) return;
+    const wanted = this.wantedAdapter();
+    if ((wanted?.file ?? null) === (this.applied?.file ?? null)) return;
+    const from = this.applied?.id ?? null;
+    const t0 = performance.now();
+    await this.openContext(wanted);
+    this.log.info({ from, to: this.applied?.id ?? null, ms: Math.round(performance.now() - t0) }, 'planner adapter swapped');
+  }
+
   /** Frees the context, model and backend. plan() loads again on demand. */
   async unload(): Promise<void> {
+    if (!this.owned) return;
     const ctx = this.context;
     const model = this.model;
     const llama = this.llama;
@@ -350,6 +472,7 @@ export class LocalPlanner implements Planner {
     this.model = null;
     this.llama = null;
     this.format = null;
+    this.applied = null;
     this.grammars.clear();
     this.textGrammars.clear();
     this.pieces.clear();
@@ -359,6 +482,7 @@ export class LocalPlanner implements Planner {
   }
 
   async dispose(): Promise<void> {
+    this.unsubscribe();
     await this.queue.catch(() => undefined);
     await this.unload();
   }
@@ -434,7 +558,11 @@ export class LocalPlanner implements Planner {
     let firstTokenMs: number | null = null;
     let truncated = false;
     let done = false;
-    const opts: Parameters<typeof seq.evaluateWithMetadata>[2] = { temperature: this.options.temperature, yieldEogToken: true };
+    const sampling = this.sampling;
+    const opts: Parameters<typeof seq.evaluateWithMetadata>[2] = {
+      temperature: sampling?.temperature ?? this.options.temperature,
+      yieldEogToken: true,
+    };
     if (state !== undefined) opts.grammarEvaluationState = state;
     // Plan text: the whole next-token distribution (for the margin) only at each line's first token — asking for it
     // at every token halves decoding speed. The generation is cut into calls at line starts; the grammar state
@@ -443,6 +571,8 @@ export class LocalPlanner implements Planner {
     let wantProbabilities = stop === 'plan-line';
     while (!done) {
       let resume: Token | null = null;
+      // A seeded draw: each call gets its own seed from the draw's and its position, so lines do not share one stream.
+      if (sampling !== null) opts.seed = (Math.imul(sampling.seed, 0x9e3779b1) + tokens.length + out.length) >>> 0;
       for await (const step of seq.evaluateWithMetadata(chunk, { confidence: true, probabilities: wantProbabilities }, opts)) {
         if (signal.aborted) break;
         firstTokenMs ??= performance.now() - t0;
@@ -481,18 +611,23 @@ export class LocalPlanner implements Planner {
     };
   }
 
-  async plan(req: PlanRequest, signal?: AbortSignal): Promise<PlanResult> {
+  /** `sampling`: this plan's draw (a self-consistency teacher's k samples); default options.temperature, unseeded. */
+  async plan(req: PlanRequest, signal?: AbortSignal, sampling?: PlanSampling): Promise<PlanResult> {
     const sig = withTimeout(signal, this.options.timeoutMs);
     await this.load();
     if (sig.aborted) throw abortError(sig, 'planning');
     return this.exclusive(async () => {
       if (sig.aborted) throw abortError(sig, 'planning');
+      this.sampling = sampling ?? null;
       try {
+        await this.syncAdapter();
         if (this.format === 'plan-text') return await this.planText(req, sig);
         return (this.options.mode ?? 'node') === 'plan' ? await this.planWhole(req, sig) : await this.planByNodes(req, sig);
       } catch (err) {
         if (sig.aborted) throw abortError(sig, 'planning');
         throw asHomeSightError(err, 'E_PLANNER');
+      } finally {
+        this.sampling = null;
       }
     });
   }

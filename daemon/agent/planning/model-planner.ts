@@ -7,8 +7,16 @@ import {
   placeholdersIn,
   relexicalise,
 } from '../../grounding/index.js';
+import { formatPlanSample, type TextSample } from '../../contracts/index.js';
 import type { PlanRequest, TaskPlan } from '../catalog/index.js';
-import { buildModelPrompt, type ModelPromptInput, type PlanTextGrammarOptions, parsePlanText } from '../planner-model/index.js';
+import {
+  buildModelPrompt,
+  formatPlanText,
+  type ModelPromptInput,
+  type PlanTextGrammarOptions,
+  parsePlanText,
+} from '../planner-model/index.js';
+import { HomeSightError } from '../../system/index.js';
 import { describeSteps } from './steps.js';
 import { resolveTimePhrase } from './time.js';
 
@@ -102,7 +110,7 @@ const lastMentions = new WeakMap<object, { key: string; value: { question: Delex
  * the previous turn's question and plan are carried delexicalised, exactly as
  * the corpus renders a turn (bench/corpus/render.ts).
  */
-export function modelTurn(req: PlanRequest, ctx: GroundingContext = groundingContextFor(req)): ModelTurn {
+export function modelTurn(req: PlanSampleContext & { question: string }, ctx: GroundingContext = groundingContextFor(req)): ModelTurn {
   const history = req.history ?? [];
   let known: Mention[] = [];
   const detected: Delexicalised[] = [];
@@ -120,6 +128,45 @@ export function modelTurn(req: PlanRequest, ctx: GroundingContext = groundingCon
     if (last.plan !== undefined) input.previous.plan = delexicalisePlan(last.plan, before, { question: last.question });
   }
   return { prompt: buildModelPrompt(input), question, mentions: known };
+}
+
+/** What a request carries besides its question that the model's prompt is built from: the household and the turn. */
+export type PlanSampleContext = Pick<PlanRequest, 'household' | 'now' | 'timezone' | 'history'>;
+
+/**
+ * One adapter training or evaluation sample for a base model trained on plan text (homesight-planner-v1): the prompt
+ * is exactly what planText() feeds the model for this request (modelTurn), the completion the plan text of the gold
+ * plan delexicalised against the same mentions — how bench/corpus renders its targets (formatPlanText ∘
+ * delexicalisePlan). A name grounding does not know (a nickname in no config alias) stays raw in both, so an adapter
+ * can learn it.
+ */
+export function modelPlanSample(
+  req: PlanSampleContext & { question: string },
+  gold: Pick<TaskPlan, 'task_nodes'> & Partial<Pick<TaskPlan, 'task_links'>>,
+): TextSample {
+  const turn = modelTurn(req);
+  return { prompt: turn.prompt, completion: formatPlanText(delexicalisePlan(gold, turn.mentions, { question: req.question })) };
+}
+
+/**
+ * The adapter sample of a labelled question for a base model of the given `homesight.train.format`: the planner model's
+ * own format when the base is one (and the household context is known), the generic plan-JSON format
+ * (formatPlanSample) for any other base.
+ */
+export function adapterSample(
+  baseFormat: string | null,
+  label: { question: string; plan: Pick<TaskPlan, 'task_nodes'> & Partial<TaskPlan>; context?: PlanSampleContext | undefined },
+): TextSample {
+  if (baseFormat === PLANNER_MODEL_FORMAT) {
+    if (label.context === undefined) {
+      throw new HomeSightError('E_LEARNING_SAMPLE', `a ${PLANNER_MODEL_FORMAT} sample needs the household context of its question`, {
+        context: { question: label.question.slice(0, 80) },
+        hint: 'the device uploads the context with each sample; labels without it cannot train the planner model',
+      });
+    }
+    return modelPlanSample({ ...label.context, question: label.question }, label.plan);
+  }
+  return formatPlanSample({ question: label.question, ...label.plan });
 }
 
 /** The per-request grammar's options: this request's placeholders, the household's names, spans of the question. */
