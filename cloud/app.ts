@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { receivedSampleSchema } from '../daemon/contracts/index.js';
 import { HomeSightError, silentLogger, type Logger } from '../daemon/system/index.js';
 import type { BlobStore } from './blobs/index.js';
 import { JobRunner, Labeler } from './jobs/index.js';
@@ -10,6 +11,8 @@ import type { TeacherPlanner } from './teacher.js';
 export interface CloudAppOptions {
   store: TeacherStore;
   teacher: TeacherPlanner;
+  /** teacher.min_confidence for the inline labeller (default 0.6; a replica's job runner brings its own Labeler). */
+  minConfidence?: number;
   /** Where adapter files are served from (none: the adapter download answers 404). */
   blobs?: BlobStore;
   /**
@@ -28,8 +31,7 @@ export interface CloudAppOptions {
   log?: Logger;
 }
 
-const sampleSchema = z.looseObject({ id: z.string().min(1).max(200), question: z.string().min(1).max(4000) });
-const uploadSchema = z.strictObject({ samples: z.array(sampleSchema).min(1) });
+const uploadSchema = z.strictObject({ samples: z.array(receivedSampleSchema).min(1) });
 const enrollSchema = z.strictObject({
   device_id: z.string().min(1).max(128),
   household: z.string().min(1).max(128),
@@ -69,7 +71,7 @@ export function buildCloudApp(o: CloudAppOptions): CloudApp {
     o.jobs ??
     new JobRunner({
       store: o.store,
-      handlers: { label: new Labeler(o.store, o.teacher).handler() },
+      handlers: { label: new Labeler(o.store, o.teacher, { minConfidence: o.minConfidence ?? 0.6 }).handler() },
       owner: `inline-${process.pid}-${randomBytes(4).toString('hex')}`,
       log,
     });
@@ -185,7 +187,14 @@ export function buildCloudApp(o: CloudAppOptions): CloudApp {
       const lim = Math.min(500, Math.max(1, Number.parseInt(q.limit ?? '200', 10) || 200));
       const labels = await o.store.labelsSince(req.device!.household, since, lim);
       return {
-        labels: labels.map((l) => ({ seq: l.seq, sample_id: l.sample_id, question: l.question, plan: l.plan, teacher: l.teacher })),
+        labels: labels.map((l) => ({
+          seq: l.seq,
+          sample_id: l.sample_id,
+          question: l.question,
+          plan: l.plan,
+          teacher: l.teacher,
+          confidence: l.confidence,
+        })),
         next: labels.length > 0 ? labels[labels.length - 1]!.seq : since,
       };
     });

@@ -39,7 +39,28 @@ const blobsSchema = z
   ])
   .describe('where adapter files and training data are kept');
 
-/** The cloud teacher's own config (YAML; every key has a default). */
+/** Only a plan with at least this share of the valid votes becomes a pseudo-label (the others are kept as unlabelled). */
+const min_confidence = z
+  .number()
+  .min(0)
+  .max(1)
+  .default(0.6)
+  .describe("a plan becomes a pseudo-label only with at least this share of the teacher's valid votes");
+
+/** Self-consistency of a model teacher: k plans at temperature > 0, the n-th seeded with seed + n. */
+const voting = {
+  samples: z.number().int().min(1).max(32).default(5).describe('plans sampled per question (self-consistency k)'),
+  temperature: z.number().gt(0).max(2).default(0.7).describe('sampling temperature of each plan'),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .default(1)
+    .describe('seed of the first sample (the n-th uses seed + n): the same seed gives the same votes'),
+  min_confidence,
+};
+
+/** The cloud teacher's own config (YAML). */
 export const cloudConfigSchema = z.strictObject({
   host: z.string().default('127.0.0.1').describe('listen address'),
   port: z.number().int().min(0).max(65535).default(8787).describe('listen port (0 = any free port)'),
@@ -69,18 +90,39 @@ export const cloudConfigSchema = z.strictObject({
   teacher: z
     .discriminatedUnion('kind', [
       z.strictObject({
-        kind: z.literal('oracle'),
-        dataset: z.array(z.string()).min(1).describe('ORACLE/REPLAY teacher for tests and experiments: gold plans from Q2A JSONL'),
+        kind: z.literal('model'),
+        model: z.string().min(1).describe("the teacher's planner GGUF (homesight-planner-v1), run here through node-llama-cpp"),
+        threads: z.number().int().min(1).default(1).describe('llama.cpp threads (more only for a model large enough to use them)'),
+        gpu_layers: z
+          .union([z.literal('auto'), z.number().int().min(0)])
+          .default('auto')
+          .describe("'auto' = use a GPU when there is one; 0 = CPU"),
+        context_size: z.number().int().min(256).default(1024),
+        max_tokens: z.number().int().min(16).default(256).describe('most tokens of one sampled plan'),
+        timeout_ms: z.number().int().min(100).default(60_000).describe('bound for one sampled plan'),
+        ...voting,
       }),
       z.strictObject({
         kind: z.literal('openai'),
-        url: z.string().url(),
+        url: z
+          .string()
+          .url()
+          .describe('an OpenAI-compatible endpoint (vLLM, llama.cpp server, Ollama, a hosted API): the production teacher'),
         model: z.string(),
         api_key_file: z.string().optional(),
         timeout_ms: z.number().int().default(60_000),
+        ...voting,
+      }),
+      z.strictObject({
+        kind: z.literal('oracle'),
+        dataset: z
+          .array(z.string())
+          .min(1)
+          .describe('ORACLE/REPLAY teacher for tests and experiments (the upper bound): gold plans from Q2A JSONL'),
+        min_confidence,
       }),
     ])
-    .describe('who labels the samples'),
+    .describe('who labels the samples: a planner model here (model), a large model behind an endpoint (openai), or gold plans (oracle)'),
   trainer: z
     .strictObject({
       enabled: z.boolean().default(false),
@@ -125,7 +167,12 @@ export function loadCloudConfig(file: string): CloudConfig {
         : { ...c.blobs, access_key_id_file: r(c.blobs.access_key_id_file), secret_access_key_file: r(c.blobs.secret_access_key_file) },
     keys_dir: r(c.keys_dir),
     enrollment_secret_file: r(c.enrollment_secret_file),
-    teacher: c.teacher.kind === 'oracle' ? { ...c.teacher, dataset: c.teacher.dataset.map(r) } : c.teacher,
+    teacher:
+      c.teacher.kind === 'oracle'
+        ? { ...c.teacher, dataset: c.teacher.dataset.map(r) }
+        : c.teacher.kind === 'model'
+          ? { ...c.teacher, model: r(c.teacher.model) }
+          : c.teacher,
     trainer: { ...c.trainer, ...(c.trainer.base_model !== undefined ? { base_model: r(c.trainer.base_model) } : {}) },
   };
 }

@@ -1,31 +1,54 @@
 /**
- * The cloud teacher service: `npm run cloud -- --config cloud/teacher.example.yaml`. With PostgreSQL storage any
+ * The cloud teacher service: `npm run cloud -- --config cloud/teacher.example.yaml [--teacher-model FILE.gguf]` (the
+ * option labels with a model teacher on that planner GGUF, whatever the config's teacher). With PostgreSQL storage any
  * number of these processes (replicas) share the work: each serves the device API and claims jobs from the store.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { Logger } from '../daemon/system/index.js';
 import { buildCloudApp } from './app.js';
 import { FsBlobStore, S3BlobStore, type BlobStore } from './blobs/index.js';
-import { loadCloudConfig, s3Settings, storageSettings, type CloudConfig } from './config.js';
+import { cloudConfigSchema, loadCloudConfig, s3Settings, storageSettings, type CloudConfig } from './config.js';
 import { AdapterJobs, JobRunner, Labeler, LocalTrainingRunner, type JobHandler } from './jobs/index.js';
 import { openTeacherStore, type JobKind } from './store/index.js';
+import { ModelTeacher } from './model-teacher.js';
 import { OpenAiTeacher, OracleReplayTeacher, type TeacherPlanner } from './teacher.js';
 import { LocalProcessTrainer } from './trainer/index.js';
 
-export function teacherFromConfig(c: CloudConfig): TeacherPlanner {
-  if (c.teacher.kind === 'oracle') return new OracleReplayTeacher(c.teacher.dataset);
-  const key = c.teacher.api_key_file === undefined ? undefined : readFileSync(c.teacher.api_key_file, 'utf8').trim();
+export function teacherFromConfig(c: CloudConfig, log?: Logger): TeacherPlanner {
+  const t = c.teacher;
+  if (t.kind === 'oracle') return new OracleReplayTeacher(t.dataset);
+  const voting = { samples: t.samples, temperature: t.temperature, seed: t.seed };
+  if (t.kind === 'model') {
+    return new ModelTeacher({
+      model: t.model,
+      voting,
+      threads: t.threads,
+      gpuLayers: t.gpu_layers,
+      contextSize: t.context_size,
+      maxTokens: t.max_tokens,
+      timeoutMs: t.timeout_ms,
+      ...(log !== undefined ? { log: log.child({ part: 'teacher' }) } : {}),
+    });
+  }
+  const key = t.api_key_file === undefined ? undefined : readFileSync(t.api_key_file, 'utf8').trim();
   return new OpenAiTeacher({
-    baseUrl: c.teacher.url,
-    model: c.teacher.model,
-    timeoutMs: c.teacher.timeout_ms,
+    baseUrl: t.url,
+    model: t.model,
+    timeoutMs: t.timeout_ms,
+    voting,
     ...(key !== undefined ? { apiKey: key } : {}),
   });
+}
+
+/** `--teacher-model FILE`: the config with a model teacher on that GGUF (the other teacher settings at their defaults). */
+export function withTeacherModel(c: CloudConfig, model: string): CloudConfig {
+  const teacher = cloudConfigSchema.shape.teacher.parse({ kind: 'model', model: resolve(model) });
+  return { ...c, teacher };
 }
 
 /** The adapter signing key (PEM), created 0600 on first start; the public half is written next to it for devices.
@@ -58,11 +81,13 @@ export interface RunningCloud {
 export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'homesight-cloud' })): Promise<RunningCloud> {
   const store = await openTeacherStore(storageSettings(c), log);
   const blobs = blobStoreFromConfig(c);
-  const teacher = teacherFromConfig(c);
+  const teacher = teacherFromConfig(c, log);
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const training = c.trainer.enabled && c.trainer.base_model !== undefined;
   const handlers: Partial<Record<JobKind, JobHandler>> = {
-    label: new Labeler(store, teacher).handler(training ? { minNewLabels: c.trainer.min_labels } : undefined),
+    label: new Labeler(store, teacher, { minConfidence: c.teacher.min_confidence }).handler(
+      training ? { minNewLabels: c.trainer.min_labels } : undefined,
+    ),
   };
   if (training) {
     const adapters = new AdapterJobs({
@@ -88,6 +113,7 @@ export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'hom
   const { app, setDraining } = buildCloudApp({
     store,
     teacher,
+    minConfidence: c.teacher.min_confidence,
     blobs,
     jobs,
     enrollmentSecret: readFileSync(c.enrollment_secret_file, 'utf8').trim(),
@@ -120,6 +146,7 @@ export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'hom
         await jobs.stop(c.jobs.drain_s * 1000);
         await app.close();
         await store.close();
+        await teacher.dispose?.();
         if (blobs instanceof S3BlobStore) blobs.close();
         log.info({ owner }, 'cloud teacher stopped');
       })();
@@ -129,9 +156,11 @@ export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'hom
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } } });
+  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' }, 'teacher-model': { type: 'string' } } });
   const file = values.config ?? process.env.HOMESIGHT_CLOUD_CONFIG ?? 'cloud/teacher.example.yaml';
-  startCloud(loadCloudConfig(file)).then(
+  const config = loadCloudConfig(file);
+  const model = values['teacher-model'];
+  startCloud(model === undefined ? config : withTeacherModel(config, model)).then(
     (s) => {
       const stop = (): void =>
         void s.close().then(

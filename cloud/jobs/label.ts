@@ -1,7 +1,8 @@
-import { validatePlan } from '../../daemon/agent/index.js';
+import { sampleContextSchema } from '../../daemon/contracts/index.js';
 import type { Logger } from '../../daemon/system/index.js';
-import type { Job, JobEffects, TeacherStore } from '../store/index.js';
+import type { Job, JobEffects, LabelOutcome, TeacherStore } from '../store/index.js';
 import type { TeacherPlanner } from '../teacher.js';
+import { planIssues } from '../teacher-vote.js';
 import type { JobContext, JobHandler } from './runner.js';
 
 export interface TrainingPolicy {
@@ -9,16 +10,24 @@ export interface TrainingPolicy {
   minNewLabels: number;
 }
 
+export interface LabelPolicy {
+  /** teacher.min_confidence: a teacher plan with a smaller share of the valid votes is not kept as a pseudo-label. */
+  minConfidence: number;
+}
+
 /**
- * Labels a household's pending samples with the teacher: each plan is validated with the agent's validatePlan (the
- * same code as the edge) before it is kept as a pseudo-label. A user's corrected plan, when valid, wins over the
- * teacher's. Every outcome is stored per sample (idempotent), so a label job retried after a crash redoes only the
- * samples it had not finished.
+ * Labels a household's pending samples with the teacher. The teacher answers a voted plan with its confidence,
+ * validated with the agent's validatePlan (the same code as the edge) and grounded in the household context the
+ * device sent; only a plan with confidence ≥ minConfidence becomes a pseudo-label, any other sample is recorded as
+ * unlabelled with the reason. A user's corrected plan, when valid, wins over the teacher's (confidence 1). Every
+ * outcome is stored per sample (idempotent), so a label job retried after a crash redoes only the samples it had not
+ * finished.
  */
 export class Labeler {
   constructor(
     private readonly store: TeacherStore,
     private readonly teacher: TeacherPlanner,
+    private readonly policy: LabelPolicy = { minConfidence: 0.6 },
   ) {}
 
   /** Labels everything pending for the household; resolves with how many labels were kept. A teacher error ends
@@ -30,28 +39,38 @@ export class Labeler {
       if (batch.length === 0) return kept;
       for (const s of batch) {
         signal?.throwIfAborted();
-        const p = s.payload as { question: string; plan?: unknown; corrected_plan?: unknown };
-        let plan: unknown = null;
-        let teacher = this.teacher.name;
-        if (p.corrected_plan !== undefined && validatePlan(p.corrected_plan).length === 0) {
-          plan = p.corrected_plan;
-          teacher = 'user';
-        } else {
-          plan = await this.teacher.plan(
-            { household: s.household, question: p.question, ...(p.plan !== undefined ? { plan: p.plan } : {}) },
-            signal,
-          );
-        }
-        const issues = plan === null ? ['no plan'] : validatePlan(plan).map((i) => i.message);
-        if (plan === null || issues.length > 0) {
-          await this.store.recordLabel(household, s.id, null);
-          log.info({ sample: s.id, issues }, 'teacher plan rejected by validation');
-          continue;
-        }
-        await this.store.recordLabel(household, s.id, { question: p.question, plan, teacher });
-        kept++;
+        const outcome = await this.labelOne(household, s.payload, signal);
+        if ('unlabeled' in outcome) log.info({ sample: s.id, reason: outcome.unlabeled }, 'sample left unlabelled');
+        else kept++;
+        await this.store.recordLabel(household, s.id, outcome);
       }
     }
+  }
+
+  private async labelOne(household: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<Exclude<LabelOutcome, null>> {
+    const p = payload as { question: string; plan?: unknown; corrected_plan?: unknown };
+    // a context the contract rejects (a device's bug) is not read: the sample is labelled as an older device's
+    const parsed = sampleContextSchema.safeParse(payload['context']);
+    const context = parsed.success ? parsed.data : undefined;
+    if (p.corrected_plan !== undefined && planIssues(p.corrected_plan, context).length === 0)
+      return { question: p.question, plan: p.corrected_plan, teacher: 'user', confidence: 1 };
+    const label = await this.teacher.plan(
+      {
+        household,
+        question: p.question,
+        ...(p.plan !== undefined ? { plan: p.plan } : {}),
+        ...(context !== undefined ? { context } : {}),
+      },
+      signal,
+    );
+    const votes = `${label.votes} of ${label.valid} valid votes, ${label.samples} samples`;
+    if (label.plan === null) return { unlabeled: `no valid plan (${votes}): ${label.issues.slice(0, 3).join('; ') || 'none'}` };
+    // the teacher's own check, once more here: no plan that fails it is served, whatever the teacher
+    const issues = planIssues(label.plan, context);
+    if (issues.length > 0) return { unlabeled: `teacher plan rejected by validation: ${issues.slice(0, 3).join('; ')}` };
+    if (label.confidence < this.policy.minConfidence)
+      return { unlabeled: `confidence ${label.confidence.toFixed(2)} < ${this.policy.minConfidence} (${votes})` };
+    return { question: p.question, plan: label.plan, teacher: this.teacher.name, confidence: label.confidence };
   }
 
   /** The 'label' job handler; with a training policy it enqueues the household's training job when enough is new. */

@@ -21,6 +21,7 @@ export {
   type JobState,
   type LabelOutcome,
   type Lease,
+  type SampleState,
   type StoredAdapter,
   type StoredLabel,
   type StoredSample,

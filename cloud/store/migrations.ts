@@ -78,6 +78,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: ['CREATE INDEX samples_unlabeled ON samples (household) WHERE labeled = 0'],
     postgres: ['CREATE INDEX samples_unlabeled ON samples (household) WHERE labeled = 0'],
   },
+  {
+    version: 4,
+    what: "a label's confidence (the teacher's vote share) and why a sample got no label",
+    sqlite: ['ALTER TABLE pseudo_labels ADD COLUMN confidence REAL', 'ALTER TABLE samples ADD COLUMN note TEXT'],
+    postgres: ['ALTER TABLE pseudo_labels ADD COLUMN confidence DOUBLE PRECISION', 'ALTER TABLE samples ADD COLUMN note TEXT'],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

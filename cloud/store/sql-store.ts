@@ -11,6 +11,7 @@ import {
   type JobState,
   type LabelOutcome,
   type Lease,
+  type SampleState,
   type StoredAdapter,
   type StoredLabel,
   type StoredSample,
@@ -153,24 +154,44 @@ export class SqlTeacherStore implements TeacherStore {
 
   recordLabel(household: string, sampleId: string, outcome: LabelOutcome): Promise<void> {
     return this.driver.transaction(async (tx) => {
-      if (outcome !== null) {
+      const kept = outcome !== null && !('unlabeled' in outcome) ? outcome : null;
+      if (kept !== null) {
         await tx.query(
-          'INSERT INTO pseudo_labels (household, sample_id, question, plan, teacher, created) VALUES ($1, $2, $3, $4, $5, $6) ' +
-            'ON CONFLICT DO NOTHING',
-          [household, sampleId, outcome.question, JSON.stringify(outcome.plan), outcome.teacher, Date.now()],
+          'INSERT INTO pseudo_labels (household, sample_id, question, plan, teacher, confidence, created) ' +
+            'VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING',
+          [household, sampleId, kept.question, JSON.stringify(kept.plan), kept.teacher, kept.confidence ?? null, Date.now()],
         );
       }
-      await tx.query('UPDATE samples SET labeled = $1 WHERE household = $2 AND id = $3', [outcome === null ? 2 : 1, household, sampleId]);
+      const note = outcome !== null && 'unlabeled' in outcome ? outcome.unlabeled : null;
+      await tx.query('UPDATE samples SET labeled = $1, note = $2 WHERE household = $3 AND id = $4', [
+        kept === null ? 2 : 1,
+        note,
+        household,
+        sampleId,
+      ]);
     });
+  }
+
+  async sampleState(household: string, sampleId: string): Promise<SampleState | null> {
+    const { rows } = await this.driver.query<SampleState>('SELECT labeled, note FROM samples WHERE household = $1 AND id = $2', [
+      household,
+      sampleId,
+    ]);
+    return rows[0] === undefined ? null : { labeled: Number(rows[0].labeled), note: rows[0].note };
   }
 
   async labelsSince(household: string, since: number, limit: number): Promise<StoredLabel[]> {
     const { rows } = await this.driver.query<Omit<StoredLabel, 'plan'> & { plan: string }>(
-      'SELECT seq, household, sample_id, question, plan, teacher, created FROM pseudo_labels WHERE household = $1 AND seq > $2 ' +
-        'ORDER BY seq LIMIT $3',
+      'SELECT seq, household, sample_id, question, plan, teacher, confidence, created FROM pseudo_labels ' +
+        'WHERE household = $1 AND seq > $2 ORDER BY seq LIMIT $3',
       [household, since, limit],
     );
-    return rows.map((r) => ({ ...r, seq: Number(r.seq), plan: JSON.parse(r.plan) as unknown }));
+    return rows.map((r) => ({
+      ...r,
+      seq: Number(r.seq),
+      plan: JSON.parse(r.plan) as unknown,
+      confidence: r.confidence === null ? null : Number(r.confidence),
+    }));
   }
 
   async counts(household?: string): Promise<{ samples: number; labels: number }> {

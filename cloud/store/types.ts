@@ -15,8 +15,14 @@ export interface StoredSample {
   device: string;
   payload: Record<string, unknown>;
   created: number;
-  /** 0 = pending, 1 = labeled, 2 = the teacher had no valid plan. */
+  /** 0 = pending, 1 = labeled, 2 = no pseudo-label (no valid plan, or not confident enough: see `note`). */
   labeled: number;
+}
+
+/** Where a sample's labelling stands: `labeled` as in StoredSample, and why there is no label when there is none. */
+export interface SampleState {
+  labeled: number;
+  note: string | null;
 }
 
 export interface StoredLabel {
@@ -26,6 +32,8 @@ export interface StoredLabel {
   question: string;
   plan: unknown;
   teacher: string;
+  /** The teacher's confidence in the plan (its vote share); null for labels kept before confidences were. */
+  confidence: number | null;
   created: number;
 }
 
@@ -38,8 +46,11 @@ export interface StoredAdapter {
   labels: number;
 }
 
-/** What a sample's labelling produced: a kept pseudo-label, or null when the teacher had no valid plan. */
-export type LabelOutcome = { question: string; plan: unknown; teacher: string } | null;
+/**
+ * What a sample's labelling produced: a kept pseudo-label (with the teacher's confidence where it has one), or no
+ * label with the reason (no valid plan, a confidence under teacher.min_confidence); null = no label, no reason.
+ */
+export type LabelOutcome = { question: string; plan: unknown; teacher: string; confidence?: number } | { unlabeled: string } | null;
 
 export const JOB_KINDS = ['label', 'train', 'publish'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -109,6 +120,8 @@ export interface TeacherStore {
   unlabeled(household: string, limit: number): Promise<StoredSample[]>;
   /** Keeps a sample's labelling outcome (idempotent: a label per (household, sample) at most). */
   recordLabel(household: string, sampleId: string, outcome: LabelOutcome): Promise<void>;
+  /** A sample's labelling state, or null when the household has no such sample. */
+  sampleState(household: string, sampleId: string): Promise<SampleState | null>;
   labelsSince(household: string, since: number, limit: number): Promise<StoredLabel[]>;
   counts(household?: string): Promise<{ samples: number; labels: number }>;
   /** Adds (or replaces) an adapter outside a job (tests, imports). */

@@ -200,7 +200,10 @@ t.test("the teacher's probes answer on its real routes", async (t) => {
   );
   for (const p of probes) t.equal(p?.port, 'http');
   const store = await openTeacherStore({ kind: 'sqlite', file: ':memory:' });
-  const teacher: TeacherPlanner = { name: 'none', plan: async () => null };
+  const teacher: TeacherPlanner = {
+    name: 'none',
+    plan: async () => ({ plan: null, confidence: 0, samples: 0, valid: 0, votes: 0, issues: [] }),
+  };
   const { app } = buildCloudApp({ store, teacher, enrollmentSecret: 'x' });
   t.teardown(async () => {
     await app.close();

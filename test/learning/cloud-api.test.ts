@@ -114,7 +114,7 @@ t.test('bad token 401, oversized body 413, brute force 429, bad enrollment 401',
 
 t.test('OpenAI-compatible teacher and per-household curation', async (t) => {
   const { OpenAiTeacher, curate } = await import('../../cloud/index.js');
-  let sent: { model: string; messages: Array<{ role: string; content: string }> } | null = null;
+  let sent: { model: string; temperature: number; messages: Array<{ role: string; content: string }> } | null = null;
   const fakeFetch = (async (_url: string, init: { body: string; headers: Record<string, string> }) => {
     sent = JSON.parse(init.body) as typeof sent;
     t.equal(init.headers.authorization, 'Bearer k');
@@ -129,9 +129,11 @@ t.test('OpenAI-compatible teacher and per-household curation', async (t) => {
     );
   }) as unknown as typeof fetch;
   const teacher = new OpenAiTeacher({ baseUrl: 'http://teacher.invalid/v1', model: 'big', apiKey: 'k', fetch: fakeFetch });
-  const plan = await teacher.plan({ household: 'h1', question: 'When was <person-0a1b2c3d> last seen?' });
-  t.same(plan?.task_nodes, [{ task: 'last_seen', arguments: { person: '<person-0a1b2c3d>' } }]);
+  const label = await teacher.plan({ household: 'h1', question: 'When was <person-0a1b2c3d> last seen?' });
+  t.same(label.plan?.task_nodes, [{ task: 'last_seen', arguments: { person: '<person-0a1b2c3d>' } }]);
+  t.same([label.samples, label.valid, label.confidence], [5, 5, 1], 'five samples, one plan: confidence 1');
   t.equal(sent!.model, 'big');
+  t.ok(sent!.temperature > 0, 'sampled above temperature 0');
   t.match(sent!.messages[0]!.content, /last_seen/, 'the tool catalog is in the system prompt');
 
   const mk = (q: string, tool: string) => ({
