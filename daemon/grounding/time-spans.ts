@@ -67,7 +67,7 @@ const NOT_CLOCK =
   'people|persons?|events?|clips?|photos?|pictures?|snapshots?|cameras?|frames?|of))';
 const COUNT =
   `(?:\\d+(?:\\.\\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|` +
-  `twenty|thirty|forty|fifty|few|couple(?: of)?|half an|a few|a couple(?: of)?)`;
+  `twenty|thirty|forty|fifty|few|couple(?: of)?|half an|half|a few|a couple(?: of)?)`;
 const UNIT = `(?:seconds?|secs?|${word('minutes')}|minute|mins?|hours?|hrs?|hr|days?|weeks?|months?)`;
 const MONTH =
   '(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|' +
@@ -96,10 +96,14 @@ const PATTERNS: readonly RegExp[] = [
       `(?:${word('yesterday')}|${word('today')}|${word('tonight')}|overnight|${word('tomorrow')})`,
     'g',
   ),
-  new RegExp(`(?:(?:since|until|till|before|by|from|during)\\s+)?(?:this|last|yesterday|tomorrow)\\s+(?:early\\s+|late\\s+)?${PART}`, 'g'),
+  new RegExp(
+    `(?:(?:since|until|till|before|by|from|during)\\s+)?(?:(?:early|late)\\s+(?=this|yesterday))?(?:this|last|yesterday|tomorrow)\\s+` +
+      `(?:early\\s+|late\\s+)?${PART}`,
+    'g',
+  ),
   new RegExp(`(?:(?:since|until|till|before|by|from)\\s+)?(?:(?:on|last|this past|this|past|previous)\\s+)?${WEEKDAY}s?`, 'g'),
   // (the future is detected too, so a plan can decline it)
-  /(?:(?:since|during|over)\s+)?(?:this|last|the last|the past|previous|next) (?:weekend|week|month)/g,
+  /(?:(?:since|during|over)\s+)?(?:this|last|the last|the past|previous|next) (?:weekend|week|month)|(?:over|during|at|on) the weekend/g,
   new RegExp(`next\\s+${WEEKDAY}`, 'g'),
   /(?:earlier|later) (?:today|tonight|this (?:morning|afternoon|evening))|so far today|all day|the whole day|all night|the whole night/g,
 
@@ -116,6 +120,8 @@ const PATTERNS: readonly RegExp[] = [
   new RegExp(`${CLOCK_ANY}\\s*(?:-|–|to|till|until|til)\\s*${CLOCK_SURE}`, 'g'),
   new RegExp(`${LEAD}\\s+(?:about\\s+|around\\s+|roughly\\s+)?${CLOCK_ANY}${NOT_CLOCK}`, 'g'),
   new RegExp(`(?:(?:about|around|roughly)\\s+)?${CLOCK_SURE}${NOT_CLOCK}`, 'g'),
+  // "7ish", "at 5:30ish"
+  /(?:(?:at|around|about)\s+)?\d{1,2}(?:[:.]\d{2})?ish/g,
   // durations
   new RegExp(`(?:(?:in|during|over|within|for)\\s+)?(?:the\\s+)?(?:last|past|previous)\\s+(?:${COUNT}\\s+)?${UNIT}`, 'g'),
   // not "around": "who was around 3 days ago" is about who was around
@@ -128,7 +134,7 @@ const PATTERNS: readonly RegExp[] = [
   // routines, generic words (the household's own phrases are matched first)
   new RegExp(
     `(?:just\\s+)?(?:after|before|during|at|around|since|while|until|till)\\s+(?:(?:my|our|the|his|her|` +
-      `their|i was at|we were at|he was at|she was at)\\s+)?${ROUTINE_WORDS}`,
+      `their|i was at|we were at|he was at|she was at)\\s+)?${ROUTINE_WORDS}(?![a-z])`,
     'g',
   ),
 ];

@@ -45,21 +45,26 @@ t.test('"around 5" is ±45 min around the latest 5 o\'clock, spoken and "-ish" f
   t.equal(Date.parse(e) - Date.parse(s), 90 * 60_000);
 });
 
-t.test('part-of-day words at any hour: "tonight" late in the evening is not empty; "this morning" asked in the morning', async (t) => {
-  t.same(at('tonight', '2026-06-11T23:10:00+01:00'), ['2026-06-11T17:00:00+01:00', '2026-06-11T23:10:00+01:00']);
-  t.same(
-    at('tonight', '2026-06-12T01:20:00+01:00'),
-    ['2026-06-11T17:00:00+01:00', '2026-06-12T01:20:00+01:00'],
-    'after midnight tonight began yesterday',
-  );
-  t.same(at('this morning', '2026-06-11T09:05:00+01:00'), ['2026-06-11T06:00:00+01:00', '2026-06-11T09:05:00+01:00']);
-  t.throws(
-    () => at('this evening', '2026-06-11T15:00:00+01:00'),
-    { code: 'E_TIME_PHRASE', message: /not begun yet/ },
-    'a span still to come is an error with its reason, not an empty range',
-  );
-  t.throws(() => at('tonight', '2026-06-11T10:00:00+01:00'), { code: 'E_TIME_PHRASE', message: /not begun yet/ });
-});
+t.test(
+  'part-of-day words at any hour: "tonight" late in the evening is now until the night ends; "this morning" asked in the morning',
+  async (t) => {
+    // the wording: "tonight" asked late in the evening means from now until the night ends
+    t.same(at('tonight', '2026-06-11T23:10:00+01:00'), ['2026-06-11T23:10:00+01:00', '2026-06-12T06:00:00+01:00']);
+    t.same(
+      at('tonight', '2026-06-12T01:20:00+01:00'),
+      ['2026-06-12T01:20:00+01:00', '2026-06-12T06:00:00+01:00'],
+      'after midnight it is still the night that began yesterday',
+    );
+    t.same(at('earlier tonight', '2026-06-11T23:10:00+01:00'), ['2026-06-11T17:00:00+01:00', '2026-06-11T23:10:00+01:00']);
+    t.same(at('this morning', '2026-06-11T09:05:00+01:00'), ['2026-06-11T06:00:00+01:00', '2026-06-11T09:05:00+01:00']);
+    t.throws(
+      () => at('this evening', '2026-06-11T15:00:00+01:00'),
+      { code: 'E_TIME_PHRASE', message: /not begun yet/ },
+      'a span still to come is an error with its reason, not an empty range',
+    );
+    t.throws(() => at('tonight', '2026-06-11T10:00:00+01:00'), { code: 'E_TIME_PHRASE', message: /not begun yet/ });
+  },
+);
 
 t.test('spans across midnight and night-time clock phrases', async (t) => {
   const now = '2026-06-11T10:00:00+01:00';

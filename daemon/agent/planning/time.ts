@@ -24,7 +24,18 @@ export interface Routine {
   start: string;
   end: string;
   days: ReadonlyArray<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'>;
+  /**
+   * Where the household said so, as the answer should put it after the times: "per your routine" (the config,
+   * the default) or, for a routine learned from long-term memory, e.g. "as you told me on 2026-09-01".
+   */
+  origin?: string;
 }
+
+/**
+ * Why a phrase did not resolve (E_TIME_PHRASE's context.reason): words the resolver does not read, a time
+ * still to come, a routine the household does not have (or not on that day), "after that" with nothing before.
+ */
+export type TimePhraseFailure = 'not_understood' | 'not_begun' | 'unknown_routine' | 'no_routine_that_day' | 'needs_previous';
 
 export interface ResolveTimeOptions {
   /** The previous range of this conversation, for "after that" / "before that" / "then". */
@@ -41,30 +52,48 @@ const UNIT_MS: Record<string, number> = { second: 1000, sec: 1000, minute: MIN, 
 
 const ROUTINE_DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
+/** "at 7pm" is 18:30–19:30. */
+const AT_WIDTH = 30 * MIN;
+/** "around 7", "about 7", "7ish": 18:15–19:45, vaguer than "at". */
+const AROUND_WIDTH = 45 * MIN;
+
+/** The parts of the day (PARTS_OF_DAY's words) a phrase may name: "this morning", "late afternoon". */
+const PART_WORDS = 'morning|noon|lunchtime|afternoon|evening|night|midnight';
+/** A part of the day, optionally early or late in it, after "in/during/at/over the". */
+const PART_RE = new RegExp(`^(?:(?:in|during|at|over) )?(?:the )?(early |late )?(${PART_WORDS})$`);
+
 /**
  * Spoken clock forms → digits, so one clock grammar reads them: "around five" → "around 5",
  * "half past six" → "6:30", "quarter to 8" → "7:45", "5ish" → "around 5", "last 2h" → "last 2 hours".
  */
 function spokenClock(p: string): string {
   const H = '(\\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
-  return p
-    .replace(new RegExp(`\\bhalf past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:30`)
-    .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:15`)
-    .replace(new RegExp(`\\bquarter to ${H}\\b`, 'g'), (_, h: string) => `${(parseNumberWord(h) + 11) % 12 || 12}:45`)
-    .replace(/\b(?:(?:at|around|about) )?(\d{1,2}(?::\d{2})?)ish\b/g, 'around $1')
-    .replace(/\bat (?:about|around|roughly)\b|\b(?:roughly|approximately)\b/g, 'around')
-    .replace(/^(?:earlier|so far|sometime|at some point|anytime)\s+(?=today|this|yesterday|on\b)|\s+(?:so far|earlier)$/g, '')
-    .replace(/^(?:during|in|over|through) the night$|^overnight$/, 'last night')
-    .replace(
-      new RegExp(
-        String.raw`\b(at|around|about|near|between|from|and|to|till|until|since) (one|two|three|four|five|six|seven|` +
-          String.raw`eight|nine|ten|eleven|twelve)\b(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)`,
-        'g',
-      ),
-      (_, pre: string, w: string) => `${pre} ${parseNumberWord(w)}`,
-    )
-    .replace(/\b(last|past|previous) (\d+)\s*h\b/g, '$1 $2 hours')
-    .replace(/\b(last|past|previous) (\d+)\s*m\b/g, '$1 $2 minutes');
+  return (
+    p
+      .replace(/\s*o'?clock\b/g, '')
+      .replace(new RegExp(`\\bhalf past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:30`)
+      .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:15`)
+      .replace(new RegExp(`\\bquarter to ${H}\\b`, 'g'), (_, h: string) => `${(parseNumberWord(h) + 11) % 12 || 12}:45`)
+      .replace(/\b(?:(?:at|around|about) )?(\d{1,2}(?::\d{2})?)ish\b/g, 'around $1')
+      .replace(/\bat (?:about|around|roughly)\b|\b(?:roughly|approximately)\b/g, 'around')
+      .replace(/^(?:earlier|so far|sometime|at some point|anytime)\s+(?=today|this|yesterday|on\b)|\s+(?:so far|earlier)$/g, '')
+      .replace(/^(?:during|in|over|through) the night$|^overnight$/, 'last night')
+      .replace(
+        new RegExp(
+          String.raw`\b(at|around|about|near|between|from|and|to|till|until|since) (one|two|three|four|five|six|seven|` +
+            String.raw`eight|nine|ten|eleven|twelve)\b(?! (?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b)`,
+          'g',
+        ),
+        (_, pre: string, w: string) => `${pre} ${parseNumberWord(w)}`,
+      )
+      // noon and midnight as clock times after a clock word ("around noon", "between midnight and 3"); "after
+      // midnight" stays the small hours, "at midnight" is 00:00 ± 30 min
+      .replace(/\b(at|around|about|near|between|from|and|to|till|until|since|before|by) (?:noon|midday)\b/g, '$1 12pm')
+      .replace(/\b(at|around|about|near|between|from|and|to|till|until|since|before|by) midnight\b/g, '$1 12am')
+      .replace(/\b(last|past|previous) half (?:an )?hour\b/g, '$1 30 minutes')
+      .replace(/\b(last|past|previous) (\d+)\s*h\b/g, '$1 $2 hours')
+      .replace(/\b(last|past|previous) (\d+)\s*m\b/g, '$1 $2 minutes')
+  );
 }
 
 /** "Bed time", "bedtime", "naptime" and "nap" compare equal. */
@@ -113,7 +142,7 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
       'E_TIME_PHRASE',
       `"${phrase}" has not begun yet (it starts ${formatIsoInZone(r.startMs, tz)}); I can only look at what already happened`,
       {
-        context: { phrase, start: formatIsoInZone(r.startMs, tz) },
+        context: { phrase, reason: 'not_begun' satisfies TimePhraseFailure, start: formatIsoInZone(r.startMs, tz) },
         hint: 'ask about a time that has begun, e.g. "so far today" or "in the last hour"',
       },
     );
@@ -126,9 +155,9 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   const at = (dayOffset: number, hour: number, minute = 0): number =>
     zonedToUtc({ year: now.year, month: now.month, day: now.day + dayOffset, hour, minute }, tz);
   const clampPast = (r: ResolvedRange): ResolvedRange => ({ startMs: r.startMs, endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)) });
-  const fail = (reason?: string, hint?: string): never => {
-    throw new HomeSightError('E_TIME_PHRASE', reason ?? `cannot understand the time "${phrase}"`, {
-      context: { phrase },
+  const fail = (why: TimePhraseFailure = 'not_understood', message?: string, hint?: string): never => {
+    throw new HomeSightError('E_TIME_PHRASE', message ?? `cannot understand the time "${phrase}"`, {
+      context: { phrase, reason: why },
       hint:
         hint ??
         'say e.g. "last night", "between 7 and 8 pm", "yesterday evening", "in the last hour", "today", "since 6pm" or a date 2024-05-04',
@@ -136,7 +165,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   };
   if (p.length === 0) fail();
 
-  // Day qualifier: today / yesterday / day before yesterday / weekday / date.
+  // Day qualifier: today / yesterday / day before yesterday / tomorrow / weekday / date.
   let dayOffset: number | null = null;
   let rest = p;
   const take = (re: RegExp): RegExpExecArray | null => {
@@ -150,6 +179,19 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
    */
   let night: number | null = null;
   let tonight = false;
+  // A weekday first, so "this past monday" and "this monday" are that day, not today.
+  const wd = take(/\b(?:on |last |this past |past |previous |this |next )?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/);
+  if (wd !== null) {
+    const target = WEEKDAYS.indexOf(wd[1]!);
+    let diff = target - now.weekday;
+    if (wd[0].startsWith('next')) {
+      if (diff <= 0) diff += 7;
+    } else {
+      if (diff > 0) diff -= 7;
+      if (wd[0].startsWith('last') && diff === 0) diff = -7;
+    }
+    dayOffset = diff;
+  }
   if (take(/\b(the )?day before yesterday\b/)) dayOffset = -2;
   else if (take(/\b(last|yesterday) ?night\b/)) night = -1;
   else if (take(/\btonight\b|\bthis night\b/)) {
@@ -157,15 +199,8 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     night = now.hour < 6 ? -1 : 0;
     tonight = true;
   } else if (take(/\byesterday\b/)) dayOffset = -1;
-  else if (take(/\b(today|this)\b/)) dayOffset = 0;
-  const wd = take(/\b(?:on |last )?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/);
-  if (wd !== null) {
-    const target = WEEKDAYS.indexOf(wd[1]!);
-    let diff = target - now.weekday;
-    if (diff > 0) diff -= 7;
-    if (wd[0].startsWith('last') && diff === 0) diff = -7;
-    dayOffset = diff;
-  }
+  else if (take(/\btomorrow\b/)) dayOffset = 1;
+  else if (take(/\b(today|this)\b/)) dayOffset ??= 0;
   const date = take(/\b(\d{4})-(\d{2})-(\d{2})\b/);
   let baseDay: { year: number; month: number; day: number } | null = null;
   if (date !== null) baseDay = { year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) };
@@ -187,25 +222,52 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   const onDay = (off: number, next: number, h: number, min: number): number =>
     baseDay !== null ? zonedToUtc({ ...baseDay, day: baseDay.day + next, hour: h, minute: min }, tz) : at(off + next, h, min);
   const dayStart = (h: number, min = 0): number => onDay(dayOffset ?? 0, 0, h, min);
+  /** Local midnight at the start of the day an instant falls on. */
+  const startOfDayOf = (ms: number): number => {
+    const x = zonedParts(ms, tz);
+    return zonedToUtc({ year: x.year, month: x.month, day: x.day, hour: 0, minute: 0 }, tz);
+  };
 
   // after that / before that / then
   if (/^(and )?(after that|afterwards|then|later)$/.test(rest) || /^(and )?before that$/.test(rest)) {
     const prev = opts.previous;
-    if (prev === undefined) fail();
-    const dur = Math.max(prev!.endMs - prev!.startMs, HOUR);
-    if (rest.includes('before')) return { startMs: prev!.startMs - dur, endMs: prev!.startMs };
-    return clampPast({ startMs: prev!.endMs, endMs: prev!.endMs + dur });
+    if (prev === undefined)
+      return fail(
+        'needs_previous',
+        `"${phrase}" refers to an earlier question of this conversation, and there is none with a time`,
+        'ask with the time itself, e.g. "between 8 and 9 pm"',
+      );
+    const dur = Math.max(prev.endMs - prev.startMs, HOUR);
+    if (rest.includes('before')) return { startMs: prev.startMs - dur, endMs: prev.startMs };
+    return clampPast({ startMs: prev.endMs, endMs: prev.endMs + dur });
   }
 
   // now
   if (/^(now|right now|currently|at the moment|at present)$/.test(p)) return { startMs: nowMs - 5 * MIN, endMs: nowMs };
 
-  // last week / this week
-  if (/^(last|previous) week$/.test(p) || /^this week$/.test(p)) {
+  // weeks and weekends
+  if (/^(?:(?:over|during|in) )?(?:the )?(last|previous|this|next) week$/.test(p) || /^(?:during |over )?this week$/.test(p)) {
     const monday = now.weekday === 0 ? -6 : 1 - now.weekday;
     const thisMon = at(monday, 0);
-    if (p.startsWith('this')) return { startMs: thisMon, endMs: nowMs };
+    if (/\bthis week$/.test(p)) return { startMs: thisMon, endMs: nowMs };
+    if (/\bnext week$/.test(p)) return { startMs: at(monday + 7, 0), endMs: at(monday + 14, 0) };
     return { startMs: at(monday - 7, 0), endMs: thisMon };
+  }
+  const weekend = /^(?:(?:over|during|at|on|in) )?(?:the )?(last|previous|past|this|next)? ?weekend$/.exec(p);
+  if (weekend !== null) {
+    // The latest Saturday that has begun; "last weekend" asked on a weekend is the one before.
+    const saturday = -((now.weekday + 1) % 7);
+    const onWeekend = now.weekday === 6 || now.weekday === 0;
+    const which = weekend[1];
+    const sat =
+      which === 'next'
+        ? saturday + 7
+        : which === 'this' && !onWeekend
+          ? saturday + 7
+          : which !== undefined && which !== 'this' && onWeekend
+            ? saturday - 7
+            : saturday;
+    return clampPast({ startMs: at(sat, 0), endMs: at(sat + 2, 0) });
   }
   // last/past N units, the last hour, recently
   let m = new RegExp(
@@ -229,9 +291,15 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     return { startMs: c - u / 2, endMs: Math.min(nowMs, c + u / 2) };
   }
 
+  if (tonight && /^(so far|earlier)?$/.test(rest)) {
+    // "tonight" looks forward: asked during the evening or the night it is from now until the night ends
+    // ("is anyone still up tonight"); asked before the evening it has not begun. "earlier tonight" looks back.
+    const evening = at(night!, 17);
+    if (rest === '' && nowMs >= evening) return { startMs: nowMs, endMs: at(night! + 1, 6) };
+    return clampPast({ startMs: evening, endMs: at(night! + 1, 6) });
+  }
   if (night !== null && /^(in the |during the |at )?(night|evening)?$/.test(rest)) {
-    // "last night": the night that ended (or ends) this morning. "tonight": this evening and the
-    // night after it, so asked late in the evening it is "from 17:00 until now", never empty.
+    // "last night": the night that ended (or ends) this morning; "last night in the evening" from 17:00.
     const startH = tonight || rest.endsWith('evening') ? 17 : 22;
     return clampPast({ startMs: at(night, startH), endMs: at(night + 1, 6) });
   }
@@ -253,9 +321,10 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     const named = (opts.routines ?? []).filter((x) => [x.name, ...x.aliases].some((n) => routineKey(n) === key));
     if (named.length > 0) return routineRange(named, routineMatch[1] ?? 'during', onDay, dayOffset, baseDay, nowMs, tz, now.weekday, fail);
   }
-  if (/^(after|before|during) /.test(rest) && !/\d/.test(rest)) {
+  if (/^(after|before|during|since|until|till) /.test(rest) && !/\d/.test(rest) && !PART_RE.test(rest.replace(/^\S+ /, ''))) {
     fail(
-      `"${phrase}": "${rest.replace(/^(after|before|during) (the )?/, '')}" is not one of the household's routines` +
+      'unknown_routine',
+      `"${phrase}": "${rest.replace(/^\S+ (the |my |our |his |her |their )?/, '')}" is not one of the household's routines` +
         ((opts.routines?.length ?? 0) > 0
           ? ` (${[...new Set((opts.routines ?? []).map((x) => x.name))].join(', ')})`
           : ' (none are configured)'),
@@ -263,11 +332,21 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     );
   }
 
+  /**
+   * A part of the day said with a clock time stands for its meridian: "at 6 this morning", "yesterday morning
+   * around 8", "since 6 this morning", "until 8 this morning" (this/yesterday/the weekday name the day).
+   */
+  let partMer: string | undefined;
+  if (/\d/.test(rest)) {
+    const part = take(/\b(?:in the |this )?(morning|afternoon|evening)\b/);
+    if (part !== null) partMer = part[1] === 'morning' ? 'am' : 'pm';
+  }
+
   // Clock times.
-  const clock = "(\\d{1,2})(?:[:.h](\\d{2}))?\\s*(am|pm|a\\.m|p\\.m|in the morning|in the evening|in the afternoon|at night|o'?clock)?";
+  const clock = '(\\d{1,2})(?:[:.h](\\d{2}))?\\s*(am|pm|a\\.m|p\\.m|in the morning|in the evening|in the afternoon|at night)?';
   const toHour = (h: number, mer: string | undefined, otherMer?: string): number => {
-    const mm = mer ?? otherMer;
-    if (mm === undefined || mm.startsWith('o')) return h;
+    const mm = mer ?? otherMer ?? partMer;
+    if (mm === undefined) return h;
     if (/^(pm|p\.m|in the evening|in the afternoon|at night)/.test(mm)) return (h % 12) + 12;
     return h % 12;
   };
@@ -304,6 +383,16 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     const past = candidates.filter((c) => c.startMs <= nowMs).sort((a, b) => b.startMs - a.startMs);
     return past[0] ?? candidates[0]!;
   };
+  /** "07:00" / "19:30" written with two hour digits and minutes is the 24 h clock: no am/pm guessing. */
+  const is24h = (h: string, min: string | undefined): boolean => min !== undefined && h.length === 2;
+  /** One clock time: on the night, else its latest past occurrence (on the named day when there is one). */
+  const pointAt = (h1: string, m1: string | undefined, mer1: string | undefined): number => {
+    if (Number(h1) > 24 || Number(m1 ?? 0) > 59) fail();
+    const h = toHour(Number(h1), mer1);
+    return night !== null
+      ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0).startMs
+      : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined || partMer !== undefined || is24h(h1, m1)).startMs;
+  };
 
   m =
     new RegExp(`^(?:between|from) ${clock} (?:and|to|till|until|-) ${clock}$`).exec(rest) ??
@@ -313,9 +402,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     if (Number(h1) > 24 || Number(h2) > 24 || Number(m1 ?? 0) > 59 || Number(m2 ?? 0) > 59) fail();
     if (night !== null)
       return clampPast(pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), nightHour(Number(h2), mer2), Number(m2 ?? 0)));
-    // "07:00" / "19:30" written with two hour digits and minutes is the 24 h clock: no am/pm guessing.
-    const hasMer =
-      mer1 !== undefined || mer2 !== undefined || (m1 !== undefined && h1!.length === 2) || (m2 !== undefined && h2!.length === 2);
+    const hasMer = mer1 !== undefined || mer2 !== undefined || partMer !== undefined || is24h(h1!, m1) || is24h(h2!, m2);
     let sh = toHour(Number(h1), mer1, mer2);
     const eh = toHour(Number(h2), mer2, mer1);
     // "between 11 and 1 pm": start am when shifting would put it after the end
@@ -326,33 +413,27 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   m = new RegExp(`^(at|around|about|near) ${clock}$`).exec(rest);
   if (m !== null) {
     const [, kind, h1, m1, mer1] = m;
-    if (Number(h1) > 24 || Number(m1 ?? 0) > 59) fail();
-    const h = toHour(Number(h1), mer1);
-    const r =
-      night !== null
-        ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0)
-        : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined || (m1 !== undefined && h1!.length === 2));
-    const w = kind === 'at' ? 30 * MIN : 45 * MIN;
-    return clampPast({ startMs: r.startMs - w, endMs: r.startMs + w });
+    const t = pointAt(h1!, m1, mer1);
+    const w = kind === 'at' ? AT_WIDTH : AROUND_WIDTH;
+    return clampPast({ startMs: t - w, endMs: t + w });
   }
   m = new RegExp(`^since ${clock}$`).exec(rest);
+  if (m !== null) return { startMs: pointAt(m[1]!, m[2], m[3]), endMs: nowMs };
+  // "until 11pm", "before 7am": from the start of that time's day; "after 9pm": until that day ends.
+  m = new RegExp(`^(until|till|before|by|after) ${clock}$`).exec(rest);
   if (m !== null) {
-    const [, h1, m1, mer1] = m;
-    const h = toHour(Number(h1), mer1);
-    const r =
-      night !== null
-        ? pickNight(night, nightHour(Number(h1), mer1), Number(m1 ?? 0), 0, 0)
-        : pickRecent(h, Number(m1 ?? 0), h, Number(m1 ?? 0), mer1 !== undefined);
-    return { startMs: r.startMs, endMs: nowMs };
+    const t = pointAt(m[2]!, m[3], m[4]);
+    if (m[1] === 'after') return clampPast({ startMs: t, endMs: startOfDayOf(t + 13 * HOUR) });
+    return clampPast({ startMs: startOfDayOf(t), endMs: t });
   }
-  m = /^since (?:the )?(morning|noon|lunchtime|afternoon|evening|night)?$/.exec(rest);
+  m = /^since(?: (?:the )?(morning|noon|lunchtime|afternoon|evening|night))?$/.exec(rest);
   if (m !== null && (m[1] !== undefined || dayOffset !== null || baseDay !== null)) {
     const part = m[1] === undefined ? null : PARTS_OF_DAY[m[1]]!;
     return { startMs: dayStart(part === null ? 0 : part[0]), endMs: nowMs };
   }
 
   // Parts of the day.
-  m = /^(early |late )?(morning|noon|lunchtime|afternoon|evening|night|midnight)$/.exec(rest);
+  m = PART_RE.exec(rest);
   if (m !== null) {
     let [s, e] = PARTS_OF_DAY[m[2]!]!;
     if (m[1] === 'early ') e = s + (e - s) / 2;
@@ -384,7 +465,7 @@ function routineRange(
   nowMs: number,
   tz: string,
   todayWeekday: number,
-  fail: (reason?: string, hint?: string) => never,
+  fail: (why: TimePhraseFailure, message: string, hint: string) => never,
 ): ResolvedRange {
   const occurrence = (off: number, x: Routine): ResolvedRange => {
     const s = clockMinutes(x.start);
@@ -401,7 +482,7 @@ function routineRange(
     return {
       startMs: r.startMs,
       endMs: Math.min(r.endMs, Math.max(nowMs, r.startMs)),
-      source: `${x.name} is ${x.start}–${x.end} per your routine`,
+      source: `${x.name} is ${x.start}–${x.end} ${x.origin ?? 'per your routine'}`,
     };
   };
   const weekdayAt = (off: number): string => {
@@ -413,6 +494,7 @@ function routineRange(
     const x = routines.find((r) => (r.days as readonly string[]).includes(weekdayAt(off)));
     if (x === undefined)
       fail(
+        'no_routine_that_day',
         `the household has no ${routines[0]!.name} routine on ${weekdayAt(off)}`,
         'check household.routines (days), or give a clock time',
       );
@@ -427,5 +509,5 @@ function routineRange(
       .sort((a, b) => b.startMs - a.startMs)[0];
     if (found !== undefined) return found;
   }
-  return fail(`the ${routines[0]!.name} routine has no days`, 'check household.routines (days)');
+  return fail('no_routine_that_day', `the ${routines[0]!.name} routine has no days`, 'check household.routines (days)');
 }
