@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { TaskPlan } from '../daemon/agent/index.js';
+import type { PlanSampleContext, TaskPlan } from '../daemon/agent/index.js';
+
+/** Where a label comes from: the owner's correction (`agent/correct`, feedback with corrected_plan) or a teacher. */
+export type LabelSource = 'correction' | 'pseudo_label';
 
 export interface LabeledPlan {
   question: string;
   plan: TaskPlan;
+  /** Default 'pseudo_label'. A correction outranks a pseudo-label of the same question and is always trained on. */
+  source?: LabelSource;
+  /** The household context the question was asked in (what a homesight-planner-v1 base's prompt is built from). */
+  context?: PlanSampleContext;
 }
 
 export interface CurationOptions {
@@ -18,6 +25,8 @@ export interface Curated {
   test: LabeledPlan[];
   dropped: { duplicates: number; overRepresented: number };
   byTool: Record<string, number>;
+  /** Corrections in `train` (all of them: they are never held out nor balanced away). */
+  corrections: number;
 }
 
 const norm = (q: string): string =>
@@ -31,16 +40,34 @@ export function mainTool(plan: TaskPlan): string {
   return plan.task_nodes.find((n) => n.task !== 'resolve_time' && n.task !== 'compose_answer')?.task ?? plan.task_nodes[0]?.task ?? 'none';
 }
 
-/** Per-household curation: dedupe by normalised question (last label wins), balance by tool, hold out a stable test slice. */
+const isCorrection = (l: LabeledPlan): boolean => l.source === 'correction';
+
+/**
+ * Per-household curation: dedupe by normalised question (a correction outranks a pseudo-label whatever their order;
+ * among labels of one kind the last wins), balance by tool, hold out a stable test slice. Corrections are the owner's
+ * word: every one is trained on (never held out, never dropped by the balancing, counted first).
+ */
 export function curate(labels: readonly LabeledPlan[], o: CurationOptions): Curated {
   const byQ = new Map<string, LabeledPlan>();
-  for (const l of labels) byQ.set(norm(l.question), l);
+  for (const l of labels) {
+    const k = norm(l.question);
+    const kept = byQ.get(k);
+    if (kept !== undefined && isCorrection(kept) && !isCorrection(l)) continue;
+    byQ.set(k, l);
+  }
   const dupes = labels.length - byQ.size;
   const train: LabeledPlan[] = [];
   const test: LabeledPlan[] = [];
   const count: Record<string, number> = {};
   let over = 0;
-  for (const [k, l] of byQ) {
+  const unique = [...byQ];
+  for (const [, l] of unique.filter(([, l]) => isCorrection(l))) {
+    const t = mainTool(l.plan);
+    count[t] = (count[t] ?? 0) + 1;
+    train.push(l);
+  }
+  const corrections = train.length;
+  for (const [k, l] of unique.filter(([, l]) => !isCorrection(l))) {
     const h = createHash('sha256').update(k).digest().readUInt32BE(0) / 0x1_0000_0000;
     if (h < o.testShare) {
       test.push(l);
@@ -54,5 +81,5 @@ export function curate(labels: readonly LabeledPlan[], o: CurationOptions): Cura
     count[t] = (count[t] ?? 0) + 1;
     train.push(l);
   }
-  return { train, test, dropped: { duplicates: dupes, overRepresented: over }, byTool: count };
+  return { train, test, dropped: { duplicates: dupes, overRepresented: over }, byTool: count, corrections };
 }

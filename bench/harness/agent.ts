@@ -12,5 +12,9 @@ export {
   localPlannerFor,
   cloudPlannerFor,
   refuseRequest,
+  setF1,
+  canonicalTime,
+  normalizeValue,
+  resolveRefs,
 } from '../../daemon/agent/index.js';
-export type { TaskPlan, TaskNode, TaskLink, Planner, PlanRequest, PlanResult, PlanIssue } from '../../daemon/agent/index.js';
+export type { PRF, TaskPlan, TaskNode, TaskLink, Planner, PlanRequest, PlanResult, PlanIssue } from '../../daemon/agent/index.js';

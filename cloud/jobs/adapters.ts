@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toJsonl } from '../../daemon/contracts/index.js';
-import type { TaskPlan } from '../../daemon/agent/index.js';
+import { adapterSample, type TaskPlan } from '../../daemon/agent/index.js';
+import { sampleContextSchema, sampleRequestContext, toJsonl } from '../../daemon/contracts/index.js';
+import { readTrainFormat } from '../../daemon/learning/adapters/index.js';
 import { HomeSightError } from '../../daemon/system/index.js';
 import type { BlobStore } from '../blobs/index.js';
 import { curate, type LabeledPlan } from '../curation.js';
@@ -75,6 +76,11 @@ export interface AdapterJobOptions {
   blobs: BlobStore;
   runner: TrainingRunner;
   baseModel: string;
+  /**
+   * The base model's `homesight.train.format` (null: none); read from the GGUF when not given. A homesight-planner-v1
+   * base is trained on its own prompt and plan text (adapterSample), any other on the generic plan-JSON format.
+   */
+  baseFormat?: string | null;
   /** ed25519 private key (PEM or base64 PKCS#8) that signs adapters. */
   privateKey: string;
   steps?: number;
@@ -93,29 +99,69 @@ const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
  * writes the same blobs and its publication applies once.
  */
 export class AdapterJobs {
+  private format: Promise<string | null> | null = null;
+
   constructor(private readonly o: AdapterJobOptions) {}
 
+  /** The base model's training format (see AdapterJobOptions.baseFormat). */
+  baseFormat(): Promise<string | null> {
+    this.format ??= this.o.baseFormat !== undefined ? Promise.resolve(this.o.baseFormat) : readTrainFormat(this.o.baseModel);
+    return this.format;
+  }
+
+  /**
+   * A household's labels: the owner's corrections (teacher 'user') and the teacher's pseudo-labels, each with the
+   * household context of its question when the store has it.
+   */
   async labels(household: string): Promise<{ labels: LabeledPlan[]; count: number }> {
     const out: LabeledPlan[] = [];
     let since = 0;
     for (;;) {
       const page = await this.o.store.labelsSince(household, since, 500);
       if (page.length === 0) return { labels: out, count: out.length };
-      for (const l of page) out.push({ question: l.question, plan: l.plan as TaskPlan });
+      for (const l of page) {
+        const label: LabeledPlan = {
+          question: l.question,
+          plan: l.plan as TaskPlan,
+          source: l.teacher === 'user' ? 'correction' : 'pseudo_label',
+        };
+        const context = sampleContextSchema.safeParse((l as { context?: unknown }).context);
+        if (context.success) label.context = sampleRequestContext(context.data);
+        out.push(label);
+      }
       since = page[page.length - 1]!.seq;
     }
+  }
+
+  /** JSONL training records in the base model's format; labels that cannot be written for it are counted, not sent. */
+  private async records(labels: readonly LabeledPlan[]): Promise<{ jsonl: string; n: number; unusable: number }> {
+    const format = await this.baseFormat();
+    const records: object[] = [];
+    let unusable = 0;
+    for (const l of labels) {
+      try {
+        records.push(adapterSample(format, l));
+      } catch {
+        unusable++;
+      }
+    }
+    return { jsonl: records.length === 0 ? '' : toJsonl(records), n: records.length, unusable };
   }
 
   readonly train: JobHandler = async (job: Job, ctx: JobContext): Promise<JobEffects> => {
     const { labels, count } = await this.labels(job.household);
     const curated = curate(labels, { testShare: this.o.testShare ?? 0.2, maxPerTool: this.o.maxPerTool ?? 200 });
-    if (curated.train.length === 0) return { result: { skipped: 'no training examples after curation', labels: count } };
+    const train = await this.records(curated.train);
+    const test = await this.records(curated.test);
+    if (train.n === 0) {
+      return { result: { skipped: 'no training examples after curation', labels: count, unusable: train.unusable + test.unusable } };
+    }
     const id = `${safe(job.household)}-j${job.id}`;
     const base = `jobs/${job.id}`;
     const dataKey = `${base}/train.jsonl`;
-    const evalKey = curated.test.length > 0 ? `${base}/test.jsonl` : undefined;
-    await this.o.blobs.put(dataKey, toJsonl(curated.train.map((l) => ({ question: l.question, ...l.plan }))));
-    if (evalKey !== undefined) await this.o.blobs.put(evalKey, toJsonl(curated.test.map((l) => ({ question: l.question, ...l.plan }))));
+    const evalKey = test.n > 0 ? `${base}/test.jsonl` : undefined;
+    await this.o.blobs.put(dataKey, train.jsonl);
+    if (evalKey !== undefined) await this.o.blobs.put(evalKey, test.jsonl);
     const outKey = `adapters/${safe(job.household)}/${id}.gguf`;
     const r = await this.o.runner.run(
       {
@@ -134,13 +180,26 @@ export class AdapterJobs {
     const metrics = {
       loss_start: r.lossStart,
       loss_end: r.lossEnd,
-      train_samples: curated.train.length,
+      train_samples: train.n,
+      corrections: curated.corrections,
       ...(r.evalNllEnd !== null ? { eval_nll: r.evalNllEnd } : {}),
     };
-    ctx.log.info({ id, loss: [r.lossStart, r.lossEnd], train: curated.train.length, test: curated.test.length }, 'adapter trained');
+    ctx.log.info(
+      { id, loss: [r.lossStart, r.lossEnd], train: train.n, test: test.n, unusable: train.unusable + test.unusable },
+      'adapter trained',
+    );
     const payload = { id, blob: outKey, metrics, labels: count };
     return {
-      result: { ...payload, curated: { train: curated.train.length, test: curated.test.length, dropped: curated.dropped } },
+      result: {
+        ...payload,
+        curated: {
+          train: train.n,
+          test: test.n,
+          corrections: curated.corrections,
+          dropped: curated.dropped,
+          unusable: train.unusable + test.unusable,
+        },
+      },
       enqueue: [{ kind: 'publish', household: job.household, key: `publish:${id}`, payload }],
     };
   };

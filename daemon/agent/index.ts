@@ -25,6 +25,12 @@ export {
   type ToolDefinition,
   type ToolName,
   type ValidateOptions,
+  canonicalTime,
+  normalizeValue,
+  planScoreItems,
+  resolveRefs,
+  setF1,
+  type PRF,
 } from './catalog/index.js';
 export {
   AdapterRelay,
@@ -55,5 +61,5 @@ export {
 } from './execution/index.js';
 export { samePlan } from './planner-model/index.js';
 export { AgentClient, type Envelope } from './transport/index.js';
-export { AgentService } from './service.js';
+export { AgentService, requestHousehold } from './service.js';
 export { AgentModule, householdInfo, localPlannerFor, cloudPlannerFor } from './module.js';

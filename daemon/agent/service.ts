@@ -99,6 +99,19 @@ export interface AgentServiceOptions {
 
 const storedPlanSchema = z.object({ question: z.string(), plan: taskPlanSchema });
 
+/** The household as planners get it in a PlanRequest (the agent's requests, the adapter lifecycle's evaluation). */
+export function requestHousehold(household: HouseholdInfo): PlanRequest['household'] {
+  const h: PlanRequest['household'] = {
+    people: household.people,
+    rooms: household.rooms,
+    cameras: Object.keys(household.cameras),
+  };
+  if (household.routines !== undefined) h.routines = household.routines;
+  // the rooms the cameras watch: grounding maps "the kitchen" to its camera
+  h.cameraRooms = household.cameras;
+  return h;
+}
+
 /**
  * The agent: question → (few-shots from memory, conversation history) →
  * plan with reflection → DAG execution → answer with evidence → memory.
@@ -201,15 +214,7 @@ export class AgentService {
   }
 
   private requestHousehold(): PlanRequest['household'] {
-    const h: PlanRequest['household'] = {
-      people: this.household.people,
-      rooms: this.household.rooms,
-      cameras: Object.keys(this.household.cameras),
-    };
-    if (this.household.routines !== undefined) h.routines = this.household.routines;
-    // the rooms the cameras watch: grounding maps "the kitchen" to its camera
-    h.cameraRooms = this.household.cameras;
-    return h;
+    return requestHousehold(this.household);
   }
 
   /** The previous turn's time range, re-resolved from its plan at the time it was asked. */

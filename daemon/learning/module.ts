@@ -7,7 +7,7 @@ import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
 import { MemoryModule } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
-import { asHomeSightError, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
+import { asHomeSightError, formatIsoInZone, type Logger, type ModuleHealth, type ServiceModule } from '../system/index.js';
 import { AuditLog } from './audit.js';
 import { LearningEdge } from './edge.js';
 import { HardExampleMiner } from './mining.js';
@@ -18,8 +18,20 @@ import {
   LlamaAdapterRuntime,
   NllEvaluator,
   openAdapterStoreFromConfig,
+  PlanEvaluator,
+  readTrainFormat,
   trustedKeysFromConfig,
+  type EvalSample,
 } from './adapters/index.js';
+import {
+  AgentModule,
+  adapterSample,
+  householdInfo,
+  PLANNER_MODEL_FORMAT,
+  requestHousehold,
+  type PlanRequest,
+  type TaskPlan,
+} from '../agent/index.js';
 import { lifecycleSink, localEvalSets } from './adapter-sink.js';
 import type { AdapterSink } from './edge.js';
 import type { MemoryStore } from '../memory/index.js';
@@ -69,6 +81,8 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
   private lastError: string | null = null;
   private audit: AuditLog | null = null;
   private runtime: Promise<LlamaAdapterRuntime> | null = null;
+  /** Undo the adapter store's connection to the local planner (hot-swap) and its state.json watch. */
+  private adapterTeardown: Array<() => void> = [];
 
   constructor(private readonly ctx: ModuleContext) {
     this.config = ctx.config;
@@ -171,6 +185,9 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     const modelPath = isAbsolute(c.agent.llm.model) ? c.agent.llm.model : resolve(modelsDir, c.agent.llm.model);
     if (!existsSync(modelPath)) return null;
     const adapterStore = await openAdapterStoreFromConfig(c, this.log.child({ part: 'adapters' }));
+    // Hot-swap: the local planner follows the store (adopt, rollback, a CLI rollback noticed through state.json).
+    const agent = this.ctx.container.find('agent', AgentModule);
+    if (agent !== undefined) this.adapterTeardown.push(agent.adapters.connect(adapterStore), adapterStore.watch());
     const keys = trustedKeysFromConfig(c);
     let sink: AdapterSink | null = null;
     const get = async (): Promise<AdapterSink> => {
@@ -181,20 +198,31 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
         contextSize: 1024,
         shaCacheFile: join(learningDir(c), 'base-sha256.json'),
       });
+      // A base trained on plan text (the shipped planner model) is judged by the plans it writes; others by NLL.
+      const format = await readTrainFormat(modelPath);
+      const planText = format === PLANNER_MODEL_FORMAT;
       const lifecycle = new AdapterLifecycle({
         store: adapterStore,
         runtime: await this.runtime,
-        evaluator: new NllEvaluator(),
+        evaluator: planText
+          ? new PlanEvaluator({ maxTokens: c.agent.llm.max_tokens, maxNodes: c.agent.llm.max_nodes })
+          : new NllEvaluator(),
         trustedKeys: keys,
         policy: { margin: c.learning.adapters.margin, regressionTolerance: c.learning.adapters.regression_tolerance },
         clock: this.ctx.clock,
         log: this.log.child({ part: 'adapters' }),
       });
+      const household = requestHousehold(householdInfo(c));
+      const sample = (question: string, plan: TaskPlan, created: number | undefined): EvalSample => {
+        const tz = c.household.timezone;
+        const request: PlanRequest = { question, now: formatIsoInZone(created ?? this.ctx.clock.now(), tz), timezone: tz, household };
+        return { ...adapterSample(format, { question, plan, context: request }), meta: { request } };
+      };
       sink = lifecycleSink(lifecycle, adapterStore, () =>
-        localEvalSets([
-          ...store.longTerm.list({ kind: 'correction', limit: 200 }),
-          ...store.longTerm.list({ kind: 'pseudo_label', limit: 200 }),
-        ]),
+        localEvalSets(
+          [...store.longTerm.list({ kind: 'correction', limit: 200 }), ...store.longTerm.list({ kind: 'pseudo_label', limit: 200 })],
+          { sample },
+        ),
       );
       return sink;
     };
@@ -233,6 +261,8 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
     this.unregister = [];
     await this.syncing;
     this.edgeRef = null;
+    for (const undo of this.adapterTeardown) undo();
+    this.adapterTeardown = [];
     const rt = this.runtime;
     this.runtime = null;
     if (rt !== null) await (await rt).dispose();

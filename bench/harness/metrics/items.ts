@@ -1,4 +1,4 @@
-import { namedArguments, type TaskPlan } from '../agent.js';
+import { namedArguments, resolveRefs, type TaskPlan } from '../agent.js';
 import { normalizeValue, pythonStr } from './values.js';
 
 /**
@@ -55,25 +55,6 @@ export function contentType(content: string): 'image' | 'audio' | 'video' | 'tex
 }
 
 const REF_IN_TEXT = '<node-';
-
-/** Replaces exact "<node-j>" values (deeply) by the name of node j, leaving anything else. */
-function resolveRefs(v: unknown, names: readonly string[]): unknown {
-  if (typeof v === 'string') {
-    const m = /^<node-(\d+)>$/.exec(v.trim());
-    if (m !== null) {
-      const name = names[Number(m[1])];
-      return name ?? v;
-    }
-    return v;
-  }
-  if (Array.isArray(v)) return v.map((x) => resolveRefs(x, names));
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = resolveRefs(x, names);
-    return out;
-  }
-  return v;
-}
 
 function resourceItems(plan: TaskPlan, opts: PlanItemOptions): Omit<PlanItems, 'steps'> {
   const names = plan.task_nodes.map((n) => n.task.replace(/_/g, ' '));

@@ -13,60 +13,7 @@
  * `v_f1_exact` keeps TaskBench's exact comparison (`pythonStr`).
  */
 
-import { isValidTimezone, zonedToUtc } from '../../../daemon/system/index.js';
-
-const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[t ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-function pad(n: number, w = 2): string {
-  return String(n).padStart(w, '0');
-}
-
-/** "YYYY-MM-DDTHH:MMZ" for an ISO 8601 date-time string, or null when it is not one. */
-export function canonicalTime(text: string, timezone?: string): string | null {
-  const m = ISO_DATETIME.exec(text.trim());
-  if (m === null) return null;
-  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => (m[i] === undefined ? 0 : Number(m[i])));
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 24 || mi! > 59 || s! > 60) return null;
-  const zone = m[7];
-  let utc: number;
-  if (zone === undefined) {
-    // An unknown zone reads the time as UTC, like a missing one.
-    utc =
-      timezone === undefined || !isValidTimezone(timezone)
-        ? Date.UTC(y!, mo! - 1, d!, h!, mi!, s!)
-        : zonedToUtc({ year: y!, month: mo!, day: d!, hour: h!, minute: mi!, second: s! }, timezone);
-  } else if (zone.toLowerCase() === 'z') {
-    utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
-  } else {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const offMin = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0);
-    utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) - sign * offMin * 60_000;
-  }
-  const t = new Date(Math.floor(utc / 60_000) * 60_000);
-  return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}T${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}Z`;
-}
-
-function canonical(v: unknown, timezone: string | undefined): unknown {
-  if (typeof v === 'string') return normalizeText(v, timezone);
-  if (Array.isArray(v)) return v.map((x) => canonical(x, timezone));
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = canonical((v as Record<string, unknown>)[k], timezone);
-    return out;
-  }
-  return v === undefined ? null : v;
-}
-
-function normalizeText(s: string, timezone: string | undefined): string {
-  return canonicalTime(s, timezone) ?? s.trim().replace(/\s+/g, ' ').toLowerCase();
-}
-
-/** The canonical string of an argument value (see the module comment). */
-export function normalizeValue(v: unknown, timezone?: string): string {
-  if (typeof v === 'string') return normalizeText(v, timezone);
-  return JSON.stringify(canonical(v, timezone));
-}
+export { canonicalTime, normalizeValue } from '../agent.js';
 
 function pyRepr(v: unknown): string {
   if (typeof v === 'string') return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -26,3 +26,4 @@ export {
   type PlanIssue,
   type ValidateOptions,
 } from './validate.js';
+export { canonicalTime, normalizeValue, planScoreItems, resolveRefs, setF1, type PRF } from './plan-score.js';

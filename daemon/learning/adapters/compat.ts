@@ -62,6 +62,15 @@ export async function readBaseModelInfo(path: string, sha256: string): Promise<B
   return { path, sha256, architecture, tensors: tensorMap(info) };
 }
 
+/**
+ * `homesight.train.format` of a GGUF (null when it has none): 'homesight-planner-v1' for HomeSight's planner model,
+ * whose adapters are trained and evaluated on its own prompt and plan text.
+ */
+export async function readTrainFormat(path: string): Promise<string | null> {
+  const f = dig((await readInfo(path, 'base model')).metadata, 'homesight.train.format');
+  return typeof f === 'string' ? f : null;
+}
+
 export async function readAdapterFileInfo(path: string): Promise<AdapterFileInfo> {
   const info = await readInfo(path, 'adapter');
   const md = info.metadata as unknown as Record<string, unknown>;

@@ -18,8 +18,16 @@ export {
   type UnsignedManifest,
 } from './manifest.js';
 export { verifyAdapterFile } from './verify.js';
-export { compatibilityProblems, readAdapterFileInfo, readBaseModelInfo, type AdapterFileInfo, type BaseModelInfo } from './compat.js';
+export {
+  compatibilityProblems,
+  readAdapterFileInfo,
+  readBaseModelInfo,
+  readTrainFormat,
+  type AdapterFileInfo,
+  type BaseModelInfo,
+} from './compat.js';
 export { NllEvaluator, type AdapterEvaluator, type EvalSample, type EvalScore, type EvaluationTarget } from './evaluator.js';
+export { PlanEvaluator, type PlanEvaluatorOptions } from './plan-evaluator.js';
 export { LlamaAdapterRuntime, type AdapterRuntime, type LlamaAdapterRuntimeOptions } from './runtime.js';
 export { AdapterStore, type AdapterChange, type AdapterChangeListener, type AdapterStoreOptions, type StoredAdapter } from './store.js';
 export { AdapterLifecycle, type AdapterCandidate, type AdapterLifecycleOptions, type EvalSets } from './lifecycle.js';
