@@ -1,0 +1,78 @@
+import t from 'tap';
+import { learnedRoutines, routineFromStatement } from '../../daemon/agent/planning/learned-routines.js';
+import { resolveTimePhrase, type Routine } from '../../daemon/agent/planning/index.js';
+import { formatIsoInZone } from '../../daemon/system/index.js';
+
+/**
+ * Routines learned from what the household told the agent (habit statements kept in long-term memory), in a
+ * household of our own: the Oyelaran family in Lisbon (Europe/Lisbon).
+ */
+const TZ = 'Europe/Lisbon';
+const stored = (text: string, day: string) => ({ text, created: Date.parse(`${day}T12:00:00+01:00`) });
+
+t.test('habit statements give routines; one-off events and other facts do not', async (t) => {
+  const cases: Array<[string, Omit<Routine, 'origin'> | null]> = [
+    [
+      'We usually have dinner at 7',
+      { name: 'dinner', aliases: ['supper'], start: '19:00', end: '19:45', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
+    ],
+    [
+      'dinner is at 18:30',
+      { name: 'dinner', aliases: ['supper'], start: '18:30', end: '19:15', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
+    ],
+    [
+      'Tunde naps from 1 to 2:30 on weekdays',
+      { name: 'nap', aliases: ['naptime', 'nap time'], start: '13:00', end: '14:30', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+    ],
+    [
+      'the twins go to bed at 8',
+      {
+        name: 'bedtime',
+        aliases: ['bed time', 'lights out'],
+        start: '20:00',
+        end: '20:30',
+        days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+      },
+    ],
+    [
+      'Ada is at school from 8 to 3 on weekdays',
+      { name: 'school', aliases: ['the school run'], start: '08:00', end: '15:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+    ],
+    [
+      'breakfast is around half past seven',
+      { name: 'breakfast', aliases: [], start: '07:30', end: '08:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
+    ],
+    ['On Sundays we have lunch at noon', { name: 'lunch', aliases: [], start: '12:00', end: '12:45', days: ['sun'] }],
+    [
+      'supper is between 6 and 7pm',
+      { name: 'dinner', aliases: ['supper'], start: '18:00', end: '19:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] },
+    ],
+    ['Tunde had dinner at 9 yesterday', null],
+    ['the cat is called Mimi', null],
+    ['dinner is at 27', null],
+  ];
+  for (const [text, want] of cases) t.same(routineFromStatement(text), want, text);
+});
+
+t.test('learned routines: newest statement wins, the config keeps its own, each names the day it was told', async (t) => {
+  const facts = [
+    stored('we usually have dinner at 7', '2026-08-01'),
+    stored('dinner is at 19:30 now', '2026-09-01'),
+    stored('Tunde naps from 1 to 2:30 on weekdays', '2026-08-20'),
+    stored('breakfast is at 7:30', '2026-08-21'),
+  ];
+  const config: Routine[] = [{ name: 'breakfast', aliases: [], start: '07:00', end: '07:20', days: ['sat', 'sun'] }];
+  const learned = learnedRoutines(facts, TZ, config);
+  t.same(
+    learned.map((r) => [r.name, r.start, r.end, r.origin]),
+    [
+      ['dinner', '19:30', '20:15', 'as you told me on 2026-09-01'],
+      ['nap', '13:00', '14:30', 'as you told me on 2026-08-20'],
+    ],
+  );
+  // "after dinner" from memory, with its source for the answer
+  const now = Date.parse('2026-09-16T22:00:00+01:00');
+  const r = resolveTimePhrase('after supper', now, TZ, { routines: [...config, ...learned] });
+  t.same([formatIsoInZone(r.startMs, TZ), formatIsoInZone(r.endMs, TZ)], ['2026-09-16T20:15:00+01:00', '2026-09-16T22:00:00+01:00']);
+  t.equal(r.source, 'dinner is 19:30–20:15 as you told me on 2026-09-01');
+});
