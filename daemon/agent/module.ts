@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { Counter, Histogram } from 'prom-client';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
+import { planContextOf } from '../contracts/index.js';
 import { IngestModule } from '../ingest/index.js';
 import { memoryStoreGetter } from '../memory/index.js';
 import { findMqttBridge, type MqttBridge } from '../mqtt/index.js';
@@ -22,6 +23,7 @@ import {
 } from './execution/index.js';
 import { AdapterRelay, CloudPlanner, LocalPlanner, type PlannerAdapterSource, RetrievalPlanner } from './planning/index.js';
 import { AgentRoutes } from './transport/index.js';
+import type { PlanRequest } from './catalog/index.js';
 import { AgentService, type AskRequest, type AskResult } from './service.js';
 
 type AgentConfig = HomeSightConfig['agent'];
@@ -227,7 +229,14 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
     return {
       ask: async (req: AskRequest, opts?: Parameters<AgentService['ask']>[1]): Promise<AskResult> => {
         try {
-          const r = await svc.ask(req, opts);
+          let request: PlanRequest | null = null;
+          const r = await svc.ask(req, {
+            ...opts,
+            onPlanRequest: (q) => {
+              request = q;
+              opts?.onPlanRequest?.(q);
+            },
+          });
           this.metrics?.asks.inc({ planner: r.planner, status: 'ok' });
           this.metrics?.seconds.observe({ stage: 'plan' }, r.timings.plan_ms / 1000);
           this.metrics?.seconds.observe({ stage: 'execute' }, r.timings.execute_ms / 1000);
@@ -236,6 +245,7 @@ export class AgentModule implements ServiceModule<HomeSightConfig> {
           this.ctx.bus.emit('agent.answered', {
             answer_id: randomUUID(),
             result: { ...r, question: req.question },
+            ...(request !== null ? { context: planContextOf(request) } : {}),
             at: this.ctx.clock.now(),
           });
           return r;

@@ -292,7 +292,11 @@ export class AgentService {
     return { plan: out.result.plan, planner: out.planner, result: out.result, attempts: out.attempts, notes: out.notes };
   }
 
-  async ask(req: AskRequest, opts: { signal?: AbortSignal; onProgress?: (p: AskProgress) => void } = {}): Promise<AskResult> {
+  /** `onPlanRequest` sees the request the planners get (learning uploads its household context with hard examples). */
+  async ask(
+    req: AskRequest,
+    opts: { signal?: AbortSignal; onProgress?: (p: AskProgress) => void; onPlanRequest?: (request: PlanRequest) => void } = {},
+  ): Promise<AskResult> {
     this.checkHousehold(req);
     const signal = opts.signal;
     const progress = (p: AskProgress): void => {
@@ -305,6 +309,7 @@ export class AgentService {
     const t0 = this.clock.monotonic();
     const now = req.now ?? this.clock.now();
     const { request, previous } = await this.buildRequest(req, now);
+    opts.onPlanRequest?.(request);
     const planOpts: { prefer?: PlannerKind; signal?: AbortSignal } = {};
     if (req.options?.planner !== undefined) planOpts.prefer = req.options.planner;
     if (signal !== undefined) planOpts.signal = signal;

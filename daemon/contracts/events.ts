@@ -1,4 +1,5 @@
 import type { ModuleReport } from '../system/index.js';
+import type { PlanContext } from './learning-sample.js';
 import type { TaskPlan } from './plan.js';
 
 /**
@@ -102,6 +103,8 @@ export interface AnsweredEvent {
   result: AnsweredRequest & { answer?: string; evidence?: Array<{ event: { camera: string } | null; snapshot: string | null }> };
   /** The cloud planner's plan when it ran as well (shadow planning), for disagreement mining. */
   cloud_plan?: TaskPlan;
+  /** What the agent planned with (household, time asked, previous turn; names as configured): learning uploads it masked. */
+  context?: PlanContext;
   at: number;
 }
 

@@ -32,12 +32,14 @@ export { formatPlanSample, toJsonl, type PlanRecord, type TextSample } from './p
 export { isPossibleFall } from './falls.js';
 export {
   PERSON_PLACEHOLDER,
+  planContextOf,
   planContextSchema,
   receivedSampleSchema,
   sampleContextSchema,
   sampleRequestContext,
   uploadSampleSchema,
   type PlanContext,
+  type PlanContextSource,
   type SampleContext,
   type SampleRequestContext,
   type UploadSample,

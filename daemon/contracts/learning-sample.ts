@@ -117,3 +117,58 @@ export function sampleRequestContext(ctx: SampleContext | PlanContext): SampleRe
   if (ctx.hub_topics !== undefined) out.hubTopics = ctx.hub_topics;
   return out;
 }
+
+/** The fields of a plan request a context is taken from (the agent's PlanRequest has them). */
+export interface PlanContextSource {
+  now: string;
+  timezone: string;
+  household: {
+    people: ReadonlyArray<{ name: string; aliases: readonly string[] }>;
+    rooms: readonly string[];
+    cameras: readonly string[];
+    cameraRooms?: Readonly<Record<string, string | null>>;
+    roomAliases?: Readonly<Record<string, readonly string[]>>;
+    cameraZones?: Readonly<Record<string, readonly string[]>>;
+    groups?: ReadonlyArray<{ name: string; aliases: readonly string[]; members: readonly string[] }>;
+    asker?: string;
+    routines?: ReadonlyArray<{ name: string; aliases: readonly string[]; start: string; end: string; days: readonly PlanDay[] }>;
+  };
+  history?: ReadonlyArray<{ question: string; plan?: TaskPlan }>;
+  allowTools?: readonly string[];
+  hubTopics?: readonly string[];
+}
+
+type PlanDay = z.infer<typeof day>;
+
+const record = <T>(r: Readonly<Record<string, T>> | undefined, f: (v: T) => T): Record<string, T> | undefined =>
+  r === undefined ? undefined : Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
+
+/**
+ * The plan-time context of a request: exactly the fields a planner grounds with, copied (a routine's people, a
+ * person's relation and anything else the request's objects carry are left behind), and the last turn of the history.
+ */
+export function planContextOf(req: PlanContextSource): PlanContext {
+  const h = req.household;
+  const household: PlanContext['household'] = {
+    people: h.people.map((p) => ({ name: p.name, aliases: [...p.aliases] })),
+    rooms: [...h.rooms],
+    cameras: [...h.cameras],
+  };
+  const cameraRooms = record(h.cameraRooms, (v) => v);
+  if (cameraRooms !== undefined) household.cameraRooms = cameraRooms;
+  const roomAliases = record(h.roomAliases, (v) => [...v]);
+  if (roomAliases !== undefined) household.roomAliases = roomAliases as Record<string, string[]>;
+  const cameraZones = record(h.cameraZones, (v) => [...v]);
+  if (cameraZones !== undefined) household.cameraZones = cameraZones as Record<string, string[]>;
+  if (h.groups !== undefined) household.groups = h.groups.map((g) => ({ name: g.name, aliases: [...g.aliases], members: [...g.members] }));
+  if (h.asker !== undefined) household.asker = h.asker;
+  if (h.routines !== undefined)
+    household.routines = h.routines.map((r) => ({ name: r.name, aliases: [...r.aliases], start: r.start, end: r.end, days: [...r.days] }));
+  const out: PlanContext = { now: req.now, timezone: req.timezone, household };
+  const last = req.history?.[req.history.length - 1];
+  if (last !== undefined)
+    out.previous = last.plan === undefined ? { question: last.question } : { question: last.question, plan: last.plan };
+  if (req.allowTools !== undefined) out.allow_tools = [...req.allowTools];
+  if (req.hubTopics !== undefined) out.hub_topics = [...req.hubTopics];
+  return out;
+}

@@ -106,6 +106,7 @@ export class LearningEdge {
         ...(n.error !== undefined ? { error: { code: n.error.code } } : {}),
       })),
       ...(frames.length > 0 ? { frames } : {}),
+      ...(ev.context !== undefined ? { context: ev.context } : {}),
       at: ev.at,
     };
   }

@@ -15,6 +15,8 @@ export interface PseudoLabel {
   question: string;
   plan: TaskPlan;
   teacher: string;
+  /** The teacher's confidence (its vote share); absent from older teachers, null for labels kept before it had one. */
+  confidence?: number | null;
 }
 
 export interface UploadReceipt {

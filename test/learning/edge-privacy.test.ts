@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { planContextOf, sampleContextSchema, uploadSampleSchema } from '../../daemon/contracts/index.js';
 import { HardExampleMiner, HttpTeacherClient, PrivacyFilter } from '../../daemon/learning/index.js';
 import { failedAnswer, makeEdge, PEOPLE, SECRET, tmp, writeJpeg } from './support/edge-helpers.js';
 
@@ -170,4 +171,76 @@ t.test('frames leave only for cameras with upload_frames, blurred', async (t) =>
   const sent = Buffer.from(frames[0]!.jpeg_base64, 'base64');
   const orig = await stdOf(await sharp(snap).toBuffer());
   t.ok((await stdOf(sent)) < orig * 0.5, `the frame sent is blurred (stdev ${(await stdOf(sent)).toFixed(1)} vs ${orig.toFixed(1)})`);
+});
+
+t.test('the household context goes up masked: no configured name or alias reaches the teacher', async (t) => {
+  const { dir, cleanup } = tmp();
+  t.teardown(cleanup);
+  const srv = await captureServer(t);
+  const { edge, store, filter } = makeEdge(dir, new HttpTeacherClient({ baseUrl: srv.url, token: 'tok' }));
+  t.teardown(() => store.close());
+  // the request as the agent built it: config objects carry more than a planner reads (a routine's people)
+  const request = {
+    question: 'Did grandpa sleep?',
+    now: '2024-05-02T12:00:00+02:00',
+    timezone: 'Europe/Berlin',
+    household: {
+      people: [...PEOPLE, { name: 'Carol', aliases: ['mum'], relation: 'mother' }],
+      rooms: ["Bob's den", 'kitchen'],
+      cameras: ['porch', 'kitchen'],
+      cameraRooms: { porch: "Bob's den", kitchen: 'kitchen' },
+      roomAliases: { "Bob's den": ["grandpa's corner"] },
+      cameraZones: { porch: ['Ally desk', 'door'] },
+      groups: [{ name: 'the kids', aliases: ['kiddos'], members: ['Alice Liddell'] }],
+      asker: 'Carol',
+      routines: [{ name: 'Bob nap', aliases: ["grandpa's nap"], start: '13:00', end: '14:00', days: ['sun' as const], people: ['Bob'] }],
+    },
+    history: [
+      {
+        question: 'Where is Ally?',
+        answer: 'Alice Liddell is in the kitchen.',
+        plan: { task_steps: [], task_nodes: [{ task: 'last_seen', arguments: { person: 'Alice Liddell' } }], task_links: [] },
+      },
+    ],
+    allowTools: ['remember'],
+  };
+  const ev = { ...failedAnswer('c1', 'Did grandpa sleep after mum came home?'), context: planContextOf(request) };
+  t.same(await edge.onAnswered(ev), ['failed']);
+  await edge.sync({ force: true });
+  const text = srv.got.find((g) => g.path === '/v1/samples')!.body.toString('utf8');
+  for (const name of ['Bob', 'bob', 'grandpa', 'Ally', 'Alice', 'Liddell', 'Carol', 'mum', 'mother'])
+    t.notOk(text.includes(name), `"${name}" is not in the bytes sent`);
+  const sample = uploadSampleSchema.parse((JSON.parse(text) as { samples: unknown[] }).samples[0]);
+  const ctx = sample.context!;
+  t.ok(ctx, 'the context went up');
+  const bob = filter.placeholderFor('Bob');
+  const alice = filter.placeholderFor('Alice Liddell');
+  const carol = filter.placeholderFor('Carol');
+  t.same(
+    ctx.household.people,
+    [bob, alice, carol].map((name) => ({ name, aliases: [] })),
+    'people as their placeholders, aliases dropped (a person the filter was not given too)',
+  );
+  t.match(sample.question, new RegExp(`^Did ${bob} sleep after ${carol} came home\\?$`), 'the question masks them alike');
+  t.same(ctx.household.rooms, [`${bob}'s den`, 'kitchen'], 'a room named after a person names the placeholder');
+  t.same(ctx.household.cameraRooms, { porch: `${bob}'s den`, kitchen: 'kitchen' });
+  t.same(ctx.household.roomAliases, { [`${bob}'s den`]: [`${bob}'s corner`] });
+  t.same(ctx.household.cameraZones, { porch: [`${alice} desk`, 'door'] });
+  t.same(ctx.household.groups, [{ name: 'the kids', aliases: ['kiddos'], members: [alice] }]);
+  t.equal(ctx.household.asker, carol);
+  t.same(
+    ctx.household.routines,
+    [{ name: `${bob} nap`, aliases: [`${bob}'s nap`], start: '13:00', end: '14:00', days: ['sun'] }],
+    "a routine's people stay home",
+  );
+  t.same(ctx.previous, {
+    question: `Where is ${alice}?`,
+    plan: { task_steps: [], task_nodes: [{ task: 'last_seen', arguments: { person: alice } }], task_links: [] },
+  });
+  t.notOk(text.includes('in the kitchen.'), "the previous turn's answer does not leave");
+  t.same([ctx.now, ctx.timezone, ctx.allow_tools], ['2024-05-02T12:00:00+02:00', 'Europe/Berlin', ['remember']]);
+  t.throws(
+    () => sampleContextSchema.parse({ ...ctx, household: { ...ctx.household, people: [{ name: 'Bob', aliases: [] }] } }),
+    'the contract admits no name where a person is named',
+  );
 });
