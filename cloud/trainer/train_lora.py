@@ -34,6 +34,10 @@ from tokenizer import SpmTokenizer  # noqa: E402
 from script_io import InputError, emit, sha256_file  # noqa: E402
 
 FORMAT_VERSION = "homesight-plan-v1"
+# A base trained by train_planner.py on its own prompt and plan text (GGUF homesight.train.format): its adapter samples
+# are {prompt, completion} written by adapterSample() (daemon/agent/planning/model-planner.ts), tokenized as the base
+# was trained and as the daemon's planner feeds it: <s> + tokens(prompt) + tokens(completion) + </s>, each on its own.
+PLANNER_FORMAT = "homesight-planner-v1"
 
 
 # ------------------------------------------------------------------ data
@@ -80,8 +84,13 @@ def load_samples(path: str) -> List[Tuple[str, str]]:
     return out
 
 
-def encode_sample(tok: SpmTokenizer, prompt: str, completion: str, max_len: int) -> Tuple[List[int], int]:
-    """Token ids [BOS] + prompt + completion + [EOS] and the index of the first completion token."""
+def encode_sample(tok: SpmTokenizer, prompt: str, completion: str, max_len: int, separate: bool = False) -> Tuple[List[int], int]:
+    """Token ids [BOS] + prompt + completion + [EOS] and the index of the first completion token. `separate`: prompt
+    and completion tokenized each on its own (a homesight-planner-v1 base), else the whole text at once."""
+    if separate:
+        p = tok.encode(prompt, bos=True)
+        full = p + tok.encode(completion) + [tok.eos_id]
+        return full[:max_len], min(len(p), max_len)
     full = tok.encode(prompt + completion, bos=True) + [tok.eos_id]
     if prompt:
         p = tok.encode(prompt, bos=True)
@@ -146,7 +155,7 @@ def write_adapter(path: str, model, args, base, base_sha: str, stats: Dict[str, 
     w.add("homesight.train.loss_start", float(stats["loss_start"]), T_FLOAT32)
     w.add("homesight.train.loss_end", float(stats["loss_end"]), T_FLOAT32)
     w.add("homesight.train.data_sha256", stats["data_sha256"], T_STRING)
-    w.add("homesight.train.format", FORMAT_VERSION, T_STRING)
+    w.add("homesight.train.format", stats["format"], T_STRING)
     w.add("homesight.train.backend", stats["backend"], T_STRING)
     gtype = GGML_F16 if args.dtype == "f16" else GGML_F32
     weights = model.lora_weights()
@@ -202,14 +211,16 @@ def train(args) -> int:
     samples = load_samples(args.data)
     for s in samples[: args.print_samples]:
         emit({"type": "sample", "prompt": s[0], "completion": s[1]})
-    encoded = [encode_sample(tok, p, c, args.max_len) for p, c in samples]
+    base_format = base.metadata.get("homesight.train.format")
+    separate = base_format == PLANNER_FORMAT
+    encoded = [encode_sample(tok, p, c, args.max_len, separate) for p, c in samples]
     encoded = [e for e in encoded if len(e[0]) - e[1] >= 1]
     if not encoded:
         raise InputError("every sample is empty after truncation (raise --max-len)")
     eval_encoded = None
     if args.eval_data:  # evaluated whole (up to the model's training context), not truncated to --max-len
         eval_len = max(args.max_len, min(int(base.metadata.get("llama.context_length", 2048)), 2048))
-        eval_encoded = [encode_sample(tok, p, c, eval_len) for p, c in load_samples(args.eval_data)]
+        eval_encoded = [encode_sample(tok, p, c, eval_len, separate) for p, c in load_samples(args.eval_data)]
     base_sha = sha256_file(args.base)
 
     import torch
@@ -282,7 +293,7 @@ def train(args) -> int:
         loss_end = _mean_nll_dev(torch, model, encoded, to_dev)
         eval_end = _mean_nll_dev(torch, model, eval_encoded, to_dev) if eval_encoded else None
     stats = {"steps": args.steps, "loss_start": loss_start, "loss_end": loss_end, "data_sha256": sha256_file(args.data),
-             "backend": backend}
+             "backend": backend, "format": PLANNER_FORMAT if separate else FORMAT_VERSION}
     if not (loss_end < loss_start) and not args.allow_no_improvement:
         emit({"type": "error", "code": "E_TRAIN_NO_PROGRESS",
               "message": f"training loss did not fall ({loss_start:.4f} -> {loss_end:.4f}); adapter not written",
