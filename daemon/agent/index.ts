@@ -42,7 +42,6 @@ export {
   type PlannerAdapter,
   type PlannerAdapterSource,
   type PlanSampleContext,
-  type PlanSampling,
   buildPrompt,
   extractJsonObject,
   SEED_EXAMPLES,

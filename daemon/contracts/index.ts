@@ -31,17 +31,13 @@ export {
 export { formatPlanSample, toJsonl, type PlanRecord, type TextSample } from './plan-sample.js';
 export { isPossibleFall } from './falls.js';
 export {
-  PERSON_PLACEHOLDER,
   planContextOf,
-  planContextSchema,
   receivedSampleSchema,
   sampleContextSchema,
   sampleRequestContext,
   uploadSampleSchema,
   type PlanContext,
-  type PlanContextSource,
   type SampleContext,
-  type SampleRequestContext,
   type UploadSample,
 } from './learning-sample.js';
 export {
