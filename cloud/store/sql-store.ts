@@ -181,17 +181,23 @@ export class SqlTeacherStore implements TeacherStore {
   }
 
   async labelsSince(household: string, since: number, limit: number): Promise<StoredLabel[]> {
-    const { rows } = await this.driver.query<Omit<StoredLabel, 'plan'> & { plan: string }>(
-      'SELECT seq, household, sample_id, question, plan, teacher, confidence, created FROM pseudo_labels ' +
-        'WHERE household = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+    // The sample's payload rides along for its household context (adapter training writes prompts from it).
+    const { rows } = await this.driver.query<Omit<StoredLabel, 'plan' | 'context'> & { plan: string; payload: string | null }>(
+      'SELECT l.seq, l.household, l.sample_id, l.question, l.plan, l.teacher, l.confidence, l.created, s.payload FROM pseudo_labels l ' +
+        'LEFT JOIN samples s ON s.household = l.household AND s.id = l.sample_id ' +
+        'WHERE l.household = $1 AND l.seq > $2 ORDER BY l.seq LIMIT $3',
       [household, since, limit],
     );
-    return rows.map((r) => ({
-      ...r,
-      seq: Number(r.seq),
-      plan: JSON.parse(r.plan) as unknown,
-      confidence: r.confidence === null ? null : Number(r.confidence),
-    }));
+    return rows.map(({ payload, ...r }) => {
+      const context = payload === null ? undefined : (JSON.parse(payload) as { context?: unknown }).context;
+      return {
+        ...r,
+        seq: Number(r.seq),
+        plan: JSON.parse(r.plan) as unknown,
+        confidence: r.confidence === null ? null : Number(r.confidence),
+        ...(context === undefined ? {} : { context }),
+      };
+    });
   }
 
   async counts(household?: string): Promise<{ samples: number; labels: number }> {

@@ -35,6 +35,8 @@ export interface StoredLabel {
   /** The teacher's confidence in the plan (its vote share); null for labels kept before confidences were. */
   confidence: number | null;
   created: number;
+  /** The household context the device uploaded with the labelled sample (placeholders only); absent when it sent none. */
+  context?: unknown;
 }
 
 export interface StoredAdapter {
