@@ -48,6 +48,7 @@ function word(w: string): string {
 }
 
 const WEEKDAY = `(?:${['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map(word).join('|')})`;
+const WEEKDAY_SHORT = '(?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)';
 const PART =
   `(?:${word('morning')}|${word('afternoon')}|${word('evening')}|${word('night')}|midday|noon|midnight|` +
   `lunchtime|lunch time|dinnertime|dinner time|teatime|daytime)`;
@@ -97,7 +98,7 @@ const PATTERNS: readonly RegExp[] = [
     'g',
   ),
   new RegExp(
-    `(?:(?:since|until|till|before|by|from|during)\\s+)?(?:(?:early|late)\\s+(?=this|yesterday))?(?:this|last|yesterday|tomorrow)\\s+` +
+    `(?:(?:since|until|till|before|by|from|during)\\s+)?(?:(?:early|late)\\s+(?=this|yesterday|last))?(?:this|last|yesterday|tomorrow)\\s+` +
       `(?:early\\s+|late\\s+)?${PART}`,
     'g',
   ),
@@ -105,6 +106,9 @@ const PATTERNS: readonly RegExp[] = [
   // (the future is detected too, so a plan can decline it)
   /(?:(?:since|during|over)\s+)?(?:this|last|the last|the past|previous|next) (?:weekend|week|month)|(?:over|during|at|on) the weekend/g,
   new RegExp(`next\\s+${WEEKDAY}`, 'g'),
+  // weekdays as typed ("on tues", "wed evening"); bare only before a part of the day ("sat" and "sun" are words)
+  new RegExp(`(?:(?:on|last|this|past|previous|next)\\s+${WEEKDAY_SHORT}(?:\\s+${PART})?|${WEEKDAY_SHORT}\\s+${PART})(?![a-z])`, 'g'),
+  /(?:in\s+)?the middle of the night/g,
   /(?:earlier|later) (?:today|tonight|this (?:morning|afternoon|evening))|so far today|all day|the whole day|all night|the whole night/g,
 
   // parts of the day

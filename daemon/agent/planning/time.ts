@@ -8,6 +8,16 @@ import { HomeSightError, formatIsoInZone, zonedParts, zonedToUtc } from '../../s
  */
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** Weekday names as typed: "tues", "wed", "thurs" (index as WEEKDAYS). */
+const WEEKDAY_WORDS = [
+  'sunday|sun',
+  'monday|mon',
+  'tuesday|tues|tue',
+  'wednesday|wed',
+  'thursday|thurs|thur|thu',
+  'friday|fri',
+  'saturday|sat',
+];
 
 export interface ResolvedRange {
   startMs: number;
@@ -60,7 +70,7 @@ const AROUND_WIDTH = 45 * MIN;
 /** The parts of the day (PARTS_OF_DAY's words) a phrase may name: "this morning", "late afternoon". */
 const PART_WORDS = 'morning|noon|lunchtime|afternoon|evening|night|midnight';
 /** A part of the day, optionally early or late in it, after "in/during/at/over the". */
-const PART_RE = new RegExp(`^(?:(?:in|during|at|over) )?(?:the )?(early |late )?(${PART_WORDS})$`);
+const PART_RE = new RegExp(`^(?:(?:in|during|at|over|around|about) )?(?:the )?(early |late )?(${PART_WORDS})$`);
 
 /**
  * Spoken clock forms → digits, so one clock grammar reads them: "around five" → "around 5",
@@ -180,9 +190,9 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   let night: number | null = null;
   let tonight = false;
   // A weekday first, so "this past monday" and "this monday" are that day, not today.
-  const wd = take(/\b(?:on |last |this past |past |previous |this |next )?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/);
+  const wd = take(new RegExp(`\\b(?:on |last |this past |past |previous |this |next )?(${WEEKDAY_WORDS.join('|')})\\b`));
   if (wd !== null) {
-    const target = WEEKDAYS.indexOf(wd[1]!);
+    const target = WEEKDAY_WORDS.findIndex((w) => w.split('|').includes(wd[1]!));
     let diff = target - now.weekday;
     if (wd[0].startsWith('next')) {
       if (diff <= 0) diff += 7;
@@ -281,13 +291,18 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   }
   if (/^(recently|lately|just now)$/.test(p)) return { startMs: nowMs - HOUR, endMs: nowMs };
   if (/^(half an hour|30 min(ute)?s?) ago$/.test(rest)) return { startMs: nowMs - 45 * MIN, endMs: nowMs - 15 * MIN };
-  m = /^(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple)(?: of)? (minutes?|mins?|hours?|hrs?|days?) ago$/.exec(rest);
+  // "a few minutes ago", "a couple of minutes ago": the last ten minutes
+  if (/^(?:a )?(?:few|couple)(?: of)? (?:minutes?|mins?) ago$/.test(rest)) return { startMs: nowMs - 10 * MIN, endMs: nowMs };
+  m =
+    /^(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?few|(?:a )?couple)(?: of)? (minutes?|mins?|hours?|hrs?|days?) ago$/.exec(
+      rest,
+    );
+  const count = m === null ? Number.NaN : parseNumberWord(m[1]!.replace(/^a (?=few|couple)/, ''));
   // "three days ago": that whole day
-  if (m !== null && /^day/.test(m[2]!))
-    return clampPast({ startMs: at(-parseNumberWord(m[1]!), 0), endMs: at(-parseNumberWord(m[1]!) + 1, 0) });
+  if (m !== null && /^day/.test(m[2]!)) return clampPast({ startMs: at(-count, 0), endMs: at(-count + 1, 0) });
   if (m !== null) {
     const u = unitMs(m[2]!);
-    const c = nowMs - parseNumberWord(m[1]!) * u;
+    const c = nowMs - count * u;
     return { startMs: c - u / 2, endMs: Math.min(nowMs, c + u / 2) };
   }
 
@@ -298,12 +313,19 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     if (rest === '' && nowMs >= evening) return { startMs: nowMs, endMs: at(night! + 1, 6) };
     return clampPast({ startMs: evening, endMs: at(night! + 1, 6) });
   }
+  if (night !== null && /^since$/.test(rest)) return { startMs: at(night, tonight ? 17 : 22), endMs: nowMs };
+  if (night !== null && /^late$/.test(rest)) return clampPast({ startMs: at(night, 23), endMs: at(night + 1, 3) });
   if (night !== null && /^(in the |during the |at )?(night|evening)?$/.test(rest)) {
     // "last night": the night that ended (or ends) this morning; "last night in the evening" from 17:00.
     const startH = tonight || rest.endsWith('evening') ? 17 : 22;
     return clampPast({ startMs: at(night, startH), endMs: at(night + 1, 6) });
   }
   if (dayOffset === -1 && /^night$/.test(rest)) return clampPast({ startMs: at(-1, 22), endMs: at(0, 6) });
+  // "all night" and "in the middle of the night" are about the latest night (22:00–06:00, 00:00–04:00)
+  if (dayOffset === null && baseDay === null && /^(all night|the whole night)$/.test(rest))
+    return clampPast(now.hour >= 22 ? { startMs: at(0, 22), endMs: at(1, 6) } : { startMs: at(-1, 22), endMs: at(0, 6) });
+  if (/^(?:in )?the middle of the night$/.test(rest)) return clampPast({ startMs: dayStart(0), endMs: dayStart(4) });
+  if (/^earlier$/.test(p)) return { startMs: at(0, 0), endMs: nowMs };
 
   if (/^(after|past) midnight$/.test(rest))
     return clampPast({
@@ -363,7 +385,11 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     mer !== undefined ? toHour(h, mer) : h === 12 ? 0 : h >= 6 && h < 12 ? h + 12 : h;
   const pickNight = (nightOff: number, sh: number, startMin: number, eh: number, endMin: number): ResolvedRange =>
     build(sh >= 12 ? nightOff : nightOff + 1, sh, startMin, eh, endMin);
-  const pickRecent = (startH: number, startMin: number, endH: number, endMin: number, hasMer: boolean): ResolvedRange => {
+  const pickRecent = (startH: number, startMin: number, endH0: number, endMin: number, hasMer0: boolean): ResolvedRange => {
+    // "from 9 till 5", "between 11 and 1": a bare end before the start is after noon, not the next morning
+    const dayRange = !hasMer0 && startH <= 12 && endH0 < startH && endH0 + 12 > startH;
+    const endH = dayRange ? endH0 + 12 : endH0;
+    const hasMer = hasMer0 || dayRange;
     const build2 = (off: number, sh: number, eh: number): ResolvedRange => build(off, sh, startMin, eh, endMin);
     if (dayOffset !== null || baseDay !== null) {
       const off = dayOffset ?? 0;
