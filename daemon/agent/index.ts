@@ -39,7 +39,6 @@ export {
   modelPlanSample,
   PLANNER_MODEL_FORMAT,
   RetrievalPlanner,
-  type PlannerAdapter,
   type PlannerAdapterSource,
   type PlanSampleContext,
   buildPrompt,

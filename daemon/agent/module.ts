@@ -73,7 +73,10 @@ export function localPlannerFor(config: HomeSightConfig, log?: Logger, adapters?
   };
   if (l.prompt_budget !== undefined) o.promptBudget = l.prompt_budget;
   if (log !== undefined) o.log = log;
-  if (adapters !== undefined) o.adapters = adapters;
+  if (adapters !== undefined) {
+    o.adapters = adapters;
+    o.adapterScale = config.learning.adapters.scale;
+  }
   return new LocalPlanner(o);
 }
 

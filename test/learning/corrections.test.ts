@@ -1,7 +1,11 @@
 import t from 'tap';
 import { curate, type LabeledPlan } from '../../cloud/curation.js';
 import type { TaskPlan } from '../../daemon/agent/index.js';
+import { AgentService } from '../../daemon/agent/index.js';
+import { memoryConversations, memoryEvents, memoryLongTerm } from '../../daemon/agent/execution/index.js';
 import { localEvalSets } from '../../daemon/learning/adapter-sink.js';
+import { ManualClock } from '../../daemon/system/index.js';
+import { agentConfig, HOUSEHOLD, NOW, openStore, ScriptedPlanner, tempDir } from '../agent/support.js';
 
 // Issue #19 item 2: the owner's corrections are real labels. They outrank a teacher's pseudo-label of the same
 // question (cloud curation and the device's evaluation sets), are always trained on, and are the regression set.
@@ -78,4 +82,48 @@ t.test('device: corrections are the regression set and outrank pseudo-labels; ps
   t.equal(sets.heldout.length, 6);
   const fewFixes = localEvalSets(items.slice(0, 7), { max: 16, sample: (q) => ({ prompt: q, completion: '' }) });
   t.ok(fewFixes.regression.length >= 2 && fewFixes.heldout.length >= 2, 'without corrections both sets come from pseudo-labels');
+});
+
+t.test("device few-shots: the owner's correction comes before a pseudo-label of the same question", async (t) => {
+  const dir = tempDir(t);
+  const clock = new ManualClock(NOW);
+  const store = openStore(dir, clock);
+  t.teardown(() => store.close());
+  const deps = {
+    events: memoryEvents(() => store),
+    longTerm: memoryLongTerm(() => store),
+    conversations: memoryConversations(() => store),
+  };
+  const svc = new AgentService({
+    agent: agentConfig({ planner: 'local', llm: { few_shots: 3 } }),
+    householdId: 'home',
+    household: HOUSEHOLD,
+    deps,
+    planners: { local: new ScriptedPlanner(() => plan('who_was_where', 'Anna')) },
+    clock,
+  });
+  const q = 'Who was seen between 5 and 6 pm?';
+  const pseudo: TaskPlan = {
+    task_steps: [],
+    task_nodes: [
+      { task: 'resolve_time', arguments: { phrase: 'between 5 and 6 pm' } },
+      { task: 'count_events', arguments: { start: '<node-0>', end: '<node-0>' } },
+      { task: 'compose_answer', arguments: { question: q, inputs: ['<node-1>'] } },
+    ],
+    task_links: [],
+  };
+  const corrected: TaskPlan = {
+    ...pseudo,
+    task_nodes: [pseudo.task_nodes[0]!, { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>' } }, pseudo.task_nodes[2]!],
+  };
+  store.longTerm.add({ kind: 'pseudo_label', text: q, payload: { question: q, plan: pseudo } });
+  t.equal((await svc.correct(q, corrected)).stored, true);
+  store.longTerm.add({ kind: 'pseudo_label', text: q, payload: { question: q, plan: pseudo } });
+  const shots = await svc.examples(q, NOW);
+  t.equal(shots[0]!.question, q);
+  t.equal(shots[0]!.plan.task_nodes[1]!.task, 'query_events', 'the correction is the first few-shot, before or after a pseudo-label');
+  t.notOk(
+    shots.some((s) => s.plan.task_nodes[1]!.task === 'count_events'),
+    'the pseudo-label of the corrected question is not used',
+  );
 });
