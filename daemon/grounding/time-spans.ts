@@ -98,7 +98,8 @@ const PATTERNS: readonly RegExp[] = [
     'g',
   ),
   new RegExp(
-    `(?:(?:since|until|till|before|by|from|during)\\s+)?(?:(?:early|late)\\s+(?=this|yesterday|last))?(?:this|last|yesterday|tomorrow)\\s+` +
+    `(?:(?:since|until|till|before|by|from|during)\\s+)?(?:(?:early|late)\\s+(?=this|yesterday|last))?` +
+      `(?:this|last|yesterday|tomorrow)\\s+` +
       `(?:early\\s+|late\\s+)?${PART}`,
     'g',
   ),

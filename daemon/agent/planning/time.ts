@@ -7,8 +7,7 @@ import { HomeSightError, formatIsoInZone, zonedParts, zonedToUtc } from '../../s
  * zonedParts/zonedToUtc.
  */
 
-const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-/** Weekday names as typed: "tues", "wed", "thurs" (index as WEEKDAYS). */
+/** Weekday names in full and as typed ("tues", "wed", "thurs"), Sunday first as zonedParts counts. */
 const WEEKDAY_WORDS = [
   'sunday|sun',
   'monday|mon',
@@ -293,10 +292,10 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   if (/^(half an hour|30 min(ute)?s?) ago$/.test(rest)) return { startMs: nowMs - 45 * MIN, endMs: nowMs - 15 * MIN };
   // "a few minutes ago", "a couple of minutes ago": the last ten minutes
   if (/^(?:a )?(?:few|couple)(?: of)? (?:minutes?|mins?) ago$/.test(rest)) return { startMs: nowMs - 10 * MIN, endMs: nowMs };
-  m =
-    /^(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?few|(?:a )?couple)(?: of)? (minutes?|mins?|hours?|hrs?|days?) ago$/.exec(
-      rest,
-    );
+  m = new RegExp(
+    '^(\\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?few|(?:a )?couple)(?: of)? ' +
+      '(minutes?|mins?|hours?|hrs?|days?) ago$',
+  ).exec(rest);
   const count = m === null ? Number.NaN : parseNumberWord(m[1]!.replace(/^a (?=few|couple)/, ''));
   // "three days ago": that whole day
   if (m !== null && /^day/.test(m[2]!)) return clampPast({ startMs: at(-count, 0), endMs: at(-count + 1, 0) });
