@@ -60,4 +60,4 @@ export {
 export { samePlan } from './planner-model/index.js';
 export { AgentClient, type Envelope } from './transport/index.js';
 export { AgentService, requestHousehold } from './service.js';
-export { AgentModule, householdInfo, localPlannerFor, cloudPlannerFor } from './module.js';
+export { AgentModule, householdInfo, localPlannerFor, cloudPlannerFor, plannerModelPath } from './module.js';

@@ -36,8 +36,11 @@ function abs(p: string, base?: string): string {
 /** The models/ folder shipped with HomeSight: its own planner model is there (models/planner/). */
 const SHIPPED_MODELS = join(APP_ROOT, 'models');
 
-/** agent.llm.model: relative to paths.models_dir; a file not there is looked for in the shipped models/ folder. */
-function plannerModelPath(config: HomeSightConfig): string {
+/**
+ * agent.llm.model: relative to paths.models_dir; a file not there is looked for in the shipped models/ folder. The
+ * learning module's adapters are for this file.
+ */
+export function plannerModelPath(config: HomeSightConfig): string {
   const model = config.agent.llm.model;
   const inModelsDir = abs(model, abs(config.paths.models_dir));
   if (isAbsolute(model) || existsSync(inModelsDir)) return inModelsDir;

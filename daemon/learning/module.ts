@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AnsweredEvent } from './edge.js';
 import type { HomeSightConfig } from '../config/index.js';
 import type { ModuleContext } from '../context.js';
@@ -28,6 +28,7 @@ import {
   adapterSample,
   householdInfo,
   PLANNER_MODEL_FORMAT,
+  plannerModelPath,
   requestHousehold,
   type PlanRequest,
   type TaskPlan,
@@ -181,8 +182,8 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
   private async adapterSink(store: MemoryStore): Promise<AdapterSink | null> {
     const c = this.config;
     if (c.learning.adapters.trusted_keys.length === 0 || !c.agent.enabled) return null;
-    const modelsDir = resolve(c.paths.models_dir);
-    const modelPath = isAbsolute(c.agent.llm.model) ? c.agent.llm.model : resolve(modelsDir, c.agent.llm.model);
+    // the planner's own model file (the shipped one when agent.llm.model is not in paths.models_dir)
+    const modelPath = plannerModelPath(c);
     if (!existsSync(modelPath)) return null;
     const adapterStore = await openAdapterStoreFromConfig(c, this.log.child({ part: 'adapters' }));
     // Hot-swap: the local planner follows the store (adopt, rollback, a CLI rollback noticed through state.json).
