@@ -45,9 +45,19 @@ export function teacherFromConfig(c: CloudConfig, log?: Logger): TeacherPlanner 
   });
 }
 
-/** `--teacher-model FILE`: the config with a model teacher on that GGUF (the other teacher settings at their defaults). */
+/**
+ * `--teacher-model FILE`: the config with a model teacher on that GGUF. The config's voting and min_confidence carry
+ * over (its model settings too, when its teacher is a model); the rest is at the defaults.
+ */
 export function withTeacherModel(c: CloudConfig, model: string): CloudConfig {
-  const teacher = cloudConfigSchema.shape.teacher.parse({ kind: 'model', model: resolve(model) });
+  const t = c.teacher;
+  const kept = t.kind === 'model' ? t : t.kind === 'openai' ? { samples: t.samples, temperature: t.temperature, seed: t.seed } : {};
+  const teacher = cloudConfigSchema.shape.teacher.parse({
+    ...kept,
+    min_confidence: t.min_confidence,
+    kind: 'model',
+    model: resolve(model),
+  });
   return { ...c, teacher };
 }
 
@@ -82,6 +92,8 @@ export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'hom
   const store = await openTeacherStore(storageSettings(c), log);
   const blobs = blobStoreFromConfig(c);
   const teacher = teacherFromConfig(c, log);
+  // a teacher that cannot work (a missing model file) stops the start, not every label job after it
+  await teacher.load?.();
   const owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const training = c.trainer.enabled && c.trainer.base_model !== undefined;
   const handlers: Partial<Record<JobKind, JobHandler>> = {

@@ -29,6 +29,8 @@ export interface TeacherInput {
 export interface TeacherPlanner {
   readonly name: string;
   plan(input: TeacherInput, signal?: AbortSignal): Promise<TeacherLabel>;
+  /** Gets ready (loads a model), so that a teacher that cannot work fails the service's start. */
+  load?(): Promise<void>;
   dispose?(): Promise<void>;
 }
 

@@ -66,6 +66,13 @@ t.test('enroll, upload idempotently, label, isolate households', async (t) => {
   t.same(await r.json(), { accepted: ['s1', 's2'], duplicates: [] });
   r = await s.call('/v1/samples', a, { samples: [sample] });
   t.same(await r.json(), { accepted: [], duplicates: ['s1'] }, 'the same id again is a duplicate');
+  const context = {
+    now: '2024-05-02T12:00:00+02:00',
+    timezone: 'Europe/Berlin',
+    household: { people: [{ name: 'Bob', aliases: [] }], rooms: [], cameras: [] },
+  };
+  r = await s.call('/v1/samples', a, { samples: [{ id: 's3', question: 'When was Bob last seen?', context }] });
+  t.equal(r.status, 400, 'a context naming a person other than by placeholder is refused');
   await s.labeler.drain();
 
   r = await s.call('/v1/pseudo-labels?since=0', a);
