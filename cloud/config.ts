@@ -100,6 +100,7 @@ export const cloudConfigSchema = z.strictObject({
         context_size: z.number().int().min(256).default(1024),
         max_tokens: z.number().int().min(16).default(256).describe('most tokens of one sampled plan'),
         timeout_ms: z.number().int().min(100).default(60_000).describe('bound for one sampled plan'),
+        max_nodes: z.number().int().min(2).max(8).default(8).describe('most nodes of a plan'),
         ...voting,
       }),
       z.strictObject({

@@ -27,7 +27,7 @@ export interface ModelTeacherOptions {
   maxTokens?: number;
   /** Bound for one sample (default 60 s). */
   timeoutMs?: number;
-  /** Most nodes of a plan (default 6). */
+  /** Most nodes of a plan (default 8, the catalog's most: a label is not cut to the device's latency budget). */
   maxNodes?: number;
   log?: Logger;
 }
@@ -60,7 +60,7 @@ export class ModelTeacher implements TeacherPlanner {
       temperature: this.voting.temperature,
       timeoutMs: o.timeoutMs ?? 60_000,
       fewShots: 0,
-      maxNodes: o.maxNodes ?? 6,
+      maxNodes: o.maxNodes ?? 8,
       ...(o.log !== undefined ? { log: o.log } : {}),
     });
   }

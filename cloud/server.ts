@@ -32,6 +32,7 @@ export function teacherFromConfig(c: CloudConfig, log?: Logger): TeacherPlanner 
       contextSize: t.context_size,
       maxTokens: t.max_tokens,
       timeoutMs: t.timeout_ms,
+      maxNodes: t.max_nodes,
       ...(log !== undefined ? { log: log.child({ part: 'teacher' }) } : {}),
     });
   }
