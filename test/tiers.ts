@@ -46,6 +46,7 @@ export const SYSTEM: readonly string[] = [
   'test/learning/adapter-trust.test.ts',
   'test/learning/trainer-tokenizer.test.ts',
   'test/learning/trainer-train.test.ts',
+  'test/learning/lifelong-drift.test.ts',
   'test/learning/adapter-new-name.test.ts',
   'test/trainer/**/*.test.ts',
   // PostgreSQL 15 (initdb, pg_ctl: the teacher store and its replicas)

@@ -50,6 +50,8 @@ export interface GenerateOptions {
   seed: number;
   /** How many of the built-in households (default all). */
   households?: number;
+  /** Households to generate instead of the built-in ones (the lifelong drift set's); `households` then counts from these. */
+  householdList?: readonly Household[];
   /** Asks (conversations) per household and round, before follow-ups (default 48). */
   perRound?: number;
   /** Share of asks that get follow-up turns (default 0.2). */
@@ -141,15 +143,16 @@ interface Conversation {
 /** Builds the whole dataset in memory. */
 export function generate(options: GenerateOptions): Generated {
   const seed = options.seed >>> 0;
-  const count = options.households ?? HOUSEHOLDS.length;
-  if (!Number.isInteger(count) || count < 1 || count > HOUSEHOLDS.length) {
-    throw new RangeError(`households must be 1..${HOUSEHOLDS.length} (got ${count})`);
+  const pool = options.householdList ?? HOUSEHOLDS;
+  const count = options.households ?? pool.length;
+  if (!Number.isInteger(count) || count < 1 || count > pool.length) {
+    throw new RangeError(`households must be 1..${pool.length} (got ${count})`);
   }
   const perRound = options.perRound ?? 48;
   const followupRate = options.followupRate ?? 0.2;
   const refusalRate = options.refusalRate ?? 0.1;
   const shares = options.splitShares ?? { val: 0.15, test: 0.15 };
-  const households = HOUSEHOLDS.slice(0, count);
+  const households = pool.slice(0, count);
   for (const h of households) {
     const problems = checkHousehold(h);
     if (problems.length > 0) throw new Error(`household definition problems:\n${problems.join('\n')}`);

@@ -1,0 +1,511 @@
+/**
+ * Lifelong updater with real learners (issue #19): per household and round, the whole adapter loop of HomeSight.
+ *
+ *   the edge plans the round's question stream (the shipped model + the household's adopted adapter; questions only)
+ *   → hard examples (HardExampleMiner on the plan's confidence) → privacy filter (names → placeholders)
+ *   → persisted upload queue → HTTP upload to the cloud teacher app (cloud/app.ts on a free port)
+ *   → the teacher labels them (label jobs: the oracle replaying gold plans, or a teacher model)
+ *   → a LoRA adapter per household (train job: curation → LocalTrainingRunner → cloud/trainer's train_lora.py on the
+ *     shipped model) → ed25519-signed manifest (publish job)
+ *   → the device pulls pseudo-labels (long-term memory) and the adapter, and its lifecycle verifies, evaluates it on
+ *     the household's held-out and regression sets, adopts or rejects it (rollback keeps the previous one)
+ *   → the household's planner follows its adapter store: the next round's questions are planned with the adopted
+ *     adapter (hot-swap, no restart).
+ *
+ * The test case's planner must be the household planner (./household-planner.ts) on the same base model.
+ * Each round's report carries, per household: questions, hard examples, labels, pseudo-label precision against the
+ * gold plans, the adapter decision, training seconds, device evaluation seconds and adapter bytes.
+ *
+ * Hyperparameters: teacher (oracle | model), dataset (gold JSONL: the oracle's plans and the reference for
+ * pseudo-label precision), base_model (the edge's GGUF), teacher_model (the model teacher's GGUF), teacher_samples,
+ * teacher_temperature, min_confidence (teacher labels below it are not pseudo-labels), steps, rank, alpha, lr,
+ * min_logprob (mining threshold), margin and regression_tolerance (adoption policy), eval_max, threads.
+ */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AdapterJobs,
+  buildCloudApp,
+  FsBlobStore,
+  JobRunner,
+  Labeler,
+  LocalTrainingRunner,
+  ModelTeacher,
+  OracleReplayTeacher,
+  openTeacherStore,
+  type TeacherPlanner,
+  type TeacherStore,
+} from '../../../cloud/index.js';
+import { LocalProcessTrainer } from '../../../cloud/trainer/index.js';
+import { adapterSample, PLANNER_MODEL_FORMAT, samePlan } from '../../../daemon/agent/index.js';
+import { planContextOf } from '../../../daemon/contracts/index.js';
+import { lifecycleSink, localEvalSets } from '../../../daemon/learning/adapter-sink.js';
+import {
+  AdapterLifecycle,
+  AdapterStore,
+  LlamaAdapterRuntime,
+  NllEvaluator,
+  PlanEvaluator,
+  readTrainFormat,
+  type AdapterDecision,
+  type EvalSample,
+} from '../../../daemon/learning/adapters/index.js';
+import {
+  AuditLog,
+  DEFAULT_UPLOAD,
+  HardExampleMiner,
+  HttpTeacherClient,
+  LearningEdge,
+  PrivacyFilter,
+  Uploader,
+} from '../../../daemon/learning/index.js';
+import { MemoryStore } from '../../../daemon/memory/index.js';
+import { HomeSightError, silentLogger, systemClock } from '../../../daemon/system/index.js';
+import type { PlanRequest, TaskPlan } from '../../harness/agent.js';
+import {
+  planItems,
+  requestFor,
+  setF1,
+  type BenchSample,
+  type HouseholdInfo,
+  type SamplePlanner,
+  type UpdateContext,
+  type Updater,
+  type UpdateReport,
+  type UpdaterFactoryContext,
+} from '../../harness/index.js';
+import { isHouseholdAdapterPlanner, type HouseholdAdapterPlanner } from './household-planner.js';
+
+interface Settings {
+  teacher: 'oracle' | 'model';
+  dataset: string[];
+  baseModel: string;
+  teacherModel: string | null;
+  teacherSamples: number;
+  teacherTemperature: number;
+  minConfidence: number;
+  steps: number;
+  rank: number;
+  alpha: number;
+  minLogprob: number;
+  margin: number;
+  regressionTolerance: number;
+  evalMax: number;
+  threads: number;
+}
+
+interface Edge {
+  edge: LearningEdge;
+  /** The request each question of the household was planned with: its context makes the adapter's eval samples. */
+  requests: Map<string, PlanRequest>;
+  memory: MemoryStore;
+  adapters: AdapterStore;
+  disconnect: () => void;
+}
+
+interface Cloud {
+  store: TeacherStore;
+  blobs: FsBlobStore;
+  jobs: JobRunner;
+  teacher: TeacherPlanner;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** One household's share of a round. */
+export interface HouseholdRound {
+  household: string;
+  questions: number;
+  hard: number;
+  uploaded: number;
+  /** Teacher labels kept this round (confident enough), and how many of them are the gold plan. */
+  labels: number;
+  labels_correct: number;
+  /** labels_correct / labels (null without labels). */
+  pseudo_label_precision: number | null;
+  /** Mean node F1 of the labels against gold. */
+  pseudo_label_node_f1: number | null;
+  /** Up to three labels that are not the gold plan (to see what the teacher gets wrong). */
+  label_mismatches: Array<{ question: string; label: TaskPlan['task_nodes']; gold: TaskPlan['task_nodes'] }>;
+  pseudo_labels_stored: number;
+  adapter: { id: string; bytes: number; train_s: number } | null;
+  decision: { kind: AdapterDecision['kind']; code: string | null; reason: string; eval_s: number } | null;
+  /** Why no adapter came out of this round's train job (failed, skipped), when none did. */
+  train_problem?: string;
+  /** Why the device could not decide on the adapter (too few local labels to evaluate on). */
+  eval_problem?: string;
+  active_adapter: string | null;
+  rolled_back: boolean;
+}
+
+const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+
+function settingsOf(f: UpdaterFactoryContext): Settings {
+  const s = f.settings;
+  const ds = s.dataset;
+  const dataset = (Array.isArray(ds) ? ds : typeof ds === 'string' ? [ds] : []).map((p) => f.resolvePath(String(p)));
+  if (dataset.length === 0)
+    throw new HomeSightError('E_BENCH_UPDATER', 'cloud_adapters updater: set hyperparameter "dataset" (gold Q2A JSONL)', {
+      hint: 'the oracle teacher replays it and pseudo-label precision is measured against it',
+    });
+  if (typeof s.base_model !== 'string')
+    throw new HomeSightError('E_BENCH_UPDATER', 'cloud_adapters updater: set hyperparameter "base_model" (the edge GGUF)', {
+      hint: 'the same file as the planner model: adapters are trained for it',
+    });
+  const teacher = s.teacher ?? 'oracle';
+  if (teacher !== 'oracle' && teacher !== 'model')
+    throw new HomeSightError('E_BENCH_UPDATER', `cloud_adapters updater: teacher must be oracle or model (got ${JSON.stringify(teacher)})`);
+  if (teacher === 'model' && typeof s.teacher_model !== 'string')
+    throw new HomeSightError('E_BENCH_UPDATER', 'cloud_adapters updater: teacher: model needs teacher_model (a planner GGUF)');
+  // Fail the test case up front (the others still run) rather than in its first round.
+  for (const [key, file] of [
+    ['base_model', f.resolvePath(s.base_model)],
+    ...(teacher === 'model' ? [['teacher_model', f.resolvePath(String(s.teacher_model))]] : []),
+  ])
+    if (!existsSync(file!))
+      throw new HomeSightError('E_MODEL_MISSING', `cloud_adapters updater: ${key} ${file} does not exist`, {
+        hint: key === 'teacher_model' ? 'train the teacher model first (cloud/trainer/train_planner.py)' : 'check the path',
+      });
+  return {
+    teacher,
+    dataset,
+    baseModel: f.resolvePath(s.base_model),
+    teacherModel: typeof s.teacher_model === 'string' ? f.resolvePath(s.teacher_model) : null,
+    teacherSamples: num(s.teacher_samples, 5),
+    teacherTemperature: num(s.teacher_temperature, 0.7),
+    minConfidence: num(s.min_confidence, 0.6),
+    steps: num(s.steps, 120),
+    rank: num(s.rank, 8),
+    alpha: num(s.alpha, 16),
+    minLogprob: num(s.min_logprob, -0.15),
+    margin: num(s.margin, 0.01),
+    regressionTolerance: num(s.regression_tolerance, 0.02),
+    evalMax: num(s.eval_max, 16),
+    threads: num(s.threads, 1),
+  };
+}
+
+export class AdapterLearningUpdater implements Updater {
+  readonly name = 'cloud_adapters';
+  private cloud: Cloud | null = null;
+  private runtime: LlamaAdapterRuntime | null = null;
+  private readonly edges = new Map<string, Edge>();
+  private readonly keys: { privateKey: KeyObject; publicKey: KeyObject };
+  private readonly gold: Map<string, TaskPlan>;
+
+  constructor(
+    private readonly s: Settings,
+    private readonly makeTeacher: (s: Settings) => Promise<TeacherPlanner>,
+  ) {
+    this.keys = generateKeyPairSync('ed25519');
+    this.gold = new Map();
+    for (const file of s.dataset)
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        const g = JSON.parse(line) as { household?: string; instruction: string } & TaskPlan;
+        this.gold.set(`${g.household ?? 'default'}\u0000${g.instruction}`, {
+          task_steps: g.task_steps ?? [],
+          task_nodes: g.task_nodes,
+          task_links: g.task_links ?? [],
+        });
+      }
+  }
+
+  private async startCloud(workDir: string): Promise<Cloud> {
+    if (this.cloud !== null) return this.cloud;
+    const dir = join(workDir, 'cloud');
+    rmSync(dir, { recursive: true, force: true });
+    const store = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'teacher.db') });
+    const blobs = new FsBlobStore(join(dir, 'blobs'));
+    const teacher = await this.makeTeacher(this.s);
+    const adapterJobs = new AdapterJobs({
+      store,
+      blobs,
+      runner: new LocalTrainingRunner(blobs, new LocalProcessTrainer({ threads: this.s.threads }), dir),
+      baseModel: this.s.baseModel,
+      privateKey: this.keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      steps: this.s.steps,
+      rank: this.s.rank,
+      alpha: this.s.alpha,
+    });
+    const jobs = new JobRunner({
+      store,
+      handlers: {
+        label: new Labeler(store, teacher, { minConfidence: this.s.minConfidence }).handler(),
+        train: adapterJobs.train,
+        publish: adapterJobs.publish,
+      },
+      owner: `bench-${process.pid}`,
+    });
+    const { app } = buildCloudApp({ store, teacher, blobs, jobs, enrollmentSecret: 'bench-enrollment' });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    this.cloud = {
+      store,
+      blobs,
+      jobs,
+      teacher,
+      url,
+      close: async () => {
+        await app.close();
+        await teacher.dispose?.();
+        await store.close();
+      },
+    };
+    return this.cloud;
+  }
+
+  private async edgeFor(household: string, ctx: UpdateContext): Promise<Edge> {
+    const have = this.edges.get(household);
+    if (have !== undefined) return have;
+    if (!isHouseholdAdapterPlanner(ctx.planner))
+      throw new HomeSightError('E_BENCH_UPDATER', 'cloud_adapters updater: the planner does not take household adapters', {
+        hint: 'use the household planner: {type: planner, name: local, url: ./household-planner.ts}',
+      });
+    const cloud = await this.startCloud(ctx.workDir);
+    this.runtime ??= await LlamaAdapterRuntime.load({ modelPath: this.s.baseModel, threads: this.s.threads, contextSize: 512 });
+    const dir = join(ctx.workDir, 'edge', household.replace(/[^A-Za-z0-9._-]/g, '_'));
+    rmSync(dir, { recursive: true, force: true });
+    const token = await HttpTeacherClient.enroll(cloud.url, {
+      device_id: `bench-${household}`,
+      household,
+      enrollment_secret: 'bench-enrollment',
+    });
+    const client = new HttpTeacherClient({ baseUrl: cloud.url, token });
+    const memory = new MemoryStore({ file: join(dir, 'memory.db'), log: silentLogger(), clock: systemClock });
+    const audit = new AuditLog(join(dir, 'audit.jsonl'));
+    const hh = ctx.households.get(household);
+    const adapters = await AdapterStore.open({ dir: join(dir, 'adapters'), keep: 3, trustedKeys: [this.keys.publicKey] });
+    // A base trained on plan text (the shipped planner model) is judged by the plans it writes; others by NLL — as the
+    // daemon's learning module decides.
+    const format = await readTrainFormat(this.s.baseModel);
+    const requests = new Map<string, PlanRequest>();
+    const sample = (question: string, plan: TaskPlan): EvalSample => {
+      // A question the privacy filter rewrote (an alias restored as the name) is not a key: the household's latest request.
+      const last = [...requests.values()].at(-1);
+      const request = requests.get(question) ?? (last === undefined ? undefined : { ...last, question });
+      return { ...adapterSample(format, { question, plan, context: request }), meta: request === undefined ? {} : { request } };
+    };
+    const lifecycle = new AdapterLifecycle({
+      store: adapters,
+      runtime: this.runtime,
+      evaluator: format === PLANNER_MODEL_FORMAT ? new PlanEvaluator({ maxTokens: 256 }) : new NllEvaluator(),
+      trustedKeys: [this.keys.publicKey],
+      policy: { margin: this.s.margin, regressionTolerance: this.s.regressionTolerance },
+    });
+    const edge = new LearningEdge({
+      miner: new HardExampleMiner({ minLogprob: this.s.minLogprob }),
+      filter: new PrivacyFilter({ secret: `bench-device-secret-${household}`, people: configuredPeople(hh) }),
+      uploader: new Uploader({
+        queue: memory.learning.samples,
+        client,
+        clock: systemClock,
+        audit,
+        settings: { ...DEFAULT_UPLOAD, interval_s: 0.001, jitter_s: 0 },
+        timezone: hh?.timezone ?? 'UTC',
+      }),
+      audit,
+      client,
+      longTerm: memory.longTerm,
+      validate: {
+        cameras: hh?.cameras ?? [],
+        ...(hh?.allowTools !== undefined ? { allowTools: hh.allowTools as Array<'remember' | 'publish_to_hub'> } : {}),
+        ...(hh?.hubTopics !== undefined ? { hubTopics: hh.hubTopics } : {}),
+      },
+      adapters: lifecycleSink(lifecycle, adapters, () =>
+        localEvalSets([...memory.longTerm.list({ kind: 'correction' }), ...memory.longTerm.list({ kind: 'pseudo_label' })], {
+          max: this.s.evalMax,
+          sample,
+        }),
+      ),
+      stateDir: dir,
+      clock: systemClock,
+    });
+    const e: Edge = { edge, requests, memory, adapters, disconnect: ctx.planner.connectAdapters(household, adapters) };
+    this.edges.set(household, e);
+    return e;
+  }
+
+  async update(ctx: UpdateContext): Promise<UpdateReport> {
+    const byHousehold = new Map<string, BenchSample[]>();
+    for (const s of ctx.train) byHousehold.set(s.household ?? 'default', [...(byHousehold.get(s.household ?? 'default') ?? []), s]);
+    const households: HouseholdRound[] = [];
+    for (const [household, samples] of [...byHousehold].sort(([a], [b]) => a.localeCompare(b))) {
+      if (ctx.signal.aborted) break;
+      households.push(await this.householdRound(household, samples, ctx));
+    }
+    const sum = (f: (h: HouseholdRound) => number): number => households.reduce((s, h) => s + f(h), 0);
+    const labels = sum((h) => h.labels);
+    const decisions = households.filter((h) => h.decision !== null);
+    return {
+      inferred: sum((h) => h.questions),
+      transferred: sum((h) => h.hard),
+      pseudo_labels: sum((h) => h.pseudo_labels_stored),
+      pseudo_label_precision: labels === 0 ? null : sum((h) => h.labels_correct) / labels,
+      min_confidence: this.s.teacher === 'oracle' ? null : this.s.minConfidence,
+      adopted: decisions.filter((h) => h.decision!.kind === 'adopt').length,
+      rejected: decisions.filter((h) => h.decision!.kind === 'reject').length,
+      rolled_back: households.filter((h) => h.rolled_back).length,
+      households,
+      notes: households.map(
+        (h) =>
+          `${h.household} r${ctx.round}: ${h.hard}/${h.questions} hard, ${h.labels} labels (${h.labels_correct} gold), ` +
+          `adapter ${h.decision === null ? 'none' : `${h.decision.kind}${h.decision.code === null ? '' : ` ${h.decision.code}`}`}`,
+      ),
+    };
+  }
+
+  private async householdRound(household: string, samples: BenchSample[], ctx: UpdateContext): Promise<HouseholdRound> {
+    const e = await this.edgeFor(household, ctx);
+    const cloud = this.cloud!;
+    const planner = ctx.planner as HouseholdAdapterPlanner & SamplePlanner;
+    let hard = 0;
+    for (const s of samples) {
+      if (ctx.signal.aborted) break;
+      const req: PlanRequest = requestFor(s, ctx.households);
+      e.requests.set(s.instruction, req);
+      let plan: TaskPlan = { task_steps: [], task_nodes: [], task_links: [] };
+      let ok = true;
+      let confidence: number | null = null;
+      let name = planner.name;
+      try {
+        const r = await planner.planSample(s, req, ctx.signal);
+        plan = r.plan;
+        confidence = r.confidence;
+        name = r.planner;
+      } catch {
+        ok = false;
+      }
+      const reasons = await e.edge.onAnswered({
+        answer_id: `r${ctx.round}-${s.id}`,
+        at: Date.now(),
+        result: {
+          question: s.instruction,
+          plan,
+          planner: name,
+          executed: false,
+          notes: [],
+          trace: { planning: [{ planner: name, repair: 0, ok: ok && plan.task_nodes.length > 0 }], nodes: [], confidence },
+        },
+        // the household context the request was planned with: the teacher model plans the same request from it
+        context: planContextOf(req),
+      });
+      if (reasons.length > 0) hard++;
+    }
+    const up = await e.edge.sync({ force: true });
+    await cloud.jobs.runUntilIdle(['label']);
+    // Pseudo-label quality: the device restores the names, so compare on the device's side (long-term memory).
+    const pulled = await e.edge.pullPseudoLabels(ctx.signal);
+    const byAnswer = new Map(samples.map((s) => [`r${ctx.round}-${s.id}`, s]));
+    const stored = e.memory.longTerm
+      .list({ kind: 'pseudo_label' })
+      .map((it) => it.payload as { sample_id?: string; plan?: TaskPlan })
+      .flatMap((p) => {
+        const s = p.sample_id === undefined ? undefined : byAnswer.get(p.sample_id);
+        return s === undefined || p.plan === undefined ? [] : [{ plan: p.plan, sample: s }];
+      });
+    let correct = 0;
+    let f1 = 0;
+    const mismatches: HouseholdRound['label_mismatches'] = [];
+    for (const p of stored) {
+      const g = this.gold.get(`${household}\u0000${p.sample.instruction}`) ?? p.sample.gold;
+      if (samePlan(restated(p.plan), restated(g))) correct++;
+      else if (mismatches.length < 3) mismatches.push({ question: p.sample.instruction, label: p.plan.task_nodes, gold: g.task_nodes });
+      const items = (plan: TaskPlan): string[] => planItems(plan, { mode: 'temporal' }).names;
+      f1 += setF1([{ gold: items(g), pred: items(p.plan) }]).f1 ?? 0;
+    }
+    // A LoRA adapter from everything the household's labels say so far; published adapters reach the device next.
+    const before = (await cloud.store.adapters(household)).length;
+    const t0 = performance.now();
+    await cloud.store.enqueue({ kind: 'train', household, key: `train:${household}:r${ctx.round}` });
+    await cloud.jobs.runUntilIdle(['train', 'publish']);
+    const trainS = (performance.now() - t0) / 1000;
+    const job = (await cloud.store.jobs({ kind: 'train', household })).find((j) => j.key === `train:${household}:r${ctx.round}`);
+    const trainProblem =
+      job === undefined ? 'no train job' : job.state === 'done' ? (job.result?.skipped as string | undefined) : (job.error ?? job.state);
+    const published = await cloud.store.adapters(household);
+    const newest = published.length > before ? published[published.length - 1]! : null;
+    const activeBefore = e.adapters.active()?.id ?? null;
+    let decisions: AdapterDecision[] = [];
+    let evalProblem: string | undefined;
+    try {
+      decisions = await e.edge.pullAdapters(ctx.signal);
+    } catch (err) {
+      // Too few local labels to evaluate on: the device leaves the adapter undecided (it is offered again next round).
+      if (!(err instanceof HomeSightError && err.code === 'E_LEARNING_EVAL_SET')) throw err;
+      evalProblem = err.message;
+    }
+    const d = newest === null ? undefined : decisions.find((x) => x.id === newest.id);
+    const activeAfter = e.adapters.active()?.id ?? null;
+    return {
+      household,
+      questions: samples.length,
+      hard,
+      uploaded: up.upload?.sent ?? 0,
+      labels: stored.length,
+      labels_correct: correct,
+      pseudo_label_precision: stored.length === 0 ? null : correct / stored.length,
+      pseudo_label_node_f1: stored.length === 0 ? null : f1 / stored.length,
+      label_mismatches: mismatches,
+      pseudo_labels_stored: up.pseudoLabels.stored + pulled.stored,
+      adapter:
+        newest === null
+          ? null
+          : { id: newest.id, bytes: statSync(cloud.blobs.path(newest.blob)).size, train_s: Math.round(trainS * 10) / 10 },
+      decision:
+        d === undefined
+          ? null
+          : { kind: d.kind, code: d.code ?? null, reason: d.reason, eval_s: Math.round((d.timings_ms.total ?? 0) / 100) / 10 },
+      ...(trainProblem === undefined ? {} : { train_problem: String(trainProblem) }),
+      ...(evalProblem === undefined ? {} : { eval_problem: evalProblem }),
+      active_adapter: activeAfter,
+      rolled_back: activeBefore !== null && activeAfter !== activeBefore && d?.kind !== 'adopt',
+    };
+  }
+
+  async dispose(): Promise<void> {
+    for (const e of this.edges.values()) {
+      e.disconnect();
+      e.memory.close();
+    }
+    this.edges.clear();
+    await this.runtime?.dispose();
+    this.runtime = null;
+    await this.cloud?.close();
+    this.cloud = null;
+  }
+}
+
+/** compose_answer's restatement of the question left out: the privacy filter restores an alias there as the name
+ * ("my partner" → "Florizel"), which is the same plan. */
+function restated(plan: TaskPlan): TaskPlan {
+  return {
+    ...plan,
+    task_nodes: plan.task_nodes.map((n) =>
+      n.task === 'compose_answer' && !Array.isArray(n.arguments) ? { ...n, arguments: { ...n.arguments, question: '' } } : n,
+    ),
+  };
+}
+
+/** The people the device's config names (the last round's context: what the privacy filter can replace). */
+function configuredPeople(hh: HouseholdInfo | undefined): Array<{ name: string; aliases: string[] }> {
+  if (hh === undefined) return [];
+  const last = hh.rounds === undefined ? undefined : [...hh.rounds.entries()].sort(([a], [b]) => b - a)[0]?.[1];
+  return (last?.people ?? hh.people).map((p) => ({ name: p.name, aliases: [...p.aliases] }));
+}
+
+async function oracleOrModel(s: Settings): Promise<TeacherPlanner> {
+  if (s.teacher === 'oracle') return new OracleReplayTeacher(s.dataset);
+  const teacher = new ModelTeacher({
+    model: s.teacherModel!,
+    voting: { samples: s.teacherSamples, temperature: s.teacherTemperature },
+    threads: s.threads,
+    gpuLayers: 0,
+  });
+  await teacher.load();
+  return teacher;
+}
+
+export function createUpdater(f: UpdaterFactoryContext): Updater {
+  return new AdapterLearningUpdater(settingsOf(f), oracleOrModel);
+}
