@@ -38,6 +38,7 @@ export {
   LocalPlanner,
   modelPlanSample,
   PLANNER_MODEL_FORMAT,
+  pseudonymsOf,
   RetrievalPlanner,
   type PlannerAdapterSource,
   type PlanSampleContext,

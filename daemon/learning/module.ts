@@ -29,6 +29,7 @@ import {
   householdInfo,
   PLANNER_MODEL_FORMAT,
   plannerModelPath,
+  pseudonymsOf,
   requestHousehold,
   type PlanRequest,
   type TaskPlan,
@@ -139,7 +140,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
       stateDir: dir,
       clock: this.ctx.clock,
       log: this.log,
-      ...(await this.adapterSink(store).then((a) => (a === null ? {} : { adapters: a }))),
+      ...(await this.adapterSink(store, filter).then((a) => (a === null ? {} : { adapters: a }))),
     });
     const edge = this.edgeRef;
     this.bridge = findMqttBridge(this.ctx.container);
@@ -179,16 +180,30 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
    * trusted keys are configured; the evaluation runtime (a second context of the base model) is loaded on the first
    * candidate. Evaluation sets: the household's corrections and pseudo-labels in long-term memory.
    */
-  private async adapterSink(store: MemoryStore): Promise<AdapterSink | null> {
+  private async adapterSink(store: MemoryStore, privacy: PrivacyFilter): Promise<AdapterSink | null> {
     const c = this.config;
     if (c.learning.adapters.trusted_keys.length === 0 || !c.agent.enabled) return null;
     // the planner's own model file (the shipped one when agent.llm.model is not in paths.models_dir)
     const modelPath = plannerModelPath(c);
     if (!existsSync(modelPath)) return null;
     const adapterStore = await openAdapterStoreFromConfig(c, this.log.child({ part: 'adapters' }));
-    // Hot-swap: the local planner follows the store (adopt, rollback, a CLI rollback noticed through state.json).
+    // Hot-swap: the local planner follows the store (adopt, rollback, a CLI rollback noticed through state.json). The
+    // teacher saw the household's names only as privacy placeholders: its adapters write their pseudonyms.
+    const people = pseudonymsOf(
+      c.household.people.map((p) => p.name),
+      (name) => privacy.placeholderFor(name),
+    );
     const agent = this.ctx.container.find('agent', AgentModule);
-    if (agent !== undefined) this.adapterTeardown.push(agent.adapters.connect(adapterStore), adapterStore.watch());
+    if (agent !== undefined) {
+      const source = {
+        active: () => {
+          const a = adapterStore.active();
+          return a === null ? null : { id: a.id, file: a.file, people };
+        },
+        onChange: (listener: () => void) => adapterStore.onChange(listener),
+      };
+      this.adapterTeardown.push(agent.adapters.connect(source), adapterStore.watch());
+    }
     const keys = trustedKeysFromConfig(c);
     let sink: AdapterSink | null = null;
     const get = async (): Promise<AdapterSink> => {
@@ -206,7 +221,7 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
         store: adapterStore,
         runtime: await this.runtime,
         evaluator: planText
-          ? new PlanEvaluator({ maxTokens: c.agent.llm.max_tokens, maxNodes: c.agent.llm.max_nodes })
+          ? new PlanEvaluator({ maxTokens: c.agent.llm.max_tokens, maxNodes: c.agent.llm.max_nodes, people })
           : new NllEvaluator(),
         trustedKeys: keys,
         policy: { margin: c.learning.adapters.margin, regressionTolerance: c.learning.adapters.regression_tolerance },

@@ -1,11 +1,14 @@
 /**
  * Issue #19, "adapters carry household vocabulary the base never saw": the household calls Tom "Bubba", which is in
  * no config alias, so grounding leaves it in the question as a plain word and the shipped planner model cannot know
- * whom it means. A LoRA adapter trained with cloud/trainer/train_lora.py on the shipped model (its own prompt and
- * plan-text format: modelPlanSample) is signed, considered by the adapter lifecycle (PlanEvaluator: the daemon's plan
- * path on the candidate, node/value F1 against gold), adopted, and hot-swapped into the LocalPlanner that is already
- * running: its next plan for "where was bubba this morning" (a phrasing not trained on) names Tom. An adapter
- * trained on wrong plans is rejected and the planner keeps the adapter it has; a rollback goes back to the base.
+ * whom it means. The training data is what the cloud teacher has: samples through the device's privacy filter (every
+ * name a <person-…> placeholder, the household context masked), written by adapterSample in the shipped model's own
+ * prompt and plan-text format (placeholders as pseudonyms). A LoRA adapter trained on them with
+ * cloud/trainer/train_lora.py is signed, considered by the adapter lifecycle (PlanEvaluator: the daemon's plan path on
+ * the candidate, node/value F1 against the device's own labels), adopted, and hot-swapped into the LocalPlanner that
+ * is already running: its next plan for "where was bubba this morning" (a phrasing not trained on) names Tom (the
+ * adapter writes Tom's pseudonym; the planner maps it back). An adapter trained on wrong plans is rejected and the
+ * planner keeps the adapter it has; a rollback goes back to the base.
  *
  * Gold plans: what the shipped model itself writes when the question names Tom (a name it knows), with the question
  * as asked: the adapter has to learn that Bubba is Tom, nothing else.
@@ -21,11 +24,14 @@ import {
   LocalPlanner,
   modelPlanSample,
   PLANNER_MODEL_FORMAT,
+  type PlannerAdapterSource,
+  pseudonymsOf,
   type PlanRequest,
   type TaskPlan,
 } from '../../daemon/agent/index.js';
-import { toJsonl } from '../../daemon/contracts/index.js';
+import { sampleRequestContext, toJsonl } from '../../daemon/contracts/index.js';
 import { localEvalSets, type LocalLabel } from '../../daemon/learning/adapter-sink.js';
+import { PrivacyFilter } from '../../daemon/learning/index.js';
 import {
   AdapterLifecycle,
   AdapterStore,
@@ -103,9 +109,25 @@ t.test(
       await llama.dispose();
     });
     const store = await AdapterStore.open({ dir: join(dir, 'store'), keep: 3, trustedKeys: [keys.publicKey] });
+    const privacy = new PrivacyFilter({
+      secret: 'device-secret-of-this-household',
+      people: HOUSEHOLD.people.map((p) => ({ name: p.name, aliases: p.aliases })),
+    });
+    const people = pseudonymsOf(
+      HOUSEHOLD.people.map((p) => p.name),
+      (n) => privacy.placeholderFor(n),
+    );
+    // What the learning module connects to the planner: the store's adapter, with how the teacher's adapters write people.
+    const source: PlannerAdapterSource = {
+      active: () => {
+        const a = store.active();
+        return a === null ? null : { id: a.id, file: a.file, people };
+      },
+      onChange: (l) => store.onChange(l),
+    };
     const planOptions = { threads: 1, contextSize: 1024, gpuLayers: 0, maxTokens: 160, temperature: 0, timeoutMs: 30_000, fewShots: 0 };
     // The daemon's planner: it follows the store (AdapterStore is a PlannerAdapterSource).
-    const planner = new LocalPlanner({ llama, modelPath: MODEL, ...planOptions, adapters: store });
+    const planner = new LocalPlanner({ llama, modelPath: MODEL, ...planOptions, adapters: source });
     disposers.push(() => planner.dispose());
     const TEST_QUESTION = 'where was bubba this morning';
 
@@ -135,10 +157,29 @@ t.test(
     for (const f of OTHERS) heldout.push({ question: f('this morning'), plan: await gold(f('this morning'), f('this morning')) });
 
     t.equal(await readTrainFormat(MODEL), PLANNER_MODEL_FORMAT);
+    // The sample as the teacher gets it (masked by the privacy filter) and writes it for the planner model.
+    const masked = sampleRequestContext(
+      privacy.maskContext({
+        now: request('').now,
+        timezone: request('').timezone,
+        household: {
+          people: HOUSEHOLD.people.map((p) => ({ name: p.name, aliases: p.aliases })),
+          rooms: HOUSEHOLD.rooms,
+          cameras: HOUSEHOLD.cameras,
+          cameraRooms: { ...HOUSEHOLD.cameraRooms },
+          asker: 'Anna',
+        },
+      }),
+    );
+    const cloudSample = (question: string, plan: TaskPlan) =>
+      adapterSample(PLANNER_MODEL_FORMAT, { question: privacy.maskText(question), plan: privacy.maskPlan(plan), context: masked });
+    const tom = labelled[1]!;
+    t.same(cloudSample(tom.question, tom.plan), modelPlanSample(request(tom.question), tom.plan), 'a known name: what the device writes');
+    t.notMatch(JSON.stringify(cloudSample(labelled[0]!.question, labelled[0]!.plan)), /Tom|Anna|Mia/, 'no name reaches the teacher');
     const trainer = new LocalProcessTrainer({ python, threads: 1 });
     const train = async (name: string, rows: Array<{ question: string; plan: TaskPlan }>, steps: number): Promise<TrainResult> => {
       const data = join(dir, `${name}.jsonl`);
-      writeFileSync(data, toJsonl(rows.map((r) => modelPlanSample(request(r.question), r.plan))));
+      writeFileSync(data, toJsonl(rows.map((r) => cloudSample(r.question, r.plan))));
       const r = await trainer.train({
         baseModel: MODEL,
         dataFile: data,
@@ -186,7 +227,7 @@ t.test(
     const lifecycle = new AdapterLifecycle({
       store,
       runtime,
-      evaluator: new PlanEvaluator(),
+      evaluator: new PlanEvaluator({ people }),
       trustedKeys: [keys.publicKey],
       policy: { margin: 0.02, regressionTolerance: 0 },
     });

@@ -36,5 +36,7 @@ export {
   groundingContextFor,
   modelPlanSample,
   PLANNER_MODEL_FORMAT,
+  personPseudonym,
+  pseudonymsOf,
   type PlanSampleContext,
 } from './model-planner.js';

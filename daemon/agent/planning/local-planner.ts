@@ -24,7 +24,14 @@ import {
   type TaskPlan,
 } from '../catalog/index.js';
 import { END_MARKER, planTextGrammar } from '../planner-model/index.js';
-import { marginConfidence, modelGrammarOptions, modelTurn, PLANNER_MODEL_FORMAT, planFromModelText } from './model-planner.js';
+import {
+  marginConfidence,
+  modelGrammarOptions,
+  modelTurn,
+  PLANNER_MODEL_FORMAT,
+  planFromModelText,
+  renamePeople,
+} from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
 import { describeSteps, linksFromRefs } from './steps.js';
 
@@ -67,6 +74,8 @@ export interface LocalPlannerOptions {
   adapters?: PlannerAdapterSource;
   /** LoRA scale of the applied adapter (default 1). */
   adapterScale?: number;
+  /** People words → names for a planner on an evaluation target (onContext); the daemon's come with its adapter. */
+  people?: Readonly<Record<string, string>>;
   log?: Logger;
 }
 
@@ -74,6 +83,11 @@ export interface LocalPlannerOptions {
 export interface PlannerAdapter {
   id: string;
   file: string;
+  /**
+   * How the adapter writes the household's people, word → name: a cloud-trained adapter learnt the pseudonyms of the
+   * privacy placeholders (personPseudonym); the grammar admits them and the plan gets the names back.
+   */
+  people?: Readonly<Record<string, string>>;
 }
 
 /** The adapter the local planner should use now, and a way to hear when that changes (AdapterStore implements it). */
@@ -417,7 +431,8 @@ export class LocalPlanner implements Planner {
   private wantedAdapter(): PlannerAdapter | null {
     const a = this.options.adapters?.active() ?? null;
     if (a === null || a.file !== this.failedAdapter) this.failedAdapter = null;
-    return a === null || a.file === this.failedAdapter ? null : { id: a.id, file: a.file };
+    if (a === null || a.file === this.failedAdapter) return null;
+    return a.people === undefined ? { id: a.id, file: a.file } : { id: a.id, file: a.file, people: a.people };
   }
 
   /**
@@ -454,7 +469,10 @@ export class LocalPlanner implements Planner {
   private async syncAdapter(): Promise<void> {
     if (this.options.adapters === undefined || this.model === null || !this.owned) return;
     const wanted = this.wantedAdapter();
-    if ((wanted?.file ?? null) === (this.applied?.file ?? null)) return;
+    if ((wanted?.file ?? null) === (this.applied?.file ?? null)) {
+      if (wanted !== null && this.applied !== null) this.applied = wanted; // same file, maybe other people words
+      return;
+    }
     const from = this.applied?.id ?? null;
     const t0 = performance.now();
     await this.openContext(wanted);
@@ -764,7 +782,9 @@ export class LocalPlanner implements Planner {
     const t0 = performance.now();
     const model = this.model!;
     const turn = modelTurn(req);
-    const options = modelGrammarOptions(req, turn, this.options.maxNodes ?? 6);
+    const people = this.applied?.people ?? this.options.people;
+    const base = modelGrammarOptions(req, turn, this.options.maxNodes ?? 6);
+    const options = people === undefined ? base : { ...base, people: [...(base.people ?? []), ...Object.keys(people)] };
     const prompt = [model.tokens.bos ?? (1 as Token), ...model.tokenize(turn.prompt)];
     const groundMs = performance.now() - t0;
     // Line by line, each under a grammar that knows the tools already chosen: a reference can only name an
@@ -801,7 +821,9 @@ export class LocalPlanner implements Planner {
       const task = /^[A-Za-z_][A-Za-z0-9_]*/.exec(g.text)?.[0] ?? '';
       kinds.push(getTool(task)?.kind ?? 'answer');
     }
-    const plan = planFromModelText(text, turn, req.question);
+    const written = planFromModelText(text, turn, req.question);
+    const renamed = people === undefined ? written : renamePeople(written, people);
+    const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {
       plan,
       planner: this.name,

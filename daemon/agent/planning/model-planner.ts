@@ -148,10 +148,47 @@ export function modelPlanSample(
   return { prompt: turn.prompt, completion: formatPlanText(delexicalisePlan(gold, turn.mentions, { question: req.question })) };
 }
 
+/** The device's privacy placeholder of a person (daemon/learning's PrivacyFilter; the contracts' PERSON_PLACEHOLDER). */
+const PRIVACY_PLACEHOLDER = /<person-([0-9a-f]{8})>/g;
+
+/**
+ * A privacy placeholder `<person-xxxxxxxx>` as a word that grounding treats as a name: `Pxxxxxxxx`. The cloud
+ * trains planner-model adapters on uploaded samples, where every household name is such a placeholder; written as
+ * this word, a known name grounds to `<person-N>` exactly as the real name does on the device, and a person the
+ * question does not name (a nickname in no alias) is written as the word, which the device maps back to the name
+ * (PlannerAdapter.people).
+ */
+export function personPseudonym(placeholder: string): string {
+  return placeholder.replace(PRIVACY_PLACEHOLDER, 'P$1');
+}
+
+/** The household's names as a cloud-trained adapter writes them: pseudonym → name (placeholderFor: the device's). */
+export function pseudonymsOf(names: readonly string[], placeholderFor: (name: string) => string): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [personPseudonym(placeholderFor(n)), n]));
+}
+
+/** A plan with the household's people as `people` names them (pseudonym → name), other values as they were. */
+export function renamePeople<P extends Pick<TaskPlan, 'task_nodes'>>(plan: P, people: Readonly<Record<string, string>>): P {
+  const rename = (v: unknown): unknown =>
+    typeof v === 'string' ? (Object.hasOwn(people, v) ? people[v] : v) : Array.isArray(v) ? v.map(rename) : v;
+  return {
+    ...plan,
+    task_nodes: plan.task_nodes.map((n) =>
+      Array.isArray(n.arguments) ? n : { ...n, arguments: Object.fromEntries(Object.entries(n.arguments).map(([k, v]) => [k, rename(v)])) },
+    ),
+  };
+}
+
+/** JSON values with every privacy placeholder written as its pseudonym. */
+function withPseudonyms<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value).replace(PRIVACY_PLACEHOLDER, 'P$1')) as T;
+}
+
 /**
  * The adapter sample of a labelled question for a base model of the given `homesight.train.format`: the planner model's
  * own format when the base is one (and the household context is known), the generic plan-JSON format
- * (formatPlanSample) for any other base.
+ * (formatPlanSample) for any other base. Privacy placeholders (an uploaded sample's people) become pseudonyms
+ * (personPseudonym) for the planner model, so its prompts are the ones the device writes.
  */
 export function adapterSample(
   baseFormat: string | null,
@@ -164,7 +201,8 @@ export function adapterSample(
         hint: 'the device uploads the context with each sample; labels without it cannot train the planner model',
       });
     }
-    return modelPlanSample({ ...label.context, question: label.question }, label.plan);
+    const l = withPseudonyms({ question: label.question, context: label.context, plan: label.plan });
+    return modelPlanSample({ ...l.context, question: l.question }, l.plan);
   }
   return formatPlanSample({ question: label.question, ...label.plan });
 }

@@ -7,6 +7,8 @@ export interface PlanEvaluatorOptions {
   maxNodes?: number;
   /** Upper bound for one plan (default 30 s). */
   timeoutMs?: number;
+  /** How cloud-trained adapters write the household's people (pseudonym → name; PlannerAdapter.people). */
+  people?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -29,6 +31,7 @@ export class PlanEvaluator implements AdapterEvaluator {
       fewShots: 0,
       maxNodes: this.options.maxNodes ?? 6,
       format: 'plan-text',
+      ...(this.options.people === undefined ? {} : { people: this.options.people }),
     });
     const nodes: Array<{ gold: string[]; pred: string[] }> = [];
     const values: Array<{ gold: string[]; pred: string[] }> = [];
