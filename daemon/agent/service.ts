@@ -34,6 +34,8 @@ import {
   classifyRequest,
   groundingContextFor,
   isStandingOrder,
+  learnedRoutines,
+  ROUTINE_QUERY,
 } from './planning/index.js';
 import type { RouteRequest } from '../mqtt/index.js';
 import type { WatchSpec } from '../contracts/index.js';
@@ -234,11 +236,32 @@ export class AgentService {
     return undefined;
   }
 
+  /**
+   * The household with the routines it told the agent (habit statements in long-term memory) after the config's
+   * own, so "after dinner" resolves from either in the request checks, grounding and resolve_time alike.
+   */
+  private async householdWithLearnedRoutines(): Promise<HouseholdInfo> {
+    const lt = this.options.deps.longTerm;
+    if (lt === undefined) return this.household;
+    let facts: LongTermRecord[] = [];
+    try {
+      facts = await lt.search(ROUTINE_QUERY, { kinds: ['fact'], k: 50 });
+    } catch (err) {
+      this.log.warn({ err: asHomeSightError(err).toJSON() }, 'routine facts unavailable');
+    }
+    const told = facts.flatMap((f) => (f.created === undefined ? [] : [{ text: f.text, created: f.created }]));
+    const config = this.household.routines ?? [];
+    const learned = learnedRoutines(told, this.household.timezone, config);
+    return learned.length === 0 ? this.household : { ...this.household, routines: [...config, ...learned] };
+  }
+
   async buildRequest(
     req: AskRequest,
     now: number,
   ): Promise<{
     request: PlanRequest;
+    /** The household the plan runs against: the config's and the learned routines. */
+    household: HouseholdInfo;
     previous?: ResolvedRange;
     history: Array<{ question: string; answer: string; plan?: unknown; at: number }>;
   }> {
@@ -250,11 +273,12 @@ export class AgentService {
         this.log.warn({ err: asHomeSightError(err).toJSON() }, 'conversation history unavailable');
       }
     }
+    const household = await this.householdWithLearnedRoutines();
     const request: PlanRequest = {
       question: req.question,
       now: formatIsoInZone(now, this.household.timezone),
       timezone: this.household.timezone,
-      household: this.requestHousehold(),
+      household: requestHousehold(household),
       examples: await this.examples(req.question, now),
       history: history.map((h) => {
         const p = taskPlanSchema.safeParse(h.plan);
@@ -265,7 +289,7 @@ export class AgentService {
     };
     if (req.conversationId !== undefined) request.conversationId = req.conversationId;
     const previous = this.previousRange(history);
-    return previous === undefined ? { request, history } : { request, previous, history };
+    return previous === undefined ? { request, household, history } : { request, household, previous, history };
   }
 
   private checkHousehold(req: AskRequest): void {
@@ -308,7 +332,7 @@ export class AgentService {
     };
     const t0 = this.clock.monotonic();
     const now = req.now ?? this.clock.now();
-    const { request, previous } = await this.buildRequest(req, now);
+    const { request, household, previous } = await this.buildRequest(req, now);
     opts.onPlanRequest?.(request);
     const planOpts: { prefer?: PlannerKind; signal?: AbortSignal } = {};
     if (req.options?.planner !== undefined) planOpts.prefer = req.options.planner;
@@ -333,7 +357,7 @@ export class AgentService {
       const run = async (plan: TaskPlan): Promise<ExecutionResult> => {
         const ctx: Parameters<PlanExecutor['execute']>[1] = {
           deps: this.options.deps,
-          household: this.household,
+          household,
           now,
           question: req.question,
           allowTools: this.agent.allow_tools,

@@ -76,3 +76,44 @@ t.test('learned routines: newest statement wins, the config keeps its own, each 
   t.same([formatIsoInZone(r.startMs, TZ), formatIsoInZone(r.endMs, TZ)], ['2026-09-16T20:15:00+01:00', '2026-09-16T22:00:00+01:00']);
   t.equal(r.source, 'dinner is 19:30–20:15 as you told me on 2026-09-01');
 });
+
+t.test('the agent reads the routines the household told it from long-term memory, and the answer names the source', async (t) => {
+  const { AgentService, memoryLongTerm } = await import('../../daemon/agent/index.js');
+  const { PlanExecutor, createToolImpls } = await import('../../daemon/agent/execution/index.js');
+  const { MemoryStore } = await import('../../daemon/memory/index.js');
+  const { ManualClock, silentLogger } = await import('../../daemon/system/index.js');
+  const { ScriptedPlanner, agentConfig, tempDir } = await import('./support.js');
+  const { join } = await import('node:path');
+
+  const told = new ManualClock(Date.parse('2026-09-01T12:00:00+01:00'));
+  const store = new MemoryStore({ file: join(tempDir(t, 'hs-learned-routines-'), 'memory.db'), log: silentLogger(), clock: told });
+  t.teardown(() => store.close());
+  await store.longTerm.remember({ kind: 'fact', text: 'we usually have dinner at 19:30' });
+  await store.longTerm.remember({ kind: 'fact', text: 'the cat is called Mimi' });
+
+  const planner = new ScriptedPlanner(() => ({
+    task_steps: ['Step 1: resolve_time', 'Step 2: compose_answer'],
+    task_nodes: [
+      { task: 'resolve_time', arguments: { phrase: 'after supper' } },
+      { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+    ],
+    task_links: [{ source: 'resolve_time', target: 'compose_answer' }],
+  }));
+  const clock = new ManualClock(Date.parse('2026-09-16T22:00:00+01:00'));
+  const svc = new AgentService({
+    agent: agentConfig({ planner: 'local', max_repairs: 0 }),
+    householdId: 'oyelaran',
+    household: { timezone: TZ, people: [], rooms: ['kitchen'], cameras: { kitchen: 'kitchen' } },
+    deps: { longTerm: memoryLongTerm(() => store) },
+    planners: { local: planner },
+    clock,
+    executor: new PlanExecutor({ impls: createToolImpls(), nodeTimeoutMs: 5000, clock }),
+  });
+  const result = await svc.ask({ question: 'what happened in the kitchen after supper?' });
+  t.same(
+    planner.calls[0]!.household.routines?.map((r) => [r.name, r.start, r.end]),
+    [['dinner', '19:30', '20:15']],
+    'the planners and the request checks see the learned routine',
+  );
+  t.match(result.answer, /20:15–22:00 \(dinner is 19:30–20:15 as you told me on 2026-09-01\)/);
+});

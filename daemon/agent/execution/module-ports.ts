@@ -48,7 +48,15 @@ export function memoryLongTerm(store: Getter<MemoryStore>): LongTermPort {
       for (const kind of kinds) {
         if (kind !== undefined && !LT_KINDS.includes(kind as LongTermKind)) continue;
         const found = st.longTerm.search(query, emb ?? null, k, kind === undefined ? {} : { kind: kind as LongTermKind });
-        for (const h of found) hits.push({ id: h.item.id, kind: h.item.kind, text: h.item.text, payload: h.item.payload, score: h.score });
+        for (const h of found)
+          hits.push({
+            id: h.item.id,
+            kind: h.item.kind,
+            text: h.item.text,
+            payload: h.item.payload,
+            score: h.score,
+            created: h.item.created,
+          });
       }
       return hits.sort((a, b) => b.score - a.score).slice(0, k);
     },

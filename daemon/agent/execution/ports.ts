@@ -125,6 +125,8 @@ export interface LongTermRecord {
   text: string;
   payload: unknown;
   score: number;
+  /** Epoch ms the item was stored (a habit statement's date, for "as you told me on …"). */
+  created?: number;
 }
 
 /** Long-term memory (accepted plans, corrections, facts). */

@@ -19,6 +19,7 @@ export { SEED_EXAMPLES, exampleVocabulary } from './seeds.js';
 export { extractSlots, shapeSimilarity, shapeWords } from './slots.js';
 export { describeSteps, linksFromRefs } from './steps.js';
 export { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions, type Routine } from './time.js';
+export { learnedRoutines, ROUTINE_QUERY } from './learned-routines.js';
 export {
   classifyRequest,
   isStandingOrder,

@@ -144,3 +144,6 @@ export function learnedRoutines(facts: readonly StoredFact[], timezone: string, 
   }
   return out;
 }
+
+/** What a long-term memory search for routine statements asks for: the routines' words, verbs included. */
+export const ROUTINE_QUERY = 'breakfast brunch lunch dinner supper tea nap naps naptime bedtime bed lights school homework walk walks';
