@@ -125,7 +125,7 @@ export class AdapterJobs {
           plan: l.plan as TaskPlan,
           source: l.teacher === 'user' ? 'correction' : 'pseudo_label',
         };
-        const context = sampleContextSchema.safeParse((l as { context?: unknown }).context);
+        const context = sampleContextSchema.safeParse(l.context);
         if (context.success) label.context = sampleRequestContext(context.data);
         out.push(label);
       }
