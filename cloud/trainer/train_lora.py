@@ -13,6 +13,9 @@ plan record ({"user_request"|"question"|"instruction": ..., "task_steps", "task_
 "plan" object). Plan records become prompt "Question: <q>\\nPlan:\\n" and completion = the plan as compact JSON
 (keys task_steps, task_nodes, task_links), followed by EOS. The loss covers completion tokens only (all tokens for
 {"text"} samples). The same format is implemented in TypeScript by formatPlanSample() (cloud/trainer/format.ts).
+For a base whose GGUF says homesight.train.format = homesight-planner-v1 (HomeSight's planner model) the samples are
+{prompt, completion} in its own format (adapterSample() in daemon/agent/planning/model-planner.ts), tokenized as that
+base was trained: <s> + tokens(prompt) + tokens(completion) + </s>, each part on its own.
 """
 from __future__ import annotations
 

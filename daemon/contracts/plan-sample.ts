@@ -1,5 +1,7 @@
 /**
- * The plan-text format adapters are trained (cloud/trainer) and evaluated (the device's adapter lifecycle) on; it
+ * The generic format adapters are trained (cloud/trainer) and evaluated (the device's adapter lifecycle) on, for a base
+ * model that is not HomeSight's planner model (that one, homesight-planner-v1, is trained on its own prompt and plan
+ * text: adapterSample in daemon/agent/planning/model-planner.ts picks the format by the base); it
  * lives here so edge and cloud share it without the daemon importing cloud/. cloud/trainer/train_lora.py's
  * format_sample() implements the same rules; keep the two in step (test/learning/trainer-*.test.ts compares them).
  *

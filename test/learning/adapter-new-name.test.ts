@@ -192,7 +192,8 @@ t.test(
         seed: 0,
       });
       t.comment(
-        `${name}: ${rows.length} samples, ${steps} steps in ${r.trainSeconds.toFixed(1)} s (total ${r.totalSeconds.toFixed(1)} s), loss ${r.lossStart.toFixed(3)} → ${r.lossEnd.toFixed(3)}`,
+        `${name}: ${rows.length} samples, ${steps} steps in ${r.trainSeconds.toFixed(1)} s (total ${r.totalSeconds.toFixed(1)} s), ` +
+          `loss ${r.lossStart.toFixed(3)} → ${r.lossEnd.toFixed(3)}`,
       );
       return r;
     };
