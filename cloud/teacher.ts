@@ -154,9 +154,11 @@ export class OpenAiTeacher implements TeacherPlanner {
 
   async plan(input: TeacherInput, signal?: AbortSignal): Promise<TeacherLabel> {
     const v = this.voting;
+    // the k requests go out at once (an endpoint batches them); the vote reads them in seed order
+    const answers = await Promise.all(Array.from({ length: v.samples }, (_x, n) => this.draw(input, v.temperature, v.seed + n, signal)));
     return voteOnPlans(
       v.samples,
-      (n) => this.draw(input, v.temperature, v.seed + n, signal),
+      async (n) => answers[n]!,
       (p) => planIssues(p, input.context),
       signal,
     );
