@@ -38,7 +38,7 @@ import {
   type TeacherStore,
 } from '../../../cloud/index.js';
 import { LocalProcessTrainer } from '../../../cloud/trainer/index.js';
-import { adapterSample, PLANNER_MODEL_FORMAT, samePlan } from '../../../daemon/agent/index.js';
+import { adapterSample, PLANNER_MODEL_FORMAT, pseudonymsOf, samePlan } from '../../../daemon/agent/index.js';
 import { planContextOf } from '../../../daemon/contracts/index.js';
 import { lifecycleSink, localEvalSets } from '../../../daemon/learning/adapter-sink.js';
 import {
@@ -286,16 +286,23 @@ export class AdapterLearningUpdater implements Updater {
       const request = requests.get(question) ?? (last === undefined ? undefined : { ...last, question });
       return { ...adapterSample(format, { question, plan, context: request }), meta: request === undefined ? {} : { request } };
     };
+    // The teacher saw the household's names only as privacy placeholders: its adapters write their pseudonyms, which
+    // the planner and the evaluator map back to the names (as the daemon's learning module does).
+    const filter = new PrivacyFilter({ secret: `bench-device-secret-${household}`, people: configuredPeople(hh) });
+    const people = pseudonymsOf(
+      configuredPeople(hh).map((p) => p.name),
+      (name) => filter.placeholderFor(name),
+    );
     const lifecycle = new AdapterLifecycle({
       store: adapters,
       runtime: this.runtime,
-      evaluator: format === PLANNER_MODEL_FORMAT ? new PlanEvaluator({ maxTokens: 256 }) : new NllEvaluator(),
+      evaluator: format === PLANNER_MODEL_FORMAT ? new PlanEvaluator({ maxTokens: 256, people }) : new NllEvaluator(),
       trustedKeys: [this.keys.publicKey],
       policy: { margin: this.s.margin, regressionTolerance: this.s.regressionTolerance },
     });
     const edge = new LearningEdge({
       miner: new HardExampleMiner({ minLogprob: this.s.minLogprob }),
-      filter: new PrivacyFilter({ secret: `bench-device-secret-${household}`, people: configuredPeople(hh) }),
+      filter,
       uploader: new Uploader({
         queue: memory.learning.samples,
         client,
@@ -321,7 +328,14 @@ export class AdapterLearningUpdater implements Updater {
       stateDir: dir,
       clock: systemClock,
     });
-    const e: Edge = { edge, requests, memory, adapters, disconnect: ctx.planner.connectAdapters(household, adapters) };
+    const source = {
+      active: () => {
+        const a = adapters.active();
+        return a === null ? null : { id: a.id, file: a.file, people };
+      },
+      onChange: (listener: () => void) => adapters.onChange(listener),
+    };
+    const e: Edge = { edge, requests, memory, adapters, disconnect: ctx.planner.connectAdapters(household, source) };
     this.edges.set(household, e);
     return e;
   }

@@ -5,9 +5,10 @@
  * planner recreates its context between plans), and a rollback goes back the same way.
  *
  * Hyperparameters: any key of agent.llm (model, threads, context_size, max_tokens, few_shots, grammar, max_nodes…),
- * validated by the config schema; `model` (required: the base the adapters are trained for) is resolved like the built-in
- * local planner's.
+ * validated by the config schema, and `adapter` (one LoRA file every household uses); `model` (required: the base the
+ * adapters are trained for) is resolved like the built-in local planner's.
  */
+import { basename } from 'node:path';
 import { AdapterRelay, type LocalPlanner, type PlannerAdapterSource } from '../../../daemon/agent/index.js';
 import { configSchema } from '../../../daemon/config/index.js';
 import { HomeSightError } from '../../../daemon/system/index.js';
@@ -32,6 +33,7 @@ interface Entry {
 export class HouseholdPlanner implements SamplePlanner, HouseholdAdapterPlanner {
   readonly name = 'local';
   private readonly byHousehold = new Map<string, Entry>();
+  private fixed: PlannerAdapterSource | null = null;
 
   /** `make` builds a household's planner (not loaded) following `adapters`. */
   constructor(private readonly make: (adapters: PlannerAdapterSource, household: string) => LocalPlanner) {}
@@ -40,6 +42,7 @@ export class HouseholdPlanner implements SamplePlanner, HouseholdAdapterPlanner 
     let e = this.byHousehold.get(household);
     if (e === undefined) {
       const relay = new AdapterRelay();
+      if (this.fixed !== null) relay.connect(this.fixed);
       const planner = this.make(relay, household);
       e = { relay, planner: planner.load().then(() => planner) };
       this.byHousehold.set(household, e);
@@ -50,6 +53,12 @@ export class HouseholdPlanner implements SamplePlanner, HouseholdAdapterPlanner 
   /** Loads the base model once up front, so a missing or corrupt model fails the test case before any round. */
   async load(): Promise<void> {
     await this.entry('(default)').planner;
+  }
+
+  /** Every household's planner (and any made later) follows `source`. */
+  fixAdapter(source: PlannerAdapterSource): void {
+    this.fixed = source;
+    for (const e of this.byHousehold.values()) e.relay.connect(source);
   }
 
   connectAdapters(household: string, source: PlannerAdapterSource): () => void {
@@ -78,6 +87,9 @@ export class HouseholdPlanner implements SamplePlanner, HouseholdAdapterPlanner 
 export async function createPlanner(ctx: PlannerFactoryContext): Promise<HouseholdPlanner> {
   const values: Record<string, unknown> = { ...ctx.settings };
   delete values.examples;
+  // `adapter`: one fixed LoRA file for every household (a final adapter measured on other questions, e.g. the natural set)
+  const adapter = typeof values.adapter === 'string' ? ctx.resolvePath(values.adapter) : null;
+  delete values.adapter;
   if (typeof values.model !== 'string')
     throw new HomeSightError('E_BENCH_PLANNER', 'household planner: give the base model (hyperparameter "model")', {
       hint: 'model: {values: ["../../../models/planner/homesight-planner-2m-q8_0.gguf"]}',
@@ -93,5 +105,9 @@ export async function createPlanner(ctx: PlannerFactoryContext): Promise<Househo
   const config = parsed.data;
   const planner = new HouseholdPlanner((adapters, household) => localPlannerFor(config, ctx.log.child({ household }), adapters));
   await planner.load();
+  if (adapter !== null) {
+    const fixed = { active: () => ({ id: basename(adapter), file: adapter }), onChange: () => () => undefined };
+    planner.fixAdapter(fixed);
+  }
   return planner;
 }

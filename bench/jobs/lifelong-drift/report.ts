@@ -1,0 +1,236 @@
+/**
+ * The lifelong drift job's results per round and household (issue #19's benchmark), from the job's workspace:
+ * `npx tsx bench/jobs/lifelong-drift/report.ts [--workspace bench/workspace/lifelong-drift] [--out bench/results/lifelong-drift]`.
+ *
+ * Reads each test case's recorded plans (records.jsonl: every evaluation row over every round's test set) and round
+ * updates (updates.jsonl), also of a case still running (its finished rows and rounds), and writes
+ *   <out>.json  per case: per round the edge's node/edge/value F1 on that round's questions with what it had learnt
+ *               before it (the matrix diagonal), per household too; the final row; BWT/FWT; per round and household the
+ *               learning records (labels, pseudo-label precision, adapter decision, training and evaluation seconds,
+ *               adapter bytes); edge/teacher ratios from the same run
+ *   <out>.md    the tables
+ *   <out>-<metric>.svg  a plot per metric per round (vega-lite, rendered offline as the harness's report does)
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { TopLevelSpec } from 'vega-lite';
+import {
+  coercePlan,
+  lifelongScores,
+  loadBenchmarkJob,
+  loadTestEnvironment,
+  renderSvg,
+  scoreRecords,
+  type BenchSample,
+  type EvalRecord,
+} from '../../harness/index.js';
+import type { HouseholdRound } from '../lifelong/adapter-updater.js';
+
+const METRICS = ['node_f1', 'edge_f1', 'v_f1'] as const;
+type Metric = (typeof METRICS)[number];
+type Scores = Record<Metric, number | null>;
+
+interface CaseReport {
+  case: string;
+  rows_done: number;
+  rounds_done: number;
+  /** round → scores on that round's test questions, from the row before learning from it (round 0: nothing learnt). */
+  next_round: Array<Scores & { round: number; by_household: Record<string, Scores> }>;
+  final: (Scores & { row: number }) | null;
+  BWT: number | null;
+  FWT: number | null;
+  updates: Array<{
+    round: number;
+    ms: number;
+    adopted?: number;
+    rejected?: number;
+    rolled_back?: number;
+    pseudo_label_precision?: number | null;
+    households?: HouseholdRound[];
+  }>;
+}
+
+const { values } = parseArgs({
+  options: {
+    job: { type: 'string', default: 'bench/jobs/lifelong-drift.yaml' },
+    workspace: { type: 'string', default: 'bench/workspace/lifelong-drift' },
+    out: { type: 'string', default: 'bench/results/lifelong-drift' },
+  },
+});
+
+const job = loadBenchmarkJob(values.job);
+const env = await loadTestEnvironment(job.testenv);
+const samples = new Map<string, BenchSample>(env.dataset.test.map((s) => [s.id, s]));
+const metricDefs = env.metrics.filter((m) => (METRICS as readonly string[]).includes(m.name));
+const rounds = Math.max(...env.dataset.test.map((s) => s.round ?? 0)) + 1;
+const households = [...new Set(env.dataset.test.map((s) => s.household ?? 'default'))].sort();
+
+async function score(records: readonly EvalRecord[]): Promise<Scores> {
+  const v = (await scoreRecords(records, metricDefs, env.context)).values;
+  return { node_f1: v.node_f1 ?? null, edge_f1: v.edge_f1 ?? null, v_f1: v.v_f1 ?? null };
+}
+
+function readLines(file: string): unknown[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as unknown];
+      } catch {
+        return []; // a line cut short by a kill
+      }
+    });
+}
+
+async function caseReport(name: string, dir: string): Promise<CaseReport> {
+  const rows = new Map<number, Map<string, EvalRecord>>();
+  for (const raw of readLines(join(dir, 'records.jsonl'))) {
+    const l = raw as {
+      row: number;
+      id: string;
+      plan: unknown;
+      error: string | null;
+      latency_ms: number;
+      planner: string;
+      confidence: number | null;
+    };
+    const sample = samples.get(l.id);
+    if (sample === undefined) continue;
+    const c = l.error === null ? coercePlan(l.plan) : null;
+    const rec: EvalRecord = {
+      sample,
+      prediction: c !== null && 'plan' in c ? c.plan : null,
+      error: l.error ?? (c !== null && 'error' in c ? c.error : null),
+      latencyMs: l.latency_ms,
+      tokens: null,
+      planner: l.planner,
+      confidence: l.confidence,
+    };
+    if (!rows.has(l.row)) rows.set(l.row, new Map());
+    rows.get(l.row)!.set(l.id, rec);
+  }
+  // complete rows only (every test sample planned)
+  const complete = [...rows.entries()].filter(([, m]) => m.size === samples.size).sort(([a], [b]) => a - b);
+  const byRow = new Map(complete.map(([r, m]) => [r, [...m.values()]]));
+  const next: CaseReport['next_round'] = [];
+  for (let round = 0; round < rounds; round++) {
+    const row = byRow.get(round);
+    if (row === undefined) break;
+    const inRound = row.filter((r) => r.sample.round === round);
+    const by: Record<string, Scores> = {};
+    for (const h of households) by[h] = await score(inRound.filter((r) => (r.sample.household ?? 'default') === h));
+    next.push({ round, ...(await score(inRound)), by_household: by });
+  }
+  const matrix: Array<Array<number | null>> = [];
+  for (const [r] of complete) {
+    const row = byRow.get(r)!;
+    const cells: Array<number | null> = [];
+    for (let j = 0; j < rounds; j++) cells.push((await score(row.filter((r) => r.sample.round === j))).node_f1);
+    matrix.push(cells);
+  }
+  const ll = matrix.length === rounds + 1 ? lifelongScores(matrix) : null;
+  const last = complete.at(-1);
+  const updates = readLines(join(dir, 'updates.jsonl')) as CaseReport['updates'];
+  return {
+    case: name,
+    rows_done: complete.length,
+    rounds_done: updates.length,
+    next_round: next,
+    final: last === undefined ? null : { row: last[0], ...(await score([...last[1].values()])) },
+    BWT: ll?.BWT ?? null,
+    FWT: ll?.FWT ?? null,
+    updates,
+  };
+}
+
+const cases: CaseReport[] = [];
+for (const alg of job.algorithms) {
+  const base = join(values.workspace, alg.name);
+  if (!existsSync(base)) continue;
+  for (const id of readdirSync(base))
+    if (existsSync(join(base, id, 'records.jsonl'))) cases.push(await caseReport(alg.name, join(base, id)));
+}
+
+const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined ? '–' : x.toFixed(d));
+const teacher = cases.find((c) => c.case.startsWith('teacher'));
+const ratio = (c: CaseReport, m: Metric): number | null => {
+  const a = c.final?.[m];
+  const b = teacher?.final?.[m];
+  return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
+};
+const out = {
+  job: values.job,
+  dataset: env.dataset.fingerprint,
+  households,
+  rounds,
+  written: new Date().toISOString(),
+  cases: cases.map((c) => ({ ...c, vs_teacher: teacher === undefined ? null : Object.fromEntries(METRICS.map((m) => [m, ratio(c, m)])) })),
+};
+writeFileSync(`${values.out}.json`, JSON.stringify(out, null, 2) + '\n');
+
+const md: string[] = [
+  '# Lifelong drift: the shipped planner model learning each household (issue #19)',
+  '',
+  `Job \`${values.job}\` on var/datasets/lifelong-drift (${households.length} households × ${rounds} rounds, dataset ` +
+    `fingerprint \`${env.dataset.fingerprint.slice(0, 16)}\`). Written ${out.written} by \`npx tsx bench/jobs/lifelong-drift/report.ts\`.`,
+  '',
+  "## Per round: F1 on that round's questions with what was learnt before it",
+  '',
+  '| case | round | node F1 | edge F1 | value F1 |',
+  '|---|---|---|---|---|',
+];
+for (const c of cases)
+  for (const r of c.next_round) md.push(`| ${c.case} | ${r.round} | ${f(r.node_f1)} | ${f(r.edge_f1)} | ${f(r.v_f1)} |`);
+md.push('', "## Final row (all rounds' questions after the last finished round) and lifelong scores", '');
+md.push('| case | rounds done | node F1 | edge F1 | value F1 | BWT | FWT | node F1 / teacher | value F1 / teacher |');
+md.push('|---|---|---|---|---|---|---|---|---|');
+for (const c of cases)
+  md.push(
+    `| ${c.case} | ${c.rounds_done} | ${f(c.final?.node_f1)} | ${f(c.final?.edge_f1)} | ${f(c.final?.v_f1)} | ` +
+      `${f(c.BWT)} | ${f(c.FWT)} | ${f(ratio(c, 'node_f1'))} | ${f(ratio(c, 'v_f1'))} |`,
+  );
+const decided = (h: HouseholdRound): string =>
+  h.decision === null
+    ? h.eval_problem === undefined
+      ? '–'
+      : 'undecided'
+    : `${h.decision.kind}${h.decision.code === null ? '' : ` (${h.decision.code})`}`;
+md.push('', '## Per round and household: the learning loop', '');
+md.push(
+  '| case | round | household | hard / asked | labels | label precision | adapter | decision | train s | device eval s | adapter bytes |',
+);
+md.push('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const c of cases)
+  for (const u of c.updates)
+    for (const h of u.households ?? [])
+      md.push(
+        `| ${c.case} | ${u.round} | ${h.household} | ${h.hard}/${h.questions} | ${h.labels} | ${f(h.pseudo_label_precision, 2)} | ` +
+          `${h.adapter?.id ?? h.train_problem ?? '–'} | ${decided(h)} | ` +
+          `${h.adapter?.train_s ?? '–'} | ${h.decision?.eval_s ?? '–'} | ${h.adapter?.bytes ?? '–'} |`,
+      );
+md.push('', 'Per household F1 per round: the json (`next_round[].by_household`). Plots: `lifelong-drift-<metric>.svg`.', '');
+writeFileSync(`${values.out}.md`, md.join('\n'));
+
+for (const m of METRICS) {
+  const points = cases.flatMap((c) =>
+    c.next_round.filter((r) => r[m] !== null).map((r) => ({ case: c.case, round: r.round, value: r[m]! })),
+  );
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `${m} on each round's questions (learnt from the rounds before it)`,
+    width: 420,
+    height: 240,
+    data: { values: points },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'round', type: 'ordinal', title: 'round' },
+      y: { field: 'value', type: 'quantitative', title: m, scale: { domain: [0, 1] } },
+      color: { field: 'case', type: 'nominal', title: 'row' },
+    },
+  } as TopLevelSpec;
+  writeFileSync(`${values.out}-${m}.svg`, await renderSvg(spec));
+}
+process.stderr.write(`wrote ${values.out}.{json,md} and ${METRICS.length} plots (${cases.length} cases)\n`);
