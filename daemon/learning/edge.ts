@@ -210,7 +210,13 @@ export class LearningEdge {
           await this.o.longTerm.remember({
             kind: 'pseudo_label',
             text: question,
-            payload: { question, plan, sample_id: l.sample_id, teacher: l.teacher },
+            payload: {
+              question,
+              plan,
+              sample_id: l.sample_id,
+              teacher: l.teacher,
+              ...(typeof l.confidence === 'number' ? { confidence: l.confidence } : {}),
+            },
           });
           out.stored++;
         }

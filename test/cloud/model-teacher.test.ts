@@ -78,6 +78,14 @@ t.test(
     // the device keeps it with the names restored
     const pulled = await edge.pullPseudoLabels();
     t.same([pulled.received, pulled.stored, pulled.rejected], [1, 1, 0]);
+    const kept = memory.longTerm
+      .list({ kind: 'pseudo_label', limit: 10 })
+      .map((m) => m.payload as { question: string; confidence?: number });
+    t.same(
+      kept.map((k) => [k.question, k.confidence]),
+      [['When was Bob last seen?', 1]],
+      "in long-term memory with the household's names and the teacher's confidence",
+    );
 
     // the votes are deterministic per seed
     const input = { household: 'h1', question: `When was ${bob} last seen near the kitchen?`, context: filter.maskContext(CONTEXT) };
