@@ -220,7 +220,10 @@ export class AgentService {
   }
 
   /** The previous turn's time range, re-resolved from its plan at the time it was asked. */
-  private previousRange(history: Array<{ plan?: unknown; at: number }>): ResolvedRange | undefined {
+  private previousRange(
+    history: Array<{ plan?: unknown; at: number }>,
+    routines: PlanRequest['household']['routines'],
+  ): ResolvedRange | undefined {
     for (const turn of [...history].reverse()) {
       const p = taskPlanSchema.safeParse(turn.plan);
       if (!p.success) continue;
@@ -228,7 +231,7 @@ export class AgentService {
       const phrase = rt !== undefined && !Array.isArray(rt.arguments) ? rt.arguments.phrase : undefined;
       if (typeof phrase !== 'string') continue;
       try {
-        return resolveTimePhrase(phrase, turn.at, this.household.timezone);
+        return resolveTimePhrase(phrase, turn.at, this.household.timezone, routines === undefined ? {} : { routines });
       } catch {
         continue;
       }
@@ -288,7 +291,7 @@ export class AgentService {
       hubTopics: this.agent.hub_topics,
     };
     if (req.conversationId !== undefined) request.conversationId = req.conversationId;
-    const previous = this.previousRange(history);
+    const previous = this.previousRange(history, request.household.routines);
     return previous === undefined ? { request, household, history } : { request, household, previous, history };
   }
 

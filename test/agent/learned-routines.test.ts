@@ -117,3 +117,40 @@ t.test('the agent reads the routines the household told it from long-term memory
   );
   t.match(result.answer, /20:15–22:00 \(dinner is 19:30–20:15 as you told me on 2026-09-01\)/);
 });
+
+t.test('"after that" following a routine phrase re-resolves the previous turn with the household routines', async (t) => {
+  const { AgentService, memoryLongTerm, memoryConversations } = await import('../../daemon/agent/index.js');
+  const { PlanExecutor, createToolImpls } = await import('../../daemon/agent/execution/index.js');
+  const { MemoryStore } = await import('../../daemon/memory/index.js');
+  const { ManualClock, silentLogger } = await import('../../daemon/system/index.js');
+  const { ScriptedPlanner, agentConfig, tempDir } = await import('./support.js');
+  const { join } = await import('node:path');
+
+  const clock = new ManualClock(Date.parse('2026-09-16T23:30:00+01:00'));
+  const store = new MemoryStore({ file: join(tempDir(t, 'hs-learned-after-'), 'memory.db'), log: silentLogger(), clock });
+  t.teardown(() => store.close());
+  await store.longTerm.remember({ kind: 'fact', text: 'we usually have dinner at 19:30' });
+  const planner = new ScriptedPlanner((req) => ({
+    task_steps: ['Step 1: resolve_time', 'Step 2: compose_answer'],
+    task_nodes: [
+      { task: 'resolve_time', arguments: { phrase: /after that/.test(req.question) ? 'after that' : 'after supper' } },
+      { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+    ],
+    task_links: [{ source: 'resolve_time', target: 'compose_answer' }],
+  }));
+  const svc = new AgentService({
+    agent: agentConfig({ planner: 'local', max_repairs: 0 }),
+    householdId: 'oyelaran',
+    household: { timezone: TZ, people: [], rooms: ['kitchen'], cameras: { kitchen: 'kitchen' } },
+    deps: { longTerm: memoryLongTerm(() => store), conversations: memoryConversations(() => store) },
+    planners: { local: planner },
+    clock,
+    executor: new PlanExecutor({ impls: createToolImpls(), nodeTimeoutMs: 5000, clock }),
+  });
+  const first = await svc.ask({ question: 'what happened in the kitchen after supper?', conversationId: 'c1' });
+  t.match(first.answer, /^20:15–22:15 \(dinner is 19:30–20:15/, 'after supper: the two hours after dinner ends');
+  clock.advance(60_000);
+  const second = await svc.ask({ question: 'and after that?', conversationId: 'c1' });
+  t.notMatch(second.answer, /E_TIME_PHRASE|earlier question/, "the previous turn's routine phrase resolves");
+  t.match(second.answer, /^22:15–23:31/, 'the range after the previous one starts where it ended');
+});

@@ -11,7 +11,12 @@ function previousRange(req: PlanRequest, nowMs: number): ResolvedRange | undefin
     const phrase = rt !== undefined && !Array.isArray(rt.arguments) ? rt.arguments.phrase : undefined;
     if (typeof phrase !== 'string') continue;
     try {
-      return resolveTimePhrase(phrase, nowMs, req.timezone);
+      return resolveTimePhrase(
+        phrase,
+        nowMs,
+        req.timezone,
+        req.household.routines === undefined ? {} : { routines: req.household.routines },
+      );
     } catch {
       continue;
     }

@@ -113,7 +113,7 @@ export function refill(example: TaskPlan, slots: Slots, req: PlanRequest): TaskP
   const range = (() => {
     if (slots.time === null) return null;
     try {
-      return resolveTimePhrase(slots.time, nowMs, tz);
+      return resolveTimePhrase(slots.time, nowMs, tz, req.household.routines === undefined ? {} : { routines: req.household.routines });
     } catch {
       return null;
     }

@@ -94,7 +94,12 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
     if (m === null) continue;
     const phrase = m[0].trim();
     try {
-      resolveTimePhrase(phrase, Number.isFinite(nowMs) ? nowMs : Date.now(), req.timezone);
+      resolveTimePhrase(
+        phrase,
+        Number.isFinite(nowMs) ? nowMs : Date.now(),
+        req.timezone,
+        req.household.routines === undefined ? {} : { routines: req.household.routines },
+      );
       time = phrase;
       masked = masked.replace(m[0], ' <time> ');
       break;
