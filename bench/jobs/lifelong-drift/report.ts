@@ -12,7 +12,7 @@
  *   <out>-<metric>.svg  a plot per metric per round (vega-lite, rendered offline as the harness's report does)
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import {
@@ -33,6 +33,8 @@ type Scores = Record<Metric, number | null>;
 
 interface CaseReport {
   case: string;
+  /** Per evaluation row (0 = before any round): F1 on the test questions that use an unconfigured drift word. */
+  drift_words: Array<Scores & { row: number; n: number }>;
   rows_done: number;
   rounds_done: number;
   /** round → scores on that round's test questions, from the row before learning from it (round 0: nothing learnt). */
@@ -65,6 +67,19 @@ const samples = new Map<string, BenchSample>(env.dataset.test.map((s) => [s.id, 
 const metricDefs = env.metrics.filter((m) => (METRICS as readonly string[]).includes(m.name));
 const rounds = Math.max(...env.dataset.test.map((s) => s.round ?? 0)) + 1;
 const households = [...new Set(env.dataset.test.map((s) => s.household ?? 'default'))].sort();
+
+// The words only an adapter can learn: nicknames and new room words (not in the device context; see data.ts).
+const driftFile = join(dirname(env.dataset.files[0] ?? ''), 'drift.json');
+const driftWords = existsSync(driftFile)
+  ? (
+      JSON.parse(readFileSync(driftFile, 'utf8')) as { events: Array<{ household: string; round: number; kind: string; what: string }> }
+    ).events
+      .filter((e) => e.kind === 'nickname' || e.kind === 'room_word')
+      .map((e) => ({ household: e.household, round: e.round, word: /"([^"]+)"/.exec(e.what)?.[1]?.toLowerCase() ?? '' }))
+      .filter((w) => w.word !== '')
+  : [];
+const usesDriftWord = (s: BenchSample): boolean =>
+  driftWords.some((w) => w.household === s.household && (s.round ?? 0) >= w.round && s.instruction.toLowerCase().includes(w.word));
 
 async function score(records: readonly EvalRecord[]): Promise<Scores> {
   const v = (await scoreRecords(records, metricDefs, env.context)).values;
@@ -131,6 +146,11 @@ async function caseReport(name: string, dir: string): Promise<CaseReport> {
     for (let j = 0; j < rounds; j++) cells.push((await score(row.filter((r) => r.sample.round === j))).node_f1);
     matrix.push(cells);
   }
+  const driftRows: CaseReport['drift_words'] = [];
+  for (const [r] of complete) {
+    const recs = byRow.get(r)!.filter((x) => usesDriftWord(x.sample));
+    driftRows.push({ row: r, n: recs.length, ...(await score(recs)) });
+  }
   const ll = matrix.length === rounds + 1 ? lifelongScores(matrix) : null;
   const last = complete.at(-1);
   const updates = readLines(join(dir, 'updates.jsonl')) as CaseReport['updates'];
@@ -138,6 +158,7 @@ async function caseReport(name: string, dir: string): Promise<CaseReport> {
     case: name,
     rows_done: complete.length,
     rounds_done: updates.length,
+    drift_words: driftRows,
     next_round: next,
     final: last === undefined ? null : { row: last[0], ...(await score([...last[1].values()])) },
     BWT: ll?.BWT ?? null,
@@ -198,6 +219,11 @@ const decided = (h: HouseholdRound): string =>
       ? '–'
       : 'undecided'
     : `${h.decision.kind}${h.decision.code === null ? '' : ` (${h.decision.code})`}`;
+md.push('', '## Questions with a word only an adapter can learn (a new nickname or room word, not in the device context)', '');
+md.push('| case | after round | questions | node F1 | edge F1 | value F1 |', '|---|---|---|---|---|---|');
+for (const c of cases)
+  for (const d of c.drift_words)
+    md.push(`| ${c.case} | ${d.row === 0 ? 'none' : d.row - 1} | ${d.n} | ${f(d.node_f1)} | ${f(d.edge_f1)} | ${f(d.v_f1)} |`);
 md.push('', '## Per round and household: the learning loop', '');
 md.push(
   '| case | round | household | hard / asked | labels | label precision | adapter | decision | train s | device eval s | adapter bytes |',
