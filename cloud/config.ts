@@ -39,13 +39,13 @@ const blobsSchema = z
   ])
   .describe('where adapter files and training data are kept');
 
-/** Only a plan with at least this share of the valid votes becomes a pseudo-label (the others are kept as unlabelled). */
+/** Only a plan with at least this share of the teacher's k draws becomes a pseudo-label (the others are kept as unlabelled). */
 const min_confidence = z
   .number()
   .min(0)
   .max(1)
   .default(0.6)
-  .describe("a plan becomes a pseudo-label only with at least this share of the teacher's valid votes");
+  .describe("a plan becomes a pseudo-label only with at least this share of the teacher's k draws (invalid draws count against it)");
 
 /** Self-consistency of a model teacher: k plans at temperature > 0, the n-th seeded with seed + n. */
 const voting = {

@@ -5,7 +5,7 @@ import type { SampleContext } from '../daemon/contracts/index.js';
 export interface TeacherLabel {
   /** The winning plan, names as placeholders; null when no sample gave a valid, grounded plan. */
   plan: TaskPlan | null;
-  /** The winning plan's share of the valid votes (0 without a plan; 1 for the oracle). */
+  /** The winning plan's share of all k draws (0 without a plan; 1 for the oracle). */
   confidence: number;
   /** Plans drawn. */
   samples: number;
@@ -54,7 +54,8 @@ export function planIssues(plan: unknown, ctx: SampleContext | undefined): strin
 /**
  * Draws `k` plans (draw(n) for n = 0…k-1, in order), keeps those without issues and votes: plans that are the same
  * task graph (samePlan: same tools in order, same named arguments in any order, same links) are one candidate. The
- * candidate with most votes wins, the earliest drawn on a tie; its confidence is its share of the valid votes.
+ * candidate with most votes wins, the earliest drawn on a tie; its confidence is its share of all k draws (an invalid
+ * draw counts against it: one valid plan of five is not a confident label).
  * A draw answers a plan or why it has none (an invalid sample); it throws only when the teacher cannot work (an
  * endpoint down), which ends the label job so that it is retried.
  */
@@ -88,7 +89,7 @@ export async function voteOnPlans(
   for (const c of candidates) if (best === null || c.votes > best.votes) best = c;
   return {
     plan: best?.plan ?? null,
-    confidence: best === null ? 0 : best.votes / valid,
+    confidence: best === null ? 0 : best.votes / k,
     samples: k,
     valid,
     votes: best?.votes ?? 0,

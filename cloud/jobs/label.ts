@@ -11,7 +11,7 @@ export interface TrainingPolicy {
 }
 
 export interface LabelPolicy {
-  /** teacher.min_confidence: a teacher plan with a smaller share of the valid votes is not kept as a pseudo-label. */
+  /** teacher.min_confidence: a teacher plan with a smaller share of its k draws is not kept as a pseudo-label. */
   minConfidence: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Self-consistency without a model: the vote (samePlan candidates, share of the valid votes, earliest on a tie),
+ * Self-consistency without a model: the vote (samePlan candidates, share of all k draws, earliest on a tie),
  * grounding in the uploaded household context, the OpenAI-compatible teacher's k seeded requests with the context
  * in its prompt, and the teacher config (a model teacher in the example, never the oracle by default).
  */
@@ -23,7 +23,7 @@ const plan = (args: Record<string, unknown>, task = 'last_seen'): TaskPlan => ({
   task_links: [],
 });
 
-t.test('the vote: same task graph is one candidate, confidence is its share of the valid votes', async (t) => {
+t.test('the vote: same task graph is one candidate, confidence is its share of all k draws', async (t) => {
   const draws: Array<TaskPlan | string> = [
     plan({ person: BOB, camera: 'porch' }),
     plan({ person: BOB }),
@@ -38,7 +38,7 @@ t.test('the vote: same task graph is one candidate, confidence is its share of t
   );
   t.same(label.plan, draws[0], 'the plan with two votes');
   t.same([label.samples, label.valid, label.votes], [5, 3, 2]);
-  t.equal(label.confidence, 2 / 3);
+  t.equal(label.confidence, 2 / 5, 'the two invalid draws count against the winner');
   t.match(label.issues.join('\n'), /unknown person "<person-99999999>"/);
   t.match(label.issues.join('\n'), /E_PLAN_TRUNCATED/);
 
