@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { LocalPlanner, type PlanRequest, type TaskPlan } from '../daemon/agent/index.js';
+import { LocalPlanner, personPseudonym, type PlanRequest, type TaskPlan } from '../daemon/agent/index.js';
 import { sampleRequestContext } from '../daemon/contracts/index.js';
 import { asHomeSightError, type Logger } from '../daemon/system/index.js';
 import type { TeacherInput, TeacherPlanner } from './teacher.js';
@@ -39,7 +39,9 @@ const FATAL = new Set(['E_CANCELLED', 'E_MODEL_MISSING', 'E_MODEL_CORRUPT', 'E_M
  * A teacher that is a model: a planner GGUF run in the teacher service through node-llama-cpp, on exactly the path the
  * device's local planner takes for a homesight-planner-v1 model (LocalPlanner: grounding, the compact prompt, the
  * per-request plan-text grammar, relexicalisation), on the PlanRequest the uploaded household context stands for —
- * people are `<person-…>` placeholders there, so its plans name them the same way. It labels with self-consistency:
+ * people are `<person-…>` placeholders there. The model sees each as its pseudonym (`Pxxxxxxxx`, personPseudonym: a
+ * word grounding treats as a name, as the device's own prompts have names; `<person-…>` itself became `<<person-1>>`,
+ * a prompt the model was never trained on) and its plans name them by placeholder again. It labels with self-consistency:
  * k plans at temperature > 0 with seeds seed…seed+k-1, each validated and grounded in the context, voted on
  * (teacher-vote.ts). A sample without a context (older devices) gets no label.
  */
@@ -74,11 +76,19 @@ export class ModelTeacher implements TeacherPlanner {
     const ctx = input.context;
     if (ctx === undefined) return singleLabel(null, ['no household context (a device older than the context upload)']);
     await this.planner.load();
-    const req: PlanRequest = { question: input.question, ...sampleRequestContext(ctx) };
+    const placeholders = new Set(JSON.stringify({ q: input.question, ctx }).match(/<person-[0-9a-f]{8}>/g) ?? []);
+    const back = Object.fromEntries([...placeholders].map((h) => [personPseudonym(h), h]));
+    const req = JSON.parse(
+      JSON.stringify({ question: input.question, ...sampleRequestContext(ctx) }).replace(/<person-([0-9a-f]{8})>/g, 'P$1'),
+    ) as PlanRequest;
     const { samples, temperature, seed } = this.voting;
     const draw = async (n: number): Promise<TaskPlan | string> => {
       try {
-        return (await this.planner.plan(req, signal, { temperature, seed: seed + n })).plan;
+        const plan = (await this.planner.plan(req, signal, { temperature, seed: seed + n })).plan;
+        // arguments and free text (compose_answer's question) name the pseudonyms: placeholders again
+        return JSON.parse(
+          JSON.stringify(plan).replace(/\bP([0-9a-f]{8})\b/g, (w, h: string) => (back[w] !== undefined ? `<person-${h}>` : w)),
+        ) as TaskPlan;
       } catch (err) {
         const e = asHomeSightError(err);
         if (FATAL.has(e.code) || signal?.aborted === true) throw e;

@@ -38,6 +38,7 @@ export {
   LocalPlanner,
   modelPlanSample,
   PLANNER_MODEL_FORMAT,
+  personPseudonym,
   pseudonymsOf,
   RetrievalPlanner,
   type PlannerAdapterSource,
