@@ -58,6 +58,9 @@ const { values } = parseArgs({
     job: { type: 'string', default: 'bench/jobs/lifelong-drift.yaml' },
     workspace: { type: 'string', default: 'bench/workspace/lifelong-drift' },
     out: { type: 'string', default: 'bench/results/lifelong-drift' },
+    /** What the run was measured under (load average, what is missing), written under the title. */
+    note: { type: 'string' },
+    natural: { type: 'string', default: 'bench/results/lifelong-drift-natural.json' },
   },
 });
 
@@ -198,6 +201,7 @@ const md: string[] = [
   `Job \`${values.job}\` on var/datasets/lifelong-drift (${households.length} households × ${rounds} rounds, dataset ` +
     `fingerprint \`${env.dataset.fingerprint.slice(0, 16)}\`). Written ${out.written} by \`npx tsx bench/jobs/lifelong-drift/report.ts\`.`,
   '',
+  ...(values.note === undefined ? [] : [values.note, '']),
   "## Per round: F1 on that round's questions with what was learnt before it",
   '',
   '| case | round | node F1 | edge F1 | value F1 |',
@@ -206,13 +210,30 @@ const md: string[] = [
 for (const c of cases)
   for (const r of c.next_round) md.push(`| ${c.case} | ${r.round} | ${f(r.node_f1)} | ${f(r.edge_f1)} | ${f(r.v_f1)} |`);
 md.push('', "## Final row (all rounds' questions after the last finished round) and lifelong scores", '');
-md.push('| case | rounds done | node F1 | edge F1 | value F1 | BWT | FWT | node F1 / teacher | value F1 / teacher |');
+const bare = cases.find((c) => c.case === 'edge-base');
+const vsBare = (c: CaseReport, m: Metric): number | null => {
+  const a = c.final?.[m];
+  const b = bare?.final?.[m];
+  return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
+};
+md.push('| case | rounds done | node F1 | edge F1 | value F1 | BWT | FWT | node / value F1 × edge-base | node / value F1 × teacher |');
 md.push('|---|---|---|---|---|---|---|---|---|');
 for (const c of cases)
   md.push(
     `| ${c.case} | ${c.rounds_done} | ${f(c.final?.node_f1)} | ${f(c.final?.edge_f1)} | ${f(c.final?.v_f1)} | ` +
-      `${f(c.BWT)} | ${f(c.FWT)} | ${f(ratio(c, 'node_f1'))} | ${f(ratio(c, 'v_f1'))} |`,
+      `${f(c.BWT)} | ${f(c.FWT)} | ${f(vsBare(c, 'node_f1'))} / ${f(vsBare(c, 'v_f1'))} | ` +
+      `${f(ratio(c, 'node_f1'))} / ${f(ratio(c, 'v_f1'))} |`,
   );
+if (existsSync(values.natural)) {
+  const nat = JSON.parse(readFileSync(values.natural, 'utf8')) as {
+    natural_set_sha256: string;
+    rows: Array<{ row: string; node_f1: number | null; edge_f1: number | null; v_f1: number | null }>;
+  };
+  md.push('', `## Natural set with the final adapters (no forgetting; measure only)`, '');
+  md.push(`Natural set sha256 \`${nat.natural_set_sha256}\`; each final adopted adapter applied to every natural question.`, '');
+  md.push('| row | node F1 | edge F1 | value F1 |', '|---|---|---|---|');
+  for (const r of nat.rows) md.push(`| ${r.row} | ${f(r.node_f1)} | ${f(r.edge_f1)} | ${f(r.v_f1)} |`);
+}
 const decided = (h: HouseholdRound): string =>
   h.decision === null
     ? h.eval_problem === undefined
@@ -237,7 +258,9 @@ for (const c of cases)
           `${h.adapter?.id ?? h.train_problem ?? '–'} | ${decided(h)} | ` +
           `${h.adapter?.train_s ?? '–'} | ${h.decision?.eval_s ?? '–'} | ${h.adapter?.bytes ?? '–'} |`,
       );
-md.push('', 'Per household F1 per round: the json (`next_round[].by_household`). Plots: `lifelong-drift-<metric>.svg`.', '');
+md.push('', 'Per household F1 per round: the json (`next_round[].by_household`).', '');
+const stem = values.out.split('/').pop()!;
+for (const m of METRICS) md.push(`![${m} per round](${stem}-${m}.svg)`, '');
 writeFileSync(`${values.out}.md`, md.join('\n'));
 
 for (const m of METRICS) {
