@@ -32,8 +32,10 @@ import {
   Labeler,
   LocalTrainingRunner,
   ModelTeacher,
-  OracleReplayTeacher,
   openTeacherStore,
+  planIssues,
+  type TeacherInput,
+  type TeacherLabel,
   type TeacherPlanner,
   type TeacherStore,
 } from '../../../cloud/index.js';
@@ -193,10 +195,16 @@ export class AdapterLearningUpdater implements Updater {
   private readonly edges = new Map<string, Edge>();
   private readonly keys: { privateKey: KeyObject; publicKey: KeyObject };
   private readonly gold: Map<string, TaskPlan>;
+  /** Each household's privacy filter (the device's), for the oracle to write people as the device's placeholders. */
+  private readonly filters = new Map<string, PrivacyFilter>();
 
   constructor(
     private readonly s: Settings,
-    private readonly makeTeacher: (s: Settings) => Promise<TeacherPlanner>,
+    private readonly makeTeacher: (
+      s: Settings,
+      gold: ReadonlyMap<string, TaskPlan>,
+      filters: ReadonlyMap<string, PrivacyFilter>,
+    ) => Promise<TeacherPlanner>,
   ) {
     this.keys = generateKeyPairSync('ed25519');
     this.gold = new Map();
@@ -218,7 +226,7 @@ export class AdapterLearningUpdater implements Updater {
     rmSync(dir, { recursive: true, force: true });
     const store = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'teacher.db') });
     const blobs = new FsBlobStore(join(dir, 'blobs'));
-    const teacher = await this.makeTeacher(this.s);
+    const teacher = await this.makeTeacher(this.s, this.gold, this.filters);
     const adapterJobs = new AdapterJobs({
       store,
       blobs,
@@ -289,6 +297,7 @@ export class AdapterLearningUpdater implements Updater {
     // The teacher saw the household's names only as privacy placeholders: its adapters write their pseudonyms, which
     // the planner and the evaluator map back to the names (as the daemon's learning module does).
     const filter = new PrivacyFilter({ secret: `bench-device-secret-${household}`, people: configuredPeople(hh) });
+    this.filters.set(household, filter);
     const people = pseudonymsOf(
       configuredPeople(hh).map((p) => p.name),
       (name) => filter.placeholderFor(name),
@@ -508,8 +517,49 @@ function configuredPeople(hh: HouseholdInfo | undefined): Array<{ name: string; 
   return (last?.people ?? hh.people).map((p) => ({ name: p.name, aliases: [...p.aliases] }));
 }
 
-async function oracleOrModel(s: Settings): Promise<TeacherPlanner> {
-  if (s.teacher === 'oracle') return new OracleReplayTeacher(s.dataset);
+/**
+ * The oracle of this bench, the upper bound: the gold plan of the question the device asked, its people written as
+ * the device's placeholders — what a perfect teacher answers. It finds the question by its masked text (the bench
+ * holds each household's privacy filter). cloud's OracleReplayTeacher, which knows no filter, leaves a name the
+ * question does not contain (the asker behind "I", the person of a follow-up's earlier turn) as a name, which the
+ * grounding check then rejects: 117 of 266 hard examples went unlabelled that way.
+ */
+class DeviceOracle implements TeacherPlanner {
+  readonly name = 'oracle-replay';
+  private readonly masked = new Map<string, Map<string, TaskPlan>>();
+
+  constructor(
+    private readonly gold: ReadonlyMap<string, TaskPlan>,
+    private readonly filters: ReadonlyMap<string, PrivacyFilter>,
+  ) {}
+
+  async plan(input: TeacherInput): Promise<TeacherLabel> {
+    const f = this.filters.get(input.household);
+    let byQuestion = this.masked.get(input.household);
+    if (byQuestion === undefined && f !== undefined) {
+      byQuestion = new Map();
+      for (const [key, plan] of this.gold) {
+        const [h, q] = key.split('\u0000') as [string, string];
+        if (h === input.household && !byQuestion.has(f.maskText(q))) byQuestion.set(f.maskText(q), plan);
+      }
+      this.masked.set(input.household, byQuestion);
+    }
+    const gold = byQuestion?.get(input.question);
+    if (f === undefined || gold === undefined)
+      return { plan: null, confidence: 0, samples: 1, valid: 0, votes: 0, issues: ['no gold plan for this question'] };
+    const plan = f.maskPlan(gold);
+    const issues = planIssues(plan, input.context);
+    const ok = issues.length === 0;
+    return { plan: ok ? plan : null, confidence: ok ? 1 : 0, samples: 1, valid: ok ? 1 : 0, votes: ok ? 1 : 0, issues };
+  }
+}
+
+async function oracleOrModel(
+  s: Settings,
+  gold: ReadonlyMap<string, TaskPlan>,
+  filters: ReadonlyMap<string, PrivacyFilter>,
+): Promise<TeacherPlanner> {
+  if (s.teacher === 'oracle') return new DeviceOracle(gold, filters);
   const teacher = new ModelTeacher({
     model: s.teacherModel!,
     voting: { samples: s.teacherSamples, temperature: s.teacherTemperature },
