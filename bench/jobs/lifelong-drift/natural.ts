@@ -74,7 +74,8 @@ ${adapters.map((_, i) => `      - {name: ${name(i)}, url: ./adapter-${i}.yaml}`)
     sort_by: [{node_f1: descend}]
 `,
 );
-const r = await runBenchmarkJob(join(dir, 'job.yaml'), { progress: progressBar(process.stderr) });
+// force: a re-run of the drift job writes new adapters under the same ids and paths, which the cache would not see
+const r = await runBenchmarkJob(join(dir, 'job.yaml'), { progress: progressBar(process.stderr), force: true });
 const rows = r.cases.map((c) => ({
   row: c.algorithm,
   adapter: c.algorithm === 'base' ? null : (adapters.find((_, i) => name(i) === c.algorithm)?.id ?? null),
