@@ -28,7 +28,16 @@ const adapters: Array<{ row: string; household: string; id: string; file: string
 for (const row of ['edge-adapters-oracle-teacher', 'edge-adapters-model-teacher']) {
   const base = join(values.workspace, row);
   if (!existsSync(base)) continue;
-  for (const id of readdirSync(base)) {
+  // the most recently started case (a changed updater or setting is a new case id)
+  const started = (id: string): string =>
+    existsSync(join(base, id, 'case.json'))
+      ? ((JSON.parse(readFileSync(join(base, id, 'case.json'), 'utf8')) as { started_at?: string }).started_at ?? '')
+      : '';
+  const latest = readdirSync(base)
+    .filter((id) => existsSync(join(base, id, 'done.json')))
+    .sort((a, b) => started(a).localeCompare(started(b)))
+    .slice(-1);
+  for (const id of latest) {
     const edges = join(base, id, 'work', 'edge');
     if (!existsSync(edges)) continue;
     for (const household of readdirSync(edges).sort()) {

@@ -170,12 +170,21 @@ async function caseReport(name: string, dir: string): Promise<CaseReport> {
   };
 }
 
+/** The most recently started case of an algorithm with recorded plans (a changed updater or setting is a new case id). */
+function latestCase(base: string): string | null {
+  const started = (id: string): string =>
+    (JSON.parse(readFileSync(join(base, id, 'case.json'), 'utf8')) as { started_at?: string }).started_at ?? '';
+  const ids = readdirSync(base).filter((id) => existsSync(join(base, id, 'records.jsonl')) && existsSync(join(base, id, 'case.json')));
+  const id = ids.sort((a, b) => started(a).localeCompare(started(b))).at(-1);
+  return id === undefined ? null : join(base, id);
+}
+
 const cases: CaseReport[] = [];
 for (const alg of job.algorithms) {
   const base = join(values.workspace, alg.name);
   if (!existsSync(base)) continue;
-  for (const id of readdirSync(base))
-    if (existsSync(join(base, id, 'records.jsonl'))) cases.push(await caseReport(alg.name, join(base, id)));
+  const latest = latestCase(base);
+  if (latest !== null) cases.push(await caseReport(alg.name, latest));
 }
 
 const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined ? '–' : x.toFixed(d));
