@@ -11,3 +11,4 @@ export { Uploader, DEFAULT_UPLOAD } from './uploader.js';
 export { LearningEdge } from './edge.js';
 export { auditFile } from './module.js';
 export { openAdapterStoreFromConfig } from './adapters/index.js';
+export { lifecycleSink, localEvalSets } from './adapter-sink.js';

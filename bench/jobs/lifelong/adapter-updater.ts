@@ -42,7 +42,6 @@ import {
 import { LocalProcessTrainer } from '../../../cloud/trainer/index.js';
 import { adapterSample, PLANNER_MODEL_FORMAT, pseudonymsOf, samePlan } from '../../../daemon/agent/index.js';
 import { planContextOf } from '../../../daemon/contracts/index.js';
-import { lifecycleSink, localEvalSets } from '../../../daemon/learning/adapter-sink.js';
 import {
   AdapterLifecycle,
   AdapterStore,
@@ -58,6 +57,8 @@ import {
   DEFAULT_UPLOAD,
   HardExampleMiner,
   HttpTeacherClient,
+  lifecycleSink,
+  localEvalSets,
   LearningEdge,
   PrivacyFilter,
   Uploader,
