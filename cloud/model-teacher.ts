@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { LocalPlanner, personPseudonym, type PlanRequest, type TaskPlan } from '../daemon/agent/index.js';
+import { LocalPlanner, personPseudonym, withPseudonyms, type PlanRequest, type TaskPlan } from '../daemon/agent/index.js';
 import { sampleRequestContext } from '../daemon/contracts/index.js';
 import { asHomeSightError, type Logger } from '../daemon/system/index.js';
 import type { TeacherInput, TeacherPlanner } from './teacher.js';
@@ -78,9 +78,7 @@ export class ModelTeacher implements TeacherPlanner {
     await this.planner.load();
     const placeholders = new Set(JSON.stringify({ q: input.question, ctx }).match(/<person-[0-9a-f]{8}>/g) ?? []);
     const back = Object.fromEntries([...placeholders].map((h) => [personPseudonym(h), h]));
-    const req = JSON.parse(
-      JSON.stringify({ question: input.question, ...sampleRequestContext(ctx) }).replace(/<person-([0-9a-f]{8})>/g, 'P$1'),
-    ) as PlanRequest;
+    const req: PlanRequest = withPseudonyms({ question: input.question, ...sampleRequestContext(ctx) });
     const { samples, temperature, seed } = this.voting;
     const draw = async (n: number): Promise<TaskPlan | string> => {
       try {

@@ -39,6 +39,7 @@ export {
   modelPlanSample,
   PLANNER_MODEL_FORMAT,
   personPseudonym,
+  withPseudonyms,
   pseudonymsOf,
   RetrievalPlanner,
   type PlannerAdapterSource,

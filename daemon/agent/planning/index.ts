@@ -38,6 +38,7 @@ export {
   modelPlanSample,
   PLANNER_MODEL_FORMAT,
   personPseudonym,
+  withPseudonyms,
   pseudonymsOf,
   type PlanSampleContext,
 } from './model-planner.js';

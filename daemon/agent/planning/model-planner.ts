@@ -180,7 +180,7 @@ export function renamePeople<P extends Pick<TaskPlan, 'task_nodes'>>(plan: P, pe
 }
 
 /** JSON values with every privacy placeholder written as its pseudonym. */
-function withPseudonyms<T>(value: T): T {
+export function withPseudonyms<T>(value: T): T {
   return JSON.parse(JSON.stringify(value).replace(PRIVACY_PLACEHOLDER, 'P$1')) as T;
 }
 
