@@ -551,7 +551,8 @@ export class AgentService {
           await longTerm.add({
             kind: 'plan',
             text: req.question,
-            payload: { question: req.question, plan: result.plan, planner: result.planner },
+            // the confidence tells the adapter gate's anchors (confident plans) from hard examples
+            payload: { question: req.question, plan: result.plan, planner: result.planner, confidence: result.trace.confidence },
           });
       }
     } catch (err) {

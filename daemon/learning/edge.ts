@@ -22,6 +22,16 @@ export interface Feedback {
   corrected_plan?: unknown;
 }
 
+export interface FeedbackResult {
+  /** A hard example went up to the teacher (thumbs down or a correction). */
+  queued: boolean;
+  /** The corrected plan is in long-term memory as a correction. */
+  stored_correction: boolean;
+  /** Thumbs up: the answered plan is in long-term memory as the owner's label (kind `correction`, note 'user thumbs up'). */
+  stored_confirmation: boolean;
+  issues: string[];
+}
+
 /** Where adopted-or-rejected adapters go (the adapter lifecycle of ./adapters). */
 export interface AdapterSink {
   has(id: string): boolean;
@@ -127,14 +137,15 @@ export class LearningEdge {
     for (const r of reasons) this.reasons[r] = (this.reasons[r] ?? 0) + 1;
   }
 
-  /** The user's thumbs / correction for an answer (MQTT `feedback`). */
-  async feedback(f: Feedback): Promise<{ queued: boolean; stored_correction: boolean; issues: string[] }> {
+  /** The user's thumbs / correction for an answer (MQTT `feedback`). A corrected plan, or a thumbs up, is the owner's label. */
+  async feedback(f: Feedback): Promise<FeedbackResult> {
     this.counters.feedback++;
     const ev = this.recent.get(f.answer_id);
     if (ev === undefined)
       return {
         queued: false,
         stored_correction: false,
+        stored_confirmation: false,
         issues: [`unknown answer_id ${f.answer_id} (only the last ${this.o.recentAnswers ?? 200} answers are kept)`],
       };
     let corrected: TaskPlan | undefined;
@@ -146,7 +157,21 @@ export class LearningEdge {
     }
     const reasons: MiningReason[] =
       corrected !== undefined || f.corrected_answer !== undefined ? ['user_correction'] : f.thumbs === 'down' ? ['user_thumbs_down'] : [];
-    if (reasons.length === 0) return { queued: false, stored_correction: false, issues };
+    if (reasons.length === 0) {
+      // Thumbs up on a plan that did something: the owner says it is the right plan — an owner's label like a
+      // corrected plan (long-term kind `correction`), one the teacher did not write (the adapter gate's regression
+      // set). Nothing goes up.
+      const plan = ev.result.plan;
+      const confirmed =
+        f.thumbs === 'up' && issues.length === 0 && plan.task_nodes.some((n) => n.task !== 'compose_answer') && this.o.longTerm !== null;
+      if (confirmed)
+        await this.o.longTerm!.remember({
+          kind: 'correction',
+          text: ev.result.question,
+          payload: { question: ev.result.question, plan, note: 'user thumbs up' },
+        });
+      return { queued: false, stored_correction: false, stored_confirmation: confirmed, issues };
+    }
     const raw = this.raw(ev, [...reasons, ...this.o.miner.reasons(ev.result, ev.cloud_plan)]);
     // Feedback on the same answer is a new sample (the first upload may be gone already).
     raw.id = `${ev.answer_id}:fb:${randomUUID().slice(0, 8)}`;
@@ -162,7 +187,7 @@ export class LearningEdge {
       });
       stored = true;
     }
-    return { queued: true, stored_correction: stored, issues };
+    return { queued: true, stored_correction: stored, stored_confirmation: false, issues };
   }
 
   private cursorFile(): string {

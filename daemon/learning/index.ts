@@ -9,6 +9,7 @@ export { AuditLog } from './audit.js';
 export { HttpTeacherClient } from './teacher-client.js';
 export { Uploader, DEFAULT_UPLOAD } from './uploader.js';
 export { LearningEdge } from './edge.js';
+export type { AdapterSink } from './edge.js';
 export { auditFile } from './module.js';
 export { openAdapterStoreFromConfig } from './adapters/index.js';
-export { lifecycleSink, localEvalSets } from './adapter-sink.js';
+export { LOCAL_LABEL_KINDS, lifecycleSink, localEvalSets } from './adapter-sink.js';

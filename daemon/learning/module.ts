@@ -34,7 +34,7 @@ import {
   type PlanRequest,
   type TaskPlan,
 } from '../agent/index.js';
-import { lifecycleSink, localEvalSets } from './adapter-sink.js';
+import { LOCAL_LABEL_KINDS, lifecycleSink, localEvalSets } from './adapter-sink.js';
 import type { AdapterSink } from './edge.js';
 import type { MemoryStore } from '../memory/index.js';
 import { Uploader } from './uploader.js';
@@ -236,8 +236,8 @@ export class LearningModule implements ServiceModule<HomeSightConfig> {
       };
       sink = lifecycleSink(lifecycle, adapterStore, () =>
         localEvalSets(
-          [...store.longTerm.list({ kind: 'correction', limit: 200 }), ...store.longTerm.list({ kind: 'pseudo_label', limit: 200 })],
-          { sample },
+          LOCAL_LABEL_KINDS.flatMap((kind) => store.longTerm.list({ kind, limit: 200 })),
+          { sample, minAnchorConfidence: c.learning.mining.min_logprob },
         ),
       );
       return sink;

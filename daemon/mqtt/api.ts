@@ -351,7 +351,8 @@ export const MQTT_REQUESTS = {
     maxBytes: 300_000,
   }),
   'command/feedback': command('feedback', {
-    description: 'thumbs up/down or a corrected answer/plan for an answer (answer_id from learning/answered)',
+    description:
+      'thumbs up/down or a corrected answer/plan for an answer (answer_id from learning/answered); a correction or a thumbs up is kept as a local label',
     module: 'learning',
     request: feedbackRequest,
     response: moduleResult,

@@ -80,8 +80,52 @@ t.test('device: corrections are the regression set and outrank pseudo-labels; ps
     'the pseudo-label of a corrected question is left out',
   );
   t.equal(sets.heldout.length, 6);
+  t.equal(sets.teacherIndependent, true);
   const fewFixes = localEvalSets(items.slice(0, 7), { max: 16, sample: (q) => ({ prompt: q, completion: '' }) });
   t.ok(fewFixes.regression.length >= 2 && fewFixes.heldout.length >= 2, 'without corrections both sets come from pseudo-labels');
+  t.equal(fewFixes.teacherIndependent, false, "and the result says the regression set is the teacher's");
+});
+
+t.test("device: without corrections, the regression set is the device's own confident plans, never the teacher's", async (t) => {
+  const pseudo = Array.from({ length: 6 }, (_, i) => ({
+    kind: 'pseudo_label',
+    payload: { question: `who was in the kitchen ${i}`, plan: plan('who_was_where', 'Mia') },
+  }));
+  const accepted = (q: string, confidence: number | null) => ({
+    kind: 'plan',
+    payload: { question: q, plan: plan('query_events', 'Tom'), planner: 'local', confidence },
+  });
+  const items = [
+    ...pseudo,
+    accepted('did tom come home yesterday', -0.02),
+    accepted('when did tom leave', -0.05),
+    accepted('was anyone on the porch', -0.9), // unsure: a hard example, not an anchor
+    accepted('what did tom do in the garden', null), // no confidence known (retrieval, cloud): not an anchor
+    accepted('who was in the kitchen 0', -0.01), // relabelled by the teacher: the pseudo-label is kept, held out
+  ];
+  const sets = localEvalSets(items, {
+    max: 16,
+    minAnchorConfidence: -0.15,
+    sample: (q) => ({ prompt: q, completion: '' }),
+  });
+  t.same(
+    sets.regression.map((s) => s.meta?.['question']),
+    ['did tom come home yesterday', 'when did tom leave'],
+    'the anchors: accepted plans the device was sure of, of questions nobody relabelled',
+  );
+  t.ok(
+    sets.regression.every((s) => s.meta?.['source'] === 'plan'),
+    'no pseudo-label in the regression set',
+  );
+  t.equal(sets.heldout.length, 6, 'every pseudo-label is held out');
+  t.equal(sets.teacherIndependent, true);
+  const oneAnchor = localEvalSets(items.slice(0, 7), {
+    max: 16,
+    minAnchorConfidence: -0.15,
+    sample: (q) => ({ prompt: q, completion: '' }),
+  });
+  t.equal(oneAnchor.teacherIndependent, false, 'one anchor is too few: pseudo-labels fill the regression set');
+  t.equal(oneAnchor.regression[0]!.meta?.['source'], 'plan', 'after the anchor');
 });
 
 t.test("device few-shots: the owner's correction comes before a pseudo-label of the same question", async (t) => {

@@ -86,7 +86,7 @@ learning:
   ctx.bus.emit('agent.answered', { answer_id: 'ans-1', result: { ...first, question: Q }, at: Date.now() });
   await new Promise((r) => setTimeout(r, 50));
   const fb = await learning.edge.feedback({ answer_id: 'ans-1', thumbs: 'down' });
-  t.same(fb, { queued: true, stored_correction: false, issues: [] });
+  t.same(fb, { queued: true, stored_correction: false, stored_confirmation: false, issues: [] });
 
   // The module's own schedule (interval 1 s) uploads and, on the next cycle, fetches the pseudo-label.
   const deadline = Date.now() + 20_000;

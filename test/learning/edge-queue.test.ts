@@ -161,9 +161,23 @@ t.test('feedback: a corrected plan is validated, queued and remembered as a corr
     thumbs: 'down',
     corrected_plan: { task_nodes: [{ task: 'last_seen', arguments: { person: 'Bob' } }] },
   });
-  t.same(good, { queued: true, stored_correction: true, issues: [] });
+  t.same(good, { queued: true, stored_correction: true, stored_confirmation: false, issues: [] });
   t.equal(store.longTerm.list({ kind: 'correction' }).length, 1);
   const unknown = await edge.feedback({ answer_id: 'nope', thumbs: 'down' });
   t.equal(unknown.queued, false);
   t.same(edge.reasons, { failed: 3, user_thumbs_down: 1, user_correction: 1 });
+});
+
+t.test("feedback: a thumbs up keeps the answered plan as the owner's label; nothing goes up", async (t) => {
+  const { dir, cleanup } = tmp();
+  t.teardown(cleanup);
+  const { edge, store } = makeEdge(dir, null);
+  t.teardown(() => store.close());
+  await edge.onAnswered(failedAnswer('q2'));
+  const up = await edge.feedback({ answer_id: 'q2', thumbs: 'up' });
+  t.same(up, { queued: false, stored_correction: false, stored_confirmation: true, issues: [] });
+  const labels = store.longTerm.list({ kind: 'correction' });
+  t.equal(labels.length, 1);
+  t.same((labels[0]!.payload as { plan: unknown }).plan, failedAnswer('q2').result.plan, 'the answered plan');
+  t.same(edge.reasons, { failed: 1 }, 'a thumbs up is no mining reason');
 });
