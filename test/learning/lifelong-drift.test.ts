@@ -134,6 +134,7 @@ ${planner}    - type: updater
       t.ok((h.pseudo_label_precision ?? 0) >= 0.5, `${h.household} r${round}: oracle labels are mostly the gold plans`);
       t.ok(h.adapter !== null && h.adapter.bytes > 0, `${h.household} r${round}: an adapter was trained and published`);
       t.ok(h.decision !== null && ['adopt', 'reject'].includes(h.decision.kind), `${h.household} r${round}: the device decided on it`);
+      t.ok(h.eval_sets !== null && h.eval_sets.regression >= 2, `${h.household} r${round}: what it was judged on is recorded`);
     }
   }
   t.type(c.metrics.BWT, 'number');

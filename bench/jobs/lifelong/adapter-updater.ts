@@ -52,19 +52,9 @@ import {
   type AdapterDecision,
   type EvalSample,
 } from '../../../daemon/learning/adapters/index.js';
-import {
-  AuditLog,
-  DEFAULT_UPLOAD,
-  HardExampleMiner,
-  HttpTeacherClient,
-  lifecycleSink,
-  localEvalSets,
-  LearningEdge,
-  PrivacyFilter,
-  Uploader,
-} from '../../../daemon/learning/index.js';
-import { MemoryStore } from '../../../daemon/memory/index.js';
-import { HomeSightError, silentLogger, systemClock } from '../../../daemon/system/index.js';
+import { type LearningEdge, LOCAL_LABEL_KINDS, lifecycleSink, localEvalSets, PrivacyFilter } from '../../../daemon/learning/index.js';
+import type { MemoryStore } from '../../../daemon/memory/index.js';
+import { HomeSightError } from '../../../daemon/system/index.js';
 import type { PlanRequest, TaskPlan } from '../../harness/agent.js';
 import {
   planItems,
@@ -78,6 +68,7 @@ import {
   type UpdateReport,
   type UpdaterFactoryContext,
 } from '../../harness/index.js';
+import { benchEdge, edgeState } from './bench-edge.js';
 import { isHouseholdAdapterPlanner, type HouseholdAdapterPlanner } from './household-planner.js';
 
 interface Settings {
@@ -94,6 +85,9 @@ interface Settings {
   minLogprob: number;
   margin: number;
   regressionTolerance: number;
+  /** anchored: the regression set is labels the teacher did not write (the daemon's gate); labels-only: corrections and
+   * pseudo-labels only, as before anchors (the second drift run's gate, kept for the comparison). */
+  gate: 'anchored' | 'labels-only';
   evalMax: number;
   threads: number;
 }
@@ -105,6 +99,8 @@ interface Edge {
   memory: MemoryStore;
   adapters: AdapterStore;
   disconnect: () => void;
+  /** The evaluation sets of the last adapter the device considered. */
+  judged: { last: HouseholdRound['eval_sets'] };
 }
 
 interface Cloud {
@@ -133,7 +129,24 @@ export interface HouseholdRound {
   label_mismatches: Array<{ question: string; label: TaskPlan['task_nodes']; gold: TaskPlan['task_nodes'] }>;
   pseudo_labels_stored: number;
   adapter: { id: string; bytes: number; train_s: number } | null;
-  decision: { kind: AdapterDecision['kind']; code: string | null; reason: string; eval_s: number } | null;
+  decision: {
+    kind: AdapterDecision['kind'];
+    code: string | null;
+    reason: string;
+    eval_s: number;
+    /** Held-out (pseudo-label) score gain and regression-set score change against the current adapter. */
+    heldout_delta: number | null;
+    regression_delta: number | null;
+  } | null;
+  /** What the device judged the adapter on: the regression set is teacher-independent when it holds the owner's
+   * labels and the device's confident accepted plans (anchors), not pseudo-labels. */
+  eval_sets: {
+    heldout: number;
+    regression: number;
+    regression_anchors: number;
+    regression_owner: number;
+    teacher_independent: boolean;
+  } | null;
   /** Why no adapter came out of this round's train job (failed, skipped), when none did. */
   train_problem?: string;
   /** Why the device could not decide on the adapter (too few local labels to evaluate on). */
@@ -159,6 +172,11 @@ function settingsOf(f: UpdaterFactoryContext): Settings {
   const teacher = s.teacher ?? 'oracle';
   if (teacher !== 'oracle' && teacher !== 'model')
     throw new HomeSightError('E_BENCH_UPDATER', `cloud_adapters updater: teacher must be oracle or model (got ${JSON.stringify(teacher)})`);
+  if (s.gate !== undefined && s.gate !== 'anchored' && s.gate !== 'labels-only')
+    throw new HomeSightError(
+      'E_BENCH_UPDATER',
+      `cloud_adapters updater: gate must be anchored or labels-only (got ${JSON.stringify(s.gate)})`,
+    );
   if (teacher === 'model' && typeof s.teacher_model !== 'string')
     throw new HomeSightError('E_BENCH_UPDATER', 'cloud_adapters updater: teacher: model needs teacher_model (a planner GGUF)');
   // Fail the test case up front (the others still run) rather than in its first round.
@@ -184,6 +202,7 @@ function settingsOf(f: UpdaterFactoryContext): Settings {
     minLogprob: num(s.min_logprob, -0.15),
     margin: num(s.margin, 0.01),
     regressionTolerance: num(s.regression_tolerance, 0.02),
+    gate: s.gate === 'labels-only' ? 'labels-only' : 'anchored',
     evalMax: num(s.eval_max, 16),
     threads: num(s.threads, 1),
   };
@@ -273,16 +292,8 @@ export class AdapterLearningUpdater implements Updater {
       });
     const cloud = await this.startCloud(ctx.workDir);
     this.runtime ??= await LlamaAdapterRuntime.load({ modelPath: this.s.baseModel, threads: this.s.threads, contextSize: 512 });
-    const dir = join(ctx.workDir, 'edge', household.replace(/[^A-Za-z0-9._-]/g, '_'));
-    rmSync(dir, { recursive: true, force: true });
-    const token = await HttpTeacherClient.enroll(cloud.url, {
-      device_id: `bench-${household}`,
-      household,
-      enrollment_secret: 'bench-enrollment',
-    });
-    const client = new HttpTeacherClient({ baseUrl: cloud.url, token });
-    const memory = new MemoryStore({ file: join(dir, 'memory.db'), log: silentLogger(), clock: systemClock });
-    const audit = new AuditLog(join(dir, 'audit.jsonl'));
+    const state = edgeState(ctx.workDir, household);
+    const { dir, memory } = state;
     const hh = ctx.households.get(household);
     const adapters = await AdapterStore.open({ dir: join(dir, 'adapters'), keep: 3, trustedKeys: [this.keys.publicKey] });
     // A base trained on plan text (the shipped planner model) is judged by the plans it writes; others by NLL — as the
@@ -310,33 +321,31 @@ export class AdapterLearningUpdater implements Updater {
       trustedKeys: [this.keys.publicKey],
       policy: { margin: this.s.margin, regressionTolerance: this.s.regressionTolerance },
     });
-    const edge = new LearningEdge({
-      miner: new HardExampleMiner({ minLogprob: this.s.minLogprob }),
+    const judged: Edge['judged'] = { last: null };
+    const edge = await benchEdge({
+      cloudUrl: cloud.url,
+      household,
+      hh,
+      state,
       filter,
-      uploader: new Uploader({
-        queue: memory.learning.samples,
-        client,
-        clock: systemClock,
-        audit,
-        settings: { ...DEFAULT_UPLOAD, interval_s: 0.001, jitter_s: 0 },
-        timezone: hh?.timezone ?? 'UTC',
+      minLogprob: this.s.minLogprob,
+      adapters: lifecycleSink(lifecycle, adapters, () => {
+        const sets = localEvalSets(
+          (this.s.gate === 'anchored' ? LOCAL_LABEL_KINDS : (['correction', 'pseudo_label'] as const)).flatMap((kind) =>
+            memory.longTerm.list({ kind, limit: 200 }),
+          ),
+          { max: this.s.evalMax, sample, minAnchorConfidence: this.s.minLogprob },
+        );
+        const count = (xs: ReadonlyArray<EvalSample>, source: string): number => xs.filter((x) => x.meta?.['source'] === source).length;
+        judged.last = {
+          heldout: sets.heldout.length,
+          regression: sets.regression.length,
+          regression_anchors: count(sets.regression, 'plan'),
+          regression_owner: count(sets.regression, 'correction'),
+          teacher_independent: sets.teacherIndependent,
+        };
+        return sets;
       }),
-      audit,
-      client,
-      longTerm: memory.longTerm,
-      validate: {
-        cameras: hh?.cameras ?? [],
-        ...(hh?.allowTools !== undefined ? { allowTools: hh.allowTools as Array<'remember' | 'publish_to_hub'> } : {}),
-        ...(hh?.hubTopics !== undefined ? { hubTopics: hh.hubTopics } : {}),
-      },
-      adapters: lifecycleSink(lifecycle, adapters, () =>
-        localEvalSets([...memory.longTerm.list({ kind: 'correction' }), ...memory.longTerm.list({ kind: 'pseudo_label' })], {
-          max: this.s.evalMax,
-          sample,
-        }),
-      ),
-      stateDir: dir,
-      clock: systemClock,
     });
     const source = {
       active: () => {
@@ -345,7 +354,7 @@ export class AdapterLearningUpdater implements Updater {
       },
       onChange: (listener: () => void) => adapters.onChange(listener),
     };
-    const e: Edge = { edge, requests, memory, adapters, disconnect: ctx.planner.connectAdapters(household, source) };
+    const e: Edge = { edge, requests, memory, adapters, disconnect: ctx.planner.connectAdapters(household, source), judged };
     this.edges.set(household, e);
     return e;
   }
@@ -415,6 +424,14 @@ export class AdapterLearningUpdater implements Updater {
         context: planContextOf(req),
       });
       if (reasons.length > 0) hard++;
+      // What the daemon's agent keeps of a plan it wrote (AgentService.remember: an accepted plan with its confidence):
+      // the adapter gate's anchors come from these.
+      if (ok && plan.task_nodes.some((n) => n.task !== 'compose_answer'))
+        await e.memory.longTerm.remember({
+          kind: 'plan',
+          text: s.instruction,
+          payload: { question: s.instruction, plan, planner: name, confidence },
+        });
     }
     const up = await e.edge.sync({ force: true });
     await cloud.jobs.runUntilIdle(['label']);
@@ -479,7 +496,15 @@ export class AdapterLearningUpdater implements Updater {
       decision:
         d === undefined
           ? null
-          : { kind: d.kind, code: d.code ?? null, reason: d.reason, eval_s: Math.round((d.timings_ms.total ?? 0) / 100) / 10 },
+          : {
+              kind: d.kind,
+              code: d.code ?? null,
+              reason: d.reason,
+              eval_s: Math.round((d.timings_ms.total ?? 0) / 100) / 10,
+              heldout_delta: d.heldout?.delta ?? null,
+              regression_delta: d.regression?.delta ?? null,
+            },
+      eval_sets: d === undefined ? null : e.judged.last,
       ...(trainProblem === undefined ? {} : { train_problem: String(trainProblem) }),
       ...(evalProblem === undefined ? {} : { eval_problem: evalProblem }),
       active_adapter: activeAfter,

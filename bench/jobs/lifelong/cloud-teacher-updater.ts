@@ -16,17 +16,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCloudApp, OracleReplayTeacher, openTeacherStore, type TeacherStore } from '../../../cloud/index.js';
-import {
-  HardExampleMiner,
-  HttpTeacherClient,
-  LearningEdge,
-  AuditLog,
-  PrivacyFilter,
-  Uploader,
-  DEFAULT_UPLOAD,
-} from '../../../daemon/learning/index.js';
-import { MemoryStore } from '../../../daemon/memory/index.js';
-import { systemClock, silentLogger } from '../../../daemon/system/index.js';
+import { type LearningEdge, PrivacyFilter } from '../../../daemon/learning/index.js';
+import type { MemoryStore } from '../../../daemon/memory/index.js';
 import {
   requestFor,
   type BenchSample,
@@ -36,6 +27,7 @@ import {
   type UpdaterFactoryContext,
 } from '../../harness/index.js';
 import type { PlanRequest, TaskPlan } from '../../harness/agent.js';
+import { benchEdge, edgeState } from './bench-edge.js';
 
 interface Edge {
   edge: LearningEdge;
@@ -90,42 +82,17 @@ export class CloudTeacherUpdater implements Updater {
     const have = this.edges.get(household);
     if (have !== undefined) return have;
     const cloud = await this.startCloud(ctx.workDir);
-    const dir = join(ctx.workDir, 'edge', household.replace(/[^A-Za-z0-9._-]/g, '_'));
-    rmSync(dir, { recursive: true, force: true });
-    const token = await HttpTeacherClient.enroll(cloud.url, {
-      device_id: `bench-${household}`,
-      household,
-      enrollment_secret: 'bench-enrollment',
-    });
-    const client = new HttpTeacherClient({ baseUrl: cloud.url, token });
-    const store = new MemoryStore({ file: join(dir, 'memory.db'), log: silentLogger(), clock: systemClock });
-    const audit = new AuditLog(join(dir, 'audit.jsonl'));
     const hh = ctx.households.get(household);
-    const tz = hh?.timezone ?? 'UTC';
-    const uploader = new Uploader({
-      queue: store.learning.samples,
-      client,
-      clock: systemClock,
-      audit,
-      settings: { ...DEFAULT_UPLOAD, interval_s: 0.001, jitter_s: 0 },
-      timezone: tz,
-    });
-    const edge = new LearningEdge({
-      miner: new HardExampleMiner({ minLogprob: this.minLogprob }),
+    const state = edgeState(ctx.workDir, household);
+    const edge = await benchEdge({
+      cloudUrl: cloud.url,
+      household,
+      hh,
+      state,
       filter: new PrivacyFilter({ secret: `bench-device-secret-${household}`, people: hh?.people ?? [] }),
-      uploader,
-      audit,
-      client,
-      longTerm: store.longTerm,
-      validate: {
-        cameras: hh?.cameras ?? [],
-        ...(hh?.allowTools !== undefined ? { allowTools: hh.allowTools as Array<'remember' | 'publish_to_hub'> } : {}),
-        ...(hh?.hubTopics !== undefined ? { hubTopics: hh.hubTopics } : {}),
-      },
-      stateDir: dir,
-      clock: systemClock,
+      minLogprob: this.minLogprob,
     });
-    const e = { edge, store, uploaded: 0 };
+    const e = { edge, store: state.memory, uploaded: 0 };
     this.edges.set(household, e);
     return e;
   }
