@@ -352,7 +352,8 @@ export const MQTT_REQUESTS = {
   }),
   'command/feedback': command('feedback', {
     description:
-      'thumbs up/down or a corrected answer/plan for an answer (answer_id from learning/answered); a correction or a thumbs up is kept as a local label',
+      'thumbs up/down or a corrected answer/plan for an answer (answer_id from learning/answered); ' +
+      'a correction or a thumbs up is kept as a local label',
     module: 'learning',
     request: feedbackRequest,
     response: moduleResult,
