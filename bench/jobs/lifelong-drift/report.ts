@@ -256,15 +256,29 @@ for (const c of cases)
     md.push(`| ${c.case} | ${d.row === 0 ? 'none' : d.row - 1} | ${d.n} | ${f(d.node_f1)} | ${f(d.edge_f1)} | ${f(d.v_f1)} |`);
 md.push('', '## Per round and household: the learning loop', '');
 md.push(
-  '| case | round | household | hard / asked | labels | label precision | adapter | decision | train s | device eval s | adapter bytes |',
+  'Gate: the held-out gain (on pseudo-labels) and the regression change (Δ, score = mean of node and value F1) against',
+  'the current adapter; the regression set as owner labels + anchors (the device\'s own confident plans), or "pseudo"',
+  'when it had to be filled with pseudo-labels (a run before the anchored gate records nothing here).',
+  '',
 );
-md.push('|---|---|---|---|---|---|---|---|---|---|---|');
+md.push(
+  '| case | round | household | hard / asked | labels | label precision | adapter | decision | held-out Δ | ' +
+    'regression Δ (set) | train s | device eval s | adapter bytes |',
+);
+md.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+const gateSet = (h: HouseholdRound): string =>
+  h.eval_sets === undefined || h.eval_sets === null
+    ? ''
+    : h.eval_sets.teacher_independent
+      ? ` (${h.eval_sets.regression_owner} owner + ${h.eval_sets.regression_anchors} anchors)`
+      : ` (pseudo ${h.eval_sets.regression})`;
 for (const c of cases)
   for (const u of c.updates)
     for (const h of u.households ?? [])
       md.push(
         `| ${c.case} | ${u.round} | ${h.household} | ${h.hard}/${h.questions} | ${h.labels} | ${f(h.pseudo_label_precision, 2)} | ` +
           `${h.adapter?.id ?? h.train_problem ?? '–'} | ${decided(h)} | ` +
+          `${f(h.decision?.heldout_delta ?? null, 3)} | ${f(h.decision?.regression_delta ?? null, 3)}${gateSet(h)} | ` +
           `${h.adapter?.train_s ?? '–'} | ${h.decision?.eval_s ?? '–'} | ${h.adapter?.bytes ?? '–'} |`,
       );
 md.push('', 'Per household F1 per round: the json (`next_round[].by_household`).', '');
