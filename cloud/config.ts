@@ -131,6 +131,13 @@ export const cloudConfigSchema = z.strictObject({
       python: z.string().optional(),
       steps: z.number().int().min(1).default(200),
       min_labels: z.number().int().min(1).default(50).describe('train a household adapter once it has this many new labels'),
+      replay: z
+        .strictObject({
+          file: z.string().describe("the base model's training corpus (JSONL {prompt, completion} or train_planner.py's {prompt, target})"),
+          per_label: z.number().min(0).max(20).default(3).describe('corpus records mixed in per household record'),
+        })
+        .optional()
+        .describe("rehearsal against forgetting: base-corpus records mixed into every adapter's training data"),
     })
     .prefault({}),
 });
@@ -174,7 +181,11 @@ export function loadCloudConfig(file: string): CloudConfig {
         : c.teacher.kind === 'model'
           ? { ...c.teacher, model: r(c.teacher.model) }
           : c.teacher,
-    trainer: { ...c.trainer, ...(c.trainer.base_model !== undefined ? { base_model: r(c.trainer.base_model) } : {}) },
+    trainer: {
+      ...c.trainer,
+      ...(c.trainer.base_model !== undefined ? { base_model: r(c.trainer.base_model) } : {}),
+      ...(c.trainer.replay !== undefined ? { replay: { ...c.trainer.replay, file: r(c.trainer.replay.file) } } : {}),
+    },
   };
 }
 

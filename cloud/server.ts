@@ -110,6 +110,7 @@ export async function startCloud(c: CloudConfig, log: Logger = pino({ name: 'hom
       baseModel: c.trainer.base_model!,
       privateKey: signingKey(c.keys_dir),
       steps: c.trainer.steps,
+      ...(c.trainer.replay === undefined ? {} : { replay: { file: c.trainer.replay.file, perLabel: c.trainer.replay.per_label } }),
     });
     handlers.train = adapters.train;
     handlers.publish = adapters.publish;

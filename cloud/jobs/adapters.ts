@@ -1,6 +1,8 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { adapterSample, type TaskPlan } from '../../daemon/agent/index.js';
 import { sampleContextSchema, sampleRequestContext, toJsonl } from '../../daemon/contracts/index.js';
 import { readTrainFormat } from '../../daemon/learning/adapters/index.js';
@@ -88,6 +90,21 @@ export interface AdapterJobOptions {
   alpha?: number;
   testShare?: number;
   maxPerTool?: number;
+  /**
+   * Rehearsal against forgetting: records of the base model's own training corpus mixed into every household's
+   * training data, `perLabel` of them per household record (a sample stable per job). An adapter trained on a few
+   * dozen household plans alone also changes what the base already did right: on the drift experiment, adapters
+   * taught with gold plans made the device's own confident plans worse by 0.02–0.15 plan score.
+   */
+  replay?: ReplayOptions;
+}
+
+export interface ReplayOptions {
+  /** JSONL in the base model's training format: {prompt, completion} or train_planner.py's {prompt, target}. */
+  file: string;
+  perLabel: number;
+  /** Records read from the file into the pool that is sampled from (the first ones; default 20,000). */
+  pool?: number;
 }
 
 const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -100,6 +117,7 @@ const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]/g, '_');
  */
 export class AdapterJobs {
   private format: Promise<string | null> | null = null;
+  private replayPool: Promise<string[]> | null = null;
 
   constructor(private readonly o: AdapterJobOptions) {}
 
@@ -148,6 +166,60 @@ export class AdapterJobs {
     return { jsonl: records.length === 0 ? '' : toJsonl(records), n: records.length, unusable };
   }
 
+  /** The replay pool: the first `pool` records of the replay file as {prompt, completion} JSON lines. */
+  private replayRecords(): Promise<string[]> {
+    const r = this.o.replay;
+    if (r === undefined) return Promise.resolve([]);
+    this.replayPool ??= (async () => {
+      const out: string[] = [];
+      const max = r.pool ?? 20_000;
+      const lines = createInterface({ input: createReadStream(r.file), crlfDelay: Infinity });
+      let lineNo = 0;
+      for await (const line of lines) {
+        lineNo++;
+        if (line.trim() === '') continue;
+        let rec: { prompt?: unknown; completion?: unknown; target?: unknown };
+        try {
+          rec = JSON.parse(line) as typeof rec;
+        } catch (err) {
+          throw new HomeSightError('E_TRAIN_INPUT', `replay file ${r.file}:${lineNo} is not JSON: ${(err as Error).message}`, {
+            hint: "give the base model's training corpus (train_planner.py's train.jsonl)",
+          });
+        }
+        const completion = typeof rec.completion === 'string' ? rec.completion : rec.target;
+        if (typeof rec.prompt !== 'string' || typeof completion !== 'string')
+          throw new HomeSightError('E_TRAIN_INPUT', `replay file ${r.file}:${lineNo} has no prompt and completion (or target)`, {
+            hint: "records in the base model's training format: {prompt, completion} or {prompt, target}",
+          });
+        out.push(JSON.stringify({ prompt: rec.prompt, completion }));
+        if (out.length >= max) {
+          lines.close();
+          break;
+        }
+      }
+      return out;
+    })();
+    return this.replayPool;
+  }
+
+  /** `n` replay records, a sample that depends only on `seed` (a retried job trains on the same data). */
+  private async replay(n: number, seed: number): Promise<string[]> {
+    const pool = await this.replayRecords();
+    if (pool.length === 0 || n <= 0) return [];
+    const picked: string[] = [];
+    let x = (seed * 2654435761) >>> 0 || 1;
+    for (let i = 0; i < Math.min(n, pool.length); i++) {
+      // xorshift32: small, seeded, good enough to spread the picks over the pool
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      picked.push(pool[x % pool.length]!);
+    }
+    return picked;
+  }
+
   readonly train: JobHandler = async (job: Job, ctx: JobContext): Promise<JobEffects> => {
     const { labels, count } = await this.labels(job.household);
     const curated = curate(labels, { testShare: this.o.testShare ?? 0.2, maxPerTool: this.o.maxPerTool ?? 200 });
@@ -156,6 +228,8 @@ export class AdapterJobs {
     if (train.n === 0) {
       return { result: { skipped: 'no training examples after curation', labels: count, unusable: train.unusable + test.unusable } };
     }
+    const replayed = await this.replay(Math.round(train.n * (this.o.replay?.perLabel ?? 0)), job.id);
+    if (replayed.length > 0) train.jsonl += `${replayed.join('\n')}\n`;
     const id = `${safe(job.household)}-j${job.id}`;
     const base = `jobs/${job.id}`;
     const dataKey = `${base}/train.jsonl`;
@@ -181,11 +255,19 @@ export class AdapterJobs {
       loss_start: r.lossStart,
       loss_end: r.lossEnd,
       train_samples: train.n,
+      replay_samples: replayed.length,
       corrections: curated.corrections,
       ...(r.evalNllEnd !== null ? { eval_nll: r.evalNllEnd } : {}),
     };
     ctx.log.info(
-      { id, loss: [r.lossStart, r.lossEnd], train: train.n, test: test.n, unusable: train.unusable + test.unusable },
+      {
+        id,
+        loss: [r.lossStart, r.lossEnd],
+        train: train.n,
+        replay: replayed.length,
+        test: test.n,
+        unusable: train.unusable + test.unusable,
+      },
       'adapter trained',
     );
     const payload = { id, blob: outKey, metrics, labels: count };
@@ -194,6 +276,7 @@ export class AdapterJobs {
         ...payload,
         curated: {
           train: train.n,
+          replay: replayed.length,
           test: test.n,
           corrections: curated.corrections,
           dropped: curated.dropped,

@@ -5,7 +5,7 @@
  * context cannot be written so and is counted, not sent. The owner's correction (teacher 'user') outranks the
  * teacher's pseudo-label of the same question and is trained on.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { AdapterJobs, FsBlobStore, openTeacherStore, type TrainingRunner } from '../../cloud/index.js';
@@ -114,4 +114,56 @@ t.test('planner-model samples from the uploaded context; corrections outrank; no
   t.equal(nickname?.prompt, 'now 2026-12-06 21:30 sun Europe/Berlin\nm <time-1>\nq where was bubba <time-1>\n');
   t.match(nickname?.completion, /query_events start=#0 end=#0 identity=P1a2b3c4d\n/, "the owner's correction, Tom as his pseudonym");
   t.match(effects?.result, { curated: { train: 2, corrections: 1, unusable: 1 } }, 'the label without a context is counted, not sent');
+});
+
+t.test("replay: base-corpus records mixed into the household's data, per label, the same for a retried job", async (t) => {
+  const dir = tempDir(t);
+  const store = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'cloud.db') });
+  t.teardown(() => store.close());
+  const blobs = new FsBlobStore(join(dir, 'blobs'));
+  const corpus = join(dir, 'corpus.jsonl');
+  writeFileSync(
+    corpus,
+    Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `c${i}`, prompt: `q corpus ${i}\n`, target: `count_events\nend\n` })).join(
+      '\n',
+    ),
+  );
+  const q1 = `where was ${TOM} this morning`;
+  const q2 = 'who was in the kitchen this morning';
+  await store.addSamples({ id: 'dev', household: 'h1' }, [
+    { id: 's1', question: q1, context: CONTEXT },
+    { id: 's2', question: q2, context: CONTEXT },
+  ]);
+  await store.recordLabel('h1', 's1', { question: q1, plan: plan('query_events', TOM, q1), teacher: 'model' });
+  await store.recordLabel('h1', 's2', { question: q2, plan: plan('who_was_where', ANNA, q2), teacher: 'model' });
+  const runner = new CapturingRunner(blobs, dir);
+  const options = { store, blobs, runner, baseModel: 'unused.gguf', baseFormat: PLANNER_MODEL_FORMAT, privateKey: 'unused', testShare: 0 };
+  const jobs = new AdapterJobs({ ...options, replay: { file: corpus, perLabel: 3 } });
+  const job = { id: 7, kind: 'train', household: 'h1', key: 'train:h1', payload: {}, state: 'running', attempts: 1 } as never;
+  const effects = await jobs.train(job, { signal: new AbortController().signal, log: silentLogger() });
+  const records = runner.data
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { prompt: string; completion: string });
+  t.equal(records.length, 2 + 6, 'two household records and three corpus records for each');
+  const replayed = records.filter((r) => r.prompt.startsWith('q corpus'));
+  t.equal(replayed.length, 6);
+  t.ok(
+    replayed.every((r) => r.completion === 'count_events\nend\n'),
+    "a corpus record's target is the completion",
+  );
+  t.match(effects?.result, { curated: { train: 2, replay: 6 } });
+  const first = runner.data;
+  await new AdapterJobs({ ...options, replay: { file: corpus, perLabel: 3 } }).train(job, {
+    signal: new AbortController().signal,
+    log: silentLogger(),
+  });
+  t.equal(runner.data, first, 'a retried job trains on the same data');
+
+  writeFileSync(corpus, '{"prompt": "q only a prompt"}\n');
+  const bad = new AdapterJobs({ ...options, replay: { file: corpus, perLabel: 1 } });
+  await t.rejects(bad.train(job, { signal: new AbortController().signal, log: silentLogger() }), {
+    code: 'E_TRAIN_INPUT',
+    message: /corpus\.jsonl:1 has no prompt and completion/,
+  });
 });
