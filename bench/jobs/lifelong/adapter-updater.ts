@@ -88,6 +88,8 @@ interface Settings {
   /** anchored: the regression set is labels the teacher did not write (the daemon's gate); labels-only: corrections and
    * pseudo-labels only, as before anchors (the second drift run's gate, kept for the comparison). */
   gate: 'anchored' | 'labels-only';
+  /** Rehearsal: base-corpus records mixed into each adapter's training data (cloud AdapterJobs replay). */
+  replay: { file: string; perLabel: number } | null;
   evalMax: number;
   threads: number;
 }
@@ -183,10 +185,16 @@ function settingsOf(f: UpdaterFactoryContext): Settings {
   for (const [key, file] of [
     ['base_model', f.resolvePath(s.base_model)],
     ...(teacher === 'model' ? [['teacher_model', f.resolvePath(String(s.teacher_model))]] : []),
+    ...(typeof s.replay_file === 'string' ? [['replay_file', f.resolvePath(s.replay_file)]] : []),
   ])
     if (!existsSync(file!))
       throw new HomeSightError('E_MODEL_MISSING', `cloud_adapters updater: ${key} ${file} does not exist`, {
-        hint: key === 'teacher_model' ? 'train the teacher model first (cloud/trainer/train_planner.py)' : 'check the path',
+        hint:
+          key === 'teacher_model'
+            ? 'train the teacher model first (cloud/trainer/train_planner.py)'
+            : key === 'replay_file'
+              ? 'build the planner corpus first (npm run corpus)'
+              : 'check the path',
       });
   return {
     teacher,
@@ -203,6 +211,10 @@ function settingsOf(f: UpdaterFactoryContext): Settings {
     margin: num(s.margin, 0.01),
     regressionTolerance: num(s.regression_tolerance, 0.02),
     gate: s.gate === 'labels-only' ? 'labels-only' : 'anchored',
+    replay:
+      typeof s.replay_file === 'string' && num(s.replay_per_label, 0) > 0
+        ? { file: f.resolvePath(s.replay_file), perLabel: num(s.replay_per_label, 0) }
+        : null,
     evalMax: num(s.eval_max, 16),
     threads: num(s.threads, 1),
   };
@@ -256,6 +268,7 @@ export class AdapterLearningUpdater implements Updater {
       steps: this.s.steps,
       rank: this.s.rank,
       alpha: this.s.alpha,
+      ...(this.s.replay === null ? {} : { replay: this.s.replay }),
     });
     const jobs = new JobRunner({
       store,
