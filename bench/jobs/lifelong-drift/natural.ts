@@ -25,7 +25,8 @@ const sha256 = createHash('sha256').update(readFileSync(QUESTIONS)).digest('hex'
 
 // the final adopted adapter of every household of every adapter row
 const adapters: Array<{ row: string; household: string; id: string; file: string }> = [];
-for (const row of ['edge-adapters-oracle-teacher', 'edge-adapters-model-teacher']) {
+const adapterRows = existsSync(values.workspace) ? readdirSync(values.workspace).filter((r) => r.startsWith('edge-adapters-')) : [];
+for (const row of adapterRows.sort()) {
   const base = join(values.workspace, row);
   if (!existsSync(base)) continue;
   // the most recently started case (a changed updater or setting is a new case id)
