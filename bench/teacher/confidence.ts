@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { ModelTeacher, type TeacherLabel } from '../../cloud/index.js';
@@ -69,7 +69,7 @@ async function measure(): Promise<Result> {
   const ms: Record<string, number | null> = {};
   const voted: string[] = [];
   for (const model of models) {
-    const short = basename(model, '.gguf');
+    const short = `${basename(dirname(model))}/${basename(model, '.gguf')}`;
     const teachers = {
       [`${short}: voted (k=5, T=0.7, seed 1)`]: new ModelTeacher({ model, gpuLayers: 0, threads: 1 }),
       [`${short}: greedy (k=1, T=0)`]: new ModelTeacher({ model, gpuLayers: 0, threads: 1, voting: { samples: 1, temperature: 0 } }),
