@@ -101,6 +101,13 @@ export const cloudConfigSchema = z.strictObject({
         max_tokens: z.number().int().min(16).default(256).describe('most tokens of one sampled plan'),
         timeout_ms: z.number().int().min(100).default(60_000).describe('bound for one sampled plan'),
         max_nodes: z.number().int().min(2).max(8).default(8).describe('most nodes of a plan'),
+        agree_with: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            "more planner GGUFs run with the same settings: a label only where every model's voted plan is the same " +
+              '(the lowest confidence); more precise, fewer labels',
+          ),
         ...voting,
       }),
       z.strictObject({
@@ -179,7 +186,7 @@ export function loadCloudConfig(file: string): CloudConfig {
       c.teacher.kind === 'oracle'
         ? { ...c.teacher, dataset: c.teacher.dataset.map(r) }
         : c.teacher.kind === 'model'
-          ? { ...c.teacher, model: r(c.teacher.model) }
+          ? { ...c.teacher, model: r(c.teacher.model), agree_with: c.teacher.agree_with.map(r) }
           : c.teacher,
     trainer: {
       ...c.trainer,

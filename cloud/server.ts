@@ -15,6 +15,7 @@ import { FsBlobStore, S3BlobStore, type BlobStore } from './blobs/index.js';
 import { cloudConfigSchema, loadCloudConfig, s3Settings, storageSettings, type CloudConfig } from './config.js';
 import { AdapterJobs, JobRunner, Labeler, LocalTrainingRunner, type JobHandler } from './jobs/index.js';
 import { openTeacherStore, type JobKind } from './store/index.js';
+import { AgreementTeacher } from './agreement-teacher.js';
 import { ModelTeacher } from './model-teacher.js';
 import { OpenAiTeacher, OracleReplayTeacher, type TeacherPlanner } from './teacher.js';
 import { LocalProcessTrainer } from './trainer/index.js';
@@ -24,17 +25,19 @@ export function teacherFromConfig(c: CloudConfig, log?: Logger): TeacherPlanner 
   if (t.kind === 'oracle') return new OracleReplayTeacher(t.dataset);
   const voting = { samples: t.samples, temperature: t.temperature, seed: t.seed };
   if (t.kind === 'model') {
-    return new ModelTeacher({
-      model: t.model,
-      voting,
-      threads: t.threads,
-      gpuLayers: t.gpu_layers,
-      contextSize: t.context_size,
-      maxTokens: t.max_tokens,
-      timeoutMs: t.timeout_ms,
-      maxNodes: t.max_nodes,
-      ...(log !== undefined ? { log: log.child({ part: 'teacher' }) } : {}),
-    });
+    const teacher = (model: string): ModelTeacher =>
+      new ModelTeacher({
+        model,
+        voting,
+        threads: t.threads,
+        gpuLayers: t.gpu_layers,
+        contextSize: t.context_size,
+        maxTokens: t.max_tokens,
+        timeoutMs: t.timeout_ms,
+        maxNodes: t.max_nodes,
+        ...(log !== undefined ? { log: log.child({ part: 'teacher' }) } : {}),
+      });
+    return t.agree_with.length === 0 ? teacher(t.model) : new AgreementTeacher([t.model, ...t.agree_with].map(teacher));
   }
   const key = t.api_key_file === undefined ? undefined : readFileSync(t.api_key_file, 'utf8').trim();
   return new OpenAiTeacher({

@@ -5,7 +5,17 @@
  */
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { loadCloudConfig, OpenAiTeacher, planIssues, voteOnPlans, withTeacherModel } from '../../cloud/index.js';
+import {
+  AgreementTeacher,
+  cloudConfigSchema,
+  loadCloudConfig,
+  OpenAiTeacher,
+  planIssues,
+  type TeacherPlanner,
+  teacherFromConfig,
+  voteOnPlans,
+  withTeacherModel,
+} from '../../cloud/index.js';
 import type { TaskPlan } from '../../daemon/agent/index.js';
 import type { SampleContext } from '../../daemon/contracts/index.js';
 
@@ -102,4 +112,31 @@ t.test('teacher config: the example labels with a model, the oracle is never the
   t.same([c.teacher.min_confidence, c.teacher.kind === 'model' && c.teacher.samples], [0.6, 5]);
   const other = withTeacherModel({ ...c, teacher: { ...c.teacher, min_confidence: 0.9 } }, '/models/big.gguf');
   t.same(other.teacher.kind === 'model' && [other.teacher.model, other.teacher.min_confidence], ['/models/big.gguf', 0.9]);
+});
+
+t.test('agreement: a label only where every teacher voted for the same plan, with the lowest confidence', async (t) => {
+  const fixed = (name: string, p: TaskPlan | null, confidence: number): TeacherPlanner => ({
+    name,
+    plan: async () => ({ plan: p, confidence, samples: 5, valid: p === null ? 0 : 5, votes: Math.round(confidence * 5), issues: [] }),
+  });
+  const input = { household: 'h', question: `where is ${BOB}`, context: CONTEXT };
+  const a = fixed('big', plan({ person: BOB, when: 'This Morning' }), 1);
+  const agreed = await new AgreementTeacher([a, fixed('small', plan({ when: 'this morning', person: BOB }), 0.6)]).plan(input);
+  t.same([agreed.plan, agreed.confidence, agreed.votes, agreed.samples], [plan({ person: BOB, when: 'This Morning' }), 0.6, 3, 10]);
+  const disagreed = await new AgreementTeacher([a, fixed('small', plan({ person: BOB }, 'who_was_where'), 1)]).plan(input);
+  t.same([disagreed.plan, disagreed.confidence], [null, 0]);
+  t.match(disagreed.issues, [/small voted for another plan than big/]);
+  let asked = false;
+  const second: TeacherPlanner = { name: 'second', plan: async () => ((asked = true), { ...(await a.plan(input)) }) };
+  const noPlan = await new AgreementTeacher([fixed('big', null, 0), second]).plan(input);
+  t.same([noPlan.plan, asked], [null, false], 'the first teacher without a plan decides; the others are not asked');
+  t.match(noPlan.issues, [/big gave no plan/]);
+});
+
+t.test('teacher config: agree_with makes the model teacher an agreement of models', async (t) => {
+  const c = loadCloudConfig(fileURLToPath(new URL('../../cloud/teacher.example.yaml', import.meta.url)));
+  const both = { ...c, teacher: cloudConfigSchema.shape.teacher.parse({ ...c.teacher, agree_with: ['/models/small.gguf'] }) };
+  const teacher = teacherFromConfig(both);
+  t.equal(teacher.name.startsWith('agree('), true, teacher.name);
+  t.equal(teacherFromConfig(c) instanceof AgreementTeacher, false, 'one model without agree_with');
 });

@@ -17,7 +17,8 @@
  * gold plans, the adapter decision, training seconds, device evaluation seconds and adapter bytes.
  *
  * Hyperparameters: teacher (oracle | model), dataset (gold JSONL: the oracle's plans and the reference for
- * pseudo-label precision), base_model (the edge's GGUF), teacher_model (the model teacher's GGUF), teacher_samples,
+ * pseudo-label precision), base_model (the edge's GGUF), teacher_model (the model teacher's GGUF; a list: an
+ * AgreementTeacher of those models, a label only where all agree), teacher_samples,
  * teacher_temperature, min_confidence (teacher labels below it are not pseudo-labels), steps, rank, alpha, lr,
  * min_logprob (mining threshold), margin and regression_tolerance (adoption policy), eval_max, threads.
  */
@@ -26,6 +27,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AdapterJobs,
+  AgreementTeacher,
   buildCloudApp,
   FsBlobStore,
   JobRunner,
@@ -75,7 +77,8 @@ interface Settings {
   teacher: 'oracle' | 'model';
   dataset: string[];
   baseModel: string;
-  teacherModel: string | null;
+  /** The model teacher's GGUFs: one, or several that must agree (AgreementTeacher). */
+  teacherModels: string[];
   teacherSamples: number;
   teacherTemperature: number;
   minConfidence: number;
@@ -179,12 +182,15 @@ function settingsOf(f: UpdaterFactoryContext): Settings {
       'E_BENCH_UPDATER',
       `cloud_adapters updater: gate must be anchored or labels-only (got ${JSON.stringify(s.gate)})`,
     );
-  if (teacher === 'model' && typeof s.teacher_model !== 'string')
-    throw new HomeSightError('E_BENCH_UPDATER', 'cloud_adapters updater: teacher: model needs teacher_model (a planner GGUF)');
+  const teacherModels = (
+    Array.isArray(s.teacher_model) ? s.teacher_model : typeof s.teacher_model === 'string' ? [s.teacher_model] : []
+  ).map((m) => f.resolvePath(String(m)));
+  if (teacher === 'model' && teacherModels.length === 0)
+    throw new HomeSightError('E_BENCH_UPDATER', 'cloud_adapters updater: teacher: model needs teacher_model (a planner GGUF, or a list)');
   // Fail the test case up front (the others still run) rather than in its first round.
   for (const [key, file] of [
     ['base_model', f.resolvePath(s.base_model)],
-    ...(teacher === 'model' ? [['teacher_model', f.resolvePath(String(s.teacher_model))]] : []),
+    ...(teacher === 'model' ? teacherModels.map((m) => ['teacher_model', m]) : []),
     ...(typeof s.replay_file === 'string' ? [['replay_file', f.resolvePath(s.replay_file)]] : []),
   ])
     if (!existsSync(file!))
@@ -200,7 +206,7 @@ function settingsOf(f: UpdaterFactoryContext): Settings {
     teacher,
     dataset,
     baseModel: f.resolvePath(s.base_model),
-    teacherModel: typeof s.teacher_model === 'string' ? f.resolvePath(s.teacher_model) : null,
+    teacherModels,
     teacherSamples: num(s.teacher_samples, 5),
     teacherTemperature: num(s.teacher_temperature, 0.7),
     minConfidence: num(s.min_confidence, 0.6),
@@ -599,13 +605,17 @@ async function oracleOrModel(
   filters: ReadonlyMap<string, PrivacyFilter>,
 ): Promise<TeacherPlanner> {
   if (s.teacher === 'oracle') return new DeviceOracle(gold, filters);
-  const teacher = new ModelTeacher({
-    model: s.teacherModel!,
-    voting: { samples: s.teacherSamples, temperature: s.teacherTemperature },
-    threads: s.threads,
-    gpuLayers: 0,
-  });
-  await teacher.load();
+  const models = s.teacherModels.map(
+    (model) =>
+      new ModelTeacher({
+        model,
+        voting: { samples: s.teacherSamples, temperature: s.teacherTemperature },
+        threads: s.threads,
+        gpuLayers: 0,
+      }),
+  );
+  const teacher = models.length === 1 ? models[0]! : new AgreementTeacher(models);
+  await teacher.load?.();
   return teacher;
 }
 
