@@ -188,19 +188,26 @@ for (const alg of job.algorithms) {
 }
 
 const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined ? '–' : x.toFixed(d));
-const teacher = cases.find((c) => c.case.startsWith('teacher'));
-const ratio = (c: CaseReport, m: Metric): number | null => {
+// every teacher-alone row (the teacher at different training lengths): each case's final row against each
+const teachers = cases.filter((c) => c.case.startsWith('teacher'));
+const teacher = teachers[0];
+const ratioTo = (c: CaseReport, t: CaseReport | undefined, m: Metric): number | null => {
   const a = c.final?.[m];
-  const b = teacher?.final?.[m];
+  const b = t?.final?.[m];
   return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
 };
+const ratio = (c: CaseReport, m: Metric): number | null => ratioTo(c, teacher, m);
 const out = {
   job: values.job,
   dataset: env.dataset.fingerprint,
   households,
   rounds,
   written: new Date().toISOString(),
-  cases: cases.map((c) => ({ ...c, vs_teacher: teacher === undefined ? null : Object.fromEntries(METRICS.map((m) => [m, ratio(c, m)])) })),
+  cases: cases.map((c) => ({
+    ...c,
+    vs_teacher: teacher === undefined ? null : Object.fromEntries(METRICS.map((m) => [m, ratio(c, m)])),
+    vs_teachers: Object.fromEntries(teachers.map((t) => [t.case, Object.fromEntries(METRICS.map((m) => [m, ratioTo(c, t, m)]))])),
+  })),
 };
 writeFileSync(`${values.out}.json`, JSON.stringify(out, null, 2) + '\n');
 
@@ -225,13 +232,18 @@ const vsBare = (c: CaseReport, m: Metric): number | null => {
   const b = bare?.final?.[m];
   return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
 };
-md.push('| case | rounds done | node F1 | edge F1 | value F1 | BWT | FWT | node / value F1 × edge-base | node / value F1 × teacher |');
-md.push('|---|---|---|---|---|---|---|---|---|');
+md.push(
+  '| case | rounds done | node F1 | edge F1 | value F1 | BWT | FWT | node / value F1 × edge-base | ' +
+    teachers.map((t) => `node / value F1 × ${t.case}`).join(' | ') +
+    ' |',
+);
+md.push(`|---|---|---|---|---|---|---|---|${teachers.map(() => '---|').join('')}`);
 for (const c of cases)
   md.push(
     `| ${c.case} | ${c.rounds_done} | ${f(c.final?.node_f1)} | ${f(c.final?.edge_f1)} | ${f(c.final?.v_f1)} | ` +
       `${f(c.BWT)} | ${f(c.FWT)} | ${f(vsBare(c, 'node_f1'))} / ${f(vsBare(c, 'v_f1'))} | ` +
-      `${f(ratio(c, 'node_f1'))} / ${f(ratio(c, 'v_f1'))} |`,
+      teachers.map((t) => `${f(ratioTo(c, t, 'node_f1'))} / ${f(ratioTo(c, t, 'v_f1'))}`).join(' | ') +
+      ' |',
   );
 if (existsSync(values.natural)) {
   const nat = JSON.parse(readFileSync(values.natural, 'utf8')) as {
@@ -254,6 +266,29 @@ md.push('| case | after round | questions | node F1 | edge F1 | value F1 |', '|-
 for (const c of cases)
   for (const d of c.drift_words)
     md.push(`| ${c.case} | ${d.row === 0 ? 'none' : d.row - 1} | ${d.n} | ${f(d.node_f1)} | ${f(d.edge_f1)} | ${f(d.v_f1)} |`);
+md.push('', '## The learning loop per case (all rounds and households)', '');
+md.push(
+  '| case | hard / asked | labels (gold) | label precision | adopted / rejected / undecided / rolled back | train s mean / max | ' +
+    'device eval s mean / max | adapter bytes max |',
+);
+md.push('|---|---|---|---|---|---|---|---|');
+for (const c of cases) {
+  const hs = c.updates.flatMap((u) => u.households ?? []);
+  if (hs.length === 0) continue;
+  const sum = (g: (h: HouseholdRound) => number): number => hs.reduce((a, h) => a + g(h), 0);
+  const stats = (xs: number[]): string =>
+    xs.length === 0 ? '–' : `${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)} / ${Math.max(...xs).toFixed(1)}`;
+  const labels = sum((h) => h.labels);
+  const count = (k: string): number => hs.filter((h) => h.decision?.kind === k).length;
+  md.push(
+    `| ${c.case} | ${sum((h) => h.hard)} / ${sum((h) => h.questions)} | ${labels} (${sum((h) => h.labels_correct)}) | ` +
+      `${labels === 0 ? '–' : (sum((h) => h.labels_correct) / labels).toFixed(2)} | ` +
+      `${count('adopt')} / ${count('reject')} / ${hs.filter((h) => h.eval_problem !== undefined).length} / ` +
+      `${hs.filter((h) => h.rolled_back).length} | ${stats(hs.flatMap((h) => (h.adapter === null ? [] : [h.adapter.train_s])))} | ` +
+      `${stats(hs.flatMap((h) => (h.decision === null ? [] : [h.decision.eval_s])))} | ` +
+      `${Math.max(0, ...hs.map((h) => h.adapter?.bytes ?? 0)).toLocaleString('en')} |`,
+  );
+}
 md.push('', '## Per round and household: the learning loop', '');
 md.push(
   'Gate: the held-out gain (on pseudo-labels) and the regression change (Δ, score = mean of node and value F1) against',
