@@ -2,8 +2,35 @@ import { samePlan, type TaskPlan } from '../daemon/agent/index.js';
 import type { TeacherInput, TeacherPlanner } from './teacher.js';
 import type { TeacherLabel } from './teacher-vote.js';
 
-/** Case does not make a plan another (a model may write a time phrase's words lower-cased). */
 const lowerCased = (plan: TaskPlan): TaskPlan => JSON.parse(JSON.stringify(plan).toLowerCase()) as TaskPlan;
+
+/** samePlan with case ignored: case does not make a plan another (a model may write a time phrase's words lower-cased). */
+export const samePlanIgnoringCase = (a: TaskPlan, b: TaskPlan): boolean => samePlan(lowerCased(a), lowerCased(b));
+
+/**
+ * One label from several teachers' labels of the same question (`names` in the same order): the first one's plan
+ * where every plan is the same task graph, with the lowest confidence and votes; else no plan, and why. A list cut
+ * short at a teacher without a plan is that teacher's "no plan".
+ */
+export function agreedLabel(labels: readonly TeacherLabel[], names: readonly string[]): TeacherLabel {
+  const samples = labels.reduce((s, l) => s + l.samples, 0);
+  const valid = labels.reduce((s, l) => s + l.valid, 0);
+  const issues = [...new Set(labels.flatMap((l) => l.issues))];
+  const none = (why: string): TeacherLabel => ({ plan: null, confidence: 0, samples, valid, votes: 0, issues: [...issues, why] });
+  const missing = labels.findIndex((l) => l.plan === null);
+  if (missing >= 0) return none(`${names[missing]} gave no plan`);
+  const first = labels[0]!;
+  const disagree = labels.findIndex((l) => !samePlanIgnoringCase(l.plan!, first.plan!));
+  if (disagree > 0) return none(`${names[disagree]} voted for another plan than ${names[0]}`);
+  return {
+    plan: first.plan,
+    confidence: Math.min(...labels.map((l) => l.confidence)),
+    samples,
+    valid,
+    votes: Math.min(...labels.map((l) => l.votes)),
+    issues,
+  };
+}
 
 /**
  * Several teachers as one: a label only where every teacher's voted plan is the same task graph (samePlan, case
@@ -35,22 +62,9 @@ export class AgreementTeacher implements TeacherPlanner {
       // the first teacher without a plan decides: no label, whatever the others say
       if (l.plan === null) break;
     }
-    const samples = labels.reduce((s, l) => s + l.samples, 0);
-    const valid = labels.reduce((s, l) => s + l.valid, 0);
-    const issues = [...new Set(labels.flatMap((l) => l.issues))];
-    const first = labels[0]!;
-    const none = (why: string): TeacherLabel => ({ plan: null, confidence: 0, samples, valid, votes: 0, issues: [...issues, why] });
-    if (labels.length < this.teachers.length || labels.some((l) => l.plan === null))
-      return none(`${this.teachers[labels.length - 1]!.name} gave no plan`);
-    const disagree = labels.findIndex((l) => !samePlan(lowerCased(l.plan!), lowerCased(first.plan!)));
-    if (disagree > 0) return none(`${this.teachers[disagree]!.name} voted for another plan than ${this.teachers[0]!.name}`);
-    return {
-      plan: first.plan,
-      confidence: Math.min(...labels.map((l) => l.confidence)),
-      samples,
-      valid,
-      votes: Math.min(...labels.map((l) => l.votes)),
-      issues,
-    };
+    return agreedLabel(
+      labels,
+      this.teachers.map((t) => t.name),
+    );
   }
 }

@@ -17,7 +17,7 @@ export { FsBlobStore, S3BlobStore, type BlobStore } from './blobs/index.js';
 export { AdapterJobs, JobRunner, Labeler, LocalTrainingRunner, type AdapterJobOptions, type TrainingRunner } from './jobs/index.js';
 export { OracleReplayTeacher, OpenAiTeacher, type TeacherPlanner, type TeacherInput, type OpenAiTeacherOptions } from './teacher.js';
 export { ModelTeacher, type ModelTeacherOptions } from './model-teacher.js';
-export { AgreementTeacher } from './agreement-teacher.js';
+export { AgreementTeacher, agreedLabel, samePlanIgnoringCase } from './agreement-teacher.js';
 export { planIssues, voteOnPlans, SELF_CONSISTENCY_DEFAULTS, type SelfConsistency, type TeacherLabel } from './teacher-vote.js';
 export { curate, mainTool, type Curated, type CurationOptions, type LabeledPlan } from './curation.js';
 export { cloudConfigSchema, loadCloudConfig, type CloudConfig } from './config.js';

@@ -19,17 +19,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { ModelTeacher, type TeacherLabel } from '../../cloud/index.js';
-import { samePlan, type TaskPlan } from '../../daemon/agent/index.js';
+import { agreedLabel, ModelTeacher, samePlanIgnoringCase, type TeacherLabel } from '../../cloud/index.js';
+import type { TaskPlan } from '../../daemon/agent/index.js';
 import { planContextOf } from '../../daemon/contracts/index.js';
 import { PrivacyFilter } from '../../daemon/learning/index.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { loadDataset, renderSvg, requestFor } from '../harness/index.js';
-
-/** Case does not make a plan another (the model writes a time phrase's words as the question has them, or lower). */
-function lowerCased(plan: TaskPlan): TaskPlan {
-  return JSON.parse(JSON.stringify(plan).toLowerCase()) as TaskPlan;
-}
 
 const QUESTIONS = 'var/datasets/planner-corpus/disjoint-q2a/questions.jsonl';
 const HOUSEHOLDS = 'var/datasets/planner-corpus/disjoint-q2a/households.json';
@@ -57,7 +52,8 @@ interface Result {
   }>;
 }
 
-type Row = { id: string; confidence: number; exact: boolean; plan: TaskPlan | null };
+/** A teacher's label of one question, and whether it is the gold task graph. */
+type Row = { id: string; label: TeacherLabel; exact: boolean };
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -89,33 +85,23 @@ async function measure(): Promise<Result> {
           question: filter.maskText(s.instruction),
           context: filter.maskContext(planContextOf(req)),
         });
-        r.push({
-          id: s.id,
-          confidence: label.confidence,
-          plan: label.plan,
-          exact: label.plan !== null && samePlan(lowerCased(label.plan), lowerCased(gold)),
-        });
+        r.push({ id: s.id, label, exact: label.plan !== null && samePlanIgnoringCase(label.plan, gold) });
         if (++n % 25 === 0) process.stderr.write(`${name}: ${n}/${data.test.length}\n`);
       }
       ms[name] = (performance.now() - t0) / data.test.length;
       await teacher.dispose();
     }
   }
-  // Pairs: a label only where both voted plans are the same task graph.
+  // Pairs: the two voted labels combined as the AgreementTeacher combines them (without drawing them again).
   for (let i = 0; i < voted.length; i++)
     for (let j = i + 1; j < voted.length; j++) {
       const a = rows[voted[i]!]!;
       const b = rows[voted[j]!]!;
-      const name = `${voted[i]!.split(':')[0]} + ${voted[j]!.split(':')[0]}: both voted plans agree`;
+      const names = [voted[i]!.split(':')[0]!, voted[j]!.split(':')[0]!];
+      const name = `${names[0]} + ${names[1]}: both voted plans agree`;
       rows[name] = a.map((x, k) => {
-        const y = b[k]!;
-        const agree = x.plan !== null && y.plan !== null && samePlan(lowerCased(x.plan), lowerCased(y.plan));
-        return {
-          id: x.id,
-          confidence: agree ? Math.min(x.confidence, y.confidence) : 0,
-          exact: agree && x.exact,
-          plan: agree ? x.plan : null,
-        };
+        const label = agreedLabel([x.label, b[k]!.label], names);
+        return { id: x.id, label, exact: label.plan !== null && x.exact };
       });
       ms[name] = null;
     }
@@ -125,7 +111,7 @@ async function measure(): Promise<Result> {
     teacher: name,
     ms_per_question: ms[name] === null ? null : Math.round(ms[name]!),
     thresholds: THRESHOLDS.map((th) => {
-      const kept = r.filter((x) => x.plan !== null && x.confidence >= th);
+      const kept = r.filter((x) => x.label.plan !== null && x.label.confidence >= th);
       return {
         min_confidence: th,
         coverage: kept.length / r.length,
