@@ -41,10 +41,15 @@ const plan = (tool: string, identity: string, question: string): TaskPlan => ({
   task_links: [],
 });
 
+const TRAIN_JOB = { id: 7, kind: 'train', household: 'h1', key: 'train:h1', payload: {}, state: 'running', attempts: 1 } as never;
+const jobContext = () => ({ signal: new AbortController().signal, log: silentLogger() });
+
 /** A training runner that keeps the data it was given instead of training. */
 class CapturingRunner implements TrainingRunner {
   readonly name = 'capture';
   data = '';
+  /** The training data's records. */
+  records: Array<{ prompt: string; completion: string }> = [];
   constructor(
     private readonly blobs: FsBlobStore,
     private readonly dir: string,
@@ -53,6 +58,10 @@ class CapturingRunner implements TrainingRunner {
     const file = join(this.dir, 'train.jsonl');
     await this.blobs.download(spec.dataKey, file);
     this.data = readFileSync(file, 'utf8');
+    this.records = this.data
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { prompt: string; completion: string });
     const none = { sha256: '', baseSha256: '', lossStart: 1, lossEnd: 0.5, evalNllStart: null, evalNllEnd: null };
     return {
       ...none,
@@ -96,12 +105,8 @@ t.test('planner-model samples from the uploaded context; corrections outrank; no
     privateKey: 'unused',
     testShare: 0,
   });
-  const job = { id: 7, kind: 'train', household: 'h1', key: 'train:h1', payload: {}, state: 'running', attempts: 1 } as never;
-  const effects = await jobs.train(job, { signal: new AbortController().signal, log: silentLogger() });
-  const records = runner.data
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { prompt: string; completion: string });
+  const effects = await jobs.train(TRAIN_JOB, jobContext());
+  const records = runner.records;
   const known = records.find((r) => r.prompt.includes('<person-1>'));
   const nickname = records.find((r) => r.prompt.includes('bubba'));
   t.equal(records.length, 2);
@@ -139,12 +144,8 @@ t.test("replay: base-corpus records mixed into the household's data, per label, 
   const runner = new CapturingRunner(blobs, dir);
   const options = { store, blobs, runner, baseModel: 'unused.gguf', baseFormat: PLANNER_MODEL_FORMAT, privateKey: 'unused', testShare: 0 };
   const jobs = new AdapterJobs({ ...options, replay: { file: corpus, perLabel: 3 } });
-  const job = { id: 7, kind: 'train', household: 'h1', key: 'train:h1', payload: {}, state: 'running', attempts: 1 } as never;
-  const effects = await jobs.train(job, { signal: new AbortController().signal, log: silentLogger() });
-  const records = runner.data
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { prompt: string; completion: string });
+  const effects = await jobs.train(TRAIN_JOB, jobContext());
+  const records = runner.records;
   t.equal(records.length, 2 + 6, 'two household records and three corpus records for each');
   const replayed = records.filter((r) => r.prompt.startsWith('q corpus'));
   t.equal(replayed.length, 6);
@@ -154,15 +155,12 @@ t.test("replay: base-corpus records mixed into the household's data, per label, 
   );
   t.match(effects?.result, { curated: { train: 2, replay: 6 } });
   const first = runner.data;
-  await new AdapterJobs({ ...options, replay: { file: corpus, perLabel: 3 } }).train(job, {
-    signal: new AbortController().signal,
-    log: silentLogger(),
-  });
+  await new AdapterJobs({ ...options, replay: { file: corpus, perLabel: 3 } }).train(TRAIN_JOB, jobContext());
   t.equal(runner.data, first, 'a retried job trains on the same data');
 
   writeFileSync(corpus, '{"prompt": "q only a prompt"}\n');
   const bad = new AdapterJobs({ ...options, replay: { file: corpus, perLabel: 1 } });
-  await t.rejects(bad.train(job, { signal: new AbortController().signal, log: silentLogger() }), {
+  await t.rejects(bad.train(TRAIN_JOB, jobContext()), {
     code: 'E_TRAIN_INPUT',
     message: /corpus\.jsonl:1 has no prompt and completion/,
   });
