@@ -190,13 +190,11 @@ for (const alg of job.algorithms) {
 const f = (x: number | null | undefined, d = 3): string => (x === null || x === undefined ? '–' : x.toFixed(d));
 // every teacher-alone row (the teacher at different training lengths): each case's final row against each
 const teachers = cases.filter((c) => c.case.startsWith('teacher'));
-const teacher = teachers[0];
-const ratioTo = (c: CaseReport, t: CaseReport | undefined, m: Metric): number | null => {
+const ratioTo = (c: CaseReport, t: CaseReport, m: Metric): number | null => {
   const a = c.final?.[m];
-  const b = t?.final?.[m];
+  const b = t.final?.[m];
   return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
 };
-const ratio = (c: CaseReport, m: Metric): number | null => ratioTo(c, teacher, m);
 const out = {
   job: values.job,
   dataset: env.dataset.fingerprint,
@@ -205,7 +203,6 @@ const out = {
   written: new Date().toISOString(),
   cases: cases.map((c) => ({
     ...c,
-    vs_teacher: teacher === undefined ? null : Object.fromEntries(METRICS.map((m) => [m, ratio(c, m)])),
     vs_teachers: Object.fromEntries(teachers.map((t) => [t.case, Object.fromEntries(METRICS.map((m) => [m, ratioTo(c, t, m)]))])),
   })),
 };
@@ -227,11 +224,7 @@ for (const c of cases)
   for (const r of c.next_round) md.push(`| ${c.case} | ${r.round} | ${f(r.node_f1)} | ${f(r.edge_f1)} | ${f(r.v_f1)} |`);
 md.push('', "## Final row (all rounds' questions after the last finished round) and lifelong scores", '');
 const bare = cases.find((c) => c.case === 'edge-base');
-const vsBare = (c: CaseReport, m: Metric): number | null => {
-  const a = c.final?.[m];
-  const b = bare?.final?.[m];
-  return a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b;
-};
+const vsBare = (c: CaseReport, m: Metric): number | null => (bare === undefined ? null : ratioTo(c, bare, m));
 md.push(
   '| case | rounds done | node F1 | edge F1 | value F1 | BWT | FWT | node / value F1 × edge-base | ' +
     teachers.map((t) => `node / value F1 × ${t.case}`).join(' | ') +
