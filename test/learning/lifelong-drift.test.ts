@@ -3,6 +3,7 @@
  * loop runs — the shipped planner model plans the question stream, hard examples go through the privacy filter to the
  * cloud teacher app, the oracle teacher labels them, a LoRA adapter is trained on the shipped model (train_lora.py),
  * signed, and the device lifecycle adopts or rejects it; the household's planner follows its adapter store.
+ * The simulated owner corrects up to 2 wrong answers a round (feedback with the gold plan).
  * Asserts the per-round records and that decisions were made — not how good they are (a few steps teach little).
  */
 import t from 'tap';
@@ -90,6 +91,7 @@ ${planner}    - type: updater
         - steps: {values: [8]}
         - min_logprob: {values: [0]}
         - eval_max: {values: [6]}
+        - owner_corrections: {values: [2]}
 `,
   );
   writeFileSync(
@@ -135,6 +137,9 @@ ${planner}    - type: updater
       t.ok(h.adapter !== null && h.adapter.bytes > 0, `${h.household} r${round}: an adapter was trained and published`);
       t.ok(h.decision !== null && ['adopt', 'reject'].includes(h.decision.kind), `${h.household} r${round}: the device decided on it`);
       t.ok(h.eval_sets !== null && h.eval_sets.regression >= 2, `${h.household} r${round}: what it was judged on is recorded`);
+      // the simulated owner corrects what the edge got wrong (at most 2 a round): owner labels the gate must not lose
+      t.ok(h.owner_corrections >= 1 && h.owner_corrections <= 2, `${h.household} r${round}: the owner corrected 1–2 wrong answers`);
+      t.ok((h.eval_sets?.regression_owner ?? 0) >= 1, `${h.household} r${round}: the corrections are in the regression set`);
     }
   }
   t.type(c.metrics.BWT, 'number');

@@ -261,10 +261,10 @@ for (const c of cases)
     md.push(`| ${c.case} | ${d.row === 0 ? 'none' : d.row - 1} | ${d.n} | ${f(d.node_f1)} | ${f(d.edge_f1)} | ${f(d.v_f1)} |`);
 md.push('', '## The learning loop per case (all rounds and households)', '');
 md.push(
-  '| case | hard / asked | labels (gold) | label precision | adopted / rejected / undecided / rolled back | train s mean / max | ' +
-    'device eval s mean / max | adapter bytes max |',
+  '| case | hard / asked | owner corrections | teacher labels (gold) | label precision | adopted / rejected / undecided / rolled back | ' +
+    'train s mean / max | device eval s mean / max | adapter bytes max |',
 );
-md.push('|---|---|---|---|---|---|---|---|');
+md.push('|---|---|---|---|---|---|---|---|---|');
 for (const c of cases) {
   const hs = c.updates.flatMap((u) => u.households ?? []);
   if (hs.length === 0) continue;
@@ -274,7 +274,8 @@ for (const c of cases) {
   const labels = sum((h) => h.labels);
   const count = (k: string): number => hs.filter((h) => h.decision?.kind === k).length;
   md.push(
-    `| ${c.case} | ${sum((h) => h.hard)} / ${sum((h) => h.questions)} | ${labels} (${sum((h) => h.labels_correct)}) | ` +
+    `| ${c.case} | ${sum((h) => h.hard)} / ${sum((h) => h.questions)} | ${sum((h) => h.owner_corrections ?? 0)} | ` +
+      `${labels} (${sum((h) => h.labels_correct)}) | ` +
       `${labels === 0 ? '–' : (sum((h) => h.labels_correct) / labels).toFixed(2)} | ` +
       `${count('adopt')} / ${count('reject')} / ${hs.filter((h) => h.eval_problem !== undefined).length} / ` +
       `${hs.filter((h) => h.rolled_back).length} | ${stats(hs.flatMap((h) => (h.adapter === null ? [] : [h.adapter.train_s])))} | ` +

@@ -20,7 +20,9 @@
  * pseudo-label precision), base_model (the edge's GGUF), teacher_model (the model teacher's GGUF; a list: an
  * AgreementTeacher of those models, a label only where all agree), teacher_samples,
  * teacher_temperature, min_confidence (teacher labels below it are not pseudo-labels), steps, rank, alpha, lr,
- * min_logprob (mining threshold), margin and regression_tolerance (adoption policy), eval_max, threads.
+ * min_logprob (mining threshold), margin and regression_tolerance (adoption policy), eval_max, threads,
+ * owner_corrections (the simulated owner: per household and round, the first N questions the edge planned wrong are
+ * corrected with the gold plan through the device's feedback API, as an owner fixes answers they notice are wrong).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -95,6 +97,8 @@ interface Settings {
   replay: { file: string; perLabel: number } | null;
   evalMax: number;
   threads: number;
+  /** Owner corrections per household and round (0: the owner corrects nothing). */
+  ownerCorrections: number;
 }
 
 interface Edge {
@@ -122,6 +126,8 @@ export interface HouseholdRound {
   household: string;
   questions: number;
   hard: number;
+  /** Questions the simulated owner corrected with the gold plan (feedback with corrected_plan). */
+  owner_corrections: number;
   uploaded: number;
   /** Teacher labels kept this round (confident enough), and how many of them are the gold plan. */
   labels: number;
@@ -223,6 +229,7 @@ function settingsOf(f: UpdaterFactoryContext): Settings {
         : null,
     evalMax: num(s.eval_max, 16),
     threads: num(s.threads, 1),
+    ownerCorrections: Math.max(0, Math.floor(num(s.owner_corrections, 0))),
   };
 }
 
@@ -394,6 +401,7 @@ export class AdapterLearningUpdater implements Updater {
       transferred: sum((h) => h.hard),
       pseudo_labels: sum((h) => h.pseudo_labels_stored),
       pseudo_label_precision: labels === 0 ? null : sum((h) => h.labels_correct) / labels,
+      owner_corrections: sum((h) => h.owner_corrections),
       min_confidence: this.s.teacher === 'oracle' ? null : this.s.minConfidence,
       adopted: decisions.filter((h) => h.decision!.kind === 'adopt').length,
       rejected: decisions.filter((h) => h.decision!.kind === 'reject').length,
@@ -412,6 +420,7 @@ export class AdapterLearningUpdater implements Updater {
     const cloud = this.cloud!;
     const planner = ctx.planner as HouseholdAdapterPlanner & SamplePlanner;
     let hard = 0;
+    let corrections = 0;
     for (const s of samples) {
       if (ctx.signal.aborted) break;
       const req: PlanRequest = requestFor(s, ctx.households);
@@ -443,6 +452,12 @@ export class AdapterLearningUpdater implements Updater {
         context: planContextOf(req),
       });
       if (reasons.length > 0) hard++;
+      const gold = this.gold.get(`${household}\u0000${s.instruction}`) ?? s.gold;
+      if (corrections < this.s.ownerCorrections && !(ok && samePlan(restated(plan), restated(gold)))) {
+        const fb = await e.edge.feedback({ answer_id: `r${ctx.round}-${s.id}`, thumbs: 'down', corrected_plan: gold });
+        if (fb.stored_correction) corrections++;
+        else ctx.log.warn({ question: s.instruction, issues: fb.issues }, 'owner correction not taken');
+      }
       // What the daemon's agent keeps of a plan it wrote (AgentService.remember: an accepted plan with its confidence):
       // the adapter gate's anchors come from these.
       if (ok && plan.task_nodes.some((n) => n.task !== 'compose_answer'))
@@ -457,10 +472,12 @@ export class AdapterLearningUpdater implements Updater {
     // Pseudo-label quality: the device restores the names, so compare on the device's side (long-term memory).
     const pulled = await e.edge.pullPseudoLabels(ctx.signal);
     const byAnswer = new Map(samples.map((s) => [`r${ctx.round}-${s.id}`, s]));
+    // The owner's corrections come back as labels too (teacher 'user'): precision is the teacher's.
     const stored = e.memory.longTerm
       .list({ kind: 'pseudo_label' })
-      .map((it) => it.payload as { sample_id?: string; plan?: TaskPlan })
+      .map((it) => it.payload as { sample_id?: string; plan?: TaskPlan; teacher?: string })
       .flatMap((p) => {
+        if (p.teacher === 'user') return [];
         const s = p.sample_id === undefined ? undefined : byAnswer.get(p.sample_id);
         return s === undefined || p.plan === undefined ? [] : [{ plan: p.plan, sample: s }];
       });
@@ -501,6 +518,7 @@ export class AdapterLearningUpdater implements Updater {
       household,
       questions: samples.length,
       hard,
+      owner_corrections: corrections,
       uploaded: up.upload?.sent ?? 0,
       labels: stored.length,
       labels_correct: correct,
