@@ -38,6 +38,9 @@ const TYPOS: Record<string, readonly string[]> = {
   minutes: ['minuts', 'mintues'],
   after: ['aftre', 'afetr', 'afer'],
   hours: ['hrs', 'hous'],
+  // texting shorthand
+  'right now': ['rn'],
+  'at the moment': ['atm'],
 };
 
 const REPAIR = new Map<string, string>(Object.entries(TYPOS).flatMap(([word, typos]) => typos.map((t) => [t, word] as [string, string])));
@@ -59,7 +62,9 @@ const CLOCK_SURE = `(?:\\d{1,2}[:.]\\d{2}${MER}?|\\d{1,2}${MER}|${NUM_WORD}${MER
 /** A clock time that needs a lead word ("at 5", "around five"). */
 /** 24-hour time without a colon, as typed ("1500", "730 pm"): only after a lead word or in a range. */
 const HHMM = '(?:[01]?\\d|2[0-3])[0-5]\\d';
-const CLOCK_NUMBER = `(?:\\d{1,2}(?:[:.]\\d{2})?(?!\\d)|${HHMM}(?!\\d)|${NUM_WORD}|half past \\d{1,2}|quarter (?:past|to) \\d{1,2})`;
+// "half 12" is British for half past twelve
+const CLOCK_NUMBER =
+  `(?:\\d{1,2}(?:[:.]\\d{2})?(?!\\d)|${HHMM}(?!\\d)|${NUM_WORD}|half past \\d{1,2}|half \\d{1,2}|` + `quarter (?:past|to) \\d{1,2})`;
 const CLOCK_ANY = `(?:${CLOCK_NUMBER}${MER}?|noon|midday|midnight)`;
 const LEAD = '(?:at|around|about|approximately|approx|roughly|circa|by|since|before|after|until|till|til|near|from)';
 /** Words after a bare number that make it a count, not a clock time ("after 5 minutes", "at 3 cameras"). */
@@ -87,7 +92,7 @@ interface Piece {
 }
 
 /** Words for the present or the recent past that stand alone. */
-const SOLO = /(?:right now|just now|at the moment|at present|currently|recently|lately|earlier|a moment ago|a minute ago|now)/g;
+const SOLO = /(?:right now|just now|at the moment|at present|currently|recently|lately|earlier|a moment ago|a minute ago|now|rn|atm)/g;
 
 const PATTERNS: readonly RegExp[] = [
   // days and casual dates

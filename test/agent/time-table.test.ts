@@ -1,6 +1,6 @@
 import t from 'tap';
 import { requestIssues, resolveTimePhrase, type Routine } from '../../daemon/agent/planning/index.js';
-import { detectMentions } from '../../daemon/grounding/index.js';
+import { detectMentions, repairTimePhrase } from '../../daemon/grounding/index.js';
 import { formatIsoInZone } from '../../daemon/system/index.js';
 
 /**
@@ -215,6 +215,16 @@ const ROWS: readonly Row[] = [
   ['since breakfast', W1000, BERLIN, d('09-16', '07:00'), d('09-16', '10:00')],
   ['yesterday after dinner', W2100, BERLIN, d('09-15', '19:15'), d('09-15', '21:15')],
   ['on monday during the nap', W2100, BERLIN, d('09-14', '13:00'), d('09-14', '14:30')],
+  // texting shorthand and dropped letters, as people type them
+  ['rn', W2100, BERLIN, d('09-16', '20:55'), d('09-16', '21:00')],
+  ['atm', W2100, BERLIN, d('09-16', '20:55'), d('09-16', '21:00')],
+  ['2day', W1500, BERLIN, d('09-16', '00:00'), d('09-16', '15:00')],
+  ['yday', W1500, BERLIN, d('09-15', '00:00'), d('09-16', '00:00')],
+  ['this mornin', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
+  ['yesterday arvo', W1500, BERLIN, d('09-15', '12:00'), d('09-15', '18:00')],
+  // "half 12" is British for half past twelve
+  ['around half 12', W1500, BERLIN, d('09-16', '11:45'), d('09-16', '13:15')],
+  ['at half 7', W2100, BERLIN, d('09-16', '19:00'), d('09-16', '20:00')],
 ];
 
 const resolve = (phrase: string, now: string, tz: string, routines: readonly Routine[] = ROUTINES): [string, string] => {
@@ -248,7 +258,8 @@ t.test('grounding finds every phrase of the table in a question as one time ment
       resolveTime: (p, nowMs, zone) => resolveTimePhrase(p, nowMs, zone, { routines: ROUTINES }),
     });
     const times = mentions.filter((m) => m.kind === 'time').map((m) => m.resolved);
-    t.same(times, [{ kind: 'time', phrase, start, end, day: start.slice(0, 10) }], `"${phrase}" asked ${now}`);
+    // the mention carries the phrase with texted and misspelt words repaired ("rn" → "right now")
+    t.same(times, [{ kind: 'time', phrase: repairTimePhrase(phrase), start, end, day: start.slice(0, 10) }], `"${phrase}" asked ${now}`);
   }
 });
 

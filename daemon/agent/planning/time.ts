@@ -1,4 +1,4 @@
-import { PARTS_OF_DAY, parseNumberWord } from '../../grounding/index.js';
+import { PARTS_OF_DAY, parseNumberWord, repairTimePhrase } from '../../grounding/index.js';
 import { HomeSightError, formatIsoInZone, zonedParts, zonedToUtc } from '../../system/index.js';
 
 /**
@@ -73,7 +73,8 @@ const PART_RE = new RegExp(`^(?:(?:in|during|at|over|around|about) )?(?:the )?(e
 
 /**
  * Spoken clock forms → digits, so one clock grammar reads them: "around five" → "around 5",
- * "half past six" → "6:30", "quarter to 8" → "7:45", "5ish" → "around 5", "last 2h" → "last 2 hours".
+ * "half past six" → "6:30", "half 12" (British: half past) → "12:30", "quarter to 8" → "7:45", "5ish" → "around 5",
+ * "last 2h" → "last 2 hours".
  */
 function spokenClock(p: string): string {
   const H = '(\\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
@@ -81,6 +82,7 @@ function spokenClock(p: string): string {
     p
       .replace(/\s*o'?clock\b/g, '')
       .replace(new RegExp(`\\bhalf past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:30`)
+      .replace(new RegExp(`\\bhalf ${H}\\b(?!:)`, 'g'), (_, h: string) => `${parseNumberWord(h)}:30`)
       .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:15`)
       .replace(new RegExp(`\\bquarter to ${H}\\b`, 'g'), (_, h: string) => `${(parseNumberWord(h) + 11) % 12 || 12}:45`)
       .replace(/\b(?:(?:at|around|about) )?(\d{1,2}(?::\d{2})?)ish\b/g, 'around $1')
@@ -135,15 +137,18 @@ function unitMs(u: string): number {
  * Intervals never end after now when they are about the past.
  */
 export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opts: ResolveTimeOptions = {}): ResolvedRange {
+  // misspelt and texted time words as the mention detector repairs them ("2day", "this mornin", "rn")
   const p = spokenClock(
-    phrase
-      .normalize('NFKC')
-      .toLowerCase()
-      .replace(/\b([ap])\.m\b\.?/g, '$1m')
-      .replace(/[?!,]/g, ' ')
-      .replace(/\.(?!\d)/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim(),
+    repairTimePhrase(
+      phrase
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/\b([ap])\.m\b\.?/g, '$1m')
+        .replace(/[?!,]/g, ' ')
+        .replace(/\.(?!\d)/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    ),
   );
   const r = resolve(phrase, p, nowMs, tz, opts);
   if (r.startMs > nowMs) {
