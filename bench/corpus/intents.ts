@@ -4,10 +4,18 @@
  * ("Ana is our new nanny", "we call Alexander Alex"), habit statements
  * ("grandpa usually walks the dog after lunch") and questions that recall
  * them. Same shape and conventions as bench/datasets/intents.ts: people are
- * written by their household name in plan arguments; commands are a single
- * `remember` node; recall is recall_memory then compose_answer.
+ * written by their household name in plan arguments; a command is `remember`
+ * then compose_answer (what was done); recall is recall_memory then compose_answer.
  */
-import { type IntentContext, type IntentDef, type Person, PlanBuilder, personRef } from '../datasets/index.js';
+import {
+  confirmNode,
+  type IntentContext,
+  type IntentDef,
+  MORE_QUESTION_INTENTS,
+  type Person,
+  PlanBuilder,
+  personRef,
+} from '../datasets/index.js';
 
 interface Habit {
   /** "walk the dog": after "usually", "does X", "when does <who> X". */
@@ -73,20 +81,24 @@ const rememberHabit: IntentDef = {
     'note that ${who} ${third} ${when}.',
     'FYI ${who} {usually|normally} ${third} ${when}',
     'keep in mind ${who} ${third} ${when}',
+    "${who} {always|usually|normally} ${third} ${when}, {so don't worry|no need to worry|that's normal|it's nothing}",
+    'heads up, ${who} {usually|} ${third} ${when}',
+    "${who} ${third} ${when}, {don't alert me|it's not an intruder|don't panic}",
   ],
   slots(ctx, p) {
     const h = HABITS[Number(p.extra?.habit)] as Habit;
     return { who: personRef(ctx, p.people[0] as Person).text, third: h.third, when: p.extra?.when as string };
   },
-  plan(_ctx, p) {
+  plan(_ctx, p, q) {
     const h = HABITS[Number(p.extra?.habit)] as Habit;
     const person = p.people[0] as Person;
     const b = new PlanBuilder();
-    b.add(
+    const m = b.add(
       'remember',
       { fact: `${person.name} usually ${h.third} ${p.extra?.when as string}` },
       `Store ${person.name}'s habit in household memory`,
     );
+    confirmNode(b, q, m);
     return b;
   },
   answer: () => 'Noted.',
@@ -159,16 +171,17 @@ const rememberNaming: IntentDef = {
       ]),
     };
   },
-  plan(_ctx, p) {
+  plan(_ctx, p, q) {
     const person = p.people[0] as Person;
     const fact =
       p.extra?.how === 'nickname' ? `${person.name} is also called ${p.extra.nick as string}` : `${person.name} is our ${person.relation}`;
     const b = new PlanBuilder();
-    b.add('remember', { fact }, 'Store who this is in household memory');
+    const m = b.add('remember', { fact }, 'Store who this is in household memory');
+    confirmNode(b, q, m);
     return b;
   },
   answer: () => 'Noted.',
 };
 
-/** Memory intents the corpus adds to the Q2A ones. */
-export const CORPUS_INTENTS: readonly IntentDef[] = [rememberHabit, recallHabit, rememberNaming];
+/** Intents the corpus adds to the Q2A ones: memory, and the question intents the Q2A set does not draw. */
+export const CORPUS_INTENTS: readonly IntentDef[] = [rememberHabit, recallHabit, rememberNaming, ...MORE_QUESTION_INTENTS];

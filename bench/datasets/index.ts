@@ -37,12 +37,14 @@ export { expand, finish, STYLES, type Style } from './text.js';
 export { PlanBuilder, planType, referenceEdges, type GoldPlan, type PlanType } from './planbuilder.js';
 export {
   INTENTS,
+  MORE_QUESTION_INTENTS,
   INJECTION_REFUSALS,
   REFUSALS,
   FOLLOWUP_TEMPLATES,
   ACTIVITY_IDS,
   ACTIVITY_PHRASES,
   draw,
+  confirmNode,
   drawFollowup,
   drawRefusal,
   intentPhrasings,

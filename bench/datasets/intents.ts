@@ -13,8 +13,9 @@
  *   used for "right now" and when the user asks to look at the footage itself.
  * - who_was_where filters by `room`; the other tools by `camera` (the room's camera).
  * - People are written as their household name ("my daughter" → "Mia"; "I" → the speaker).
- * - Questions end in compose_answer(question, inputs); commands (remember,
- *   publish_to_hub) are single nodes.
+ * - Questions end in compose_answer(question, inputs); so do commands (remember,
+ *   publish_to_hub): the answer says what was done from the command's own output,
+ *   as the agent's seed plans do (daemon/agent/planning/seeds.ts).
  * - Requests the catalog cannot or must not serve get a refusal plan (see refusal.ts).
  */
 import type { ToolName } from '../../daemon/agent/index.js';
@@ -234,6 +235,11 @@ function answerNode(b: PlanBuilder, question: string, inputs: string[], what: st
   b.add('compose_answer', { question, inputs }, `Answer the question from ${what}`);
 }
 
+/** A command's answer: what the command node reports it did. */
+export function confirmNode(b: PlanBuilder, question: string, command: string): void {
+  b.add('compose_answer', { question, inputs: [command] }, 'Say what was done');
+}
+
 const presenceRoom: IntentDef = {
   id: 'presence_room',
   category: 'presence',
@@ -308,14 +314,14 @@ const personEvents: IntentDef = {
     const t = time(ctx);
     return person === null || t === null ? null : { time: t, people: [person] };
   },
+  // not "what did X do / what was X doing / up to": that is the activity timeline (day_timeline; the agent's
+  // question-shape check, daemon/agent/planning/question-shape.ts, rejects any other plan for it)
   templates: [
-    'what was ${who} doing ${time}',
-    'what did ${who} {do|get up to} ${time}',
     'where was ${who} ${time}',
     'was ${who} {around|at home|in the house} ${time}',
     'did you see ${who} ${time}',
-    '${time}, what was ${who} up to',
-    'what has ${who} been doing ${time}',
+    'what time did ${who} {get home|get in|come home|arrive|leave|head out|get back} ${time}',
+    'when did ${who} {arrive|leave|come in|go out} ${time}',
   ],
   slots: (ctx, p) => ({ who: personRef(ctx, p.people[0] as Person).text, time: (p.time as TimeExpression).text }),
   plan(_ctx, p, q) {
@@ -1237,10 +1243,11 @@ const rememberFact: IntentDef = {
     'save this: ${fact}',
   ],
   slots: (_ctx, p) => ({ fact: (p.extra as Record<string, string>).fact as string }),
-  plan(_ctx, p) {
+  plan(_ctx, p, q) {
     const b = new PlanBuilder();
     const fact = (p.extra as Record<string, string>).fact as string;
-    b.add('remember', { fact }, 'Store the fact in household memory');
+    const m = b.add('remember', { fact }, 'Store the fact in household memory');
+    confirmNode(b, q, m);
     return b;
   },
   answer: () => 'Noted.',
@@ -1284,14 +1291,133 @@ const publish: IntentDef = {
           : `the ${leaf}`;
     return { where, message: (p.extra as Record<string, string>).message as string };
   },
-  plan(_ctx, p) {
+  plan(_ctx, p, q) {
     const b = new PlanBuilder();
     const e = p.extra as Record<string, string>;
-    b.add('publish_to_hub', { topic: e.topic, message: e.message }, `Publish the message to ${e.topic}`);
+    const m = b.add('publish_to_hub', { topic: e.topic, message: e.message }, `Publish the message to ${e.topic}`);
+    confirmNode(b, q, m);
     return b;
   },
   answer: () => 'Sent.',
 };
+
+/** "did anyone come to the front door", "anything on the drive cam": the camera's events (query_events by camera). */
+const cameraEvents: IntentDef = {
+  id: 'camera_events',
+  category: 'presence',
+  weight: 6,
+  params(ctx) {
+    const room = pickRoom(ctx);
+    const t = time(ctx);
+    return room === null || t === null ? null : { time: t, people: [], room, camera: cameraOf(ctx.h, room) };
+  },
+  templates: [
+    'did anyone come to ${room} ${time}',
+    'anything on ${camera} ${time}',
+    'any movement {in|at|on} ${room} ${time}',
+    'what happened {in|at} ${room} ${time}',
+    'was there {someone|anybody|anyone} {at|in|by} ${room} ${time}',
+    'did ${camera} pick anything up ${time}',
+    'any activity {in|at} ${room} ${time}',
+    'did somebody go {to|near} ${room} ${time}',
+  ],
+  slots: (ctx, p) => ({
+    room: roomRef(ctx, p.room as Room).text,
+    camera: cameraRef(ctx, p.camera as Camera),
+    time: (p.time as TimeExpression).text,
+  }),
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const t = resolve(b, p.time as TimeExpression);
+    const c = (p.camera as Camera).name;
+    const e = b.add('query_events', { start: t, end: t, camera: c }, `List the ${c} camera's events in that interval`);
+    answerNode(b, q, [e], 'the events');
+    return b;
+  },
+  answer: (ctx, p) => `Yes: ${andList(names(ctx, 1))} at ${inRoom((p.room as Room).name)}.`,
+  followups: ['time', 'evidence'],
+};
+
+/** "what was the busiest hour at the front door": events per hour of one camera. */
+const busiestHour: IntentDef = {
+  id: 'busiest_hour',
+  category: 'counting',
+  weight: 3,
+  params(ctx) {
+    const room = pickRoom(ctx);
+    const t = time(ctx, ctx.rng.pick<TimeKind>(['relative', 'vague']));
+    return room === null || t === null ? null : { time: t, people: [], room, camera: cameraOf(ctx.h, room) };
+  },
+  templates: [
+    'what was the busiest hour {at|in} ${room} ${time}',
+    'which hour was ${room} busiest ${time}',
+    'what time of day {is|was} ${room} busiest ${time}',
+    'when was {there the most going on|it busiest} {at|in} ${room} ${time}',
+    'busiest time on ${camera} ${time}?',
+  ],
+  slots: (ctx, p) => ({
+    room: roomRef(ctx, p.room as Room).text,
+    camera: cameraRef(ctx, p.camera as Camera),
+    time: (p.time as TimeExpression).text,
+  }),
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const t = resolve(b, p.time as TimeExpression);
+    const c = (p.camera as Camera).name;
+    const g = b.add(
+      'aggregate',
+      { start: t, end: t, group_by: 'hour', metric: 'count', camera: c },
+      `Count the ${c} camera's events per hour`,
+    );
+    answerNode(b, q, [g], 'the counts per hour');
+    return b;
+  },
+  answer: (ctx) => `Between ${ctx.rng.int(7, 20)}:00 and the hour after.`,
+  followups: ['time'],
+};
+
+/** "how long was Anna in the garden": one person's time on one camera. */
+const personRoomDuration: IntentDef = {
+  id: 'person_room_duration',
+  category: 'counting',
+  weight: 4,
+  params(ctx) {
+    const person = pickPerson(ctx);
+    const room = pickRoom(ctx);
+    const t = time(ctx);
+    return person === null || room === null || t === null ? null : { time: t, people: [person], room, camera: cameraOf(ctx.h, room) };
+  },
+  templates: [
+    'how long was ${who} in ${room} ${time}',
+    'how long did ${who} {spend|stay} in ${room} ${time}',
+    'how much time did ${who} spend in ${room} ${time}',
+    'was ${who} in ${room} for long ${time}',
+    'how many minutes was ${who} {in|out in} ${room} ${time}',
+  ],
+  slots: (ctx, p) => ({
+    who: personRef(ctx, p.people[0] as Person).text,
+    room: roomRef(ctx, p.room as Room).text,
+    time: (p.time as TimeExpression).text,
+  }),
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const t = resolve(b, p.time as TimeExpression);
+    const person = p.people[0] as Person;
+    const c = (p.camera as Camera).name;
+    const g = b.add(
+      'aggregate',
+      { start: t, end: t, group_by: 'identity', metric: 'duration_s', identity: person.name, camera: c },
+      `Sum the duration of ${person.name}'s events on the ${c} camera`,
+    );
+    answerNode(b, q, [g], 'the total duration');
+    return b;
+  },
+  answer: (ctx) => `About ${ctx.rng.int(5, 90)} minutes.`,
+  followups: ['time', 'person'],
+};
+
+/** Question intents the planner corpus draws besides INTENTS (the Q2A set keeps its list, and so its bytes). */
+export const MORE_QUESTION_INTENTS: readonly IntentDef[] = [cameraEvents, busiestHour, personRoomDuration];
 
 export const INTENTS: IntentDef[] = [
   presenceRoom,
@@ -1325,7 +1451,7 @@ export const INTENTS: IntentDef[] = [
 ];
 
 export function intentById(id: string): IntentDef {
-  const d = INTENTS.find((i) => i.id === id);
+  const d = [...INTENTS, ...MORE_QUESTION_INTENTS].find((i) => i.id === id);
   if (d === undefined) throw new Error(`unknown intent ${id}`);
   return d;
 }
