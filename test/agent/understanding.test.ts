@@ -261,6 +261,20 @@ t.test('plan shapes: live questions read live frames, "what did X do" is the tim
     task: 'activity_timeline',
     arguments: { person: 'Tomas', day: '2026-03-10' },
   });
+  // "what is Tom doing … right now" is live: the frames, not the day's timeline (before, the check asked for both)
+  const doingNow = (await svc.buildRequest({ question: 'what is Tom doing in the garage right now?' }, CLOCK_NOW)).request;
+  const watchLive = plan([
+    { task: 'resolve_time', arguments: { phrase: 'right now' } },
+    { task: 'get_frames', arguments: { camera: 'garage', start: '<node-0>', end: '<node-0>' } },
+    { task: 'recognize_identity', arguments: { frames: '<node-1>' } },
+    { task: 'recognize_activity', arguments: { frames: '<node-1>' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-2>', '<node-3>'] } },
+  ]);
+  t.same(
+    requestIssues(watchLive, doingNow).filter((i) => i.code === 'E_QUESTION_SHAPE'),
+    [],
+    'what someone is doing right now: live frames fit',
+  );
   for (const statement of ['the cat is called Mimi', 'Tom usually gets home around 6']) {
     const p = await planOf(statement);
     t.same(p.task_nodes[0], { task: 'remember', arguments: { fact: statement } }, statement);

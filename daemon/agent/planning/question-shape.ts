@@ -15,7 +15,7 @@ export interface QuestionShape {
   memoryWrite: boolean;
 }
 
-const LIVE = /\b(?:right now|currently|at the moment|at present|this very moment|as we speak)\b|^(?:is|are)\b.*\bnow\W*$/i;
+const LIVE = /\b(?:right now|rn|atm|currently|at the moment|at present|this very moment|as we speak)\b|^(?:is|are)\b.*\bnow\W*$/i;
 const TIMELINE = new RegExp(
   [
     String.raw`\bwhat (?:did|has|have) <person-\d+> (?:been )?(?:do|doing|done|up to)\b`,
@@ -52,9 +52,11 @@ export function statesFactToKeep(question: string): boolean {
 export function questionShape(req: PlanRequest): QuestionShape {
   const q = req.question.trim();
   const text = requestMentions(req).question.text;
+  const live = LIVE.test(q);
   return {
-    live: LIVE.test(q),
-    timeline: TIMELINE.test(text),
+    live,
+    // "what is Tom doing right now" is live frames, not the day's timeline
+    timeline: !live && TIMELINE.test(text),
     memoryWrite: statesFactToKeep(q) && requestedSideEffects(q).includes('remember') && (req.allowTools ?? []).includes('remember'),
   };
 }
