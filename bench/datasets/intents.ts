@@ -1416,8 +1416,195 @@ const personRoomDuration: IntentDef = {
   followups: ['time', 'person'],
 };
 
+/** "is Anna in the kitchen right now", "what's Tom doing in the garden atm": live frames of one camera, who (and what). */
+const livePerson: IntentDef = {
+  id: 'live_person',
+  category: 'live',
+  weight: 4,
+  params(ctx) {
+    const person = pickPerson(ctx);
+    const room = pickRoom(ctx);
+    if (person === null || room === null) return null;
+    const doing = ctx.rng.chance(0.4);
+    const phrase = ctx.rng.pick(['right now', 'now', 'at the moment', 'rn', 'atm', 'currently']);
+    return { people: [person], room, camera: cameraOf(ctx.h, room), extra: { phrase, doing: doing ? 'yes' : '' } };
+  },
+  templates: ['${ask}'],
+  slots(ctx, p) {
+    const who = personRef(ctx, p.people[0] as Person).text;
+    const room = roomRef(ctx, p.room as Room).text;
+    const phrase = (p.extra as Record<string, string>).phrase as string;
+    const ask =
+      (p.extra as Record<string, string>).doing === 'yes'
+        ? ctx.rng.pick([
+            `what's ${who} doing in ${room} ${phrase}`,
+            `what is ${who} up to in ${room} ${phrase}`,
+            `is ${who} ok in ${room} ${phrase}, what is ${pronoun(p.people[0] as Person).subj} doing`,
+          ])
+        : ctx.rng.pick([
+            `is ${who} in ${room} ${phrase}`,
+            `is ${who} {out in|still in|at} ${room} ${phrase}`,
+            `can you see ${who} in ${room} ${phrase}`,
+            `${who} in ${room} ${phrase}?`,
+          ]);
+    return { ask: expand(ask, {}, ctx.rng) };
+  },
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const phrase = (p.extra as Record<string, string>).phrase as string;
+    const c = (p.camera as Camera).name;
+    const t = b.add('resolve_time', { phrase }, `Resolve "${phrase}" to the last few minutes`);
+    const f = b.add('get_frames', { camera: c, start: t, end: t }, `Read the latest frames of the ${c} camera`);
+    const i = b.add('recognize_identity', { frames: f }, 'Recognise who is in those frames');
+    const inputs = [i];
+    if ((p.extra as Record<string, string>).doing === 'yes')
+      inputs.push(b.add('recognize_activity', { frames: f }, 'Recognise what the people in those frames are doing'));
+    answerNode(b, q, inputs, 'what the camera sees');
+    return b;
+  },
+  answer: (_ctx, p) => `Yes, ${(p.people[0] as Person).name} is there.`,
+};
+
+/** "how many times did the cleaner come this week": one person's events counted, anywhere. */
+const personCount: IntentDef = {
+  id: 'person_count',
+  category: 'counting',
+  weight: 4,
+  params(ctx) {
+    const person = pickPerson(ctx);
+    const t = time(ctx, ctx.rng.pick<TimeKind>(['relative', 'vague']));
+    return person === null || t === null ? null : { time: t, people: [person] };
+  },
+  templates: [
+    'how many times did ${who} {come|come by|come over|show up|go out} ${time}',
+    'how often was ${who} {here|seen|around} ${time}',
+    'how many times {have you|did you} {seen|see} ${who} ${time}',
+    'count ${whos} visits ${time}',
+  ],
+  slots(ctx, p) {
+    const who = personRef(ctx, p.people[0] as Person).text;
+    return { who, whos: `${who}'s`, time: (p.time as TimeExpression).text };
+  },
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const t = resolve(b, p.time as TimeExpression);
+    const person = p.people[0] as Person;
+    const c = b.add('count_events', { start: t, end: t, identity: person.name }, `Count ${person.name}'s events in that interval`);
+    answerNode(b, q, [c], 'the count');
+    return b;
+  },
+  answer: (ctx) => `${ctx.rng.int(0, 6)} times.`,
+};
+
+/** "how many times was the garden camera set off last week": one camera's events counted. */
+const cameraCount: IntentDef = {
+  id: 'camera_count',
+  category: 'counting',
+  weight: 3,
+  params(ctx) {
+    const room = pickRoom(ctx);
+    const t = time(ctx);
+    return room === null || t === null ? null : { time: t, people: [], room, camera: cameraOf(ctx.h, room) };
+  },
+  templates: [
+    'how many times was ${camera} {set off|triggered} ${time}',
+    'how many times did {someone|somebody|anyone} {go into|come to|use} ${room} ${time}',
+    'how many events on ${camera} ${time}',
+    'how often did ${camera} see someone ${time}',
+  ],
+  slots: (ctx, p) => ({
+    room: roomRef(ctx, p.room as Room).text,
+    camera: cameraRef(ctx, p.camera as Camera),
+    time: (p.time as TimeExpression).text,
+  }),
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const t = resolve(b, p.time as TimeExpression);
+    const c = (p.camera as Camera).name;
+    const n = b.add('count_events', { start: t, end: t, camera: c }, `Count the ${c} camera's events in that interval`);
+    answerNode(b, q, [n], 'the count');
+    return b;
+  },
+  answer: (ctx) => `${ctx.rng.int(0, 12)} times.`,
+};
+
+/** "when was Mum last in the kitchen": the last sighting of a person on one camera. */
+const lastSeenAt: IntentDef = {
+  id: 'last_seen_at',
+  category: 'presence',
+  weight: 4,
+  params(ctx) {
+    const person = pickPerson(ctx);
+    const room = pickRoom(ctx);
+    return person === null || room === null ? null : { people: [person], room, camera: cameraOf(ctx.h, room) };
+  },
+  templates: [
+    'when was ${who} last {in|at} ${room}',
+    'when did ${who} last {come in through|go into|use|come to} ${room}',
+    'last time ${who} was {in|at} ${room}?',
+    'when did you last see ${who} {in|at} ${room}',
+  ],
+  slots: (ctx, p) => ({ who: personRef(ctx, p.people[0] as Person).text, room: roomRef(ctx, p.room as Room).text }),
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const person = p.people[0] as Person;
+    const c = (p.camera as Camera).name;
+    const s = b.add('last_seen', { person: person.name, camera: c }, `Look up when ${person.name} was last seen on the ${c} camera`);
+    answerNode(b, q, [s], 'the last sighting');
+    return b;
+  },
+  answer: (ctx, p) => `${(p.people[0] as Person).name} was last there at ${formatClock(ctx.rng.int(8, 21) * 60, ctx.h, ctx.rng)}.`,
+};
+
+/** "were Tom and Cian in the garden between 4 and 5": each person's events on one camera. */
+const twoPeopleRoom: IntentDef = {
+  id: 'two_people_room',
+  category: 'multi',
+  weight: 3,
+  params(ctx) {
+    const t = time(ctx);
+    const room = pickRoom(ctx);
+    const list = others(ctx);
+    if (t === null || room === null || list.length < 2) return null;
+    return { time: t, people: ctx.rng.sample(list, 2), room, camera: cameraOf(ctx.h, room) };
+  },
+  templates: [
+    'were ${both} in ${room} ${time}',
+    'did ${both} {go into|go out to|use} ${room} ${time}',
+    'were ${both} {out in|in} ${room} together ${time}',
+  ],
+  slots(ctx, p) {
+    const [a, b] = p.people as [Person, Person];
+    return {
+      both: `${personRef(ctx, a).text} and ${personRef(ctx, b).text}`,
+      room: roomRef(ctx, p.room as Room).text,
+      time: (p.time as TimeExpression).text,
+    };
+  },
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const t = resolve(b, p.time as TimeExpression);
+    const c = (p.camera as Camera).name;
+    const refs = p.people.map((person) =>
+      b.add('query_events', { start: t, end: t, identity: person.name, camera: c }, `List ${person.name}'s events on the ${c} camera`),
+    );
+    answerNode(b, q, refs, 'both lists of events');
+    return b;
+  },
+  answer: (ctx, p) => p.people.map((x) => `${x.name} was ${ctx.rng.chance(0.5) ? '' : 'not '}there`).join('; ') + '.',
+};
+
 /** Question intents the planner corpus draws besides INTENTS (the Q2A set keeps its list, and so its bytes). */
-export const MORE_QUESTION_INTENTS: readonly IntentDef[] = [cameraEvents, busiestHour, personRoomDuration];
+export const MORE_QUESTION_INTENTS: readonly IntentDef[] = [
+  cameraEvents,
+  busiestHour,
+  personRoomDuration,
+  livePerson,
+  personCount,
+  cameraCount,
+  lastSeenAt,
+  twoPeopleRoom,
+];
 
 export const INTENTS: IntentDef[] = [
   presenceRoom,

@@ -17,6 +17,7 @@ const echoRenderer: SampleRenderer = {
         now: turn.now,
         tz: turn.timezone,
         previous: turn.history[turn.history.length - 1]?.question ?? null,
+        history: turn.history.map((h) => h.question),
         q: turn.question,
         delex,
       }),
@@ -108,9 +109,13 @@ t.test('same seed → identical files; another seed → different ones', async (
 });
 
 t.test('no sample (with its conversation) appears twice, within or across splits', async (t) => {
-  const keyOf = (s: CorpusSample): string => normalise(JSON.parse(s.prompt).previous ?? '') + ' ␞ ' + normalise(JSON.parse(s.prompt).q);
+  // the builder's rule: a turn is its whole conversation so far ("send me the picture" after two different questions
+  // is two samples)
+  const keyOf = (s: CorpusSample): string => {
+    const p = JSON.parse(s.prompt) as { history: string[]; q: string };
+    return [...p.history, p.q].map(normalise).join(' ␞ ');
+  };
   const keys = Object.values(files1).flat().map(keyOf);
-  // A follow-up's key holds only the previous turn here; the builder de-duplicates on the whole history, which is stricter.
   t.equal(new Set(keys).size, keys.length);
   const trainQ = new Set(files1.train!.map((s) => normalise(JSON.parse(s.prompt).q)).filter((q) => q.split(' ').length > 4));
   for (const s of ['val', 'test', 'disjoint'] as const) {
