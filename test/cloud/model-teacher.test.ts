@@ -50,7 +50,7 @@ t.test(
     t.teardown(() => memory.close());
     const asked = [
       { id: 'sure', question: 'When was Bob last seen?', context: CONTEXT },
-      { id: 'unsure', question: 'anything odd lately?', context: CONTEXT },
+      { id: 'unsure', question: 'so what do you reckon', context: CONTEXT },
       { id: 'old-device', question: 'When was Alice Liddell last seen?' },
     ];
     for (const a of asked) {
