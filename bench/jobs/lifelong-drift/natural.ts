@@ -2,7 +2,9 @@
  * No forgetting of the base (issue #19): the natural set (bench/data/natural, never tuned on) planned by the shipped
  * model bare and with each household's final adopted adapter from the lifelong drift run — measure only.
  * `npx tsx bench/jobs/lifelong-drift/natural.ts [--workspace bench/workspace/lifelong-drift]
- *   [--out bench/results/lifelong-drift-natural.json]`
+ *   [--out bench/results/lifelong-drift-natural.json] [--base GGUF]`
+ * `--base` is the model the run's adapters were trained on (default: the shipped model); every adapter's manifest must
+ * name its sha256, or the script stops (an adapter for another base would be measured as the bare model).
  * The rows run as a benchmark job of their own (bench/workspace/lifelong-drift-natural/).
  */
 import { createHash } from 'node:crypto';
@@ -18,8 +20,11 @@ const { values } = parseArgs({
   options: {
     workspace: { type: 'string', default: 'bench/workspace/lifelong-drift' },
     out: { type: 'string', default: 'bench/results/lifelong-drift-natural.json' },
+    base: { type: 'string', default: here('../../../models/planner/homesight-planner-2m-q8_0.gguf') },
   },
 });
+const BASE = resolve(values.base);
+const baseSha = createHash('sha256').update(readFileSync(BASE)).digest('hex');
 const QUESTIONS = here('../../data/natural/questions.jsonl');
 const sha256 = createHash('sha256').update(readFileSync(QUESTIONS)).digest('hex');
 
@@ -46,7 +51,13 @@ for (const row of adapterRows.sort()) {
       if (!existsSync(dir)) continue;
       const store = await AdapterStore.open({ dir, keep: 3, trustedKeys: [] });
       const a = store.active();
-      if (a !== null) adapters.push({ row, household, id: a.id, file: resolve(a.file) });
+      if (a === null) continue;
+      if (a.manifest.base_model_sha256 !== baseSha)
+        throw new Error(
+          `${row}/${household}: adapter ${a.id} was trained for base sha256 ${a.manifest.base_model_sha256.slice(0, 12)}…, ` +
+            `not ${BASE} (${baseSha.slice(0, 12)}…): pass the run's base model with --base`,
+        );
+      adapters.push({ row, household, id: a.id, file: resolve(a.file) });
     }
   }
 }
@@ -60,7 +71,7 @@ const planner = (adapter: string | null): string => `algorithm:
       name: local
       url: ${here('../lifelong/household-planner.ts')}
       hyperparameters:
-        - model: {values: ["${here('../../../models/planner/homesight-planner-2m-q8_0.gguf')}"]}
+        - model: {values: ["${BASE}"]}
         - threads: {values: [1]}
         - context_size: {values: [1024]}
         - gpu_layers: {values: [0]}
@@ -93,5 +104,8 @@ const rows = r.cases.map((c) => ({
   edge_f1: c.metrics.edge_f1 ?? null,
   v_f1: c.metrics.v_f1 ?? null,
 }));
-writeFileSync(values.out, JSON.stringify({ natural_set_sha256: sha256, written: new Date().toISOString(), rows }, null, 2) + '\n');
+writeFileSync(
+  values.out,
+  JSON.stringify({ natural_set_sha256: sha256, base_model_sha256: baseSha, written: new Date().toISOString(), rows }, null, 2) + '\n',
+);
 process.stderr.write(`wrote ${values.out} (${rows.length} rows, natural set sha256 ${sha256})\n`);
