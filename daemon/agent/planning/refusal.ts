@@ -166,12 +166,18 @@ const STANDING = new RegExp(
   '^(?:let me know|tell me|notify me|alert me|ping me|warn me|message me|text me|wake me|remind me|' +
     'keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads-up|' +
     String.raw`shout))\b.{0,80}\b(?:if|when|whenever|as soon as|once|the moment (?:that|when|\w+ (?:arrives?|gets?|` +
-    String.raw`comes?|leaves?))|each time|every time|in case)\b|\b(?:from now on|every time|whenever|` +
-    String.raw`each time)\b.{0,60}\b(?:tell|let|notify|alert|ping|warn|message) me\b`,
+    String.raw`comes?|leaves?))|each time|every time|in case|any ?time)\b|\b(?:from now on|every time|whenever|` +
+    String.raw`each time|every (?:night|day|morning|evening|afternoon|week|weekday|weekend))\b.{0,60}\b(?:tell|let|` +
+    String.raw`notify|alert|ping|warn|message) me\b`,
+);
+/** A condition, then the order: "if Cian isn't home by 4, tell me", "if anyone comes in after midnight post it to the board". */
+const CONDITIONAL_ORDER = new RegExp(
+  String.raw`^(?:if|whenever|as soon as|any ?time)\b.{0,80}\b(?:(?:tell|let|notify|alert|ping|warn|message|text) me|` +
+    String.raw`(?:post|put|publish|announce|send) (?:it|that|this))\b`,
 );
 /** Imperative clauses that order a watch ("let me know if …"), not questions about what was seen ("tell me when Tom got up"). */
 function standingClause(imperative: readonly string[]): boolean {
-  return imperative.some((c) => STANDING.test(c) && !PAST.test(c.replace(STANDING, '')));
+  return imperative.some((c) => (STANDING.test(c) && !PAST.test(c.replace(STANDING, ''))) || (CONDITIONAL_ORDER.test(c) && !PAST.test(c)));
 }
 
 /**
