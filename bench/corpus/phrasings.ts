@@ -23,12 +23,14 @@ const EXTRA: Record<string, string[]> = {
   presence_room: [
     '${room} ${time}: who was there',
     'who was in ${room} ${time}?',
+    'anyone in ${room} ${time}',
     '{can you|could you} check who was in ${room} ${time}',
     'I need to know who was in ${room} ${time}',
     'list everyone who was in ${room} ${time}.',
     'who {used|went into} ${room} ${time}, do you know',
     'who {hung out|was hanging around} in ${room} ${time}',
     'tell me everybody you saw in ${room} ${time}.',
+    'was there anybody in ${room} ${time}',
   ],
   presence_home: [
     'who was around ${time}',

@@ -249,13 +249,15 @@ const presenceRoom: IntentDef = {
     const t = time(ctx);
     return room === null || t === null ? null : { time: t, people: [], room };
   },
-  // "who was in ROOM"; a yes/no "was anyone in ROOM" is the camera's events (camera_events)
   templates: [
     '{who|which people} {was|were} in ${room} ${time}',
+    'was anyone in ${room} ${time}',
     '${time}, who was in ${room}',
     'who {came into|went into|was seen in} ${room} ${time}',
+    'did anybody {go into|use} ${room} ${time}',
     'tell me who was in ${room} ${time}.',
     'who did you see in ${room} ${time}',
+    'has anyone been in ${room} ${time}',
   ],
   slots: (ctx, p) => ({ room: roomRef(ctx, p.room as Room).text, time: (p.time as TimeExpression).text }),
   plan(ctx, p, q) {
@@ -1310,11 +1312,6 @@ const cameraEvents: IntentDef = {
     return room === null || t === null ? null : { time: t, people: [], room, camera: cameraOf(ctx.h, room) };
   },
   templates: [
-    'was anyone in ${room} ${time}',
-    'anyone in ${room} ${time}',
-    'has anyone been in ${room} ${time}',
-    'did anybody {go into|use} ${room} ${time}',
-    'was there anybody in ${room} ${time}',
     'did anyone come to ${room} ${time}',
     'anything on ${camera} ${time}',
     'any movement {in|at|on} ${room} ${time}',
