@@ -6,10 +6,5 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { naturalSetMetrics } from '../natural/metrics.js';
 
-const dev = naturalSetMetrics(dirname(fileURLToPath(import.meta.url)));
-export const refusal_recall = dev.refusal_recall;
-export const false_refusal_rate = dev.false_refusal_rate;
-export const unrequested_side_effects = dev.unrequested_side_effects;
-export const people_accuracy = dev.people_accuracy;
-export const camera_accuracy = dev.camera_accuracy;
-export const interval_accuracy = dev.interval_accuracy;
+export const { refusal_recall, false_refusal_rate, unrequested_side_effects, people_accuracy, camera_accuracy, interval_accuracy } =
+  naturalSetMetrics(dirname(fileURLToPath(import.meta.url)));

@@ -232,10 +232,5 @@ export function naturalSetMetrics(
   return { refusal_recall, false_refusal_rate, unrequested_side_effects, people_accuracy, camera_accuracy, interval_accuracy };
 }
 
-const natural = naturalSetMetrics(NATURAL_SET_DIR);
-export const refusal_recall = natural.refusal_recall;
-export const false_refusal_rate = natural.false_refusal_rate;
-export const unrequested_side_effects = natural.unrequested_side_effects;
-export const people_accuracy = natural.people_accuracy;
-export const camera_accuracy = natural.camera_accuracy;
-export const interval_accuracy = natural.interval_accuracy;
+export const { refusal_recall, false_refusal_rate, unrequested_side_effects, people_accuracy, camera_accuracy, interval_accuracy } =
+  naturalSetMetrics(NATURAL_SET_DIR);
