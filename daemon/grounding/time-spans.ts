@@ -136,7 +136,7 @@ const PATTERNS: readonly RegExp[] = [
   new RegExp(`(?:(?:in|during|over|within|for)\\s+)?(?:the\\s+)?(?:last|past|previous)\\s+(?:${COUNT}\\s+)?${UNIT}`, 'g'),
   // not "around": "who was around 3 days ago" is about who was around
   new RegExp(`(?:about\\s+|roughly\\s+)?${COUNT}\\s+${UNIT}\\s+ago`, 'g'),
-  /\d{4}-\d{2}-\d{2}/g,
+  /(?:on\s+)?\d{4}-\d{2}-\d{2}/g,
   new RegExp(`(?:on\\s+)?(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}`, 'g'),
   new RegExp(`(?:on\\s+)?${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?(?![\\d:])`, 'g'),
   // conversation

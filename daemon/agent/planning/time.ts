@@ -215,7 +215,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   } else if (take(/\byesterday\b/)) dayOffset = -1;
   else if (take(/\btomorrow\b/)) dayOffset = 1;
   else if (take(/\b(today|this)\b/)) dayOffset ??= 0;
-  const date = take(/\b(\d{4})-(\d{2})-(\d{2})\b/);
+  const date = take(/\b(?:on )?(\d{4})-(\d{2})-(\d{2})\b/);
   let baseDay: { year: number; month: number; day: number } | null = null;
   if (date !== null) baseDay = { year: Number(date[1]), month: Number(date[2]), day: Number(date[3]) };
   const MONTHS =
