@@ -1381,12 +1381,8 @@ const personRoomDuration: IntentDef = {
   id: 'person_room_duration',
   category: 'counting',
   weight: 4,
-  params(ctx) {
-    const person = pickPerson(ctx);
-    const room = pickRoom(ctx);
-    const t = time(ctx);
-    return person === null || room === null || t === null ? null : { time: t, people: [person], room, camera: cameraOf(ctx.h, room) };
-  },
+  // a person, a room and a time, as count_visits draws and names them
+  params: countVisits.params,
   templates: [
     'how long was ${who} in ${room} ${time}',
     'how long did ${who} {spend|stay} in ${room} ${time}',
@@ -1394,11 +1390,7 @@ const personRoomDuration: IntentDef = {
     'was ${who} in ${room} for long ${time}',
     'how many minutes was ${who} {in|out in} ${room} ${time}',
   ],
-  slots: (ctx, p) => ({
-    who: personRef(ctx, p.people[0] as Person).text,
-    room: roomRef(ctx, p.room as Room).text,
-    time: (p.time as TimeExpression).text,
-  }),
+  slots: countVisits.slots,
   plan(_ctx, p, q) {
     const b = new PlanBuilder();
     const t = resolve(b, p.time as TimeExpression);
@@ -1501,22 +1493,15 @@ const cameraCount: IntentDef = {
   id: 'camera_count',
   category: 'counting',
   weight: 3,
-  params(ctx) {
-    const room = pickRoom(ctx);
-    const t = time(ctx);
-    return room === null || t === null ? null : { time: t, people: [], room, camera: cameraOf(ctx.h, room) };
-  },
+  // a room, its camera and a time, as camera_events draws and names them
+  params: cameraEvents.params,
   templates: [
     'how many times was ${camera} {set off|triggered} ${time}',
     'how many times did {someone|somebody|anyone} {go into|come to|use} ${room} ${time}',
     'how many events on ${camera} ${time}',
     'how often did ${camera} see someone ${time}',
   ],
-  slots: (ctx, p) => ({
-    room: roomRef(ctx, p.room as Room).text,
-    camera: cameraRef(ctx, p.camera as Camera),
-    time: (p.time as TimeExpression).text,
-  }),
+  slots: cameraEvents.slots,
   plan(_ctx, p, q) {
     const b = new PlanBuilder();
     const t = resolve(b, p.time as TimeExpression);

@@ -265,6 +265,11 @@ export class AdapterLearningUpdater implements Updater {
       }
   }
 
+  /** The gold plan of a question of a household (the dataset's, else the sample's own). */
+  private goldOf(household: string, s: BenchSample): TaskPlan {
+    return this.gold.get(`${household}\u0000${s.instruction}`) ?? s.gold;
+  }
+
   private async startCloud(workDir: string): Promise<Cloud> {
     if (this.cloud !== null) return this.cloud;
     const dir = join(workDir, 'cloud');
@@ -452,7 +457,7 @@ export class AdapterLearningUpdater implements Updater {
         context: planContextOf(req),
       });
       if (reasons.length > 0) hard++;
-      const gold = this.gold.get(`${household}\u0000${s.instruction}`) ?? s.gold;
+      const gold = this.goldOf(household, s);
       if (corrections < this.s.ownerCorrections && !(ok && samePlan(restated(plan), restated(gold)))) {
         const fb = await e.edge.feedback({ answer_id: `r${ctx.round}-${s.id}`, thumbs: 'down', corrected_plan: gold });
         if (fb.stored_correction) corrections++;
@@ -485,7 +490,7 @@ export class AdapterLearningUpdater implements Updater {
     let f1 = 0;
     const mismatches: HouseholdRound['label_mismatches'] = [];
     for (const p of stored) {
-      const g = this.gold.get(`${household}\u0000${p.sample.instruction}`) ?? p.sample.gold;
+      const g = this.goldOf(household, p.sample);
       if (samePlan(restated(p.plan), restated(g))) correct++;
       else if (mismatches.length < 3) mismatches.push({ question: p.sample.instruction, label: p.plan.task_nodes, gold: g.task_nodes });
       const items = (plan: TaskPlan): string[] => planItems(plan, { mode: 'temporal' }).names;
