@@ -183,5 +183,232 @@ const rememberNaming: IntentDef = {
   answer: () => 'Noted.',
 };
 
+// Free-form household notes, composed from parts so facts and recall keys vary in length and wording
+// (the Q2A set has six fixed facts). The fact is the statement as said, people by household name.
+const THINGS = [
+  'the spare key',
+  'the spare car key',
+  'the ladder',
+  'the first aid kit',
+  'the torch',
+  'the fuse box key',
+  'the gas meter key',
+  "the dog's lead",
+  'the bike lock key',
+  'the garage remote',
+  'the passports',
+  'the tool box',
+  'the extra blankets',
+  'the cat food',
+  'the bin bags',
+  'the gate code',
+  'the alarm code',
+  'the spare gen key',
+  'the shed key',
+  'the parcel for next door',
+  'the umbrella',
+  'the phone charger',
+  'the christmas lights',
+  'the birthday present',
+  'the medicine box',
+  'the spare glasses',
+  'the tv remote',
+];
+const PLACES = [
+  'under the mat',
+  'in the kitchen drawer',
+  'behind the bread bin',
+  'on the hook by the back door',
+  'in the shed',
+  'in the glovebox',
+  'with the neighbours',
+  'on top of the fridge',
+  'in the hall cupboard',
+  'under the stairs',
+  'in the blue box in the garage',
+  'in the drawer next to the sink',
+  'on the top shelf',
+  'in my desk',
+  'under the flower pot by the gate',
+  'in the car',
+  'at number 12',
+  'behind the boiler',
+];
+const ROLES = [
+  'the plumber',
+  'the cleaner',
+  'the dog walker',
+  'the gardener',
+  'the water man',
+  'the window cleaner',
+  'the electrician',
+  'the piano teacher',
+  'the postman',
+  'the nanny',
+  'the physio',
+  'the night nurse',
+  'the babysitter',
+  'the delivery guy',
+  'the pool guy',
+  'the tutor',
+  'the meter reader',
+  'the handyman',
+];
+const NOTE_WHEN = [
+  'on tuesday',
+  'every other friday',
+  'next monday at 9',
+  'tomorrow morning',
+  'on the 14th',
+  'at 3',
+  'after school',
+  'on weekends',
+  'every thursday afternoon',
+  'at half 10',
+  'this saturday',
+  'around lunchtime',
+];
+const NEEDS = [
+  'is allergic to nuts',
+  "can't have dairy",
+  'is afraid of the dog',
+  'is away until sunday',
+  'is off school this week',
+  'has a dentist appointment on friday',
+  'has football practice on wednesdays',
+  'is on night shifts this week',
+  'needs her inhaler at night',
+  'takes his tablets with breakfast',
+  'is not allowed out after dark',
+  'is staying over on saturday',
+  'starts the new job on monday',
+  'has swimming after school',
+];
+
+interface Note {
+  fact: string;
+  /** What the owner would later ask about, as said, and as the recall query (people by household name). */
+  keySaid: string;
+  key: string;
+}
+
+function drawNote(ctx: IntentContext, person: Person, who: string): { said: string; note: Note } {
+  const { rng } = ctx;
+  switch (rng.int(0, 4)) {
+    case 0: {
+      const thing = rng.pick(THINGS);
+      const place = rng.pick(PLACES);
+      return { said: `${thing} is ${place}`, note: { fact: `${thing} is ${place}`, keySaid: thing, key: thing } };
+    }
+    case 1: {
+      const role = rng.pick(ROLES);
+      const verb = rng.pick(['comes', 'is coming', 'will come round', 'only comes']);
+      const when = rng.pick(NOTE_WHEN);
+      return { said: `${role} ${verb} ${when}`, note: { fact: `${role} ${verb} ${when}`, keySaid: role, key: role } };
+    }
+    case 2: {
+      const thing = rng.pick(THINGS);
+      const verb = rng.pick(['has', 'took', 'borrowed', 'is keeping']);
+      const withWho = rng.chance(0.5);
+      return {
+        said: `${who} ${verb} ${thing}`,
+        note: {
+          fact: `${person.name} ${verb} ${thing}`,
+          keySaid: withWho ? `${who} and ${thing}` : thing,
+          key: withWho ? `${person.name} and ${thing}` : thing,
+        },
+      };
+    }
+    case 3: {
+      const need = rng.pick(NEEDS);
+      return { said: `${who} ${need}`, note: { fact: `${person.name} ${need}`, keySaid: who, key: person.name } };
+    }
+    default: {
+      const role = rng.pick(ROLES);
+      const thing = rng.pick(THINGS);
+      const key = rng.chance(0.5) ? role : thing;
+      return { said: `${role} knows where ${thing} is`, note: { fact: `${role} knows where ${thing} is`, keySaid: key, key } };
+    }
+  }
+}
+
+const rememberNote: IntentDef = {
+  id: 'remember_note',
+  category: 'memory',
+  weight: 3,
+  kind: 'command',
+  params(ctx) {
+    const list = ctx.h.people;
+    if (list.length === 0) return null;
+    const person = ctx.rng.pick(list);
+    const who = personRef(ctx, person).text;
+    const { said, note } = drawNote(ctx, person, who);
+    return { people: [person], extra: { said, fact: note.fact } };
+  },
+  templates: [
+    'remember that ${said}',
+    'remember ${said}',
+    'please remember that ${said}',
+    'note that ${said}',
+    'make a note that ${said}',
+    "don't forget that ${said}",
+    'can you remember that ${said}',
+    'fyi ${said}',
+    '${said}, remember that',
+    'just so you know ${said}',
+    'save this: ${said}',
+    'add to your notes: ${said}',
+  ],
+  slots: (_ctx, p) => ({ said: p.extra?.said as string }),
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const m = b.add('remember', { fact: p.extra?.fact as string }, 'Store the note in household memory');
+    confirmNode(b, q, m);
+    return b;
+  },
+  answer: () => 'Noted.',
+};
+
+const recallNote: IntentDef = {
+  id: 'recall_note',
+  category: 'memory',
+  weight: 3,
+  params(ctx) {
+    const list = ctx.h.people;
+    if (list.length === 0) return null;
+    const person = ctx.rng.pick(list);
+    const who = personRef(ctx, person).text;
+    const { note } = drawNote(ctx, person, who);
+    return { people: [person], extra: { keySaid: note.keySaid, key: note.key, fact: note.fact } };
+  },
+  templates: [
+    'what did i tell you about ${key}',
+    'what did I say about ${key}',
+    'what do you know about ${key}',
+    'remind me about ${key}',
+    'did I mention anything about ${key}',
+    'anything in your notes about ${key}',
+    'what have I told you about ${key}',
+    'do you remember what I said about ${key}',
+    'what was it I told you about ${key}',
+  ],
+  slots: (_ctx, p) => ({ key: p.extra?.keySaid as string }),
+  plan(_ctx, p, q) {
+    const b = new PlanBuilder();
+    const key = p.extra?.key as string;
+    const m = b.add('recall_memory', { query: key }, `Search household memory for "${key}"`);
+    b.add('compose_answer', { question: q, inputs: [m] }, 'Answer the question from the remembered facts');
+    return b;
+  },
+  answer: (_ctx, p) => `You told me ${p.extra?.fact as string}.`,
+};
+
 /** Intents the corpus adds to the Q2A ones: memory, and the question intents the Q2A set does not draw. */
-export const CORPUS_INTENTS: readonly IntentDef[] = [rememberHabit, recallHabit, rememberNaming, ...MORE_QUESTION_INTENTS];
+export const CORPUS_INTENTS: readonly IntentDef[] = [
+  rememberHabit,
+  recallHabit,
+  rememberNaming,
+  rememberNote,
+  recallNote,
+  ...MORE_QUESTION_INTENTS,
+];

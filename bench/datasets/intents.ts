@@ -13,7 +13,9 @@
  *   used for "right now" and when the user asks to look at the footage itself.
  * - who_was_where filters by `room`; the other tools by `camera` (the room's camera).
  * - People are written as their household name ("my daughter" → "Mia"; "I" → the speaker).
- * - Questions end in compose_answer(question, inputs); so do commands (remember,
+ * - Questions end in compose_answer(question, inputs): the result nodes and the
+ *   resolve_time node (the answer states the interval and its source, as the
+ *   agent's seed plans do); so do commands (remember,
  *   publish_to_hub): the answer says what was done from the command's own output,
  *   as the agent's seed plans do (daemon/agent/planning/seeds.ts).
  * - Requests the catalog cannot or must not serve get a refusal plan (see refusal.ts).
@@ -231,8 +233,10 @@ function resolve(b: PlanBuilder, t: TimeExpression): string {
   return b.add('resolve_time', { phrase: t.text }, `Resolve "${t.text}" to a time interval`);
 }
 
+/** The answer takes the resolved time range too, so it states the interval and where a routine came from. */
 function answerNode(b: PlanBuilder, question: string, inputs: string[], what: string): void {
-  b.add('compose_answer', { question, inputs }, `Answer the question from ${what}`);
+  const times = b.refsOf('resolve_time').filter((r) => !inputs.includes(r));
+  b.add('compose_answer', { question, inputs: [...times, ...inputs] }, `Answer the question from ${what}`);
 }
 
 /** A command's answer: what the command node reports it did. */

@@ -42,6 +42,11 @@ export class PlanBuilder {
     return this.nodes.length;
   }
 
+  /** References "<node-i>" of the nodes added so far that run `task`. */
+  refsOf(task: ToolName): string[] {
+    return this.nodes.flatMap((n, i) => (n.task === task ? [`<node-${i}>`] : []));
+  }
+
   build(): GoldPlan {
     const links: Array<{ source: ToolName; target: ToolName }> = [];
     const seen = new Set<string>();

@@ -748,10 +748,12 @@ export class LocalPlanner implements Planner {
           }
       let sinks = nodes.map((_, j) => j).filter((j) => !used.has(j));
       if (sinks.length === 0) sinks = [nodes.length - 1];
+      // The resolved range goes to the answer too, so it states the interval (as the seed plans do).
+      const times = nodes.map((n, j) => (n.task === 'resolve_time' ? j : -1)).filter((j) => j >= 0 && !sinks.includes(j));
       if (nodes.length < maxNodes + 1) {
         nodes.push({
           task: 'compose_answer',
-          arguments: { question: req.question.slice(0, 280), inputs: sinks.slice(-4).map((j) => `<node-${j}>`) },
+          arguments: { question: req.question.slice(0, 280), inputs: [...times, ...sinks.slice(-4)].map((j) => `<node-${j}>`) },
         });
         notes.push('compose_answer appended');
       }

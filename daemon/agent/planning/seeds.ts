@@ -144,7 +144,7 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
         n('recognize_activity', { frames: '<node-1>' }),
         n('compose_answer', {
           question: 'Who is on the porch camera right now and what are they doing?',
-          inputs: ['<node-2>', '<node-3>'],
+          inputs: ['<node-0>', '<node-2>', '<node-3>'],
         }),
       ],
     ),
@@ -174,7 +174,7 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
         n('resolve_time', { phrase: 'this evening' }),
         n('query_events', { start: '<node-0>', end: '<node-0>' }),
         n('get_snapshot', { events: '<node-1>', max: 5 }),
-        n('compose_answer', { question: 'Show me pictures of who came by this evening', inputs: ['<node-1>', '<node-2>'] }),
+        n('compose_answer', { question: 'Show me pictures of who came by this evening', inputs: ['<node-0>', '<node-1>', '<node-2>'] }),
       ],
     ),
   },
@@ -215,7 +215,7 @@ export const SEED_EXAMPLES: readonly SeedExample[] = [
       [
         n('resolve_time', { phrase: 'today' }),
         n('aggregate', { start: '<node-0>', end: '<node-0>', group_by: 'camera', metric: 'count' }),
-        n('compose_answer', { question: 'Which camera saw the most activity today?', inputs: ['<node-1>'] }),
+        n('compose_answer', { question: 'Which camera saw the most activity today?', inputs: ['<node-0>', '<node-1>'] }),
       ],
     ),
   },
