@@ -285,6 +285,49 @@ const NEEDS = [
   'has swimming after school',
 ];
 
+const LOOKS = [
+  'the man in the hi-vis',
+  'the lady with the red bike',
+  'the tall man with the grey beard',
+  'the guy in the blue van',
+  'the woman with the two dogs',
+  'the young guy with the backpack',
+  'the man in the green jacket',
+  'the older lady with the shopping trolley',
+  'the fella with the ladder',
+  'the girl on the scooter',
+];
+const VISITS = [
+  'who comes on tuesdays',
+  'who walks by every morning',
+  'who parks outside',
+  'who comes round in the evenings',
+  'who rings the bell on saturdays',
+  'at the gate',
+];
+const VISITOR_NAMES = [
+  'Pádraig',
+  'Bill',
+  'Musa',
+  'Sanjay',
+  'Olek',
+  'Marisol',
+  'Kwame',
+  'Yuki',
+  'Fatima',
+  'Tiago',
+  'Ingrid',
+  'Dmitri',
+  'Chiara',
+  'Hamid',
+  'Bronwyn',
+  'Luc',
+  'Siobhán',
+  'Emeka',
+  'Mei',
+  'Rafael',
+];
+
 interface Note {
   fact: string;
   /** What the owner would later ask about, as said, and as the recall query (people by household name). */
@@ -294,7 +337,7 @@ interface Note {
 
 function drawNote(ctx: IntentContext, person: Person, who: string): { said: string; note: Note } {
   const { rng } = ctx;
-  switch (rng.int(0, 4)) {
+  switch (rng.int(0, 5)) {
     case 0: {
       const thing = rng.pick(THINGS);
       const place = rng.pick(PLACES);
@@ -322,6 +365,12 @@ function drawNote(ctx: IntentContext, person: Person, who: string): { said: stri
     case 3: {
       const need = rng.pick(NEEDS);
       return { said: `${who} ${need}`, note: { fact: `${person.name} ${need}`, keySaid: who, key: person.name } };
+    }
+    case 5: {
+      const desc = `${rng.pick(LOOKS)}${rng.chance(0.5) ? ` ${rng.pick(VISITS)}` : ''}`;
+      const name = rng.pick(VISITOR_NAMES);
+      const is = rng.pick([`${rng.pick(ROLES)}`, `our neighbour ${name}`, `${name}, ${rng.pick(ROLES)}`, name]);
+      return { said: `${desc} is ${is}`, note: { fact: `${desc} is ${is}`, keySaid: desc, key: desc } };
     }
     default: {
       const role = rng.pick(ROLES);
@@ -362,10 +411,44 @@ const rememberNote: IntentDef = {
   slots: (_ctx, p) => ({ said: p.extra?.said as string }),
   plan(_ctx, p, q) {
     const b = new PlanBuilder();
-    const m = b.add('remember', { fact: p.extra?.fact as string }, 'Store the note in household memory');
+    // A fact said as written is copied from the question as it ended up (a capital at the start of a sentence).
+    const said = p.extra?.said as string;
+    const at = q.toLowerCase().indexOf(said.toLowerCase());
+    const fact = p.extra?.fact === said && at >= 0 ? q.slice(at, at + said.length) : (p.extra?.fact as string);
+    const m = b.add('remember', { fact }, 'Store the note in household memory');
     confirmNode(b, q, m);
     return b;
   },
+  answer: () => 'Noted.',
+};
+
+/** A note said as a statement, without "remember": the agent keeps statements with a verb of fact (is, comes, always…). */
+const STATED = /\b(?:is|are|comes|always|usually|never|every)\b/;
+
+const stateNote: IntentDef = {
+  id: 'state_note',
+  category: 'memory',
+  weight: 2,
+  kind: 'command',
+  params(ctx) {
+    if (ctx.h.people.length === 0) return null;
+    for (let i = 0; i < 8; i++) {
+      const person = ctx.rng.pick(ctx.h.people);
+      const { said, note } = drawNote(ctx, person, personRef(ctx, person).text);
+      if (STATED.test(said)) return { people: [person], extra: { said, fact: note.fact } };
+    }
+    return null;
+  },
+  templates: [
+    '${said}',
+    '${said}, {so dont worry|no need to worry|so no need to alert me|just so you know}',
+    "${said}, {it's not an intruder|he's harmless|she's fine|that's normal} {lol|}",
+    'fyi ${said}',
+    'heads up: ${said}',
+    '{btw|by the way} ${said}',
+  ],
+  slots: (_ctx, p) => ({ said: p.extra?.said as string }),
+  plan: rememberNote.plan,
   answer: () => 'Noted.',
 };
 
@@ -409,6 +492,7 @@ export const CORPUS_INTENTS: readonly IntentDef[] = [
   recallHabit,
   rememberNaming,
   rememberNote,
+  stateNote,
   recallNote,
   ...MORE_QUESTION_INTENTS,
 ];

@@ -46,3 +46,21 @@ const NUMBER_WORDS: Readonly<Record<string, number>> = {
 export function parseNumberWord(s: string): number {
   return Object.hasOwn(NUMBER_WORDS, s) ? NUMBER_WORDS[s]! : Number(s);
 }
+
+/** Words that ask about this moment: a question with one reads live frames, not stored events. */
+export const LIVE_WORDS: readonly string[] = [
+  'right now',
+  'rn',
+  'atm',
+  'currently',
+  'at the moment',
+  'at present',
+  'this very moment',
+  'as we speak',
+];
+
+/** Whether a time phrase (as the mention detector repairs it) means this moment: a live word or a bare "now". */
+export function isLivePhrase(phrase: string): boolean {
+  const p = phrase.trim().toLowerCase();
+  return p === 'now' || LIVE_WORDS.includes(p);
+}

@@ -44,6 +44,26 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
     'placeholders relexicalised to the household values',
   );
   t.match(plan.task_steps[1], /identity=Lene/, 'steps are written from the relexicalised nodes');
+  // A line written twice (a small model's slip) is one call: the repeat is dropped, references follow the first.
+  const twice = planFromModelText(
+    'resolve_time phrase=<time-1>\nresolve_time phrase=<time-1>\nquery_events start=#1 end=#1 identity=<person-1>\n' +
+      'query_events start=#0 end=#0 identity=<person-1>\ncompose_answer question=<question> inputs=[#1,#2,#3]\nend\n',
+    turn,
+    req.question,
+  );
+  t.same(
+    twice.task_nodes.map((n) => [n.task, n.arguments]),
+    [
+      ['resolve_time', { phrase: 'last night' }],
+      ['query_events', { start: '<node-0>', end: '<node-0>', identity: 'Lene' }],
+      ['compose_answer', { question: req.question, inputs: ['<node-0>', '<node-1>'] }],
+    ],
+    'repeated nodes dropped',
+  );
+  t.same(twice.task_links.length, 3, 'links from the kept nodes');
+  // A live time is marked in the prompt: live frames, not stored events.
+  t.match(modelTurn(modelRequest('who is in the kitchen rn')).prompt, /<time-1>=now\b/, '"rn" is this moment');
+  t.notMatch(modelTurn(modelRequest('who was in the kitchen just now')).prompt, /=now\b/, '"just now" is the recent past');
   // A follow-up keeps the numbering of the conversation and carries the previous plan delexicalised.
   const follow = modelTurn(
     modelRequest('and what about my son?', { history: [{ question: req.question, answer: 'yes, at 22:10', plan }] }),

@@ -1,5 +1,5 @@
 import { zonedParts } from '../../system/index.js';
-import type { Delexicalised, Mention } from '../../grounding/index.js';
+import { isLivePhrase, type Delexicalised, type Mention } from '../../grounding/index.js';
 import type { TaskPlan } from '../catalog/index.js';
 import { formatPlanText } from './plan-text.js';
 
@@ -18,7 +18,8 @@ import { formatPlanText } from './plan-text.js';
  * them: a person mention with several candidates (`=2`), what a group means
  * (`=everyone|anyone|unknown`, or `=members:<person-2>,<person-3>` with a
  * placeholder per member), how many cameras a room has (`=3cam`),
- * a routine (`=routine`) or a time the resolver did not understand (`=?`).
+ * a routine (`=routine`), this moment (`=now`: "right now", "rn" — live frames, not stored events) or a time
+ * the resolver did not understand (`=?`).
  * The model writes plan text after the last newline.
  */
 
@@ -56,7 +57,9 @@ function mentionNote(m: Mention): string {
     case 'room':
       return `=${r.cameras.length}cam`;
     case 'time':
-      return r.routine !== undefined ? '=routine' : r.start === undefined ? '=?' : '';
+      if (r.routine !== undefined) return '=routine';
+      if (isLivePhrase(r.phrase)) return '=now';
+      return r.start === undefined ? '=?' : '';
     default:
       return '';
   }

@@ -17,7 +17,7 @@ import {
   parsePlanText,
 } from '../planner-model/index.js';
 import { HomeSightError } from '../../system/index.js';
-import { describeSteps } from './steps.js';
+import { describeSteps, dropRepeatedNodes, linksFromRefs } from './steps.js';
 import { resolveTimePhrase } from './time.js';
 
 /**
@@ -266,8 +266,9 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[])
 /** Plan text the model wrote → the TaskBench plan over the household's values. */
 export function planFromModelText(text: string, turn: ModelTurn, question: string): TaskPlan {
   const plan = fillPersonAndPlace(relexicalise(parsePlanText(text), turn.mentions, { question }), turn.question.mentions);
-  // the steps are written from the nodes: again, now that they carry the household's values
-  return { ...plan, task_steps: describeSteps(plan.task_nodes) };
+  const nodes = dropRepeatedNodes(plan.task_nodes);
+  // the steps and links are written from the nodes: again, now that they carry the household's values
+  return { ...plan, task_nodes: nodes, task_steps: describeSteps(nodes), task_links: linksFromRefs(nodes) };
 }
 
 /**

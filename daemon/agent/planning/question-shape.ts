@@ -1,3 +1,4 @@
+import { LIVE_WORDS } from '../../grounding/index.js';
 import type { PlanRequest, TaskPlan } from '../catalog/index.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
@@ -15,7 +16,7 @@ export interface QuestionShape {
   memoryWrite: boolean;
 }
 
-const LIVE = /\b(?:right now|rn|atm|currently|at the moment|at present|this very moment|as we speak)\b|^(?:is|are)\b.*\bnow\W*$/i;
+const LIVE = new RegExp(String.raw`\b(?:${LIVE_WORDS.join('|')})\b|^(?:is|are)\b.*\bnow\W*$`, 'i');
 const TIMELINE = new RegExp(
   [
     String.raw`\bwhat (?:did|has|have) <person-\d+> (?:been )?(?:do|doing|done|up to)\b`,

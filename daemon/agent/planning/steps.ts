@@ -28,3 +28,36 @@ export function linksFromRefs(nodes: readonly TaskNode[]): Array<{ source: strin
   });
   return out;
 }
+
+const REF = /^<node-(\d+)>$/;
+
+/**
+ * The plan without nodes that repeat an earlier one (same tool, same arguments once references are followed):
+ * running a call twice adds nothing to the answer, and a small model sometimes writes a line again. References to a
+ * dropped node point at the first one; an answer's inputs stay unique.
+ */
+export function dropRepeatedNodes(nodes: readonly TaskNode[]): TaskNode[] {
+  const kept: TaskNode[] = [];
+  const keys = new Map<string, number>();
+  const to: number[] = [];
+  const remap = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const m = REF.exec(v);
+      return m === null ? v : `<node-${to[Number(m[1])] ?? Number(m[1])}>`;
+    }
+    return Array.isArray(v) ? [...new Set(v.map(remap))] : v;
+  };
+  nodes.forEach((n, i) => {
+    const args = Object.fromEntries(Object.entries(namedArguments(n)).map(([k, v]) => [k, remap(v)]));
+    const key = JSON.stringify([n.task, Object.entries(args).sort(([a], [b]) => a.localeCompare(b))]);
+    const seen = keys.get(key);
+    if (seen !== undefined && n.task !== 'compose_answer') {
+      to[i] = seen;
+      return;
+    }
+    keys.set(key, kept.length);
+    to[i] = kept.length;
+    kept.push({ task: n.task, arguments: args });
+  });
+  return kept;
+}
