@@ -56,7 +56,9 @@ function valueFor(arg: string, m: Mention): unknown {
       if (arg === 'day') return r.day ?? r.phrase;
       if (arg === 'start') return r.start ?? r.phrase;
       if (arg === 'end') return r.end ?? r.phrase;
-      return r.phrase;
+      // The phrase as the user typed it ("this mornin", "rn"): the resolver reads it the same, and the plan keeps
+      // the question's words (the plan convention), not the detector's repair.
+      return m.surface;
     case 'number':
       return r.value;
   }

@@ -62,7 +62,14 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
   );
   t.same(twice.task_links.length, 3, 'links from the kept nodes');
   // A live time is marked in the prompt: live frames, not stored events.
-  t.match(modelTurn(modelRequest('who is in the kitchen rn')).prompt, /<time-1>=now\b/, '"rn" is this moment');
+  const rn = modelRequest('who is in the kitchen rn');
+  t.match(modelTurn(rn).prompt, /<time-1>=now\b/, '"rn" is this moment');
+  t.same(
+    planFromModelText('resolve_time phrase=<time-1>\ncompose_answer question=<question> inputs=[#0]\nend\n', modelTurn(rn), rn.question)
+      .task_nodes[0]?.arguments,
+    { phrase: 'rn' },
+    'the phrase as typed (the resolver reads "rn" itself)',
+  );
   t.notMatch(modelTurn(modelRequest('who was in the kitchen just now')).prompt, /=now\b/, '"just now" is the recent past');
   // A follow-up keeps the numbering of the conversation and carries the previous plan delexicalised.
   const follow = modelTurn(
