@@ -17,6 +17,7 @@ import {
   parsePlanText,
 } from '../planner-model/index.js';
 import { HomeSightError } from '../../system/index.js';
+import { requestedSideEffects } from './refusal.js';
 import { describeSteps, dropRepeatedNodes, linksFromRefs } from './steps.js';
 import { resolveTimePhrase } from './time.js';
 
@@ -227,7 +228,9 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
     cameras: req.household.cameras,
     rooms: req.household.rooms,
     hubTopics: req.hubTopics ?? [],
-    allowTools: req.allowTools ?? [],
+    // A side-effect tool is written only where the request asks for it (what validation would reject otherwise):
+    // nothing the user did not ask for happens, and the model cannot spend the plan on it.
+    allowTools: (req.allowTools ?? []).filter((t) => (requestedSideEffects(req.question) as string[]).includes(t)),
     question: turn.question.text,
   };
 }

@@ -53,7 +53,7 @@ function normalize(q: string): string {
 
 /** Politeness and address before the verb of a request: "hey, could you please just …". */
 const LEAD = new RegExp(
-  '^(?:(?:hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|' +
+  '^(?:(?:hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|um+|uh+|erm?|yes|yeah|well|oh|ah|' +
     'computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|' +
     "i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|" +
     String.raw`don't forget to)[\s,:]+)+`,
@@ -157,8 +157,8 @@ const REMEMBER_VERB =
   /^(?:remember|note|make a note|take a note|keep in mind|write down|save|store|memori[sz]e|don't forget|do not forget|log)\b/;
 const STATEMENT_FACT = /\b(?:is|are|'s|was|were|goes|comes|always|usually|normally|never|every|each|calls?|called|named|means)\b/;
 const PUBLISH = new RegExp(
-  '^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|' +
-    String.raw`show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|` +
+  '^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|log|write|' +
+    String.raw`show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|channel|phones|` +
     String.raw`intercom|everyone|everybody|the house|the family|the flat|the whole (?:house|family|flat))\b|` +
     String.raw`^announce\b`,
 );
@@ -300,8 +300,10 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
     parts.length > 0 &&
     parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c)) &&
     STATEMENT_FACT.test(q.toLowerCase());
-  if (parts.some((c) => REMEMBER_VERB.test(c)) || statement) out.push('remember');
-  if (parts.some((c) => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!))) out.push('publish_to_hub');
+  const publish = (c: string): boolean => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!);
+  // What is posted to a board is not also a fact to keep ("log on the carer board that ken had a good morning").
+  if (parts.some((c) => REMEMBER_VERB.test(c) && !publish(c)) || (statement && !parts.some(publish))) out.push('remember');
+  if (parts.some(publish)) out.push('publish_to_hub');
   return out;
 }
 
