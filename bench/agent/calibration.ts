@@ -4,11 +4,13 @@
  * planner model (ln of its least tool-choice margin), from the records of one `homesight bench
  * bench/jobs/planner.yaml` run (the natural set), and the cloud-gate threshold that curve gives.
  *
- *   node --import tsx bench/agent/calibration.ts [--data natural|disjoint] [--workspace DIR] [--out bench/results]
+ *   node --import tsx bench/agent/calibration.ts [--data natural|dev|disjoint] [--workspace DIR] [--out bench/results]
  *   node --import tsx bench/agent/calibration.ts --case bench/workspace/planner/planner-model/<case> [--data …]
  *
  * --data disjoint reads a `bench/jobs/planner-disjoint.yaml` run against its gold (the disjoint sample) and
- * writes planner-calibration-disjoint.{json,svg}; --case prints one case's table and writes nothing.
+ * writes planner-calibration-disjoint.{json,svg}; --data dev a `bench/jobs/planner-dev.yaml` run (the dev set:
+ * the default `agent.cloud.min_confidence` comes from its curve, so the natural set's stays a measurement);
+ * --case prints one case's table and writes nothing.
  * Bins hold equal numbers of plans (the confidences bunch up near 0). Accuracy is the mean node F1 of the
  * plan against the gold plan (tools, as a multiset) and the share of exact plans. The threshold rule: the
  * cloud planner is asked for every plan under the lowest bin edge above which every bin's mean node F1 is at
@@ -32,8 +34,13 @@ const SHIPPED_MODEL = 'homesight-planner-2m-q8_0.gguf';
 /** The test sets a planner job runs on: its gold questions and the job's default workspace. */
 const DATA_SETS = {
   natural: { questions: 'bench/data/natural/questions.jsonl', workspace: 'bench/workspace/planner', results: 'planner-calibration' },
+  dev: {
+    questions: 'bench/data/natural-dev/questions.jsonl',
+    workspace: 'bench/workspace/planner-dev',
+    results: 'planner-calibration-dev',
+  },
   disjoint: {
-    questions: 'var/datasets/planner-corpus/disjoint-q2a/questions.jsonl',
+    questions: 'var/datasets/planner-corpus-v6/disjoint-q2a/questions.jsonl',
     workspace: 'bench/workspace/planner-disjoint',
     results: 'planner-calibration-disjoint',
   },
@@ -191,7 +198,7 @@ async function main(): Promise<void> {
     options: { workspace: { type: 'string' }, out: { type: 'string' }, data: { type: 'string' }, case: { type: 'string' } },
   });
   const data = values.data ?? 'natural';
-  if (data !== 'natural' && data !== 'disjoint') throw new Error(`--data is natural or disjoint, not "${data}"`);
+  if (data !== 'natural' && data !== 'dev' && data !== 'disjoint') throw new Error(`--data is natural, dev or disjoint, not "${data}"`);
   const set = DATA_SETS[data];
   const workspace = resolve(values.workspace ?? set.workspace);
   const out = resolve(values.out ?? 'bench/results');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { validatePlan } from '../../daemon/agent/index.js';
-import { classifyRequest, PlanningPipeline, requestIssues } from '../../daemon/agent/planning/index.js';
+import { classifyRequest, PlanningPipeline, requestedSideEffects, requestIssues } from '../../daemon/agent/planning/index.js';
 
 /** Issue #18 items 4 and 5 in a household of our own (the Doyles: Siobhan, Cian "the lad", Nana Peg). */
 const CTX = {
@@ -145,4 +145,18 @@ t.test('precision on requests that only look like refusals; the future is not su
   t.equal(classifyRequest('what will Cian do tomorrow', CTX)?.category, 'not_supported');
   t.match(classifyRequest('what will Cian do tomorrow', CTX)?.reason, /already happened/);
   t.equal(classifyRequest('wipe the garden recordings from last week', CTX)?.category, 'actuation');
+});
+
+t.test('which side effects a request asks for (what the planner model may write, what validation accepts)', async (t) => {
+  const cases: Array<[string, string[]]> = [
+    ['um hi yes could you tell me if uh my husband went out to the carport this afternoon', []],
+    ['log on the carer board that ken had a good morning', ['publish_to_hub']],
+    ['send "dinner\'s ready, come down" to the phones', ['publish_to_hub']],
+    ['put on the alerts channel: ken is having a rough day', ['publish_to_hub']],
+    ['remember that the plumber comes on tuesday', ['remember']],
+    ['the water man comes on fridays, so dont worry', ['remember']],
+    ['text me when tom is home', []],
+    ['did emeka bring the car out to the carport before the school run', []],
+  ];
+  for (const [q, want] of cases) t.same(requestedSideEffects(q), want, q);
 });

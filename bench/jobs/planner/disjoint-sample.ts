@@ -4,7 +4,10 @@
  * scores the natural set (`bench/jobs/planner.yaml`):
  *
  *   node --import tsx bench/jobs/planner/disjoint-sample.ts [--corpus var/datasets/planner-corpus] [--size 300]
+ *     [--templates-held-out-in <earlier corpus>]…
  *
+ * With --templates-held-out-in (a model trained in stages: its earlier corpora), only lines whose templates every
+ * corpus held out are kept: the earlier stage trained on the rest.
  * writes <corpus>/disjoint-q2a/{questions.jsonl, households.json}. Lines are
  * taken evenly spaced (deterministic); follow-ups are left out (their earlier
  * turn is not a sample of its own), and so are lines whose question as asked
@@ -77,14 +80,24 @@ function questionOf(l: CorpusLine): string | null {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { corpus: { type: 'string' }, size: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { corpus: { type: 'string' }, size: { type: 'string' }, 'templates-held-out-in': { type: 'string', multiple: true } },
+  });
   const corpus = resolve(values.corpus ?? 'var/datasets/planner-corpus');
   const size = Number(values.size ?? 300);
+  // A model trained in stages on several corpora saw every template some stage did not hold out: only lines whose
+  // templates every stage held out are phrased in a way it never saw.
+  const heldOut = [corpus, ...(values['templates-held-out-in'] ?? []).map((d) => resolve(d))].map(
+    (d) => new Set((JSON.parse(readFileSync(join(d, 'stats.json'), 'utf8')) as { held_out_templates: string[] }).held_out_templates),
+  );
+  const unseen = (template: string): boolean => template.split('+').every((t) => heldOut.every((h) => h.has(t)));
+  const staged = heldOut.length > 1;
   const lines = readFileSync(join(corpus, 'disjoint.jsonl'), 'utf8')
     .split('\n')
     .filter((x) => x.trim() !== '')
     .map((x) => JSON.parse(x) as CorpusLine)
-    .filter((l) => !/-f\d+$/.test(l.id));
+    .filter((l) => !/-f\d+$/.test(l.id))
+    .filter((l) => !staged || unseen(l.template));
   const usable = lines.flatMap((l) => {
     const q = questionOf(l);
     const n = nowOf(l.prompt);
@@ -117,7 +130,9 @@ function main(): void {
     .filter((h) => used.has(h.id))
     .map(asConfig);
   writeFileSync(join(out, 'households.json'), `${JSON.stringify({ households }, null, 1)}\n`);
-  process.stdout.write(`${picked.length} of ${usable.length} usable disjoint lines (${lines.length} without follow-ups) → ${out}\n`);
+  process.stdout.write(
+    `${picked.length} of ${usable.length} usable disjoint lines (${lines.length} without follow-ups${staged ? ', templates held out in every corpus' : ''}) → ${out}\n`,
+  );
 }
 
 main();

@@ -299,6 +299,8 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
     !/\?\s*$/.test(q.trim()) &&
     parts.length > 0 &&
     parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c)) &&
+    // an order to watch ("text me when tom is home") is not a fact to keep
+    !standingClause(parts) &&
     STATEMENT_FACT.test(q.toLowerCase());
   const publish = (c: string): boolean => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!);
   // What is posted to a board is not also a fact to keep ("log on the carer board that ken had a good morning").

@@ -61,11 +61,11 @@ export const agentSchema = z
         model: z.string().default('gpt-4o-mini'),
         api_key_file: secretFile.optional(),
         timeout_ms: z.number().int().min(100).default(30_000),
-        // from the shipped planner model's calibration on the natural set (bench/results/planner-calibration.md)
+        // from the shipped planner model's calibration on the dev set (bench/results/planner-calibration.md)
         min_confidence: z
           .number()
           .max(0)
-          .default(-0.15)
+          .default(-1.07)
           .describe(
             "plan confidence (ln; the planner model's least tool-choice margin, a generic GGUF's mean token log-prob) " +
               'under which the cloud planner is asked',
