@@ -130,9 +130,8 @@ function main(): void {
     .filter((h) => used.has(h.id))
     .map(asConfig);
   writeFileSync(join(out, 'households.json'), `${JSON.stringify({ households }, null, 1)}\n`);
-  process.stdout.write(
-    `${picked.length} of ${usable.length} usable disjoint lines (${lines.length} without follow-ups${staged ? ', templates held out in every corpus' : ''}) → ${out}\n`,
-  );
+  const which = staged ? ', templates held out in every corpus' : '';
+  process.stdout.write(`${picked.length} of ${usable.length} usable disjoint lines (${lines.length} without follow-ups${which}) → ${out}\n`);
 }
 
 main();
