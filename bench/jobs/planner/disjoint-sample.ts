@@ -131,7 +131,9 @@ function main(): void {
     .map(asConfig);
   writeFileSync(join(out, 'households.json'), `${JSON.stringify({ households }, null, 1)}\n`);
   const which = staged ? ', templates held out in every corpus' : '';
-  process.stdout.write(`${picked.length} of ${usable.length} usable disjoint lines (${lines.length} without follow-ups${which}) → ${out}\n`);
+  process.stdout.write(
+    `${picked.length} of ${usable.length} usable disjoint lines (${lines.length} without follow-ups${which}) → ${out}\n`,
+  );
 }
 
 main();
