@@ -11,6 +11,7 @@ export const BENCHES: Array<{ name: string; load: () => Promise<Bench> }> = [
   { name: 'mqtt-publish', load: async () => (await import('./mqtt/publish.js')).mqttBench },
   { name: 'bench-harness', load: async () => (await import('./harness/overhead.bench.js')).harnessBench },
   { name: 'agent-planner', load: async () => (await import('./agent/planner.js')).agentPlannerBench },
+  { name: 'planner-model', load: async () => (await import('./agent/planner-model.js')).plannerModelBench },
   { name: 'soak', load: async () => (await import('./faults/soak.js')).soakBench },
   { name: 'runtime', load: async () => (await import('./runtime/startup.js')).runtimeBench },
   { name: 'vision-threads', load: async () => (await import('./runtime/threads.js')).visionThreadsBench },

@@ -81,7 +81,7 @@ function planRequest(question: string): PlanRequest {
 }
 
 /** Bare node-llama-cpp: evaluate the prompt on a cleared sequence, then exactly n tokens, no grammar. */
-async function bareGenerate(
+export async function bareGenerate(
   model: LlamaModel,
   seq: LlamaContextSequence,
   prompt: Token[],

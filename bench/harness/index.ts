@@ -17,7 +17,7 @@ export {
   type MetricRef,
 } from './declarations.js';
 export { BenchConfigError, YamlFile } from './yaml.js';
-export { loadTestEnvironment, loadMetricModule, type TestEnvironment } from './testenv.js';
+export { catalogErrors, loadTestEnvironment, loadMetricModule, type TestEnvironment } from './testenv.js';
 export {
   loadDataset,
   coercePlan,

@@ -71,7 +71,7 @@ async function resolveMetric(ref: MetricRef): Promise<MetricDefinition> {
 }
 
 /** Catalog validation for the bench: policy checks (allow_tools, hub_topics) are deployment settings, not plan quality. */
-function catalogErrors(plan: TaskPlan, sample: BenchSample, dataset: LoadedDataset): string[] {
+export function catalogErrors(plan: TaskPlan, sample: BenchSample, dataset: LoadedDataset): string[] {
   const hh = householdFor(sample, dataset.households);
   const opts: Parameters<typeof validatePlan>[1] = { allowTools: TOOL_NAMES };
   if (hh.cameras.length > 0) opts.cameras = hh.cameras;

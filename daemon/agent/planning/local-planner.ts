@@ -591,13 +591,16 @@ export class LocalPlanner implements Planner {
       let resume: Token | null = null;
       // A seeded draw: each call gets its own seed from the draw's and its position, so lines do not share one stream.
       if (sampling !== null) opts.seed = (Math.imul(sampling.seed, 0x9e3779b1) + tokens.length + out.length) >>> 0;
-      for await (const step of seq.evaluateWithMetadata(chunk, { confidence: true, probabilities: wantProbabilities }, opts)) {
+      // Plan text takes its confidence from the margins: the sampled token's probability is not computed per token.
+      const metadata = { confidence: stop !== 'plan-line', probabilities: wantProbabilities };
+      for await (const step of seq.evaluateWithMetadata(chunk, metadata, opts)) {
         if (signal.aborted) break;
         firstTokenMs ??= performance.now() - t0;
         if (model.isEogToken(step.token)) break;
         if (wantProbabilities) margins.push(topMargin((step as { probabilities?: ReadonlyMap<Token, number> }).probabilities));
         out.push(step.token);
-        logProbSum += Math.log(Math.max(step.confidence, 1e-12));
+        const confidence = (step as { confidence?: number }).confidence;
+        if (confidence !== undefined) logProbSum += Math.log(Math.max(confidence, 1e-12));
         let piece = this.pieces.get(step.token);
         if (piece === undefined) {
           piece = model.detokenize([step.token], false);
