@@ -108,6 +108,11 @@ const CAMERA_DATA = new RegExp(
   String.raw`\b(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?|frames?|` +
     String.raw`feed|stream|camera data|raw|base64|jpe?g|mp4|bytes|logs?|history|the data|everything)\b`,
 );
+/** Camera data sent to someone named ("text claire a picture of …"): HomeSight has no channel to anyone but the hub. */
+const SEND_TO_SOMEONE = new RegExp(
+  String.raw`^(?:send|text|message|e-?mail|whats ?app|forward|dm)\s+(?!me\b|us\b)(?:the |my |our )?[a-z][a-z'-]*\s+(?:a |an |the |some |my |our )?` +
+    String.raw`(?:[a-z]+\s+)?(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?)\b`,
+);
 const OUTSIDE_PERSON = new RegExp(
   String.raw`\b(?:to|with) (?:my |our |the )?(?:friends?|boss|colleagues?|landlord|insurance|police|lawyer|` +
     'the school|neighbou?rs?|sister|brother|cousin|aunt|uncle|ex|work|everyone i know|the public|' +
@@ -261,6 +266,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
       (c) =>
         CHANNEL.test(c) ||
         OUTSIDE_PERSON.test(c) ||
+        SEND_TO_SOMEONE.test(c) ||
         (CAMERA_DATA.test(c) &&
           !HUB.test(c) &&
           !/^(?:send|give|show|forward) (?:me|us)\b/.test(c) &&
