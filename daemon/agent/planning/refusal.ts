@@ -111,7 +111,8 @@ const CAMERA_DATA = new RegExp(
 /** Camera data sent to someone named ("text claire a picture of …"): HomeSight has no channel to anyone but the hub. */
 const SEND_TO_SOMEONE = new RegExp(
   String.raw`^(?:send|text|message|e-?mail|whats ?app|forward|dm)\s+(?!me\b|us\b)(?:the |my |our )?[a-z][a-z'-]*\s+` +
-    String.raw`(?:a |an |the |some |my |our )?(?:[a-z]+\s+)?(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?)\b`,
+    String.raw`(?:a |an |the |some |my |our )?(?:[a-z]+\s+)?` +
+    String.raw`(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?)\b`,
 );
 const OUTSIDE_PERSON = new RegExp(
   String.raw`\b(?:to|with) (?:my |our |the )?(?:friends?|boss|colleagues?|landlord|insurance|police|lawyer|` +
