@@ -9,8 +9,10 @@
  *   nodes take start/end as "<node-0>"; the phrase is the words of the question.
  * - Questions about what happened use memory tools (who_was_where, query_events,
  *   count_events, aggregate, last_seen, activity_timeline). The vision pipeline
- *   (get_frames → detect_persons → recognize_identity / recognize_activity) is
- *   used for "right now" and when the user asks to look at the footage itself.
+ *   (get_frames → recognize_identity / recognize_activity, or detect_persons for
+ *   "is anyone there / how many") is used for "right now" and when the user asks
+ *   to look at the footage itself; each vision tool reads the frames itself, so
+ *   nothing runs detection twice (as the agent's seed plans do).
  * - who_was_where filters by `room`; the other tools by `camera` (the room's camera).
  * - People are written as their household name ("my daughter" → "Mia"; "I" → the speaker).
  * - Questions end in compose_answer(question, inputs): the result nodes and the
@@ -866,8 +868,7 @@ const liveWho: IntentDef = {
       { camera: (p.camera as Camera).name, start: t, end: t },
       `Read the latest frames of the ${(p.camera as Camera).name} camera`,
     );
-    const d = b.add('detect_persons', { frames: f }, 'Detect people in those frames');
-    const i = b.add('recognize_identity', { frames: d }, 'Recognise who the detected people are');
+    const i = b.add('recognize_identity', { frames: f }, 'Recognise who the detected people are');
     answerNode(b, q, [i], 'the identities');
     return b;
   },
@@ -903,9 +904,8 @@ const footageWhoWhat: IntentDef = {
       { camera: (p.camera as Camera).name, start: t, end: t, fps: 1 },
       `Read frames of the ${(p.camera as Camera).name} camera in that interval`,
     );
-    const d = b.add('detect_persons', { frames: f }, 'Detect people in those frames');
-    const i = b.add('recognize_identity', { frames: d }, 'Recognise who they are');
-    const a = b.add('recognize_activity', { frames: d }, 'Recognise what they are doing');
+    const i = b.add('recognize_identity', { frames: f }, 'Recognise who they are');
+    const a = b.add('recognize_activity', { frames: f }, 'Recognise what they are doing');
     answerNode(b, q, [i, a], 'identities and activities');
     return b;
   },
@@ -932,8 +932,7 @@ const footageWhoSnapshot: IntentDef = {
       { camera: (p.camera as Camera).name, start: t, end: t, fps: 1 },
       `Read frames of the ${(p.camera as Camera).name} camera in that interval`,
     );
-    const d = b.add('detect_persons', { frames: f }, 'Detect people in those frames');
-    const i = b.add('recognize_identity', { frames: d }, 'Recognise who they are');
+    const i = b.add('recognize_identity', { frames: f }, 'Recognise who they are');
     const s = b.add('get_snapshot', { events: i, max: 3 }, 'Take snapshots of the recognised people');
     answerNode(b, q, [i, s], 'identities and snapshots');
     return b;
@@ -960,8 +959,7 @@ const footageSnapshotsOnly: IntentDef = {
       { camera: (p.camera as Camera).name, start: t, end: t, fps: 1 },
       `Read frames of the ${(p.camera as Camera).name} camera in that interval`,
     );
-    const d = b.add('detect_persons', { frames: f }, 'Detect people in those frames');
-    const i = b.add('recognize_identity', { frames: d }, 'Recognise who they are');
+    const i = b.add('recognize_identity', { frames: f }, 'Recognise who they are');
     const s = b.add('get_snapshot', { events: i, max: 5 }, 'Take snapshots of the recognised people');
     answerNode(b, q, [s], 'the snapshots');
     return b;
@@ -991,8 +989,7 @@ const footageActivity: IntentDef = {
       { camera: (p.camera as Camera).name, start: t, end: t, fps: 1 },
       `Read frames of the ${(p.camera as Camera).name} camera in that interval`,
     );
-    const d = b.add('detect_persons', { frames: f }, 'Detect people in those frames');
-    const a = b.add('recognize_activity', { frames: d }, 'Recognise what they are doing');
+    const a = b.add('recognize_activity', { frames: f }, 'Recognise what they are doing');
     answerNode(b, q, [a], 'the activities');
     return b;
   },
@@ -1779,8 +1776,7 @@ export function drawFollowup(ctx: IntentContext, parent: Draft, kind: FollowupKi
           const phrase = (p.extra as Record<string, string> | undefined)?.phrase ?? 'now';
           const t = b.add('resolve_time', { phrase }, `Resolve "${phrase}" to the last few minutes`);
           const f = b.add('get_frames', { camera: cam, start: t, end: t }, `Read the latest frames of the ${cam} camera`);
-          const d = b.add('detect_persons', { frames: f }, 'Detect people in those frames');
-          const a = b.add('recognize_activity', { frames: d }, `Recognise what ${named.name} is doing`);
+          const a = b.add('recognize_activity', { frames: f }, `Recognise what ${named.name} is doing`);
           answerNode(b, q, [a], 'the activities');
           return b;
         }

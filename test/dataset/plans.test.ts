@@ -16,13 +16,14 @@ t.test('size and coverage the issue asks for', async (t) => {
   const types = new Set(samples.map((s) => s.type));
   t.same([...types].sort(), ['chain', 'dag', 'single']);
   // The answer takes the resolved range as well as the results, so a plan with a time is a dag from 3 nodes on;
-  // chains are the plans without one (recall → answer, last sighting → snapshot → answer).
+  // chains are the plans without one (recall → answer, last sighting → snapshot → answer). The longest single
+  // question is 5 nodes since the vision tools read frames themselves (no detect_persons before them).
   for (let n = 2; n <= 3; n++)
     t.ok(
       samples.some((s) => s.n_tools === n && s.type === 'chain'),
       `a chain of ${n} nodes`,
     );
-  for (let n = 3; n <= 6; n++)
+  for (let n = 3; n <= 5; n++)
     t.ok(
       samples.some((s) => s.n_tools === n && s.type === 'dag'),
       `a dag of ${n} nodes`,
