@@ -164,6 +164,11 @@ t.test('which side effects a request asks for (what the planner model may write,
 t.test('camera data sent to someone by name leaves the device', async (t) => {
   for (const q of ['text claire a picture of the deck', 'message the plumber a photo of the leak', 'send mam the clip from last night'])
     t.equal(classifyRequest(q, CTX)?.category, 'data_leaves_device', q);
-  for (const q of ['send me a picture of the porch', 'text me a snapshot of the drive', 'show me a picture of the lad'])
+  for (const q of [
+    'send me a picture of the porch',
+    'text me a snapshot of the drive',
+    'show me a picture of the lad',
+    'send the board a snapshot',
+  ])
     t.equal(classifyRequest(q, CTX), null, q);
 });

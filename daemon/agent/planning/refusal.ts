@@ -267,7 +267,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
       (c) =>
         CHANNEL.test(c) ||
         OUTSIDE_PERSON.test(c) ||
-        SEND_TO_SOMEONE.test(c) ||
+        (SEND_TO_SOMEONE.test(c) && !HUB.test(c)) ||
         (CAMERA_DATA.test(c) &&
           !HUB.test(c) &&
           !/^(?:send|give|show|forward) (?:me|us)\b/.test(c) &&
