@@ -156,6 +156,7 @@ t.test('which side effects a request asks for (what the planner model may write,
     ['remember that the plumber comes on tuesday', ['remember']],
     ['the water man comes on fridays, so dont worry', ['remember']],
     ['text me when tom is home', []],
+    ['can you see the estate camera? they said there was trouble by the gate', []],
     ['did emeka bring the car out to the carport before the school run', []],
   ];
   for (const [q, want] of cases) t.same(requestedSideEffects(q), want, q);

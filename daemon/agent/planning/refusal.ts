@@ -303,7 +303,8 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
   const parts = clauses(q);
   const out: Array<'remember' | 'publish_to_hub'> = [];
   const statement =
-    !/\?\s*$/.test(q.trim()) &&
+    // a question anywhere ("can you see the post camera? they said …") is asking, not stating a fact
+    !q.includes('?') &&
     parts.length > 0 &&
     parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c)) &&
     // an order to watch ("text me when tom is home") is not a fact to keep
