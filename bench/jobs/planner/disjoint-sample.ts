@@ -4,7 +4,7 @@
  * scores the natural set (`bench/jobs/planner.yaml`):
  *
  *   node --import tsx bench/jobs/planner/disjoint-sample.ts [--corpus var/datasets/planner-corpus] [--size 300]
- *     [--templates-held-out-in <earlier corpus>]…
+ *     [--templates-held-out-in <earlier corpus>]… [--out DIR (default <corpus>/disjoint-q2a)]
  *
  * With --templates-held-out-in (a model trained in stages: its earlier corpora), only lines whose templates every
  * corpus held out are kept: the earlier stage trained on the rest.
@@ -81,7 +81,12 @@ function questionOf(l: CorpusLine): string | null {
 
 function main(): void {
   const { values } = parseArgs({
-    options: { corpus: { type: 'string' }, size: { type: 'string' }, 'templates-held-out-in': { type: 'string', multiple: true } },
+    options: {
+      corpus: { type: 'string' },
+      size: { type: 'string' },
+      'templates-held-out-in': { type: 'string', multiple: true },
+      out: { type: 'string' },
+    },
   });
   const corpus = resolve(values.corpus ?? 'var/datasets/planner-corpus');
   const size = Number(values.size ?? 300);
@@ -105,7 +110,7 @@ function main(): void {
   });
   const step = Math.max(1, usable.length / size);
   const picked = Array.from({ length: Math.min(size, usable.length) }, (_, i) => usable[Math.floor(i * step)]!);
-  const out = join(corpus, 'disjoint-q2a');
+  const out = resolve(values.out ?? join(corpus, 'disjoint-q2a'));
   mkdirSync(out, { recursive: true });
   const q2a = picked.map(({ l, q, now, timezone }) =>
     JSON.stringify({
