@@ -210,6 +210,7 @@ export function adapterSample(
 
 /** The per-request grammar's options: this request's placeholders, the household's names, spans of the question. */
 export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes: number): PlanTextGrammarOptions {
+  const asked: readonly string[] = requestedSideEffects(req.question);
   return {
     maxNodes,
     // A group stands for its member placeholders (or for nobody in particular): no plan argument is a group itself,
@@ -230,7 +231,7 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
     hubTopics: req.hubTopics ?? [],
     // A side-effect tool is written only where the request asks for it (what validation would reject otherwise):
     // nothing the user did not ask for happens, and the model cannot spend the plan on it.
-    allowTools: (req.allowTools ?? []).filter((t) => (requestedSideEffects(req.question) as string[]).includes(t)),
+    allowTools: (req.allowTools ?? []).filter((t) => asked.includes(t)),
     question: turn.question.text,
   };
 }

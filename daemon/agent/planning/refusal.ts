@@ -311,9 +311,10 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
     !standingClause(parts) &&
     STATEMENT_FACT.test(q.toLowerCase());
   const publish = (c: string): boolean => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!);
+  const posts = parts.some(publish);
   // What is posted to a board is not also a fact to keep ("log on the carer board that ken had a good morning").
-  if (parts.some((c) => REMEMBER_VERB.test(c) && !publish(c)) || (statement && !parts.some(publish))) out.push('remember');
-  if (parts.some(publish)) out.push('publish_to_hub');
+  if (parts.some((c) => REMEMBER_VERB.test(c) && !publish(c)) || (statement && !posts)) out.push('remember');
+  if (posts) out.push('publish_to_hub');
   return out;
 }
 

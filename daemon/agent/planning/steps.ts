@@ -11,13 +11,15 @@ export function describeSteps(nodes: readonly TaskNode[]): string[] {
   });
 }
 
+const REF = /^<node-(\d+)>$/;
+
 /** TaskBench `task_links` derived from `<node-j>` references (source tool → target tool), deduplicated. */
 export function linksFromRefs(nodes: readonly TaskNode[]): Array<{ source: string; target: string }> {
   const out: Array<{ source: string; target: string }> = [];
   nodes.forEach((n, i) => {
     for (const v of Object.values(namedArguments(n))) {
       for (const x of Array.isArray(v) ? v : [v]) {
-        const m = typeof x === 'string' ? /^<node-(\d+)>$/.exec(x) : null;
+        const m = typeof x === 'string' ? REF.exec(x) : null;
         if (m === null) continue;
         const j = Number(m[1]);
         if (j >= i || nodes[j] === undefined) continue;
@@ -28,8 +30,6 @@ export function linksFromRefs(nodes: readonly TaskNode[]): Array<{ source: strin
   });
   return out;
 }
-
-const REF = /^<node-(\d+)>$/;
 
 /**
  * The plan without nodes that repeat an earlier one (same tool, same arguments once references are followed):
