@@ -284,7 +284,7 @@ def run_benchmark(args) -> int:
               "seconds": round(wall, 2), "tokens_per_s": round(tokens / wall, 1), "s_per_step": round(wall / steps, 3),
               "cpu_s": round(cpu_s, 2), "tokens_per_cpu_s": round(tokens / max(cpu_s, 1e-9), 1),
               "loadavg": round(os.getloadavg()[0], 2)})
-        if wall >= args.benchmark or steps >= 200:
+        if wall >= args.benchmark or steps >= args.benchmark_steps:
             break
     return 0
 
@@ -495,6 +495,7 @@ def parse_args(argv: List[str]):
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--benchmark", type=float, default=0, help="time training steps for this many seconds on random tokens")
     p.add_argument("--max-len", type=int, default=256, help="--benchmark: tokens per sequence")
+    p.add_argument("--benchmark-steps", type=int, default=200, help="--benchmark: at most this many steps")
     a = p.parse_args(argv)
     a.argv = argv
     bad = [k for k in a.export.split(",") if k and k not in EXPORT_TYPES]

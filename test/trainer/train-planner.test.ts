@@ -174,6 +174,9 @@ t.test('--benchmark times training steps and reports tokens/s', { skip }, async 
   const r = runTrainPlanner(py.python, [
     '--benchmark',
     '0.01',
+    // one step whatever the machine's speed (a fast step would otherwise fit a second into 10 ms)
+    '--benchmark-steps',
+    '1',
     '--dim',
     '64',
     '--layers',
