@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { catalogContext, goldPlan, householdConfig, loadNaturalSet, NATURAL_SET_DIR } from '../../bench/data/natural/index.js';
+import { interval_accuracy } from '../../bench/data/natural-dev/metrics.js';
+import { createMetricContext, loadDataset } from '../../bench/harness/index.js';
 import { validatePlan } from '../../daemon/agent/index.js';
 import { configSchema } from '../../daemon/config/index.js';
 
@@ -35,4 +37,30 @@ t.test('every gold plan validates against the catalog with its household', async
     );
     t.equal(item.context.timezone, h.timezone, `${item.id}: timezone`);
   }
+});
+
+t.test('the interval metric reads a day argument: activity-timeline gold plans (no resolve_time) score as right', async (t) => {
+  const ds = loadDataset({ format: 'q2a', testUrl: join(DIR, 'questions.jsonl'), householdUrl: join(DIR, 'households.json') });
+  const byDay = new Set(
+    set.items
+      .filter((i) => i.gold.interval !== null && i.gold.refuse === null)
+      .filter((i) => i.task_nodes.some((n) => n.task === 'activity_timeline') && !i.task_nodes.some((n) => n.task === 'resolve_time'))
+      .map((i) => i.id),
+  );
+  t.ok(byDay.size >= 4, `${byDay.size} lines name a day, not a phrase`);
+  const ctx = createMetricContext({ linkMode: 'temporal', tools: null, validate: () => [] });
+  const records = ds.test
+    .filter((s) => byDay.has(s.id))
+    .map((sample) => ({ sample, prediction: sample.gold, error: null, latencyMs: 0, tokens: null, planner: 'test' }));
+  t.equal(await interval_accuracy.compute(records, ctx), 1);
+  // a day off by one is wrong
+  const shifted = records.map((r) => {
+    const p = structuredClone(r.prediction);
+    for (const n of p.task_nodes) {
+      const a = n.arguments as Record<string, unknown>;
+      if (typeof a.day === 'string') a.day = new Date(Date.parse(`${a.day}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    }
+    return { ...r, prediction: p };
+  });
+  t.equal(await interval_accuracy.compute(shifted, ctx), 0);
 });

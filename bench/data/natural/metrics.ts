@@ -6,10 +6,12 @@
  * `naturalSetMetrics(dir)` makes the same metrics for another set in this
  * format (the dev set: bench/data/natural-dev/metrics.ts).
  * Intervals are scored with the agent's own time resolver (resolve_time's
- * phrase at the line's "now", with the household's routines).
+ * phrase at the line's "now", with the household's routines); a plan that
+ * names a day instead (activity_timeline) is about that local day, not past now.
  */
 
 import { getTool, namedArguments, resolveTimePhrase, type ResolvedRange, type TaskPlan } from '../../../daemon/agent/index.js';
+import { zonedToUtc } from '../../../daemon/system/index.js';
 import type { EvalRecord, MetricDefinition } from '../../harness/index.js';
 import { loadNaturalSet, MUST_REFUSE, NATURAL_SET_DIR, type NaturalHousehold, type NaturalItem, type NaturalSet } from './load.js';
 
@@ -92,11 +94,34 @@ function timePhrase(plan: TaskPlan | null): string | null {
   return null;
 }
 
-/** The interval a plan asks about, as resolve_time would run it for this line; null when it names none or cannot resolve. */
+/** The first `day` argument of a plan (activity_timeline's), or null. */
+function planDay(plan: TaskPlan | null): string | null {
+  for (const n of plan?.task_nodes ?? []) {
+    const v = namedArguments(n).day;
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return v;
+  }
+  return null;
+}
+
+/** A local day as the interval a day-argument tool reads: its midnight to the next one, not past now. */
+function dayInterval(day: string, nowMs: number, timezone: string): ResolvedRange {
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  const startMs = zonedToUtc({ year, month, day: date, hour: 0, minute: 0 }, timezone);
+  const endMs = zonedToUtc({ year, month, day: date + 1, hour: 0, minute: 0 }, timezone);
+  return { startMs, endMs: Math.min(endMs, nowMs) };
+}
+
+/**
+ * The interval a plan asks about, as resolve_time would run it for this line (or, for a plan with no resolve_time,
+ * the day an activity_timeline is about); null when it names none or cannot resolve.
+ */
 function planInterval(plan: TaskPlan | null, i: NaturalItem, h: NaturalHousehold): ResolvedRange | null {
   const phrase = timePhrase(plan);
-  if (phrase === null) return null;
   const nowMs = Date.parse(i.context.now);
+  if (phrase === null) {
+    const day = planDay(plan);
+    return day === null ? null : dayInterval(day, nowMs, i.context.timezone);
+  }
   const routines = h.routines;
   // "after that": the previous turn's range, re-resolved at this line's now (the set's turns carry no time of their own).
   let previous: ResolvedRange | undefined;
@@ -208,7 +233,8 @@ export function naturalSetMetrics(
     name: 'interval_accuracy',
     summary:
       "share of the answerable questions with a gold interval where the plan's resolve_time phrase " +
-      "resolves (at the line's now, with the household's routines) " +
+      "resolves (at the line's now, with the household's routines; a plan without one: its day argument, " +
+      'midnight to midnight, not past now) ' +
       'to an interval whose both ends are within 15 min of the gold ones',
     better: 'higher',
     unit: 'ratio',
