@@ -178,6 +178,30 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
   return out;
 }
 
+/**
+ * Head words of the household's multi-word place names ("door" of "front door" / front_door) that stand for one
+ * place: every entry ending in the word covers the same cameras (or room), and no place is called just that.
+ */
+function placeHeads(lexicon: readonly Entry[]): Map<string, Entry[]> {
+  const whole = new Set(lexicon.filter((e) => e.target.kind !== 'person').map((e) => e.words));
+  const byHead = new Map<string, Entry[]>();
+  for (const e of lexicon) {
+    if (e.target.kind === 'person' || e.target.kind === 'zone') continue;
+    const words = e.words.split(' ');
+    const head = words[words.length - 1]!;
+    if (words.length < 2 || whole.has(head) || COMMON_HEADS.has(head)) continue;
+    byHead.set(head, [...(byHead.get(head) ?? []), e]);
+  }
+  const place = (e: Entry): string =>
+    e.target.kind === 'camera' ? (e.target.room ?? `camera:${e.target.camera}`) : e.target.kind === 'room' ? e.target.room : '';
+  const out = new Map<string, Entry[]>();
+  for (const [head, entries] of byHead) if (new Set(entries.map(place)).size === 1) out.set(head, entries);
+  return out;
+}
+
+/** Head words too general to stand for a place on their own ("the cam", "the area"). */
+const COMMON_HEADS = new Set(['cam', 'camera', 'area', 'side', 'way', 'one', 'bit', 'end', 'part']);
+
 /** Groups the household defines, plus the children / parents / grandparents its kinship words imply. */
 function groupPhrases(ctx: GroundingContext): Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> {
   const out: Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> = [];
@@ -360,6 +384,17 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       const hit = byWords.get(words) ?? (joinable ? byCompact.get(words.replace(/ /g, '')) : undefined);
       if (hit !== undefined) take(i, n, g[g.length - 1]!.end, hit, false);
     }
+  }
+  // 2b. a place by its head word: "the door" for the front door, "the landing" for the upstairs landing, where the
+  // word ends exactly one place's multi-word name and is no place's whole name (two doors are asked back instead).
+  const heads = placeHeads(lexicon);
+  for (const m of lower.matchAll(/(?<![\p{L}\p{N}])the\s+(\p{L}+)(?![\p{L}\p{N}])/gu)) {
+    const start = m.index + m[0].length - m[1]!.length;
+    const end = m.index + m[0].length;
+    const entries = heads.get(m[1]!);
+    if (entries === undefined || !free(start, end)) continue;
+    const resolved = resolutionOf(bestKind(entries), ctx, false);
+    spans.push({ start, end, kind: resolved.kind, resolved });
   }
   // 3. group phrases, longest first (after exact names: "the family room" is a room)
   const groups = groupPhrases(ctx).sort((a, b) => b.phrase.length - a.phrase.length);

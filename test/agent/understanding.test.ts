@@ -6,7 +6,7 @@ import { AgentService, getTool, memoryConversations, memoryEvents, type Househol
 import { PlanExecutor, createToolImpls } from '../../daemon/agent/execution/index.js';
 import { RetrievalPlanner, refuseRequest, requestIssues } from '../../daemon/agent/planning/index.js';
 import { fillPersonAndPlace } from '../../daemon/agent/planning/model-planner.js';
-import { detectMentions } from '../../daemon/grounding/index.js';
+import { detectMentions, type Mention } from '../../daemon/grounding/index.js';
 import { MQTT_REQUESTS } from '../../daemon/mqtt/api.js';
 import { AgentRoutes } from '../../daemon/agent/transport/index.js';
 import { MemoryStore, newEventId, type HomeEvent } from '../../daemon/memory/index.js';
@@ -233,6 +233,42 @@ t.test('person + place: last_seen takes a camera, who_was_where a person; tools,
   const wreq = (await svc.buildRequest({ question: 'was Tom in the kitchen this morning?' }, CLOCK_NOW)).request;
   const wfilled = fillPersonAndPlace(WHO_THIS_MORNING, detectMentions(wreq.question, groundingContextFor(wreq)).mentions);
   t.equal((wfilled.task_nodes[1]!.arguments as Record<string, unknown>).identity, 'Tomas');
+});
+
+t.test('a place the question names is not dropped: the place tools that left every place out get it', async (t) => {
+  const mention = (kind: Mention['kind'], surface: string, resolved: NonNullable<Mention['resolved']>): Mention => ({
+    placeholder: `<${kind}-1>`,
+    kind,
+    surface,
+    start: 0,
+    end: surface.length,
+    resolved,
+  });
+  const couch = mention('zone', 'couch', { kind: 'zone', zone: 'couch', cameras: ['front_room'] });
+  const hallway = mention('room', 'hallway', { kind: 'room', room: 'hallway', cameras: ['hall'], fuzzy: false });
+  const aggregate = plan([
+    { task: 'resolve_time', arguments: { phrase: 'last night' } },
+    { task: 'aggregate', arguments: { start: '<node-0>', end: '<node-0>', group_by: 'identity', metric: 'duration_s', identity: 'Tom' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.equal(
+    (fillPersonAndPlace(aggregate, [couch]).task_nodes[1]!.arguments as Record<string, unknown>).camera,
+    'front_room',
+    'a zone: its camera',
+  );
+  const who = plan([
+    { task: 'resolve_time', arguments: { phrase: 'at 7' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.same(fillPersonAndPlace(who, [hallway]).task_nodes[1]!.arguments, { start: '<node-0>', end: '<node-0>', room: 'hallway' }, 'a room');
+  const withCamera = plan([
+    { task: 'resolve_time', arguments: { phrase: 'at 7' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.same(fillPersonAndPlace(withCamera, [couch]), withCamera, 'a plan that names a place keeps its own');
+  t.same(fillPersonAndPlace(aggregate, [couch, hallway]), aggregate, 'two places: not guessed');
 });
 
 t.test('plan shapes: live questions read live frames, "what did X do" is the timeline, statements are stored', async (t) => {

@@ -85,6 +85,14 @@ const CASES: Case[] = [
   { q: 'who sat on the couch', text: 'who sat on the <zone-1>', mentions: ['zone:couch'] },
   { q: 'was anyone by the pool', text: 'was <group-1> by the <zone-1>', mentions: ['group:anyone', 'zone:pool'] },
   { q: 'what happened in the tv corner', text: 'what happened in the <zone-1>', mentions: ['zone:tv corner'] },
+  // a place by its head word when one place ends in it ("the door": LINDQVIST's one door); "the room" fits several
+  {
+    q: 'who was at the door at 8',
+    text: 'who was at the <camera-1> <time-1>',
+    mentions: ['camera:front_door', 'time:at 8'],
+    ctx: LINDQVIST,
+  },
+  { q: 'who was in the room', text: 'who was in the room', mentions: [] },
   { q: 'the back yard and the garden', text: 'the <camera-1> and the <room-1>', mentions: ['camera:back_yard', 'room:yard'] },
   // times: clock times 12/24 h, around, weekdays, parts of day, spans across midnight, durations, routines
   { q: 'who came at 7pm', text: 'who came <time-1>', mentions: ['time:at 7pm'] },

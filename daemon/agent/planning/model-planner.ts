@@ -236,33 +236,42 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
   };
 }
 
+/** Tools about a place that may leave it out: a place the question names is theirs when no node took it. */
+const PLACE_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_seen', 'who_was_where']);
+
 /**
- * Arguments the shipped model cannot write, from the question's mentions: it was trained before last_seen took a
- * camera and who_was_where a person, so where the question names exactly one camera (or a room of one camera) or
- * one person that no node already uses, those tools get it.
+ * Arguments the model left out, from the question's mentions, so nothing the question names is dropped:
+ * - the one place (camera, room, or zone of one camera) the question names, when no node names any place: the
+ *   place tools get it (`room` for who_was_where where the question names a room, the camera otherwise). The
+ *   corpus never had zones ("on the couch", "by the swing"), and the model leaves a place it cannot read out;
+ * - the one person the question names: who_was_where gets it as `identity` (the model was trained before
+ *   who_was_where took a person).
  */
 export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[]): TaskPlan {
-  const cameras = new Set<string>();
+  const places = new Map<string, { camera: string | undefined; room: string | undefined }>();
   const people = new Set<string>();
   for (const m of mentions) {
     const r = m.resolved;
-    if (r?.kind === 'camera') cameras.add(r.camera);
-    else if ((r?.kind === 'room' || r?.kind === 'zone') && r.cameras.length === 1) cameras.add(r.cameras[0]!);
+    if (r?.kind === 'camera') places.set(`camera:${r.camera}`, { camera: r.camera, room: undefined });
+    else if (r?.kind === 'room') places.set(`room:${r.room}`, { camera: r.cameras.length === 1 ? r.cameras[0] : undefined, room: r.room });
+    else if (r?.kind === 'zone' && r.cameras.length === 1) places.set(`camera:${r.cameras[0]}`, { camera: r.cameras[0], room: undefined });
     else if (r?.kind === 'person' && r.people.length === 1 && r.people[0] !== 'unknown') people.add(r.people[0]!);
   }
   const used = (arg: string): Set<string> =>
     new Set(plan.task_nodes.flatMap((n) => (Array.isArray(n.arguments) ? [] : [n.arguments[arg]]).filter((v) => typeof v === 'string')));
-  const usedCameras = used('camera');
   const usedPeople = new Set([...used('person'), ...used('identity')]);
-  const camera = cameras.size === 1 && usedCameras.size === 0 ? [...cameras][0] : undefined;
+  const place = places.size === 1 && used('camera').size === 0 && used('room').size === 0 ? [...places.values()][0] : undefined;
   const person = people.size === 1 ? [...people][0] : undefined;
   const nodes = plan.task_nodes.map((n) => {
     if (Array.isArray(n.arguments)) return n;
-    const a = n.arguments;
-    if (n.task === 'last_seen' && camera !== undefined && a.camera === undefined) return { ...n, arguments: { ...a, camera } };
+    let a = n.arguments;
+    if (place !== undefined && PLACE_TOOLS.has(n.task)) {
+      if (n.task === 'who_was_where' && place.room !== undefined) a = { ...a, room: place.room };
+      else if (place.camera !== undefined) a = { ...a, camera: place.camera };
+    }
     if (n.task === 'who_was_where' && person !== undefined && a.identity === undefined && !usedPeople.has(person))
-      return { ...n, arguments: { ...a, identity: person } };
-    return n;
+      a = { ...a, identity: person };
+    return a === n.arguments ? n : { ...n, arguments: a };
   });
   return { ...plan, task_nodes: nodes };
 }
