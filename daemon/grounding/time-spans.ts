@@ -78,10 +78,40 @@ const UNIT = `(?:seconds?|secs?|${word('minutes')}|minute|mins?|hours?|hrs?|hr|d
 const MONTH =
   '(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|' +
   'mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)';
-const ROUTINE_WORDS =
-  '(?:bed|breakfast|brunch|lunchtime|lunch time|lunch|dinnertime|dinner time|dinner|supper|teatime|tea time|tea|bedtime|bed time|' +
-  'nap|naptime|nap time|homework time|' +
-  'school|the school run|school run|work|homework|the walk|my walk|church|training|practice)';
+// longest first: an alternation takes the first that fits ("before the school run", not "before the school")
+const ROUTINE_WORDS = `(?:${[
+  'bed',
+  'breakfast',
+  'brunch',
+  'lunchtime',
+  'lunch time',
+  'lunch',
+  'dinnertime',
+  'dinner time',
+  'dinner',
+  'supper',
+  'teatime',
+  'tea time',
+  'tea',
+  'bedtime',
+  'bed time',
+  'nap',
+  'naptime',
+  'nap time',
+  'homework time',
+  'school',
+  'the school run',
+  'school run',
+  'work',
+  'homework',
+  'the walk',
+  'my walk',
+  'church',
+  'training',
+  'practice',
+]
+  .sort((a, b) => b.length - a.length)
+  .join('|')})`;
 
 interface Piece {
   start: number;
@@ -182,6 +212,24 @@ export function repairTimePhrase(phrase: string): string {
   );
 }
 
+/** A bare part of the day ("morning", "the night"), as a span's whole text. */
+const BARE_PART = new RegExp(`^(?:the\\s+)?${PART}$`);
+/** Nouns a part of the day can qualify: "the night nurse", "her morning shift" are people and things, not times. */
+const QUALIFIED_NOUN =
+  /^\s+(?:nurse|nurses|carer|carers|caregiver|nanny|shift|staff|worker|workers|guard|watchman|porter|light|lights|owl|visitor|visitors|bus|train|paper|post|news|person|people)(?![\p{L}])/u;
+
+/**
+ * A bare part of the day that is no time: a greeting ("morning! did anyone …", "good evening") or a word
+ * qualifying a noun ("the night nurse").
+ */
+function isGreetingOrModifier(lower: string, start: number, end: number): boolean {
+  if (!BARE_PART.test(lower.slice(start, end))) return false;
+  const before = lower.slice(0, start);
+  if (/(?:^|[^\p{L}])good\s+$/u.test(before)) return true;
+  if (/^[\s"'(]*(?:(?:hi|hey|oh|ok|okay)[\s,]+)?$/.test(before) && /^\s*[!,]/.test(lower.slice(end))) return true;
+  return QUALIFIED_NOUN.test(lower.slice(end));
+}
+
 /**
  * Time spans of `text`, in order, non-overlapping. `routines` are the
  * household's routine phrases ("after dinner" → dinner).
@@ -206,7 +254,7 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
   }
   for (const re of PATTERNS) {
     for (const m of lower.matchAll(re)) {
-      add(m.index, m.index + m[0].length);
+      if (!isGreetingOrModifier(lower, m.index, m.index + m[0].length)) add(m.index, m.index + m[0].length);
     }
   }
   // Longest first; earlier start on ties; drop pieces overlapping a kept one.
@@ -214,11 +262,16 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
   const kept: Piece[] = [];
   for (const p of pieces) if (!kept.some((k) => p.start < k.end && k.start < p.end)) kept.push(p);
   kept.sort((a, b) => a.start - b.start);
-  // Merge pieces separated only by spaces or a comma ("yesterday, around 5", "monday evening").
+  // Merge pieces separated only by spaces or a spoken filler ("monday evening", "this morning like between ten and eleven").
   const merged: Piece[] = [];
   for (const p of kept) {
     const last = merged[merged.length - 1];
-    if (last !== undefined && last.solo !== true && p.solo !== true && /^\s+$/.test(lower.slice(last.end, p.start))) {
+    if (
+      last !== undefined &&
+      last.solo !== true &&
+      p.solo !== true &&
+      /^\s+(?:(?:like|um+|uh+|erm)\s+)?$/.test(lower.slice(last.end, p.start))
+    ) {
       merged[merged.length - 1] = {
         start: last.start,
         end: p.end,

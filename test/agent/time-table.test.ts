@@ -142,6 +142,8 @@ const ROWS: readonly Row[] = [
   // durations, "since", "until", "before", "after", "ago", weeks
   ['in the last 2 hours', W2100, BERLIN, d('09-16', '19:00'), d('09-16', '21:00')],
   ['in the last hour', W2100, BERLIN, d('09-16', '20:00'), d('09-16', '21:00')],
+  ['for the last half hour', W2100, BERLIN, d('09-16', '20:30'), d('09-16', '21:00')],
+  ['this morning like between 9 and 10', W1500, BERLIN, d('09-16', '09:00'), d('09-16', '10:00')],
   ['in the past 15 minutes', W2100, BERLIN, d('09-16', '20:45'), d('09-16', '21:00')],
   ['the last couple of hours', W2100, BERLIN, d('09-16', '19:00'), d('09-16', '21:00')],
   ['in the last half hour', W2100, BERLIN, d('09-16', '20:30'), d('09-16', '21:00')],
@@ -213,6 +215,9 @@ const ROWS: readonly Row[] = [
   ['after school', W1700, BERLIN, d('09-16', '15:00'), d('09-16', '17:00')],
   ['after school', SAT1700, BERLIN, d('09-18', '15:00'), d('09-18', '17:00')],
   ['since breakfast', W1000, BERLIN, d('09-16', '07:00'), d('09-16', '10:00')],
+  // a part of the day beside a routine only names the day
+  ['at breakfast this morning', W1000, BERLIN, d('09-16', '07:00'), d('09-16', '07:30')],
+  ['this morning at breakfast', W1000, BERLIN, d('09-16', '07:00'), d('09-16', '07:30')],
   ['yesterday after dinner', W2100, BERLIN, d('09-15', '19:15'), d('09-15', '21:15')],
   ['on monday during the nap', W2100, BERLIN, d('09-14', '13:00'), d('09-14', '14:30')],
   // texting shorthand and dropped letters, as people type them

@@ -93,6 +93,18 @@ const CASES: Case[] = [
     ctx: LINDQVIST,
   },
   { q: 'who was in the room', text: 'who was in the room', mentions: [] },
+  // greetings and nouns a part of the day qualifies are no times; a filler inside a time is part of it
+  {
+    q: 'morning! was Emeka in the yard last night',
+    text: 'morning! was <person-1> in the <room-1> <time-1>',
+    mentions: ['person:Emeka', 'room:yard', 'time:last night'],
+  },
+  { q: 'when did the night nurse leave this morning', text: 'when did the night nurse leave <time-1>', mentions: ['time:this morning'] },
+  {
+    q: 'anyone on the porch this morning like between 9 and 10',
+    text: '<group-1> on the <room-1> <time-1>',
+    mentions: ['group:anyone', 'room:porch', 'time:this morning like between 9 and 10'],
+  },
   { q: 'the back yard and the garden', text: 'the <camera-1> and the <room-1>', mentions: ['camera:back_yard', 'room:yard'] },
   // times: clock times 12/24 h, around, weekdays, parts of day, spans across midnight, durations, routines
   { q: 'who came at 7pm', text: 'who came <time-1>', mentions: ['time:at 7pm'] },

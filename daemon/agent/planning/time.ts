@@ -146,6 +146,8 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
         .replace(/\b([ap])\.m\b\.?/g, '$1m')
         .replace(/[?!,]/g, ' ')
         .replace(/\.(?!\d)/g, ' ')
+        // spoken fillers inside a time ("this morning, like between ten and eleven")
+        .replace(/\b(?:like|um+|uh+|erm)\b/g, ' ')
         .replace(/\s+/g, ' ')
         .trim(),
     ),
@@ -285,7 +287,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   }
   // last/past N units, the last hour, recently
   let m = new RegExp(
-    String.raw`^(?:in |during |over |within )?(?:the )?(?:last|past|previous) (?:(\d+(?:\.\d+)?|a|an|one|two|three|` +
+    String.raw`^(?:in |during |over |within |for )?(?:the )?(?:last|past|previous) (?:(\d+(?:\.\d+)?|a|an|one|two|three|` +
       'four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|few|couple)(?: of)? )?(seconds?|' +
       'secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)$',
   ).exec(rest);
@@ -338,11 +340,13 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     });
 
   // Household routines: "after dinner", "during the nap", "bedtime", "since breakfast".
-  const routineMatch = new RegExp(
-    '^(?:(after|before|during|at|since|around|till|until) )?(?:the |my |our |his |her |their |' +
-      String.raw`(?:[a-z]+'s) )?([a-z\u00c0-\u024f' -]+?)$`,
-  ).exec(rest);
-  if (routineMatch !== null && (opts.routines?.length ?? 0) > 0) {
+  // A part of the day beside a routine only says which day's ("at pill time this morning"): the routine has the times.
+  for (const words of [rest, rest.replace(/(?:^| )(?:in the )?(?:morning|afternoon|evening)(?= |$)/, '').trim()]) {
+    const routineMatch = new RegExp(
+      '^(?:(after|before|during|at|since|around|till|until) )?(?:the |my |our |his |her |their |' +
+        String.raw`(?:[a-z]+'s) )?([a-z\u00c0-\u024f' -]+?)$`,
+    ).exec(words);
+    if (routineMatch === null || (opts.routines?.length ?? 0) === 0) continue;
     const key = routineKey(routineMatch[2]!);
     const named = (opts.routines ?? []).filter((x) => [x.name, ...x.aliases].some((n) => routineKey(n) === key));
     if (named.length > 0) return routineRange(named, routineMatch[1] ?? 'during', onDay, dayOffset, baseDay, nowMs, tz, now.weekday, fail);
