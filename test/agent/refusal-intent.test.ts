@@ -31,6 +31,8 @@ t.test('requests HomeSight must decline are refused before planning, with a reas
     ['if anyone comes up the drive after midnight, tell me', 'not_supported'],
     ["what's happening at my brother's place right now", 'other_household'],
     ['check the camera of the house across the road', 'other_household'],
+    ['can you pull up the building lobby camera, someone buzzed', 'other_household'],
+    ['what did the street cctv see last night', 'other_household'],
   ];
   for (const [q, category] of cases) t.equal(classifyRequest(q, CTX)?.category, category, q);
   t.equal(
@@ -52,6 +54,8 @@ t.test('ordinary questions are not refused (precision)', async (t) => {
     'how many times was the front door opened today',
     "was anyone at nana's flat door today",
     "did the neighbours' kids come to our door",
+    'did the school bus drop the kids at the gate camera on time',
+    'show me the shop delivery on the porch camera',
   ])
     t.equal(classifyRequest(q, CTX), null, q);
 });

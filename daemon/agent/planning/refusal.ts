@@ -128,6 +128,11 @@ const OTHER_HOME = new RegExp(
     String.raw`feed|footage|house|garden|driveway|place)\b|\b(?:house|household|flat|place|home|camera|cameras|` +
     String.raw`cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b`,
 );
+/** Cameras of shared or public places ("the estate security post camera", "the street cctv"): not the household's. */
+const SHARED_PLACE_CAMERA = new RegExp(
+  String.raw`\b(?:estate|street|council|public|community|neighbou?rhood|building|lobby|concierge|shop|store|car park)\b` +
+    String.raw`(?:\s+[a-z]+){0,3}?\s+(?:cameras?|cams?|cctv|feeds?|footage)\b`,
+);
 const POSSESSED_CAMERA = new RegExp(
   String.raw`\b([a-z]+)(?:'s|s'|')\s+(?:[a-z]+\s+)?(?:cameras?|cams?|doorbell|ring|feed|footage|recordings?|` +
     String.raw`house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
@@ -258,7 +263,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const mine = householdWords(ctx);
   // "the neighbours' doorbell", "my sister's place", "at mum's house" — unless that person lives here.
   const possessed = [...lower.matchAll(POSSESSED_CAMERA)].map((m) => m[1]!).filter((w) => OUTSIDER.test(w) && !mine.has(w));
-  if (OTHER_HOME.test(lower) || possessed.length > 0) return refusal('other_household');
+  if (OTHER_HOME.test(lower) || SHARED_PLACE_CAMERA.test(lower) || possessed.length > 0) return refusal('other_household');
 
   const outward = imperative.filter((c) => SEND_VERB.test(c) || /\b(?:send|upload|share|forward|post|stream|email|e-mail)\b/.test(c));
   const leaves =
