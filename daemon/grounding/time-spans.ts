@@ -215,8 +215,11 @@ export function repairTimePhrase(phrase: string): string {
 /** A bare part of the day ("morning", "the night"), as a span's whole text. */
 const BARE_PART = new RegExp(`^(?:the\\s+)?${PART}$`);
 /** Nouns a part of the day can qualify: "the night nurse", "her morning shift" are people and things, not times. */
-const QUALIFIED_NOUN =
-  /^\s+(?:nurse|nurses|carer|carers|caregiver|nanny|shift|staff|worker|workers|guard|watchman|porter|light|lights|owl|visitor|visitors|bus|train|paper|post|news|person|people)(?![\p{L}])/u;
+const QUALIFIED_NOUN = new RegExp(
+  String.raw`^\s+(?:nurse|nurses|carer|carers|caregiver|nanny|shift|staff|worker|workers|guard|watchman|porter|` +
+    String.raw`light|lights|owl|visitor|visitors|bus|train|paper|post|news|person|people)(?![\p{L}])`,
+  'u',
+);
 
 /**
  * A bare part of the day that is no time: a greeting ("morning! did anyone …", "good evening") or a word

@@ -33,7 +33,7 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
     `resolve_time phrase=<time-1>\nquery_events start=#0 end=#0 ` +
     `camera=${turn.question.mentions[1]!.placeholder} identity=<person-1>\ncompose_answer ` +
     `question=<question> inputs=[#1]\nend\n`;
-  const plan = planFromModelText(text, turn, req.question);
+  const plan = planFromModelText(text, turn, req);
   t.same(
     plan.task_nodes.map((n) => n.arguments),
     [
@@ -49,13 +49,14 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
     'resolve_time phrase=<time-1>\nresolve_time phrase=<time-1>\nquery_events start=#1 end=#1 identity=<person-1>\n' +
       'query_events start=#0 end=#0 identity=<person-1>\ncompose_answer question=<question> inputs=[#1,#2,#3]\nend\n',
     turn,
-    req.question,
+    req,
   );
   t.same(
     twice.task_nodes.map((n) => [n.task, n.arguments]),
     [
       ['resolve_time', { phrase: 'last night' }],
-      ['query_events', { start: '<node-0>', end: '<node-0>', identity: 'Lene' }],
+      // the front door the question names, which these lines left out, is filled in
+      ['query_events', { start: '<node-0>', end: '<node-0>', identity: 'Lene', camera: 'front_door' }],
       ['compose_answer', { question: req.question, inputs: ['<node-0>', '<node-1>'] }],
     ],
     'repeated nodes dropped',
@@ -65,7 +66,7 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
   const rn = modelRequest('who is in the kitchen rn');
   t.match(modelTurn(rn).prompt, /<time-1>=now\b/, '"rn" is this moment');
   t.same(
-    planFromModelText('resolve_time phrase=<time-1>\ncompose_answer question=<question> inputs=[#0]\nend\n', modelTurn(rn), rn.question)
+    planFromModelText('resolve_time phrase=<time-1>\ncompose_answer question=<question> inputs=[#0]\nend\n', modelTurn(rn), rn)
       .task_nodes[0]?.arguments,
     { phrase: 'rn' },
     'the phrase as typed (the resolver reads "rn" itself)',

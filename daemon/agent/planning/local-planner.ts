@@ -33,6 +33,7 @@ import {
   renamePeople,
 } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
+import { asMemoryWrite } from './question-shape.js';
 import { describeSteps, linksFromRefs } from './steps.js';
 
 export interface LocalPlannerOptions {
@@ -826,7 +827,8 @@ export class LocalPlanner implements Planner {
       const task = /^[A-Za-z_][A-Za-z0-9_]*/.exec(g.text)?.[0] ?? '';
       kinds.push(getTool(task)?.kind ?? 'answer');
     }
-    const written = planFromModelText(text, turn, req.question);
+    // A statement to keep is a memory write, whatever the model read into it (the model sees placeholders, not tense).
+    const written = asMemoryWrite(planFromModelText(text, turn, req), req);
     const renamed = people === undefined ? written : renamePeople(written, people);
     const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {

@@ -17,6 +17,7 @@ import {
   parsePlanText,
 } from '../planner-model/index.js';
 import { HomeSightError } from '../../system/index.js';
+import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from './free-text.js';
 import { requestedSideEffects } from './refusal.js';
 import { describeSteps, dropRepeatedNodes, linksFromRefs } from './steps.js';
 import { resolveTimePhrase } from './time.js';
@@ -276,9 +277,35 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[])
   return { ...plan, task_nodes: nodes };
 }
 
+/**
+ * The free text of memory and hub nodes as the question says it, where it says it in a form free-text.ts reads: the
+ * model writes a span token by token and may stop early ("remember(fact=Niamh has a key to)") and cannot know which
+ * hub topic a board or channel is.
+ */
+export function fillFreeText(plan: TaskPlan, question: string, hubTopics: readonly string[]): TaskPlan {
+  const fact = factToKeep(question);
+  const query = memoryQueryOf(question);
+  const message = hubMessageOf(question);
+  const topic = hubTopicOf(question, hubTopics);
+  const nodes = plan.task_nodes.map((n) => {
+    if (Array.isArray(n.arguments)) return n;
+    const a = { ...n.arguments };
+    if (n.task === 'remember' && fact !== null) a.fact = fact;
+    else if (n.task === 'recall_memory' && query !== null) a.query = query;
+    else if (n.task === 'publish_to_hub') {
+      if (message !== null) a.message = message;
+      if (topic !== null) a.topic = topic;
+    }
+    return { ...n, arguments: a };
+  });
+  return { ...plan, task_nodes: nodes };
+}
+
 /** Plan text the model wrote → the TaskBench plan over the household's values. */
-export function planFromModelText(text: string, turn: ModelTurn, question: string): TaskPlan {
-  const plan = fillPersonAndPlace(relexicalise(parsePlanText(text), turn.mentions, { question }), turn.question.mentions);
+export function planFromModelText(text: string, turn: ModelTurn, req: Pick<PlanRequest, 'question' | 'hubTopics'>): TaskPlan {
+  const question = req.question;
+  const relexicalised = relexicalise(parsePlanText(text), turn.mentions, { question });
+  const plan = fillFreeText(fillPersonAndPlace(relexicalised, turn.question.mentions), question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values
   return { ...plan, task_nodes: nodes, task_steps: describeSteps(nodes), task_links: linksFromRefs(nodes) };

@@ -1,7 +1,9 @@
 import { LIVE_WORDS } from '../../grounding/index.js';
 import type { PlanRequest, TaskPlan } from '../catalog/index.js';
+import { factToKeep } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
+import { describeSteps, linksFromRefs } from './steps.js';
 
 /**
  * What kind of plan a question needs, whichever planner writes it:
@@ -70,4 +72,17 @@ export function planFits(plan: TaskPlan, shape: QuestionShape): { live: boolean;
     timeline: !shape.timeline || tools.has('activity_timeline'),
     memoryWrite: !shape.memoryWrite || tools.has('remember'),
   };
+}
+
+/**
+ * A statement to keep (questionShape's memoryWrite) planned as a memory write, whatever plan a planner wrote for it:
+ * remember the fact, then confirm. A plan that already has remember is kept as it is.
+ */
+export function asMemoryWrite(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if (plan.task_nodes.some((n) => n.task === 'remember') || !questionShape(req).memoryWrite) return plan;
+  const nodes: TaskPlan['task_nodes'] = [
+    { task: 'remember', arguments: { fact: factToKeep(req.question) ?? req.question.trim() } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>'] } },
+  ];
+  return { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
 }

@@ -1,6 +1,7 @@
 import type { PlanRequest } from '../catalog/index.js';
 import { detectMentions } from '../../grounding/index.js';
 import { groundingContextFor } from './model-planner.js';
+import { factToKeep, hubMessageOf } from './free-text.js';
 import { statesFactToKeep } from './question-shape.js';
 import { resolveTimePhrase } from './time.js';
 
@@ -187,15 +188,10 @@ export function extractSlots(question: string, req: Pick<PlanRequest, 'household
     }
   }
   const factM = /\bremember (?:that )?(.+)$/i.exec(question.trim());
+  // "remember that …", or a naming or habit statement, kept as it is said ("the cat is called Mimi")
   const fact =
-    factM !== null && !/^(about|what|when|who|where|if)\b/i.test(factM[1]!)
-      ? factM[1]!.replace(/[.!]+$/, '')
-      : // a naming or habit statement is a fact to keep as it is said ("the cat is called Mimi")
-        statesFactToKeep(question)
-        ? question.trim().replace(/[.!]+$/, '')
-        : null;
-  const msgM = /\b(?:tell|notify|announce to|send to) (?:the )?(?:hub|home hub|speaker|everyone)(?: that)? (.+)$/i.exec(question.trim());
-  const message = msgM !== null ? msgM[1]!.replace(/[.!]+$/, '') : null;
+    (factM !== null && !/^(about|what|when|who|where|if)\b/i.test(factM[1]!)) || statesFactToKeep(question) ? factToKeep(question) : null;
+  const message = hubMessageOf(question);
   return { time, people, cameras, rooms, roomCameras, activity, fact, message, masked: masked.trim().replace(/\s+/g, ' ') };
 }
 
