@@ -2,7 +2,7 @@ import t from 'tap';
 import type { TaskPlan } from '../../daemon/agent/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from '../../daemon/agent/planning/free-text.js';
 import { fillFreeText, planFromModelText, modelTurn } from '../../daemon/agent/planning/model-planner.js';
-import { asMemoryWrite } from '../../daemon/agent/planning/question-shape.js';
+import { asHubPost, asMemoryWrite } from '../../daemon/agent/planning/question-shape.js';
 import { modelRequest } from './model-planner-support.js';
 
 // The free text of memory and hub requests, read from the question as typed (households and phrasings of
@@ -86,4 +86,28 @@ t.test("the model's memory and hub nodes take the question's free text; a statem
     query,
     'a question is no statement',
   );
+});
+
+t.test('a bare post is planned as that post; one whose message needs the cameras is not', async (t) => {
+  const hub = { allowTools: ['publish_to_hub'], hubTopics: ['lind/fridge_screen', 'lind/phones'] };
+  const junk: TaskPlan = {
+    task_steps: [],
+    task_nodes: [
+      { task: 'resolve_time', arguments: { phrase: 'dinner' } },
+      { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>' } },
+      { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+    ],
+    task_links: [],
+  };
+  const post = asHubPost(junk, modelRequest('send "dinner\'s ready, come down" to the phones', hub));
+  t.same(
+    post.task_nodes.map((n) => [n.task, n.arguments]),
+    [
+      ['publish_to_hub', { topic: 'lind/phones', message: "dinner's ready, come down" }],
+      ['compose_answer', { question: 'send "dinner\'s ready, come down" to the phones', inputs: ['<node-0>'] }],
+    ],
+  );
+  t.same(asHubPost(junk, modelRequest('post on the fridge screen who came to the door today', hub)), junk, 'the message needs the cameras');
+  t.same(asHubPost(junk, modelRequest('send "dinner is ready" to the phones', { ...hub, allowTools: [] })), junk, 'posting not allowed');
+  t.same(asHubPost(junk, modelRequest('send "dinner is ready" to the speakers', hub)), junk, 'no topic fits: not guessed');
 });

@@ -33,7 +33,7 @@ import {
   renamePeople,
 } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
-import { asMemoryWrite } from './question-shape.js';
+import { asHubPost, asMemoryWrite } from './question-shape.js';
 import { describeSteps, linksFromRefs } from './steps.js';
 
 export interface LocalPlannerOptions {
@@ -827,8 +827,9 @@ export class LocalPlanner implements Planner {
       const task = /^[A-Za-z_][A-Za-z0-9_]*/.exec(g.text)?.[0] ?? '';
       kinds.push(getTool(task)?.kind ?? 'answer');
     }
-    // A statement to keep is a memory write, whatever the model read into it (the model sees placeholders, not tense).
-    const written = asMemoryWrite(planFromModelText(text, turn, req), req);
+    // A statement to keep is a memory write and a bare post is that post, whatever the model read into them (it sees
+    // placeholders, not tense, and no hub topics).
+    const written = asHubPost(asMemoryWrite(planFromModelText(text, turn, req), req), req);
     const renamed = people === undefined ? written : renamePeople(written, people);
     const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {

@@ -1,6 +1,6 @@
 import { LIVE_WORDS } from '../../grounding/index.js';
 import type { PlanRequest, TaskPlan } from '../catalog/index.js';
-import { factToKeep } from './free-text.js';
+import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
 import { describeSteps, linksFromRefs } from './steps.js';
@@ -82,6 +82,30 @@ export function asMemoryWrite(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (plan.task_nodes.some((n) => n.task === 'remember') || !questionShape(req).memoryWrite) return plan;
   const nodes: TaskPlan['task_nodes'] = [
     { task: 'remember', arguments: { fact: factToKeep(req.question) ?? req.question.trim() } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>'] } },
+  ];
+  return { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
+}
+
+/** Words that make a post's message depend on what the cameras saw ("post on the board who came today"). */
+const ASKS_INSIDE = /\b(?:who|whom|whose|what|when|where|which|how many|how long|whether|if anyone|if anybody)\b|\?/i;
+
+/**
+ * A request that only asks for a post to the hub ("put up on the noticeboard that the kids are home safe", "send
+ * 'dinner's ready' to the phones"), planned as that post whatever plan a planner wrote for it: publish the message
+ * to the topic the request names, then confirm. Kept as it is: a plan that already posts and nothing else, a request
+ * whose message needs the cameras or that asks anything, a post not allowed, and one whose topic or message the
+ * request does not say in a form free-text.ts reads.
+ */
+export function asHubPost(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const q = req.question.trim();
+  if (!requestedSideEffects(q).includes('publish_to_hub') || !(req.allowTools ?? []).includes('publish_to_hub')) return plan;
+  if (requestedSideEffects(q).includes('remember') || ASKS.test(q) || ASKS_INSIDE.test(q)) return plan;
+  const topic = hubTopicOf(q, req.hubTopics ?? []);
+  const message = hubMessageOf(q);
+  if (topic === null || message === null) return plan;
+  const nodes: TaskPlan['task_nodes'] = [
+    { task: 'publish_to_hub', arguments: { topic, message } },
     { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>'] } },
   ];
   return { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
