@@ -247,7 +247,12 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
   };
   for (const r of routines) {
     for (const p of r.phrases) {
-      const re = new RegExp(escapeRe(p.toLowerCase()).replace(/\s+/g, '\\s+'), 'g');
+      // with the word before it that says which side of the routine ("after grandpa's nap" is not the nap itself)
+      const re = new RegExp(
+        `(?:(?:just\\s+)?(?:after|before|during|at|around|since|until|till|while|through)\\s+)?(?:(?:the|my|our|his|her|their)\\s+)?` +
+          escapeRe(p.toLowerCase()).replace(/\s+/g, '\\s+'),
+        'g',
+      );
       for (const m of lower.matchAll(re)) add(m.index, m.index + m[0].length, r.id);
     }
   }

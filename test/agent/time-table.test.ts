@@ -264,7 +264,13 @@ t.test('grounding finds every phrase of the table in a question as one time ment
       routines: ROUTINES.map((r) => ({ id: r.name, phrases: [r.name, ...r.aliases] })),
       resolveTime: (p, nowMs, zone) => resolveTimePhrase(p, nowMs, zone, { routines: ROUTINES }),
     });
-    const times = mentions.filter((m) => m.kind === 'time').map((m) => m.resolved);
+    // (a household routine's phrase also names the routine: not part of the interval)
+    const times = mentions
+      .filter((m) => m.kind === 'time')
+      .map((m) => {
+        const { routine: _routine, ...rest } = m.resolved as Extract<NonNullable<typeof m.resolved>, { kind: 'time' }>;
+        return rest;
+      });
     // the mention carries the phrase with texted and misspelt words repaired ("rn" → "right now")
     t.same(times, [{ kind: 'time', phrase: repairTimePhrase(phrase), start, end, day: start.slice(0, 10) }], `"${phrase}" asked ${now}`);
   }

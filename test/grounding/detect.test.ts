@@ -105,6 +105,13 @@ const CASES: Case[] = [
     text: '<group-1> on the <room-1> <time-1>',
     mentions: ['group:anyone', 'room:porch', 'time:this morning like between 9 and 10'],
   },
+  // a routine with the word that says which side of it ("after grandpa's nap" is not the nap)
+  {
+    q: "who was in the kitchen after grandpa's nap",
+    text: 'who was in the <room-1> <time-1>',
+    mentions: ['room:kitchen', "time:after grandpa's nap"],
+    ctx: { ...OKAFOR, routines: [{ id: 'nap', phrases: ["grandpa's nap", 'nap'] }] },
+  },
   { q: 'the back yard and the garden', text: 'the <camera-1> and the <room-1>', mentions: ['camera:back_yard', 'room:yard'] },
   // times: clock times 12/24 h, around, weekdays, parts of day, spans across midnight, durations, routines
   { q: 'who came at 7pm', text: 'who came <time-1>', mentions: ['time:at 7pm'] },
