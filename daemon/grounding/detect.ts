@@ -179,16 +179,17 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
 }
 
 /**
- * Head words of the household's multi-word place names ("door" of "front door" / front_door) that stand for one
- * place: every entry ending in the word covers the same cameras (or room), and no place is called just that.
+ * Head words (`last`) or first words (`first`) of the household's multi-word place names ("door" of "front door" /
+ * front_door, "back" of "back garden") that stand for one place: every entry with that word covers the same cameras
+ * (or room), and no place is called just that.
  */
-function placeHeads(lexicon: readonly Entry[]): Map<string, Entry[]> {
+function placeHeads(lexicon: readonly Entry[], which: 'first' | 'last'): Map<string, Entry[]> {
   const whole = new Set(lexicon.filter((e) => e.target.kind !== 'person').map((e) => e.words));
   const byHead = new Map<string, Entry[]>();
   for (const e of lexicon) {
     if (e.target.kind === 'person' || e.target.kind === 'zone') continue;
     const words = e.words.split(' ');
-    const head = words[words.length - 1]!;
+    const head = which === 'last' ? words[words.length - 1]! : words[0]!;
     if (words.length < 2 || whole.has(head) || COMMON_HEADS.has(head)) continue;
     byHead.set(head, [...(byHead.get(head) ?? []), e]);
   }
@@ -387,14 +388,28 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   }
   // 2b. a place by its head word: "the door" for the front door, "the landing" for the upstairs landing, where the
   // word ends exactly one place's multi-word name and is no place's whole name (two doors are asked back instead).
-  const heads = placeHeads(lexicon);
-  for (const m of lower.matchAll(/(?<![\p{L}\p{N}])the\s+(\p{L}+)(?![\p{L}\p{N}])/gu)) {
-    const start = m.index + m[0].length - m[1]!.length;
-    const end = m.index + m[0].length;
-    const entries = heads.get(m[1]!);
-    if (entries === undefined || !free(start, end)) continue;
-    const resolved = resolutionOf(bestKind(entries), ctx, false);
-    spans.push({ start, end, kind: resolved.kind, resolved });
+  // Likewise a side of the house said on its own ("out the back", "upstairs") for the one place whose name starts
+  // with it ("back garden", "upstairs landing").
+  const heads = placeHeads(lexicon, 'last');
+  const sides = placeHeads(lexicon, 'first');
+  const byWord: Array<[RegExp, Map<string, Entry[]>]> = [
+    [/(?<![\p{L}\p{N}])the\s+(\p{L}+)(?![\p{L}\p{N}])/gu, heads],
+    // "the back", not "came back"; not where the word qualifies a noun of its own ("the back door", "upstairs loo")
+    [
+      /(?<![\p{L}\p{N}])(?:the\s+(back|front)|(upstairs|downstairs))(?![\p{L}\p{N}]|\s+(?!(?:and|or|at|in|on|to|for|today|tonight|yesterday|this|last|rn|now|right|after|before|during|around|between|since)\b)\p{L})/gu,
+      sides,
+    ],
+  ];
+  for (const [re, places] of byWord) {
+    for (const m of lower.matchAll(re)) {
+      const word = m[1] ?? m[2]!;
+      const start = m.index + m[0].length - word.length;
+      const end = m.index + m[0].length;
+      const entries = places.get(word);
+      if (entries === undefined || !free(start, end)) continue;
+      const resolved = resolutionOf(bestKind(entries), ctx, false);
+      spans.push({ start, end, kind: resolved.kind, resolved });
+    }
   }
   // 3. group phrases, longest first (after exact names: "the family room" is a room)
   const groups = groupPhrases(ctx).sort((a, b) => b.phrase.length - a.phrase.length);

@@ -267,7 +267,14 @@ t.test('a place the question names is not dropped: the place tools that left eve
     { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch' } },
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
   ]);
-  t.same(fillPersonAndPlace(withCamera, [couch]), withCamera, 'a plan that names a place keeps its own');
+  const porch = mention('camera', 'porch', { kind: 'camera', camera: 'porch', room: null, fuzzy: false });
+  t.same(fillPersonAndPlace(withCamera, [porch]), withCamera, 'a plan that names the place keeps it');
+  t.equal(
+    (fillPersonAndPlace(withCamera, [couch]).task_nodes[1]!.arguments as Record<string, unknown>).camera,
+    'front_room',
+    'a camera the conversation never named is the place the question names',
+  );
+  t.same(fillPersonAndPlace(withCamera, [couch], [porch, couch]), withCamera, 'a camera an earlier turn named stays');
   t.same(fillPersonAndPlace(aggregate, [couch, hallway]), aggregate, 'two places: not guessed');
 });
 

@@ -112,6 +112,9 @@ const CASES: Case[] = [
     mentions: ['room:kitchen', "time:after grandpa's nap"],
     ctx: { ...OKAFOR, routines: [{ id: 'nap', phrases: ["grandpa's nap", 'nap'] }] },
   },
+  // a side of the house on its own for the one place named from it; "come back" is no place
+  { q: 'did Emeka go out the back', text: 'did <person-1> go out the <camera-1>', mentions: ['person:Emeka', 'camera:back_yard'] },
+  { q: 'when did Ada come back', text: 'when did <person-1> come back', mentions: ['person:Adaeze'] },
   { q: 'the back yard and the garden', text: 'the <camera-1> and the <room-1>', mentions: ['camera:back_yard', 'room:yard'] },
   // times: clock times 12/24 h, around, weekdays, parts of day, spans across midnight, durations, routines
   { q: 'who came at 7pm', text: 'who came <time-1>', mentions: ['time:at 7pm'] },

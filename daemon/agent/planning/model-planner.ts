@@ -241,14 +241,17 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
 const PLACE_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_seen', 'who_was_where']);
 
 /**
- * Arguments the model left out, from the question's mentions, so nothing the question names is dropped:
+ * Places and people from the question's mentions, so nothing the question names is dropped and no place is made up:
  * - the one place (camera, room, or zone of one camera) the question names, when no node names any place: the
  *   place tools get it (`room` for who_was_where where the question names a room, the camera otherwise). The
  *   corpus never had zones ("on the couch", "by the swing"), and the model leaves a place it cannot read out;
+ * - that place, too, instead of a camera or room the conversation never named (a model that cannot place "the
+ *   washing area" writes some camera of the household);
  * - the one person the question names: who_was_where gets it as `identity` (the model was trained before
  *   who_was_where took a person).
+ * `conversation` are the mentions of every turn (a follow-up may use the places of earlier ones).
  */
-export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[]): TaskPlan {
+export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[], conversation: readonly Mention[] = mentions): TaskPlan {
   const places = new Map<string, { camera: string | undefined; room: string | undefined }>();
   const people = new Set<string>();
   for (const m of mentions) {
@@ -258,17 +261,32 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[])
     else if (r?.kind === 'zone' && r.cameras.length === 1) places.set(`camera:${r.cameras[0]}`, { camera: r.cameras[0], room: undefined });
     else if (r?.kind === 'person' && r.people.length === 1 && r.people[0] !== 'unknown') people.add(r.people[0]!);
   }
+  // the camera ids and room names the conversation grounds
+  const named = new Set<string>();
+  for (const m of conversation) {
+    const r = m.resolved;
+    if (r?.kind === 'camera') [r.camera, r.room ?? ''].forEach((v) => named.add(v));
+    else if (r?.kind === 'room') [r.room, ...r.cameras].forEach((v) => named.add(v));
+    else if (r?.kind === 'zone') r.cameras.forEach((v) => named.add(v));
+  }
   const used = (arg: string): Set<string> =>
     new Set(plan.task_nodes.flatMap((n) => (Array.isArray(n.arguments) ? [] : [n.arguments[arg]]).filter((v) => typeof v === 'string')));
   const usedPeople = new Set([...used('person'), ...used('identity')]);
-  const place = places.size === 1 && used('camera').size === 0 && used('room').size === 0 ? [...places.values()][0] : undefined;
+  const only = places.size === 1 ? [...places.values()][0] : undefined;
+  const placeless = used('camera').size === 0 && used('room').size === 0;
   const person = people.size === 1 ? [...people][0] : undefined;
   const nodes = plan.task_nodes.map((n) => {
     if (Array.isArray(n.arguments)) return n;
     let a = n.arguments;
-    if (place !== undefined && PLACE_TOOLS.has(n.task)) {
-      if (n.task === 'who_was_where' && place.room !== undefined) a = { ...a, room: place.room };
-      else if (place.camera !== undefined) a = { ...a, camera: place.camera };
+    if (only !== undefined && placeless && PLACE_TOOLS.has(n.task)) {
+      if (n.task === 'who_was_where' && only.room !== undefined) a = { ...a, room: only.room };
+      else if (only.camera !== undefined) a = { ...a, camera: only.camera };
+    }
+    if (only !== undefined && !placeless) {
+      if (typeof a.camera === 'string' && !a.camera.startsWith('<') && !named.has(a.camera) && only.camera !== undefined)
+        a = { ...a, camera: only.camera };
+      if (typeof a.room === 'string' && !a.room.startsWith('<') && !named.has(a.room) && only.room !== undefined)
+        a = { ...a, room: only.room };
     }
     if (n.task === 'who_was_where' && person !== undefined && a.identity === undefined && !usedPeople.has(person))
       a = { ...a, identity: person };
@@ -305,7 +323,7 @@ export function fillFreeText(plan: TaskPlan, question: string, hubTopics: readon
 export function planFromModelText(text: string, turn: ModelTurn, req: Pick<PlanRequest, 'question' | 'hubTopics'>): TaskPlan {
   const question = req.question;
   const relexicalised = relexicalise(parsePlanText(text), turn.mentions, { question });
-  const plan = fillFreeText(fillPersonAndPlace(relexicalised, turn.question.mentions), question, req.hubTopics ?? []);
+  const plan = fillFreeText(fillPersonAndPlace(relexicalised, turn.question.mentions, turn.mentions), question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values
   return { ...plan, task_nodes: nodes, task_steps: describeSteps(nodes), task_links: linksFromRefs(nodes) };
