@@ -396,7 +396,11 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     [/(?<![\p{L}\p{N}])the\s+(\p{L}+)(?![\p{L}\p{N}])/gu, heads],
     // "the back", not "came back"; not where the word qualifies a noun of its own ("the back door", "upstairs loo")
     [
-      /(?<![\p{L}\p{N}])(?:the\s+(back|front)|(upstairs|downstairs))(?![\p{L}\p{N}]|\s+(?!(?:and|or|at|in|on|to|for|today|tonight|yesterday|this|last|rn|now|right|after|before|during|around|between|since)\b)\p{L})/gu,
+      new RegExp(
+        String.raw`(?<![\p{L}\p{N}])(?:the\s+(back|front)|(upstairs|downstairs))(?![\p{L}\p{N}]|\s+(?!(?:and|or|at|in|on|to|` +
+          String.raw`for|today|tonight|yesterday|this|last|rn|now|right|after|before|during|around|between|since)\b)\p{L})`,
+        'gu',
+      ),
       sides,
     ],
   ];
