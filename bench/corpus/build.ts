@@ -63,6 +63,8 @@ export interface CorpusOptions {
   heldOutHouseholds?: number;
   /** Share of each template family held out for the disjoint split (default 0.05; at least one in families of 4+). */
   heldOutTemplateShare?: number;
+  /** Templates held out besides the seed's choice (those earlier corpora held out, for a model trained in stages). */
+  heldOutTemplates?: readonly string[];
   /**
    * Chance that a sample stays raw, not delexicalised (default 0.35), among
    * those whose plan names can be copied from the question (`copyable`).
@@ -236,6 +238,7 @@ export function buildCorpus(options: CorpusOptions): CorpusStats {
     options.heldOutHouseholds ?? Math.max(1, Math.round(nHouseholds * 0.02)),
     options.heldOutTemplateShare ?? 0.05,
   );
+  for (const id of options.heldOutTemplates ?? []) heldOut.templates.add(id);
   const shares = options.splitShares ?? { val: 0.025, test: 0.025 };
   const rawShare = options.rawShare ?? 0.35;
   const disjointKeep = options.disjointKeep ?? 0.35;

@@ -3,9 +3,13 @@
  *
  *   node --import tsx bench/corpus/cli.ts --seed 1 --size 200000 [--households 400]
  *        [--out var/datasets/planner-corpus] [--datasheet bench/corpus/DATASHEET.md] [--quiet]
+ *        [--hold-out TEMPLATE,...]
  *
  * Writes train/val/test/disjoint.jsonl, households.json and stats.json, with
  * a progress bar on stderr; --datasheet rewrites the datasheet's numbers.
+ * --hold-out keeps these templates out of training too (besides the seed's
+ * own choice), so a model trained in stages on several corpora still has
+ * templates none of them trained on.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,9 +17,11 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { buildCorpus } from './build.js';
 import { renderCorpusStats, replaceDatasheetBlock } from './datasheet.js';
+import { allTemplates } from './phrasings.js';
 import { modelRenderer } from './render.js';
 
-const USAGE = 'usage: bench/corpus/cli.ts [--seed N] [--size N] [--households N] [--out DIR] [--datasheet FILE] [--quiet]';
+const USAGE =
+  'usage: bench/corpus/cli.ts [--seed N] [--size N] [--households N] [--out DIR] [--datasheet FILE] [--quiet] [--hold-out TEMPLATE,...]';
 
 function wholeNumber(name: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
@@ -35,6 +41,7 @@ function main(): void {
       households: { type: 'string' },
       out: { type: 'string' },
       datasheet: { type: 'string' },
+      'hold-out': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -69,7 +76,22 @@ function main(): void {
       `corpus ${done}/${size} samples (${Math.floor((100 * done) / size)} %), ${elapsed().toFixed(0)} s, ETA ${eta.toFixed(0)} s\n`,
     );
   };
-  const stats = buildCorpus({ seed, size, households, out, renderer: modelRenderer(), onProgress });
+  const holdOut = (values['hold-out'] ?? '').split(',').filter((x) => x.trim() !== '');
+  const known = new Set([...allTemplates().values()].flat());
+  const unknown = holdOut.filter((id) => !known.has(id.trim()));
+  if (unknown.length > 0) {
+    process.stderr.write(`--hold-out: no template ${unknown.join(', ')} (ids as in stats.json held_out_templates)\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const stats = buildCorpus({
+    seed,
+    size,
+    households,
+    out,
+    renderer: modelRenderer(),
+    onProgress,
+    heldOutTemplates: holdOut.map((x) => x.trim()),
+  });
   bar?.stop();
   const seconds = elapsed();
   if (values.datasheet !== undefined) {

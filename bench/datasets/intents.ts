@@ -256,14 +256,13 @@ const presenceRoom: IntentDef = {
     return room === null || t === null ? null : { time: t, people: [], room };
   },
   templates: [
+    // "who": the presence list; "was anyone in …" asks for events (camera_events), as the natural sets' conventions say
     '{who|which people} {was|were} in ${room} ${time}',
-    'was anyone in ${room} ${time}',
     '${time}, who was in ${room}',
     'who {came into|went into|was seen in} ${room} ${time}',
-    'did anybody {go into|use} ${room} ${time}',
     'tell me who was in ${room} ${time}.',
     'who did you see in ${room} ${time}',
-    'has anyone been in ${room} ${time}',
+    "who's been in ${room} ${time}",
   ],
   slots: (ctx, p) => ({ room: roomRef(ctx, p.room as Room).text, time: (p.time as TimeExpression).text }),
   plan(ctx, p, q) {
@@ -1321,6 +1320,9 @@ const cameraEvents: IntentDef = {
     'did ${camera} pick anything up ${time}',
     'any activity {in|at} ${room} ${time}',
     'did somebody go {to|near} ${room} ${time}',
+    'was anyone in ${room} ${time}',
+    'did anybody {go into|use} ${room} ${time}',
+    'has anyone been in ${room} ${time}',
   ],
   slots: (ctx, p) => ({
     room: roomRef(ctx, p.room as Room).text,
