@@ -37,6 +37,8 @@ t.test('what a memory question asks about, and the message and topic of a post',
     ['post on alerts: the garage door is open', 'the garage door is open', 'home/alerts'],
     ['show on the kitchen display that dinner is ready', 'dinner is ready', 'home/display/kitchen'],
     ['tell everyone dinner is ready', 'dinner is ready', null],
+    ['send to the phones that dinner is at 7:30', 'dinner is at 7:30', 'lind/phones'],
+    ['put that on the fridge screen', null, 'lind/fridge_screen'],
   ];
   for (const [q, message, topic] of posts) {
     t.equal(hubMessageOf(q), message, `${q}: message`);

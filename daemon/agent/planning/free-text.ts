@@ -65,9 +65,11 @@ export function hubMessageOf(question: string): string | null {
   const q = question.trim();
   const quoted = /["“](.+?)["”]/.exec(q);
   if (quoted !== null) return trimEnd(quoted[1]!) || null;
-  const colon = /^[^:]{3,80}:\s*(.+)$/.exec(q);
+  // a colon that introduces the message, not one inside a clock time ("at 7:30")
+  const colon = /^[^:]{3,80}(?<!\d):\s*(.+)$/.exec(q);
   if (colon !== null) return trimEnd(colon[1]!) || null;
-  const that = /\b(?:that|saying)\s+(.+)$/i.exec(q);
+  // "that" introducing the message, not "that" as the thing to post ("put that on the board")
+  const that = /\b(?:that|saying)\s+(?!(?:on|onto|to|in|up|for)\b)(.+)$/i.exec(q);
   if (that !== null) return trimEnd(that[1]!) || null;
   const told = new RegExp(
     String.raw`\b(?:tell|notify|announce to|send to|let) (?:the )?` +
