@@ -35,7 +35,8 @@ t.test(
     t.teardown(cleanup);
     const store = await openTeacherStore({ kind: 'sqlite', file: join(dir, 'teacher.db') });
     const teacher = new ModelTeacher({ model: MODEL, gpuLayers: 0, threads: 1, voting: { samples: 5, temperature: 0.7, seed: 1 } });
-    // 0.9: only a plan (nearly) every vote agrees on is served; the shipped model gives the nonsense question 4 of 5.
+    // 0.9: only a plan (nearly) every vote agrees on is served; the shipped model's votes on the vague request below split
+    // (1 of 5 for its likeliest plan with v13; a test of the threshold needs a request whose votes do).
     const { app, labeler } = buildCloudApp({ store, teacher, minConfidence: 0.9, enrollmentSecret: 'enroll' });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     t.teardown(async () => {
@@ -51,7 +52,7 @@ t.test(
     t.teardown(() => memory.close());
     const asked = [
       { id: 'sure', question: 'When was Bob last seen?', context: CONTEXT },
-      { id: 'unsure', question: 'so what do you reckon', context: CONTEXT },
+      { id: 'unsure', question: 'tell me something', context: CONTEXT },
       { id: 'old-device', question: 'When was Alice Liddell last seen?' },
     ];
     for (const a of asked) {
