@@ -40,7 +40,7 @@ const DATA_SETS = {
     results: 'planner-calibration-dev',
   },
   disjoint: {
-    questions: 'var/datasets/planner-corpus-v6/disjoint-strict-q2a/questions.jsonl',
+    questions: 'var/datasets/planner-corpus-v12/disjoint-strict-q2a/questions.jsonl',
     workspace: 'bench/workspace/planner-disjoint',
     results: 'planner-calibration-disjoint',
   },

@@ -65,7 +65,7 @@ export const agentSchema = z
         min_confidence: z
           .number()
           .max(0)
-          .default(-0.96)
+          .default(-3.96)
           .describe(
             "plan confidence (ln; the planner model's least tool-choice margin, a generic GGUF's mean token log-prob) " +
               'under which the cloud planner is asked',
