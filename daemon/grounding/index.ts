@@ -10,6 +10,6 @@
 export { findAmbiguities, type Ambiguity } from './ambiguity.js';
 export { detectMentions } from './detect.js';
 export { delexicalisePlan, relexicalise } from './plan-values.js';
-export { isLivePhrase, LIVE_WORDS, PARTS_OF_DAY, parseNumberWord } from './time-words.js';
+export { isLivePhrase, LIVE_WORDS, PARTS_OF_DAY, parseNumberWord, TIME_FILLERS } from './time-words.js';
 export { repairTimePhrase } from './time-spans.js';
 export { QUESTION_PLACEHOLDER, placeholdersIn, type Delexicalised, type GroundingContext, type Mention } from './types.js';

@@ -9,6 +9,8 @@
  * "ago"/"last N" durations), restricted to what a household asks.
  */
 
+import { TIME_FILLERS } from './time-words.js';
+
 export interface TimeSpan {
   start: number;
   end: number;
@@ -78,6 +80,8 @@ const UNIT = `(?:seconds?|secs?|${word('minutes')}|minute|mins?|hours?|hrs?|hr|d
 const MONTH =
   '(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|' +
   'mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)';
+/** Words before a routine that say which side of it ("after dinner", "during his nap"). */
+const ROUTINE_SIDES = 'after|before|during|at|around|since|while|until|till';
 // longest first: an alternation takes the first that fits ("before the school run", not "before the school")
 const ROUTINE_WORDS = `(?:${[
   'bed',
@@ -173,7 +177,7 @@ const PATTERNS: readonly RegExp[] = [
   new RegExp(`(?:${word('after')} that|before that|afterwards|at that time|at the same time|around then|back then)`, 'g'),
   // routines, generic words (the household's own phrases are matched first)
   new RegExp(
-    `(?:just\\s+)?(?:after|before|during|at|around|since|while|until|till)\\s+(?:(?:my|our|the|his|her|` +
+    `(?:just\\s+)?(?:${ROUTINE_SIDES})\\s+(?:(?:my|our|the|his|her|` +
       `their|i was at|we were at|he was at|she was at)\\s+)?${ROUTINE_WORDS}(?![a-z])`,
     'g',
   ),
@@ -212,6 +216,8 @@ export function repairTimePhrase(phrase: string): string {
   );
 }
 
+/** What may stand between two pieces of one time: spaces, or a spoken filler ("this morning like between …"). */
+const JOINS_TIMES = new RegExp(`^\\s+(?:(?:${TIME_FILLERS})\\s+)?$`);
 /** A bare part of the day ("morning", "the night"), as a span's whole text. */
 const BARE_PART = new RegExp(`^(?:the\\s+)?${PART}$`);
 /** Nouns a part of the day can qualify: "the night nurse", "her morning shift" are people and things, not times. */
@@ -249,7 +255,7 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
     for (const p of r.phrases) {
       // with the word before it that says which side of the routine ("after grandpa's nap" is not the nap itself)
       const re = new RegExp(
-        `(?:(?:just\\s+)?(?:after|before|during|at|around|since|until|till|while|through)\\s+)?(?:(?:the|my|our|his|her|their)\\s+)?` +
+        `(?:(?:just\\s+)?(?:${ROUTINE_SIDES}|through)\\s+)?(?:(?:the|my|our|his|her|their)\\s+)?` +
           escapeRe(p.toLowerCase()).replace(/\s+/g, '\\s+'),
         'g',
       );
@@ -274,12 +280,7 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
   const merged: Piece[] = [];
   for (const p of kept) {
     const last = merged[merged.length - 1];
-    if (
-      last !== undefined &&
-      last.solo !== true &&
-      p.solo !== true &&
-      /^\s+(?:(?:like|um+|uh+|erm)\s+)?$/.test(lower.slice(last.end, p.start))
-    ) {
+    if (last !== undefined && last.solo !== true && p.solo !== true && JOINS_TIMES.test(lower.slice(last.end, p.start))) {
       merged[merged.length - 1] = {
         start: last.start,
         end: p.end,

@@ -4,6 +4,12 @@
  * reader's pattern decides which of the words it accepts.
  */
 
+/**
+ * Spoken fillers a time may carry inside it ("this morning like between ten and eleven"), as a regex alternation:
+ * the span finder joins a time across one, the resolver skips them.
+ */
+export const TIME_FILLERS = 'like|um+|uh+|erm';
+
 /** Hours [start, end) of a part of the day; an end past 24 runs into the next day. */
 export const PARTS_OF_DAY: Readonly<Record<string, readonly [number, number]>> = {
   morning: [6, 12],

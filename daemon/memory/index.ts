@@ -9,6 +9,7 @@ import type { MemoryStore } from './store.js';
 export { MemoryStore, backupFile } from './store.js';
 export { MemoryModule, memoryDbPath } from './module.js';
 export { EventStore, newEventId } from './events.js';
+export { localDayRange } from './time.js';
 export { LongTermMemory } from './longterm.js';
 export { SampleQueue } from './learning.js';
 export { configureConnection } from './db.js';

@@ -11,7 +11,7 @@
  */
 
 import { getTool, namedArguments, resolveTimePhrase, type ResolvedRange, type TaskPlan } from '../../../daemon/agent/index.js';
-import { zonedToUtc } from '../../../daemon/system/index.js';
+import { localDayRange } from '../../../daemon/memory/index.js';
 import type { EvalRecord, MetricDefinition } from '../../harness/index.js';
 import { loadNaturalSet, MUST_REFUSE, NATURAL_SET_DIR, type NaturalHousehold, type NaturalItem, type NaturalSet } from './load.js';
 
@@ -103,11 +103,9 @@ function planDay(plan: TaskPlan | null): string | null {
   return null;
 }
 
-/** A local day as the interval a day-argument tool reads: its midnight to the next one, not past now. */
+/** A local day as the interval activity_timeline reads (the event store's day range), not past now. */
 function dayInterval(day: string, nowMs: number, timezone: string): ResolvedRange {
-  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
-  const startMs = zonedToUtc({ year, month, day: date, hour: 0, minute: 0 }, timezone);
-  const endMs = zonedToUtc({ year, month, day: date + 1, hour: 0, minute: 0 }, timezone);
+  const [startMs, endMs] = localDayRange(day, timezone);
   return { startMs, endMs: Math.min(endMs, nowMs) };
 }
 

@@ -34,7 +34,7 @@ import {
 } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
 import { asHubPost, asMemoryWrite } from './question-shape.js';
-import { describeSteps, linksFromRefs } from './steps.js';
+import { describeSteps, planOfNodes } from './steps.js';
 
 export interface LocalPlannerOptions {
   /** Absolute path of the GGUF file. */
@@ -762,7 +762,7 @@ export class LocalPlanner implements Planner {
         notes.push('compose_answer appended');
       }
     }
-    const plan: TaskPlan = { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
+    const plan = planOfNodes(nodes);
     const result: PlanResult = {
       plan,
       planner: this.name,

@@ -19,7 +19,7 @@ import {
 import { HomeSightError } from '../../system/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from './free-text.js';
 import { requestedSideEffects } from './refusal.js';
-import { describeSteps, dropRepeatedNodes, linksFromRefs } from './steps.js';
+import { dropRepeatedNodes, planOfNodes } from './steps.js';
 import { resolveTimePhrase } from './time.js';
 
 /**
@@ -326,7 +326,7 @@ export function planFromModelText(text: string, turn: ModelTurn, req: Pick<PlanR
   const plan = fillFreeText(fillPersonAndPlace(relexicalised, turn.question.mentions, turn.mentions), question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values
-  return { ...plan, task_nodes: nodes, task_steps: describeSteps(nodes), task_links: linksFromRefs(nodes) };
+  return planOfNodes(nodes);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { PlanRequest, TaskPlan } from '../catalog/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
-import { describeSteps, linksFromRefs } from './steps.js';
+import { planOfNodes } from './steps.js';
 
 /**
  * What kind of plan a question needs, whichever planner writes it:
@@ -80,11 +80,12 @@ export function planFits(plan: TaskPlan, shape: QuestionShape): { live: boolean;
  */
 export function asMemoryWrite(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (plan.task_nodes.some((n) => n.task === 'remember') || !questionShape(req).memoryWrite) return plan;
-  const nodes: TaskPlan['task_nodes'] = [
-    { task: 'remember', arguments: { fact: factToKeep(req.question) ?? req.question.trim() } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>'] } },
-  ];
-  return { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
+  return confirmed({ task: 'remember', arguments: { fact: factToKeep(req.question) ?? req.question.trim() } }, req.question);
+}
+
+/** One side-effect node, then the answer that reports it. */
+function confirmed(node: TaskPlan['task_nodes'][number], question: string): TaskPlan {
+  return planOfNodes([node, { task: 'compose_answer', arguments: { question, inputs: ['<node-0>'] } }]);
 }
 
 /** Words that make a post's message depend on what the cameras saw ("post on the board who came today"). */
@@ -99,14 +100,11 @@ const ASKS_INSIDE = /\b(?:who|whom|whose|what|when|where|which|how many|how long
  */
 export function asHubPost(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const q = req.question.trim();
-  if (!requestedSideEffects(q).includes('publish_to_hub') || !(req.allowTools ?? []).includes('publish_to_hub')) return plan;
-  if (requestedSideEffects(q).includes('remember') || ASKS.test(q) || ASKS_INSIDE.test(q)) return plan;
+  const asked = requestedSideEffects(q);
+  if (!asked.includes('publish_to_hub') || !(req.allowTools ?? []).includes('publish_to_hub')) return plan;
+  if (asked.includes('remember') || ASKS.test(q) || ASKS_INSIDE.test(q)) return plan;
   const topic = hubTopicOf(q, req.hubTopics ?? []);
   const message = hubMessageOf(q);
   if (topic === null || message === null) return plan;
-  const nodes: TaskPlan['task_nodes'] = [
-    { task: 'publish_to_hub', arguments: { topic, message } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>'] } },
-  ];
-  return { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
+  return confirmed({ task: 'publish_to_hub', arguments: { topic, message } }, req.question);
 }

@@ -1,4 +1,4 @@
-import { type TaskNode, namedArguments } from '../catalog/index.js';
+import { type TaskNode, type TaskPlan, namedArguments } from '../catalog/index.js';
 
 /** TaskBench `task_steps` text written from the nodes ("Step 2: who_was_where start=<node-0> end=<node-0>"). */
 export function describeSteps(nodes: readonly TaskNode[]): string[] {
@@ -12,6 +12,11 @@ export function describeSteps(nodes: readonly TaskNode[]): string[] {
 }
 
 const REF = /^<node-(\d+)>$/;
+
+/** A TaskBench plan written from its nodes: steps and links derived from them. */
+export function planOfNodes(nodes: TaskNode[]): TaskPlan {
+  return { task_steps: describeSteps(nodes), task_nodes: nodes, task_links: linksFromRefs(nodes) };
+}
 
 /** TaskBench `task_links` derived from `<node-j>` references (source tool → target tool), deduplicated. */
 export function linksFromRefs(nodes: readonly TaskNode[]): Array<{ source: string; target: string }> {

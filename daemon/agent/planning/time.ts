@@ -1,4 +1,4 @@
-import { PARTS_OF_DAY, parseNumberWord, repairTimePhrase } from '../../grounding/index.js';
+import { PARTS_OF_DAY, parseNumberWord, repairTimePhrase, TIME_FILLERS } from '../../grounding/index.js';
 import { HomeSightError, formatIsoInZone, zonedParts, zonedToUtc } from '../../system/index.js';
 
 /**
@@ -127,6 +127,9 @@ function unitMs(u: string): number {
   return UNIT_MS[base] ?? NaN;
 }
 
+/** Spoken fillers inside a phrase, skipped (grounding's list). */
+const FILLERS = new RegExp(`\\b(?:${TIME_FILLERS})\\b`, 'g');
+
 /**
  * Resolves a phrase relative to `nowMs` in `tz`. Supported: now; today /
  * yesterday / tonight; this|yesterday|<weekday> morning|afternoon|evening|night;
@@ -147,7 +150,7 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
         .replace(/[?!,]/g, ' ')
         .replace(/\.(?!\d)/g, ' ')
         // spoken fillers inside a time ("this morning, like between ten and eleven")
-        .replace(/\b(?:like|um+|uh+|erm)\b/g, ' ')
+        .replace(FILLERS, ' ')
         .replace(/\s+/g, ' ')
         .trim(),
     ),
