@@ -69,8 +69,9 @@ function clauses(q: string): string[] {
 }
 
 const QUESTION_START = new RegExp(
-  '^(?:did|does|do|was|were|is|are|has|have|had|who|whom|whose|when|where|what|which|why|how|can i|' +
-    String.raw`could i|should i|any|anyone|anybody|someone|somebody)\b`,
+  '^(?:did|does|do|was|were|is|are|has|have|had|who|whom|whose|when|where|what|which|why|how|' +
+    // "can i get the video sent to …" asks for something to be done
+    String.raw`(?:can|could) i(?! (?:get|have)\b)|should i|any|anyone|anybody|someone|somebody)\b`,
 );
 
 /** Requests for what the cameras saw, phrased as commands ("show me Tom's day"): not statements of a fact to keep. */
@@ -80,7 +81,8 @@ const ASK_FOR_DATA = /^(?:show|list|give|find|check|count|describe|summari[sz]e|
 const ACTUATE_VERB = new RegExp(
   '^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|' +
     String.raw`disable|dim|brighten|set|raise|lower|start|stop|pause|run|sound|ring|trigger|buzz|let (?:\w+ )?in|` +
-    String.raw`boil|preheat|water|feed|mute|delete|erase|wipe|clear|format)\b`,
+    String.raw`boil|preheat|water|feed|mute|silence|crank|blast|quieten|delete|erase|wipe|clear|format|remove|` +
+    String.raw`get rid of|destroy|purge|trash|bin)\b`,
 );
 const DEVICE = new RegExp(
   String.raw`\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|` +
@@ -91,13 +93,29 @@ const DEVICE = new RegExp(
     String.raw`doorbell|buzzer|on|off|up|down)\b`,
 );
 const MAKE_STATE = /\bmake sure\b.{0,40}\b(?:locked|unlocked|closed|open|shut|off|on|armed|disarmed)\b/;
+/**
+ * Orders to act said without one of ACTUATE_VERB's verbs: a device and its state ("lights off downstairs"), "put
+ * the kettle on", someone let or buzzed in or out, a room made warmer, music played (not a clip played back).
+ */
+const ACTUATE_OTHER = new RegExp(
+  String.raw`^(?:(?:the |all (?:the )?)?(?:[a-z]+ )?(?:lights?|lamps?|heating|heater|tv|telly|fan|alarm|music|radio|` +
+    String.raw`ac|aircon|air ?con|sprinklers?|boiler)\s+(?:on|off|up|down)\b|` +
+    String.raw`put (?:the |my |our |some )?[a-z]+(?: [a-z]+)? (?:on|off)(?: (?:for|at|in|now|please|pls|would you|will you)\b.*)?$|` +
+    String.raw`(?:let|buzz) (?!me\b|us\b)(?:the |our |my )?[a-z]+(?: [a-z]+)? (?:in|out|inside|through)\b|` +
+    String.raw`make (?:the |it |my |our )?(?:[a-z]+ )?(?:warmer|cooler|colder|hotter|darker|brighter|quieter|louder)\b|` +
+    String.raw`play\b(?!.*\b(?:clips?|videos?|footage|recordings?|back)\b)|` +
+    // HomeSight deletes nothing, whatever the object ("erase everything from last week")
+    String.raw`(?:delete|erase|wipe|purge)\b)`,
+);
 
 // Data leaving the device: a channel or service outside the home, or sending camera data out.
 const CHANNEL = new RegExp(
   String.raw`\b(?:e-?mail\w*|gmail|outlook|whats ?app|telegram|signal app|messenger|sms|imessage|facebook|fb|` +
     'instagram|insta|twitter|tweet|tiktok|youtube|snapchat|reddit|discord|slack|dropbox|google drive|' +
     'gdrive|icloud|onedrive|the cloud|cloud storage|s3 bucket|server|website|web ?site|online|internet|' +
-    String.raw`pastebin|ftp|a link|public link|livestream|live ?stream)\b|@[a-z0-9-]+\.[a-z]{2,}|` +
+    String.raw`pastebin|ftp|a link|public link|livestream|live ?stream|usb(?: stick| drive| key)?|memory stick|` +
+    String.raw`thumb ?drive|flash drive|sd card|hard ?drive|external drive|laptop|ipad|tablet|computer|pc|nas)\b|` +
+    String.raw`@[a-z0-9-]+\.[a-z]{2,}|` +
     String.raw`\b[a-z0-9._-]+@[a-z0-9.-]+\b|\+?\d[\d -]{7,}\d`,
 );
 const SEND_VERB = new RegExp(
@@ -119,6 +137,14 @@ const OUTSIDE_PERSON = new RegExp(
     'the school|neighbou?rs?|sister|brother|cousin|aunt|uncle|ex|work|everyone i know|the public|' +
     String.raw`strangers?)\b`,
 );
+/** Camera data handed to someone outside the household: "give the police the footage", "show the neighbours the clip". */
+const OUTSIDE_RECIPIENT = new RegExp(
+  String.raw`^(?:give|send|show|hand|pass|forward|e-?mail|text|whats ?app)\s+(?:the |my |our |a |that )?(?:police|cops|` +
+    String.raw`insurance(?: \w+)?|insurers?|landlord|lawyer|solicitor|boss|neighbou?rs?|council|school|press|news|media|` +
+    String.raw`(?:letting |estate )?agent)\b`,
+);
+/** A link anyone could open is data leaving the household, whoever asks for it. */
+const PUBLIC_LINK = /\b(?:public|shareable|sharing|share|download) link\b/;
 const HUB = /\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|announce\w*|speakers? (?:at|in) home|intercom)\b/;
 
 // Other households: cameras or homes that are not this household's.
@@ -126,11 +152,13 @@ const OTHER_HOME = new RegExp(
   String.raw`\b(?:other|another|different|all (?:the )?|every|someone else's|somebody else's)\s+(?:households?|` +
     String.raw`homes?|houses?|flats?|apartments?|famil(?:y|ies))\b|\bnext[- ]door(?:'s)?\s+(?:camera|cam|doorbell|` +
     String.raw`feed|footage|house|garden|driveway|place)\b|\b(?:house|household|flat|place|home|camera|cameras|` +
-    String.raw`cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b`,
+    String.raw`cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b|` +
+    String.raw`\b(?:flat|apartment|unit)s? (?:below|above|upstairs|downstairs|opposite|next door|across the (?:hall|landing))\b`,
 );
 /** Cameras of shared or public places ("the estate security post camera", "the street cctv"): not the household's. */
 const SHARED_PLACE_CAMERA = new RegExp(
-  String.raw`\b(?:estate|street|council|public|community|neighbou?rhood|building|lobby|concierge|shop|store|car park)\b` +
+  String.raw`\b(?:estate|street|council|public|community|neighbou?rhood|building|lobby|concierge|shop|store|car park|` +
+    String.raw`school|gym|church|hospital|station|airport|pub|hotel|supermarket|playground)\b` +
     String.raw`(?:\s+[a-z]+){0,3}?\s+(?:cameras?|cams?|cctv|feeds?|footage)\b`,
 );
 const POSSESSED_CAMERA = new RegExp(
@@ -138,9 +166,18 @@ const POSSESSED_CAMERA = new RegExp(
     String.raw`house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
   'g',
 );
+/** The same without an apostrophe, as people type it: "the neighbours driveway camera", "grandmas house". */
+const POSSESSED_BARE = new RegExp(
+  String.raw`\b(neighbou?rs|parents|grandparents|in-?laws|grandmas|grannys|grandpas|nans|nanas|mums|moms|dads|sisters|` +
+    String.raw`brothers|cousins|aunts|aunties|uncles|friends|bosss|landlords|exs)\s+(?:[a-z]+\s+)?(?:cameras?|cams?|` +
+    String.raw`doorbell|ring|feed|footage|house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
+  'g',
+);
 const OUTSIDER = new RegExp(
   '^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|' +
-    'in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex)$',
+    'in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex|' +
+    // kinship words of other languages that households keep
+    'abuela|abuelo|abuelos|oma|opa|nonna|nonno|nonni|mamie|papy|babcia|dziadek|tia|tio|tante|onkel)$',
 );
 
 // Injection: instructions aimed at the agent, inside a question or a memory write.
@@ -149,7 +186,10 @@ const INJECTION = new RegExp(
     String.raw`restrictions|safety|catalog|allow-?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|` +
     String.raw`\s)(?:system|assistant|developer|admin)\s*:|\[(?:system|inst|admin)\]|<\/?(?:system|instructions?)>|` +
     String.raw`\bnew instructions\b|\byou are now\b|\bfrom now on,? you\b|\bpretend (?:you|to be)\b|\bact as\b|` +
-    String.raw`\bjailbreak\b|\bdeveloper mode\b|\bdan mode\b|\bwithout (?:any )?restrictions\b|\bno restrictions\b|` +
+    String.raw`\bignore (?:what|everything|anything|all) (?:you(?:'ve| have)? (?:were|been|was) told|(?:i|we) said)\b|` +
+    String.raw`\byou are (?:dan|free|unrestricted|unfiltered|no longer)\b|\bdo anything now\b|` +
+    String.raw`\b(?:system|admin|developer|maintenance|debug|god|sudo|dan) (?:override|mode)\b|\bjailbreak\b|` +
+    String.raw`\bwithout (?:any )?restrictions\b|\bno restrictions\b|` +
     String.raw`\bobey\b|\bfollow (?:these|the following|my|any) (?:new )?instructions\b|` +
     String.raw`\bi (?:hereby )?authori[sz]e you\b|\byou (?:must|should|will|are allowed to|may|` +
     'have permission to) (?:always |now )?(?:unlock|open|disarm|send|email|upload|publish|share|ignore|' +
@@ -175,7 +215,7 @@ const PUBLISH = new RegExp(
 );
 const STANDING = new RegExp(
   '^(?:let me know|tell me|notify me|alert me|ping me|warn me|message me|text me|wake me|remind me|' +
-    'keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads-up|' +
+    'keep an eye|watch (?:for|out)|keep watching|keep me posted|send me an alert|give me a (?:heads[- ]?up|' +
     String.raw`shout))\b.{0,80}\b(?:if|when|whenever|as soon as|once|the moment (?:that|when|\w+ (?:arrives?|gets?|` +
     String.raw`comes?|leaves?))|each time|every time|in case|any ?time)\b|\b(?:from now on|every time|whenever|` +
     String.raw`each time|every (?:night|day|morning|evening|afternoon|week|weekday|weekend))\b.{0,60}\b(?:tell|let|` +
@@ -186,9 +226,23 @@ const CONDITIONAL_ORDER = new RegExp(
   String.raw`^(?:if|whenever|as soon as|any ?time)\b.{0,80}\b(?:(?:tell|let|notify|alert|ping|warn|message|text) me|` +
     String.raw`(?:post|put|publish|announce|send) (?:it|that|this))\b`,
 );
+/** Orders to watch that need no condition: "keep watch on the garden tonight", "monitor the back door". */
+const WATCH_ORDER = /^(?:keep (?:a )?watch (?:on|over)|keep an eye (?:on|out)|monitor|guard|stand guard|watch over|keep monitoring)\b/;
+/** Verbs that only ever ask for a later alert ("alert me if …"); "tell me if …" can also ask about the past. */
+const ALERT_ME = /^(?:alert|warn|notify|ping|wake|buzz) me\b|^send me an alert\b|^give me a heads[- ]?up\b/;
+/** A time in the past said outright: only that makes "alert me if anyone came in last night" a question. */
+const PAST_TIME = /\b(?:yesterday|last (?:night|week|time)|ago|earlier|this morning|before)\b/;
+/** "is left open", "gets delivered": a present passive is no past, whatever the participle's ending. */
+const PRESENT_PASSIVE = /\b(?:is|are|gets?|being)\s+(?:\w+\s+)?\w+(?:ed|en|left|shut|put|set)\b/g;
 /** Imperative clauses that order a watch ("let me know if …"), not questions about what was seen ("tell me when Tom got up"). */
 function standingClause(imperative: readonly string[]): boolean {
-  return imperative.some((c) => (STANDING.test(c) && !PAST.test(c.replace(STANDING, ''))) || (CONDITIONAL_ORDER.test(c) && !PAST.test(c)));
+  const past = (c: string): boolean => PAST.test(c.replace(PRESENT_PASSIVE, ' '));
+  return imperative.some(
+    (c) =>
+      WATCH_ORDER.test(c) ||
+      (STANDING.test(c) && (ALERT_ME.test(c) ? !PAST_TIME.test(c) : !past(c.replace(STANDING, '')))) ||
+      (CONDITIONAL_ORDER.test(c) && !past(c)),
+  );
 }
 
 /**
@@ -203,7 +257,7 @@ export function isStandingOrder(question: string): boolean {
 const FUTURE_QUESTION = new RegExp(
   String.raw`^(?:(?:what|who|where|when|how many|how long|which)\s+(?:\w+\s+)?will|` +
     String.raw`will)\s+(?!you\b)(?=.*\b(?:tomorrow|next|tonight|later|this (?:evening|afternoon|weekend)|soon|` +
-    String.raw`in (?:an?|\d+) (?:hours?|minutes?|days?))\b)`,
+    String.raw`in (?:an?|\d+) (?:hours?|minutes?|days?))\b)|^(?:when|what time|how soon) will (?!you\b)`,
 );
 const PAST =
   /\b(?:got|came|left|was|were|did|arrived|went|had|happened|ago|yesterday|last (?:night|week|time)|earlier|this morning|today|\w{3,}ed)\b/;
@@ -256,18 +310,25 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || toolCall) return refusal('injection');
   const hidden = q !== raw.replace(/[\u2018\u2019]/g, "'");
 
-  const actuation = imperative.some((c) => ACTUATE_VERB.test(c) && DEVICE.test(c)) || MAKE_STATE.test(lower);
+  const actuation = imperative.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c)) || ACTUATE_OTHER.test(c)) || MAKE_STATE.test(lower);
   // Hidden or full-width characters around a request to act: an injection, not a typo.
   if (actuation) return refusal(hidden ? 'injection' : 'actuation');
 
   const mine = householdWords(ctx);
   // "the neighbours' doorbell", "my sister's place", "at mum's house" — unless that person lives here.
-  const possessed = [...lower.matchAll(POSSESSED_CAMERA)].map((m) => m[1]!).filter((w) => OUTSIDER.test(w) && !mine.has(w));
+  const possessed = [
+    ...[...lower.matchAll(POSSESSED_CAMERA)].map((m) => m[1]!),
+    ...[...lower.matchAll(POSSESSED_BARE)].map((m) => m[1]!.replace(/s$/, '')),
+  ].filter((w) => OUTSIDER.test(w) && !mine.has(w));
   if (OTHER_HOME.test(lower) || SHARED_PLACE_CAMERA.test(lower) || possessed.length > 0) return refusal('other_household');
 
-  const outward = imperative.filter((c) => SEND_VERB.test(c) || /\b(?:send|upload|share|forward|post|stream|email|e-mail)\b/.test(c));
+  const outward = imperative.filter(
+    (c) => SEND_VERB.test(c) || /\b(?:send|sent|upload(?:ed)?|share[ds]?|forward(?:ed)?|post|stream(?:ed)?|e-?mail(?:ed)?)\b/.test(c),
+  );
   const leaves =
     // "send me a snapshot" is the answer to the asker, not data leaving the household.
+    PUBLIC_LINK.test(lower) ||
+    imperative.some((c) => OUTSIDE_RECIPIENT.test(c) && CAMERA_DATA.test(c)) ||
     outward.some(
       (c) =>
         CHANNEL.test(c) ||
