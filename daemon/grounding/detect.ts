@@ -142,6 +142,29 @@ function normWords(s: string): string {
     .join(' ');
 }
 
+/**
+ * A word as people type it without its accents: "Gül" as "gul", "José" as "jose", "Søren" as "soren" (marks dropped,
+ * ß as ss, the letters NFD does not split mapped by hand). Lookup keys only; spans keep the question's text.
+ */
+export function foldMarks(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/ß/g, 'ss')
+    .replace(/[øØ]/g, 'o')
+    .replace(/[łŁ]/g, 'l')
+    .replace(/æ/g, 'ae')
+    .replace(/œ/g, 'oe')
+    .replace(/ı/g, 'i')
+    .replace(/đ/g, 'd');
+}
+
+/** German umlauts as they are written without them ("Jürgen" as "juergen"); null when the word has none. */
+function umlautSpelling(words: string): string | null {
+  if (!/[äöü]/.test(words)) return null;
+  return words.replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue');
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -156,7 +179,10 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
   const out: Entry[] = [];
   const add = (phrase: string, target: EntityTarget, fuzzy: boolean): void => {
     const words = normWords(phrase);
-    if (words.length > 0) out.push({ words, target, fuzzy });
+    if (words.length === 0) return;
+    out.push({ words, target, fuzzy });
+    const spelled = umlautSpelling(words);
+    if (spelled !== null) out.push({ words: spelled, target, fuzzy });
   };
   for (const p of ctx.people) {
     const t = { kind: 'person', name: p.name } as const;
@@ -165,6 +191,14 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
     for (const k of p.kinship ?? []) {
       for (const pre of ['', 'my ', 'our ']) add(`${pre}${k}`, t, false);
     }
+  }
+  // "the boy" / "my girl" for the household's one son / daughter (two sons are "the boys", a group)
+  for (const [kin, words] of [
+    ['son', ['the boy', 'my boy', 'our boy']],
+    ['daughter', ['the girl', 'my girl', 'our girl']],
+  ] as const) {
+    const only = ctx.people.filter((p) => (p.kinship ?? []).some((k) => k.toLowerCase() === kin));
+    if (only.length === 1) for (const w of words) add(w, { kind: 'person', name: only[0]!.name }, false);
   }
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
@@ -350,8 +384,9 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   const byWords = new Map<string, Entry[]>();
   const byCompact = new Map<string, Entry[]>();
   for (const e of lexicon) {
-    byWords.set(e.words, [...(byWords.get(e.words) ?? []), e]);
-    const c = e.words.replace(/ /g, '');
+    const key = foldMarks(e.words);
+    byWords.set(key, [...(byWords.get(key) ?? []), e]);
+    const c = key.replace(/ /g, '');
     byCompact.set(c, [...(byCompact.get(c) ?? []), e]);
   }
   const tokens: Token[] = [...lower.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ text: m[0], start: m.index, end: m.index + m[0].length }));
@@ -379,7 +414,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     for (let i = 0; i < tokens.length; i++) {
       const g = gram(i, n);
       if (g === null) continue;
-      const words = g.map((t) => t.text).join(' ');
+      const words = foldMarks(g.map((t) => t.text).join(' '));
       // written together or apart ("frontdoor", "front door"), but not across a function word ("Constant in" is not "Constantin")
       const joinable = n === 1 || !g.some((t) => FUNCTION_WORDS.has(t.text));
       const hit = byWords.get(words) ?? (joinable ? byCompact.get(words.replace(/ /g, '')) : undefined);
@@ -433,7 +468,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     for (let i = 0; i < tokens.length; i++) {
       const g = gram(i, n);
       if (g === null) continue;
-      const words = g.map((t) => t.text).join(' ');
+      const words = foldMarks(g.map((t) => t.text).join(' '));
       if (!words.endsWith('s') || words.length <= 3) continue;
       const hit = (byWords.get(words.slice(0, -1)) ?? []).filter((e) => e.target.kind === 'person');
       if (hit.length > 0) take(i, n, g[g.length - 1]!.end - 1, hit, false);
@@ -446,13 +481,13 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       if (g === null) continue;
       if (g.every((t) => COMMON.has(t.text) || /^\d+$/.test(t.text))) continue;
       if (n > 1 && g.some((t) => FUNCTION_WORDS.has(t.text))) continue;
-      const compact = g.map((t) => t.text).join('');
+      const compact = foldMarks(g.map((t) => t.text).join(''));
       if (compact.length < 4) continue;
       let best = Number.POSITIVE_INFINITY;
       let hits: Entry[] = [];
       for (const e of lexicon) {
         if (!e.fuzzy) continue;
-        const target = e.words.replace(/ /g, '');
+        const target = foldMarks(e.words).replace(/ /g, '');
         const limit = allowedEdits(target.length);
         if (limit === 0) continue;
         const d = editDistance(compact, target, limit);

@@ -334,3 +334,33 @@ t.test('mentions never overlap and the text is the question with each span repla
     });
   }
 });
+
+t.test('names with accents match typed without them, umlauts also as ae / oe / ue; the one son is "the boy"', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Europe/Paris',
+    now: '2026-10-02T18:40:00+02:00',
+    people: [
+      { name: 'Hélène', kinship: ['wife'] },
+      { name: 'Zoë', kinship: ['daughter'] },
+      { name: 'Théo', kinship: ['son'] },
+      { name: 'Björn', aliases: ['the lodger'] },
+      { name: 'Gül', kinship: ['grandma'] },
+    ],
+    cameras: [{ id: 'salon', room: 'salon', zones: ['canapé'] }, { id: 'cave' }],
+    rooms: [{ name: 'salon' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['did zoe come home', ['person:Zoë']],
+    ['when did helene and theo leave', ['person:Hélène', 'person:Théo']],
+    ['was bjorn in the cave', ['person:Björn', 'camera:cave']],
+    ['was bjoern on the canape', ['person:Björn', 'zone:canapé']],
+    ['how long was gul in the salon', ['person:Gül', 'camera:salon']],
+    ['did the boy go out with the girl', ['person:Théo', 'person:Zoë']],
+    // the question with the accents, too
+    ['was Zoë with Théo', ['person:Zoë', 'person:Théo']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+  // two sons: "the boy" is nobody in particular (and "the boys" is the group)
+  const twoSons = { ...ctx, people: [...ctx.people, { name: 'Luc', kinship: ['son'] }] };
+  t.same(detectMentions('did the boy go out', twoSons).mentions.map(show), [], 'two sons');
+});
