@@ -188,3 +188,25 @@ t.test('dates with month names, "N days ago", "earlier today", "at about", the n
     'bare hours with a day still read as the evening',
   );
 });
+
+t.test('a day of the month alone, lunch as lunchtime where no routine is called lunch, "after noon"', async (t) => {
+  // Saturday 2026-12-05 10:00 in Dublin (GMT)
+  const now = '2026-12-05T10:00:00+00:00';
+  t.same(at('on the 3rd', now), ['2026-12-03T00:00:00Z', '2026-12-04T00:00:00Z']);
+  t.same(at('the 5th', now), ['2026-12-05T00:00:00Z', '2026-12-05T10:00:00Z'], 'today, up to now');
+  t.same(at('on the 6th', now), ['2026-11-06T00:00:00Z', '2026-11-07T00:00:00Z'], 'not begun this month: last month');
+  t.same(at('on the 31st', now), ['2026-10-31T00:00:00Z', '2026-11-01T00:00:00Z'], 'November has no 31st');
+  const late = '2026-12-04T20:00:00+00:00';
+  t.same(at('at lunch', late), ['2026-12-04T11:00:00Z', '2026-12-04T14:00:00Z']);
+  t.same(at('after lunch', late), ['2026-12-04T14:00:00Z', '2026-12-04T16:00:00Z'], 'two hours after, as for a routine');
+  t.same(at('before lunch', late), ['2026-12-04T09:00:00Z', '2026-12-04T11:00:00Z']);
+  t.same(at('after noon', late), ['2026-12-04T12:00:00Z', '2026-12-04T20:00:00Z']);
+  const lunch: Routine = {
+    name: 'lunch',
+    aliases: [],
+    start: '12:30',
+    end: '13:15',
+    days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+  };
+  t.same(at('after lunch', late, DUBLIN, [lunch]), ['2026-12-04T13:15:00Z', '2026-12-04T15:15:00Z'], "the household's lunch");
+});

@@ -99,7 +99,7 @@ function spokenClock(p: string): string {
       )
       // noon and midnight as clock times after a clock word ("around noon", "between midnight and 3"); "after
       // midnight" stays the small hours, "at midnight" is 00:00 ± 30 min
-      .replace(/\b(at|around|about|near|between|from|and|to|till|until|since|before|by) (?:noon|midday)\b/g, '$1 12pm')
+      .replace(/\b(at|around|about|near|between|from|and|to|till|until|since|before|by|after) (?:noon|midday)\b/g, '$1 12pm')
       .replace(/\b(at|around|about|near|between|from|and|to|till|until|since|before|by) midnight\b/g, '$1 12am')
       .replace(/\b(last|past|previous) half (?:an )?hour\b/g, '$1 30 minutes')
       .replace(/\b(last|past|previous) (\d+)\s*h\b/g, '$1 $2 hours')
@@ -236,6 +236,16 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     const thisYear = zonedToUtc({ year: now.year, month, day: Number(b), hour: 0, minute: 0 }, tz);
     baseDay = { year: thisYear > nowMs ? now.year - 1 : now.year, month, day: Number(b) };
   }
+  // A day of the month alone ("on the 15th"): the latest month in which that day exists and has begun.
+  const dom = baseDay === null && dayOffset === null ? take(/\b(?:on )?(?:the )?(\d{1,2})(?:st|nd|rd|th)\b/) : null;
+  if (dom !== null && Number(dom[1]) >= 1 && Number(dom[1]) <= 31) {
+    const day = Number(dom[1]);
+    for (let back = 0; back <= 2 && baseDay === null; back++) {
+      const first = zonedParts(zonedToUtc({ year: now.year, month: now.month - back, day: 1, hour: 0, minute: 0 }, tz), tz);
+      const start = zonedToUtc({ year: first.year, month: first.month, day, hour: 0, minute: 0 }, tz);
+      if (zonedParts(start, tz).day === day && start <= nowMs) baseDay = { year: first.year, month: first.month, day };
+    }
+  }
   rest = rest.replace(/^(on|in|during|at the|the)\s+/, '').trim();
   /** A clock time on the named date (plus `next` days), else `off` days from today (plus `next`). */
   const onDay = (off: number, next: number, h: number, min: number): number =>
@@ -342,6 +352,9 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
       endMs: dayStart(6) + (night !== null ? (night + 1) * DAY : 0),
     });
 
+  // "lunch" is the part of the day lunchtime unless the household has a routine of that name.
+  if (!(opts.routines ?? []).some((x) => [x.name, ...x.aliases].some((n) => routineKey(n) === 'lunch')))
+    rest = rest.replace(/\blunch\b/, 'lunchtime');
   // Household routines: "after dinner", "during the nap", "bedtime", "since breakfast".
   // A part of the day beside a routine only says which day's ("at pill time this morning"): the routine has the times.
   for (const words of [rest, rest.replace(/(?:^| )(?:in the )?(?:morning|afternoon|evening)(?= |$)/, '').trim()]) {
@@ -469,6 +482,13 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     return { startMs: dayStart(part === null ? 0 : part[0]), endMs: nowMs };
   }
 
+  // Before / after lunchtime: two hours before its start or after its end, as for a routine.
+  m = /^(after|before) (?:the )?lunchtime$/.exec(rest);
+  if (m !== null) {
+    const [s, e] = PARTS_OF_DAY.lunchtime!;
+    const r = m[1] === 'after' ? { startMs: dayStart(e), endMs: dayStart(e + 2) } : { startMs: dayStart(s - 2), endMs: dayStart(s) };
+    return clampPast(r);
+  }
   // Parts of the day.
   m = PART_RE.exec(rest);
   if (m !== null) {
