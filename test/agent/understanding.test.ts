@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AgentService, getTool, memoryConversations, memoryEvents, type HouseholdInfo, type TaskPlan } from '../../daemon/agent/index.js';
 import { PlanExecutor, createToolImpls } from '../../daemon/agent/execution/index.js';
 import { RetrievalPlanner, refuseRequest, requestIssues } from '../../daemon/agent/planning/index.js';
-import { fillPersonAndPlace } from '../../daemon/agent/planning/model-planner.js';
+import { dropInventedPeople, fillPersonAndPlace } from '../../daemon/agent/planning/model-planner.js';
 import { detectMentions, type Mention } from '../../daemon/grounding/index.js';
 import { MQTT_REQUESTS } from '../../daemon/mqtt/api.js';
 import { AgentRoutes } from '../../daemon/agent/transport/index.js';
@@ -233,6 +233,41 @@ t.test('person + place: last_seen takes a camera, who_was_where a person; tools,
   const wreq = (await svc.buildRequest({ question: 'was Tom in the kitchen this morning?' }, CLOCK_NOW)).request;
   const wfilled = fillPersonAndPlace(WHO_THIS_MORNING, detectMentions(wreq.question, groundingContextFor(wreq)).mentions);
   t.equal((wfilled.task_nodes[1]!.arguments as Record<string, unknown>).identity, 'Tomas');
+});
+
+t.test('no person the conversation never named: a node about them alone goes, elsewhere the filter goes', async (t) => {
+  const known = new Set(['Zofia']);
+  // "anyone in the kitchen in the night?": the model added last_seen of someone nobody asked about
+  const extra = plan([
+    { task: 'resolve_time', arguments: { phrase: 'in the night' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen' } },
+    { task: 'last_seen', arguments: { person: 'Cian' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>', '<node-2>'] } },
+  ]);
+  const cleaned = dropInventedPeople(extra, known);
+  t.same(
+    cleaned.task_nodes.map((n) => n.task),
+    ['resolve_time', 'query_events', 'compose_answer'],
+  );
+  t.same((cleaned.task_nodes[2]!.arguments as Record<string, unknown>).inputs, ['<node-0>', '<node-1>'], 'inputs renumbered');
+  // "show me a clip of whoever rang the bell": the made-up person is no filter
+  const filter = plan([
+    { task: 'query_events', arguments: { identity: 'Halina', camera: 'porch' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  t.same(dropInventedPeople(filter, known).task_nodes[0]!.arguments, { camera: 'porch' });
+  // named people, strangers and a last_seen that is the only data node stay
+  const kept = plan([
+    { task: 'query_events', arguments: { identity: 'Zofia' } },
+    { task: 'query_events', arguments: { identity: 'unknown' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.same(dropInventedPeople(kept, known), kept);
+  const alone = plan([
+    { task: 'last_seen', arguments: { person: 'Cian' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  t.same(dropInventedPeople(alone, known).task_nodes, alone.task_nodes);
 });
 
 t.test('a place the question names is not dropped: the place tools that left every place out get it', async (t) => {

@@ -19,7 +19,7 @@ import {
 import { HomeSightError } from '../../system/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from './free-text.js';
 import { requestedSideEffects } from './refusal.js';
-import { dropRepeatedNodes, planOfNodes } from './steps.js';
+import { dropNodes, dropRepeatedNodes, planOfNodes } from './steps.js';
 import { resolveTimePhrase } from './time.js';
 
 /**
@@ -295,6 +295,46 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
   return { ...plan, task_nodes: nodes };
 }
 
+/** Tools whose subject is the person they take: without that person the node asks for nothing. */
+const PERSON_TOOLS = new Set(['last_seen', 'activity_timeline']);
+const ANSWER_TOOLS = new Set(['compose_answer', 'resolve_time']);
+
+/**
+ * No person the conversation never named. The per-request grammar lets the model copy any household name, and a
+ * small model sometimes writes one nobody asked about ("anyone in the kitchen in the night?" →
+ * `last_seen(person=Cian)`). Such a node goes where it is about that person alone and other data nodes answer;
+ * elsewhere the made-up person filter goes. `known` are the names the conversation grounds (people, group
+ * members, the asker when they speak of themselves); "unknown" (a stranger) and placeholders stay.
+ */
+export function dropInventedPeople(plan: TaskPlan, known: ReadonlySet<string>): TaskPlan {
+  const invented = (v: unknown): boolean => typeof v === 'string' && v !== 'unknown' && !v.startsWith('<') && !known.has(v);
+  const data = plan.task_nodes.filter((n) => !ANSWER_TOOLS.has(n.task)).length;
+  const drop = new Set<number>();
+  const nodes = plan.task_nodes.map((n, i) => {
+    if (Array.isArray(n.arguments)) return n;
+    const a = { ...n.arguments };
+    for (const key of ['person', 'identity']) {
+      if (!invented(a[key])) continue;
+      if (PERSON_TOOLS.has(n.task)) {
+        if (data > 1) drop.add(i);
+      } else delete a[key];
+    }
+    return { ...n, arguments: a };
+  });
+  return { ...plan, task_nodes: drop.size === 0 ? nodes : dropNodes(nodes, drop) };
+}
+
+/** The household's names a conversation grounds: its people, the members of its groups (not "everyone"'s). */
+function namesGrounded(conversation: readonly Mention[]): Set<string> {
+  const out = new Set<string>();
+  for (const m of conversation) {
+    const r = m.resolved;
+    if (r?.kind === 'person') r.people.forEach((p) => out.add(p));
+    else if (r?.kind === 'group') r.people.forEach((p) => out.add(p));
+  }
+  return out;
+}
+
 /**
  * The free text of memory and hub nodes as the question says it, where it says it in a form free-text.ts reads: the
  * model writes a span token by token and may stop early ("remember(fact=Niamh has a key to)") and cannot know which
@@ -323,7 +363,8 @@ export function fillFreeText(plan: TaskPlan, question: string, hubTopics: readon
 export function planFromModelText(text: string, turn: ModelTurn, req: Pick<PlanRequest, 'question' | 'hubTopics'>): TaskPlan {
   const question = req.question;
   const relexicalised = relexicalise(parsePlanText(text), turn.mentions, { question });
-  const plan = fillFreeText(fillPersonAndPlace(relexicalised, turn.question.mentions, turn.mentions), question, req.hubTopics ?? []);
+  const grounded = dropInventedPeople(relexicalised, namesGrounded(turn.mentions));
+  const plan = fillFreeText(fillPersonAndPlace(grounded, turn.question.mentions, turn.mentions), question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values
   return planOfNodes(nodes);

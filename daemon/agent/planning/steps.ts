@@ -66,3 +66,36 @@ export function dropRepeatedNodes(nodes: readonly TaskNode[]): TaskNode[] {
   });
   return kept;
 }
+
+/**
+ * The nodes without those at `drop`, references renumbered. A dropped node may only be referenced from lists (an
+ * answer's inputs), whose entries for it go; a node whose single-valued argument needs it cannot be dropped, and
+ * the nodes come back unchanged.
+ */
+export function dropNodes(nodes: readonly TaskNode[], drop: ReadonlySet<number>): TaskNode[] {
+  const to: number[] = [];
+  let k = 0;
+  nodes.forEach((_, i) => {
+    to[i] = drop.has(i) ? -1 : k++;
+  });
+  const ref = (v: unknown): number | null => {
+    const m = typeof v === 'string' ? REF.exec(v) : null;
+    return m === null ? null : Number(m[1]);
+  };
+  const kept: TaskNode[] = [];
+  for (const [i, n] of nodes.entries()) {
+    if (drop.has(i)) continue;
+    const args: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(namedArguments(n))) {
+      if (Array.isArray(v)) {
+        args[key] = v.filter((x) => !drop.has(ref(x) ?? -1)).map((x) => (ref(x) === null ? x : `<node-${to[ref(x)!]}>`));
+        continue;
+      }
+      const j = ref(v);
+      if (j !== null && drop.has(j)) return [...nodes];
+      args[key] = j === null ? v : `<node-${to[j]}>`;
+    }
+    kept.push({ task: n.task, arguments: args });
+  }
+  return kept;
+}
