@@ -1,5 +1,5 @@
 import { LIVE_WORDS } from '../../grounding/index.js';
-import type { PlanRequest, TaskPlan } from '../catalog/index.js';
+import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
@@ -107,4 +107,37 @@ export function asHubPost(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const message = hubMessageOf(q);
   if (topic === null || message === null) return plan;
   return confirmed({ task: 'publish_to_hub', arguments: { topic, message } }, req.question);
+}
+
+/** Asked-for evidence: clips ("show me a clip of …", "any video?") or stills ("pictures of whoever came"). */
+const CLIP_WORDS = /\b(?:clips?|videos?|footage|recordings?)\b/i;
+const STILL_WORDS = /\b(?:pictures?|pics?|photos?|snapshots?|images?|stills?)\b/i;
+const SEE = /\b(?:show|see|send|give|get|pull up|play|watch|have|any|want|need|let me)\b/i;
+/** Outputs evidence can be cut from (catalog refs of get_snapshot / evidence_clip). */
+const EVIDENCE_FROM = new Set(['events', 'sighting', 'presence', 'timeline']);
+
+/**
+ * The evidence a request asks to see, whatever a planner wrote: clips for "a clip / the video / footage of …",
+ * stills for "pictures / photos / a snapshot of …" (the other kind of evidence node becomes this one), and where
+ * the plan has none, one after the last node whose events it can be cut from, as an input of the answer. Kept as
+ * it is: a request that names both kinds or neither ("show me who was at the door" is the planner's call).
+ */
+export function withEvidence(plan: TaskPlan, req: Pick<PlanRequest, 'question'>): TaskPlan {
+  const q = req.question;
+  const clip = CLIP_WORDS.test(q);
+  if (clip === STILL_WORDS.test(q) || !SEE.test(q)) return plan;
+  const [want, other] = clip ? ['evidence_clip', 'get_snapshot'] : ['get_snapshot', 'evidence_clip'];
+  const nodes = plan.task_nodes.map((n) => (n.task === other ? { task: want, arguments: { events: namedArguments(n).events } } : n));
+  const answer = nodes.length - 1;
+  if (!nodes.some((n) => n.task === want) && nodes[answer]?.task === 'compose_answer') {
+    const from = nodes.findLastIndex((n) => EVIDENCE_FROM.has(getTool(n.task)?.kind ?? ''));
+    if (from >= 0) {
+      const a = namedArguments(nodes[answer]!);
+      const inputs = Array.isArray(a.inputs) ? a.inputs : [];
+      nodes.splice(answer, 0, { task: want, arguments: { events: `<node-${from}>` } });
+      nodes[answer + 1] = { task: 'compose_answer', arguments: { ...a, inputs: [...inputs, `<node-${answer}>`] } };
+    }
+  }
+  const changed = nodes.some((n, i) => n !== plan.task_nodes[i]) || nodes.length !== plan.task_nodes.length;
+  return changed ? planOfNodes(nodes) : plan;
 }
