@@ -33,7 +33,7 @@ import {
   renamePeople,
 } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
-import { asHubPost, asMemoryWrite, withEvidence } from './question-shape.js';
+import { asHubPost, asMemoryWrite, presenceAsAsked, withEvidence } from './question-shape.js';
 import { describeSteps, planOfNodes } from './steps.js';
 
 export interface LocalPlannerOptions {
@@ -829,7 +829,7 @@ export class LocalPlanner implements Planner {
     }
     // A statement to keep is a memory write and a bare post is that post, whatever the model read into them (it sees
     // placeholders, not tense, and no hub topics); the evidence asked to see is the kind asked for.
-    const written = withEvidence(asHubPost(asMemoryWrite(planFromModelText(text, turn, req), req), req), req);
+    const written = presenceAsAsked(withEvidence(asHubPost(asMemoryWrite(planFromModelText(text, turn, req), req), req), req), req);
     const renamed = people === undefined ? written : renamePeople(written, people);
     const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {

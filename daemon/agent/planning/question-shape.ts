@@ -141,3 +141,37 @@ export function withEvidence(plan: TaskPlan, req: Pick<PlanRequest, 'question'>)
   const changed = nodes.some((n, i) => n !== plan.task_nodes[i]) || nodes.length !== plan.task_nodes.length;
   return changed ? planOfNodes(nodes) : plan;
 }
+
+/** "who was in …", "whoever came to …": the presence list; "was anyone in …", "did somebody …": the events. */
+const ASKS_WHO = /\bwho(?:ever)?\b/i;
+const ASKS_ANYONE = /\b(?:any ?one|any ?body|some ?one|some ?body)\b/i;
+const NOT_DATA = new Set(['resolve_time', 'compose_answer', 'get_snapshot', 'evidence_clip']);
+
+/**
+ * A question about a place and nobody in particular, planned the way it asks (the corpus and the hand-written sets
+ * agree on it): "who was at the door" is `who_was_where` of the door's room, "was anyone in the kitchen" is
+ * `query_events` of the kitchen's camera. The small model swaps the two; only a plan whose one data node is the
+ * other of the two, for one place and no person or activity, is rewritten.
+ */
+export function presenceAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question' | 'household'>): TaskPlan {
+  const who = ASKS_WHO.test(req.question);
+  if (who === ASKS_ANYONE.test(req.question)) return plan;
+  const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
+  if (data.length !== 1) return plan;
+  const i = data[0]!;
+  const a = namedArguments(plan.task_nodes[i]!);
+  if (a.identity !== undefined || a.person !== undefined || a.activity !== undefined) return plan;
+  const rooms = req.household.cameraRooms ?? {};
+  const span = Object.fromEntries(Object.entries({ start: a.start, end: a.end }).filter(([, v]) => v !== undefined));
+  let node: TaskPlan['task_nodes'][number] | null = null;
+  if (who && plan.task_nodes[i]!.task === 'query_events' && typeof a.camera === 'string') {
+    const room = rooms[a.camera];
+    if (typeof room === 'string' && Object.keys(a).every((k) => ['start', 'end', 'camera'].includes(k)))
+      node = { task: 'who_was_where', arguments: { ...span, room } };
+  } else if (!who && plan.task_nodes[i]!.task === 'who_was_where' && typeof a.room === 'string') {
+    const cameras = Object.entries(rooms).flatMap(([c, r]) => (r === a.room ? [c] : []));
+    if (cameras.length === 1) node = { task: 'query_events', arguments: { ...span, camera: cameras[0]! } };
+  }
+  if (node === null) return plan;
+  return planOfNodes(plan.task_nodes.map((n, k) => (k === i ? node : n)));
+}

@@ -1,0 +1,98 @@
+import t from 'tap';
+import type { TaskPlan } from '../../daemon/agent/index.js';
+import { presenceAsAsked, withEvidence } from '../../daemon/agent/planning/question-shape.js';
+import { planOfNodes } from '../../daemon/agent/planning/steps.js';
+
+// Plans the planner model writes, rewritten to the shape the request asks for (phrasings of this test's own).
+
+const events = (evidence?: string): TaskPlan =>
+  planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'around 3' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch' } },
+    ...(evidence === undefined ? [] : [{ task: evidence, arguments: { events: '<node-1>', max: 3 } }]),
+    { task: 'compose_answer', arguments: { question: 'q', inputs: evidence === undefined ? ['<node-1>'] : ['<node-1>', '<node-2>'] } },
+  ]);
+const tools = (p: TaskPlan): string[] => p.task_nodes.map((n) => n.task);
+
+t.test('a clip asked for is a clip, a picture a snapshot', async (t) => {
+  const clip = withEvidence(events('get_snapshot'), { question: 'show me a clip of whoever rang the bell around 3' });
+  t.same(tools(clip), ['resolve_time', 'query_events', 'evidence_clip', 'compose_answer']);
+  t.same(clip.task_nodes[2]!.arguments, { events: '<node-1>' });
+  t.same(tools(withEvidence(events('evidence_clip'), { question: 'any photos of the guy at the door?' })), [
+    'resolve_time',
+    'query_events',
+    'get_snapshot',
+    'compose_answer',
+  ]);
+});
+
+t.test('evidence asked for and missing is cut from the last events and given to the answer', async (t) => {
+  const added = withEvidence(events(), { question: 'can i see the video of the van this morning' });
+  t.same(tools(added), ['resolve_time', 'query_events', 'evidence_clip', 'compose_answer']);
+  t.same(added.task_nodes[3]!.arguments, { question: 'q', inputs: ['<node-1>', '<node-2>'] });
+  t.same(added.task_links, [
+    { source: 'resolve_time', target: 'query_events' },
+    { source: 'query_events', target: 'evidence_clip' },
+    { source: 'query_events', target: 'compose_answer' },
+    { source: 'evidence_clip', target: 'compose_answer' },
+  ]);
+});
+
+t.test('kept as written: both kinds or neither named, nothing to see, no events to cut from', async (t) => {
+  const plan = events('get_snapshot');
+  t.equal(withEvidence(plan, { question: 'show me who was at the door' }), plan);
+  t.equal(withEvidence(plan, { question: 'show me pictures and a clip of the van' }), plan);
+  const bare = events();
+  t.equal(withEvidence(bare, { question: 'how many videos did the porch camera record' }), bare, 'asks about videos, not to see one');
+  const count = planOfNodes([
+    { task: 'count_events', arguments: { camera: 'porch' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  t.equal(withEvidence(count, { question: 'any clips from the porch?' }), count, 'a count has no events to cut a clip from');
+});
+
+const household = {
+  people: [{ name: 'Ines', aliases: [] }],
+  rooms: ['front door', 'kitchen', 'garden'],
+  cameras: ['porch', 'kitchen_cam', 'garden_1', 'garden_2'],
+  cameraRooms: { porch: 'front door', kitchen_cam: 'kitchen', garden_1: 'garden', garden_2: 'garden' },
+};
+const one = (node: TaskPlan['task_nodes'][number], evidence = false): TaskPlan =>
+  planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'this morning' } },
+    node,
+    ...(evidence ? [{ task: 'get_snapshot', arguments: { events: '<node-1>' } }] : []),
+    { task: 'compose_answer', arguments: { question: 'q', inputs: evidence ? ['<node-1>', '<node-2>'] : ['<node-1>'] } },
+  ]);
+
+t.test('"who was at the door" is the presence list, "was anyone in the kitchen" the events', async (t) => {
+  const asked = presenceAsAsked(one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch' } }, true), {
+    question: 'show me who was at the door this morning',
+    household,
+  });
+  t.same(asked.task_nodes[1], { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'front door' } });
+  t.equal(asked.task_nodes[2]!.task, 'get_snapshot', 'the evidence stays, cut from the presence list');
+  const anyone = presenceAsAsked(one({ task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } }), {
+    question: 'was anybody in the kitchen this morning?',
+    household,
+  });
+  t.same(anyone.task_nodes[1], { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam' } });
+});
+
+t.test('kept as written: a person or activity, two cameras for the room, both words, two data nodes', async (t) => {
+  const cases: Array<[TaskPlan, string]> = [
+    [one({ task: 'query_events', arguments: { camera: 'porch', identity: 'Ines' } }), 'who was at the door with Ines'],
+    [one({ task: 'query_events', arguments: { camera: 'porch', activity: 'sitting' } }), 'who was sitting at the door'],
+    [one({ task: 'who_was_where', arguments: { room: 'garden' } }), 'was anyone in the garden'],
+    [one({ task: 'query_events', arguments: { camera: 'porch' } }), 'did anyone who was at the door ring'],
+    [
+      planOfNodes([
+        { task: 'query_events', arguments: { camera: 'porch' } },
+        { task: 'count_events', arguments: { camera: 'porch' } },
+        { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+      ]),
+      'who came to the door and how often',
+    ],
+  ];
+  for (const [plan, question] of cases) t.equal(presenceAsAsked(plan, { question, household }), plan, question);
+});
