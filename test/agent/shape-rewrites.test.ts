@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { TaskPlan } from '../../daemon/agent/index.js';
-import { presenceAsAsked, withEvidence } from '../../daemon/agent/planning/question-shape.js';
+import { durationAsAsked, presenceAsAsked, withEvidence } from '../../daemon/agent/planning/question-shape.js';
 import { planOfNodes } from '../../daemon/agent/planning/steps.js';
 
 // Plans the planner model writes, rewritten to the shape the request asks for (phrasings of this test's own).
@@ -95,4 +95,41 @@ t.test('kept as written: a person or activity, two cameras for the room, both wo
     ],
   ];
   for (const [plan, question] of cases) t.equal(presenceAsAsked(plan, { question, household }), plan, question);
+});
+
+t.test("how long: summed per person unless the question names an activity; one person's events are summed", async (t) => {
+  const agg = (extra: Record<string, unknown>): TaskPlan =>
+    one({ task: 'aggregate', arguments: { start: '<node-0>', end: '<node-0>', metric: 'duration_s', identity: 'Ines', ...extra } });
+  const args = (p: TaskPlan): unknown => p.task_nodes[1]!.arguments;
+  t.same(
+    args(
+      durationAsAsked(agg({ group_by: 'activity', activity: 'using_laptop', camera: 'kitchen_cam' }), {
+        question: 'how long was Ines on the couch',
+      }),
+    ),
+    {
+      start: '<node-0>',
+      end: '<node-0>',
+      metric: 'duration_s',
+      identity: 'Ines',
+      camera: 'kitchen_cam',
+      group_by: 'identity',
+    },
+  );
+  t.same(args(durationAsAsked(agg({ group_by: 'room' }), { question: 'how much time did Ines spend cooking this morning' })), {
+    start: '<node-0>',
+    end: '<node-0>',
+    metric: 'duration_s',
+    identity: 'Ines',
+    group_by: 'activity',
+    activity: 'cooking',
+  });
+  t.same(
+    durationAsAsked(one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Ines' } }), {
+      question: 'how long did she stay?',
+    }).task_nodes[1],
+    { task: 'aggregate', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Ines', group_by: 'identity', metric: 'duration_s' } },
+  );
+  const ago = one({ task: 'query_events', arguments: { identity: 'Ines' } });
+  t.equal(durationAsAsked(ago, { question: 'how long ago did Ines leave' }), ago, '"how long ago" is no duration');
 });

@@ -33,7 +33,7 @@ import {
   renamePeople,
 } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
-import { asHubPost, asMemoryWrite, presenceAsAsked, withEvidence } from './question-shape.js';
+import { planAsAsked } from './question-shape.js';
 import { describeSteps, planOfNodes } from './steps.js';
 
 export interface LocalPlannerOptions {
@@ -827,9 +827,9 @@ export class LocalPlanner implements Planner {
       const task = /^[A-Za-z_][A-Za-z0-9_]*/.exec(g.text)?.[0] ?? '';
       kinds.push(getTool(task)?.kind ?? 'answer');
     }
-    // A statement to keep is a memory write and a bare post is that post, whatever the model read into them (it sees
-    // placeholders, not tense, and no hub topics); the evidence asked to see is the kind asked for.
-    const written = presenceAsAsked(withEvidence(asHubPost(asMemoryWrite(planFromModelText(text, turn, req), req), req), req), req);
+    // The shapes a small model misreads, rewritten to what the request asks (it sees placeholders, not tense, and no
+    // hub topics): see planAsAsked.
+    const written = planAsAsked(planFromModelText(text, turn, req), req);
     const renamed = people === undefined ? written : renamePeople(written, people);
     const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {

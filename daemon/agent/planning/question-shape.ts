@@ -3,6 +3,7 @@ import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../cat
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
+import { activitiesNamed } from './slots.js';
 import { planOfNodes } from './steps.js';
 
 /**
@@ -174,4 +175,44 @@ export function presenceAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   }
   if (node === null) return plan;
   return planOfNodes(plan.task_nodes.map((n, k) => (k === i ? node : n)));
+}
+
+/** "how long was …", "how much time did … spend", "was she out there for long": a duration, not "how long ago". */
+const ASKS_DURATION = /\bhow long\b(?! ago\b| since\b| has it been\b)|\bhow much time\b|\bfor long\b|\bhow many (?:minutes|hours)\b/i;
+
+/**
+ * A question about how long, planned as the corpus plans it: the duration is summed per activity where the question
+ * names one (`group_by=activity` and that activity) and per person otherwise (`group_by=identity`, no activity: the
+ * small model writes one nobody asked about); a plan whose one data node lists one person's events sums them instead.
+ */
+export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question'>): TaskPlan {
+  if (!ASKS_DURATION.test(req.question)) return plan;
+  const named = activitiesNamed(req.question);
+  const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
+  const nodes = plan.task_nodes.map((n, i) => {
+    const a = namedArguments(n);
+    if (n.task === 'aggregate' && a.metric === 'duration_s') {
+      const { activity: _, ...rest } = a;
+      return named.length === 1
+        ? { task: n.task, arguments: { ...rest, group_by: 'activity', activity: named[0]! } }
+        : named.length === 0
+          ? { task: n.task, arguments: { ...rest, group_by: 'identity' } }
+          : n;
+    }
+    if (n.task === 'query_events' && data.length === 1 && typeof a.identity === 'string' && a.activity === undefined)
+      return { task: 'aggregate', arguments: { ...a, group_by: 'identity', metric: 'duration_s' } };
+    return n;
+  });
+  const changed = nodes.some((n, i) => JSON.stringify(n) !== JSON.stringify(plan.task_nodes[i]));
+  return changed ? planOfNodes(nodes) : plan;
+}
+
+/**
+ * The planner model's plan in the shape the request asks for: a statement to keep is a memory write, a bare post that
+ * post, the evidence asked to see the kind asked for, a place and nobody in particular the presence list or the
+ * events as asked, a duration summed as the corpus sums it.
+ */
+export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const steps = [asMemoryWrite, asHubPost, withEvidence, presenceAsAsked, durationAsAsked];
+  return steps.reduce((p, step) => step(p, req), plan);
 }

@@ -66,6 +66,12 @@ const ACTIVITIES: Array<[RegExp, string]> = [
   [/\b(laptop|computer)\b/, 'using_laptop'],
 ];
 
+/** The activity classes a text names, in ACTIVITIES' order ("did she have a fall" → lying_down). */
+export function activitiesNamed(text: string): string[] {
+  const lower = text.toLowerCase();
+  return [...new Set(ACTIVITIES.filter(([re]) => re.test(lower)).map(([, a]) => a))];
+}
+
 /** The longest span of at most 8 words that resolves as a time phrase (with the household's routines), or null. */
 function longestTimeSpan(masked: string, nowMs: number, req: Pick<PlanRequest, 'household' | 'timezone'>): string | null {
   const words = masked.trim().split(' ');
