@@ -1,6 +1,13 @@
 import t from 'tap';
-import type { TaskPlan } from '../../daemon/agent/index.js';
-import { durationAsAsked, presenceAsAsked, withEvidence } from '../../daemon/agent/planning/question-shape.js';
+import type { PlanRequest, TaskPlan } from '../../daemon/agent/index.js';
+import {
+  activityAsNamed,
+  durationAsAsked,
+  liveActivity,
+  personAtPlace,
+  presenceAsAsked,
+  withEvidence,
+} from '../../daemon/agent/planning/question-shape.js';
 import { planOfNodes } from '../../daemon/agent/planning/steps.js';
 
 // Plans the planner model writes, rewritten to the shape the request asks for (phrasings of this test's own).
@@ -132,4 +139,54 @@ t.test("how long: summed per person unless the question names an activity; one p
   );
   const ago = one({ task: 'query_events', arguments: { identity: 'Ines' } });
   t.equal(durationAsAsked(ago, { question: 'how long ago did Ines leave' }), ago, '"how long ago" is no duration');
+});
+
+t.test('no activity nobody named; "a fall" names lying_down, and so does an earlier question', async (t) => {
+  const arrived = one({ task: 'query_events', arguments: { identity: 'Ines', activity: 'washing_dishes' } });
+  t.same(activityAsNamed(arrived, { question: 'when did Ines arrive' }).task_nodes[1]!.arguments, { identity: 'Ines' });
+  const fall = one({ task: 'query_events', arguments: { identity: 'Ines', activity: 'lying_down' } });
+  t.equal(activityAsNamed(fall, { question: 'did Ines have a fall' }), fall);
+  t.equal(activityAsNamed(fall, { question: 'and yesterday?', history: [{ question: 'was Ines lying down today', answer: '' }] }), fall);
+});
+
+const request = (question: string): PlanRequest => ({
+  question,
+  now: '2026-12-05T18:00:00+01:00',
+  timezone: 'Europe/Berlin',
+  household,
+});
+
+t.test('one person at one place is one node', async (t) => {
+  const split = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'this afternoon' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Ines', activity: 'lying_down' } },
+    { task: 'count_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>', '<node-2>'] } },
+  ]);
+  const merged = personAtPlace(split, request('did Ines have a fall this afternoon, she was alone in the kitchen'));
+  t.same(tools(merged), ['resolve_time', 'query_events', 'compose_answer']);
+  t.same(merged.task_nodes[1]!.arguments, {
+    start: '<node-0>',
+    end: '<node-0>',
+    identity: 'Ines',
+    activity: 'lying_down',
+    camera: 'kitchen_cam',
+  });
+  t.same((merged.task_nodes[2]!.arguments as Record<string, unknown>).inputs, ['<node-0>', '<node-1>']);
+  t.equal(personAtPlace(split, request('did Ines have a fall this afternoon')), split, 'no place named: as written');
+  t.equal(personAtPlace(split, request('did Ines fall in the garden')), split, 'a room with two cameras: as written');
+});
+
+t.test('a live question about an activity reads it from the frames', async (t) => {
+  const live = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'right now' } },
+    { task: 'get_frames', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam' } },
+    { task: 'recognize_identity', arguments: { frames: '<node-1>' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-2>'] } },
+  ]);
+  const read = liveActivity(live, { question: 'is Ines lying on the floor in the kitchen right now?' });
+  t.same(tools(read), ['resolve_time', 'get_frames', 'recognize_identity', 'recognize_activity', 'compose_answer']);
+  t.same(read.task_nodes[3]!.arguments, { frames: '<node-1>' });
+  t.same((read.task_nodes[4]!.arguments as Record<string, unknown>).inputs, ['<node-2>', '<node-3>']);
+  t.equal(liveActivity(live, { question: 'is Ines in the kitchen right now?' }), live, 'no activity named');
 });

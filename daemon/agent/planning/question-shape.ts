@@ -4,7 +4,7 @@ import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
 import { activitiesNamed } from './slots.js';
-import { planOfNodes } from './steps.js';
+import { dropNodes, planOfNodes } from './steps.js';
 
 /**
  * What kind of plan a question needs, whichever planner writes it:
@@ -209,10 +209,89 @@ export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
 
 /**
  * The planner model's plan in the shape the request asks for: a statement to keep is a memory write, a bare post that
- * post, the evidence asked to see the kind asked for, a place and nobody in particular the presence list or the
- * events as asked, a duration summed as the corpus sums it.
+ * post, no activity nobody named, one person at one place one node, the evidence asked to see the kind asked for,
+ * a place and nobody in particular the presence list or the events as asked, a duration summed as the corpus sums it,
+ * a live question about an activity reads it from the frames.
  */
 export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
-  const steps = [asMemoryWrite, asHubPost, withEvidence, presenceAsAsked, durationAsAsked];
+  const steps = [asMemoryWrite, asHubPost, activityAsNamed, personAtPlace, withEvidence, presenceAsAsked, durationAsAsked, liveActivity];
   return steps.reduce((p, step) => step(p, req), plan);
+}
+
+/**
+ * No activity the conversation never named: a small model fills `activity` with one nobody asked about ("when did
+ * my mother-in-law arrive" → `activity=washing_dishes`). The argument goes where no question of the conversation
+ * names that activity (slots.ts's words: "a fall" is lying_down).
+ */
+export function activityAsNamed(plan: TaskPlan, req: Pick<PlanRequest, 'question' | 'history'>): TaskPlan {
+  const named = new Set(activitiesNamed([...(req.history ?? []).map((t) => t.question), req.question].join('\n')));
+  let changed = false;
+  const nodes = plan.task_nodes.map((n) => {
+    const { activity, ...rest } = namedArguments(n);
+    if (typeof activity !== 'string' || named.has(activity)) return n;
+    changed = true;
+    return { task: n.task, arguments: rest };
+  });
+  return changed ? planOfNodes(nodes) : plan;
+}
+
+/** Tools that filter events by person and place. */
+const FILTER_TOOLS = new Set(['query_events', 'count_events', 'who_was_where']);
+
+/**
+ * One person and one place asked about together are one node: "did babcia have a fall, she was on her own in the
+ * sitting room" filters her events by the room's camera; the small model writes her events and a second node for
+ * the room. Only a plan of exactly those two data nodes (the person's without a place, the place's with no other
+ * person or activity) for a question naming exactly one person and one place with one camera is merged.
+ */
+export function personAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const mentions = requestMentions(req).question.mentions;
+  const people = new Set(
+    mentions.flatMap((m) => (m.resolved?.kind === 'person' && m.resolved.people.length === 1 ? m.resolved.people : [])),
+  );
+  const places = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  if (people.size !== 1 || places.length !== 1 || mentions.some((m) => m.kind === 'group')) return plan;
+  const r = places[0]!.resolved;
+  const cameras = r?.kind === 'camera' ? [r.camera] : r?.kind === 'room' || r?.kind === 'zone' ? r.cameras : [];
+  if (cameras.length !== 1) return plan;
+  const person = [...people][0]!;
+  const rooms = req.household.cameraRooms ?? {};
+  const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
+  if (data.length !== 2) return plan;
+  const args = data.map((i) => namedArguments(plan.task_nodes[i]!));
+  const atPlace = (a: Record<string, unknown>): boolean =>
+    a.camera === cameras[0] || (typeof a.room === 'string' && rooms[cameras[0]!] === a.room);
+  const personNode = data.findIndex((_, k) => {
+    const a = args[k]!;
+    return (a.identity === person || a.person === person) && a.camera === undefined && a.room === undefined;
+  });
+  const placeNode = 1 - personNode;
+  if (personNode < 0 || !FILTER_TOOLS.has(plan.task_nodes[data[personNode]!]!.task)) return plan;
+  const p = args[placeNode]!;
+  if (!FILTER_TOOLS.has(plan.task_nodes[data[placeNode]!]!.task) || !atPlace(p) || p.activity !== undefined) return plan;
+  if ((p.identity !== undefined && p.identity !== person) || p.person !== undefined) return plan;
+  const merged = plan.task_nodes.map((n, i) =>
+    i === data[personNode] ? { task: n.task, arguments: { ...namedArguments(n), camera: cameras[0]! } } : n,
+  );
+  const nodes = dropNodes(merged, new Set([data[placeNode]!]));
+  return nodes.length === merged.length ? plan : planOfNodes(nodes);
+}
+
+/**
+ * A live question that names an activity ("is Ken lying on the floor in the living room right now") reads the
+ * activity from the frames, too: recognize_activity on the frames the plan reads, as an input of the answer.
+ */
+export function liveActivity(plan: TaskPlan, req: Pick<PlanRequest, 'question'>): TaskPlan {
+  const nodes = [...plan.task_nodes];
+  const answer = nodes.length - 1;
+  const frames = nodes.findIndex((n) => n.task === 'get_frames');
+  if (frames < 0 || nodes.some((n) => n.task === 'recognize_activity') || nodes[answer]?.task !== 'compose_answer') return plan;
+  if (!LIVE.test(req.question) || activitiesNamed(req.question).length === 0) return plan;
+  const a = namedArguments(nodes[answer]!);
+  nodes.splice(answer, 0, { task: 'recognize_activity', arguments: { frames: `<node-${frames}>` } });
+  nodes[answer + 1] = {
+    task: 'compose_answer',
+    arguments: { ...a, inputs: [...(Array.isArray(a.inputs) ? a.inputs : []), `<node-${answer}>`] },
+  };
+  return planOfNodes(nodes);
 }
