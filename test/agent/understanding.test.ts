@@ -162,6 +162,10 @@ t.test('ambiguity is asked back, for every planner, and nothing else runs', asyn
     'an unknown name is neither dropped nor replaced by a household name',
   );
   t.equal(planner.calls.length, 0, 'no planner saw an ambiguous request');
+  // A statement to keep may introduce someone new: that name is the fact, not a name to ask back about.
+  const req0 = (await svc.buildRequest({ question: 'fyi the man with the red van who comes on fridays is Gregor' }, CLOCK_NOW)).request;
+  t.equal(refuseRequest({ ...req0, allowTools: ['remember'] }), null, 'a new name in a statement to keep');
+  t.equal(refuseRequest({ ...req0, allowTools: [] })?.clarification?.candidates.length, 4, 'not a memory write here: asked back');
   // The same check is what the bench harness and every planner's pipeline run first.
   const req = svc.buildRequest({ question: 'when did Max get home?' }, CLOCK_NOW);
   const asked = refuseRequest((await req).request);

@@ -1,6 +1,7 @@
 import { type Ambiguity, findAmbiguities } from '../../grounding/index.js';
 import type { PlanRequest, TaskPlan } from '../catalog/index.js';
 import { groundingContextFor, requestMentions } from './model-planner.js';
+import { questionShape } from './question-shape.js';
 
 /**
  * The ambiguity policy, the same for every planner: a question whose person,
@@ -45,7 +46,9 @@ export interface Clarification {
 
 /** The ask-back for a request, or null when every person, camera and group it names is clear. */
 export function clarificationFor(req: PlanRequest): Clarification | null {
-  const ambiguities = findAmbiguities(req.question, groundingContextFor(req), requestMentions(req).question.mentions);
+  const found = findAmbiguities(req.question, groundingContextFor(req), requestMentions(req).question.mentions);
+  // A statement to keep may introduce someone new ("the fella in the hi-vis is Pádraig"): that name is the fact.
+  const ambiguities = questionShape(req).memoryWrite ? found.filter((a) => a.kind !== 'unknown') : found;
   if (ambiguities.length === 0) return null;
   return { question: `${ambiguities.map(askBack).join(' ')} Ask again with the name and I will look.`, ambiguities };
 }
