@@ -260,13 +260,14 @@ t.test('no person the conversation never named: a node about them alone goes, el
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
   ]);
   t.same(dropInventedPeople(filter, known).task_nodes[0]!.arguments, { camera: 'porch' });
-  // named people, strangers and a last_seen that is the only data node stay
+  // named people, strangers where the conversation speaks of one and a last_seen that is the only data node stay
   const kept = plan([
     { task: 'query_events', arguments: { identity: 'Zofia' } },
     { task: 'query_events', arguments: { identity: 'unknown' } },
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
   ]);
-  t.same(dropInventedPeople(kept, known), kept);
+  t.same(dropInventedPeople(kept, new Set([...known, 'unknown'])), kept);
+  t.same(dropInventedPeople(kept, known).task_nodes[1]!.arguments, {}, '"was there someone at …" is anyone, not a stranger');
   const alone = plan([
     { task: 'last_seen', arguments: { person: 'Cian' } },
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
@@ -313,7 +314,17 @@ t.test('a place the question names is not dropped: the place tools that left eve
     'front_room',
     'a camera the conversation never named is the place the question names',
   );
-  t.same(fillPersonAndPlace(withCamera, [couch], [porch, couch]), withCamera, 'a camera an earlier turn named stays');
+  t.equal(
+    (fillPersonAndPlace(withCamera, [couch], [porch, couch]).task_nodes[1]!.arguments as Record<string, unknown>).camera,
+    'front_room',
+    "a follow-up's one place instead of an earlier turn's, where no node took it",
+  );
+  const both = plan([
+    { task: 'query_events', arguments: { camera: 'porch' } },
+    { task: 'query_events', arguments: { camera: 'front_room' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.same(fillPersonAndPlace(both, [couch], [porch, couch]), both, "an earlier turn's camera beside the question's stays");
   t.same(fillPersonAndPlace(aggregate, [couch, hallway]), aggregate, 'two places: not guessed');
 });
 

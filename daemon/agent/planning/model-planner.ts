@@ -246,7 +246,8 @@ const PLACE_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_
  *   place tools get it (`room` for who_was_where where the question names a room, the camera otherwise). The
  *   corpus never had zones ("on the couch", "by the swing"), and the model leaves a place it cannot read out;
  * - that place, too, instead of a camera or room the conversation never named (a model that cannot place "the
- *   washing area" writes some camera of the household);
+ *   washing area" writes some camera of the household), and instead of an earlier turn's where no node took the
+ *   question's ("and the back?" after a question about the front door);
  * - the one person the question names: who_was_where gets it as `identity` (the model was trained before
  *   who_was_where took a person).
  * `conversation` are the mentions of every turn (a follow-up may use the places of earlier ones).
@@ -261,19 +262,26 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
     else if (r?.kind === 'zone' && r.cameras.length === 1) places.set(`camera:${r.cameras[0]}`, { camera: r.cameras[0], room: undefined });
     else if (r?.kind === 'person' && r.people.length === 1 && r.people[0] !== 'unknown') people.add(r.people[0]!);
   }
-  // the camera ids and room names the conversation grounds
-  const named = new Set<string>();
-  for (const m of conversation) {
-    const r = m.resolved;
-    if (r?.kind === 'camera') [r.camera, r.room ?? ''].forEach((v) => named.add(v));
-    else if (r?.kind === 'room') [r.room, ...r.cameras].forEach((v) => named.add(v));
-    else if (r?.kind === 'zone') r.cameras.forEach((v) => named.add(v));
-  }
+  // the camera ids and room names the conversation grounds, and those this question does
+  const placesOf = (ms: readonly Mention[]): Set<string> => {
+    const out = new Set<string>();
+    for (const m of ms) {
+      const r = m.resolved;
+      if (r?.kind === 'camera') [r.camera, r.room ?? ''].forEach((v) => out.add(v));
+      else if (r?.kind === 'room') [r.room, ...r.cameras].forEach((v) => out.add(v));
+      else if (r?.kind === 'zone') r.cameras.forEach((v) => out.add(v));
+    }
+    return out;
+  };
+  const named = placesOf(conversation);
+  const here = placesOf(mentions);
   const used = (arg: string): Set<string> =>
     new Set(plan.task_nodes.flatMap((n) => (Array.isArray(n.arguments) ? [] : [n.arguments[arg]]).filter((v) => typeof v === 'string')));
   const usedPeople = new Set([...used('person'), ...used('identity')]);
   const only = places.size === 1 ? [...places.values()][0] : undefined;
   const placeless = used('camera').size === 0 && used('room').size === 0;
+  // "and the back?", "what about the gate?": the question's one place, where the plan kept an earlier turn's instead
+  const elsewhere = !placeless && ![...used('camera'), ...used('room')].some((v) => here.has(v));
   const person = people.size === 1 ? [...people][0] : undefined;
   const nodes = plan.task_nodes.map((n) => {
     if (Array.isArray(n.arguments)) return n;
@@ -283,10 +291,9 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
       else if (only.camera !== undefined) a = { ...a, camera: only.camera };
     }
     if (only !== undefined && !placeless) {
-      if (typeof a.camera === 'string' && !a.camera.startsWith('<') && !named.has(a.camera) && only.camera !== undefined)
-        a = { ...a, camera: only.camera };
-      if (typeof a.room === 'string' && !a.room.startsWith('<') && !named.has(a.room) && only.room !== undefined)
-        a = { ...a, room: only.room };
+      const replace = (v: unknown): boolean => typeof v === 'string' && !v.startsWith('<') && (elsewhere || !named.has(v));
+      if (replace(a.camera) && only.camera !== undefined) a = { ...a, camera: only.camera };
+      if (replace(a.room) && only.room !== undefined) a = { ...a, room: only.room };
     }
     if (n.task === 'who_was_where' && person !== undefined && a.identity === undefined && !usedPeople.has(person))
       a = { ...a, identity: person };
@@ -304,10 +311,11 @@ const ANSWER_TOOLS = new Set(['compose_answer', 'resolve_time']);
  * small model sometimes writes one nobody asked about ("anyone in the kitchen in the night?" →
  * `last_seen(person=Cian)`). Such a node goes where it is about that person alone and other data nodes answer;
  * elsewhere the made-up person filter goes. `known` are the names the conversation grounds (people, group
- * members, the asker when they speak of themselves); "unknown" (a stranger) and placeholders stay.
+ * members, the asker when they speak of themselves, "unknown" where it speaks of a stranger: "someone" is anyone,
+ * not a stranger); placeholders stay.
  */
 export function dropInventedPeople(plan: TaskPlan, known: ReadonlySet<string>): TaskPlan {
-  const invented = (v: unknown): boolean => typeof v === 'string' && v !== 'unknown' && !v.startsWith('<') && !known.has(v);
+  const invented = (v: unknown): boolean => typeof v === 'string' && !v.startsWith('<') && !known.has(v);
   const data = plan.task_nodes.filter((n) => !ANSWER_TOOLS.has(n.task)).length;
   const drop = new Set<number>();
   const nodes = plan.task_nodes.map((n, i) => {
