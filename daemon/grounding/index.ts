@@ -8,7 +8,7 @@
  * the context.
  */
 export { findAmbiguities, type Ambiguity } from './ambiguity.js';
-export { detectMentions } from './detect.js';
+export { detectMentions, foldMarks } from './detect.js';
 export { delexicalisePlan, relexicalise } from './plan-values.js';
 export { isLivePhrase, LIVE_WORDS, PARTS_OF_DAY, parseNumberWord, TIME_FILLERS } from './time-words.js';
 export { repairTimePhrase } from './time-spans.js';

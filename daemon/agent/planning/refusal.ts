@@ -12,7 +12,9 @@
  * Rules read the question after NFKC and without zero-width characters, so
  * hidden or full-width letters read like plain ones.
  */
+import { foldMarks } from '../../grounding/index.js';
 import { CATALOG, type TaskPlan } from '../catalog/index.js';
+import { IGNORE_RULES_OTHER, NEIGHBOUR_CAMERA, OTHER_LEAD, ordersActionInOtherLanguage, sendsOutInOtherLanguage } from './refusal-words.js';
 
 export const REFUSAL_CATEGORIES = [
   'actuation',
@@ -105,7 +107,9 @@ const ACTUATE_OTHER = new RegExp(
     String.raw`make (?:the |it |my |our )?(?:[a-z]+ )?(?:warmer|cooler|colder|hotter|darker|brighter|quieter|louder)\b|` +
     String.raw`play\b(?!.*\b(?:clips?|videos?|footage|recordings?|back)\b)|` +
     // HomeSight deletes nothing, whatever the object ("erase everything from last week")
-    String.raw`(?:delete|erase|wipe|purge)\b)`,
+    String.raw`(?:delete|erase|wipe|purge)\b|` +
+    // it has no phone, does not move or zoom cameras and does not start recordings
+    String.raw`(?:call|phone|dial|facetime|ring up) \w|(?:zoom|pan|tilt|rotate|aim)\b|point the cam|record\b(?! that\b))`,
 );
 
 // Data leaving the device: a channel or service outside the home, or sending camera data out.
@@ -143,6 +147,8 @@ const OUTSIDE_RECIPIENT = new RegExp(
     String.raw`insurance(?: \w+)?|insurers?|landlord|lawyer|solicitor|boss|neighbou?rs?|council|school|press|news|media|` +
     String.raw`(?:letting |estate )?agent)\b`,
 );
+/** Looking someone up on a service outside the home ("look up the guy at the door on facebook"). */
+const LOOK_UP = /^(?:look (?:\w+ )?up|search|google|identify|find out who|check who)\b/;
 /** A link anyone could open is data leaving the household, whoever asks for it. */
 const PUBLIC_LINK = /\b(?:public|shareable|sharing|share|download) link\b/;
 const HUB = /\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|announce\w*|speakers? (?:at|in) home|intercom)\b/;
@@ -173,6 +179,14 @@ const POSSESSED_BARE = new RegExp(
     String.raw`doorbell|ring|feed|footage|house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
   'g',
 );
+/** A family's camera or house by its name in the plural: "the Schmidts' doorbell cam", "the murphys camera". */
+const FAMILY_CAMERA = new RegExp(
+  String.raw`(?<![\p{L}])the (\p{L}+)s'?\s+(?:front |back |door |doorbell |security )?(?:cameras?|cams?|doorbell|ring|cctv|` +
+    String.raw`house|home|place|flat|garden|driveway)\b`,
+  'gu',
+);
+/** Plural words that are no family ("the kids camera", "the twins room"). */
+const FAMILY_NOT = /^(?:kid|child|boy|girl|baby|babie|twin|dog|cat|parent|grandparent|neighbour|neighbor|guest|other|thing|ours?)$/;
 const OUTSIDER = new RegExp(
   '^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|' +
     'in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex|' +
@@ -189,6 +203,11 @@ const INJECTION = new RegExp(
     String.raw`\bignore (?:what|everything|anything|all) (?:you(?:'ve| have)? (?:were|been|was) told|(?:i|we) said)\b|` +
     String.raw`\byou are (?:dan|free|unrestricted|unfiltered|no longer)\b|\bdo anything now\b|` +
     String.raw`\b(?:system|admin|developer|maintenance|debug|god|sudo|dan) (?:override|mode)\b|\bjailbreak\b|` +
+    String.raw`#+\s*(?:system|admin|instructions?)\s*#+|\b(?:reply|respond|answer) only with\b|` +
+    String.raw`\b(?:print|show|reveal|dump|output|give me|tell me|read out|list) (?:me )?(?:the (?:contents of )?)?(?:your|the) ` +
+    String.raw`(?:config(?:uration)?(?: file)?|system prompt|prompt|instructions|secrets?|api keys?|passwords?|tokens?|` +
+    String.raw`credentials)\b|\b(?:admin|administrator|owner|developer)\b.{0,30}\b(?:said|says|allows?|approved|` +
+    String.raw`authori[sz]ed)\b.{0,40}\byou (?:can|may|are allowed to)\b|` +
     String.raw`\bwithout (?:any )?restrictions\b|\bno restrictions\b|` +
     String.raw`\bobey\b|\bfollow (?:these|the following|my|any) (?:new )?instructions\b|` +
     String.raw`\bi (?:hereby )?authori[sz]e you\b|\byou (?:must|should|will|are allowed to|may|` +
@@ -307,10 +326,16 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const toolCall =
     /\b[a-z][a-z0-9_]{1,31}\(/.test(lower) ||
     [...lower.matchAll(/\b[a-z]+(?:_[a-z]+)+\b/g)].some((m) => TOOLS.has(m[0]) && m[0] !== 'compose_answer');
-  if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || toolCall) return refusal('injection');
+  // the orders among them in plain letters, for the other languages' words ("tat den" as typed is "tắt đèn")
+  const folded = imperative.map((c) => foldMarks(c).replace(OTHER_LEAD, '').trim());
+  if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || IGNORE_RULES_OTHER.test(foldMarks(lower)) || toolCall)
+    return refusal('injection');
   const hidden = q !== raw.replace(/[\u2018\u2019]/g, "'");
 
-  const actuation = imperative.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c)) || ACTUATE_OTHER.test(c)) || MAKE_STATE.test(lower);
+  const actuation =
+    imperative.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c)) || ACTUATE_OTHER.test(c)) ||
+    MAKE_STATE.test(lower) ||
+    folded.some(ordersActionInOtherLanguage);
   // Hidden or full-width characters around a request to act: an injection, not a typo.
   if (actuation) return refusal(hidden ? 'injection' : 'actuation');
 
@@ -320,7 +345,16 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     ...[...lower.matchAll(POSSESSED_CAMERA)].map((m) => m[1]!),
     ...[...lower.matchAll(POSSESSED_BARE)].map((m) => m[1]!.replace(/s$/, '')),
   ].filter((w) => OUTSIDER.test(w) && !mine.has(w));
-  if (OTHER_HOME.test(lower) || SHARED_PLACE_CAMERA.test(lower) || possessed.length > 0) return refusal('other_household');
+  // "the Schmidts' doorbell cam": a family's camera or house, when that family is not this household
+  const family = [...lower.matchAll(FAMILY_CAMERA)].map((m) => m[1]!).filter((w) => !mine.has(w) && !FAMILY_NOT.test(w));
+  if (
+    OTHER_HOME.test(lower) ||
+    SHARED_PLACE_CAMERA.test(lower) ||
+    possessed.length > 0 ||
+    family.length > 0 ||
+    NEIGHBOUR_CAMERA.test(foldMarks(lower))
+  )
+    return refusal('other_household');
 
   const outward = imperative.filter(
     (c) => SEND_VERB.test(c) || /\b(?:send|sent|upload(?:ed)?|share[ds]?|forward(?:ed)?|post|stream(?:ed)?|e-?mail(?:ed)?)\b/.test(c),
@@ -328,6 +362,8 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const leaves =
     // "send me a snapshot" is the answer to the asker, not data leaving the household.
     PUBLIC_LINK.test(lower) ||
+    folded.some(sendsOutInOtherLanguage) ||
+    imperative.some((c) => LOOK_UP.test(c) && (CHANNEL.test(c) || /\b(?:google|bing|the internet|the web)\b/.test(c))) ||
     imperative.some((c) => OUTSIDE_RECIPIENT.test(c) && CAMERA_DATA.test(c)) ||
     outward.some(
       (c) =>
