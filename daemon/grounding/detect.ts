@@ -358,8 +358,10 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   const free = (s: number, e: number): boolean => !spans.some((x) => s < x.end && x.start < e);
   const nowMs = Date.parse(ctx.now);
 
-  // 1. time spans
+  // 1. time spans, not where a time word is someone's name ("Abhi" is "now" in Hindi, "Kal" "yesterday")
+  const names = new Set(ctx.people.flatMap((p) => [p.name, ...(p.aliases ?? [])]).map((n) => foldMarks(n.toLowerCase())));
   for (const t of findTimeSpans(question, ctx.routines ?? [])) {
+    if (names.has(foldMarks(lower.slice(t.start, t.end)))) continue;
     const resolved: Extract<Resolution, { kind: 'time' }> = { kind: 'time', phrase: t.phrase };
     if (t.routine !== undefined) resolved.routine = t.routine;
     if (ctx.resolveTime !== undefined && Number.isFinite(nowMs)) {

@@ -9,6 +9,7 @@
  * "ago"/"last N" durations), restricted to what a household asks.
  */
 
+import { foreignTimePieces } from './time-foreign.js';
 import { TIME_FILLERS } from './time-words.js';
 
 export interface TimeSpan {
@@ -271,6 +272,8 @@ export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string
       if (!isGreetingOrModifier(lower, m.index, m.index + m[0].length)) add(m.index, m.index + m[0].length);
     }
   }
+  // time words of other languages ("gestern abend", "hoje de manhã", "kal raat", "tối qua")
+  for (const [start, end] of foreignTimePieces(lower)) add(start, end);
   // Longest first; earlier start on ties; drop pieces overlapping a kept one.
   pieces.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
   const kept: Piece[] = [];

@@ -1,4 +1,4 @@
-import { PARTS_OF_DAY, parseNumberWord, repairTimePhrase, TIME_FILLERS } from '../../grounding/index.js';
+import { englishTimePhrase, PARTS_OF_DAY, parseNumberWord, repairTimePhrase, TIME_FILLERS } from '../../grounding/index.js';
 import { HomeSightError, formatIsoInZone, zonedParts, zonedToUtc } from '../../system/index.js';
 
 /**
@@ -143,9 +143,8 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
   // misspelt and texted time words as the mention detector repairs them ("2day", "this mornin", "rn")
   const p = spokenClock(
     repairTimePhrase(
-      phrase
-        .normalize('NFKC')
-        .toLowerCase()
+      // time words of other languages in English ("gestern abend" → "yesterday evening")
+      englishTimePhrase(phrase.normalize('NFKC'))
         .replace(/\b([ap])\.m\b\.?/g, '$1m')
         .replace(/[?!,]/g, ' ')
         .replace(/\.(?!\d)/g, ' ')

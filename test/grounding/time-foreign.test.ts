@@ -1,0 +1,40 @@
+import t from 'tap';
+import { resolveTimePhrase } from '../../daemon/agent/planning/index.js';
+import { detectMentions, englishTimePhrase, type GroundingContext } from '../../daemon/grounding/index.js';
+import { formatIsoInZone } from '../../daemon/system/index.js';
+
+// Time words of the languages households mix into their English (phrasings of this test's own).
+const TZ = 'Europe/Berlin';
+// Wednesday 2026-11-18, 20:15
+const ctx: GroundingContext = { timezone: TZ, now: '2026-11-18T20:15:00+01:00', people: [], cameras: [], resolveTime: resolveTimePhrase };
+const span = (q: string): [string, string, string] | null => {
+  const m = detectMentions(q, ctx).mentions.find((x) => x.kind === 'time');
+  const r = m?.resolved as { phrase: string; start?: string; end?: string } | undefined;
+  return r === undefined ? null : [r.phrase, r.start ?? '', r.end ?? ''];
+};
+
+t.test('found in the question and resolved as their English', async (t) => {
+  const cases: Array<[string, [string, string, string]]> = [
+    ['wer war gestern abend in der küche', ['gestern abend', '2026-11-17T17:00:00+01:00', '2026-11-17T22:00:00+01:00']],
+    ['wer war um halb 8 an der tür', ['um halb 8', '2026-11-18T19:00:00+01:00', '2026-11-18T20:00:00+01:00']],
+    ['quem chegou hoje de manhã', ['hoje de manhã', '2026-11-18T06:00:00+01:00', '2026-11-18T12:00:00+01:00']],
+    ['o que a vovó fez na sexta-feira', ['na sexta-feira', '2026-11-13T00:00:00+01:00', '2026-11-14T00:00:00+01:00']],
+    ['kal raat kitchen mein kaun tha', ['kal raat', '2026-11-17T22:00:00+01:00', '2026-11-18T06:00:00+01:00']],
+    ['tối qua ai ở trong bếp', ['tối qua', '2026-11-17T17:00:00+01:00', '2026-11-17T22:00:00+01:00']],
+    ['toi qua ai o trong bep', ['toi qua', '2026-11-17T17:00:00+01:00', '2026-11-17T22:00:00+01:00']],
+    ['who was in the garden gestern nachmittag', ['gestern nachmittag', '2026-11-17T12:00:00+01:00', '2026-11-17T18:00:00+01:00']],
+    ['czy ktoś był w kuchni o 7 rano?', ['o 7 rano', '2026-11-18T06:30:00+01:00', '2026-11-18T07:30:00+01:00']],
+  ];
+  for (const [q, want] of cases) t.same(span(q), want, q);
+  t.equal(englishTimePhrase('gestern abend um 8'), 'yesterday evening at 8');
+  t.equal(englishTimePhrase("aujourd'hui"), 'today');
+  const r = resolveTimePhrase('ontem à noite', Date.parse('2026-11-18T20:15:00+01:00'), TZ);
+  t.same([formatIsoInZone(r.startMs, TZ), formatIsoInZone(r.endMs, TZ)], ['2026-11-17T22:00:00+01:00', '2026-11-18T06:00:00+01:00']);
+});
+
+t.test("a time word that is someone's name is the person", async (t) => {
+  const named: GroundingContext = { ...ctx, people: [{ name: 'Abhi' }, { name: 'Kal' }] };
+  t.equal(detectMentions('did abhi come home today', named).text, 'did <person-1> come home <time-1>');
+  t.equal(detectMentions('when did kal leave', named).text, 'when did <person-1> leave');
+  t.equal(detectMentions('abhi kitchen mein kaun hai', ctx).text, '<time-1> kitchen mein kaun hai', 'in Hindi, now');
+});
