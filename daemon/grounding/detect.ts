@@ -1,5 +1,6 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance } from './fuzzy.js';
+import { foreignPlaceWords } from './place-foreign.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';
 import type { Delexicalised, GroundingContext, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
@@ -200,14 +201,19 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
     const only = ctx.people.filter((p) => (p.kinship ?? []).some((k) => k.toLowerCase() === kin));
     if (only.length === 1) for (const w of words) add(w, { kind: 'person', name: only[0]!.name }, false);
   }
+  // a place named with an English room word is also named with the other languages' words for it ("küche")
+  const addPlace = (phrase: string, target: EntityTarget): void => {
+    add(phrase, target, true);
+    for (const w of foreignPlaceWords(foldMarks(normWords(phrase)))) add(w, target, false);
+  };
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
-    add(c.id, t, true);
+    addPlace(c.id, t);
     for (const z of c.zones ?? []) add(z, { kind: 'zone', zone: z }, true);
   }
   for (const r of ctx.rooms ?? []) {
     const t = { kind: 'room', room: r.name } as const;
-    for (const a of [r.name, ...(r.aliases ?? [])]) add(a, t, true);
+    for (const a of [r.name, ...(r.aliases ?? [])]) addPlace(a, t);
   }
   return out;
 }

@@ -38,3 +38,26 @@ t.test("a time word that is someone's name is the person", async (t) => {
   t.equal(detectMentions('when did kal leave', named).text, 'when did <person-1> leave');
   t.equal(detectMentions('abhi kitchen mein kaun hai', ctx).text, '<time-1> kitchen mein kaun hai', 'in Hindi, now');
 });
+
+t.test("room words of those languages name the household's place with the English word", async (t) => {
+  const home: GroundingContext = {
+    ...ctx,
+    people: [{ name: 'Jürgen', aliases: ['opa'] }],
+    cameras: [
+      { id: 'kitchen_cam', room: 'kitchen' },
+      { id: 'front_door', room: 'front door' },
+    ],
+    rooms: [{ name: 'kitchen' }, { name: 'front door' }],
+  };
+  const places = (q: string): string[] =>
+    detectMentions(q, home)
+      .mentions.filter((m) => m.kind === 'room' || m.kind === 'camera')
+      .map((m) => (m.resolved?.kind === 'room' ? m.resolved.room : m.resolved?.kind === 'camera' ? m.resolved.camera : ''));
+  t.same(places('wer war heute in der küche'), ['kitchen']);
+  t.same(places('quem estava na cozinha hoje'), ['kitchen']);
+  t.same(places('rasoi mein kaun tha'), ['kitchen']);
+  t.same(places('ai ở trong bếp'), ['kitchen']);
+  t.same(places('czy ktoś był w kuchni'), ['kitchen']);
+  t.same(places('wer war an der haustür'), ['front_door']);
+  t.same(places('was it bad in the garden'), [], 'no garden here, and "bad" is English');
+});

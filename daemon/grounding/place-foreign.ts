@@ -1,0 +1,68 @@
+/**
+ * Room words of the languages households mix into their English ("wer war im Garten", "quem estava na cozinha",
+ * "rasoi mein kaun tha", "ai ở trong bếp"): each English room word with its German, Portuguese, Spanish, French,
+ * Italian, Dutch, Polish (with the locative of "w kuchni"), Hindi (Latin letters) and Vietnamese words, written
+ * without accents (lookups fold them).
+ * The lexicon gives a household place named with the English word these words, too. Words that are also common
+ * English words or names (German "Bad", Dutch "gang" and "trap", Vietnamese "sân") are left out.
+ */
+const ROOM_WORDS: Readonly<Record<string, readonly string[]>> = {
+  kitchen: [
+    'kuche',
+    'kueche',
+    'cozinha',
+    'cocina',
+    'cuisine',
+    'cucina',
+    'keuken',
+    'kuchnia',
+    'kuchni',
+    'rasoi',
+    'rasoi ghar',
+    'bep',
+    'nha bep',
+  ],
+  garden: ['garten', 'jardim', 'jardin', 'giardino', 'tuin', 'ogrod', 'ogrodzie', 'bagicha', 'bageecha', 'bagheecha', 'vuon'],
+  'living room': [
+    'wohnzimmer',
+    'sala',
+    'sala de estar',
+    'salon',
+    'soggiorno',
+    'woonkamer',
+    'pokoj dzienny',
+    'baithak',
+    'drawing room',
+    'phong khach',
+  ],
+  bedroom: ['schlafzimmer', 'quarto', 'dormitorio', 'chambre', 'camera da letto', 'slaapkamer', 'sypialnia', 'sypialni', 'phong ngu'],
+  hallway: ['flur', 'diele', 'corredor', 'pasillo', 'couloir', 'corridoio', 'korytarz', 'korytarzu', 'hanh lang'],
+  'front door': ['haustur', 'haustuer', 'porta da frente', 'puerta principal', 'porte d entree', 'voordeur', 'cua chinh', 'cua truoc'],
+  entrance: ['eingang', 'entrada', 'entree', 'ingresso', 'ingang', 'wejscie'],
+  garage: ['garagem', 'garaje', 'garaz', 'garazu', 'nha xe', 'gara'],
+  gate: ['tor', 'portao', 'porton', 'portail', 'cancello', 'poort', 'brama', 'cong'],
+  basement: ['keller', 'porao', 'sotano', 'sous-sol', 'cantina', 'kelder', 'piwnica', 'piwnicy', 'tang ham'],
+  bathroom: ['badezimmer', 'banheiro', 'bano', 'salle de bain', 'bagno', 'badkamer', 'lazienka', 'lazience', 'phong tam'],
+  balcony: ['balkon', 'varanda', 'balcon', 'balcone', 'ban cong'],
+  driveway: ['einfahrt', 'auffahrt', 'entrada de carros', 'oprit', 'podjazd'],
+  yard: ['hof', 'quintal', 'patio', 'aangan'],
+  'dining room': ['esszimmer', 'sala de jantar', 'comedor', 'salle a manger', 'sala da pranzo', 'eetkamer', 'jadalnia', 'phong an'],
+  office: ['buro', 'buero', 'arbeitszimmer', 'escritorio', 'bureau', 'ufficio', 'kantoor', 'biuro', 'phong lam viec'],
+  stairs: ['treppe', 'escada', 'escalera', 'escalier', 'schody', 'cau thang'],
+  'kids room': ['kinderzimmer', 'quarto das criancas', 'chambre des enfants', 'kinderkamer', 'pokoj dzieci', 'phong tre em'],
+};
+
+/** English room words, longest first, as whole words. */
+const ENGLISH = Object.keys(ROOM_WORDS).sort((a, b) => b.length - a.length);
+
+/**
+ * The other languages' words for a place's English words ("kitchen" → "kuche", "cozinha", …; "kitchen cam" →
+ * "kuche cam", …): the place's name with its first English room word replaced by each.
+ */
+export function foreignPlaceWords(words: string): string[] {
+  for (const en of ENGLISH) {
+    const re = new RegExp(`(?<![a-z])${en}(?![a-z])`);
+    if (re.test(words)) return ROOM_WORDS[en]!.map((w) => words.replace(re, w));
+  }
+  return [];
+}
