@@ -1,5 +1,6 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance } from './fuzzy.js';
+import { foreignKinshipWords } from './kinship-foreign.js';
 import { foreignPlaceWords } from './place-foreign.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';
@@ -185,12 +186,15 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
     const spelled = umlautSpelling(words);
     if (spelled !== null) out.push({ words: spelled, target, fuzzy });
   };
+  // another language's kinship word stands back where it is someone's name or nickname ("Oma" may be one grandma's)
+  const called = new Set(ctx.people.flatMap((p) => [p.name, ...(p.aliases ?? [])]).map((n) => foldMarks(normWords(n))));
   for (const p of ctx.people) {
     const t = { kind: 'person', name: p.name } as const;
     add(p.name, t, true);
     for (const a of p.aliases ?? []) add(a, t, true);
     for (const k of p.kinship ?? []) {
-      for (const pre of ['', 'my ', 'our ']) add(`${pre}${k}`, t, false);
+      const words = [k, ...foreignKinshipWords(k).filter((w) => !called.has(w))];
+      for (const word of words) for (const pre of ['', 'my ', 'our ']) add(`${pre}${word}`, t, false);
     }
   }
   // "the boy" / "my girl" for the household's one son / daughter (two sons are "the boys", a group)

@@ -61,3 +61,21 @@ t.test("room words of those languages name the household's place with the Englis
   t.same(places('wer war an der haustür'), ['front_door']);
   t.same(places('was it bad in the garden'), [], 'no garden here, and "bad" is English');
 });
+
+t.test('kinship words of those languages name the person the household calls grandma, dad, …', async (t) => {
+  const family: GroundingContext = {
+    ...ctx,
+    people: [
+      { name: 'Ingrid', kinship: ['grandma'] },
+      { name: 'Helmut', kinship: ['grandpa'] },
+      { name: 'Ana', aliases: ['Oma'], kinship: ['grandma'] },
+      { name: 'Rui', kinship: ['dad'] },
+    ],
+  };
+  const people = (q: string): string[] =>
+    detectMentions(q, family).mentions.flatMap((m) => (m.resolved?.kind === 'person' ? m.resolved.people : []));
+  t.same(people('war opa heute im garten'), ['Helmut']);
+  t.same(people('o papai chegou?'), ['Rui']);
+  t.same(people('nonna came by?'), ['Ingrid', 'Ana'], 'two grandmas: both, asked back like "grandma"');
+  t.same(people('did oma come'), ['Ana'], "a nickname wins over another language's kinship word");
+});
