@@ -11,6 +11,7 @@ export { findAmbiguities, type Ambiguity } from './ambiguity.js';
 export { detectMentions, foldMarks } from './detect.js';
 export { delexicalisePlan, relexicalise } from './plan-values.js';
 export { isLivePhrase, LIVE_WORDS, PARTS_OF_DAY, parseNumberWord, TIME_FILLERS } from './time-words.js';
+export { englishGloss } from './gloss.js';
 export { englishTimePhrase } from './time-foreign.js';
 export { repairTimePhrase } from './time-spans.js';
 export { QUESTION_PLACEHOLDER, placeholdersIn, type Delexicalised, type GroundingContext, type Mention } from './types.js';

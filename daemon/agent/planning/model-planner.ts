@@ -1,6 +1,7 @@
 import {
   type Delexicalised,
   delexicalisePlan,
+  englishGloss,
   detectMentions,
   type GroundingContext,
   type Mention,
@@ -122,11 +123,12 @@ export function modelTurn(req: PlanSampleContext & { question: string }, ctx: Gr
     known = [...known, ...d.mentions];
   }
   const question = detected[detected.length - 1]!;
-  const input: ModelPromptInput = { question, now: req.now, timezone: req.timezone };
+  // the model reads English: a question in another language as its word-by-word English gloss
+  const input: ModelPromptInput = { question: { ...question, text: englishGloss(question.text) }, now: req.now, timezone: req.timezone };
   const last = history[history.length - 1];
   if (last !== undefined) {
     const before = detected.slice(0, -1).flatMap((d) => d.mentions);
-    input.previous = { question: detected[detected.length - 2]!.text };
+    input.previous = { question: englishGloss(detected[detected.length - 2]!.text) };
     if (last.plan !== undefined) input.previous.plan = delexicalisePlan(last.plan, before, { question: last.question });
   }
   return { prompt: buildModelPrompt(input), question, mentions: known };

@@ -1,4 +1,4 @@
-import { LIVE_WORDS } from '../../grounding/index.js';
+import { englishGloss, LIVE_WORDS } from '../../grounding/index.js';
 import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
@@ -155,8 +155,10 @@ const NOT_DATA = new Set(['resolve_time', 'compose_answer', 'get_snapshot', 'evi
  * other of the two, for one place and no person or activity, is rewritten.
  */
 export function presenceAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question' | 'household'>): TaskPlan {
-  const who = ASKS_WHO.test(req.question);
-  if (who === ASKS_ANYONE.test(req.question)) return plan;
+  // a question in another language by its English gloss ("czy ktoś był w kuchni" asks whether anyone was)
+  const q = englishGloss(req.question);
+  const who = ASKS_WHO.test(q);
+  if (who === ASKS_ANYONE.test(q)) return plan;
   const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
   if (data.length !== 1) return plan;
   const i = data[0]!;
@@ -186,7 +188,7 @@ const ASKS_DURATION = /\bhow long\b(?! ago\b| since\b| has it been\b)|\bhow much
  * small model writes one nobody asked about); a plan whose one data node lists one person's events sums them instead.
  */
 export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question'>): TaskPlan {
-  if (!ASKS_DURATION.test(req.question)) return plan;
+  if (!ASKS_DURATION.test(englishGloss(req.question))) return plan;
   const named = activitiesNamed(req.question);
   const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
   const nodes = plan.task_nodes.map((n, i) => {

@@ -1,9 +1,10 @@
 import t from 'tap';
 import { resolveTimePhrase } from '../../daemon/agent/planning/index.js';
-import { detectMentions, englishTimePhrase, type GroundingContext } from '../../daemon/grounding/index.js';
+import { detectMentions, englishGloss, englishTimePhrase, type GroundingContext } from '../../daemon/grounding/index.js';
 import { formatIsoInZone } from '../../daemon/system/index.js';
 
-// Time words of the languages households mix into their English (phrasings of this test's own).
+// The languages households mix into their English: time, room and kinship words, and the English gloss the planner
+// model reads (phrasings of this test's own).
 const TZ = 'Europe/Berlin';
 // Wednesday 2026-11-18, 20:15
 const ctx: GroundingContext = { timezone: TZ, now: '2026-11-18T20:15:00+01:00', people: [], cameras: [], resolveTime: resolveTimePhrase };
@@ -78,4 +79,13 @@ t.test('kinship words of those languages name the person the household calls gra
   t.same(people('o papai chegou?'), ['Rui']);
   t.same(people('nonna came by?'), ['Ingrid', 'Ana'], 'two grandmas: both, asked back like "grandma"');
   t.same(people('did oma come'), ['Ana'], "a nickname wins over another language's kinship word");
+});
+
+t.test('the English gloss the planner model reads: only of a question in another language', async (t) => {
+  t.equal(englishGloss('wer war <time-1> in der <room-1>'), 'who was <time-1> in the <room-1>');
+  t.equal(englishGloss('quand est-ce que <person-1> est rentré <time-1> ?'), 'when did <person-1> came home <time-1>');
+  t.equal(englishGloss('quem estava na <room-1> <time-1>?'), 'who was in the <room-1> <time-1>');
+  t.equal(englishGloss('czy ktoś był w <room-1> <time-1>?'), 'was anyone was in the <room-1> <time-1>');
+  for (const english of ['was <person-1> in the garden', 'did <person-1> come <time-1>', 'who was at the door', 'die hard fans?'])
+    t.equal(englishGloss(english), english, english);
 });
