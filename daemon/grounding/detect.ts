@@ -1,7 +1,7 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance } from './fuzzy.js';
 import { foreignKinshipWords } from './kinship-foreign.js';
-import { foreignPlaceWords } from './place-foreign.js';
+import { foreignPlaceWords, placeCore, placeSynonyms } from './place-words.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';
 import type { Delexicalised, GroundingContext, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
@@ -43,6 +43,8 @@ interface Entry {
   target: EntityTarget;
   /** Misspellings of it are accepted (names and places; not short kinship words). */
   fuzzy: boolean;
+  /** Another word for a place the household named otherwise (a synonym, another language's word): no head word. */
+  derived?: boolean;
 }
 
 /** Words that are never read as a misspelled name ("like" is not "Mike", "onto" is not "Otto"). */
@@ -179,12 +181,12 @@ function phraseRe(phrase: string): RegExp {
 
 function buildLexicon(ctx: GroundingContext): Entry[] {
   const out: Entry[] = [];
-  const add = (phrase: string, target: EntityTarget, fuzzy: boolean): void => {
+  const add = (phrase: string, target: EntityTarget, fuzzy: boolean, derived = false): void => {
     const words = normWords(phrase);
     if (words.length === 0) return;
-    out.push({ words, target, fuzzy });
+    out.push({ words, target, fuzzy, ...(derived ? { derived } : {}) });
     const spelled = umlautSpelling(words);
-    if (spelled !== null) out.push({ words: spelled, target, fuzzy });
+    if (spelled !== null) out.push({ words: spelled, target, fuzzy, ...(derived ? { derived } : {}) });
   };
   // another language's kinship word stands back where it is someone's name or nickname ("Oma" may be one grandma's)
   const called = new Set(ctx.people.flatMap((p) => [p.name, ...(p.aliases ?? [])]).map((n) => foldMarks(normWords(n))));
@@ -205,14 +207,21 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
     const only = ctx.people.filter((p) => (p.kinship ?? []).some((k) => k.toLowerCase() === kin));
     if (only.length === 1) for (const w of words) add(w, { kind: 'person', name: only[0]!.name }, false);
   }
-  // a place named with an English room word is also named with the other languages' words for it ("küche")
-  const addPlace = (phrase: string, target: EntityTarget): void => {
+  // a place by its name, its core ("garage_side" → "garage"), English synonyms of those ("the lounge") and the
+  // other languages' words for them ("Küche"); a camera of a room leaves those to the room's entries
+  const addPlace = (phrase: string, target: EntityTarget, derive = true): void => {
     add(phrase, target, true);
-    for (const w of foreignPlaceWords(foldMarks(normWords(phrase)))) add(w, target, false);
+    const words = foldMarks(normWords(phrase));
+    const core = placeCore(words);
+    if (core !== null) add(core, target, false, true);
+    if (!derive) return;
+    for (const w of core === null ? [words] : [words, core]) {
+      for (const other of [...placeSynonyms(w), ...foreignPlaceWords(w)]) add(other, target, false, true);
+    }
   };
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
-    addPlace(c.id, t);
+    addPlace(c.id, t, c.room === undefined);
     for (const z of c.zones ?? []) add(z, { kind: 'zone', zone: z }, true);
   }
   for (const r of ctx.rooms ?? []) {
@@ -231,7 +240,7 @@ function placeHeads(lexicon: readonly Entry[], which: 'first' | 'last'): Map<str
   const whole = new Set(lexicon.filter((e) => e.target.kind !== 'person').map((e) => e.words));
   const byHead = new Map<string, Entry[]>();
   for (const e of lexicon) {
-    if (e.target.kind === 'person' || e.target.kind === 'zone') continue;
+    if (e.target.kind === 'person' || e.target.kind === 'zone' || e.derived === true) continue;
     const words = e.words.split(' ');
     const head = which === 'last' ? words[words.length - 1]! : words[0]!;
     if (words.length < 2 || whole.has(head) || COMMON_HEADS.has(head)) continue;
@@ -401,6 +410,14 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     const c = key.replace(/ /g, '');
     byCompact.set(c, [...(byCompact.get(c) ?? []), e]);
   }
+  // a place's own name wins over another place's synonym ("family room" when the household has one)
+  for (const map of [byWords, byCompact])
+    for (const [k, es] of map)
+      if (es.some((e) => e.derived !== true))
+        map.set(
+          k,
+          es.filter((e) => e.derived !== true),
+        );
   const tokens: Token[] = [...lower.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ text: m[0], start: m.index, end: m.index + m[0].length }));
   const used = new Array<boolean>(tokens.length).fill(false);
   tokens.forEach((t, i) => {
@@ -444,7 +461,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     // "the back", not "came back"; not where the word qualifies a noun of its own ("the back door", "upstairs loo")
     [
       new RegExp(
-        String.raw`(?<![\p{L}\p{N}])(?:the\s+(back|front)|(upstairs|downstairs))(?![\p{L}\p{N}]|\s+(?!(?:and|or|at|in|on|to|` +
+        String.raw`(?<![\p{L}\p{N}])(?:(?:the|out)\s+(back|front)|(upstairs|downstairs))(?![\p{L}\p{N}]|\s+(?!(?:and|or|at|in|on|to|` +
           String.raw`for|today|tonight|yesterday|this|last|rn|now|right|after|before|during|around|between|since)\b)\p{L})`,
         'gu',
       ),

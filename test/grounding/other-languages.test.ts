@@ -59,7 +59,7 @@ t.test("room words of those languages name the household's place with the Englis
   t.same(places('rasoi mein kaun tha'), ['kitchen']);
   t.same(places('ai ở trong bếp'), ['kitchen']);
   t.same(places('czy ktoś był w kuchni'), ['kitchen']);
-  t.same(places('wer war an der haustür'), ['front_door']);
+  t.same(places('wer war an der haustür'), ['front door']);
   t.same(places('was it bad in the garden'), [], 'no garden here, and "bad" is English');
 });
 
@@ -88,4 +88,22 @@ t.test('the English gloss the planner model reads: only of a question in another
   t.equal(englishGloss('czy ktoś był w <room-1> <time-1>?'), 'was anyone was in the <room-1> <time-1>');
   for (const english of ['was <person-1> in the garden', 'did <person-1> come <time-1>', 'who was at the door', 'die hard fans?'])
     t.equal(englishGloss(english), english, english);
+});
+
+t.test("a camera id's core and English synonyms of a room name the place; a place's own name wins", async (t) => {
+  const home: GroundingContext = {
+    ...ctx,
+    cameras: [{ id: 'garage_side' }, { id: 'living_room_cam', room: 'living room' }, { id: 'den_cam', room: 'family room' }],
+    rooms: [{ name: 'living room' }, { name: 'family room' }],
+  };
+  const place = (q: string): string =>
+    detectMentions(q, home)
+      .mentions.map((m) =>
+        m.resolved?.kind === 'room' ? `room:${m.resolved.room}` : m.resolved?.kind === 'camera' ? m.resolved.camera : '',
+      )
+      .filter((x) => x !== '')
+      .join(',');
+  t.equal(place('did anyone go into the garage'), 'garage_side');
+  t.equal(place('who was in the lounge'), 'room:living room');
+  t.equal(place('who was in the family room'), 'room:family room', 'not the living room, whose synonym it also is');
 });

@@ -829,7 +829,8 @@ export class LocalPlanner implements Planner {
     }
     // The shapes a small model misreads, rewritten to what the request asks (it sees placeholders, not tense, and no
     // hub topics): see planAsAsked.
-    const written = planAsAsked(planFromModelText(text, turn, req), req);
+    // the people an adapter (or the evaluation of one) writes by pseudonym are no invented people
+    const written = planAsAsked(planFromModelText(text, turn, req, Object.keys(people ?? {})), req);
     const renamed = people === undefined ? written : renamePeople(written, people);
     const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {

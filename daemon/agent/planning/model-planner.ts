@@ -369,11 +369,20 @@ export function fillFreeText(plan: TaskPlan, question: string, hubTopics: readon
   return { ...plan, task_nodes: nodes };
 }
 
-/** Plan text the model wrote → the TaskBench plan over the household's values. */
-export function planFromModelText(text: string, turn: ModelTurn, req: Pick<PlanRequest, 'question' | 'hubTopics'>): TaskPlan {
+/**
+ * Plan text the model wrote → the TaskBench plan over the household's values. `learned` are the people an active
+ * household adapter writes (its pseudonyms): it may know a nickname no config names ("bubba" is Tom), so they are
+ * no invented people.
+ */
+export function planFromModelText(
+  text: string,
+  turn: ModelTurn,
+  req: Pick<PlanRequest, 'question' | 'hubTopics'>,
+  learned: readonly string[] = [],
+): TaskPlan {
   const question = req.question;
   const relexicalised = relexicalise(parsePlanText(text), turn.mentions, { question });
-  const grounded = dropInventedPeople(relexicalised, namesGrounded(turn.mentions));
+  const grounded = dropInventedPeople(relexicalised, new Set([...namesGrounded(turn.mentions), ...learned]));
   const plan = fillFreeText(fillPersonAndPlace(grounded, turn.question.mentions, turn.mentions), question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values

@@ -3,7 +3,7 @@ import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../cat
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
-import { activitiesNamed } from './slots.js';
+import { activitiesNamed } from './activity-words.js';
 import { dropNodes, planOfNodes } from './steps.js';
 
 /**

@@ -1,4 +1,55 @@
 /**
+ * Other words for a household's places. A camera id's core, without the words that only say it is a camera ("cam",
+ * numbers, "side", "view": `garage_side` is the garage, `cam_kitchen_2` the kitchen); English synonyms of a whole
+ * room name ("the lounge" for the living room, "the loo" for the bathroom); and below, the room words of the
+ * languages households mix into their English.
+ */
+const ID_NOISE = /^(?:cam|cams|camera|cameras|cctv|ip|ipcam|webcam|cam\d+|\d+|side|view)$/;
+
+/** The words of a place name without the camera words, or null when that leaves nothing or changes nothing. */
+export function placeCore(words: string): string | null {
+  const kept = words.split(' ').filter((w) => !ID_NOISE.test(w));
+  const core = kept.join(' ');
+  return kept.length === 0 || core === words ? null : core;
+}
+
+/** English synonyms of a whole room name. */
+const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  'living room': ['lounge', 'sitting room', 'front room', 'family room', 'tv room', 'livingroom'],
+  lounge: ['living room', 'sitting room', 'front room'],
+  'sitting room': ['living room', 'lounge', 'front room'],
+  hallway: ['hall', 'corridor', 'entryway', 'foyer'],
+  hall: ['hallway', 'corridor', 'entryway', 'foyer'],
+  entrance: ['entry', 'entryway', 'front entrance'],
+  garden: ['yard', 'backyard', 'back yard'],
+  'back garden': ['backyard', 'back yard', 'garden'],
+  yard: ['garden', 'backyard'],
+  backyard: ['back garden', 'garden', 'yard'],
+  'front garden': ['front yard'],
+  'front yard': ['front garden'],
+  bathroom: ['loo', 'toilet', 'washroom', 'restroom', 'wc'],
+  office: ['study', 'home office'],
+  study: ['office', 'home office'],
+  'kids room': ["kids' room", 'playroom', 'nursery'],
+  nursery: ['baby room', "baby's room"],
+  driveway: ['drive'],
+  porch: ['stoop', 'veranda', 'front step', 'doorstep'],
+  'front porch': ['porch', 'stoop', 'front step', 'doorstep'],
+  'front door': ['front step', 'doorstep', 'front entrance'],
+  'utility room': ['utility', 'laundry room', 'laundry'],
+  'laundry room': ['laundry', 'utility room'],
+  basement: ['cellar'],
+  cellar: ['basement'],
+  attic: ['loft'],
+  loft: ['attic'],
+};
+
+/** English synonyms of a whole room name ("living room" → "lounge", "sitting room", …). */
+export function placeSynonyms(words: string): readonly string[] {
+  return SYNONYMS[words] ?? [];
+}
+
+/**
  * Room words of the languages households mix into their English ("wer war im Garten", "quem estava na cozinha",
  * "rasoi mein kaun tha", "ai ở trong bếp"): each English room word with its German, Portuguese, Spanish, French,
  * Italian, Dutch, Polish (with the locative of "w kuchni"), Hindi (Latin letters) and Vietnamese words, written
