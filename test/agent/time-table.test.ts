@@ -12,8 +12,9 @@ import { formatIsoInZone } from '../../daemon/system/index.js';
  * Conventions the rows pin (docs/agent.md, "Time phrases"):
  * - "at T" is T ± 30 min, "around/about T", "T-ish" T ± 45 min; a bare hour is its latest past occurrence;
  * - an interval about the past never ends after now; one that has not begun is an error, never a default;
- * - "tonight" asked during the evening or the night is from now until the night ends (06:00); "this evening",
- *   "this afternoon" are the part of that part of the day that has passed; "earlier tonight" is 17:00 → now;
+ * - "tonight" asked during the evening or the night is the part of it that has passed (17:00 → now), like "this
+ *   evening" and "this afternoon"; "earlier tonight" is 17:00 → now too (a standing order's "tonight" looks
+ *   forward: the watches module's window, not this resolver);
  * - "after T" runs to the end of T's day, "until/before T" from the start of T's day;
  * - routines: "after R" = R's end → +2 h, "before R" = R's start − 2 h → start, "during/at R" = R, "since R" =
  *   R's start → now, on R's latest occurrence that has begun (or on the named day).
@@ -88,9 +89,9 @@ const ROWS: readonly Row[] = [
   ["at 5 o'clock", W2100, BERLIN, d('09-16', '16:30'), d('09-16', '17:30')],
 
   // parts of the day, asked at different hours
-  ['tonight', W2330, BERLIN, d('09-16', '23:30'), d('09-17', '06:00')],
-  ['tonight', TH0100, BERLIN, d('09-17', '01:00'), d('09-17', '06:00')],
-  ['tonight', W2100, BERLIN, d('09-16', '21:00'), d('09-17', '06:00')],
+  ['tonight', W2330, BERLIN, d('09-16', '17:00'), d('09-16', '23:30')],
+  ['tonight', TH0100, BERLIN, d('09-16', '17:00'), d('09-17', '01:00')],
+  ['tonight', W2100, BERLIN, d('09-16', '17:00'), d('09-16', '21:00')],
   ['earlier tonight', W2330, BERLIN, d('09-16', '17:00'), d('09-16', '23:30')],
   ['this morning', W0700, BERLIN, d('09-16', '06:00'), d('09-16', '07:00')],
   ['this morning', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],

@@ -46,13 +46,15 @@ t.test('"around 5" is ±45 min around the latest 5 o\'clock, spoken and "-ish" f
 });
 
 t.test(
-  'part-of-day words at any hour: "tonight" late in the evening is now until the night ends; "this morning" asked in the morning',
+  'part-of-day words at any hour: "tonight" late in the evening is what has passed of it; "this morning" asked in the morning',
   async (t) => {
-    // the wording: "tonight" asked late in the evening means from now until the night ends
-    t.same(at('tonight', '2026-06-11T23:10:00+01:00'), ['2026-06-11T23:10:00+01:00', '2026-06-12T06:00:00+01:00']);
+    // "did anyone come to the door tonight?" asked at 23:10 asks about 17:00 → 23:10: from now until the night ends
+    // (the first wording) would only hold what has not happened yet; a standing order's "tonight" looks
+    // forward in the watches module
+    t.same(at('tonight', '2026-06-11T23:10:00+01:00'), ['2026-06-11T17:00:00+01:00', '2026-06-11T23:10:00+01:00']);
     t.same(
       at('tonight', '2026-06-12T01:20:00+01:00'),
-      ['2026-06-12T01:20:00+01:00', '2026-06-12T06:00:00+01:00'],
+      ['2026-06-11T17:00:00+01:00', '2026-06-12T01:20:00+01:00'],
       'after midnight it is still the night that began yesterday',
     );
     t.same(at('earlier tonight', '2026-06-11T23:10:00+01:00'), ['2026-06-11T17:00:00+01:00', '2026-06-11T23:10:00+01:00']);

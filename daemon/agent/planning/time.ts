@@ -325,11 +325,10 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   }
 
   if (tonight && /^(so far|earlier)?$/.test(rest)) {
-    // "tonight" looks forward: asked during the evening or the night it is from now until the night ends
-    // ("is anyone still up tonight"); asked before the evening it has not begun. "earlier tonight" looks back.
-    const evening = at(night!, 17);
-    if (rest === '' && nowMs >= evening) return { startMs: nowMs, endMs: at(night! + 1, 6) };
-    return clampPast({ startMs: evening, endMs: at(night! + 1, 6) });
+    // A question about tonight asks what the cameras saw of it: asked during the evening or the night, 17:00 → now,
+    // as "this evening" is the part that has passed; asked before the evening it has not begun. A standing order's
+    // "tonight" looks forward, from now until 06:00: the watches module reads that (daemon/watches/window.ts).
+    return clampPast({ startMs: at(night!, 17), endMs: at(night! + 1, 6) });
   }
   if (night !== null && /^since$/.test(rest)) return { startMs: at(night, tonight ? 17 : 22), endMs: nowMs };
   if (night !== null && /^late$/.test(rest)) return clampPast({ startMs: at(night, 23), endMs: at(night + 1, 3) });
