@@ -156,7 +156,7 @@ const ROWS: readonly Row[] = [
   ['until 8 this morning', W2100, BERLIN, d('09-16', '00:00'), d('09-16', '08:00')],
   ['before 7am', W1000, BERLIN, d('09-16', '00:00'), d('09-16', '07:00')],
   ['after 9pm', W2330, BERLIN, d('09-16', '21:00'), d('09-16', '23:30')],
-  ['2 hours ago', W2100, BERLIN, d('09-16', '18:30'), d('09-16', '19:30')],
+  ['2 hours ago', W2100, BERLIN, d('09-16', '18:00'), d('09-16', '20:00')],
   ['30 minutes ago', W2100, BERLIN, d('09-16', '20:15'), d('09-16', '20:45')],
   ['this week', W2100, BERLIN, d('09-14', '00:00'), d('09-16', '21:00')],
   ['last week', W2100, BERLIN, d('09-07', '00:00'), d('09-14', '00:00')],
@@ -184,7 +184,7 @@ const ROWS: readonly Row[] = [
 
   // more of how people put it
   ['a few minutes ago', W2100, BERLIN, d('09-16', '20:50'), d('09-16', '21:00')],
-  ['a couple of hours ago', W2100, BERLIN, d('09-16', '18:30'), d('09-16', '19:30')],
+  ['a couple of hours ago', W2100, BERLIN, d('09-16', '18:00'), d('09-16', '20:00')],
   ['since last night', W2100, BERLIN, d('09-15', '22:00'), d('09-16', '21:00')],
   ['around lunchtime', W2100, BERLIN, d('09-16', '11:00'), d('09-16', '14:00')],
   ['all night', W1000, BERLIN, d('09-15', '22:00'), d('09-16', '06:00')],

@@ -212,3 +212,10 @@ t.test('a day of the month alone, lunch as lunchtime where no routine is called 
   };
   t.same(at('after lunch', late, DUBLIN, [lunch]), ['2026-12-04T13:15:00Z', '2026-12-04T15:15:00Z'], "the household's lunch");
 });
+
+t.test('"after T" at night runs to the end of the night; "N minutes ago" is now − N ± N/2', async (t) => {
+  const morning = '2026-12-05T08:00:00+00:00';
+  t.same(at('after 11pm', morning), ['2026-12-04T23:00:00Z', '2026-12-05T06:00:00Z']);
+  t.same(at('after 10', '2026-12-05T20:15:00+00:00'), ['2026-12-05T10:00:00Z', '2026-12-05T20:15:00Z'], 'to the end of the day, up to now');
+  t.same(at('20 minutes ago', '2026-12-05T20:15:00+00:00'), ['2026-12-05T19:45:00Z', '2026-12-05T20:05:00Z']);
+});

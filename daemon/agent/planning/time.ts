@@ -319,9 +319,10 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   // "three days ago": that whole day
   if (m !== null && /^day/.test(m[2]!)) return clampPast({ startMs: at(-count, 0), endMs: at(-count + 1, 0) });
   if (m !== null) {
-    const u = unitMs(m[2]!);
-    const c = nowMs - count * u;
-    return { startMs: c - u / 2, endMs: Math.min(nowMs, c + u / 2) };
+    // "N minutes ago" is now − N ± N/2: "20 minutes ago" 10 to 30 minutes ago, "2 hours ago" 1 to 3 hours ago
+    const span = count * unitMs(m[2]!);
+    const c = nowMs - span;
+    return { startMs: c - span / 2, endMs: Math.min(nowMs, c + span / 2) };
   }
 
   if (tonight && /^(so far|earlier)?$/.test(rest)) {
@@ -471,7 +472,12 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   m = new RegExp(`^(until|till|before|by|after) ${clock}$`).exec(rest);
   if (m !== null) {
     const t = pointAt(m[2]!, m[3], m[4]);
-    if (m[1] === 'after') return clampPast({ startMs: t, endMs: startOfDayOf(t + 13 * HOUR) });
+    if (m[1] === 'after') {
+      // to the end of T's day; after a time at night ("after 11pm") to the end of that night, 06:00
+      const x = zonedParts(t, tz);
+      const end = zonedToUtc({ year: x.year, month: x.month, day: x.day + 1, hour: x.hour >= 20 ? 6 : 0, minute: 0 }, tz);
+      return clampPast({ startMs: t, endMs: end });
+    }
     return clampPast({ startMs: startOfDayOf(t), endMs: t });
   }
   m = /^since(?: (?:the )?(morning|noon|lunchtime|afternoon|evening|night))?$/.exec(rest);
