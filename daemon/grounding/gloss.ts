@@ -250,8 +250,48 @@ function count(folded: string, markers: readonly string[]): number {
   return markers.filter((m) => padded.includes(` ${m} `)).length;
 }
 
-/** The question in English words where it is in one of the languages above; as it is otherwise. */
-export function englishGloss(text: string): string {
+/** Texting shorthand, read as the words it stands for ("hw many tyms", "any1", "wat did u see"). */
+const TEXTING: Readonly<Record<string, string>> = {
+  any1: 'anyone',
+  ne1: 'anyone',
+  sum1: 'someone',
+  some1: 'someone',
+  every1: 'everyone',
+  evry1: 'everyone',
+  ppl: 'people',
+  wat: 'what',
+  wot: 'what',
+  wht: 'what',
+  wen: 'when',
+  whn: 'when',
+  hw: 'how',
+  tyms: 'times',
+  tymes: 'times',
+  u: 'you',
+  ur: 'your',
+  b4: 'before',
+  abt: 'about',
+  bc: 'because',
+  cuz: 'because',
+  coz: 'because',
+  pls: 'please',
+  plz: 'please',
+  thx: 'thanks',
+  whos: "who's",
+  wheres: "where's",
+  hows: "how's",
+  dont: "don't",
+  didnt: "didn't",
+  wasnt: "wasn't",
+  im: "i'm",
+};
+
+/**
+ * The question in English words where it is in one of the languages above (texting shorthand read as words, too);
+ * as it is otherwise.
+ */
+export function englishGloss(question: string): string {
+  const text = question.replace(/[\p{L}\p{N}']+/gu, (w) => TEXTING[w.toLowerCase()] ?? w);
   const folded = fold(text);
   const english = words(folded).filter((w) => ENGLISH_MARKERS.has(w)).length;
   let best: Language | null = null;

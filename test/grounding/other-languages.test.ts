@@ -86,6 +86,11 @@ t.test('the English gloss the planner model reads: only of a question in another
   t.equal(englishGloss('quand est-ce que <person-1> est rentré <time-1> ?'), 'when did <person-1> came home <time-1>');
   t.equal(englishGloss('quem estava na <room-1> <time-1>?'), 'who was in the <room-1> <time-1>');
   t.equal(englishGloss('czy ktoś był w <room-1> <time-1>?'), 'was anyone was in the <room-1> <time-1>');
+  t.equal(
+    englishGloss('hw many tyms did <person-1> go to the <camera-1> <time-1>'),
+    'how many times did <person-1> go to the <camera-1> <time-1>',
+  );
+  t.equal(englishGloss('was any1 in the <room-1>'), 'was anyone in the <room-1>', 'texting shorthand, too');
   for (const english of ['was <person-1> in the garden', 'did <person-1> come <time-1>', 'who was at the door', 'die hard fans?'])
     t.equal(englishGloss(english), english, english);
 });
