@@ -471,6 +471,7 @@ export class AgentService {
       allowTools: request.allowTools ?? [],
       hubTopics: request.hubTopics ?? [],
       people: request.household.people,
+      places: [...request.household.cameras, ...request.household.rooms],
     });
     if (declined !== null && declined.category !== 'not_supported') return null;
     const t0 = this.clock.monotonic();

@@ -60,6 +60,7 @@ export function refuseRequest(req: PlanRequest): PlanResult | null {
     allowTools: req.allowTools ?? [],
     hubTopics: req.hubTopics ?? [],
     people: req.household.people,
+    places: [...req.household.cameras, ...req.household.rooms],
   });
   if (refusal === null) {
     const clarification = clarificationFor(req);

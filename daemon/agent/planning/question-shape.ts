@@ -128,6 +128,8 @@ export function withEvidence(plan: TaskPlan, req: Pick<PlanRequest, 'question'>)
   const clip = CLIP_WORDS.test(q);
   if (clip === STILL_WORDS.test(q) || !SEE.test(q)) return plan;
   const [want, other] = clip ? ['evidence_clip', 'get_snapshot'] : ['get_snapshot', 'evidence_clip'];
+  // a plan with both kinds keeps both: "a phoo and a short video" asks for both, typo and all
+  if (plan.task_nodes.some((n) => n.task === want) && plan.task_nodes.some((n) => n.task === other)) return plan;
   const nodes = plan.task_nodes.map((n) => (n.task === other ? { task: want, arguments: { events: namedArguments(n).events } } : n));
   const answer = nodes.length - 1;
   if (!nodes.some((n) => n.task === want) && nodes[answer]?.task === 'compose_answer') {
@@ -147,6 +149,7 @@ export function withEvidence(plan: TaskPlan, req: Pick<PlanRequest, 'question'>)
 const ASKS_WHO = /\bwho(?:ever)?\b/i;
 const ASKS_ANYONE = /\b(?:any ?one|any ?body|some ?one|some ?body)\b/i;
 const NOT_DATA = new Set(['resolve_time', 'compose_answer', 'get_snapshot', 'evidence_clip']);
+const EVIDENCE_TOOLS = new Set(['get_snapshot', 'evidence_clip']);
 
 /**
  * A question about a place and nobody in particular, planned the way it asks (the corpus and the hand-written sets
@@ -160,7 +163,8 @@ export function presenceAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   const who = ASKS_WHO.test(q);
   if (who === ASKS_ANYONE.test(q)) return plan;
   const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
-  if (data.length !== 1) return plan;
+  // evidence is cut from events: "who was in the garage? I want a snapshot" lists the events (the corpus's plan)
+  if (data.length !== 1 || plan.task_nodes.some((n) => EVIDENCE_TOOLS.has(n.task))) return plan;
   const i = data[0]!;
   const a = namedArguments(plan.task_nodes[i]!);
   if (a.identity !== undefined || a.person !== undefined || a.activity !== undefined) return plan;

@@ -152,7 +152,7 @@ const ACT: ReadonlyArray<readonly [verbs: string, devices: string]> = [
   ],
   // Dutch and Polish
   [
-    String.raw`\b(?:doe|zet|open|sluit|wyl(?:a|ą)cz|wlacz|otworz|zamknij|zgas|zapal|usun)\b`,
+    String.raw`\b(?:doe|zet|sluit|wyl(?:a|ą)cz|wlacz|otworz|zamknij|zgas|zapal|usun)\b`,
     String.raw`\b(?:licht|lamp|deur|poort|garage|verwarming|tv|muziek|alarm|camera|swiatlo|drzwi|brama|brame|garaz|okno|` +
       String.raw`ogrzewanie|telewizor|muzyke|muzyka|kamera|kamere|nagranie)\b`,
   ],

@@ -39,6 +39,8 @@ export interface RequestContext {
   hubTopics: readonly string[];
   /** Names and aliases of the household's people ("mum's camera" is ours when "mum" is one of them). */
   people?: ReadonlyArray<{ name: string; aliases: readonly string[] }>;
+  /** The household's camera ids and room names ("the gym camera" is ours when the household has a gym). */
+  places?: readonly string[];
 }
 
 const TOOLS: ReadonlySet<string> = new Set(CATALOG.map((c) => c.name));
@@ -55,7 +57,10 @@ function normalize(q: string): string {
 
 /** Politeness and address before the verb of a request: "hey, could you please just …". */
 const LEAD = new RegExp(
-  '^(?:(?:hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|um+|uh+|erm?|yes|yeah|well|oh|ah|' +
+  // longer lead-ins first: the alternation takes the first that fits ("just checking:" before "just")
+  '^(?:(?:i was wondering|just checking|quick question|out of curiosity|by the way|' +
+    'hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|um+|uh+|erm?|yes|yeah|well|oh|ah|' +
+    'hmm+|btw|listen|' +
     'computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|' +
     "i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|" +
     String.raw`don't forget to)[\s,:]+)+`,
@@ -117,7 +122,7 @@ const CHANNEL = new RegExp(
   String.raw`\b(?:e-?mail\w*|gmail|outlook|whats ?app|telegram|signal app|messenger|sms|imessage|facebook|fb|` +
     'instagram|insta|twitter|tweet|tiktok|youtube|snapchat|reddit|discord|slack|dropbox|google drive|' +
     'gdrive|icloud|onedrive|the cloud|cloud storage|s3 bucket|server|website|web ?site|online|internet|' +
-    String.raw`pastebin|ftp|a link|public link|livestream|live ?stream|usb(?: stick| drive| key)?|memory stick|` +
+    String.raw`pastebin|ftp|a link|public link|livestream|live ?stream|usb(?: stick| drive| key)?|memory stick|social media|socials|` +
     String.raw`thumb ?drive|flash drive|sd card|hard ?drive|external drive|laptop|ipad|tablet|computer|pc|nas)\b|` +
     String.raw`@[a-z0-9-]+\.[a-z]{2,}|` +
     String.raw`\b[a-z0-9._-]+@[a-z0-9.-]+\b|\+?\d[\d -]{7,}\d`,
@@ -130,6 +135,11 @@ const CAMERA_DATA = new RegExp(
   String.raw`\b(?:video|videos|footage|clips?|recordings?|snapshots?|photos?|pictures?|pics?|images?|frames?|` +
     String.raw`feed|stream|camera data|raw|base64|jpe?g|mp4|bytes|logs?|history|the data|everything)\b`,
 );
+/** A message texted to someone ("text Carlota that dinner is ready"): HomeSight has no channel to anyone but the hub. */
+const TEXT_SOMEONE =
+  /^(?:text|sms|message|whats ?app|dm|e-?mail)\s+(?!me\b|us\b)(?:my |our |the )?[a-z][a-z'-]*\s+(?:that|to say|saying)\b/;
+/** Following someone outside the home ("follow the neighbour when she leaves and tell me where she goes"). */
+const FOLLOW_OUTSIDE = /^(?:follow|track|tail|trail)\s+(?:the |my |our )?[a-z]+\b.{0,40}\b(?:leaves?|goes|where|outside)\b/;
 /** Camera data sent to someone named ("text claire a picture of …"): HomeSight has no channel to anyone but the hub. */
 const SEND_TO_SOMEONE = new RegExp(
   String.raw`^(?:send|text|message|e-?mail|whats ?app|forward|dm)\s+(?!me\b|us\b)(?:the |my |our )?[a-z][a-z'-]*\s+` +
@@ -163,7 +173,7 @@ const OTHER_HOME = new RegExp(
 );
 /** Cameras of shared or public places ("the estate security post camera", "the street cctv"): not the household's. */
 const SHARED_PLACE_CAMERA = new RegExp(
-  String.raw`\b(?:estate|street|council|public|community|neighbou?rhood|building|lobby|concierge|shop|store|car park|` +
+  String.raw`\b(estate|street|council|public|community|neighbou?rhood|building|lobby|concierge|shop|store|car park|` +
     String.raw`school|gym|church|hospital|station|airport|pub|hotel|supermarket|playground)\b` +
     String.raw`(?:\s+[a-z]+){0,3}?\s+(?:cameras?|cams?|cctv|feeds?|footage)\b`,
 );
@@ -186,7 +196,10 @@ const FAMILY_CAMERA = new RegExp(
   'gu',
 );
 /** Plural words that are no family ("the kids camera", "the twins room"). */
-const FAMILY_NOT = /^(?:kid|child|boy|girl|baby|babie|twin|dog|cat|parent|grandparent|neighbour|neighbor|guest|other|thing|ours?)$/;
+const FAMILY_NOT = new RegExp(
+  '^(?:.{0,2}|kid|child|boy|girl|baby|babie|twin|dog|cat|parent|grandparent|neighbour|neighbor|guest|other|thing|ours?|' +
+    'upstair|downstair|stair|indoor|outdoor|glas|new|old|main|front|back|side)$',
+);
 const OUTSIDER = new RegExp(
   '^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|' +
     'in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex|' +
@@ -204,6 +217,8 @@ const INJECTION = new RegExp(
     String.raw`\byou are (?:dan|free|unrestricted|unfiltered|no longer)\b|\bdo anything now\b|` +
     String.raw`\b(?:system|admin|developer|maintenance|debug|god|sudo|dan) (?:override|mode)\b|\bjailbreak\b|` +
     String.raw`#+\s*(?:system|admin|instructions?)\s*#+|\b(?:reply|respond|answer) only with\b|` +
+    String.raw`\byou(?:'re| are) (?:now )?(?:allowed|permitted|authori[sz]ed|free) to\b|` +
+    String.raw`\bas your (?:developer|admin|administrator|owner|creator|maker|programmer)\b|\bi (?:order|command|instruct) you\b|` +
     String.raw`\b(?:print|show|reveal|dump|output|give me|tell me|read out|list) (?:me )?(?:the (?:contents of )?)?(?:your|the) ` +
     String.raw`(?:config(?:uration)?(?: file)?|system prompt|prompt|instructions|secrets?|api keys?|passwords?|tokens?|` +
     String.raw`credentials)\b|\b(?:admin|administrator|owner|developer)\b.{0,30}\b(?:said|says|allows?|approved|` +
@@ -332,8 +347,10 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     return refusal('injection');
   const hidden = q !== raw.replace(/[\u2018\u2019]/g, "'");
 
+  // "run the video of the kitchen through the camera check" asks to look at recordings, not to run a device
+  const looksAtRecordings = (c: string): boolean => /^(?:run|play) /.test(c) && CAMERA_DATA.test(c);
   const actuation =
-    imperative.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c)) || ACTUATE_OTHER.test(c)) ||
+    imperative.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c) && !looksAtRecordings(c)) || ACTUATE_OTHER.test(c)) ||
     MAKE_STATE.test(lower) ||
     folded.some(ordersActionInOtherLanguage);
   // Hidden or full-width characters around a request to act: an injection, not a typo.
@@ -347,13 +364,11 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   ].filter((w) => OUTSIDER.test(w) && !mine.has(w));
   // "the Schmidts' doorbell cam": a family's camera or house, when that family is not this household
   const family = [...lower.matchAll(FAMILY_CAMERA)].map((m) => m[1]!).filter((w) => !mine.has(w) && !FAMILY_NOT.test(w));
-  if (
-    OTHER_HOME.test(lower) ||
-    SHARED_PLACE_CAMERA.test(lower) ||
-    possessed.length > 0 ||
-    family.length > 0 ||
-    NEIGHBOUR_CAMERA.test(foldMarks(lower))
-  )
+  // a shared place's camera, unless the household has a place of that name ("the gym camera" in a home with a gym)
+  const ours = new Set((ctx.places ?? []).flatMap((p) => p.toLowerCase().split(/[^\p{L}\p{N}]+/u)));
+  const shared = [...lower.matchAll(new RegExp(SHARED_PLACE_CAMERA.source, 'g'))].some((m) => !ours.has(m[1]!));
+  const follows = imperative.some((c) => FOLLOW_OUTSIDE.test(c));
+  if (OTHER_HOME.test(lower) || follows || shared || possessed.length > 0 || family.length > 0 || NEIGHBOUR_CAMERA.test(foldMarks(lower)))
     return refusal('other_household');
 
   const outward = imperative.filter(
@@ -362,6 +377,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const leaves =
     // "send me a snapshot" is the answer to the asker, not data leaving the household.
     PUBLIC_LINK.test(lower) ||
+    imperative.some((c) => TEXT_SOMEONE.test(c)) ||
     folded.some(sendsOutInOtherLanguage) ||
     imperative.some((c) => LOOK_UP.test(c) && (CHANNEL.test(c) || /\b(?:google|bing|the internet|the web)\b/.test(c))) ||
     imperative.some((c) => OUTSIDE_RECIPIENT.test(c) && CAMERA_DATA.test(c)) ||
