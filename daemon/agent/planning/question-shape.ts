@@ -186,59 +186,45 @@ export function presenceAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
 /** "how long was …", "how much time did … spend", "was she out there for long": a duration, not "how long ago". */
 const ASKS_DURATION = /\bhow long\b(?! ago\b| since\b| has it been\b)|\bhow much time\b|\bfor long\b|\bhow many (?:minutes|hours)\b/i;
 
+/** "how long in each room", "which room … longest": the duration per room. */
+const PER_ROOM = /\b(?:each|every|which|what|per) room\b|\brooms\b|\bwhere\b/i;
+
 /**
- * A question about how long, planned as the corpus plans it: the duration is summed per activity where the question
- * names one (`group_by=activity` and that activity) and per person otherwise (`group_by=identity`, no activity: the
- * small model writes one nobody asked about); a plan whose one data node lists one person's events sums them instead.
+ * A question about how long, planned as the corpus plans it: the duration is summed per activity where the plan
+ * or the question has one, per room where the question asks per room ("how long in each room"), and per person
+ * otherwise (`group_by=identity`: a small model groups by room or by an activity it did not name); a plan whose one
+ * data node lists one person's events sums them instead.
  */
 export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question'>): TaskPlan {
-  if (!ASKS_DURATION.test(englishGloss(req.question))) return plan;
-  const named = activitiesNamed(req.question);
+  const q = englishGloss(req.question);
+  if (!ASKS_DURATION.test(q)) return plan;
+  const named = activitiesNamed(q);
   const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
-  const nodes = plan.task_nodes.map((n, i) => {
+  const nodes = plan.task_nodes.map((n) => {
     const a = namedArguments(n);
     if (n.task === 'aggregate' && a.metric === 'duration_s') {
-      const { activity: _, ...rest } = a;
-      return named.length === 1
-        ? { task: n.task, arguments: { ...rest, group_by: 'activity', activity: named[0]! } }
-        : named.length === 0
-          ? { task: n.task, arguments: { ...rest, group_by: 'identity' } }
-          : n;
+      if (typeof a.activity === 'string') return a.group_by === 'activity' ? n : { task: n.task, arguments: { ...a, group_by: 'activity' } };
+      if (named.length === 1) return { task: n.task, arguments: { ...a, group_by: 'activity', activity: named[0]! } };
+      const by = a.group_by === 'room' && PER_ROOM.test(q) ? 'room' : 'identity';
+      return a.group_by === by ? n : { task: n.task, arguments: { ...a, group_by: by } };
     }
     if (n.task === 'query_events' && data.length === 1 && typeof a.identity === 'string' && a.activity === undefined)
       return { task: 'aggregate', arguments: { ...a, group_by: 'identity', metric: 'duration_s' } };
     return n;
   });
-  const changed = nodes.some((n, i) => JSON.stringify(n) !== JSON.stringify(plan.task_nodes[i]));
+  const changed = nodes.some((n, i) => n !== plan.task_nodes[i]);
   return changed ? planOfNodes(nodes) : plan;
 }
 
 /**
  * The planner model's plan in the shape the request asks for: a statement to keep is a memory write, a bare post that
- * post, no activity nobody named, one person at one place one node, the evidence asked to see the kind asked for,
+ * post, one person at one place one node, the evidence asked to see the kind asked for,
  * a place and nobody in particular the presence list or the events as asked, a duration summed as the corpus sums it,
  * a live question about an activity reads it from the frames.
  */
 export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
-  const steps = [asMemoryWrite, asHubPost, activityAsNamed, personAtPlace, withEvidence, presenceAsAsked, durationAsAsked, liveActivity];
+  const steps = [asMemoryWrite, asHubPost, personAtPlace, withEvidence, presenceAsAsked, durationAsAsked, liveActivity];
   return steps.reduce((p, step) => step(p, req), plan);
-}
-
-/**
- * No activity the conversation never named: a small model fills `activity` with one nobody asked about ("when did
- * my mother-in-law arrive" → `activity=washing_dishes`). The argument goes where no question of the conversation
- * names that activity (slots.ts's words: "a fall" is lying_down).
- */
-export function activityAsNamed(plan: TaskPlan, req: Pick<PlanRequest, 'question' | 'history'>): TaskPlan {
-  const named = new Set(activitiesNamed([...(req.history ?? []).map((t) => t.question), req.question].join('\n')));
-  let changed = false;
-  const nodes = plan.task_nodes.map((n) => {
-    const { activity, ...rest } = namedArguments(n);
-    if (typeof activity !== 'string' || named.has(activity)) return n;
-    changed = true;
-    return { task: n.task, arguments: rest };
-  });
-  return changed ? planOfNodes(nodes) : plan;
 }
 
 /** Tools that filter events by person and place. */
@@ -292,7 +278,9 @@ export function liveActivity(plan: TaskPlan, req: Pick<PlanRequest, 'question'>)
   const answer = nodes.length - 1;
   const frames = nodes.findIndex((n) => n.task === 'get_frames');
   if (frames < 0 || nodes.some((n) => n.task === 'recognize_activity') || nodes[answer]?.task !== 'compose_answer') return plan;
-  if (!LIVE.test(req.question) || activitiesNamed(req.question).length === 0) return plan;
+  // an activity said as one ("lying on the floor", "fell"), not a role ("is the cook still in …")
+  const said = (req.question.toLowerCase().match(/\b(?:\w+ing|fall|fell|fallen)\b/g) ?? []).join(' ');
+  if (!LIVE.test(req.question) || activitiesNamed(said).length === 0) return plan;
   const a = namedArguments(nodes[answer]!);
   nodes.splice(answer, 0, { task: 'recognize_activity', arguments: { frames: `<node-${frames}>` } });
   nodes[answer + 1] = {
