@@ -21,7 +21,6 @@ import {
   type PlanResult,
   type Planner,
   type TaskNode,
-  type TaskPlan,
 } from '../catalog/index.js';
 import { END_MARKER, planTextGrammar } from '../planner-model/index.js';
 import {

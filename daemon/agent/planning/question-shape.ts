@@ -203,7 +203,8 @@ export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   const nodes = plan.task_nodes.map((n) => {
     const a = namedArguments(n);
     if (n.task === 'aggregate' && a.metric === 'duration_s') {
-      if (typeof a.activity === 'string') return a.group_by === 'activity' ? n : { task: n.task, arguments: { ...a, group_by: 'activity' } };
+      if (typeof a.activity === 'string')
+        return a.group_by === 'activity' ? n : { task: n.task, arguments: { ...a, group_by: 'activity' } };
       if (named.length === 1) return { task: n.task, arguments: { ...a, group_by: 'activity', activity: named[0]! } };
       const by = a.group_by === 'room' && PER_ROOM.test(q) ? 'room' : 'identity';
       return a.group_by === by ? n : { task: n.task, arguments: { ...a, group_by: by } };
