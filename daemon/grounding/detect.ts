@@ -371,6 +371,59 @@ function resolverWordings(phrase: string): string[] {
   return plain === phrase || plain === '' ? [phrase] : [phrase, plain];
 }
 
+/**
+ * The household's lexicon and group phrases (with their regexes), built once per household: a daemon asks about
+ * the same household all day, and building them (every synonym and other language's word) costs more than a lookup.
+ */
+interface HouseholdWords {
+  /** Entries by their folded words, and written together ("frontdoor"). */
+  byWords: Map<string, Entry[]>;
+  byCompact: Map<string, Entry[]>;
+  groups: Array<ReturnType<typeof groupPhrases>[number] & { re: RegExp }>;
+  /** placeHeads' last and first words. */
+  heads: Map<string, Entry[]>;
+  sides: Map<string, Entry[]>;
+  /** Entries whose misspellings count, with their folded words written together. */
+  fuzzyTargets: Array<[Entry, string]>;
+}
+const householdCache = new Map<string, HouseholdWords>();
+function householdWords(ctx: GroundingContext): HouseholdWords {
+  const key = JSON.stringify([ctx.people, ctx.cameras, ctx.rooms ?? [], ctx.groups ?? []]);
+  const hit = householdCache.get(key);
+  if (hit !== undefined) return hit;
+  const groups = groupPhrases(ctx)
+    .sort((a, b) => b.phrase.length - a.phrase.length)
+    .map((g) => ({ ...g, re: phraseRe(g.phrase) }));
+  const lexicon = buildLexicon(ctx);
+  const byWords = new Map<string, Entry[]>();
+  const byCompact = new Map<string, Entry[]>();
+  for (const e of lexicon) {
+    const k = foldMarks(e.words);
+    byWords.set(k, [...(byWords.get(k) ?? []), e]);
+    const c = k.replace(/ /g, '');
+    byCompact.set(c, [...(byCompact.get(c) ?? []), e]);
+  }
+  // a place's own name wins over another place's synonym ("family room" when the household has one)
+  for (const map of [byWords, byCompact])
+    for (const [k, es] of map)
+      if (es.some((e) => e.derived !== true))
+        map.set(
+          k,
+          es.filter((e) => e.derived !== true),
+        );
+  const value: HouseholdWords = {
+    byWords,
+    byCompact,
+    groups,
+    heads: placeHeads(lexicon, 'last'),
+    sides: placeHeads(lexicon, 'first'),
+    fuzzyTargets: lexicon.filter((e) => e.fuzzy).map((e) => [e, foldMarks(e.words).replace(/ /g, '')]),
+  };
+  if (householdCache.size >= 16) householdCache.delete(householdCache.keys().next().value!);
+  householdCache.set(key, value);
+  return value;
+}
+
 export function detectMentions(question: string, ctx: GroundingContext, options: DetectOptions = {}): Delexicalised {
   const lower = lowerSameLength(question);
   const spans: Span[] = [];
@@ -401,23 +454,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   }
 
   // 2. people and places named exactly, over word n-grams
-  const lexicon = buildLexicon(ctx);
-  const byWords = new Map<string, Entry[]>();
-  const byCompact = new Map<string, Entry[]>();
-  for (const e of lexicon) {
-    const key = foldMarks(e.words);
-    byWords.set(key, [...(byWords.get(key) ?? []), e]);
-    const c = key.replace(/ /g, '');
-    byCompact.set(c, [...(byCompact.get(c) ?? []), e]);
-  }
-  // a place's own name wins over another place's synonym ("family room" when the household has one)
-  for (const map of [byWords, byCompact])
-    for (const [k, es] of map)
-      if (es.some((e) => e.derived !== true))
-        map.set(
-          k,
-          es.filter((e) => e.derived !== true),
-        );
+  const { byWords, byCompact, groups, heads, sides, fuzzyTargets } = householdWords(ctx);
   const tokens: Token[] = [...lower.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ text: m[0], start: m.index, end: m.index + m[0].length }));
   const used = new Array<boolean>(tokens.length).fill(false);
   tokens.forEach((t, i) => {
@@ -454,8 +491,6 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   // word ends exactly one place's multi-word name and is no place's whole name (two doors are asked back instead).
   // Likewise a side of the house said on its own ("out the back", "upstairs") for the one place whose name starts
   // with it ("back garden", "upstairs landing").
-  const heads = placeHeads(lexicon, 'last');
-  const sides = placeHeads(lexicon, 'first');
   const byWord: Array<[RegExp, Map<string, Entry[]>]> = [
     [/(?<![\p{L}\p{N}])the\s+(\p{L}+)(?![\p{L}\p{N}])/gu, heads],
     // "the back", not "came back"; not where the word qualifies a noun of its own ("the back door", "upstairs loo")
@@ -480,9 +515,8 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     }
   }
   // 3. group phrases, longest first (after exact names: "the family room" is a room)
-  const groups = groupPhrases(ctx).sort((a, b) => b.phrase.length - a.phrase.length);
   for (const g of groups) {
-    for (const m of lower.matchAll(phraseRe(g.phrase))) {
+    for (const m of lower.matchAll(g.re)) {
       const s = m.index;
       const e = s + m[0].length;
       if (free(s, e)) spans.push({ start: s, end: e, kind: 'group', resolved: { kind: 'group', meaning: g.meaning, people: g.people } });
@@ -503,7 +537,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       if (hit.length > 0) take(i, n, g[g.length - 1]!.end - 1, hit, false);
     }
   }
-  // 4. misspelled names: the closest entries within the length-bounded distance
+  // 4. misspelled names: the closest entries within the length-bounded distance (targets folded once)
   for (let n = 3; n >= 1; n--) {
     for (let i = 0; i < tokens.length; i++) {
       const g = gram(i, n);
@@ -514,9 +548,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       if (compact.length < 4) continue;
       let best = Number.POSITIVE_INFINITY;
       let hits: Entry[] = [];
-      for (const e of lexicon) {
-        if (!e.fuzzy) continue;
-        const target = foldMarks(e.words).replace(/ /g, '');
+      for (const [e, target] of fuzzyTargets) {
         const limit = allowedEdits(target.length);
         if (limit === 0) continue;
         const d = editDistance(compact, target, limit);

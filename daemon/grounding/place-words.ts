@@ -104,15 +104,16 @@ const ROOM_WORDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** English room words, longest first, as whole words. */
-const ENGLISH = Object.keys(ROOM_WORDS).sort((a, b) => b.length - a.length);
+const ENGLISH = Object.keys(ROOM_WORDS)
+  .sort((a, b) => b.length - a.length)
+  .map((en) => [en, new RegExp(`(?<![a-z])${en}(?![a-z])`)] as const);
 
 /**
  * The other languages' words for a place's English words ("kitchen" → "kuche", "cozinha", …; "kitchen cam" →
  * "kuche cam", …): the place's name with its first English room word replaced by each.
  */
 export function foreignPlaceWords(words: string): string[] {
-  for (const en of ENGLISH) {
-    const re = new RegExp(`(?<![a-z])${en}(?![a-z])`);
+  for (const [en, re] of ENGLISH) {
     if (re.test(words)) return ROOM_WORDS[en]!.map((w) => words.replace(re, w));
   }
   return [];

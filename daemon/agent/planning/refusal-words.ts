@@ -173,10 +173,10 @@ const ACT: ReadonlyArray<readonly [verbs: string, devices: string]> = [
 ];
 
 /** A clause (folded, lead-ins stripped) that orders the home to act in one of these languages. */
+const ACT_RE = ACT.map(([verb, device]) => [new RegExp(verb), new RegExp(device)] as const);
+
 export function ordersActionInOtherLanguage(clause: string): boolean {
-  return (
-    !OTHER_QUESTION_START.test(clause) && ACT.some(([verb, device]) => new RegExp(verb).test(clause) && new RegExp(device).test(clause))
-  );
+  return !OTHER_QUESTION_START.test(clause) && ACT_RE.some(([verb, device]) => verb.test(clause) && device.test(clause));
 }
 
 /** Verbs of sending or sharing ("schick", "manda", "bhej do", "gửi"), and where to: apps, clouds, phones. */

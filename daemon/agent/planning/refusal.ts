@@ -177,6 +177,7 @@ const SHARED_PLACE_CAMERA = new RegExp(
     String.raw`school|gym|church|hospital|station|airport|pub|hotel|supermarket|playground)\b` +
     String.raw`(?:\s+[a-z]+){0,3}?\s+(?:cameras?|cams?|cctv|feeds?|footage)\b`,
 );
+const SHARED_PLACE_CAMERAS = new RegExp(SHARED_PLACE_CAMERA.source, 'g');
 const POSSESSED_CAMERA = new RegExp(
   String.raw`\b([a-z]+)(?:'s|s'|')\s+(?:[a-z]+\s+)?(?:cameras?|cams?|doorbell|ring|feed|footage|recordings?|` +
     String.raw`house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
@@ -366,7 +367,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const family = [...lower.matchAll(FAMILY_CAMERA)].map((m) => m[1]!).filter((w) => !mine.has(w) && !FAMILY_NOT.test(w));
   // a shared place's camera, unless the household has a place of that name ("the gym camera" in a home with a gym)
   const ours = new Set((ctx.places ?? []).flatMap((p) => p.toLowerCase().split(/[^\p{L}\p{N}]+/u)));
-  const shared = [...lower.matchAll(new RegExp(SHARED_PLACE_CAMERA.source, 'g'))].some((m) => !ours.has(m[1]!));
+  const shared = [...lower.matchAll(SHARED_PLACE_CAMERAS)].some((m) => !ours.has(m[1]!));
   const follows = imperative.some((c) => FOLLOW_OUTSIDE.test(c));
   if (OTHER_HOME.test(lower) || follows || shared || possessed.length > 0 || family.length > 0 || NEIGHBOUR_CAMERA.test(foldMarks(lower)))
     return refusal('other_household');
