@@ -140,7 +140,7 @@ def main(argv: List[str]) -> int:
     try:
         return average(args)
     except InputError as e:
-        emit({"type": "error", "code": "E_INPUT", "message": str(e)})
+        emit({"type": "error", "code": "E_TRAIN_INPUT", "message": str(e)})
         return 2
 
 
