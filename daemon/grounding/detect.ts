@@ -179,7 +179,12 @@ function phraseRe(phrase: string): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}_])${body}(?![\\p{L}\\p{N}_])`, 'gu');
 }
 
-function buildLexicon(ctx: GroundingContext): Entry[] {
+/** The household's names and nicknames as lookup keys. */
+function personNames(ctx: GroundingContext): Set<string> {
+  return new Set(ctx.people.flatMap((p) => [p.name, ...(p.aliases ?? [])]).map((n) => foldMarks(normWords(n))));
+}
+
+function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry[] {
   const out: Entry[] = [];
   const add = (phrase: string, target: EntityTarget, fuzzy: boolean, derived = false): void => {
     const words = normWords(phrase);
@@ -189,7 +194,6 @@ function buildLexicon(ctx: GroundingContext): Entry[] {
     if (spelled !== null) out.push({ words: spelled, target, fuzzy, ...(derived ? { derived } : {}) });
   };
   // another language's kinship word stands back where it is someone's name or nickname ("Oma" may be one grandma's)
-  const called = new Set(ctx.people.flatMap((p) => [p.name, ...(p.aliases ?? [])]).map((n) => foldMarks(normWords(n))));
   for (const p of ctx.people) {
     const t = { kind: 'person', name: p.name } as const;
     add(p.name, t, true);
@@ -385,6 +389,8 @@ interface HouseholdWords {
   sides: Map<string, Entry[]>;
   /** Entries whose misspellings count, with their folded words written together. */
   fuzzyTargets: Array<[Entry, string]>;
+  /** personNames: a time word that is one of them is the person. */
+  names: Set<string>;
 }
 const householdCache = new Map<string, HouseholdWords>();
 function householdWords(ctx: GroundingContext): HouseholdWords {
@@ -394,7 +400,8 @@ function householdWords(ctx: GroundingContext): HouseholdWords {
   const groups = groupPhrases(ctx)
     .sort((a, b) => b.phrase.length - a.phrase.length)
     .map((g) => ({ ...g, re: phraseRe(g.phrase) }));
-  const lexicon = buildLexicon(ctx);
+  const names = personNames(ctx);
+  const lexicon = buildLexicon(ctx, names);
   const byWords = new Map<string, Entry[]>();
   const byCompact = new Map<string, Entry[]>();
   for (const e of lexicon) {
@@ -418,6 +425,7 @@ function householdWords(ctx: GroundingContext): HouseholdWords {
     heads: placeHeads(lexicon, 'last'),
     sides: placeHeads(lexicon, 'first'),
     fuzzyTargets: lexicon.filter((e) => e.fuzzy).map((e) => [e, foldMarks(e.words).replace(/ /g, '')]),
+    names,
   };
   if (householdCache.size >= 16) householdCache.delete(householdCache.keys().next().value!);
   householdCache.set(key, value);
@@ -430,10 +438,11 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   const free = (s: number, e: number): boolean => !spans.some((x) => s < x.end && x.start < e);
   const nowMs = Date.parse(ctx.now);
 
+  const { byWords, byCompact, groups, heads, sides, fuzzyTargets, names } = householdWords(ctx);
+
   // 1. time spans, not where a time word is someone's name ("Abhi" is "now" in Hindi, "Kal" "yesterday")
-  const names = new Set(ctx.people.flatMap((p) => [p.name, ...(p.aliases ?? [])]).map((n) => foldMarks(n.toLowerCase())));
   for (const t of findTimeSpans(question, ctx.routines ?? [])) {
-    if (names.has(foldMarks(lower.slice(t.start, t.end)))) continue;
+    if (names.has(foldMarks(normWords(lower.slice(t.start, t.end))))) continue;
     const resolved: Extract<Resolution, { kind: 'time' }> = { kind: 'time', phrase: t.phrase };
     if (t.routine !== undefined) resolved.routine = t.routine;
     if (ctx.resolveTime !== undefined && Number.isFinite(nowMs)) {
@@ -454,7 +463,6 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   }
 
   // 2. people and places named exactly, over word n-grams
-  const { byWords, byCompact, groups, heads, sides, fuzzyTargets } = householdWords(ctx);
   const tokens: Token[] = [...lower.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ text: m[0], start: m.index, end: m.index + m[0].length }));
   const used = new Array<boolean>(tokens.length).fill(false);
   tokens.forEach((t, i) => {

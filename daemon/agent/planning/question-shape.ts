@@ -130,19 +130,21 @@ export function withEvidence(plan: TaskPlan, req: Pick<PlanRequest, 'question'>)
   const [want, other] = clip ? ['evidence_clip', 'get_snapshot'] : ['get_snapshot', 'evidence_clip'];
   // a plan with both kinds keeps both: "a phoo and a short video" asks for both, typo and all
   if (plan.task_nodes.some((n) => n.task === want) && plan.task_nodes.some((n) => n.task === other)) return plan;
-  const nodes = plan.task_nodes.map((n) => (n.task === other ? { task: want, arguments: { events: namedArguments(n).events } } : n));
-  const answer = nodes.length - 1;
-  if (!nodes.some((n) => n.task === want) && nodes[answer]?.task === 'compose_answer') {
+  let nodes = plan.task_nodes.map((n) => (n.task === other ? { task: want, arguments: { events: namedArguments(n).events } } : n));
+  if (!nodes.some((n) => n.task === want) && nodes[nodes.length - 1]?.task === 'compose_answer') {
     const from = nodes.findLastIndex((n) => EVIDENCE_FROM.has(getTool(n.task)?.kind ?? ''));
-    if (from >= 0) {
-      const a = namedArguments(nodes[answer]!);
-      const inputs = Array.isArray(a.inputs) ? a.inputs : [];
-      nodes.splice(answer, 0, { task: want, arguments: { events: `<node-${from}>` } });
-      nodes[answer + 1] = { task: 'compose_answer', arguments: { ...a, inputs: [...inputs, `<node-${answer}>`] } };
-    }
+    if (from >= 0) nodes = beforeAnswer(nodes, { task: want, arguments: { events: `<node-${from}>` } });
   }
   const changed = nodes.some((n, i) => n !== plan.task_nodes[i]) || nodes.length !== plan.task_nodes.length;
   return changed ? planOfNodes(nodes) : plan;
+}
+
+/** The nodes with `node` before the last one, the answer, which takes it as one more input. */
+function beforeAnswer(nodes: readonly TaskPlan['task_nodes'][number][], node: TaskPlan['task_nodes'][number]): TaskPlan['task_nodes'] {
+  const answer = nodes.length - 1;
+  const a = namedArguments(nodes[answer]!);
+  const inputs = Array.isArray(a.inputs) ? a.inputs : [];
+  return [...nodes.slice(0, answer), node, { task: nodes[answer]!.task, arguments: { ...a, inputs: [...inputs, `<node-${answer}>`] } }];
 }
 
 /** "who was in …", "whoever came to …": the presence list; "was anyone in …", "did somebody …": the events. */
@@ -150,6 +152,11 @@ const ASKS_WHO = /\bwho(?:ever)?\b/i;
 const ASKS_ANYONE = /\b(?:any ?one|any ?body|some ?one|some ?body)\b/i;
 const NOT_DATA = new Set(['resolve_time', 'compose_answer', 'get_snapshot', 'evidence_clip']);
 const EVIDENCE_TOOLS = new Set(['get_snapshot', 'evidence_clip']);
+
+/** Indexes of the nodes that read the household's data (not time, evidence or the answer). */
+function dataNodes(plan: TaskPlan): number[] {
+  return plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
+}
 
 /**
  * A question about a place and nobody in particular, planned the way it asks (the corpus and the hand-written sets
@@ -162,7 +169,7 @@ export function presenceAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   const q = englishGloss(req.question);
   const who = ASKS_WHO.test(q);
   if (who === ASKS_ANYONE.test(q)) return plan;
-  const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
+  const data = dataNodes(plan);
   // evidence is cut from events: "who was in the garage? I want a snapshot" lists the events (the corpus's plan)
   if (data.length !== 1 || plan.task_nodes.some((n) => EVIDENCE_TOOLS.has(n.task))) return plan;
   const i = data[0]!;
@@ -199,7 +206,7 @@ export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   const q = englishGloss(req.question);
   if (!ASKS_DURATION.test(q)) return plan;
   const named = activitiesNamed(q);
-  const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
+  const data = dataNodes(plan);
   const nodes = plan.task_nodes.map((n) => {
     const a = namedArguments(n);
     if (n.task === 'aggregate' && a.metric === 'duration_s') {
@@ -249,7 +256,7 @@ export function personAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (cameras.length !== 1) return plan;
   const person = [...people][0]!;
   const rooms = req.household.cameraRooms ?? {};
-  const data = plan.task_nodes.flatMap((n, i) => (NOT_DATA.has(n.task) ? [] : [i]));
+  const data = dataNodes(plan);
   if (data.length !== 2) return plan;
   const args = data.map((i) => namedArguments(plan.task_nodes[i]!));
   const atPlace = (a: Record<string, unknown>): boolean =>
@@ -275,18 +282,11 @@ export function personAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
  * activity from the frames, too: recognize_activity on the frames the plan reads, as an input of the answer.
  */
 export function liveActivity(plan: TaskPlan, req: Pick<PlanRequest, 'question'>): TaskPlan {
-  const nodes = [...plan.task_nodes];
-  const answer = nodes.length - 1;
+  const nodes = plan.task_nodes;
   const frames = nodes.findIndex((n) => n.task === 'get_frames');
-  if (frames < 0 || nodes.some((n) => n.task === 'recognize_activity') || nodes[answer]?.task !== 'compose_answer') return plan;
+  if (frames < 0 || nodes.some((n) => n.task === 'recognize_activity') || nodes[nodes.length - 1]?.task !== 'compose_answer') return plan;
   // an activity said as one ("lying on the floor", "fell"), not a role ("is the cook still in …")
   const said = (req.question.toLowerCase().match(/\b(?:\w+ing|fall|fell|fallen)\b/g) ?? []).join(' ');
   if (!LIVE.test(req.question) || activitiesNamed(said).length === 0) return plan;
-  const a = namedArguments(nodes[answer]!);
-  nodes.splice(answer, 0, { task: 'recognize_activity', arguments: { frames: `<node-${frames}>` } });
-  nodes[answer + 1] = {
-    task: 'compose_answer',
-    arguments: { ...a, inputs: [...(Array.isArray(a.inputs) ? a.inputs : []), `<node-${answer}>`] },
-  };
-  return planOfNodes(nodes);
+  return planOfNodes(beforeAnswer(nodes, { task: 'recognize_activity', arguments: { frames: `<node-${frames}>` } }));
 }

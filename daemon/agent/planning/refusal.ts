@@ -171,13 +171,16 @@ const OTHER_HOME = new RegExp(
     String.raw`cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b|` +
     String.raw`\b(?:flat|apartment|unit)s? (?:below|above|upstairs|downstairs|opposite|next door|across the (?:hall|landing))\b`,
 );
-/** Cameras of shared or public places ("the estate security post camera", "the street cctv"): not the household's. */
-const SHARED_PLACE_CAMERA = new RegExp(
+/**
+ * Cameras of shared or public places ("the estate security post camera", "the street cctv"): not the household's;
+ * the place word is captured, since a household may have a place of that name.
+ */
+const SHARED_PLACE_CAMERAS = new RegExp(
   String.raw`\b(estate|street|council|public|community|neighbou?rhood|building|lobby|concierge|shop|store|car park|` +
     String.raw`school|gym|church|hospital|station|airport|pub|hotel|supermarket|playground)\b` +
     String.raw`(?:\s+[a-z]+){0,3}?\s+(?:cameras?|cams?|cctv|feeds?|footage)\b`,
+  'g',
 );
-const SHARED_PLACE_CAMERAS = new RegExp(SHARED_PLACE_CAMERA.source, 'g');
 const POSSESSED_CAMERA = new RegExp(
   String.raw`\b([a-z]+)(?:'s|s'|')\s+(?:[a-z]+\s+)?(?:cameras?|cams?|doorbell|ring|feed|footage|recordings?|` +
     String.raw`house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
@@ -342,10 +345,10 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const toolCall =
     /\b[a-z][a-z0-9_]{1,31}\(/.test(lower) ||
     [...lower.matchAll(/\b[a-z]+(?:_[a-z]+)+\b/g)].some((m) => TOOLS.has(m[0]) && m[0] !== 'compose_answer');
-  // the orders among them in plain letters, for the other languages' words ("tat den" as typed is "tắt đèn")
+  // the request and its orders in plain letters, for the other languages' words ("tat den" as typed is "tắt đèn")
+  const plain = foldMarks(lower);
   const folded = imperative.map((c) => foldMarks(c).replace(OTHER_LEAD, '').trim());
-  if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || IGNORE_RULES_OTHER.test(foldMarks(lower)) || toolCall)
-    return refusal('injection');
+  if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || IGNORE_RULES_OTHER.test(plain) || toolCall) return refusal('injection');
   const hidden = q !== raw.replace(/[\u2018\u2019]/g, "'");
 
   // "run the video of the kitchen through the camera check" asks to look at recordings, not to run a device
@@ -369,7 +372,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const ours = new Set((ctx.places ?? []).flatMap((p) => p.toLowerCase().split(/[^\p{L}\p{N}]+/u)));
   const shared = [...lower.matchAll(SHARED_PLACE_CAMERAS)].some((m) => !ours.has(m[1]!));
   const follows = imperative.some((c) => FOLLOW_OUTSIDE.test(c));
-  if (OTHER_HOME.test(lower) || follows || shared || possessed.length > 0 || family.length > 0 || NEIGHBOUR_CAMERA.test(foldMarks(lower)))
+  if (OTHER_HOME.test(lower) || follows || shared || possessed.length > 0 || family.length > 0 || NEIGHBOUR_CAMERA.test(plain))
     return refusal('other_household');
 
   const outward = imperative.filter(
