@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type { TaskPlan } from '../../daemon/agent/catalog/index.js';
-import { formatPlanText, planTextGrammar } from '../../daemon/agent/planner-model/index.js';
+import { formatPlanText, planClosed, planTextGrammar, planTextGrammars } from '../../daemon/agent/planner-model/index.js';
 import { SEED_EXAMPLES } from '../../daemon/agent/planning/index.js';
 import { delexicalisePlan, detectMentions } from '../../daemon/grounding/index.js';
 import { OKAFOR } from '../grounding/households.js';
@@ -110,4 +110,40 @@ t.test("a per-request grammar admits only this request's placeholders, the house
     g.accepts('get_frames camera=<camera-1> start=2026-03-10T08:00:00-04:00 end=2026-03-10T09:00:00-04:00\nend\n'),
     'a literal ISO time',
   );
+});
+
+t.test('bounded numbers are written as digit classes and admit exactly the values the catalog allows', async (t) => {
+  const g = new Gbnf(planTextGrammar());
+  const clip = (seconds: string): boolean =>
+    g.accepts(`resolve_time phrase=<time-1>\nquery_events start=#0 end=#0\nevidence_clip events=#1 seconds=${seconds}\nend\n`);
+  // seconds: a number from 1 to 60 (one decimal at most); max: an integer from 1 to 5
+  for (const ok of ['1', '1.5', '9', '9.9', '10', '19.0', '42', '59.9', '60']) t.ok(clip(ok), `seconds=${ok}`);
+  for (const bad of ['0', '0.5', '05', '60.5', '61', '99', '100', '1.25', '-1']) t.notOk(clip(bad), `seconds=${bad}`);
+  const max = (n: string): boolean =>
+    g.accepts(`resolve_time phrase=<time-1>\nquery_events start=#0 end=#0\nevidence_clip events=#1 max=${n}\nend\n`);
+  for (const ok of ['1', '3', '5']) t.ok(max(ok), `max=${ok}`);
+  for (const bad of ['0', '6', '10', '2.5']) t.notOk(max(bad), `max=${bad}`);
+  t.notMatch(planTextGrammar(), /"17"/, 'no value is listed one by one');
+});
+
+t.test("a household's lists are one rule each, and the line grammars are the one-shot grammar's", async (t) => {
+  const o = {
+    people: OKAFOR.people.map((p) => p.name),
+    cameras: OKAFOR.cameras.map((c) => c.id),
+    rooms: (OKAFOR.rooms ?? []).map((r) => r.name),
+    maxNodes: 6,
+  };
+  const text = planTextGrammar({ ...o, earlierKinds: [] });
+  const name = OKAFOR.people[0]!.name;
+  t.equal(text.split(`"${name}"`).length - 1, 1, `${name} is written once (lit-person), not per argument`);
+  t.match(text, /^lit-person ::= /m);
+  t.match(text, /^lit-camera ::= /m);
+  const lines = planTextGrammars(o);
+  for (const kinds of [[], ['time_range'], ['time_range', 'events'], ['time_range', 'events', 'answer']] as const) {
+    t.equal(lines(kinds), planTextGrammar({ ...o, earlierKinds: kinds }), `after ${kinds.join(', ') || 'nothing'}`);
+  }
+  t.equal(lines(undefined), planTextGrammar(o), 'the whole plan');
+  const g = new Gbnf(text);
+  t.ok(g.accepts(`last_seen person=${name}\n`), 'a name through the shared rule');
+  t.ok(planClosed(['time_range', 'answer'], 6) && planClosed(Array(6).fill('events'), 6) && !planClosed(['time_range'], 6));
 });

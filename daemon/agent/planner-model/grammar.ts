@@ -58,6 +58,14 @@ export interface PlanTextGrammarOptions {
   resolvedTimes?: readonly string[];
 }
 
+/**
+ * Whether a plan with these nodes written is complete: the answer closes it (nothing comes after compose_answer), as
+ * does the most nodes. Its next line can only be the end marker.
+ */
+export function planClosed(earlierKinds: readonly OutputKind[], maxNodes: number): boolean {
+  return earlierKinds.length >= maxNodes || earlierKinds.includes('answer');
+}
+
 /** A GBNF string literal. */
 function lit(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
@@ -86,22 +94,59 @@ const PLACEHOLDERS_FOR: Record<ArgClass, readonly PlaceholderKind[]> = {
   any: [],
 };
 
+/**
+ * The integers lo..hi (0 ≤ lo, hi ≤ 99) as digit classes ("1" … "59" → [1-9] | [1-5] [0-9]): the same language as
+ * listing them, in a fraction of the grammar — llama.cpp keeps about ten bytes per grammar character in every
+ * evaluation state, and the planner makes one state per plan line.
+ */
+function intRange(lo: number, hi: number): string[] {
+  const cls = (a: number, b: number): string => (a === b ? lit(String(a)) : `[${a}-${b}]`);
+  const out: string[] = [];
+  if (lo <= 9 && lo <= hi) out.push(cls(lo, Math.min(hi, 9)));
+  if (hi < 10) return out;
+  const first = Math.max(lo, 10);
+  const [tLo, tHi] = [Math.floor(first / 10), Math.floor(hi / 10)];
+  // a partial first or last ten on its own; the full tens between as one class
+  let fullFrom = tLo;
+  let fullTo = tHi;
+  if (first % 10 !== 0) {
+    out.push(`${lit(String(tLo))} ${cls(first % 10, tLo === tHi ? hi % 10 : 9)}`);
+    fullFrom = tLo + 1;
+  }
+  if (hi % 10 !== 9 && (tHi > tLo || first % 10 === 0)) {
+    out.push(`${lit(String(tHi))} ${cls(0, hi % 10)}`);
+    fullTo = tHi - 1;
+  }
+  if (fullFrom <= fullTo) out.push(`${cls(fullFrom, fullTo)} [0-9]`);
+  return out;
+}
+
 /** A small bounded number (fps ≤ 10, max ≤ 5…) as the values it may take; other numbers: the general rule. */
 function boundedNumber(n: z.ZodNumber): string {
   const max = n.maxValue;
   if (max === null || !Number.isFinite(max) || max > 99) return 'number';
   const min = Math.max(0, Math.ceil(n.minValue ?? 0));
   const values: string[] = [];
-  if (n.isInt === true) for (let i = min; i <= max; i++) values.push(lit(String(i)));
+  if (n.isInt === true) values.push(...intRange(min, Math.floor(max)));
   else {
     if (min === 0) values.push(`"0." [1-9]`);
-    for (let i = Math.max(1, min); i < max; i++) values.push(`${lit(String(i))} ("." [0-9])?`);
+    const whole = intRange(Math.max(1, min), Math.ceil(max) - 1);
+    if (whole.length > 0) values.push(`${alt(whole)} ("." [0-9])?`);
     if (Number.isInteger(max)) values.push(lit(String(max)));
   }
   return values.length === 0 ? 'number' : alt(values);
 }
 
 export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
+  return planTextGrammars(o)(o.earlierKinds);
+}
+
+/**
+ * planTextGrammar for one request, line after line: what does not depend on the lines already written (values,
+ * spans, the household's lists) is built once, and each call adds the node rules for `earlierKinds` (undefined: the
+ * whole plan). The planner asks for one grammar per plan line.
+ */
+export function planTextGrammars(o: Omit<PlanTextGrammarOptions, 'earlierKinds'> = {}): (earlierKinds?: readonly OutputKind[]) => string {
   const maxNodes = o.maxNodes ?? 8;
   if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > 10) {
     throw new HomeSightError('E_CONFIG', `planTextGrammar: maxNodes must be 1–10, not ${maxNodes}`, { context: { maxNodes } });
@@ -150,20 +195,30 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
     rule('span', `"\\"" ${alt(words.map((_, i) => `span${i}`))} "\\""`);
   } else rule('span', 'quoted');
 
-  const literals = (values: readonly string[] | undefined, fallback: string): string =>
-    values === undefined ? fallback : alt(values.map((v) => lit(renderValue(v)))) || '"-"';
+  // A household's names, cameras, rooms and topics, each list one rule that every argument taking it refers to
+  // (written out per argument they made most of the grammar).
+  const listRules = new Set<string>();
+  const literals = (listName: string, values: readonly string[] | undefined, fallback: string): string => {
+    if (values === undefined) return fallback;
+    const name = `lit-${listName}`;
+    if (!listRules.has(name)) {
+      listRules.add(name);
+      rule(name, alt(values.map((v) => lit(renderValue(v)))) || '"-"');
+    }
+    return name;
+  };
   const spanArgs = o.spanArguments ?? ['phrase', 'fact', 'message', 'question'];
   const valueOf: Record<ArgClass, (tool: ToolDefinition, schema: z.ZodType, arg: string) => string> = {
-    person: () => literals(o.people === undefined ? undefined : [...o.people, 'unknown'], 'word | quoted'),
-    camera: () => literals(o.cameras, 'word | quoted'),
-    room: () => literals(o.rooms, 'word | quoted'),
+    person: () => literals('person', o.people === undefined ? undefined : [...o.people, 'unknown'], 'word | quoted'),
+    camera: () => literals('camera', o.cameras, 'word | quoted'),
+    room: () => literals('room', o.rooms, 'word | quoted'),
     phrase: () => (spanArgs.includes('phrase') ? 'span' : 'quoted'),
     day: () => 'date',
     time: () => (o.literalTimes === false ? '' : 'isotime'),
     number: (_t, schema) => boundedNumber(unwrap(schema) as z.ZodNumber),
     enum: (_t, s) => alt((unwrap(s) as z.ZodEnum).options.map((v) => lit(renderValue(String(v))))),
     activity: () => '[a-z] [a-z_]{0,31}',
-    topic: () => literals(o.hubTopics, 'word | quoted'),
+    topic: () => literals('topic', o.hubTopics, 'word | quoted'),
     text: (_t, _s, arg) => `${lit(QUESTION_PLACEHOLDER)} | ${spanArgs.includes(arg) ? 'span' : 'quoted'}`,
     any: () => 'word | quoted | number',
   };
@@ -175,6 +230,8 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
   );
   // Argument value rules (position-independent part).
   const onlyRefs = new Set<string>();
+  const ruleOfBody = new Map<string, string>();
+  const sameAs = new Map<string, string>();
   for (const t of tools) {
     for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
       const cls = argClass(t, arg);
@@ -185,77 +242,89 @@ export function planTextGrammar(o: PlanTextGrammarOptions = {}): string {
       const value = valueOf[cls](t, schema, arg);
       const branches = [...ph, ...(value === '' ? [] : [value])];
       const name = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
+      const body = branches.join(' | ');
       // no literal form and no placeholder of this request fits: only a reference can fill the argument
       if (branches.length === 0) onlyRefs.add(name);
-      else rule(name, branches.join(' | '));
+      else if (ruleOfBody.has(body)) sameAs.set(name, ruleOfBody.get(body)!);
+      else {
+        // arguments that take the same values (every start, every person…) share one rule
+        ruleOfBody.set(body, name);
+        rule(name, body);
+      }
     }
   }
 
-  const nodeRules: string[] = [];
-  const line = o.earlierKinds;
-  // One line: the references each argument may make (earlier nodes of fitting kinds), as alternatives.
-  const fitting = (kinds: readonly OutputKind[]): string =>
-    alt((line ?? []).flatMap((kind, j) => (kinds.includes(kind) ? [lit(`#${j}`)] : [])));
-  for (let k = line === undefined ? 0 : line.length; k < (line === undefined ? maxNodes : Math.min(line.length + 1, maxNodes)); k++) {
-    if (k > 0) rule(`ref${k}`, k === 1 ? '"#0"' : `"#" [0-${k - 1}]`);
-    const branches: string[] = [];
-    for (const t of tools) {
-      const parts: string[] = [lit(t.name)];
-      let possible = true;
-      for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
-        const optional = schema instanceof z.ZodOptional;
-        const spec = t.refs[arg];
-        const valueRule = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
-        let value: string;
-        const refs = line === undefined || spec === undefined ? `ref${k}` : fitting(spec.kinds);
-        if (refs === '' && spec !== undefined && k > 0) {
-          // no earlier node fits: the argument is a literal value, an empty list, or left out
-          if (spec.many === true) value = '"[]"';
-          else if (spec.only === true || onlyRefs.has(valueRule)) {
-            possible = possible && optional;
-            continue;
-          } else value = valueRule;
-          const part = `${lit(` ${arg}=`)} ${value}`;
-          parts.push(optional ? `(${part})?` : part);
-          continue;
-        }
-        if (onlyRefs.has(valueRule) && (spec === undefined || k === 0)) {
-          possible = possible && optional;
-          continue;
-        }
-        if (spec === undefined) value = valueRule;
-        else if (k === 0) {
-          if (spec.only === true) {
+  const shared = [...rules];
+  return linesGrammar;
+  function linesGrammar(line: readonly OutputKind[] | undefined): string {
+    const rules = [...shared];
+    const rule = (name: string, body: string): void => {
+      rules.push(`${name} ::= ${body}`);
+    };
+    const nodeRules: string[] = [];
+    // One line: the references each argument may make (earlier nodes of fitting kinds), as alternatives.
+    const fitting = (kinds: readonly OutputKind[]): string =>
+      alt((line ?? []).flatMap((kind, j) => (kinds.includes(kind) ? [lit(`#${j}`)] : [])));
+    for (let k = line === undefined ? 0 : line.length; k < (line === undefined ? maxNodes : Math.min(line.length + 1, maxNodes)); k++) {
+      if (k > 0) rule(`ref${k}`, k === 1 ? '"#0"' : `"#" [0-${k - 1}]`);
+      const branches: string[] = [];
+      for (const t of tools) {
+        const parts: string[] = [lit(t.name)];
+        let possible = true;
+        for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
+          const optional = schema instanceof z.ZodOptional;
+          const spec = t.refs[arg];
+          const ownRule = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
+          const valueRule = sameAs.get(ownRule) ?? ownRule;
+          let value: string;
+          const refs = line === undefined || spec === undefined ? `ref${k}` : fitting(spec.kinds);
+          if (refs === '' && spec !== undefined && k > 0) {
+            // no earlier node fits: the argument is a literal value, an empty list, or left out
             if (spec.many === true) value = '"[]"';
-            else {
+            else if (spec.only === true || onlyRefs.has(valueRule)) {
               possible = possible && optional;
               continue;
-            }
-          } else value = valueRule;
-        } else if (spec.many === true) value = `"[" (${refs} ("," ${refs}){0,7})? "]"`;
-        else value = spec.only === true || onlyRefs.has(valueRule) ? refs : `(${refs} | ${valueRule})`;
-        const part = `${lit(` ${arg}=`)} ${value}`;
-        parts.push(optional ? `(${part})?` : part);
+            } else value = valueRule;
+            const part = `${lit(` ${arg}=`)} ${value}`;
+            parts.push(optional ? `(${part})?` : part);
+            continue;
+          }
+          if (onlyRefs.has(valueRule) && (spec === undefined || k === 0)) {
+            possible = possible && optional;
+            continue;
+          }
+          if (spec === undefined) value = valueRule;
+          else if (k === 0) {
+            if (spec.only === true) {
+              if (spec.many === true) value = '"[]"';
+              else {
+                possible = possible && optional;
+                continue;
+              }
+            } else value = valueRule;
+          } else if (spec.many === true) value = `"[" (${refs} ("," ${refs}){0,7})? "]"`;
+          else value = spec.only === true || onlyRefs.has(valueRule) ? refs : `(${refs} | ${valueRule})`;
+          const part = `${lit(` ${arg}=`)} ${value}`;
+          parts.push(optional ? `(${part})?` : part);
+        }
+        if (!possible) continue;
+        const name = `n${k}-${t.name.replace(/_/g, '-')}`;
+        rule(name, parts.join(' '));
+        branches.push(name);
       }
-      if (!possible) continue;
-      const name = `n${k}-${t.name.replace(/_/g, '-')}`;
-      rule(name, parts.join(' '));
-      branches.push(name);
+      rule(`node${k}`, `(${branches.join(' | ')}) "\\n"`);
+      nodeRules.push(`node${k}`);
     }
-    rule(`node${k}`, `(${branches.join(' | ')}) "\\n"`);
-    nodeRules.push(`node${k}`);
-  }
-  const end = lit(`${END_MARKER}\n`);
-  if (line !== undefined) {
-    const k = line.length;
-    // the answer closes a plan: nothing comes after compose_answer
-    const closed = k >= maxNodes || line.includes('answer');
-    rules.unshift(closed ? `root ::= ${end}` : k === 0 ? `root ::= node0` : `root ::= node${k} | ${end}`);
+    const end = lit(`${END_MARKER}\n`);
+    if (line !== undefined) {
+      const k = line.length;
+      rules.unshift(planClosed(line, maxNodes) ? `root ::= ${end}` : k === 0 ? `root ::= node0` : `root ::= node${k} | ${end}`);
+      return `${rules.join('\n')}\n`;
+    }
+    // root ::= node0 (end | node1 (end | node2 (…)))
+    let tail = end;
+    for (let k = maxNodes - 1; k >= 1; k--) tail = `(${end} | node${k} ${tail})`;
+    rules.unshift(`root ::= node0 ${tail}`);
     return `${rules.join('\n')}\n`;
   }
-  // root ::= node0 (end | node1 (end | node2 (…)))
-  let tail = end;
-  for (let k = maxNodes - 1; k >= 1; k--) tail = `(${end} | node${k} ${tail})`;
-  rules.unshift(`root ::= node0 ${tail}`);
-  return `${rules.join('\n')}\n`;
 }

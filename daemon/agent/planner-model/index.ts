@@ -7,4 +7,4 @@
  */
 export { buildModelPrompt, placeholdersOf, type ModelPromptInput } from './prompt.js';
 export { formatPlanText, parsePlanText, renderValue, samePlan, END_MARKER } from './plan-text.js';
-export { planTextGrammar, type PlanTextGrammarOptions } from './grammar.js';
+export { planClosed, planTextGrammar, planTextGrammars, type PlanTextGrammarOptions } from './grammar.js';

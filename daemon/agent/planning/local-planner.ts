@@ -22,7 +22,7 @@ import {
   type Planner,
   type TaskNode,
 } from '../catalog/index.js';
-import { END_MARKER, planTextGrammar } from '../planner-model/index.js';
+import { END_MARKER, planClosed, planTextGrammars } from '../planner-model/index.js';
 import {
   marginConfidence,
   modelGrammarOptions,
@@ -788,10 +788,12 @@ export class LocalPlanner implements Planner {
     const model = this.model!;
     const turn = modelTurn(req);
     const people = this.applied?.people ?? this.options.people;
-    const base = modelGrammarOptions(req, turn, this.options.maxNodes ?? 6);
+    const maxNodes = this.options.maxNodes ?? 6;
+    const base = modelGrammarOptions(req, turn, maxNodes);
     const options = people === undefined ? base : { ...base, people: [...(base.people ?? []), ...Object.keys(people)] };
     const prompt = [model.tokens.bos ?? (1 as Token), ...model.tokenize(turn.prompt)];
     const groundMs = performance.now() - t0;
+    const lineGrammar = planTextGrammars(options);
     // Line by line, each under a grammar that knows the tools already chosen: a reference can only name an
     // earlier node whose output its argument takes.
     let tokens = prompt;
@@ -803,8 +805,13 @@ export class LocalPlanner implements Planner {
     let firstTokenMs: number | null = null;
     let promptEvaluated: number | null = null;
     for (;;) {
+      // A closed plan's grammar admits only the end marker: written, not generated (a choice-free line).
+      if (planClosed(kinds, maxNodes)) {
+        text += `${END_MARKER}\n`;
+        break;
+      }
       const remaining = Math.max(1, this.options.maxTokens - generated);
-      const grammar = await this.textGrammar(planTextGrammar({ ...options, earlierKinds: kinds }));
+      const grammar = await this.textGrammar(lineGrammar(kinds));
       const g = await this.generate(tokens, grammar, remaining, signal, 'plan-line');
       promptEvaluated ??= g.stats.evaluated;
       if (firstTokenMs === null && g.stats.firstTokenMs !== null) firstTokenMs = performance.now() - t0 - g.stats.ms + g.stats.firstTokenMs;

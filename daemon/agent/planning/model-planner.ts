@@ -87,6 +87,8 @@ export function groundingContextFor(req: Pick<PlanRequest, 'household' | 'now' |
 export function requestMentions(req: Pick<PlanRequest, 'household' | 'now' | 'timezone' | 'question' | 'history'>): {
   question: Delexicalised;
   all: Mention[];
+  /** Each turn's question as detected, the conversation's first to this one's. */
+  turns: Delexicalised[];
 } {
   const questions = [...(req.history ?? []).map((t) => t.question), req.question];
   const key = `${req.now}\u0001${req.timezone}\u0001${questions.join('\u0001')}`;
@@ -94,18 +96,19 @@ export function requestMentions(req: Pick<PlanRequest, 'household' | 'now' | 'ti
   if (hit !== undefined && hit.key === key) return hit.value;
   const ctx = groundingContextFor(req);
   let all: Mention[] = [];
-  let question: Delexicalised = { text: req.question, mentions: [] };
+  const turns: Delexicalised[] = [];
   for (const q of questions) {
-    question = detectMentions(q, ctx, { continueFrom: all });
-    all = [...all, ...question.mentions];
+    const d = detectMentions(q, ctx, { continueFrom: all });
+    turns.push(d);
+    all = [...all, ...d.mentions];
   }
-  const value = { question, all };
+  const value = { question: turns[turns.length - 1]!, all, turns };
   lastMentions.set(req.household, { key, value });
   return value;
 }
 
 /** requestMentions' memo: one entry per household object (requests of one ask share theirs). */
-const lastMentions = new WeakMap<object, { key: string; value: { question: Delexicalised; all: Mention[] } }>();
+const lastMentions = new WeakMap<object, { key: string; value: ReturnType<typeof requestMentions> }>();
 
 /**
  * The model's prompt for a request: mentions are detected turn by turn
@@ -113,16 +116,9 @@ const lastMentions = new WeakMap<object, { key: string; value: { question: Delex
  * the previous turn's question and plan are carried delexicalised, exactly as
  * the corpus renders a turn (bench/corpus/render.ts).
  */
-export function modelTurn(req: PlanSampleContext & { question: string }, ctx: GroundingContext = groundingContextFor(req)): ModelTurn {
+export function modelTurn(req: PlanSampleContext & { question: string }): ModelTurn {
   const history = req.history ?? [];
-  let known: Mention[] = [];
-  const detected: Delexicalised[] = [];
-  for (const q of [...history.map((t) => t.question), req.question]) {
-    const d = detectMentions(q, ctx, { continueFrom: known });
-    detected.push(d);
-    known = [...known, ...d.mentions];
-  }
-  const question = detected[detected.length - 1]!;
+  const { question, all: known, turns: detected } = requestMentions(req);
   // the model reads English: a question in another language as its word-by-word English gloss
   const input: ModelPromptInput = { question: { ...question, text: englishGloss(question.text) }, now: req.now, timezone: req.timezone };
   const last = history[history.length - 1];
