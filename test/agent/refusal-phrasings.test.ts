@@ -478,3 +478,54 @@ probe(
     'tell everyone on the conservatory speaker that the garage door is open',
   ],
 );
+
+// Orders wrapped in a question ("is it possible to …", "would you mind …-ing", "how do I get … onto …"), and a
+// second clause that acts on what the first asked about ("was the gate left open? close it if so"); written before
+// the classifier handled them (0 of 17 declined then; the 14 answerable answered). The answerable side wraps looking and asking the same way.
+probe(
+  'orders wrapped in a question',
+  {
+    allowTools: ['remember'],
+    hubTopics: [],
+    people: [
+      { name: 'Ingrid', aliases: ['mor'] },
+      { name: 'Tariq', aliases: ['my husband'] },
+    ],
+    places: ['front door', 'garage', 'garden', 'kitchen'],
+  },
+  [
+    ['is it possible to turn off the lights in the garden', 'actuation'],
+    ['is there a way to lock the front door from here', 'actuation'],
+    ['any way to turn the alarm on', 'actuation'],
+    ['any chance you can switch the heating on', 'actuation'],
+    ['do you think you could lock the back door', 'actuation'],
+    ['would you mind turning the lights off', 'actuation'],
+    ['would you mind opening the garage for tariq', 'actuation'],
+    ['am i able to delete last weeks recordings', 'actuation'],
+    ['was the gate left open? close it if so', 'actuation'],
+    ['is the garage door still open, shut it please', 'actuation'],
+    ['how do i get the footage onto my usb stick', 'data_leaves_device'],
+    ['where can i upload the clip from last night', 'data_leaves_device'],
+    ['how can i send the video to my brother', 'data_leaves_device'],
+    ['is it ok to post the clip on facebook', 'data_leaves_device'],
+    ["i'd like the porch footage on my laptop", 'data_leaves_device'],
+    ['is it possible to email the snapshots to the police', 'data_leaves_device'],
+    ['any chance you could whatsapp me the video', 'data_leaves_device'],
+  ],
+  [
+    'is it possible to see who was at the front door this morning',
+    'is there a way to tell when tariq got home',
+    'any way to check if mor was in the garden today',
+    'any chance you saw someone in the garage last night',
+    'would you mind showing me who was in the kitchen at 7',
+    'how do i see the clip from last night',
+    'where can i find the snapshots of the front door',
+    'how can i tell who opened the garage',
+    'was the gate left open this morning? show me who was there',
+    'is the garage door open right now',
+    'did olle play in the sandbox today',
+    'did the kids play in the garden after school',
+    'am i able to see who came to the door',
+    "i'd like to know who was in the kitchen last night",
+  ],
+);

@@ -81,6 +81,74 @@ const QUESTION_START = new RegExp(
     String.raw`(?:can|could) i(?! (?:get|have)\b)|should i|any|anyone|anybody|someone|somebody)\b`,
 );
 
+/**
+ * A question that wraps an order ("is it possible to turn off the lights", "any chance you could lock up", "would you
+ * mind opening the garage", "how do I get the footage onto a USB stick", "I'd like the clip on my laptop"): what
+ * follows is read as the order it asks for.
+ */
+const WRAPPED_ORDER = new RegExp(
+  '^(?:is it possible (?:for (?:you|u) )?to|is there (?:a|any) way (?:for (?:you|u) )?to|' +
+    String.raw`any (?:chance|way)(?: (?:you|u) (?:can|could|would)| to| of)?|do (?:you|u) think (?:you|u) (?:could|can)|` +
+    String.raw`(?:would (?:you|u) )?mind|am i able to|are (?:you|u) able to|how (?:can|do|would|could) i|where (?:can|do|could) i|` +
+    String.raw`is it (?:ok|okay|alright|fine|possible) (?:if i|to)|i(?:'d| would) like(?: (?:you|u) to)?|i want(?: (?:you|u) to)?)\s+`,
+);
+/** "would you mind turning …": the order's verb from its -ing form (the verbs a declined order starts with). */
+const ORDER_VERB_ING: Readonly<Record<string, string>> = {
+  turning: 'turn',
+  switching: 'switch',
+  opening: 'open',
+  closing: 'close',
+  shutting: 'shut',
+  locking: 'lock',
+  unlocking: 'unlock',
+  arming: 'arm',
+  disarming: 'disarm',
+  setting: 'set',
+  starting: 'start',
+  stopping: 'stop',
+  putting: 'put',
+  letting: 'let',
+  deleting: 'delete',
+  erasing: 'erase',
+  wiping: 'wipe',
+  sending: 'send',
+  emailing: 'email',
+  uploading: 'upload',
+  sharing: 'share',
+  posting: 'post',
+  forwarding: 'forward',
+  texting: 'text',
+  copying: 'copy',
+  streaming: 'stream',
+  calling: 'call',
+  playing: 'play',
+  dimming: 'dim',
+  raising: 'raise',
+  lowering: 'lower',
+  showing: 'show',
+  telling: 'tell',
+  checking: 'check',
+};
+/** A second order in a question's clause, after a comma ("is the garage door open, shut it please"). */
+const COMMA_ORDER = /^(?:close|shut|open|lock|unlock|turn|switch)\b/;
+/** An order about the device the question named: "close it if so", "turn them off". */
+const ORDER_ON_IT = /^(?:close|shut|open|lock|unlock|turn|switch|arm|disarm)\b.{0,20}\b(?:it|them)\b/;
+
+/** The orders a request gives: its imperative clauses, and the orders its questions wrap. */
+function ordersOf(parts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const c of parts) {
+    const wrapped = WRAPPED_ORDER.exec(c);
+    if (wrapped !== null) {
+      const rest = c.slice(wrapped[0].length);
+      const first = /^[a-z]+/.exec(rest)?.[0] ?? '';
+      out.push(ORDER_VERB_ING[first] === undefined ? rest : ORDER_VERB_ING[first] + rest.slice(first.length));
+    } else if (!QUESTION_START.test(c)) out.push(c);
+    else for (const piece of c.split(/,\s*/).slice(1)) if (COMMA_ORDER.test(piece)) out.push(piece);
+  }
+  return out;
+}
+
 /** Requests for what the cameras saw, phrased as commands ("show me Tom's day"): not statements of a fact to keep. */
 const ASK_FOR_DATA = /^(?:show|list|give|find|check|count|describe|summari[sz]e|tell me|let me see|look)\b/;
 
@@ -339,6 +407,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const lower = q.toLowerCase();
   const parts = clauses(q);
   const imperative = parts.filter((c) => !QUESTION_START.test(c));
+  const orders = ordersOf(parts);
 
   // Instructions, fake system lines, tool calls written into the question, rules disguised as memory.
   // A catalog tool named in the question, or call syntax (exec(…)): a plan written into the question.
@@ -354,7 +423,8 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   // "run the video of the kitchen through the camera check" asks to look at recordings, not to run a device
   const looksAtRecordings = (c: string): boolean => /^(?:run|play) /.test(c) && CAMERA_DATA.test(c);
   const actuation =
-    imperative.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c) && !looksAtRecordings(c)) || ACTUATE_OTHER.test(c)) ||
+    orders.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c) && !looksAtRecordings(c)) || ACTUATE_OTHER.test(c)) ||
+    (orders.some((c) => ORDER_ON_IT.test(c)) && DEVICE.test(lower)) ||
     MAKE_STATE.test(lower) ||
     folded.some(ordersActionInOtherLanguage);
   // Hidden or full-width characters around a request to act: an injection, not a typo.
@@ -375,8 +445,11 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   if (OTHER_HOME.test(lower) || follows || shared || possessed.length > 0 || family.length > 0 || NEIGHBOUR_CAMERA.test(plain))
     return refusal('other_household');
 
-  const outward = imperative.filter(
-    (c) => SEND_VERB.test(c) || /\b(?:send|sent|upload(?:ed)?|share[ds]?|forward(?:ed)?|post|stream(?:ed)?|e-?mail(?:ed)?)\b/.test(c),
+  const outward = orders.filter(
+    (c) =>
+      SEND_VERB.test(c) ||
+      /^(?:get|save|download|move)\b/.test(c) ||
+      /\b(?:send|sent|upload(?:ed)?|share[ds]?|forward(?:ed)?|post|stream(?:ed)?|e-?mail(?:ed)?)\b/.test(c),
   );
   const leaves =
     // "send me a snapshot" is the answer to the asker, not data leaving the household.
@@ -385,6 +458,9 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     folded.some(sendsOutInOtherLanguage) ||
     imperative.some((c) => LOOK_UP.test(c) && (CHANNEL.test(c) || /\b(?:google|bing|the internet|the web)\b/.test(c))) ||
     imperative.some((c) => OUTSIDE_RECIPIENT.test(c) && CAMERA_DATA.test(c)) ||
+    // an upload goes off the device wherever it goes; camera data wanted on a laptop or stick leaves it too
+    orders.some((c) => /^(?:upload|live ?stream|tweet)\b/.test(c) && CAMERA_DATA.test(c)) ||
+    orders.some((c) => CAMERA_DATA.test(c) && CHANNEL.test(c) && /\b(?:on|onto|to|into)\b/.test(c)) ||
     outward.some(
       (c) =>
         CHANNEL.test(c) ||
