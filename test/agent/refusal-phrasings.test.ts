@@ -481,7 +481,8 @@ probe(
 
 // Orders wrapped in a question ("is it possible to …", "would you mind …-ing", "how do I get … onto …"), and a
 // second clause that acts on what the first asked about ("was the gate left open? close it if so"); written before
-// the classifier handled them (0 of 17 declined then; the 14 answerable answered). The answerable side wraps looking and asking the same way.
+// the classifier handled them (0 of 17 declined then; the 14 answerable answered). The answerable side wraps
+// looking and asking the same way.
 probe(
   'orders wrapped in a question',
   {
