@@ -172,3 +172,36 @@ async function validPlans(t: Test, modelPath: string): Promise<void> {
   t.same(a.plan, b.plan, 'temperature 0 is deterministic');
   t.ok(parsePlanText('resolve_time phrase="x"\nend\n').task_nodes.length === 1);
 }
+
+t.test(
+  'shipped planner model: a question the refusal check let through is answered from data, not declined',
+  { skip: existsSync(SHIPPED) ? false : `${SHIPPED} is missing` },
+  async (t) => {
+    const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
+    t.teardown(() => llama.dispose());
+    const p = new LocalPlanner({
+      llama,
+      modelPath: SHIPPED,
+      threads: 1,
+      contextSize: 1024,
+      gpuLayers: 0,
+      maxTokens: 160,
+      temperature: 0,
+      timeoutMs: 30_000,
+      fewShots: 0,
+    });
+    t.teardown(() => p.dispose());
+    // the model learnt "play some music" → decline; these ask about the household
+    for (const q of [
+      'did lene play the piano in the living room',
+      'did mats play football in the garage',
+      'was jonas playing music in the kitchen',
+    ]) {
+      const r = await p.plan(modelRequest(q));
+      t.ok(
+        r.plan.task_nodes.some((n) => n.task !== 'compose_answer'),
+        `${q}: ${r.plan.task_nodes.map((n) => n.task).join(' → ')}`,
+      );
+    }
+  },
+);

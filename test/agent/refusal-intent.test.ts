@@ -1,6 +1,7 @@
 import t from 'tap';
 import { validatePlan } from '../../daemon/agent/index.js';
 import { classifyRequest, PlanningPipeline, requestedSideEffects, requestIssues } from '../../daemon/agent/planning/index.js';
+import { onlyAsks } from '../../daemon/agent/planning/refusal.js';
 
 /** Issue #18 items 4 and 5 in a household of our own (the Doyles: Siobhan, Cian "the lad", Nana Peg). */
 const CTX = {
@@ -176,4 +177,17 @@ t.test('camera data sent to someone by name leaves the device', async (t) => {
     'send the board a snapshot',
   ])
     t.equal(classifyRequest(q, CTX), null, q);
+});
+
+t.test('onlyAsks: every clause a question, no order given or wrapped', async (t) => {
+  for (const q of ['did olle play in the sandbox today', 'who was at the door? was it tom', 'is the garage door open right now'])
+    t.ok(onlyAsks(q), q);
+  for (const q of [
+    'play some jazz',
+    'was the gate left open? close it if so',
+    'is it possible to turn off the lights',
+    'who was at the door, and send me the clip',
+    'show me the porch',
+  ])
+    t.notOk(onlyAsks(q), q);
 });

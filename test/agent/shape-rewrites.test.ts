@@ -1,6 +1,14 @@
 import t from 'tap';
 import type { PlanRequest, TaskPlan } from '../../daemon/agent/index.js';
-import { durationAsAsked, liveActivity, personAtPlace, presenceAsAsked, withEvidence } from '../../daemon/agent/planning/question-shape.js';
+import {
+  durationAsAsked,
+  everyPersonAsked,
+  everyPlaceAsked,
+  liveActivity,
+  personAtPlace,
+  presenceAsAsked,
+  withEvidence,
+} from '../../daemon/agent/planning/question-shape.js';
 import { planOfNodes } from '../../daemon/agent/planning/steps.js';
 
 // Plans the planner model writes, rewritten to the shape the request asks for (phrasings of this test's own).
@@ -189,4 +197,41 @@ t.test('a live question about an activity reads it from the frames', async (t) =
   t.same(read.task_nodes[3]!.arguments, { frames: '<node-1>' });
   t.same((read.task_nodes[4]!.arguments as Record<string, unknown>).inputs, ['<node-2>', '<node-3>']);
   t.equal(liveActivity(live, { question: 'is Ines in the kitchen right now?' }), live, 'no activity named');
+});
+
+const family = {
+  ...household,
+  people: [
+    { name: 'Ines', aliases: [] },
+    { name: 'Bruno', aliases: ['my son'] },
+  ],
+};
+const familyRequest = (question: string): PlanRequest => ({ ...request(question), household: family });
+
+t.test('every person the question names is in the plan: one node per person', async (t) => {
+  const first = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' } });
+  const both = everyPersonAsked(first, familyRequest('was Ines in the kitchen with my son this morning'));
+  t.same(tools(both), ['resolve_time', 'query_events', 'query_events', 'compose_answer']);
+  t.same(both.task_nodes[2]!.arguments, { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Bruno' });
+  t.same((both.task_nodes[3]!.arguments as Record<string, unknown>).inputs, ['<node-1>', '<node-2>']);
+  t.equal(everyPersonAsked(first, familyRequest('was Ines in the kitchen this morning')), first, 'one person: as written');
+  t.equal(everyPersonAsked(both, familyRequest('was Ines in the kitchen with Bruno')), both, 'both already there');
+  const seen = one({ task: 'last_seen', arguments: { person: 'Ines' } });
+  t.equal(everyPersonAsked(seen, familyRequest('when did Ines last see Bruno')), seen, 'not a tool that filters events');
+});
+
+t.test('every place the question names is in the plan: one node per place', async (t) => {
+  const kitchen = one({ task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } });
+  const rooms = everyPlaceAsked(kitchen, request('who was in the kitchen or at the front door this morning'));
+  t.same(tools(rooms), ['resolve_time', 'who_was_where', 'who_was_where', 'compose_answer']);
+  t.same(rooms.task_nodes[2]!.arguments, { start: '<node-0>', end: '<node-0>', room: 'front door' });
+  const porch = one({ task: 'count_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch', identity: 'Ines' } });
+  const cams = everyPlaceAsked(porch, request('was Ines at the front door or in the kitchen this morning'));
+  t.same(cams.task_nodes[2]!.arguments, { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' });
+  t.equal(
+    everyPlaceAsked(porch, request('was Ines at the front door or in the garden this morning')),
+    porch,
+    'a place of two cameras cannot be one camera argument: as written',
+  );
+  t.equal(everyPlaceAsked(kitchen, request('who was in the kitchen this morning')), kitchen, 'one place: as written');
 });

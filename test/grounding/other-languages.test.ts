@@ -112,3 +112,26 @@ t.test("a camera id's core and English synonyms of a room name the place; a plac
   t.equal(place('who was in the lounge'), 'room:living room');
   t.equal(place('who was in the family room'), 'room:family room', 'not the living room, whose synonym it also is');
 });
+
+t.test('an entrance is the front door (and the door), a corridor the hall, an entryway the hallway', async (t) => {
+  const home: GroundingContext = {
+    ...ctx,
+    cameras: [
+      { id: 'entre', room: 'entrance' },
+      { id: 'corridor', room: 'corridor' },
+      { id: 'den_cam', room: 'family room' },
+    ],
+    rooms: [{ name: 'entrance' }, { name: 'corridor' }, { name: 'family room' }],
+  };
+  const rooms = (q: string, h: GroundingContext = home): string =>
+    detectMentions(q, h)
+      .mentions.flatMap((m) => (m.resolved?.kind === 'room' ? [m.resolved.room] : m.resolved?.kind === 'camera' ? [m.resolved.camera] : []))
+      .join(',');
+  t.equal(rooms('anyone by the front door this morning?'), 'entrance');
+  t.equal(rooms('whos at the door right now'), 'entrance');
+  t.equal(rooms('anyone in the hall last night'), 'corridor');
+  t.equal(rooms('who was in the tv room'), 'family room');
+  const entryway: GroundingContext = { ...ctx, cameras: [{ id: 'entrada_cam', room: 'entryway' }], rooms: [{ name: 'entryway' }] };
+  t.equal(rooms('who came in through the entrance', entryway), 'entryway');
+  t.equal(rooms('who was in the hallway around noon', entryway), 'entryway');
+});

@@ -147,3 +147,12 @@ t.test("a household's lists are one rule each, and the line grammars are the one
   t.ok(g.accepts(`last_seen person=${name}\n`), 'a name through the shared rule');
   t.ok(planClosed(['time_range', 'answer'], 6) && planClosed(Array(6).fill('events'), 6) && !planClosed(['time_range'], 6));
 });
+
+t.test('decline: false leaves out the plan that is the answer alone', async (t) => {
+  const refusal = 'compose_answer question=<question> inputs=[]\nend\n';
+  t.ok(new Gbnf(planTextGrammar()).accepts(refusal), 'by default a plan may decline');
+  const g = new Gbnf(planTextGrammar({ decline: false }));
+  t.notOk(g.accepts(refusal));
+  t.ok(g.accepts('resolve_time phrase=<time-1>\ncompose_answer question=<question> inputs=[#0]\nend\n'), 'the answer after data');
+  t.notMatch(planTextGrammars({ decline: false })([]), /n0-compose-answer/);
+});

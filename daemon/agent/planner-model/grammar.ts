@@ -19,6 +19,11 @@ import { END_MARKER, renderValue } from './plan-text.js';
 export interface PlanTextGrammarOptions {
   /** Most nodes (1–10). Default 8. */
   maxNodes?: number;
+  /**
+   * Whether the plan may be the answer alone (how a plan declines). Default true; the planner says false for a request
+   * that only asks, once the refusal check let it through: a question about the household is answered from data.
+   */
+  decline?: boolean;
   /** Placeholders of this request (`<person-1>`, `<time-1>`…). Default: any of each kind numbered 1–9. */
   placeholders?: readonly string[];
   /** Canonical person names an argument may name literally (besides "unknown"). Default: any word. */
@@ -269,6 +274,8 @@ export function planTextGrammars(o: Omit<PlanTextGrammarOptions, 'earlierKinds'>
       if (k > 0) rule(`ref${k}`, k === 1 ? '"#0"' : `"#" [0-${k - 1}]`);
       const branches: string[] = [];
       for (const t of tools) {
+        // a plan that is the answer alone declines the request
+        if (k === 0 && t.kind === 'answer' && o.decline === false) continue;
         const parts: string[] = [lit(t.name)];
         let possible = true;
         for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {

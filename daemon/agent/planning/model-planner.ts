@@ -19,7 +19,7 @@ import {
 } from '../planner-model/index.js';
 import { HomeSightError } from '../../system/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from './free-text.js';
-import { requestedSideEffects } from './refusal.js';
+import { onlyAsks, requestedSideEffects } from './refusal.js';
 import { dropNodes, dropRepeatedNodes, planOfNodes } from './steps.js';
 import { resolveTimePhrase } from './time.js';
 
@@ -212,6 +212,9 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
   const asked: readonly string[] = requestedSideEffects(req.question);
   return {
     maxNodes,
+    // A question the refusal check let through is not declined by the model (it learnt "play some music" → decline;
+    // "did Olle play in the sandbox?" is a question about the household).
+    decline: !onlyAsks(req.question),
     // A group stands for its member placeholders (or for nobody in particular): no plan argument is a group itself,
     // and relexicalised it would name no one in the household.
     placeholders: placeholdersIn(turn.mentions).filter((p) => !p.startsWith('<group-')),

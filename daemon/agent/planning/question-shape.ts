@@ -228,10 +228,20 @@ export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
  * The planner model's plan in the shape the request asks for: a statement to keep is a memory write, a bare post that
  * post, one person at one place one node, the evidence asked to see the kind asked for,
  * a place and nobody in particular the presence list or the events as asked, a duration summed as the corpus sums it,
- * a live question about an activity reads it from the frames.
+ * every person and every place asked about in the plan, a live question about an activity reads it from the frames.
  */
 export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
-  const steps = [asMemoryWrite, asHubPost, personAtPlace, withEvidence, presenceAsAsked, durationAsAsked, liveActivity];
+  const steps = [
+    asMemoryWrite,
+    asHubPost,
+    personAtPlace,
+    withEvidence,
+    presenceAsAsked,
+    durationAsAsked,
+    everyPersonAsked,
+    everyPlaceAsked,
+    liveActivity,
+  ];
   return steps.reduce((p, step) => step(p, req), plan);
 }
 
@@ -275,6 +285,94 @@ export function personAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   );
   const nodes = dropNodes(merged, new Set([data[placeNode]!]));
   return nodes.length === merged.length ? plan : planOfNodes(nodes);
+}
+
+/** The answer's inputs the plan may have (compose_answer takes at most four, the sets' convention). */
+const MAX_ANSWER_INPUTS = 4;
+
+/**
+ * A data node for each value the question asks about that the plan left out, copied from the node that has one of
+ * the others: `values` are the question's (each a list of the argument values that stand for it), `swap` gives the
+ * copy's arguments for a missing value, or null where the node cannot take it.
+ */
+function everyValueAsked(
+  plan: TaskPlan,
+  values: ReadonlyArray<readonly string[]>,
+  has: (a: Record<string, unknown>) => string | null,
+  swap: (a: Record<string, unknown>, value: readonly string[]) => Record<string, unknown> | null,
+): TaskPlan {
+  const nodes = plan.task_nodes;
+  const answer = nodes[nodes.length - 1];
+  if (values.length < 2 || answer?.task !== 'compose_answer') return plan;
+  const data = dataNodes(plan);
+  const covered = new Set(data.flatMap((i) => has(namedArguments(nodes[i]!)) ?? []));
+  const missing = values.filter((v) => !v.some((x) => covered.has(x)));
+  const template = data.findLast((i) => {
+    const v = has(namedArguments(nodes[i]!));
+    return v !== null && values.some((w) => w.includes(v)) && FILTER_TOOLS.has(nodes[i]!.task);
+  });
+  if (missing.length === 0 || missing.length === values.length || template === undefined) return plan;
+  const inputs = namedArguments(answer).inputs;
+  if ((Array.isArray(inputs) ? inputs.length : 0) + missing.length > MAX_ANSWER_INPUTS) return plan;
+  let out: TaskPlan['task_nodes'] = [...nodes];
+  for (const v of missing) {
+    const args = swap(namedArguments(nodes[template]!), v);
+    if (args === null) return plan;
+    out = beforeAnswer(out, { task: nodes[template]!.task, arguments: args });
+  }
+  return planOfNodes(out);
+}
+
+/** The people the question names one by one (a group's members are its own plan's business). */
+function peopleNamed(req: PlanRequest): string[][] {
+  const mentions = requestMentions(req).question.mentions;
+  const out: string[][] = [];
+  for (const m of mentions) {
+    const r = m.resolved;
+    if (r?.kind === 'person' && r.people.length === 1 && !out.some((v) => v[0] === r.people[0])) out.push([r.people[0]!]);
+  }
+  return out;
+}
+
+/**
+ * Every person the question names is in the plan: "was the sitter in the family room with Ada" filters the events of
+ * both (one node per person, as the sets plan named people); the small model writes the first and drops the other.
+ */
+export function everyPersonAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if (requestMentions(req).question.mentions.some((m) => m.kind === 'group')) return plan;
+  const person = (a: Record<string, unknown>): string | null =>
+    typeof a.identity === 'string' ? a.identity : typeof a.person === 'string' ? a.person : null;
+  return everyValueAsked(plan, peopleNamed(req), person, (a, v) =>
+    typeof a.identity === 'string' ? { ...a, identity: v[0]! } : { ...a, person: v[0]! },
+  );
+}
+
+/**
+ * Every place the question names is in the plan: "was Saga in the garden or the carport" reads both places (one node
+ * per place); the small model writes the first and drops the other. A place stands for its room and its cameras.
+ */
+export function everyPlaceAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const rooms = req.household.cameraRooms ?? {};
+  const places: Array<{ values: string[]; room: string | null; cameras: string[] }> = [];
+  for (const m of requestMentions(req).question.mentions) {
+    const r = m.resolved;
+    const cameras = r?.kind === 'camera' ? [r.camera] : r?.kind === 'room' || r?.kind === 'zone' ? r.cameras : [];
+    if (cameras.length === 0 || places.some((p) => p.cameras.some((c) => cameras.includes(c)))) continue;
+    const room = r?.kind === 'room' ? r.room : cameras.length === 1 ? (rooms[cameras[0]!] ?? null) : null;
+    places.push({ values: [...cameras, ...(room === null ? [] : [room])], room, cameras });
+  }
+  const place = (a: Record<string, unknown>): string | null =>
+    typeof a.camera === 'string' ? a.camera : typeof a.room === 'string' ? a.room : null;
+  return everyValueAsked(
+    plan,
+    places.map((p) => p.values),
+    place,
+    (a, v) => {
+      const p = places.find((x) => x.values === v)!;
+      if (typeof a.room === 'string') return p.room === null ? null : { ...a, room: p.room };
+      return p.cameras.length === 1 ? { ...a, camera: p.cameras[0]! } : null;
+    },
+  );
 }
 
 /**

@@ -491,6 +491,15 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
 }
 
 /**
+ * Whether a request only asks: every clause a question ("did Olle play in the sandbox today?"), no order given or
+ * wrapped. Such a request, once classifyRequest let it through, is answered from the household's data.
+ */
+export function onlyAsks(question: string): boolean {
+  const parts = clauses(normalize(question));
+  return parts.length > 0 && parts.every((c) => QUESTION_START.test(c)) && ordersOf(parts).length === 0;
+}
+
+/**
  * Side-effect tools the request asks for: remember for "remember / note /
  * keep in mind …" and for statements of a name or a habit ("the man with the
  * red van is Mr Doyle", "Nana naps after lunch"), publish_to_hub for "announce
