@@ -66,8 +66,9 @@ const CLOCK_SURE = `(?:\\d{1,2}[:.]\\d{2}${MER}?|\\d{1,2}${MER}|${NUM_WORD}${MER
 /** 24-hour time without a colon, as typed ("1500", "730 pm"): only after a lead word or in a range. */
 const HHMM = '(?:[01]?\\d|2[0-3])[0-5]\\d';
 // "half 12" is British for half past twelve
-const CLOCK_NUMBER =
-  `(?:\\d{1,2}(?:[:.]\\d{2})?(?!\\d)|${HHMM}(?!\\d)|${NUM_WORD}|half past \\d{1,2}|half \\d{1,2}|` + `quarter (?:past|to) \\d{1,2})`;
+// "ten to eight", "20 past 7", "quarter to nine": before the bare number, which would take "10" of "10 to 8"
+const SPOKEN_CLOCK = `(?:(?:5|10|20|25|five|ten|twenty|twenty[- ]five)(?: minutes)?|quarter|half) (?:past|to) (?:\\d{1,2}|${NUM_WORD})`;
+const CLOCK_NUMBER = `(?:${SPOKEN_CLOCK}|\\d{1,2}(?:[:.]\\d{2})?(?!\\d)|${HHMM}(?!\\d)|${NUM_WORD}|half \\d{1,2})`;
 const CLOCK_ANY = `(?:${CLOCK_NUMBER}${MER}?|noon|midday|midnight)`;
 const LEAD = '(?:at|around|about|approximately|approx|roughly|circa|by|since|before|after|until|till|til|near|from)';
 /** Words after a bare number that make it a count, not a clock time ("after 5 minutes", "at 3 cameras"). */
@@ -174,6 +175,8 @@ const PATTERNS: readonly RegExp[] = [
   /(?:on\s+)?\d{4}-\d{2}-\d{2}/g,
   new RegExp(`(?:on\\s+)?(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH}`, 'g'),
   new RegExp(`(?:on\\s+)?${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?(?![\\d:])`, 'g'),
+  // "on the 15th": a day of this month (the ordinal says it is a date)
+  /(?:on\s+)?the\s+\d{1,2}(?:st|nd|rd|th)(?![a-z\d])/g,
   // conversation
   new RegExp(`(?:${word('after')} that|before that|afterwards|at that time|at the same time|around then|back then)`, 'g'),
   // routines, generic words (the household's own phrases are matched first)

@@ -219,3 +219,12 @@ t.test('"after T" at night runs to the end of the night; "N minutes ago" is now 
   t.same(at('after 10', '2026-12-05T20:15:00+00:00'), ['2026-12-05T10:00:00Z', '2026-12-05T20:15:00Z'], 'to the end of the day, up to now');
   t.same(at('20 minutes ago', '2026-12-05T20:15:00+00:00'), ['2026-12-05T19:45:00Z', '2026-12-05T20:05:00Z']);
 });
+
+t.test('"at ten to eight" is 7:50, "around 20 past 7" 7:20; a bare "10 to 8" and "from 10 to 8" stay ranges', async (t) => {
+  const now = '2026-06-11T21:30:00+01:00';
+  t.same(at('at 10 to 8', now), ['2026-06-11T19:20:00+01:00', '2026-06-11T20:20:00+01:00']);
+  t.same(at('at ten to eight', now), ['2026-06-11T19:20:00+01:00', '2026-06-11T20:20:00+01:00']);
+  t.same(at('around 20 past 7', now), ['2026-06-11T18:35:00+01:00', '2026-06-11T20:05:00+01:00']);
+  t.same(at('before twenty-five to six', now), ['2026-06-11T00:00:00+01:00', '2026-06-11T17:35:00+01:00']);
+  t.same(at('from 10 to 8', now), ['2026-06-11T10:00:00+01:00', '2026-06-11T20:00:00+01:00']);
+});

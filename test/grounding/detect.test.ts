@@ -364,3 +364,11 @@ t.test('names with accents match typed without them, umlauts also as ae / oe / u
   const twoSons = { ...ctx, people: [...ctx.people, { name: 'Luc', kinship: ['son'] }] };
   t.same(detectMentions('did the boy go out', twoSons).mentions.map(show), [], 'two sons');
 });
+
+t.test('spoken clock times and "on the 15th" are one time mention each', async (t) => {
+  const times = (q: string): string[] => detectMentions(q, OKAFOR).mentions.flatMap((m) => (m.kind === 'time' ? [m.surface] : []));
+  t.same(times('was anyone in the garage at 10 to 8'), ['at 10 to 8']);
+  t.same(times('who was in the kitchen around quarter to nine'), ['around quarter to nine']);
+  t.same(times('anyone in the garage on the 15th'), ['on the 15th']);
+  t.same(times('who was in the garage from 10 to 8'), ['from 10 to 8']);
+});

@@ -76,11 +76,27 @@ const PART_RE = new RegExp(`^(?:(?:in|during|at|over|around|about) )?(?:the )?(e
  * "half past six" → "6:30", "half 12" (British: half past) → "12:30", "quarter to 8" → "7:45", "5ish" → "around 5",
  * "last 2h" → "last 2 hours".
  */
+const MINUTE_WORDS: Readonly<Record<string, number>> = { five: 5, ten: 10, twenty: 20, 'twenty five': 25, 'twenty-five': 25 };
+
 function spokenClock(p: string): string {
   const H = '(\\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
   return (
     p
       .replace(/\s*o'?clock\b/g, '')
+      // "at ten to eight" is 7:50, "around 20 past 7" 7:20 (a bare "10 to 8" stays a range)
+      .replace(
+        new RegExp(
+          `\\b(at|around|about|by|before|after|since|until|till|near) (5|10|20|25|five|ten|twenty|twenty[- ]five)(?: minutes)? (past|to) ${H}\\b`,
+          'g',
+        ),
+        (_, lead: string, m: string, dir: string, h: string) => {
+          const minutes = MINUTE_WORDS[m] ?? Number(m);
+          const hour = parseNumberWord(h);
+          if (dir === 'past') return `${lead} ${hour}:${String(minutes).padStart(2, '0')}`;
+          const before = hour <= 12 ? (hour + 11) % 12 || 12 : hour - 1;
+          return `${lead} ${before}:${String(60 - minutes).padStart(2, '0')}`;
+        },
+      )
       .replace(new RegExp(`\\bhalf past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:30`)
       .replace(new RegExp(`\\bhalf ${H}\\b(?!:)`, 'g'), (_, h: string) => `${parseNumberWord(h)}:30`)
       .replace(new RegExp(`\\bquarter past ${H}\\b`, 'g'), (_, h: string) => `${parseNumberWord(h)}:15`)
