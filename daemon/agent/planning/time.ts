@@ -86,7 +86,8 @@ function spokenClock(p: string): string {
       // "at ten to eight" is 7:50, "around 20 past 7" 7:20 (a bare "10 to 8" stays a range)
       .replace(
         new RegExp(
-          `\\b(at|around|about|by|before|after|since|until|till|near) (5|10|20|25|five|ten|twenty|twenty[- ]five)(?: minutes)? (past|to) ${H}\\b`,
+          `\\b(at|around|about|by|before|after|since|until|till|near) (5|10|20|25|five|ten|twenty|twenty[- ]five)` +
+            `(?: minutes)? (past|to) ${H}\\b`,
           'g',
         ),
         (_, lead: string, m: string, dir: string, h: string) => {
