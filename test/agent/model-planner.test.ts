@@ -205,3 +205,14 @@ t.test(
     }
   },
 );
+
+t.test('the model may decline a request that is no question, or one about no one and nowhere the household has', async (t) => {
+  const decline = (q: string): boolean | undefined => {
+    const req = modelRequest(q);
+    return modelGrammarOptions(req, modelTurn(req), 6).decline;
+  };
+  t.equal(decline('did mats play football in the garage'), false, 'a question about Mats and the garage');
+  t.equal(decline('when did you last see aunt mabel'), true, 'nobody the household has');
+  t.equal(decline('what happened in the basement at 8 yesterday'), true, 'a time, but no place the household has');
+  t.equal(decline('play some jazz in the kitchen'), true, 'no question');
+});

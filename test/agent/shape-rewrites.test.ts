@@ -235,3 +235,10 @@ t.test('every place the question names is in the plan: one node per place', asyn
   );
   t.equal(everyPlaceAsked(kitchen, request('who was in the kitchen this morning')), kitchen, 'one place: as written');
 });
+
+t.test('a plan that names a place or person the question does not is left as it is', async (t) => {
+  const garden = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'garden_1' } });
+  t.equal(everyPlaceAsked(garden, request('anyone at the front door or in the kitchen this morning')), garden);
+  const other = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Ines' } });
+  t.equal(everyPersonAsked(other, familyRequest('did my son see me this morning')), other, 'the asker is no one asked about');
+});

@@ -212,9 +212,12 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
   const asked: readonly string[] = requestedSideEffects(req.question);
   return {
     maxNodes,
-    // A question the refusal check let through is not declined by the model (it learnt "play some music" → decline;
-    // "did Olle play in the sandbox?" is a question about the household).
-    decline: !onlyAsks(req.question),
+    // A question the refusal check let through about someone or somewhere the household has is not declined by the
+    // model (it learnt "play some music" → decline; "did Olle play in the sandbox?" asks about the household). One
+    // that names no one and nowhere the household knows may be: "when did you last see aunt Mabel" is declined.
+    decline: !(
+      onlyAsks(req.question) && turn.question.mentions.some((m) => m.kind !== 'time' && m.kind !== 'number' && m.resolved !== undefined)
+    ),
     // A group stands for its member placeholders (or for nobody in particular): no plan argument is a group itself,
     // and relexicalised it would name no one in the household.
     placeholders: placeholdersIn(turn.mentions).filter((p) => !p.startsWith('<group-')),

@@ -306,6 +306,8 @@ function everyValueAsked(
   if (values.length < 2 || answer?.task !== 'compose_answer') return plan;
   const data = dataNodes(plan);
   const covered = new Set(data.flatMap((i) => has(namedArguments(nodes[i]!)) ?? []));
+  // a plan that names a value the question does not is read otherwise than grounding read it: left as it is
+  if ([...covered].some((x) => !values.some((v) => v.includes(x)))) return plan;
   const missing = values.filter((v) => !v.some((x) => covered.has(x)));
   const template = data.findLast((i) => {
     const v = has(namedArguments(nodes[i]!));
@@ -323,12 +325,14 @@ function everyValueAsked(
   return planOfNodes(out);
 }
 
-/** The people the question names one by one (a group's members are its own plan's business). */
+/** The people the question names one by one (a group's members are its own plan's business), the asker left out. */
 function peopleNamed(req: PlanRequest): string[][] {
   const mentions = requestMentions(req).question.mentions;
   const out: string[][] = [];
   for (const m of mentions) {
     const r = m.resolved;
+    // the asker ("of me", "when was I …") is who asks, not someone asked about alongside
+    if (/^(?:i|me|myself)$/i.test(m.surface)) continue;
     if (r?.kind === 'person' && r.people.length === 1 && !out.some((v) => v[0] === r.people[0])) out.push([r.people[0]!]);
   }
   return out;
