@@ -528,5 +528,7 @@ probe(
     'did the kids play in the garden after school',
     'am i able to see who came to the door',
     "i'd like to know who was in the kitchen last night",
+    'open the clip from the front door this morning',
+    'who came to the front door, open the video',
   ],
 );

@@ -420,8 +420,9 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   if (INJECTION.test(lower) || MEMORY_RULE.test(lower) || IGNORE_RULES_OTHER.test(plain) || toolCall) return refusal('injection');
   const hidden = q !== raw.replace(/[\u2018\u2019]/g, "'");
 
-  // "run the video of the kitchen through the camera check" asks to look at recordings, not to run a device
-  const looksAtRecordings = (c: string): boolean => /^(?:run|play) /.test(c) && CAMERA_DATA.test(c);
+  // "run the video of the kitchen through the camera check", "open the clip from the porch" ask to look at
+  // recordings, not to run or open a device
+  const looksAtRecordings = (c: string): boolean => /^(?:run|play|open|pull up|bring up|load) /.test(c) && CAMERA_DATA.test(c);
   const actuation =
     orders.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c) && !looksAtRecordings(c)) || ACTUATE_OTHER.test(c)) ||
     (orders.some((c) => ORDER_ON_IT.test(c)) && DEVICE.test(lower)) ||
