@@ -532,3 +532,21 @@ probe(
     'who came to the front door, open the video',
   ],
 );
+
+// An order to keep a log from now on is a standing order (not supported yet); writing down what already happened is not.
+probe(
+  'orders to keep a log from now on',
+  { allowTools: ['remember'], hubTopics: [], people: [{ name: 'Olle', aliases: ['my son'] }], places: ['garden', 'gate'] },
+  [
+    ['write down whenever someone rings', 'not_supported'],
+    ['log every time the gate opens', 'not_supported'],
+    ['keep a record of each time olle leaves', 'not_supported'],
+    ['note down whenever the garden is busy', 'not_supported'],
+  ],
+  [
+    'note every time olle came home last week',
+    'log whenever olle went out yesterday',
+    'note that olle always leaves at 8',
+    'how many times did someone ring today',
+  ],
+);

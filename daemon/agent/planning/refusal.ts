@@ -334,6 +334,11 @@ const CONDITIONAL_ORDER = new RegExp(
 );
 /** Orders to watch that need no condition: "keep watch on the garden tonight", "monitor the back door". */
 const WATCH_ORDER = /^(?:keep (?:a )?watch (?:on|over)|keep an eye (?:on|out)|monitor|guard|stand guard|watch over|keep monitoring)\b/;
+/** An order to keep a log from now on ("write down whenever someone rings", "log every time the gate opens"). */
+const LOG_ORDER = new RegExp(
+  String.raw`^(?:write down|note down|jot down|note|log|keep (?:a )?(?:log|record|tally|note)(?: of)?|track)\b.{0,60}` +
+    String.raw`\b(?:whenever|every time|each time|from now on)\b`,
+);
 /** Verbs that only ever ask for a later alert ("alert me if …"); "tell me if …" can also ask about the past. */
 const ALERT_ME = /^(?:alert|warn|notify|ping|wake|buzz) me\b|^send me an alert\b|^give me a heads[- ]?up\b/;
 /** A time in the past said outright: only that makes "alert me if anyone came in last night" a question. */
@@ -347,7 +352,8 @@ function standingClause(imperative: readonly string[]): boolean {
     (c) =>
       WATCH_ORDER.test(c) ||
       (STANDING.test(c) && (ALERT_ME.test(c) ? !PAST_TIME.test(c) : !past(c.replace(STANDING, '')))) ||
-      (CONDITIONAL_ORDER.test(c) && !past(c)),
+      (CONDITIONAL_ORDER.test(c) && !past(c)) ||
+      (LOG_ORDER.test(c) && !past(c)),
   );
 }
 
