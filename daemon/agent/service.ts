@@ -32,6 +32,7 @@ import {
   type ResolvedRange,
   refusalNote,
   classifyRequest,
+  requestContextOf,
   groundingContextFor,
   isStandingOrder,
   learnedRoutines,
@@ -467,12 +468,7 @@ export class AgentService {
   private standingOrder(req: AskRequest, request: PlanRequest, now: number, execute: boolean): AskResult | null {
     const watches = this.options.deps.watches;
     if (watches === undefined || !isStandingOrder(req.question)) return null;
-    const declined = classifyRequest(req.question, {
-      allowTools: request.allowTools ?? [],
-      hubTopics: request.hubTopics ?? [],
-      people: request.household.people,
-      places: [...request.household.cameras, ...request.household.rooms],
-    });
+    const declined = classifyRequest(req.question, requestContextOf(request));
     if (declined !== null && declined.category !== 'not_supported') return null;
     const t0 = this.clock.monotonic();
     const grounding = groundingContextFor(request);

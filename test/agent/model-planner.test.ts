@@ -127,7 +127,8 @@ t.test(
   },
 );
 
-async function validPlans(t: Test, modelPath: string): Promise<void> {
+/** A local planner on `modelPath` as the model tests run it (one CPU thread, greedy), disposed with the test. */
+async function testPlanner(t: Test, modelPath: string): Promise<LocalPlanner> {
   const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
   t.teardown(() => llama.dispose());
   const opts: LocalPlannerOptions = {
@@ -144,6 +145,11 @@ async function validPlans(t: Test, modelPath: string): Promise<void> {
   const p = new LocalPlanner(opts);
   t.teardown(() => p.dispose());
   await p.load();
+  return p;
+}
+
+async function validPlans(t: Test, modelPath: string): Promise<void> {
+  const p = await testPlanner(t, modelPath);
   t.equal(p.info().format, 'plan-text', 'the GGUF says it was trained on plan text');
   const names = new Set(['unknown', ...MODEL_HOUSEHOLD.people.map((x) => x.name)]);
   const ms: number[] = [];
@@ -177,20 +183,7 @@ t.test(
   'shipped planner model: a question the refusal check let through is answered from data, not declined',
   { skip: existsSync(SHIPPED) ? false : `${SHIPPED} is missing` },
   async (t) => {
-    const llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
-    t.teardown(() => llama.dispose());
-    const p = new LocalPlanner({
-      llama,
-      modelPath: SHIPPED,
-      threads: 1,
-      contextSize: 1024,
-      gpuLayers: 0,
-      maxTokens: 160,
-      temperature: 0,
-      timeoutMs: 30_000,
-      fewShots: 0,
-    });
-    t.teardown(() => p.dispose());
+    const p = await testPlanner(t, SHIPPED);
     // the model learnt "play some music" → decline; these ask about the household
     for (const q of [
       'did lene play the piano in the living room',

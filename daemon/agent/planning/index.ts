@@ -25,6 +25,7 @@ export {
   isStandingOrder,
   refusalNote,
   refusalPlan,
+  requestContextOf,
   requestedSideEffects,
   REFUSAL_CATEGORIES,
   type Refusal,

@@ -1,7 +1,7 @@
 import { HomeSightError, asHomeSightError, silentLogger, type Logger } from '../../system/index.js';
 import { formatIssues, type PlanIssue, type PlanRequest, type PlanResult, type Planner, type TaskPlan } from '../catalog/index.js';
 import { clarificationFor, clarificationPlan } from './clarify.js';
-import { classifyRequest, refusalPlan } from './refusal.js';
+import { classifyRequest, refusalPlan, requestContextOf } from './refusal.js';
 import { requestIssues } from './request-checks.js';
 
 export type PlannerKind = 'local' | 'cloud' | 'retrieval';
@@ -56,12 +56,7 @@ export interface PlanningOptions {
  */
 export function refuseRequest(req: PlanRequest): PlanResult | null {
   const t0 = performance.now();
-  const refusal = classifyRequest(req.question, {
-    allowTools: req.allowTools ?? [],
-    hubTopics: req.hubTopics ?? [],
-    people: req.household.people,
-    places: [...req.household.cameras, ...req.household.rooms],
-  });
+  const refusal = classifyRequest(req.question, requestContextOf(req));
   if (refusal === null) {
     const clarification = clarificationFor(req);
     if (clarification === null) return null;

@@ -1,4 +1,4 @@
-import { englishGloss, LIVE_WORDS } from '../../grounding/index.js';
+import { englishGloss, LIVE_WORDS, type Mention } from '../../grounding/index.js';
 import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
@@ -245,6 +245,11 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   return steps.reduce((p, step) => step(p, req), plan);
 }
 
+/** The cameras a place mention stands for: a camera itself, a room's or a zone's cameras; none for other mentions. */
+function placeCameras(r: Mention['resolved']): readonly string[] {
+  return r?.kind === 'camera' ? [r.camera] : r?.kind === 'room' || r?.kind === 'zone' ? r.cameras : [];
+}
+
 /** Tools that filter events by person and place. */
 const FILTER_TOOLS = new Set(['query_events', 'count_events', 'who_was_where']);
 
@@ -262,7 +267,7 @@ export function personAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const places = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
   if (people.size !== 1 || places.length !== 1 || mentions.some((m) => m.kind === 'group')) return plan;
   const r = places[0]!.resolved;
-  const cameras = r?.kind === 'camera' ? [r.camera] : r?.kind === 'room' || r?.kind === 'zone' ? r.cameras : [];
+  const cameras = placeCameras(r);
   if (cameras.length !== 1) return plan;
   const person = [...people][0]!;
   const rooms = req.household.cameraRooms ?? {};
@@ -357,10 +362,10 @@ export function everyPersonAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
  */
 export function everyPlaceAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const rooms = req.household.cameraRooms ?? {};
-  const places: Array<{ values: string[]; room: string | null; cameras: string[] }> = [];
+  const places: Array<{ values: string[]; room: string | null; cameras: readonly string[] }> = [];
   for (const m of requestMentions(req).question.mentions) {
     const r = m.resolved;
-    const cameras = r?.kind === 'camera' ? [r.camera] : r?.kind === 'room' || r?.kind === 'zone' ? r.cameras : [];
+    const cameras = placeCameras(r);
     if (cameras.length === 0 || places.some((p) => p.cameras.some((c) => cameras.includes(c)))) continue;
     const room = r?.kind === 'room' ? r.room : cameras.length === 1 ? (rooms[cameras[0]!] ?? null) : null;
     places.push({ values: [...cameras, ...(room === null ? [] : [room])], room, cameras });

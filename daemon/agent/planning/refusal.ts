@@ -13,7 +13,7 @@
  * hidden or full-width letters read like plain ones.
  */
 import { foldMarks } from '../../grounding/index.js';
-import { CATALOG, type TaskPlan } from '../catalog/index.js';
+import { CATALOG, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import { IGNORE_RULES_OTHER, NEIGHBOUR_CAMERA, OTHER_LEAD, ordersActionInOtherLanguage, sendsOutInOtherLanguage } from './refusal-words.js';
 
 export const REFUSAL_CATEGORIES = [
@@ -41,6 +41,16 @@ export interface RequestContext {
   people?: ReadonlyArray<{ name: string; aliases: readonly string[] }>;
   /** The household's camera ids and room names ("the gym camera" is ours when the household has a gym). */
   places?: readonly string[];
+}
+
+/** What classifyRequest reads of a plan request: its allow-list and hub topics, the household's people and places. */
+export function requestContextOf(req: Pick<PlanRequest, 'allowTools' | 'hubTopics' | 'household'>): RequestContext {
+  return {
+    allowTools: req.allowTools ?? [],
+    hubTopics: req.hubTopics ?? [],
+    people: req.household.people,
+    places: [...req.household.cameras, ...req.household.rooms],
+  };
 }
 
 const TOOLS: ReadonlySet<string> = new Set(CATALOG.map((c) => c.name));

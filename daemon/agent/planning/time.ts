@@ -71,13 +71,14 @@ const PART_WORDS = 'morning|noon|lunchtime|afternoon|evening|night|midnight';
 /** A part of the day, optionally early or late in it, after "in/during/at/over the". */
 const PART_RE = new RegExp(`^(?:(?:in|during|at|over|around|about) )?(?:the )?(early |late )?(${PART_WORDS})$`);
 
-/**
- * Spoken clock forms → digits, so one clock grammar reads them: "around five" → "around 5",
- * "half past six" → "6:30", "half 12" (British: half past) → "12:30", "quarter to 8" → "7:45", "5ish" → "around 5",
- * "last 2h" → "last 2 hours".
- */
+/** Minutes said in words before "past" / "to" ("twenty to six"). */
 const MINUTE_WORDS: Readonly<Record<string, number>> = { five: 5, ten: 10, twenty: 20, 'twenty five': 25, 'twenty-five': 25 };
 
+/**
+ * Spoken clock forms → digits, so one clock grammar reads them: "around five" → "around 5",
+ * "half past six" → "6:30", "half 12" (British: half past) → "12:30", "quarter to 8" → "7:45",
+ * "at ten to 8" → "at 7:50", "5ish" → "around 5", "last 2h" → "last 2 hours".
+ */
 function spokenClock(p: string): string {
   const H = '(\\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
   return (
