@@ -71,6 +71,11 @@ export function planClosed(earlierKinds: readonly OutputKind[], maxNodes: number
   return earlierKinds.length >= maxNodes || earlierKinds.includes('answer');
 }
 
+/** The rule of one tool argument's values (`v-query-events-camera`). */
+function valueRuleName(tool: string, arg: string): string {
+  return `v-${tool.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
+}
+
 /** A GBNF string literal. */
 function lit(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
@@ -246,7 +251,7 @@ export function planTextGrammars(o: Omit<PlanTextGrammarOptions, 'earlierKinds'>
           : PLACEHOLDERS_FOR[cls].flatMap((k) => byKind.get(k)!);
       const value = valueOf[cls](t, schema, arg);
       const branches = [...ph, ...(value === '' ? [] : [value])];
-      const name = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
+      const name = valueRuleName(t.name, arg);
       const body = branches.join(' | ');
       // no literal form and no placeholder of this request fits: only a reference can fill the argument
       if (branches.length === 0) onlyRefs.add(name);
@@ -281,7 +286,7 @@ export function planTextGrammars(o: Omit<PlanTextGrammarOptions, 'earlierKinds'>
         for (const [arg, schema] of Object.entries(t.input.shape as Record<string, z.ZodType>)) {
           const optional = schema instanceof z.ZodOptional;
           const spec = t.refs[arg];
-          const ownRule = `v-${t.name.replace(/_/g, '-')}-${arg.replace(/_/g, '-')}`;
+          const ownRule = valueRuleName(t.name, arg);
           const valueRule = sameAs.get(ownRule) ?? ownRule;
           let value: string;
           const refs = line === undefined || spec === undefined ? `ref${k}` : fitting(spec.kinds);

@@ -406,7 +406,8 @@ function refusal(category: RefusalCategory, detail?: string, reason?: string): R
   return { category, reason: detail === undefined ? base : `${base} (${detail})` };
 }
 
-function householdWords(ctx: RequestContext): Set<string> {
+/** The household's names and nicknames, lower case, without "my" ("mum's camera" is ours when "mum" is one). */
+function householdNames(ctx: RequestContext): Set<string> {
   const out = new Set<string>();
   for (const p of ctx.people ?? []) for (const n of [p.name, ...p.aliases]) out.add(n.toLowerCase().replace(/^my /, ''));
   return out;
@@ -447,7 +448,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   // Hidden or full-width characters around a request to act: an injection, not a typo.
   if (actuation) return refusal(hidden ? 'injection' : 'actuation');
 
-  const mine = householdWords(ctx);
+  const mine = householdNames(ctx);
   // "the neighbours' doorbell", "my sister's place", "at mum's house" — unless that person lives here.
   const possessed = [
     ...[...lower.matchAll(POSSESSED_CAMERA)].map((m) => m[1]!),
