@@ -326,4 +326,9 @@ t.test('an unresolvable phrase is a validation issue before the plan runs', asyn
   t.equal(walk.length, 1);
   t.match(walk[0]!.message, /"walk" is not one of the household's routines.*household\.routines/);
   t.match(issues('who came by tomorrow', 'tomorrow')[0]?.message, /has not begun yet/);
+  // a colon after the phrase is punctuation, one inside a clock time is not
+  t.same(issues('the hall yesterday: who was there?', 'yesterday'), [], 'a phrase before a colon is in the question');
+  t.same(issues('the hall in the past 6 hours: anyone?', 'in the past 6 hours'), []);
+  t.same(issues('who was in the hall at 13:00', 'at 13:00'), []);
+  t.equal(issues('who was in the hall at 13:00', 'at 13').length, 1, 'a clock time is not cut at its colon');
 });

@@ -24,11 +24,15 @@ function previousRange(req: PlanRequest, nowMs: number): ResolvedRange | undefin
   return undefined;
 }
 
-/** Lower case, single spaces, no punctuation: how a phrase is looked up in the question. */
+/**
+ * Lower case, single spaces, no punctuation: how a phrase is looked up in the question. A colon stays only inside a
+ * clock time ("13:00"); after a word it is punctuation ("the garage yesterday: who was there").
+ */
 function flat(s: string): string {
   return s
     .normalize('NFKC')
     .toLowerCase()
+    .replace(/:(?!\d)|(?<!\d):/g, ' ')
     .replace(/[^\p{L}\p{N}:]+/gu, ' ')
     .trim();
 }
