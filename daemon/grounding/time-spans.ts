@@ -88,6 +88,8 @@ const ROUTINE_SIDES = 'after|before|during|at|around|since|while|until|till';
 const ROUTINE_WORDS = `(?:${[
   'bed',
   'breakfast',
+  'brekkie',
+  'brekky',
   'brunch',
   'lunchtime',
   'lunch time',
@@ -102,6 +104,7 @@ const ROUTINE_WORDS = `(?:${[
   'bedtime',
   'bed time',
   'nap',
+  'siesta',
   'naptime',
   'nap time',
   'homework time',

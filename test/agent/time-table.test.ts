@@ -288,6 +288,24 @@ t.test('routine phrases name their source, so the answer can say which routine i
   t.equal(resolveTimePhrase('yesterday', Date.parse(W2100), BERLIN, { routines: ROUTINES }).source, undefined);
 });
 
+t.test('a routine is found by another word for it when the household has no routine called that word', async (t) => {
+  const at = (phrase: string, routines: readonly Routine[]) => {
+    const r = resolveTimePhrase(phrase, Date.parse(W2330), BERLIN, { routines });
+    return [r.startMs, r.endMs, r.source];
+  };
+  const dinner: Routine = { name: 'dinner', aliases: [], start: '18:30', end: '19:15', days: ALL_DAYS };
+  const breakfast: Routine = { name: 'breakfast', aliases: [], start: '07:00', end: '07:30', days: ALL_DAYS };
+  t.same(at('after supper', [dinner, breakfast]), at('after dinner', [dinner, breakfast]), 'supper is dinner');
+  t.same(at('at tea', [dinner]), at('at dinner', [dinner]), 'tea is dinner');
+  t.same(at('before brekkie', [dinner, breakfast]), at('before breakfast', [dinner, breakfast]), 'brekkie is breakfast');
+  // a routine called that word wins; two routines the word could mean are not guessed between
+  const tea: Routine = { name: 'tea', aliases: [], start: '16:00', end: '16:30', days: ALL_DAYS };
+  t.same(at('after tea', [dinner, tea]), at('after tea', [tea]), "the household's own tea");
+  const supper: Routine = { name: 'supper', aliases: [], start: '21:00', end: '21:30', days: ALL_DAYS };
+  t.throws(() => at('after tea', [dinner, supper]), { code: 'E_TIME_PHRASE', context: { reason: 'unknown_routine' } });
+  t.throws(() => at('after the walk', [dinner]), { code: 'E_TIME_PHRASE', context: { reason: 'unknown_routine' } });
+});
+
 /** Phrases that cannot be resolved: an E_TIME_PHRASE error whose reason says why, never a silent default. */
 const FAILS: ReadonlyArray<readonly [phrase: string, now: string, reason: string, message: RegExp]> = [
   ['when the moon is blue', W2100, 'not_understood', /cannot understand the time "when the moon is blue"/],

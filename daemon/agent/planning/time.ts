@@ -135,6 +135,30 @@ function routineKey(s: string): string {
     .replace(/time$/, '');
 }
 
+/**
+ * Words people use for the same routine ("supper" or "tea" for dinner, "brekkie" for breakfast), as routineKeys: a
+ * routine is found by another word of its group when the household has no routine called that word itself.
+ */
+const ROUTINE_SYNONYMS: ReadonlyArray<ReadonlySet<string>> = [
+  ['dinner', 'supper', 'tea', 'evening meal'],
+  ['breakfast', 'brekkie', 'brekky', 'morning meal'],
+  ['lunch', 'luncheon', 'midday meal'],
+  ['nap', 'siesta', 'kip', 'afternoon nap', 'snooze'],
+  ['bed', 'lights out', 'sleep'],
+  ['school run', 'school drop off', 'school dropoff', 'drop off'],
+].map((group) => new Set(group.map(routineKey)));
+
+/** The household's routines a routine word names: by name or alias, else by another word for the same routine. */
+function routinesNamed(routines: readonly Routine[], key: string): Routine[] {
+  const keys = (x: Routine): string[] => [x.name, ...x.aliases].map(routineKey);
+  const named = routines.filter((x) => keys(x).includes(key));
+  if (named.length > 0) return named;
+  const group = ROUTINE_SYNONYMS.find((g) => g.has(key));
+  const other = group === undefined ? [] : routines.filter((x) => keys(x).some((k) => group.has(k)));
+  // one routine (one name, perhaps on several day sets), or none: "tea" does not pick between dinner and supper
+  return new Set(other.map((x) => x.name)).size === 1 ? other : [];
+}
+
 function clockMinutes(hm: string): number {
   const [h, m] = hm.split(':').map(Number);
   return h! * 60 + m!;
@@ -381,7 +405,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     ).exec(words);
     if (routineMatch === null || (opts.routines?.length ?? 0) === 0) continue;
     const key = routineKey(routineMatch[2]!);
-    const named = (opts.routines ?? []).filter((x) => [x.name, ...x.aliases].some((n) => routineKey(n) === key));
+    const named = routinesNamed(opts.routines ?? [], key);
     if (named.length > 0) return routineRange(named, routineMatch[1] ?? 'during', onDay, dayOffset, baseDay, nowMs, tz, now.weekday, fail);
   }
   if (/^(after|before|during|since|until|till) /.test(rest) && !/\d/.test(rest) && !PART_RE.test(rest.replace(/^\S+ /, ''))) {
