@@ -1,7 +1,7 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance } from './fuzzy.js';
 import { foreignKinshipWords } from './kinship-foreign.js';
-import { foreignPlaceWords, placeCore, placeSynonyms } from './place-words.js';
+import { foreignPlaceWords, placeCore, placeSynonyms, zoneWords } from './place-words.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';
 import type { Delexicalised, GroundingContext, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
@@ -226,7 +226,10 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
     addPlace(c.id, t, c.room === undefined);
-    for (const z of c.zones ?? []) add(z, { kind: 'zone', zone: z }, true);
+    for (const z of c.zones ?? []) {
+      add(z, { kind: 'zone', zone: z }, true);
+      for (const other of zoneWords(foldMarks(normWords(z)))) add(other, { kind: 'zone', zone: z }, false, true);
+    }
   }
   for (const r of ctx.rooms ?? []) {
     const t = { kind: 'room', room: r.name } as const;

@@ -54,6 +54,47 @@ export function placeSynonyms(words: string): readonly string[] {
   return SYNONYMS[words] ?? [];
 }
 
+/** Words that only say a zone is an area ("tv_area", "reading corner"). */
+const ZONE_NOISE = /^(?:area|corner|zone|spot|section|region)$/;
+
+/** Other words for the things camera zones are drawn around. */
+const ZONE_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  sofa: ['couch', 'settee'],
+  couch: ['sofa', 'settee'],
+  settee: ['sofa', 'couch'],
+  fridge: ['refrigerator'],
+  refrigerator: ['fridge'],
+  crib: ['cot'],
+  cot: ['crib'],
+  tv: ['television', 'telly'],
+  television: ['tv', 'telly'],
+  bins: ['bin', 'wheelie bins', 'rubbish bins', 'trash cans', 'garbage cans'],
+  sandbox: ['sandpit'],
+  sandpit: ['sandbox'],
+  stove: ['cooker', 'hob'],
+  cooker: ['stove', 'hob'],
+  'washing line': ['clothesline', 'clothes line'],
+  pool: ['swimming pool'],
+  'swimming pool': ['pool'],
+  'front step': ['doorstep'],
+  doorstep: ['front step'],
+  desk: ['work desk'],
+};
+
+/**
+ * A zone's other names ("sofa" → "couch", "settee"; "tv_area" → "tv", "television", "telly"): its name without the
+ * words that only say it is an area (not when that leaves a verb form: "washing_area" is no "washing") and the
+ * synonyms of both.
+ */
+export function zoneWords(words: string): string[] {
+  const kept = words.split(' ').filter((w) => !ZONE_NOISE.test(w));
+  const core = kept.join(' ');
+  const cores = kept.length === 0 || core === words || /ing$/.test(core) ? [words] : [words, core];
+  const out = new Set<string>([...cores.slice(1), ...cores.flatMap((c) => ZONE_SYNONYMS[c] ?? [])]);
+  out.delete(words);
+  return [...out];
+}
+
 /**
  * Room words of the languages households mix into their English ("wer war im Garten", "quem estava na cozinha",
  * "rasoi mein kaun tha", "ai ở trong bếp"): each English room word with its German, Portuguese, Spanish, French,

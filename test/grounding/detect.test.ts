@@ -85,6 +85,10 @@ const CASES: Case[] = [
   { q: 'who sat on the couch', text: 'who sat on the <zone-1>', mentions: ['zone:couch'] },
   { q: 'was anyone by the pool', text: 'was <group-1> by the <zone-1>', mentions: ['group:anyone', 'zone:pool'] },
   { q: 'what happened in the tv corner', text: 'what happened in the <zone-1>', mentions: ['zone:tv corner'] },
+  // a zone by another word for its thing, or without the word that says it is an area
+  { q: 'who sat on the sofa', text: 'who sat on the <zone-1>', mentions: ['zone:couch'] },
+  { q: 'how long were they watching tv', text: 'how long were they watching <zone-1>', mentions: ['zone:tv corner'] },
+  { q: 'anyone near the swimming pool', text: '<group-1> near the <zone-1>', mentions: ['group:anyone', 'zone:pool'] },
   // a place by its head word when one place ends in it ("the door": LINDQVIST's one door); "the room" fits several
   {
     q: 'who was at the door at 8',
