@@ -5,6 +5,7 @@ import {
   everyPersonAsked,
   everyPlaceAsked,
   liveActivity,
+  onlyPeopleAsked,
   personAtPlace,
   presenceAsAsked,
   withEvidence,
@@ -218,6 +219,21 @@ t.test('every person the question names is in the plan: one node per person', as
   t.equal(everyPersonAsked(both, familyRequest('was Ines in the kitchen with Bruno')), both, 'both already there');
   const seen = one({ task: 'last_seen', arguments: { person: 'Ines' } });
   t.equal(everyPersonAsked(seen, familyRequest('when did Ines last see Bruno')), seen, 'not a tool that filters events');
+});
+
+t.test('only people the request names are in the plan', async (t) => {
+  const someone = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' } });
+  const dropped = onlyPeopleAsked(someone, familyRequest('was someone in the kitchen this morning'));
+  t.same(dropped.task_nodes[1]!.arguments, { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam' }, 'a name for "someone" goes');
+  t.equal(onlyPeopleAsked(someone, familyRequest('was Ines in the kitchen this morning')), someone, 'named: kept');
+  t.equal(onlyPeopleAsked(someone, familyRequest('was everyone in the kitchen this morning')), someone, 'everyone names the household');
+  const followUp: PlanRequest = {
+    ...familyRequest('and in the kitchen?'),
+    history: [{ question: 'was Ines in the hall this morning', answer: 'yes', plan: someone }],
+  };
+  t.equal(onlyPeopleAsked(someone, followUp), someone, 'named earlier in the conversation: kept');
+  const seen = one({ task: 'last_seen', arguments: { person: 'Ines' } });
+  t.equal(onlyPeopleAsked(seen, familyRequest('is someone in the kitchen')), seen, 'a person a tool needs stays for the checks to report');
 });
 
 t.test('every place the question names is in the plan: one node per place', async (t) => {
