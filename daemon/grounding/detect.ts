@@ -4,7 +4,7 @@ import { foreignKinshipWords } from './kinship-foreign.js';
 import { foreignPlaceWords, placeCore, placeSynonyms, zoneWords } from './place-words.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';
-import type { Delexicalised, GroundingContext, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
+import type { Delexicalised, GroundingContext, GroundingPerson, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
 
 /**
  * Mention detection: finds the people, groups, cameras, rooms, zones, times
@@ -202,6 +202,28 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
       const words = [k, ...foreignKinshipWords(k).filter((w) => !called.has(w))];
       for (const word of words) for (const pre of ['', 'my ', 'our ']) add(`${pre}${word}`, t, false);
     }
+  }
+  // "Astrid's brother", "Karim's sister": a child's brothers and sisters by the household's relations to the asker, and
+  // the children of the asker's partner ("Tomek's daughter"); several who fit stay candidates (an ambiguity)
+  const withKin = (...kin: string[]) => ctx.people.filter((p) => (p.kinship ?? []).some((k) => kin.includes(k.toLowerCase())));
+  const sons = withKin('son', 'stepson');
+  const daughters = withKin('daughter', 'stepdaughter');
+  const children = [...sons, ...daughters, ...withKin('child')];
+  const relatives = (owner: GroundingPerson, kin: readonly string[], of: readonly GroundingPerson[]): void => {
+    for (const target of of) {
+      if (target === owner) continue;
+      for (const name of [owner.name, ...(owner.aliases ?? [])])
+        for (const k of kin) for (const s of ["'s", 's']) add(`${name}${s} ${k}`, { kind: 'person', name: target.name }, false);
+    }
+  };
+  for (const c of children) {
+    relatives(c, ['brother', 'little brother', 'big brother', 'younger brother', 'older brother'], sons);
+    relatives(c, ['sister', 'little sister', 'big sister', 'younger sister', 'older sister'], daughters);
+    relatives(c, ['sibling'], children);
+  }
+  for (const partner of withKin('husband', 'wife', 'partner', 'spouse')) {
+    relatives(partner, ['son', 'boy'], sons);
+    relatives(partner, ['daughter', 'girl'], daughters);
   }
   // "the boy" / "my girl" for the household's one son / daughter (two sons are "the boys", a group)
   for (const [kin, words] of [

@@ -221,6 +221,31 @@ t.test('every person the question names is in the plan: one node per person', as
   t.equal(everyPersonAsked(seen, familyRequest('when did Ines last see Bruno')), seen, 'not a tool that filters events');
 });
 
+t.test("a group's members are each in the plan once the plan names one of them", async (t) => {
+  const kids = {
+    ...family,
+    people: [...family.people, { name: 'Lotte', aliases: [] }, { name: 'Jan', aliases: ['the sitter'] }],
+    groups: [{ name: 'the kids', aliases: ['the children'], members: ['Bruno', 'Lotte'] }],
+  };
+  const ask = (question: string): PlanRequest => ({ ...request(question), household: kids });
+  const sitter = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Jan' } });
+  const two = everyPersonAsked(
+    planOfNodes([
+      ...sitter.task_nodes.slice(0, 2),
+      { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Bruno' } },
+      { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>', '<node-2>'] } },
+    ]),
+    ask('did the sitter pick up the kids this morning'),
+  );
+  t.same(
+    two.task_nodes.map((n) => (n.arguments as Record<string, unknown>).identity ?? n.task),
+    ['resolve_time', 'Jan', 'Bruno', 'Lotte', 'compose_answer'],
+    'the member left out is added',
+  );
+  const summed = one({ task: 'aggregate', arguments: { start: '<node-0>', end: '<node-0>', group_by: 'identity', metric: 'duration_s' } });
+  t.equal(everyPersonAsked(summed, ask('how long were the kids in the garden')), summed, 'no member named: as written');
+});
+
 t.test('only people the request names are in the plan', async (t) => {
   const someone = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' } });
   const dropped = onlyPeopleAsked(someone, familyRequest('was someone in the kitchen this morning'));

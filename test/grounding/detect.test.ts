@@ -227,6 +227,10 @@ const CASES: Case[] = [
     mentions: ['person:Ngozi', 'room:kitchen', 'time:last night'],
   },
   { q: 'can I see the clips, show me', text: 'can I see the clips, show me', mentions: [] },
+  // someone by a relation to another: a child's brothers and sisters, the partner's children
+  { q: "what did Ada's brother do today", text: 'what did <person-1> do <time-1>', mentions: ['person:Emeka', 'time:today'] },
+  { q: 'was mekas sister in the yard', text: 'was <person-1> in the <room-1>', mentions: ['person:Adaeze', 'room:yard'] },
+  { q: "Chi's daughter home yet?", text: '<person-1> home yet?', mentions: ['person:Adaeze'] },
   // the second household: ambiguity, non-ASCII names, a DST night
   { q: 'did grandma call', text: 'did <person-1> call', mentions: ['person:Ingrid|Birgit'], ctx: LINDQVIST },
   {

@@ -331,7 +331,7 @@ function everyValueAsked(
   return planOfNodes(out);
 }
 
-/** The people the question names one by one (a group's members are its own plan's business), the asker left out. */
+/** The people the question names one by one, a named group's members each (not "everyone"), the asker left out. */
 function peopleNamed(req: PlanRequest): string[][] {
   const mentions = requestMentions(req).question.mentions;
   const out: string[][] = [];
@@ -339,7 +339,9 @@ function peopleNamed(req: PlanRequest): string[][] {
     const r = m.resolved;
     // the asker ("of me", "when was I …") is who asks, not someone asked about alongside
     if (/^(?:i|me|myself)$/i.test(m.surface)) continue;
-    if (r?.kind === 'person' && r.people.length === 1 && !out.some((v) => v[0] === r.people[0])) out.push([r.people[0]!]);
+    const people =
+      r?.kind === 'person' && r.people.length === 1 ? r.people : r?.kind === 'group' && r.meaning === 'members' ? r.people : [];
+    for (const p of people) if (!out.some((v) => v[0] === p)) out.push([p]);
   }
   return out;
 }
@@ -375,10 +377,11 @@ export function onlyPeopleAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
 
 /**
  * Every person the question names is in the plan: "was the sitter in the family room with Ada" filters the events of
- * both (one node per person, as the sets plan named people); the small model writes the first and drops the other.
+ * both (one node per person, as the sets plan named people, a group's members included: "did Joe take the kids");
+ * the small model writes the first and drops the other. A plan that names none of them (the kids' time summed by
+ * person) is left as it is.
  */
 export function everyPersonAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
-  if (requestMentions(req).question.mentions.some((m) => m.kind === 'group')) return plan;
   const person = (a: Record<string, unknown>): string | null =>
     typeof a.identity === 'string' ? a.identity : typeof a.person === 'string' ? a.person : null;
   return everyValueAsked(plan, peopleNamed(req), person, (a, v) =>
