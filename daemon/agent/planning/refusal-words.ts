@@ -184,12 +184,16 @@ const SEND_OTHER = new RegExp(
   String.raw`\b(?:schick|schicke|schicken|sende|senden|verschick|verschicke|teile|teilen|hochladen|lade|manda|mande|` +
     String.raw`mandar|envia|envie|enviar|compartilha|compartilhe|compartilhar|posta|poste|postar|publica|publique|` +
     String.raw`comparte|sube|envoie|envoyer|partage|partager|invia|inviare|condividi|stuur|deel|wyslij|udostepnij|` +
-    String.raw`bhej|bhejo|bhej do|bhej dijiye|share karo|share kar do|upload karo|upload kar do|gui|chia se|dang)\b`,
+    String.raw`bhej|bhejo|bhej do|bhej dijiye|share karo|share kar do|upload karo|upload kar do|gui|chia se|dang|` +
+    // German "mailen", Portuguese / Spanish mail verbs
+    String.raw`mail|maile|mailen|emaile|emailen|mande por e-?mail|envia por e-?mail)\b`,
 );
 const SEND_TO_OTHER = new RegExp(
   String.raw`\b(?:whats ?app|zalo|viber|wechat|line|kakao|telegram|signal|instagram|facebook|tiktok|youtube|e-?mail|` +
     String.raw`email|mail|cloud|nuvem|nube|drive|dropbox|icloud|handy|celular|telemovel|portable|mobile|phone|fone|` +
-    String.raw`laptop|computer|computador|usb|oma|opa|vovo|avo|abuela|abuelo|nani|dadi|nana|ba ngoai|ong ngoai|grupo|gruppe|group)\b`,
+    String.raw`laptop|computer|computador|usb|oma|opa|vovo|avo|abuela|abuelo|nani|dadi|nana|ba ngoai|ong ngoai|grupo|gruppe|group|` +
+    // an address: "an meine Arbeitsadresse", "pro meu endereço", "a mi correo"
+    String.raw`\w*adresse|endereco|direccion|correo|adresa)\b`,
 );
 const CAMERA_DATA_OTHER = new RegExp(
   String.raw`\b(?:videos?|aufnahmen?|bilder|bild|fotos?|imagem|imagens|imagen|gravacao|gravacoes|grabacion|clips?|` +

@@ -73,6 +73,8 @@ const LEAD = new RegExp(
     'hmm+|btw|listen|' +
     'computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|' +
     "i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|" +
+    // the order after a question about the device: "is the oven on? if so turn it off"
+    '(?:and )?if so|if yes|if (?:it|they) (?:is|are)(?: (?:on|off|open|closed|unlocked|running))?|in that case|' +
     String.raw`don't forget to)[\s,:]+)+`,
 );
 
@@ -154,7 +156,11 @@ function ordersOf(parts: readonly string[]): string[] {
       const first = /^[a-z]+/.exec(rest)?.[0] ?? '';
       out.push(ORDER_VERB_ING[first] === undefined ? rest : ORDER_VERB_ING[first] + rest.slice(first.length));
     } else if (!QUESTION_START.test(c)) out.push(c);
-    else for (const piece of c.split(/,\s*/).slice(1)) if (COMMA_ORDER.test(piece)) out.push(piece);
+    else
+      for (const piece of c.split(/,\s*/).slice(1)) {
+        const order = piece.replace(LEAD, '').trim();
+        if (COMMA_ORDER.test(order)) out.push(order);
+      }
   }
   return out;
 }
@@ -283,8 +289,8 @@ const FAMILY_NOT = new RegExp(
     'upstair|downstair|stair|indoor|outdoor|glas|new|old|main|front|back|side)$',
 );
 const OUTSIDER = new RegExp(
-  '^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents|' +
-    'in-?laws?|grandparents|grandma|granny|grandpa|mum|mom|mother|dad|father|ex|' +
+  '^(?:neighbou?rs?|sister|brother|cousin|aunt|auntie|uncle|friend|friends|boss|landlord|parents?|' +
+    'in-?laws?|grandparents?|grandma|granny|grandpa|mum|mom|mother|dad|father|ex|' +
     // kinship words of other languages that households keep
     'abuela|abuelo|abuelos|oma|opa|nonna|nonno|nonni|mamie|papy|babcia|dziadek|tia|tio|tante|onkel)$',
 );
@@ -292,9 +298,10 @@ const OUTSIDER = new RegExp(
 // Injection: instructions aimed at the agent, inside a question or a memory write.
 const INJECTION = new RegExp(
   String.raw`\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules|prompt|guidelines|` +
-    String.raw`restrictions|safety|catalog|allow-?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|` +
+    String.raw`restrictions|safety|catalog|allow[- ]?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|` +
     String.raw`\s)(?:system|assistant|developer|admin)\s*:|\[(?:system|inst|admin)\]|<\/?(?:system|instructions?)>|` +
-    String.raw`\bnew instructions\b|\byou are now\b|\bfrom now on,? you\b|\bpretend (?:you|to be)\b|\bact as\b|` +
+    String.raw`\bnew instructions?\b|\bnew (?:rules?|orders?|task)\s*:|\byou are now\b|\bfrom now on,? you\b|` +
+    String.raw`\bpretend (?:you|to be)\b|\bact as\b|` +
     String.raw`\bignore (?:what|everything|anything|all) (?:you(?:'ve| have)? (?:were|been|was) told|(?:i|we) said)\b|` +
     String.raw`\byou are (?:dan|free|unrestricted|unfiltered|no longer)\b|\bdo anything now\b|` +
     String.raw`\b(?:system|admin|developer|maintenance|debug|god|sudo|dan) (?:override|mode)\b|\bjailbreak\b|` +
@@ -306,6 +313,8 @@ const INJECTION = new RegExp(
     String.raw`credentials)\b|\b(?:admin|administrator|owner|developer)\b.{0,30}\b(?:said|says|allows?|approved|` +
     String.raw`authori[sz]ed)\b.{0,40}\byou (?:can|may|are allowed to)\b|` +
     String.raw`\bwithout (?:any )?restrictions\b|\bno restrictions\b|` +
+    String.raw`\b(?:disable|turn off|switch off|deactivate|bypass|remove)\s+(?:the |your |all )?(?:privacy|safety|content)\s*` +
+    String.raw`(?:filters?|mode|settings?|rules?|checks?|protection)\b|` +
     String.raw`\bobey\b|\bfollow (?:these|the following|my|any) (?:new )?instructions\b|` +
     String.raw`\bi (?:hereby )?authori[sz]e you\b|\byou (?:must|should|will|are allowed to|may|` +
     'have permission to) (?:always |now )?(?:unlock|open|disarm|send|email|upload|publish|share|ignore|' +
