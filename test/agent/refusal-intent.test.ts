@@ -163,6 +163,13 @@ t.test('which side effects a request asks for (what the planner model may write,
     ['text me when tom is home', []],
     ['can you see the estate camera? they said there was trouble by the gate', []],
     ['did emeka bring the car out to the carport before the school run', []],
+    // what the user sees now or saw is no fact to keep; a name, a habit or a lasting fact is
+    ['kitchen light is still on', []],
+    ['the garage door was open this morning', []],
+    ['the kids were fighting in the living room', []],
+    ['the cat was called mimi', ['remember']],
+    ['emeka is allergic to nuts', ['remember']],
+    ['the wifi password is on the fridge', ['remember']],
   ];
   for (const [q, want] of cases) t.same(requestedSideEffects(q), want, q);
 });

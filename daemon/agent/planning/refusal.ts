@@ -332,6 +332,18 @@ const CODE_CALL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b|\b([a-z][a-z0-9_]{1,31})\
 const REMEMBER_VERB =
   /^(?:remember|note|make a note|take a note|keep in mind|write down|save|store|memori[sz]e|don't forget|do not forget|log)\b/;
 const STATEMENT_FACT = /\b(?:is|are|'s|was|were|goes|comes|always|usually|normally|never|every|each|calls?|called|named|means)\b/;
+/**
+ * A statement of how things are right now or of what happened ("kitchen light is still on", "the garage door was open
+ * this morning"): something the user saw and likely asks about, not a fact to keep.
+ */
+const PASSING_STATE = new RegExp(
+  String.raw`\b(?:still|again|right now|currently|at the moment|just now|rn|atm)\b|` +
+    String.raw`\b(?:is|are|'s)\s+(?:still\s+)?(?:on|off|open|closed|shut|unlocked|locked|running|out|gone|missing|here|home|back|` +
+    String.raw`outside|late|empty|full|broken)\s*$`,
+);
+const PAST_EVENT = /\b(?:was|were)\b/;
+/** A name given or a habit said in the past tense ("the cat was called Mimi", "we always had dinner at 6"). */
+const KEPT_IN_PAST = /\b(?:called|named|known as|born|always|usually|normally|never|every|each)\b/;
 const PUBLISH = new RegExp(
   '^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|log|write|' +
     String.raw`show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|channel|phones|` +
@@ -543,7 +555,8 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
     parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c)) &&
     // an order to watch ("text me when tom is home") is not a fact to keep
     !standingClause(parts) &&
-    STATEMENT_FACT.test(q.toLowerCase());
+    STATEMENT_FACT.test(q.toLowerCase()) &&
+    !parts.some((c) => PASSING_STATE.test(c) || (PAST_EVENT.test(c) && !KEPT_IN_PAST.test(c)));
   const publish = (c: string): boolean => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!);
   const posts = parts.some(publish);
   // What is posted to a board is not also a fact to keep ("log on the carer board that ken had a good morning").
