@@ -170,6 +170,9 @@ t.test('which side effects a request asks for (what the planner model may write,
     ['the cat was called mimi', ['remember']],
     ['emeka is allergic to nuts', ['remember']],
     ['the wifi password is on the fridge', ['remember']],
+    // an order is no statement: "tell the kids …" is for them, "remind me about …" asks back
+    ['can you tell the kids dinner is ready', []],
+    ['remind me about the woman with the two dogs who comes on tuesdays', []],
   ];
   for (const [q, want] of cases) t.same(requestedSideEffects(q), want, q);
 });

@@ -342,6 +342,11 @@ const PASSING_STATE = new RegExp(
     String.raw`outside|late|empty|full|broken)\s*$`,
 );
 const PAST_EVENT = /\b(?:was|were)\b/;
+/** A clause that gives an order ("tell the kids dinner is ready", "say on the speakers we're leaving"): not a statement. */
+const ORDER_START = new RegExp(
+  '^(?:tell|say|let|announce|send|put|post|write|text|call|ask|make|get|go|bring|take|show|give|find|open|close|shut|' +
+    String.raw`turn|switch|lock|unlock|play|stop|start|set|remind|wake|check|look|read|ring|message|notify|warn|alert|inform)\b`,
+);
 /** A name given or a habit said in the past tense ("the cat was called Mimi", "we always had dinner at 6"). */
 const KEPT_IN_PAST = /\b(?:called|named|known as|born|always|usually|normally|never|every|each)\b/;
 const PUBLISH = new RegExp(
@@ -552,7 +557,7 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
     // a question anywhere ("can you see the post camera? they said …") is asking, not stating a fact
     !q.includes('?') &&
     parts.length > 0 &&
-    parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c)) &&
+    parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c) && !ORDER_START.test(c)) &&
     // an order to watch ("text me when tom is home") is not a fact to keep
     !standingClause(parts) &&
     STATEMENT_FACT.test(q.toLowerCase()) &&
