@@ -5,7 +5,6 @@ import {
   everyPersonAsked,
   everyPlaceAsked,
   liveActivity,
-  onlyPeopleAsked,
   personAtPlace,
   presenceAsAsked,
   withEvidence,
@@ -244,21 +243,6 @@ t.test("a group's members are each in the plan once the plan names one of them",
   );
   const summed = one({ task: 'aggregate', arguments: { start: '<node-0>', end: '<node-0>', group_by: 'identity', metric: 'duration_s' } });
   t.equal(everyPersonAsked(summed, ask('how long were the kids in the garden')), summed, 'no member named: as written');
-});
-
-t.test('only people the request names are in the plan', async (t) => {
-  const someone = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' } });
-  const dropped = onlyPeopleAsked(someone, familyRequest('was someone in the kitchen this morning'));
-  t.same(dropped.task_nodes[1]!.arguments, { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam' }, 'a name for "someone" goes');
-  t.equal(onlyPeopleAsked(someone, familyRequest('was Ines in the kitchen this morning')), someone, 'named: kept');
-  t.equal(onlyPeopleAsked(someone, familyRequest('was everyone in the kitchen this morning')), someone, 'everyone names the household');
-  const followUp: PlanRequest = {
-    ...familyRequest('and in the kitchen?'),
-    history: [{ question: 'was Ines in the hall this morning', answer: 'yes', plan: someone }],
-  };
-  t.equal(onlyPeopleAsked(someone, followUp), someone, 'named earlier in the conversation: kept');
-  const seen = one({ task: 'last_seen', arguments: { person: 'Ines' } });
-  t.equal(onlyPeopleAsked(seen, familyRequest('is someone in the kitchen')), seen, 'a person a tool needs stays for the checks to report');
 });
 
 t.test('every place the question names is in the plan: one node per place', async (t) => {

@@ -32,7 +32,7 @@ import {
   renamePeople,
 } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
-import { onlyPeopleAsked, planAsAsked } from './question-shape.js';
+import { planAsAsked } from './question-shape.js';
 import { describeSteps, planOfNodes } from './steps.js';
 
 export interface LocalPlannerOptions {
@@ -838,7 +838,7 @@ export class LocalPlanner implements Planner {
     // the people an adapter (or the evaluation of one) writes by pseudonym are no invented people
     const written = planAsAsked(planFromModelText(text, turn, req, Object.keys(people ?? {})), req);
     const renamed = people === undefined ? written : renamePeople(written, people);
-    const plan = onlyPeopleAsked(renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) }, req);
+    const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {
       plan,
       planner: this.name,

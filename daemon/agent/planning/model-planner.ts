@@ -107,20 +107,6 @@ export function requestMentions(req: Pick<PlanRequest, 'household' | 'now' | 'ti
   return value;
 }
 
-/**
- * The people a request names, canonical: those its questions (this one and the conversation's earlier ones) name by
- * name, nickname, kinship word or a group of members (everyone: the household), and "unknown". A plan may name
- * these and no one else.
- */
-export function peopleOfRequest(req: Pick<PlanRequest, 'household' | 'now' | 'timezone' | 'question' | 'history'>): Set<string> {
-  const out = new Set<string>(['unknown']);
-  for (const m of requestMentions(req).all) {
-    const r = m.resolved;
-    if (r?.kind === 'person' || r?.kind === 'group') for (const p of r.people) out.add(p);
-  }
-  return out;
-}
-
 /** requestMentions' memo: one entry per household object (requests of one ask share theirs). */
 const lastMentions = new WeakMap<object, { key: string; value: ReturnType<typeof requestMentions> }>();
 

@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { englishGloss, LIVE_WORDS, type Mention } from '../../grounding/index.js';
 import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
-import { peopleOfRequest, requestMentions } from './model-planner.js';
+import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
 import { activitiesNamed } from './activity-words.js';
 import { dropNodes, planOfNodes } from './steps.js';
@@ -344,35 +343,6 @@ function peopleNamed(req: PlanRequest): string[][] {
     for (const p of people) if (!out.some((v) => v[0] === p)) out.push([p]);
   }
   return out;
-}
-
-/**
- * Only people the request names are in the plan: the small model sometimes writes a household name for "someone" or
- * "anyone" ("is someone at the front door" → Chidi's events). Where a tool's person is optional (an event filter) the
- * argument goes; a tool that needs a person keeps it, and the request checks report it (E_PERSON_UNGROUNDED). Run on
- * the plan with real names (after an adapter's pseudonyms are renamed).
- */
-export function onlyPeopleAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
-  let named: Set<string> | null = null;
-  const canonical = new Map(req.household.people.flatMap((p) => [p.name, ...p.aliases].map((n) => [n.toLowerCase(), p.name] as const)));
-  let changed = false;
-  const nodes = plan.task_nodes.map((n) => {
-    const tool = getTool(n.task);
-    if (tool === undefined || Array.isArray(n.arguments)) return n;
-    let args = n.arguments;
-    for (const arg of ['person', 'identity']) {
-      const v = args[arg];
-      const schema = (tool.input.shape as Record<string, z.ZodType>)[arg];
-      if (typeof v !== 'string' || v.startsWith('<node-') || !(schema instanceof z.ZodOptional)) continue;
-      named ??= peopleOfRequest(req);
-      if (named.has(canonical.get(v.toLowerCase()) ?? v)) continue;
-      const { [arg]: _dropped, ...rest } = args;
-      args = rest;
-      changed = true;
-    }
-    return args === n.arguments ? n : { ...n, arguments: args };
-  });
-  return changed ? planOfNodes(nodes) : plan;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { namedArguments, sideEffectIssues, type PlanIssue, type PlanRequest, type TaskPlan } from '../catalog/index.js';
-import { peopleOfRequest } from './model-planner.js';
+import { requestMentions } from './model-planner.js';
 import { planFits, questionShape } from './question-shape.js';
 import { requestedSideEffects } from './refusal.js';
 import { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions } from './time.js';
@@ -90,6 +90,16 @@ export function requestIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
   return issues;
 }
 
+/** People a request's questions name (grounding's mentions of the question and the conversation's earlier questions). */
+function namedPeople(req: PlanRequest): Set<string> {
+  const out = new Set<string>(['unknown']);
+  for (const m of requestMentions(req).all) {
+    const r = m.resolved;
+    if (r?.kind === 'person' || r?.kind === 'group') for (const p of r.people) out.add(p);
+  }
+  return out;
+}
+
 /** Person and identity arguments naming someone the request does not: the reflection loop feeds these back. */
 function personIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
   const issues: PlanIssue[] = [];
@@ -98,7 +108,7 @@ function personIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
   plan.task_nodes.forEach((node, i) => {
     for (const [arg, v] of Object.entries(namedArguments(node))) {
       if ((arg !== 'person' && arg !== 'identity') || typeof v !== 'string' || v.startsWith('<node-')) continue;
-      named ??= peopleOfRequest(req);
+      named ??= namedPeople(req);
       const canonical = household.get(v.toLowerCase()) ?? v;
       if (named.has(canonical)) continue;
       const said = [...named].filter((p) => p !== 'unknown');
