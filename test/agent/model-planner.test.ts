@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import t, { type Test } from 'tap';
-import { validatePlan } from '../../daemon/agent/index.js';
+import { validatePlan, type PlanRequest } from '../../daemon/agent/index.js';
 import { parsePlanText, planTextGrammar } from '../../daemon/agent/planner-model/index.js';
 import { LocalPlanner, type LocalPlannerOptions } from '../../daemon/agent/planning/index.js';
 import { marginConfidence, modelGrammarOptions, modelTurn, planFromModelText } from '../../daemon/agent/planning/model-planner.js';
+import { planOfNodes } from '../../daemon/agent/planning/steps.js';
 import { Gbnf } from '../planner-model/gbnf.js';
 import { MODEL_HOUSEHOLD, modelQuestions, modelRequest, tinyPlannerModel } from './model-planner-support.js';
 
@@ -81,6 +82,23 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
     /\nprev did <person-1> come in through the <(camera|room)-1> <time-1>\?\nprevplan resolve_time phrase=<time-1> ; /,
   );
   t.match(follow.question.text, /<person-2>/, 'a new person continues the numbering');
+});
+
+t.test('an activity filter stays where the conversation names it, by a word for it or in an earlier plan', async (t) => {
+  const activity = (question: string, extra: Partial<PlanRequest> = {}): unknown => {
+    const req = modelRequest(question, extra);
+    const text = 'query_events identity=Lene activity=cleaning\ncompose_answer question=<question> inputs=[#0]\nend\n';
+    return (planFromModelText(text, modelTurn(req), req).task_nodes[0]!.arguments as Record<string, unknown>).activity;
+  };
+  t.equal(activity('was lene tidying up in the kitchen'), 'cleaning', '"tidying up" is cleaning');
+  t.equal(activity('was lene doing housework today'), 'cleaning');
+  t.equal(activity('when did lene come home'), undefined, 'not asked: no filter');
+  const earlier = {
+    question: 'was jonas tidying up today',
+    answer: 'yes',
+    plan: planOfNodes([{ task: 'query_events', arguments: { identity: 'Jonas', activity: 'cleaning' } }]),
+  };
+  t.equal(activity('and lene?', { history: [earlier] }), 'cleaning', 'a follow-up keeps the earlier filter');
 });
 
 t.test('line grammar: references only to earlier nodes whose output the argument takes; nothing after the answer', async (t) => {

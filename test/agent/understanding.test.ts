@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AgentService, getTool, memoryConversations, memoryEvents, type HouseholdInfo, type TaskPlan } from '../../daemon/agent/index.js';
 import { PlanExecutor, createToolImpls } from '../../daemon/agent/execution/index.js';
 import { RetrievalPlanner, refuseRequest, requestIssues } from '../../daemon/agent/planning/index.js';
-import { dropInventedPeople, fillPersonAndPlace } from '../../daemon/agent/planning/model-planner.js';
+import { dropInventedPeople, dropUnaskedActivities, fillPersonAndPlace } from '../../daemon/agent/planning/model-planner.js';
 import { detectMentions, type Mention } from '../../daemon/grounding/index.js';
 import { MQTT_REQUESTS } from '../../daemon/mqtt/api.js';
 import { AgentRoutes } from '../../daemon/agent/transport/index.js';
@@ -237,6 +237,19 @@ t.test('person + place: last_seen takes a camera, who_was_where a person; tools,
   const wreq = (await svc.buildRequest({ question: 'was Tom in the kitchen this morning?' }, CLOCK_NOW)).request;
   const wfilled = fillPersonAndPlace(WHO_THIS_MORNING, detectMentions(wreq.question, groundingContextFor(wreq)).mentions);
   t.equal((wfilled.task_nodes[1]!.arguments as Record<string, unknown>).identity, 'Tomas');
+});
+
+t.test('no activity filter the conversation never named', async (t) => {
+  // "when did my mother-in-law arrive this afternoon": the model filtered by an activity nobody asked about
+  const unasked = plan([
+    { task: 'query_events', arguments: { identity: 'Halina', activity: 'washing_dishes' } },
+    { task: 'count_events', arguments: { camera: 'porch', activity: 'cooking' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  const cleaned = dropUnaskedActivities(unasked, new Set(['cooking']));
+  t.same(cleaned.task_nodes[0]!.arguments, { identity: 'Halina' }, 'the unasked filter goes');
+  t.same(cleaned.task_nodes[1]!.arguments, { camera: 'porch', activity: 'cooking' }, 'a named activity stays');
+  t.equal(dropUnaskedActivities(unasked, new Set(['cooking', 'washing_dishes'])), unasked);
 });
 
 t.test('no person the conversation never named: a node about them alone goes, elsewhere the filter goes', async (t) => {

@@ -19,6 +19,7 @@ import {
 } from '../planner-model/index.js';
 import { HomeSightError } from '../../system/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from './free-text.js';
+import { activitiesNamed } from './activity-words.js';
 import { onlyAsks, requestedSideEffects } from './refusal.js';
 import { dropNodes, dropRepeatedNodes, planOfNodes } from './steps.js';
 import { resolveTimePhrase } from './time.js';
@@ -336,6 +337,38 @@ export function dropInventedPeople(plan: TaskPlan, known: ReadonlySet<string>): 
   return { ...plan, task_nodes: drop.size === 0 ? nodes : dropNodes(nodes, drop) };
 }
 
+/** Tools whose activity filter a question must name. */
+const ACTIVITY_FILTERS = new Set(['query_events', 'count_events', 'aggregate']);
+
+/**
+ * No activity filter the conversation never named. The grammar lets the model write any activity, and a small model
+ * sometimes filters by one nobody asked about ("when did my mother-in-law arrive" → `activity=washing_dishes`),
+ * which empties the answer. `said`: the activities the conversation's questions name (activitiesNamed) and those its
+ * earlier plans filter by (a follow-up keeps them: "and Lene, same question?").
+ */
+export function dropUnaskedActivities(plan: TaskPlan, said: ReadonlySet<string>): TaskPlan {
+  let changed = false;
+  const nodes = plan.task_nodes.map((n) => {
+    if (Array.isArray(n.arguments) || !ACTIVITY_FILTERS.has(n.task)) return n;
+    const v = n.arguments.activity;
+    if (typeof v !== 'string' || v.startsWith('<') || said.has(v)) return n;
+    const { activity: _unasked, ...rest } = n.arguments;
+    changed = true;
+    return { ...n, arguments: rest };
+  });
+  return changed ? { ...plan, task_nodes: nodes } : plan;
+}
+
+/** The activities a request's conversation names: its questions' activity words, its earlier plans' filters. */
+function activitiesSaid(req: Pick<PlanRequest, 'question' | 'history'>): Set<string> {
+  const history = req.history ?? [];
+  const out = new Set(activitiesNamed(englishGloss([req.question, ...history.map((t) => t.question)].join('\n'))));
+  for (const t of history)
+    for (const n of t.plan?.task_nodes ?? [])
+      if (!Array.isArray(n.arguments) && typeof n.arguments.activity === 'string') out.add(n.arguments.activity);
+  return out;
+}
+
 /** The household's names a conversation grounds: its people, the members of its groups (not "everyone"'s). */
 function namesGrounded(conversation: readonly Mention[]): Set<string> {
   const out = new Set<string>();
@@ -379,12 +412,15 @@ export function fillFreeText(plan: TaskPlan, question: string, hubTopics: readon
 export function planFromModelText(
   text: string,
   turn: ModelTurn,
-  req: Pick<PlanRequest, 'question' | 'hubTopics'>,
+  req: Pick<PlanRequest, 'question' | 'hubTopics' | 'history'>,
   learned: readonly string[] = [],
 ): TaskPlan {
   const question = req.question;
   const relexicalised = relexicalise(parsePlanText(text), turn.mentions, { question });
-  const grounded = dropInventedPeople(relexicalised, new Set([...namesGrounded(turn.mentions), ...learned]));
+  const grounded = dropUnaskedActivities(
+    dropInventedPeople(relexicalised, new Set([...namesGrounded(turn.mentions), ...learned])),
+    activitiesSaid(req),
+  );
   const plan = fillFreeText(fillPersonAndPlace(grounded, turn.question.mentions, turn.mentions), question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values
