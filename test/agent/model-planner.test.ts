@@ -84,6 +84,35 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
   t.match(follow.question.text, /<person-2>/, 'a new person continues the numbering');
 });
 
+t.test('a follow-up that names no place keeps the place of the turn before', async (t) => {
+  const earlier = {
+    question: 'who was at the front door at 4',
+    answer: 'Jonas at 16:05',
+    plan: planOfNodes([
+      { task: 'resolve_time', arguments: { phrase: 'at 4' } },
+      { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'front door' } },
+      { task: 'compose_answer', arguments: { question: 'who was at the front door at 4', inputs: ['<node-0>', '<node-1>'] } },
+    ]),
+  };
+  const events = (question: string): Record<string, unknown> => {
+    const req = modelRequest(question, { history: [earlier] });
+    const text =
+      'resolve_time phrase=<time-1>\nquery_events start=#0 end=#0\nget_snapshot events=#1\n' +
+      'compose_answer question=<question> inputs=[#0,#1,#2]\nend\n';
+    return planFromModelText(text, modelTurn(req), req).task_nodes[1]!.arguments as Record<string, unknown>;
+  };
+  t.equal(events('show me a picture').camera, 'front_door', "the room's camera for the events");
+  t.equal(events('and in the garage?').camera, 'garage_cam', 'a place named: that place');
+  t.equal(events('where was he after that?').camera, undefined, 'a question about where: no place');
+  const seen = modelRequest('and lene?', { history: [earlier] });
+  const last = planFromModelText(
+    'last_seen person=<person-1>\ncompose_answer question=<question> inputs=[#0]\nend\n',
+    modelTurn(seen),
+    seen,
+  );
+  t.same(last.task_nodes[0]!.arguments, { person: 'Lene' }, "a person's last sighting is not narrowed");
+});
+
 t.test('an activity filter stays where the conversation names it, by a word for it or in an earlier plan', async (t) => {
   const activity = (question: string, extra: Partial<PlanRequest> = {}): unknown => {
     const req = modelRequest(question, extra);

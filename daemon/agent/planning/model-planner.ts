@@ -369,6 +369,49 @@ function activitiesSaid(req: Pick<PlanRequest, 'question' | 'history'>): Set<str
   return out;
 }
 
+const ASKS_PLACE = /\b(?:where|which room|what room|anywhere|elsewhere|else)\b/i;
+
+/** Tools that keep the place of the turn before when a follow-up names none ("show me a picture", "and Lene?"). */
+const PLACE_KEPT_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'who_was_where']);
+
+/**
+ * A follow-up that names no place is about the place of the turn before: "who was at the entrance at 4" → "show me a
+ * picture" reads the entrance's events, as a follow-up without a time keeps the earlier time. Where the plan has no
+ * place and the earlier plan had exactly one (a camera or a room), the event tools get it; a person's last sighting
+ * or day is not narrowed to it.
+ */
+export function keepEarlierPlace(
+  plan: TaskPlan,
+  req: Pick<PlanRequest, 'question' | 'history' | 'household'>,
+  mentions: readonly Mention[],
+): TaskPlan {
+  const earlier = req.history?.[req.history.length - 1]?.plan;
+  if (earlier === undefined || mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone')) return plan;
+  // "where was he after that?", "anywhere else?" ask for the place
+  if (ASKS_PLACE.test(req.question)) return plan;
+  const placesIn = (p: TaskPlan, arg: 'camera' | 'room'): Set<string> =>
+    new Set(
+      p.task_nodes.flatMap((n) => (Array.isArray(n.arguments) || typeof n.arguments[arg] !== 'string' ? [] : [n.arguments[arg] as string])),
+    );
+  if (placesIn(plan, 'camera').size > 0 || placesIn(plan, 'room').size > 0) return plan;
+  const cameras = placesIn(earlier, 'camera');
+  const rooms = placesIn(earlier, 'room');
+  if (cameras.size + rooms.size !== 1) return plan;
+  const room = rooms.size === 1 ? [...rooms][0]! : undefined;
+  // the event tools take a camera: a room's, where it has one
+  const roomCameras = Object.entries(req.household.cameraRooms ?? {}).filter(([, r]) => r === room);
+  const camera = cameras.size === 1 ? [...cameras][0]! : roomCameras.length === 1 ? roomCameras[0]![0] : undefined;
+  let changed = false;
+  const nodes = plan.task_nodes.map((n) => {
+    if (Array.isArray(n.arguments) || !PLACE_KEPT_TOOLS.has(n.task)) return n;
+    const place = n.task === 'who_was_where' && room !== undefined ? { room } : camera !== undefined ? { camera } : null;
+    if (place === null) return n;
+    changed = true;
+    return { ...n, arguments: { ...n.arguments, ...place } };
+  });
+  return changed ? { ...plan, task_nodes: nodes } : plan;
+}
+
 /** The household's names a conversation grounds: its people, the members of its groups (not "everyone"'s). */
 function namesGrounded(conversation: readonly Mention[]): Set<string> {
   const out = new Set<string>();
@@ -412,7 +455,7 @@ export function fillFreeText(plan: TaskPlan, question: string, hubTopics: readon
 export function planFromModelText(
   text: string,
   turn: ModelTurn,
-  req: Pick<PlanRequest, 'question' | 'hubTopics' | 'history'>,
+  req: Pick<PlanRequest, 'question' | 'hubTopics' | 'history' | 'household'>,
   learned: readonly string[] = [],
 ): TaskPlan {
   const question = req.question;
@@ -421,7 +464,8 @@ export function planFromModelText(
     dropInventedPeople(relexicalised, new Set([...namesGrounded(turn.mentions), ...learned])),
     activitiesSaid(req),
   );
-  const plan = fillFreeText(fillPersonAndPlace(grounded, turn.question.mentions, turn.mentions), question, req.hubTopics ?? []);
+  const placed = keepEarlierPlace(fillPersonAndPlace(grounded, turn.question.mentions, turn.mentions), req, turn.question.mentions);
+  const plan = fillFreeText(placed, question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values
   return planOfNodes(nodes);
