@@ -524,21 +524,18 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
   // word ends exactly one place's multi-word name and is no place's whole name (two doors are asked back instead).
   // Likewise a side of the house said on its own ("out the back", "upstairs") for the one place whose name starts
   // with it ("back garden", "upstairs landing").
+  // a word that ends the phrase, not one that qualifies a noun of its own ("the back door", "upstairs loo")
+  const alone =
+    String.raw`(?![\p{L}\p{N}]|\s+(?!(?:and|or|at|in|on|to|for|today|tonight|yesterday|this|last|rn|now|right|after|` +
+    String.raw`before|during|around|between|since)\b)\p{L})`;
   const byWord: Array<[RegExp, Map<string, Entry[]>]> = [
     [/(?<![\p{L}\p{N}])the\s+(\p{L}+)(?![\p{L}\p{N}])/gu, heads],
-    // "the back", not "came back"; not where the word qualifies a noun of its own ("the back door", "upstairs loo")
-    [
-      new RegExp(
-        String.raw`(?<![\p{L}\p{N}])(?:(?:the|out)\s+(back|front)|(upstairs|downstairs))(?![\p{L}\p{N}]|\s+(?!(?:and|or|at|in|on|to|` +
-          String.raw`for|today|tonight|yesterday|this|last|rn|now|right|after|before|during|around|between|since)\b)\p{L})`,
-        'gu',
-      ),
-      sides,
-    ],
+    // "the back", not "came back"; "the storage" for the storage shed (the one place whose name starts with it)
+    [new RegExp(String.raw`(?<![\p{L}\p{N}])(?:(?:the|out)\s+(back|front)|(upstairs|downstairs)|the\s+(\p{L}+))${alone}`, 'gu'), sides],
   ];
   for (const [re, places] of byWord) {
     for (const m of lower.matchAll(re)) {
-      const word = m[1] ?? m[2]!;
+      const word = m[1] ?? m[2] ?? m[3]!;
       const start = m.index + m[0].length - word.length;
       const end = m.index + m[0].length;
       const entries = places.get(word);

@@ -254,6 +254,23 @@ const CASES: Case[] = [
     ctx: LINDQVIST,
   },
   { q: 'was Pappa on the soffa', text: 'was <person-1> on the <zone-1>', mentions: ['person:Erik', 'zone:soffa'], ctx: LINDQVIST },
+  // Scandinavian room words, definite forms too; a place by the first word of its name; synonyms of a room
+  { q: 'vem var i kjøkkenet igår', text: 'vem var i <room-1> igår', mentions: ['room:kitchen'], ctx: LINDQVIST },
+  {
+    q: 'who went in the storage today',
+    text: 'who went in the <room-1> <time-1>',
+    mentions: ['room:storage shed', 'time:today'],
+    ctx: {
+      ...OKAFOR,
+      cameras: [...OKAFOR.cameras, { id: 'shed_cam', room: 'storage shed' }],
+      rooms: [...OKAFOR.rooms, { name: 'storage shed' }],
+    },
+  },
+  {
+    q: 'anyone in the living area tonight',
+    text: '<group-1> in the <room-1> <time-1>',
+    mentions: ['group:anyone', 'room:living room', 'time:tonight'],
+  },
 ];
 
 t.test(`${CASES.length} questions: delexicalised text and what each mention resolves to`, async (t) => {
