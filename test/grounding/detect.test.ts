@@ -266,6 +266,7 @@ const CASES: Case[] = [
       rooms: [...OKAFOR.rooms, { name: 'storage shed' }],
     },
   },
+  { q: 'who rang the doorbell at 8', text: 'who rang the <room-1> <time-1>', mentions: ['room:porch', 'time:at 8'] },
   {
     q: 'anyone in the living area tonight',
     text: '<group-1> in the <room-1> <time-1>',
