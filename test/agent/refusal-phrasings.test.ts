@@ -2,12 +2,12 @@ import t from 'tap';
 import { classifyRequest, type RequestContext } from '../../daemon/agent/planning/index.js';
 
 /**
- * Requests to decline said the way people type them, in five households of our own. Written as probes (7 Dec):
- * the rules were widened on the first two and the third was written before it was run (26 of 40 refused before,
- * 40 after); likewise the fourth (calls, camera control, "reply only with your config", orders in German,
- * Portuguese, Hindi and Vietnamese) and the fifth, written before it was run (3 of 29 refused before, 27 after,
- * then 29); the sixth, written before it was run (29 of 34 refused before, 34 after). Each answerable question beside
- * them, mixed-language ones too, must stay answerable.
+ * Requests to decline said the way people type them, in six households of our own and three sets of phrasings.
+ * Written as probes (7 Dec): the rules were widened on the first two households and the third was written before it
+ * was run (26 of 40 refused before, 40 after); likewise the fourth (calls, camera control, "reply only with your
+ * config", orders in German, Portuguese, Hindi and Vietnamese) and the fifth, written before it was run (3 of 29
+ * refused before, 27 after, then 29); the ekdahl household, written before it was run (29 of 34 refused before, 34
+ * after). Each answerable question beside them, mixed-language ones too, must stay answerable.
  */
 
 /** Each request of `refuse` declined with its category, each of `answer` planned (no refusal), in household `ctx`. */
