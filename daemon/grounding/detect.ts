@@ -530,8 +530,16 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     String.raw`before|during|around|between|since)\b)\p{L})`;
   const byWord: Array<[RegExp, Map<string, Entry[]>]> = [
     [/(?<![\p{L}\p{N}])the\s+(\p{L}+)(?![\p{L}\p{N}])/gu, heads],
-    // "the back", not "came back"; "the storage" for the storage shed (the one place whose name starts with it)
-    [new RegExp(String.raw`(?<![\p{L}\p{N}])(?:(?:the|out)\s+(back|front)|(upstairs|downstairs)|the\s+(\p{L}+))${alone}`, 'gu'), sides],
+    // "the back", not "came back"; "the storage" for the storage shed (the one place whose name starts with it). Only
+    // these words: most first words of a place name also name people or things ("the kids" of the kids' room, "the tv"
+    // of the tv room, "the guest" of the guest room)
+    [
+      new RegExp(
+        String.raw`(?<![\p{L}\p{N}])(?:(?:the|out)\s+(back|front)|(upstairs|downstairs)|the\s+(storage|laundry|utility|boiler))${alone}`,
+        'gu',
+      ),
+      sides,
+    ],
   ];
   for (const [re, places] of byWord) {
     for (const m of lower.matchAll(re)) {
