@@ -263,7 +263,7 @@ const CASES: Case[] = [
     ctx: {
       ...OKAFOR,
       cameras: [...OKAFOR.cameras, { id: 'shed_cam', room: 'storage shed' }],
-      rooms: [...OKAFOR.rooms, { name: 'storage shed' }],
+      rooms: [...(OKAFOR.rooms ?? []), { name: 'storage shed' }],
     },
   },
   { q: 'who rang the doorbell at 8', text: 'who rang the <room-1> <time-1>', mentions: ['room:porch', 'time:at 8'] },
@@ -271,7 +271,7 @@ const CASES: Case[] = [
     q: 'were the kids in the living room with the guest',
     text: 'were <group-1> in the <camera-1> with the guest',
     mentions: ['group:members:Adaeze|Emeka', 'camera:living_room'],
-    ctx: { ...OKAFOR, rooms: [...OKAFOR.rooms, { name: 'kids room' }, { name: 'guest room' }] },
+    ctx: { ...OKAFOR, rooms: [...(OKAFOR.rooms ?? []), { name: 'kids room' }, { name: 'guest room' }] },
   },
   {
     q: 'anyone in the living area tonight',
