@@ -243,6 +243,16 @@ t.test("a group's members are each in the plan once the plan names one of them",
   );
   const summed = one({ task: 'aggregate', arguments: { start: '<node-0>', end: '<node-0>', group_by: 'identity', metric: 'duration_s' } });
   t.equal(everyPersonAsked(summed, ask('how long were the kids in the garden')), summed, 'no member named: as written');
+  // a group asked about is each member's last sighting too; a person named beside them keeps the plan as written
+  const seen = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Bruno' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  t.same(
+    everyPersonAsked(seen, ask('where are the kids')).task_nodes.map((n) => (n.arguments as Record<string, unknown>).person ?? n.task),
+    ['Bruno', 'Lotte', 'compose_answer'],
+  );
+  t.equal(everyPersonAsked(seen, ask('when did the sitter last see the kids')), seen, 'not only the group: as written');
 });
 
 t.test('every place the question names is in the plan: one node per place', async (t) => {

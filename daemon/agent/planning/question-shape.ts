@@ -298,13 +298,15 @@ const MAX_ANSWER_INPUTS = 4;
 /**
  * A data node for each value the question asks about that the plan left out, copied from the node that has one of
  * the others: `values` are the question's (each a list of the argument values that stand for it), `swap` gives the
- * copy's arguments for a missing value, or null where the node cannot take it.
+ * copy's arguments for a missing value, or null where the node cannot take it. The node copied filters events
+ * (`FILTER_TOOLS`), or is one of `alsoFrom`.
  */
 function everyValueAsked(
   plan: TaskPlan,
   values: ReadonlyArray<readonly string[]>,
   has: (a: Record<string, unknown>) => string | null,
   swap: (a: Record<string, unknown>, value: readonly string[]) => Record<string, unknown> | null,
+  alsoFrom: ReadonlySet<string> = new Set(),
 ): TaskPlan {
   const nodes = plan.task_nodes;
   const answer = nodes[nodes.length - 1];
@@ -316,7 +318,7 @@ function everyValueAsked(
   const missing = values.filter((v) => !v.some((x) => covered.has(x)));
   const template = data.findLast((i) => {
     const v = has(namedArguments(nodes[i]!));
-    return v !== null && values.some((w) => w.includes(v)) && FILTER_TOOLS.has(nodes[i]!.task);
+    return v !== null && values.some((w) => w.includes(v)) && (FILTER_TOOLS.has(nodes[i]!.task) || alsoFrom.has(nodes[i]!.task));
   });
   if (missing.length === 0 || missing.length === values.length || template === undefined) return plan;
   const inputs = namedArguments(answer).inputs;
@@ -354,10 +356,26 @@ function peopleNamed(req: PlanRequest): string[][] {
 export function everyPersonAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const person = (a: Record<string, unknown>): string | null =>
     typeof a.identity === 'string' ? a.identity : typeof a.person === 'string' ? a.person : null;
-  return everyValueAsked(plan, peopleNamed(req), person, (a, v) =>
-    typeof a.identity === 'string' ? { ...a, identity: v[0]! } : { ...a, person: v[0]! },
+  // A group asked about ("where are the kids", "what did the kids do today") is each member's last sighting or day as
+  // well; two people named one by one are not ("when did Ines last see Bruno" asks about Ines).
+  const members = new Set(
+    requestMentions(req).question.mentions.flatMap((m) =>
+      m.resolved?.kind === 'group' && m.resolved.meaning === 'members' ? m.resolved.people : [],
+    ),
+  );
+  const named = peopleNamed(req);
+  const onlyGroups = named.length > 0 && named.every((v) => members.has(v[0]!));
+  return everyValueAsked(
+    plan,
+    named,
+    person,
+    (a, v) => (typeof a.identity === 'string' ? { ...a, identity: v[0]! } : { ...a, person: v[0]! }),
+    onlyGroups ? PERSON_SUBJECT_TOOLS : new Set(),
   );
 }
+
+/** Tools about one person: copied for each member of a group asked about. */
+const PERSON_SUBJECT_TOOLS = new Set(['last_seen', 'activity_timeline']);
 
 /**
  * Every place the question names is in the plan: "was Saga in the garden or the carport" reads both places (one node
