@@ -205,10 +205,9 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
   }
   // "Astrid's brother", "Karim's sister": a child's brothers and sisters by the household's relations to the asker, and
   // the children of the asker's partner ("Tomek's daughter"); several who fit stay candidates (an ambiguity)
-  const withKin = (...kin: string[]) => ctx.people.filter((p) => (p.kinship ?? []).some((k) => kin.includes(k.toLowerCase())));
-  const sons = withKin('son', 'stepson');
-  const daughters = withKin('daughter', 'stepdaughter');
-  const children = [...sons, ...daughters, ...withKin('child')];
+  const sons = peopleWithKin(ctx, ['son', 'stepson']);
+  const daughters = peopleWithKin(ctx, ['daughter', 'stepdaughter']);
+  const children = [...sons, ...daughters, ...peopleWithKin(ctx, ['child'])];
   const relatives = (owner: GroundingPerson, kin: readonly string[], of: readonly GroundingPerson[]): void => {
     for (const target of of) {
       if (target === owner) continue;
@@ -221,7 +220,7 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     relatives(c, ['sister', 'little sister', 'big sister', 'younger sister', 'older sister'], daughters);
     relatives(c, ['sibling'], children);
   }
-  for (const partner of withKin('husband', 'wife', 'partner', 'spouse')) {
+  for (const partner of peopleWithKin(ctx, ['husband', 'wife', 'partner', 'spouse'])) {
     relatives(partner, ['son', 'boy'], sons);
     relatives(partner, ['daughter', 'girl'], daughters);
   }
@@ -230,7 +229,7 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     ['son', ['the boy', 'my boy', 'our boy']],
     ['daughter', ['the girl', 'my girl', 'our girl']],
   ] as const) {
-    const only = ctx.people.filter((p) => (p.kinship ?? []).some((k) => k.toLowerCase() === kin));
+    const only = peopleWithKin(ctx, [kin]);
     if (only.length === 1) for (const w of words) add(w, { kind: 'person', name: only[0]!.name }, false);
   }
   // a place by its name, its core ("garage_side" → "garage"), English synonyms of those ("the lounge") and the
@@ -285,19 +284,22 @@ function placeHeads(lexicon: readonly Entry[], which: 'first' | 'last'): Map<str
 /** Head words too general to stand for a place on their own ("the cam", "the area"). */
 const COMMON_HEADS = new Set(['cam', 'camera', 'area', 'side', 'way', 'one', 'bit', 'end', 'part']);
 
+/** The household's people whose kinship words include one of `kin` (lower case). */
+function peopleWithKin(ctx: GroundingContext, kin: readonly string[]): GroundingPerson[] {
+  return ctx.people.filter((p) => (p.kinship ?? []).some((k) => kin.includes(k.toLowerCase())));
+}
+
 /** Groups the household defines, plus the children / parents / grandparents its kinship words imply. */
 function groupPhrases(ctx: GroundingContext): Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> {
   const out: Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> = [];
   for (const g of ctx.groups ?? []) for (const p of g.phrases) out.push({ phrase: p, meaning: 'members', people: [...g.members] });
-  const withKin = (words: readonly string[]): string[] =>
-    ctx.people.filter((p) => (p.kinship ?? []).some((k) => words.includes(k.toLowerCase()))).map((p) => p.name);
   const implied: Array<[readonly string[], readonly string[]]> = [
     [CHILD_WORDS, ['kids', 'children', 'the boys', 'the girls', 'our boys', 'our girls', 'my boys', 'my girls']],
     [PARENT_WORDS, ['parents', 'mum and dad', 'mom and dad']],
     [GRANDPARENT_WORDS, ['grandparents', 'grandma and grandpa', 'oma and opa', 'nana and grandad']],
   ];
   for (const [kin, phrases] of implied) {
-    const members = withKin(kin);
+    const members = peopleWithKin(ctx, kin).map((p) => p.name);
     if (members.length < 2) continue;
     for (const p of phrases)
       for (const pre of p.startsWith('the ') || p.startsWith('my ') || p.startsWith('our ') ? [''] : ['the ', 'my ', 'our ', '']) {
