@@ -242,6 +242,15 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
   };
 }
 
+/** The string values an argument has across a plan's nodes. */
+function stringArgs(plan: Pick<TaskPlan, 'task_nodes'>, arg: string): Set<string> {
+  return new Set(
+    plan.task_nodes.flatMap((n) =>
+      Array.isArray(n.arguments) || typeof n.arguments[arg] !== 'string' ? [] : [n.arguments[arg] as string],
+    ),
+  );
+}
+
 /** Tools about a place that may leave it out: a place the question names is theirs when no node took it. */
 const PLACE_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_seen', 'who_was_where']);
 
@@ -280,8 +289,7 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
   };
   const named = placesOf(conversation);
   const here = placesOf(mentions);
-  const used = (arg: string): Set<string> =>
-    new Set(plan.task_nodes.flatMap((n) => (Array.isArray(n.arguments) ? [] : [n.arguments[arg]]).filter((v) => typeof v === 'string')));
+  const used = (arg: string): Set<string> => stringArgs(plan, arg);
   const usedPeople = new Set([...used('person'), ...used('identity')]);
   const only = places.size === 1 ? [...places.values()][0] : undefined;
   const placeless = used('camera').size === 0 && used('room').size === 0;
@@ -389,13 +397,9 @@ export function keepEarlierPlace(
   if (earlier === undefined || mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone')) return plan;
   // "where was he after that?", "anywhere else?" ask for the place
   if (ASKS_PLACE.test(req.question)) return plan;
-  const placesIn = (p: TaskPlan, arg: 'camera' | 'room'): Set<string> =>
-    new Set(
-      p.task_nodes.flatMap((n) => (Array.isArray(n.arguments) || typeof n.arguments[arg] !== 'string' ? [] : [n.arguments[arg] as string])),
-    );
-  if (placesIn(plan, 'camera').size > 0 || placesIn(plan, 'room').size > 0) return plan;
-  const cameras = placesIn(earlier, 'camera');
-  const rooms = placesIn(earlier, 'room');
+  if (stringArgs(plan, 'camera').size > 0 || stringArgs(plan, 'room').size > 0) return plan;
+  const cameras = stringArgs(earlier, 'camera');
+  const rooms = stringArgs(earlier, 'room');
   if (cameras.size + rooms.size !== 1) return plan;
   const room = rooms.size === 1 ? [...rooms][0]! : undefined;
   // the event tools take a camera: a room's, where it has one
@@ -412,8 +416,11 @@ export function keepEarlierPlace(
   return changed ? { ...plan, task_nodes: nodes } : plan;
 }
 
-/** The household's names a conversation grounds: its people, the members of its groups (not "everyone"'s). */
-function namesGrounded(conversation: readonly Mention[]): Set<string> {
+/**
+ * The household's names a conversation grounds: its people and the people its groups stand for (a group's members,
+ * everyone's residents; "anyone" stands for nobody). The request checks allow these, and "unknown", in a plan.
+ */
+export function namesGrounded(conversation: readonly Mention[]): Set<string> {
   const out = new Set<string>();
   for (const m of conversation) {
     const r = m.resolved;

@@ -1,5 +1,5 @@
 import { namedArguments, sideEffectIssues, type PlanIssue, type PlanRequest, type TaskPlan } from '../catalog/index.js';
-import { requestMentions } from './model-planner.js';
+import { namesGrounded, requestMentions } from './model-planner.js';
 import { planFits, questionShape } from './question-shape.js';
 import { requestedSideEffects } from './refusal.js';
 import { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions } from './time.js';
@@ -92,12 +92,7 @@ export function requestIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
 
 /** People a request's questions name (grounding's mentions of the question and the conversation's earlier questions). */
 function namedPeople(req: PlanRequest): Set<string> {
-  const out = new Set<string>(['unknown']);
-  for (const m of requestMentions(req).all) {
-    const r = m.resolved;
-    if (r?.kind === 'person' || r?.kind === 'group') for (const p of r.people) out.add(p);
-  }
-  return out;
+  return new Set(['unknown', ...namesGrounded(requestMentions(req).all)]);
 }
 
 /** Person and identity arguments naming someone the request does not: the reflection loop feeds these back. */
