@@ -1,6 +1,6 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance } from './fuzzy.js';
-import { foreignKinshipWords } from './kinship-foreign.js';
+import { kinshipWords } from './kinship-foreign.js';
 import { foreignPlaceWords, placeCore, placeSynonyms, zoneWords } from './place-words.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';
@@ -199,7 +199,7 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     add(p.name, t, true);
     for (const a of p.aliases ?? []) add(a, t, true);
     for (const k of p.kinship ?? []) {
-      const words = [k, ...foreignKinshipWords(k).filter((w) => !called.has(w))];
+      const words = [k, ...kinshipWords(k).filter((w) => !called.has(w))];
       for (const word of words) for (const pre of ['', 'my ', 'our ']) add(`${pre}${word}`, t, false);
     }
   }

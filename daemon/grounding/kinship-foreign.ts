@@ -1,7 +1,8 @@
 /**
- * Kinship words of the languages households mix into their English ("war Oma heute im Garten", "a vovó chegou?",
- * "nani kab aayi", "bà ngoại đâu rồi"), by the English kinship word a household configures: a person the household
- * calls "grandma" is also "Oma", "nonna", "nani"… Written without accents (lookups fold them). Words that are
+ * Kinship words: the English synonyms of a household's relation word ("mother": "mom", "mum") and the words of the
+ * languages households mix into their English ("war Oma heute im Garten", "a vovó chegou?", "nani kab aayi", "bà ngoại
+ * đâu rồi"), by the English kinship word a household configures: a person the household calls "grandma" is also
+ * "Oma", "nonna", "nani"… Written without accents (lookups fold them). Words that are
  * English words or read two ways once folded are left out (Portuguese "vovó"/"vovô" and "avó"/"avô", German "Frau"
  * and "Mann", Vietnamese "mẹ", "bố", "bà" alone, Hindi "nana" and "dada").
  */
@@ -21,7 +22,30 @@ const KIN_WORDS: Readonly<Record<string, readonly string[]>> = {
   husband: ['ehemann', 'marido', 'esposo', 'mari', 'marito', 'maz', 'pati'],
 };
 
-/** The other languages' words for an English kinship word ("grandma" → "oma", "nonna", "nani", …). */
-export function foreignKinshipWords(kinship: string): readonly string[] {
-  return KIN_WORDS[kinship.toLowerCase()] ?? [];
+/**
+ * English words for one kinship, as people say them: a household that writes the relation "mother" is asked "where's
+ * mom", one that writes "grandmother" is asked about "grandma". Words that are also common verbs or fillers ("pop",
+ * "pa", "ma") are left out.
+ */
+const ENGLISH_KIN: ReadonlyArray<readonly string[]> = [
+  ['mother', 'mom', 'mum', 'mommy', 'mummy', 'mama', 'mam'],
+  ['father', 'dad', 'daddy', 'papa'],
+  ['grandmother', 'grandma', 'granny', 'gran', 'nana', 'nan', 'grandmom', 'grandmum'],
+  ['grandfather', 'grandpa', 'grandad', 'granddad', 'gramps'],
+  ['husband', 'hubby'],
+  ['wife', 'missus'],
+  ['brother', 'bro'],
+  ['sister', 'sis'],
+];
+
+/**
+ * The other words for a kinship word: its English synonyms and every language's words for them ("mother" → "mom",
+ * "mum", "mutter", "mamae"…; "grandma" → "granny", "oma", "nonna", "nani", …).
+ */
+export function kinshipWords(kinship: string): readonly string[] {
+  const k = kinship.toLowerCase();
+  const english = ENGLISH_KIN.find((words) => words.includes(k)) ?? [k];
+  const out = new Set(english.flatMap((w) => [w, ...(KIN_WORDS[w] ?? [])]));
+  out.delete(k);
+  return [...out];
 }

@@ -167,7 +167,8 @@ const PATTERNS: readonly RegExp[] = [
   new RegExp(`(?:between|from)\\s+(?:about\\s+|around\\s+)?${CLOCK_ANY}\\s*(?:and|to|till|until|til|-|–)\\s*${CLOCK_ANY}`, 'g'),
   new RegExp(`${CLOCK_SURE}\\s*(?:-|–|to|till|until|til)\\s*${CLOCK_ANY}`, 'g'),
   new RegExp(`${CLOCK_ANY}\\s*(?:-|–|to|till|until|til)\\s*${CLOCK_SURE}`, 'g'),
-  new RegExp(`${LEAD}\\s+(?:about\\s+|around\\s+|roughly\\s+)?${CLOCK_ANY}${NOT_CLOCK}`, 'g'),
+  // a spoken filler after the lead word: "at like 3", "around um 5"
+  new RegExp(`${LEAD}\\s+(?:(?:${TIME_FILLERS})\\s+)?(?:about\\s+|around\\s+|roughly\\s+)?${CLOCK_ANY}${NOT_CLOCK}`, 'g'),
   new RegExp(`(?:(?:about|around|roughly)\\s+)?${CLOCK_SURE}${NOT_CLOCK}`, 'g'),
   // "7ish", "at 5:30ish"
   /(?:(?:at|around|about)\s+)?\d{1,2}(?:[:.]\d{2})?ish/g,

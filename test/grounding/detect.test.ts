@@ -403,4 +403,33 @@ t.test('spoken clock times and "on the 15th" are one time mention each', async (
   t.same(times('who was in the kitchen around quarter to nine'), ['around quarter to nine']);
   t.same(times('anyone in the garage on the 15th'), ['on the 15th']);
   t.same(times('who was in the garage from 10 to 8'), ['from 10 to 8']);
+  // a spoken filler after the lead word stays inside the time
+  t.same(times('was anybody in the garage at like 3'), ['at like 3']);
+  t.same(times('who came around um 5'), ['around um 5']);
+  t.same(times('i like 3 of the cameras'), []);
+});
+
+t.test('a relation word is also its English synonyms ("mother": "mom", "mum"); a name or nickname wins', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'America/Chicago',
+    now: '2026-12-06T20:40:00-06:00',
+    people: [
+      { name: 'Marta', aliases: ['mama'] },
+      { name: 'Krystyna', kinship: ['mother'] },
+      { name: 'Diego', kinship: ['husband'] },
+      { name: 'Lech', kinship: ['grandfather'] },
+    ],
+    cameras: [{ id: 'porch_cam', room: 'front porch' }],
+    rooms: [{ name: 'front porch' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['mom and hubby on the porch?', ['person:Krystyna', 'person:Diego', 'camera:porch_cam']],
+    ['did my mum come', ['person:Krystyna']],
+    ['where is mommy', ['person:Krystyna']],
+    ['was grandpa out front', ['person:Lech', 'room:front porch']],
+    ['did gramps leave', ['person:Lech']],
+    // "mama" is Marta's nickname, not another word for the mother
+    ['where is mama', ['person:Marta']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
