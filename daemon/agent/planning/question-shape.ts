@@ -370,7 +370,20 @@ export function everyPersonAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     named,
     person,
     (a, v) => (typeof a.identity === 'string' ? { ...a, identity: v[0]! } : { ...a, person: v[0]! }),
-    onlyGroups ? PERSON_SUBJECT_TOOLS : new Set(),
+    onlyGroups || peopleTogether(requestMentions(req).question.text) ? PERSON_SUBJECT_TOOLS : new Set(),
+  );
+}
+
+/**
+ * People asked about together: two placeholders joined ("<person-1> and <person-2>", "… with <person-2>"), and no
+ * verb that makes one the other's object ("when did <person-1> last see <person-2>").
+ */
+function peopleTogether(delexicalised: string): boolean {
+  const who = '(?:my |the |our )?<(?:person|group)-\\d+>';
+  const joined = new RegExp(`${who}\\s*(?:,|&|\\+|\\band\\b|\\bor\\b|\\bn\\b|\\bwith\\b)\\s*${who}|\\bwith ${who}`, 'i');
+  return (
+    joined.test(delexicalised) &&
+    !/\b(?:see|saw|seen|meet|met|visit(?:ed)?|pick(?:ed)? up|drop(?:ped)? off|take|took)\b/i.test(delexicalised)
   );
 }
 
