@@ -499,7 +499,10 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     if (i + n > tokens.length) return null;
     for (let k = i; k < i + n; k++) {
       if (used[k]) return null;
-      if (k > i && !/^(?:[\s\-_]+|['’]|\.\s*)$/.test(lower.slice(tokens[k - 1]!.end, tokens[k]!.start))) return null;
+      if (k === i) continue;
+      // words joined by spaces, a dash, an apostrophe, and a plural's possessive apostrophe ("the kids' room")
+      const gap = lower.slice(tokens[k - 1]!.end, tokens[k]!.start);
+      if (!/^(?:[\s\-_]+|['’]|\.\s*)$/.test(gap) && !(/^['’]\s+$/.test(gap) && tokens[k - 1]!.text.endsWith('s'))) return null;
     }
     return tokens.slice(i, i + n);
   };

@@ -42,6 +42,8 @@ const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   'front porch': ['porch', 'stoop', 'front step', 'doorstep', 'doorbell', 'door bell'],
   // "who rang the bell": the doorbell is at the front door
   'front door': ['front step', 'doorstep', 'front entrance', 'entrance', 'main door', 'main entrance', 'doorbell', 'door bell', 'bell'],
+  'front entrance': ['front door', 'entrance', 'entry', 'entryway', 'main door', 'main entrance', 'doorbell', 'door bell', 'bell'],
+  'main entrance': ['front door', 'entrance', 'entry', 'main door', 'front entrance', 'doorbell', 'door bell', 'bell'],
   'utility room': ['utility', 'laundry room', 'laundry'],
   'laundry room': ['laundry', 'utility room'],
   parking: ['car park', 'parking lot', 'parking space', 'parking spot'],
@@ -59,7 +61,9 @@ const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
 
 /** English synonyms of a whole room name ("living room" → "lounge", "sitting room", …). */
 export function placeSynonyms(words: string): readonly string[] {
-  return SYNONYMS[words] ?? [];
+  // someone's bedroom is their room: "the kids' bedroom" is "the kids room", "the guest bedroom" "the guest room"
+  const owner = /^(.+) bedroom$/.exec(words)?.[1];
+  return [...(SYNONYMS[words] ?? []), ...(owner === undefined ? [] : [`${owner} room`])];
 }
 
 /** Words that only say a zone is an area ("tv_area", "reading corner"). */

@@ -29,7 +29,7 @@ const TYPOS: Record<string, readonly string[]> = {
   today: ['2day', 'todya'],
   morning: ['mornin', 'morming', 'mornign', 'moring'],
   evening: ['evning', 'evenin', 'eveing'],
-  afternoon: ['afternon', 'aftrnoon', 'arvo'],
+  afternoon: ['afternon', 'aftrnoon', 'arvo', 'aft'],
   night: ['nite'],
   monday: ['mondy'],
   tuesday: ['tuseday', 'teusday', 'tuesdy'],
@@ -236,11 +236,13 @@ const QUALIFIED_NOUN = new RegExp(
 );
 
 /**
- * A bare part of the day that is no time: a greeting ("morning! did anyone …", "good evening") or a word
- * qualifying a noun ("the night nurse").
+ * A bare part of the day that is no time: a greeting ("morning! did anyone …", "good evening"), a word
+ * qualifying a noun ("the night nurse") or "aft" on its own.
  */
 function isGreetingOrModifier(lower: string, start: number, end: number): boolean {
   if (!BARE_PART.test(lower.slice(start, end))) return false;
+  // "aft" is the afternoon only as a day's part ("this aft"), not on its own ("the aft deck")
+  if (/aft$/.test(lower.slice(start, end))) return true;
   const before = lower.slice(0, start);
   if (/(?:^|[^\p{L}])good\s+$/u.test(before)) return true;
   if (/^[\s"'(]*(?:(?:hi|hey|oh|ok|okay)[\s,]+)?$/.test(before) && /^\s*[!,]/.test(lower.slice(end))) return true;

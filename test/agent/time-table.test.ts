@@ -228,6 +228,7 @@ const ROWS: readonly Row[] = [
   ['yday', W1500, BERLIN, d('09-15', '00:00'), d('09-16', '00:00')],
   ['this mornin', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
   ['yesterday arvo', W1500, BERLIN, d('09-15', '12:00'), d('09-15', '18:00')],
+  ['this aft', W1500, BERLIN, d('09-16', '12:00'), d('09-16', '15:00')],
   // an ISO date with "on" before it (the resolver read only the bare date)
   ['on 2026-09-14', W1500, BERLIN, d('09-14', '00:00'), d('09-15', '00:00')],
   // "half 12" is British for half past twelve

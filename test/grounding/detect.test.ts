@@ -409,6 +409,34 @@ t.test('spoken clock times and "on the 15th" are one time mention each', async (
   t.same(times('i like 3 of the cameras'), []);
 });
 
+t.test("someone's bedroom is their room, with the plural's apostrophe or without; the front entrance is the front door", async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'America/Toronto',
+    now: '2026-12-06T22:05:00-05:00',
+    people: [{ name: 'Hope', aliases: ['the nanny'] }],
+    groups: [{ phrases: ['the kids', 'the children'], members: ['Rose', 'Will'] }],
+    cameras: [
+      { id: 'cam-01', room: 'front entrance' },
+      { id: 'cam-04', room: "kids' bedroom" },
+      { id: 'cam-07', room: 'guest bedroom' },
+    ],
+    rooms: [{ name: 'front entrance' }, { name: "kids' bedroom" }, { name: 'guest bedroom' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['was the nanny in the kids room today', ['person:Hope', "room:kids' bedroom", 'time:today']],
+    ["anyone in the kids' room", ['group:anyone', "room:kids' bedroom"]],
+    ['anyone in the kids’ bedroom', ['group:anyone', "room:kids' bedroom"]],
+    ['who slept in the guest room', ['room:guest bedroom']],
+    ['show me the front door cam', ['room:front entrance']],
+    // the group stays a group where no room follows
+    ["did the kids' friends come", ['group:members:Rose|Will']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+  const times = (q: string): string[] => detectMentions(q, ctx).mentions.flatMap((m) => (m.kind === 'time' ? [m.surface] : []));
+  t.same(times('was hope in the kids room this aft'), ['this aft']);
+  t.same(times('was hope on the aft deck'), [], '"aft" alone is no time');
+});
+
 t.test('a relation word is also its English synonyms ("mother": "mom", "mum"); a name or nickname wins', async (t) => {
   const ctx: GroundingContext = {
     timezone: 'America/Chicago',
