@@ -27,7 +27,7 @@ const TYPOS: Record<string, readonly string[]> = {
   tonight: ['tonite', '2night', 'tonigth'],
   tomorrow: ['tmrw', 'tomorow', 'tommorow', 'tommorrow'],
   today: ['2day', 'todya'],
-  morning: ['mornin', 'morming', 'mornign', 'moring'],
+  morning: ['mornin', 'morming', 'mornign', 'moring', 'morn'],
   evening: ['evning', 'evenin', 'eveing'],
   afternoon: ['afternon', 'aftrnoon', 'arvo', 'aft'],
   night: ['nite'],
@@ -70,7 +70,7 @@ const HHMM = '(?:[01]?\\d|2[0-3])[0-5]\\d';
 const SPOKEN_CLOCK = `(?:(?:5|10|20|25|five|ten|twenty|twenty[- ]five)(?: minutes)?|quarter|half) (?:past|to) (?:\\d{1,2}|${NUM_WORD})`;
 const CLOCK_NUMBER = `(?:${SPOKEN_CLOCK}|\\d{1,2}(?:[:.]\\d{2})?(?!\\d)|${HHMM}(?!\\d)|${NUM_WORD}|half \\d{1,2})`;
 const CLOCK_ANY = `(?:${CLOCK_NUMBER}${MER}?|noon|midday|midnight)`;
-const LEAD = '(?:at|around|about|approximately|approx|roughly|circa|by|since|before|after|until|till|til|near|from)';
+const LEAD = '(?:at|@|around|about|approximately|approx|roughly|circa|by|since|before|after|until|till|til|near|from)';
 /** Words after a bare number that make it a count, not a clock time ("after 5 minutes", "at 3 cameras"). */
 const NOT_CLOCK =
   '(?!\\s*(?:%|percent|min|minutes?|mins?|hours?|hrs?|h\\b|sec|seconds?|days?|weeks?|months?|times?|' +
@@ -213,6 +213,8 @@ export function repairTimePhrase(phrase: string): string {
     phrase
       .toLowerCase()
       .replace(/–/g, '-')
+      // "@ 8" as typed for "at 8"
+      .replace(/(^|\s)@(?=\s)/g, '$1at')
       // "1500" → "15:00", "730 pm" → "7:30 pm" (a 24-hour time typed without its colon)
       .replace(
         /(?<![\d:.-])([01]?\d|2[0-3])([0-5]\d)(?![\d:.-])/g,
@@ -223,6 +225,10 @@ export function repairTimePhrase(phrase: string): string {
       .trim()
   );
 }
+
+/** Verbs of a visit that take "by" ("come by", "stopped by", "popped by"), as the words before a time. */
+const VISIT_VERB =
+  /(?:^|[^\p{L}])(?:come|comes|came|coming|stop|stops|stopped|drop|drops|dropped|pop|pops|popped|swing|swung|pass|passed|go|went)\s+$/u;
 
 /** What may stand between two pieces of one time: spaces, or a spoken filler ("this morning like between …"). */
 const JOINS_TIMES = new RegExp(`^\\s+(?:(?:${TIME_FILLERS})\\s+)?$`);
@@ -256,9 +262,14 @@ function isGreetingOrModifier(lower: string, start: number, end: number): boolea
 export function findTimeSpans(text: string, routines: ReadonlyArray<{ id: string; phrases: readonly string[] }> = []): TimeSpan[] {
   const lower = lowerSameLength(text);
   const pieces: Piece[] = [];
-  const add = (start: number, end: number, routine?: string): void => {
+  const add = (from: number, end: number, routine?: string): void => {
     // whole words only
-    if (isWordChar(lower[start - 1]) || isWordChar(lower[end])) return;
+    if (isWordChar(lower[from - 1]) || isWordChar(lower[end])) return;
+    // "come by yesterday" is a visit yesterday, not a deadline: the "by" stays with the verb
+    const visit = /^by\s+(?![\d]|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|midnight)\b)/.exec(
+      lower.slice(from, end),
+    );
+    const start = visit !== null && VISIT_VERB.test(lower.slice(0, from)) ? from + visit[0].length : from;
     pieces.push(routine === undefined ? { start, end } : { start, end, routine });
   };
   for (const r of routines) {

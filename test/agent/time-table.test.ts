@@ -229,6 +229,8 @@ const ROWS: readonly Row[] = [
   ['this mornin', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
   ['yesterday arvo', W1500, BERLIN, d('09-15', '12:00'), d('09-15', '18:00')],
   ['this aft', W1500, BERLIN, d('09-16', '12:00'), d('09-16', '15:00')],
+  ['this morn', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
+  ['@ 8', W2100, BERLIN, d('09-16', '19:30'), d('09-16', '20:30')],
   // an ISO date with "on" before it (the resolver read only the bare date)
   ['on 2026-09-14', W1500, BERLIN, d('09-14', '00:00'), d('09-15', '00:00')],
   // "half 12" is British for half past twelve

@@ -407,6 +407,12 @@ t.test('spoken clock times and "on the 15th" are one time mention each', async (
   t.same(times('was anybody in the garage at like 3'), ['at like 3']);
   t.same(times('who came around um 5'), ['around um 5']);
   t.same(times('i like 3 of the cameras'), []);
+  // "come by yesterday" is a visit yesterday; "be home by 6" a deadline; "@ 8" typed for "at 8"; "this morn"
+  t.same(times('did the cleaner come by yesterday'), ['yesterday']);
+  t.same(times('who stopped by this morning'), ['this morning']);
+  t.same(times('will he be home by 6'), ['by 6']);
+  t.same(times('k who was in the garage @ 8'), ['@ 8']);
+  t.same(times('anyone in the garage this morn'), ['this morn']);
 });
 
 t.test("someone's bedroom is their room, with the plural's apostrophe or without; the front entrance is the front door", async (t) => {
