@@ -1,12 +1,15 @@
 import t from 'tap';
 import type { PlanRequest, TaskPlan } from '../../daemon/agent/index.js';
 import {
+  asTimeline,
   durationAsAsked,
   everyPersonAsked,
   everyPlaceAsked,
   liveActivity,
   personAtPlace,
   presenceAsAsked,
+  questionShape,
+  timeAsAsked,
   withEvidence,
 } from '../../daemon/agent/planning/question-shape.js';
 import { planOfNodes } from '../../daemon/agent/planning/steps.js';
@@ -286,4 +289,83 @@ t.test('a plan that names a place or person the question does not is left as it 
   t.equal(everyPlaceAsked(garden, request('anyone at the front door or in the kitchen this morning')), garden);
   const other = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Ines' } });
   t.equal(everyPersonAsked(other, familyRequest('did my son see me this morning')), other, 'the asker is no one asked about');
+});
+
+t.test("a made-up time phrase: the time the question says, or with none said a person's last sighting", async (t) => {
+  const people = {
+    ...household,
+    people: [
+      { name: 'Ines', aliases: [] },
+      { name: 'Bruno', aliases: ['my son'] },
+    ],
+  };
+  const ask = (question: string, history?: PlanRequest['history']): PlanRequest => ({
+    ...request(question),
+    household: people,
+    ...(history === undefined ? {} : { history }),
+  });
+  const made = (phrase: string, ...identities: string[]): TaskPlan =>
+    planOfNodes([
+      { task: 'resolve_time', arguments: { phrase } },
+      ...identities.map((identity) => ({
+        task: 'query_events',
+        arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity },
+      })),
+      { task: 'compose_answer', arguments: { question: 'q', inputs: identities.map((_x, i) => `<node-${i + 1}>`) } },
+    ]);
+  const phrase = (p: TaskPlan): unknown => (p.task_nodes[0]!.arguments as Record<string, unknown>).phrase;
+  t.equal(phrase(timeAsAsked(made('on the roof today', 'Ines'), ask('Ines up in the kitchen today?'))), 'today', 'the time said');
+  const seen = timeAsAsked(made('the', 'Ines', 'Bruno'), ask('Ines and my son, were they in the kitchen'));
+  t.same(
+    seen.task_nodes.map((n) => n.arguments),
+    [
+      { person: 'Ines', camera: 'kitchen_cam' },
+      { person: 'Bruno', camera: 'kitchen_cam' },
+      { question: 'q', inputs: ['<node-0>', '<node-1>'] },
+    ],
+    "no time said: each one's last sighting at the camera",
+  );
+  t.same(tools(seen), ['last_seen', 'last_seen', 'compose_answer']);
+  // a span only the answer reads goes
+  const loose = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Ines', camera: 'kitchen_cam' } },
+    { task: 'resolve_time', arguments: { phrase: 'together' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.same(tools(timeAsAsked(loose, ask('did Ines and my son eat together in the kitchen'))), ['last_seen', 'compose_answer']);
+  // kept as written: a phrase that resolves, a follow-up, nobody named, a time said that does not resolve
+  const good = made('this morning', 'Ines');
+  t.equal(timeAsAsked(good, ask('was Ines in the kitchen this morning')), good);
+  const junk = made('the', 'Ines');
+  t.equal(timeAsAsked(junk, ask('was Ines in the kitchen', [{ question: 'who was home at 5', answer: 'Ines was.' }])), junk, 'a follow-up');
+  const nobody = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'the' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  t.equal(timeAsAsked(nobody, ask('who was by the kitchen')), nobody, 'nobody named: the checks reject the phrase');
+  const school = made('after school', 'Ines');
+  t.equal(timeAsAsked(school, ask('was Ines in the kitchen after school')), school, 'no routine of that name: the resolver says why');
+});
+
+t.test('"what was X doing today" is the day\'s timeline; at a place or in a part of the day it is the events', async (t) => {
+  const ask = (question: string): PlanRequest => ({
+    ...request(question),
+    household: { ...household, people: [{ name: 'Ines', aliases: ['teta'] }] },
+  });
+  t.ok(questionShape(ask('what was teta doing today')).timeline);
+  t.ok(questionShape(ask('what did Ines do yesterday')).timeline);
+  t.notOk(questionShape(ask('what was Ines doing in the kitchen today')).timeline, 'a place: her events there');
+  t.notOk(questionShape(ask('what was Ines doing this afternoon')).timeline, 'a part of the day: her events then');
+  const events = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Ines' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  t.same(asTimeline(events, ask('what was teta doing today')).task_nodes, [
+    { task: 'activity_timeline', arguments: { person: 'Ines', day: '2026-12-05' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  t.same(asTimeline(events, ask('what was Ines up to yesterday')).task_nodes[0]!.arguments, { person: 'Ines', day: '2026-12-04' });
+  t.equal(asTimeline(events, ask('what was Ines doing this afternoon')), events, "not the timeline's shape: as written");
 });

@@ -1,15 +1,18 @@
 import { englishGloss, LIVE_WORDS, type Mention } from '../../grounding/index.js';
+import { zonedDay } from '../../system/index.js';
 import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
+import { resolveTimePhrase } from './time.js';
 import { activitiesNamed } from './activity-words.js';
 import { dropNodes, planOfNodes } from './steps.js';
 
 /**
  * What kind of plan a question needs, whichever planner writes it:
  * - a live question ("right now", "currently", "at the moment") reads live frames (get_frames), not stored events;
- * - "what did X do", "what was X up to", "X's day", "timeline of X" is the activity timeline of X;
+ * - "what did X do", "what was X up to", "X's day", "timeline of X" is the activity timeline of X, for a whole day
+ *   (at a place or in a part of the day it is X's events there and then);
  * - a naming or habit statement ("the cat is called Mimi", "Tom usually gets home at 6"), like "remember that …",
  *   is a memory write (remember), where remember is allowed (statesFactToKeep; other statements are not).
  */
@@ -30,6 +33,10 @@ const TIMELINE = new RegExp(
   ].join('|'),
   'i',
 );
+
+/** A time that is a whole day: "today", "yesterday", "on monday", "last friday". */
+const WHOLE_DAY =
+  /^(?:(?:on|last|this|this past)\s+)?(?:today|2day|yesterday|yday|the day before yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)$/i;
 
 /** "remember / note / keep in mind …" at the start of a clause. */
 const REMEMBER = /(?:^|[.!;,]\s*)(?:please\s+)?(?:remember|note|keep in mind|don['’]?t forget)\b/i;
@@ -55,12 +62,16 @@ export function statesFactToKeep(question: string): boolean {
 
 export function questionShape(req: PlanRequest): QuestionShape {
   const q = req.question.trim();
-  const text = requestMentions(req).question.text;
+  const { text, mentions } = requestMentions(req).question;
   const live = LIVE.test(q);
+  // "what was Ceren doing at the front door this afternoon" is her events there and then (the corpus's plan), not the day
+  const narrowed = mentions.some(
+    (m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone' || (m.kind === 'time' && !WHOLE_DAY.test(m.surface.trim())),
+  );
   return {
     live,
     // "what is Tom doing right now" is live frames, not the day's timeline
-    timeline: !live && TIMELINE.test(text),
+    timeline: !live && !narrowed && TIMELINE.test(text),
     memoryWrite: statesFactToKeep(q) && requestedSideEffects(q).includes('remember') && (req.allowTools ?? []).includes('remember'),
   };
 }
@@ -234,6 +245,8 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const steps = [
     asMemoryWrite,
     asHubPost,
+    timeAsAsked,
+    asTimeline,
     personAtPlace,
     withEvidence,
     presenceAsAsked,
@@ -243,6 +256,110 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
+}
+
+/**
+ * A time phrase the resolver cannot read, where the plan made it up: the small model copies a span of the question
+ * that is no time ("the", "at the", "together"), or one with a place in it ("on the roof today").
+ * - The question says one time: the phrase is that time, as said.
+ * - The question (a first one, not a follow-up) says none: a span that only the answer reads goes; a person's
+ *   presence asked about is their last sighting
+ *   ("has my daughter been in the sun room", "were they in the living room": last_seen of each, at the place's camera),
+ *   as the sets plan a question about a person and a place with no time. Other plans stay as written: the request
+ *   checks reject the phrase with the resolver's reason.
+ */
+export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const nodes = plan.task_nodes;
+  const at = nodes.findIndex((n) => n.task === 'resolve_time');
+  if (at < 0 || nodes.filter((n) => n.task === 'resolve_time').length !== 1) return plan;
+  const phrase = namedArguments(nodes[at]!).phrase;
+  if (typeof phrase !== 'string' || readsAsTime(phrase, req)) return plan;
+  const mentions = requestMentions(req).question.mentions;
+  const times = mentions.filter((m) => m.kind === 'time');
+  if (times.length === 1) {
+    const said = times[0]!.surface;
+    if (said === phrase) return plan;
+    return planOfNodes(nodes.map((n, i) => (i === at ? { task: n.task, arguments: { ...namedArguments(n), phrase: said } } : n)));
+  }
+  if (times.length > 0 || (req.history?.length ?? 0) > 0 || mentions.some((m) => /^(?:i|me|myself)$/i.test(m.surface))) return plan;
+  // a time said that the resolver cannot read ("after school" with no such routine) is the checks' to reject with why
+  if (SAID_AS_TIME.test(phrase.trim())) return plan;
+  // a span nothing reads but the answer ("did grandma and zo eat together": last sightings and "together") goes
+  const read = nodes.some((n, i) => i !== nodes.length - 1 && Object.values(namedArguments(n)).includes(`<node-${at}>`));
+  if (!read) {
+    const kept = dropNodes(nodes, new Set([at]));
+    return kept.length < nodes.length ? planOfNodes(kept) : plan;
+  }
+  const answer = nodes[nodes.length - 1];
+  const data = dataNodes(plan);
+  if (answer?.task !== 'compose_answer' || data.length + 2 !== nodes.length || data.length > MAX_ANSWER_INPUTS) return plan;
+  const rooms = req.household.cameraRooms ?? {};
+  const sightings: TaskPlan['task_nodes'] = [];
+  for (const i of data) {
+    const n = nodes[i]!;
+    const { identity, camera, room, start, end, ...rest } = namedArguments(n);
+    if (!PRESENCE_TOOLS.has(n.task) || typeof identity !== 'string' || identity === 'unknown' || Object.keys(rest).length > 0) return plan;
+    if (start !== `<node-${at}>` || end !== `<node-${at}>`) return plan;
+    const cameras =
+      typeof camera === 'string' ? [camera] : typeof room === 'string' ? Object.keys(rooms).filter((c) => rooms[c] === room) : [];
+    if (cameras.length > 1) return plan;
+    sightings.push({
+      task: 'last_seen',
+      arguments: cameras.length === 1 ? { person: identity, camera: cameras[0]! } : { person: identity },
+    });
+  }
+  const a = namedArguments(answer);
+  return planOfNodes([...sightings, { task: answer.task, arguments: { ...a, inputs: sightings.map((_n, i) => `<node-${i}>`) } }]);
+}
+
+/**
+ * "what was teta doing today", "what did the kids get up to yesterday" (questionShape's timeline): each person's
+ * activity timeline of that day, where the small model wrote their events of the day. Only a plan of one day's time
+ * (or none: today) and one events node per person, with no place or activity, is rewritten.
+ */
+export function asTimeline(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const nodes = plan.task_nodes;
+  const answer = nodes[nodes.length - 1];
+  if (!questionShape(req).timeline || answer?.task !== 'compose_answer' || nodes.some((n) => n.task === 'activity_timeline')) return plan;
+  const times = requestMentions(req).question.mentions.filter((m) => m.kind === 'time');
+  const r = times[0]?.resolved;
+  const nowMs = Date.parse(req.now);
+  const day =
+    times.length === 0 ? (Number.isFinite(nowMs) ? zonedDay(nowMs, req.timezone) : undefined) : r?.kind === 'time' ? r.day : undefined;
+  const data = dataNodes(plan);
+  const spans = nodes.filter((n) => n.task === 'resolve_time').length;
+  if (times.length > 1 || day === undefined || data.length === 0 || data.length + spans + 1 !== nodes.length || spans > 1) return plan;
+  const timelines: TaskPlan['task_nodes'] = [];
+  for (const i of data) {
+    const { identity, start, end, ...rest } = namedArguments(nodes[i]!);
+    const ref = (v: unknown): boolean => typeof v === 'string' && /^<node-\d+>$/.test(v);
+    if (!PRESENCE_TOOLS.has(nodes[i]!.task) || typeof identity !== 'string' || identity === 'unknown') return plan;
+    if (Object.keys(rest).length > 0 || !ref(start) || !ref(end)) return plan;
+    if (timelines.some((t) => namedArguments(t).person === identity)) continue;
+    timelines.push({ task: 'activity_timeline', arguments: { person: identity, day } });
+  }
+  return planOfNodes([
+    ...timelines,
+    { task: answer.task, arguments: { ...namedArguments(answer), inputs: timelines.map((_n, i) => `<node-${i}>`) } },
+  ]);
+}
+
+/** A phrase that says a time in words the resolver may not read: a lead word of a span, a number. */
+const SAID_AS_TIME = /^(?:after|before|during|since|until|till|from|between|around|about|while|when|by|on|in the)\b|\d/i;
+
+/** Tools that list a person's presence in a span: with no span asked, their last sighting. */
+const PRESENCE_TOOLS = new Set(['query_events', 'who_was_where']);
+
+/** Whether the resolver reads `phrase` at the request's now, with the household's routines. */
+function readsAsTime(phrase: string, req: PlanRequest): boolean {
+  const nowMs = Date.parse(req.now);
+  if (!Number.isFinite(nowMs)) return true;
+  try {
+    resolveTimePhrase(phrase, nowMs, req.timezone, req.household.routines === undefined ? {} : { routines: req.household.routines });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The cameras a place mention stands for: a camera itself, a room's or a zone's cameras; none for other mentions. */
