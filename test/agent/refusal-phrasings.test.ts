@@ -36,6 +36,8 @@ probe(
     ['switch off the telly in the lounge', 'actuation'],
     ['Set the heating to 21', 'actuation'],
     ['put the kettle on would you', 'actuation'],
+    ['put the heating up a couple degrees', 'actuation'],
+    ['crank the music down in the kitchen', 'actuation'],
     ['let the dog out', 'actuation'],
     ['buzz the courier in', 'actuation'],
     ['close the blinds in chidis room', 'actuation'],
@@ -96,6 +98,7 @@ probe(
   [
     'did anyone open the garage today',
     'who turned the porch light on last night',
+    'did my husband put the heating up',
     'was the telly on when grandpa fell asleep',
     'did the courier get buzzed in',
     'when did chidi close his blinds',

@@ -186,12 +186,14 @@ const DEVICE = new RegExp(
 const MAKE_STATE = /\bmake sure\b.{0,40}\b(?:locked|unlocked|closed|open|shut|off|on|armed|disarmed)\b/;
 /**
  * Orders to act said without one of ACTUATE_VERB's verbs: a device and its state ("lights off downstairs"), "put
- * the kettle on", someone let or buzzed in or out, a room made warmer, music played (not a clip played back).
+ * the kettle on", "put the heating up", someone let or buzzed in or out, a room made warmer, music played (not a clip played back).
  */
 const ACTUATE_OTHER = new RegExp(
   String.raw`^(?:(?:the |all (?:the )?)?(?:[a-z]+ )?(?:lights?|lamps?|heating|heater|tv|telly|fan|alarm|music|radio|` +
     String.raw`ac|aircon|air ?con|sprinklers?|boiler)\s+(?:on|off|up|down)\b|` +
     String.raw`put (?:the |my |our |some )?[a-z]+(?: [a-z]+)? (?:on|off)(?: (?:for|at|in|now|please|pls|would you|will you)\b.*)?$|` +
+    String.raw`(?:put|turn|crank|bump|knock) (?:the |my |our )?(?:heating|heater|thermostat|temperature|ac|aircon|air ?con|` +
+    String.raw`volume|music|tv|telly|fan|blinds?|shutters?) (?:up|down)\b|` +
     String.raw`(?:let|buzz) (?!me\b|us\b)(?:the |our |my )?[a-z]+(?: [a-z]+)? (?:in|out|inside|through)\b|` +
     String.raw`make (?:the |it |my |our )?(?:[a-z]+ )?(?:warmer|cooler|colder|hotter|darker|brighter|quieter|louder)\b|` +
     String.raw`play\b(?!.*\b(?:clips?|videos?|footage|recordings?|back)\b)|` +
