@@ -22,6 +22,8 @@ t.test('the fact a statement keeps: without its lead-in and reassuring asides, a
     ['Kati usually feeds the cat at 7, remember that', 'Kati usually feeds the cat at 7'],
     ['remember that the plumber comes at 9 and tell me who was in the kitchen today', 'the plumber comes at 9'],
     ['remember that', null],
+    ['zosia has the dentist on friday, dont forget', 'zosia has the dentist on friday'],
+    ["the plumber comes tuesday, please don't forget it", 'the plumber comes tuesday'],
   ];
   for (const [q, want] of cases) t.equal(factToKeep(q), want, q);
 });

@@ -173,6 +173,12 @@ t.test('which side effects a request asks for (what the planner model may write,
     // an order is no statement: "tell the kids …" is for them, "remind me about …" asks back
     ['can you tell the kids dinner is ready', []],
     ['remind me about the woman with the two dogs who comes on tuesdays', []],
+    // the ask to keep it after the fact; a hub topic said as itself
+    ['zosia has the dentist on friday, dont forget', ['remember']],
+    ['the plumber comes tuesday, please remember', ['remember']],
+    ['did jamal come, remember', []],
+    ['post on home/notify that someone is at the door', ['publish_to_hub']],
+    ['what is 3/4 of the day', []],
   ];
   for (const [q, want] of cases) t.same(requestedSideEffects(q), want, q);
 });

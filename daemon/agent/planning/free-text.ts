@@ -22,7 +22,8 @@ const FACT_ASIDE = new RegExp(
     String.raw`(?:[,;]\s*|\s+)(?:so\s+)?(?:don['’]?t|do not|no need to)\s+worry\b.*$`,
     String.raw`[,;]\s*(?:he|she|they|it)(?:['’]s|\s+is|\s+are)\s+` +
       String.raw`(?:harmless|fine|ok|okay|safe|nothing to worry about|not an? (?:intruder|stranger|burglar))\b.*$`,
-    String.raw`[,;]\s*(?:so\s+)?(?:remember that|remember it|note that|keep that in mind)\s*$`,
+    String.raw`[,;]\s*(?:so\s+)?(?:(?:please|pls)\s+)?(?:remember that|remember it|remember|note that|keep that in mind|` +
+      String.raw`don['’]?t forget(?: it| that)?|do not forget(?: it| that)?)(?:\s+(?:pls|please|ok))?\s*$`,
     String.raw`\s+(?:lol|haha+|lmao|xx?)\s*$`,
     // a question or command after the fact is not part of it ("… and tell me who was in the kitchen")
     String.raw`[,;]?\s+(?:and|then|also)\s+(?:tell|show|who|what|when|where|how|did|was|were|is|are|can|could)\b.*$`,

@@ -332,7 +332,10 @@ const CODE_CALL = /\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b|\b([a-z][a-z0-9_]{1,31})\
 
 // Side effects asked for.
 const REMEMBER_VERB =
-  /^(?:remember|note|make a note|take a note|keep in mind|write down|save|store|memori[sz]e|don't forget|do not forget|log)\b/;
+  /^(?:remember|note|make a note|take a note|keep in mind|write down|save|store|memori[sz]e|don'?t forget|do not forget|log)\b/;
+/** A statement with the ask to keep it after it: "zosia has the dentist on friday, don't forget". */
+const REMEMBER_AFTER =
+  /,\s*(?:(?:please|pls) )?(?:don'?t forget|do not forget|remember that|remember|keep that in mind)(?: (?:it|that|pls|please|ok))?$/;
 const STATEMENT_FACT = /\b(?:is|are|'s|was|were|goes|comes|always|usually|normally|never|every|each|calls?|called|named|means)\b/;
 /**
  * A statement of how things are right now or of what happened ("kitchen light is still on", "the garage door was open
@@ -355,6 +358,8 @@ const PUBLISH = new RegExp(
   '^(?:announce|publish|broadcast|post|put|send|tell|notify|let|ping|shout|display|log|write|' +
     String.raw`show)\b.{0,60}\b(?:hub|home ?hub|noticeboard|notice board|board|family board|display|speakers?|channel|phones|` +
     String.raw`intercom|everyone|everybody|the house|the family|the flat|the whole (?:house|family|flat))\b|` +
+    // a hub topic said as itself ("post on home/notify that …")
+    String.raw`^(?:publish|post|send|put|write|log)\b.{0,30}\b[a-z0-9_-]+/[a-z0-9_/-]+|` +
     String.raw`^announce\b`,
 );
 const STANDING = new RegExp(
@@ -369,6 +374,11 @@ const STANDING = new RegExp(
 const CONDITIONAL_ORDER = new RegExp(
   String.raw`^(?:if|whenever|as soon as|any ?time)\b.{0,80}\b(?:(?:tell|let|notify|alert|ping|warn|message|text) me|` +
     String.raw`(?:post|put|publish|announce|send) (?:it|that|this))\b`,
+);
+/** A reminder, timer or wake-up call ("remind me to call babcia at 5", "set a timer for 10 minutes"), not a recall. */
+const REMINDER = new RegExp(
+  String.raw`^(?:remind (?:me|us|him|her|them) (?:to|at|in|tomorrow|tonight|about (?:the|my|our) \w+ (?:at|on|tomorrow))|` +
+    String.raw`set (?:a |an )?(?:reminder|timer)|(?:create|add|make) (?:a )?reminder|wake (?:me|us)(?: up)? (?:at|in|tomorrow|early))\b`,
 );
 /** Orders to watch that need no condition: "keep watch on the garden tonight", "monitor the back door". */
 const WATCH_ORDER = /^(?:keep (?:a )?watch (?:on|over)|keep an eye (?:on|out)|monitor|guard|stand guard|watch over|keep monitoring)\b/;
@@ -531,6 +541,8 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     return refusal('side_effect_not_allowed', 'storing new facts is off');
   }
   if (standingClause(imperative)) return refusal('not_supported');
+  if (imperative.some((c) => REMINDER.test(c)))
+    return refusal('not_supported', undefined, 'I cannot set reminders, timers or alarms; I can tell you what the cameras saw.');
   if (parts.some((c) => FUTURE_QUESTION.test(c)))
     return refusal('not_supported', undefined, 'I can only tell you what has already happened; I cannot say what will happen.');
   return null;
@@ -567,7 +579,8 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
   const publish = (c: string): boolean => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!);
   const posts = parts.some(publish);
   // What is posted to a board is not also a fact to keep ("log on the carer board that ken had a good morning").
-  if (parts.some((c) => REMEMBER_VERB.test(c) && !publish(c)) || (statement && !posts)) out.push('remember');
+  const keep = (c: string): boolean => (REMEMBER_VERB.test(c) || (REMEMBER_AFTER.test(c) && !QUESTION_START.test(c))) && !publish(c);
+  if (parts.some(keep) || (statement && !posts)) out.push('remember');
   if (posts) out.push('publish_to_hub');
   return out;
 }
