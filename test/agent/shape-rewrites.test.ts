@@ -6,6 +6,7 @@ import {
   everyPersonAsked,
   everyPlaceAsked,
   liveActivity,
+  onePersonEachPlace,
   personAtPlace,
   presenceAsAsked,
   questionShape,
@@ -46,6 +47,21 @@ t.test('evidence asked for and missing is cut from the last events and given to 
     { source: 'query_events', target: 'evidence_clip' },
     { source: 'query_events', target: 'compose_answer' },
     { source: 'evidence_clip', target: 'compose_answer' },
+  ]);
+});
+
+t.test('a request that starts with the evidence it wants: "clip of the driveway from this morning pls"', async (t) => {
+  t.same(tools(withEvidence(events('get_snapshot'), { question: 'clip of the porch from around 3 pls' })), [
+    'resolve_time',
+    'query_events',
+    'evidence_clip',
+    'compose_answer',
+  ]);
+  t.same(tools(withEvidence(events(), { question: 'pics of whoever came to the porch around 3' })), [
+    'resolve_time',
+    'query_events',
+    'get_snapshot',
+    'compose_answer',
   ]);
 });
 
@@ -158,6 +174,19 @@ t.test("how long: summed per person unless the question names an activity; one p
   t.equal(durationAsAsked(tidying, { question: 'how long was Ines tidying up' }), tidying, "the model's activity stays");
   const ago = one({ task: 'query_events', arguments: { identity: 'Ines' } });
   t.equal(durationAsAsked(ago, { question: 'how long ago did Ines leave' }), ago, '"how long ago" is no duration');
+  // "who spent the most time": a duration, and a count the model wrote is summed time
+  const counted = one({
+    task: 'aggregate',
+    arguments: { start: '<node-0>', end: '<node-0>', group_by: 'identity', metric: 'count', camera: 'kitchen_cam' },
+  });
+  t.same(args(durationAsAsked(counted, { question: 'who spent the most time in the kitchen today' })), {
+    start: '<node-0>',
+    end: '<node-0>',
+    group_by: 'identity',
+    metric: 'duration_s',
+    camera: 'kitchen_cam',
+  });
+  t.equal(durationAsAsked(counted, { question: 'how many people came into the kitchen today' }), counted, 'a count asked: as written');
 });
 
 const request = (question: string): PlanRequest => ({
@@ -368,4 +397,23 @@ t.test('"what was X doing today" is the day\'s timeline; at a place or in a part
   ]);
   t.same(asTimeline(events, ask('what was Ines up to yesterday')).task_nodes[0]!.arguments, { person: 'Ines', day: '2026-12-04' });
   t.equal(asTimeline(events, ask('what was Ines doing this afternoon')), events, "not the timeline's shape: as written");
+});
+
+t.test("one person at two places joined: each place is that person's node", async (t) => {
+  const ask = (question: string): PlanRequest => ({
+    ...request(question),
+    household: { ...household, people: [{ name: 'Ines', aliases: [] }] },
+  });
+  const plan = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'at 5' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch', identity: 'Ines' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>', '<node-2>'] } },
+  ]);
+  t.same(onePersonEachPlace(plan, ask('was Ines at the front door or in the kitchen at 5')).task_nodes[2], {
+    task: 'query_events',
+    arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' },
+  });
+  t.equal(onePersonEachPlace(plan, ask('was Ines at the front door at 5, and who was in the kitchen')), plan, 'who was: as written');
+  t.equal(onePersonEachPlace(plan, ask('was Ines at the front door at 5')), plan, 'one place: as written');
 });

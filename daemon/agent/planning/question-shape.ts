@@ -124,7 +124,12 @@ export function asHubPost(plan: TaskPlan, req: PlanRequest): TaskPlan {
 /** Asked-for evidence: clips ("show me a clip of …", "any video?") or stills ("pictures of whoever came"). */
 const CLIP_WORDS = /\b(?:clips?|videos?|footage|recordings?)\b/i;
 const STILL_WORDS = /\b(?:pictures?|pics?|photos?|snapshots?|images?|stills?)\b/i;
-const SEE = /\b(?:show|see|send|give|get|pull up|play|watch|have|any|want|need|let me)\b/i;
+const SEE = new RegExp(
+  String.raw`\b(?:show|see|send|give|get|pull up|play|watch|have|any|want|need|let me)\b|` +
+    // said first: "clip of the driveway from this morning pls"
+    String.raw`^\W*(?:a |the |some )?(?:clips?|videos?|footage|recordings?|pictures?|pics?|photos?|snapshots?)\b`,
+  'i',
+);
 /** Outputs evidence can be cut from (catalog refs of get_snapshot / evidence_clip). */
 const EVIDENCE_FROM = new Set(['events', 'sighting', 'presence', 'timeline']);
 
@@ -201,8 +206,15 @@ export function presenceAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   return planOfNodes(plan.task_nodes.map((n, k) => (k === i ? node : n)));
 }
 
-/** "how long was …", "how much time did … spend", "was she out there for long": a duration, not "how long ago". */
-const ASKS_DURATION = /\bhow long\b(?! ago\b| since\b| has it been\b)|\bhow much time\b|\bfor long\b|\bhow many (?:minutes|hours)\b/i;
+/**
+ * "how long was …", "how much time did … spend", "was she out there for long", "who spent the most time in …", "which
+ * room was she in the longest": a duration, not "how long ago".
+ */
+const ASKS_DURATION = new RegExp(
+  String.raw`\bhow long\b(?! ago\b| since\b| has it been\b)|\bhow much time\b|\bfor long\b|\bhow many (?:minutes|hours)\b|` +
+    String.raw`\bspen[dt]\b.{0,40}\btime\b|\bthe longest\b`,
+  'i',
+);
 
 /** "how long in each room", "which room … longest": the duration per room. */
 const PER_ROOM = /\b(?:each|every|which|what|per) room\b|\brooms\b|\bwhere\b/i;
@@ -219,13 +231,15 @@ export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   const named = activitiesNamed(q);
   const data = dataNodes(plan);
   const nodes = plan.task_nodes.map((n) => {
-    const a = namedArguments(n);
+    const counted = namedArguments(n);
+    // a duration asked for is summed time, not a count of events
+    const a = n.task === 'aggregate' && counted.metric === 'count' ? { ...counted, metric: 'duration_s' } : counted;
     if (n.task === 'aggregate' && a.metric === 'duration_s') {
       if (typeof a.activity === 'string')
-        return a.group_by === 'activity' ? n : { task: n.task, arguments: { ...a, group_by: 'activity' } };
+        return a.group_by === 'activity' && a === counted ? n : { task: n.task, arguments: { ...a, group_by: 'activity' } };
       if (named.length === 1) return { task: n.task, arguments: { ...a, group_by: 'activity', activity: named[0]! } };
       const by = a.group_by === 'room' && PER_ROOM.test(q) ? 'room' : 'identity';
-      return a.group_by === by ? n : { task: n.task, arguments: { ...a, group_by: by } };
+      return a.group_by === by && a === counted ? n : { task: n.task, arguments: { ...a, group_by: by } };
     }
     if (n.task === 'query_events' && data.length === 1 && typeof a.identity === 'string' && a.activity === undefined)
       return { task: 'aggregate', arguments: { ...a, group_by: 'identity', metric: 'duration_s' } };
@@ -253,6 +267,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     durationAsAsked,
     everyPersonAsked,
     everyPlaceAsked,
+    onePersonEachPlace,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -533,6 +548,43 @@ export function everyPlaceAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
       return p.cameras.length === 1 ? { ...a, camera: p.cameras[0]! } : null;
     },
   );
+}
+
+/**
+ * One person asked about at two places joined ("was aaru on the balcony or in the hall at 5"): each place's node is
+ * that person's, as the sets plan it; the small model filters the first place by the person and lists everyone at the
+ * second. The node of the place without a person becomes a copy of the person's node at that place.
+ */
+export function onePersonEachPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const { text, mentions } = requestMentions(req).question;
+  const q = englishGloss(req.question);
+  const named = peopleNamed(req);
+  if (named.length !== 1 || mentions.some((m) => m.kind === 'group') || ASKS_WHO.test(q) || ASKS_ANYONE.test(q)) return plan;
+  if (!/<(?:camera|room|zone)-\d+>\s*(?:,|\bor\b|\band\b)\s*(?:(?:in|on|at|by)\s+)?(?:the\s+)?<(?:camera|room|zone)-\d+>/.test(text))
+    return plan;
+  const person = named[0]![0]!;
+  const nodes = plan.task_nodes;
+  const template = nodes.findIndex((n) => FILTER_TOOLS.has(n.task) && namedArguments(n).identity === person);
+  if (template < 0) return plan;
+  const t = namedArguments(nodes[template]!);
+  const rooms = req.household.cameraRooms ?? {};
+  let changed = false;
+  const out = nodes.map((n, i) => {
+    const a = namedArguments(n);
+    if (i === template || !FILTER_TOOLS.has(n.task) || a.identity !== undefined || a.activity !== undefined) return n;
+    const cameras =
+      typeof a.camera === 'string' ? [a.camera] : typeof a.room === 'string' ? Object.keys(rooms).filter((c) => rooms[c] === a.room) : [];
+    if (a.start !== t.start || a.end !== t.end) return n;
+    // the person's node with its place swapped, its arguments in their order
+    const at = (key: 'camera' | 'room', value: string): TaskPlan['task_nodes'][number] => {
+      changed = true;
+      return { task: nodes[template]!.task, arguments: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, k === key ? value : v])) };
+    };
+    if (typeof t.camera === 'string' && cameras.length === 1) return at('camera', cameras[0]!);
+    if (typeof t.room === 'string' && typeof a.room === 'string') return at('room', a.room);
+    return n;
+  });
+  return changed ? planOfNodes(out) : plan;
 }
 
 /**
