@@ -57,6 +57,12 @@ t.test('a request that starts with the evidence it wants: "clip of the driveway 
     'evidence_clip',
     'compose_answer',
   ]);
+  t.same(tools(withEvidence(events('get_snapshot'), { question: 'got a clip?' })), [
+    'resolve_time',
+    'query_events',
+    'evidence_clip',
+    'compose_answer',
+  ]);
   t.same(tools(withEvidence(events(), { question: 'pics of whoever came to the porch around 3' })), [
     'resolve_time',
     'query_events',

@@ -339,6 +339,18 @@ t.test('a place the question names is not dropped: the place tools that left eve
   ]);
   t.same(fillPersonAndPlace(both, [couch], [porch, couch]), both, "an earlier turn's camera beside the question's stays");
   t.same(fillPersonAndPlace(aggregate, [couch, hallway]), aggregate, 'two places: not guessed');
+  // "who was in the hallway after dinner" → "and the basement?": the camera's room replaces the earlier room
+  const basement = mention('camera', 'basement', { kind: 'camera', camera: 'basement', room: 'basement', fuzzy: false });
+  const whoHall = plan([
+    { task: 'resolve_time', arguments: { phrase: 'after dinner' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'hallway' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.equal(
+    (fillPersonAndPlace(whoHall, [basement], [hallway, basement]).task_nodes[1]!.arguments as Record<string, unknown>).room,
+    'basement',
+    "a follow-up's camera names its room",
+  );
 });
 
 t.test('plan shapes: live questions read live frames, "what did X do" is the timeline, statements are stored', async (t) => {

@@ -267,11 +267,13 @@ const PLACE_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_
  * `conversation` are the mentions of every turn (a follow-up may use the places of earlier ones).
  */
 export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[], conversation: readonly Mention[] = mentions): TaskPlan {
-  const places = new Map<string, { camera: string | undefined; room: string | undefined }>();
+  // `inRoom`: a camera's room, for a room argument the question's camera replaces ("and the basement?")
+  const places = new Map<string, { camera: string | undefined; room: string | undefined; inRoom?: string }>();
   const people = new Set<string>();
   for (const m of mentions) {
     const r = m.resolved;
-    if (r?.kind === 'camera') places.set(`camera:${r.camera}`, { camera: r.camera, room: undefined });
+    if (r?.kind === 'camera')
+      places.set(`camera:${r.camera}`, { camera: r.camera, room: undefined, ...(r.room ? { inRoom: r.room } : {}) });
     else if (r?.kind === 'room') places.set(`room:${r.room}`, { camera: r.cameras.length === 1 ? r.cameras[0] : undefined, room: r.room });
     else if (r?.kind === 'zone' && r.cameras.length === 1) places.set(`camera:${r.cameras[0]}`, { camera: r.cameras[0], room: undefined });
     else if (r?.kind === 'person' && r.people.length === 1 && r.people[0] !== 'unknown') people.add(r.people[0]!);
@@ -306,7 +308,8 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
     if (only !== undefined && !placeless) {
       const replace = (v: unknown): boolean => typeof v === 'string' && !v.startsWith('<') && (elsewhere || !named.has(v));
       if (replace(a.camera) && only.camera !== undefined) a = { ...a, camera: only.camera };
-      if (replace(a.room) && only.room !== undefined) a = { ...a, room: only.room };
+      const room = only.room ?? only.inRoom;
+      if (replace(a.room) && room !== undefined) a = { ...a, room };
     }
     if (n.task === 'who_was_where' && person !== undefined && a.identity === undefined && !usedPeople.has(person))
       a = { ...a, identity: person };

@@ -125,7 +125,7 @@ export function asHubPost(plan: TaskPlan, req: PlanRequest): TaskPlan {
 const CLIP_WORDS = /\b(?:clips?|videos?|footage|recordings?)\b/i;
 const STILL_WORDS = /\b(?:pictures?|pics?|photos?|snapshots?|images?|stills?)\b/i;
 const SEE = new RegExp(
-  String.raw`\b(?:show|see|send|give|get|pull up|play|watch|have|any|want|need|let me)\b|` +
+  String.raw`\b(?:show|see|send|give|get|got|pull up|play|watch|have|any|want|need|let me)\b|` +
     // said first: "clip of the driveway from this morning pls"
     String.raw`^\W*(?:a |the |some )?(?:clips?|videos?|footage|recordings?|pictures?|pics?|photos?|snapshots?)\b`,
   'i',
