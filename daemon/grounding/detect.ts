@@ -1,5 +1,5 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
-import { allowedEdits, editDistance } from './fuzzy.js';
+import { allowedEdits, editDistance, swappedLetters } from './fuzzy.js';
 import { kinshipWords } from './kinship-foreign.js';
 import { foreignPlaceWords, placeCore, placeSynonyms, zoneWords } from './place-words.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
@@ -238,7 +238,7 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     add(phrase, target, true);
     const words = foldMarks(normWords(phrase));
     const core = placeCore(words);
-    if (core !== null) add(core, target, false, true);
+    if (core !== null) add(core, target, true, true);
     if (!derive) return;
     for (const w of core === null ? [words] : [words, core]) {
       for (const other of [...placeSynonyms(w), ...foreignPlaceWords(w)]) add(other, target, false, true);
@@ -580,7 +580,8 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       if (hit.length > 0) take(i, n, g[g.length - 1]!.end - 1, hit, false);
     }
   }
-  // 4. misspelled names: the closest entries within the length-bounded distance (targets folded once)
+  // 4. misspelled names: the closest entries within the length-bounded distance (targets folded once); a 4-letter
+  // name only with two neighbouring letters swapped
   for (let n = 3; n >= 1; n--) {
     for (let i = 0; i < tokens.length; i++) {
       const g = gram(i, n);
@@ -592,9 +593,10 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       let best = Number.POSITIVE_INFINITY;
       let hits: Entry[] = [];
       for (const [e, target] of fuzzyTargets) {
-        const limit = allowedEdits(target.length);
+        const swapped = target.length === 4 && swappedLetters(compact, target);
+        const limit = swapped ? 1 : allowedEdits(target.length);
         if (limit === 0) continue;
-        const d = editDistance(compact, target, limit);
+        const d = swapped ? 1 : editDistance(compact, target, limit);
         if (d > limit || d > best) continue;
         if (d < best) {
           best = d;
@@ -602,7 +604,9 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
         }
         hits.push(e);
       }
-      if (hits.length > 0 && best > 0) take(i, n, g[g.length - 1]!.end, hits, true);
+      // a name itself before a word derived from one ("kitchn": the kitchen room, not kitchen_cam's core)
+      const named = hits.filter((e) => e.derived !== true);
+      if (hits.length > 0 && best > 0) take(i, n, g[g.length - 1]!.end, named.length > 0 ? named : hits, true);
     }
   }
 

@@ -34,3 +34,16 @@ export function allowedEdits(length: number): number {
   if (length <= 7) return 1;
   return 2;
 }
+
+/**
+ * Whether `typed` is `name` with two neighbouring letters swapped after the first ("gaet" for "gate"): the one
+ * misspelling a short name (4 letters, no edits otherwise) may have.
+ */
+export function swappedLetters(typed: string, name: string): boolean {
+  if (typed.length !== name.length || typed.length < 4 || typed[0] !== name[0]) return false;
+  for (let i = 1; i < typed.length - 1; i++) {
+    if (typed[i] === name[i]) continue;
+    return typed[i] === name[i + 1] && typed[i + 1] === name[i] && typed.slice(i + 2) === name.slice(i + 2) && typed[i] !== typed[i + 1];
+  }
+  return false;
+}

@@ -443,6 +443,26 @@ t.test("someone's bedroom is their room, with the plural's apostrophe or without
   t.same(times('was hope on the aft deck'), [], '"aft" alone is no time');
 });
 
+t.test('a short name with two neighbouring letters swapped, and a misspelt camera id core, are the name', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Asia/Kolkata',
+    now: '2026-12-06T21:15:00+05:30',
+    people: [{ name: 'Omar' }, { name: 'Lena' }],
+    cameras: [{ id: 'gate_cam', room: 'main gate' }, { id: 'kitchen_cam' }],
+    rooms: [{ name: 'main gate' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['was omra here', ['person:Omar']],
+    ['did lean come', ['person:Lena']],
+    ['who came to the gaet at 6', ['camera:gate_cam', 'time:at 6']],
+    ['anybody in the kichen', ['group:anyone', 'camera:kitchen_cam']],
+    // not the first letter, not another change
+    ['was mora here', []],
+    ['was omer here', []],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});
+
 t.test('a relation word is also its English synonyms ("mother": "mom", "mum"); a name or nickname wins', async (t) => {
   const ctx: GroundingContext = {
     timezone: 'America/Chicago',
