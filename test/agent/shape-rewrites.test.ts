@@ -13,7 +13,7 @@ import {
   timeAsAsked,
   withEvidence,
 } from '../../daemon/agent/planning/question-shape.js';
-import { planOfNodes } from '../../daemon/agent/planning/steps.js';
+import { planOfNodes, withAnswer } from '../../daemon/agent/planning/steps.js';
 
 // Plans the planner model writes, rewritten to the shape the request asks for (phrasings of this test's own).
 
@@ -422,4 +422,19 @@ t.test("one person at two places joined: each place is that person's node", asyn
   });
   t.equal(onePersonEachPlace(plan, ask('was Ines at the front door at 5, and who was in the kitchen')), plan, 'who was: as written');
   t.equal(onePersonEachPlace(plan, ask('was Ines at the front door at 5')), plan, 'one place: as written');
+});
+
+t.test('a plan the model ended before its answer is closed by one: the unread nodes and the ranges are its inputs', async (t) => {
+  const nodes = [
+    { task: 'resolve_time', arguments: { phrase: 'this week' } },
+    { task: 'count_events', arguments: { start: '<node-0>', end: '<node-0>', identity: 'Ines' } },
+    { task: 'resolve_time', arguments: { phrase: 'last week' } },
+    { task: 'count_events', arguments: { start: '<node-2>', end: '<node-2>', identity: 'Ines' } },
+  ];
+  t.same(withAnswer(nodes, 'did Ines come more this week than last')[4], {
+    task: 'compose_answer',
+    arguments: { question: 'did Ines come more this week than last', inputs: ['<node-0>', '<node-2>', '<node-1>', '<node-3>'] },
+  });
+  const closed = [...nodes, { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-3>'] } }];
+  t.same(withAnswer(closed, 'q'), closed, 'already closed');
 });

@@ -33,7 +33,7 @@ import {
 } from './model-planner.js';
 import { buildPrompt, type PromptMode } from './prompt.js';
 import { planAsAsked } from './question-shape.js';
-import { describeSteps, planOfNodes } from './steps.js';
+import { describeSteps, planOfNodes, withAnswer } from './steps.js';
 
 export interface LocalPlannerOptions {
   /** Absolute path of the GGUF file. */
@@ -741,25 +741,9 @@ export class LocalPlanner implements Planner {
         hint: 'raise agent.llm.max_tokens, or the model is not suited for planning',
       });
     }
-    if (nodes[nodes.length - 1]!.task !== 'compose_answer') {
-      const used = new Set<number>();
-      for (const n of nodes)
-        for (const v of Object.values(n.arguments as Record<string, unknown>))
-          for (const x of Array.isArray(v) ? v : [v]) {
-            const m = typeof x === 'string' ? /^<node-(\d+)>$/.exec(x) : null;
-            if (m !== null) used.add(Number(m[1]));
-          }
-      let sinks = nodes.map((_, j) => j).filter((j) => !used.has(j));
-      if (sinks.length === 0) sinks = [nodes.length - 1];
-      // The resolved range goes to the answer too, so it states the interval (as the seed plans do).
-      const times = nodes.map((n, j) => (n.task === 'resolve_time' ? j : -1)).filter((j) => j >= 0 && !sinks.includes(j));
-      if (nodes.length < maxNodes + 1) {
-        nodes.push({
-          task: 'compose_answer',
-          arguments: { question: req.question.slice(0, 280), inputs: [...times, ...sinks.slice(-4)].map((j) => `<node-${j}>`) },
-        });
-        notes.push('compose_answer appended');
-      }
+    if (nodes[nodes.length - 1]!.task !== 'compose_answer' && nodes.length < maxNodes + 1) {
+      nodes.splice(0, nodes.length, ...withAnswer(nodes, req.question));
+      notes.push('compose_answer appended');
     }
     const plan = planOfNodes(nodes);
     const result: PlanResult = {
@@ -836,7 +820,10 @@ export class LocalPlanner implements Planner {
     // The shapes a small model misreads, rewritten to what the request asks (it sees placeholders, not tense, and no
     // hub topics): see planAsAsked.
     // the people an adapter (or the evaluation of one) writes by pseudonym are no invented people
-    const written = planAsAsked(planFromModelText(text, turn, req, Object.keys(people ?? {})), req);
+    // a plan the model ended before its answer is closed by one, as the JSON path closes it
+    const parsed = planFromModelText(text, turn, req, Object.keys(people ?? {}));
+    const closed = parsed.task_nodes.at(-1)?.task === 'compose_answer' ? parsed : planOfNodes(withAnswer(parsed.task_nodes, req.question));
+    const written = planAsAsked(closed, req);
     const renamed = people === undefined ? written : renamePeople(written, people);
     const plan = renamed === written ? written : { ...renamed, task_steps: describeSteps(renamed.task_nodes) };
     const result: PlanResult = {

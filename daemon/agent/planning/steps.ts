@@ -99,3 +99,28 @@ export function dropNodes(nodes: readonly TaskNode[], drop: ReadonlySet<number>)
   }
   return kept;
 }
+
+/**
+ * The nodes closed by the answer where the plan stopped before it: compose_answer of the question, taking the nodes
+ * nothing else reads (at most four) and the resolved ranges, so it states the interval (as the seed plans do).
+ */
+export function withAnswer(nodes: readonly TaskNode[], question: string): TaskNode[] {
+  if (nodes.length === 0 || nodes[nodes.length - 1]!.task === 'compose_answer') return [...nodes];
+  const used = new Set<number>();
+  for (const n of nodes)
+    for (const v of Object.values(namedArguments(n)))
+      for (const x of Array.isArray(v) ? v : [v]) {
+        const m = typeof x === 'string' ? REF.exec(x) : null;
+        if (m !== null) used.add(Number(m[1]));
+      }
+  let sinks = nodes.map((_, j) => j).filter((j) => !used.has(j));
+  if (sinks.length === 0) sinks = [nodes.length - 1];
+  const times = nodes.map((n, j) => (n.task === 'resolve_time' ? j : -1)).filter((j) => j >= 0 && !sinks.includes(j));
+  return [
+    ...nodes,
+    {
+      task: 'compose_answer',
+      arguments: { question: question.slice(0, 280), inputs: [...times, ...sinks.slice(-4)].map((j) => `<node-${j}>`) },
+    },
+  ];
+}
