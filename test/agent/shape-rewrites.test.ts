@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { PlanRequest, TaskPlan } from '../../daemon/agent/index.js';
 import {
+  activityAsAsked,
   asTimeline,
   durationAsAsked,
   everyPersonAsked,
@@ -437,4 +438,27 @@ t.test('a plan the model ended before its answer is closed by one: the unread no
   });
   const closed = [...nodes, { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-3>'] } }];
   t.same(withAnswer(closed, 'q'), closed, 'already closed');
+});
+
+t.test("an activity said as one filters the one events node; two activities, a role or the asker's own are not", async (t) => {
+  const plan = one({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' } });
+  t.same(activityAsAsked(plan, { question: 'was Ines sleeping in the kitchen this morning' }).task_nodes[1]!.arguments, {
+    start: '<node-0>',
+    end: '<node-0>',
+    camera: 'kitchen_cam',
+    identity: 'Ines',
+    activity: 'lying_down',
+  });
+  t.equal(
+    (activityAsAsked(plan, { question: 'Ines fell?? check the kitchen this morning' }).task_nodes[1]!.arguments as Record<string, unknown>)
+      .activity,
+    'lying_down',
+  );
+  for (const q of [
+    'did Ines sleep or was she running around this morning',
+    'did anybody ring while we were sleeping',
+    'was the cook in the kitchen this morning',
+    'was Ines on her phone this morning',
+  ])
+    t.equal(activityAsAsked(plan, { question: q }), plan, q);
 });
