@@ -276,9 +276,9 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
 
 /**
  * A time phrase the resolver cannot read, where the plan made it up: the small model copies a span of the question
- * that is no time ("the", "at the", "together"), or one with a place in it ("on the roof today").
+ * that is no time ("the", "at the", "together"), or one with a place in it ("on the roof today"). Not in a follow-up.
  * - The question says one time: the phrase is that time, as said.
- * - The question (a first one, not a follow-up) says none: a span that only the answer reads goes; a person's
+ * - The question says none: a span that only the answer reads goes; a person's
  *   presence asked about is their last sighting
  *   ("has my daughter been in the sun room", "were they in the living room": last_seen of each, at the place's camera),
  *   as the sets plan a question about a person and a place with no time. Other plans stay as written: the request
@@ -287,7 +287,8 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
 export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const nodes = plan.task_nodes;
   const at = nodes.findIndex((n) => n.task === 'resolve_time');
-  if (at < 0 || nodes.filter((n) => n.task === 'resolve_time').length !== 1) return plan;
+  // a follow-up's time may lean on the turn before ("and after that?"): the request checks read it with that turn
+  if (at < 0 || nodes.filter((n) => n.task === 'resolve_time').length !== 1 || (req.history?.length ?? 0) > 0) return plan;
   const phrase = namedArguments(nodes[at]!).phrase;
   if (typeof phrase !== 'string' || readsAsTime(phrase, req)) return plan;
   const mentions = requestMentions(req).question.mentions;
@@ -297,7 +298,7 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     if (said === phrase) return plan;
     return planOfNodes(nodes.map((n, i) => (i === at ? { task: n.task, arguments: { ...namedArguments(n), phrase: said } } : n)));
   }
-  if (times.length > 0 || (req.history?.length ?? 0) > 0 || mentions.some((m) => /^(?:i|me|myself)$/i.test(m.surface))) return plan;
+  if (times.length > 0 || mentions.some((m) => /^(?:i|me|myself)$/i.test(m.surface))) return plan;
   // a time said that the resolver cannot read ("after school" with no such routine) is the checks' to reject with why
   if (SAID_AS_TIME.test(phrase.trim())) return plan;
   // a span nothing reads but the answer ("did grandma and zo eat together": last sightings and "together") goes
@@ -329,7 +330,7 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
 }
 
 /**
- * "what was teta doing today", "what did the kids get up to yesterday" (questionShape's timeline): each person's
+ * "what was teta doing today", "what did zosia do yesterday" (questionShape's timeline): each person's
  * activity timeline of that day, where the small model wrote their events of the day. Only a plan of one day's time
  * (or none: today) and one events node per person, with no place or activity, is rewritten.
  */
