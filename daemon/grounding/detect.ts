@@ -1,6 +1,6 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance, swappedLetters } from './fuzzy.js';
-import { kinshipWords } from './kinship-foreign.js';
+import { kinshipWords } from './kinship-words.js';
 import { foreignPlaceWords, placeCore, placeSynonyms, zoneWords } from './place-words.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';

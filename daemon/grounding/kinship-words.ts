@@ -24,8 +24,8 @@ const KIN_WORDS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * English words for one kinship, as people say them: a household that writes the relation "mother" is asked "where's
- * mom", one that writes "grandmother" is asked about "grandma". Words that are also common verbs or fillers ("pop",
- * "pa", "ma") are left out.
+ * mom", one that writes "grandmother" is asked about "grandma". Words that are also common verbs, fillers or forms of
+ * address ("pop", "pa", "ma", "bro", "sis") are left out.
  */
 const ENGLISH_KIN: ReadonlyArray<readonly string[]> = [
   ['mother', 'mom', 'mum', 'mommy', 'mummy', 'mama', 'mam'],
@@ -34,8 +34,6 @@ const ENGLISH_KIN: ReadonlyArray<readonly string[]> = [
   ['grandfather', 'grandpa', 'grandad', 'granddad', 'gramps'],
   ['husband', 'hubby'],
   ['wife', 'missus'],
-  ['brother', 'bro'],
-  ['sister', 'sis'],
 ];
 
 /**
