@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { TaskPlan } from '../../daemon/agent/index.js';
-import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from '../../daemon/agent/planning/free-text.js';
+import { factToKeep, hubMessageOf, hubTopicOf, mayAskMemory, memoryQueryOf } from '../../daemon/agent/planning/free-text.js';
 import { fillFreeText, planFromModelText, modelTurn } from '../../daemon/agent/planning/model-planner.js';
 import { asHubPost, asMemoryWrite } from '../../daemon/agent/planning/question-shape.js';
 import { modelRequest } from './model-planner-support.js';
@@ -114,4 +114,17 @@ t.test('a bare post is planned as that post; one whose message needs the cameras
   t.same(asHubPost(junk, modelRequest('post on the fridge screen who came to the door today', hub)), junk, 'the message needs the cameras');
   t.same(asHubPost(junk, modelRequest('send "dinner is ready" to the phones', { ...hub, allowTools: [] })), junk, 'posting not allowed');
   t.same(asHubPost(junk, modelRequest('send "dinner is ready" to the speakers', hub)), junk, 'no topic fits: not guessed');
+});
+
+t.test('which questions may ask what the household told the agent (the planner model may search memory only there)', async (t) => {
+  for (const q of [
+    'what did i tell u about niamh and the key',
+    'anything in your notes about the dog walker?',
+    'do you know what Audrey is allergic to',
+    'when does Luc usually take the bins out?',
+    'remind me what I said about the plumber',
+  ])
+    t.ok(mayAskMemory(q), q);
+  for (const q of ['sorry to bother you but did halmeoni take her walk this morning', 'who was in the front yard this afternoon'])
+    t.notOk(mayAskMemory(q), q);
 });

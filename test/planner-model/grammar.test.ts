@@ -66,6 +66,9 @@ t.test('side-effect tools not allowed and a publish without topics are left out'
   t.notOk(g.accepts('publish_to_hub topic=hub/notify message="hi"\nend\n'));
   const none = new Gbnf(planTextGrammar({ allowTools: [] }));
   t.notOk(none.accepts('remember fact="the key is under the mat"\nend\n'));
+  // a memory search only where the conversation may ask what it was told
+  t.ok(new Gbnf(planTextGrammar({})).accepts('recall_memory query="the spare key"\nend\n'));
+  t.notOk(new Gbnf(planTextGrammar({ recallMemory: false })).accepts('recall_memory query="the spare key"\nend\n'));
 });
 
 t.test("a per-request grammar admits only this request's placeholders, the household's names and spans of the question", async (t) => {

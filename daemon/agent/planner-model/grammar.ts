@@ -36,6 +36,12 @@ export interface PlanTextGrammarOptions {
   hubTopics?: readonly string[];
   /** Side-effect tools that may appear (others are left out). Default: all. */
   allowTools?: readonly string[];
+  /**
+   * Whether recall_memory may appear. Default true; the planner says false where the conversation asks nothing it was
+   * told: a memory query may be any short text, and a small model copies one it learnt ("the guy in the birthday
+   * present") into a question about the cameras.
+   */
+  recallMemory?: boolean;
   /** The (delexicalised) question: the `spanArguments` must be a span of its words. Default: any quoted text. */
   question?: string;
   /**
@@ -236,7 +242,8 @@ export function planTextGrammars(o: Omit<PlanTextGrammarOptions, 'earlierKinds'>
   const tools = (CATALOG as readonly unknown[] as ToolDefinition[]).filter(
     (t) =>
       !(t.sideEffects && o.allowTools !== undefined && !o.allowTools.includes(t.name)) &&
-      !(t.name === 'publish_to_hub' && o.hubTopics !== undefined && o.hubTopics.length === 0),
+      !(t.name === 'publish_to_hub' && o.hubTopics !== undefined && o.hubTopics.length === 0) &&
+      !(t.name === 'recall_memory' && o.recallMemory === false),
   );
   // Argument value rules (position-independent part).
   const onlyRefs = new Set<string>();

@@ -54,6 +54,21 @@ const RECALL_ABOUT = new RegExp(
   'i',
 );
 
+/**
+ * Whether a question may ask what the household told the agent: "what did I tell you about …", "anything in your notes
+ * about …", "do you know what Audrey is allergic to", "when does Luc usually take the bins out". A question about the
+ * cameras alone ("did grandma take her walk this morning") does not.
+ */
+export function mayAskMemory(question: string): boolean {
+  return MEMORY_WORDS.test(question);
+}
+
+const MEMORY_WORDS = new RegExp(
+  String.raw`\b(?:told|tell (?:you|u|ya)|said|say|mention(?:ed)?|notes?|noted|remember|remind|know|knew|forg[eo]t|wrote|written|` +
+    String.raw`usually|normally|always|typically|habits?|schedule|allergic|allerg(?:y|ies)|appointment|password|birthday)\b`,
+  'i',
+);
+
 /** What a memory question asks about; null when it names no "about …". */
 export function memoryQueryOf(question: string): string | null {
   const m = RECALL_ABOUT.exec(question.trim());

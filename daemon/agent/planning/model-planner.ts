@@ -18,7 +18,7 @@ import {
   parsePlanText,
 } from '../planner-model/index.js';
 import { HomeSightError } from '../../system/index.js';
-import { factToKeep, hubMessageOf, hubTopicOf, memoryQueryOf } from './free-text.js';
+import { factToKeep, hubMessageOf, hubTopicOf, mayAskMemory, memoryQueryOf } from './free-text.js';
 import { activitiesNamed } from './activity-words.js';
 import { onlyAsks, requestedSideEffects } from './refusal.js';
 import { dropNodes, dropRepeatedNodes, planOfNodes } from './steps.js';
@@ -238,6 +238,8 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
     // A side-effect tool is written only where the request asks for it (what validation would reject otherwise):
     // nothing the user did not ask for happens, and the model cannot spend the plan on it.
     allowTools: (req.allowTools ?? []).filter((t) => asked.includes(t)),
+    // A memory search only where the conversation may ask what the household said (its query is free text).
+    recallMemory: [req.question, ...(req.history ?? []).map((h) => h.question)].some(mayAskMemory),
     question: turn.question.text,
   };
 }
