@@ -23,6 +23,11 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
   t.same(o.placeholders, ['<person-1>', turn.question.mentions[1]!.placeholder, '<time-1>'], "only this request's placeholders");
   t.same(o.allowTools, [], 'no side-effect tool unless allowed');
   t.equal(o.literalTimes, false, 'times only as references or placeholders');
+  // a memory search is left out only of a question about the cameras that asks nothing the household said
+  t.equal(o.recallMemory, false, 'a place and a time named, nothing told asked about: no memory search');
+  const recall = (q: string): boolean | undefined => modelGrammarOptions(modelRequest(q), modelTurn(modelRequest(q)), 6).recallMemory;
+  t.equal(recall("what's the gate code"), true, 'no place or time: a memory question may be one');
+  t.equal(recall('what did I tell you about the front door last night'), true, 'asks what it was told');
   const kids = modelTurn(modelRequest('were the kids in the garage today?'));
   t.match(kids.prompt, /<group-1>=members:<person-1>,<person-2>/, 'a named group lists its members');
   t.same(

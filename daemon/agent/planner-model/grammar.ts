@@ -37,9 +37,9 @@ export interface PlanTextGrammarOptions {
   /** Side-effect tools that may appear (others are left out). Default: all. */
   allowTools?: readonly string[];
   /**
-   * Whether recall_memory may appear. Default true; the planner says false where the conversation asks nothing it was
-   * told: a memory query may be any short text, and a small model copies one it learnt ("the guy in the birthday
-   * present") into a question about the cameras.
+   * Whether recall_memory may appear. Default true; the planner says false for a question about the cameras (a place
+   * or a time named) that asks nothing the household said: a memory query may be any short text, and a small model
+   * copies one it learnt ("the guy in the birthday present") into such a question.
    */
   recallMemory?: boolean;
   /** The (delexicalised) question: the `spanArguments` must be a span of its words. Default: any quoted text. */

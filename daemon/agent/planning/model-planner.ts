@@ -238,8 +238,11 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
     // A side-effect tool is written only where the request asks for it (what validation would reject otherwise):
     // nothing the user did not ask for happens, and the model cannot spend the plan on it.
     allowTools: (req.allowTools ?? []).filter((t) => asked.includes(t)),
-    // A memory search only where the conversation may ask what the household said (its query is free text).
-    recallMemory: [req.question, ...(req.history ?? []).map((h) => h.question)].some(mayAskMemory),
+    // A memory search (its query is free text) is left out only of a question about the cameras — one that names a
+    // place or a time — that asks nothing the household said; "who's the guy who comes on tuesdays" may be one.
+    recallMemory:
+      [req.question, ...(req.history ?? []).map((h) => h.question)].some(mayAskMemory) ||
+      !turn.question.mentions.some((m) => ['camera', 'room', 'zone', 'time'].includes(m.kind)),
     question: turn.question.text,
   };
 }
