@@ -741,11 +741,9 @@ export class LocalPlanner implements Planner {
         hint: 'raise agent.llm.max_tokens, or the model is not suited for planning',
       });
     }
-    if (nodes[nodes.length - 1]!.task !== 'compose_answer' && nodes.length < maxNodes + 1) {
-      nodes.splice(0, nodes.length, ...withAnswer(nodes, req.question));
-      notes.push('compose_answer appended');
-    }
-    const plan = planOfNodes(nodes);
+    const unclosed = nodes[nodes.length - 1]!.task !== 'compose_answer' && nodes.length < maxNodes + 1;
+    if (unclosed) notes.push('compose_answer appended');
+    const plan = planOfNodes(unclosed ? withAnswer(nodes, req.question) : nodes);
     const result: PlanResult = {
       plan,
       planner: this.name,
@@ -820,8 +818,8 @@ export class LocalPlanner implements Planner {
     // The shapes a small model misreads, rewritten to what the request asks (it sees placeholders, not tense, and no
     // hub topics): see planAsAsked.
     // the people an adapter (or the evaluation of one) writes by pseudonym are no invented people
-    // a plan the model ended before its answer is closed by one, as the JSON path closes it
     const parsed = planFromModelText(text, turn, req, Object.keys(people ?? {}));
+    // a plan the model ended before its answer is closed by one, as the JSON path closes it
     const closed = parsed.task_nodes.at(-1)?.task === 'compose_answer' ? parsed : planOfNodes(withAnswer(parsed.task_nodes, req.question));
     const written = planAsAsked(closed, req);
     const renamed = people === undefined ? written : renamePeople(written, people);

@@ -310,15 +310,13 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const answer = nodes[nodes.length - 1];
   const data = dataNodes(plan);
   if (answer?.task !== 'compose_answer' || data.length + 2 !== nodes.length || data.length > MAX_ANSWER_INPUTS) return plan;
-  const rooms = req.household.cameraRooms ?? {};
   const sightings: TaskPlan['task_nodes'] = [];
   for (const i of data) {
     const n = nodes[i]!;
     const { identity, camera, room, start, end, ...rest } = namedArguments(n);
     if (!PRESENCE_TOOLS.has(n.task) || typeof identity !== 'string' || identity === 'unknown' || Object.keys(rest).length > 0) return plan;
     if (start !== `<node-${at}>` || end !== `<node-${at}>`) return plan;
-    const cameras =
-      typeof camera === 'string' ? [camera] : typeof room === 'string' ? Object.keys(rooms).filter((c) => rooms[c] === room) : [];
+    const cameras = argumentCameras({ camera, room }, req);
     if (cameras.length > 1) return plan;
     sightings.push({
       task: 'last_seen',
@@ -363,6 +361,13 @@ export function asTimeline(plan: TaskPlan, req: PlanRequest): TaskPlan {
 
 /** A phrase that says a time in words the resolver may not read: a lead word of a span, a number. */
 const SAID_AS_TIME = /^(?:after|before|during|since|until|till|from|between|around|about|while|when|by|on|in the)\b|\d/i;
+
+/** The cameras a node's place arguments stand for: its camera, else its room's cameras; none without a place. */
+function argumentCameras(a: Record<string, unknown>, req: Pick<PlanRequest, 'household'>): string[] {
+  const rooms = req.household.cameraRooms ?? {};
+  if (typeof a.camera === 'string') return [a.camera];
+  return typeof a.room === 'string' ? Object.keys(rooms).filter((c) => rooms[c] === a.room) : [];
+}
 
 /** Tools that list a person's presence in a span: with no span asked, their last sighting. */
 const PRESENCE_TOOLS = new Set(['query_events', 'who_was_where']);
@@ -569,13 +574,11 @@ export function onePersonEachPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const template = nodes.findIndex((n) => FILTER_TOOLS.has(n.task) && namedArguments(n).identity === person);
   if (template < 0) return plan;
   const t = namedArguments(nodes[template]!);
-  const rooms = req.household.cameraRooms ?? {};
   let changed = false;
   const out = nodes.map((n, i) => {
     const a = namedArguments(n);
     if (i === template || !FILTER_TOOLS.has(n.task) || a.identity !== undefined || a.activity !== undefined) return n;
-    const cameras =
-      typeof a.camera === 'string' ? [a.camera] : typeof a.room === 'string' ? Object.keys(rooms).filter((c) => rooms[c] === a.room) : [];
+    const cameras = argumentCameras(a, req);
     if (a.start !== t.start || a.end !== t.end) return n;
     // the person's node with its place swapped, its arguments in their order
     const at = (key: 'camera' | 'room', value: string): TaskPlan['task_nodes'][number] => {
