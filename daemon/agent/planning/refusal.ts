@@ -71,6 +71,10 @@ const LEAD = new RegExp(
   '^(?:(?:i was wondering|just checking|quick question|out of curiosity|by the way|' +
     'hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|um+|uh+|erm?|yes|yeah|well|oh|ah|' +
     'hmm+|btw|listen|' +
+    // "please" and "come on" in Nigerian Pidgin, Igbo and Yoruba as typed in Nigerian English ("abeg on the gen")
+    'abeg|biko|oya|jare|' +
+    // "can ye lock the door", "could yous turn it off" (Scots, Irish)
+    String.raw`(?:can|could|would|will) (?:ye|yous|youse|ya)|` +
     'computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|' +
     "i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|" +
     // the order after a question about the device: "is the oven on? if so turn it off"
@@ -176,7 +180,7 @@ const ACTUATE_VERB = new RegExp(
     String.raw`get rid of|destroy|purge|trash|bin)\b`,
 );
 const DEVICE = new RegExp(
-  String.raw`\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|` +
+  String.raw`\b(?:doors?|gates?|garage|sheds?|car|bolts?|latch|padlock|safe|cabinet|hatch|locks?|windows?|gen|generator|inverter|geyser|` +
     String.raw`blinds?|shutters?|curtains?|lights?|lamps?|heating|heater|thermostat|temperature|ac|air ?con\w*|` +
     'aircon|fan|tv|telly|television|radio|music|speaker|oven|stove|hob|kettle|dishwasher|washing machine|' +
     'washer|dryer|vacuum|robot|hoover|alarm|siren|security|system|sprinklers?|irrigation|plugs?|sockets?|' +
@@ -184,6 +188,12 @@ const DEVICE = new RegExp(
     String.raw`doorbell|buzzer|on|off|up|down)\b`,
 );
 const MAKE_STATE = /\bmake sure\b.{0,40}\b(?:locked|unlocked|closed|open|shut|off|on|armed|disarmed)\b/;
+/** Verbs that, with "on" or "off" after the object, switch something: "put the kettle on", "stick the telly on". */
+const PUT = '(?:put|chuck|stick|pop|bung|whack|flick)';
+/** Things switched on and off. */
+const SWITCHED =
+  String.raw`(?:lights?|lamps?|heating|heater|tv|telly|television|fan|alarm|music|radio|ac|a\.c|aircon|air ?con|` +
+  'sprinklers?|boiler|kettle|oven|gen|generator|inverter|geyser|iron|dishwasher|washing machine|pumping machine)';
 /**
  * Orders to act said without one of ACTUATE_VERB's verbs: a device and its state ("lights off downstairs"), "put
  * the kettle on", "put the heating up", someone let or buzzed in or out, a room made warmer, music played (not a clip played back).
@@ -191,7 +201,12 @@ const MAKE_STATE = /\bmake sure\b.{0,40}\b(?:locked|unlocked|closed|open|shut|of
 const ACTUATE_OTHER = new RegExp(
   String.raw`^(?:(?:the |all (?:the )?)?(?:[a-z]+ )?(?:lights?|lamps?|heating|heater|tv|telly|fan|alarm|music|radio|` +
     String.raw`ac|aircon|air ?con|sprinklers?|boiler)\s+(?:on|off|up|down)\b|` +
-    String.raw`put (?:the |my |our |some )?[a-z]+(?: [a-z]+)? (?:on|off)(?: (?:for|at|in|now|please|pls|would you|will you)\b.*)?$|` +
+    String.raw`${PUT} (?:the |my |our |some )?[a-z]+(?: [a-z]+)? (?:on|off)(?: (?:for|at|in|now|please|pls|would you|will you|` +
+    String.raw`cheers|thanks|ta|mate|love)\b.*)?$|` +
+    // a device said, whatever follows: "put the heating on its baltic", "chuck the telly on for the kids"
+    String.raw`(?:${PUT}|get|throw) (?:the |my |our |all (?:the )?)?(?:[a-z]+ )?${SWITCHED} (?:on|off)\b|` +
+    // Nigerian English uses "on" and "off" as verbs: "on the AC in the parlour", "off the light for parlour"
+    String.raw`(?:on|off) (?:the |my |our |all (?:the )?)?(?:[a-z]+ )?${SWITCHED}\b(?! (?:cam|camera)\b)|` +
     String.raw`(?:put|turn|crank|bump|knock) (?:the |my |our )?(?:heating|heater|thermostat|temperature|ac|aircon|air ?con|` +
     String.raw`volume|music|tv|telly|fan|blinds?|shutters?) (?:up|down)\b|` +
     String.raw`(?:let|buzz) (?!me\b|us\b)(?:the |our |my )?[a-z]+(?: [a-z]+)? (?:in|out|inside|through)\b|` +
