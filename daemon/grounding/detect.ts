@@ -239,6 +239,8 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     const words = foldMarks(normWords(phrase));
     const core = placeCore(words);
     if (core !== null) add(core, target, true, true);
+    const number = otherNumber(words);
+    if (number !== null) add(number, target, false, true);
     if (!derive) return;
     for (const w of core === null ? [words] : [words, core]) {
       for (const other of [...placeSynonyms(w), ...foreignPlaceWords(w)]) add(other, target, false, true);
@@ -257,6 +259,18 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     for (const a of [r.name, ...(r.aliases ?? [])]) addPlace(a, t);
   }
   return out;
+}
+
+/**
+ * A multi-word place name with its last word in the other number ("boys quarters" → "boys quarter", "back step" →
+ * "back steps"), or null: said either way, it is the same place, and read before group phrases ("the boys").
+ */
+function otherNumber(words: string): string | null {
+  const parts = words.split(' ');
+  const last = parts[parts.length - 1]!;
+  if (parts.length < 2 || last.length < 4 || /(?:ss|us|is)$/.test(last)) return null;
+  parts[parts.length - 1] = last.endsWith('s') ? last.slice(0, -1) : `${last}s`;
+  return parts.join(' ');
 }
 
 /**

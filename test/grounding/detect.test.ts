@@ -413,6 +413,15 @@ t.test('spoken clock times and "on the 15th" are one time mention each', async (
   t.same(times('will he be home by 6'), ['by 6']);
   t.same(times('k who was in the garage @ 8'), ['@ 8']);
   t.same(times('anyone in the garage this morn'), ['this morn']);
+  // Scots "the day" is today at the end of a question; not "on the day", "all the day", "save the day"
+  t.same(times('was isla in the garage the day'), ['the day']);
+  t.same(times('what happened on the day'), []);
+  t.same(times('who was here all the day'), []);
+  t.same(times('who saved the day'), []);
+  // a follow-up's "the night before?" is one time; "the night before the party" is not that
+  t.same(times('and the night before?'), ['the night before']);
+  t.same(times('what about the previous evening'), ['the previous evening']);
+  t.same(times('was he home the night before the party'), ['the night']);
 });
 
 t.test("someone's bedroom is their room, with the plural's apostrophe or without; the front entrance is the front door", async (t) => {
@@ -484,6 +493,29 @@ t.test('a relation word is also its English synonyms ("mother": "mom", "mum"); a
     ['did gramps leave', ['person:Lech']],
     // "mama" is Marta's nickname, not another word for the mother
     ['where is mama', ['person:Marta']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});
+
+t.test('a multi-word place said in the other number is the place, before a group phrase in it', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Africa/Lagos',
+    now: '2026-12-06T20:00:00+01:00',
+    people: [
+      { name: 'Chidi', kinship: ['son'] },
+      { name: 'Tobi', kinship: ['son'] },
+    ],
+    cameras: [
+      { id: 'bq', room: 'boys quarters' },
+      { id: 'porch', room: 'back step' },
+    ],
+    rooms: [{ name: 'boys quarters' }, { name: 'back step' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['did the kids go to the boys quarter', ['group:members:Chidi|Tobi', 'room:boys quarters']],
+    ['anyone on the back steps', ['group:anyone', 'room:back step']],
+    // "the boys" alone stays the group
+    ['did the boys go out', ['group:members:Chidi|Tobi']],
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
