@@ -154,6 +154,12 @@ const PATTERNS: readonly RegExp[] = [
   // weekdays as typed ("on tues", "wed evening"); bare only before a part of the day ("sat" and "sun" are words)
   new RegExp(`(?:(?:on|last|this|past|previous|next)\\s+${WEEKDAY_SHORT}(?:\\s+${PART})?|${WEEKDAY_SHORT}\\s+${PART})(?![a-z])`, 'g'),
   /(?:in\s+)?the middle of the night/g,
+  // Scots "the day" for today, at the end of a question ("was isla in the lounge the day"), not "on / all / that the day"
+  new RegExp(
+    String.raw`(?<!\b(?:on|in|all|that|this|which|what|every|one|same|whole|of|for|during|by|per|over|through|at|` +
+      String.raw`spend|spent|save|saved|seize|make|made|how was)\s+)the day(?=\s*[?.!]*\s*$)`,
+    'g',
+  ),
   /(?:earlier|later) (?:today|tonight|this (?:morning|afternoon|evening))|so far today|all day|the whole day|all night|the whole night/g,
 
   // parts of the day
@@ -183,6 +189,12 @@ const PATTERNS: readonly RegExp[] = [
   /(?:on\s+)?the\s+\d{1,2}(?:st|nd|rd|th)(?![a-z\d])/g,
   // conversation
   new RegExp(`(?:${word('after')} that|before that|afterwards|at that time|at the same time|around then|back then)`, 'g'),
+  // a follow-up's day before or after the earlier question's ("the night before?"), said at the end of a clause
+  new RegExp(
+    String.raw`(?:the\s+)?(?:(?:day|night|evening|morning|afternoon)\s+(?:before|after)|` +
+      String.raw`(?:previous|next|following)\s+(?:day|night|evening|morning|afternoon))(?=\s*(?:[?.!,]|$))`,
+    'g',
+  ),
   // routines, generic words (the household's own phrases are matched first)
   new RegExp(
     `(?:just\\s+)?(?:${ROUTINE_SIDES})\\s+(?:(?:my|our|the|his|her|` +
@@ -223,6 +235,7 @@ export function repairTimePhrase(phrase: string): string {
       .replace(/[\p{L}\d]+/gu, (w) => REPAIR.get(w) ?? w)
       .replace(/\s+/g, ' ')
       .trim()
+      .replace(/^the day$/, 'today')
   );
 }
 

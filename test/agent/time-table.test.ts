@@ -231,6 +231,7 @@ const ROWS: readonly Row[] = [
   ['this aft', W1500, BERLIN, d('09-16', '12:00'), d('09-16', '15:00')],
   ['this morn', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
   ['@ 8', W2100, BERLIN, d('09-16', '19:30'), d('09-16', '20:30')],
+  ['the day', W1500, BERLIN, d('09-16', '00:00'), d('09-16', '15:00')],
   // an ISO date with "on" before it (the resolver read only the bare date)
   ['on 2026-09-14', W1500, BERLIN, d('09-14', '00:00'), d('09-15', '00:00')],
   // "half 12" is British for half past twelve
@@ -322,7 +323,19 @@ const FAILS: ReadonlyArray<readonly [phrase: string, now: string, reason: string
   ['at 25:00', W2100, 'not_understood', /cannot understand/],
   ['between 7 and', W2100, 'not_understood', /cannot understand/],
   ['after that', W2100, 'needs_previous', /earlier question/],
+  ['the night before', W2100, 'needs_previous', /earlier question/],
 ];
+
+t.test('"the night before?" after an earlier question is its time a day earlier; "the next day" a day later', async (t) => {
+  const lastNight = resolveTimePhrase('last night', Date.parse(W2100), BERLIN);
+  const shifted = (phrase: string) => resolveTimePhrase(phrase, Date.parse(W2100), BERLIN, { previous: lastNight });
+  for (const phrase of ['the night before', 'and the day before', 'the previous night']) {
+    t.same([shifted(phrase).startMs, shifted(phrase).endMs], [Date.parse(d('09-14', '22:00')), Date.parse(d('09-15', '06:00'))], phrase);
+  }
+  const yesterdayMorning = resolveTimePhrase('yesterday morning', Date.parse(W2100), BERLIN);
+  const next = resolveTimePhrase('the next day', Date.parse(W2100), BERLIN, { previous: yesterdayMorning });
+  t.same([next.startMs, next.endMs], [Date.parse(d('09-16', '06:00')), Date.parse(d('09-16', '12:00'))], 'the next day');
+});
 
 t.test('phrases that cannot be resolved fail with E_TIME_PHRASE and their reason', async (t) => {
   for (const [phrase, now, reason, message] of FAILS) {

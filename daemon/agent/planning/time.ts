@@ -169,6 +169,9 @@ function unitMs(u: string): number {
   return UNIT_MS[base] ?? NaN;
 }
 
+/** A day or a part of one, as a follow-up shifts it ("the night before", "the previous morning"). */
+const DAY_PARTS = 'day|night|evening|morning|afternoon';
+
 /** Spoken fillers inside a phrase, skipped (grounding's list). */
 const FILLERS = new RegExp(`\\b(?:${TIME_FILLERS})\\b`, 'g');
 
@@ -310,6 +313,21 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     const dur = Math.max(prev.endMs - prev.startMs, HOUR);
     if (rest.includes('before')) return { startMs: prev.startMs - dur, endMs: prev.startMs };
     return clampPast({ startMs: prev.endMs, endMs: prev.endMs + dur });
+  }
+  // "the night before?", "the day after", "the previous evening": the earlier question's time a day earlier or later
+  const dayShift = new RegExp(`^(?:and )?(?:the )?(?:(?:${DAY_PARTS}) (before|after)|(previous|next|following) (?:${DAY_PARTS}))$`).exec(
+    rest,
+  );
+  if (dayShift !== null) {
+    const prev = opts.previous;
+    if (prev === undefined)
+      return fail(
+        'needs_previous',
+        `"${phrase}" refers to an earlier question of this conversation, and there is none with a time`,
+        'ask with the day itself, e.g. "on tuesday night"',
+      );
+    const sign = dayShift[1] === 'before' || dayShift[2] === 'previous' ? -1 : 1;
+    return clampPast({ startMs: prev.startMs + sign * DAY, endMs: prev.endMs + sign * DAY });
   }
 
   // now
