@@ -6,15 +6,19 @@ import {
   durationAsAsked,
   everyPersonAsked,
   everyPlaceAsked,
+  impliedTime,
   liveActivity,
   onePersonEachPlace,
   personAtPlace,
   presenceAsAsked,
+  presentAsLive,
   questionShape,
+  someoneWasAtPlace,
   timeAsAsked,
   withEvidence,
 } from '../../daemon/agent/planning/question-shape.js';
 import { planOfNodes, withAnswer } from '../../daemon/agent/planning/steps.js';
+import { requestIssues } from '../../daemon/agent/planning/index.js';
 
 // Plans the planner model writes, rewritten to the shape the request asks for (phrasings of this test's own).
 
@@ -379,7 +383,15 @@ t.test("a made-up time phrase: the time the question says, or with none said a p
     { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } },
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
   ]);
-  t.equal(timeAsAsked(nobody, ask('who was by the kitchen')), nobody, 'nobody named: the checks reject the phrase');
+  t.equal(phrase(timeAsAsked(nobody, ask('who was by the kitchen'))), 'today', 'a place and no time said: today');
+  const inPlace = planOfNodes([{ task: 'resolve_time', arguments: { phrase: 'in the kitchen' } }, ...nobody.task_nodes.slice(1)]);
+  t.equal(phrase(timeAsAsked(inPlace, ask('who was in the kitchen'))), 'today', 'a phrase with the place in it');
+  const noPlace = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'our' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  t.equal(timeAsAsked(noPlace, ask('who fixes our boiler')), noPlace, 'no place, nobody named: the checks reject the phrase');
   const school = made('after school', 'Ines');
   t.equal(timeAsAsked(school, ask('was Ines in the kitchen after school')), school, 'no routine of that name: the resolver says why');
 });
@@ -461,4 +473,65 @@ t.test("an activity said as one filters the one events node; two activities, a r
     'was Ines on her phone this morning',
   ])
     t.equal(activityAsAsked(plan, { question: q }), plan, q);
+});
+
+t.test("someone at a place asked in the present with no time is a look now; in the past, the day's events", async (t) => {
+  const ask = (question: string, history?: PlanRequest['history']): PlanRequest => ({
+    ...request(question),
+    household: { ...household, people: [{ name: 'Ines', aliases: [] }] },
+    ...(history === undefined ? {} : { history }),
+  });
+  // what the small model wrote: the last sighting of someone the question does not name
+  const invented = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Ines', camera: 'porch' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  for (const q of [
+    'is someone at the front door',
+    'anyone in the kitchen?',
+    'yo anybody at the front door',
+    'is there somebody in the kitchen again',
+  ]) {
+    const live = presentAsLive(invented, ask(q));
+    t.same(tools(live), ['resolve_time', 'get_frames', 'detect_persons', 'compose_answer'], q);
+    t.same(live.task_nodes[0]!.arguments, { phrase: 'now' }, q);
+    t.same(requestIssues(live, ask(q)), [], `${q}: "now" is the time it implies`);
+  }
+  t.same(tools(presentAsLive(invented, ask("who's in the kitchen"))), [
+    'resolve_time',
+    'get_frames',
+    'recognize_identity',
+    'compose_answer',
+  ]);
+  t.same(tools(presentAsLive(invented, ask('is the stranger still at the front door'))), [
+    'resolve_time',
+    'get_frames',
+    'recognize_identity',
+    'compose_answer',
+  ]);
+  const past = someoneWasAtPlace(invented, ask('was anyone in the kitchen'));
+  t.same(past.task_nodes.slice(0, 2), [
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam' } },
+  ]);
+  t.same(requestIssues(past, ask('was anyone in the kitchen')), []);
+  // kept as written: a time said, a person by name, a follow-up, a room of two cameras, "who's been"
+  for (const q of ['is someone at the front door now', 'is Ines in the kitchen', 'anyone in the garden', "who's been in the kitchen"]) {
+    t.equal(presentAsLive(invented, ask(q)), invented, q);
+  }
+  const earlier = [{ question: 'who was home at 5', answer: 'Ines was.' }];
+  t.equal(presentAsLive(invented, ask('anyone in the kitchen?', earlier)), invented, 'a follow-up');
+  t.equal(someoneWasAtPlace(invented, ask('was anyone in the kitchen this morning')), invented, 'a time said');
+  // the time implied: now, today, or none (a time said, no place, a follow-up); a phrase not said otherwise is rejected
+  t.equal(impliedTime(ask('is anyone in the kitchen')), 'now');
+  t.equal(impliedTime(ask('how long was Ines in the kitchen')), 'today');
+  t.equal(impliedTime(ask('who was in the kitchen this morning')), null);
+  t.equal(impliedTime(ask('where is Ines')), null);
+  t.equal(impliedTime(ask('who was in the kitchen', earlier)), null);
+  const leaked = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'yesterday' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  t.match(requestIssues(leaked, ask('who was in the kitchen')), [{ code: 'E_TIME_PHRASE', message: /not in the question/ }]);
 });

@@ -269,6 +269,8 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     everyPlaceAsked,
     onePersonEachPlace,
     activityAsAsked,
+    presentAsLive,
+    someoneWasAtPlace,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -295,12 +297,14 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const times = mentions.filter((m) => m.kind === 'time');
   if (times.length === 1) {
     const said = times[0]!.surface;
-    if (said === phrase) return plan;
-    return planOfNodes(nodes.map((n, i) => (i === at ? { task: n.task, arguments: { ...namedArguments(n), phrase: said } } : n)));
+    return said === phrase ? plan : withPhrase(nodes, at, said);
   }
   if (times.length > 0 || mentions.some((m) => /^(?:i|me|myself)$/i.test(m.surface))) return plan;
-  // a time said that the resolver cannot read ("after school" with no such routine) is the checks' to reject with why
-  if (SAID_AS_TIME.test(phrase.trim())) return plan;
+  // a time said that the resolver cannot read ("after school" with no such routine) is the checks' to reject with why;
+  // a phrase with a place in it ("in the lounge") is no time said
+  const atPlace = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const hasPlace = atPlace.some((m) => phrase.toLowerCase().includes(m.surface.toLowerCase()));
+  if (SAID_AS_TIME.test(phrase.trim()) && !hasPlace) return plan;
   // a span nothing reads but the answer ("did grandma and zo eat together": last sightings and "together") goes
   const read = nodes.some((n, i) => i !== nodes.length - 1 && Object.values(namedArguments(n)).includes(`<node-${at}>`));
   if (!read) {
@@ -310,14 +314,18 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const answer = nodes[nodes.length - 1];
   const data = dataNodes(plan);
   if (answer?.task !== 'compose_answer' || data.length + 2 !== nodes.length || data.length > MAX_ANSWER_INPUTS) return plan;
+  // "who was in the lounge", "how long was the little one on the balcony": a place asked about with no time is today
+  const implied = impliedTime(req);
+  const otherwise = implied !== null && !nodes.some((n) => n.task === 'get_frames') ? withPhrase(nodes, at, implied) : plan;
   const sightings: TaskPlan['task_nodes'] = [];
   for (const i of data) {
     const n = nodes[i]!;
     const { identity, camera, room, start, end, ...rest } = namedArguments(n);
-    if (!PRESENCE_TOOLS.has(n.task) || typeof identity !== 'string' || identity === 'unknown' || Object.keys(rest).length > 0) return plan;
-    if (start !== `<node-${at}>` || end !== `<node-${at}>`) return plan;
+    if (!PRESENCE_TOOLS.has(n.task) || typeof identity !== 'string' || identity === 'unknown' || Object.keys(rest).length > 0)
+      return otherwise;
+    if (start !== `<node-${at}>` || end !== `<node-${at}>`) return otherwise;
     const cameras = argumentCameras({ camera, room }, req);
-    if (cameras.length > 1) return plan;
+    if (cameras.length > 1) return otherwise;
     sightings.push({
       task: 'last_seen',
       arguments: cameras.length === 1 ? { person: identity, camera: cameras[0]! } : { person: identity },
@@ -325,6 +333,45 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   }
   const a = namedArguments(answer);
   return planOfNodes([...sightings, { task: answer.task, arguments: { ...a, inputs: sightings.map((_n, i) => `<node-${i}>`) } }]);
+}
+
+/**
+ * "was anyone in the close", "has someone been on the back green": someone at one place asked about in the past
+ * with no time, where the small model wrote the last sighting of someone it made up, is the place's events of today.
+ */
+export function someoneWasAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0 || !plan.task_nodes.some((n) => n.task === 'last_seen')) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  const match = PAST_AT_PLACE.exec(text.trim().toLowerCase());
+  if (match === null || mentions.length !== 2) return plan;
+  const group = mentions.find((m) => m.placeholder === `<group-${match[1]}>`)?.resolved;
+  const cameras = placeCameras(mentions.find((m) => m.placeholder === `<${match[2]}-${match[3]}>`)?.resolved);
+  if (group?.kind !== 'group' || (group.meaning !== 'anyone' && group.meaning !== 'unknown') || cameras.length !== 1) return plan;
+  const unknown = group.meaning === 'unknown' ? { identity: 'unknown' } : {};
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: impliedTime(req) ?? 'today' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: cameras[0]!, ...unknown } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+}
+
+/**
+ * The time a question about a place implies when it says none (not in a follow-up): now for someone there asked in the
+ * present ("is someone at the gate", "who's in the lounge"), else today ("who was in the lounge", "how long was she on
+ * the balcony"); null for other questions. The rewrites write it, and the request checks take it as said.
+ */
+export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
+  if ((req.history?.length ?? 0) > 0) return null;
+  const { text, mentions } = requestMentions(req).question;
+  if (mentions.some((m) => m.kind === 'time') || !mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone'))
+    return null;
+  const said = text.trim().toLowerCase();
+  return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) ? 'now' : 'today';
+}
+
+/** The plan with node `at`'s time phrase replaced. */
+function withPhrase(nodes: TaskPlan['task_nodes'], at: number, phrase: string): TaskPlan {
+  return planOfNodes(nodes.map((n, i) => (i === at ? { task: n.task, arguments: { ...namedArguments(n), phrase } } : n)));
 }
 
 /**
@@ -621,6 +668,47 @@ function activitiesSaid(question: string): string[] {
   const asked = question.toLowerCase().replace(/\b(?:while|whilst|when|as long as)\b.*$|\b(?:i|we) (?:was|were|am|are)\b.*$/, '');
   return activitiesNamed((asked.match(/\b(?:\w+ing|fall|fell|fallen)\b/g) ?? []).join(' '));
 }
+
+/**
+ * "is someone at the gate", "anyone in the parlour?", "are the kids in the lounge": someone (or a group) at one place,
+ * asked in the present with no time, is a look at the place now, as "is anyone in the kitchen right now" is planned:
+ * live frames of its camera and the people in them (who they are, for a group or a stranger). The small model wrote
+ * the last sighting of someone it made up. Not a follow-up, not a person by name (their last sighting there answers).
+ */
+export function presentAsLive(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  const said = text.trim().toLowerCase();
+  const someone = PRESENT_AT_PLACE.exec(said);
+  const who = WHO_IS_AT_PLACE.exec(said);
+  const match = someone ?? who;
+  if (match === null || mentions.length !== (someone === null ? 1 : 2)) return plan;
+  const group = someone === null ? undefined : mentions.find((m) => m.placeholder === `<group-${someone[1]}>`)?.resolved;
+  const place = mentions.find((m) => m.placeholder === `<${match[2]}-${match[3]}>`)?.resolved;
+  if (someone !== null && group?.kind !== 'group') return plan;
+  const cameras = placeCameras(place);
+  if (cameras.length !== 1) return plan;
+  const look = group?.kind === 'group' && group.meaning === 'anyone' ? 'detect_persons' : 'recognize_identity';
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: impliedTime(req) ?? 'now' } },
+    { task: 'get_frames', arguments: { camera: cameras[0]!, start: '<node-0>', end: '<node-0>' } },
+    { task: look, arguments: { frames: '<node-1>' } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-2>'] } },
+  ]);
+}
+
+const GREETING = String.raw`^(?:(?:yo|hey|hi|ok|okay|so|um+|uh+|hmm+|homesight|quick question)[,!]?\s+)*`;
+const AT_PLACE =
+  String.raw`\s+(?:(?:out|up|down|still)\s+)?(?:at|in|on|by|inside|near|outside)\s+(?:the\s+|our\s+|my\s+)?` +
+  String.raw`<(camera|room|zone)-(\d+)>(?:\s+(?:again|still|too|as well))?\s*[?.!]*$`;
+/** "is there <group-1> in the <room-1>", "<group-1> at the <camera-1>?" (delexicalised, lower case), after a greeting. */
+const PRESENT_AT_PLACE = new RegExp(String.raw`${GREETING}(?:(?:is|are)\s+(?:there\s+)?)?(?:the\s+|a\s+)?<group-(\d+)>${AT_PLACE}`);
+/** "was there <group-1> in the <room-1>", "has <group-1> been on the <camera-1>". */
+const PAST_AT_PLACE = new RegExp(
+  String.raw`${GREETING}(?:was|were|has|have)\s+(?:there\s+)?(?:the\s+|a\s+)?<group-(\d+)>(?:\s+been)?${AT_PLACE}`,
+);
+/** "who's in the <room-1>", "who is out on the <camera-1>" (not "who's been"). */
+const WHO_IS_AT_PLACE = new RegExp(String.raw`${GREETING}who(?:'s|’s|s| is| are)()${AT_PLACE}`);
 
 /**
  * A live question that names an activity ("is Ken lying on the floor in the living room right now") reads the

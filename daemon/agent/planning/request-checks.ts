@@ -1,6 +1,6 @@
 import { namedArguments, sideEffectIssues, type PlanIssue, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import { namesGrounded, requestMentions } from './model-planner.js';
-import { planFits, questionShape } from './question-shape.js';
+import { impliedTime, planFits, questionShape } from './question-shape.js';
 import { requestedSideEffects } from './refusal.js';
 import { resolveTimePhrase, type ResolvedRange, type ResolveTimeOptions } from './time.js';
 
@@ -46,7 +46,8 @@ function flat(s: string): string {
  * - every person the plan names is one the question (or an earlier question of the conversation) names — by
  *   name, nickname, kinship word, group or "I" — never a name from an example plan (E_PERSON_UNGROUNDED);
  * - every resolve_time phrase is said in the question (or, in a follow-up, in an
- *   earlier question of the conversation) — no phrase leaks from an example
+ *   earlier question of the conversation), or is the time a question about a place implies when it says none
+ *   (impliedTime: "is someone at the gate" now, "who was in the lounge" today) — no phrase leaks from an example
  *   plan — and resolves at the request's "now", else the resolver's reason.
  */
 export function requestIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
@@ -60,7 +61,7 @@ export function requestIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
     if (typeof phrase !== 'string') return;
     const path = `task_nodes[${i}].arguments.phrase`;
     const f = flat(phrase);
-    if (f.length > 0 && !said.some((q) => ` ${q} `.includes(` ${f} `))) {
+    if (f.length > 0 && !said.some((q) => ` ${q} `.includes(` ${f} `)) && f !== impliedTime(req)) {
       issues.push({
         code: 'E_TIME_PHRASE',
         node: i,
