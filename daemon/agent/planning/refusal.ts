@@ -215,7 +215,51 @@ const ACTUATE_OTHER = new RegExp(
     // HomeSight deletes nothing, whatever the object ("erase everything from last week")
     String.raw`(?:delete|erase|wipe|purge)\b|` +
     // it has no phone, does not move or zoom cameras and does not start recordings
-    String.raw`(?:call|phone|dial|facetime|ring up) \w|(?:zoom|pan|tilt|rotate|aim)\b|point the cam|record\b(?! that\b))`,
+    String.raw`(?:call|phone|dial|facetime|ring up) \w|(?:zoom|pan|tilt|rotate|aim)\b|point the cam|record\b(?! that\b)|` +
+    // another assistant told to act ("tell alexa to turn off the lights", "ask google home to lock the door")
+    String.raw`(?:tell|ask|get|have) (?:alexa|siri|google(?: home| assistant| nest)?|cortana|bixby|home assistant|smartthings|` +
+    String.raw`the (?:echo|nest|google home))\b|` +
+    // scenes, modes, routines and automations: "activate away mode", "run the goodnight routine", "create a rule that …"
+    String.raw`(?:trigger|activate|run(?! (?:me |us )?through\b)|start|enable|turn on|switch (?:on|to)|` +
+    String.raw`put (?:the house |us |it )?(?:in|into)) ` +
+    String.raw`(?:the |an? |our |my )?(?:[a-z'-]+ ){0,3}?(?:scene|mode|routine|automation)s?\b|` +
+    String.raw`set (?:the )?(?:house |alarm |it |us |heating |thermostat )?(?:to |in |into |on )?(?:[a-z'-]+ ){0,2}?mode\b|` +
+    String.raw`(?:create|make|add|set up|setup|program|write) (?:me |us )?(?:a |an |the )?(?:new )?(?:[a-z]+ )?` +
+    String.raw`(?:rule|automation|scene|routine|schedule)\b|` +
+    // chores: it moves nothing ("water the plants", "feed the dog at 6", "take the bins out")
+    String.raw`(?:water|feed|walk|bathe) (?:the |my |our )?(?:plants?|garden|lawn|grass|flowers|dogs?|cats?|fish|pets?)\b|` +
+    String.raw`(?:take|put) (?:the )?(?:bins?|trash|rubbish|garbage|recycling) (?:out|away)\b|` +
+    String.raw`(?:vacuum|hoover|mop|sweep|tidy) (?:the |my |our |up )|(?:make|cook) (?:the |some |us |me )?(?:dinner|lunch|` +
+    String.raw`breakfast|coffee|food)\b|` +
+    // "get the door", "get the lights"
+    String.raw`get the (?:[a-z]+ )?(?:door|gate|lights?)$|` +
+    // the home's network and HomeSight's own settings: "reboot the router", "change the wifi password"
+    String.raw`(?:reboot|restart|reset|power cycle) (?:the |my |our |your)?(?:router|wi-?fi|modem|cameras?|cam|system|hub|` +
+    String.raw`device|box|homesight|server|alarm|everything|yourself|self)\b|factory reset\b|` +
+    String.raw`change (?:the |my |our )?(?:wi-?fi |network |router |door |alarm |gate )?(?:password|passcode|code|pin|` +
+    String.raw`settings?)\b|rename (?:the |my |our )?[a-z]+(?: [a-z]+)? (?:camera|cam|room)\b|` +
+    String.raw`(?:turn off|switch off|disable|stop|pause) (?:the )?(?:face|facial|person|people) (?:recognition|detection|` +
+    String.raw`tracking)\b|` +
+    // forgetting is deleting: "forget grandma's face", "forget everything about me"
+    String.raw`forget (?:(?:[a-z]+'s|my|our|his|her|their|all (?:the )?|the) )?(?:face|faces|recordings?|footage|videos?|` +
+    String.raw`clips?|data|history|memory|memories|everything|what you know)\b|forget (?:me|us|about me|about us)\b|` +
+    // a camera cast to a screen works a device
+    String.raw`(?:cast|chromecast|mirror|screen ?share|airplay) .{0,40}\b(?:to|on|onto) (?:the |my |our )?(?:tv|telly|` +
+    String.raw`television|chromecast|fire ?stick|apple tv|screen|projector)\b)`,
+);
+/** An order about the device a statement named: "the garage door is open, can you deal with it", "… sort it out". */
+const SEE_TO_IT = /^(?:deal with|sort(?: out)?|handle|fix|take care of|see to) (?:it|them|that|this)\b/;
+const LEFT_IN_STATE = /\b(?:is|are|'s|was|were|been|left)\s+(?:still\s+|left\s+)?(?:open|on|unlocked|running|off)\b/;
+/** Errands: it buys, books and pays for nothing ("order more dog food", "book a plumber", "get us a taxi"). */
+const ERRAND = new RegExp(
+  String.raw`^(?:buy|purchase|reorder|re-order)\b|^order (?:some|more|a|an|us|me|new|another|\d+) |` +
+    String.raw`^(?:book|reserve|hire) (?:a|an|me|us|the|our) [a-z]+|^pay (?:the|my|our) [a-z]+|` +
+    String.raw`^(?:call|get|order|book) (?:me |us )?(?:an? )?(?:uber|lyft|taxi|cab|pizza|takeaway|takeout)\b`,
+);
+/** A message for someone ("send grandma a message saying …", "tell tom to come downstairs"): not the hub's post. */
+const MESSAGE_SOMEONE = new RegExp(
+  String.raw`^(?:send|give|leave) (?!me\b|us\b)(?:my |our |the )?[a-z][a-z'-]*(?: [a-z]+)? (?:a |an )?(?:message|msg|note|` +
+    String.raw`text|voice ?note|voicemail)\b|^tell (?!me\b|us\b)(?:my |our |the )?[a-z][a-z'-]* to\b`,
 );
 
 // Data leaving the device: a channel or service outside the home, or sending camera data out.
@@ -224,6 +268,7 @@ const CHANNEL = new RegExp(
     'instagram|insta|twitter|tweet|tiktok|youtube|snapchat|reddit|discord|slack|dropbox|google drive|' +
     'gdrive|icloud|onedrive|the cloud|cloud storage|s3 bucket|server|website|web ?site|online|internet|' +
     String.raw`pastebin|ftp|a link|public link|livestream|live ?stream|usb(?: stick| drive| key)?|memory stick|social media|socials|` +
+    String.raw`air ?drop|bluetooth|nearby share|quick share|google photos|group chat|family chat|` +
     String.raw`thumb ?drive|flash drive|sd card|hard ?drive|external drive|laptop|ipad|tablet|computer|pc|nas)\b|` +
     String.raw`@[a-z0-9-]+\.[a-z]{2,}|` +
     String.raw`\b[a-z0-9._-]+@[a-z0-9.-]+\b|\+?\d[\d -]{7,}\d`,
@@ -270,6 +315,9 @@ const OTHER_HOME = new RegExp(
     String.raw`homes?|houses?|flats?|apartments?|famil(?:y|ies))\b|\bnext[- ]door(?:'s)?\s+(?:camera|cam|doorbell|` +
     String.raw`feed|footage|house|garden|driveway|place)\b|\b(?:house|household|flat|place|home|camera|cameras|` +
     String.raw`cam)s? (?:next door|across the (?:street|road|hall)|opposite (?:us|ours))\b|` +
+    // "the ring doorbell across the road", "the cameras at work": somebody else's cameras where they are
+    String.raw`\b(?:cameras?|cams?|doorbell|ring|cctv)\s+(?:across the (?:street|road)|over the road|down the (?:street|road)|` +
+    String.raw`(?:at|from) (?:work|my office|my work))\b|` +
     String.raw`\b(?:flat|apartment|unit)s? (?:below|above|upstairs|downstairs|opposite|next door|across the (?:hall|landing))\b`,
 );
 /**
@@ -290,7 +338,7 @@ const POSSESSED_CAMERA = new RegExp(
 /** The same without an apostrophe, as people type it: "the neighbours driveway camera", "grandmas house". */
 const POSSESSED_BARE = new RegExp(
   String.raw`\b(neighbou?rs|parents|grandparents|in-?laws|grandmas|grannys|grandpas|nans|nanas|mums|moms|dads|sisters|` +
-    String.raw`brothers|cousins|aunts|aunties|uncles|friends|bosss|landlords|exs)\s+(?:[a-z]+\s+)?(?:cameras?|cams?|` +
+    String.raw`brothers|cousins|aunts|aunties|uncles|friends|bosss|landlords|exs)\s+(?:[a-z]+\s+)?(?:cameras?|cams?|cctv|` +
     String.raw`doorbell|ring|feed|footage|house|home|flat|apartment|place|garden|yard|driveway|porch|garage|cottage)\b`,
   'g',
 );
@@ -496,6 +544,9 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   const actuation =
     orders.some((c) => (ACTUATE_VERB.test(c) && DEVICE.test(c) && !looksAtRecordings(c)) || ACTUATE_OTHER.test(c)) ||
     (orders.some((c) => ORDER_ON_IT.test(c)) && DEVICE.test(lower)) ||
+    (parts.some((c) => c.split(/,\s*/).some((piece) => SEE_TO_IT.test(piece.replace(LEAD, '').trim()))) &&
+      DEVICE.test(lower) &&
+      LEFT_IN_STATE.test(lower)) ||
     MAKE_STATE.test(lower) ||
     folded.some(ordersActionInOtherLanguage);
   // Hidden or full-width characters around a request to act: an injection, not a typo.
@@ -556,6 +607,14 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     return refusal('side_effect_not_allowed', 'storing new facts is off');
   }
   if (standingClause(imperative)) return refusal('not_supported');
+  if (imperative.some((c) => ERRAND.test(c)))
+    return refusal('not_supported', undefined, 'I can only watch and answer questions; I cannot order, book, buy or pay for anything.');
+  if (imperative.some((c) => MESSAGE_SOMEONE.test(c) && !HUB.test(c) && !PUBLISH.test(c)))
+    return refusal(
+      'not_supported',
+      undefined,
+      'I cannot message or speak to people; I answer you here and, where it is allowed, post to the home hub.',
+    );
   if (imperative.some((c) => REMINDER.test(c)))
     return refusal('not_supported', undefined, 'I cannot set reminders, timers or alarms; I can tell you what the cameras saw.');
   if (parts.some((c) => FUTURE_QUESTION.test(c)))
