@@ -13,6 +13,9 @@ export function placeCore(words: string): string | null {
   return kept.length === 0 || core === words ? null : core;
 }
 
+/** The doorbell camera by its kind or brand ("anything on the ring today", "the video doorbell"). */
+const DOORBELL = ['doorbell', 'door bell', 'bell', 'the ring', 'ring cam', 'ring camera', 'ring doorbell', 'video doorbell'];
+
 /** English synonyms of a whole room name. */
 const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   'living room': ['lounge', 'sitting room', 'front room', 'family room', 'tv room', 'livingroom', 'living area', 'lounge area'],
@@ -24,8 +27,11 @@ const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   entryway: ['entrance', 'entry', 'foyer', 'hallway', 'hall', 'front door', 'main door'],
   foyer: ['entrance', 'entryway', 'hallway', 'hall'],
   entrance: ['entry', 'entryway', 'front entrance', 'front door', 'main door', 'door'],
-  'main door': ['front door', 'entrance', 'door', 'doorbell', 'door bell', 'bell'],
+  'main door': ['front door', 'entrance', 'door', ...DOORBELL],
   'family room': ['living room', 'lounge', 'tv room', 'den'],
+  // a kitchen-diner is the kitchen and the dining room
+  'kitchen diner': ['kitchen', 'dining room', 'diner', 'dining area'],
+  'dining room': ['dining area', 'diner'],
   garden: ['yard', 'backyard', 'back yard'],
   'back garden': ['backyard', 'back yard', 'garden'],
   yard: ['garden', 'backyard'],
@@ -36,14 +42,15 @@ const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   office: ['study', 'home office'],
   study: ['office', 'home office'],
   'kids room': ["kids' room", 'playroom', 'nursery'],
-  nursery: ['baby room', "baby's room"],
+  nursery: ['baby room', "baby's room", 'baby monitor', 'baby cam', 'baby monitor cam'],
   driveway: ['drive'],
-  porch: ['stoop', 'veranda', 'front step', 'doorstep', 'doorbell', 'door bell'],
-  'front porch': ['porch', 'stoop', 'front step', 'doorstep', 'doorbell', 'door bell'],
+  porch: ['stoop', 'veranda', 'front step', 'doorstep', ...DOORBELL],
+  'front porch': ['porch', 'stoop', 'front step', 'doorstep', ...DOORBELL],
   // "who rang the bell": the doorbell is at the front door
-  'front door': ['front step', 'doorstep', 'front entrance', 'entrance', 'main door', 'main entrance', 'doorbell', 'door bell', 'bell'],
-  'front entrance': ['front door', 'entrance', 'entry', 'entryway', 'main door', 'main entrance', 'doorbell', 'door bell', 'bell'],
-  'main entrance': ['front door', 'entrance', 'entry', 'main door', 'front entrance', 'doorbell', 'door bell', 'bell'],
+  'front door': ['front step', 'doorstep', 'front entrance', 'entrance', 'main door', 'main entrance', ...DOORBELL],
+  'front entrance': ['front door', 'entrance', 'entry', 'entryway', 'main door', 'main entrance', ...DOORBELL],
+  'main entrance': ['front door', 'entrance', 'entry', 'main door', 'front entrance', ...DOORBELL],
+  doorbell: ['front door', ...DOORBELL.slice(1)],
   'utility room': ['utility', 'laundry room', 'laundry'],
   'laundry room': ['laundry', 'utility room'],
   parking: ['car park', 'parking lot', 'parking space', 'parking spot'],

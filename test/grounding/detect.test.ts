@@ -519,3 +519,25 @@ t.test('a multi-word place said in the other number is the place, before a group
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
+
+t.test('the doorbell by its brand, a kitchen-diner as the dining room, the nursery as the baby monitor', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Europe/London',
+    now: '2026-12-06T20:30:00+00:00',
+    people: [{ name: 'Ben' }],
+    cameras: [
+      { id: 'doorbell', room: 'front door' },
+      { id: 'kitchen', room: 'kitchen diner' },
+      { id: 'nursery_cam', room: 'nursery' },
+    ],
+    rooms: [{ name: 'front door' }, { name: 'kitchen diner' }, { name: 'nursery' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['anything on the ring today', ['room:front door', 'time:today']],
+    ['who was in the dining room at 6', ['room:kitchen diner', 'time:at 6']],
+    ['was the baby monitor cam showing anyone at 2am', ['room:nursery', 'group:anyone', 'time:at 2am']],
+    // "ring" the verb is no camera
+    ['did anyone ring today', ['group:anyone', 'time:today']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});
