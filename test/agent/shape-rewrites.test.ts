@@ -3,6 +3,7 @@ import type { PlanRequest, TaskPlan } from '../../daemon/agent/index.js';
 import {
   activityAsAsked,
   asTimeline,
+  atTheDoor,
   durationAsAsked,
   everyPersonAsked,
   everyPlaceAsked,
@@ -534,4 +535,38 @@ t.test("someone at a place asked in the present with no time is a look now; in t
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
   ]);
   t.match(requestIssues(leaked, ask('who was in the kitchen')), [{ code: 'E_TIME_PHRASE', message: /not in the question/ }]);
+});
+
+t.test("deliveries and callers at the door are the entrance camera's events", async (t) => {
+  const ask = (question: string, cameras = household.cameras): PlanRequest => ({
+    ...request(question),
+    household: { ...household, cameras, people: [{ name: 'Ines', aliases: [] }] },
+  });
+  const none = planOfNodes([{ task: 'compose_answer', arguments: { question: 'q', inputs: [] } }]);
+  const porch = atTheDoor(none, ask('any deliveries today'));
+  t.same(porch.task_nodes.slice(0, 2), [
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch' } },
+  ]);
+  t.same(requestIssues(atTheDoor(none, ask('did the postman come')), ask('did the postman come')), [], '"today" is implied');
+  const open = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'at 4' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  t.same(atTheDoor(open, ask('did someone knock at 4')).task_nodes[1]!.arguments, {
+    start: '<node-0>',
+    end: '<node-0>',
+    camera: 'porch',
+  });
+  // kept as written: a place or a person named, a memory, no entrance camera, two of them
+  t.equal(atTheDoor(open, ask('did a parcel come to the kitchen at 4')), open);
+  t.equal(atTheDoor(open, ask('did Ines get the parcel at 4')), open);
+  const recall = planOfNodes([
+    { task: 'recall_memory', arguments: { query: 'the delivery guy' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  t.equal(atTheDoor(recall, ask('what do you know about the delivery guy')), recall);
+  t.equal(atTheDoor(none, ask('any deliveries today', ['kitchen_cam', 'garden_1'])), none);
+  t.equal(atTheDoor(none, ask('any deliveries today', ['porch', 'front_door_cam'])), none);
 });

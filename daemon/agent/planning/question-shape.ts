@@ -271,6 +271,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     activityAsAsked,
     presentAsLive,
     someoneWasAtPlace,
+    atTheDoor,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -363,10 +364,68 @@ export function someoneWasAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
 export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
   if ((req.history?.length ?? 0) > 0) return null;
   const { text, mentions } = requestMentions(req).question;
-  if (mentions.some((m) => m.kind === 'time') || !mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone'))
-    return null;
+  const place = mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  if (mentions.some((m) => m.kind === 'time') || (!place && !AT_THE_DOOR.test(req.question))) return null;
   const said = text.trim().toLowerCase();
   return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) ? 'now' : 'today';
+}
+
+/**
+ * Deliveries and callers at the door ("any deliveries today", "did the postman come", "did someone knock at 4") are
+ * the entrance camera's events: the model, which never saw such a question with a camera, wrote no tool, or the last
+ * sighting of someone the question does not name. A node that filters events with no place and no person gets the
+ * entrance's camera; a plan with no data node, or only made-up sightings, becomes the entrance's events at the time
+ * said (or today). Only where the household has one entrance camera (a front door, doorbell, porch or entrance; else
+ * one gate), and not for a question that names a place or a person, or a plan that stores or recalls.
+ */
+export function atTheDoor(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0 || !AT_THE_DOOR.test(req.question)) return plan;
+  const nodes = plan.task_nodes;
+  if (nodes.some((n) => n.task === 'remember' || n.task === 'recall_memory' || n.task === 'publish_to_hub')) return plan;
+  const { mentions } = requestMentions(req).question;
+  const named = mentions.some(
+    (m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone' || m.kind === 'person' || m.resolved?.kind === 'person',
+  );
+  const times = mentions.filter((m) => m.kind === 'time');
+  const camera = entranceCamera(req);
+  if (named || camera === null || times.length > 1) return plan;
+  const data = dataNodes(plan);
+  const open = data.filter((i) => {
+    const a = namedArguments(nodes[i]!);
+    return FILTER_TOOLS.has(nodes[i]!.task) && a.camera === undefined && a.room === undefined && a.identity === undefined;
+  });
+  if (open.length > 0 && open.length === data.length) {
+    return planOfNodes(nodes.map((n, i) => (open.includes(i) ? { task: n.task, arguments: { ...namedArguments(n), camera } } : n)));
+  }
+  if (!data.every((i) => nodes[i]!.task === 'last_seen')) return plan;
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: times[0]?.surface ?? 'today' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+}
+
+/** Deliveries and callers: what happens at a home's door. */
+const AT_THE_DOOR = new RegExp(
+  String.raw`\b(?:deliver(?:y|ies|ed)|parcels?|packages?|post ?man|postie|mail ?man|courier|knock(?:ed|ing|s)?|` +
+    String.raw`trick or treaters?|carol singers?)\b`,
+  'i',
+);
+/** Place names of an entrance, surer first: a door, doorbell, porch or entrance; then a gate. */
+const ENTRANCE_WORDS = [
+  /\b(?:front ?door|door ?bell|doorbell|porch|entrance|entry(?:way)?|foyer|front step|doorstep|main door|stoop)\b/i,
+  /\b(?:gate|front gate|main gate)\b/i,
+];
+
+/** The household's one entrance camera, or null (none, or several of the surest kind). */
+function entranceCamera(req: PlanRequest): string | null {
+  const rooms = req.household.cameraRooms ?? {};
+  for (const words of ENTRANCE_WORDS) {
+    const found = req.household.cameras.filter((c) => words.test(c.replace(/[_-]+/g, ' ')) || words.test(rooms[c] ?? ''));
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) return null;
+  }
+  return null;
 }
 
 /** The plan with node `at`'s time phrase replaced. */
