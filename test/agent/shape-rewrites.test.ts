@@ -16,6 +16,7 @@ import {
   questionShape,
   someoneWasAtPlace,
   timeAsAsked,
+  whatHappened,
   withEvidence,
 } from '../../daemon/agent/planning/question-shape.js';
 import { planOfNodes, withAnswer } from '../../daemon/agent/planning/steps.js';
@@ -569,4 +570,19 @@ t.test("deliveries and callers at the door are the entrance camera's events", as
   t.equal(atTheDoor(recall, ask('what do you know about the delivery guy')), recall);
   t.equal(atTheDoor(none, ask('any deliveries today', ['kitchen_cam', 'garden_1'])), none);
   t.equal(atTheDoor(none, ask('any deliveries today', ['porch', 'front_door_cam'])), none);
+});
+
+t.test('"what happened today" is who the cameras saw where; "what happened in the sauna" (no such place) stays declined', async (t) => {
+  const none = planOfNodes([{ task: 'compose_answer', arguments: { question: 'q', inputs: [] } }]);
+  const day = whatHappened(none, request('what happened today'));
+  t.same(day.task_nodes.slice(0, 2), [
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
+  ]);
+  t.same((whatHappened(none, request('hey, what happened?')).task_nodes[0]!.arguments as Record<string, unknown>).phrase, 'today');
+  t.same(requestIssues(whatHappened(none, request('what happened')), request('what happened')), [], '"today" is implied');
+  t.equal(whatHappened(none, request('what happened in the sauna today')), none, 'a place the household has not');
+  t.equal(whatHappened(none, request('what happened in the kitchen today')), none, 'a place: its own plan');
+  t.equal(whatHappened(none, request('what happened while we were out')), none);
+  t.equal(whatHappened(none, { ...request('what happened today'), history: [{ question: 'who came', answer: 'Ines.' }] }), none);
 });

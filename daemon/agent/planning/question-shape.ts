@@ -51,6 +51,11 @@ const HABIT = new RegExp(
 );
 const ASKS = /\?\s*$|^(?:did|does|do|was|were|is|are|has|have|had|who|whom|whose|when|where|what|which|why|how|can|could|should|any)\b/i;
 
+/** A greeting before a question, and a place at its end (delexicalised, lower case). */
+const GREETING = String.raw`^(?:(?:yo|hey|hi|ok|okay|so|um+|uh+|hmm+|homesight|quick question)[,!]?\s+)*`;
+const AT_PLACE =
+  String.raw`\s+(?:(?:out|up|down|still)\s+)?(?:at|in|on|by|inside|near|outside)\s+(?:the\s+|our\s+|my\s+)?` +
+  String.raw`<(camera|room|zone)-(\d+)>(?:\s+(?:again|still|too|as well))?\s*[?.!]*$`;
 /**
  * A fact to keep: "remember that …", or a statement (not a question) that gives a name or a habit. Other
  * statements typed without a question mark ("kitchen light still on") are not writes.
@@ -272,6 +277,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     presentAsLive,
     someoneWasAtPlace,
     atTheDoor,
+    whatHappened,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -365,7 +371,8 @@ export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
   if ((req.history?.length ?? 0) > 0) return null;
   const { text, mentions } = requestMentions(req).question;
   const place = mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
-  if (mentions.some((m) => m.kind === 'time') || (!place && !AT_THE_DOOR.test(req.question))) return null;
+  const day = AT_THE_DOOR.test(req.question) || WHAT_HAPPENED.test(text.trim().toLowerCase());
+  if (mentions.some((m) => m.kind === 'time') || (!place && !day)) return null;
   const said = text.trim().toLowerCase();
   return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) ? 'now' : 'today';
 }
@@ -404,6 +411,31 @@ export function atTheDoor(plan: TaskPlan, req: PlanRequest): TaskPlan {
     { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
   ]);
 }
+
+/**
+ * "what happened today", "what's been happening at home": the day at home, with no place or person, is who the
+ * cameras saw where (who_was_where of every camera, as the corpus plans "who did the cameras see today"). The model
+ * declined it: the corpus declines "what happened in the sauna" for a place the household has not. Only for the
+ * question alone (with at most its time), where the model wrote no data node or a made-up person's sighting.
+ */
+export function whatHappened(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  if (!WHAT_HAPPENED.test(text.trim().toLowerCase()) || mentions.some((m) => m.kind !== 'time') || mentions.length > 1) return plan;
+  const nodes = plan.task_nodes;
+  if (!dataNodes(plan).every((i) => nodes[i]!.task === 'last_seen')) return plan;
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: mentions[0]?.surface ?? 'today' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+}
+
+/** "what happened <time-1>?", "so what's been happening at home" (delexicalised, lower case). */
+const WHAT_HAPPENED = new RegExp(
+  String.raw`${GREETING}(?:so |and )?what(?:'s|’s| has| had)?\s+(?:been\s+)?happen(?:ed|ing)` +
+    String.raw`(?:\s+(?:here|at home|in the house|around the house|at the house))?(?:\s+<time-\d+>)?\s*[?.!]*$`,
+);
 
 /** Deliveries and callers: what happens at a home's door. */
 const AT_THE_DOOR = new RegExp(
@@ -756,10 +788,6 @@ export function presentAsLive(plan: TaskPlan, req: PlanRequest): TaskPlan {
   ]);
 }
 
-const GREETING = String.raw`^(?:(?:yo|hey|hi|ok|okay|so|um+|uh+|hmm+|homesight|quick question)[,!]?\s+)*`;
-const AT_PLACE =
-  String.raw`\s+(?:(?:out|up|down|still)\s+)?(?:at|in|on|by|inside|near|outside)\s+(?:the\s+|our\s+|my\s+)?` +
-  String.raw`<(camera|room|zone)-(\d+)>(?:\s+(?:again|still|too|as well))?\s*[?.!]*$`;
 /** "is there <group-1> in the <room-1>", "<group-1> at the <camera-1>?" (delexicalised, lower case), after a greeting. */
 const PRESENT_AT_PLACE = new RegExp(String.raw`${GREETING}(?:(?:is|are)\s+(?:there\s+)?)?(?:the\s+|a\s+)?<group-(\d+)>${AT_PLACE}`);
 /** "was there <group-1> in the <room-1>", "has <group-1> been on the <camera-1>". */
