@@ -563,6 +563,7 @@ t.test("deliveries and callers at the door are the entrance camera's events", as
   // kept as written: a place or a person named, a memory, no entrance camera, two of them
   t.equal(atTheDoor(open, ask('did a parcel come to the kitchen at 4')), open);
   t.equal(atTheDoor(open, ask('did Ines get the parcel at 4')), open);
+  t.equal(atTheDoor(open, ask('who knocked over the plant at 4')), open, 'knocked over, not at the door');
   const recall = planOfNodes([
     { task: 'recall_memory', arguments: { query: 'the delivery guy' } },
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },

@@ -439,7 +439,9 @@ const WHAT_HAPPENED = new RegExp(
 
 /** Deliveries and callers: what happens at a home's door. */
 const AT_THE_DOOR = new RegExp(
-  String.raw`\b(?:deliver(?:y|ies|ed)|parcels?|packages?|post ?man|postie|mail ?man|courier|knock(?:ed|ing|s)?|` +
+  String.raw`\b(?:deliver(?:y|ies|ed)|parcels?|packages?|post ?man|postie|mail ?man|courier|` +
+    // at the door, not "knocked over the vase"
+    String.raw`knock(?:ed|ing|s)?(?! (?:over|down|off|out|into)\b)|` +
     String.raw`trick or treaters?|carol singers?)\b`,
   'i',
 );
