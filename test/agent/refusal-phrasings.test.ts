@@ -712,3 +712,11 @@ probe(
     'after the bedtime routine who was in the kitchen',
   ],
 );
+
+t.test('each kind of request declined says its own reason', async (t) => {
+  const ctx: RequestContext = { allowTools: [], hubTopics: [] };
+  t.match(classifyRequest('rename the kitchen camera to cooker cam', ctx)?.reason, /config file/);
+  t.match(classifyRequest('order more dog food', ctx)?.reason, /cannot order, book, buy or pay/);
+  t.match(classifyRequest('tell tom to come downstairs', ctx)?.reason, /cannot message or speak to people/);
+  t.match(classifyRequest('tell alexa to turn off the lights', ctx)?.reason, /no control over locks, doors, lights/);
+});

@@ -233,19 +233,21 @@ const ACTUATE_OTHER = new RegExp(
     String.raw`breakfast|coffee|food)\b|` +
     // "get the door", "get the lights"
     String.raw`get the (?:[a-z]+ )?(?:door|gate|lights?)$|` +
-    // the home's network and HomeSight's own settings: "reboot the router", "change the wifi password"
-    String.raw`(?:reboot|restart|reset|power cycle) (?:the |my |our |your)?(?:router|wi-?fi|modem|cameras?|cam|system|hub|` +
-    String.raw`device|box|homesight|server|alarm|everything|yourself|self)\b|factory reset\b|` +
-    String.raw`change (?:the |my |our )?(?:wi-?fi |network |router |door |alarm |gate )?(?:password|passcode|code|pin|` +
-    String.raw`settings?)\b|rename (?:the |my |our )?[a-z]+(?: [a-z]+)? (?:camera|cam|room)\b|` +
-    String.raw`(?:turn off|switch off|disable|stop|pause) (?:the )?(?:face|facial|person|people) (?:recognition|detection|` +
-    String.raw`tracking)\b|` +
     // forgetting is deleting: "forget grandma's face", "forget everything about me"
     String.raw`forget (?:(?:[a-z]+'s|my|our|his|her|their|all (?:the )?|the) )?(?:face|faces|recordings?|footage|videos?|` +
     String.raw`clips?|data|history|memory|memories|everything|what you know)\b|forget (?:me|us|about me|about us)\b|` +
     // a camera cast to a screen works a device
     String.raw`(?:cast|chromecast|mirror|screen ?share|airplay) .{0,40}\b(?:to|on|onto) (?:the |my |our )?(?:tv|telly|` +
     String.raw`television|chromecast|fire ?stick|apple tv|screen|projector)\b)`,
+);
+/** The home's network and HomeSight's own settings: "reboot the router", "change the wifi password", "rename the camera". */
+const SETTINGS = new RegExp(
+  String.raw`^(?:(?:reboot|restart|reset|power cycle) (?:the |my |our |your)?(?:router|wi-?fi|modem|cameras?|cam|system|hub|` +
+    String.raw`device|box|homesight|server|alarm|everything|yourself|self)\b|factory reset\b|` +
+    String.raw`change (?:the |my |our )?(?:wi-?fi |network |router |door |alarm |gate )?(?:password|passcode|code|pin|` +
+    String.raw`settings?)\b|rename (?:the |my |our )?[a-z]+(?: [a-z]+)? (?:camera|cam|room)\b|` +
+    String.raw`(?:turn off|switch off|disable|stop|pause) (?:the )?(?:face|facial|person|people) (?:recognition|detection|` +
+    String.raw`tracking)\b)`,
 );
 /** An order about the device a statement named: "the garage door is open, can you deal with it", "… sort it out". */
 const SEE_TO_IT = /^(?:deal with|sort(?: out)?|handle|fix|take care of|see to) (?:it|them|that|this)\b/;
@@ -551,6 +553,13 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     folded.some(ordersActionInOtherLanguage);
   // Hidden or full-width characters around a request to act: an injection, not a typo.
   if (actuation) return refusal(hidden ? 'injection' : 'actuation');
+  if (orders.some((c) => SETTINGS.test(c)))
+    return refusal(
+      hidden ? 'injection' : 'actuation',
+      undefined,
+      "I cannot change the network or my own settings from a question; HomeSight's settings are changed in its config " +
+        'file by whoever runs it.',
+    );
 
   const mine = householdNames(ctx);
   // "the neighbours' doorbell", "my sister's place", "at mum's house" — unless that person lives here.
