@@ -2,6 +2,7 @@ import t from 'tap';
 import type { PlanRequest, TaskPlan } from '../../daemon/agent/index.js';
 import {
   activityAsAsked,
+  anyoneHome,
   asTimeline,
   atTheDoor,
   durationAsAsked,
@@ -586,4 +587,26 @@ t.test('"what happened today" is who the cameras saw where; "what happened in th
   t.equal(whatHappened(none, request('what happened in the kitchen today')), none, 'a place: its own plan');
   t.equal(whatHappened(none, request('what happened while we were out')), none);
   t.equal(whatHappened(none, { ...request('what happened today'), history: [{ question: 'who came', answer: 'Ines.' }] }), none);
+});
+
+t.test('"is anyone home", "who\'s home" are who the cameras see now; "are the kids home" is left to each one\'s sighting', async (t) => {
+  const invented = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Ines' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  for (const q of ['is anyone home', "who's home", 'anybody home?', 'who is in the house', 'is everyone home']) {
+    const home = anyoneHome(invented, request(q));
+    t.same(
+      home.task_nodes.slice(0, 2),
+      [
+        { task: 'resolve_time', arguments: { phrase: 'now' } },
+        { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
+      ],
+      q,
+    );
+    t.same(requestIssues(home, request(q)), [], `${q}: "now" is implied`);
+  }
+  const family = { ...household, people: [{ name: 'Ines', aliases: [] }] };
+  t.equal(anyoneHome(invented, { ...request('is Ines home'), household: family }), invented, 'a person by name');
+  t.equal(anyoneHome(invented, request('is anyone home this afternoon')), invented, 'a time said');
 });

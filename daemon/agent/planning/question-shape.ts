@@ -278,6 +278,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     someoneWasAtPlace,
     atTheDoor,
     whatHappened,
+    anyoneHome,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -364,16 +365,19 @@ export function someoneWasAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
 
 /**
  * The time a question about a place implies when it says none (not in a follow-up): now for someone there asked in the
- * present ("is someone at the gate", "who's in the lounge"), else today ("who was in the lounge", "how long was she on
- * the balcony"); null for other questions. The rewrites write it, and the request checks take it as said.
+ * present ("is someone at the gate", "who's in the lounge", "is anyone home"), else today ("who was in the lounge", "how
+ * long was she on the balcony", "any deliveries", "what happened"); null for other questions. The rewrites write it, and
+ * the request checks take it as said.
  */
 export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
   if ((req.history?.length ?? 0) > 0) return null;
   const { text, mentions } = requestMentions(req).question;
-  const place = mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
-  const day = AT_THE_DOOR.test(req.question) || WHAT_HAPPENED.test(text.trim().toLowerCase());
-  if (mentions.some((m) => m.kind === 'time') || (!place && !day)) return null;
   const said = text.trim().toLowerCase();
+  const place = mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const day = AT_THE_DOOR.test(req.question) || WHAT_HAPPENED.test(said);
+  if (mentions.some((m) => m.kind === 'time')) return null;
+  if (AT_HOME.test(said)) return 'now';
+  if (!place && !day) return null;
   return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) ? 'now' : 'today';
 }
 
@@ -430,6 +434,32 @@ export function whatHappened(plan: TaskPlan, req: PlanRequest): TaskPlan {
     { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
   ]);
 }
+
+/**
+ * "is anyone home", "who's home", "anybody in?": who is at home now, with no time said, is who the cameras see now
+ * (who_was_where of every camera, as the corpus plans "anyone home in the last hour" and the model plans "is anyone
+ * home right now"). The model wrote a made-up person's last sighting or a made-up time. A group of named members
+ * ("are the kids home") is each one's last sighting (everyPersonAsked), not this.
+ */
+export function anyoneHome(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  const match = AT_HOME.exec(text.trim().toLowerCase());
+  if (match === null || mentions.length > (match[1] === undefined ? 0 : 1)) return plan;
+  const group = mentions[0]?.resolved;
+  if (match[1] !== undefined && (group?.kind !== 'group' || (group.meaning !== 'anyone' && group.meaning !== 'everyone'))) return plan;
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'now' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+}
+
+/** "is <group-1> home", "who's home", "who is in the house", "anybody in?" (delexicalised, lower case). */
+const AT_HOME = new RegExp(
+  String.raw`${GREETING}(?:(?:is|are)\s+(?:there\s+)?)?(?:<group-(\d+)>\s+(?:at\s+)?(?:home|in the house|in)|` +
+    String.raw`who(?:'s|’s|s| is| are)\s+(?:at\s+)?(?:home|in the house|in|here))\s*[?.!]*$`,
+);
 
 /** "what happened <time-1>?", "so what's been happening at home" (delexicalised, lower case). */
 const WHAT_HAPPENED = new RegExp(
