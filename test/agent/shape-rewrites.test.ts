@@ -16,8 +16,10 @@ import {
   presentAsLive,
   questionShape,
   someoneWasAtPlace,
+  strangersAsked,
   timeAsAsked,
   whatHappened,
+  whoAtTime,
   withEvidence,
 } from '../../daemon/agent/planning/question-shape.js';
 import { planOfNodes, withAnswer } from '../../daemon/agent/planning/steps.js';
@@ -609,4 +611,27 @@ t.test('"is anyone home", "who\'s home" are who the cameras see now; "are the ki
   const family = { ...household, people: [{ name: 'Ines', aliases: [] }] };
   t.equal(anyoneHome(invented, { ...request('is Ines home'), household: family }), invented, 'a person by name');
   t.equal(anyoneHome(invented, request('is anyone home this afternoon')), invented, 'a time said');
+});
+
+t.test('strangers asked about filter the events to them; "who was up at 3am", declined by the model, is who was where', async (t) => {
+  const events = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  t.same(strangersAsked(events, request('any unknown faces at the front door today')).task_nodes[1]!.arguments, {
+    start: '<node-0>',
+    end: '<node-0>',
+    camera: 'porch',
+    identity: 'unknown',
+  });
+  t.equal(strangersAsked(events, request('anyone at the front door today')), events, 'anyone is anyone');
+  const family = { ...household, people: [{ name: 'Ines', aliases: [] }] };
+  t.equal(strangersAsked(events, { ...request('was Ines with a stranger at the front door today'), household: family }), events);
+  const none = planOfNodes([{ task: 'compose_answer', arguments: { question: 'q', inputs: [] } }]);
+  t.same(tools(whoAtTime(none, request('who was the first one up this morning'))), ['resolve_time', 'who_was_where', 'compose_answer']);
+  t.equal(whoAtTime(none, request('who told you about the party yesterday')), none, 'memory');
+  t.equal(whoAtTime(none, request('who was in the kitchen this morning')), none, 'a place: its own plan');
+  t.equal(whoAtTime(none, request('who was in the nursery since 4 pm? cheers')), none, 'a place the household has not');
+  t.equal(whoAtTime(events, request('who was up at 3am')), events, 'a plan that reads data');
 });

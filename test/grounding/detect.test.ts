@@ -538,6 +538,7 @@ t.test('the doorbell by its brand, a kitchen-diner as the dining room, the nurse
     ['was the baby monitor cam showing anyone at 2am', ['room:nursery', 'group:anyone', 'time:at 2am']],
     // "ring" the verb is no camera
     ['did anyone ring today', ['group:anyone', 'time:today']],
+    ['any unknown faces today', ['group:unknown', 'time:today']],
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });

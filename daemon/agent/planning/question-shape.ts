@@ -279,6 +279,8 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     atTheDoor,
     whatHappened,
     anyoneHome,
+    whoAtTime,
+    strangersAsked,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -428,8 +430,32 @@ export function whatHappened(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (!WHAT_HAPPENED.test(text.trim().toLowerCase()) || mentions.some((m) => m.kind !== 'time') || mentions.length > 1) return plan;
   const nodes = plan.task_nodes;
   if (!dataNodes(plan).every((i) => nodes[i]!.task === 'last_seen')) return plan;
+  return whoWasWhere(mentions[0]?.surface ?? 'today', req);
+}
+
+/**
+ * "who was the first one up this morning", "who left last tonight": a question about who, at a time said, with no
+ * place or person, that the model declined (no data node) is who the cameras saw where then. Not a question about
+ * what someone said, knows or is called (memory).
+ */
+export function whoAtTime(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0 || dataNodes(plan).length > 0) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  if (mentions.length !== 1 || mentions[0]!.kind !== 'time' || mentions[0]!.resolved?.kind !== 'time') return plan;
+  if (!WHO_ASKED.test(text.trim().toLowerCase()) || /\b(?:said|say|says|told|tell|mention\w*|know|knows|called|name)\b/i.test(text))
+    return plan;
+  // a place the household has not ("who was in the nursery since 4 pm" where there is none) stays declined
+  if (/\b(?:in|at|on|by|inside|near|outside|into|to|from|around) (?:the|my|our|his|her|their) (?!<)[a-z]/i.test(text)) return plan;
+  return whoWasWhere(mentions[0]!.surface, req);
+}
+
+/** "who …" at the start of a question, after a greeting. */
+const WHO_ASKED = new RegExp(String.raw`${GREETING}(?:so |and )?who(?:'s|’s|s)?\b`);
+
+/** Who the cameras saw where at a time: the day at home. */
+function whoWasWhere(phrase: string, req: PlanRequest): TaskPlan {
   return planOfNodes([
-    { task: 'resolve_time', arguments: { phrase: mentions[0]?.surface ?? 'today' } },
+    { task: 'resolve_time', arguments: { phrase } },
     { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
     { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
   ]);
@@ -448,11 +474,26 @@ export function anyoneHome(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (match === null || mentions.length > (match[1] === undefined ? 0 : 1)) return plan;
   const group = mentions[0]?.resolved;
   if (match[1] !== undefined && (group?.kind !== 'group' || (group.meaning !== 'anyone' && group.meaning !== 'everyone'))) return plan;
-  return planOfNodes([
-    { task: 'resolve_time', arguments: { phrase: 'now' } },
-    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
-  ]);
+  return whoWasWhere('now', req);
+}
+
+/**
+ * "any strangers today", "any unknown faces at the door": a question about people the household does not know filters
+ * the events it reads to them (identity "unknown"); the small model, which saw few such questions, reads everyone's.
+ * Only where the question names no one of the household and no node of the plan filters by a person.
+ */
+export function strangersAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const { mentions } = requestMentions(req).question;
+  const stranger = mentions.some((m) => m.resolved?.kind === 'group' && m.resolved.meaning === 'unknown');
+  if (!stranger || mentions.some((m) => m.kind === 'person' || (m.resolved?.kind === 'group' && m.resolved.meaning !== 'unknown')))
+    return plan;
+  const nodes = plan.task_nodes;
+  if (nodes.some((n) => namedArguments(n).identity !== undefined || namedArguments(n).person !== undefined)) return plan;
+  const open = nodes.flatMap((n, i) => (n.task === 'query_events' || n.task === 'count_events' ? [i] : []));
+  if (open.length === 0) return plan;
+  return planOfNodes(
+    nodes.map((n, i) => (open.includes(i) ? { task: n.task, arguments: { ...namedArguments(n), identity: 'unknown' } } : n)),
+  );
 }
 
 /** "is <group-1> home", "who's home", "who is in the house", "anybody in?" (delexicalised, lower case). */
