@@ -9,6 +9,7 @@ import {
   everyPersonAsked,
   everyPlaceAsked,
   impliedTime,
+  inventedSighting,
   liveActivity,
   onePersonEachPlace,
   personAtPlace,
@@ -634,4 +635,30 @@ t.test('strangers asked about filter the events to them; "who was up at 3am", de
   t.equal(whoAtTime(none, request('who was in the kitchen this morning')), none, 'a place: its own plan');
   t.equal(whoAtTime(none, request('who was in the nursery since 4 pm? cheers')), none, 'a place the household has not');
   t.equal(whoAtTime(events, request('who was up at 3am')), events, 'a plan that reads data');
+});
+
+t.test("a question naming nobody, planned as a made-up person's sighting, is the events then and there", async (t) => {
+  const invented = planOfNodes([
+    { task: 'activity_timeline', arguments: { person: 'Ines', day: '2026-12-04' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  t.same(inventedSighting(invented, request('was there any activity overnight')).task_nodes.slice(0, 2), [
+    { task: 'resolve_time', arguments: { phrase: 'overnight' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>' } },
+  ]);
+  t.same(inventedSighting(invented, request('when was the last time someone was in the kitchen')).task_nodes.slice(0, 2), [
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam' } },
+  ]);
+  const family = { ...household, people: [{ name: 'Ines', aliases: [] }] };
+  t.equal(inventedSighting(invented, { ...request('what did Ines do yesterday'), household: family }), invented, 'a person named');
+  t.equal(inventedSighting(invented, request('anyone in the garden overnight')), invented, 'a room of two cameras');
+  // present questions: what is going on at a place is what the frames show people doing; "everyone home safe?" is now
+  t.same(tools(presentAsLive(invented, request("what's going on in the kitchen"))), [
+    'resolve_time',
+    'get_frames',
+    'recognize_activity',
+    'compose_answer',
+  ]);
+  t.same(tools(anyoneHome(invented, request('everyone home safe?'))), ['resolve_time', 'who_was_where', 'compose_answer']);
 });

@@ -239,6 +239,26 @@ t.test('person + place: last_seen takes a camera, who_was_where a person; tools,
   t.equal((wfilled.task_nodes[1]!.arguments as Record<string, unknown>).identity, 'Tomas');
 });
 
+t.test('no place filter where the conversation names no place', async (t) => {
+  // "how many visitors did we have this week": the model counted one camera nobody asked about
+  const counted = plan([
+    { task: 'resolve_time', arguments: { phrase: 'this week' } },
+    { task: 'aggregate', arguments: { start: '<node-0>', end: '<node-0>', group_by: 'identity', metric: 'count', camera: 'garage' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  const ctx = {
+    timezone: TZ,
+    now: '2026-03-10T08:00:00+01:00',
+    people: [{ name: 'Lena' }],
+    cameras: [{ id: 'garage', room: 'garage' }],
+    rooms: [{ name: 'garage' }],
+  };
+  const noPlace = fillPersonAndPlace(counted, detectMentions('how many visitors did we have this week', ctx).mentions);
+  t.same(noPlace.task_nodes[1]!.arguments, { start: '<node-0>', end: '<node-0>', group_by: 'identity', metric: 'count' });
+  const inGarage = fillPersonAndPlace(counted, detectMentions('how many visitors came to the garage this week', ctx).mentions);
+  t.equal((inGarage.task_nodes[1]!.arguments as Record<string, unknown>).camera, 'garage', 'a place said stays');
+});
+
 t.test('no activity filter the conversation never named', async (t) => {
   // "when did my mother-in-law arrive this afternoon": the model filtered by an activity nobody asked about
   const unasked = plan([

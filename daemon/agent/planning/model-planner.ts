@@ -267,6 +267,7 @@ const PLACE_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_
  * - that place, too, instead of a camera or room the conversation never named (a model that cannot place "the
  *   washing area" writes some camera of the household), and instead of an earlier turn's where no node took the
  *   question's ("and the back?" after a question about the front door);
+ * - no camera or room at all where the conversation names no place (the place tools' place is optional);
  * - the one person the question names: who_was_where gets it as `identity` (the model was trained before
  *   who_was_where took a person).
  * `conversation` are the mentions of every turn (a follow-up may use the places of earlier ones).
@@ -315,6 +316,12 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
       if (replace(a.camera) && only.camera !== undefined) a = { ...a, camera: only.camera };
       const room = only.room ?? only.inRoom;
       if (replace(a.room) && room !== undefined) a = { ...a, room };
+    }
+    // no place in the whole conversation: a place filter the model made up goes ("how many visitors did we have this
+    // week" is every camera's), where the place is optional
+    if (named.size === 0 && PLACE_TOOLS.has(n.task) && (a.camera !== undefined || a.room !== undefined)) {
+      const { camera: _camera, room: _room, ...rest } = a;
+      a = rest;
     }
     if (n.task === 'who_was_where' && person !== undefined && a.identity === undefined && !usedPeople.has(person))
       a = { ...a, identity: person };

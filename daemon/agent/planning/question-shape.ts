@@ -281,6 +281,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     anyoneHome,
     whoAtTime,
     strangersAsked,
+    inventedSighting,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -326,7 +327,9 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (answer?.task !== 'compose_answer' || data.length + 2 !== nodes.length || data.length > MAX_ANSWER_INPUTS) return plan;
   // "who was in the lounge", "how long was the little one on the balcony": a place asked about with no time is today
   const implied = impliedTime(req);
-  const otherwise = implied !== null && !nodes.some((n) => n.task === 'get_frames') ? withPhrase(nodes, at, implied) : plan;
+  // live frames read now, not a whole day
+  const live = nodes.some((n) => n.task === 'get_frames');
+  const otherwise = implied !== null && (implied === 'now' || !live) ? withPhrase(nodes, at, implied) : plan;
   const sightings: TaskPlan['task_nodes'] = [];
   for (const i of data) {
     const n = nodes[i]!;
@@ -380,7 +383,7 @@ export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
   if (mentions.some((m) => m.kind === 'time')) return null;
   if (AT_HOME.test(said)) return 'now';
   if (!place && !day) return null;
-  return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) ? 'now' : 'today';
+  return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) || GOING_ON_AT_PLACE.test(said) ? 'now' : 'today';
 }
 
 /**
@@ -496,10 +499,37 @@ export function strangersAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   );
 }
 
+/**
+ * A question that names nobody of the household ("was there any activity overnight", "when was the last time someone
+ * was in the hallway"), planned as the last sighting or day of someone the model made up and nothing else, is the
+ * events at the time it says (or implies) and at its one place, if it names one. The request checks would reject the
+ * made-up person and send the question to the retrieval planner.
+ */
+export function inventedSighting(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0) return plan;
+  const nodes = plan.task_nodes;
+  const data = dataNodes(plan);
+  if (data.length === 0 || !data.every((i) => nodes[i]!.task === 'last_seen' || nodes[i]!.task === 'activity_timeline')) return plan;
+  const { mentions } = requestMentions(req).question;
+  if (mentions.some((m) => m.kind === 'person' || (m.resolved?.kind === 'group' && m.resolved.meaning === 'members'))) return plan;
+  const times = mentions.filter((m) => m.kind === 'time');
+  const places = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const phrase =
+    times.length === 1 && times[0]!.resolved?.kind === 'time' ? times[0]!.surface : times.length === 0 ? impliedTime(req) : null;
+  const cameras = places.length === 1 ? placeCameras(places[0]!.resolved) : [];
+  if (phrase === null || places.length > 1 || (places.length === 1 && cameras.length !== 1)) return plan;
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', ...(cameras.length === 1 ? { camera: cameras[0]! } : {}) } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+}
+
 /** "is <group-1> home", "who's home", "who is in the house", "anybody in?" (delexicalised, lower case). */
 const AT_HOME = new RegExp(
   String.raw`${GREETING}(?:(?:is|are)\s+(?:there\s+)?)?(?:<group-(\d+)>\s+(?:at\s+)?(?:home|in the house|in)|` +
-    String.raw`who(?:'s|’s|s| is| are)\s+(?:at\s+)?(?:home|in the house|in|here))\s*[?.!]*$`,
+    String.raw`who(?:'s|’s|s| is| are)\s+(?:at\s+)?(?:home|in the house|in|here))` +
+    String.raw`(?:\s+(?:safe(?:ly)?|ok|okay|alright|all right|yet|already))?\s*[?.!]*$`,
 );
 
 /** "what happened <time-1>?", "so what's been happening at home" (delexicalised, lower case). */
@@ -844,15 +874,17 @@ export function presentAsLive(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const { text, mentions } = requestMentions(req).question;
   const said = text.trim().toLowerCase();
   const someone = PRESENT_AT_PLACE.exec(said);
-  const who = WHO_IS_AT_PLACE.exec(said);
-  const match = someone ?? who;
+  const going = GOING_ON_AT_PLACE.exec(said);
+  const match = someone ?? WHO_IS_AT_PLACE.exec(said) ?? going;
   if (match === null || mentions.length !== (someone === null ? 1 : 2)) return plan;
   const group = someone === null ? undefined : mentions.find((m) => m.placeholder === `<group-${someone[1]}>`)?.resolved;
   const place = mentions.find((m) => m.placeholder === `<${match[2]}-${match[3]}>`)?.resolved;
   if (someone !== null && group?.kind !== 'group') return plan;
   const cameras = placeCameras(place);
   if (cameras.length !== 1) return plan;
-  const look = group?.kind === 'group' && group.meaning === 'anyone' ? 'detect_persons' : 'recognize_identity';
+  // what is going on there is what the people in the frames are doing
+  const look =
+    going !== null ? 'recognize_activity' : group?.kind === 'group' && group.meaning === 'anyone' ? 'detect_persons' : 'recognize_identity';
   return planOfNodes([
     { task: 'resolve_time', arguments: { phrase: impliedTime(req) ?? 'now' } },
     { task: 'get_frames', arguments: { camera: cameras[0]!, start: '<node-0>', end: '<node-0>' } },
@@ -866,6 +898,10 @@ const PRESENT_AT_PLACE = new RegExp(String.raw`${GREETING}(?:(?:is|are)\s+(?:the
 /** "was there <group-1> in the <room-1>", "has <group-1> been on the <camera-1>". */
 const PAST_AT_PLACE = new RegExp(
   String.raw`${GREETING}(?:was|were|has|have)\s+(?:there\s+)?(?:the\s+|a\s+)?<group-(\d+)>(?:\s+been)?${AT_PLACE}`,
+);
+/** "what's going on in the <room-1>", "anything happening at the <camera-1>?" (the present). */
+const GOING_ON_AT_PLACE = new RegExp(
+  String.raw`${GREETING}(?:what(?:'s|’s| is)|(?:is )?(?:there )?anything)\s+(?:going on|happening)()${AT_PLACE}`,
 );
 /** "who's in the <room-1>", "who is out on the <camera-1>" (not "who's been"). */
 const WHO_IS_AT_PLACE = new RegExp(String.raw`${GREETING}who(?:'s|’s|s| is| are)()${AT_PLACE}`);
