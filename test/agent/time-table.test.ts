@@ -232,6 +232,9 @@ const ROWS: readonly Row[] = [
   ['this morn', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
   ['@ 8', W2100, BERLIN, d('09-16', '19:30'), d('09-16', '20:30')],
   ['the day', W1500, BERLIN, d('09-16', '00:00'), d('09-16', '15:00')],
+  // "a clip from this morning": "from" that starts no range
+  ['from this morning', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
+  ['from yesterday', W1500, BERLIN, d('09-15', '00:00'), d('09-16', '00:00')],
   // an ISO date with "on" before it (the resolver read only the bare date)
   ['on 2026-09-14', W1500, BERLIN, d('09-14', '00:00'), d('09-15', '00:00')],
   // "half 12" is British for half past twelve

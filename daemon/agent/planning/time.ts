@@ -199,7 +199,15 @@ export function resolveTimePhrase(phrase: string, nowMs: number, tz: string, opt
         .trim(),
     ),
   );
-  const r = resolve(phrase, p, nowMs, tz, opts);
+  // "a clip from this morning": "from" before a time that starts no range is that time
+  const bare = /^from (?!.*\b(?:to|till|until|til)\b)(.+)$/.exec(p)?.[1];
+  let r: ResolvedRange;
+  try {
+    r = resolve(phrase, p, nowMs, tz, opts);
+  } catch (err) {
+    if (bare === undefined) throw err;
+    r = resolve(phrase, bare, nowMs, tz, opts);
+  }
   if (r.startMs > nowMs) {
     throw new HomeSightError(
       'E_TIME_PHRASE',
