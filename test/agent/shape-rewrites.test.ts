@@ -11,6 +11,7 @@ import {
   impliedTime,
   inventedSighting,
   liveActivity,
+  liveAsAsked,
   onePersonEachPlace,
   personAtPlace,
   presenceAsAsked,
@@ -661,4 +662,34 @@ t.test("a question naming nobody, planned as a made-up person's sighting, is the
     'compose_answer',
   ]);
   t.same(tools(anyoneHome(invented, request('everyone home safe?'))), ['resolve_time', 'who_was_where', 'compose_answer']);
+});
+
+t.test('a live question about one place is a look at its camera; with no place, a last sighting fits it', async (t) => {
+  const family = { ...household, people: [{ name: 'Ines', aliases: ['grandma'] }] };
+  const ask = (q: string): PlanRequest => ({ ...request(q), household: family });
+  const sighting = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Ines', camera: 'kitchen_cam' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  const look = liveAsAsked(sighting, ask('grandma in the kitchen at the moment?'));
+  t.same(look.task_nodes.slice(0, 3), [
+    { task: 'resolve_time', arguments: { phrase: 'at the moment' } },
+    { task: 'get_frames', arguments: { camera: 'kitchen_cam', start: '<node-0>', end: '<node-0>' } },
+    { task: 'recognize_identity', arguments: { frames: '<node-1>' } },
+  ]);
+  t.same(requestIssues(look, ask('grandma in the kitchen at the moment?')), []);
+  t.equal(liveAsAsked(sighting, ask('anything happening in the kitchen rn')).task_nodes[2]!.task, 'recognize_activity');
+  const where = ask('where is grandma right now');
+  t.notOk(questionShape(where).live, 'no place: no camera to look at');
+  t.same(
+    requestIssues(
+      planOfNodes([
+        { task: 'last_seen', arguments: { person: 'Ines' } },
+        { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+      ]),
+      where,
+    ),
+    [],
+  );
+  t.equal(liveAsAsked(sighting, ask('grandma in the garden at the moment?')), sighting, 'a room of two cameras');
 });

@@ -10,7 +10,8 @@ import { dropNodes, planOfNodes } from './steps.js';
 
 /**
  * What kind of plan a question needs, whichever planner writes it:
- * - a live question ("right now", "currently", "at the moment") reads live frames (get_frames), not stored events;
+ * - a live question ("right now", "currently", "at the moment") about a place reads live frames (get_frames), not
+ *   stored events;
  * - "what did X do", "what was X up to", "X's day", "timeline of X" is the activity timeline of X, for a whole day
  *   (at a place or in a part of the day it is X's events there and then);
  * - a naming or habit statement ("the cat is called Mimi", "Tom usually gets home at 6"), like "remember that …",
@@ -67,8 +68,10 @@ export function statesFactToKeep(question: string): boolean {
 
 export function questionShape(req: PlanRequest): QuestionShape {
   const q = req.question.trim();
-  const { text, mentions } = requestMentions(req).question;
-  const live = LIVE.test(q);
+  const { question, all } = requestMentions(req);
+  const { text, mentions } = question;
+  // live frames are a camera's: "where is Leo right now", with no place in the conversation, is his last sighting
+  const live = LIVE.test(q) && all.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
   // "what was Ceren doing at the front door this afternoon" is her events there and then (the corpus's plan), not the day
   const narrowed = mentions.some(
     (m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone' || (m.kind === 'time' && !WHOLE_DAY.test(m.surface.trim())),
@@ -282,6 +285,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     whoAtTime,
     strangersAsked,
     inventedSighting,
+    liveAsAsked,
     liveActivity,
   ];
   return steps.reduce((p, step) => step(p, req), plan);
@@ -905,6 +909,28 @@ const GOING_ON_AT_PLACE = new RegExp(
 );
 /** "who's in the <room-1>", "who is out on the <camera-1>" (not "who's been"). */
 const WHO_IS_AT_PLACE = new RegExp(String.raw`${GREETING}who(?:'s|’s|s| is| are)()${AT_PLACE}`);
+
+/**
+ * A live question about one place ("grandma on the couch at the moment?", "anything happening in the greenhouse rn")
+ * that the model planned from stored events or a last sighting is a look at the place's camera then: its frames, and
+ * who is in them (what they are doing, where it asks what is happening; liveActivity adds an activity named).
+ */
+export function liveAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if (!questionShape(req).live || plan.task_nodes.some((n) => n.task === 'get_frames')) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  const times = mentions.filter((m) => m.kind === 'time');
+  const places = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const cameras = places.length === 1 ? placeCameras(places[0]!.resolved) : [];
+  if (times.length !== 1 || cameras.length !== 1) return plan;
+  const anyone = mentions.some((m) => m.resolved?.kind === 'group' && m.resolved.meaning === 'anyone');
+  const look = /\b(?:happening|going on|up to)\b/i.test(text) ? 'recognize_activity' : anyone ? 'detect_persons' : 'recognize_identity';
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: times[0]!.surface } },
+    { task: 'get_frames', arguments: { camera: cameras[0]!, start: '<node-0>', end: '<node-0>' } },
+    { task: look, arguments: { frames: '<node-1>' } },
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-2>'] } },
+  ]);
+}
 
 /**
  * A live question that names an activity ("is Ken lying on the floor in the living room right now") reads the
