@@ -154,6 +154,7 @@ const PATTERNS: readonly RegExp[] = [
   // weekdays as typed ("on tues", "wed evening"); bare only before a part of the day ("sat" and "sun" are words)
   new RegExp(`(?:(?:on|last|this|past|previous|next)\\s+${WEEKDAY_SHORT}(?:\\s+${PART})?|${WEEKDAY_SHORT}\\s+${PART})(?![a-z])`, 'g'),
   /(?:in\s+)?the middle of the night/g,
+  /(?:after|since)\s+dark/g,
   // Scots "the day" for today, at the end of a question ("was isla in the lounge the day"), not "on / all / that the day"
   new RegExp(
     String.raw`(?<!\b(?:on|in|all|that|this|which|what|every|one|same|whole|of|for|during|by|per|over|through|at|` +

@@ -232,6 +232,10 @@ const ROWS: readonly Row[] = [
   ['this morn', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
   ['@ 8', W2100, BERLIN, d('09-16', '19:30'), d('09-16', '20:30')],
   ['the day', W1500, BERLIN, d('09-16', '00:00'), d('09-16', '15:00')],
+  // "all day" alone is today's; "after dark" from the evening to the night's end, the night before before evening
+  ['all day', W1500, BERLIN, d('09-16', '00:00'), d('09-16', '15:00')],
+  ['after dark', W2100, BERLIN, d('09-16', '17:00'), d('09-16', '21:00')],
+  ['after dark', W1500, BERLIN, d('09-15', '17:00'), d('09-16', '06:00')],
   // "a clip from this morning": "from" that starts no range
   ['from this morning', W1500, BERLIN, d('09-16', '06:00'), d('09-16', '12:00')],
   ['from yesterday', W1500, BERLIN, d('09-15', '00:00'), d('09-16', '00:00')],

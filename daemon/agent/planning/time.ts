@@ -419,6 +419,13 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
       endMs: dayStart(6) + (night !== null ? (night + 1) * DAY : 0),
     });
 
+  // "after dark": from the evening's start to the night's end (the night before, asked before the evening)
+  if (/^(?:after|since) dark$/.test(rest)) {
+    let r = { startMs: dayStart(PARTS_OF_DAY.evening![0]), endMs: dayStart(PARTS_OF_DAY.night![1]) };
+    if (dayOffset === null && r.startMs > nowMs) r = { startMs: r.startMs - DAY, endMs: r.endMs - DAY };
+    return clampPast(r);
+  }
+
   // "lunch" is the part of the day lunchtime unless the household has a routine of that name.
   if (!(opts.routines ?? []).some((x) => [x.name, ...x.aliases].some((n) => routineKey(n) === 'lunch')))
     rest = rest.replace(/\blunch\b/, 'lunchtime');
@@ -573,7 +580,8 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
   }
   // Whole days.
   if (rest === '' || /^(all day|the whole day|day|whole day)$/.test(rest)) {
-    if (dayOffset === null && baseDay === null) fail();
+    // "all day" alone is today's; a bare day word needs its day
+    if (dayOffset === null && baseDay === null && !/^(all|the whole|whole) day$/.test(rest)) fail();
     const r = { startMs: dayStart(0), endMs: dayStart(24) };
     return clampPast(r);
   }
