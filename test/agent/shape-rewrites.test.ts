@@ -5,6 +5,7 @@ import {
   anyoneHome,
   asTimeline,
   atTheDoor,
+  doingAtPlace,
   durationAsAsked,
   everyPersonAsked,
   everyPlaceAsked,
@@ -693,3 +694,36 @@ t.test('a live question about one place is a look at its camera; with no place, 
   );
   t.equal(liveAsAsked(sighting, ask('grandma in the garden at the moment?')), sighting, 'a room of two cameras');
 });
+
+t.test(
+  '"what were the kids doing in the garden" is their events there today; "what is Ines doing in the kitchen" a look now',
+  async (t) => {
+    const family = {
+      ...household,
+      people: [
+        { name: 'Ines', aliases: [] },
+        { name: 'Bruno', aliases: [] },
+      ],
+      groups: [{ name: 'the kids', aliases: [], members: ['Ines', 'Bruno'] }],
+    };
+    const ask = (q: string): PlanRequest => ({ ...request(q), household: family });
+    const sightings = planOfNodes([
+      { task: 'last_seen', arguments: { person: 'Ines', camera: 'kitchen_cam' } },
+      { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+    ]);
+    const past = doingAtPlace(sightings, ask('what was Ines doing in the kitchen'));
+    t.same(past.task_nodes.slice(0, 2), [
+      { task: 'resolve_time', arguments: { phrase: 'today' } },
+      { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'kitchen_cam', identity: 'Ines' } },
+    ]);
+    t.same(requestIssues(past, ask('what was Ines doing in the kitchen')), []);
+    t.same(tools(doingAtPlace(sightings, ask('what is Ines doing in the kitchen'))), [
+      'resolve_time',
+      'get_frames',
+      'recognize_identity',
+      'recognize_activity',
+      'compose_answer',
+    ]);
+    t.equal(doingAtPlace(sightings, ask('what was Ines doing in the kitchen this morning')), sightings, 'a time said');
+  },
+);

@@ -285,6 +285,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     whoAtTime,
     strangersAsked,
     inventedSighting,
+    doingAtPlace,
     liveAsAsked,
     liveActivity,
   ];
@@ -387,7 +388,9 @@ export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
   if (mentions.some((m) => m.kind === 'time')) return null;
   if (AT_HOME.test(said)) return 'now';
   if (!place && !day) return null;
-  return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) || GOING_ON_AT_PLACE.test(said) ? 'now' : 'today';
+  const doing = DOING_AT_PLACE.exec(said);
+  const present = doing !== null && (doing[1] === 'is' || doing[1] === 'are');
+  return PRESENT_AT_PLACE.test(said) || WHO_IS_AT_PLACE.test(said) || GOING_ON_AT_PLACE.test(said) || present ? 'now' : 'today';
 }
 
 /**
@@ -909,6 +912,44 @@ const GOING_ON_AT_PLACE = new RegExp(
 );
 /** "who's in the <room-1>", "who is out on the <camera-1>" (not "who's been"). */
 const WHO_IS_AT_PLACE = new RegExp(String.raw`${GREETING}who(?:'s|’s|s| is| are)()${AT_PLACE}`);
+
+/**
+ * "what were the kids doing in the backyard", "what is nan doing in the laundry" with no time: in the past, each
+ * one's events at the place today (as the corpus plans "what was Ceren doing at the front door this afternoon"); in
+ * the present, a look at the place now, who is there and what they do. The model wrote each one's last sighting.
+ */
+export function doingAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  const m = DOING_AT_PLACE.exec(text.trim().toLowerCase());
+  if (m === null || mentions.length !== 2) return plan;
+  const who = mentions.find((x) => x.placeholder === `<${m[2]}-${m[3]}>`)?.resolved;
+  const people =
+    who?.kind === 'person' && who.people.length === 1 ? who.people : who?.kind === 'group' && who.meaning === 'members' ? who.people : [];
+  const cameras = placeCameras(mentions.find((x) => x.placeholder === `<${m[4]}-${m[5]}>`)?.resolved);
+  if (people.length === 0 || people.length > MAX_ANSWER_INPUTS || cameras.length !== 1) return plan;
+  const camera = cameras[0]!;
+  if (m[1] === 'is' || m[1] === 'are') {
+    return planOfNodes([
+      { task: 'resolve_time', arguments: { phrase: 'now' } },
+      { task: 'get_frames', arguments: { camera, start: '<node-0>', end: '<node-0>' } },
+      { task: 'recognize_identity', arguments: { frames: '<node-1>' } },
+      { task: 'recognize_activity', arguments: { frames: '<node-1>' } },
+      { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-2>', '<node-3>'] } },
+    ]);
+  }
+  const events = people.map((identity) => ({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera, identity } }));
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    ...events,
+    { task: 'compose_answer', arguments: { question: req.question, inputs: events.map((_e, i) => `<node-${i + 1}>`) } },
+  ]);
+}
+
+/** "what were <group-1> doing in the <room-1>", "what is <person-1> up to on the <camera-1>" (delexicalised). */
+const DOING_AT_PLACE = new RegExp(
+  String.raw`${GREETING}what (was|were|is|are|has|have) (?:the |my |our )?<(person|group)-(\d+)> (?:been )?(?:doing|up to)` + AT_PLACE,
+);
 
 /**
  * A live question about one place ("grandma on the couch at the moment?", "anything happening in the greenhouse rn")
