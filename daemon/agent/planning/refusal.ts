@@ -68,7 +68,7 @@ function normalize(q: string): string {
 /** Politeness and address before the verb of a request: "hey, could you please just …". */
 const LEAD = new RegExp(
   // longer lead-ins first: the alternation takes the first that fits ("just checking:" before "just")
-  '^(?:(?:i was wondering|just checking|quick question|out of curiosity|by the way|' +
+  '^(?:(?:i was wondering|just checking|quick question|quick one|one more thing|one thing|out of curiosity|by the way|' +
     'hey|hi|ok|okay|oi|yo|so|and|then|also|now|please|pls|plz|kindly|quickly|just|homesight|um+|uh+|erm?|yes|yeah|well|oh|ah|' +
     'hmm+|btw|listen|' +
     // "please" and "come on" in Nigerian Pidgin, Igbo and Yoruba as typed in Nigerian English ("abeg on the gen")
@@ -368,7 +368,9 @@ const INJECTION = new RegExp(
     String.raw`restrictions|safety|catalog|allow[- ]?list|previous|above|everything)\b|\bsystem prompt\b|(?:^|\n|` +
     String.raw`\s)(?:system|assistant|developer|admin)\s*:|\[(?:system|inst|admin)\]|<\/?(?:system|instructions?)>|` +
     String.raw`\bnew instructions?\b|\bnew (?:rules?|orders?|task)\s*:|\byou are now\b|\bfrom now on,? you\b|` +
-    String.raw`\bpretend (?:you|to be)\b|\bact as\b|` +
+    String.raw`\bpretend (?:you|to be)\b|\bact as\b|\bact like (?:my|you(?:'re| are))\b|\brepeat after me\b|` +
+    String.raw`\{\{\s*(?:system|admin|instructions?|prompt)\s*\}\}|` +
+    String.raw`\bthe (?:admin|administrator|owner|developer) (?:approved|authori[sz]ed|allowed|okayed|ok'd) (?:it|this|that)\b|` +
     String.raw`\bignore (?:what|everything|anything|all) (?:you(?:'ve| have)? (?:were|been|was) told|(?:i|we) said)\b|` +
     String.raw`\byou are (?:dan|free|unrestricted|unfiltered|no longer)\b|\bdo anything now\b|` +
     String.raw`\b(?:system|admin|developer|maintenance|debug|god|sudo|dan) (?:override|mode)\b|\bjailbreak\b|` +
