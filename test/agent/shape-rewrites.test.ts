@@ -727,3 +727,21 @@ t.test(
     t.equal(doingAtPlace(sightings, ask('what was Ines doing in the kitchen this morning')), sightings, 'a time said');
   },
 );
+
+t.test('one person at two places, planned as a last sighting at one, is the last sighting at each', async (t) => {
+  const family = { ...household, people: [{ name: 'Ines', aliases: ['my wife'] }] };
+  const ask = (q: string): PlanRequest => ({ ...request(q), household: family });
+  const one = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Ines', camera: 'porch' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  const both = everyPlaceAsked(one, ask('did my wife leave by the front door or the kitchen'));
+  t.same(
+    both.task_nodes.map((n) => n.arguments),
+    [
+      { person: 'Ines', camera: 'porch' },
+      { person: 'Ines', camera: 'kitchen_cam' },
+      { question: 'q', inputs: ['<node-0>', '<node-1>'] },
+    ],
+  );
+});

@@ -802,8 +802,12 @@ export function everyPlaceAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
       if (typeof a.room === 'string') return p.room === null ? null : { ...a, room: p.room };
       return p.cameras.length === 1 ? { ...a, camera: p.cameras[0]! } : null;
     },
+    // "did my husband leave by the front door or the drive": his last sighting at each
+    LAST_SEEN,
   );
 }
+
+const LAST_SEEN = new Set(['last_seen']);
 
 /**
  * One person asked about at two places joined ("was aaru on the balcony or in the hall at 5"): each place's node is
