@@ -505,6 +505,13 @@ t.test("someone at a place asked in the present with no time is a look now; in t
     t.same(live.task_nodes[0]!.arguments, { phrase: 'now' }, q);
     t.same(requestIssues(live, ask(q)), [], `${q}: "now" is the time it implies`);
   }
+  // Nigerian Pidgin: "na who dey the kitchen"
+  t.same(tools(presentAsLive(invented, ask('na who dey the kitchen'))), [
+    'resolve_time',
+    'get_frames',
+    'recognize_identity',
+    'compose_answer',
+  ]);
   t.same(tools(presentAsLive(invented, ask("who's in the kitchen"))), [
     'resolve_time',
     'get_frames',

@@ -889,7 +889,8 @@ export function presentAsLive(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const match = someone ?? WHO_IS_AT_PLACE.exec(said) ?? going;
   if (match === null || mentions.length !== (someone === null ? 1 : 2)) return plan;
   const group = someone === null ? undefined : mentions.find((m) => m.placeholder === `<group-${someone[1]}>`)?.resolved;
-  const place = mentions.find((m) => m.placeholder === `<${match[2]}-${match[3]}>`)?.resolved;
+  // the question's one place (the patterns allow no other mention)
+  const place = mentions.find((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone')?.resolved;
   if (someone !== null && group?.kind !== 'group') return plan;
   const cameras = placeCameras(place);
   if (cameras.length !== 1) return plan;
@@ -914,8 +915,14 @@ const PAST_AT_PLACE = new RegExp(
 const GOING_ON_AT_PLACE = new RegExp(
   String.raw`${GREETING}(?:what(?:'s|’s| is)|(?:is )?(?:there )?anything)\s+(?:going on|happening)()${AT_PLACE}`,
 );
-/** "who's in the <room-1>", "who is out on the <camera-1>" (not "who's been"). */
-const WHO_IS_AT_PLACE = new RegExp(String.raw`${GREETING}who(?:'s|’s|s| is| are)()${AT_PLACE}`);
+/**
+ * "who's in the <room-1>", "who is out on the <camera-1>" (not "who's been"); in Nigerian Pidgin "(na) who dey (for)
+ * the <room-1>".
+ */
+const WHO_IS_AT_PLACE = new RegExp(
+  String.raw`${GREETING}who(?:'s|’s|s| is| are)()${AT_PLACE}|` +
+    String.raw`^(?:abeg\s+)?(?:na\s+)?who\s+(?:dey|de)()\s+(?:(?:for|inside|at|in|on)\s+)?(?:the\s+)?<(camera|room|zone)-(\d+)>\s*[?.!]*$`,
+);
 
 /**
  * "what were the kids doing in the backyard", "what is nan doing in the laundry" with no time: in the past, each
