@@ -126,7 +126,21 @@ const MEANING_PHRASES: ReadonlyArray<[GroupMeaning, readonly string[]]> = [
       'new faces',
     ],
   ],
-  ['everyone', ['everyone', 'everybody', 'all of us', 'the whole family', 'whole family', 'the family', 'every one of us', 'each of us']],
+  [
+    'everyone',
+    [
+      'everyone',
+      'everybody',
+      'every1',
+      'evry1',
+      'all of us',
+      'the whole family',
+      'whole family',
+      'the family',
+      'every one of us',
+      'each of us',
+    ],
+  ],
   [
     'anyone',
     [
@@ -142,6 +156,13 @@ const MEANING_PHRASES: ReadonlyArray<[GroupMeaning, readonly string[]]> = [
       'visitors',
       'people',
       'any one',
+      // as people text them
+      'any1',
+      'ne1',
+      'some1',
+      'sum1',
+      'any ppl',
+      'ppl',
     ],
   ],
 ];
@@ -436,7 +457,8 @@ interface HouseholdWords {
   heads: Map<string, Entry[]>;
   sides: Map<string, Entry[]>;
   /** Entries whose misspellings count, with their folded words written together. */
-  fuzzyTargets: Array<[Entry, string]>;
+  /** Entries matched misspelt: the entry, its folded words without spaces, the article that must come before them. */
+  fuzzyTargets: Array<[Entry, string, string | null]>;
   /** personNames: a time word that is one of them is the person. */
   names: Set<string>;
 }
@@ -472,7 +494,14 @@ function householdWords(ctx: GroundingContext): HouseholdWords {
     groups,
     heads: placeHeads(lexicon, 'last'),
     sides: placeHeads(lexicon, 'first'),
-    fuzzyTargets: lexicon.filter((e) => e.fuzzy).map((e) => [e, foldMarks(e.words).replace(/ /g, '')]),
+    // a nickname with its article or possessive ("the childminder", "my husband") is misspelt in its noun ("the
+    // childmindr"): the noun is the target, and the word before it must be that article ("driven" is no "driver")
+    fuzzyTargets: lexicon
+      .filter((e) => e.fuzzy)
+      .map((e) => {
+        const lead = /^(the|my|our) (?=\S)/.exec(e.words)?.[1] ?? null;
+        return [e, foldMarks(lead === null ? e.words : e.words.slice(lead.length + 1)).replace(/ /g, ''), lead];
+      }),
     names,
   };
   if (householdCache.size >= 16) householdCache.delete(householdCache.keys().next().value!);
@@ -613,7 +642,8 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       if (compact.length < 4) continue;
       let best = Number.POSITIVE_INFINITY;
       let hits: Entry[] = [];
-      for (const [e, target] of fuzzyTargets) {
+      for (const [e, target, lead] of fuzzyTargets) {
+        if (lead !== null && tokens[i - 1]?.text !== lead) continue;
         const swapped = target.length === 4 && swappedLetters(compact, target);
         const limit = swapped ? 1 : allowedEdits(target.length);
         if (limit === 0) continue;

@@ -542,3 +542,26 @@ t.test('the doorbell by its brand, a kitchen-diner as the dining room, the nurse
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
+
+t.test('a nickname misspelt after its article, and "anyone" as people text it', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Europe/London',
+    now: '2026-12-06T20:30:00+00:00',
+    people: [
+      { name: 'Ruth', aliases: ['the childminder'] },
+      { name: 'Sunday', aliases: ['the driver'] },
+      { name: 'Ben', aliases: ['my husband'] },
+    ],
+    cameras: [{ id: 'doorbell', room: 'front door' }],
+    rooms: [{ name: 'front door' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['did the childmindr come', ['person:Ruth']],
+    ['did my husbnd leave', ['person:Ben']],
+    // the article must come before the misspelt noun: "driven" is no "driver"
+    ['was the car driven today', ['time:today']],
+    ['is any1 home', ['group:anyone']],
+    ['did sum1 knock', ['group:anyone']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});
