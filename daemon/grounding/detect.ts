@@ -228,7 +228,8 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     for (const a of p.aliases ?? []) add(a, t, true);
     for (const k of p.kinship ?? []) {
       const words = [k, ...kinshipWords(k).filter((w) => !called.has(w))];
-      for (const word of words) for (const pre of ['', 'my ', 'our ']) add(`${pre}${word}`, t, false);
+      // misspelt only after "my" or "our" ("my dauhter"; "bother" alone is no "brother")
+      for (const word of words) for (const pre of ['', 'my ', 'our ']) add(`${pre}${word}`, t, pre !== '' && word.length >= 5);
     }
   }
   // "Astrid's brother", "Karim's sister": a child's brothers and sisters by the household's relations to the asker, and
@@ -572,7 +573,9 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       // written together or apart ("frontdoor", "front door"), but not across a function word ("Constant in" is not "Constantin")
       const joinable = n === 1 || !g.some((t) => FUNCTION_WORDS.has(t.text));
       const hit = byWords.get(words) ?? (joinable ? byCompact.get(words.replace(/ /g, '')) : undefined);
-      if (hit !== undefined) take(i, n, g[g.length - 1]!.end, hit, false);
+      // "my mother in law" is no mother where the household has no mother-in-law
+      const inLaw = /^[\s-]+in[\s-]+laws?\b/.test(lower.slice(g[g.length - 1]!.end));
+      if (hit !== undefined && !(inLaw && hit.every((e) => e.target.kind === 'person'))) take(i, n, g[g.length - 1]!.end, hit, false);
     }
   }
   // 2b. a place by its head word: "the door" for the front door, "the landing" for the upstairs landing, where the
@@ -657,7 +660,8 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       }
       // a name itself before a word derived from one ("kitchn": the kitchen room, not kitchen_cam's core)
       const named = hits.filter((e) => e.derived !== true);
-      if (hits.length > 0 && best > 0) take(i, n, g[g.length - 1]!.end, named.length > 0 ? named : hits, true);
+      const inLaw = /^[\s-]+in[\s-]+laws?\b/.test(lower.slice(g[g.length - 1]!.end));
+      if (hits.length > 0 && best > 0 && !inLaw) take(i, n, g[g.length - 1]!.end, named.length > 0 ? named : hits, true);
     }
   }
 

@@ -565,3 +565,29 @@ t.test('a nickname misspelt after its article, and "anyone" as people text it', 
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
+
+t.test('a relation word misspelt after "my" or "our"; "my mother in law" is no mother', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Europe/London',
+    now: '2026-12-06T20:30:00+00:00',
+    people: [
+      { name: 'Zara', kinship: ['daughter'] },
+      { name: 'Ben', kinship: ['husband'] },
+      { name: 'Morag', kinship: ['mother'] },
+      { name: 'Hamish', kinship: ['brother'] },
+    ],
+    cameras: [{ id: 'doorbell', room: 'front door' }],
+    rooms: [{ name: 'front door' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['where is my dauhter', ['person:Zara']],
+    ['did my husbnad leave', ['person:Ben']],
+    // not without "my" ("bother" is no "brother"), not another word ("my other camera")
+    ["don't bother", []],
+    ['show me my other clips', []],
+    ['did my mother in law come', []],
+    ['did my mothr in law come', []],
+    ['did my mother come', ['person:Morag']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});
