@@ -7,6 +7,7 @@ import {
   atTheDoor,
   doingAtPlace,
   durationAsAsked,
+  everyCameraOfRoom,
   everyPersonAsked,
   everyPlaceAsked,
   impliedTime,
@@ -661,7 +662,16 @@ t.test("a question naming nobody, planned as a made-up person's sighting, is the
   ]);
   const family = { ...household, people: [{ name: 'Ines', aliases: [] }] };
   t.equal(inventedSighting(invented, { ...request('what did Ines do yesterday'), household: family }), invented, 'a person named');
-  t.equal(inventedSighting(invented, request('anyone in the garden overnight')), invented, 'a room of two cameras');
+  // a room of two cameras: its first here, the other by everyCameraOfRoom
+  const garden = everyCameraOfRoom(
+    inventedSighting(invented, request('anyone in the garden overnight')),
+    request('anyone in the garden overnight'),
+  );
+  t.same(
+    garden.task_nodes.map((n) => (n.arguments as Record<string, unknown>).camera),
+    [undefined, 'garden_1', 'garden_2', undefined],
+    'a room of two cameras',
+  );
   // present questions: what is going on at a place is what the frames show people doing; "everyone home safe?" is now
   t.same(tools(presentAsLive(invented, request("what's going on in the kitchen"))), [
     'resolve_time',
@@ -751,4 +761,31 @@ t.test('one person at two places, planned as a last sighting at one, is the last
       { question: 'q', inputs: ['<node-0>', '<node-1>'] },
     ],
   );
+});
+
+t.test('a room of several cameras is read at each of them; who_was_where takes the room', async (t) => {
+  const family = { ...household, people: [{ name: 'Ines', aliases: [] }] };
+  const ask = (q: string): PlanRequest => ({ ...request(q), household: family });
+  const first = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'count_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'garden_1', identity: 'Ines' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  const both = everyCameraOfRoom(first, ask('how many times did Ines go in the garden today'));
+  t.same(both.task_nodes[2], {
+    task: 'count_events',
+    arguments: { start: '<node-0>', end: '<node-0>', camera: 'garden_2', identity: 'Ines' },
+  });
+  t.same((both.task_nodes[3]!.arguments as Record<string, unknown>).inputs, ['<node-0>', '<node-1>', '<node-2>']);
+  const who = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', camera: 'garden_1' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>'] } },
+  ]);
+  t.same(everyCameraOfRoom(who, ask('who was in the garden today')).task_nodes[1]!.arguments, {
+    start: '<node-0>',
+    end: '<node-0>',
+    room: 'garden',
+  });
+  t.equal(everyCameraOfRoom(first, ask('how many times did Ines go in the kitchen today')), first, 'a room of one camera');
 });

@@ -286,6 +286,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     strangersAsked,
     inventedSighting,
     doingAtPlace,
+    everyCameraOfRoom,
     liveAsAsked,
     liveActivity,
   ];
@@ -364,7 +365,8 @@ export function someoneWasAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (match === null || mentions.length !== 2) return plan;
   const group = mentions.find((m) => m.placeholder === `<group-${match[1]}>`)?.resolved;
   const cameras = placeCameras(mentions.find((m) => m.placeholder === `<${match[2]}-${match[3]}>`)?.resolved);
-  if (group?.kind !== 'group' || (group.meaning !== 'anyone' && group.meaning !== 'unknown') || cameras.length !== 1) return plan;
+  // a room of several cameras: the first here, every other one by everyCameraOfRoom
+  if (group?.kind !== 'group' || (group.meaning !== 'anyone' && group.meaning !== 'unknown') || cameras.length === 0) return plan;
   const unknown = group.meaning === 'unknown' ? { identity: 'unknown' } : {};
   return planOfNodes([
     { task: 'resolve_time', arguments: { phrase: impliedTime(req) ?? 'today' } },
@@ -524,10 +526,10 @@ export function inventedSighting(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const phrase =
     times.length === 1 && times[0]!.resolved?.kind === 'time' ? times[0]!.surface : times.length === 0 ? impliedTime(req) : null;
   const cameras = places.length === 1 ? placeCameras(places[0]!.resolved) : [];
-  if (phrase === null || places.length > 1 || (places.length === 1 && cameras.length !== 1)) return plan;
+  if (phrase === null || places.length > 1 || (places.length === 1 && cameras.length === 0)) return plan;
   return planOfNodes([
     { task: 'resolve_time', arguments: { phrase } },
-    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', ...(cameras.length === 1 ? { camera: cameras[0]! } : {}) } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', ...(cameras.length > 0 ? { camera: cameras[0]! } : {}) } },
     { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
   ]);
 }
@@ -809,6 +811,47 @@ export function everyPlaceAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
 
 const LAST_SEEN = new Set(['last_seen']);
 
+/** Tools that read one camera: a room of several cameras is read by one node per camera. */
+const ONE_CAMERA_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_seen']);
+
+/**
+ * A room with several cameras ("the garden" of garden_east and garden_west) is every camera of it: the model, which
+ * never saw such a room, writes the room's first camera. A node that reads one of them gets a copy for each other
+ * camera (its other arguments the same); who_was_where takes the room itself. Where the answer would take more than
+ * its four inputs, the plan stays as written.
+ */
+export function everyCameraOfRoom(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  const rooms = requestMentions(req).question.mentions.flatMap((m) =>
+    m.resolved?.kind === 'room' && m.resolved.cameras.length > 1 ? [{ room: m.resolved.room, cameras: m.resolved.cameras }] : [],
+  );
+  const answer = plan.task_nodes[plan.task_nodes.length - 1];
+  if (rooms.length === 0 || answer?.task !== 'compose_answer') return plan;
+  let nodes: TaskPlan['task_nodes'] = [...plan.task_nodes];
+  let changed = false;
+  for (const { room, cameras } of rooms) {
+    for (const [i, n] of plan.task_nodes.entries()) {
+      const a = namedArguments(n);
+      if (typeof a.camera !== 'string' || !cameras.includes(a.camera)) continue;
+      if (n.task === 'who_was_where') {
+        const { camera: _camera, ...rest } = a;
+        nodes = nodes.map((x, k) => (k === i ? { task: x.task, arguments: { ...rest, room } } : x));
+        changed = true;
+        continue;
+      }
+      if (!ONE_CAMERA_TOOLS.has(n.task)) continue;
+      for (const other of cameras) {
+        const copy = { ...a, camera: other };
+        if (nodes.some((x) => x.task === n.task && JSON.stringify(namedArguments(x)) === JSON.stringify(copy))) continue;
+        nodes = beforeAnswer(nodes, { task: n.task, arguments: copy });
+        changed = true;
+      }
+    }
+  }
+  const inputs = namedArguments(nodes[nodes.length - 1]!).inputs;
+  if (!changed || (Array.isArray(inputs) ? inputs.length : 0) > MAX_ANSWER_INPUTS) return plan;
+  return planOfNodes(nodes);
+}
+
 /**
  * One person asked about at two places joined ("was aaru on the balcony or in the hall at 5"): each place's node is
  * that person's, as the sets plan it; the small model filters the first place by the person and lists everyone at the
@@ -938,9 +981,11 @@ export function doingAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const people =
     who?.kind === 'person' && who.people.length === 1 ? who.people : who?.kind === 'group' && who.meaning === 'members' ? who.people : [];
   const cameras = placeCameras(mentions.find((x) => x.placeholder === `<${m[4]}-${m[5]}>`)?.resolved);
-  if (people.length === 0 || people.length > MAX_ANSWER_INPUTS || cameras.length !== 1) return plan;
+  const present = m[1] === 'is' || m[1] === 'are';
+  // a room of several cameras: the first here, every other one by everyCameraOfRoom (live frames: one camera only)
+  if (people.length === 0 || people.length > MAX_ANSWER_INPUTS || cameras.length === 0 || (present && cameras.length > 1)) return plan;
   const camera = cameras[0]!;
-  if (m[1] === 'is' || m[1] === 'are') {
+  if (present) {
     return planOfNodes([
       { task: 'resolve_time', arguments: { phrase: 'now' } },
       { task: 'get_frames', arguments: { camera, start: '<node-0>', end: '<node-0>' } },
