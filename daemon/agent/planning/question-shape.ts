@@ -71,11 +71,9 @@ export function questionShape(req: PlanRequest): QuestionShape {
   const { question, all } = requestMentions(req);
   const { text, mentions } = question;
   // live frames are a camera's: "where is Leo right now", with no place in the conversation, is his last sighting
-  const live = LIVE.test(q) && all.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const live = LIVE.test(q) && all.some(isPlace);
   // "what was Ceren doing at the front door this afternoon" is her events there and then (the corpus's plan), not the day
-  const narrowed = mentions.some(
-    (m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone' || (m.kind === 'time' && !WHOLE_DAY.test(m.surface.trim())),
-  );
+  const narrowed = mentions.some((m) => isPlace(m) || (m.kind === 'time' && !WHOLE_DAY.test(m.surface.trim())));
   return {
     live,
     // "what is Tom doing right now" is live frames, not the day's timeline
@@ -319,7 +317,7 @@ export function timeAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (times.length > 0 || mentions.some((m) => /^(?:i|me|myself)$/i.test(m.surface))) return plan;
   // a time said that the resolver cannot read ("after school" with no such routine) is the checks' to reject with why;
   // a phrase with a place in it ("in the lounge") is no time said
-  const atPlace = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const atPlace = mentions.filter(isPlace);
   const hasPlace = atPlace.some((m) => phrase.toLowerCase().includes(m.surface.toLowerCase()));
   if (SAID_AS_TIME.test(phrase.trim()) && !hasPlace) return plan;
   // a span nothing reads but the answer ("did grandma and zo eat together": last sightings and "together") goes
@@ -368,11 +366,7 @@ export function someoneWasAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   // a room of several cameras: the first here, every other one by everyCameraOfRoom
   if (group?.kind !== 'group' || (group.meaning !== 'anyone' && group.meaning !== 'unknown') || cameras.length === 0) return plan;
   const unknown = group.meaning === 'unknown' ? { identity: 'unknown' } : {};
-  return planOfNodes([
-    { task: 'resolve_time', arguments: { phrase: impliedTime(req) ?? 'today' } },
-    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: cameras[0]!, ...unknown } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
-  ]);
+  return readAt(impliedTime(req) ?? 'today', 'query_events', { camera: cameras[0]!, ...unknown }, req);
 }
 
 /**
@@ -385,7 +379,7 @@ export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
   if ((req.history?.length ?? 0) > 0) return null;
   const { text, mentions } = requestMentions(req).question;
   const said = text.trim().toLowerCase();
-  const place = mentions.some((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const place = mentions.some(isPlace);
   const day = AT_THE_DOOR.test(req.question) || WHAT_HAPPENED.test(said);
   if (mentions.some((m) => m.kind === 'time')) return null;
   if (AT_HOME.test(said)) return 'now';
@@ -408,9 +402,7 @@ export function atTheDoor(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const nodes = plan.task_nodes;
   if (nodes.some((n) => n.task === 'remember' || n.task === 'recall_memory' || n.task === 'publish_to_hub')) return plan;
   const { mentions } = requestMentions(req).question;
-  const named = mentions.some(
-    (m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone' || m.kind === 'person' || m.resolved?.kind === 'person',
-  );
+  const named = mentions.some((m) => isPlace(m) || m.kind === 'person' || m.resolved?.kind === 'person');
   const times = mentions.filter((m) => m.kind === 'time');
   const camera = entranceCamera(req);
   if (named || camera === null || times.length > 1) return plan;
@@ -423,11 +415,7 @@ export function atTheDoor(plan: TaskPlan, req: PlanRequest): TaskPlan {
     return planOfNodes(nodes.map((n, i) => (open.includes(i) ? { task: n.task, arguments: { ...namedArguments(n), camera } } : n)));
   }
   if (!data.every((i) => nodes[i]!.task === 'last_seen')) return plan;
-  return planOfNodes([
-    { task: 'resolve_time', arguments: { phrase: times[0]?.surface ?? 'today' } },
-    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
-  ]);
+  return readAt(times[0]?.surface ?? 'today', 'query_events', { camera }, req);
 }
 
 /**
@@ -466,9 +454,14 @@ const WHO_ASKED = new RegExp(String.raw`${GREETING}(?:so |and )?who(?:'s|’s|s)
 
 /** Who the cameras saw where at a time: the day at home. */
 function whoWasWhere(phrase: string, req: PlanRequest): TaskPlan {
+  return readAt(phrase, 'who_was_where', {}, req);
+}
+
+/** A time, one tool that reads it (with `args`), and the answer from both: the plan of a question asked once. */
+function readAt(phrase: string, task: string, args: Record<string, unknown>, req: PlanRequest): TaskPlan {
   return planOfNodes([
     { task: 'resolve_time', arguments: { phrase } },
-    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>' } },
+    { task, arguments: { start: '<node-0>', end: '<node-0>', ...args } },
     { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
   ]);
 }
@@ -522,16 +515,12 @@ export function inventedSighting(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const { mentions } = requestMentions(req).question;
   if (mentions.some((m) => m.kind === 'person' || (m.resolved?.kind === 'group' && m.resolved.meaning === 'members'))) return plan;
   const times = mentions.filter((m) => m.kind === 'time');
-  const places = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const places = mentions.filter(isPlace);
   const phrase =
     times.length === 1 && times[0]!.resolved?.kind === 'time' ? times[0]!.surface : times.length === 0 ? impliedTime(req) : null;
   const cameras = places.length === 1 ? placeCameras(places[0]!.resolved) : [];
   if (phrase === null || places.length > 1 || (places.length === 1 && cameras.length === 0)) return plan;
-  return planOfNodes([
-    { task: 'resolve_time', arguments: { phrase } },
-    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', ...(cameras.length > 0 ? { camera: cameras[0]! } : {}) } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-1>'] } },
-  ]);
+  return readAt(phrase, 'query_events', cameras.length > 0 ? { camera: cameras[0]! } : {}, req);
 }
 
 /** "is <group-1> home", "who's home", "who is in the house", "anybody in?" (delexicalised, lower case). */
@@ -634,6 +623,11 @@ function readsAsTime(phrase: string, req: PlanRequest): boolean {
   }
 }
 
+/** A mention of a place: a camera, a room or a zone. */
+function isPlace(m: Mention): boolean {
+  return m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone';
+}
+
 /** The cameras a place mention stands for: a camera itself, a room's or a zone's cameras; none for other mentions. */
 function placeCameras(r: Mention['resolved']): readonly string[] {
   return r?.kind === 'camera' ? [r.camera] : r?.kind === 'room' || r?.kind === 'zone' ? r.cameras : [];
@@ -653,7 +647,7 @@ export function personAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const people = new Set(
     mentions.flatMap((m) => (m.resolved?.kind === 'person' && m.resolved.people.length === 1 ? m.resolved.people : [])),
   );
-  const places = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const places = mentions.filter(isPlace);
   if (people.size !== 1 || places.length !== 1 || mentions.some((m) => m.kind === 'group')) return plan;
   const r = places[0]!.resolved;
   const cameras = placeCameras(r);
@@ -933,7 +927,7 @@ export function presentAsLive(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (match === null || mentions.length !== (someone === null ? 1 : 2)) return plan;
   const group = someone === null ? undefined : mentions.find((m) => m.placeholder === `<group-${someone[1]}>`)?.resolved;
   // the question's one place (the patterns allow no other mention)
-  const place = mentions.find((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone')?.resolved;
+  const place = mentions.find(isPlace)?.resolved;
   if (someone !== null && group?.kind !== 'group') return plan;
   const cameras = placeCameras(place);
   if (cameras.length !== 1) return plan;
@@ -1016,7 +1010,7 @@ export function liveAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (!questionShape(req).live || plan.task_nodes.some((n) => n.task === 'get_frames')) return plan;
   const { text, mentions } = requestMentions(req).question;
   const times = mentions.filter((m) => m.kind === 'time');
-  const places = mentions.filter((m) => m.kind === 'camera' || m.kind === 'room' || m.kind === 'zone');
+  const places = mentions.filter(isPlace);
   const cameras = places.length === 1 ? placeCameras(places[0]!.resolved) : [];
   if (times.length !== 1 || cameras.length !== 1) return plan;
   const anyone = mentions.some((m) => m.resolved?.kind === 'group' && m.resolved.meaning === 'anyone');
