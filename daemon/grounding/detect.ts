@@ -557,6 +557,8 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
     }
     return tokens.slice(i, i + n);
   };
+  /** Whether "in law" follows the words ("my mother in law", "my mothr-in-law"). */
+  const inLawAfter = (g: readonly Token[]): boolean => /^[\s-]+in[\s-]+laws?\b/.test(lower.slice(g[g.length - 1]!.end));
   const take = (i: number, n: number, end: number, entries: Entry[], fuzzy: boolean): void => {
     const kindEntries = bestKind(entries);
     const resolved = resolutionOf(kindEntries, ctx, fuzzy);
@@ -574,8 +576,8 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       const joinable = n === 1 || !g.some((t) => FUNCTION_WORDS.has(t.text));
       const hit = byWords.get(words) ?? (joinable ? byCompact.get(words.replace(/ /g, '')) : undefined);
       // "my mother in law" is no mother where the household has no mother-in-law
-      const inLaw = /^[\s-]+in[\s-]+laws?\b/.test(lower.slice(g[g.length - 1]!.end));
-      if (hit !== undefined && !(inLaw && hit.every((e) => e.target.kind === 'person'))) take(i, n, g[g.length - 1]!.end, hit, false);
+      if (hit !== undefined && !(inLawAfter(g) && hit.every((e) => e.target.kind === 'person')))
+        take(i, n, g[g.length - 1]!.end, hit, false);
     }
   }
   // 2b. a place by its head word: "the door" for the front door, "the landing" for the upstairs landing, where the
@@ -660,8 +662,7 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       }
       // a name itself before a word derived from one ("kitchn": the kitchen room, not kitchen_cam's core)
       const named = hits.filter((e) => e.derived !== true);
-      const inLaw = /^[\s-]+in[\s-]+laws?\b/.test(lower.slice(g[g.length - 1]!.end));
-      if (hits.length > 0 && best > 0 && !inLaw) take(i, n, g[g.length - 1]!.end, named.length > 0 ? named : hits, true);
+      if (hits.length > 0 && best > 0 && !inLawAfter(g)) take(i, n, g[g.length - 1]!.end, named.length > 0 ? named : hits, true);
     }
   }
 

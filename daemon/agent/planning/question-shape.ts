@@ -457,6 +457,16 @@ function whoWasWhere(phrase: string, req: PlanRequest): TaskPlan {
   return readAt(phrase, 'who_was_where', {}, req);
 }
 
+/** A look at one camera at a time (live frames), the vision tools that read the frames, and the answer from all. */
+function liveLook(phrase: string, camera: string, looks: readonly string[], req: PlanRequest): TaskPlan {
+  return planOfNodes([
+    { task: 'resolve_time', arguments: { phrase } },
+    { task: 'get_frames', arguments: { camera, start: '<node-0>', end: '<node-0>' } },
+    ...looks.map((task) => ({ task, arguments: { frames: '<node-1>' } })),
+    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', ...looks.map((_t, i) => `<node-${i + 2}>`)] } },
+  ]);
+}
+
 /** A time, one tool that reads it (with `args`), and the answer from both: the plan of a question asked once. */
 function readAt(phrase: string, task: string, args: Record<string, unknown>, req: PlanRequest): TaskPlan {
   return planOfNodes([
@@ -934,12 +944,7 @@ export function presentAsLive(plan: TaskPlan, req: PlanRequest): TaskPlan {
   // what is going on there is what the people in the frames are doing
   const look =
     going !== null ? 'recognize_activity' : group?.kind === 'group' && group.meaning === 'anyone' ? 'detect_persons' : 'recognize_identity';
-  return planOfNodes([
-    { task: 'resolve_time', arguments: { phrase: impliedTime(req) ?? 'now' } },
-    { task: 'get_frames', arguments: { camera: cameras[0]!, start: '<node-0>', end: '<node-0>' } },
-    { task: look, arguments: { frames: '<node-1>' } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-2>'] } },
-  ]);
+  return liveLook(impliedTime(req) ?? 'now', cameras[0]!, [look], req);
 }
 
 /** "is there <group-1> in the <room-1>", "<group-1> at the <camera-1>?" (delexicalised, lower case), after a greeting. */
@@ -979,15 +984,7 @@ export function doingAtPlace(plan: TaskPlan, req: PlanRequest): TaskPlan {
   // a room of several cameras: the first here, every other one by everyCameraOfRoom (live frames: one camera only)
   if (people.length === 0 || people.length > MAX_ANSWER_INPUTS || cameras.length === 0 || (present && cameras.length > 1)) return plan;
   const camera = cameras[0]!;
-  if (present) {
-    return planOfNodes([
-      { task: 'resolve_time', arguments: { phrase: 'now' } },
-      { task: 'get_frames', arguments: { camera, start: '<node-0>', end: '<node-0>' } },
-      { task: 'recognize_identity', arguments: { frames: '<node-1>' } },
-      { task: 'recognize_activity', arguments: { frames: '<node-1>' } },
-      { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-2>', '<node-3>'] } },
-    ]);
-  }
+  if (present) return liveLook('now', camera, ['recognize_identity', 'recognize_activity'], req);
   const events = people.map((identity) => ({ task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera, identity } }));
   return planOfNodes([
     { task: 'resolve_time', arguments: { phrase: 'today' } },
@@ -1015,12 +1012,7 @@ export function liveAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (times.length !== 1 || cameras.length !== 1) return plan;
   const anyone = mentions.some((m) => m.resolved?.kind === 'group' && m.resolved.meaning === 'anyone');
   const look = /\b(?:happening|going on|up to)\b/i.test(text) ? 'recognize_activity' : anyone ? 'detect_persons' : 'recognize_identity';
-  return planOfNodes([
-    { task: 'resolve_time', arguments: { phrase: times[0]!.surface } },
-    { task: 'get_frames', arguments: { camera: cameras[0]!, start: '<node-0>', end: '<node-0>' } },
-    { task: look, arguments: { frames: '<node-1>' } },
-    { task: 'compose_answer', arguments: { question: req.question, inputs: ['<node-0>', '<node-2>'] } },
-  ]);
+  return liveLook(times[0]!.surface, cameras[0]!, [look], req);
 }
 
 /**

@@ -55,13 +55,14 @@ export function requestIssues(plan: TaskPlan, req: PlanRequest): PlanIssue[] {
   issues.push(...personIssues(plan, req), ...shapeIssues(plan, req));
   const nowMs = Date.parse(req.now);
   const said = [req.question, ...(req.history ?? []).map((h) => h.question)].map(flat);
+  const implied = impliedTime(req);
   plan.task_nodes.forEach((node, i) => {
     if (node.task !== 'resolve_time' || Array.isArray(node.arguments)) return;
     const phrase = node.arguments.phrase;
     if (typeof phrase !== 'string') return;
     const path = `task_nodes[${i}].arguments.phrase`;
     const f = flat(phrase);
-    if (f.length > 0 && !said.some((q) => ` ${q} `.includes(` ${f} `)) && f !== impliedTime(req)) {
+    if (f.length > 0 && !said.some((q) => ` ${q} `.includes(` ${f} `)) && f !== implied) {
       issues.push({
         code: 'E_TIME_PHRASE',
         node: i,

@@ -309,15 +309,14 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     return zonedToUtc({ year: x.year, month: x.month, day: x.day, hour: 0, minute: 0 }, tz);
   };
 
+  /** The earlier question's range a follow-up's time leans on, or the reason there is none. */
+  const previous = (hint: string): ResolvedRange =>
+    opts.previous ??
+    fail('needs_previous', `"${phrase}" refers to an earlier question of this conversation, and there is none with a time`, hint);
+
   // after that / before that / then
   if (/^(and )?(after that|afterwards|then|later)$/.test(rest) || /^(and )?before that$/.test(rest)) {
-    const prev = opts.previous;
-    if (prev === undefined)
-      return fail(
-        'needs_previous',
-        `"${phrase}" refers to an earlier question of this conversation, and there is none with a time`,
-        'ask with the time itself, e.g. "between 8 and 9 pm"',
-      );
+    const prev = previous('ask with the time itself, e.g. "between 8 and 9 pm"');
     const dur = Math.max(prev.endMs - prev.startMs, HOUR);
     if (rest.includes('before')) return { startMs: prev.startMs - dur, endMs: prev.startMs };
     return clampPast({ startMs: prev.endMs, endMs: prev.endMs + dur });
@@ -327,13 +326,7 @@ function resolve(phrase: string, p: string, nowMs: number, tz: string, opts: Res
     rest,
   );
   if (dayShift !== null) {
-    const prev = opts.previous;
-    if (prev === undefined)
-      return fail(
-        'needs_previous',
-        `"${phrase}" refers to an earlier question of this conversation, and there is none with a time`,
-        'ask with the day itself, e.g. "on tuesday night"',
-      );
+    const prev = previous('ask with the day itself, e.g. "on tuesday night"');
     const sign = dayShift[1] === 'before' || dayShift[2] === 'previous' ? -1 : 1;
     return clampPast({ startMs: prev.startMs + sign * DAY, endMs: prev.endMs + sign * DAY });
   }
