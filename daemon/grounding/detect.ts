@@ -167,6 +167,9 @@ const MEANING_PHRASES: ReadonlyArray<[GroupMeaning, readonly string[]]> = [
   ],
 ];
 
+/** The words before a camera's number ("camera 4"). */
+const NUMBERED_CAMERA = ['cam', 'camera', 'cam number', 'camera number', 'cam no', 'camera no'];
+
 function normWords(s: string): string {
   return lowerSameLength(s)
     .split(/[^\p{L}\p{N}]+/u)
@@ -278,6 +281,9 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
     addPlace(c.id, t, c.room === undefined);
+    // a numbered camera by its number: "camera 4", "cam #4", "camera number 4" for cam4, cam_04 or camera-4
+    const numbered = /^(?:cam|camera|cctv|ipcam)[\s_-]*0*(\d{1,3})$/i.exec(c.id);
+    if (numbered !== null) for (const w of NUMBERED_CAMERA) add(`${w} ${numbered[1]}`, t, false, true);
     for (const z of c.zones ?? []) {
       add(z, { kind: 'zone', zone: z }, true);
       for (const other of zoneWords(foldMarks(normWords(z)))) add(other, { kind: 'zone', zone: z }, false, true);
@@ -337,7 +343,11 @@ function groupPhrases(ctx: GroundingContext): Array<{ phrase: string; meaning: G
   const out: Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> = [];
   for (const g of ctx.groups ?? []) for (const p of g.phrases) out.push({ phrase: p, meaning: 'members', people: [...g.members] });
   const implied: Array<[readonly string[], readonly string[]]> = [
-    [CHILD_WORDS, ['kids', 'children', 'the boys', 'the girls', 'our boys', 'our girls', 'my boys', 'my girls']],
+    [
+      CHILD_WORDS,
+      ['kids', 'children', 'the boys', 'the girls', 'our boys', 'our girls', 'my boys', 'my girls', 'the little ones', 'the young ones'],
+    ],
+    [CHILD_WORDS, ["the young'uns", 'the younguns', 'the youngsters', 'the kiddos', 'the kiddies']],
     [PARENT_WORDS, ['parents', 'mum and dad', 'mom and dad']],
     [GRANDPARENT_WORDS, ['grandparents', 'grandma and grandpa', 'oma and opa', 'nana and grandad']],
   ];

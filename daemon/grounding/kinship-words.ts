@@ -23,8 +23,9 @@ const KIN_WORDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * English words for one kinship, as people say them: a household that writes the relation "mother" is asked "where's
- * mom", one that writes "grandmother" is asked about "grandma". Words that are also common verbs, fillers or forms of
+ * English words for one kinship or job in the home, as people say them: a household that writes the relation "mother"
+ * is asked "where's mom", one that writes "grandmother" is asked about "grandma", one with a "housekeeper" about "the
+ * maid". Words that are also common verbs, fillers or forms of
  * address ("pop", "pa", "ma", "bro", "sis") are left out.
  */
 const ENGLISH_KIN: ReadonlyArray<readonly string[]> = [
@@ -34,6 +35,12 @@ const ENGLISH_KIN: ReadonlyArray<readonly string[]> = [
   ['grandfather', 'grandpa', 'grandad', 'granddad', 'gramps'],
   ['husband', 'hubby'],
   ['wife', 'missus'],
+  // the people who work in a home, by the other words households use for the same job
+  ['housekeeper', 'maid', 'cleaner', 'cleaning lady', 'house help', 'househelp'],
+  ['nanny', 'childminder', 'babysitter', 'sitter'],
+  ['carer', 'caregiver', 'care worker'],
+  ['ranch hand', 'farm hand', 'farmhand', 'hired hand'],
+  ['gardener', 'groundskeeper'],
 ];
 
 /**

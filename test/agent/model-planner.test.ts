@@ -28,6 +28,8 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
   const recall = (q: string): boolean | undefined => modelGrammarOptions(modelRequest(q), modelTurn(modelRequest(q)), 6).recallMemory;
   t.equal(recall("what's the gate code"), true, 'no place or time: a memory question may be one');
   t.equal(recall('what did I tell you about the front door last night'), true, 'asks what it was told');
+  t.equal(recall('was the delivery guy at the door'), false, 'a caller at the door is a camera question, with no place named');
+  t.equal(recall('who is our usual delivery guy'), true, 'what the household usually has may be something it said');
   const kids = modelTurn(modelRequest('were the kids in the garage today?'));
   t.match(kids.prompt, /<group-1>=members:<person-1>,<person-2>/, 'a named group lists its members');
   t.same(

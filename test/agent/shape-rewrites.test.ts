@@ -584,6 +584,8 @@ t.test("deliveries and callers at the door are the entrance camera's events", as
   ]);
   t.equal(atTheDoor(recall, ask('what do you know about the delivery guy')), recall);
   t.equal(atTheDoor(none, ask('any deliveries today', ['kitchen_cam', 'garden_1'])), none);
+  const genkan = atTheDoor(none, ask('was the delivery guy here today', ['genkan_cam', 'kitchen_cam']));
+  t.equal((genkan.task_nodes[1]!.arguments as Record<string, unknown>).camera, 'genkan_cam', "a Japanese home's entrance");
   t.equal(atTheDoor(none, ask('any deliveries today', ['porch', 'front_door_cam'])), none);
 });
 

@@ -259,6 +259,41 @@ t.test('no place filter where the conversation names no place', async (t) => {
   t.equal((inGarage.task_nodes[1]!.arguments as Record<string, unknown>).camera, 'garage', 'a place said stays');
 });
 
+t.test("one camera of a room of several, named by its id, is that camera, not the room's every camera", async (t) => {
+  // "who was on the garten_2 cam today": the model wrote the camera's room
+  const written = plan([
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'garden' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  const cameras = [
+    { id: 'garten_1', room: 'garden' },
+    { id: 'garten_2', room: 'garden' },
+    { id: 'einfahrt', room: 'driveway' },
+  ];
+  const ctx = {
+    timezone: TZ,
+    now: '2026-03-10T20:00:00+01:00',
+    people: [{ name: 'Lena' }],
+    cameras,
+    rooms: [{ name: 'garden' }, { name: 'driveway' }],
+  };
+  const rooms = Object.fromEntries(cameras.map((c) => [c.id, c.room]));
+  const fill = (q: string, p: TaskPlan): unknown => {
+    const mentions = detectMentions(q, ctx).mentions;
+    return fillPersonAndPlace(p, mentions, mentions, rooms).task_nodes[1]!.arguments;
+  };
+  t.same(fill('who was on the garten_2 cam today', written), { start: '<node-0>', end: '<node-0>', camera: 'garten_2' });
+  t.same(fill('who was in the garden today', written), { start: '<node-0>', end: '<node-0>', room: 'garden' }, 'the room said stays');
+  // a room of one camera: the room is that camera either way
+  const drive = plan([
+    written.task_nodes[0]!,
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'driveway' } },
+    written.task_nodes[2]!,
+  ]);
+  t.same(fill('who was on the einfahrt cam today', drive), { start: '<node-0>', end: '<node-0>', room: 'driveway' });
+});
+
 t.test('no activity filter the conversation never named', async (t) => {
   // "when did my mother-in-law arrive this afternoon": the model filtered by an activity nobody asked about
   const unasked = plan([

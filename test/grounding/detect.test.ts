@@ -591,3 +591,39 @@ t.test('a relation word misspelt after "my" or "our"; "my mother in law" is no m
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
+
+t.test('a numbered camera by its number, the words of other homes for a place, a job in the home and the children', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Asia/Tokyo',
+    now: '2026-12-06T19:30:00+09:00',
+    people: [
+      { name: 'Haruto', kinship: ['son'] },
+      { name: 'Sakura', kinship: ['daughter'] },
+      { name: 'Rosângela', aliases: ['Rosa'], kinship: ['housekeeper'] },
+      { name: 'Luis', kinship: ['ranch hand'] },
+    ],
+    cameras: [
+      { id: 'cam1', room: 'genkan' },
+      { id: 'cam4', room: 'tatami room' },
+      { id: 'cam5', room: 'balcony' },
+      { id: 'cam6', room: 'bike parking' },
+      { id: 'cam-07', room: 'workshop' },
+    ],
+    rooms: [{ name: 'genkan' }, { name: 'tatami room' }, { name: 'balcony' }, { name: 'bike parking' }, { name: 'workshop' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['anyone on camera 4 last night', ['group:anyone', 'camera:cam4', 'time:last night']],
+    ['what did camera number 7 see', ['camera:cam-07']],
+    ['who was in the washitsu', ['room:tatami room']],
+    ['who was on the veranda this morning', ['room:balcony', 'time:this morning']],
+    ['was anybody by the bikes', ['group:anyone', 'room:bike parking']],
+    ['who was at the entrance', ['room:genkan']],
+    ['was luis in the shop', ['person:Luis', 'room:workshop']],
+    ['was the maid in the kitchen', ['person:Rosângela']],
+    ['did the farm hand come', ['person:Luis']],
+    ["what were the young'uns doing", ['group:members:Haruto|Sakura']],
+    // a number that is no camera's stays a number
+    ['anything on camera 9', ['number:9']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});

@@ -54,6 +54,19 @@ const RECALL_ABOUT = new RegExp(
   'i',
 );
 
+/** Deliveries and callers: what happens at a home's door. */
+const AT_THE_DOOR = new RegExp(
+  String.raw`\b(?:deliver(?:y|ies|ed)|parcels?|packages?|post ?man|postie|mail ?man|courier|` +
+    // at the door, not "knocked over the vase"
+    String.raw`knock(?:ed|ing|s)?(?! (?:over|down|off|out|into)\b)|` +
+    String.raw`trick or treaters?|carol singers?)\b`,
+  'i',
+);
+/** A question about deliveries or callers at the door ("did the postman come", "was the delivery guy here"). */
+export function asksAboutCallers(question: string): boolean {
+  return AT_THE_DOOR.test(question);
+}
+
 /**
  * Whether a question may ask what the household told the agent: "what did I tell you about …", "anything in your notes
  * about …", "do you know what Audrey is allergic to", "when does Luc usually take the bins out". A question about the
@@ -65,7 +78,7 @@ export function mayAskMemory(question: string): boolean {
 
 const MEMORY_WORDS = new RegExp(
   String.raw`\b(?:told|tell (?:you|u|ya)|said|say|mention(?:ed)?|notes?|noted|remember|remind|know|knew|forg[eo]t|wrote|written|` +
-    String.raw`usually|normally|always|typically|habits?|schedule|allergic|allerg(?:y|ies)|appointment|password|birthday)\b`,
+    String.raw`usual(?:ly)?|normally|always|typically|habits?|schedule|allergic|allerg(?:y|ies)|appointment|password|birthday)\b`,
   'i',
 );
 

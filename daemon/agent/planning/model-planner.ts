@@ -18,7 +18,7 @@ import {
   parsePlanText,
 } from '../planner-model/index.js';
 import { HomeSightError } from '../../system/index.js';
-import { factToKeep, hubMessageOf, hubTopicOf, mayAskMemory, memoryQueryOf } from './free-text.js';
+import { asksAboutCallers, factToKeep, hubMessageOf, hubTopicOf, mayAskMemory, memoryQueryOf } from './free-text.js';
 import { activitiesNamed } from './activity-words.js';
 import { onlyAsks, requestedSideEffects } from './refusal.js';
 import { dropNodes, dropRepeatedNodes, planOfNodes } from './steps.js';
@@ -240,9 +240,10 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
     allowTools: (req.allowTools ?? []).filter((t) => asked.includes(t)),
     // A memory search (its query is free text) is left out only of a question about the cameras — one that names a
     // place or a time — that asks nothing the household said; "who's the guy who comes on tuesdays" may be one.
+    // A question about deliveries or callers is about the door's camera, whether or not the household names the door.
     recallMemory:
       [req.question, ...(req.history ?? []).map((h) => h.question)].some(mayAskMemory) ||
-      !turn.question.mentions.some((m) => ['camera', 'room', 'zone', 'time'].includes(m.kind)),
+      (!turn.question.mentions.some((m) => ['camera', 'room', 'zone', 'time'].includes(m.kind)) && !asksAboutCallers(req.question)),
     question: turn.question.text,
   };
 }
@@ -270,9 +271,17 @@ const PLACE_TOOLS = new Set(['query_events', 'count_events', 'aggregate', 'last_
  * - no camera or room at all where the conversation names no place (the place tools' place is optional);
  * - the one person the question names: who_was_where gets it as `identity` (the model was trained before
  *   who_was_where took a person).
- * `conversation` are the mentions of every turn (a follow-up may use the places of earlier ones).
+ * - the camera the question names by its id, where the model wrote that camera's room and the room has other cameras
+ *   ("who was on the garten_2 cam" is not the whole garden);
+ * `conversation` are the mentions of every turn (a follow-up may use the places of earlier ones); `cameraRooms` the
+ * household's room of each camera.
  */
-export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[], conversation: readonly Mention[] = mentions): TaskPlan {
+export function fillPersonAndPlace(
+  plan: TaskPlan,
+  mentions: readonly Mention[],
+  conversation: readonly Mention[] = mentions,
+  cameraRooms: Readonly<Record<string, string | null>> = {},
+): TaskPlan {
   // `inRoom`: a camera's room, for a room argument the question's camera replaces ("and the basement?")
   const places = new Map<string, { camera: string | undefined; room: string | undefined; inRoom?: string }>();
   const people = new Set<string>();
@@ -304,6 +313,8 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
   // "and the back?", "what about the gate?": the question's one place, where the plan kept an earlier turn's instead
   const elsewhere = !placeless && ![...used('camera'), ...used('room')].some((v) => here.has(v));
   const person = people.size === 1 ? [...people][0] : undefined;
+  const sharedRoom =
+    only?.camera !== undefined && only.inRoom !== undefined && Object.values(cameraRooms).filter((r) => r === only.inRoom).length > 1;
   const nodes = plan.task_nodes.map((n) => {
     if (Array.isArray(n.arguments)) return n;
     let a = n.arguments;
@@ -316,6 +327,10 @@ export function fillPersonAndPlace(plan: TaskPlan, mentions: readonly Mention[],
       if (replace(a.camera) && only.camera !== undefined) a = { ...a, camera: only.camera };
       const room = only.room ?? only.inRoom;
       if (replace(a.room) && room !== undefined) a = { ...a, room };
+      if (sharedRoom && a.room === only.inRoom && a.camera === undefined) {
+        const { room: _room, ...rest } = a;
+        a = { ...rest, camera: only.camera };
+      }
     }
     // no place in the whole conversation: a place filter the model made up goes ("how many visitors did we have this
     // week" is every camera's), where the place is optional
@@ -486,7 +501,11 @@ export function planFromModelText(
     dropInventedPeople(relexicalised, new Set([...namesGrounded(turn.mentions), ...learned])),
     activitiesSaid(req),
   );
-  const placed = keepEarlierPlace(fillPersonAndPlace(grounded, turn.question.mentions, turn.mentions), req, turn.question.mentions);
+  const placed = keepEarlierPlace(
+    fillPersonAndPlace(grounded, turn.question.mentions, turn.mentions, req.household.cameraRooms),
+    req,
+    turn.question.mentions,
+  );
   const plan = fillFreeText(placed, question, req.hubTopics ?? []);
   const nodes = dropRepeatedNodes(plan.task_nodes);
   // the steps and links are written from the nodes: again, now that they carry the household's values

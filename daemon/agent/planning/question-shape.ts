@@ -1,7 +1,7 @@
 import { englishGloss, LIVE_WORDS, type Mention } from '../../grounding/index.js';
 import { zonedDay } from '../../system/index.js';
 import { getTool, namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
-import { factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
+import { asksAboutCallers, factToKeep, hubMessageOf, hubTopicOf } from './free-text.js';
 import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
 import { resolveTimePhrase } from './time.js';
@@ -380,7 +380,7 @@ export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
   const { text, mentions } = requestMentions(req).question;
   const said = text.trim().toLowerCase();
   const place = mentions.some(isPlace);
-  const day = AT_THE_DOOR.test(req.question) || WHAT_HAPPENED.test(said);
+  const day = asksAboutCallers(req.question) || WHAT_HAPPENED.test(said);
   if (mentions.some((m) => m.kind === 'time')) return null;
   if (AT_HOME.test(said)) return 'now';
   if (!place && !day) return null;
@@ -398,7 +398,7 @@ export function impliedTime(req: PlanRequest): 'now' | 'today' | null {
  * one gate), and not for a question that names a place or a person, or a plan that stores or recalls.
  */
 export function atTheDoor(plan: TaskPlan, req: PlanRequest): TaskPlan {
-  if ((req.history?.length ?? 0) > 0 || !AT_THE_DOOR.test(req.question)) return plan;
+  if ((req.history?.length ?? 0) > 0 || !asksAboutCallers(req.question)) return plan;
   const nodes = plan.task_nodes;
   if (nodes.some((n) => n.task === 'remember' || n.task === 'recall_memory' || n.task === 'publish_to_hub')) return plan;
   const { mentions } = requestMentions(req).question;
@@ -546,17 +546,9 @@ const WHAT_HAPPENED = new RegExp(
     String.raw`(?:\s+(?:here|at home|in the house|around the house|at the house))?(?:\s+<time-\d+>)?\s*[?.!]*$`,
 );
 
-/** Deliveries and callers: what happens at a home's door. */
-const AT_THE_DOOR = new RegExp(
-  String.raw`\b(?:deliver(?:y|ies|ed)|parcels?|packages?|post ?man|postie|mail ?man|courier|` +
-    // at the door, not "knocked over the vase"
-    String.raw`knock(?:ed|ing|s)?(?! (?:over|down|off|out|into)\b)|` +
-    String.raw`trick or treaters?|carol singers?)\b`,
-  'i',
-);
 /** Place names of an entrance, surer first: a door, doorbell, porch or entrance; then a gate. */
 const ENTRANCE_WORDS = [
-  /\b(?:front ?door|door ?bell|doorbell|porch|entrance|entry(?:way)?|foyer|front step|doorstep|main door|stoop)\b/i,
+  /\b(?:front ?door|door ?bell|doorbell|porch|entrance|entry(?:way)?|foyer|front step|doorstep|main door|stoop|genkan|vestibule)\b/i,
   /\b(?:gate|front gate|main gate)\b/i,
 ];
 
