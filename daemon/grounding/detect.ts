@@ -168,7 +168,7 @@ const MEANING_PHRASES: ReadonlyArray<[GroupMeaning, readonly string[]]> = [
 ];
 
 /** The words before a camera's number ("camera 4"). */
-const NUMBERED_CAMERA = ['cam', 'camera', 'cam number', 'camera number', 'cam no', 'camera no'];
+const NUMBERED_CAMERA = ['cam', 'camera', 'cam number', 'camera number', 'cam no', 'camera no', 'channel', 'ch', 'channel number'];
 
 function normWords(s: string): string {
   return lowerSameLength(s)
@@ -264,6 +264,15 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     const only = peopleWithKin(ctx, [kin]);
     if (only.length === 1) for (const w of words) add(w, { kind: 'person', name: only[0]!.name }, false);
   }
+  // "with his sister", "with her brother": in a household of one son and one daughter, each is the other's
+  const oneSon = peopleWithKin(ctx, ['son']);
+  const oneDaughter = peopleWithKin(ctx, ['daughter']);
+  if (oneSon.length === 1 && oneDaughter.length === 1) {
+    for (const size of ['', 'little ', 'big ', 'younger ', 'older ', 'baby ']) {
+      add(`his ${size}sister`, { kind: 'person', name: oneDaughter[0]!.name }, false);
+      add(`her ${size}brother`, { kind: 'person', name: oneSon[0]!.name }, false);
+    }
+  }
   // a place by its name, its core ("garage_side" → "garage"), English synonyms of those ("the lounge") and the
   // other languages' words for them ("Küche"); a camera of a room leaves those to the room's entries
   const addPlace = (phrase: string, target: EntityTarget, derive = true): void => {
@@ -281,8 +290,9 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
     addPlace(c.id, t, c.room === undefined);
-    // a numbered camera by its number: "camera 4", "cam #4", "camera number 4" for cam4, cam_04 or camera-4
-    const numbered = /^(?:cam|camera|cctv|ipcam)[\s_-]*0*(\d{1,3})$/i.exec(c.id);
+    // a numbered camera by its number: "camera 4", "camera number 4", "channel 4" for cam4, cam_04, camera-4 or a
+    // recorder's channel ch4
+    const numbered = /^(?:cam|camera|cctv|ipcam|ch|chan|channel)[\s_-]*0*(\d{1,3})$/i.exec(c.id);
     if (numbered !== null) for (const w of NUMBERED_CAMERA) add(`${w} ${numbered[1]}`, t, false, true);
     for (const z of c.zones ?? []) {
       add(z, { kind: 'zone', zone: z }, true);

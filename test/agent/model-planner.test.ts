@@ -30,6 +30,11 @@ t.test('grounding and prompt: placeholders in the prompt, the household back in 
   t.equal(recall('what did I tell you about the front door last night'), true, 'asks what it was told');
   t.equal(recall('was the delivery guy at the door'), false, 'a caller at the door is a camera question, with no place named');
   t.equal(recall('who is our usual delivery guy'), true, 'what the household usually has may be something it said');
+  // a memory query is a span of the question unless the question asks what the household said
+  const spans = (q: string): readonly string[] | undefined =>
+    modelGrammarOptions(modelRequest(q), modelTurn(modelRequest(q)), 6).spanArguments;
+  t.ok(spans('was my daughter on the stairs')?.includes('query'), 'no memory word: the query is words of the question');
+  t.equal(spans('what did I tell you about the spare key'), undefined, 'a memory question: any short search key');
   const kids = modelTurn(modelRequest('were the kids in the garage today?'));
   t.match(kids.prompt, /<group-1>=members:<person-1>,<person-2>/, 'a named group lists its members');
   t.same(

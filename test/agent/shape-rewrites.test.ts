@@ -272,7 +272,11 @@ t.test('every person the question names is in the plan: one node per person', as
   t.equal(everyPersonAsked(seen, familyRequest('when did Ines last see Bruno')), seen, 'not a tool that filters events');
   // two people asked about together are each one's last sighting
   const seenIn = one({ task: 'last_seen', arguments: { person: 'Ines', camera: 'kitchen_cam' } });
-  for (const q of ['was Ines in the kitchen with my son', 'did Ines and Bruno eat together in the kitchen']) {
+  for (const q of [
+    'was Ines in the kitchen with my son',
+    'did Ines and Bruno eat together in the kitchen',
+    'was Ines in the kitchen with her Bruno',
+  ]) {
     t.same(
       everyPersonAsked(seenIn, familyRequest(q)).task_nodes.map((n) => (n.arguments as Record<string, unknown>).person ?? n.task),
       ['resolve_time', 'Ines', 'Bruno', 'compose_answer'],

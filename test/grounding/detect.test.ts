@@ -592,7 +592,7 @@ t.test('a relation word misspelt after "my" or "our"; "my mother in law" is no m
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
 
-t.test('a numbered camera by its number, the words of other homes for a place, a job in the home and the children', async (t) => {
+t.test('a numbered camera by its number, the words of other homes for a place, a job in the home, the children, a sister', async (t) => {
   const ctx: GroundingContext = {
     timezone: 'Asia/Tokyo',
     now: '2026-12-06T19:30:00+09:00',
@@ -608,8 +608,18 @@ t.test('a numbered camera by its number, the words of other homes for a place, a
       { id: 'cam5', room: 'balcony' },
       { id: 'cam6', room: 'bike parking' },
       { id: 'cam-07', room: 'workshop' },
+      { id: 'ch8', room: 'landing' },
+      { id: 'ch9', room: 'pooja room' },
     ],
-    rooms: [{ name: 'genkan' }, { name: 'tatami room' }, { name: 'balcony' }, { name: 'bike parking' }, { name: 'workshop' }],
+    rooms: [
+      { name: 'genkan' },
+      { name: 'tatami room' },
+      { name: 'balcony' },
+      { name: 'bike parking' },
+      { name: 'workshop' },
+      { name: 'landing' },
+      { name: 'pooja room' },
+    ],
   };
   const cases: Array<[string, string[]]> = [
     ['anyone on camera 4 last night', ['group:anyone', 'camera:cam4', 'time:last night']],
@@ -622,8 +632,15 @@ t.test('a numbered camera by its number, the words of other homes for a place, a
     ['was the maid in the kitchen', ['person:Rosângela']],
     ['did the farm hand come', ['person:Luis']],
     ["what were the young'uns doing", ['group:members:Haruto|Sakura']],
+    // a recorder's channel
+    ['anything on channel 8 after 10', ['camera:ch8', 'time:after 10']],
+    ['was haruto on the stairs', ['person:Haruto', 'room:landing']],
+    ['who was in the prayer room', ['room:pooja room']],
+    // one son and one daughter: each is the other's brother or sister
+    ['was haruto with his sister', ['person:Haruto', 'person:Sakura']],
+    ['was sakura with her little brother', ['person:Sakura', 'person:Haruto']],
     // a number that is no camera's stays a number
-    ['anything on camera 9', ['number:9']],
+    ['anything on camera 12', ['number:12']],
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });

@@ -211,6 +211,7 @@ export function adapterSample(
 /** The per-request grammar's options: this request's placeholders, the household's names, spans of the question. */
 export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes: number): PlanTextGrammarOptions {
   const asked: readonly string[] = requestedSideEffects(req.question);
+  const memoryAsked = [req.question, ...(req.history ?? []).map((h) => h.question)].some(mayAskMemory);
   return {
     maxNodes,
     // A question the refusal check let through about someone or somewhere the household has is not declined by the
@@ -242,9 +243,12 @@ export function modelGrammarOptions(req: PlanRequest, turn: ModelTurn, maxNodes:
     // place or a time — that asks nothing the household said; "who's the guy who comes on tuesdays" may be one.
     // A question about deliveries or callers is about the door's camera, whether or not the household names the door.
     recallMemory:
-      [req.question, ...(req.history ?? []).map((h) => h.question)].some(mayAskMemory) ||
+      memoryAsked ||
       (!turn.question.mentions.some((m) => ['camera', 'room', 'zone', 'time'].includes(m.kind)) && !asksAboutCallers(req.question)),
     question: turn.question.text,
+    // A memory query is a search key of any short text where the conversation asks what the household said; elsewhere
+    // it is words of the question ("was niamh on the stairs" is no search for "the shed key").
+    ...(memoryAsked ? {} : { spanArguments: ['phrase', 'fact', 'message', 'question', 'query'] }),
   };
 }
 

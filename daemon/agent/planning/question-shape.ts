@@ -760,11 +760,11 @@ export function everyPersonAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
 }
 
 /**
- * People asked about together: two placeholders joined ("<person-1> and <person-2>", "… with <person-2>"), and no
+ * People asked about together: two placeholders joined ("<person-1> and <person-2>", "… with (her) <person-2>"), and no
  * verb that makes one the other's object ("when did <person-1> last see <person-2>").
  */
 function peopleTogether(delexicalised: string): boolean {
-  const who = '(?:my |the |our )?<(?:person|group)-\\d+>';
+  const who = '(?:my |the |our |his |her |their |your )?<(?:person|group)-\\d+>';
   const joined = new RegExp(`${who}\\s*(?:,|&|\\+|\\band\\b|\\bor\\b|\\bn\\b|\\bwith\\b)\\s*${who}|\\bwith ${who}`, 'i');
   return (
     joined.test(delexicalised) &&
