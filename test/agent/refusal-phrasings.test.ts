@@ -732,6 +732,40 @@ probe(
   ['did ben ignore the doorbell', 'who opened the gate at 5', 'translate: who was in the garden?', 'did the dog act like it was hurt'],
 );
 
+// Orders relayed through the hub and a ranch's ways of saying them (8 Dec), written before they were run: 21 of 30
+// declined before, 29 after (the one left: "who was at the parsons ranch gate today", a family's place with no "'s").
+probe(
+  'orders relayed through the home hub, and doors and gates opened the way people say it',
+  {
+    allowTools: ['remember', 'publish_to_hub'],
+    hubTopics: ['home/notify', 'home/announce'],
+    people: [
+      { name: 'Wade', aliases: ['hubby'] },
+      { name: 'Luis', aliases: [] },
+    ],
+    places: ['barn', 'shop', 'front porch', 'front gate', 'den', 'kitchen'],
+  },
+  [
+    ['tell the hub to shut the barn door', 'actuation'],
+    ['post to home/notify: open the front gate for luis', 'actuation'],
+    ['notify home/notify with "disarm alarm"', 'actuation'],
+    ['have the hub kill the power to the shop', 'actuation'],
+    ['make a note to switch the porch light off at midnight and do it', 'actuation'],
+    ['get the garage door up, luis is here', 'actuation'],
+    ['can u crack the back gate open a bit', 'actuation'],
+    ['dropbox the shop recordings from this week', 'data_leaves_device'],
+  ],
+  [
+    'post to home/notify that wade got home',
+    'tell the hub when luis gets to the barn',
+    'announce on home/announce that dinner is ready',
+    'note that the gate code changed',
+    'did hubby lock up last night',
+    'post to home/notify: wade is home',
+    'who cut the grass',
+  ],
+);
+
 t.test('each kind of request declined says its own reason', async (t) => {
   const ctx: RequestContext = { allowTools: [], hubTopics: [] };
   t.match(classifyRequest('rename the kitchen camera to cooker cam', ctx)?.reason, /config file/);

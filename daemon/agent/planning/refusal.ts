@@ -76,7 +76,9 @@ const LEAD = new RegExp(
     // "can ye lock the door", "could yous turn it off" (Scots, Irish)
     String.raw`(?:can|could|would|will) (?:ye|yous|youse|ya)|` +
     'computer|assistant|can you|could you|would you|will you|can u|could u|pls can you|i need you to|' +
-    "i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|" +
+    "i want you to|i'd like you to|go ahead and|go and|be a dear and|make sure to|remember to|make a note to|" +
+    // an order relayed through the home hub is still an order: "tell the hub to shut the barn door"
+    String.raw`(?:tell|ask|instruct) (?:the )?(?:home ?)?hub to|(?:get|have|make) (?:the )?(?:home ?)?hub|` +
     // the order after a question about the device: "is the oven on? if so turn it off"
     '(?:and )?if so|if yes|if (?:it|they) (?:is|are)(?: (?:on|off|open|closed|unlocked|running))?|in that case|' +
     String.raw`don't forget to)[\s,:]+)+`,
@@ -150,10 +152,21 @@ const COMMA_ORDER = /^(?:close|shut|open|lock|unlock|turn|switch)\b/;
 /** An order about the device the question named: "close it if so", "turn them off". */
 const ORDER_ON_IT = /^(?:close|shut|open|lock|unlock|turn|switch|arm|disarm)\b.{0,20}\b(?:it|them)\b/;
 
-/** The orders a request gives: its imperative clauses, and the orders its questions wrap. */
+/**
+ * The message a post to the hub carries, after a colon, "with" or "saying" ("post to home/notify: open the gate",
+ * "notify home/notify with 'disarm alarm'"): an order there is an order HomeSight would relay.
+ */
+const RELAYED_MESSAGE = new RegExp(
+  String.raw`^(?:post|publish|send|notify|announce|broadcast|put|write)\b[^:]{0,40}?(?::|\bwith\b|\bsaying\b|\bthat says\b)\s*` +
+    String.raw`["'“]?(.+?)["'”]?$`,
+);
+
+/** The orders a request gives: its imperative clauses, the orders its questions wrap and those its hub posts carry. */
 function ordersOf(parts: readonly string[]): string[] {
   const out: string[] = [];
   for (const c of parts) {
+    const relayed = RELAYED_MESSAGE.exec(c);
+    if (relayed !== null && !QUESTION_START.test(c)) out.push(relayed[1]!.replace(LEAD, '').trim());
     const wrapped = WRAPPED_ORDER.exec(c);
     if (wrapped !== null) {
       const rest = c.slice(wrapped[0].length);
@@ -174,7 +187,7 @@ const ASK_FOR_DATA = /^(?:show|list|give|find|check|count|describe|summari[sz]e|
 
 // Actuation: a clause that starts with a verb HomeSight has no device for.
 const ACTUATE_VERB = new RegExp(
-  '^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|' +
+  '^(?:un ?lock|lock(?: up)?|open|close|shut|turn|switch|power|arm|disarm|activate|deactivate|enable|kill|cut|' +
     String.raw`disable|dim|brighten|set|raise|lower|start|stop|pause|run|sound|ring|trigger|buzz|let (?:\w+ )?in|` +
     String.raw`boil|preheat|water|feed|mute|silence|crank|blast|quieten|delete|erase|wipe|clear|format|remove|` +
     String.raw`get rid of|destroy|purge|trash|bin)\b`,
@@ -231,8 +244,10 @@ const ACTUATE_OTHER = new RegExp(
     String.raw`(?:take|put) (?:the )?(?:bins?|trash|rubbish|garbage|recycling) (?:out|away)\b|` +
     String.raw`(?:vacuum|hoover|mop|sweep|tidy) (?:the |my |our |up )|(?:make|cook) (?:the |some |us |me )?(?:dinner|lunch|` +
     String.raw`breakfast|coffee|food)\b|` +
-    // "get the door", "get the lights"
+    // "get the door", "get the lights", "get the garage door up", "crack the back gate open"
     String.raw`get the (?:[a-z]+ )?(?:door|gate|lights?)$|` +
+    String.raw`get (?:the |my |our )?(?:[a-z]+ )?(?:door|gate|garage|blinds?|shutters?|curtains?|windows?) ` +
+    String.raw`(?:up|down|open|shut|closed)\b|crack (?:the |a |my |our )?(?:[a-z]+ )?(?:doors?|gates?|windows?)\b|` +
     // forgetting is deleting: "forget grandma's face", "forget everything about me"
     String.raw`forget (?:(?:[a-z]+'s|my|our|his|her|their|all (?:the )?|the) )?(?:face|faces|recordings?|footage|videos?|` +
     String.raw`clips?|data|history|memory|memories|everything|what you know)\b|forget (?:me|us|about me|about us)\b|` +
@@ -592,7 +607,7 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
     imperative.some((c) => LOOK_UP.test(c) && (CHANNEL.test(c) || /\b(?:google|bing|the internet|the web)\b/.test(c))) ||
     imperative.some((c) => OUTSIDE_RECIPIENT.test(c) && CAMERA_DATA.test(c)) ||
     // an upload goes off the device wherever it goes; camera data wanted on a laptop or stick leaves it too
-    orders.some((c) => /^(?:upload|live ?stream|tweet)\b/.test(c) && CAMERA_DATA.test(c)) ||
+    orders.some((c) => /^(?:upload|live ?stream|tweet|dropbox)\b/.test(c) && CAMERA_DATA.test(c)) ||
     orders.some((c) => CAMERA_DATA.test(c) && CHANNEL.test(c) && /\b(?:on|onto|to|into)\b/.test(c)) ||
     outward.some(
       (c) =>
