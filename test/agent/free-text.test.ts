@@ -125,6 +125,12 @@ t.test('which questions may ask what the household told the agent (the planner m
     'remind me what I said about the plumber',
   ])
     t.ok(mayAskMemory(q), q);
-  for (const q of ['sorry to bother you but did halmeoni take her walk this morning', 'who was in the front yard this afternoon'])
+  for (const q of [
+    'sorry to bother you but did halmeoni take her walk this morning',
+    'who was in the front yard this afternoon',
+    'can you remember what time ben left',
+    'remember when grandma visited? what day was that',
+  ])
     t.notOk(mayAskMemory(q), q);
+  t.ok(mayAskMemory('remember who has the spare key? i told you last week'), 'what was told, asked with "remember"');
 });

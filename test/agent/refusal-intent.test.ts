@@ -179,6 +179,11 @@ t.test('which side effects a request asks for (what the planner model may write,
     ['did jamal come, remember', []],
     ['post on home/notify that someone is at the door', ['publish_to_hub']],
     ['what is 3/4 of the day', []],
+    // "remember when …" asks what happened
+    ['remember when grandma visited? what day was that', []],
+    ['can you remember what time ben left', []],
+    ["don't forget who was at the door", []],
+    ['remember that zara is at football on fridays', ['remember']],
   ];
   for (const [q, want] of cases) t.same(requestedSideEffects(q), want, q);
 });

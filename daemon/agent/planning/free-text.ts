@@ -70,10 +70,21 @@ export function asksAboutCallers(question: string): boolean {
 /**
  * Whether a question may ask what the household told the agent: "what did I tell you about …", "anything in your notes
  * about …", "do you know what Audrey is allergic to", "when does Luc usually take the bins out". A question about the
- * cameras alone ("did grandma take her walk this morning") does not.
+ * cameras alone ("did grandma take her walk this morning", "can you remember what time ben left") does not.
  */
 export function mayAskMemory(question: string): boolean {
-  return MEMORY_WORDS.test(question);
+  return MEMORY_WORDS.test(question.replace(new RegExp(String.raw`\b${REMEMBER_ASKING}`, 'gi'), ''));
+}
+
+/**
+ * "remember when …", "don't forget who …": a way to ask what happened, not what was said ("can you remember what time
+ * ben left", "remember when grandma visited? what day was that").
+ */
+const REMEMBER_ASKING = String.raw`(?:remember|recall|don'?t forget|do not forget)\s+(?=(?:when|who|whom|what|where|whether|if|how|which)\b)`;
+
+/** Whether a clause (lower case, lead-in removed) starts by asking with "remember": no fact to keep. */
+export function remembersToAsk(clause: string): boolean {
+  return new RegExp(`^${REMEMBER_ASKING}`).test(clause);
 }
 
 const MEMORY_WORDS = new RegExp(

@@ -14,6 +14,7 @@
  */
 import { foldMarks } from '../../grounding/index.js';
 import { CATALOG, type PlanRequest, type TaskPlan } from '../catalog/index.js';
+import { remembersToAsk } from './free-text.js';
 import { IGNORE_RULES_OTHER, NEIGHBOUR_CAMERA, OTHER_LEAD, ordersActionInOtherLanguage, sendsOutInOtherLanguage } from './refusal-words.js';
 
 export const REFUSAL_CATEGORIES = [
@@ -679,7 +680,9 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
   const publish = (c: string): boolean => PUBLISH.test(c) && !/\bme\b/.test(c.split(/\b(?:that|saying)\b/)[0]!);
   const posts = parts.some(publish);
   // What is posted to a board is not also a fact to keep ("log on the carer board that ken had a good morning").
-  const keep = (c: string): boolean => (REMEMBER_VERB.test(c) || (REMEMBER_AFTER.test(c) && !QUESTION_START.test(c))) && !publish(c);
+  // "remember when grandma visited?", "can you remember what time ben left" ask what happened
+  const keep = (c: string): boolean =>
+    ((REMEMBER_VERB.test(c) && !remembersToAsk(c)) || (REMEMBER_AFTER.test(c) && !QUESTION_START.test(c))) && !publish(c);
   if (parts.some(keep) || (statement && !posts)) out.push('remember');
   if (posts) out.push('publish_to_hub');
   return out;
