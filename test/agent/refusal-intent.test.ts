@@ -184,6 +184,13 @@ t.test('which side effects a request asks for (what the planner model may write,
     ['can you remember what time ben left', []],
     ["don't forget who was at the door", []],
     ['remember that zara is at football on fridays', ['remember']],
+    ['write down who came today', []],
+    ['note who comes in after midnight', []],
+    // a worry or a sighting said as a statement is a question about the cameras
+    ['zara is not home yet', []],
+    ['the kids are supposed to be in bed', []],
+    ["there's someone in the garden", []],
+    ['ruth is the childminder', ['remember']],
   ];
   for (const [q, want] of cases) t.same(requestedSideEffects(q), want, q);
 });

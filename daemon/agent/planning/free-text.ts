@@ -77,11 +77,12 @@ export function mayAskMemory(question: string): boolean {
 }
 
 /**
- * "remember when …", "don't forget who …": a way to ask what happened, not what was said ("can you remember what time
- * ben left", "remember when grandma visited? what day was that").
+ * "remember when …", "don't forget who …", "write down who came today": a way to ask what happened, not what was said
+ * ("can you remember what time ben left", "remember when grandma visited? what day was that").
  */
 const REMEMBER_ASKING =
-  String.raw`(?:remember|recall|don'?t forget|do not forget)\s+` + String.raw`(?=(?:when|who|whom|what|where|whether|if|how|which)\b)`;
+  String.raw`(?:remember|recall|don'?t forget|do not forget|note(?: down)?|write down|jot down|log|save|keep track of)\s+` +
+  String.raw`(?=(?:when|who|whom|what|where|whether|if|how|which)\b)`;
 
 /** Whether a clause (lower case, lead-in removed) starts by asking with "remember": no fact to keep. */
 export function remembersToAsk(clause: string): boolean {

@@ -439,7 +439,12 @@ const STATEMENT_FACT = /\b(?:is|are|'s|was|were|goes|comes|always|usually|normal
 const PASSING_STATE = new RegExp(
   String.raw`\b(?:still|again|right now|currently|at the moment|just now|rn|atm)\b|` +
     String.raw`\b(?:is|are|'s)\s+(?:still\s+)?(?:on|off|open|closed|shut|unlocked|locked|running|out|gone|missing|here|home|back|` +
-    String.raw`outside|late|empty|full|broken)\s*$`,
+    String.raw`outside|late|empty|full|broken)\s*$|` +
+    // a worry or a sighting said as a statement: "zara is not home yet", "the kids are supposed to be in bed", "there's
+    // someone in the garden"
+    String.raw`\b(?:not|n't)\s+(?:\w+\s+)?(?:home|back|here|in|up|down|out)\s+yet\s*$|\bsupposed to be\b|` +
+    String.raw`^there(?:'s| is| are)\s+(?:someone|somebody|some ?one|anyone|people|a (?:man|woman|guy|kid|stranger|car|van)|` +
+    String.raw`strangers|a person)\b`,
 );
 const PAST_EVENT = /\b(?:was|were)\b/;
 /** A clause that gives an order ("tell the kids dinner is ready", "say on the speakers we're leaving"): not a statement. */
@@ -685,7 +690,7 @@ export function requestedSideEffects(question: string): Array<'remember' | 'publ
     // a question anywhere ("can you see the post camera? they said …") is asking, not stating a fact
     !q.includes('?') &&
     parts.length > 0 &&
-    parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c) && !ORDER_START.test(c)) &&
+    parts.every((c) => !QUESTION_START.test(c) && !ASK_FOR_DATA.test(c) && !ORDER_START.test(c) && !remembersToAsk(c)) &&
     // an order to watch ("text me when tom is home") is not a fact to keep
     !standingClause(parts) &&
     STATEMENT_FACT.test(q.toLowerCase()) &&
