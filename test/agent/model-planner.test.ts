@@ -123,6 +123,23 @@ t.test('a follow-up that names no place keeps the place of the turn before', asy
     seen,
   );
   t.same(last.task_nodes[0]!.arguments, { person: 'Lene' }, "a person's last sighting is not narrowed");
+  // unless the earlier question asked for a sighting there: "when was jonas last at the front door" → "and lene?"
+  const seenThere = {
+    question: 'when was jonas last at the front door',
+    answer: 'at 16:05',
+    plan: planOfNodes([
+      { task: 'last_seen', arguments: { person: 'Jonas', camera: 'front_door' } },
+      { task: 'compose_answer', arguments: { question: 'when was jonas last at the front door', inputs: ['<node-0>'] } },
+    ]),
+  };
+  const swap = modelRequest('and lene?', { history: [seenThere] });
+  // the conversation's numbering: Jonas is <person-1>, Lene <person-2>
+  const there = planFromModelText(
+    'last_seen person=<person-2>\ncompose_answer question=<question> inputs=[#0]\nend\n',
+    modelTurn(swap),
+    swap,
+  );
+  t.same(there.task_nodes[0]!.arguments, { person: 'Lene', camera: 'front_door' }, 'another person, the same place');
 });
 
 t.test('an activity filter stays where the conversation names it, by a word for it or in an earlier plan', async (t) => {

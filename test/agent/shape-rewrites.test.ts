@@ -5,6 +5,7 @@ import {
   anyoneHome,
   asTimeline,
   atTheDoor,
+  countAsAsked,
   doingAtPlace,
   durationAsAsked,
   everyCameraOfRoom,
@@ -794,4 +795,25 @@ t.test('a room of several cameras is read at each of them; who_was_where takes t
     room: 'garden',
   });
   t.equal(everyCameraOfRoom(first, ask('how many times did Ines go in the kitchen today')), first, 'a room of one camera');
+});
+
+t.test('"how many times", "how often": the events counted with the same filters, not listed', async (t) => {
+  const listed = one({
+    task: 'query_events',
+    arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch', identity: 'Ines', limit: 50 },
+  });
+  const counted = countAsAsked(listed, request('how many times'));
+  t.same(counted.task_nodes[1], {
+    task: 'count_events',
+    arguments: { start: '<node-0>', end: '<node-0>', camera: 'porch', identity: 'Ines' },
+  });
+  t.equal(countAsAsked(listed, request('how often was Ines on the porch today')).task_nodes[1]!.task, 'count_events');
+  t.equal(countAsAsked(listed, request('was Ines on the porch today')), listed, 'no count asked');
+  t.equal(countAsAsked(listed, request('how many people were on the porch today')), listed, 'how many people: as written');
+  const shown = planOfNodes([
+    ...listed.task_nodes.slice(0, 2),
+    { task: 'get_snapshot', arguments: { events: '<node-1>', max: 3 } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>', '<node-2>'] } },
+  ]);
+  t.equal(countAsAsked(shown, request('how many times, and show me')), shown, 'events a snapshot reads stay listed');
 });

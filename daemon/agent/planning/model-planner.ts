@@ -9,7 +9,7 @@ import {
   relexicalise,
 } from '../../grounding/index.js';
 import { formatPlanSample, type TextSample } from '../../contracts/index.js';
-import type { PlanRequest, TaskPlan } from '../catalog/index.js';
+import { namedArguments, type PlanRequest, type TaskPlan } from '../catalog/index.js';
 import {
   buildModelPrompt,
   formatPlanText,
@@ -420,7 +420,7 @@ const PLACE_KEPT_TOOLS = new Set(['query_events', 'count_events', 'aggregate', '
  * A follow-up that names no place is about the place of the turn before: "who was at the entrance at 4" → "show me a
  * picture" reads the entrance's events, as a follow-up without a time keeps the earlier time. Where the plan has no
  * place and the earlier plan had exactly one (a camera or a room), the event tools get it; a person's last sighting
- * or day is not narrowed to it.
+ * or day is not narrowed to it, unless the earlier plan's was ("when was cody last in the shop" → "and kay?").
  */
 export function keepEarlierPlace(
   plan: TaskPlan,
@@ -439,9 +439,11 @@ export function keepEarlierPlace(
   // the event tools take a camera: a room's, where it has one
   const roomCameras = Object.entries(req.household.cameraRooms ?? {}).filter(([, r]) => r === room);
   const camera = cameras.size === 1 ? [...cameras][0]! : roomCameras.length === 1 ? roomCameras[0]![0] : undefined;
+  // "when was cody last in the shop" → "and kay?": the earlier sighting's camera, for another person
+  const seenAt = earlier.task_nodes.some((n) => n.task === 'last_seen' && typeof namedArguments(n).camera === 'string');
   let changed = false;
   const nodes = plan.task_nodes.map((n) => {
-    if (Array.isArray(n.arguments) || !PLACE_KEPT_TOOLS.has(n.task)) return n;
+    if (Array.isArray(n.arguments) || !(PLACE_KEPT_TOOLS.has(n.task) || (seenAt && n.task === 'last_seen'))) return n;
     const place = n.task === 'who_was_where' && room !== undefined ? { room } : camera !== undefined ? { camera } : null;
     if (place === null) return n;
     changed = true;

@@ -255,6 +255,29 @@ export function durationAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question
   return changed ? planOfNodes(nodes) : plan;
 }
 
+/** "how many times", "how often": a count of events. */
+const ASKS_COUNT = /\bhow (?:many times|often)\b/i;
+
+/**
+ * A question about how many times, planned as the corpus plans it: the events counted (count_events with the same
+ * filters), not listed. A follow-up ("how many times?") copies the earlier plan's listing. Only a plan whose data
+ * nodes all list events, none read by a snapshot or clip.
+ */
+export function countAsAsked(plan: TaskPlan, req: Pick<PlanRequest, 'question'>): TaskPlan {
+  if (!ASKS_COUNT.test(englishGloss(req.question))) return plan;
+  const nodes = plan.task_nodes;
+  const data = dataNodes(plan);
+  if (data.length === 0 || !data.every((i) => nodes[i]!.task === 'query_events')) return plan;
+  if (nodes.some((n) => EVIDENCE_TOOLS.has(n.task))) return plan;
+  return planOfNodes(
+    nodes.map((n, i) => {
+      if (!data.includes(i)) return n;
+      const { limit: _limit, ...filters } = namedArguments(n);
+      return { task: 'count_events', arguments: filters };
+    }),
+  );
+}
+
 /**
  * The planner model's plan in the shape the request asks for: a statement to keep is a memory write, a bare post that
  * post, one person at one place one node, the evidence asked to see the kind asked for,
@@ -271,6 +294,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     withEvidence,
     presenceAsAsked,
     durationAsAsked,
+    countAsAsked,
     everyPersonAsked,
     everyPlaceAsked,
     onePersonEachPlace,
