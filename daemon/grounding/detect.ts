@@ -252,13 +252,18 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     relatives(c, ['sister', 'little sister', 'big sister', 'younger sister', 'older sister'], daughters);
     relatives(c, ['sibling'], children);
   }
+  // "Tom's mum" where Tom is the asker's partner: the mother-in-law
+  for (const partner of peopleWithKin(ctx, ['husband', 'wife', 'partner', 'spouse'])) {
+    relatives(partner, ['mum', 'mom', 'mother', 'mam', 'ma'], peopleWithKin(ctx, ['mother-in-law']));
+    relatives(partner, ['dad', 'father', 'pa', 'old man'], peopleWithKin(ctx, ['father-in-law']));
+  }
   for (const partner of peopleWithKin(ctx, ['husband', 'wife', 'partner', 'spouse'])) {
     relatives(partner, ['son', 'boy'], sons);
     relatives(partner, ['daughter', 'girl'], daughters);
   }
   // "the boy" / "my girl" for the household's one son / daughter (two sons are "the boys", a group)
   for (const [kin, words] of [
-    ['son', ['the boy', 'my boy', 'our boy']],
+    ['son', ['the boy', 'my boy', 'our boy', 'the lad', 'my lad', 'our lad']],
     ['daughter', ['the girl', 'my girl', 'our girl']],
   ] as const) {
     const only = peopleWithKin(ctx, [kin]);
@@ -353,11 +358,17 @@ function groupPhrases(ctx: GroundingContext): Array<{ phrase: string; meaning: G
   const out: Array<{ phrase: string; meaning: GroupMeaning; people: string[] }> = [];
   for (const g of ctx.groups ?? []) for (const p of g.phrases) out.push({ phrase: p, meaning: 'members', people: [...g.members] });
   const implied: Array<[readonly string[], readonly string[]]> = [
-    [
-      CHILD_WORDS,
-      ['kids', 'children', 'the boys', 'the girls', 'our boys', 'our girls', 'my boys', 'my girls', 'the little ones', 'the young ones'],
-    ],
+    [CHILD_WORDS, ['kids', 'children', 'the little ones', 'the young ones']],
     [CHILD_WORDS, ["the young'uns", 'the younguns', 'the youngsters', 'the kiddos', 'the kiddies']],
+    // "the boys" are the sons, "the girls" the daughters (a son is none of "my girls")
+    [
+      ['son', 'stepson', 'boy'],
+      ['the boys', 'our boys', 'my boys', 'the lads', 'both boys', 'both the boys'],
+    ],
+    [
+      ['daughter', 'stepdaughter', 'girl'],
+      ['the girls', 'our girls', 'my girls', 'both girls', 'both the girls'],
+    ],
     [PARENT_WORDS, ['parents', 'mum and dad', 'mom and dad']],
     [GRANDPARENT_WORDS, ['grandparents', 'grandma and grandpa', 'oma and opa', 'nana and grandad']],
   ];

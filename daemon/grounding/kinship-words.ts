@@ -33,8 +33,12 @@ const ENGLISH_KIN: ReadonlyArray<readonly string[]> = [
   ['father', 'dad', 'daddy', 'papa'],
   ['grandmother', 'grandma', 'granny', 'gran', 'nana', 'nan', 'grandmom', 'grandmum'],
   ['grandfather', 'grandpa', 'grandad', 'granddad', 'gramps'],
-  ['husband', 'hubby'],
-  ['wife', 'missus'],
+  ['husband', 'hubby', 'other half', 'better half', 'spouse'],
+  ['wife', 'missus', 'the missus', 'other half', 'better half', 'spouse'],
+  // a household that writes "partner" is asked about "my wife", "my boyfriend", "my other half"
+  ['partner', 'other half', 'better half', 'spouse', 'significant other', 'husband', 'wife', 'hubby', 'missus', 'boyfriend', 'girlfriend'],
+  ['mother-in-law', 'mother in law', 'mum-in-law', 'mum in law', 'mom-in-law', 'mom in law', 'mil'],
+  ['father-in-law', 'father in law', 'dad-in-law', 'dad in law'],
   // the people who work in a home, by the other words households use for the same job
   ['housekeeper', 'maid', 'cleaner', 'cleaning lady', 'house help', 'househelp'],
   ['nanny', 'childminder', 'babysitter', 'sitter'],

@@ -644,3 +644,30 @@ t.test('a numbered camera by its number, the words of other homes for a place, a
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
+
+t.test('a partner by any word for one, the in-laws, the boys as the sons and the girls as the daughters', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Europe/London',
+    now: '2026-12-06T20:30:00+00:00',
+    people: [
+      { name: 'Tom', kinship: ['partner'] },
+      { name: 'Ella', kinship: ['daughter'] },
+      { name: 'Grace', kinship: ['daughter'] },
+      { name: 'Jack', kinship: ['son'] },
+      { name: 'Margaret', kinship: ['mother-in-law'] },
+    ],
+    cameras: [{ id: 'kitchen', room: 'kitchen' }],
+    rooms: [{ name: 'kitchen' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['was my other half in the kitchen', ['person:Tom', 'camera:kitchen']],
+    ['did my wife come home', ['person:Tom']],
+    ['did my boyfriend leave', ['person:Tom']],
+    ['did my mum in law come', ['person:Margaret']],
+    ["did tom's mum come", ['person:Margaret']],
+    ['where are my girls', ['group:members:Ella|Grace']],
+    ['did both girls come home', ['group:members:Ella|Grace']],
+    ['was my lad in', ['person:Jack']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});
