@@ -9,6 +9,7 @@ import {
   doingAtPlace,
   durationAsAsked,
   everyCameraOfRoom,
+  everyoneBut,
   everyPersonAsked,
   everyPlaceAsked,
   impliedTime,
@@ -816,4 +817,32 @@ t.test('"how many times", "how often": the events counted with the same filters,
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>', '<node-2>'] } },
   ]);
   t.equal(countAsAsked(shown, request('how many times, and show me')), shown, 'events a snapshot reads stay listed');
+});
+
+t.test('"anyone except Ines": who the cameras saw at the place, not the sightings of the one left out', async (t) => {
+  const ines = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Ines', camera: 'kitchen_cam' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>'] } },
+  ]);
+  const seen = everyoneBut(ines, request('did anyone except Ines go in the kitchen'));
+  t.same(seen.task_nodes.slice(0, 2), [
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } },
+  ]);
+  t.same(
+    (
+      everyoneBut(ines, request('was anybody besides Ines at the front door last night')).task_nodes[0]!.arguments as Record<
+        string,
+        unknown
+      >
+    ).phrase,
+    'last night',
+  );
+  t.equal(everyoneBut(ines, request('did anyone go in the kitchen with Ines')), ines, 'with, not except');
+  const other = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'who_was_where', arguments: { start: '<node-0>', end: '<node-0>', room: 'kitchen' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
+  ]);
+  t.equal(everyoneBut(other, request('did anyone except Ines go in the kitchen')), other, 'a plan not about Ines: as written');
 });

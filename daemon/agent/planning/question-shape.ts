@@ -305,6 +305,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     whatHappened,
     anyoneHome,
     whoAtTime,
+    everyoneBut,
     strangersAsked,
     inventedSighting,
     doingAtPlace,
@@ -556,6 +557,40 @@ export function inventedSighting(plan: TaskPlan, req: PlanRequest): TaskPlan {
   if (phrase === null || places.length > 1 || (places.length === 1 && cameras.length === 0)) return plan;
   return readAt(phrase, 'query_events', cameras.length > 0 ? { camera: cameras[0]! } : {}, req);
 }
+
+/**
+ * "did anyone except max go in the garden", "who besides the kids used the workshop": someone other than the people
+ * named, at the place said (if any) and the time said (or today), is who the cameras saw there — not those people's
+ * sightings, which the small model wrote. Only where the plan is about the people left out and nobody else.
+ */
+export function everyoneBut(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0) return plan;
+  const { text, mentions } = requestMentions(req).question;
+  const m = EVERYONE_BUT.exec(text.toLowerCase());
+  if (m === null) return plan;
+  const left = mentions.find((x) => x.placeholder === `<${m[1]}-${m[2]}>`)?.resolved;
+  const out = left?.kind === 'person' || (left?.kind === 'group' && left.meaning === 'members') ? left.people : [];
+  const named = plan.task_nodes.flatMap((n) => {
+    const a = namedArguments(n);
+    return [a.person, a.identity].filter((v): v is string => typeof v === 'string' && v !== 'unknown');
+  });
+  if (out.length === 0 || named.length === 0 || !named.every((p) => out.includes(p))) return plan;
+  const places = mentions.filter(isPlace);
+  const times = mentions.filter((x) => x.kind === 'time');
+  if (places.length > 1 || times.length > 1) return plan;
+  const place = places[0]?.resolved;
+  const cameras = placeCameras(place);
+  const at =
+    place?.kind === 'room' ? { room: place.room } : cameras.length === 1 ? { camera: cameras[0]! } : place === undefined ? {} : null;
+  if (at === null) return plan;
+  return readAt(times[0]?.surface ?? 'today', 'who_was_where', at, req);
+}
+
+/** "<group-1> except <person-2>", "who else but the <person-1>" (delexicalised, lower case). */
+const EVERYONE_BUT = new RegExp(
+  String.raw`(?:<group-\d+>|\bwho)\s+(?:else\s+)?(?:except|but|besides|other than|apart from|excluding|aside from)\s+` +
+    String.raw`(?:for\s+)?(?:the |my |our )?<(person|group)-(\d+)>`,
+);
 
 /** "is <group-1> home", "who's home", "who is in the house", "anybody in?" (delexicalised, lower case). */
 const AT_HOME = new RegExp(
