@@ -17,6 +17,7 @@ import {
   liveActivity,
   liveAsAsked,
   onePersonEachPlace,
+  peopleAtPlaceAlike,
   personAtPlace,
   presenceAsAsked,
   presentAsLive,
@@ -845,4 +846,43 @@ t.test('"anyone except Ines": who the cameras saw at the place, not the sighting
     { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-1>'] } },
   ]);
   t.equal(everyoneBut(other, request('did anyone except Ines go in the kitchen')), other, 'a plan not about Ines: as written');
+});
+
+t.test('two people at one place are asked about alike: each one at each of its cameras', async (t) => {
+  const two = {
+    ...household,
+    people: [
+      { name: 'Ines', aliases: [] },
+      { name: 'Bruno', aliases: [] },
+    ],
+  };
+  const ask = (question: string): PlanRequest => ({ ...request(question), household: two });
+  // a sighting mixed with counts, no time said: each one's last sighting there
+  const mixed = planOfNodes([
+    { task: 'last_seen', arguments: { person: 'Bruno', camera: 'kitchen_cam' } },
+    { task: 'resolve_time', arguments: { phrase: 'today' } },
+    { task: 'count_events', arguments: { start: '<node-1>', end: '<node-1>', camera: 'kitchen_cam', identity: 'Bruno' } },
+    { task: 'count_events', arguments: { start: '<node-1>', end: '<node-1>', camera: 'kitchen_cam', identity: 'Ines' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-2>', '<node-3>'] } },
+  ]);
+  t.same(tools(peopleAtPlaceAlike(mixed, ask('did Ines or Bruno go in the kitchen'))), ['last_seen', 'last_seen', 'compose_answer']);
+  // a room of two cameras with a time: each one's presence in the room (four events nodes and the time are too many)
+  const one = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'this afternoon' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'garden_1', identity: 'Ines' } },
+    { task: 'query_events', arguments: { start: '<node-0>', end: '<node-0>', camera: 'garden_1', identity: 'Bruno' } },
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>', '<node-2>'] } },
+  ]);
+  const garden = peopleAtPlaceAlike(one, ask('did Ines and Bruno go out to the garden this afternoon'));
+  t.same(
+    garden.task_nodes.slice(1, 3).map((n) => n.arguments),
+    [
+      { start: '<node-0>', end: '<node-0>', room: 'garden', identity: 'Ines' },
+      { start: '<node-0>', end: '<node-0>', room: 'garden', identity: 'Bruno' },
+    ],
+  );
+  // kept as written: a count asked, one person, one seeing the other
+  t.equal(peopleAtPlaceAlike(one, ask('how many times did Ines and Bruno go in the garden this afternoon')), one);
+  t.equal(peopleAtPlaceAlike(one, ask('did Ines go in the garden this afternoon')), one);
+  t.equal(peopleAtPlaceAlike(one, ask('did Ines see Bruno in the garden this afternoon')), one);
 });

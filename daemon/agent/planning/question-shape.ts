@@ -310,6 +310,7 @@ export function planAsAsked(plan: TaskPlan, req: PlanRequest): TaskPlan {
     inventedSighting,
     doingAtPlace,
     everyCameraOfRoom,
+    peopleAtPlaceAlike,
     liveAsAsked,
     liveActivity,
   ];
@@ -829,6 +830,62 @@ function peopleTogether(delexicalised: string): boolean {
     joined.test(delexicalised) &&
     !/\b(?:see|saw|seen|meet|met|visit(?:ed)?|pick(?:ed)? up|drop(?:ped)? off|take|took)\b/i.test(delexicalised)
   );
+}
+
+/** Tools a plan about people at a place reads them with. */
+const SIGHTING_TOOLS = new Set(['last_seen', 'query_events', 'count_events', 'who_was_where']);
+
+/**
+ * Two or more people at one place ("did lena or max go in the workshop", "did oma and lena go out to the garden this
+ * afternoon", a group's members) are asked about alike, as the sets plan one person: each one's events at each of the
+ * place's cameras over the time said or, with no time said, each one's last sighting there. The small model mixes a
+ * sighting with counts, drops one camera of a room of two, or adds a snapshot nobody asked for. Only a plan about
+ * those people alone (every data node reads one of them), with no count, duration, activity, evidence or live look
+ * asked, and at most four nodes for the answer to read (a room's presence list per person where its cameras are more).
+ */
+export function peopleAtPlaceAlike(plan: TaskPlan, req: PlanRequest): TaskPlan {
+  if ((req.history?.length ?? 0) > 0) return plan;
+  const people = peopleNamed(req).map((v) => v[0]!);
+  const { text, mentions } = requestMentions(req).question;
+  const q = englishGloss(req.question);
+  const group = mentions.some((m) => m.resolved?.kind === 'group' && m.resolved.meaning === 'members');
+  if (people.length < 2 || !(group || peopleTogether(text))) return plan;
+  if (ASKS_COUNT.test(q) || ASKS_DURATION.test(q) || CLIP_WORDS.test(q) || STILL_WORDS.test(q) || LIVE.test(q)) return plan;
+  if (activitiesSaid(req.question).length > 0) return plan;
+  const places = mentions.filter(isPlace);
+  const times = mentions.filter((m) => m.kind === 'time');
+  const place = places[0]?.resolved;
+  const cameras = placeCameras(place);
+  if (places.length !== 1 || cameras.length === 0 || times.length > 1) return plan;
+  const nodes = plan.task_nodes;
+  const data = dataNodes(plan);
+  const about = (i: number): boolean => {
+    const a = namedArguments(nodes[i]!);
+    const who = a.identity ?? a.person;
+    return SIGHTING_TOOLS.has(nodes[i]!.task) && typeof who === 'string' && people.includes(who);
+  };
+  if (data.length === 0 || !data.every(about)) return plan;
+  const answer = (inputs: number): TaskPlan['task_nodes'][number] => ({
+    task: 'compose_answer',
+    arguments: { question: req.question, inputs: Array.from({ length: inputs }, (_v, i) => `<node-${i}>`) },
+  });
+  let out: TaskPlan['task_nodes'];
+  if (times.length === 0) {
+    const seen = people.flatMap((person) => cameras.map((camera) => ({ task: 'last_seen', arguments: { person, camera } })));
+    if (seen.length > MAX_ANSWER_INPUTS) return plan;
+    out = [...seen, answer(seen.length)];
+  } else {
+    const span = { start: '<node-0>', end: '<node-0>' };
+    let reads: TaskPlan['task_nodes'] = people.flatMap((identity) =>
+      cameras.map((camera) => ({ task: 'query_events', arguments: { ...span, camera, identity } })),
+    );
+    if (reads.length + 1 > MAX_ANSWER_INPUTS && place?.kind === 'room')
+      reads = people.map((identity) => ({ task: 'who_was_where', arguments: { ...span, room: place.room, identity } }));
+    if (reads.length + 1 > MAX_ANSWER_INPUTS) return plan;
+    out = [{ task: 'resolve_time', arguments: { phrase: times[0]!.surface } }, ...reads, answer(reads.length + 1)];
+  }
+  const rebuilt = planOfNodes(out);
+  return JSON.stringify(rebuilt.task_nodes) === JSON.stringify(nodes) ? plan : rebuilt;
 }
 
 /** Tools about one person: copied for each member of a group asked about. */
