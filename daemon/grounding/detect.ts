@@ -292,6 +292,22 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
       for (const other of [...placeSynonyms(w), ...foreignPlaceWords(w)]) add(other, target, false, true);
     }
   };
+  // the last words of multi-word zone names that no other zone ends in and no place or zone is called
+  const zoneHeads = new Map<string, string>();
+  const names = new Set([
+    ...ctx.cameras.flatMap((c) => [normWords(c.id), ...(c.zones ?? []).map(normWords)]),
+    ...(ctx.rooms ?? []).map((r) => normWords(r.name)),
+  ]);
+  const lastWords = ctx.cameras.flatMap((c) =>
+    (c.zones ?? []).flatMap((z) => {
+      const words = normWords(z).split(' ');
+      return words.length > 1 ? [[z, words[words.length - 1]!] as const] : [];
+    }),
+  );
+  for (const [z, head] of lastWords) {
+    const shared = lastWords.filter(([other, h]) => h === head && other !== z).length > 0;
+    if (!shared && !names.has(head) && !COMMON_HEADS.has(head) && !ZONE_HEAD_NOISE.test(head) && head.length >= 3) zoneHeads.set(z, head);
+  }
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
     addPlace(c.id, t, c.room === undefined);
@@ -302,6 +318,9 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     for (const z of c.zones ?? []) {
       add(z, { kind: 'zone', zone: z }, true);
       for (const other of zoneWords(foldMarks(normWords(z)))) add(other, { kind: 'zone', zone: z }, false, true);
+      // "the table" for dining_table, "the shed" for bike_shed: the last word of one zone's name, said with "the"
+      const head = zoneHeads.get(z);
+      if (head !== undefined) add(`the ${head}`, { kind: 'zone', zone: z }, false, true);
     }
   }
   for (const r of ctx.rooms ?? []) {
@@ -344,6 +363,9 @@ function placeHeads(lexicon: readonly Entry[], which: 'first' | 'last'): Map<str
   for (const [head, entries] of byHead) if (new Set(entries.map(place)).size === 1) out.set(head, entries);
   return out;
 }
+
+/** Last words of a zone name that only say it is an area ("tv_area", "reading corner"). */
+const ZONE_HEAD_NOISE = /^(?:area|corner|zone|spot|section|region|\d+)$/;
 
 /** Head words too general to stand for a place on their own ("the cam", "the area"). */
 const COMMON_HEADS = new Set(['cam', 'camera', 'area', 'side', 'way', 'one', 'bit', 'end', 'part']);

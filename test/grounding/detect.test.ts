@@ -671,3 +671,23 @@ t.test('a partner by any word for one, the in-laws, the boys as the sons and the
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
+
+t.test("a zone by the last word of its name, said with 'the', where no other zone ends in it", async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Europe/Amsterdam',
+    now: '2026-12-06T21:15:00+01:00',
+    people: [{ name: 'Bram' }],
+    cameras: [
+      { id: 'keuken', room: 'kitchen', zones: ['dining_table', 'coffee_table', 'reading_area'] },
+      { id: 'tuin', room: 'garden', zones: ['bike_shed', 'trampoline'] },
+    ],
+    rooms: [{ name: 'kitchen' }, { name: 'garden' }],
+  };
+  const cases: Array<[string, string[]]> = [
+    ['did bram take his bike out of the shed', ['person:Bram', 'zone:bike_shed']],
+    // two tables: "the table" is neither
+    ['who sat at the table', []],
+    ['anyone in the area', ['group:anyone']],
+  ];
+  for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
+});
