@@ -391,7 +391,11 @@ function groupPhrases(ctx: GroundingContext): Array<{ phrase: string; meaning: G
       ['daughter', 'stepdaughter', 'girl'],
       ['the girls', 'our girls', 'my girls', 'both girls', 'both the girls'],
     ],
-    [PARENT_WORDS, ['parents', 'mum and dad', 'mom and dad']],
+    [PARENT_WORDS, ['parents', 'mum and dad', 'mom and dad', 'folks']],
+    [
+      ['mother-in-law', 'father-in-law'],
+      ['in-laws', 'in laws', 'inlaws'],
+    ],
     [GRANDPARENT_WORDS, ['grandparents', 'grandma and grandpa', 'oma and opa', 'nana and grandad']],
   ];
   for (const [kin, phrases] of implied) {

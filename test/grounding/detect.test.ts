@@ -691,3 +691,20 @@ t.test("a zone by the last word of its name, said with 'the', where no other zon
   ];
   for (const [q, want] of cases) t.same(detectMentions(q, ctx).mentions.map(show), want, q);
 });
+
+t.test('"my folks" are the parents, "the in-laws" the partner\'s parents', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'Europe/London',
+    now: '2026-12-06T20:30:00+00:00',
+    people: [
+      { name: 'Margaret', kinship: ['mother'] },
+      { name: 'Frank', kinship: ['father'] },
+      { name: 'Joan', kinship: ['mother-in-law'] },
+      { name: 'Bill', kinship: ['father-in-law'] },
+    ],
+    cameras: [{ id: 'kitchen', room: 'kitchen' }],
+    rooms: [{ name: 'kitchen' }],
+  };
+  t.same(detectMentions('did my folks come', ctx).mentions.map(show), ['group:members:Margaret|Frank']);
+  t.same(detectMentions('did the in-laws come', ctx).mentions.map(show), ['group:members:Joan|Bill']);
+});
