@@ -38,7 +38,9 @@ t.test('a follow-up carries the previous turn, numbered in the same placeholder 
       'prev when did <person-1> get home <time-1>',
       'prevplan resolve_time phrase=<time-1> ; query_events start=#0 end=#0 identity=<person-1> ; ' +
         'compose_answer question=<question> inputs=[#1]',
-      'q and his sister?',
+      // one son and one daughter: "his sister" is the daughter, a new person of the conversation
+      'm <person-2>',
+      'q and <person-2>?',
       '',
     ].join('\n'),
   );
