@@ -336,7 +336,30 @@ const OTHER_HOME = new RegExp(
     // "the ring doorbell across the road", "the cameras at work": somebody else's cameras where they are
     String.raw`\b(?:cameras?|cams?|doorbell|ring|cctv)\s+(?:across the (?:street|road)|over the road|down the (?:street|road)|` +
     String.raw`(?:at|from) (?:work|my office|my work))\b|` +
-    String.raw`\b(?:flat|apartment|unit)s? (?:below|above|upstairs|downstairs|opposite|next door|across the (?:hall|landing))\b`,
+    String.raw`\b(?:flat|apartment|unit)s? (?:below|above|upstairs|downstairs|opposite|next door|across the (?:hall|landing))\b|` +
+    // another house by its number: "who's at number 12's door"
+    String.raw`\b(?:number|no\.?) \d+(?:'s)? (?:front |back )?(?:door|house|garden|driveway|cameras?|cams?|doorbell)\b`,
+);
+/**
+ * Places of the household's life that are not its home — a second home, work — asked about as if HomeSight saw them
+ * ("is anyone at the cabin", "check the holiday home cameras", "what's happening at the office", "check my work
+ * camera"); the place word is captured, since a household may have a place of that name (a garden's summer house).
+ */
+const SECOND_HOME =
+  String.raw`(cabin|cottage|holiday (?:home|house|cottage|flat|let)|lake ?house|beach ?house|summer ?house|villa|chalet|` +
+  String.raw`caravan|rental(?: property| flat| house)?|second home|country house|ski (?:lodge|chalet)|airbnb)`;
+const ELSEWHERE = new RegExp(
+  String.raw`\b(?:(?:is|was) (?:there )?(?:anyone|anybody|someone|somebody) (?:at|in)|who(?:'s|s| is| was) (?:at|in)|` +
+    String.raw`any (?:movement|activity|one|body) (?:at|in)|what(?:'s| is) (?:happening|going on) (?:at|in)|check(?: on)?|show me|` +
+    String.raw`look at|(?:cameras?|cams?) (?:at|of|in)) (?:the|our|my) ${SECOND_HOME}\b|` +
+    String.raw`\b(?:the|our|my) ${SECOND_HOME}(?:'s)? (?:cameras?|cams?|cctv|feeds?|doorbell)\b|` +
+    String.raw`\b(?:what(?:'s| is) (?:happening|going on) (?:at|in)|(?:is )?(?:there )?(?:anyone|anybody|someone|somebody) ` +
+    String.raw`(?:in|at)|any (?:movement|activity) (?:in|at)) (?:the|my|our) (office|shop|store|` +
+    String.raw`restaurant|warehouse|factory|surgery)\b|` +
+    // not "the home office camera", "the work shop cam" (rooms of a home)
+    String.raw`\b(?<!home |work )(?:my |our |the )?(office|work|workplace|shop|store|restaurant|warehouse|factory)\s+` +
+    String.raw`(?:cameras?|cams?|cctv|feeds?)\b`,
+  'g',
 );
 /**
  * Cameras of shared or public places ("the estate security post camera", "the street cctv"): not the household's;
@@ -344,8 +367,8 @@ const OTHER_HOME = new RegExp(
  */
 const SHARED_PLACE_CAMERAS = new RegExp(
   String.raw`\b(estate|street|council|public|community|neighbou?rhood|building|lobby|concierge|shop|store|car park|` +
-    String.raw`school|gym|church|hospital|station|airport|pub|hotel|supermarket|playground)\b` +
-    String.raw`(?:\s+[a-z]+){0,3}?\s+(?:cameras?|cams?|cctv|feeds?|footage)\b`,
+    String.raw`school|gym|church|hospital|station|airport|pub|hotel|supermarket|playground|village hall|town hall|` +
+    String.raw`library|town|city)\b(?:\s+[a-z]+){0,3}?\s+(?:cameras?|cams?|webcams?|cctv|feeds?|footage)\b`,
   'g',
 );
 const POSSESSED_CAMERA = new RegExp(
@@ -362,7 +385,7 @@ const POSSESSED_BARE = new RegExp(
 );
 /** A family's camera or house by its name in the plural: "the Schmidts' doorbell cam", "the murphys camera". */
 const FAMILY_CAMERA = new RegExp(
-  String.raw`(?<![\p{L}])the (\p{L}+)s'?\s+(?:front |back |door |doorbell |security )?(?:cameras?|cams?|doorbell|ring|cctv|` +
+  String.raw`(?<![\p{L}])the (\p{L}+?s?)(?:s's|s'|s)\s+(?:front |back |door |doorbell |security )?(?:cameras?|cams?|doorbell|ring|cctv|` +
     String.raw`house|home|place|flat|garden|driveway)\b`,
   'gu',
 );
@@ -608,8 +631,13 @@ export function classifyRequest(question: string, ctx: RequestContext): Refusal 
   // a shared place's camera, unless the household has a place of that name ("the gym camera" in a home with a gym)
   const ours = new Set((ctx.places ?? []).flatMap((p) => p.toLowerCase().split(/[^\p{L}\p{N}]+/u)));
   const shared = [...lower.matchAll(SHARED_PLACE_CAMERAS)].some((m) => !ours.has(m[1]!));
+  const placesSaid = new Set((ctx.places ?? []).map((p) => p.toLowerCase()));
+  const elsewhere = [...lower.matchAll(ELSEWHERE)].some((m) => {
+    const place = (m[1] ?? m[2] ?? m[3] ?? m[4])!;
+    return !placesSaid.has(place) && !place.split(' ').some((w) => ours.has(w));
+  });
   const follows = imperative.some((c) => FOLLOW_OUTSIDE.test(c));
-  if (OTHER_HOME.test(lower) || follows || shared || possessed.length > 0 || family.length > 0 || NEIGHBOUR_CAMERA.test(plain))
+  if (OTHER_HOME.test(lower) || follows || shared || elsewhere || possessed.length > 0 || family.length > 0 || NEIGHBOUR_CAMERA.test(plain))
     return refusal('other_household');
 
   const outward = orders.filter(
