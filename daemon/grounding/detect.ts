@@ -1,7 +1,7 @@
 import { formatIsoInZone, zonedDay } from '../system/index.js';
 import { allowedEdits, editDistance, swappedLetters } from './fuzzy.js';
 import { kinshipWords } from './kinship-words.js';
-import { foreignPlaceWords, placeCore, placeSynonyms, zoneWords } from './place-words.js';
+import { foreignPlaceWords, placeCore, placeSynonyms, zoneHeadWord, zoneWords } from './place-words.js';
 import { findTimeSpans, lowerSameLength } from './time-spans.js';
 import { parseNumberWord } from './time-words.js';
 import type { Delexicalised, GroundingContext, GroundingPerson, GroupMeaning, Mention, MentionKind, Resolution } from './types.js';
@@ -300,13 +300,13 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
   ]);
   const lastWords = ctx.cameras.flatMap((c) =>
     (c.zones ?? []).flatMap((z) => {
-      const words = normWords(z).split(' ');
-      return words.length > 1 ? [[z, words[words.length - 1]!] as const] : [];
+      const head = zoneHeadWord(normWords(z));
+      return head === null ? [] : [[z, head] as const];
     }),
   );
   for (const [z, head] of lastWords) {
-    const shared = lastWords.filter(([other, h]) => h === head && other !== z).length > 0;
-    if (!shared && !names.has(head) && !COMMON_HEADS.has(head) && !ZONE_HEAD_NOISE.test(head) && head.length >= 3) zoneHeads.set(z, head);
+    const shared = lastWords.some(([other, h]) => h === head && other !== z);
+    if (!shared && !names.has(head) && !COMMON_HEADS.has(head)) zoneHeads.set(z, head);
   }
   for (const c of ctx.cameras) {
     const t = { kind: 'camera', camera: c.id, room: c.room ?? null } as const;
@@ -363,9 +363,6 @@ function placeHeads(lexicon: readonly Entry[], which: 'first' | 'last'): Map<str
   for (const [head, entries] of byHead) if (new Set(entries.map(place)).size === 1) out.set(head, entries);
   return out;
 }
-
-/** Last words of a zone name that only say it is an area ("tv_area", "reading corner"). */
-const ZONE_HEAD_NOISE = /^(?:area|corner|zone|spot|section|region|\d+)$/;
 
 /** Head words too general to stand for a place on their own ("the cam", "the area"). */
 const COMMON_HEADS = new Set(['cam', 'camera', 'area', 'side', 'way', 'one', 'bit', 'end', 'part']);

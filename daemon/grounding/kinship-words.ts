@@ -34,7 +34,7 @@ const ENGLISH_KIN: ReadonlyArray<readonly string[]> = [
   ['grandmother', 'grandma', 'granny', 'gran', 'nana', 'nan', 'grandmom', 'grandmum'],
   ['grandfather', 'grandpa', 'grandad', 'granddad', 'gramps'],
   ['husband', 'hubby', 'other half', 'better half', 'spouse'],
-  ['wife', 'missus', 'the missus', 'other half', 'better half', 'spouse'],
+  ['wife', 'missus', 'other half', 'better half', 'spouse'],
   // a household that writes "partner" is asked about "my wife", "my boyfriend", "my other half"
   ['partner', 'other half', 'better half', 'spouse', 'significant other', 'husband', 'wife', 'hubby', 'missus', 'boyfriend', 'girlfriend'],
   ['mother-in-law', 'mother in law', 'mum-in-law', 'mum in law', 'mom-in-law', 'mom in law', 'mil'],

@@ -121,6 +121,16 @@ const ZONE_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * The last word of a multi-word zone name ("table" of dining_table, "shed" of bike_shed), or null where it only says
+ * the zone is an area ("reading_corner"), is a number or is shorter than three letters.
+ */
+export function zoneHeadWord(words: string): string | null {
+  const parts = words.split(' ');
+  const last = parts[parts.length - 1]!;
+  return parts.length < 2 || last.length < 3 || ZONE_NOISE.test(last) || /^\d+$/.test(last) ? null : last;
+}
+
+/**
  * A zone's other names ("sofa" → "couch", "settee"; "tv_area" → "tv", "television", "telly"): its name without the
  * words that only say it is an area (not when that leaves a verb form: "washing_area" is no "washing") and the
  * synonyms of both.
