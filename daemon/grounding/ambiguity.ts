@@ -50,8 +50,8 @@ function idWords(id: string): string[] {
  * The ambiguities of a question, given its mentions (detectMentions on the
  * same text and context):
  * - a person mention written exactly that fits several people (a shared nickname or kinship word);
- * - "the <word>" where <word> is the last word of several camera ids and names no camera, room or zone
- *   ("the door" with front_door and back_door);
+ * - "the <word>" where <word> is the last word of several camera ids, or the stem of several numbered ones, and names
+ *   no camera, room or zone ("the door" with front_door and back_door, "the gate" with gate1 and gate2);
  * - a group word the household gives no members ("the kids" with no group or kinship that says who they are);
  * - a capitalised name where a person goes ("when was Gregor here", "did Gregor come") that is nobody in the
  *   household and no place of it.
@@ -69,6 +69,9 @@ export function findAmbiguities(question: string, ctx: GroundingContext, mention
     const words = idWords(c.id);
     const head = words[words.length - 1];
     if (head !== undefined && words.length > 1) byHead.set(head, [...(byHead.get(head) ?? []), c.id]);
+    // numbered ids of one word: "the gate" with gate1 and gate2
+    const stem = words.length === 1 ? /^(\p{L}{3,})\d+$/u.exec(words[0]!)?.[1] : undefined;
+    if (stem !== undefined) byHead.set(stem, [...(byHead.get(stem) ?? []), c.id]);
   }
   const named = new Set([
     ...ctx.cameras.map((c) => c.id.toLowerCase()),

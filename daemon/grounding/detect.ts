@@ -357,11 +357,15 @@ function placeHeads(lexicon: readonly Entry[], which: 'first' | 'last'): Map<str
     if (words.length < 2 || whole.has(head) || COMMON_HEADS.has(head)) continue;
     byHead.set(head, [...(byHead.get(head) ?? []), e]);
   }
-  const place = (e: Entry): string =>
-    e.target.kind === 'camera' ? (e.target.room ?? `camera:${e.target.camera}`) : e.target.kind === 'room' ? e.target.room : '';
   const out = new Map<string, Entry[]>();
-  for (const [head, entries] of byHead) if (new Set(entries.map(place)).size === 1) out.set(head, entries);
+  for (const [head, entries] of byHead) if (new Set(entries.map(placeOf)).size === 1) out.set(head, entries);
   return out;
+}
+
+/** The place an entry stands for: a camera's room (or the camera, with none), a room, a zone; '' for a person. */
+function placeOf(e: Entry): string {
+  const t = e.target;
+  return t.kind === 'camera' ? (t.room ?? `camera:${t.camera}`) : t.kind === 'room' ? t.room : t.kind === 'zone' ? `zone:${t.zone}` : '';
 }
 
 /** Head words too general to stand for a place on their own ("the cam", "the area"). */
@@ -716,7 +720,10 @@ export function detectMentions(question: string, ctx: GroundingContext, options:
       }
       // a name itself before a word derived from one ("kitchn": the kitchen room, not kitchen_cam's core)
       const named = hits.filter((e) => e.derived !== true);
-      if (hits.length > 0 && best > 0 && !inLawAfter(g)) take(i, n, g[g.length - 1]!.end, named.length > 0 ? named : hits, true);
+      const chosen = bestKind(named.length > 0 ? named : hits);
+      // as close to two places ("the gate" to gate1 and gate2) is neither: the ambiguity is asked back
+      const tied = new Set(chosen.map(placeOf)).size > 1;
+      if (hits.length > 0 && best > 0 && !inLawAfter(g) && !tied) take(i, n, g[g.length - 1]!.end, chosen, true);
     }
   }
 

@@ -35,3 +35,27 @@ t.test('clear mentions are not ambiguous', async (t) => {
   ])
     t.same(ask(q), [], q);
 });
+
+t.test('numbered cameras of one kind: "the gate" with gate1 and gate2 is asked back, not the first guessed', async (t) => {
+  const ctx: GroundingContext = {
+    timezone: 'America/Chicago',
+    now: '2026-12-06T20:15:00-06:00',
+    people: [{ name: 'Cody' }],
+    cameras: [
+      { id: 'gate1', room: 'front gate' },
+      { id: 'gate2', room: 'back gate' },
+      { id: 'shop', room: 'shop' },
+    ],
+    rooms: [{ name: 'front gate' }, { name: 'back gate' }, { name: 'shop' }],
+  };
+  const mentions = (q: string) => detectMentions(q, ctx).mentions;
+  t.same(
+    mentions('anyone at the gate').map((m) => m.kind),
+    ['group'],
+    'as close to gate1 as to gate2: neither',
+  );
+  t.same(findAmbiguities('anyone at the gate', ctx, mentions('anyone at the gate')), [
+    { kind: 'place', surface: 'the gate', candidates: ['gate1', 'gate2'] },
+  ]);
+  t.same(findAmbiguities('anyone at the back gate', ctx, mentions('anyone at the back gate')), [], 'a gate by its room');
+});
