@@ -133,4 +133,5 @@ t.test('which questions may ask what the household told the agent (the planner m
   ])
     t.notOk(mayAskMemory(q), q);
   t.ok(mayAskMemory('remember who has the spare key? i told you last week'), 'what was told, asked with "remember"');
+  t.ok(mayAskMemory('when does Sandra see the doctor?'), 'a habit asked in the present');
 });

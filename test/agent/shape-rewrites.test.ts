@@ -885,4 +885,9 @@ t.test('two people at one place are asked about alike: each one at each of its c
   t.equal(peopleAtPlaceAlike(one, ask('how many times did Ines and Bruno go in the garden this afternoon')), one);
   t.equal(peopleAtPlaceAlike(one, ask('did Ines go in the garden this afternoon')), one);
   t.equal(peopleAtPlaceAlike(one, ask('did Ines see Bruno in the garden this afternoon')), one);
+  t.equal(
+    peopleAtPlaceAlike(one, ask('check on Ines this afternoon and when did Bruno last go into the garden')),
+    one,
+    'a second question: its parts differ on purpose',
+  );
 });

@@ -69,12 +69,16 @@ export function asksAboutCallers(question: string): boolean {
 
 /**
  * Whether a question may ask what the household told the agent: "what did I tell you about …", "anything in your notes
- * about …", "do you know what Audrey is allergic to", "when does Luc usually take the bins out". A question about the
+ * about …", "do you know what Audrey is allergic to", "when does Luc usually take the bins out", "when does Sandra see the
+ * doctor" (a habit asked in the present). A question about the
  * cameras alone ("did grandma take her walk this morning", "can you remember what time ben left") does not.
  */
 export function mayAskMemory(question: string): boolean {
-  return MEMORY_WORDS.test(question.replace(new RegExp(String.raw`\b${REMEMBER_ASKING}`, 'gi'), ''));
+  return MEMORY_WORDS.test(question.replace(new RegExp(String.raw`\b${REMEMBER_ASKING}`, 'gi'), '')) || HABIT_ASKED.test(question);
 }
+
+/** A habit or schedule asked in the present ("when does Sandra see the doctor", "what day does the cleaner come"). */
+const HABIT_ASKED = /\b(?:when|what time|what day|which day|how often)\s+(?:does|do)\b/i;
 
 /**
  * "remember when …", "don't forget who …", "write down who came today": a way to ask what happened, not what was said

@@ -832,6 +832,12 @@ function peopleTogether(delexicalised: string): boolean {
   );
 }
 
+/**
+ * A second question after the first ("check on our girl and the cook today and when did the cook last go into the
+ * garden"), or a last sighting asked for: the plan's parts differ on purpose.
+ */
+const MORE_ASKED = /\b(?:and|then|also|plus)\s+(?:when|who|what|where|how|did|was|were|is|are|has|have)\b|\?\s*\S|\blast\b/i;
+
 /** Tools a plan about people at a place reads them with. */
 const SIGHTING_TOOLS = new Set(['last_seen', 'query_events', 'count_events', 'who_was_where']);
 
@@ -851,7 +857,7 @@ export function peopleAtPlaceAlike(plan: TaskPlan, req: PlanRequest): TaskPlan {
   const group = mentions.some((m) => m.resolved?.kind === 'group' && m.resolved.meaning === 'members');
   if (people.length < 2 || !(group || peopleTogether(text))) return plan;
   if (ASKS_COUNT.test(q) || ASKS_DURATION.test(q) || CLIP_WORDS.test(q) || STILL_WORDS.test(q) || LIVE.test(q)) return plan;
-  if (activitiesSaid(req.question).length > 0) return plan;
+  if (activitiesSaid(req.question).length > 0 || MORE_ASKED.test(q)) return plan;
   const places = mentions.filter(isPlace);
   const times = mentions.filter((m) => m.kind === 'time');
   const place = places[0]?.resolved;
