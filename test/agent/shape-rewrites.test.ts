@@ -890,4 +890,10 @@ t.test('two people at one place are asked about alike: each one at each of its c
     one,
     'a second question: its parts differ on purpose',
   );
+  const night = planOfNodes([
+    { task: 'resolve_time', arguments: { phrase: 'last night' } },
+    ...one.task_nodes.slice(1, 3),
+    { task: 'compose_answer', arguments: { question: 'q', inputs: ['<node-0>', '<node-1>', '<node-2>'] } },
+  ]);
+  t.not(peopleAtPlaceAlike(night, ask('did Ines and Bruno go out to the garden last night')), night, '"last night" is a time');
 });

@@ -836,7 +836,12 @@ function peopleTogether(delexicalised: string): boolean {
  * A second question after the first ("check on our girl and the cook today and when did the cook last go into the
  * garden"), or a last sighting asked for: the plan's parts differ on purpose.
  */
-const MORE_ASKED = /\b(?:and|then|also|plus)\s+(?:when|who|what|where|how|did|was|were|is|are|has|have)\b|\?\s*\S|\blast\b/i;
+const MORE_ASKED = new RegExp(
+  String.raw`\b(?:and|then|also|plus)\s+(?:when|who|what|where|how|did|was|were|is|are|has|have)\b|\?\s*\S|` +
+    // "when did the cook last go", not "last night"
+    String.raw`\blast\b(?!\s+(?:night|week|weekend|month|year|evening|morning|afternoon|[a-z]+day)\b)`,
+  'i',
+);
 
 /** Tools a plan about people at a place reads them with. */
 const SIGHTING_TOOLS = new Set(['last_seen', 'query_events', 'count_events', 'who_was_where']);
