@@ -252,31 +252,32 @@ function buildLexicon(ctx: GroundingContext, called: ReadonlySet<string>): Entry
     relatives(c, ['sister', 'little sister', 'big sister', 'younger sister', 'older sister'], daughters);
     relatives(c, ['sibling'], children);
   }
-  // "Tom's mum" where Tom is the asker's partner: the mother-in-law
-  for (const partner of peopleWithKin(ctx, ['husband', 'wife', 'partner', 'spouse'])) {
-    relatives(partner, ['mum', 'mom', 'mother', 'mam', 'ma'], peopleWithKin(ctx, ['mother-in-law']));
-    relatives(partner, ['dad', 'father', 'pa', 'old man'], peopleWithKin(ctx, ['father-in-law']));
-  }
+  // the partner's children, and their parents ("Tom's mum" where Tom is the asker's partner: the mother-in-law)
   for (const partner of peopleWithKin(ctx, ['husband', 'wife', 'partner', 'spouse'])) {
     relatives(partner, ['son', 'boy'], sons);
     relatives(partner, ['daughter', 'girl'], daughters);
+    relatives(partner, ['mum', 'mom', 'mother', 'mam', 'ma'], peopleWithKin(ctx, ['mother-in-law']));
+    relatives(partner, ['dad', 'father', 'pa', 'old man'], peopleWithKin(ctx, ['father-in-law']));
   }
-  // "the boy" / "my girl" for the household's one son / daughter (two sons are "the boys", a group)
-  for (const [kin, words] of [
-    ['son', ['the boy', 'my boy', 'our boy', 'the lad', 'my lad', 'our lad']],
-    ['daughter', ['the girl', 'my girl', 'our girl']],
-  ] as const) {
-    const only = peopleWithKin(ctx, [kin]);
-    if (only.length === 1) for (const w of words) add(w, { kind: 'person', name: only[0]!.name }, false);
-  }
-  // "with his sister", "with her brother": in a household of one son and one daughter, each is the other's
-  const oneSon = peopleWithKin(ctx, ['son']);
-  const oneDaughter = peopleWithKin(ctx, ['daughter']);
-  if (oneSon.length === 1 && oneDaughter.length === 1) {
-    for (const size of ['', 'little ', 'big ', 'younger ', 'older ', 'baby ']) {
-      add(`his ${size}sister`, { kind: 'person', name: oneDaughter[0]!.name }, false);
-      add(`her ${size}brother`, { kind: 'person', name: oneSon[0]!.name }, false);
-    }
+  // "the boy" / "my girl" for the household's one son / daughter (two sons are "the boys", a group); "with his
+  // sister", "with her brother" where the household has one of each
+  const onlySons = peopleWithKin(ctx, ['son']);
+  const onlyDaughters = peopleWithKin(ctx, ['daughter']);
+  const only = (of: readonly GroundingPerson[], words: readonly string[]): void => {
+    if (of.length === 1) for (const w of words) add(w, { kind: 'person', name: of[0]!.name }, false);
+  };
+  only(onlySons, ['the boy', 'my boy', 'our boy', 'the lad', 'my lad', 'our lad']);
+  only(onlyDaughters, ['the girl', 'my girl', 'our girl']);
+  if (onlySons.length === 1 && onlyDaughters.length === 1) {
+    const sizes = ['', 'little ', 'big ', 'younger ', 'older ', 'baby '];
+    only(
+      onlyDaughters,
+      sizes.map((size) => `his ${size}sister`),
+    );
+    only(
+      onlySons,
+      sizes.map((size) => `her ${size}brother`),
+    );
   }
   // a place by its name, its core ("garage_side" → "garage"), English synonyms of those ("the lounge") and the
   // other languages' words for them ("Küche"); a camera of a room leaves those to the room's entries

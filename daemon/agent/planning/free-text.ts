@@ -74,7 +74,7 @@ export function asksAboutCallers(question: string): boolean {
  * cameras alone ("did grandma take her walk this morning", "can you remember what time ben left") does not.
  */
 export function mayAskMemory(question: string): boolean {
-  return MEMORY_WORDS.test(question.replace(new RegExp(String.raw`\b${REMEMBER_ASKING}`, 'gi'), '')) || HABIT_ASKED.test(question);
+  return MEMORY_WORDS.test(question.replace(REMEMBER_ASKING_ANYWHERE, '')) || HABIT_ASKED.test(question);
 }
 
 /** A habit or schedule asked in the present ("when does Sandra see the doctor", "what day does the cleaner come"). */
@@ -88,9 +88,12 @@ const REMEMBER_ASKING =
   String.raw`(?:remember|recall|don'?t forget|do not forget|note(?: down)?|write down|jot down|log|save|keep track of)\s+` +
   String.raw`(?=(?:when|who|whom|what|where|whether|if|how|which)\b)`;
 
+const REMEMBER_ASKING_ANYWHERE = new RegExp(String.raw`\b${REMEMBER_ASKING}`, 'gi');
+const REMEMBER_ASKING_FIRST = new RegExp(`^${REMEMBER_ASKING}`);
+
 /** Whether a clause (lower case, lead-in removed) starts by asking with "remember": no fact to keep. */
 export function remembersToAsk(clause: string): boolean {
-  return new RegExp(`^${REMEMBER_ASKING}`).test(clause);
+  return REMEMBER_ASKING_FIRST.test(clause);
 }
 
 const MEMORY_WORDS = new RegExp(

@@ -6,7 +6,7 @@ import { requestMentions } from './model-planner.js';
 import { requestedSideEffects } from './refusal.js';
 import { resolveTimePhrase } from './time.js';
 import { activitiesNamed } from './activity-words.js';
-import { dropNodes, planOfNodes } from './steps.js';
+import { dropNodes, planOfNodes, withAnswer } from './steps.js';
 
 /**
  * What kind of plan a question needs, whichever planner writes it:
@@ -876,15 +876,11 @@ export function peopleAtPlaceAlike(plan: TaskPlan, req: PlanRequest): TaskPlan {
     return SIGHTING_TOOLS.has(nodes[i]!.task) && typeof who === 'string' && people.includes(who);
   };
   if (data.length === 0 || !data.every(about)) return plan;
-  const answer = (inputs: number): TaskPlan['task_nodes'][number] => ({
-    task: 'compose_answer',
-    arguments: { question: req.question, inputs: Array.from({ length: inputs }, (_v, i) => `<node-${i}>`) },
-  });
   let out: TaskPlan['task_nodes'];
   if (times.length === 0) {
     const seen = people.flatMap((person) => cameras.map((camera) => ({ task: 'last_seen', arguments: { person, camera } })));
     if (seen.length > MAX_ANSWER_INPUTS) return plan;
-    out = [...seen, answer(seen.length)];
+    out = seen;
   } else {
     const span = { start: '<node-0>', end: '<node-0>' };
     let reads: TaskPlan['task_nodes'] = people.flatMap((identity) =>
@@ -893,9 +889,10 @@ export function peopleAtPlaceAlike(plan: TaskPlan, req: PlanRequest): TaskPlan {
     if (reads.length + 1 > MAX_ANSWER_INPUTS && place?.kind === 'room')
       reads = people.map((identity) => ({ task: 'who_was_where', arguments: { ...span, room: place.room, identity } }));
     if (reads.length + 1 > MAX_ANSWER_INPUTS) return plan;
-    out = [{ task: 'resolve_time', arguments: { phrase: times[0]!.surface } }, ...reads, answer(reads.length + 1)];
+    out = [{ task: 'resolve_time', arguments: { phrase: times[0]!.surface } }, ...reads];
   }
-  const rebuilt = planOfNodes(out);
+  // the answer reads the time and every sighting
+  const rebuilt = planOfNodes(withAnswer(out, req.question));
   return JSON.stringify(rebuilt.task_nodes) === JSON.stringify(nodes) ? plan : rebuilt;
 }
 
